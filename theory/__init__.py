@@ -1,0 +1,23 @@
+"""optlr.theory — the symbolic side of optlr.
+
+The PLRF model record, its exact dynamics as SymPy expressions (the single source of truth for
+every numeric kernel), and the conventions of the literature. Imports nothing from ``solvers``.
+"""
+
+from __future__ import annotations
+
+from . import symbols
+from ._conventions import CONVENTIONS, Convention, convention
+from ._dynamics import ModeDynamics, plrf_dynamics
+from ._model import Phase, PLRFModel
+
+__all__ = [
+    "CONVENTIONS",
+    "Convention",
+    "ModeDynamics",
+    "PLRFModel",
+    "Phase",
+    "convention",
+    "plrf_dynamics",
+    "symbols",
+]
