@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import brentq
 
 from theory import PLRFModel
 from theory._checks import check_int
@@ -200,6 +199,8 @@ def stability_limit(model: PLRFModel, batch: float | None = None) -> float:
     >>> stability_limit(PLRFModel(a=3, b=2, batch=math.inf))   # gradient descent: 2/lambda_1
     2.0
     """
+    from scipy.optimize import brentq  # deferred: scipy.optimize costs ~0.7 s to import
+
     im = model.inv_batch if batch is None else (0.0 if math.isinf(batch) else 1.0 / batch)
     per_mode = 2.0 / (1.0 + im)  # lambda_1 = 1
     if im == 0.0:
