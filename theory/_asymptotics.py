@@ -345,9 +345,7 @@ def _annealed(r: _Response, X: sp.Symbol, lr_exponent: sp.Expr, dlt: sp.Expr) ->
     end = PowerLaw.from_expr(
         r.noise_coef * r.kernel_at_zero * X ** (1 - 2 * lr_exponent) * end_int, X, "final noise"
     )
-    return _Annealed(
-        eta_y, u_y, u_y.subs(y, 1), q, bulk, end, (cond_u, cond_q, cond_end)
-    )
+    return _Annealed(eta_y, u_y, u_y.subs(y, 1), q, bulk, end, (cond_u, cond_q, cond_end))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -380,9 +378,7 @@ def _derive_delta(r: _Response) -> tuple[sp.Expr, Derivation]:
             rf"${_conds_latex(conv)}$; at $\delta^*$: ${_conds_latex(conv_at)}$.",
         ),
     )
-    return d_star, Derivation(
-        "delta", "Annealing shape", steps, (), ((eq, {delta: d_star}),)
-    )
+    return d_star, Derivation("delta", "Annealing shape", steps, (), ((eq, {delta: d_star}),))
 
 
 def _derive_xi(r: _Response, d_star: sp.Expr) -> tuple[list[BalanceCase], Derivation]:
@@ -413,7 +409,10 @@ def _derive_window(r: _Response, d_star: sp.Expr) -> tuple[list[BalanceCase], Po
     Wt = T**omega
     ann = _annealed(r, W, 0, d_star)
     ann = _Annealed(
-        ann.eta * eta_max, ann.u * eta_max, ann.tau * eta_max, ann.q,
+        ann.eta * eta_max,
+        ann.u * eta_max,
+        ann.tau * eta_max,
+        ann.q,
         PowerLaw.from_expr(ann.bulk.expr.subs(W, Wt) * eta_max**2, T, "window noise"),
         PowerLaw.from_expr(ann.end.expr.subs(W, Wt) * eta_max**2, T, "window final noise"),
         ann.conditions,
@@ -433,9 +432,7 @@ def _derive_window(r: _Response, d_star: sp.Expr) -> tuple[list[BalanceCase], Po
     )
     plateau = PowerLaw(plateau.coef, plateau.exponent * omega, T, "plateau noise")
     terms = [cost, ann.bulk, ann.end, plateau]
-    cases = minimise_leading_exponent(
-        terms, omega, 0, 1, bound_names=(r"$W = O(1)$", r"$W = T$")
-    )
+    cases = minimise_leading_exponent(terms, omega, 0, 1, bound_names=(r"$W = O(1)$", r"$W = T$"))
     steps = (
         DerivationStep(
             "Hard-phase ansatz: plateau and annealing window",
@@ -455,7 +452,11 @@ def _derive_window(r: _Response, d_star: sp.Expr) -> tuple[list[BalanceCase], Po
             + r" \\ ".join(_case_latex(cs) for cs in cases),
         ),
     )
-    return cases, bias_lead, Derivation("window", "Hard-phase annealing window", steps, tuple(cases))
+    return (
+        cases,
+        bias_lead,
+        Derivation("window", "Hard-phase annealing window", steps, tuple(cases)),
+    )
 
 
 def _derive_constant(r: _Response) -> tuple[list[BalanceCase], Derivation]:
@@ -466,18 +467,16 @@ def _derive_constant(r: _Response) -> tuple[list[BalanceCase], Derivation]:
     kernel_exp = power_exponent(_kernel(r, v), v)
     branches = power_integral(kernel_exp, v, tau_T)
     terms = [bias]
-    for cond, value, where in branches:
+    for _cond, value, where in branches:
         coef = r.kernel_integral if where == "lower" else _kernel(r, v) / v**kernel_exp
         terms.append(
-            PowerLaw.from_expr(
-                r.noise_coef * eta_c * value * coef, T, f"noise ({where} end, {_tex(cond)})"
-            )
+            PowerLaw.from_expr(r.noise_coef * eta_c * value * coef, T, f"noise ({where} end)")
         )
     cases = minimise_leading_exponent(terms, zeta, 0, 1)
     steps = (
         DerivationStep(
             "Constant learning rate",
-            rf"$\eta = {_tex(eta_c)}$: bias $\sim {_tex(T ** bias.exponent)}$; noise "
+            rf"$\eta = {_tex(eta_c)}$: bias $\sim {_tex(T**bias.exponent)}$; noise "
             r"$=\frac{\sigma^2}{m}\eta\int_0^{\eta T}K(2v)\,dv$, the integral dominated by its "
             + " or ".join(rf"{w} end if ${_tex(reduce_condition(cnd))}$" for cnd, _, w in branches)
             + r" (top modes at equilibrium). Balance: "
@@ -500,7 +499,9 @@ def _derive_power_law(r: _Response) -> tuple[list[BalanceCase], Derivation]:
     early = power_integral(-2 * chi, s, T)
     k_tau = _kernel(r, tau_T)
     bulk_terms = [
-        PowerLaw.from_expr(r.noise_coef * k_tau * val, T, f"{'bulk' if w == 'upper' else 'early'} noise")
+        PowerLaw.from_expr(
+            r.noise_coef * k_tau * val, T, f"{'bulk' if w == 'upper' else 'early'} noise"
+        )
         for cond, val, w in early
     ]
     terms = [bias, end, *bulk_terms]
@@ -597,13 +598,13 @@ def _in_phase(cond: sp.Basic, phase: str) -> sp.Basic:
     return cond
 
 
-def _piecewise(cases: list[BalanceCase], attr: str, phase: str) -> sp.Expr:
+def _piecewise(cases: list[BalanceCase], attr: str, phase: str, sign: int = 1) -> sp.Expr:
     pieces: list[tuple[sp.Expr, sp.Basic]] = []
     for cs in cases:
         cond = sp.And(*(_in_phase(c, phase) for c in cs.conditions))
         if cond == sp.false:
             continue
-        val = sp.factor(getattr(cs, attr))
+        val = sp.factor(sign * getattr(cs, attr))
         for i, (pv, pc) in enumerate(pieces):
             if sp.simplify(pv - val) == 0:
                 pieces[i] = (pv, sp.Or(pc, cond))
@@ -697,7 +698,7 @@ def derive_scaling_laws() -> ScalingLaws:
         )
         ex["power_law_loss_exponent"] = Exponent(
             "power_law_loss_exponent",
-            sp.factor(-_piecewise(p_cases, "exponent", phase)),
+            _piecewise(p_cases, "exponent", phase, sign=-1),
             "L ~ T^(-p)",
             "",
         )

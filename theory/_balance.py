@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ._powerlaw import PowerLaw, reduce_condition
+from ._powerlaw import PowerLaw, reduce_condition, simplify_conjunction
 
 __all__ = ["BalanceCase", "minimise_leading_exponent"]
 
@@ -71,7 +71,7 @@ def _collect(conds) -> tuple[sp.Basic, ...] | None:
             return None
         if r != sp.true and r not in out:
             out.append(r)
-    return tuple(out)
+    return simplify_conjunction(out)
 
 
 def _merge_equal_orders(terms: list[PowerLaw]) -> list[PowerLaw]:
@@ -80,7 +80,9 @@ def _merge_equal_orders(terms: list[PowerLaw]) -> list[PowerLaw]:
     for t in terms:
         for i, m in enumerate(merged):
             if sp.cancel(m.exponent - t.exponent) == 0:
-                merged[i] = PowerLaw(m.coef + t.coef, m.exponent, m.variable, f"{m.name} + {t.name}")
+                merged[i] = PowerLaw(
+                    m.coef + t.coef, m.exponent, m.variable, f"{m.name} + {t.name}"
+                )
                 break
         else:
             merged.append(t)

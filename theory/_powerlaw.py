@@ -23,8 +23,8 @@ from .symbols import a, b
 
 __all__ = [
     "PowerLaw",
-    "power_exponent",
     "finite_power_integral",
+    "power_exponent",
     "power_integral",
     "power_tail_integral",
     "reduce_condition",
@@ -52,9 +52,9 @@ def _sign(expr: sp.Expr) -> int | None:
     num, den = sp.fraction(sp.factor(e))
     sn = sp.expand(num)
     sd = sp.expand(den)
-    if sn.is_positive and sd.is_positive or sn.is_negative and sd.is_negative:
+    if (sn.is_positive and sd.is_positive) or (sn.is_negative and sd.is_negative):
         return 1
-    if sn.is_positive and sd.is_negative or sn.is_negative and sd.is_positive:
+    if (sn.is_positive and sd.is_negative) or (sn.is_negative and sd.is_positive):
         return -1
     return None
 
@@ -116,7 +116,9 @@ def reduce_conditions(rels) -> sp.Basic:
 def power_exponent(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
     r"""Exponent :math:`p` of ``expr = c var^p`` (``var * d log(expr)/d var``), checked constant."""
     p = sp.cancel(
-        sp.expand_log(var * sp.diff(sp.log(sp.expand_power_base(expr, force=True)), var), force=True)
+        sp.expand_log(
+            var * sp.diff(sp.log(sp.expand_power_base(expr, force=True)), var), force=True
+        )
     )
     if p.has(var):
         raise ValueError(f"power_exponent: {expr} is not a power law in {var} (exponent {p})")
@@ -180,9 +182,7 @@ class PowerLaw:
         return PowerLaw(self.coef**p, self.exponent * p, self.variable, self.name)
 
     def subs(self, sub: dict) -> PowerLaw:
-        return PowerLaw(
-            self.coef.subs(sub), self.exponent.subs(sub), self.variable, self.name
-        )
+        return PowerLaw(self.coef.subs(sub), self.exponent.subs(sub), self.variable, self.name)
 
     def named(self, name: str) -> PowerLaw:
         return PowerLaw(self.coef, self.exponent, self.variable, name)
@@ -205,7 +205,9 @@ class PowerLaw:
         return sp.latex(self.expr)
 
 
-def power_integral(q: sp.Expr, var: sp.Symbol, upper: sp.Expr) -> list[tuple[sp.Basic, sp.Expr, str]]:
+def power_integral(
+    q: sp.Expr, var: sp.Symbol, upper: sp.Expr
+) -> list[tuple[sp.Basic, sp.Expr, str]]:
     r"""Cases of :math:`\int_{O(1)}^{U} x^{q}\,dx` for a power-law integrand, :math:`U \to \infty`.
 
     For :math:`q > -1` the upper end dominates and the integral grows as :math:`U^{q+1}/(q+1)`
@@ -236,7 +238,7 @@ def power_tail_integral(q: sp.Expr, var: sp.Symbol, lower: sp.Expr) -> tuple[sp.
 
 
 def finite_power_integral(
-    q: sp.Expr, var: sp.Symbol, upper: sp.Expr = sp.Integer(1)
+    q: sp.Expr, var: sp.Symbol, upper: sp.Expr = 1
 ) -> tuple[sp.Basic, sp.Expr]:
     r""":math:`\int_0^{U} x^{q}\,dx = U^{q+1}/(q+1)`, convergent (at 0) iff :math:`q > -1`."""
     value = _integral_from_zero().subs({_P: q + 1, _U: upper})
@@ -273,3 +275,26 @@ def solve_linear_condition(rel: sp.Basic, var: sp.Symbol) -> sp.Basic:
     rest = sp.factor(-(sp.expand(num) - coef * var) / coef)
     cls = type(rel) if sc * sd > 0 else _FLIP[type(rel)]
     return cls(var, rest)
+
+
+_UPPER = (sp.StrictLessThan, sp.LessThan)
+_LOWER = (sp.StrictGreaterThan, sp.GreaterThan)
+
+
+def simplify_conjunction(conds) -> tuple[sp.Basic, ...]:
+    """Drop conditions ``a < X`` (``a > X``) implied by a tighter one, for all ``b > 1``."""
+    conds = [c for c in conds if c != sp.true]
+    out: list[sp.Basic] = []
+    for c in conds:
+        redundant = False
+        for d in conds:
+            if d is c or not (c.lhs == d.lhs == a):
+                continue
+            gap = _sign(d.rhs - c.rhs)
+            if isinstance(c, _UPPER) and isinstance(d, _UPPER) and gap == -1:
+                redundant = True  # d: a < smaller bound implies c
+            if isinstance(c, _LOWER) and isinstance(d, _LOWER) and gap == 1:
+                redundant = True
+        if not redundant:
+            out.append(c)
+    return tuple(out)
