@@ -221,3 +221,10 @@ def test_no_formula_mixing_a_and_b_in_engine(module):
         if isinstance(node, ast.BinOp | ast.Compare):
             names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
             assert not {"a", "b"} <= names, f"{module}:{node.lineno}: {ast.unparse(node)}"
+
+
+def test_schedule_forms():
+    from theory.symbols import t
+
+    assert same(laws.easy.schedule_derived, T ** (-(1 - b / a)) * (1 - t / T) ** (2 * b - 1))
+    assert laws.hard.schedule_derived == laws.hard.schedule

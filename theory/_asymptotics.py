@@ -44,7 +44,7 @@ from ._powerlaw import (
     reduce_condition,
     solve_linear_condition,
 )
-from .symbols import L, T, a, b, c, eta, inv_m, k, lam, sigma
+from .symbols import L, T, a, b, c, eta, inv_m, k, lam, sigma, t
 
 __all__ = [
     "Derivation",
@@ -143,6 +143,14 @@ class PhaseLaws:
     condition: sp.Basic
     schedule: sp.Expr
     exponents: dict[str, Exponent] = field(default_factory=dict)
+
+    @property
+    def schedule_derived(self) -> sp.Expr:
+        """The schedule form with the derived exponents substituted."""
+        pairs = ((xi, "xi"), (delta, "delta"))
+        return self.schedule.subs(
+            {s: self.exponents[n].expr for s, n in pairs if n in self.exponents}
+        )
 
     def __getitem__(self, name: str) -> Exponent:
         try:
@@ -662,7 +670,7 @@ def derive_scaling_laws() -> ScalingLaws:
         "constant": d_const,
         "power_law": d_power,
     }
-    eta_sched = {"easy": T ** (-xi) * (1 - sp.Symbol("t") / T) ** delta, "hard": eta_max}
+    eta_sched = {"easy": T ** (-xi) * (1 - t / T) ** delta, "hard": eta_max}
     phases = {}
     for phase, case, cond in (("easy", easy_case, boundary), ("hard", hard_case, hard_cond)):
         loss = sp.factor(-case.exponent)
