@@ -335,11 +335,13 @@ class _Annealed:
     conditions: tuple[sp.Basic, ...]  # convergence conditions (in delta)
 
 
-def _annealed(r: _Response, X: sp.Symbol, lr_exponent: sp.Expr, dlt: sp.Expr) -> _Annealed:
-    eta_y = X ** (-lr_exponent) * y**dlt
+def _annealed(
+    r: _Response, X: sp.Symbol, lr_exponent: sp.Expr, dlt: sp.Expr, scale: sp.Expr = 1
+) -> _Annealed:
+    eta_y = scale * X ** (-lr_exponent) * y**dlt
     # u(y) = int_t^X eta ds = X int_0^y eta(y') dy'
     cond_u, integral = finite_power_integral(dlt, y, y)
-    u_y = X ** (1 - lr_exponent) * integral
+    u_y = scale * X ** (1 - lr_exponent) * integral
     integrand = eta_y**2 * _kernel(r, u_y)
     q = power_exponent(integrand, y)
     cond_q, bulk_int = finite_power_integral(q, y)
@@ -351,7 +353,9 @@ def _annealed(r: _Response, X: sp.Symbol, lr_exponent: sp.Expr, dlt: sp.Expr) ->
     yc = (r.kernel_factor * u_pl.coef) ** (-1 / u_pl.exponent)
     cond_end, end_int = finite_power_integral(2 * dlt, y, yc)
     end = PowerLaw.from_expr(
-        r.noise_coef * r.kernel_at_zero * X ** (1 - 2 * lr_exponent) * end_int, X, "final noise"
+        r.noise_coef * r.kernel_at_zero * scale**2 * X ** (1 - 2 * lr_exponent) * end_int,
+        X,
+        "final noise",
     )
     return _Annealed(eta_y, u_y, u_y.subs(y, 1), q, bulk, end, (cond_u, cond_q, cond_end))
 
@@ -415,14 +419,14 @@ def _derive_xi(r: _Response, d_star: sp.Expr) -> tuple[list[BalanceCase], Deriva
 def _derive_window(r: _Response, d_star: sp.Expr) -> tuple[list[BalanceCase], PowerLaw, Derivation]:
     # eta = eta_max on [0, T - W], then eta_max (1 - (t - T + W)/W)^delta in the window.
     Wt = T**omega
-    ann = _annealed(r, W, 0, d_star)
+    ann = _annealed(r, W, 0, d_star, scale=eta_max)
     ann = _Annealed(
-        ann.eta * eta_max,
-        ann.u * eta_max,
-        ann.tau * eta_max,
+        ann.eta,
+        ann.u,
+        ann.tau,
         ann.q,
-        PowerLaw.from_expr(ann.bulk.expr.subs(W, Wt) * eta_max**2, T, "window noise"),
-        PowerLaw.from_expr(ann.end.expr.subs(W, Wt) * eta_max**2, T, "window final noise"),
+        PowerLaw.from_expr(ann.bulk.expr.subs(W, Wt), T, "window noise"),
+        PowerLaw.from_expr(ann.end.expr.subs(W, Wt), T, "window final noise"),
         ann.conditions,
     )
     tau_T = eta_max * (T - W) + ann.tau  # plateau + window
