@@ -40,6 +40,7 @@ _SHIFT = {a: 1 + _A, b: 1 + _B}
 _UNSHIFT = {_A: a - 1, _B: b - 1}
 
 
+@cache
 def _sign(expr: sp.Expr) -> int | None:
     """+1, -1 or 0 if the sign of ``expr`` is fixed for all ``a, b > 1``; else ``None``."""
     e = sp.cancel(sp.sympify(expr).subs(_SHIFT))
@@ -63,6 +64,7 @@ _FLIP = {sp.StrictGreaterThan: sp.StrictLessThan, sp.GreaterThan: sp.LessThan}
 _FLIP |= {v: k for k, v in _FLIP.items()} | {sp.Eq: sp.Eq, sp.Ne: sp.Ne}
 
 
+@cache
 def reduce_condition(rel: sp.Basic) -> sp.Basic:
     r"""Reduce a relational in ``a, b`` under ``a > 1, b > 1``.
 
