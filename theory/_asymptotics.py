@@ -312,10 +312,12 @@ def _conds_latex(conds) -> str:
 
 def _case_latex(case: BalanceCase) -> str:
     eqs = r",\ ".join(_tex(e) for e in case.equations)
+    what = "bound active" if case.kind == "bound" else "balance"
     return (
-        rf"balance of {' and '.join(case.binding)}: ${eqs}$ $\Rightarrow$ "
-        rf"${_tex(case.unknown)} = {_tex(case.value)}$, leading exponent "
-        rf"${_tex(case.exponent)}$; valid iff ${_conds_latex(case.conditions)}$."
+        rf"\par\noindent {what}: {' against '.join(case.binding)}, valid iff "
+        rf"${_conds_latex(case.conditions)}$: "
+        rf"\[ {eqs} \;\Rightarrow\; {_tex(case.unknown)} = {_tex(case.value)},\qquad "
+        rf"\text{{leading exponent }} {_tex(case.exponent)}. \]"
     )
 
 
@@ -410,7 +412,7 @@ def _derive_xi(r: _Response, d_star: sp.Expr) -> tuple[list[BalanceCase], Deriva
         DerivationStep(
             "Dominant balance for xi",
             r"Minimising the leading exponent over $\xi\in[0,1)$: "
-            + r" \\ ".join(_case_latex(cs) for cs in cases),
+            + " ".join(_case_latex(cs) for cs in cases),
         ),
     )
     return cases, Derivation("xi", "Learning-rate scale", steps, tuple(cases))
@@ -461,7 +463,7 @@ def _derive_window(r: _Response, d_star: sp.Expr) -> tuple[list[BalanceCase], Po
             r"Minimising the leading exponent of the window terms "
             + ", ".join(rf"{t.name} $\sim {_tex(T**t.exponent)}$" for t in terms)
             + r" over $\omega\in[0,1]$: "
-            + r" \\ ".join(_case_latex(cs) for cs in cases),
+            + " ".join(_case_latex(cs) for cs in cases),
         ),
     )
     return (
@@ -492,7 +494,7 @@ def _derive_constant(r: _Response) -> tuple[list[BalanceCase], Derivation]:
             r"$=\frac{\sigma^2}{m}\eta\int_0^{\eta T}K(2v)\,dv$, the integral dominated by its "
             + " or ".join(rf"{w} end if ${_tex(reduce_condition(cnd))}$" for cnd, _, w in branches)
             + r" (top modes at equilibrium). Balance: "
-            + r" \\ ".join(_case_latex(cs) for cs in cases),
+            + " ".join(_case_latex(cs) for cs in cases),
         ),
     )
     return cases, Derivation("constant", "Optimal constant learning rate", steps, tuple(cases))
@@ -525,7 +527,7 @@ def _derive_power_law(r: _Response) -> tuple[list[BalanceCase], Derivation]:
             rf"(needs ${_tex(reduce_condition(tau_br[0][0]))}$). Terms: "
             + ", ".join(rf"{t.name} $\sim {_tex(T**t.exponent)}$" for t in terms)
             + r". Balance over $\chi\in[0,1]$: "
-            + r" \\ ".join(_case_latex(cs) for cs in cases),
+            + " ".join(_case_latex(cs) for cs in cases),
         ),
     )
     del kernel_exp
@@ -545,7 +547,7 @@ def _derive_compute(loss_exp: sp.Expr, phase: str) -> tuple[list[BalanceCase], D
             rf"$C = N T m$ at fixed $m$: $N = C^{{\nu}}$, $T = C^{{1-\nu}}$. Tail "
             rf"$\sum_{{k>N}}k^{{-a}} \simeq {_tex(tail)}$ (needs ${_tex(reduce_condition(cond))}$); "
             rf"optimised loss $\sim T^{{-{_tex(loss_exp)}}}$. Balance: "
-            + r" \\ ".join(_case_latex(cs) for cs in cases),
+            + " ".join(_case_latex(cs) for cs in cases),
         ),
     )
     return cases, Derivation(f"compute_{phase}", f"Compute-optimal ({phase})", steps, tuple(cases))

@@ -51,23 +51,23 @@ def derivation_fragments(laws: ScalingLaws | None = None) -> list[Fragment]:
 
 
 def _results_table(laws: ScalingLaws) -> str:
-    rows = [
-        rf"\multicolumn{{3}}{{l}}{{\textbf{{Phase boundary (easy phase iff)}}: "
-        rf"${sp.latex(laws.phase_boundary)}$}} \\ \hline"
+    """One table per phase (a tabular cannot break across pages)."""
+    parts = [
+        rf"\noindent\textbf{{Phase boundary}}: easy phase iff ${sp.latex(laws.phase_boundary)}$."
     ]
     for p in (laws.easy, laws.hard):
-        rows.append(
-            rf"\multicolumn{{3}}{{l}}{{\textbf{{{p.phase} phase}} (${sp.latex(p.condition)}$), "
-            rf"$\eta^*(t) = {sp.latex(p.schedule)}$}} \\ \hline"
+        rows = [
+            rf"\texttt{{{_escape(name)}}} & ${e.latex()}$ & {_escape(e.meaning)} \\"
+            for name, e in p.exponents.items()
+        ]
+        parts.append(
+            rf"\paragraph{{{p.phase.capitalize()} phase}} (${sp.latex(p.condition)}$): "
+            rf"$\eta^*(t) = {sp.latex(p.schedule_derived)}$."
+            r"\begin{center}\small\renewcommand{\arraystretch}{1.5}\begin{tabular}{lll}\hline "
+            + "\n".join(rows)
+            + r"\hline\end{tabular}\end{center}"
         )
-        for name, e in p.exponents.items():
-            rows.append(rf"\texttt{{{_escape(name)}}} & ${e.latex()}$ & {_escape(e.meaning)} \\")
-        rows.append(r"\hline")
-    return (
-        r"\begin{center}\small\begin{tabular}{lll}\hline "
-        + "\n".join(rows)
-        + r"\end{tabular}\end{center}"
-    )
+    return "\n".join(parts)
 
 
 def derivation_document(
