@@ -227,4 +227,18 @@ def test_schedule_forms():
     from theory.symbols import t
 
     assert same(laws.easy.schedule_derived, T ** (-(1 - b / a)) * (1 - t / T) ** (2 * b - 1))
-    assert laws.hard.schedule_derived == laws.hard.schedule
+    w = T ** ((a + b - 1) / (2 * b - 1))
+    hard = laws.hard.schedule_derived
+    assert same(hard.args[0][0], sp.Symbol("eta_max", positive=True))
+    assert same(hard.args[0][1].rhs, T - w)  # plateau up to T - W
+    assert same(hard.args[1][0], sp.Symbol("eta_max", positive=True) * ((T - t) / w) ** (2 * b - 1))
+    assert same(laws.hard["delta"].expr, laws.easy["delta"].expr)
+
+
+def test_exponent_subs_and_document_prefix():
+    from theory import derivation_document
+
+    assert laws.easy["xi"].subs({a: 3, b: 2}) == sp.Rational(1, 3)
+    tex = derivation_document([("Pontryagin: Hamiltonian", r"\[ H = 0 \]")])
+    i = tex.index("Pontryagin: Hamiltonian")
+    assert i < tex.index("Linear response of the dynamics") < tex.index("Dominant balance for xi")

@@ -50,6 +50,7 @@ def test_json_contract(capsys):
                     sp.Symbol("xi"),
                     sp.Symbol("delta"),
                     sp.Symbol("eta_max"),
+                    sp.Symbol("W"),
                 }, (key, v)
     # a loss exponent p means L ~ T^(-p): positive in its phase
     assert parse(d["easy"]["loss_exponent"]).subs({A: 3, B: 2}) == sp.Rational(2, 3)

@@ -147,10 +147,11 @@ class PhaseLaws:
     @property
     def schedule_derived(self) -> sp.Expr:
         """The schedule form with the derived exponents substituted."""
-        pairs = ((xi, "xi"), (delta, "delta"))
-        return self.schedule.subs(
-            {s: self.exponents[n].expr for s, n in pairs if n in self.exponents}
-        )
+        ex = self.exponents
+        sub = {s: ex[n].expr for s, n in ((xi, "xi"), (delta, "delta")) if n in ex}
+        if "anneal_window_exponent" in ex:
+            sub[W] = T ** ex["anneal_window_exponent"].expr
+        return self.schedule.subs(sub)
 
     def __getitem__(self, name: str) -> Exponent:
         try:
@@ -211,6 +212,7 @@ class ScalingLaws:
                     out[name] = str(e.expr)
             out["condition"] = str(p.condition)
             out["schedule"] = str(p.schedule)
+            out["schedule_derived"] = str(p.schedule_derived)
             return out
 
         return {
@@ -676,7 +678,10 @@ def derive_scaling_laws() -> ScalingLaws:
         "constant": d_const,
         "power_law": d_power,
     }
-    eta_sched = {"easy": T ** (-xi) * (1 - t / T) ** delta, "hard": eta_max}
+    eta_sched = {
+        "easy": T ** (-xi) * (1 - t / T) ** delta,
+        "hard": sp.Piecewise((eta_max, t < T - W), (eta_max * ((T - t) / W) ** delta, True)),
+    }
     phases = {}
     for phase, case, cond in (("easy", easy_case, boundary), ("hard", hard_case, hard_cond)):
         loss = sp.factor(-case.exponent)
@@ -684,6 +689,10 @@ def derive_scaling_laws() -> ScalingLaws:
         derivations[f"compute_{phase}"] = d_comp
         comp = _single(cc, f"compute-optimal ({phase})", lambda cs: cs.kind == "balance")
         ex: dict[str, Exponent] = {}
+        if phase == "hard":  # the window keeps the easy-phase shape
+            ex["delta"] = Exponent(
+                "delta", d_star, "eta ~ ((T - t)/W)^delta in the window", r"\delta"
+            )
         if phase == "easy":
             ex["xi"] = Exponent("xi", sp.factor(case.value), r"eta ~ T^(-xi)", r"\xi")
             ex["delta"] = Exponent("delta", d_star, "eta ~ (1 - t/T)^delta", r"\delta")
