@@ -259,7 +259,6 @@ def _response() -> _Response:
     kernel_at_zero = sp.zeta(sp.simplify(-power_exponent(noise_weight.subs(lam, lam_k), k)))
     per_mode = sp.integrate(noise_weight * sp.exp(-lam * factor * v), (v, 0, sp.oo))
     kernel_integral = sp.Sum(per_mode.subs(lam, lam_k), (k, 1, sp.oo))
-    z, F = sp.symbols("z F", positive=True)
     steps = (
         DerivationStep(
             "Linear response of the dynamics",
@@ -285,7 +284,6 @@ def _response() -> _Response:
             r"(finite iff $b>1$).",
         ),
     )
-    del z, F
     return _Response(
         decay,
         noise_weight,
@@ -509,7 +507,9 @@ def _derive_power_law(r: _Response) -> tuple[list[BalanceCase], Derivation]:
     tau_T = next(val for cond, val, w in tau_br if w == "upper")
     bias = _bias_term(r, tau_T, T)
     kernel_exp = power_exponent(_kernel(r, v), v)
-    # End of the run: eta ~ eta(T), modes at local equilibrium -> eta(T) int_0^oo K(2v) dv.
+    # End of the run: eta ~ eta(T), modes at local equilibrium -> eta(T) int_0^oo K(2v) dv,
+    # finite iff the kernel decays faster than 1/v.
+    local_eq = reduce_condition(sp.Lt(kernel_exp, -1))
     end = PowerLaw.from_expr(r.noise_coef * r.kernel_integral * eta_s.subs(s, T), T, "final noise")
     # Early and bulk steps: K(2u) with u ~ tau_T, times int_1^T eta^2 ds (both ends).
     early = power_integral(-2 * chi, s, T)
@@ -528,11 +528,11 @@ def _derive_power_law(r: _Response) -> tuple[list[BalanceCase], Derivation]:
             rf"$\eta = \eta_0 (t+1)^{{-\chi}}$, $\eta_0 = O(1)$: $\tau_T \sim {_tex(T ** power_exponent(tau_T, T))}$ "
             rf"(needs ${_tex(reduce_condition(tau_br[0][0]))}$). Terms: "
             + ", ".join(rf"{t.name} $\sim {_tex(T**t.exponent)}$" for t in terms)
+            + rf". The final noise uses local equilibrium, valid iff ${_tex(local_eq)}$"
             + r". Balance over $\chi\in[0,1]$: "
             + " ".join(_case_latex(cs) for cs in cases),
         ),
     )
-    del kernel_exp
     return cases, Derivation("power_law", "Optimal power-law schedule", steps, tuple(cases))
 
 
