@@ -20,6 +20,8 @@ from pathlib import Path
 
 from theory import PLRFModel
 
+from ._cli_derive import register as _derive_register
+
 __all__ = ["main"]
 
 #: Rows of the loss table that the text format prints (log-spaced in t).
@@ -164,7 +166,7 @@ def _add_simulate(sub) -> None:
 
 
 #: Subcommand registrars; later subcommands append themselves here.
-SUBCOMMANDS: list[Callable] = [_add_simulate]
+SUBCOMMANDS: list[Callable] = [_add_simulate, _derive_register]
 
 
 def build_parser() -> argparse.ArgumentParser:

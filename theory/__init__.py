@@ -7,17 +7,45 @@ every numeric kernel), and the conventions of the literature. Imports nothing fr
 from __future__ import annotations
 
 from . import symbols
+from ._asymptotics import (
+    Derivation,
+    DerivationStep,
+    Exponent,
+    PhaseLaws,
+    ScalingLaws,
+    derive_scaling_laws,
+)
+from ._balance import BalanceCase, minimise_leading_exponent
 from ._conventions import CONVENTIONS, Convention, convention
 from ._dynamics import ModeDynamics, plrf_dynamics
+from ._latex_document import derivation_document, derivation_fragments, dynamics_fragments
+from ._mode_sums import ModeSumAsymptotics, mode_sum_asymptotics
 from ._model import Phase, PLRFModel
+from ._powerlaw import PowerLaw, power_integral, reduce_condition
 
 __all__ = [
     "CONVENTIONS",
+    "BalanceCase",
     "Convention",
+    "Derivation",
+    "DerivationStep",
+    "Exponent",
     "ModeDynamics",
+    "ModeSumAsymptotics",
     "PLRFModel",
     "Phase",
+    "PhaseLaws",
+    "PowerLaw",
+    "ScalingLaws",
     "convention",
+    "derivation_document",
+    "derivation_fragments",
+    "derive_scaling_laws",
+    "dynamics_fragments",
+    "minimise_leading_exponent",
+    "mode_sum_asymptotics",
     "plrf_dynamics",
+    "power_integral",
+    "reduce_condition",
     "symbols",
 ]

@@ -1,0 +1,173 @@
+r"""Dominant balance: choose a scaling exponent so that a sum of power laws decays fastest.
+
+A loss made of terms :math:`\sum_i c_i X^{e_i(w)}` with exponents linear in an unknown scaling
+exponent ``w`` (the learning-rate exponent, the window exponent, the share of compute) behaves as
+:math:`X^{\max_i e_i(w)}`. The best ``w`` minimises that convex piecewise-linear maximum: either two
+terms with slopes of opposite sign balance (:math:`e_i = e_j`, the cost of moving ``w`` one way
+against the gain the other way — the derivative balance of the sum), or a bound on ``w`` is active.
+Which case holds depends on ``a, b``; every case is returned with its validity conditions, which
+is where phase boundaries come from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ._powerlaw import PowerLaw, reduce_condition, simplify_conjunction
+
+__all__ = ["BalanceCase", "minimise_leading_exponent"]
+
+
+@dataclass(frozen=True)
+class BalanceCase:
+    r"""One case of a dominant balance.
+
+    Attributes
+    ----------
+    unknown : sympy.Symbol
+        The scaling exponent ``w``.
+    value : sympy.Expr
+        Its optimal value in this case.
+    exponent : sympy.Expr
+        The leading exponent :math:`\max_i e_i` at the optimum (the loss then decays as
+        :math:`X^{\text{exponent}}`).
+    binding : tuple of str
+        Names of the balanced terms, or one term and the active bound.
+    equations : tuple of sympy.Eq
+        The balance equations in ``w`` (residual zero at ``value``).
+    conditions : tuple of sympy relationals
+        Reduced validity conditions on ``a, b`` (``True`` ones dropped).
+    kind : str
+        ``"balance"`` or ``"bound"``.
+    """
+
+    unknown: sp.Symbol
+    value: sp.Expr
+    exponent: sp.Expr
+    binding: tuple[str, ...]
+    equations: tuple[sp.Eq, ...]
+    conditions: tuple[sp.Basic, ...] = field(default=())
+    kind: str = "balance"
+
+    @property
+    def condition(self) -> sp.Basic:
+        return sp.And(*self.conditions)
+
+    def residuals(self) -> list[sp.Expr]:
+        """``lhs - rhs`` of each balance equation at the solution (all simplify to 0)."""
+        return [sp.simplify((e.lhs - e.rhs).subs(self.unknown, self.value)) for e in self.equations]
+
+
+def _collect(conds) -> tuple[sp.Basic, ...] | None:
+    """Reduce conditions; ``None`` if one is false (the case never occurs)."""
+    out: list[sp.Basic] = []
+    for c in conds:
+        r = reduce_condition(c)
+        if r == sp.false:
+            return None
+        if isinstance(r, sp.Eq):  # holds only on a measure-zero set of (a, b)
+            return None
+        if r != sp.true and r not in out:
+            out.append(r)
+    return simplify_conjunction(out)
+
+
+def _merge_equal_orders(terms: list[PowerLaw]) -> list[PowerLaw]:
+    """Add up terms of identical exponent (same order for every ``a, b`` and unknown)."""
+    merged: list[PowerLaw] = []
+    for t in terms:
+        for i, m in enumerate(merged):
+            if sp.cancel(m.exponent - t.exponent) == 0:
+                merged[i] = PowerLaw(
+                    m.coef + t.coef, m.exponent, m.variable, f"{m.name} + {t.name}"
+                )
+                break
+        else:
+            merged.append(t)
+    return merged
+
+
+def minimise_leading_exponent(
+    terms: list[PowerLaw],
+    unknown: sp.Symbol,
+    lower: sp.Expr | None = None,
+    upper: sp.Expr | None = None,
+    *,
+    bound_names: tuple[str, str] = ("lower bound", "upper bound"),
+) -> list[BalanceCase]:
+    r"""All cases of :math:`\min_{w}\max_i e_i(w)` over :math:`w \in [\text{lower}, \text{upper}]`.
+
+    Parameters
+    ----------
+    terms : list of PowerLaw
+        Terms of the sum, same large variable, exponents linear in ``unknown``.
+    unknown : sympy.Symbol
+        The scaling exponent to choose.
+    lower, upper : sympy.Expr, optional
+        Bounds on ``unknown`` (``None``: unbounded).
+
+    Returns
+    -------
+    list of BalanceCase
+        Cases whose reduced conditions are not identically false.
+    """
+    terms = _merge_equal_orders(terms)
+    e = [sp.expand(t.exponent) for t in terms]
+    slope = [sp.diff(ei, unknown) for ei in e]
+    for ei, si in zip(e, slope, strict=True):
+        if sp.diff(si, unknown) != 0:
+            raise ValueError(f"minimise_leading_exponent: exponent {ei} is not linear in {unknown}")
+    cases: list[BalanceCase] = []
+
+    def in_bounds(w):
+        conds = []
+        if lower is not None:
+            conds.append(sp.Gt(w, lower))
+        if upper is not None:
+            conds.append(sp.Lt(w, upper))
+        return conds
+
+    n = len(terms)
+    for i in range(n):  # i decreasing in w, j increasing: they balance
+        for j in range(n):
+            if i == j:
+                continue
+            eq = sp.Eq(e[i], e[j])
+            ds = sp.cancel(slope[i] - slope[j])
+            if ds == 0:
+                continue
+            # linear equation e_i(w) = e_j(w), solved directly
+            w = sp.factor(-sp.cancel((e[i] - e[j]).subs(unknown, 0)) / ds)
+            lead = sp.factor(e[i].subs(unknown, w))
+            conds = [sp.Lt(slope[i], 0), sp.Gt(slope[j], 0), *in_bounds(w)]
+            conds += [sp.Lt(e[k].subs(unknown, w), lead) for k in range(n) if k not in (i, j)]
+            kept = _collect(conds)
+            if kept is not None:
+                cases.append(
+                    BalanceCase(
+                        unknown, w, lead, (terms[i].name, terms[j].name), (eq,), kept, "balance"
+                    )
+                )
+    for bound, sign, bname in ((lower, 1, bound_names[0]), (upper, -1, bound_names[1])):
+        if bound is None:
+            continue
+        for i in range(n):  # term i leads at the bound and grows into the interval
+            lead = sp.factor(e[i].subs(unknown, bound))
+            conds = [sp.Gt(sign * slope[i], 0)]
+            conds += [sp.Lt(e[k].subs(unknown, bound), lead) for k in range(n) if k != i]
+            kept = _collect(conds)
+            if kept is not None:
+                cases.append(
+                    BalanceCase(
+                        unknown,
+                        sp.sympify(bound),
+                        lead,
+                        (terms[i].name, bname),
+                        (sp.Eq(unknown, bound),),
+                        kept,
+                        "bound",
+                    )
+                )
+    return cases
