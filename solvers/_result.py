@@ -14,7 +14,7 @@ from theory import PLRFModel
 __all__ = ["ScheduleResult"]
 
 #: Array fields, stored as arrays in ``.npz`` and as lists in ``.json``.
-_ARRAYS = ("t", "eta", "loss", "batch")
+_ARRAYS = ("t", "eta", "loss", "batch_schedule")
 
 
 def _clean(o):
@@ -79,7 +79,8 @@ class ScheduleResult:
     seconds : float
         Wall-clock time of the solve.
     batch : ndarray, shape (T,), or None
-        Batch-size schedule when it was optimised jointly; ``None`` for the model's fixed batch.
+        Batch-size schedule (key ``batch_schedule`` in :meth:`to_dict`; ``batch`` there is the
+        model's) when it was optimised jointly; ``None`` for the model's fixed batch.
     parameters : dict
         The options the solver ran with (JSON-ready).
     diagnostics : dict
@@ -121,7 +122,7 @@ class ScheduleResult:
             "n_evaluations": self.n_evaluations,
             "kkt_residual": self.kkt_residual,
             "seconds": self.seconds,
-            "batch": self.batch,
+            "batch_schedule": self.batch,
             "model": asdict(self.model),
             **asdict(self.model),
             "parameters": self.parameters,
@@ -136,9 +137,9 @@ class ScheduleResult:
             raise ValueError(f"path must end in .json or .npz, got {str(path)!r}")
         d = self.to_dict()
         if path.suffix == ".npz":
-            arrays = {k: np.asarray(getattr(self, k)) for k in _ARRAYS if getattr(self, k) is not None}
+            arrays = {k: np.asarray(d.pop(k)) for k in _ARRAYS if d[k] is not None}
             for k in _ARRAYS:
-                d.pop(k)
+                d.pop(k, None)
             np.savez_compressed(path, meta=json.dumps(d), **arrays)
         else:
             path.write_text(json.dumps(d))
@@ -154,7 +155,7 @@ class ScheduleResult:
         else:
             d = _unclean(json.loads(path.read_text()))
             arrays = {k: d[k] for k in _ARRAYS if d.get(k) is not None}
-        batch = arrays.get("batch")
+        batch = arrays.get("batch_schedule")
         return cls(
             method=d["method"],
             model=PLRFModel(**d["model"]),

@@ -164,7 +164,10 @@ def _add_simulate(sub) -> None:
 
 
 #: Subcommand registrars; later subcommands append themselves here.
-SUBCOMMANDS: list[Callable] = [_add_simulate]
+SUBCOMMANDS: list[Callable] = [
+    _add_simulate,
+    lambda sub: __import__("solvers._cli_solve", fromlist=["register"]).register(sub),
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
