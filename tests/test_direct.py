@@ -188,8 +188,8 @@ def test_batch_budget_gradient_and_budget():
 
 def test_joint_solve_respects_budget_and_beats_constant_batch():
     model = PLRFModel(a=2.5, b=1.5, sigma=0.5, batch=4, n_modes=40)
-    T, D = 80, 320.0
-    r = solve_direct(model, T, budget=D, m_min=1.0)
+    T, D = 40, 160.0
+    r = solve_direct(model, T, budget=D, m_min=1.0, tol=1e-3)
     fixed = solve_direct(model, T)  # m = 4 everywhere: same budget
     assert r.batch is not None and r.batch.sum() == pytest.approx(D, rel=1e-12)
     assert r.batch.min() >= 1.0
