@@ -88,8 +88,12 @@ def main(argv=None) -> int:
         f"optlr direct, full (T={T}):   {t_full:.2f} s ({rf.iterations} it, {rf.message}); "
         f"L(T) = {loss(rf.eta):.12e}"
     )
-    print(f"speed-up on K={K}: {t_casadi_total / t_blocks:.1f}x (vs IPOPT solve only {t_ipopt / t_blocks:.1f}x)")
-    print(f"loss ratio optlr/casadi on K={K}: {loss(rb.eta) / loss(eta_c):.8f}; full/casadi: {loss(rf.eta) / loss(eta_c):.8f}")
+    print(
+        f"speed-up on K={K}: {t_casadi_total / t_blocks:.1f}x (vs IPOPT solve only {t_ipopt / t_blocks:.1f}x)"
+    )
+    print(
+        f"loss ratio optlr/casadi on K={K}: {loss(rb.eta) / loss(eta_c):.8f}; full/casadi: {loss(rf.eta) / loss(eta_c):.8f}"
+    )
     return 0
 
 

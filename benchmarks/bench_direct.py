@@ -40,7 +40,9 @@ def main(argv=None) -> int:
     print(f"  final loss L(T) = {r.final_loss:.12e}")
     print(f"  {r.message}")
     print(f"  iterations {r.iterations}, gradient evaluations {r.n_evaluations}")
-    print(f"  checkpoint stride {r.diagnostics['stride']}, work arrays {r.diagnostics['work_bytes'] / 2**20:.1f} MiB")
+    print(
+        f"  checkpoint stride {r.diagnostics['stride']}, work arrays {r.diagnostics['work_bytes'] / 2**20:.1f} MiB"
+    )
     print(f"  peak RSS {rss_mb:.0f} MiB")
     return 0 if r.success else 1
 

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-from ._dynamics import (
-    InstabilityWarning,
-    Trajectory,
-    noise_sum,
-    simulate,
-    stability_limit,
-    stationary_loss,
-)
 from ._direct import (
     BatchBudget,
     BlockRate,
@@ -18,6 +10,14 @@ from ._direct import (
     loss_and_gradient,
     oscillation_amplitude,
     solve_direct,
+)
+from ._dynamics import (
+    InstabilityWarning,
+    Trajectory,
+    noise_sum,
+    simulate,
+    stability_limit,
+    stationary_loss,
 )
 from ._plot import plot_schedule
 from ._registry import METHODS, SOLVERS, SolverRegistry, get_solver, solve

@@ -97,7 +97,9 @@ def forward_checkpointed(lam, c0, eta, inv_m, s2, stride, ckpt, loss, logscale):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _recompute_segment(lam, c_start, eta, inv_m, s2, loss, logscale, t0, t1, buf):  # pragma: no cover
+def _recompute_segment(
+    lam, c_start, eta, inv_m, s2, loss, logscale, t0, t1, buf
+):  # pragma: no cover
     """Recompute ``c(t)`` for ``t0 <= t < t1`` into ``buf[t - t0]`` from the checkpoint at ``t0``.
 
     Uses the stored ``loss`` and ``logscale`` so the renormalisation matches the forward pass.
@@ -124,7 +126,9 @@ def _recompute_segment(lam, c_start, eta, inv_m, s2, loss, logscale, t0, t1, buf
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def adjoint_gradient(lam, eta, inv_m, s2, stride, ckpt, loss, logscale, buf, g_eta, g_im):  # pragma: no cover
+def adjoint_gradient(
+    lam, eta, inv_m, s2, stride, ckpt, loss, logscale, buf, g_eta, g_im
+):  # pragma: no cover
     r"""Backward pass: fill ``g_eta[t]`` and ``g_im[t]`` with :math:`\partial\log L(T)/\partial(\eta_t, \iota_t)`.
 
     Needs the outputs of :func:`forward_checkpointed` and a work buffer ``buf`` of shape

@@ -21,7 +21,10 @@ def _progress(args, model):
     """A tqdm progress callback on stderr, or None (no TTY, --quiet, or a small problem)."""
     if args.quiet or not sys.stderr.isatty() or args.T * model.n_modes < PROGRESS_ABOVE:
         return None, None
-    from tqdm import tqdm
+    try:
+        from tqdm import tqdm
+    except ImportError:  # the optional "progress" extra is not installed
+        return None, None
 
     bar = tqdm(total=args.maxiter, desc="optlr solve", unit="it", file=sys.stderr, leave=False)
 
@@ -118,4 +121,3 @@ def _add_solve(sub) -> None:
 def register(sub) -> None:
     """Add the ``solve`` subcommand."""
     _add_solve(sub)
-

@@ -22,8 +22,24 @@ def test_solve_json_contract(capsys):
     code, out, _ = run(capsys, *SMALL_ARGS, "--format", "json")
     assert code == 0
     d = json.loads(out)
-    for key in ("t", "eta", "loss", "final_loss", "success", "message", "iterations",
-                "kkt_residual", "seconds", "a", "b", "sigma", "batch", "n_modes", "eta_max", "T"):
+    for key in (
+        "t",
+        "eta",
+        "loss",
+        "final_loss",
+        "success",
+        "message",
+        "iterations",
+        "kkt_residual",
+        "seconds",
+        "a",
+        "b",
+        "sigma",
+        "batch",
+        "n_modes",
+        "eta_max",
+        "T",
+    ):
         assert key in d, key
     assert len(d["t"]) == len(d["loss"]) == 61 and len(d["eta"]) == 60
     assert d["final_loss"] == d["loss"][-1] and d["success"] is True
@@ -32,8 +48,20 @@ def test_solve_json_contract(capsys):
 
 def test_solve_blocks_csv_plot_and_save(tmp_path, capsys):
     out, fig, saved = tmp_path / "s.csv", tmp_path / "s.png", tmp_path / "s.npz"
-    code, _, _ = run(capsys, *SMALL_ARGS, "--blocks", "5", "--format", "csv", "--out", str(out),
-                     "--plot", str(fig), "--save", str(saved))
+    code, _, _ = run(
+        capsys,
+        *SMALL_ARGS,
+        "--blocks",
+        "5",
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+        "--plot",
+        str(fig),
+        "--save",
+        str(saved),
+    )
     assert code == 0
     rows = out.read_text().splitlines()
     assert rows[0] == "t,eta,loss" and len(rows) == 62

@@ -57,7 +57,7 @@ def test_adjoint_matches_symbolic_jacobians():
     T = 25
     sched, batches = _random_controls(T, seed=3)
     lam_k = spectrum(SMALL)
-    cs = [lam_k ** 0 * np.arange(1, SMALL.n_modes + 1.0) ** (-(SMALL.a - SMALL.b))]
+    cs = [lam_k**0 * np.arange(1, SMALL.n_modes + 1.0) ** (-(SMALL.a - SMALL.b))]
     for t in range(T):
         ck = cs[-1]
         cs.append(step(ck, lam_k, lam_k @ ck, sched[t], 1 / batches[t], SMALL.sigma))
@@ -177,7 +177,10 @@ def test_batch_budget_gradient_and_budget():
 
     def objective(th):
         ctrl = par.controls(th)
-        return loss_and_gradient(SMALL, ctrl["eta"], batch=1 / ctrl["inv_batch"])[0] + par.penalty(th)[0]
+        return (
+            loss_and_gradient(SMALL, ctrl["eta"], batch=1 / ctrl["inv_batch"])[0]
+            + par.penalty(th)[0]
+        )
 
     ctrl = par.controls(theta)
     _, ge, gi = loss_and_gradient(SMALL, ctrl["eta"], batch=1 / ctrl["inv_batch"])
