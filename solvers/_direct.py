@@ -104,7 +104,7 @@ class _Workspace:
             self.lam, self.c0, eta, inv_m, self.s2, self.stride, self.ckpt, self.loss, self.logscale
         )
         LT = self.loss[-1]
-        return math.log(LT) + self.logscale[-1] if LT > 0 else -math.inf
+        return float(math.log(LT) + self.logscale[-1]) if LT > 0 else -math.inf
 
     def backward(self, eta: np.ndarray, inv_m: np.ndarray) -> None:
         """Fill ``g_eta``, ``g_im`` (call right after :meth:`forward` with the same arguments)."""

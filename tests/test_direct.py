@@ -142,6 +142,20 @@ def test_blocks_are_piecewise_constant_and_no_better_than_full_resolution():
     np.testing.assert_array_equal(np.diff(par.edges) >= T // K, True)
 
 
+def test_checkpointing_bounds_memory_at_long_horizons():
+    from solvers._direct import _Workspace
+
+    ws = _Workspace.create(PLRFModel(a=3, b=2, n_modes=1000), 100_000)
+    assert ws.stride == 316 and ws.nbytes < 10 * 2**20  # vs 800 MB to store every state
+
+
+def test_progress_callback_sees_every_iteration():
+    seen = []
+    r = solve_direct(SMALL, 50, progress=lambda it, f: seen.append((it, f)))
+    assert [s[0] for s in seen] == list(range(1, r.iterations + 1))
+    assert seen[-1][1] == pytest.approx(math.log(r.final_loss), rel=1e-9)
+
+
 def test_non_convergence_comes_back_as_status():
     model = PLRFModel(a=3, b=2, sigma=0.5, batch=1, n_modes=100)
     r = solve_direct(model, 300, maxiter=2, tol=1e-12)
