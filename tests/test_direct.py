@@ -258,6 +258,20 @@ def test_compare_smooth_reports_gap(period2_optimum):
     assert d["smooth_gap"] > 0.1 and d["smooth_oscillation"] < 0.05 < 1.0 < d["oscillation"]
 
 
+def test_hard_phase_optimum_exploits_the_first_step():
+    """Hard phase: the first step jumps far above the stability limit of a constant rate (to
+    eta_max with 200 modes and T = 1000), after which the schedule rides below the limit and
+    anneals."""
+    model = PLRFModel(a=1.5, b=3, sigma=0.5, batch=1, n_modes=100)
+    r = solve_direct(model, 300)
+    assert r.success, r.message
+    from solvers import stability_limit
+
+    limit = stability_limit(model)
+    assert r.eta[0] > 2 * limit
+    assert np.all(r.eta[1:] < limit) and r.eta[-1] < 0.2 * r.eta[1]
+
+
 def test_oscillation_amplitude_closed_forms():
     assert oscillation_amplitude([1, 1.4, 1, 1.4, 1]) == (0.2, 3)
     assert oscillation_amplitude(np.linspace(1, 0, 50)) == (0.0, 0)
