@@ -10,6 +10,7 @@ from solvers import (
     BatchBudget,
     BlockRate,
     InstabilityWarning,
+    Parametrisation,
     ScheduleResult,
     StepRate,
     loss_and_gradient,
@@ -294,3 +295,42 @@ def test_result_save_and_reload(tmp_path, suffix):
     assert back.model == r.model and back.final_loss == r.final_loss
     assert (back.status, back.message, back.iterations) == (r.status, r.message, r.iterations)
     assert back.parameters == r.parameters
+
+
+class _Affine(Parametrisation):
+    """User parametrisation: eta_t = base_t + theta * slope_t (one parameter)."""
+
+    def __init__(self, base, slope, lo, hi):
+        self.base, self.slope, self.T, self.n_params = base, slope, base.size, 1
+        self._lo, self._hi = np.array([lo]), np.array([hi])
+
+    lower = property(lambda self: self._lo)
+    upper = property(lambda self: self._hi)
+
+    def controls(self, theta):
+        return {"eta": self.base + theta[0] * self.slope}
+
+    def vjp(self, theta, grads):
+        return np.array([grads["eta"] @ self.slope])
+
+    def from_eta(self, eta):
+        return np.clip([0.5 * (self._lo[0] + self._hi[0])], self._lo, self._hi)
+
+
+def test_user_parametrisation_is_optimised():
+    T = 200
+    par = _Affine(np.zeros(T), np.linspace(1, 0, T), 0.0, 1.0)  # linear decay, free peak
+    r = solve_direct(SMALL, T, parametrisation=par, initial=np.zeros(T))
+    peaks = np.linspace(0.01, 1.0, 400)
+    brute = [simulate(SMALL, p * par.slope).final_loss for p in peaks]
+    assert r.success and r.final_loss <= min(brute) * (1 + 1e-9)
+    np.testing.assert_allclose(r.eta, r.eta[0] * par.slope, rtol=1e-12)
+
+
+def test_unstable_result_comes_back_as_status_3():
+    # a parametrisation that can only produce an unstable schedule (eta >= 1.9, limit ~1.14)
+    T = 5000
+    par = _Affine(np.full(T, 1.9), np.full(T, 0.05), 0.0, 1.0)
+    r = solve_direct(SMALL, T, parametrisation=par, initial=np.full(T, 1.9))
+    assert r.status == 3 and not r.success and "unstable" in r.message
+    assert r.eta.min() == pytest.approx(1.9)
