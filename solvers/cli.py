@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import io
 import json
 import math
@@ -20,7 +21,6 @@ from pathlib import Path
 
 from theory import PLRFModel
 
-from ._cli_derive import register as _derive_register
 
 __all__ = ["main"]
 
@@ -166,7 +166,14 @@ def _add_simulate(sub) -> None:
 
 
 #: Subcommand registrars; later subcommands append themselves here.
-SUBCOMMANDS: list[Callable] = [_add_simulate, _derive_register]
+SUBCOMMANDS: list[Callable] = [_add_simulate]
+
+#: Modules defining further subcommands through ``register(subparsers)``, in help order.
+#: Imported when the parser is built, so that they may import helpers from this module.
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "solvers._cli_derive",
+    "solvers._cli_solve",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in SUBCOMMANDS:
         register(sub)
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 

@@ -1,0 +1,177 @@
+"""The result record shared by every optimal-schedule solver (direct, BVP, continuum)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from theory import PLRFModel
+
+__all__ = ["ScheduleResult"]
+
+#: Array fields, stored as arrays in ``.npz`` and as lists in ``.json``.
+_ARRAYS = ("t", "eta", "loss", "batch_schedule")
+
+
+def _clean(o):
+    """JSON-ready copy: non-finite floats become "inf"/"-inf"/None, arrays become lists."""
+    if isinstance(o, dict):
+        return {str(k): _clean(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_clean(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return _clean(o.tolist())
+    if isinstance(o, np.generic):
+        o = o.item()
+    if isinstance(o, float) and not math.isfinite(o):
+        return None if math.isnan(o) else ("inf" if o > 0 else "-inf")
+    return o
+
+
+def _unclean(o):
+    if isinstance(o, dict):
+        return {k: _unclean(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [_unclean(v) for v in o]
+    if o in ("inf", "-inf"):
+        return float(o)
+    return o
+
+
+def _floats(x) -> np.ndarray:
+    return np.asarray([math.nan if v is None else float(v) for v in x], dtype=float)
+
+
+@dataclass(frozen=True)
+class ScheduleResult:
+    r"""An optimised learning-rate schedule and how it was obtained.
+
+    Every solver of the registry (:data:`solvers.SOLVERS`) returns this record.
+
+    Attributes
+    ----------
+    method : str
+        Registry name of the solver (``"direct"``, ``"bvp"``, ``"continuum"``).
+    model : PLRFModel
+    T : int
+        Horizon (number of SGD steps).
+    t : ndarray of int, shape (T+1,)
+        Steps ``0..T`` at which ``loss`` is given.
+    eta : ndarray, shape (T,)
+        Learning rate used from step ``t`` to ``t+1``.
+    loss : ndarray, shape (T+1,)
+        Excess loss :math:`L(t)` along the optimised schedule.
+    final_loss : float
+        :math:`L(T)`.
+    success : bool
+    status : int
+        0 converged; 1 iteration/evaluation limit; 2 the optimiser stopped before the tolerance
+        (line search); 3 the returned schedule is unstable (non-finite loss). Solvers may add
+        their own positive codes, documented in their ``message``.
+    message : str
+    iterations, n_evaluations : int
+    kkt_residual : float
+        Relative projected-gradient norm (solver-specific definition in ``parameters``).
+    seconds : float
+        Wall-clock time of the solve.
+    batch : ndarray, shape (T,), or None
+        Batch-size schedule (key ``batch_schedule`` in :meth:`to_dict`; ``batch`` there is the
+        model's) when it was optimised jointly; ``None`` for the model's fixed batch.
+    parameters : dict
+        The options the solver ran with (JSON-ready).
+    diagnostics : dict
+        Solver-specific figures (e.g. period-2 oscillation amplitude, loss gap to a smoothed
+        schedule, peak memory of the work arrays).
+    """
+
+    method: str
+    model: PLRFModel
+    T: int
+    t: np.ndarray
+    eta: np.ndarray
+    loss: np.ndarray
+    final_loss: float
+    success: bool
+    status: int
+    message: str
+    iterations: int
+    n_evaluations: int
+    kkt_residual: float
+    seconds: float
+    batch: np.ndarray | None = None
+    parameters: dict = field(default_factory=dict)
+    diagnostics: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dictionary; the model's fields appear at the top level too."""
+        d = {
+            "method": self.method,
+            "T": self.T,
+            "t": self.t,
+            "eta": self.eta,
+            "loss": self.loss,
+            "final_loss": self.final_loss,
+            "success": self.success,
+            "status": self.status,
+            "message": self.message,
+            "iterations": self.iterations,
+            "n_evaluations": self.n_evaluations,
+            "kkt_residual": self.kkt_residual,
+            "seconds": self.seconds,
+            "batch_schedule": self.batch,
+            "model": asdict(self.model),
+            **asdict(self.model),
+            "parameters": self.parameters,
+            "diagnostics": self.diagnostics,
+        }
+        return _clean(d)
+
+    def save(self, path: str | Path) -> None:
+        """Write ``.json`` (portable) or ``.npz`` (compact arrays + JSON metadata)."""
+        path = Path(path)
+        if path.suffix not in (".json", ".npz"):
+            raise ValueError(f"path must end in .json or .npz, got {str(path)!r}")
+        d = self.to_dict()
+        if path.suffix == ".npz":
+            arrays = {k: np.asarray(d.pop(k)) for k in _ARRAYS if d[k] is not None}
+            for k in _ARRAYS:
+                d.pop(k, None)
+            np.savez_compressed(path, meta=json.dumps(d), **arrays)
+        else:
+            path.write_text(json.dumps(d))
+
+    @classmethod
+    def load(cls, path: str | Path) -> ScheduleResult:
+        """Reload a result written by :meth:`save`."""
+        path = Path(path)
+        if path.suffix == ".npz":
+            with np.load(path) as z:
+                d = _unclean(json.loads(str(z["meta"])))
+                arrays = {k: z[k] for k in _ARRAYS if k in z.files}
+        else:
+            d = _unclean(json.loads(path.read_text()))
+            arrays = {k: d[k] for k in _ARRAYS if d.get(k) is not None}
+        batch = arrays.get("batch_schedule")
+        return cls(
+            method=d["method"],
+            model=PLRFModel(**d["model"]),
+            T=int(d["T"]),
+            t=np.asarray(arrays["t"], dtype=np.int64),
+            eta=_floats(arrays["eta"]),
+            loss=_floats(arrays["loss"]),
+            final_loss=float(math.nan if d["final_loss"] is None else d["final_loss"]),
+            success=bool(d["success"]),
+            status=int(d["status"]),
+            message=str(d["message"]),
+            iterations=int(d["iterations"]),
+            n_evaluations=int(d["n_evaluations"]),
+            kkt_residual=float(math.nan if d["kkt_residual"] is None else d["kkt_residual"]),
+            seconds=float(d["seconds"]),
+            batch=None if batch is None else _floats(batch),
+            parameters=d.get("parameters", {}),
+            diagnostics=d.get("diagnostics", {}),
+        )

@@ -1,0 +1,133 @@
+"""``optlr solve``, the solver registry and plot_schedule."""
+
+import json
+
+import numpy as np
+import pytest
+
+from solvers import SOLVERS, ScheduleResult, get_solver, plot_schedule, solve, solve_direct
+from solvers.cli import main
+from theory import PLRFModel
+
+SMALL_ARGS = ("solve", "--a", "3", "--b", "2", "--T", "60", "--modes", "20", "--quiet")
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_solve_json_contract(capsys):
+    code, out, _ = run(capsys, *SMALL_ARGS, "--format", "json")
+    assert code == 0
+    d = json.loads(out)
+    for key in (
+        "t",
+        "eta",
+        "loss",
+        "final_loss",
+        "success",
+        "message",
+        "iterations",
+        "kkt_residual",
+        "seconds",
+        "a",
+        "b",
+        "sigma",
+        "batch",
+        "n_modes",
+        "eta_max",
+        "T",
+    ):
+        assert key in d, key
+    assert len(d["t"]) == len(d["loss"]) == 61 and len(d["eta"]) == 60
+    assert d["final_loss"] == d["loss"][-1] and d["success"] is True
+    assert d["final_loss"] < d["loss"][0]
+
+
+def test_solve_blocks_csv_plot_and_save(tmp_path, capsys):
+    out, fig, saved = tmp_path / "s.csv", tmp_path / "s.png", tmp_path / "s.npz"
+    code, _, _ = run(
+        capsys,
+        *SMALL_ARGS,
+        "--blocks",
+        "5",
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+        "--plot",
+        str(fig),
+        "--save",
+        str(saved),
+    )
+    assert code == 0
+    rows = out.read_text().splitlines()
+    assert rows[0] == "t,eta,loss" and len(rows) == 62
+    assert len({r.split(",")[1] for r in rows[1:-1]}) <= 5
+    assert fig.stat().st_size > 1000
+    back = ScheduleResult.load(saved)
+    assert back.T == 60 and back.parameters["blocks"] == 5
+    assert float(rows[-1].split(",")[2]) == back.final_loss
+
+
+def test_solve_text_and_bad_input(capsys):
+    code, out, _ = run(capsys, *SMALL_ARGS, "--format", "text")
+    assert code == 0 and "final excess loss" in out
+    code, _, err = run(capsys, *SMALL_ARGS, "--blocks", "100")
+    assert code == 2 and "K" in err and "Traceback" not in err
+    code, _, err = run(capsys, *SMALL_ARGS, "--T", "0")
+    assert code == 2 and "T must be" in err
+
+
+def test_unconverged_solve_warns_on_stderr(capsys):
+    code, out, err = run(capsys, *SMALL_ARGS, "--maxiter", "1", "--tol", "1e-12")
+    assert code == 0 and "warning" in err and "iteration limit" in err
+    assert json.loads(out)["success"] is False
+
+
+def test_registry():
+    assert "direct" in SOLVERS and SOLVERS["direct"] is solve_direct
+    assert get_solver("direct") is solve_direct
+    with pytest.raises(ValueError, match="method must be one of"):
+        get_solver("shooting")
+    for name in ("bvp", "continuum"):
+        if name not in SOLVERS:
+            with pytest.raises(ValueError, match="not available"):
+                get_solver(name)
+    model = PLRFModel(a=3, b=2, n_modes=10)
+    r = solve(model, 20, method="direct", blocks=4)
+    assert isinstance(r, ScheduleResult) and r.method == "direct"
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        solve(model, 20, method="direct", bogus=1)
+
+
+@pytest.mark.parametrize("method", sorted(SOLVERS))
+def test_conformance_common_fields(method):
+    """Every registered solver returns the common result fields, consistent with a simulation."""
+    from solvers import simulate
+
+    model = PLRFModel(a=3, b=2, sigma=0.5, batch=4, n_modes=20)
+    r = SOLVERS[method](model, 50)
+    assert r.eta.shape == (50,) and r.loss.shape == r.t.shape == (51,)
+    assert np.all((r.eta >= 0) & (r.eta <= model.eta_max))
+    assert r.final_loss == pytest.approx(simulate(model, r.eta).final_loss, rel=1e-2)
+    assert isinstance(r.success, bool) and isinstance(r.message, str) and r.seconds > 0
+
+
+def test_plot_schedule_returns_artists():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    model = PLRFModel(a=2.5, b=1.5, sigma=0.5, batch=4, n_modes=10)
+    r = solve_direct(model, 20, budget=80.0, maxiter=5)
+    fig, ax = plt.subplots()
+    art = plot_schedule(r, ax=ax)
+    assert art["ax"] is ax and "batch" in art
+    np.testing.assert_array_equal(art["eta"].get_ydata(), r.eta)
+    with pytest.raises(TypeError, match="ScheduleResult"):
+        plot_schedule(r.eta)
+    plt.close(fig)
