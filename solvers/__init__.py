@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from ._continuum import (
+    ContinuumResult,
+    FrontWarning,
+    ModeQuadrature,
+    continuum_loss,
+    continuum_sweep,
+    mode_quadrature,
+    solve_continuum,
+    time_grid,
+)
 from ._dynamics import (
     InstabilityWarning,
     Trajectory,
@@ -15,14 +25,22 @@ from ._spectrum import initial_state, spectrum
 
 __all__ = [
     "SCHEDULES",
+    "ContinuumResult",
+    "FrontWarning",
     "InstabilityWarning",
+    "ModeQuadrature",
     "Trajectory",
+    "continuum_loss",
+    "continuum_sweep",
     "initial_state",
     "make_schedule",
+    "mode_quadrature",
     "noise_sum",
     "parse_schedule",
     "simulate",
+    "solve_continuum",
     "spectrum",
     "stability_limit",
     "stationary_loss",
+    "time_grid",
 ]

@@ -54,8 +54,8 @@ __all__ = [
 
 Dynamics = Literal["discrete", "continuous"]
 
-#: Default geometric growth of the intervals (~20 intervals per e-fold of t or T - t).
-DEFAULT_RATIO = 1.05
+#: Default geometric growth of the intervals (~10 intervals per e-fold of t or T - t).
+DEFAULT_RATIO = 1.1
 #: Default cap on an interval, as a fraction of T (resolves the bulk of an easy-phase schedule).
 DEFAULT_MAX_INTERVAL = 0.01
 #: Default substeps per interval: the L-coupling changes by O(ratio - 1) across an interval.
@@ -293,7 +293,11 @@ def _stable_upper(model: PLRFModel, quad: ModeQuadrature, dynamics: Dynamics) ->
         def S(e):
             return 0.5 * e * im * float(np.sum(w * lam))
 
-    hi = per_mode * (1 - 1e-12) if math.isfinite(per_mode) else 2.0 / max(im * np.sum(w * lam), 1e-300)
+    hi = (
+        per_mode * (1 - 1e-12)
+        if math.isfinite(per_mode)
+        else 2.0 / max(im * np.sum(w * lam), 1e-300)
+    )
     if im == 0.0 or S(hi) < 1.0:
         limit = hi
     else:
@@ -301,7 +305,18 @@ def _stable_upper(model: PLRFModel, quad: ModeQuadrature, dynamics: Dynamics) ->
     return min(model.eta_max, (1.0 - STABILITY_MARGIN) * limit)
 
 
-def _build_problem(model, T, grid, ratio, max_interval, substeps, dynamics, exact_modes, bins_per_decade, points_per_bin):
+def _build_problem(
+    model,
+    T,
+    grid,
+    ratio,
+    max_interval,
+    substeps,
+    dynamics,
+    exact_modes,
+    bins_per_decade,
+    points_per_bin,
+):
     if not isinstance(model, PLRFModel):
         raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
     if dynamics not in ("discrete", "continuous"):
@@ -313,13 +328,22 @@ def _build_problem(model, T, grid, ratio, max_interval, substeps, dynamics, exac
     else:
         t = np.asarray(grid, dtype=float)
         if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)):
-            raise ValueError(f"grid must be a finite 1-D array of at least 2 nodes, got shape {t.shape}")
+            raise ValueError(
+                f"grid must be a finite 1-D array of at least 2 nodes, got shape {t.shape}"
+            )
         if t[0] != 0 or not math.isclose(t[-1], T, rel_tol=1e-12) or np.any(np.diff(t) <= 0):
-            raise ValueError(f"grid must increase strictly from 0 to T = {T:g}, got [{t[0]:g} .. {t[-1]:g}]")
+            raise ValueError(
+                f"grid must increase strictly from 0 to T = {T:g}, got [{t[0]:g} .. {t[-1]:g}]"
+            )
     quad = mode_quadrature(
-        model, exact_modes=exact_modes, bins_per_decade=bins_per_decade, points_per_bin=points_per_bin
+        model,
+        exact_modes=exact_modes,
+        bins_per_decade=bins_per_decade,
+        points_per_bin=points_per_bin,
     )
-    return _Problem(model, T, t, np.diff(t), quad, substeps, dynamics, _stable_upper(model, quad, dynamics))
+    return _Problem(
+        model, T, t, np.diff(t), quad, substeps, dynamics, _stable_upper(model, quad, dynamics)
+    )
 
 
 def continuum_loss(
@@ -355,7 +379,9 @@ def continuum_loss(
     )  # fmt: skip
     eta = np.ascontiguousarray(eta, dtype=float)
     if eta.shape != prob.h.shape or not np.all(np.isfinite(eta)) or np.any(eta < 0):
-        raise ValueError(f"eta must be finite, >= 0 and of shape {prob.h.shape}, got shape {eta.shape}")
+        raise ValueError(
+            f"eta must be finite, >= 0 and of shape {prob.h.shape}, got shape {eta.shape}"
+        )
     return prob.loss_curve(eta)[0]
 
 
@@ -385,8 +411,9 @@ class ContinuumResult:
     message : str
     iterations, evaluations : int
     kkt_residual : float
-        ``max_j |P(eta - G) - eta| / eta_upper`` with ``G_j = (T/h_j) d log L(T)/d eta_j`` (the
-        functional gradient of ``log L`` in units of ``1/T``) and ``P`` the projection on the box.
+        Projected-gradient residual ``max_j |P(x - G) - x|_j`` of ``log L(T)`` in the optimiser's
+        variables ``x_j = eta_j sqrt(h_j/T)`` (``G = d log L / dx``, ``P`` the projection on the
+        box): the quantity L-BFGS-B's ``gtol`` tests; 0 exactly at a KKT point.
     seconds : float
     eta_upper : float
         Effective upper bound: ``min(eta_max, (1 - 1e-3) x stability limit)``.
@@ -438,8 +465,22 @@ class ContinuumResult:
 
     def eta_at(self, t) -> np.ndarray:
         """The piecewise-constant schedule evaluated at times ``t``."""
-        j = np.clip(np.searchsorted(self.t, np.asarray(t, dtype=float), side="right") - 1, 0, self.eta.size - 1)
+        j = np.clip(
+            np.searchsorted(self.t, np.asarray(t, dtype=float), side="right") - 1,
+            0,
+            self.eta.size - 1,
+        )
         return self.eta[j]
+
+    def per_step(self) -> np.ndarray:
+        """The schedule as one rate per SGD step (integer grids only); shape ``(T,)``.
+
+        Use it to run the exact recursion on the optimised schedule:
+        ``simulate(result.model, result.per_step())``.
+        """
+        if np.any(self.t != np.round(self.t)):
+            raise ValueError("per_step() needs an integer time grid")
+        return np.repeat(self.eta, np.diff(self.t).astype(np.int64))
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -498,7 +539,12 @@ def _family_guess(prob: _Problem) -> np.ndarray:
     best, best_eta = math.inf, np.full(s.size, 0.5 * up)
     for delta in (1.0, 2.0, 3.0):
         shape = (1.0 - s) ** delta
-        r = minimize_scalar(lambda v: math.log(loss(up * math.exp(v) * shape) + 1e-300), bounds=(-12.0, 0.0), method="bounded", options={"xatol": 1e-3})
+        r = minimize_scalar(
+            lambda v, shape=shape: math.log(loss(up * math.exp(v) * shape) + 1e-300),
+            bounds=(-12.0, 0.0),
+            method="bounded",
+            options={"xatol": 1e-3},
+        )
         if r.fun < best:
             best, best_eta = r.fun, up * math.exp(r.x) * shape
     for level in (1.0, 0.5):
@@ -506,7 +552,12 @@ def _family_guess(prob: _Problem) -> np.ndarray:
         def wsd(v, level=level):
             return level * up * np.minimum(1.0, (1.0 - s) / math.exp(v))
 
-        r = minimize_scalar(lambda v: math.log(loss(wsd(v)) + 1e-300), bounds=(math.log(1.0 / prob.T), 0.0), method="bounded", options={"xatol": 1e-3})
+        r = minimize_scalar(
+            lambda v: math.log(loss(wsd(v)) + 1e-300),
+            bounds=(math.log(1.0 / prob.T), 0.0),
+            method="bounded",
+            options={"xatol": 1e-3},
+        )
         if r.fun < best:
             best, best_eta = r.fun, wsd(r.x)
     return best_eta
@@ -551,7 +602,7 @@ def solve_continuum(
     points_per_bin: int = DEFAULT_POINTS_PER_BIN,
     initial=None,
     maxiter: int = 5000,
-    ftol: float = 1e-13,
+    ftol: float = 1e-9,
     gtol: float = 1e-9,
     maxcor: int = 30,
     diagnostics: bool = True,
@@ -604,18 +655,35 @@ def solve_continuum(
     ftol = check_real("ftol", ftol, ge=0)
     gtol = check_real("gtol", gtol, ge=0)
     t0 = time.perf_counter()
-    prob = _build_problem(model, T, grid, ratio, max_interval, substeps, dynamics, exact_modes, bins_per_decade, points_per_bin)
+    prob = _build_problem(
+        model,
+        T,
+        grid,
+        ratio,
+        max_interval,
+        substeps,
+        dynamics,
+        exact_modes,
+        bins_per_decade,
+        points_per_bin,
+    )
     J = prob.h.size
     if initial is None:
         eta0 = _family_guess(prob)
     elif isinstance(initial, ContinuumResult):
         eta0 = _warm_start([initial], prob)
-    elif isinstance(initial, (list, tuple)) and initial and all(isinstance(r, ContinuumResult) for r in initial):
+    elif (
+        isinstance(initial, (list, tuple))
+        and initial
+        and all(isinstance(r, ContinuumResult) for r in initial)
+    ):
         eta0 = _warm_start(list(initial), prob)
     else:
         eta0 = np.asarray(initial, dtype=float)
         if eta0.shape != (J,) or not np.all(np.isfinite(eta0)):
-            raise ValueError(f"initial must be a finite array of shape ({J},) (one rate per interval), got shape {eta0.shape}")
+            raise ValueError(
+                f"initial must be a finite array of shape ({J},) (one rate per interval), got shape {eta0.shape}"
+            )
     eta0 = np.clip(eta0, 0.0, prob.upper)
 
     scale = np.sqrt(prob.h / prob.T)  # x_j = eta_j * scale_j: the L2(dt/T) metric on schedules
@@ -635,8 +703,8 @@ def solve_continuum(
     )  # fmt: skip
     eta = np.clip(res.x / scale, 0.0, prob.upper)
     LT, g, Ln, ok = prob.value_grad(eta)
-    G = g / LT * prob.T / prob.h
-    kkt = float(np.max(np.abs(np.clip(eta - G, 0.0, prob.upper) - eta)) / prob.upper) if ok else math.inf
+    x, G = eta * scale, g / LT / scale  # the optimiser's variables and gradient
+    kkt = float(np.max(np.abs(np.clip(x - G, 0.0, prob.upper * scale) - x))) if ok else math.inf
     if not ok:
         status, success, message = 3, False, "the schedule is unstable (loss not finite)"
     elif res.status == 0:
@@ -648,7 +716,18 @@ def solve_continuum(
 
     qerr = terr = math.nan
     if diagnostics and ok:
-        fine = _build_problem(model, prob.T, prob.t, ratio, max_interval, substeps, dynamics, 2 * exact_modes, 2 * bins_per_decade, 2 * points_per_bin)
+        fine = _build_problem(
+            model,
+            prob.T,
+            prob.t,
+            ratio,
+            max_interval,
+            substeps,
+            dynamics,
+            2 * exact_modes,
+            2 * bins_per_decade,
+            2 * points_per_bin,
+        )
         qerr = abs(fine.loss_curve(eta)[0][-1] / LT - 1.0)
         finer = replace(prob, substeps=2 * substeps)
         terr = abs(finer.loss_curve(eta)[0][-1] / LT - 1.0)
@@ -682,7 +761,9 @@ def continuum_sweep(
     Returns one :class:`ContinuumResult` per horizon, in the order of ``Ts``.
     """
     if "initial" in options:
-        raise TypeError("continuum_sweep() sets 'initial' itself; pass continuation=False to cold-start")
+        raise TypeError(
+            "continuum_sweep() sets 'initial' itself; pass continuation=False to cold-start"
+        )
     Ts = [check_real("Ts[i]", T, ge=1) for T in Ts]
     if not Ts:
         raise ValueError("Ts must hold at least one horizon")

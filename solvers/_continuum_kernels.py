@@ -158,7 +158,9 @@ def forward(lam, u, c0, eta, h, n_sub, im, sigma2, discrete, L_nodes):  # pragma
 
 
 @njit(cache=True)
-def value_and_grad(lam, u, c0, eta, h, n_sub, im, sigma2, discrete, L_nodes, grad):  # pragma: no cover
+def value_and_grad(
+    lam, u, c0, eta, h, n_sub, im, sigma2, discrete, L_nodes, grad
+):  # pragma: no cover
     """Final loss ``L(T)`` and its exact gradient w.r.t. ``eta`` (written to ``grad``).
 
     Returns ``(L_T, ok)``. Stores the state at every substep and the propagators of every
@@ -186,7 +188,9 @@ def value_and_grad(lam, u, c0, eta, h, n_sub, im, sigma2, discrete, L_nodes, gra
     for j in range(J):
         s = h[j] / n_sub
         Ej, Aj, Bj = E[j], A[j], B[j]
-        uA, uB = substep_coefficients(eta[j], lam, u, im, s, discrete, Ej, Aj, Bj, dE[j], dA[j], dB[j])
+        uA, uB = substep_coefficients(
+            eta[j], lam, u, im, s, discrete, Ej, Aj, Bj, dE[j], dA[j], dB[j]
+        )
         uBs[j] = uB
         if not uB < 1.0:
             for i in range(j + 1, J + 1):
