@@ -605,6 +605,7 @@ def solve_continuum(
     ftol: float = 1e-9,
     gtol: float = 1e-9,
     maxcor: int = 30,
+    restarts: int = 1,
     diagnostics: bool = True,
     **unknown,
 ) -> ContinuumResult:
@@ -636,7 +637,13 @@ def solve_continuum(
         Starting schedule: ``None`` tunes two named families; results are continued
         (see :func:`continuum_sweep`).
     maxiter, ftol, gtol, maxcor
-        L-BFGS-B options (on ``log L(T)`` in variables ``eta_j sqrt(h_j / T)``).
+        L-BFGS-B options (on ``log L(T)`` in variables ``eta_j sqrt(h_j / T)``); ``maxiter``
+        counts the iterations of all runs.
+    restarts : int
+        Restart L-BFGS-B from its answer up to this many times while that still lowers the
+        loss. The objective is very flat along the annealing tail: the first run stops on
+        ``ftol`` with the loss converged to ~1e-6 but a projected gradient ~3e-2 there; one
+        restart brings it below 1e-3 (measured at T = 1e4).
     diagnostics : bool
         Estimate the quadrature and time-stepping errors by one refined forward pass each.
 
@@ -652,6 +659,7 @@ def solve_continuum(
     reject_unknown("solve_continuum", unknown)
     maxiter = check_int("maxiter", maxiter, ge=1)
     maxcor = check_int("maxcor", maxcor, ge=1)
+    restarts = check_int("restarts", restarts, ge=0)
     ftol = check_real("ftol", ftol, ge=0)
     gtol = check_real("gtol", gtol, ge=0)
     t0 = time.perf_counter()
@@ -697,10 +705,17 @@ def solve_continuum(
             return 1e300, np.zeros_like(x)
         return math.log(LT), g / LT / scale
 
-    res = minimize(
-        fun, eta0 * scale, jac=True, method="L-BFGS-B", bounds=list(zip(np.zeros(J), prob.upper * scale, strict=True)),
-        options={"maxiter": maxiter, "ftol": ftol, "gtol": gtol, "maxcor": maxcor, "maxls": 50},
-    )  # fmt: skip
+    bounds = list(zip(np.zeros(J), prob.upper * scale, strict=True))
+    x, nit, f_prev = eta0 * scale, 0, math.inf
+    for _ in range(1 + restarts):  # a restart drops the curvature pairs of a stalled run
+        res = minimize(
+            fun, x, jac=True, method="L-BFGS-B", bounds=bounds,
+            options={"maxiter": maxiter - nit, "ftol": ftol, "gtol": gtol, "maxcor": maxcor, "maxls": 50},
+        )  # fmt: skip
+        improved = res.fun < f_prev - ftol * abs(res.fun)
+        x, nit, f_prev = res.x, nit + int(res.nit), float(res.fun)
+        if res.status != 0 or nit >= maxiter or not improved:
+            break
     eta = np.clip(res.x / scale, 0.0, prob.upper)
     LT, g, Ln, ok = prob.value_grad(eta)
     x, G = eta * scale, g / LT / scale  # the optimiser's variables and gradient
@@ -743,7 +758,7 @@ def solve_continuum(
         warnings.warn(msg, FrontWarning, stacklevel=2)
     return ContinuumResult(
         model=model, T=prob.T, t=prob.t, eta=eta, loss=Ln, final_loss=float(LT), success=success,
-        status=status, message=message, iterations=int(res.nit), evaluations=n_eval,
+        status=status, message=message, iterations=nit, evaluations=n_eval,
         kkt_residual=kkt, seconds=time.perf_counter() - t0, eta_upper=prob.upper,
         dynamics=dynamics, substeps=prob.substeps, n_quadrature=prob.quad.size,
         n_exact=prob.quad.n_exact, n_bins=prob.quad.n_bins, quadrature_error=float(qerr),
