@@ -122,7 +122,9 @@ def part_big():
     rs = continuum_sweep(model, [1e4, 1e5, 1e6, 1e7, 1e8])
     total = time.perf_counter() - t0
     for r in rs:
-        print(f"[big] sweep T={r.T:.0e}: {r.seconds:.1f} s, L={r.final_loss:.6e}, iters={r.iterations}")
+        print(
+            f"[big] sweep T={r.T:.0e}: {r.seconds:.1f} s, L={r.final_loss:.6e}, iters={r.iterations}"
+        )
     print(f"[big] sweep total {total:.1f} s")
 
 
@@ -170,7 +172,9 @@ def part_phases():
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--part", choices=["big", "agree", "phases", "all"], default="all")
     args = p.parse_args()
     for name, fn in (("big", part_big), ("agree", part_agree), ("phases", part_phases)):
