@@ -21,7 +21,6 @@ from pathlib import Path
 
 from theory import PLRFModel
 
-
 __all__ = ["main"]
 
 #: Rows of the loss table that the text format prints (log-spaced in t).

@@ -1,0 +1,805 @@
+r"""Long-horizon continuum solver: optimal learning-rate schedules at horizons up to ``1e8`` and beyond.
+
+The problem is the continuous-time optimal control of the PLRF model,
+
+.. math::
+
+    \min_{0 \le \eta(t) \le \eta_{\max}} L(T), \qquad
+    \dot c_k = -2\eta\lambda_k c_k + \frac{\eta^2}{m}\lambda_k\bigl(L + \sigma^2\bigr),
+
+(or its *discrete-corrected* form, which reproduces the exact recursion's per-step contraction;
+see :mod:`solvers._continuum_kernels`), discretised so that the cost grows like ``log T``:
+
+* **time**: ``eta`` is piecewise constant on a grid that is uniform (unit steps) for the first
+  and last ``~1/(ratio-1)`` steps and geometric (ratio ``ratio``) in the distance to the nearer
+  end, capped at ``max_interval * T``; both the start (``t`` spans decades) and the annealing
+  region (``T - t`` spans decades) are resolved (:func:`time_grid`);
+* **modes**: modes ``1..n_exact`` exactly, the rest in log-spaced bins with a Gauss-Legendre rule
+  in ``log k`` applied to the Euler-Maclaurin (midpoint) integral
+  :math:`\sum_{k=k_0}^{k_1} g(k) \approx \int_{k_0-1/2}^{k_1+1/2} g(x)\,dx`; each node is a
+  fictitious mode with ``lambda = x^-b``, ``c(0) = x^-(a-b)`` and a weight (:func:`mode_quadrature`);
+* **dynamics**: exact decay and implicit exponential-trapezoid forcing per substep, with the
+  exact adjoint gradient; L-BFGS-B on ``log L(T)`` with box bounds.
+
+Cost per objective-plus-gradient evaluation: ``J * substeps * n`` mode updates with
+``J ~ 2 log T / log(ratio)`` (390 intervals at ``T = 1e8``) and ``n ~ 64 + 16 log10(N/64)``
+nodes (116 at ``N = 1e5``, 227 at ``N = 1e12``): a million modes cost what a hundred do, so
+``n_modes`` can be raised far above the front ``k* ~ (2 tau)^(1/b)`` (the infinite-``N`` model in
+all but name; no analytic tail beyond ``n_modes`` is added, ``tail_loss`` reports it).
+
+The upper bound is ``min(eta_max, (1 - 1e-3) x`` the stability limit of a constant rate of the
+chosen dynamics``)``: above it the implicit solve is singular (``u.B >= 1``) and the loss grows
+exponentially, so no optimum lives there. Register :func:`solve_continuum` as ``"continuum"``:
+it takes ``(model, T, **options)`` and returns the common result fields ``t, eta, loss,
+final_loss, success, status, message, iterations, kkt_residual, seconds``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from scipy.optimize import brentq, minimize, minimize_scalar
+
+from theory import PLRFModel
+from theory._checks import check_int, check_real, reject_unknown
+
+from ._continuum_kernels import forward, value_and_grad
+
+__all__ = [
+    "ContinuumResult",
+    "FrontWarning",
+    "ModeQuadrature",
+    "continuum_loss",
+    "continuum_sweep",
+    "mode_quadrature",
+    "solve_continuum",
+    "time_grid",
+]
+
+Dynamics = Literal["discrete", "continuous"]
+
+#: Default geometric growth of the intervals (~10 intervals per e-fold of t or T - t).
+DEFAULT_RATIO = 1.1
+#: Default cap on an interval, as a fraction of T (resolves the bulk of an easy-phase schedule).
+DEFAULT_MAX_INTERVAL = 0.01
+#: Default substeps per interval: the L-coupling changes by O(ratio - 1) across an interval.
+DEFAULT_SUBSTEPS = 2
+#: Default number of modes kept exactly (midpoint-rule error of the bins ~ 1/(24 k0^2)).
+DEFAULT_EXACT_MODES = 64
+#: Default log-bins per decade of k and Gauss-Legendre nodes per bin.
+DEFAULT_BINS_PER_DECADE = 4
+DEFAULT_POINTS_PER_BIN = 4
+#: Upper bounds stay this fraction below the stability limit (the implicit solve is singular there).
+STABILITY_MARGIN = 1e-3
+#: The front k* within this factor of n_modes triggers a FrontWarning (mode truncation bias).
+FRONT_WARN_FACTOR = 10.0
+#: Floor on eta (relative to the upper bound) when schedules are interpolated in log eta.
+LOG_ETA_FLOOR = 1e-12
+
+
+class FrontWarning(RuntimeWarning):
+    """The learned front ``k* ~ (2 tau)^(1/b)`` is close to ``n_modes``: truncation biases the loss."""
+
+
+# -- modes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModeQuadrature:
+    r"""Quadrature of the mode sum :math:`\sum_{k=1}^N g(k) \approx \sum_i w_i\, g(x_i)`.
+
+    Attributes
+    ----------
+    x : ndarray, shape (n,)
+        Nodes (``1..n_exact`` exactly, then Gauss-Legendre nodes in ``log k`` per bin).
+    weight : ndarray, shape (n,)
+        Weights (1 for exact modes).
+    lam, c0, u : ndarray, shape (n,)
+        ``x^-b``, ``x^-(a-b)`` and ``weight * lam`` (so ``L = u . c``).
+    n_exact, n_bins, n_modes : int
+    """
+
+    x: np.ndarray
+    weight: np.ndarray
+    lam: np.ndarray
+    c0: np.ndarray
+    u: np.ndarray
+    n_exact: int
+    n_bins: int
+    n_modes: int
+
+    @property
+    def size(self) -> int:
+        return int(self.x.size)
+
+    def sum(self, g: Callable[[np.ndarray], np.ndarray]) -> float:
+        """Apply the rule to a vectorised ``g(k)``."""
+        return float(self.weight @ g(self.x))
+
+
+def mode_quadrature(
+    model: PLRFModel,
+    *,
+    exact_modes: int = DEFAULT_EXACT_MODES,
+    bins_per_decade: float = DEFAULT_BINS_PER_DECADE,
+    points_per_bin: int = DEFAULT_POINTS_PER_BIN,
+) -> ModeQuadrature:
+    r"""Log-binned quadrature of the ``model.n_modes`` modes.
+
+    Modes ``k <= exact_modes`` are kept exactly. The rest, ``k0 = exact_modes + 1 .. N``, are
+    replaced by the midpoint-rule integral over ``[k0 - 1/2, N + 1/2]`` (error
+    :math:`\approx -\tfrac1{24}[g']`, i.e. relative ``O(a^2/(24 k_0^2))`` for ``g ~ k^-a``),
+    split into ``ceil(bins_per_decade * log10((N+1/2)/(k0-1/2)))`` equal bins in ``u = log x``,
+    each with a ``points_per_bin``-point Gauss-Legendre rule in ``u`` (``dx = x du``). The
+    summand of every mode sum of the dynamics is smooth in ``log k`` on the scale of the front,
+    so the error is tiny; :func:`solve_continuum` estimates it by refinement.
+
+    Examples
+    --------
+    The rule sums ``k^-3`` over a million modes to ``zeta(3) - sum_{k>N} k^-3``:
+
+    >>> q = mode_quadrature(PLRFModel(a=3, b=2, n_modes=10**6))
+    >>> bool(abs(q.sum(lambda k: k**-3.0) - 1.2020569031595942) < 1e-9)
+    True
+    """
+    if not isinstance(model, PLRFModel):
+        raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
+    exact_modes = check_int("exact_modes", exact_modes, ge=1)
+    bins_per_decade = check_real("bins_per_decade", bins_per_decade, gt=0)
+    points_per_bin = check_int("points_per_bin", points_per_bin, ge=1)
+    N = model.n_modes
+    n_exact = min(N, exact_modes)
+    xs = [np.arange(1, n_exact + 1, dtype=float)]
+    ws = [np.ones(n_exact)]
+    n_bins = 0
+    if N > n_exact:
+        lo, hi = math.log(n_exact + 0.5), math.log(N + 0.5)
+        n_bins = max(1, math.ceil(bins_per_decade * (hi - lo) / math.log(10.0)))
+        gx, gw = np.polynomial.legendre.leggauss(points_per_bin)
+        edges = np.linspace(lo, hi, n_bins + 1)
+        half = 0.5 * (edges[1:] - edges[:-1])
+        mid = 0.5 * (edges[1:] + edges[:-1])
+        uu = (mid[:, None] + half[:, None] * gx[None, :]).ravel()
+        wu = (half[:, None] * gw[None, :]).ravel()
+        xs.append(np.exp(uu))
+        ws.append(wu * np.exp(uu))
+    x = np.concatenate(xs)
+    w = np.concatenate(ws)
+    lam = x ** (-model.b)
+    return ModeQuadrature(
+        x=x,
+        weight=w,
+        lam=lam,
+        c0=x ** (-(model.a - model.b)),
+        u=w * lam,
+        n_exact=n_exact,
+        n_bins=n_bins,
+        n_modes=N,
+    )
+
+
+# -- time grid -------------------------------------------------------------------------------
+
+
+def time_grid(
+    T: float,
+    *,
+    ratio: float = DEFAULT_RATIO,
+    max_interval: float = DEFAULT_MAX_INTERVAL,
+    min_interval: float = 1.0,
+    integer: bool = True,
+) -> np.ndarray:
+    r"""Grid ``0 = t_0 < ... < t_J = T`` refined geometrically towards both ends.
+
+    The distance ``d`` to the nearer end advances by ``max(min_interval, (ratio - 1) d)``,
+    capped at ``max_interval * T``: unit steps while ``d < 1/(ratio - 1)``, then a geometric
+    progression, so ``J ~ 2 log(T)/log(ratio) + 2/(ratio - 1)``: the cost grows like ``log T``.
+
+    Parameters
+    ----------
+    T : float
+        Horizon (``>= 1``).
+    ratio : float
+        Geometric growth ``> 1`` of the intervals.
+    max_interval : float
+        Largest interval as a fraction of ``T``, in ``(0, 1]``.
+    min_interval : float
+        Smallest interval (one step by default).
+    integer : bool
+        Round the nodes to integers (steps of the discrete recursion); needs integral ``T``.
+
+    Returns
+    -------
+    ndarray, shape (J + 1,)
+
+    Examples
+    --------
+    >>> time_grid(6.0).tolist()
+    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    """
+    T = check_real("T", T, ge=1)
+    ratio = check_real("ratio", ratio, gt=1)
+    max_interval = check_real("max_interval", max_interval, gt=0, le=1)
+    min_interval = check_real("min_interval", min_interval, gt=0)
+    if integer and T != round(T):
+        raise ValueError(f"T must be an integer for an integer grid, got {T!r}")
+    half = 0.5 * T
+    cap = max(max_interval * T, min_interval)
+    d = [0.0]
+    while d[-1] < half:
+        d.append(d[-1] + min(cap, max(min_interval, (ratio - 1.0) * d[-1])))
+    d = np.asarray(d[:-1])  # distances strictly below T/2
+    nodes = np.concatenate([d, [half], T - d[::-1]])
+    if integer:
+        nodes = np.round(nodes)
+    nodes = np.unique(nodes)
+    # merge a sliver next to the midpoint into its neighbour
+    h = np.diff(nodes)
+    if h.size > 2:
+        i = int(np.argmin(h / np.maximum(np.r_[h[1:], h[-1]], np.r_[h[0], h[:-1]])))
+        if h[i] < 0.5 * min(np.r_[h[0], h[:-1]][i], np.r_[h[1:], h[-1]][i]) and 0 < i < h.size - 1:
+            nodes = np.delete(nodes, i + 1)
+    return nodes
+
+
+# -- the discretised problem -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Problem:
+    model: PLRFModel
+    T: float
+    t: np.ndarray
+    h: np.ndarray
+    quad: ModeQuadrature
+    substeps: int
+    dynamics: Dynamics
+    upper: float
+
+    @property
+    def discrete(self) -> bool:
+        return self.dynamics == "discrete"
+
+    def loss_curve(self, eta: np.ndarray) -> tuple[np.ndarray, bool]:
+        Ln = np.empty(self.t.size)
+        q = self.quad
+        _, ok = forward(
+            q.lam, q.u, q.c0, eta, self.h, self.substeps, self.model.inv_batch,
+            self.model.sigma**2, self.discrete, Ln,
+        )  # fmt: skip
+        return Ln, bool(ok)
+
+    def value_grad(self, eta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, bool]:
+        Ln = np.empty(self.t.size)
+        g = np.zeros(eta.size)
+        q = self.quad
+        LT, ok = value_and_grad(
+            q.lam, q.u, q.c0, eta, self.h, self.substeps, self.model.inv_batch,
+            self.model.sigma**2, self.discrete, Ln, g,
+        )  # fmt: skip
+        return float(LT), g, Ln, bool(ok)
+
+
+def _stable_upper(model: PLRFModel, quad: ModeQuadrature, dynamics: Dynamics) -> float:
+    """Largest eta below which every constant rate is stable (for the binned modes)."""
+    im = model.inv_batch
+    lam, w = quad.lam, quad.weight
+    if dynamics == "discrete":
+        per_mode = 2.0 / ((1.0 + im) * lam.max())
+
+        def S(e):
+            den = 2.0 - (1.0 + im) * e * lam
+            return float(np.sum(w * e * lam * im / den)) if (den > 0).all() else math.inf
+
+    else:
+        per_mode = math.inf
+
+        def S(e):
+            return 0.5 * e * im * float(np.sum(w * lam))
+
+    hi = (
+        per_mode * (1 - 1e-12)
+        if math.isfinite(per_mode)
+        else 2.0 / max(im * np.sum(w * lam), 1e-300)
+    )
+    if im == 0.0 or S(hi) < 1.0:
+        limit = hi
+    else:
+        limit = brentq(lambda e: S(e) - 1.0, 0.0, hi, xtol=1e-14)
+    return min(model.eta_max, (1.0 - STABILITY_MARGIN) * limit)
+
+
+def _build_problem(
+    model,
+    T,
+    grid,
+    ratio,
+    max_interval,
+    substeps,
+    dynamics,
+    exact_modes,
+    bins_per_decade,
+    points_per_bin,
+):
+    if not isinstance(model, PLRFModel):
+        raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
+    if dynamics not in ("discrete", "continuous"):
+        raise ValueError(f"dynamics must be 'discrete' or 'continuous', got {dynamics!r}")
+    T = check_real("T", T, ge=1)
+    substeps = check_int("substeps", substeps, ge=1)
+    if grid is None:
+        t = time_grid(T, ratio=ratio, max_interval=max_interval, integer=(T == round(T)))
+    else:
+        t = np.asarray(grid, dtype=float)
+        if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)):
+            raise ValueError(
+                f"grid must be a finite 1-D array of at least 2 nodes, got shape {t.shape}"
+            )
+        if t[0] != 0 or not math.isclose(t[-1], T, rel_tol=1e-12) or np.any(np.diff(t) <= 0):
+            raise ValueError(
+                f"grid must increase strictly from 0 to T = {T:g}, got [{t[0]:g} .. {t[-1]:g}]"
+            )
+    quad = mode_quadrature(
+        model,
+        exact_modes=exact_modes,
+        bins_per_decade=bins_per_decade,
+        points_per_bin=points_per_bin,
+    )
+    return _Problem(
+        model, T, t, np.diff(t), quad, substeps, dynamics, _stable_upper(model, quad, dynamics)
+    )
+
+
+def continuum_loss(
+    model: PLRFModel,
+    eta,
+    t,
+    *,
+    dynamics: Dynamics = "discrete",
+    substeps: int = DEFAULT_SUBSTEPS,
+    exact_modes: int = DEFAULT_EXACT_MODES,
+    bins_per_decade: float = DEFAULT_BINS_PER_DECADE,
+    points_per_bin: int = DEFAULT_POINTS_PER_BIN,
+) -> np.ndarray:
+    """Loss ``L`` at the grid nodes ``t`` for ``eta`` piecewise constant on the intervals.
+
+    Parameters
+    ----------
+    model : PLRFModel
+    eta : array_like, shape (J,)
+        Learning rate on ``[t_j, t_{j+1})``.
+    t : array_like, shape (J + 1,)
+        Grid from 0 to the horizon.
+
+    Returns
+    -------
+    ndarray, shape (J + 1,)
+        ``L(t_j)``; NaN from the first interval whose rate makes the implicit solve singular.
+    """
+    t = np.asarray(t, dtype=float)
+    prob = _build_problem(
+        model, float(t[-1]), t, DEFAULT_RATIO, DEFAULT_MAX_INTERVAL, substeps, dynamics,
+        exact_modes, bins_per_decade, points_per_bin,
+    )  # fmt: skip
+    eta = np.ascontiguousarray(eta, dtype=float)
+    if eta.shape != prob.h.shape or not np.all(np.isfinite(eta)) or np.any(eta < 0):
+        raise ValueError(
+            f"eta must be finite, >= 0 and of shape {prob.h.shape}, got shape {eta.shape}"
+        )
+    return prob.loss_curve(eta)[0]
+
+
+# -- result ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContinuumResult:
+    """Result of :func:`solve_continuum`.
+
+    Attributes
+    ----------
+    model : PLRFModel
+    T : float
+    t : ndarray, shape (J + 1,)
+        Time grid; ``eta[j]`` holds on ``[t[j], t[j+1])``.
+    eta : ndarray, shape (J,)
+        Optimised schedule.
+    loss : ndarray, shape (J + 1,)
+        Excess loss ``L(t_j)`` of the binned model.
+    final_loss : float
+        ``L(T)``.
+    success : bool
+        The optimiser converged (its own test) and the dynamics stayed finite.
+    status : int
+        0 converged; 1 iteration limit; 2 optimiser stopped otherwise (line search); 3 unstable.
+    message : str
+    iterations, evaluations : int
+    kkt_residual : float
+        Projected-gradient residual ``max_j |P(x - G) - x|_j`` of ``log L(T)`` in the optimiser's
+        variables ``x_j = eta_j sqrt(h_j/T)`` (``G = d log L / dx``, ``P`` the projection on the
+        box): the quantity L-BFGS-B's ``gtol`` tests; 0 exactly at a KKT point.
+    seconds : float
+    eta_upper : float
+        Effective upper bound: ``min(eta_max, (1 - 1e-3) x stability limit)``.
+    dynamics : str
+    substeps : int
+    n_quadrature, n_exact, n_bins : int
+        Mode nodes used, exact modes, log-bins.
+    quadrature_error : float
+        Relative change of ``L(T)`` when bins, Gauss points and exact modes are doubled.
+    time_error : float
+        Relative change of ``L(T)`` when the substeps are doubled.
+    front : float
+        Learned front ``k* = (2 tau)^(1/b)``, ``tau = int eta``.
+    tail_loss : float
+        Unlearnable loss beyond ``n_modes`` (not in ``loss``).
+    warnings : tuple of str
+    """
+
+    model: PLRFModel
+    T: float
+    t: np.ndarray
+    eta: np.ndarray
+    loss: np.ndarray
+    final_loss: float
+    success: bool
+    status: int
+    message: str
+    iterations: int
+    evaluations: int
+    kkt_residual: float
+    seconds: float
+    eta_upper: float
+    dynamics: str
+    substeps: int
+    n_quadrature: int
+    n_exact: int
+    n_bins: int
+    quadrature_error: float
+    time_error: float
+    front: float
+    tail_loss: float
+    warnings: tuple[str, ...] = ()
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def front_ratio(self) -> float:
+        """``k* / n_modes``: keep it well below 1."""
+        return self.front / self.model.n_modes
+
+    def eta_at(self, t) -> np.ndarray:
+        """The piecewise-constant schedule evaluated at times ``t``."""
+        j = np.clip(
+            np.searchsorted(self.t, np.asarray(t, dtype=float), side="right") - 1,
+            0,
+            self.eta.size - 1,
+        )
+        return self.eta[j]
+
+    def per_step(self) -> np.ndarray:
+        """The schedule as one rate per SGD step (integer grids only); shape ``(T,)``.
+
+        Use it to run the exact recursion on the optimised schedule:
+        ``simulate(result.model, result.per_step())``.
+        """
+        if np.any(self.t != np.round(self.t)):
+            raise ValueError("per_step() needs an integer time grid")
+        return np.repeat(self.eta, np.diff(self.t).astype(np.int64))
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("t", "eta", "loss"):
+            d[k] = d[k].tolist()
+        d["warnings"] = list(self.warnings)
+        return d
+
+    def save(self, path: str | Path) -> None:
+        """Save to ``.json`` or ``.npz``."""
+        path = Path(path)
+        d = self.to_dict()
+        if path.suffix == ".npz":
+            arrays = {k: np.asarray(d.pop(k)) for k in ("t", "eta", "loss")}
+            np.savez_compressed(path, meta=json.dumps(d), **arrays)
+        else:
+            path.write_text(json.dumps(d))
+
+    @classmethod
+    def load(cls, path: str | Path) -> ContinuumResult:
+        """Reload a result written by :meth:`save`."""
+        path = Path(path)
+        if path.suffix == ".npz":
+            with np.load(path) as z:
+                d = json.loads(str(z["meta"]))
+                d.update({k: z[k] for k in ("t", "eta", "loss")})
+        else:
+            d = json.loads(path.read_text())
+        d["model"] = PLRFModel(**d["model"])
+        for k in ("t", "eta", "loss"):
+            d[k] = np.asarray(d[k], dtype=float)
+        d["warnings"] = tuple(d["warnings"])
+        return cls(**d)
+
+
+# -- initial guesses and continuation ---------------------------------------------------------
+
+
+def _midpoints(t: np.ndarray) -> np.ndarray:
+    return 0.5 * (t[1:] + t[:-1])
+
+
+def _logit(s: np.ndarray) -> np.ndarray:
+    return np.log(s) - np.log1p(-s)
+
+
+def _family_guess(prob: _Problem) -> np.ndarray:
+    """Best of two tuned families: ``eta0 (1 - s)^delta`` (delta 1..3) and eta_upper then a linear decay."""
+    s = _midpoints(prob.t) / prob.T
+    up = prob.upper
+
+    def loss(eta):
+        Ln, ok = prob.loss_curve(eta)
+        return Ln[-1] if ok and math.isfinite(Ln[-1]) else 1e300
+
+    best, best_eta = math.inf, np.full(s.size, 0.5 * up)
+    for delta in (1.0, 2.0, 3.0):
+        shape = (1.0 - s) ** delta
+        r = minimize_scalar(
+            lambda v, shape=shape: math.log(loss(up * math.exp(v) * shape) + 1e-300),
+            bounds=(-12.0, 0.0),
+            method="bounded",
+            options={"xatol": 1e-3},
+        )
+        if r.fun < best:
+            best, best_eta = r.fun, up * math.exp(r.x) * shape
+    for level in (1.0, 0.5):
+
+        def wsd(v, level=level):
+            return level * up * np.minimum(1.0, (1.0 - s) / math.exp(v))
+
+        r = minimize_scalar(
+            lambda v: math.log(loss(wsd(v)) + 1e-300),
+            bounds=(math.log(1.0 / prob.T), 0.0),
+            method="bounded",
+            options={"xatol": 1e-3},
+        )
+        if r.fun < best:
+            best, best_eta = r.fun, wsd(r.x)
+    return best_eta
+
+
+def _warm_start(previous: Sequence[ContinuumResult], prob: _Problem) -> np.ndarray:
+    """Map earlier solutions to this grid in the logit of ``s = t/T``; extrapolate log eta in log T.
+
+    With one earlier solution its schedule is reused as a function of ``logit(t/T)`` (which
+    stretches both the start and the annealing end); with two or more, ``log eta`` at fixed
+    ``logit(t/T)`` is extrapolated linearly in ``log T`` from the last two.
+    """
+    z = _logit(_midpoints(prob.t) / prob.T)
+    floor = LOG_ETA_FLOOR * prob.upper
+
+    def on_grid(r: ContinuumResult) -> np.ndarray:
+        zr = _logit(_midpoints(r.t) / r.T)
+        return np.interp(z, zr, np.log(np.maximum(r.eta, floor)))
+
+    last = on_grid(previous[-1])
+    if len(previous) >= 2 and previous[-2].T != previous[-1].T:
+        prev = on_grid(previous[-2])
+        x = math.log(prob.T / previous[-1].T) / math.log(previous[-1].T / previous[-2].T)
+        last = last + x * (last - prev)
+    return np.clip(np.exp(last), 0.0, prob.upper)
+
+
+# -- the solver ------------------------------------------------------------------------------
+
+
+def solve_continuum(
+    model: PLRFModel,
+    T: float,
+    *,
+    dynamics: Dynamics = "discrete",
+    ratio: float = DEFAULT_RATIO,
+    max_interval: float = DEFAULT_MAX_INTERVAL,
+    grid=None,
+    substeps: int = DEFAULT_SUBSTEPS,
+    exact_modes: int = DEFAULT_EXACT_MODES,
+    bins_per_decade: float = DEFAULT_BINS_PER_DECADE,
+    points_per_bin: int = DEFAULT_POINTS_PER_BIN,
+    initial=None,
+    maxiter: int = 5000,
+    ftol: float = 1e-9,
+    gtol: float = 1e-9,
+    maxcor: int = 30,
+    restarts: int = 1,
+    diagnostics: bool = True,
+    **unknown,
+) -> ContinuumResult:
+    r"""Optimal piecewise-constant schedule of the continuum problem at horizon ``T``.
+
+    Minimises ``log L(T)`` over ``eta_j in [0, eta_upper]`` with L-BFGS-B and the exact adjoint
+    gradient of the discretised dynamics. The cost per evaluation is ``O(J * substeps * n)``
+    with ``J ~ log T`` intervals and ``n ~ log n_modes`` mode nodes.
+
+    Parameters
+    ----------
+    model : PLRFModel
+        ``eta_max``, ``batch``, ``sigma`` and ``n_modes`` come from here.
+    T : float
+        Horizon (number of SGD steps), ``>= 1``.
+    dynamics : {"discrete", "continuous"}
+        ``"discrete"`` (default) adds the discrete-step curvature: each mode contracts by the
+        recursion's exact per-step factor ``1 - 2 eta lam + (1+1/m) eta^2 lam^2``, so the
+        solution tracks the exact recursion; ``"continuous"`` is the continuous-time limit.
+    ratio, max_interval : float
+        Time grid (see :func:`time_grid`); ignored when ``grid`` is given.
+    grid : array_like, optional
+        Own grid ``0 = t_0 < ... < t_J = T`` (e.g. ``K`` equal blocks).
+    substeps : int
+        Integration substeps per interval.
+    exact_modes, bins_per_decade, points_per_bin
+        Mode quadrature (see :func:`mode_quadrature`).
+    initial : None, array_like of shape (J,), ContinuumResult or sequence of them
+        Starting schedule: ``None`` tunes two named families; results are continued
+        (see :func:`continuum_sweep`).
+    maxiter, ftol, gtol, maxcor
+        L-BFGS-B options (on ``log L(T)`` in variables ``eta_j sqrt(h_j / T)``); ``maxiter``
+        counts the iterations of all runs.
+    restarts : int
+        Restart L-BFGS-B from its answer up to this many times while that still lowers the
+        loss. The objective is very flat along the annealing tail: the first run stops on
+        ``ftol`` with the loss converged to ~1e-6 but a projected gradient ~3e-2 there; one
+        restart brings it below 1e-3 (measured at T = 1e4).
+    diagnostics : bool
+        Estimate the quadrature and time-stepping errors by one refined forward pass each.
+
+    Returns
+    -------
+    ContinuumResult
+
+    Warns
+    -----
+    FrontWarning
+        If the learned front reaches within a factor 10 of ``n_modes``.
+    """
+    reject_unknown("solve_continuum", unknown)
+    maxiter = check_int("maxiter", maxiter, ge=1)
+    maxcor = check_int("maxcor", maxcor, ge=1)
+    restarts = check_int("restarts", restarts, ge=0)
+    ftol = check_real("ftol", ftol, ge=0)
+    gtol = check_real("gtol", gtol, ge=0)
+    t0 = time.perf_counter()
+    prob = _build_problem(
+        model,
+        T,
+        grid,
+        ratio,
+        max_interval,
+        substeps,
+        dynamics,
+        exact_modes,
+        bins_per_decade,
+        points_per_bin,
+    )
+    J = prob.h.size
+    if initial is None:
+        eta0 = _family_guess(prob)
+    elif isinstance(initial, ContinuumResult):
+        eta0 = _warm_start([initial], prob)
+    elif (
+        isinstance(initial, (list, tuple))
+        and initial
+        and all(isinstance(r, ContinuumResult) for r in initial)
+    ):
+        eta0 = _warm_start(list(initial), prob)
+    else:
+        eta0 = np.asarray(initial, dtype=float)
+        if eta0.shape != (J,) or not np.all(np.isfinite(eta0)):
+            raise ValueError(
+                f"initial must be a finite array of shape ({J},) (one rate per interval), got shape {eta0.shape}"
+            )
+    eta0 = np.clip(eta0, 0.0, prob.upper)
+
+    scale = np.sqrt(prob.h / prob.T)  # x_j = eta_j * scale_j: the L2(dt/T) metric on schedules
+    n_eval = 0
+
+    def fun(x):
+        nonlocal n_eval
+        n_eval += 1
+        LT, g, _, ok = prob.value_grad(x / scale)
+        if not ok or not LT > 0:
+            return 1e300, np.zeros_like(x)
+        return math.log(LT), g / LT / scale
+
+    bounds = list(zip(np.zeros(J), prob.upper * scale, strict=True))
+    x, nit, f_prev = eta0 * scale, 0, math.inf
+    for _ in range(1 + restarts):  # a restart drops the curvature pairs of a stalled run
+        res = minimize(
+            fun, x, jac=True, method="L-BFGS-B", bounds=bounds,
+            options={"maxiter": maxiter - nit, "ftol": ftol, "gtol": gtol, "maxcor": maxcor, "maxls": 50},
+        )  # fmt: skip
+        improved = res.fun < f_prev - ftol * abs(res.fun)
+        x, nit, f_prev = res.x, nit + int(res.nit), float(res.fun)
+        if res.status != 0 or nit >= maxiter or not improved:
+            break
+    eta = np.clip(res.x / scale, 0.0, prob.upper)
+    LT, g, Ln, ok = prob.value_grad(eta)
+    x, G = eta * scale, g / LT / scale  # the optimiser's variables and gradient
+    kkt = float(np.max(np.abs(np.clip(x - G, 0.0, prob.upper * scale) - x))) if ok else math.inf
+    if not ok:
+        status, success, message = 3, False, "the schedule is unstable (loss not finite)"
+    elif res.status == 0:
+        status, success, message = 0, True, f"converged: {res.message}"
+    elif res.status == 1:
+        status, success, message = 1, False, f"iteration limit reached: {res.message}"
+    else:
+        status, success, message = 2, False, f"optimiser stopped: {res.message}"
+
+    qerr = terr = math.nan
+    if diagnostics and ok:
+        fine = _build_problem(
+            model,
+            prob.T,
+            prob.t,
+            ratio,
+            max_interval,
+            substeps,
+            dynamics,
+            2 * exact_modes,
+            2 * bins_per_decade,
+            2 * points_per_bin,
+        )
+        qerr = abs(fine.loss_curve(eta)[0][-1] / LT - 1.0)
+        finer = replace(prob, substeps=2 * substeps)
+        terr = abs(finer.loss_curve(eta)[0][-1] / LT - 1.0)
+    tau = float(eta @ prob.h)
+    front = (2.0 * tau) ** (1.0 / model.b)
+    notes = []
+    if front * FRONT_WARN_FACTOR > model.n_modes:
+        msg = (
+            f"the learned front k* = {front:.3g} is within a factor {FRONT_WARN_FACTOR:g} of n_modes = "
+            f"{model.n_modes}: mode truncation biases the loss at this horizon; raise n_modes"
+        )
+        notes.append(msg)
+        warnings.warn(msg, FrontWarning, stacklevel=2)
+    return ContinuumResult(
+        model=model, T=prob.T, t=prob.t, eta=eta, loss=Ln, final_loss=float(LT), success=success,
+        status=status, message=message, iterations=nit, evaluations=n_eval,
+        kkt_residual=kkt, seconds=time.perf_counter() - t0, eta_upper=prob.upper,
+        dynamics=dynamics, substeps=prob.substeps, n_quadrature=prob.quad.size,
+        n_exact=prob.quad.n_exact, n_bins=prob.quad.n_bins, quadrature_error=float(qerr),
+        time_error=float(terr), front=front, tail_loss=model.tail_loss, warnings=tuple(notes),
+    )  # fmt: skip
+
+
+def continuum_sweep(
+    model: PLRFModel, Ts: Sequence[float], *, continuation: bool = True, **options
+) -> list[ContinuumResult]:
+    """Solve at each horizon of ``Ts`` (ascending), warm-starting each from the previous ones.
+
+    The last two solutions are extrapolated in ``log T`` at fixed ``logit(t/T)`` (see
+    :func:`solve_continuum`'s ``initial``); ``continuation=False`` cold-starts every horizon.
+    Returns one :class:`ContinuumResult` per horizon, in the order of ``Ts``.
+    """
+    if "initial" in options:
+        raise TypeError(
+            "continuum_sweep() sets 'initial' itself; pass continuation=False to cold-start"
+        )
+    Ts = [check_real("Ts[i]", T, ge=1) for T in Ts]
+    if not Ts:
+        raise ValueError("Ts must hold at least one horizon")
+    order = np.argsort(Ts, kind="stable")
+    done: list[ContinuumResult] = []
+    out: list[ContinuumResult | None] = [None] * len(Ts)
+    for i in order:
+        init = done[-2:] if (continuation and done) else None
+        r = solve_continuum(model, Ts[i], initial=init, **options)
+        done.append(r)
+        out[i] = r
+    return out  # type: ignore[return-value]

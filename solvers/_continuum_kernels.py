@@ -1,0 +1,238 @@
+r"""Compiled kernels of the long-horizon continuum solver (forward pass and its exact adjoint).
+
+On each time interval the learning rate is constant and every (binned) mode obeys the linear ODE
+
+.. math::
+
+    \dot c_k = -r_k(\eta)\, c_k + q_k(\eta)\,\bigl(L + \sigma^2\bigr),
+    \qquad L = \sum_k u_k c_k, \quad u_k = w_k \lambda_k,
+
+with ``(r, q) = (2 eta lam, eta^2 lam / m)`` for the continuous-time limit, or, for the
+*discrete-corrected* dynamics, ``r = -log D``, ``D = 1 - 2 eta lam + (1 + 1/m) eta^2 lam^2``
+(the exact per-step contraction of the recursion) and ``q = (eta^2 lam / m) r / (1 - D)`` (so
+that a constant forcing accumulates exactly as in the recursion).
+
+Each interval is split into ``n_sub`` equal substeps of length ``s``. On a substep the decay is
+integrated exactly and the forcing with ``L`` linear in time between its two ends, the end
+value being solved for (implicit exponential trapezoid rule, second order, unconditionally
+stable for any stable learning rate):
+
+.. math::
+
+    c'_k = E_k c_k + A_k (L + \sigma^2) + B_k (L' + \sigma^2),\qquad
+    E = e^{z},\ A = s q(\varphi_1 - \varphi_2),\ B = s q \varphi_2,\ z = -r s,
+
+    L' = \frac{\sum_k u_k E_k c_k + (u\cdot A)(L + \sigma^2) + (u\cdot B)\sigma^2}{1 - u\cdot B}.
+
+The adjoint below is the exact reverse-mode derivative of this discrete map (Sherman-Morrison
+for the implicit rank-one solve), so the optimiser sees the exact gradient of what it minimises.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["forward", "mode_rates", "phi123", "substep_coefficients", "value_and_grad"]
+
+#: Below this |z| the phi functions use their Taylor series (the closed form of phi_3 loses
+#: ~log10(6/|z|^3) digits to cancellation: <= 3 digits at this threshold).
+_PHI_SERIES_BELOW = 0.2
+#: Terms of that series: 0.2^12/14! < 1e-19, below double precision for |z| < 0.2.
+_PHI_SERIES_TERMS = 12
+_F = np.array([1.0 / math.factorial(j) for j in range(_PHI_SERIES_TERMS + 3)])
+#: Below this |1 - D| the discrete forcing factor psi uses its series.
+_PSI_SERIES_BELOW = 1e-3
+#: Floor on the per-step contraction D (only reachable in full-batch GD at eta*lam = 1).
+_D_FLOOR = 1e-300
+
+
+@njit(cache=True)
+def phi123(z):  # pragma: no cover
+    r""":math:`\varphi_k(z) = \sum_{j\ge 0} z^j/(j+k)!` for ``k = 1, 2, 3``, accurately for all real z."""
+    if abs(z) < _PHI_SERIES_BELOW:  # Horner on sum_j z^j / (j + k)!
+        p1 = _F[_PHI_SERIES_TERMS]
+        p2 = _F[_PHI_SERIES_TERMS + 1]
+        p3 = _F[_PHI_SERIES_TERMS + 2]
+        for j in range(_PHI_SERIES_TERMS - 1, -1, -1):
+            p1 = p1 * z + _F[j + 1]
+            p2 = p2 * z + _F[j + 2]
+            p3 = p3 * z + _F[j + 3]
+        return p1, p2, p3
+    ez = math.exp(z)
+    p1 = (ez - 1.0) / z
+    p2 = (ez - 1.0 - z) / (z * z)
+    p3 = (ez - 1.0 - z - 0.5 * z * z) / (z * z * z)
+    return p1, p2, p3
+
+
+@njit(cache=True)
+def mode_rates(eta, lam, im, discrete):  # pragma: no cover
+    """Decay rate ``r``, forcing ``q`` and their derivatives in ``eta``: ``(r, dr, q, dq)``."""
+    if not discrete:
+        return 2.0 * eta * lam, 2.0 * lam, im * eta * eta * lam, 2.0 * im * eta * lam
+    D = 1.0 - 2.0 * eta * lam + (1.0 + im) * eta * eta * lam * lam
+    dD = -2.0 * lam + 2.0 * (1.0 + im) * eta * lam * lam
+    if D < _D_FLOOR:
+        D = _D_FLOOR
+    r = -math.log(D)
+    dr = -dD / D
+    x = 1.0 - D
+    if abs(x) < _PSI_SERIES_BELOW:  # psi = -log(1-x)/x, dpsi/dx
+        psi = 1.0 + x * (0.5 + x * (1.0 / 3.0 + x * (0.25 + x * (0.2 + x / 6.0))))
+        dpsi = 0.5 + x * (2.0 / 3.0 + x * (0.75 + x * (0.8 + x * 5.0 / 6.0)))
+    else:
+        lg = math.log1p(-x)
+        psi = -lg / x
+        dpsi = (x / (1.0 - x) + lg) / (x * x)
+    q0 = im * eta * eta * lam
+    dq0 = 2.0 * im * eta * lam
+    return r, dr, q0 * psi, dq0 * psi - q0 * dpsi * dD
+
+
+@njit(cache=True)
+def substep_coefficients(eta, lam, u, im, s, discrete, E, A, B, dE, dA, dB):  # pragma: no cover
+    """Fill the substep propagators (and their eta-derivatives); return ``(u.A, u.B)``."""
+    uA = 0.0
+    uB = 0.0
+    for k in range(lam.shape[0]):
+        r, dr, q, dq = mode_rates(eta, lam[k], im, discrete)
+        z = -r * s
+        dz = -dr * s
+        p1, p2, p3 = phi123(z)
+        ez = math.exp(z)
+        E[k] = ez
+        A[k] = s * q * (p1 - p2)
+        B[k] = s * q * p2
+        dE[k] = ez * dz
+        dA[k] = s * dq * (p1 - p2) + s * q * (p1 - 2.0 * p2 + 2.0 * p3) * dz
+        dB[k] = s * dq * p2 + s * q * (p2 - 2.0 * p3) * dz
+        uA += u[k] * A[k]
+        uB += u[k] * B[k]
+    return uA, uB
+
+
+@njit(cache=True)
+def forward(lam, u, c0, eta, h, n_sub, im, sigma2, discrete, L_nodes):  # pragma: no cover
+    """Integrate over all intervals; fill ``L_nodes`` (length J+1). Returns ``(c_T, ok)``.
+
+    ``ok`` is False when an implicit solve is singular (``u.B >= 1``: an unstable rate) or the
+    loss stops being finite; the remaining entries of ``L_nodes`` are then NaN.
+    """
+    n = lam.shape[0]
+    J = eta.shape[0]
+    c = c0.copy()
+    E = np.empty(n)
+    A = np.empty(n)
+    B = np.empty(n)
+    dE = np.empty(n)
+    dA = np.empty(n)
+    dB = np.empty(n)
+    L = 0.0
+    for k in range(n):
+        L += u[k] * c[k]
+    L_nodes[0] = L
+    for j in range(J):
+        s = h[j] / n_sub
+        uA, uB = substep_coefficients(eta[j], lam, u, im, s, discrete, E, A, B, dE, dA, dB)
+        if not uB < 1.0:
+            for i in range(j + 1, J + 1):
+                L_nodes[i] = np.nan
+            return c, False
+        for _ in range(n_sub):
+            P = 0.0
+            for k in range(n):
+                P += u[k] * E[k] * c[k]
+            Ln = (P + uA * (L + sigma2) + uB * sigma2) / (1.0 - uB)
+            for k in range(n):
+                c[k] = E[k] * c[k] + A[k] * (L + sigma2) + B[k] * (Ln + sigma2)
+            L = Ln
+        L_nodes[j + 1] = L
+        if not math.isfinite(L):
+            for i in range(j + 1, J + 1):
+                L_nodes[i] = np.nan
+            return c, False
+    return c, True
+
+
+@njit(cache=True)
+def value_and_grad(
+    lam, u, c0, eta, h, n_sub, im, sigma2, discrete, L_nodes, grad
+):  # pragma: no cover
+    """Final loss ``L(T)`` and its exact gradient w.r.t. ``eta`` (written to ``grad``).
+
+    Returns ``(L_T, ok)``. Stores the state at every substep and the propagators of every
+    interval: ``(J * n_sub + 6 J) * n`` doubles.
+    """
+    n = lam.shape[0]
+    J = eta.shape[0]
+    M = J * n_sub
+    C = np.empty((M + 1, n))
+    Ls = np.empty(M + 1)
+    E = np.empty((J, n))
+    A = np.empty((J, n))
+    B = np.empty((J, n))
+    dE = np.empty((J, n))
+    dA = np.empty((J, n))
+    dB = np.empty((J, n))
+    uBs = np.empty(J)
+    L = 0.0
+    for k in range(n):
+        C[0, k] = c0[k]
+        L += u[k] * c0[k]
+    Ls[0] = L
+    L_nodes[0] = L
+    idx = 0
+    for j in range(J):
+        s = h[j] / n_sub
+        Ej, Aj, Bj = E[j], A[j], B[j]
+        uA, uB = substep_coefficients(
+            eta[j], lam, u, im, s, discrete, Ej, Aj, Bj, dE[j], dA[j], dB[j]
+        )
+        uBs[j] = uB
+        if not uB < 1.0:
+            for i in range(j + 1, J + 1):
+                L_nodes[i] = np.nan
+            return np.nan, False
+        for _ in range(n_sub):
+            P = 0.0
+            for k in range(n):
+                P += u[k] * Ej[k] * C[idx, k]
+            Ln = (P + uA * (L + sigma2) + uB * sigma2) / (1.0 - uB)
+            for k in range(n):
+                C[idx + 1, k] = Ej[k] * C[idx, k] + Aj[k] * (L + sigma2) + Bj[k] * (Ln + sigma2)
+            L = Ln
+            idx += 1
+            Ls[idx] = L
+        L_nodes[j + 1] = L
+        if not math.isfinite(L):
+            for i in range(j + 1, J + 1):
+                L_nodes[i] = np.nan
+            return np.nan, False
+    # reverse sweep: g = dL_T/dc at the current substep end
+    g = u.copy()
+    nu = np.empty(n)
+    for j in range(J - 1, -1, -1):
+        Ej, Aj, Bj, dEj, dAj, dBj = E[j], A[j], B[j], dE[j], dA[j], dB[j]
+        uB = uBs[j]
+        gj = 0.0
+        for _ in range(n_sub):
+            idx -= 1
+            L0 = Ls[idx] + sigma2
+            L1 = Ls[idx + 1] + sigma2
+            bg = 0.0
+            for k in range(n):
+                bg += Bj[k] * g[k]
+            f = bg / (1.0 - uB)
+            an = 0.0
+            for k in range(n):
+                v = g[k] + u[k] * f
+                nu[k] = v
+                gj += v * (dEj[k] * C[idx, k] + dAj[k] * L0 + dBj[k] * L1)
+                an += Aj[k] * v
+            for k in range(n):
+                g[k] = Ej[k] * nu[k] + u[k] * an
+        grad[j] = gj
+    return L, True
