@@ -10,18 +10,33 @@ from ._dynamics import (
     stability_limit,
     stationary_loss,
 )
+from ._momentum import simulate_closure, simulate_momentum
+from ._montecarlo import (
+    MCResult,
+    compare_curves,
+    gaussian_features,
+    monte_carlo,
+    random_features,
+)
 from ._schedules import SCHEDULES, make_schedule, parse_schedule
 from ._spectrum import initial_state, spectrum
 
 __all__ = [
     "SCHEDULES",
     "InstabilityWarning",
+    "MCResult",
     "Trajectory",
+    "compare_curves",
+    "gaussian_features",
     "initial_state",
     "make_schedule",
+    "monte_carlo",
     "noise_sum",
     "parse_schedule",
+    "random_features",
     "simulate",
+    "simulate_closure",
+    "simulate_momentum",
     "spectrum",
     "stability_limit",
     "stationary_loss",

@@ -10,14 +10,32 @@ from . import symbols
 from ._conventions import CONVENTIONS, Convention, convention
 from ._dynamics import ModeDynamics, plrf_dynamics
 from ._model import Phase, PLRFModel
+from ._moments import (
+    MomentClosure,
+    OptimizerUpdate,
+    ema_momentum,
+    gaussian_expectation,
+    gaussian_gradient_moments,
+    momentum_closure,
+    second_moment_closure,
+    sgd_update,
+)
 
 __all__ = [
     "CONVENTIONS",
     "Convention",
     "ModeDynamics",
+    "MomentClosure",
+    "OptimizerUpdate",
     "PLRFModel",
     "Phase",
     "convention",
+    "ema_momentum",
+    "gaussian_expectation",
+    "gaussian_gradient_moments",
+    "momentum_closure",
     "plrf_dynamics",
+    "second_moment_closure",
+    "sgd_update",
     "symbols",
 ]
