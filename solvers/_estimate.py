@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 
 import numpy as np
 from scipy.stats import norm
@@ -121,7 +122,7 @@ def _bins(k_lo: int, k_hi: int) -> list[np.ndarray]:
             )
         ).astype(int)
     )
-    return [np.arange(lo, hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True) if hi > lo]
+    return [np.arange(lo, hi) for lo, hi in pairwise(edges) if hi > lo]
 
 
 def _exponents(
