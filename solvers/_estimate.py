@@ -202,7 +202,7 @@ def _estimate(spectral_of, y, n, rank, k_range, n_boot, seed, noise_var) -> Phas
     sd = math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 1e-300))
     p_easy = float(norm.cdf((a - b) / sd))
     phase = "easy" if a > b else "hard"
-    good = math.isfinite(a) and math.isfinite(b) and ok.mean() > 0.9
+    good = bool(math.isfinite(a) and math.isfinite(b) and ok.mean() > 0.9)
     return PhaseEstimate(
         float(a),
         float(b),
@@ -211,7 +211,7 @@ def _estimate(spectral_of, y, n, rank, k_range, n_boot, seed, noise_var) -> Phas
         float(cov[0, 1]),
         p_easy,
         phase,
-        (k_lo, k_hi),
+        (int(k_lo), int(k_hi)),
         n_boot,
         recommend(phase, (a - 1) / b if b > 0 else None),
         success=good,

@@ -163,8 +163,22 @@ def _add_simulate(sub) -> None:
     p.set_defaults(func=_cmd_simulate)
 
 
+def _lazy(module: str) -> Callable:
+    """Registrar of ``solvers.<module>``, imported when the parser is built (no import cycle)."""
+
+    def register(sub) -> None:
+        import importlib
+
+        importlib.import_module(f"solvers.{module}").register(sub)
+
+    return register
+
+
 #: Subcommand registrars; later subcommands append themselves here.
-SUBCOMMANDS: list[Callable] = [_add_simulate]
+SUBCOMMANDS: list[Callable] = [
+    _add_simulate,
+    *map(_lazy, ("_cli_mc", "_cli_export", "_cli_estimate")),
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
