@@ -46,6 +46,7 @@ __all__ = [
     "compare_curves",
     "gaussian_features",
     "monte_carlo",
+    "predict_recursion",
     "random_features",
 ]
 
@@ -419,6 +420,29 @@ def monte_carlo(
         status=0 if finite else 1,
         message="ok" if finite else "the loss of some seeds stopped being finite (unstable rate)",
     )
+
+
+def predict_recursion(
+    data: FeatureModel, eta, *, batch=1, record_every: int = 1, T: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The exact recursion's prediction for a feature model: ``(t, loss)``.
+
+    Uses the model's (empirical) spectrum ``lam``, initial errors ``delta0**2`` and residual
+    variance ``noise_var`` in place of :math:`k^{-b}`, :math:`k^{-(a-b)}` and :math:`\\sigma^2`;
+    exact for Gaussian features, an approximation otherwise.
+    """
+    from ._dynamics import _record_steps, as_batch_schedule
+    from ._kernels import discrete_forward
+
+    eta = as_schedule(eta, T)
+    inv_m = as_batch_schedule(batch, eta.size)
+    t_rec = _record_steps(eta.size, check_int("record_every", record_every, ge=1))
+    loss = np.empty(t_rec.size)
+    lam = np.ascontiguousarray(data.lam, dtype=float)
+    c0 = np.ascontiguousarray(np.asarray(data.delta0, dtype=float) ** 2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        discrete_forward(lam, c0, eta, inv_m, float(data.noise_var), t_rec, loss)
+    return t_rec, loss
 
 
 @dataclass(frozen=True)
