@@ -66,7 +66,8 @@ class PhaseEstimate:
     recommended : dict
         Schedule family for the phase (see :func:`recommend`).
     success, status, message
-        ``status`` 1: a fit was ill-conditioned (too few modes or non-finite values).
+        ``status`` 1: a fit was ill-conditioned (too few modes or non-finite values);
+        2: the estimate lies outside the model's range ``a, b > 1``.
     """
 
     a: float
@@ -203,6 +204,15 @@ def _estimate(spectral_of, y, n, rank, k_range, n_boot, seed, noise_var) -> Phas
     p_easy = float(norm.cdf((a - b) / sd))
     phase = "easy" if a > b else "hard"
     good = bool(math.isfinite(a) and math.isfinite(b) and ok.mean() > 0.9)
+    status, message = (
+        (0, "ok") if good else (1, "non-finite fits in the bootstrap; widen or move k_range")
+    )
+    if good and not (a > 1 and b > 1):
+        good, status = False, 2
+        message = (
+            f"estimated a = {a:.3g}, b = {b:.3g}: outside the PLRF model's range a, b > 1 over "
+            "k_range; the phase and schedule recommendation are extrapolations"
+        )
     return PhaseEstimate(
         float(a),
         float(b),
@@ -215,8 +225,8 @@ def _estimate(spectral_of, y, n, rank, k_range, n_boot, seed, noise_var) -> Phas
         n_boot,
         recommend(phase, (a - 1) / b if b > 0 else None),
         success=good,
-        status=0 if good else 1,
-        message="ok" if good else "non-finite fits in the bootstrap; widen or move k_range",
+        status=status,
+        message=message,
     )
 
 
