@@ -180,3 +180,16 @@ def test_random_features_recursion_and_schedule_ordering():
     names, zs = _paired_order(runs)
     assert names == sorted(scheds, key=lambda k: pred[k][-1])
     assert names[0] == "tuned-poly" and min(zs) > 2, dict(zip(names[1:], zs, strict=True))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phase", ["easy", "hard"])
+def test_gaussian_mc_matches_recursion_long_horizon(phase):
+    """Larger model and horizon (200 modes, T = 2000, batch 4), same criterion."""
+    a, b = PHASES[phase]
+    model = PLRFModel(a=a, b=b, sigma=0.5, batch=4, n_modes=200)
+    Tl = 2000
+    sched = make_schedule("poly", Tl, 0.4 * stability_limit(model), 1.0)
+    mc = monte_carlo(model, sched, seeds=2000, record_every=100, seed=99, progress=True)
+    cmp = compare_curves(mc, simulate(model, sched))
+    assert cmp.agree_family, (cmp.max_abs_z, cmp.z)
