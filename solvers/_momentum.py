@@ -89,16 +89,18 @@ def simulate_closure(
     t_rec = _record_steps(T, record_every)
 
     step = _step_function(closure)
+    coupling = closure.numeric_coupling()
     lam = spectrum(model)
     M = closure.initial(initial_state(model))
     loss = np.full(t_rec.size, np.nan)
-    L = float(lam @ M[0])
-    loss[0] = L
+    loss[0] = float(lam @ M[0])
     j = 1
     blowup = None
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(T):
-            M = step(*M, lam, L, *(sched[n][t] for n in names), inv_m[t], model.sigma)
+            p = [sched[n][t] for n in names]
+            Lg = float(lam @ (coupling(*M, *p) + 0 * lam))  # sum_k lam_k E[p_k^2]
+            M = step(*M, lam, Lg, *p, inv_m[t], model.sigma)
             L = float(lam @ M[0])
             if not math.isfinite(L):
                 blowup = t + 1

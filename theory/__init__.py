@@ -17,6 +17,7 @@ from ._moments import (
     gaussian_expectation,
     gaussian_gradient_moments,
     momentum_closure,
+    nesterov_momentum,
     second_moment_closure,
     sgd_update,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "gaussian_expectation",
     "gaussian_gradient_moments",
     "momentum_closure",
+    "nesterov_momentum",
     "plrf_dynamics",
     "second_moment_closure",
     "sgd_update",

@@ -37,6 +37,7 @@ __all__ = [
     "gaussian_expectation",
     "gaussian_gradient_moments",
     "momentum_closure",
+    "nesterov_momentum",
     "second_moment_closure",
     "sgd_update",
 ]
@@ -102,7 +103,7 @@ def gaussian_gradient_moments() -> tuple[sp.Expr, sp.Expr]:
 
 @dataclass(frozen=True)
 class OptimizerUpdate:
-    """A per-mode optimizer update, linear in the state and the gradient component ``g``.
+    r"""A per-mode optimizer update, linear in the state and the gradient component ``g``.
 
     Attributes
     ----------
@@ -116,6 +117,10 @@ class OptimizerUpdate:
     gradient : sympy.Symbol
         The symbol standing for the minibatch gradient component.
     name : str
+    gradient_at : sympy.Expr, optional
+        Error of the point where the gradient is taken, linear in ``state`` (default ``Delta``;
+        e.g. ``Delta - eta*beta*v`` for a Nesterov look-ahead). The modes then couple through
+        :math:`L_g = \sum_j \lambda_j E[p_j^2]` instead of the loss.
     """
 
     state: tuple[sp.Symbol, ...]
@@ -123,6 +128,7 @@ class OptimizerUpdate:
     params: tuple[sp.Symbol, ...]
     gradient: sp.Symbol = g
     name: str = "custom"
+    gradient_at: sp.Expr | None = None
 
     def __post_init__(self) -> None:
         if not self.state or self.state[0] != Delta:
@@ -136,7 +142,12 @@ class OptimizerUpdate:
                 f"got {len(self.update)}"
             )
         linear_in = (*self.state, self.gradient)
-        for s, u in zip(self.state, self.update, strict=True):
+        checks = list(zip(self.state, self.update, strict=True))
+        if self.gradient_at is not None:
+            checks.append((sp.Symbol("gradient_at"), self.gradient_at))
+            if self.gradient in sp.sympify(self.gradient_at).free_symbols:
+                raise ValueError("gradient_at must not depend on the gradient g")
+        for s, u in checks:
             u = sp.expand(sp.sympify(u))
             try:
                 poly = sp.Poly(u, *linear_in)
@@ -174,6 +185,18 @@ def ema_momentum() -> OptimizerUpdate:
     return OptimizerUpdate((Delta, v), (Delta - eta * v_new, v_new), (eta, beta), name="ema")
 
 
+def nesterov_momentum() -> OptimizerUpdate:
+    r"""EMA momentum with a Nesterov look-ahead gradient at :math:`\Delta - \eta\beta v`."""
+    v_new = beta * v + (1 - beta) * g
+    return OptimizerUpdate(
+        (Delta, v),
+        (Delta - eta * v_new, v_new),
+        (eta, beta),
+        name="nesterov",
+        gradient_at=Delta - eta * beta * v,
+    )
+
+
 def _moment_symbol(a: sp.Symbol, b: sp.Symbol) -> sp.Symbol:
     return sp.Symbol(f"M_{a}{b}", real=True)
 
@@ -192,12 +215,16 @@ class MomentClosure:
     recursion : tuple of sympy.Expr
         New value of each moment, in ``moments``, ``lam``, ``L``, ``sigma``, ``iota`` and the
         update's ``params``; linear in the moments and ``L``.
+    coupling : sympy.Expr
+        :math:`E[p^2]` of the gradient point in the moments: ``L`` in :attr:`recursion` stands
+        for :math:`\sum_j \lambda_j E[p_j^2]` (the loss itself when ``p = Delta``).
     """
 
     update: OptimizerUpdate
     pairs: tuple[tuple[int, int], ...]
     moments: tuple[sp.Symbol, ...]
     recursion: tuple[sp.Expr, ...]
+    coupling: sp.Expr
 
     @property
     def arguments(self) -> tuple[sp.Symbol, ...]:
@@ -207,6 +234,10 @@ class MomentClosure:
     def numeric(self):
         """NumPy function of :attr:`arguments` returning the tuple of new moments (vectorised)."""
         return sp.lambdify(self.arguments, sp.Tuple(*self.recursion), "numpy", cse=True)
+
+    def numeric_coupling(self):
+        """NumPy function ``(*moments, *params) -> E[p^2]`` per mode (for ``L``)."""
+        return sp.lambdify((*self.moments, *self.update.params), self.coupling, "numpy")
 
     def initial(self, c0):
         """Initial moments for ``Delta_0 = -w*`` and every other state component zero."""
@@ -225,9 +256,12 @@ def second_moment_closure(update: OptimizerUpdate) -> MomentClosure:
     if not isinstance(update, OptimizerUpdate):
         raise TypeError(f"update must be an OptimizerUpdate, got {type(update).__name__}")
     state, gsym = update.state, update.gradient
+    point = state[0] if update.gradient_at is None else sp.expand(update.gradient_at)
     mu, second = gaussian_gradient_moments()
-    mu = mu.subs(Delta, state[0])
-    second = second.subs(Delta, state[0])
+    # the same derivation at the gradient point p: its error replaces Delta, and L becomes
+    # sum_j lambda_j p_j^2 (see MomentClosure.coupling)
+    mu = sp.expand(mu.subs(Delta, point))
+    second = sp.expand(second.subs(Delta, point))
     pairs = tuple(combinations_with_replacement(range(len(state)), 2))
     msym = {p: _moment_symbol(state[p[0]], state[p[1]]) for p in pairs}
 
@@ -262,7 +296,8 @@ def second_moment_closure(update: OptimizerUpdate) -> MomentClosure:
             else:
                 total += state_expectation(coeff * second)  # E[g^2 | state], n == 2
         recursion.append(sp.expand(total))
-    return MomentClosure(update, pairs, tuple(msym[p] for p in pairs), tuple(recursion))
+    coupling = sp.expand(state_expectation(point**2))
+    return MomentClosure(update, pairs, tuple(msym[p] for p in pairs), tuple(recursion), coupling)
 
 
 @cache
