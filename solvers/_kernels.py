@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["continuous_forward", "discrete_forward", "phi12"]
+__all__ = ["continuous_forward", "discrete_forward", "momentum_forward", "phi12"]
 
 #: Below this |z|, phi_1 and phi_2 use their Taylor series (cancellation otherwise loses digits).
 _PHI_SERIES_BELOW = 1e-3
@@ -130,3 +130,55 @@ def continuous_forward(
             loss_out[j] = L
             j += 1
     return c, -1
+
+
+@njit(cache=True)
+def momentum_forward(lam, c0, eta, beta, inv_m, sigma2, t_record, loss_out):  # pragma: no cover
+    r"""Moment recursion of EMA-momentum SGD (closure of :func:`theory._moments.momentum_closure`).
+
+    Per mode, with :math:`D = E[\Delta^2]`, :math:`X = E[\Delta v]`, :math:`V = E[v^2]` and
+    :math:`G = E[g^2] = (1+\iota)\lambda^2 D + \iota\lambda(L + \sigma^2)`:
+    :math:`E[\Delta v'] = \beta X + (1-\beta)\lambda D`,
+    :math:`V' = \beta^2 V + 2\beta(1-\beta)\lambda X + (1-\beta)^2 G`,
+    :math:`X' = E[\Delta v'] - \eta V'`, :math:`D' = D - 2\eta E[\Delta v'] + \eta^2 V'`.
+    Returns ``(D, X, V, t_fail)`` as :func:`discrete_forward`.
+    """
+    n = lam.shape[0]
+    T = eta.shape[0]
+    D = c0.copy()
+    X = np.zeros(n)
+    V = np.zeros(n)
+    L = 0.0
+    for k in range(n):
+        L += lam[k] * D[k]
+    j = 0
+    if t_record[0] == 0:
+        loss_out[0] = L
+        j = 1
+    for t in range(T):
+        e = eta[t]
+        bt = beta[t]
+        ob = 1.0 - bt
+        im = inv_m[t]
+        noise = im * (L + sigma2)
+        Ln = 0.0
+        for k in range(n):
+            lk = lam[k]
+            Dk = D[k]
+            G = (1.0 + im) * lk * lk * Dk + noise * lk
+            Ev = bt * X[k] + ob * lk * Dk
+            Vn = bt * bt * V[k] + 2.0 * bt * ob * lk * X[k] + ob * ob * G
+            X[k] = Ev - e * Vn
+            Dn = Dk - 2.0 * e * Ev + e * e * Vn
+            D[k] = Dn
+            V[k] = Vn
+            Ln += lk * Dn
+        L = Ln
+        if not math.isfinite(L):
+            for i in range(j, loss_out.shape[0]):
+                loss_out[i] = np.nan
+            return D, X, V, t + 1
+        if j < t_record.shape[0] and t_record[j] == t + 1:
+            loss_out[j] = L
+            j += 1
+    return D, X, V, -1

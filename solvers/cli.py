@@ -164,7 +164,7 @@ def _add_simulate(sub) -> None:
     p.set_defaults(func=_cmd_simulate)
 
 
-#: Subcommand registrars; later subcommands append themselves here.
+#: Subcommands defined in this module.
 SUBCOMMANDS: list[Callable] = [_add_simulate]
 
 #: Modules defining further subcommands through ``register(subparsers)``, in help order.
@@ -172,6 +172,9 @@ SUBCOMMANDS: list[Callable] = [_add_simulate]
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "solvers._cli_derive",
     "solvers._cli_solve",
+    "solvers._cli_mc",
+    "solvers._cli_export",
+    "solvers._cli_estimate",
 )
 
 

@@ -21,6 +21,17 @@ from ._dynamics import ModeDynamics, plrf_dynamics
 from ._latex_document import derivation_document, derivation_fragments, dynamics_fragments
 from ._mode_sums import ModeSumAsymptotics, mode_sum_asymptotics
 from ._model import Phase, PLRFModel
+from ._moments import (
+    MomentClosure,
+    OptimizerUpdate,
+    ema_momentum,
+    gaussian_expectation,
+    gaussian_gradient_moments,
+    momentum_closure,
+    nesterov_momentum,
+    second_moment_closure,
+    sgd_update,
+)
 from ._powerlaw import PowerLaw, power_integral, reduce_condition
 
 __all__ = [
@@ -32,6 +43,8 @@ __all__ = [
     "Exponent",
     "ModeDynamics",
     "ModeSumAsymptotics",
+    "MomentClosure",
+    "OptimizerUpdate",
     "PLRFModel",
     "Phase",
     "PhaseLaws",
@@ -42,10 +55,17 @@ __all__ = [
     "derivation_fragments",
     "derive_scaling_laws",
     "dynamics_fragments",
+    "ema_momentum",
+    "gaussian_expectation",
+    "gaussian_gradient_moments",
     "minimise_leading_exponent",
     "mode_sum_asymptotics",
+    "momentum_closure",
+    "nesterov_momentum",
     "plrf_dynamics",
     "power_integral",
     "reduce_condition",
+    "second_moment_closure",
+    "sgd_update",
     "symbols",
 ]
