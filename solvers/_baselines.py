@@ -200,7 +200,7 @@ def tune_constant(
         a_, b_ = zs[max(i - 1, 0)], zs[min(i + 1, n - 1)]
         count = [0]
 
-        def f(z, T_=T_):
+        def f(z, T_=T_, count=count):
             count[0] += 1
             v = float(constant_rate_loss(grid, math.exp(z), [T_])[0])
             return math.log(v) if math.isfinite(v) and v > 0 else math.log(BLOWUP)

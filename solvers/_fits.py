@@ -258,7 +258,7 @@ def local_slopes(x, y, *, window: int = 3, yerr=None) -> LocalSlopes:
     se = np.empty(k)
     for i in range(k):
         s = slice(i, i + window)
-        icpt, slope, cov, chi2 = _wls(lx[s], ly[s], w[s])
+        _, slope, cov, chi2 = _wls(lx[s], ly[s], w[s])
         xc[i] = math.exp(lx[s].mean())
         sl[i] = slope
         if yerr is not None:
