@@ -163,8 +163,14 @@ def _add_simulate(sub) -> None:
     p.set_defaults(func=_cmd_simulate)
 
 
+def _add_validate(sub) -> None:
+    from ._cli_validate import register  # deferred: it imports this module's helpers
+
+    register(sub)
+
+
 #: Subcommand registrars; later subcommands append themselves here.
-SUBCOMMANDS: list[Callable] = [_add_simulate]
+SUBCOMMANDS: list[Callable] = [_add_simulate, _add_validate]
 
 
 def build_parser() -> argparse.ArgumentParser:
