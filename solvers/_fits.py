@@ -457,6 +457,7 @@ def fit_end_exponent(
     *,
     u_range: tuple[float, float] | None = None,
     n_points: int = 30,
+    offset: float = 0.5,
     confidence: float = DEFAULT_CONFIDENCE,
 ) -> EndExponentFit:
     r"""Fit :math:`\delta` in :math:`\eta_t \sim (1 - t/T)^\delta` near the end of the horizon.
@@ -464,13 +465,17 @@ def fit_end_exponent(
     Parameters
     ----------
     eta : array_like, shape (T,)
-        A schedule, ``eta[t]`` for ``t = 0..T-1``; the phase of step ``t`` is taken at the
-        middle of the step, :math:`u = 1 - (t + 1/2)/T`.
+        A schedule, ``eta[t]`` for ``t = 0..T-1``; step ``t`` sits at the remaining fraction
+        :math:`u = 1 - (t + \mathrm{offset})/T`.
     u_range : (float, float), optional
         Range of remaining fraction used; default ``(min(20/T, 0.05), 0.2)``: far enough from
         the last step for discreteness, close enough to the end for the asymptotic form.
     n_points : int
         Log-spaced samples of ``u`` in the range.
+    offset : float
+        Position of the rate within its step: 0.5 (default) for a piecewise-constant control
+        on ``[t, t+1)`` (its midpoint), 0 for schedules sampled at ``t/T`` such as
+        ``make_schedule("poly", ...)``.
     """
     eta = np.asarray(eta, dtype=float)
     T = eta.size
@@ -481,7 +486,8 @@ def fit_end_exponent(
     lo, hi = (check_real("u_range[0]", u_range[0], gt=0), check_real("u_range[1]", u_range[1]))
     if not lo < hi <= 1:
         raise ValueError(f"u_range must satisfy 0 < lo < hi <= 1, got {u_range}")
-    u_all = 1.0 - (np.arange(T) + 0.5) / T
+    offset = check_real("offset", offset, ge=0, le=1)
+    u_all = 1.0 - (np.arange(T) + offset) / T
     u = np.unique(np.geomspace(lo, hi, check_int("n_points", n_points, ge=3)))
     # u_all is decreasing: interpolate on the reversed arrays
     vals = np.interp(u, u_all[::-1], eta[::-1])
