@@ -188,13 +188,15 @@ def fit_power_law(
     msg = f"{method} fit on {n} points{note}"
     if bootstrap:
         rng = np.random.default_rng(seed)
-        slopes = []
-        for _ in range(bootstrap):
-            idx = rng.integers(0, n, n)
-            if np.unique(lx[idx]).size < 2:
-                continue
-            slopes.append(_wls(lx[idx], ly[idx], w[idx])[1])
-        slopes = np.asarray(slopes)
+        idx = rng.integers(0, n, (bootstrap, n))  # all resamples at once
+        X, Y, Wt = lx[idx], ly[idx], w[idx]
+        Wsum = Wt.sum(1)
+        mx = (Wt * X).sum(1) / Wsum
+        my = (Wt * Y).sum(1) / Wsum
+        sxx = (Wt * (X - mx[:, None]) ** 2).sum(1)
+        keep = sxx > 0  # resamples with a single distinct abscissa carry no slope
+        sxy = (Wt * (X - mx[:, None]) * (Y - my[:, None])).sum(1)
+        slopes = sxy[keep] / sxx[keep]
         alpha = (1 - confidence) / 2
         ci = (float(np.quantile(slopes, alpha)), float(np.quantile(slopes, 1 - alpha)))
         se = float(slopes.std(ddof=1))
