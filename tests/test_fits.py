@@ -105,3 +105,15 @@ def test_input_errors_name_the_argument():
     with pytest.raises(ValueError, match="horizons"):
         collapse_spread({10: np.ones(10)}, 0.5)
     assert math.isnan(fit_power_law([1, 1], [1, 2]).exponent)
+
+
+def test_plot_collapse_returns_artists():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from solvers import plot_collapse
+
+    sch = {T: make_schedule("poly", T, T**-0.5, 2.0) for T in (100, 400)}
+    arts = plot_collapse(collapse_spread(sch, 0.5))
+    assert len(arts) == 2
+    np.testing.assert_allclose(arts[0].get_ydata(), arts[1].get_ydata(), rtol=1e-3)
