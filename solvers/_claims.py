@@ -448,10 +448,9 @@ def _exp_delta(model, Ts, ctx):
         f = fit_end_exponent(_eta_array(sol[T], T))
         deltas.append(f.delta)
         errs.append(f.fit.stderr)
-    x = np.log10(np.asarray(Ts, float))
+    # the per-horizon estimates play the role of local slopes: does delta(T) still move?
     sl = LocalSlopes(np.asarray(Ts, float), np.asarray(deltas), np.asarray(errs), 1)
     dr = slope_drift(sl, tail=min(3, len(Ts))) if len(Ts) >= 2 else None
-    del x
     return Measurement(deltas[-1], errs[-1], None, sl, dr, {"T": list(Ts), "delta": deltas})
 
 
