@@ -31,7 +31,13 @@ from scipy.optimize import minimize, minimize_scalar
 from theory import PLRFModel
 from theory._checks import check_int, check_real, reject_unknown
 
-from ._modes import ModeGrid, constant_rate_loss, grid_final_loss, grid_stability_limit
+from ._modes import (
+    ModeGrid,
+    _blas_limit,
+    constant_rate_loss,
+    grid_final_loss,
+    grid_stability_limit,
+)
 from ._schedules import make_schedule
 
 __all__ = ["BASELINES", "BaselineResult", "tune_baseline", "tune_constant"]
@@ -192,6 +198,13 @@ def tune_constant(
     zlo, zhi = math.log(lo), math.log(hi)
     n = max(8, int(GRID_PER_DECADE * (zhi - zlo) / math.log(10)) + 1)
     zs = np.linspace(zlo, zhi, n)
+    with _blas_limit():
+        return _tune_constant_scan(grid, Ts, zs, lo, hi, xatol)
+
+
+def _tune_constant_scan(grid, Ts, zs, lo, hi, xatol):
+    n = zs.size
+    zlo, zhi = zs[0], zs[-1]
     table = np.array([constant_rate_loss(grid, math.exp(z), Ts) for z in zs])  # (n, nT)
     out = []
     for j, T_ in enumerate(Ts):
