@@ -14,7 +14,7 @@ constant    :math:`\eta_0`                             ``eta0`` (< stability lim
 power       :math:`\eta_0 (t+1)^{-\chi}`               ``eta0``, ``chi``
 linear      :math:`\eta_0 (1 - t/T)`                   ``eta0``
 cosine      :math:`\eta_0 (1 + \cos(\pi t/T))/2`       ``eta0``
-wsd         :math:`\eta_0 \min(1, (1 - t/T)/f)`        ``eta0``, ``frac``
+wsd         :math:`\eta_0 \min(1, (1 - t/T)/f)`        ``eta0`` (<= eta_max), ``frac``
 easy        :math:`c\,T^{-\xi} (1 - t/T)^\delta`       ``c`` (``xi``, ``delta`` given)
 ==========  =========================================  ==========================
 """
@@ -141,7 +141,7 @@ BASELINES: dict[str, Baseline] = {
         ),
         Baseline(
             "wsd", ("eta0", "frac"), (True, False),
-            lambda g, T, fx: [_rate_bounds(g, grid_stability_limit(g) * (1 - 1e-9)), (0.0, 1.0)],
+            lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), (0.0, 1.0)],
             lambda T, p, fx: make_schedule("wsd", T, p["eta0"], p["frac"]),
             "eta0 min(1, (1 - t/T)/frac)",
         ),

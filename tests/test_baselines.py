@@ -53,6 +53,16 @@ def test_two_parameter_families_contain_constant(name):
     assert set(r.params) == set(BASELINES[name].params)
 
 
+def test_wsd_contains_linear_in_the_hard_phase():
+    """frac = 1 is the linear decay, whose best peak exceeds the constant-rate stability limit."""
+    m = PLRFModel(1.5, 3.0, n_modes=40)
+    g = ModeGrid.from_model(m, exact=40)
+    lin = tune_baseline("linear", m, T, grid=g)
+    assert lin.params["eta0"] > stability_limit(m)
+    wsd = tune_baseline("wsd", m, T, grid=g)
+    assert wsd.final_loss <= lin.final_loss * (1 + 1e-9)
+
+
 def test_easy_form_needs_exponents_and_reports_bound():
     with pytest.raises(ValueError, match="xi and delta"):
         tune_baseline("easy", M, T, grid=GRID)
