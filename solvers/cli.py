@@ -172,6 +172,7 @@ SUBCOMMANDS: list[Callable] = [_add_simulate]
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "solvers._cli_derive",
     "solvers._cli_solve",
+    "solvers._cli_validate",
     "solvers._cli_mc",
     "solvers._cli_export",
     "solvers._cli_estimate",

@@ -1,0 +1,569 @@
+r"""Analytic claims as first-class objects: statement, prediction, experiment, verdict.
+
+A :class:`Claim` holds a statement (text and LaTeX), a *prediction* — a callable returning a SymPy
+expression in ``a, b`` (or ``None`` while the symbolic derivation is pending) — and an
+*experiment*: a callable ``experiment(model, Ts, ctx) -> Measurement`` measuring the same quantity
+over a horizon sweep. :func:`evaluate_claim` compares them and gives one of the verdicts
+
+* ``agrees`` — the estimate at the longest horizons is within ``tolerance`` of the prediction;
+* ``disagrees`` — it is not, and the local slopes have settled (or drift away);
+* ``inconclusive (pre-asymptotic drift)`` — it is not, but the local slopes still trend towards it;
+* ``not applicable in this phase``;
+* ``pending: ...`` — the prediction or the solver the experiment needs is not available yet;
+* ``measured (no prediction)`` — the claim leaves the value open and the experiment measured it.
+
+Experiments needing the optimal-control solver take it from ``ctx.solver`` (a callable
+``solver(model, T, **options)`` returning a result with ``t, eta, final_loss, success``), so the
+registry works the moment a solver is injected.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from theory import PLRFModel
+from theory import symbols as S
+from theory._checks import check_real
+
+from ._baselines import tune_baseline, tune_constant
+from ._fits import (
+    LocalSlopes,
+    PowerLawFit,
+    SlopeDrift,
+    fit_collapse_exponent,
+    fit_end_exponent,
+    fit_power_law,
+    local_slopes,
+    slope_drift,
+)
+from ._modes import ModeGrid
+
+__all__ = [
+    "CLAIMS",
+    "Claim",
+    "ClaimRegistry",
+    "ClaimResult",
+    "ExperimentContext",
+    "Measurement",
+    "constant_rate_balance",
+    "default_claims",
+    "evaluate_claim",
+    "register_claim",
+]
+
+#: Default agreement tolerance on an exponent (issue 5: "within 0.03 at the longest horizons").
+DEFAULT_TOLERANCE = 0.03
+#: Points per local-slope window (the "measured" value is the slope of the last window).
+SLOPE_WINDOW = 3
+#: Horizons above this are skipped by time-domain baselines (two-parameter tuning costs
+#: ~150 runs of the recursion per horizon).
+DEFAULT_MAX_T_TIME_DOMAIN = 20_000
+
+PENDING_SOLVER = "pending: solver not available"
+PENDING_PREDICTION = "pending: prediction not available"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What an experiment measured.
+
+    Attributes
+    ----------
+    value, stderr : float
+        The estimate at the longest horizons (slope of the last local window) and its error.
+    fit : PowerLawFit or None
+        The global fit over the whole sweep (for reference: pre-asymptotic points bias it).
+    slopes : LocalSlopes or None
+    drift : SlopeDrift or None
+    diagnostics : dict
+        Raw data (horizons, values, tuned parameters, bound flags ...).
+    success, message
+    """
+
+    value: float
+    stderr: float
+    fit: PowerLawFit | None = None
+    slopes: LocalSlopes | None = None
+    drift: SlopeDrift | None = None
+    diagnostics: dict = field(default_factory=dict)
+    success: bool = True
+    message: str = ""
+
+
+@dataclass
+class ExperimentContext:
+    """What experiments share during one validation run (not global: made per run).
+
+    Attributes
+    ----------
+    solver : callable or None
+        ``solver(model, T, **options)`` -> result with ``t, eta, final_loss, success``.
+    grid_options : dict
+        Passed to :meth:`ModeGrid.from_model`.
+    max_T_time_domain : int
+        Largest horizon for baselines tuned on the time-domain recursion.
+    memo : dict
+        Sweep results shared between claims (e.g. the constant-rate sweep).
+    """
+
+    solver: Callable[..., Any] | None = None
+    grid_options: dict = field(default_factory=dict)
+    max_T_time_domain: int = DEFAULT_MAX_T_TIME_DOMAIN
+    solver_options: dict = field(default_factory=dict)
+    memo: dict = field(default_factory=dict)
+
+    def grid(self, model: PLRFModel) -> ModeGrid:
+        key = ("grid", model)
+        if key not in self.memo:
+            self.memo[key] = ModeGrid.from_model(model, **self.grid_options)
+        return self.memo[key]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An analytic claim and how to check it.
+
+    Attributes
+    ----------
+    name : str
+        Registry key.
+    statement : str
+        Plain-text statement.
+    latex : str
+        LaTeX statement.
+    quantity : str
+        What is measured (e.g. "exponent p of eta* ~ T^p").
+    prediction : callable or None
+        ``prediction() -> sympy.Expr`` in ``theory.symbols.a, b`` or ``None`` if pending.
+    experiment : callable or None
+        ``experiment(model, Ts, ctx) -> Measurement``.
+    tolerance : float
+    phases : tuple of str
+        Phases where the claim applies.
+    needs_solver : bool
+        The experiment needs ``ctx.solver``.
+    provenance : str
+    """
+
+    name: str
+    statement: str
+    latex: str
+    quantity: str = ""
+    prediction: Callable[[], sp.Expr | None] | None = None
+    experiment: Callable[[PLRFModel, Sequence[int], ExperimentContext], Measurement] | None = None
+    tolerance: float = DEFAULT_TOLERANCE
+    phases: tuple[str, ...] = ("easy", "hard")
+    needs_solver: bool = False
+    provenance: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name or not isinstance(self.name, str):
+            raise ValueError(f"name must be a non-empty string, got {self.name!r}")
+        check_real("tolerance", self.tolerance, gt=0)
+        bad = set(self.phases) - {"easy", "hard", "boundary"}
+        if bad:
+            raise ValueError(f"phases must be among easy, hard, boundary; got {sorted(bad)}")
+
+    def predicted_expr(self) -> sp.Expr | None:
+        return None if self.prediction is None else self.prediction()
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """Verdict of one claim at one model (:func:`evaluate_claim`)."""
+
+    claim: str
+    a: float
+    b: float
+    predicted: float | None
+    predicted_expr: str | None
+    measured: float | None
+    stderr: float | None
+    verdict: str
+    measurement: Measurement | None = None
+
+    def to_dict(self) -> dict:
+        """The JSON row: claim, a, b, predicted, measured, stderr, verdict."""
+        return {
+            "claim": self.claim,
+            "a": self.a,
+            "b": self.b,
+            "predicted": self.predicted,
+            "measured": self.measured,
+            "stderr": self.stderr,
+            "verdict": self.verdict,
+        }
+
+
+class ClaimRegistry:
+    """Claims keyed by name, in registration order."""
+
+    def __init__(self, claims: Iterable[Claim] = ()) -> None:
+        self._claims: dict[str, Claim] = {}
+        for c in claims:
+            self.register(c)
+
+    def register(self, claim: Claim, *, replace: bool = False) -> Claim:
+        if not isinstance(claim, Claim):
+            raise TypeError(f"claim must be a Claim, got {type(claim).__name__}")
+        if claim.name in self._claims and not replace:
+            raise ValueError(f"claim {claim.name!r} is already registered (pass replace=True)")
+        self._claims[claim.name] = claim
+        return claim
+
+    def with_prediction(self, name: str, prediction: Callable[[], sp.Expr | None]) -> Claim:
+        """Wire a prediction (e.g. from the theory package) into the claim ``name``."""
+        from dataclasses import replace as _replace
+
+        return self.register(_replace(self[name], prediction=prediction), replace=True)
+
+    def __getitem__(self, name: str) -> Claim:
+        try:
+            return self._claims[name]
+        except KeyError:
+            raise KeyError(f"unknown claim {name!r}; known: {sorted(self._claims)}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._claims
+
+    def __iter__(self):
+        return iter(self._claims.values())
+
+    def __len__(self) -> int:
+        return len(self._claims)
+
+    def names(self) -> list[str]:
+        return list(self._claims)
+
+
+# -- the evaluation --------------------------------------------------------------------------------
+
+
+def _numeric(expr: sp.Expr, model: PLRFModel) -> float:
+    return float(sp.N(expr.subs(model.subs())))
+
+
+def evaluate_claim(
+    claim: Claim,
+    model: PLRFModel,
+    Ts: Sequence[int],
+    ctx: ExperimentContext | None = None,
+) -> ClaimResult:
+    """Measure ``claim`` for ``model`` over the horizons ``Ts`` and give a verdict."""
+    ctx = ExperimentContext() if ctx is None else ctx
+    a, b = model.a, model.b
+    expr = claim.predicted_expr()
+    pred = None if expr is None else _numeric(expr, model)
+    pstr = None if expr is None else str(expr)
+    if model.phase not in claim.phases:
+        return ClaimResult(claim.name, a, b, pred, pstr, None, None, "not applicable in this phase")
+    if claim.needs_solver and ctx.solver is None:
+        return ClaimResult(claim.name, a, b, pred, pstr, None, None, PENDING_SOLVER)
+    if claim.experiment is None:
+        return ClaimResult(
+            claim.name, a, b, pred, pstr, None, None, "pending: experiment not implemented"
+        )
+    m = claim.experiment(model, list(Ts), ctx)
+    if not m.success:
+        return ClaimResult(
+            claim.name, a, b, pred, pstr, m.value, m.stderr, f"inconclusive: {m.message}", m
+        )
+    if pred is None:
+        verdict = "measured (no prediction)" if claim.prediction is not None else PENDING_PREDICTION
+        return ClaimResult(claim.name, a, b, pred, pstr, m.value, m.stderr, verdict, m)
+    return ClaimResult(
+        claim.name, a, b, pred, pstr, m.value, m.stderr, _verdict(m, pred, claim.tolerance), m
+    )
+
+
+def _verdict(m: Measurement, pred: float, tol: float) -> str:
+    gap = m.value - pred
+    if abs(gap) <= tol:
+        return "agrees"
+    d = m.drift
+    if d is not None and not d.settled and math.isfinite(d.trend_per_decade):
+        toward = d.trend_per_decade * gap < 0
+        if toward:
+            return "inconclusive (pre-asymptotic drift)"
+    return "disagrees"
+
+
+# -- measurements over sweeps ----------------------------------------------------------------------
+
+
+def _exponent_measurement(Ts, ys, *, sign: float = 1.0, diagnostics=None) -> Measurement:
+    """Exponent of ``y ~ T^p`` (times ``sign``): last local slope, its error, drift, global fit."""
+    Ts, ys = np.asarray(Ts, float), np.asarray(ys, float)
+    diag = {"T": Ts.tolist(), "y": ys.tolist(), **(diagnostics or {})}
+    ok = np.isfinite(ys) & (ys > 0)
+    if ok.sum() < SLOPE_WINDOW:
+        return Measurement(
+            math.nan, math.nan, diagnostics=diag, success=False,
+            message=f"need >= {SLOPE_WINDOW} horizons with finite positive values, got {int(ok.sum())}",
+        )  # fmt: skip
+    fit = fit_power_law(Ts[ok], ys[ok])
+    sl = local_slopes(Ts[ok], ys[ok], window=SLOPE_WINDOW)
+    dr = slope_drift(sl, tail=min(3, sl.slope.size)) if sl.slope.size >= 2 else None
+    value = sign * float(sl.slope[-1])
+    se = float(sl.stderr[-1])
+    if sign < 0:
+        sl = LocalSlopes(sl.x, -sl.slope, sl.stderr, sl.window)
+        dr = None if dr is None else slope_drift(sl, tail=min(3, sl.slope.size))
+    return Measurement(value, se, fit, sl, dr, diag, True, fit.message)
+
+
+def constant_sweep(model: PLRFModel, Ts: Sequence[int], ctx: ExperimentContext):
+    """Tuned optimal constant rates at every horizon (memoised in ``ctx``)."""
+    key = ("constant", model, tuple(Ts))
+    if key not in ctx.memo:
+        ctx.memo[key] = tune_constant(model, Ts, grid=ctx.grid(model))
+    return ctx.memo[key]
+
+
+def _time_domain_Ts(Ts, ctx):
+    return [T for T in Ts if T <= ctx.max_T_time_domain]
+
+
+def baseline_sweep(name: str, model: PLRFModel, Ts: Sequence[int], ctx: ExperimentContext, **kw):
+    """A tuned baseline at every horizon (time-domain ones capped at ``ctx.max_T_time_domain``)."""
+    if name == "constant":
+        return constant_sweep(model, Ts, ctx)
+    Ts = _time_domain_Ts(Ts, ctx)
+    key = (name, model, tuple(Ts), tuple(sorted(kw.items())))
+    if key not in ctx.memo:
+        ctx.memo[key] = [tune_baseline(name, model, T, grid=ctx.grid(model), **kw) for T in Ts]
+    return ctx.memo[key]
+
+
+def _exp_constant_rate(model, Ts, ctx):
+    res = constant_sweep(model, Ts, ctx)
+    bound = [r.T for r in res if r.at_bound]
+    return _exponent_measurement(
+        [r.T for r in res], [r.params["eta0"] for r in res], diagnostics={"at_bound_T": bound}
+    )
+
+
+def _exp_constant_loss(model, Ts, ctx):
+    res = constant_sweep(model, Ts, ctx)
+    return _exponent_measurement([r.T for r in res], [r.final_loss for r in res])
+
+
+def _exp_power_vs_constant(model, Ts, ctx):
+    """Loss-exponent gain of the tuned power law over the tuned constant (<= 0: no gain)."""
+    pw = baseline_sweep("power", model, Ts, ctx)
+    Ts_ = [r.T for r in pw]
+    cst = {r.T: r for r in constant_sweep(model, Ts, ctx)}
+    mp = _exponent_measurement(Ts_, [r.final_loss for r in pw])
+    mc = _exponent_measurement(Ts_, [cst[T].final_loss for T in Ts_])
+    if not (mp.success and mc.success):
+        return Measurement(math.nan, math.nan, success=False, message=mp.message or mc.message)
+    gain = mc.value - mp.value  # positive if the power law decays faster
+    ratio = [r.final_loss / cst[r.T].final_loss for r in pw]
+    sl = LocalSlopes(mp.slopes.x, mc.slopes.slope - mp.slopes.slope, np.hypot(
+        mp.slopes.stderr, mc.slopes.stderr), SLOPE_WINDOW)  # fmt: skip
+    dr = slope_drift(sl, tail=min(3, sl.slope.size)) if sl.slope.size >= 2 else None
+    return Measurement(
+        gain, float(math.hypot(mp.stderr, mc.stderr)), mp.fit, sl, dr,
+        {"T": Ts_, "power_loss": [r.final_loss for r in pw], "loss_ratio_power_over_constant": ratio,
+         "power_exponent": mp.value, "constant_exponent": mc.value},
+        True, "gain = constant loss exponent - power-law loss exponent at the longest horizons",
+    )  # fmt: skip
+
+
+def _exp_power_chi(model, Ts, ctx):
+    pw = baseline_sweep("power", model, Ts, ctx)
+    chis = [r.params["chi"] for r in pw]
+    if len(chis) < 2:
+        return Measurement(math.nan, math.nan, success=False, message="too few horizons")
+    # chi* itself, not an exponent: report the last value, its change over the last decade
+    Ts_ = np.array([r.T for r in pw], float)
+    last = chis[-1]
+    x = np.log10(Ts_[-3:])
+    trend = float(np.polyfit(x, chis[-3:], 1)[0]) if x.size >= 2 else math.nan
+    return Measurement(
+        float(last), abs(trend), diagnostics={"T": Ts_.tolist(), "chi": chis,
+        "eta0": [r.params["eta0"] for r in pw], "trend_per_decade": trend,
+        "at_bound": [r.at_bound for r in pw]},
+        message="stderr column holds |d chi*/d log10 T| over the last horizons (drift)",
+    )  # fmt: skip
+
+
+# -- experiments that need the optimal-control solver ---------------------------------------------
+
+
+def optimal_sweep(model: PLRFModel, Ts: Sequence[int], ctx: ExperimentContext) -> dict:
+    """``{T: result}`` of the injected optimal solver (memoised in ``ctx``)."""
+    key = ("optimal", model, tuple(Ts))
+    if key not in ctx.memo:
+        ctx.memo[key] = {T: ctx.solver(model, T, **ctx.solver_options) for T in Ts}
+    return ctx.memo[key]
+
+
+def _eta_array(res, T):
+    eta = np.asarray(res.eta, float)
+    return eta if eta.size == T else np.interp(np.arange(T) + 0.5, np.linspace(0, T, eta.size), eta)
+
+
+def _exp_optimal_loss(model, Ts, ctx):
+    sol = optimal_sweep(model, Ts, ctx)
+    return _exponent_measurement(Ts, [sol[T].final_loss for T in Ts])
+
+
+def _exp_xi(model, Ts, ctx):
+    sol = optimal_sweep(model, Ts, ctx)
+    sch = {T: _eta_array(sol[T], T) for T in Ts}
+    pooled = fit_collapse_exponent(sch)
+    mid = [float(np.interp(0.5 * T, np.arange(T), sch[T])) for T in Ts]
+    m = _exponent_measurement(Ts, mid, sign=-1.0, diagnostics={"pooled_xi": -pooled.exponent})
+    return m
+
+
+def _exp_collapse(model, Ts, ctx):
+    """Spread of T^xi eta*(sT) across T at the best-collapsing xi (0 = perfect collapse)."""
+    from ._fits import collapse_spread
+
+    sol = optimal_sweep(model, Ts, ctx)
+    sch = {T: _eta_array(sol[T], T) for T in Ts}
+    pooled = fit_collapse_exponent(sch)
+    cm = collapse_spread(sch, -pooled.exponent)
+    return Measurement(
+        cm.spread,
+        math.nan,
+        pooled,
+        diagnostics={"xi": -pooled.exponent, "collapse": cm},
+        message="value is the collapse spread (std of log T^xi eta across T) at the fitted xi",
+    )
+
+
+def _exp_delta(model, Ts, ctx):
+    sol = optimal_sweep(model, Ts, ctx)
+    deltas, errs = [], []
+    for T in Ts:
+        f = fit_end_exponent(_eta_array(sol[T], T))
+        deltas.append(f.delta)
+        errs.append(f.fit.stderr)
+    # the per-horizon estimates play the role of local slopes: does delta(T) still move?
+    sl = LocalSlopes(np.asarray(Ts, float), np.asarray(deltas), np.asarray(errs), 1)
+    dr = slope_drift(sl, tail=min(3, len(Ts))) if len(Ts) >= 2 else None
+    return Measurement(deltas[-1], errs[-1], None, sl, dr, {"T": list(Ts), "delta": deltas})
+
+
+def _exp_hard_peak(model, Ts, ctx):
+    sol = optimal_sweep(model, Ts, ctx)
+    return _exponent_measurement(Ts, [float(np.max(sol[T].eta)) for T in Ts])
+
+
+def _annealing_width(eta: np.ndarray, level: float = 0.5) -> int:
+    """Steps from the last time ``eta`` is above ``level * max`` to the end."""
+    above = np.nonzero(eta >= level * eta.max())[0]
+    return int(eta.size - above[-1]) if above.size else int(eta.size)
+
+
+def _exp_anneal_width(model, Ts, ctx):
+    sol = optimal_sweep(model, Ts, ctx)
+    widths = [_annealing_width(_eta_array(sol[T], T)) for T in Ts]
+    return _exponent_measurement(Ts, widths, diagnostics={"width": widths})
+
+
+# -- predictions that this module derives ----------------------------------------------------------
+
+
+def constant_rate_balance() -> dict[str, sp.Expr]:
+    r"""Exponents of the optimal constant rate by dominant balance (SymPy).
+
+    With a constant rate the loss is bias plus noise floor,
+    :math:`L \asymp (\eta T)^{-(a-1)/b} + \eta` (THEORY.md §1: bias decays as
+    :math:`\tau^{-(a-1)/b}`, :math:`\tau = \eta T`; the stationary noise term
+    :math:`\sigma^2 S(\eta)` is linear in :math:`\eta`). Setting :math:`\eta = T^{p}` and
+    balancing the two exponents gives :math:`p`, and the loss exponent follows.
+
+    Returns
+    -------
+    dict with keys ``"eta"`` and ``"loss"`` (SymPy expressions in ``a, b``).
+    """
+    a, b = S.a, S.b
+    p = sp.Symbol("p", real=True)
+    bias = -(a - 1) / b * (p + 1)  # exponent of T in (eta T)^(-(a-1)/b)
+    noise = p  # exponent of T in eta
+    (p_star,) = sp.solve(sp.Eq(bias, noise), p)
+    return {"eta": sp.simplify(p_star), "loss": sp.simplify(noise.subs(p, p_star))}
+
+
+# -- the registry ----------------------------------------------------------------------------------
+
+
+def default_claims() -> ClaimRegistry:
+    """A fresh registry with every row of THEORY.md §3 (predictions pending where the symbolic
+    engine has not been wired in yet)."""
+    C = Claim
+    return ClaimRegistry(
+        [
+            C("phase boundary", "easy phase iff a > b; hard phase iff a < b",
+              r"\text{easy} \iff a > b", "phase", needs_solver=True,
+              provenance="study, paper, derivation"),
+            C("easy schedule", "eta*(t) ~ T^(-xi) (1 - t/T)^delta",
+              r"\eta^*(t) \sim T^{-\xi}(1 - t/T)^{\delta}", "collapse spread",
+              prediction=lambda: None, experiment=_exp_collapse, phases=("easy",), needs_solver=True, provenance="stated by the study"),
+            C("xi", "xi = 1 - b/a", r"\xi = 1 - b/a", "xi: eta*(T/2) ~ T^(-xi)",
+              experiment=_exp_xi, phases=("easy",), needs_solver=True,
+              provenance="study code (collapse) and an independent paper"),
+            C("delta", "delta = 2b - 1", r"\delta = 2b - 1",
+              "delta of eta* ~ (1 - t/T)^delta near the end", experiment=_exp_delta,
+              phases=("easy",), needs_solver=True, tolerance=0.1,
+              provenance="same; slow approach in T"),
+            C("easy optimal loss", "L* ~ T^(-(a-1)/a)", r"L^* \sim T^{-(a-1)/a}",
+              "exponent of L*(T)", experiment=_exp_optimal_loss, phases=("easy",),
+              needs_solver=True, provenance="study and paper"),
+            C("hard schedule", "eta = eta_max (constant in T), then annealing",
+              r"\eta^* = \eta_{\max}\ \text{then anneal}", "exponent of max eta*(T)",
+              prediction=lambda: sp.Integer(0), experiment=_exp_hard_peak, phases=("hard",),
+              needs_solver=True, provenance="stated by the study"),
+            C("hard optimal loss", "L* ~ T^(-(a-1)/b)", r"L^* \sim T^{-(a-1)/b}",
+              "exponent of L*(T)", experiment=_exp_optimal_loss, phases=("hard",),
+              needs_solver=True, provenance="study code; derivation"),
+            C("hard annealing window", "width ~ T^((a+b-1)/(2b-1))",
+              r"w \sim T^{(a+b-1)/(2b-1)}", "exponent of the annealing width",
+              experiment=_exp_anneal_width, phases=("hard",), needs_solver=True,
+              provenance="derived only"),
+            C("optimal constant LR", "eta ~ T^(-(a-1)/(a+b-1))",
+              r"\eta_c \sim T^{-(a-1)/(a+b-1)}", "exponent p of eta_c(T) ~ T^p",
+              prediction=lambda: constant_rate_balance()["eta"], experiment=_exp_constant_rate,
+              provenance="derived only"),
+            C("optimal constant loss", "L ~ T^(-(a-1)/(a+b-1))",
+              r"L_c \sim T^{-(a-1)/(a+b-1)}", "exponent p of L_c(T) ~ T^p",
+              prediction=lambda: constant_rate_balance()["loss"],
+              experiment=_exp_constant_loss, provenance="derived only"),
+            C("optimal power law", "eta0 t^(-chi): no better loss exponent than constant",
+              r"\eta_0 t^{-\chi}:\ \text{no exponent gain}",
+              "loss-exponent gain of the tuned power law over the tuned constant",
+              prediction=lambda: sp.Integer(0), experiment=_exp_power_vs_constant,
+              provenance="derived only, weak"),
+            C("optimal power law chi", "chi* to be determined", r"\chi^*",
+              "tuned chi at the longest horizon", prediction=lambda: None,
+              experiment=_exp_power_chi, provenance="open"),
+            C("LR and batch", "at fixed samples only eta/m matters; batch ramp (1-t/T)^(1/(2b)-1)",
+              r"m^*(t) \sim (1 - t/T)^{1/(2b) - 1}", "batch-ramp exponent",
+              needs_solver=True, provenance="abstract; ramp derived only"),
+            C("momentum", "no exponent gain (easy); better loss exponent (hard)",
+              r"\text{momentum gain}", "loss-exponent gain with momentum", needs_solver=True,
+              provenance="abstract; hard exponent open"),
+            C("compute-optimal", "easy: L* ~ C^(-(a-1)/(a+1)); hard: L* ~ C^(-(a-1)/(b+1))",
+              r"L^* \sim C^{-(a-1)/(a+1)}\ /\ C^{-(a-1)/(b+1)}", "exponent of L*(C)",
+              needs_solver=True, provenance="derived only"),
+        ]
+    )  # fmt: skip
+
+
+#: The default registry; :func:`register_claim` adds to it.
+CLAIMS = default_claims()
+
+
+def register_claim(claim: Claim, *, replace: bool = False, registry: ClaimRegistry | None = None):
+    """Add ``claim`` to ``registry`` (default :data:`CLAIMS`); returns it."""
+    return (CLAIMS if registry is None else registry).register(claim, replace=replace)

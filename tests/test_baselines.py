@@ -1,0 +1,86 @@
+"""Tuned baselines against brute-force scans of the exact recursion (solvers.simulate)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from solvers import (
+    BASELINES,
+    ModeGrid,
+    make_schedule,
+    simulate,
+    stability_limit,
+    tune_baseline,
+    tune_constant,
+)
+from theory import PLRFModel
+
+M = PLRFModel(3.0, 2.0, n_modes=40)
+GRID = ModeGrid.from_model(M, exact=40)  # no binning: the grid is simulate's spectrum
+T = 300
+
+
+def _scan(kind, etas, *extra):
+    return np.array([simulate(M, make_schedule(kind, T, e, *extra)).final_loss for e in etas])
+
+
+def test_constant_matches_brute_force_scan():
+    etas = np.geomspace(1e-3, 0.999 * stability_limit(M), 400)
+    scan = _scan("constant", etas)
+    (r,) = tune_constant(M, [T], grid=GRID)
+    assert r.final_loss <= scan.min() * (1 + 1e-9)
+    assert r.final_loss == pytest.approx(scan.min(), rel=1e-4)
+    assert r.params["eta0"] == pytest.approx(etas[np.argmin(scan)], rel=0.03)
+    assert r.final_loss == pytest.approx(simulate(M, r.params["eta0"], T=T).final_loss, rel=1e-10)
+    assert r.success and r.at_bound == ()
+
+
+def test_linear_matches_brute_force_scan():
+    etas = np.geomspace(1e-2, M.eta_max, 300)
+    scan = _scan("linear", etas)
+    r = tune_baseline("linear", M, T, grid=GRID)
+    assert r.final_loss <= scan.min() * (1 + 1e-9)
+    np.testing.assert_allclose(simulate(M, r.schedule()).final_loss, r.final_loss, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["wsd", "power"])
+def test_two_parameter_families_contain_constant(name):
+    """frac = 0 (wsd) and chi = 0 (power) are the constant rate: tuning can only do better."""
+    c = tune_constant(M, [T], grid=GRID)[0].final_loss
+    r = tune_baseline(name, M, T, grid=GRID)
+    assert r.final_loss <= c * (1 + 1e-9)
+    assert set(r.params) == set(BASELINES[name].params)
+
+
+def test_wsd_contains_linear_in_the_hard_phase():
+    """frac = 1 is the linear decay, whose best peak exceeds the constant-rate stability limit."""
+    m = PLRFModel(1.5, 3.0, n_modes=40)
+    g = ModeGrid.from_model(m, exact=40)
+    lin = tune_baseline("linear", m, T, grid=g)
+    assert lin.params["eta0"] > stability_limit(m)
+    wsd = tune_baseline("wsd", m, T, grid=g)
+    assert wsd.final_loss <= lin.final_loss * (1 + 1e-9)
+
+
+def test_easy_form_needs_exponents_and_reports_bound():
+    with pytest.raises(ValueError, match="xi and delta"):
+        tune_baseline("easy", M, T, grid=GRID)
+    capped = M.replace(eta_max=1e-3)  # far below the optimal rate: the optimum sits on the cap
+    r = tune_baseline("easy", capped, T, xi=0.0, delta=1.0, grid=ModeGrid.from_model(capped))
+    assert r.at_bound == ("c",) and "bound" in r.message
+    assert r.params["c"] == pytest.approx(1e-3, rel=1e-3)
+
+
+def test_unknown_inputs():
+    with pytest.raises(ValueError, match="unknown baseline"):
+        tune_baseline("nope", M, T)
+    with pytest.raises(TypeError):
+        tune_baseline("linear", M, T, bogus=1)
+    with pytest.raises(ValueError, match="T"):
+        tune_constant(M, [0])
+
+
+def test_blowup_is_reported_not_raised():
+    r = tune_baseline("cosine", M, 50, grid=GRID)
+    assert math.isfinite(r.final_loss)

@@ -1,0 +1,46 @@
+"""``optlr validate``: JSON contract, LaTeX table, figures, errors."""
+
+import json
+
+from solvers.cli import main
+
+FAST = ["--T-min", "100", "--T-max", "3000", "--points", "3", "--modes", "10000",
+        "--exact-modes", "32", "--bin-ratio", "1.5"]  # fmt: skip
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_contract(capsys):
+    code, out, _ = run(capsys, "validate", "--claim", "optimal constant loss", "--claim", "xi",
+                       "--format", "json", *FAST)  # fmt: skip
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["claim"] for r in rows] == ["optimal constant loss", "xi"]
+    for r in rows:
+        assert set(r) == {"claim", "a", "b", "predicted", "measured", "stderr", "verdict"}
+    assert rows[0]["predicted"] == -0.5 and rows[0]["measured"] is not None
+    assert rows[1]["verdict"] == "pending: solver not available"
+
+
+def test_latex_and_text(capsys):
+    code, out, _ = run(capsys, "validate", "--claim", "xi", "--format", "latex", *FAST)
+    assert code == 0 and out.startswith(r"\begin{tabular}") and r"\end{tabular}" in out
+    code, out, _ = run(capsys, "validate", "--a", "1.5", "--b", "3", "--claim", "xi", *FAST)
+    assert code == 0 and "not applicable in this phase" in out and "phase=hard" in out
+
+
+def test_out_directory_gets_tables_and_figures(capsys, tmp_path):
+    code, _, _ = run(capsys, "validate", "--claim", "optimal constant LR", "--out", str(tmp_path),
+                     "--T-max-time-domain", "300", *FAST)  # fmt: skip
+    assert code == 0
+    for name in ("claims.txt", "claims.tex", "local_slopes.png", "loss_vs_T.png"):
+        assert (tmp_path / name).stat().st_size > 0
+
+
+def test_unknown_claim_is_a_one_line_error(capsys):
+    code, _, err = run(capsys, "validate", "--claim", "nope", *FAST)
+    assert code == 2 and err.startswith("optlr: error: --claim: unknown claim 'nope'")
