@@ -163,8 +163,14 @@ def _add_simulate(sub) -> None:
     p.set_defaults(func=_cmd_simulate)
 
 
+def _add_report(sub) -> None:
+    from ._cli_report import register
+
+    register(sub)
+
+
 #: Subcommand registrars; later subcommands append themselves here.
-SUBCOMMANDS: list[Callable] = [_add_simulate]
+SUBCOMMANDS: list[Callable] = [_add_simulate, _add_report]
 
 
 def build_parser() -> argparse.ArgumentParser:
