@@ -93,12 +93,17 @@ def register(sub) -> None:
     g.add_argument(
         "--batch", type=float, default=1.0, help="batch size m >= 1, or inf (default %(default)s)"
     )
-    g.add_argument("--modes", type=int, default=1000, help="number of modes N (default %(default)s)")
+    g.add_argument(
+        "--modes", type=int, default=1000, help="number of modes N (default %(default)s)"
+    )
     g.add_argument(
         "--eta-max", type=float, default=2.0, help="learning-rate bound (default %(default)s)"
     )
     p.add_argument(
-        "--out", type=Path, default=Path("optlr-report"), help="output directory (default %(default)s)"
+        "--out",
+        type=Path,
+        default=Path("optlr-report"),
+        help="output directory (default %(default)s)",
     )
     p.add_argument(
         "--quick", action="store_true", help="smoke-test size: horizons up to 1e4 (seconds)"

@@ -33,6 +33,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 __all__ = [
     "PAPER_STYLE",
@@ -136,18 +137,28 @@ def save_figure(
 ) -> tuple[Path, ...]:
     """Save ``fig`` as ``stem.pdf`` (vector) and ``stem.png`` (raster); return the paths.
 
+    The layout is computed once for all formats (text layout dominates the cost of a figure).
     The PDF carries no creation date, so re-running a report reproduces the same bytes.
     """
     stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = []
     for ext in formats:
         if ext not in ("pdf", "png", "svg"):
             raise ValueError(f"formats: expected 'pdf', 'png' or 'svg', got {ext!r}")
-        path = stem.with_suffix(f".{ext}")
-        metadata = {"CreationDate": None} if ext == "pdf" else None
-        fig.savefig(path, dpi=dpi, metadata=metadata)
-        paths.append(path)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        fig.draw_without_rendering()  # run the layout engine once ...
+        fig.set_layout_engine("none")  # ... and keep its result for every format
+    paths = []
+    try:
+        for ext in formats:
+            path = stem.with_suffix(f".{ext}")
+            metadata = {"CreationDate": None} if ext == "pdf" else None
+            fig.savefig(path, dpi=dpi, metadata=metadata)
+            paths.append(path)
+    finally:
+        if engine is not None:
+            fig.set_layout_engine(engine)
     return tuple(paths)
 
 
@@ -382,6 +393,7 @@ def plot_loss_vs_T(
         artists.append(line)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(r"horizon $T$ (steps)")
     ax.set_ylabel(ylabel)
     artists.append(ax.legend())
@@ -421,9 +433,13 @@ def plot_local_slopes(
         )
         artists.append(line)
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())  # few points: minor labels would collide
+    top = max([float(np.nanmax(-local_slopes(T, y)[1])) for _, T, y in _curves(curves)] + [0.0])
+    top = max([top, *(float(v) for v in refs.values())])
+    ax.set_ylim(0.0, 1.25 * top if top > 0 else None)  # exponents measured from zero
     ax.set_xlabel(r"horizon $T$ (steps)")
     ax.set_ylabel(ylabel)
-    artists.append(ax.legend())
+    artists.append(ax.legend(loc="lower right"))
     return artists
 
 
@@ -453,9 +469,7 @@ def plot_phase_diagram(
     ]
     (diag,) = ax.plot([lo, hi], [lo, hi], color="black", lw=1.0)
     artists.append(diag)
-    artists.append(
-        ax.text(0.05, 0.93, r"easy: $a>b$", transform=ax.transAxes, va="top", ha="left")
-    )
+    artists.append(ax.text(0.05, 0.93, r"easy: $a>b$", transform=ax.transAxes, va="top", ha="left"))
     artists.append(
         ax.text(0.95, 0.07, r"hard: $a<b$", transform=ax.transAxes, va="bottom", ha="right")
     )

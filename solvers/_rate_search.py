@@ -126,7 +126,9 @@ def tune_peak_rate(
     values = np.array([final_loss(g) for g in grid])
     i = int(np.argmin(values))
     lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
-    res = minimize_scalar(final_loss, bounds=(lo, hi), method="bounded", options={"xatol": LOG_XTOL})
+    res = minimize_scalar(
+        final_loss, bounds=(lo, hi), method="bounded", options={"xatol": LOG_XTOL}
+    )
     best_log, best = (float(res.x), float(res.fun)) if res.fun < values[i] else (grid[i], values[i])
     at_bound = abs(best_log - grid[0]) < 2 * LOG_XTOL or abs(best_log - grid[-1]) < 2 * LOG_XTOL
     eta0 = math.exp(best_log)

@@ -86,7 +86,7 @@ def horizons(T_max: int, T_min: int = T_MIN) -> tuple[int, ...]:
     T_min = check_int("T_min", T_min, ge=1)
     T_max = check_int("T_max", T_max, ge=T_min)
     n = max(2, round(2 * math.log10(T_max / T_min)) + 1)
-    return tuple(sorted({int(round(x)) for x in np.geomspace(T_min, T_max, n)}))
+    return tuple(sorted({round(x) for x in np.geomspace(T_min, T_max, n)}))
 
 
 @dataclass(frozen=True)
@@ -307,7 +307,9 @@ def latex_number(x: float, digits: int = 3) -> str:
     return rf"{mant:.{digits - 1}f}\times10^{{{e}}}"
 
 
-def latex_figure(pdf: Path | str, caption: str, *, label: str = "", width: str = r"\linewidth") -> str:
+def latex_figure(
+    pdf: Path | str, caption: str, *, label: str = "", width: str = r"\linewidth"
+) -> str:
     """A ``figure`` environment around ``\\includegraphics`` of ``pdf`` (a path relative to out)."""
     lab = rf"\label{{fig:{label}}}" if label else ""
     return (
@@ -324,7 +326,9 @@ def render_steps(steps: Iterable[tuple[str, str]]) -> str:
     """
     parts = []
     for title, math_tex in steps:
-        parts.append(f"\\paragraph{{{latex_escape(title)}}}\n\\begin{{equation}}\n{math_tex}\n\\end{{equation}}\n")
+        parts.append(
+            f"\\paragraph{{{latex_escape(title)}}}\n\\begin{{equation}}\n{math_tex}\n\\end{{equation}}\n"
+        )
     return "\n".join(parts)
 
 
@@ -370,9 +374,7 @@ def compile_latex(tex: Path, *, timeout: float = LATEX_TIMEOUT) -> CompileResult
     pdf = tex.with_suffix(".pdf")
     if shutil.which("latexmk") and shutil.which("pdflatex"):
         tool = "latexmk"
-        cmds = [
-            ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-quiet", name]
-        ]
+        cmds = [["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-quiet", name]]
     elif shutil.which("pdflatex"):
         tool = "pdflatex"
         cmd = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name]
@@ -509,7 +511,7 @@ def _document(config: ReportConfig, records: Sequence[SectionRecord], appendix: 
     ]
     main = [r for r in records if not r.name.startswith("appendix:")]
     body += [_section_tex(r) for r in main]
-    body += [r"\appendix", appendix, r"\end{document}", ""]
+    body += [r"\clearpage", r"\appendix", appendix, r"\end{document}", ""]
     return "\n".join(body)
 
 
@@ -531,9 +533,7 @@ def _appendix(
         f"Python {platform.python_version()}, NumPy {np.__version__}, SciPy {scipy.__version__}, "
         f"SymPy {sympy.__version__}, Matplotlib {matplotlib.__version__}"
     )
-    cmd = (
-        f"Command: \\texttt{{{latex_escape(command)}}}.\n\n" if command else ""
-    )
+    cmd = f"Command: \\texttt{{{latex_escape(command)}}}.\n\n" if command else ""
     models = "; ".join(
         f"$a={m.a:g}$, $b={m.b:g}$, $\\sigma={m.sigma:g}$, $m={m.batch:g}$, $N={m.n_modes}$, "
         f"$\\eta_{{\\max}}={m.eta_max:g}$"
@@ -565,7 +565,7 @@ def build_report(
     out: str | Path = "optlr-report",
     *,
     compile_pdf: bool = True,
-    cache_dir: str | Path | None | Literal[False] = None,
+    cache_dir: str | Path | Literal[False] | None = None,
     progress: bool | Callable[[str], None] = True,
     providers: Sequence[Provider] | None = None,
     command: str | None = None,

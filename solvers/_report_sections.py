@@ -116,11 +116,15 @@ def model_section(ctx: ReportContext) -> SectionOutput:
         "\\label{tab:points}\n"
         "\\begin{tabular}{lrrrrrrrrr}\n\\toprule\n"
         "phase & $a$ & $b$ & $\\sigma$ & $m$ & $N$ & $\\eta_{\\max}$ & $(a-1)/b$ & $\\eta_c$ "
-        "& tail \\\\\n\\midrule\n" + "\n".join(rows) + "\n\\bottomrule\n\\end{tabular}\n\\end{table}\n"
+        "& tail \\\\\n\\midrule\n"
+        + "\n".join(rows)
+        + "\n\\bottomrule\n\\end{tabular}\n\\end{table}\n"
     )
 
     hi = max(4.0, *(max(m.a, m.b) + 0.5 for m in ctx.config.models))
-    pts = [{"a": m.a, "b": m.b, "label": f"{m.phase} ({m.a:g}, {m.b:g})"} for m in ctx.config.models]
+    pts = [
+        {"a": m.a, "b": m.b, "label": f"{m.phase} ({m.a:g}, {m.b:g})"} for m in ctx.config.models
+    ]
     with paper_style():
         fig, ax = new_figure(height=3.0)
         plot_phase_diagram(pts, ax, a_range=(1.0, hi), b_range=(1.0, hi))
@@ -331,7 +335,9 @@ def baselines_section(ctx: ReportContext) -> SectionOutput:
         best_kind = {}
         for ax, m in zip(axes, cfg.models, strict=True):
             runs = data[_model_key(m)]
-            best_kind[_model_key(m)] = kind = min(cfg.schedules, key=lambda k: runs[k][-1].final_loss)
+            best_kind[_model_key(m)] = kind = min(
+                cfg.schedules, key=lambda k: runs[k][-1].final_loss
+            )
             plot_schedules({r.T: r.schedule() for r in runs[kind]}, ax)
             ax.set_title(f"{SCHEDULE_NAMES[kind]}, {_model_label(m)}")
         figs.append(ctx.save(fig, "baselines_schedules"))
@@ -357,6 +363,20 @@ def baselines_section(ctx: ReportContext) -> SectionOutput:
     best = "; ".join(
         f"{_model_label(m)}: {SCHEDULE_NAMES[best_kind[_model_key(m)]]}" for m in cfg.models
     )
+    above = [
+        f"{SCHEDULE_NAMES[k]} at the {_model_label(m)} point"
+        for m in cfg.models
+        for k in cfg.schedules
+        if data[_model_key(m)][k][-1].eta0 > stability_limit(m)
+    ]
+    transient = (
+        "At the longest horizon the tuned peak rate exceeds the stability limit $\\eta_c$ of a "
+        f"constant rate for: {'; '.join(above)}. There the loss grows transiently until the decay "
+        "brings the rate below $\\eta_c$ (Figure~\\ref{fig:schedule-and-loss}): the decay "
+        "repays an unstable start."
+        if above
+        else ""
+    )
     text = rf"""
 Each baseline family $\eta_t = \eta_0 f(t/T)$ ({names}; WSD holds $\eta_0$ and decays linearly
 over the last {cfg.wsd_fraction:g} of the steps) is tuned separately at every horizon by a
@@ -366,7 +386,7 @@ of the exact recursion~\eqref{{eq:discrete}} (\texttt{{solvers.simulate}}). This
 stand-in for the multi-parameter baselines of the claims machinery, but it is exact for what it
 is: no sampling noise, no surrogate. Fitted exponents use the horizons $T \ge {T0}$; the local
 slopes (Figure~\ref{{fig:slopes}}) show how far from asymptotic those horizons still are.
-At the longest horizon the best family is --- {best}.
+At the longest horizon the best family is --- {best}. {transient}
 """
     body = (
         text

@@ -139,7 +139,7 @@ def test_schedule_and_loss(tmp_path):
         "linear": {"t": t, "eta": np.linspace(0.3, 0, T), "loss": 0.5 / (1 + t)},
     }
     with paper_style():
-        fig, axes = new_figure(2, 1, sharex=True)
+        _fig, axes = new_figure(2, 1, sharex=True)
         artists = plot_schedule_and_loss(runs, axes)
         _check(artists, axes[1], tmp_path, "panel")
     assert axes[0].get_ylabel() and axes[1].get_yscale() == "log"
