@@ -87,7 +87,11 @@ PAPER_STYLE: dict[str, Any] = {
     "grid.linewidth": 0.5,
     "lines.linewidth": 1.2,
     "lines.markersize": 3.5,
-    "legend.frameon": False,
+    # legends may sit over data: a light box keeps both readable
+    "legend.frameon": True,
+    "legend.framealpha": 0.85,
+    "legend.edgecolor": "none",
+    "legend.fancybox": False,
     "image.cmap": "viridis",
 }
 
@@ -366,6 +370,7 @@ def plot_loss_vs_T(
     fit_from: float | None = None,
     ylabel: str = r"final excess loss $L(T)$",
     slope_symbol: str = "p",
+    legend_room: float = 0.5,
 ) -> list[Artist]:
     r"""Values against horizon on log-log axes, one curve per schedule, fitted slope in the legend.
 
@@ -377,6 +382,8 @@ def plot_loss_vs_T(
         Put the least-squares log-log slope (:func:`fit_loglog_slope`) in each legend entry.
     fit_from : float, optional
         Fit only the points with ``T >= fit_from`` (the asymptotic end); all points by default.
+    legend_room : float
+        Head room above the data for the legend, as a fraction of the data's log range.
     """
     ax = _axes(ax)
     artists: list[Artist] = []
@@ -387,16 +394,21 @@ def plot_loss_vs_T(
             keep = T >= (fit_from if fit_from is not None else -np.inf)
             p, se = fit_loglog_slope(T[keep], y[keep])
             if math.isfinite(p):
-                err = rf"\pm{se:.2f}" if math.isfinite(se) else ""
+                err = rf"\pm{se:.1g}" if math.isfinite(se) else ""
                 label = rf"{name} (${slope_symbol}={p:.3f}{err}$)"
         (line,) = ax.plot(T, y, marker=markers[i % len(markers)], label=label)
         artists.append(line)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.xaxis.set_minor_formatter(NullFormatter())
+    ys = np.concatenate([y[(y > 0) & np.isfinite(y)] for _, _, y in _curves(curves)])
+    if ys.size and legend_room > 0:
+        lo, hi = float(ys.min()), float(ys.max())
+        span = max(hi / lo, 1.5)
+        ax.set_ylim(lo / span**0.05, hi * span**legend_room)
     ax.set_xlabel(r"horizon $T$ (steps)")
     ax.set_ylabel(ylabel)
-    artists.append(ax.legend())
+    artists.append(ax.legend(loc="upper right"))
     return artists
 
 
@@ -422,6 +434,7 @@ def plot_local_slopes(
     ax = _axes(ax)
     artists: list[Artist] = []
     markers = "osD^vP*X"
+    T_all = np.concatenate([T for _, T, _ in _curves(curves)])
     for i, (name, T, y) in enumerate(_curves(curves)):
         xm, s = local_slopes(T, y)
         (line,) = ax.plot(xm, -s, marker=markers[i % len(markers)], label=name)
@@ -433,6 +446,7 @@ def plot_local_slopes(
         )
         artists.append(line)
     ax.set_xscale("log")
+    ax.set_xlim(T_all.min(), T_all.max())  # the horizons' range, as in plot_loss_vs_T
     ax.xaxis.set_minor_formatter(NullFormatter())  # few points: minor labels would collide
     top = max([float(np.nanmax(-local_slopes(T, y)[1])) for _, T, y in _curves(curves)] + [0.0])
     top = max([top, *(float(v) for v in refs.values())])

@@ -254,6 +254,13 @@ class ReportContext:
         """:meth:`DiskCache.get_or_compute` on the report's cache."""
         return self.cache.get_or_compute(namespace, params, compute, depends_on=depends_on)
 
+    def cache_dir(self, namespace: str) -> Path | None:
+        """A sub-directory of the report's cache for a provider's own caching (``None``: disabled).
+
+        For machinery with its own on-disk cache (e.g. a sweep executor's ``cache_dir``).
+        """
+        return None if self.cache.root is None else self.cache.root / namespace
+
     def save(self, fig: Any, name: str) -> Path:
         """Save ``fig`` as ``figures/name.pdf`` and ``.png``; return the PDF path (for LaTeX)."""
         from ._plotting import save_figure

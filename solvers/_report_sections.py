@@ -234,6 +234,14 @@ def _fit_from(Ts: Sequence[int]) -> int:
     return int(Ts[len(Ts) // 2])
 
 
+def _estimate(x: float, se: float) -> str:
+    """``$x \\pm se$`` with the standard error to one significant digit."""
+    if not math.isfinite(se):
+        return f"${x:.3f}$"
+    err = f"{se:.1g}" if se >= 1e-3 else latex_number(float(f"{se:.1g}"), 1)
+    return f"${x:.3f}\\pm{err}$"
+
+
 def _baseline_table(model: PLRFModel, runs: Mapping[str, list[TunedSchedule]], Ts) -> str:
     from ._plotting import fit_loglog_slope
 
@@ -261,8 +269,8 @@ def _baseline_table(model: PLRFModel, runs: Mapping[str, list[TunedSchedule]], T
         e = np.array([r.eta0 for r in runs[k]])
         p, se = fit_loglog_slope(np.asarray(Ts)[keep], L[keep])
         q, sq = fit_loglog_slope(np.asarray(Ts)[keep], e[keep])
-        fits_L.append(f"${-p:.3f}\\pm{se:.3f}$" if math.isfinite(se) else f"${-p:.3f}$")
-        fits_eta.append(f"${q:.3f}\\pm{sq:.3f}$" if math.isfinite(sq) else f"${q:.3f}$")
+        fits_L.append(_estimate(-p, se))
+        fits_eta.append(_estimate(q, sq))
     note = r" $^\dagger$: the best rate lies on the edge of the scanned range." if flagged else ""
     return (
         "\\begin{table}[htbp]\n\\centering\\small\n"
@@ -435,8 +443,9 @@ def beyond_section(ctx: ReportContext) -> SectionOutput:
     raise _not_wired(
         "the batch/momentum/compute-optimal studies",
         {
+            "solvers._momentum": "momentum recursion",
+            "theory._moments": "moment-closure engine",
             "solvers._batch": "batch-size study",
-            "solvers._momentum": "momentum study",
             "solvers._compute_optimal": "compute-optimal study",
         },
     )
