@@ -327,14 +327,22 @@ def latex_figure(
 
 
 def render_steps(steps: Iterable[tuple[str, str]]) -> str:
-    """Derivation steps ``(title, latex_math)`` as numbered display equations with headings.
+    r"""Derivation steps ``(title, latex_math)`` as headed, numbered displays.
 
-    The Pontryagin and asymptotics engines return their derivations in this form.
+    The Pontryagin and asymptotics engines return their derivations in this form; a fragment may
+    hold several equations separated by ``\\`` (each gets its own number).
+
+    >>> print(render_steps([("Hamiltonian", "H = 0")]))
+    \paragraph{Hamiltonian}
+    \begin{gather}
+    H = 0
+    \end{gather}
+    <BLANKLINE>
     """
     parts = []
     for title, math_tex in steps:
         parts.append(
-            f"\\paragraph{{{latex_escape(title)}}}\n\\begin{{equation}}\n{math_tex}\n\\end{{equation}}\n"
+            f"\\paragraph{{{latex_escape(title)}}}\n\\begin{{gather}}\n{math_tex}\n\\end{{gather}}\n"
         )
     return "\n".join(parts)
 

@@ -26,6 +26,7 @@ from ._report import (
     SectionUnavailable,
     _model_key,
     _model_label,
+    latex_escape,
     latex_figure,
     latex_number,
     provider,
@@ -173,18 +174,122 @@ def derivation_section(ctx: ReportContext) -> SectionOutput:
     )
 
 
+def optimal_schedule_figures(
+    ctx: ReportContext,
+    model: PLRFModel,
+    schedules: Mapping[int, np.ndarray],
+    *,
+    xi: float | None = None,
+    delta: float | None = None,
+    source: str = "optimal",
+) -> SectionOutput:
+    r"""Figures of optimal schedules across horizons for one point (for wiring the solvers in).
+
+    Parameters
+    ----------
+    schedules : mapping T -> ndarray, shape (T,)
+        The optimal ``eta[t]`` per horizon (e.g. ``{T: get_solver("direct")(model, T).eta}``).
+    xi, delta : float, optional
+        Exponents of the easy-phase collapse :math:`T^\xi\eta(t)` against
+        :math:`(1-t/T)^\delta` (from the symbolic engine); no collapse figure without ``xi``.
+    source : str
+        Word used in captions (``"optimal"``, ``"continuum"``, ...).
+    """
+    from ._plotting import new_figure, paper_style, plot_collapse, plot_schedules
+
+    key = _model_key(model)
+    with paper_style():
+        fig, axes = new_figure(1, 2, width="page", height=2.6)
+        plot_schedules(schedules, axes[0], colorbar=False)
+        plot_schedules(schedules, axes[1], x="step", logy=True)
+        axes[0].set_title(_model_label(model))
+        figs = [ctx.save(fig, f"{source}_schedules_{key}")]
+        if xi is not None:
+            fig, ax = new_figure(height=2.6)
+            plot_collapse(schedules, xi, delta, ax)
+            ax.set_title(_model_label(model))
+            figs.append(ctx.save(fig, f"{source}_collapse_{key}"))
+    Ts = sorted(schedules)
+    tex = latex_figure(
+        ctx.relative(figs[0]),
+        f"The {source} schedules at the {_model_label(model)} point for $T={Ts[0]}\\ldots{Ts[-1]}$ "
+        "against the training fraction (left) and the step on logarithmic axes (right); colour "
+        "encodes $\\log T$.",
+        label=f"{source}-schedules-{key}",
+    )
+    if xi is not None:
+        ref = f" with the reference $(1-t/T)^{{{delta:.3g}}}$" if delta is not None else ""
+        tex += latex_figure(
+            ctx.relative(figs[1]),
+            f"Scaling collapse $T^{{{xi:.3g}}}\\,\\eta(t)$ against $t/T${ref}.",
+            label=f"{source}-collapse-{key}",
+            width=r"0.6\linewidth",
+        )
+    return SectionOutput(tex, tuple(figs))
+
+
 @provider("optimal", "Optimal schedules across horizons")
 def optimal_section(ctx: ReportContext) -> SectionOutput:
-    """Optimal schedules (direct solver, long-horizon continuum solver), collapse, WSD shape."""
+    """Optimal schedules (direct solver, long-horizon continuum solver), collapse, WSD shape.
+
+    Wiring: solve per point and horizon through ``ctx.cached``, then
+    ``optimal_schedule_figures(ctx, model, {T: result.eta}, xi=..., delta=...)``.
+    """
     raise _not_wired(
         "the optimal-control solvers",
         {"solvers._direct": "direct solver", "solvers._continuum": "long-horizon continuum solver"},
     )
 
 
+#: Columns of the claims table: the JSON keys of ``optlr validate``.
+CLAIM_KEYS = ("claim", "a", "b", "predicted", "measured", "stderr", "verdict")
+
+
+def claims_table(rows: Sequence[Mapping[str, object]], *, caption: str = "") -> str:
+    """The claims table (predicted, measured +- standard error, verdict) as a LaTeX table.
+
+    Parameters
+    ----------
+    rows : sequence of mappings
+        Keys :data:`CLAIM_KEYS` (the JSON objects of ``optlr validate``); ``predicted``,
+        ``measured`` and ``stderr`` may be ``None`` (shown as a dash).
+    """
+
+    def num(x: object) -> str:
+        if x is None or (isinstance(x, float) and not math.isfinite(x)):
+            return "---"
+        return f"{float(x):.4g}"
+
+    lines = []
+    for r in rows:
+        missing = [k for k in CLAIM_KEYS if k not in r]
+        if missing:
+            raise ValueError(f"claims_table: row {r!r} lacks {missing}")
+        meas = num(r["measured"])
+        if r["stderr"] is not None and meas != "---":
+            meas = f"${meas}\\pm{num(r['stderr'])}$"
+        lines.append(
+            f"{latex_escape(str(r['claim']))} & ({float(r['a']):g}, {float(r['b']):g}) & "
+            f"{num(r['predicted'])} & {meas} & {latex_escape(str(r['verdict']))} \\\\"
+        )
+    return (
+        "\\begin{table}[htbp]\n\\centering\\small\n"
+        f"\\caption{{{caption or 'Claims: predicted against measured.'}}}\n"
+        "\\label{tab:claims}\n"
+        "\\begin{tabular}{p{0.36\\linewidth}crll}\n\\toprule\n"
+        "claim & $(a, b)$ & predicted & measured & verdict \\\\\n\\midrule\n"
+        + "\n".join(lines)
+        + "\n\\bottomrule\n\\end{tabular}\n\\end{table}\n"
+    )
+
+
 @provider("claims", "Claims: predicted against measured")
 def claims_section(ctx: ReportContext) -> SectionOutput:
-    """The claims table of THEORY.md with measured exponents and verdicts."""
+    """The claims table of THEORY.md with measured exponents and verdicts.
+
+    Wiring: evaluate the registry per point (through ``ctx.cached`` or the sweep executor with
+    ``cache_dir=ctx.cache_dir("claims")``) and return ``claims_table(rows)``.
+    """
     raise _not_wired("the claims registry", {"solvers._claims": "claims registry"})
 
 

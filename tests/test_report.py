@@ -278,3 +278,80 @@ def test_quick_report_end_to_end(tmp_path):
     for stem in ("phase_diagram", "baselines_loss_vs_T", "baselines_schedule_and_loss"):
         assert (out / "figures" / f"{stem}.pdf").stat().st_size > 1000
         assert (out / "figures" / f"{stem}.png").stat().st_size > 1000
+
+
+# -- helpers for wiring the other engines' sections ---------------------------------------------
+
+
+def test_claims_table_rows_and_missing_keys():
+    rows = [
+        {
+            "claim": "xi",
+            "a": 3,
+            "b": 2,
+            "predicted": 1 / 3,
+            "measured": 0.34,
+            "stderr": 0.01,
+            "verdict": "agrees",
+        },
+        {
+            "claim": "hard_window",
+            "a": 1.5,
+            "b": 3,
+            "predicted": None,
+            "measured": None,
+            "stderr": None,
+            "verdict": "n/a",
+        },
+    ]
+    tex = _report_sections.claims_table(rows)
+    assert r"xi & (3, 2) & 0.3333 & $0.34\pm0.01$ & agrees \\" in tex
+    assert r"hard\_window & (1.5, 3) & --- & --- & n/a \\" in tex
+    with pytest.raises(ValueError, match="lacks"):
+        _report_sections.claims_table([{"claim": "x"}])
+
+
+@pytest.mark.latex
+@pytest.mark.skipif(not HAVE_PDFLATEX, reason="pdflatex not installed")
+def test_wiring_helpers_compile(tmp_path):
+    """What the lead wires in (derivation steps, claims table, optimal figures) compiles."""
+    model = PLRFModel(a=3, b=2)
+    xi, delta = 1 / 3, 3.0
+    schedules = {T: T**-xi * (1 - np.arange(T) / T) ** delta for T in (100, 1000)}
+    reg: list[Provider] = []
+
+    @provider("derivation", "Derivation", registry=reg)
+    def _derivation(ctx):
+        return render_steps([("Hamiltonian", r"H = \sum_k \mu_k f_k"), ("Costates", r"a \\ b")])
+
+    @provider("claims", "Claims", registry=reg)
+    def _claims(ctx):
+        row = {
+            "claim": "xi",
+            "a": 3,
+            "b": 2,
+            "predicted": xi,
+            "measured": 0.33,
+            "stderr": 0.01,
+            "verdict": "agrees",
+        }
+        return SectionOutput(_report_sections.claims_table([row]))
+
+    @provider("optimal", "Optimal", registry=reg)
+    def _optimal(ctx):
+        return _report_sections.optimal_schedule_figures(ctx, model, schedules, xi=xi, delta=delta)
+
+    res = build_report(
+        ReportConfig(models=(model,), T_values=(100, 1000)),
+        tmp_path,
+        progress=False,
+        providers=reg,
+    )
+    assert res.success, res.message
+    assert res.pdf is not None and res.pdf.stat().st_size > 10_000
+    assert [f.name for f in res.figures] == [
+        "optimal_schedules_a3_b2.pdf",
+        "optimal_collapse_a3_b2.pdf",
+    ]
+    tex = res.tex.read_text()
+    assert r"\begin{gather}" in tex and r"\label{tab:claims}" in tex
