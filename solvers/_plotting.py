@@ -370,7 +370,7 @@ def plot_loss_vs_T(
     fit_from: float | None = None,
     ylabel: str = r"final excess loss $L(T)$",
     slope_symbol: str = "p",
-    legend_room: float = 0.5,
+    legend_room: float = 0.8,
 ) -> list[Artist]:
     r"""Values against horizon on log-log axes, one curve per schedule, fitted slope in the legend.
 
