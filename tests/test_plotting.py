@@ -178,3 +178,21 @@ def test_bad_inputs_name_the_argument(tmp_path):
         save_figure(fig, tmp_path / "f", formats=("jpeg",))
     with pytest.raises(ValueError, match="width"):
         new_figure(width="wide")
+
+
+def test_public_plotting_names_are_lazy():
+    """``import solvers`` does not pull in matplotlib; the public plotting names do."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, solvers\n"
+        "assert 'matplotlib' not in sys.modules\n"
+        "assert solvers.plot_schedules is solvers._plotting.plot_schedules\n"
+        "assert 'matplotlib' in sys.modules\n"
+        "try:\n    solvers.no_such_name\nexcept AttributeError:\n    pass\n"
+        "else:\n    raise SystemExit('missing AttributeError')\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root, timeout=120)
