@@ -248,6 +248,7 @@ def plot_schedules(
     cmap: str = "viridis",
     colorbar: bool = True,
     ylabel: str = r"learning rate $\eta(t)$",
+    log_decades: float = 4.0,
 ) -> list[Artist]:
     r"""Schedules across horizons, coloured by :math:`\log T` (with a colour bar).
 
@@ -258,7 +259,7 @@ def plot_schedules(
     x : {"fraction", "step"}
         Horizontal axis: ``t/T`` (linear) or ``t`` (logarithmic).
     logy : bool
-        Logarithmic learning-rate axis.
+        Logarithmic learning-rate axis, spanning ``log_decades`` decades below the largest rate.
     """
     if x not in ("fraction", "step"):
         raise ValueError(f"x must be 'fraction' or 'step', got {x!r}")
@@ -277,9 +278,12 @@ def plot_schedules(
         ax.set_xlim(0, 1)
     else:
         ax.set_xscale("log")
-        ax.set_xlabel(r"step $t$")
+        ax.set_xlabel(r"step $t+1$")
     if logy:
         ax.set_yscale("log")
+        top = max(float(np.max(schedules[T])) for T in Ts)
+        if top > 0:  # annealed schedules end near 0: show the decades that carry the shape
+            ax.set_ylim(top * 10.0**-log_decades, top * 1.5)
     ax.set_ylabel(ylabel)
     if colorbar:
         _T_colourbar(ax, norm, cmap)
