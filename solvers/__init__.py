@@ -96,7 +96,6 @@ from ._validate import (
     phase_diagram,
     validate,
 )
-from ._validation_plots import plot_collapse, plot_local_slopes, plot_loss_vs_T
 
 __all__ = [
     "BASELINES",
@@ -127,12 +126,14 @@ __all__ = [
     "PhaseDiagram",
     "PhaseEstimate",
     "PowerLawFit",
+    "ReportConfig",
     "ScheduleResult",
     "SlopeDrift",
     "SolverRegistry",
     "StepRate",
     "SweepResult",
     "Trajectory",
+    "build_report",
     "collapse_spread",
     "compare_baselines",
     "compare_curves",
@@ -164,18 +165,24 @@ __all__ = [
     "make_schedule",
     "mode_quadrature",
     "monte_carlo",
+    "new_figure",
     "noise_sum",
     "oscillation_amplitude",
+    "paper_style",
     "parse_schedule",
     "phase_diagram",
     "plot_collapse",
     "plot_local_slopes",
     "plot_loss_vs_T",
+    "plot_phase_diagram",
     "plot_schedule",
+    "plot_schedule_and_loss",
+    "plot_schedules",
     "predict_recursion",
     "random_features",
     "register_claim",
     "run_sweep",
+    "save_figure",
     "simulate",
     "simulate_closure",
     "simulate_momentum",
@@ -195,3 +202,30 @@ __all__ = [
     "tune_constant",
     "validate",
 ]
+
+#: Names served lazily, so that ``import solvers`` does not import matplotlib.
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "new_figure",
+            "paper_style",
+            "plot_collapse",
+            "plot_local_slopes",
+            "plot_loss_vs_T",
+            "plot_phase_diagram",
+            "plot_schedule_and_loss",
+            "plot_schedules",
+            "save_figure",
+        ),
+        "._plotting",
+    ),
+    **dict.fromkeys(("ReportConfig", "build_report"), "._report"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -111,7 +111,7 @@ def test_plot_collapse_returns_artists():
     import matplotlib
 
     matplotlib.use("Agg")
-    from solvers import plot_collapse
+    from solvers._validation_plots import plot_collapse
 
     sch = {T: make_schedule("poly", T, T**-0.5, 2.0) for T in (100, 400)}
     arts = plot_collapse(collapse_spread(sch, 0.5))
