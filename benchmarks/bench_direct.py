@@ -28,11 +28,12 @@ def main(argv=None) -> int:
     p.add_argument("--sigma", type=float, default=0.5)
     p.add_argument("--batch", type=float, default=1.0)
     p.add_argument("--tol", type=float, default=1e-4)
+    p.add_argument("--maxiter", type=int, default=5000)
     args = p.parse_args(argv)
     model = PLRFModel(a=args.a, b=args.b, sigma=args.sigma, batch=args.batch, n_modes=args.modes)
     solve_direct(model.replace(n_modes=4), 8)  # warm-up: load the compiled kernels
     t0, c0 = time.perf_counter(), time.process_time()
-    r = solve_direct(model, args.T, tol=args.tol)
+    r = solve_direct(model, args.T, tol=args.tol, maxiter=args.maxiter)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     print(f"model: {model}")
