@@ -6,18 +6,35 @@ every numeric kernel), and the conventions of the literature. Imports nothing fr
 
 from __future__ import annotations
 
-from . import symbols
+from . import problems, symbols
 from ._conventions import CONVENTIONS, Convention, convention
 from ._dynamics import ModeDynamics, plrf_dynamics
 from ._model import Phase, PLRFModel
+from ._pontryagin import (
+    Control,
+    IntegralConstraint,
+    ModeFamily,
+    ModeSum,
+    OptimalControlProblem,
+    PontryaginConditions,
+    pontryagin,
+)
 
 __all__ = [
     "CONVENTIONS",
+    "Control",
     "Convention",
+    "IntegralConstraint",
     "ModeDynamics",
+    "ModeFamily",
+    "ModeSum",
+    "OptimalControlProblem",
     "PLRFModel",
     "Phase",
+    "PontryaginConditions",
     "convention",
     "plrf_dynamics",
+    "pontryagin",
+    "problems",
     "symbols",
 ]
