@@ -7,6 +7,7 @@ every numeric kernel), and the conventions of the literature. Imports nothing fr
 from __future__ import annotations
 
 from . import problems, symbols
+from ._bridge import FamilyKernels, family_kernels
 from ._conventions import CONVENTIONS, Convention, convention
 from ._dynamics import ModeDynamics, plrf_dynamics
 from ._model import Phase, PLRFModel
@@ -24,6 +25,7 @@ __all__ = [
     "CONVENTIONS",
     "Control",
     "Convention",
+    "FamilyKernels",
     "IntegralConstraint",
     "ModeDynamics",
     "ModeFamily",
@@ -33,6 +35,7 @@ __all__ = [
     "Phase",
     "PontryaginConditions",
     "convention",
+    "family_kernels",
     "plrf_dynamics",
     "pontryagin",
     "problems",

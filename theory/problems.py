@@ -21,7 +21,7 @@ import sympy as sp
 
 from ._dynamics import plrf_dynamics
 from ._pontryagin import Control, IntegralConstraint, ModeFamily, OptimalControlProblem
-from .symbols import L, c, eta, eta_max, inv_m, lam, m
+from .symbols import L, c, eta, eta_max, lam, m
 
 __all__ = [
     "D",
@@ -214,9 +214,12 @@ def scalar_lqr_problem() -> OptimalControlProblem:
 
 
 @cache
-def double_integrator_problem(weight: sp.Expr = sp.Rational(-1, 2)) -> OptimalControlProblem:
-    r"""Bang-bang: :math:`\dot x_1 = x_2,\ \dot x_2 = u,\ |u| \le 1`, minimise :math:`x_1(T) + w\,x_2(T)`."""
-    w = sp.sympify(weight)
+def double_integrator_problem(weight: sp.Expr | None = None) -> OptimalControlProblem:
+    r"""Bang-bang: :math:`\dot x_1 = x_2,\ \dot x_2 = u,\ |u| \le 1`, minimise :math:`x_1(T) + w\,x_2(T)`.
+
+    ``weight`` defaults to ``-1/2``: with ``T = 1`` the optimal control switches once, at ``t = 1/2``.
+    """
+    w = sp.Rational(-1, 2) if weight is None else sp.sympify(weight)
     return OptimalControlProblem(
         controls=(Control(_u, -1, 1),),
         states=(_x1, _x2),
