@@ -150,7 +150,7 @@ def test_plrf_costate_equals_explicit_finite_mode_derivative():
     """The chain rule through L, checked by differentiating an explicit 3-mode Hamiltonian."""
     pc = plrf_problem().conditions
     f = plrf_dynamics().continuous
-    H_explicit, cs, ls, ms = expand_modes(ModeSum(mu * f), N_MODES)
+    H_explicit, cs, ls, _ms = expand_modes(ModeSum(mu * f), N_MODES)
     L_explicit = sum(lj * cj for lj, cj in zip(ls, cs, strict=True))
     H_explicit = H_explicit.subs(L, L_explicit)
     H_engine = expand_modes(pc.hamiltonian, N_MODES)[0].subs(L, L_explicit)
@@ -232,7 +232,7 @@ def test_sample_time_reduction_derived_and_substituted_back():
         == 0
     )
     assert r.hessian_determinant == 0
-    assert [title for title, _ in r.latex_steps()][0] == "Rate in (eta, m)"
+    assert next(title for title, _ in r.latex_steps()) == "Rate in (eta, m)"
 
 
 def test_joint_problem_budget_multiplier_and_degenerate_optimum():
@@ -293,7 +293,7 @@ def test_bridge_matches_sympy_and_jacobian_blocks_match_finite_differences():
         minus[pos] = args[pos] - h
         fd = (kern.costate_rate(*plus) - kern.costate_rate(*minus)) / (2 * h)
         np.testing.assert_allclose(kern.d_costate_rate[v](*args), fd, rtol=1e-7, atol=1e-9)
-    for i, S in enumerate(kern.sum_symbols):
+    for i, _S in enumerate(kern.sum_symbols):
         plus, minus = list(args), list(args)
         plus[3 + i] += h
         minus[3 + i] -= h
@@ -306,7 +306,7 @@ def test_bad_input_names_argument_and_value():
     u, x = sp.symbols("u x", real=True)
     with pytest.raises(ValueError, match=r"upper must be exact .*0\.5"):
         Control(u, 0, 0.5)
-    with pytest.raises(TypeError, match="symbol must be a sympy.Symbol"):
+    with pytest.raises(TypeError, match=r"symbol must be a sympy\.Symbol"):
         Control("u")
     with pytest.raises(ValueError, match="controls must be a non-empty"):
         OptimalControlProblem(controls=(), states=(x,), dynamics=(u,))
