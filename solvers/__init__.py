@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._bvp import BVPResult, solve_bvp_schedule, solve_bvp_schedule_mp
 from ._dynamics import (
     InstabilityWarning,
     Trajectory,
@@ -15,6 +16,7 @@ from ._spectrum import initial_state, spectrum
 
 __all__ = [
     "SCHEDULES",
+    "BVPResult",
     "InstabilityWarning",
     "Trajectory",
     "initial_state",
@@ -22,6 +24,8 @@ __all__ = [
     "noise_sum",
     "parse_schedule",
     "simulate",
+    "solve_bvp_schedule",
+    "solve_bvp_schedule_mp",
     "spectrum",
     "stability_limit",
     "stationary_loss",

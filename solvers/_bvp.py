@@ -199,7 +199,9 @@ class _System:
         # Right factor d(G_i)/dy_j: (r, 2n, m)
         dG = np.stack(
             [
-                np.concatenate([dc(c, mu, lam, *zeros, *self.params), dm(c, mu, lam, *zeros, *self.params)])
+                np.concatenate(
+                    [dc(c, mu, lam, *zeros, *self.params), dm(c, mu, lam, *zeros, *self.params)]
+                )
                 for dc, dm in k.d_summands
             ]
         )
@@ -290,7 +292,7 @@ def _sweep_guess(sys: _System, T: float, mesh: np.ndarray, sweeps: int, eta0: fl
         C = _rk4(fwd, sys.c0, grid)
 
         def bwd(t, mu, eta_grid=eta_grid, C=C):
-            j = min(int(round(t / T * n_grid)), n_grid)
+            j = min(round(t / T * n_grid), n_grid)
             c = C[:, j]
             G = [float(np.sum(s(c, mu, lam, *zeros, *p))) for s in k.summands]
             return k.costate_rate(c, mu, lam, *G, np.interp(t, grid, eta_grid), *p)
@@ -405,13 +407,20 @@ def _solve(sys: _System, mesh, y0, tol, max_nodes):
         return _Fail()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return solve_bvp(
-            sys.rhs, sys.bc, mesh, y0, fun_jac=sys.jac, bc_jac=sys.bc_jac, tol=tol, max_nodes=max_nodes
+            sys.rhs,
+            sys.bc,
+            mesh,
+            y0,
+            fun_jac=sys.jac,
+            bc_jac=sys.bc_jac,
+            tol=tol,
+            max_nodes=max_nodes,
         )
 
 
 def _result(model, T, sys: _System, res, tol) -> BVPResult:
     y = res.y
-    c, mu, lam = sys.split(y)
+    c, mu, _lam = sys.split(y)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         _, u, _ = sys.control(y)
         H = sys.hamiltonian(y)
@@ -526,7 +535,9 @@ def solve_bvp_schedule_mp(
         zero = [mpf(0)] * (len(kern.sum_symbols) + 1)
 
         def control(c, mu):
-            G = [sum(s(c[i], mu[i], lam[i], *zero, *params) for i in range(n)) for s in kern.summands]
+            G = [
+                sum(s(c[i], mu[i], lam[i], *zero, *params) for i in range(n)) for s in kern.summands
+            ]
             try:
                 u = kern.optimal_control(c[0], mu[0], lam[0], *G, 0, *params)
             except ZeroDivisionError:
@@ -560,7 +571,7 @@ def solve_bvp_schedule_mp(
         message, success, status = "converged", True, 0
         try:
             mu0 = mpmath.findroot(residual, start, tol=mpf(10) ** (-2 * dps))
-            mu0 = [mu0[i] for i in range(n)] if n > 1 else [mu0]
+            mu0 = list(mu0) if isinstance(mu0, mpmath.matrix | list | tuple) else [mu0]
         except (ValueError, ZeroDivisionError) as exc:
             mu0, success, status, message = start, False, 3, f"shooting did not converge: {exc}"
         y_T, ys, err = integrate(mu0, record=True)
