@@ -31,8 +31,10 @@ from scipy.integrate import solve_bvp
 from theory import FamilyKernels, PLRFModel, family_kernels
 from theory._checks import check_int, check_real, reject_unknown
 from theory.problems import plrf_problem
+from theory.symbols import c as _c
 from theory.symbols import eta as _eta
 from theory.symbols import inv_m as _inv_m
+from theory.symbols import lam as _lam
 from theory.symbols import mu as _mu
 from theory.symbols import sigma as _sigma
 
@@ -214,9 +216,9 @@ class _System:
         J = np.matmul(left.transpose(2, 0, 1), right.transpose(2, 0, 1)).transpose(1, 2, 0)
         J = np.ascontiguousarray(J)
         idx = np.arange(n)
-        J[idx, idx] += k.d_state_rate[_c_sym()](*a)
+        J[idx, idx] += k.d_state_rate[_c](*a)
         J[idx, n + idx] += k.d_state_rate[_mu](*a)
-        J[n + idx, idx] += k.d_costate_rate[_c_sym()](*a)
+        J[n + idx, idx] += k.d_costate_rate[_c](*a)
         J[n + idx, n + idx] += k.d_costate_rate[_mu](*a)
         return J
 
@@ -235,18 +237,10 @@ class _System:
         return Ja, Jb
 
 
-def _c_sym():
-    from theory.symbols import c
-
-    return c
-
-
 def _check_terminal_is_lambda() -> None:
     """The solver's boundary condition mu_k(T) = lambda_k must be what theory derives."""
-    from theory.symbols import lam
-
     term = plrf_problem().conditions.terminal_conditions[_mu]
-    if term != lam:  # pragma: no cover - guards a change of the canned problem
+    if term != _lam:  # pragma: no cover - guards a change of the canned problem
         raise RuntimeError(f"terminal costate changed to {term}; update solvers._bvp")
 
 
