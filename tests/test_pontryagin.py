@@ -329,3 +329,35 @@ def test_bad_input_names_argument_and_value():
         OptimalControlProblem(controls=(Control(u),), states=(x,), dynamics=(u,), constraints=(1,))
     assert IntegralConstraint(u, 3).multiplier.name == "nu"
     assert eta_max in plrf_problem().controls[0].upper.free_symbols
+
+
+@pytest.mark.latex
+def test_latex_fragments_compile_with_pdflatex(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex not installed")
+    body = []
+    problems = (
+        plrf_problem(),
+        plrf_problem("discrete"),
+        plrf_joint_problem(),
+        scalar_lqr_problem(),
+    )
+    for prob in (*problems, double_integrator_problem()):
+        for title, tex in prob.conditions.latex_steps():
+            body.append(f"\\paragraph{{{title}}}\n\\begin{{gather*}}\n{tex}\n\\end{{gather*}}")
+    for title, tex in sample_time_reduction().latex_steps():
+        body.append(f"\\paragraph{{{title}}}\n\\begin{{gather*}}\n{tex}\n\\end{{gather*}}")
+    doc = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+    doc += "\n".join(body) + "\n\\end{document}\n"
+    (tmp_path / "d.tex").write_text(doc)
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "d.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]

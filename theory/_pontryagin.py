@@ -385,8 +385,10 @@ class PontryaginConditions:
         r"""The derivation as ``(title, latex)`` steps.
 
         Steps: dynamics, Hamiltonian, costate equations, terminal conditions, stationarity,
-        optimal control (or switching function), first integrals. Each ``latex`` is a
-        math-mode fragment (no ``$``), per-mode symbols subscripted with the mode index.
+        optimal control (or switching function), first integrals. ``title`` is plain text
+        (no TeX specials); each ``latex`` is a math-mode fragment (no ``$``) whose lines are
+        separated by ``\\``, for a ``gather*``/``align*``-like environment; per-mode symbols
+        carry the subscript ``k``, those inside mode sums ``j``.
         """
         p = self.problem
         fam = p.family

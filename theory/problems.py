@@ -134,7 +134,7 @@ class SampleTimeReduction:
         return [
             ("Rate in (eta, m)", r"\dot c_k = " + sp.latex(self.rate)),
             (
-                "Rate in (eta, q = eta^2/m)",
+                "Rate in (eta, q), q the noise control",
                 r"\dot c_k = "
                 + sp.latex(self.rate_in_noise_control)
                 + r",\quad "
@@ -142,7 +142,7 @@ class SampleTimeReduction:
                 + r" = \eta^2/m",
             ),
             (
-                "Per sample (ds = m dt)",
+                "Per sample (sample time s, ds = m dt)",
                 r"\frac{dc_k}{ds} = "
                 + sp.latex(self.per_sample_rate)
                 + r",\quad "
