@@ -42,8 +42,10 @@ from ._spectrum import initial_state, spectrum
 
 __all__ = ["BVPResult", "solve_bvp_schedule", "solve_bvp_schedule_mp"]
 
-#: Largest number of modes: the collocation Jacobian is dense, (2n)^2 entries per mesh node.
-MAX_BVP_MODES = 60
+#: Largest number of modes: the collocation Jacobian is dense, (2n)^2 entries per mesh node, and
+#: solve_bvp's sparse LU fills in badly (measured: 10 modes, T=100: 6 s, 0.27 GB; 20 modes:
+#: 250 s, 5 GB peak). Above this the solver would exhaust memory on a small machine.
+MAX_BVP_MODES = 20
 #: Default relative tolerance of ``solve_bvp`` (its residual criterion).
 DEFAULT_TOL = 1e-6
 #: Default mesh-size cap for ``solve_bvp``.

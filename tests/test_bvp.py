@@ -158,7 +158,7 @@ def test_bad_input_names_argument_and_value():
     model = PLRFModel(a=2.5, b=2, n_modes=2)
     with pytest.raises(ValueError, match=r"T must be > 0, got -1"):
         solve_bvp_schedule(model, -1)
-    with pytest.raises(ValueError, match=r"model.n_modes must be <= 60.*got 1000"):
+    with pytest.raises(ValueError, match=r"model.n_modes must be <= 20.*got 1000"):
         solve_bvp_schedule(PLRFModel(a=2.5, b=2), 10)
     with pytest.raises(TypeError, match="model must be a PLRFModel"):
         solve_bvp_schedule("plrf", 10)
