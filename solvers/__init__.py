@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._baselines import BASELINES, BaselineResult, tune_baseline, tune_constant
+from ._bvp import BVPResult, solve_bvp_schedule, solve_bvp_schedule_mp
 from ._claims import (
     CLAIMS,
     Claim,
@@ -103,6 +104,7 @@ __all__ = [
     "METHODS",
     "SCHEDULES",
     "SOLVERS",
+    "BVPResult",
     "BaselineComparison",
     "BaselineResult",
     "BatchBudget",
@@ -188,6 +190,8 @@ __all__ = [
     "simulate_momentum",
     "slope_drift",
     "solve",
+    "solve_bvp_schedule",
+    "solve_bvp_schedule_mp",
     "solve_continuum",
     "solve_direct",
     "spectrum",

@@ -6,7 +6,7 @@ every numeric kernel), and the conventions of the literature. Imports nothing fr
 
 from __future__ import annotations
 
-from . import symbols
+from . import problems, symbols
 from ._asymptotics import (
     Derivation,
     DerivationStep,
@@ -16,6 +16,7 @@ from ._asymptotics import (
     derive_scaling_laws,
 )
 from ._balance import BalanceCase, minimise_leading_exponent
+from ._bridge import FamilyKernels, family_kernels
 from ._conventions import CONVENTIONS, Convention, convention
 from ._dynamics import ModeDynamics, plrf_dynamics
 from ._latex_document import derivation_document, derivation_fragments, dynamics_fragments
@@ -32,22 +33,38 @@ from ._moments import (
     second_moment_closure,
     sgd_update,
 )
+from ._pontryagin import (
+    Control,
+    IntegralConstraint,
+    ModeFamily,
+    ModeSum,
+    OptimalControlProblem,
+    PontryaginConditions,
+    pontryagin,
+)
 from ._powerlaw import PowerLaw, power_integral, reduce_condition
 
 __all__ = [
     "CONVENTIONS",
     "BalanceCase",
+    "Control",
     "Convention",
     "Derivation",
     "DerivationStep",
     "Exponent",
+    "FamilyKernels",
+    "IntegralConstraint",
     "ModeDynamics",
+    "ModeFamily",
+    "ModeSum",
     "ModeSumAsymptotics",
     "MomentClosure",
+    "OptimalControlProblem",
     "OptimizerUpdate",
     "PLRFModel",
     "Phase",
     "PhaseLaws",
+    "PontryaginConditions",
     "PowerLaw",
     "ScalingLaws",
     "convention",
@@ -56,6 +73,7 @@ __all__ = [
     "derive_scaling_laws",
     "dynamics_fragments",
     "ema_momentum",
+    "family_kernels",
     "gaussian_expectation",
     "gaussian_gradient_moments",
     "minimise_leading_exponent",
@@ -63,7 +81,9 @@ __all__ = [
     "momentum_closure",
     "nesterov_momentum",
     "plrf_dynamics",
+    "pontryagin",
     "power_integral",
+    "problems",
     "reduce_condition",
     "second_moment_closure",
     "sgd_update",

@@ -15,10 +15,12 @@ __all__ = [
     "b",
     "c",
     "eta",
+    "eta_max",
     "inv_m",
     "k",
     "lam",
     "m",
+    "mu",
     "sigma",
     "t",
 ]
@@ -29,6 +31,8 @@ a = sp.Symbol("a", positive=True)
 b = sp.Symbol("b", positive=True)
 #: Learning rate (a control).
 eta = sp.Symbol("eta", nonnegative=True)
+#: Upper bound on the learning rate in optimal-control problems.
+eta_max = sp.Symbol("eta_max", positive=True)
 #: Batch size (a control in joint problems).
 m = sp.Symbol("m", positive=True)
 #: Inverse batch size; ``inv_m = 0`` is full-batch gradient descent.
@@ -37,6 +41,8 @@ inv_m = sp.Symbol("iota", nonnegative=True)
 lam = sp.Symbol("lambda", positive=True)
 #: Per-mode error ``c_k = E[(w_k - w*_k)^2]``.
 c = sp.Symbol("c", nonnegative=True)
+#: Costate (adjoint) of one mode's ``c_k`` in Pontryagin's principle.
+mu = sp.Symbol("mu", real=True)
 #: Excess loss ``L = sum_k lambda_k c_k``.
 L = sp.Symbol("L", nonnegative=True)
 #: Label-noise standard deviation.
