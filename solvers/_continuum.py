@@ -81,6 +81,8 @@ DEFAULT_POINTS_PER_BIN = 4
 STABILITY_MARGIN = 1e-3
 #: The front k* within this factor of n_modes triggers a FrontWarning (mode truncation bias).
 FRONT_WARN_FACTOR = 10.0
+#: A KKT residual above this is flagged in the message of a run that stopped on ftol.
+KKT_WARN = 1e-2
 #: Floor on eta (relative to the upper bound) when schedules are interpolated in log eta.
 LOG_ETA_FLOOR = 1e-12
 
@@ -736,6 +738,11 @@ def solve_continuum(
         status, success, message = 3, False, "the schedule is unstable (loss not finite)"
     elif res.status == 0:
         status, success, message = 0, True, f"converged: {res.message}"
+        if kkt > KKT_WARN:
+            message += (
+                f"; projected gradient {kkt:.1e} > {KKT_WARN:g}: the loss has stopped improving "
+                "but flat directions of the schedule may be unconverged"
+            )
     elif res.status == 1:
         status, success, message = 1, False, f"iteration limit reached: {res.message}"
     else:
