@@ -20,10 +20,12 @@ from typing import Literal
 import sympy as sp
 
 from ._dynamics import plrf_dynamics
+from ._model import PLRFModel
 from ._pontryagin import Control, IntegralConstraint, ModeFamily, OptimalControlProblem
 from .symbols import L, c, eta, eta_max, lam, m
 
 __all__ = [
+    "REFERENCE_MODELS",
     "D",
     "SampleTimeReduction",
     "double_integrator_problem",
@@ -31,6 +33,7 @@ __all__ = [
     "noise_control",
     "plrf_joint_problem",
     "plrf_problem",
+    "reference_model",
     "sample_time_reduction",
     "scalar_lqr_problem",
 ]
@@ -227,3 +230,31 @@ def double_integrator_problem(weight: sp.Expr | None = None) -> OptimalControlPr
         terminal_cost=_x1 + w * _x2,
         name="double-integrator",
     )
+
+
+# -- numeric reference setups ------------------------------------------------------------------
+#: Reference models shared by tests, notebooks, benchmarks and the report (THEORY.md §4 and the
+#: issues' representative points). Keys are stable names; values are frozen ``PLRFModel`` records.
+REFERENCE_MODELS: dict[str, PLRFModel] = {
+    # representative easy / hard points of the validation issue
+    "easy": PLRFModel(a=3.0, b=2.0, sigma=0.5, batch=1.0, n_modes=1000),
+    "hard": PLRFModel(a=1.5, b=3.0, sigma=0.5, batch=1.0, n_modes=1000),
+    # the original study's solver defaults
+    "study_default": PLRFModel(a=2.0, b=2.0, sigma=0.5, batch=5.0, n_modes=500, eta_max=2.0),
+    # the original study's easy-phase collapse setup
+    "study_easy_collapse": PLRFModel(a=2.5, b=1.2, sigma=0.1, batch=4.0, n_modes=500),
+    # a few modes with strong noise: small optimal rates, so the exact discrete optimum and the
+    # continuous-time (Pontryagin) optimum nearly coincide; cheap enough for every method
+    "conformance": PLRFModel(a=3.0, b=2.0, sigma=3.0, batch=1.0, n_modes=4),
+}
+
+
+def reference_model(name: str, **changes) -> PLRFModel:
+    """A reference model by name (see :data:`REFERENCE_MODELS`), optionally with fields changed."""
+    try:
+        model = REFERENCE_MODELS[name]
+    except KeyError:
+        raise ValueError(
+            f"reference_model: unknown name {name!r}; expected one of {sorted(REFERENCE_MODELS)}"
+        ) from None
+    return model.replace(**changes) if changes else model
