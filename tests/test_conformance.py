@@ -8,10 +8,10 @@ state-costate system) and the long-horizon continuum solver (log grids, its own 
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.filterwarnings("ignore::solvers.FrontWarning")
-
 from solvers import SOLVERS, simulate, solve
 from theory.problems import reference_model
+
+pytestmark = pytest.mark.filterwarnings("ignore::solvers.FrontWarning")
 
 T_CONF = 300
 
