@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from theory import PLRFModel, derivation_document, derive_scaling_laws, dynamics_fragments
+from theory import PLRFModel, derivation_document, derive_scaling_laws, pontryagin_fragments
 
 __all__ = ["register"]
 
@@ -64,8 +64,7 @@ def _cmd_derive(args: argparse.Namespace) -> None:
             }
         emit(dumps(payload), args.out)
     elif args.format == "latex":
-        # Until the Pontryagin engine is wired in, --pontryagin prepends the dynamics only.
-        prefix = dynamics_fragments() if args.pontryagin else []
+        prefix = pontryagin_fragments() if args.pontryagin else []
         note = ""
         if model is not None:
             note = (

@@ -19,7 +19,13 @@ from ._balance import BalanceCase, minimise_leading_exponent
 from ._bridge import FamilyKernels, family_kernels
 from ._conventions import CONVENTIONS, Convention, convention
 from ._dynamics import ModeDynamics, plrf_dynamics
-from ._latex_document import derivation_document, derivation_fragments, dynamics_fragments
+from ._latex_document import (
+    derivation_document,
+    derivation_fragments,
+    dynamics_fragments,
+    pontryagin_fragments,
+    results_table,
+)
 from ._mode_sums import ModeSumAsymptotics, mode_sum_asymptotics
 from ._model import Phase, PLRFModel
 from ._moments import (
@@ -82,9 +88,11 @@ __all__ = [
     "nesterov_momentum",
     "plrf_dynamics",
     "pontryagin",
+    "pontryagin_fragments",
     "power_integral",
     "problems",
     "reduce_condition",
+    "results_table",
     "second_moment_closure",
     "sgd_update",
     "symbols",

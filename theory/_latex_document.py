@@ -15,7 +15,13 @@ import sympy as sp
 from ._asymptotics import ScalingLaws, derive_scaling_laws
 from ._dynamics import plrf_dynamics
 
-__all__ = ["derivation_document", "derivation_fragments", "dynamics_fragments"]
+__all__ = [
+    "derivation_document",
+    "derivation_fragments",
+    "dynamics_fragments",
+    "pontryagin_fragments",
+    "results_table",
+]
 
 Fragment = tuple[str, str]
 
@@ -44,13 +50,22 @@ def dynamics_fragments() -> list[Fragment]:
     ]
 
 
+def pontryagin_fragments(time: str = "continuous") -> list[Fragment]:
+    """The Pontryagin derivation of the PLRF problem (dynamics, Hamiltonian, costates,
+    stationarity, optimal control, first integral) as text-mode fragments with displayed math."""
+    from .problems import plrf_problem
+
+    steps = plrf_problem(time).conditions.latex_steps()
+    return [(title, "\\begin{gather*}\n" + tex + "\n\\end{gather*}") for title, tex in steps]
+
+
 def derivation_fragments(laws: ScalingLaws | None = None) -> list[Fragment]:
     """Every derivation step, in order, as ``(title, latex)`` pairs."""
     laws = derive_scaling_laws() if laws is None else laws
     return [(f"{d.title}: {s.title}", s.latex) for d in laws.derivations.values() for s in d.steps]
 
 
-def _results_table(laws: ScalingLaws) -> str:
+def results_table(laws: ScalingLaws) -> str:
     """One table per phase (a tabular cannot break across pages)."""
     parts = [
         rf"\noindent\textbf{{Phase boundary}}: easy phase iff ${sp.latex(laws.phase_boundary)}$."
@@ -111,7 +126,7 @@ def derivation_document(
             r"power-law ans\"atze; the phase boundary is the validity condition of the interior "
             rf"balance. Engine status: {status}.",
             r"\section*{Results}",
-            _results_table(laws),
+            results_table(laws),
             model_note,
             r"\section*{Derivation}",
             *body,
