@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from solvers import make_schedule, simulate, stability_limit
+from solvers import make_schedule, simulate, solve_direct, stability_limit
 from solvers._montecarlo import (
     compare_curves,
     monte_carlo,
@@ -39,28 +39,19 @@ def _model(phase):
     return PLRFModel(a=a, b=b, sigma=0.5, batch=2, n_modes=30)
 
 
-def tuned_schedule(model, T, kind):
-    """A cheaply optimised schedule: 'poly' (eta0, delta) or 'wsd' (eta0, frac) minimising L(T).
-
-    Stand-in for the optimal schedule of the direct solver (not yet merged on this branch).
-    """
-    cap = CAP * stability_limit(model)
-
-    def build(p):
-        e0 = cap / (1 + math.exp(-p[0]))  # in (0, cap)
-        second = math.exp(p[1]) if kind == "poly" else 1 / (1 + math.exp(-p[1]))
-        return make_schedule(kind, T, e0, second)
-
-    res = minimize(lambda p: simulate(model, build(p)).final_loss, [0.0, 0.0], method="Nelder-Mead")
-    return build(res.x)
+def optimal_schedule(model, T):
+    """The exact discrete optimum (direct solver) with ``eta_max = CAP x stability limit``."""
+    capped = model.replace(eta_max=CAP * stability_limit(model))
+    result = solve_direct(capped, T)
+    assert result.success, result.message
+    return result.eta
 
 
 def _schedules(model):
-    kind = "poly" if model.phase == "easy" else "wsd"
     return {
         "constant": make_schedule("constant", T, 0.3),
         "decaying": make_schedule("power", T, 0.6, 0.5),
-        "optimal": tuned_schedule(model, T, kind),
+        "optimal": optimal_schedule(model, T),
     }
 
 
