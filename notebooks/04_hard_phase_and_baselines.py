@@ -42,7 +42,7 @@ from solvers import (
 )
 from theory import PLRFModel, derive_scaling_laws
 
-model = PLRFModel(a=1.5, b=3.0, sigma=0.5, batch=4, n_modes=500)
+model = PLRFModel(a=1.5, b=3.0, sigma=0.5, batch=4, n_modes=20_000)
 hard = derive_scaling_laws().hard
 frac_th = hard["anneal_fraction_exponent"].evaluate(model)
 omega_th = hard["anneal_window_exponent"].evaluate(model)
@@ -119,17 +119,17 @@ print(
 # %% [markdown]
 # ## Loss against horizon
 #
-# The measured decay is steeper than the derived $(a-1)/b$ at these horizons (local slopes
-# printed below): the optimum is still pre-asymptotic here, and the truncated spectrum
-# (`n_modes`) removes part of the slowest-decaying tail. What must hold already is that the
-# optimum's advantage over the best constant rate grows with $T$.
+# THEORY.md warns that mode truncation biases fitted exponents upwards when $a$ is close to 1:
+# the tail $\sum_{k>N} k^{-a}$ is heavy here ($a = 1.5$), which is why this model keeps
+# $N = 20\,000$ modes (the continuum solver log-bins them; the replays are exact). The local
+# slopes of $L^*(T)$ are still steeper than the derived $(a-1)/b = 1/6$ at these horizons, but
+# they must be falling towards it — from above. (With a few hundred modes they rise instead,
+# the truncation trap.) And the optimum's advantage over the best constant rate must grow with $T$.
 
 # %%
-print(
-    "local slopes of L*:",
-    np.round(-local_slopes(Ts, L_opt, window=2).slope, 3),
-    f"derived {p_th:.3f}",
-)
+slopes = -local_slopes(Ts, L_opt, window=2).slope
+print("local slopes of L*:", np.round(slopes, 4), f"derived {p_th:.4f}")
+assert np.all(slopes > p_th) and np.all(np.diff(slopes) < 0)
 gain = L_opt / losses["constant"]
 print("L*/L_constant:", np.round(gain, 3))
 assert np.all(np.diff(gain) < 0)
