@@ -44,7 +44,7 @@ def _optimal(model: PLRFModel, Ts: list[int], **options) -> dict[int, np.ndarray
 def main() -> None:
     laws = derive_scaling_laws()
     easy = PLRFModel(a=2.5, b=1.2, sigma=0.5, batch=4, n_modes=2000)
-    hard = PLRFModel(a=1.5, b=3.0, sigma=0.5, batch=4, n_modes=500)
+    hard = PLRFModel(a=1.5, b=3.0, sigma=0.5, batch=4, n_modes=20_000)
 
     sch = _optimal(easy, [1_000, 3_000, 10_000, 30_000])
     with paper_style():
