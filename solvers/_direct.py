@@ -5,7 +5,14 @@ schedule :math:`0 \le \eta_t \le \eta_{\max}` — one rate per step, piecewise c
 or any :class:`Parametrisation` — and optionally over a batch-size schedule under a sample
 budget :math:`\sum_t m_t = D`. The objective is :math:`\log L(T)` (scale-free, and finite even
 for unstable schedules, see :mod:`solvers._adjoint`); its exact gradient comes from the discrete
-adjoint; the optimiser is SciPy's bounded L-BFGS-B in coordinates scaled to the unit box.
+adjoint; the optimiser is SciPy's bounded L-BFGS-B with each rate scaled by its own size.
+
+Per-step schedules are found by multilevel continuation (:func:`multilevel_blocks`): L-BFGS-B
+on 32 equal blocks, then 8 times finer per level, each warm-started from the previous level's
+schedule, and finally at full resolution, where only the short-scale detail is left to fit.
+Convergence is judged by a projected-gradient (KKT) residual in the same rate-relative scaling
+(``criterion="scaled"``), which for smooth gradients does not grow with ``T``; the original
+unit-box measure is still computed and reported (``criterion="box"`` selects it).
 """
 
 from __future__ import annotations
