@@ -8,7 +8,7 @@ T = 1000, eta_max = 2, eta piecewise constant on K = 100 blocks. The peer formul
 written from the description: the exact recursion unrolled symbolically over all T steps with
 the block schedule as the only decision variables (single shooting), objective L(T), bounds
 [0, eta_max], IPOPT with its defaults (exact Hessian by CasADi's AD). Both solvers start from
-the same constant schedule. optlr is timed on the same 100 blocks and at full resolution; its
+the same constant schedule (optlr: multilevel on, i.e. 32 equal blocks first, then the 100). optlr is timed on the same 100 blocks and at full resolution; its
 final losses are re-evaluated with ``solvers.simulate`` (independent of both optimisers).
 
 Timed (CPU seconds of this process, ``time.process_time``, all threads; wall also printed):
@@ -92,7 +92,9 @@ def main(argv=None) -> int:
     load0 = os.getloadavg()[0]
     with _one_blas_thread():
         rb, t_blocks, w_blocks = _timed(
-            lambda: solve_direct(MODEL, T, blocks=K, initial=np.full(T, ETA0), tol=BLOCK_TOL)
+            lambda: solve_direct(
+                MODEL, T, blocks=K, initial=np.full(T, ETA0), tol=BLOCK_TOL, multilevel=True
+            )
         )
         rf, t_full, w_full = _timed(lambda: solve_direct(MODEL, T))
         eta_c, build, solve, status, iters = casadi_single_shooting(MODEL, T, K, args.hessian)

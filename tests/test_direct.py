@@ -380,6 +380,17 @@ def test_multilevel_matches_single_level():
     assert levels[-1]["iterations"] < sl.iterations
 
 
+def test_block_multilevel_matches_single_level():
+    T, K = 400, 100
+    ml = solve_direct(EASY, T, blocks=K, initial=np.full(T, 0.05), multilevel=True, tol=1e-6)
+    sl = solve_direct(EASY, T, blocks=K, initial=np.full(T, 0.05), tol=1e-6)
+    assert ml.success and sl.success
+    assert [lv["blocks"] for lv in ml.diagnostics["levels"]] == [32, K]
+    assert sl.diagnostics["levels"] == []
+    assert len(np.unique(ml.eta)) <= K
+    assert ml.final_loss == pytest.approx(sl.final_loss, rel=1e-8)
+
+
 def test_multilevel_is_off_for_a_user_schedule_and_a_budget():
     T = 600
     r = solve_direct(EASY, T, initial=np.full(T, 0.05), maxiter=3)
