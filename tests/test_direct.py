@@ -378,6 +378,21 @@ def test_multilevel_matches_single_level():
     assert ml.final_loss == pytest.approx(sl.final_loss, rel=1e-6)
     np.testing.assert_allclose(ml.eta, sl.eta, rtol=0.02, atol=1e-3 * EASY.eta_max)
     assert levels[-1]["iterations"] < sl.iterations
+    assert ml.diagnostics["single_level"] is None  # smooth optimum: no fallback solve
+
+
+def test_alternating_optimum_keeps_the_better_of_multilevel_and_single_level():
+    """Period-2 optima are non-convex: the continuation and a single-level solve can end in
+    different local optima, so both are run and the lower loss kept."""
+    T = 300
+    ml = solve_direct(PERIOD2, T)
+    sl = solve_direct(PERIOD2, T, multilevel=False)
+    assert ml.success and sl.success
+    fallback = ml.diagnostics["single_level"]
+    assert fallback is not None and ml.diagnostics["oscillation"] > 1.0
+    assert fallback["log_loss"] == pytest.approx(math.log(sl.final_loss), rel=1e-9)
+    assert ml.final_loss <= sl.final_loss * (1 + 1e-12)
+    assert fallback["kept"] == (math.log(ml.final_loss) == pytest.approx(fallback["log_loss"]))
 
 
 def test_block_multilevel_matches_single_level():
