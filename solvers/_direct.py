@@ -56,7 +56,8 @@ HARD_START_FRACTION = 0.9
 HARD_DECAY_FRACTION = 0.1
 #: Relative accuracy of the best-constant-rate search that scales the initial guesses.
 CONSTANT_SEARCH_XTOL = 1e-3
-#: Smallest variable scale, as a fraction of the box width (rates at the lower bound stay movable).
+#: Smallest rate scale in the scaled KKT measure, as a fraction of the box width (a rate at the
+#: lower bound counts as movable by this much).
 SCALE_FLOOR = 1e-3
 #: Smallest preconditioning scale, as a fraction of the box width: annealed rates reach
 #: ~1e-4 eta_max at T = 1e5, and flooring their scale at SCALE_FLOOR made the last blocks
