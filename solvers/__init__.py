@@ -32,6 +32,7 @@ from ._direct import (
     Parametrisation,
     StepRate,
     loss_and_gradient,
+    multilevel_blocks,
     oscillation_amplitude,
     solve_direct,
 )
@@ -167,6 +168,7 @@ __all__ = [
     "make_schedule",
     "mode_quadrature",
     "monte_carlo",
+    "multilevel_blocks",
     "new_figure",
     "noise_sum",
     "oscillation_amplitude",

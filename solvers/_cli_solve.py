@@ -48,6 +48,8 @@ def _cmd_solve(args: argparse.Namespace) -> None:
     if args.method == "direct":
         options["maxiter"] = args.maxiter
         options["tol"] = args.tol
+        options["criterion"] = args.criterion
+        options["multilevel"] = not args.no_multilevel
     progress, bar = _progress(args, model)
     if progress is not None:
         options["progress"] = progress
@@ -111,6 +113,18 @@ def _add_solve(sub) -> None:
     p.add_argument("--blocks", type=int, help="piecewise-constant rate on K blocks")
     p.add_argument("--maxiter", type=int, default=5000, help="optimiser iterations (direct)")
     p.add_argument("--tol", type=float, default=1e-4, help="relative KKT tolerance (direct)")
+    p.add_argument(
+        "--criterion",
+        choices=("scaled", "box"),
+        default="scaled",
+        help="KKT measure: rates changed by up to their own size (scaled) or up to eta_max "
+        "(box, stricter) (direct; default %(default)s)",
+    )
+    p.add_argument(
+        "--no-multilevel",
+        action="store_true",
+        help="optimise at the final resolution only, without coarse block levels (direct)",
+    )
     p.add_argument("--plot", type=Path, help="write a figure of the schedule and loss here")
     p.add_argument("--save", type=Path, help="save the result (.json or .npz) for reloading")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -5,7 +5,14 @@ schedule :math:`0 \le \eta_t \le \eta_{\max}` — one rate per step, piecewise c
 or any :class:`Parametrisation` — and optionally over a batch-size schedule under a sample
 budget :math:`\sum_t m_t = D`. The objective is :math:`\log L(T)` (scale-free, and finite even
 for unstable schedules, see :mod:`solvers._adjoint`); its exact gradient comes from the discrete
-adjoint; the optimiser is SciPy's bounded L-BFGS-B in coordinates scaled to the unit box.
+adjoint; the optimiser is SciPy's bounded L-BFGS-B with each rate scaled by its own size.
+
+Per-step schedules are found by multilevel continuation (:func:`multilevel_blocks`): L-BFGS-B
+on 32 equal blocks, then 8 times finer per level, each warm-started from the previous level's
+schedule, and finally at full resolution, where only the short-scale detail is left to fit.
+Convergence is judged by a projected-gradient (KKT) residual in the same rate-relative scaling
+(``criterion="scaled"``), which for smooth gradients does not grow with ``T``; the original
+unit-box measure is still computed and reported (``criterion="box"`` selects it).
 """
 
 from __future__ import annotations
@@ -23,15 +30,18 @@ from theory._checks import check_int, check_real, reject_unknown
 
 from ._adjoint import adjoint_gradient, forward_checkpointed
 from ._dynamics import stability_limit
+from ._modes import _blas_limit
 from ._result import ScheduleResult
 from ._spectrum import initial_state, spectrum
 
 __all__ = [
+    "KKT_DEFINITIONS",
     "BatchBudget",
     "BlockRate",
     "Parametrisation",
     "StepRate",
     "loss_and_gradient",
+    "multilevel_blocks",
     "oscillation_amplitude",
     "solve_direct",
 ]
@@ -46,12 +56,37 @@ HARD_START_FRACTION = 0.9
 HARD_DECAY_FRACTION = 0.1
 #: Relative accuracy of the best-constant-rate search that scales the initial guesses.
 CONSTANT_SEARCH_XTOL = 1e-3
-#: Smallest variable scale, as a fraction of the box width (rates at the lower bound stay movable).
+#: Smallest rate scale in the scaled KKT measure, as a fraction of the box width (a rate at the
+#: lower bound counts as movable by this much).
 SCALE_FLOOR = 1e-3
+#: Smallest preconditioning scale, as a fraction of the box width: annealed rates reach
+#: ~1e-4 eta_max at T = 1e5, and flooring their scale at SCALE_FLOOR made the last blocks
+#: badly scaled (measured: >100 iterations on 32 blocks at T = 1e5).
+PRECONDITION_FLOOR = 1e-6
 #: L-BFGS-B memory (correction pairs).
 LBFGS_MEMORY = 20
 #: A step difference below this fraction of eta_max is not counted as an oscillation.
 OSCILLATION_FLOOR = 1e-3
+#: Blocks of the coarsest multilevel level (the overall shape of the schedule).
+MULTILEVEL_FIRST = 32
+#: Refinement factor between multilevel levels (and the minimum steps per block at the finest).
+MULTILEVEL_FACTOR = 8
+#: KKT tolerance on the coarse levels: they only provide a start, whose error at the next
+#: level is dominated by the block discretisation anyway.
+MULTILEVEL_COARSE_TOL = 1e-3
+#: A block-rate problem gets coarse levels with up to 1/3 of its blocks: measured on the CasADi
+#: comparison (K = 100, T = 1000), 86-96 instead of 212 evaluations from 20-50 coarse blocks.
+MULTILEVEL_BLOCK_RATIO = 3
+#: Iteration cap per coarse level (they converge in tens of iterations; this bounds a bad case).
+MULTILEVEL_MAXITER = 200
+
+#: What ``kkt_residual`` measures for each ``criterion`` of :func:`solve_direct`.
+KKT_DEFINITIONS = {
+    "scaled": "sum_i |clip(theta_i - s_i^2 d_i f, lo, hi) - theta_i| / s_i, "
+    "s_i = clip(theta_i - lo_i, 1e-3 (hi_i - lo_i), hi_i - lo_i), f = log L(T) (+ penalty)",
+    "box": "sum_i |clip(u_i - (hi_i - lo_i) d_i f, 0, 1) - u_i|, u = theta scaled to the unit box, "
+    "f = log L(T) (+ penalty)",
+}
 
 
 # -- the objective and its adjoint gradient ---------------------------------------------------
@@ -240,16 +275,35 @@ class StepRate(Parametrisation):
 
 
 class BlockRate(Parametrisation):
-    """Learning rate piecewise constant on ``K`` (nearly) equal blocks of steps."""
+    """Learning rate piecewise constant on ``K`` blocks of steps.
 
-    def __init__(self, T: int, K: int, eta_max: float) -> None:
+    The blocks are (nearly) equal by default; ``edges`` (``K + 1`` increasing integers from 0
+    to ``T``) sets them explicitly.
+    """
+
+    def __init__(self, T: int, K: int, eta_max: float, *, edges=None) -> None:
         self.T = check_int("T", T, ge=1)
         K = check_int("K", K, ge=1)
         if K > self.T:
             raise ValueError(f"K (number of blocks) must be <= T = {self.T}, got {K}")
         self.eta_max = check_real("eta_max", eta_max, gt=0)
         self.n_params = K
-        self.edges = np.linspace(0, self.T, K + 1).round().astype(np.int64)
+        if edges is None:
+            self.edges = np.linspace(0, self.T, K + 1).round().astype(np.int64)
+        else:
+            e = np.asarray(edges)
+            if (
+                e.shape != (K + 1,)
+                or not np.issubdtype(e.dtype, np.integer)
+                or e[0] != 0
+                or e[-1] != self.T
+                or np.any(np.diff(e) < 1)
+            ):
+                raise ValueError(
+                    f"edges must be K + 1 = {K + 1} strictly increasing integers from 0 to "
+                    f"T = {self.T}, got {edges!r}"
+                )
+            self.edges = e.astype(np.int64)
         self.index = np.repeat(np.arange(K), np.diff(self.edges))
 
     @property
@@ -264,10 +318,10 @@ class BlockRate(Parametrisation):
         return {"eta": theta[self.index]}
 
     def vjp(self, theta, grads):
-        return np.bincount(self.index, weights=grads["eta"], minlength=self.n_params)
+        return np.add.reduceat(grads["eta"], self.edges[:-1])
 
     def from_eta(self, eta):
-        s = np.bincount(self.index, weights=eta, minlength=self.n_params)
+        s = np.add.reduceat(np.asarray(eta, dtype=float), self.edges[:-1])
         return np.clip(s / np.diff(self.edges), 0.0, self.eta_max)
 
     def describe(self):
@@ -463,7 +517,7 @@ def _status_message(status: int, kkt: float, tol: float, extra: str) -> str:
     }[status]
 
 
-def _make_callback(state, offset, progress, cache, kkt, tol):
+def _make_callback(state, offset, progress, prob, tol):
     """L-BFGS-B callback: count iterations, report progress, stop once the KKT test passes.
 
     The test uses the gradient of the last evaluation, which L-BFGS-B makes at the accepted
@@ -474,10 +528,134 @@ def _make_callback(state, offset, progress, cache, kkt, tol):
         state["it"] += 1
         if progress is not None:
             progress(offset + state["it"], float(intermediate_result.fun))
-        if "theta" in cache and kkt(cache["theta"], cache["g"]) <= tol:
+        if prob.last is not None and prob.kkt(*prob.last) <= tol:
             raise StopIteration
 
     return callback
+
+
+class _Problem:
+    """Objective, gradient and KKT measures of one parametrisation on a shared workspace."""
+
+    def __init__(self, par: Parametrisation, ws: _Workspace, fixed_inv_m, counter, criterion):
+        self.par, self.ws, self.fixed_inv_m, self.counter = par, ws, fixed_inv_m, counter
+        self.criterion = criterion
+        self.lo, self.hi = par.lower, par.upper
+        self.width = np.where(self.hi > self.lo, self.hi - self.lo, 1.0)
+        self.last = None
+
+    def fg(self, theta):
+        """Objective and its gradient with respect to the parameters theta."""
+        par, ws = self.par, self.ws
+        ctrl = par.controls(theta)
+        eta = np.ascontiguousarray(ctrl["eta"], dtype=float)
+        inv_m = np.ascontiguousarray(ctrl.get("inv_batch", self.fixed_inv_m), dtype=float)
+        with np.errstate(over="ignore", invalid="ignore"):
+            f = ws.forward(eta, inv_m)
+            ws.backward(eta, inv_m)
+        self.counter["nfev"] += 1
+        g = par.vjp(theta, {"eta": ws.g_eta, "inv_batch": ws.g_im})
+        p, gp = par.penalty(theta)
+        f, g = f + p, g + gp
+        if not (math.isfinite(f) and np.all(np.isfinite(g))):
+            # a loss that is exactly 0 (log = -inf) or a numerical failure: report, never crash
+            f, g = (-1e300 if f == -math.inf else 1e300), np.nan_to_num(g)
+        self.last = (theta.copy(), g.copy())
+        return f, g
+
+    def scale(self, theta, floor=SCALE_FLOOR):
+        """Per-parameter scale: the distance to the lower bound, floored at ``floor * width``."""
+        return np.clip(theta - self.lo, floor * self.width, self.width)
+
+    def kkt_box(self, theta, g):
+        """Projected-gradient residual in unit-box coordinates (the original measure)."""
+        u = (theta - self.lo) / self.width
+        return float(np.abs(np.clip(u - g * self.width, 0.0, 1.0) - u).sum())
+
+    def kkt_scaled(self, theta, g):
+        """Projected-gradient residual in coordinates scaled by each rate's own size."""
+        s = self.scale(theta)
+        return float((np.abs(np.clip(theta - g * s * s, self.lo, self.hi) - theta) / s).sum())
+
+    def kkt(self, theta, g):
+        return (self.kkt_scaled if self.criterion == "scaled" else self.kkt_box)(theta, g)
+
+
+def _optimise(prob: _Problem, theta, tol, maxiter, restarts, progress, offset):
+    """L-BFGS-B with restarts from ``theta``; returns ``(f, theta, status, extra, kkt, iters)``."""
+    lo, hi, width = prob.lo, prob.hi, prob.width
+    status, extra, total_iter = 1, "", 0
+    f_x, g_x = prob.fg(theta)
+    res_kkt = prob.kkt(theta, g_x)
+    if res_kkt <= tol:
+        return f_x, theta, 0, extra, res_kkt, 0
+    for _attempt in range(restarts + 1):
+        budget_left = maxiter - total_iter
+        if budget_left <= 0:
+            break
+        # Diagonal preconditioning: log L depends on the rates roughly through log(eta), so
+        # its Hessian diagonal scales like 1/eta_t^2 (measured: condition number ~2000 in
+        # box units, ~5 after this scaling). Optimise x = (theta - lo)/scale, with the scale
+        # refreshed from the current iterate at every restart.
+        scale = prob.scale(theta, PRECONDITION_FLOOR)
+        state = {"it": 0}
+
+        def fg(x, scale=scale):
+            f, g = prob.fg(lo + x * scale)
+            return f, g * scale
+
+        # L-BFGS-B's small dense algebra (its compact (2m x 2m) matrices) gains nothing from
+        # BLAS threads; on the shared 2-core host they contended: 14 ms per L-BFGS-B update
+        # with 100 variables, 80% of a K = 100 solve.
+        with _blas_limit():
+            r = minimize(
+                fg,
+                (theta - lo) / scale,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=list(zip(np.zeros_like(scale), width / scale, strict=True)),
+                callback=_make_callback(state, offset + total_iter, progress, prob, tol),
+                options={
+                    "maxiter": budget_left,
+                    "maxfun": 4 * budget_left,
+                    "ftol": 0.0,
+                    "gtol": 0.0,
+                    "maxcor": LBFGS_MEMORY,
+                },
+            )
+        total_iter += state["it"]
+        theta = np.clip(lo + r.x * scale, lo, hi)
+        if prob.last is not None and np.array_equal(prob.last[0], theta):
+            f_x, g_x = r.fun, prob.last[1]
+        else:
+            f_x, g_x = prob.fg(theta)
+        res_kkt = prob.kkt(theta, g_x)
+        if res_kkt <= tol:
+            status = 0
+            break
+        status, extra = (1, "") if total_iter >= maxiter else (2, str(r.message))
+    return f_x, theta, status, extra, res_kkt, total_iter
+
+
+def multilevel_blocks(n: int, ratio: int = MULTILEVEL_FACTOR) -> list[int]:
+    """Block counts of the coarse levels solved before a problem with ``n`` rate parameters.
+
+    ``MULTILEVEL_FIRST``, then ``MULTILEVEL_FACTOR`` times more per level, while a level has at
+    most ``n / ratio`` blocks (empty for small ``n``). Per-step rates use ``ratio =
+    MULTILEVEL_FACTOR``; block rates :data:`MULTILEVEL_BLOCK_RATIO`.
+
+    Examples
+    --------
+    >>> multilevel_blocks(100), multilevel_blocks(10_000), multilevel_blocks(100_000)
+    ([], [32, 256], [32, 256, 2048])
+    >>> multilevel_blocks(100, MULTILEVEL_BLOCK_RATIO)
+    [32]
+    """
+    levels, K = [], MULTILEVEL_FIRST
+    while K * ratio <= n:
+        levels.append(K)
+        K *= MULTILEVEL_FACTOR
+    return levels
 
 
 def solve_direct(
@@ -495,6 +673,8 @@ def solve_direct(
     starts: int = 1,
     restarts: int = 10,
     tol: float = 1e-4,
+    criterion: str = "scaled",
+    multilevel: bool | None = None,
     maxiter: int = 5000,
     memory: int = STORE_ALL_BYTES,
     progress=None,
@@ -532,10 +712,34 @@ def solve_direct(
         Fresh L-BFGS-B restarts from the current point when the optimiser stops early; each
         restart refreshes the diagonal scaling of the variables.
     tol : float, default 1e-4
-        Converged when the relative KKT residual
-        :math:`\sum_i |\mathrm{clip}(x_i - \partial_i f) - x_i|` is at most ``tol``, with ``x``
-        the parameters scaled to the unit box and :math:`f = \log L(T)` (+ penalties): the
-        first-order relative decrease of the loss still available.
+        Converged when the KKT residual chosen by ``criterion`` is at most ``tol``.
+    criterion : {"scaled", "box"}, default "scaled"
+        ``"scaled"``: the projected-gradient residual in coordinates where each rate is
+        measured in units of itself,
+
+        .. math::
+
+            r = \sum_i \bigl|\mathrm{clip}(\theta_i - s_i^2\,\partial_i f,\ lo_i, hi_i)
+                - \theta_i\bigr| / s_i,\qquad
+            s_i = \mathrm{clip}(\theta_i - lo_i,\ 10^{-3}(hi_i - lo_i),\ hi_i - lo_i),
+
+        with :math:`f = \log L(T)` (+ penalties): to first order, the relative decrease of
+        :math:`L(T)` still available by changing every rate by at most its own size (a rate at
+        the bound by at most ``1e-3 eta_max``). For a smooth gradient density it tends to
+        :math:`\int_0^1 |\eta\,\partial_\eta f|\,ds` as ``T`` grows (independent of the
+        resolution). ``"box"``: the original measure, the same with :math:`s_i = hi_i - lo_i`
+        (changes of up to ``eta_max`` in every rate); at rates far below ``eta_max`` it is
+        larger by about ``eta_max / eta`` and much stricter. Both are reported in
+        ``diagnostics`` (``kkt_scaled``, ``kkt_box``).
+    multilevel : bool, optional
+        Multilevel continuation (per-step or block rates without a batch budget): optimise the
+        rate on :func:`multilevel_blocks` equal blocks, coarse to fine,
+        each level warm-started from the previous one, then at full resolution. Default: on
+        unless ``initial`` is an array (whose fine structure block averages would destroy).
+        The levels are logged in ``diagnostics["levels"]``. If the result alternates (period-2
+        steps above ``1e-3 eta_max``), a single-level solve from the same initial guess is run
+        too and the lower loss kept (``diagnostics["single_level"]``): the two can end in
+        different local optima of such non-convex problems.
     maxiter : int, default 5000
         L-BFGS-B iterations (over all restarts).
     memory : int
@@ -547,8 +751,9 @@ def solve_direct(
     -------
     ScheduleResult
         ``diagnostics`` holds ``oscillation`` (period-2 amplitude), ``oscillating_steps``,
-        ``initial`` (the starting guess used), ``stride`` (checkpoint interval) and
-        ``work_bytes``.
+        ``initial`` (the starting guess used), ``stride`` (checkpoint interval),
+        ``work_bytes``, ``kkt_scaled`` and ``kkt_box`` (both measures at the result) and
+        ``levels`` (per multilevel level: blocks, iterations, evaluations, log loss, KKT).
     """
     reject_unknown("solve_direct", unknown)
     if not isinstance(model, PLRFModel):
@@ -559,6 +764,10 @@ def solve_direct(
     maxiter = check_int("maxiter", maxiter, ge=1)
     memory = check_int("memory", memory, ge=0)
     tol = check_real("tol", tol, gt=0)
+    if criterion not in KKT_DEFINITIONS:
+        raise ValueError(f"criterion must be one of {sorted(KKT_DEFINITIONS)}, got {criterion!r}")
+    if multilevel is not None and not isinstance(multilevel, bool):
+        raise TypeError(f"multilevel must be a bool or None, got {multilevel!r}")
     smoothness = check_real("smoothness", smoothness, ge=0)
     t_start = time.perf_counter()
 
@@ -574,39 +783,15 @@ def solve_direct(
         if parametrisation.T != T:
             raise ValueError(f"parametrisation has T = {parametrisation.T}, expected T = {T}")
         rate = parametrisation
+    base = rate
     if smoothness > 0:
         rate = _Smoothed(rate, smoothness, model.eta_max)
     par = rate if budget is None else BatchBudget(rate, budget, m_min=m_min, m_max=m_max)
 
     ws = _Workspace.create(model, T, memory)
     fixed_inv_m = np.full(T, model.inv_batch)
-    lo, hi = par.lower, par.upper
-    width = np.where(hi > lo, hi - lo, 1.0)
     counter = {"nfev": 0}
-    cache: dict = {}
-
-    def fg_theta(theta):
-        """Objective and its gradient with respect to the parameters theta."""
-        ctrl = par.controls(theta)
-        eta = np.ascontiguousarray(ctrl["eta"], dtype=float)
-        inv_m = np.ascontiguousarray(ctrl.get("inv_batch", fixed_inv_m), dtype=float)
-        with np.errstate(over="ignore", invalid="ignore"):
-            f = ws.forward(eta, inv_m)
-            ws.backward(eta, inv_m)
-        counter["nfev"] += 1
-        g = par.vjp(theta, {"eta": ws.g_eta, "inv_batch": ws.g_im})
-        p, gp = par.penalty(theta)
-        f, g = f + p, g + gp
-        if not (math.isfinite(f) and np.all(np.isfinite(g))):
-            # a loss that is exactly 0 (log = -inf) or a numerical failure: report, never crash
-            f, g = (-1e300 if f == -math.inf else 1e300), np.nan_to_num(g)
-        cache["theta"], cache["g"] = theta.copy(), g.copy()
-        return f, g
-
-    def kkt(theta, g):
-        """Relative KKT residual in unit-box coordinates (independent of the scaling)."""
-        u = (theta - lo) / width
-        return float(np.abs(np.clip(u - g * width, 0.0, 1.0) - u).sum())
+    prob = _Problem(par, ws, fixed_inv_m, counter, criterion)
 
     # initial guesses
     if initial is None or isinstance(initial, str):
@@ -622,61 +807,96 @@ def solve_direct(
         from ._dynamics import as_schedule
 
         guesses = {"user": np.clip(as_schedule(initial, T, name="initial"), 0.0, model.eta_max)}
+    if multilevel is None:
+        multilevel = initial is None or isinstance(initial, str)
+    levels = []
+    if multilevel and budget is None and type(base) is StepRate:
+        levels = multilevel_blocks(T)
+    elif multilevel and budget is None and type(base) is BlockRate:
+        levels = multilevel_blocks(base.n_params, MULTILEVEL_BLOCK_RATIO)
     scored = []
     for name, eta0 in guesses.items():
-        theta0 = np.clip(par.from_eta(eta0), lo, hi)
-        scored.append((fg_theta(theta0)[0], name, theta0))
+        theta0 = np.clip(par.from_eta(eta0), prob.lo, prob.hi)
+        scored.append((prob.fg(theta0)[0], name, theta0, eta0))
     scored.sort(key=lambda s: s[0])
 
     best = None
     total_iter = 0
-    for _, name, theta0 in scored[:starts]:
-        theta = theta0
-        status, extra = 1, ""
-        for _attempt in range(restarts + 1):
-            budget_left = maxiter - total_iter
-            if budget_left <= 0:
-                break
-            # Diagonal preconditioning: log L depends on the rates roughly through log(eta), so
-            # its Hessian diagonal scales like 1/eta_t^2 (measured: condition number ~2000 in
-            # box units, ~5 after this scaling). Optimise x = (theta - lo)/scale, with the scale
-            # refreshed from the current iterate at every restart.
-            scale = np.clip(theta - lo, SCALE_FLOOR * width, width)
-            state = {"it": 0}
-
-            def fg(x, scale=scale):
-                f, g = fg_theta(lo + x * scale)
-                return f, g * scale
-
-            callback = _make_callback(state, total_iter, progress, cache, kkt, tol)
-            r = minimize(
-                fg,
-                (theta - lo) / scale,
-                jac=True,
-                method="L-BFGS-B",
-                bounds=list(zip(np.zeros_like(scale), width / scale, strict=True)),
-                callback=callback,
-                options={
-                    "maxiter": budget_left,
-                    "maxfun": 4 * budget_left,
-                    "ftol": 0.0,
-                    "gtol": 0.0,
-                    "maxcor": LBFGS_MEMORY,
-                },
+    level_log = []
+    for _, name, theta0, eta0 in scored[:starts]:
+        # Multilevel continuation: optimise on equal blocks first (few parameters, most of
+        # the work done in few iterations), prolongate the block schedule, refine.
+        eta_start = eta0
+        for K in levels:
+            # Equal blocks: graded ones (geometric toward t = 0 and T) were measured worse, 126
+            # vs 29 iterations on 32 blocks at T = 1e4, as block lengths from 1 to T/2 make the
+            # block gradient badly scaled.
+            coarse = BlockRate(T, K, model.eta_max)
+            if smoothness > 0:
+                coarse = _Smoothed(coarse, smoothness, model.eta_max)
+            cprob = _Problem(coarse, ws, fixed_inv_m, counter, criterion)
+            th = np.clip(coarse.from_eta(eta_start), cprob.lo, cprob.hi)
+            n0 = counter["nfev"]
+            f_c, th, _st, _ex, k_c, it = _optimise(
+                cprob,
+                th,
+                max(tol, MULTILEVEL_COARSE_TOL),
+                min(MULTILEVEL_MAXITER, maxiter - total_iter),
+                0,
+                progress,
+                total_iter,
             )
-            total_iter += state["it"]
-            theta = np.clip(lo + r.x * scale, lo, hi)
-            f_x, g_x = fg_theta(theta)
-            res_kkt = kkt(theta, g_x)
-            if res_kkt <= tol:
-                status = 0
-                break
-            status, extra = (1, "") if total_iter >= maxiter else (2, str(r.message))
+            total_iter += it
+            level_log.append(
+                {
+                    "blocks": coarse.n_params,
+                    "iterations": it,
+                    "evaluations": counter["nfev"] - n0,
+                    "log_loss": f_c,
+                    "kkt": k_c,
+                }
+            )
+            eta_start = coarse.controls(th)["eta"]
+        theta = np.clip(par.from_eta(eta_start), prob.lo, prob.hi) if levels else theta0
+        n0 = counter["nfev"]
+        f_x, theta, status, extra, res_kkt, it = _optimise(
+            prob, theta, tol, max(maxiter - total_iter, 1), restarts, progress, total_iter
+        )
+        total_iter += it
+        if levels:
+            level_log.append(
+                {
+                    "blocks": par.n_params,
+                    "iterations": it,
+                    "evaluations": counter["nfev"] - n0,
+                    "log_loss": f_x,
+                    "kkt": res_kkt,
+                }
+            )
         cand = (f_x, theta, status, extra, res_kkt, name)
         if best is None or cand[0] < best[0]:
             best = cand
 
+    single_level = None
+    if levels:
+        eta_ml = par.controls(best[1])["eta"]
+        if oscillation_amplitude(eta_ml, OSCILLATION_FLOOR * model.eta_max)[1] > 0:
+            # Period-2 optima are not smooth: block averages can steer the continuation into a
+            # different local optimum (measured both ways: 0.36% worse at T = 600, eta_max = 4;
+            # 0.03% better on the CasADi problem). Also solve at full resolution from the best
+            # initial guess and keep the lower loss.
+            start = {s[1]: s[2] for s in scored}[best[5]]
+            f_s, th_s, st_s, ex_s, k_s, it = _optimise(
+                prob, start, tol, max(maxiter - total_iter, 1), restarts, progress, total_iter
+            )
+            total_iter += it
+            single_level = {"log_loss": f_s, "iterations": it, "kept": f_s < best[0]}
+            if f_s < best[0]:
+                best = (f_s, th_s, st_s, ex_s, k_s, best[5])
+
     f_x, theta, status, extra, res_kkt, start_name = best
+    prob.fg(theta)
+    kkt_box, kkt_scaled = prob.kkt_box(*prob.last), prob.kkt_scaled(*prob.last)
     ctrl = par.controls(theta)
     eta = np.asarray(ctrl["eta"], dtype=float)
     inv_m = np.asarray(ctrl.get("inv_batch", fixed_inv_m), dtype=float)
@@ -692,6 +912,10 @@ def solve_direct(
         "initial": start_name,
         "stride": ws.stride,
         "work_bytes": ws.nbytes,
+        "kkt_box": kkt_box,
+        "kkt_scaled": kkt_scaled,
+        "levels": level_log,
+        "single_level": single_level,
     }
     batch = None if budget is None else par.batch(theta)
     if batch is not None:
@@ -709,7 +933,9 @@ def solve_direct(
         "starts": starts,
         "restarts": restarts,
         "objective": "log L(T)",
-        "kkt_definition": "sum_i |clip(x_i - d_i log L, 0, 1) - x_i|, x scaled to the unit box",
+        "criterion": criterion,
+        "multilevel": [lv["blocks"] for lv in level_log[:-1]],
+        "kkt_definition": KKT_DEFINITIONS[criterion],
     }
     result = ScheduleResult(
         method="direct",
@@ -744,6 +970,8 @@ def solve_direct(
             initial=eta,
             restarts=restarts,
             tol=tol,
+            criterion=criterion,
+            multilevel=False,
             maxiter=maxiter,
             memory=memory,
         )

@@ -136,3 +136,16 @@ def test_plot_schedule_returns_artists():
     with pytest.raises(TypeError, match="ScheduleResult"):
         plot_schedule(r.eta)
     plt.close(fig)
+
+
+def test_solve_criterion_and_multilevel_options(capsys):
+    code, out, _ = run(capsys, *SMALL_ARGS, "--T", "300")
+    d = json.loads(out)
+    assert code == 0 and d["parameters"]["criterion"] == "scaled"
+    assert d["parameters"]["multilevel"] == [32]
+    assert d["kkt_residual"] == d["diagnostics"]["kkt_scaled"]
+    code, out, _ = run(capsys, *SMALL_ARGS, "--T", "300", "--criterion", "box", "--no-multilevel")
+    d = json.loads(out)
+    assert code == 0 and d["parameters"]["criterion"] == "box"
+    assert d["parameters"]["multilevel"] == []
+    assert d["kkt_residual"] == d["diagnostics"]["kkt_box"]
