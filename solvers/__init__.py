@@ -10,6 +10,7 @@ from ._claims import (
     ClaimResult,
     ExperimentContext,
     Measurement,
+    annealing_width,
     constant_rate_balance,
     default_claims,
     evaluate_claim,
@@ -25,6 +26,7 @@ from ._continuum import (
     solve_continuum,
     time_grid,
 )
+from ._continuum_baselines import tune_baseline_continuum
 from ._direct import (
     BatchBudget,
     BlockRate,
@@ -82,6 +84,7 @@ from ._montecarlo import (
     predict_recursion,
     random_features,
 )
+from ._optimal_sweep import optimal_continuum_sweep
 from ._plot import plot_schedule
 from ._registry import METHODS, SOLVERS, SolverRegistry, get_solver, solve
 from ._result import ScheduleResult
@@ -92,6 +95,8 @@ from ._validate import (
     BaselineComparison,
     PhaseDiagram,
     compare_baselines,
+    continuum_context,
+    find_solver,
     horizons,
     phase_diagram,
     validate,
@@ -133,12 +138,14 @@ __all__ = [
     "StepRate",
     "SweepResult",
     "Trajectory",
+    "annealing_width",
     "build_report",
     "collapse_spread",
     "compare_baselines",
     "compare_curves",
     "constant_rate_balance",
     "constant_rate_loss",
+    "continuum_context",
     "continuum_loss",
     "continuum_sweep",
     "default_claims",
@@ -148,6 +155,7 @@ __all__ = [
     "estimate_from_losses",
     "evaluate_claim",
     "export_schedule",
+    "find_solver",
     "fit_collapse_exponent",
     "fit_end_exponent",
     "fit_power_decay",
@@ -167,6 +175,7 @@ __all__ = [
     "monte_carlo",
     "new_figure",
     "noise_sum",
+    "optimal_continuum_sweep",
     "oscillation_amplitude",
     "paper_style",
     "parse_schedule",
@@ -199,6 +208,7 @@ __all__ = [
     "to_torch_scheduler",
     "transfer",
     "tune_baseline",
+    "tune_baseline_continuum",
     "tune_constant",
     "validate",
 ]
