@@ -463,10 +463,13 @@ def _nodes(res, T) -> tuple[np.ndarray, np.ndarray]:
 
 def _eta_fn(res, T) -> Callable[[np.ndarray], np.ndarray]:
     """The schedule as a function of the (fractional) step: ``eta_at`` for piecewise-constant
-    results, else the per-step (or per-block) array held constant on its steps."""
+    results, a per-step array interpolated linearly, a per-block array held on its blocks."""
     if hasattr(res, "eta_at"):
         return res.eta_at
     eta = np.asarray(res.eta, float)
+    if eta.size == T:  # one rate per step: linear interpolation between steps
+        steps = np.arange(T, dtype=float)
+        return lambda t: np.interp(np.asarray(t, float), steps, eta)
     edges = np.linspace(0.0, T, eta.size + 1)
 
     def fn(t):
