@@ -98,7 +98,8 @@ def test_optimum_beats_every_baseline_on_the_same_dynamics(tmp_path):
     cmp = compare_baselines(HARD, [100, 300], ctx=ctx, names=["constant", "linear", "wsd"])
     assert cmp.dynamics == "continuum"
     assert all(cmp.beats.values()), cmp.margins
-    for T, (L, rel) in cmp.recursion_check.items():  # the optimum re-run on the exact recursion
+    assert sorted(cmp.recursion_check) == [100, 300]  # the optimum re-run on the exact recursion
+    for L, rel in cmp.recursion_check.values():
         assert abs(rel) < 0.02 and math.isfinite(L)
 
 
