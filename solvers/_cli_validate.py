@@ -189,9 +189,9 @@ def register(sub) -> None:
     p.add_argument(
         "--T-min", type=float, default=100, help="shortest horizon (default %(default)s)"
     )
-    p.add_argument("--T-max", type=float, default=1e7, help="longest horizon (default %(default)s)")
+    p.add_argument("--T-max", type=float, default=1e6, help="longest horizon (default %(default)s)")
     p.add_argument(
-        "--points", type=int, default=11, help="horizons, geometric (default %(default)s)"
+        "--points", type=int, default=9, help="horizons, geometric (default %(default)s)"
     )
     p.add_argument(
         "--quick", action="store_true",
