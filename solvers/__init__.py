@@ -11,6 +11,7 @@ from ._claims import (
     ClaimResult,
     ExperimentContext,
     Measurement,
+    annealing_width,
     constant_rate_balance,
     default_claims,
     evaluate_claim,
@@ -26,6 +27,7 @@ from ._continuum import (
     solve_continuum,
     time_grid,
 )
+from ._continuum_baselines import tune_baseline_continuum
 from ._direct import (
     BatchBudget,
     BlockRate,
@@ -84,6 +86,7 @@ from ._montecarlo import (
     predict_recursion,
     random_features,
 )
+from ._optimal_sweep import optimal_continuum_sweep
 from ._plot import plot_schedule
 from ._registry import METHODS, SOLVERS, SolverRegistry, get_solver, solve
 from ._result import ScheduleResult
@@ -94,6 +97,8 @@ from ._validate import (
     BaselineComparison,
     PhaseDiagram,
     compare_baselines,
+    continuum_context,
+    find_solver,
     horizons,
     phase_diagram,
     validate,
@@ -136,12 +141,14 @@ __all__ = [
     "StepRate",
     "SweepResult",
     "Trajectory",
+    "annealing_width",
     "build_report",
     "collapse_spread",
     "compare_baselines",
     "compare_curves",
     "constant_rate_balance",
     "constant_rate_loss",
+    "continuum_context",
     "continuum_loss",
     "continuum_sweep",
     "default_claims",
@@ -151,6 +158,7 @@ __all__ = [
     "estimate_from_losses",
     "evaluate_claim",
     "export_schedule",
+    "find_solver",
     "fit_collapse_exponent",
     "fit_end_exponent",
     "fit_power_decay",
@@ -171,6 +179,7 @@ __all__ = [
     "multilevel_blocks",
     "new_figure",
     "noise_sum",
+    "optimal_continuum_sweep",
     "oscillation_amplitude",
     "paper_style",
     "parse_schedule",
@@ -205,6 +214,7 @@ __all__ = [
     "to_torch_scheduler",
     "transfer",
     "tune_baseline",
+    "tune_baseline_continuum",
     "tune_constant",
     "validate",
 ]

@@ -233,6 +233,40 @@ def _tune_constant_scan(grid, Ts, zs, lo, hi, xatol):
     return out
 
 
+def _optimise(f, spec: Baseline, zb, max_evaluations: int):
+    """Minimise ``f(z)`` over the transformed parameters ``z`` in the box ``zb``: a coarse grid,
+    then a bounded Brent polish (one parameter) or Nelder-Mead (two). Returns
+    ``(z_opt, f_opt, method)``."""
+    axes = []
+    for (lo, hi), lg in zip(zb, spec.log, strict=True):
+        n = max(6, int(GRID_PER_DECADE * (hi - lo) / math.log(10)) + 1) if lg else 6
+        axes.append(np.linspace(lo, hi, n))
+    mesh = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, len(axes))
+    vals = np.array([f(z) for z in mesh])
+    best = mesh[int(np.argmin(vals))]
+    if len(axes) == 1:
+        step = axes[0][1] - axes[0][0]
+        lo_, hi_ = max(best[0] - step, zb[0][0]), min(best[0] + step, zb[0][1])
+        res = minimize_scalar(
+            lambda z: f([z]), bounds=(lo_, hi_), method="bounded", options={"xatol": 1e-5}
+        )
+        z_opt, f_opt = [float(res.x)], float(res.fun)
+        method = "coarse grid + bounded Brent"
+    else:
+        steps = [ax[1] - ax[0] for ax in axes]
+        simplex = [best] + [best + np.eye(len(best))[i] * steps[i] * 0.5 for i in range(len(best))]
+        res = minimize(
+            f, best, method="Nelder-Mead",
+            options={"initial_simplex": np.array(simplex), "xatol": 1e-4, "fatol": 1e-9,
+                     "maxfev": max_evaluations},
+        )  # fmt: skip
+        z_opt, f_opt = [float(v) for v in res.x], float(res.fun)
+        method = "coarse grid + Nelder-Mead"
+    if f_opt > vals.min():
+        z_opt, f_opt = [float(v) for v in best], float(vals.min())
+    return z_opt, f_opt, method
+
+
 def tune_baseline(
     name: str,
     model: PLRFModel,
@@ -292,33 +326,7 @@ def tune_baseline(
         loss, _ = grid_final_loss(grid, spec.build(T, params_of(z), fixed))
         return math.log(loss) if math.isfinite(loss) and loss > 0 else math.log(BLOWUP)
 
-    axes = []
-    for (lo, hi), lg in zip(zb, spec.log, strict=True):
-        n = max(6, int(GRID_PER_DECADE * (hi - lo) / math.log(10)) + 1) if lg else 6
-        axes.append(np.linspace(lo, hi, n))
-    mesh = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, len(axes))
-    vals = np.array([f(z) for z in mesh])
-    best = mesh[int(np.argmin(vals))]
-    if len(axes) == 1:
-        step = axes[0][1] - axes[0][0]
-        lo_, hi_ = max(best[0] - step, zb[0][0]), min(best[0] + step, zb[0][1])
-        res = minimize_scalar(
-            lambda z: f([z]), bounds=(lo_, hi_), method="bounded", options={"xatol": 1e-5}
-        )
-        z_opt, f_opt = [float(res.x)], float(res.fun)
-        method = "coarse grid + bounded Brent"
-    else:
-        steps = [ax[1] - ax[0] for ax in axes]
-        simplex = [best] + [best + np.eye(len(best))[i] * steps[i] * 0.5 for i in range(len(best))]
-        res = minimize(
-            f, best, method="Nelder-Mead",
-            options={"initial_simplex": np.array(simplex), "xatol": 1e-4, "fatol": 1e-9,
-                     "maxfev": max_evaluations},
-        )  # fmt: skip
-        z_opt, f_opt = [float(v) for v in res.x], float(res.fun)
-        method = "coarse grid + Nelder-Mead"
-    if f_opt > vals.min():
-        z_opt, f_opt = [float(v) for v in best], float(vals.min())
+    z_opt, f_opt, method = _optimise(f, spec, zb, max_evaluations)
     loss = math.exp(f_opt)
     ok = loss < BLOWUP
     ab = _at_bound(z_opt, zb, spec.params)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from theory import PLRFModel
+from theory import PLRFModel, derive_scaling_laws
 from theory import symbols as S
 from theory._checks import check_real
 
@@ -51,9 +51,12 @@ __all__ = [
     "ClaimResult",
     "ExperimentContext",
     "Measurement",
+    "annealing_width",
     "constant_rate_balance",
     "default_claims",
     "evaluate_claim",
+    "law",
+    "peak_rate_exponent",
     "register_claim",
 ]
 
@@ -104,6 +107,14 @@ class ExperimentContext:
     ----------
     solver : callable or None
         ``solver(model, T, **options)`` -> result with ``t, eta, final_loss, success``.
+    sweep : callable or None
+        ``sweep(model, Ts, **options)`` -> one result per horizon (e.g. a continued, cached
+        continuum sweep); used instead of ``solver`` when given.
+    baselines : {"recursion", "continuum"}
+        Dynamics on which the baselines are tuned: the exact recursion on a :class:`ModeGrid`
+        (time domain, capped at ``max_T_time_domain``), or the continuum solver's own grid and
+        mode quadrature (every horizon; ``solver_options`` pass the grid options) so that they
+        compare like for like with a continuum optimum.
     grid_options : dict
         Passed to :meth:`ModeGrid.from_model`.
     max_T_time_domain : int
@@ -113,10 +124,22 @@ class ExperimentContext:
     """
 
     solver: Callable[..., Any] | None = None
+    sweep: Callable[..., Any] | None = None
+    baselines: str = "recursion"
     grid_options: dict = field(default_factory=dict)
     max_T_time_domain: int = DEFAULT_MAX_T_TIME_DOMAIN
     solver_options: dict = field(default_factory=dict)
     memo: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.baselines not in ("recursion", "continuum"):
+            raise ValueError(
+                f"baselines must be 'recursion' or 'continuum', got {self.baselines!r}"
+            )
+
+    @property
+    def has_solver(self) -> bool:
+        return self.solver is not None or self.sweep is not None
 
     def grid(self, model: PLRFModel) -> ModeGrid:
         key = ("grid", model)
@@ -263,7 +286,7 @@ def evaluate_claim(
     pstr = None if expr is None else str(expr)
     if model.phase not in claim.phases:
         return ClaimResult(claim.name, a, b, pred, pstr, None, None, "not applicable in this phase")
-    if claim.needs_solver and ctx.solver is None:
+    if claim.needs_solver and not ctx.has_solver:
         return ClaimResult(claim.name, a, b, pred, pstr, None, None, PENDING_SOLVER)
     if claim.experiment is None:
         return ClaimResult(
@@ -330,8 +353,27 @@ def _time_domain_Ts(Ts, ctx):
     return [T for T in Ts if T <= ctx.max_T_time_domain]
 
 
+#: Options of the continuum solver that fix its grid and mode quadrature (shared with baselines).
+CONTINUUM_GRID_OPTIONS = ("dynamics", "ratio", "max_interval", "substeps", "exact_modes",
+                          "bins_per_decade", "points_per_bin")  # fmt: skip
+
+
 def baseline_sweep(name: str, model: PLRFModel, Ts: Sequence[int], ctx: ExperimentContext, **kw):
-    """A tuned baseline at every horizon (time-domain ones capped at ``ctx.max_T_time_domain``)."""
+    """A tuned baseline at every horizon.
+
+    With ``ctx.baselines == "continuum"`` every family (the constant too) is tuned on the
+    continuum solver's grid and modes at every horizon
+    (:func:`~solvers._continuum_baselines.tune_baseline_continuum`); otherwise on the exact
+    recursion, time-domain families capped at ``ctx.max_T_time_domain``.
+    """
+    if ctx.baselines == "continuum":
+        from ._continuum_baselines import tune_baseline_continuum
+
+        opts = {k: v for k, v in ctx.solver_options.items() if k in CONTINUUM_GRID_OPTIONS}
+        key = ("continuum-baseline", name, model, tuple(Ts), tuple(sorted(kw.items())))
+        if key not in ctx.memo:
+            ctx.memo[key] = [tune_baseline_continuum(name, model, T, **kw, **opts) for T in Ts]
+        return ctx.memo[key]
     if name == "constant":
         return constant_sweep(model, Ts, ctx)
     Ts = _time_domain_Ts(Ts, ctx)
@@ -398,30 +440,68 @@ def _exp_power_chi(model, Ts, ctx):
 
 
 def optimal_sweep(model: PLRFModel, Ts: Sequence[int], ctx: ExperimentContext) -> dict:
-    """``{T: result}`` of the injected optimal solver (memoised in ``ctx``)."""
+    """``{T: result}`` of the injected optimal solver or sweep (memoised in ``ctx``)."""
     key = ("optimal", model, tuple(Ts))
     if key not in ctx.memo:
-        ctx.memo[key] = {T: ctx.solver(model, T, **ctx.solver_options) for T in Ts}
+        if ctx.sweep is not None:
+            res = ctx.sweep(model, list(Ts), **ctx.solver_options)
+            ctx.memo[key] = dict(zip(Ts, res, strict=True))
+        else:
+            ctx.memo[key] = {T: ctx.solver(model, T, **ctx.solver_options) for T in Ts}
     return ctx.memo[key]
 
 
-def _eta_array(res, T):
+def _nodes(res, T) -> tuple[np.ndarray, np.ndarray]:
+    """``(step, eta)`` nodes of a result's schedule: interval midpoints for a piecewise-constant
+    schedule on a grid ``t`` of ``J + 1`` nodes, else one node per step (at ``t + 1/2``)."""
     eta = np.asarray(res.eta, float)
-    return eta if eta.size == T else np.interp(np.arange(T) + 0.5, np.linspace(0, T, eta.size), eta)
+    t = np.asarray(getattr(res, "t", ()), float)
+    if t.size == eta.size + 1:
+        return 0.5 * (t[1:] + t[:-1]), eta
+    return np.arange(eta.size) * (T / eta.size) + 0.5 * T / eta.size, eta
+
+
+def _eta_fn(res, T) -> Callable[[np.ndarray], np.ndarray]:
+    """The schedule as a function of the (fractional) step: ``eta_at`` for piecewise-constant
+    results, a per-step array interpolated linearly, a per-block array held on its blocks."""
+    if hasattr(res, "eta_at"):
+        return res.eta_at
+    eta = np.asarray(res.eta, float)
+    if eta.size == T:  # one rate per step: linear interpolation between steps
+        steps = np.arange(T, dtype=float)
+        return lambda t: np.interp(np.asarray(t, float), steps, eta)
+    edges = np.linspace(0.0, T, eta.size + 1)
+
+    def fn(t):
+        j = np.clip(np.searchsorted(edges, np.asarray(t, float), side="right") - 1, 0, eta.size - 1)
+        return eta[j]
+
+    return fn
 
 
 def _exp_optimal_loss(model, Ts, ctx):
     sol = optimal_sweep(model, Ts, ctx)
-    return _exponent_measurement(Ts, [sol[T].final_loss for T in Ts])
+    diag = {
+        "success": [bool(sol[T].success) for T in Ts],
+        "kkt_residual": [float(getattr(sol[T], "kkt_residual", math.nan)) for T in Ts],
+    }
+    return _exponent_measurement(Ts, [sol[T].final_loss for T in Ts], diagnostics=diag)
+
+
+#: Phase ``s = t/T`` at which the xi experiment reads the optimal rate (inside the collapse range).
+XI_PHASE = 0.5
 
 
 def _exp_xi(model, Ts, ctx):
+    """xi from the local slopes of ``eta*(T/2)`` against ``T`` (pooled collapse fit alongside)."""
     sol = optimal_sweep(model, Ts, ctx)
-    sch = {T: _eta_array(sol[T], T) for T in Ts}
+    sch = {T: _eta_fn(sol[T], T) for T in Ts}
     pooled = fit_collapse_exponent(sch)
-    mid = [float(np.interp(0.5 * T, np.arange(T), sch[T])) for T in Ts]
-    m = _exponent_measurement(Ts, mid, sign=-1.0, diagnostics={"pooled_xi": -pooled.exponent})
-    return m
+    mid = [float(sch[T](np.array([XI_PHASE * T]))[0]) for T in Ts]
+    return _exponent_measurement(
+        Ts, mid, sign=-1.0,
+        diagnostics={"pooled_xi": -pooled.exponent, "pooled_xi_stderr": pooled.stderr},
+    )  # fmt: skip
 
 
 def _exp_collapse(model, Ts, ctx):
@@ -429,7 +509,7 @@ def _exp_collapse(model, Ts, ctx):
     from ._fits import collapse_spread
 
     sol = optimal_sweep(model, Ts, ctx)
-    sch = {T: _eta_array(sol[T], T) for T in Ts}
+    sch = {T: _eta_fn(sol[T], T) for T in Ts}
     pooled = fit_collapse_exponent(sch)
     cm = collapse_spread(sch, -pooled.exponent)
     return Measurement(
@@ -441,34 +521,113 @@ def _exp_collapse(model, Ts, ctx):
     )
 
 
+#: Window of the remaining fraction u = 1 - t/T where delta is fitted: the outer (bulk) region.
+#: Closer to the end the optimum has a boundary layer (it levels off at a floor instead of
+#: vanishing; measured local exponent < 0.2 for u < 1e-2 up to T = 1e8) whose weight in a
+#: log-spaced fit down to u = 20/T would swamp the bulk exponent.
+DELTA_U_RANGE = (0.1, 0.5)
+
+
 def _exp_delta(model, Ts, ctx):
+    """delta per horizon: fit of eta* ~ (1 - t/T)^delta over u = 1 - t/T in DELTA_U_RANGE."""
     sol = optimal_sweep(model, Ts, ctx)
-    deltas, errs = [], []
+    deltas, errs, inner = [], [], []
     for T in Ts:
-        f = fit_end_exponent(_eta_array(sol[T], T))
+        f = fit_end_exponent(_eta_fn(sol[T], T), T=round(T), u_range=DELTA_U_RANGE)
         deltas.append(f.delta)
         errs.append(f.fit.stderr)
+        lo = min(max(20.0 / T, 1e-3), 0.05)
+        inner.append(fit_end_exponent(_eta_fn(sol[T], T), T=round(T), u_range=(lo, 0.1)).delta)
     # the per-horizon estimates play the role of local slopes: does delta(T) still move?
     sl = LocalSlopes(np.asarray(Ts, float), np.asarray(deltas), np.asarray(errs), 1)
     dr = slope_drift(sl, tail=min(3, len(Ts))) if len(Ts) >= 2 else None
-    return Measurement(deltas[-1], errs[-1], None, sl, dr, {"T": list(Ts), "delta": deltas})
+    return Measurement(
+        deltas[-1], errs[-1], None, sl, dr,
+        {"T": list(Ts), "delta": deltas, "u_range": DELTA_U_RANGE, "delta_near_end": inner},
+    )  # fmt: skip
 
 
-def _exp_hard_peak(model, Ts, ctx):
+#: The base (peak) rate is the maximum over t >= BULK_START * T: the optimum has an early
+#: transient (a bump over the first ~1e3 steps in the easy phase, ~1.5x the bulk value at
+#: T = 1e8) that is not the schedule's T-scaling.
+BULK_START = 0.05
+
+
+def _peak(res, T) -> float:
+    x, eta = _nodes(res, T)
+    return float(np.max(eta[x >= BULK_START * T]))
+
+
+def _exp_peak(model, Ts, ctx):
+    """Exponent of the optimal schedule's base rate (max over the bulk t >= 0.05 T) against T."""
     sol = optimal_sweep(model, Ts, ctx)
-    return _exponent_measurement(Ts, [float(np.max(sol[T].eta)) for T in Ts])
+    peaks = [_peak(sol[T], T) for T in Ts]
+    glob = [float(np.max(sol[T].eta)) for T in Ts]
+    upper = [float(getattr(sol[T], "eta_upper", model.eta_max)) for T in Ts]
+    at_bound = [p >= (1 - 1e-6) * u for p, u in zip(peaks, upper, strict=True)]
+    return _exponent_measurement(
+        Ts, peaks, diagnostics={"peak": peaks, "global_max": glob, "eta_upper": upper,
+                                "at_bound": at_bound, "bulk_start": BULK_START},
+    )  # fmt: skip
 
 
-def _annealing_width(eta: np.ndarray, level: float = 0.5) -> int:
-    """Steps from the last time ``eta`` is above ``level * max`` to the end."""
-    above = np.nonzero(eta >= level * eta.max())[0]
-    return int(eta.size - above[-1]) if above.size else int(eta.size)
+#: Level (fraction of the peak rate) that defines the annealing window.
+ANNEAL_LEVEL = 0.5
 
 
-def _exp_anneal_width(model, Ts, ctx):
+def annealing_width(res, T: float, level: float = ANNEAL_LEVEL) -> float:
+    r"""Width :math:`W_\ell = T - t_\ell` of the final annealing, :math:`t_\ell` the last time the
+    rate is at least ``level`` times its peak.
+
+    The crossing is interpolated linearly in :math:`\log(T - t)` between the schedule's nodes
+    (interval midpoints of a piecewise-constant schedule), so the width is resolved finer than
+    the geometric grid. For the theory's window form
+    :math:`\eta_{\max}((T - t)/W)^{\delta}` it is :math:`W\,\ell^{1/\delta}`: proportional to
+    :math:`W` at any fixed level.
+    """
+    x, eta = _nodes(res, T)
+    u = T - x  # remaining steps at the nodes (decreasing)
+    thr = level * eta.max()
+    above = np.nonzero(eta >= thr)[0]
+    if above.size == 0:
+        return float(T)
+    j = int(above[-1])
+    if j + 1 >= eta.size:
+        return float(u[j])
+    e0, e1 = eta[j], eta[j + 1]
+    w = (e0 - thr) / (e0 - e1) if e0 != e1 else 0.0
+    return float(math.exp((1 - w) * math.log(u[j]) + w * math.log(u[j + 1])))
+
+
+def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     sol = optimal_sweep(model, Ts, ctx)
-    widths = [_annealing_width(_eta_array(sol[T], T)) for T in Ts]
-    return _exponent_measurement(Ts, widths, diagnostics={"width": widths})
+    widths = [annealing_width(sol[T], T) for T in Ts]
+    other = {f"width_{lv:g}": [annealing_width(sol[T], T, lv) for T in Ts] for lv in (0.9, 0.1)}
+    ys = [w / T for w, T in zip(widths, Ts, strict=True)] if fraction else widths
+    return _exponent_measurement(
+        Ts, ys, diagnostics={"width": widths, "level": ANNEAL_LEVEL, **other}
+    )
+
+
+def _exp_anneal_fraction(model, Ts, ctx):
+    return _exp_anneal_width(model, Ts, ctx, fraction=True)
+
+
+def _transfer_experiment(name: str):
+    """Exponent of a tuned baseline's base rate (``eta0``) against T (LR transfer, issue 5.4)."""
+
+    def experiment(model, Ts, ctx):
+        res = baseline_sweep(name, model, Ts, ctx)
+        bound = [r.T for r in res if "eta0" in r.at_bound]
+        extra = {"frac": [r.params["frac"] for r in res]} if name == "wsd" else {}
+        return _exponent_measurement(
+            [r.T for r in res], [r.params["eta0"] for r in res],
+            diagnostics={"eta0": [r.params["eta0"] for r in res], "eta0_at_bound_T": bound,
+                         "baselines": ctx.baselines, **extra},
+        )  # fmt: skip
+
+    experiment.__name__ = f"_exp_transfer_{name}"
+    return experiment
 
 
 # -- predictions that this module derives ----------------------------------------------------------
@@ -495,67 +654,139 @@ def constant_rate_balance() -> dict[str, sp.Expr]:
     return {"eta": sp.simplify(p_star), "loss": sp.simplify(noise.subs(p, p_star))}
 
 
+# -- predictions from the symbolic engine -----------------------------------------------------
+
+
+def law(name: str, *, sign: int = 1, phase: str | None = None) -> Callable[[], sp.Expr]:
+    """Prediction: ``sign`` times the exponent ``name`` of :func:`theory.derive_scaling_laws`.
+
+    With ``phase=None`` the row of both phases is used: one expression if they agree, else a
+    ``Piecewise`` over the derived phase boundary (so a single claim spans the ``(a, b)`` plane).
+    Nothing is typed in: the expressions are the symbolic engine's (computed once per process).
+    """
+
+    def prediction() -> sp.Expr:
+        laws = derive_scaling_laws()
+        if phase is not None:
+            return sign * getattr(laws, phase)[name].expr
+        e, h = laws.easy[name].expr, laws.hard[name].expr
+        if sp.simplify(e - h) == 0:
+            return sign * e
+        return sign * sp.Piecewise((e, laws.phase_boundary), (h, True))
+
+    prediction.__name__ = f"law_{name}"
+    return prediction
+
+
+def peak_rate_exponent() -> sp.Expr:
+    r"""Exponent of ``T`` in the derived optimal schedule's peak (its value at ``t = 0``; the
+    plateau branch in the hard phase): :math:`T\,\partial_T \log \eta^*(0)`, over the boundary."""
+    laws = derive_scaling_laws()
+    out = []
+    for ph in (laws.easy, laws.hard):
+        expr = ph.schedule_derived
+        if isinstance(expr, sp.Piecewise):
+            expr = expr.args[0][0]  # the plateau (the first branch holds for t < T - W)
+        expr = expr.subs(S.t, 0)
+        out.append(sp.simplify(S.T * sp.diff(sp.log(expr), S.T)))
+    return sp.Piecewise((out[0], laws.phase_boundary), (out[1], True))
+
+
+def _gain_prediction() -> sp.Expr:
+    """Loss-exponent gain of the tuned power law over the tuned constant, from the derived rows."""
+    return sp.piecewise_fold(law("constant_lr_loss_exponent")() - law("power_law_loss_exponent")())
+
+
 # -- the registry ----------------------------------------------------------------------------------
 
 
 def default_claims() -> ClaimRegistry:
-    """A fresh registry with every row of THEORY.md §3 (predictions pending where the symbolic
-    engine has not been wired in yet)."""
+    """A fresh registry with every row of THEORY.md §3, predictions from the symbolic engine
+    (:func:`theory.derive_scaling_laws`); signs follow the measured slopes (``y ~ T^slope``)."""
     C = Claim
     return ClaimRegistry(
         [
-            C("phase boundary", "easy phase iff a > b; hard phase iff a < b",
-              r"\text{easy} \iff a > b", "phase", needs_solver=True,
+            C("phase boundary", "easy phase iff a > b (peak rate shrinks); hard iff a < b (transfers)",
+              r"\text{easy} \iff a > b", "exponent of the optimal peak rate max eta*(T)",
+              prediction=peak_rate_exponent, experiment=_exp_peak, needs_solver=True,
               provenance="study, paper, derivation"),
             C("easy schedule", "eta*(t) ~ T^(-xi) (1 - t/T)^delta",
               r"\eta^*(t) \sim T^{-\xi}(1 - t/T)^{\delta}", "collapse spread",
-              prediction=lambda: None, experiment=_exp_collapse, phases=("easy",), needs_solver=True, provenance="stated by the study"),
+              prediction=lambda: None, experiment=_exp_collapse, phases=("easy",),
+              needs_solver=True, provenance="stated by the study"),
             C("xi", "xi = 1 - b/a", r"\xi = 1 - b/a", "xi: eta*(T/2) ~ T^(-xi)",
-              experiment=_exp_xi, phases=("easy",), needs_solver=True,
-              provenance="study code (collapse) and an independent paper"),
+              prediction=law("xi", phase="easy"), experiment=_exp_xi, phases=("easy",),
+              needs_solver=True, provenance="study code (collapse) and an independent paper"),
             C("delta", "delta = 2b - 1", r"\delta = 2b - 1",
-              "delta of eta* ~ (1 - t/T)^delta near the end", experiment=_exp_delta,
-              phases=("easy",), needs_solver=True, tolerance=0.1,
+              "delta of eta* ~ (1 - t/T)^delta near the end", prediction=law("delta"),
+              experiment=_exp_delta, phases=("easy",), needs_solver=True, tolerance=0.1,
               provenance="same; slow approach in T"),
             C("easy optimal loss", "L* ~ T^(-(a-1)/a)", r"L^* \sim T^{-(a-1)/a}",
-              "exponent of L*(T)", experiment=_exp_optimal_loss, phases=("easy",),
-              needs_solver=True, provenance="study and paper"),
+              "exponent of L*(T)", prediction=law("loss_exponent", sign=-1, phase="easy"),
+              experiment=_exp_optimal_loss, phases=("easy",), needs_solver=True,
+              provenance="study and paper"),
             C("hard schedule", "eta = eta_max (constant in T), then annealing",
               r"\eta^* = \eta_{\max}\ \text{then anneal}", "exponent of max eta*(T)",
-              prediction=lambda: sp.Integer(0), experiment=_exp_hard_peak, phases=("hard",),
+              prediction=peak_rate_exponent, experiment=_exp_peak, phases=("hard",),
               needs_solver=True, provenance="stated by the study"),
             C("hard optimal loss", "L* ~ T^(-(a-1)/b)", r"L^* \sim T^{-(a-1)/b}",
-              "exponent of L*(T)", experiment=_exp_optimal_loss, phases=("hard",),
-              needs_solver=True, provenance="study code; derivation"),
+              "exponent of L*(T)", prediction=law("loss_exponent", sign=-1, phase="hard"),
+              experiment=_exp_optimal_loss, phases=("hard",), needs_solver=True,
+              provenance="study code; derivation"),
+            C("optimal loss", "L* ~ T^(-(a-1)/a) (easy), T^(-(a-1)/b) (hard)",
+              r"L^* \sim T^{-(a-1)/\max(a, b)}", "exponent of L*(T)",
+              prediction=law("loss_exponent", sign=-1), experiment=_exp_optimal_loss,
+              needs_solver=True, provenance="both phase rows (phase diagrams)"),
             C("hard annealing window", "width ~ T^((a+b-1)/(2b-1))",
-              r"w \sim T^{(a+b-1)/(2b-1)}", "exponent of the annealing width",
+              r"w \sim T^{(a+b-1)/(2b-1)}",
+              "exponent of W = T - (last t with eta* >= peak/2)",
+              prediction=law("anneal_window_exponent", phase="hard"),
               experiment=_exp_anneal_width, phases=("hard",), needs_solver=True,
+              provenance="derived only"),
+            C("hard annealing fraction", "fraction ~ T^(-(b-a)/(2b-1))",
+              r"w/T \sim T^{-(b-a)/(2b-1)}", "exponent of W/T (W at half the peak)",
+              prediction=law("anneal_fraction_exponent", phase="hard"),
+              experiment=_exp_anneal_fraction, phases=("hard",), needs_solver=True,
               provenance="derived only"),
             C("optimal constant LR", "eta ~ T^(-(a-1)/(a+b-1))",
               r"\eta_c \sim T^{-(a-1)/(a+b-1)}", "exponent p of eta_c(T) ~ T^p",
-              prediction=lambda: constant_rate_balance()["eta"], experiment=_exp_constant_rate,
+              prediction=law("constant_lr_exponent", sign=-1), experiment=_exp_constant_rate,
               provenance="derived only"),
             C("optimal constant loss", "L ~ T^(-(a-1)/(a+b-1))",
               r"L_c \sim T^{-(a-1)/(a+b-1)}", "exponent p of L_c(T) ~ T^p",
-              prediction=lambda: constant_rate_balance()["loss"],
+              prediction=law("constant_lr_loss_exponent", sign=-1),
               experiment=_exp_constant_loss, provenance="derived only"),
             C("optimal power law", "eta0 t^(-chi): no better loss exponent than constant",
               r"\eta_0 t^{-\chi}:\ \text{no exponent gain}",
               "loss-exponent gain of the tuned power law over the tuned constant",
-              prediction=lambda: sp.Integer(0), experiment=_exp_power_vs_constant,
+              prediction=_gain_prediction, experiment=_exp_power_vs_constant,
               provenance="derived only, weak"),
             C("optimal power law chi", "chi* to be determined", r"\chi^*",
-              "tuned chi at the longest horizon", prediction=lambda: None,
-              experiment=_exp_power_chi, provenance="open"),
+              "tuned chi at the longest horizon", prediction=law("power_law_exponent"),
+              experiment=_exp_power_chi, provenance="open; derived by the engine"),
+            C("LR transfer: WSD peak", "annealed base rate: transfers (hard), ~T^(-xi) (easy)",
+              r"\eta_0^{\mathrm{WSD}} \sim T^{-\xi}\ /\ T^0",
+              "exponent of the tuned WSD peak rate", prediction=peak_rate_exponent,
+              experiment=_transfer_experiment("wsd"), provenance="study (practical message)"),
+            C("LR transfer: linear peak", "annealed base rate: transfers (hard), ~T^(-xi) (easy)",
+              r"\eta_0^{\mathrm{lin}} \sim T^{-\xi}\ /\ T^0",
+              "exponent of the tuned linear-decay peak rate", prediction=peak_rate_exponent,
+              experiment=_transfer_experiment("linear"), provenance="study (practical message)"),
+            C("LR transfer: constant", "unannealed base rate shrinks in both phases",
+              r"\eta_c \sim T^{-(a-1)/(a+b-1)}", "exponent of the tuned constant rate",
+              prediction=law("constant_lr_exponent", sign=-1),
+              experiment=_transfer_experiment("constant"), provenance="derived only"),
             C("LR and batch", "at fixed samples only eta/m matters; batch ramp (1-t/T)^(1/(2b)-1)",
               r"m^*(t) \sim (1 - t/T)^{1/(2b) - 1}", "batch-ramp exponent",
-              needs_solver=True, provenance="abstract; ramp derived only"),
+              prediction=law("batch_ramp_exponent"), needs_solver=True,
+              provenance="abstract; ramp derived only"),
             C("momentum", "no exponent gain (easy); better loss exponent (hard)",
               r"\text{momentum gain}", "loss-exponent gain with momentum", needs_solver=True,
               provenance="abstract; hard exponent open"),
             C("compute-optimal", "easy: L* ~ C^(-(a-1)/(a+1)); hard: L* ~ C^(-(a-1)/(b+1))",
               r"L^* \sim C^{-(a-1)/(a+1)}\ /\ C^{-(a-1)/(b+1)}", "exponent of L*(C)",
-              needs_solver=True, provenance="derived only"),
+              prediction=law("compute_optimal.loss_exponent", sign=-1), needs_solver=True,
+              provenance="derived only"),
         ]
     )  # fmt: skip
 

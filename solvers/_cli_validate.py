@@ -10,8 +10,11 @@ from .cli import CLIError, add_model_arguments, dumps, emit, model_from_args
 
 __all__ = ["register"]
 
-#: Default number of modes: effectively infinite, represented by a log-binned tail.
-DEFAULT_VALIDATE_MODES = 10**8
+#: Default number of modes: effectively infinite (the learned front stays below ~1e4 up to
+#: T = 1e8 at the reference points), represented by a log-binned tail / mode quadrature.
+DEFAULT_VALIDATE_MODES = 10**12
+#: ``--quick``: a short sweep for tests and smoke runs (seconds, not minutes).
+QUICK = {"T_min": 100.0, "T_max": 3000.0, "points": 3}
 
 
 def _fmt(x, spec=".4f") -> str:
@@ -39,6 +42,34 @@ def _text(model, Ts, rows) -> str:
     return "\n".join(lines)
 
 
+def _baselines_text(cmp) -> str:
+    """Final loss of every tuned baseline against the optimum, fitted and local exponents."""
+    names = list(cmp.results)
+    Ts = sorted(cmp.optimal) or sorted({r.T for rs in cmp.results.values() for r in rs})
+    lines = [f"baselines (tuned per T on the {cmp.dynamics} dynamics) vs optimum: L(T)"]
+    lines.append(f"{'T':>10}  {'optimal':>11}  " + "  ".join(f"{n:>11}" for n in names))
+    for T in Ts:
+        by = {n: {r.T: r for r in cmp.results[n]} for n in names}
+        cells = [f"{by[n][T].final_loss:11.5g}" if T in by[n] else f"{'-':>11}" for n in names]
+        opt = f"{cmp.optimal[T]:11.5g}" if T in cmp.optimal else f"{'-':>11}"
+        lines.append(f"{T:>10}  {opt}  " + "  ".join(cells))
+    lines.append(f"{'fit':>10}  " + "  ".join(
+        f"{cmp.fits[n].exponent:+11.4f}" if n in cmp.fits else f"{'-':>11}"
+        for n in ["optimal", *names]))  # fmt: skip
+    lines.append(f"{'last slope':>10}  " + "  ".join(
+        f"{cmp.last_slopes[n]:+11.4f}" if n in cmp.last_slopes else f"{'-':>11}"
+        for n in ["optimal", *names]))  # fmt: skip
+    for n in names:
+        if cmp.beats.get(n) is not None:
+            worst = min((m for _, m in cmp.margins[n]), default=math.nan)
+            lines.append(
+                f"optimum beats {n} at every T: {cmp.beats[n]} (smallest margin {worst:+.3g})"
+            )
+    for T, (L, rel) in sorted(cmp.recursion_check.items()):
+        lines.append(f"exact recursion re-run of the optimum at T={T}: L={L:.6g} ({rel:+.2e})")
+    return "\n".join(lines)
+
+
 def _latex(model, rows) -> str:
     def esc(s):
         return s.replace("_", r"\_").replace("%", r"\%")
@@ -58,7 +89,19 @@ def _latex(model, rows) -> str:
     return "\n".join(out)
 
 
-def _figures(out: Path, model, Ts, rows, ctx, args) -> None:
+def _comparison(model, Ts, ctx):
+    from ._validate import compare_baselines
+
+    xi = delta = None
+    if model.phase == "easy":
+        from theory import derive_scaling_laws
+
+        laws = derive_scaling_laws()
+        xi, delta = laws.easy["xi"].evaluate(model), laws.easy["delta"].evaluate(model)
+    return compare_baselines(model, Ts, ctx=ctx, xi=xi, delta=delta)
+
+
+def _figures(out: Path, model, Ts, rows, ctx, args, cmp=None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -73,7 +116,7 @@ def _figures(out: Path, model, Ts, rows, ctx, args) -> None:
     fig.savefig(out / "local_slopes.png", dpi=120)
     plt.close(fig)
     fig, ax = plt.subplots()
-    plot_loss_vs_T(compare_baselines(model, Ts, ctx=ctx), ax=ax)
+    plot_loss_vs_T(compare_baselines(model, Ts, ctx=ctx) if cmp is None else cmp, ax=ax)
     fig.savefig(out / "loss_vs_T.png", dpi=120)
     plt.close(fig)
     for r in rows:
@@ -87,33 +130,50 @@ def _figures(out: Path, model, Ts, rows, ctx, args) -> None:
 
 def _cmd_validate(args: argparse.Namespace) -> None:
     from ._claims import CLAIMS, ExperimentContext
-    from ._validate import find_solver, horizons, validate
+    from ._validate import continuum_context, find_solver, horizons, validate
 
     model = model_from_args(args)
+    if args.quick:
+        for k, v in QUICK.items():
+            setattr(args, k, v)
     Ts = horizons(args.T_min, args.T_max, args.points)
     for name in args.claim or []:
         if name not in CLAIMS:
             raise CLIError(f"--claim: unknown claim {name!r}; known: {', '.join(CLAIMS.names())}")
-    solver = None if args.solver is None else find_solver(args.solver)
-    ctx = ExperimentContext(
-        solver=solver,
-        grid_options={"exact": args.exact_modes, "ratio": args.bin_ratio},
-        max_T_time_domain=args.T_max_time_domain,
-    )
+    grid_options = {"exact": args.exact_modes, "ratio": args.bin_ratio}
+    if args.solver == "none":
+        ctx = ExperimentContext(grid_options=grid_options, max_T_time_domain=args.T_max_time_domain)
+    elif args.solver == "continuum":
+        ctx = continuum_context(
+            cache_dir=args.cache_dir, progress=args.progress, baselines=args.baselines,
+            grid_options=grid_options, max_T_time_domain=args.T_max_time_domain,
+        )  # fmt: skip
+    else:
+        ctx = ExperimentContext(
+            solver=find_solver(args.solver), grid_options=grid_options,
+            max_T_time_domain=args.T_max_time_domain, baselines=args.baselines,
+        )  # fmt: skip
     rows = validate(model, Ts, claims=args.claim, ctx=ctx)
+    cmp = None
+    if args.compare and ctx.has_solver:
+        cmp = _comparison(model, Ts, ctx)
     if args.format == "json":
         text = dumps([r.to_dict() for r in rows])
     elif args.format == "latex":
         text = _latex(model, rows)
     else:
         text = _text(model, Ts, rows)
+        if cmp is not None:
+            text += "\n" + _baselines_text(cmp)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         suffix = {"json": "json", "latex": "tex", "text": "txt"}[args.format]
         emit(text, args.out / f"claims.{suffix}")
         if args.format != "latex":
             emit(_latex(model, rows), args.out / "claims.tex")
-        _figures(args.out, model, Ts, rows, ctx, args)
+        if cmp is not None:
+            emit(_baselines_text(cmp), args.out / "baselines.txt")
+        _figures(args.out, model, Ts, rows, ctx, args, cmp)
     emit(text, None)
 
 
@@ -131,15 +191,34 @@ def register(sub) -> None:
     )
     p.add_argument("--T-max", type=float, default=1e6, help="longest horizon (default %(default)s)")
     p.add_argument(
-        "--points", type=int, default=5, help="horizons, geometric (default %(default)s)"
+        "--points", type=int, default=9, help="horizons, geometric (default %(default)s)"
     )
+    p.add_argument(
+        "--quick", action="store_true",
+        help=f"short sweep T = {QUICK['T_min']:g} .. {QUICK['T_max']:g} ({QUICK['points']} points)",
+    )  # fmt: skip
     p.add_argument(
         "--T-max-time-domain", type=int, default=10_000,
         help="cap on T for baselines tuned on the time-domain recursion (default %(default)s)",
     )  # fmt: skip
     p.add_argument("--exact-modes", type=int, default=256, help="modes kept one by one")
     p.add_argument("--bin-ratio", type=float, default=1.1, help="tail bin-edge ratio (> 1)")
-    p.add_argument("--solver", help="optimal-control solver name (when available)")
+    p.add_argument(
+        "--solver", default="continuum",
+        help="optimal-control solver: 'continuum' (continued, cached sweep; default), another "
+        "registered name (solvers.SOLVERS), or 'none' (solver-free claims only)",
+    )  # fmt: skip
+    p.add_argument(
+        "--baselines", choices=("continuum", "recursion"), default="continuum",
+        help="dynamics the baselines are tuned on: the continuum solver's grid and modes "
+        "(like for like with its optimum; default) or the exact recursion (T capped)",
+    )  # fmt: skip
+    p.add_argument(
+        "--no-compare", dest="compare", action="store_false",
+        help="skip the table of tuned baselines against the optimum",
+    )  # fmt: skip
+    p.add_argument("--cache-dir", type=Path, help="on-disk cache of the optimal sweep (resumes)")
+    p.add_argument("--progress", action="store_true", help="one line per solved horizon")
     p.add_argument("--format", choices=("text", "json", "latex"), default="text")
     p.add_argument("--out", type=Path, help="directory for the table files and figures")
     p.set_defaults(func=_cmd_validate)

@@ -350,11 +350,21 @@ class CollapseMeasure:
     spread: float
 
 
+def _sample(eta, x: np.ndarray, T: int) -> np.ndarray:
+    """``eta`` at (fractional) steps ``x``: a callable is called, an array is interpolated."""
+    if callable(eta):
+        return np.asarray(eta(x), dtype=float)
+    return np.interp(x, np.arange(T, dtype=float), eta)
+
+
 def _check_schedules(schedules: Mapping[int, Sequence[float]]) -> dict[int, np.ndarray]:
     if len(schedules) < 2:
         raise ValueError(f"schedules: need at least 2 horizons, got {len(schedules)}")
     out = {}
     for T, eta in schedules.items():
+        if callable(eta):  # a schedule given as a function of the step (long horizons)
+            out[int(T)] = eta
+            continue
         arr = np.asarray(eta, dtype=float)
         if arr.ndim != 1 or arr.size != int(T):
             raise ValueError(f"schedules[{T}] must have length {T}, got shape {arr.shape}")
@@ -373,7 +383,9 @@ def collapse_spread(
 
     Parameters
     ----------
-    schedules : mapping ``T -> eta`` (shape ``(T,)``)
+    schedules : mapping ``T -> eta``
+        ``eta`` of shape ``(T,)``, or a callable ``eta(t)`` of the (fractional) step
+        (e.g. :meth:`ContinuumResult.eta_at`, for horizons too long to hold per step).
     xi : float
     s_range : (float, float)
         Phases compared (away from the ends, where discreteness dominates).
@@ -384,7 +396,7 @@ def collapse_spread(
     s = np.linspace(*s_range, check_int("n_s", n_s, ge=2))
     curves = []
     for T, eta in sorted(sch.items()):
-        val = np.interp(s * T, np.arange(T, dtype=float), eta)
+        val = _sample(eta, s * T, T)
         curves.append(T**xi * val)
     curves = np.asarray(curves)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -410,7 +422,7 @@ def fit_collapse_exponent(
     sch = _check_schedules(schedules)
     s = np.linspace(*s_range, check_int("n_s", n_s, ge=2))
     Ts = np.array(sorted(sch), dtype=float)
-    logv = np.log([np.interp(s * T, np.arange(T, dtype=float), sch[int(T)]) for T in Ts])
+    logv = np.log([_sample(sch[int(T)], s * T, int(T)) for T in Ts])
     lT = np.log(Ts)
     lTc = lT - lT.mean()
     yc = logv - logv.mean(axis=0)
@@ -457,6 +469,7 @@ class EndExponentFit:
 def fit_end_exponent(
     eta,
     *,
+    T: int | None = None,
     u_range: tuple[float, float] | None = None,
     n_points: int = 30,
     offset: float = 0.5,
@@ -466,9 +479,12 @@ def fit_end_exponent(
 
     Parameters
     ----------
-    eta : array_like, shape (T,)
+    eta : array_like, shape (T,), or callable
         A schedule, ``eta[t]`` for ``t = 0..T-1``; step ``t`` sits at the remaining fraction
-        :math:`u = 1 - (t + \mathrm{offset})/T`.
+        :math:`u = 1 - (t + \mathrm{offset})/T`. A callable ``eta(t)`` of the (fractional)
+        step is sampled at :math:`t = T(1 - u) - \mathrm{offset}` (then ``T`` is required).
+    T : int, optional
+        Horizon; only (and then required) for a callable ``eta``.
     u_range : (float, float), optional
         Range of remaining fraction used; default ``(min(20/T, 0.05), 0.2)``: far enough from
         the last step for discreteness, close enough to the end for the asymptotic form.
@@ -479,8 +495,13 @@ def fit_end_exponent(
         on ``[t, t+1)`` (its midpoint), 0 for schedules sampled at ``t/T`` such as
         ``make_schedule("poly", ...)``.
     """
-    eta = np.asarray(eta, dtype=float)
-    T = eta.size
+    if callable(eta):
+        if T is None:
+            raise TypeError("fit_end_exponent: a callable eta needs the horizon T=")
+        T = check_int("T", T, ge=1)
+    else:
+        eta = np.asarray(eta, dtype=float)
+        T = eta.size
     if T < 10:
         raise ValueError(f"eta: need at least 10 steps for an end-exponent fit, got {T}")
     if u_range is None:
@@ -489,10 +510,13 @@ def fit_end_exponent(
     if not lo < hi <= 1:
         raise ValueError(f"u_range must satisfy 0 < lo < hi <= 1, got {u_range}")
     offset = check_real("offset", offset, ge=0, le=1)
-    u_all = 1.0 - (np.arange(T) + offset) / T
     u = np.unique(np.geomspace(lo, hi, check_int("n_points", n_points, ge=3)))
-    # u_all is decreasing: interpolate on the reversed arrays
-    vals = np.interp(u, u_all[::-1], eta[::-1])
+    if callable(eta):
+        vals = np.asarray(eta(T * (1.0 - u) - offset), dtype=float)
+    else:
+        u_all = 1.0 - (np.arange(T) + offset) / T
+        # u_all is decreasing: interpolate on the reversed arrays
+        vals = np.interp(u, u_all[::-1], eta[::-1])
     fit = fit_power_law(u, vals, confidence=confidence)
     loc = local_slopes(u, vals, window=min(5, u.size))
     return EndExponentFit(fit, (float(lo), float(hi)), loc)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ __all__ = [
     "BaselineComparison",
     "PhaseDiagram",
     "compare_baselines",
+    "continuum_context",
     "horizons",
     "phase_diagram",
     "validate",
@@ -85,6 +86,15 @@ class BaselineComparison:
         ``name -> local loss exponent at the longest horizons``.
     beats : dict
         ``name -> bool``: the optimum is no worse at every common horizon (``None`` without one).
+    margins : dict
+        ``name -> list of (T, baseline loss / optimal loss - 1)``: how much the optimum wins by.
+    dynamics : str
+        Where the baselines were tuned: ``"recursion"`` or ``"continuum"`` (the optimum's own
+        grid and modes).
+    recursion_check : dict
+        ``T -> (L(T) of the optimal schedule re-run step by step on the exact recursion with a
+        log-binned mode grid, relative difference to the solver's L(T))`` for piecewise-constant
+        results on integer grids up to the context's time-domain cap.
     """
 
     model: PLRFModel
@@ -93,6 +103,9 @@ class BaselineComparison:
     fits: dict
     last_slopes: dict
     beats: dict
+    margins: dict = field(default_factory=dict)
+    dynamics: str = "recursion"
+    recursion_check: dict = field(default_factory=dict)
 
 
 def compare_baselines(
@@ -116,8 +129,11 @@ def compare_baselines(
         kw = {"xi": xi, "delta": delta} if n == "easy" else {}
         results[n] = baseline_sweep(n, model, Ts, ctx, **kw)
     optimal = {}
-    if ctx.solver is not None:
-        optimal = {T: float(r.final_loss) for T, r in optimal_sweep(model, Ts, ctx).items()}
+    check = {}
+    if ctx.has_solver:
+        sol = optimal_sweep(model, Ts, ctx)
+        optimal = {T: float(r.final_loss) for T, r in sol.items()}
+        check = _recursion_check(model, sol, ctx)
     fits: dict[str, PowerLawFit] = {}
     last: dict[str, float] = {}
     series = {n: ([r.T for r in rs], [r.final_loss for r in rs]) for n, rs in results.items()}
@@ -128,15 +144,34 @@ def compare_baselines(
             fits[n] = fit_power_law(x, y)
         if len(x) >= 3:
             last[n] = float(local_slopes(x, y, window=3).slope[-1])
-    beats = {}
+    beats, margins = {}, {}
     for n, rs in results.items():
         if not optimal:
             beats[n] = None
             continue
-        beats[n] = all(
-            optimal[r.T] <= r.final_loss * (1 + BEATS_RTOL) for r in rs if r.T in optimal
-        )
-    return BaselineComparison(model, results, optimal, fits, last, beats)
+        common = [r for r in rs if r.T in optimal]
+        margins[n] = [(r.T, r.final_loss / optimal[r.T] - 1.0) for r in common]
+        beats[n] = all(optimal[r.T] <= r.final_loss * (1 + BEATS_RTOL) for r in common)
+    return BaselineComparison(
+        model, results, optimal, fits, last, beats, margins, ctx.baselines, check
+    )
+
+
+def _recursion_check(model: PLRFModel, sol: dict, ctx: ExperimentContext) -> dict:
+    """Re-run integer-grid piecewise-constant optima step by step on the exact recursion."""
+    from ._modes import grid_final_loss
+
+    out = {}
+    for T, r in sol.items():
+        if T > ctx.max_T_time_domain or not hasattr(r, "per_step"):
+            continue
+        try:
+            eta = r.per_step()
+        except ValueError:
+            continue
+        L, _ = grid_final_loss(ctx.grid(model), eta)
+        out[T] = (float(L), float(L / r.final_loss - 1.0))
+    return out
 
 
 # -- (a, b) phase diagram ------------------------------------------------------------------------
@@ -151,11 +186,36 @@ def phase_point(
     batch: float = 1.0,
     n_modes: int = 10**6,
     grid_options: dict | None = None,
+    prediction: str | None = None,
+    solver: str | None = None,
+    solver_options: dict | None = None,
 ) -> dict:
-    """One cell of a phase diagram: the phase and one claim's verdict (a sweep task)."""
+    """One cell of a phase diagram: the phase and one claim's verdict (a sweep task).
+
+    ``prediction`` is the claim's predicted expression as a SymPy string, derived once by the
+    caller (a worker process then need not re-run the symbolic derivation); ``solver`` is
+    ``"continuum"`` for claims that need the optimal schedule (a continued continuum sweep,
+    baselines on the same dynamics) or ``None``.
+    """
+    import sympy as sp
+
+    from theory import symbols as S
+
     model = PLRFModel(a, b, sigma=sigma, batch=batch, n_modes=n_modes)
-    ctx = ExperimentContext(grid_options=grid_options or {})
-    r = evaluate_claim(default_claims()[claim], model, Ts, ctx)
+    registry = default_claims()
+    if prediction is not None:
+        expr = sp.sympify(prediction, locals={"a": S.a, "b": S.b})
+        registry.with_prediction(claim, lambda: expr)
+    if solver is None:
+        ctx = ExperimentContext(grid_options=grid_options or {})
+    elif solver == "continuum":
+        ctx = continuum_context(grid_options=grid_options or {}, solver_options=solver_options)
+    else:
+        ctx = ExperimentContext(
+            solver=find_solver(solver), grid_options=grid_options or {},
+            solver_options=dict(solver_options or {}),
+        )  # fmt: skip
+    r = evaluate_claim(registry[claim], model, Ts, ctx)
     return {"phase": model.phase, **r.to_dict()}
 
 
@@ -198,19 +258,26 @@ def phase_diagram(
     scheduler: Any = None,
     max_workers: int | None = None,
     progress: bool = True,
+    solver: str | None = None,
+    solver_options: dict | None = None,
 ) -> PhaseDiagram:
     """Evaluate ``claim`` (a default-registry name) on the grid ``a_values x b_values``.
 
     Cells run through :func:`~solvers._sweep.run_sweep` (local processes, inline with
     ``max_workers=1``, or a Dask cluster given by ``scheduler``), cached in ``cache_dir``.
+    The prediction is derived once here and passed to the cells as a SymPy string. Claims that
+    need the optimal schedule take ``solver="continuum"`` (or another registered name).
     """
     if claim not in default_claims():
         raise ValueError(f"claim: unknown claim {claim!r}; expected a default-registry name")
     A = [float(check_real("a", x, gt=1)) for x in a_values]
     B = [float(check_real("b", x, gt=1)) for x in b_values]
+    expr = default_claims()[claim].predicted_expr()
+    pred = None if expr is None else str(expr)
     tasks = [
         {"a": a, "b": b, "Ts": [int(T) for T in Ts], "claim": claim, "sigma": sigma,
-         "batch": batch, "n_modes": n_modes, "grid_options": grid_options or {}}
+         "batch": batch, "n_modes": n_modes, "grid_options": grid_options or {},
+         "prediction": pred, "solver": solver, "solver_options": solver_options or {}}
         for a in A for b in B
     ]  # fmt: skip
     sw = run_sweep(
@@ -230,23 +297,37 @@ def phase_diagram(
 
 
 def find_solver(name: str) -> Callable[..., Any]:
-    """Look up an optimal-control solver by name once the solver branches are merged.
+    """The optimal-control solver registered as ``name`` in :data:`solvers.SOLVERS`.
 
-    ``"continuum"`` is :func:`solvers._continuum.solve_continuum`; other names are looked up in
-    the registry dict of :mod:`solvers._direct` (``SOLVERS``).
+    Raises
+    ------
+    ValueError
+        For a name that is not registered, or whose module is absent in this build.
     """
-    if name == "continuum":
-        try:
-            from ._continuum import solve_continuum
-        except ImportError:
-            raise ValueError("solver 'continuum' is not available in this build") from None
-        return solve_continuum
+    from ._registry import get_solver
+
     try:
-        from . import _direct
-    except ImportError:
-        raise ValueError(f"solver {name!r}: no direct solvers in this build") from None
-    reg = getattr(_direct, "SOLVERS", None)
-    if not isinstance(reg, dict) or name not in reg:
-        known = sorted(reg) if isinstance(reg, dict) else []
-        raise ValueError(f"solver: unknown solver {name!r}; expected one of {known}")
-    return reg[name]
+        return get_solver(name)
+    except ValueError as exc:
+        raise ValueError(f"solver: {exc}") from None
+
+
+def continuum_context(
+    *,
+    cache_dir: str | Path | None = None,
+    progress: bool = False,
+    baselines: str = "continuum",
+    solver_options: dict | None = None,
+    **kwargs,
+) -> ExperimentContext:
+    """An :class:`ExperimentContext` whose optimum is the continued, cached continuum sweep
+    (:func:`~solvers._optimal_sweep.optimal_continuum_sweep`) and whose baselines are tuned on
+    the same continuum dynamics (grid and mode quadrature), so "beats" compares like for like."""
+    from functools import partial
+
+    from ._optimal_sweep import optimal_continuum_sweep
+
+    sweep = partial(optimal_continuum_sweep, cache_dir=cache_dir, progress=progress)
+    return ExperimentContext(
+        sweep=sweep, baselines=baselines, solver_options=dict(solver_options or {}), **kwargs
+    )

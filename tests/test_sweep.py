@@ -54,3 +54,27 @@ def test_phase_diagram_dask_local_cluster():
     assert d.sweep.backend == "dask" and d.sweep.computed == 4
     cell = phase_point(3.0, 2.5, TS, "optimal constant loss", n_modes=10**4, grid_options=SMALL)
     assert d.measured[1, 1] == cell["measured"] and d.verdict[1, 1] == cell["verdict"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["processes", "dask"])
+def test_phase_diagram_with_the_continuum_optimum(backend, tmp_path):
+    """Optimal-loss exponent across the phase boundary, measured by the continuum solver in the
+    cells: the easy cell follows -(a-1)/a, the hard one -(a-1)/b (0.5 apart at these points)."""
+    kw = dict(claim="optimal loss", n_modes=10**8, solver="continuum", progress=False,
+              solver_options={"exact_modes": 32}, cache_dir=tmp_path)  # fmt: skip
+    Ts = [300, 1000, 3000]
+    if backend == "dask":
+        distributed = pytest.importorskip("distributed")
+        with distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://",
+            host="127.0.0.1", dashboard_address=None,
+        ) as cluster:  # fmt: skip
+            d = phase_diagram([3.0, 1.5], [2.0, 3.0], Ts, scheduler=cluster.scheduler_address, **kw)
+    else:
+        d = phase_diagram([3.0, 1.5], [2.0, 3.0], Ts, max_workers=2, **kw)
+    assert d.sweep.backend == backend
+    assert d.phase[0, 0] == "easy" and d.phase[1, 1] == "hard"
+    assert d.predicted[0, 0] == pytest.approx(-2 / 3) and d.predicted[1, 1] == pytest.approx(-1 / 6)
+    for i in (0, 1):
+        assert abs(d.measured[i, i] - d.predicted[i, i]) < 0.1
