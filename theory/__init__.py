@@ -16,6 +16,7 @@ from ._asymptotics import (
     derive_scaling_laws,
 )
 from ._balance import BalanceCase, minimise_leading_exponent
+from ._beyond import BatchDegeneracy, MomentumBias, batch_degeneracy, momentum_bias_dynamics
 from ._conventions import CONVENTIONS, Convention, convention
 from ._dynamics import ModeDynamics, plrf_dynamics
 from ._latex_document import derivation_document, derivation_fragments, dynamics_fragments
@@ -37,6 +38,7 @@ from ._powerlaw import PowerLaw, power_integral, reduce_condition
 __all__ = [
     "CONVENTIONS",
     "BalanceCase",
+    "BatchDegeneracy",
     "Convention",
     "Derivation",
     "DerivationStep",
@@ -44,12 +46,14 @@ __all__ = [
     "ModeDynamics",
     "ModeSumAsymptotics",
     "MomentClosure",
+    "MomentumBias",
     "OptimizerUpdate",
     "PLRFModel",
     "Phase",
     "PhaseLaws",
     "PowerLaw",
     "ScalingLaws",
+    "batch_degeneracy",
     "convention",
     "derivation_document",
     "derivation_fragments",
@@ -60,6 +64,7 @@ __all__ = [
     "gaussian_gradient_moments",
     "minimise_leading_exponent",
     "mode_sum_asymptotics",
+    "momentum_bias_dynamics",
     "momentum_closure",
     "nesterov_momentum",
     "plrf_dynamics",
