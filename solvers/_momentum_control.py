@@ -388,6 +388,7 @@ def solve_momentum(
     frozen_tail: bool = True,
     tol: float = 1e-3,
     maxiter: int = 2000,
+    initial: MomentumResult | None = None,
     **unknown,
 ) -> MomentumResult:
     r"""Minimise :math:`L(T)` of EMA-momentum SGD over block schedules ``(eta, beta)``.
@@ -412,6 +413,9 @@ def solve_momentum(
         Relative KKT residual (unit-box coordinates) for convergence.
     maxiter : int
         L-BFGS-B iterations per optimisation.
+    initial : MomentumResult, optional
+        A solution at another horizon: its schedules, as functions of the steps to go
+        ``T - t``, start both optimisations (continuation; one joint start instead of two).
     """
     reject_unknown("solve_momentum", unknown)
     if not isinstance(model, PLRFModel):
@@ -450,19 +454,34 @@ def solve_momentum(
 
     # plain SGD first: start at 0.9 x the stability limit (or eta_max), anneal over the last 10%
     cap = min(model.eta_max, START_FRACTION * stability_limit(model))
-    mid = 0.5 * (edges[1:] + edges[:-1]) / T
-    e0 = cap * np.clip((1 - mid) / 0.1, 0.02, 1.0)
+    mid = 0.5 * (edges[1:] + edges[:-1])
     lo_e, hi_e = np.zeros(K), np.full(K, model.eta_max)
-    x_sgd, f_sgd, *_ = _optimise(fg_sgd, e0, lo_e, hi_e, tol, maxiter)
     lo = np.concatenate([lo_e, np.zeros(K)])
     hi = np.concatenate([hi_e, np.full(K, beta_max)])
+    if initial is not None:
+        if not isinstance(initial, MomentumResult):
+            raise TypeError(f"initial must be a MomentumResult, got {type(initial).__name__}")
+        e_sgd0 = _continue(initial, initial.sgd_eta, T, mid)
+        joint0 = [
+            np.concatenate(
+                [_continue(initial, initial.eta, T, mid), _continue(initial, initial.beta, T, mid)]
+            )
+        ]
+    else:
+        e_sgd0 = cap * np.clip((1 - mid / T) / 0.1, 0.02, 1.0)
+        joint0 = None
+    x_sgd, f_sgd, *_ = _optimise(fg_sgd, e_sgd0, lo_e, hi_e, tol, maxiter)
+    if joint0 is None:
+        joint0 = []
+        for b0 in (0.0, min(0.5, beta_max)):
+            x0 = np.concatenate([x_sgd, np.full(K, b0)])
+            if b0 > 0:  # momentum's stability region is wider: start from the larger bound
+                x0[:K] = np.where(x_sgd >= 0.95 * x_sgd.max(), model.eta_max * 0.95, x_sgd)
+                if not math.isfinite(fg_joint(x0)[0]):
+                    x0[:K] = x_sgd
+            joint0.append(x0)
     best = None
-    for b0 in (0.0, min(0.5, beta_max)):
-        x0 = np.concatenate([x_sgd, np.full(K, b0)])
-        if b0 > 0:  # momentum's stability region is wider: start from the larger eta bound
-            x0[:K] = np.where(x_sgd >= 0.95 * x_sgd.max(), model.eta_max * 0.95, x_sgd)
-            if not math.isfinite(fg_joint(x0)[0]):
-                x0[:K] = x_sgd
+    for x0 in joint0:
         out = _optimise(fg_joint, x0, lo, hi, tol, maxiter)
         if best is None or out[1] < best[1]:
             best = out
@@ -493,6 +512,13 @@ def solve_momentum(
         seconds=time.perf_counter() - t_start,
         sgd_eta=x_sgd,
     )
+
+
+def _continue(prev: MomentumResult, values: np.ndarray, T: int, mid: np.ndarray) -> np.ndarray:
+    """A previous block schedule as a function of the steps to go, on new block midpoints."""
+    pm = 0.5 * (prev.edges[1:] + prev.edges[:-1])
+    to_go_prev = np.log(prev.T - pm + 0.5)[::-1]
+    return np.interp(np.log(T - mid + 0.5), to_go_prev, np.asarray(values)[::-1])
 
 
 # -- exponent fits ----------------------------------------------------------------------------
@@ -598,12 +624,20 @@ class MomentumExponents:
         }
 
 
-def momentum_exponents(model: PLRFModel, Ts, **options) -> MomentumExponents:
-    """Solve :func:`solve_momentum` at each horizon and fit both loss exponents."""
+def momentum_exponents(model: PLRFModel, Ts, *, progress=None, **options) -> MomentumExponents:
+    """Solve :func:`solve_momentum` at each horizon (continued) and fit both loss exponents.
+
+    ``progress(result)`` is called after each horizon.
+    """
     Ts = [check_int("T", T, ge=2) for T in Ts]
     if len(Ts) < 2:
         raise ValueError(f"Ts must hold at least two horizons, got {Ts}")
-    res = tuple(solve_momentum(model, T, **options) for T in Ts)
+    res: list[MomentumResult] = []
+    for T in Ts:  # continuation: each horizon starts from the previous solution
+        res.append(solve_momentum(model, T, initial=res[-1] if res else None, **options))
+        if progress is not None:
+            progress(res[-1])
+    res = tuple(res)
     x = np.array(Ts, dtype=float)
     return MomentumExponents(
         model,
