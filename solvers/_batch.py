@@ -180,14 +180,18 @@ class BlockBudget(Parametrisation):
     ``theta = (eta_1..eta_K, w_1..w_K)``.
     """
 
-    def __init__(self, edges, eta_max: float, budget: float, *, m_min: float = 1.0) -> None:
+    def __init__(
+        self, edges, eta_max: float, budget: float, *, m_min: float = 1.0, fix_eta: bool = False
+    ) -> None:
         edges = np.asarray(edges, dtype=np.int64)
         if edges.ndim != 1 or edges.size < 2 or edges[0] != 0 or np.any(np.diff(edges) < 1):
             raise ValueError("edges must be increasing integers starting at 0")
         self.edges = edges
         self.T = int(edges[-1])
         self.K = edges.size - 1
-        self.n_params = 2 * self.K
+        self.fix_eta = bool(fix_eta)
+        self.n_eta = 0 if self.fix_eta else self.K
+        self.n_params = self.n_eta + self.K
         self.size = np.diff(edges).astype(float)
         self.index = np.repeat(np.arange(self.K), np.diff(edges))
         self.eta_max = check_real("eta_max", eta_max, gt=0)
@@ -200,11 +204,15 @@ class BlockBudget(Parametrisation):
 
     @property
     def upper(self):
-        return np.concatenate([np.full(self.K, self.eta_max), np.ones(self.K)])
+        return np.concatenate([np.full(self.n_eta, self.eta_max), np.ones(self.K)])
+
+    def block_eta(self, theta) -> np.ndarray:
+        """Rate per block, shape ``(K,)`` (``eta_max`` everywhere when ``fix_eta``)."""
+        return np.full(self.K, self.eta_max) if self.fix_eta else theta[: self.K]
 
     def block_batch(self, theta) -> np.ndarray:
         """Batch size per block, shape ``(K,)``."""
-        w = theta[self.K :]
+        w = theta[self.n_eta :]
         W = max(float(self.size @ w), np.finfo(float).tiny)
         return self.m_min + (self.budget - self.T * self.m_min) * w / W
 
@@ -218,15 +226,16 @@ class BlockBudget(Parametrisation):
         g_eta = np.bincount(self.index, grads["eta"], minlength=self.K)
         mb = self.block_batch(theta)
         g_m = np.bincount(self.index, -grads["inv_batch"], minlength=self.K) / mb**2
-        w = theta[self.K :]
+        w = theta[self.n_eta :]
         W = max(float(self.size @ w), np.finfo(float).tiny)
         R = self.budget - self.T * self.m_min
         g_w = R / W * (g_m - self.size * float(g_m @ w) / W)
-        return np.concatenate([g_eta, g_w])
+        return g_w if self.fix_eta else np.concatenate([g_eta, g_w])
 
     def from_eta(self, eta):
         s = np.bincount(self.index, eta, minlength=self.K) / self.size
-        return np.concatenate([np.clip(s, 0, self.eta_max), np.full(self.K, 0.5)])
+        w = np.full(self.K, 0.5)
+        return w if self.fix_eta else np.concatenate([np.clip(s, 0, self.eta_max), w])
 
 
 @dataclass(frozen=True)
@@ -252,7 +261,8 @@ class BatchRampResult:
     derived : float
         The engine's ``batch_ramp_exponent`` at this ``b``.
     eta_at_bound : float
-        Fraction of the steps with ``eta >= 0.99 eta_max`` (the derivation assumes 1).
+        Fraction of the steps of the fit range's window ``y <= y_max`` with
+        ``eta >= 0.99 eta_max`` (the derivation assumes 1).
     success, status, message, seconds
     """
 
@@ -327,6 +337,7 @@ def solve_batch_ramp(
     ratio: float = 1.3,
     max_block: float = 0.05,
     fit_range: tuple[float, float] | None = None,
+    fix_eta: bool = False,
     tol: float = 1e-4,
     maxiter: int = 3000,
     **unknown,
@@ -348,6 +359,9 @@ def solve_batch_ramp(
     fit_range : (float, float), optional
         Range of ``y = 1 - t/T`` for the ramp fit; default from
         :data:`RAMP_FIT_MIN_STEPS` steps before the end to :data:`RAMP_FIT_MAX_FRACTION`.
+    fix_eta : bool
+        Hold ``eta = eta_max`` (the regime of the derivation) and optimise the batch only:
+        half the parameters, for long horizons once a joint solve has shown the bound binds.
     tol, maxiter
         Passed to :func:`solve_direct`.
     """
@@ -355,7 +369,7 @@ def solve_batch_ramp(
     T = check_int("T", T, ge=2)
     t0 = time.perf_counter()
     edges = block_edges(T, ratio=ratio, max_block=max_block)
-    par = BlockBudget(edges, model.eta_max, budget, m_min=m_min)
+    par = BlockBudget(edges, model.eta_max, budget, m_min=m_min, fix_eta=fix_eta)
     res = solve_direct(model, T, parametrisation=par, tol=tol, maxiter=maxiter)
     # recover the block controls
     K = edges.size - 1
@@ -376,7 +390,9 @@ def solve_batch_ramp(
     if np.count_nonzero(sel) < 3:
         raise ValueError(f"fit_range {fit_range} holds fewer than 3 blocks at T = {T}")
     fit = fit_exponent(y[sel], mb[sel])  # m ~ y^-p in ExponentFit's convention: gamma = -p
-    at_bound = float(np.mean(res.eta >= 0.99 * model.eta_max))
+    at_bound = float(
+        np.mean(res.eta[T - np.round(fit_range[1] * T).astype(int) :] >= 0.99 * model.eta_max)
+    )
     return BatchRampResult(
         model,
         T,

@@ -25,7 +25,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from theory import PLRFModel
-from theory._checks import check_int, check_real, reject_unknown
+from theory._checks import check_int, check_real
 
 from ._continuum import FrontWarning, continuum_loss, solve_continuum, time_grid
 from ._momentum_control import ExponentFit, fit_exponent
@@ -59,9 +59,7 @@ def optimal_loss(model: PLRFModel, T: float, **options) -> tuple[float, bool]:
 
 def best_constant_loss(model: PLRFModel, T: float) -> tuple[float, float]:
     """``(test loss, eta)`` of the best constant learning rate at horizon ``T`` (continuum)."""
-    from ._continuum import _build_problem  # noqa: F401  (grid conventions shared)
-
-    t = time_grid(float(T))
+    t = time_grid(float(round(T)))
     hi = min(model.eta_max, _stable_cap(model))
 
     def f(log_e):
@@ -166,14 +164,14 @@ def compute_optimal_point(
     factor = check_real("factor", factor, gt=1)
     m = 1.0 if math.isinf(model.batch) else model.batch
     centre = C ** (1 / 3) if N_guess is None else check_real("N_guess", N_guess, gt=0)
-    Ns = {int(round(centre * factor ** (j - n_points // 2))) for j in range(n_points)}
+    Ns = {round(centre * factor ** (j - n_points // 2)) for j in range(n_points)}
     cache: dict[int, tuple[float, bool, float]] = {}
 
     def evaluate(Nv):
         for N in sorted(Nv):
             if N in cache or N < MIN_N:
                 continue
-            T = C / (N * m)
+            T = round(C / (N * m))  # integer horizon (rounding error < 1/(2T) in C)
             if T < 2:
                 continue
             mod = model.replace(n_modes=N)
@@ -188,16 +186,16 @@ def compute_optimal_point(
         i = int(np.argmin(Ls))
         extra = set()
         if i == 0 and keys[0] > MIN_N:
-            extra.add(max(MIN_N, int(round(keys[0] / factor))))
+            extra.add(max(MIN_N, round(keys[0] / factor)))
         if i == len(keys) - 1 and C / (keys[-1] * factor * m) >= 2:
-            extra.add(int(round(keys[-1] * factor)))
+            extra.add(round(keys[-1] * factor))
         if constant:
             Lcs = [cache[k][2] for k in keys]
             ic = int(np.argmin(Lcs))
             if ic == 0 and keys[0] > MIN_N:
-                extra.add(max(MIN_N, int(round(keys[0] / factor))))
+                extra.add(max(MIN_N, round(keys[0] / factor)))
             if ic == len(keys) - 1 and C / (keys[-1] * factor * m) >= 2:
-                extra.add(int(round(keys[-1] * factor)))
+                extra.add(round(keys[-1] * factor))
         extra -= set(cache)
         if not extra:
             break

@@ -470,6 +470,7 @@ def solve_momentum(
     else:
         e_sgd0 = cap * np.clip((1 - mid / T) / 0.1, 0.02, 1.0)
         joint0 = None
+    e_sgd0 = _stabilise(fg_sgd, e_sgd0, K)
     x_sgd, f_sgd, *_ = _optimise(fg_sgd, e_sgd0, lo_e, hi_e, tol, maxiter)
     if joint0 is None:
         joint0 = []
@@ -482,6 +483,7 @@ def solve_momentum(
             joint0.append(x0)
     best = None
     for x0 in joint0:
+        x0 = _stabilise(fg_joint, x0, K)
         out = _optimise(fg_joint, x0, lo, hi, tol, maxiter)
         if best is None or out[1] < best[1]:
             best = out
@@ -501,7 +503,7 @@ def solve_momentum(
         eta=x[:K],
         beta=x[K:],
         final_loss=math.exp(f) if status != 3 else math.inf,
-        sgd_loss=math.exp(f_sgd),
+        sgd_loss=math.exp(f_sgd) if f_sgd < 700 else math.inf,
         beta_max=beta_max,
         frozen_tail=frozen_tail,
         success=status == 0,
@@ -512,6 +514,25 @@ def solve_momentum(
         seconds=time.perf_counter() - t_start,
         sgd_eta=x_sgd,
     )
+
+
+#: Shrink factor of the rates of a starting point that is unstable, and the number of tries.
+_SHRINK, _SHRINK_TRIES = 0.9, 60
+
+
+def _stabilise(fg, x0: np.ndarray, K: int) -> np.ndarray:
+    """Shrink the rates (first ``K`` entries) of ``x0`` until the loss is finite.
+
+    A schedule optimised at a short horizon can sit just inside the stability edge and blow up
+    when continued to a longer one; the optimiser cannot leave a region of infinite loss.
+    """
+    x = np.array(x0, dtype=float)
+    for _ in range(_SHRINK_TRIES):
+        f, _g = fg(x)
+        if math.isfinite(f) and f < 1e299:
+            return x
+        x[:K] *= _SHRINK
+    return x
 
 
 def _continue(prev: MomentumResult, values: np.ndarray, T: int, mid: np.ndarray) -> np.ndarray:
