@@ -218,7 +218,7 @@ class BlockBudget(Parametrisation):
 
     def controls(self, theta):
         return {
-            "eta": theta[: self.K][self.index],
+            "eta": self.block_eta(theta)[self.index],
             "inv_batch": 1.0 / self.block_batch(theta)[self.index],
         }
 

@@ -175,6 +175,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "solvers._cli_mc",
     "solvers._cli_export",
     "solvers._cli_estimate",
+    "solvers._cli_beyond",
 )
 
 
