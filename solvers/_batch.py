@@ -217,6 +217,8 @@ class BlockBudget(Parametrisation):
         return self.m_min + (self.budget - self.T * self.m_min) * w / W
 
     def controls(self, theta):
+        # solve_direct's last call is at the returned optimum: keep it to report the batch
+        self.last_theta = np.array(theta, dtype=float)
         return {
             "eta": self.block_eta(theta)[self.index],
             "inv_batch": 1.0 / self.block_batch(theta)[self.index],
@@ -372,10 +374,11 @@ def solve_batch_ramp(
     par = BlockBudget(edges, model.eta_max, budget, m_min=m_min, fix_eta=fix_eta)
     res = solve_direct(model, T, parametrisation=par, tol=tol, maxiter=maxiter)
     # recover the block controls
-    K = edges.size - 1
     starts = edges[:-1]
     eta = res.eta[starts]
-    mb = res.batch[starts] if res.batch is not None else 1.0 / np.full(K, 1.0)
+    mb = par.block_batch(par.last_theta)
+    if not np.allclose(par.block_eta(par.last_theta), eta):
+        raise RuntimeError("could not recover the optimal batch schedule")  # pragma: no cover
     const = solve_direct(
         model.replace(batch=budget / T),
         T,

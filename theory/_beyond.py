@@ -216,7 +216,10 @@ def momentum_bias_dynamics(update: OptimizerUpdate | None = None) -> MomentumBia
     weight_sum = None
     if n > 1 and beta in upd.params:
         j, tt = sp.symbols("j t", integer=True, nonnegative=True)
-        weight_sum = sp.simplify(sp.summation((1 - beta) * beta**j, (j, 0, tt)))
+        geom = sp.summation(beta**j, (j, 0, tt))  # Piecewise: beta = 1, and the general case
+        if isinstance(geom, sp.Piecewise):
+            geom = next(e for e, cond in geom.args if cond == sp.true)
+        weight_sum = sp.powsimp(sp.cancel((1 - beta) * geom))
     steps = (
         r"Mean gradient $E[g\mid s] = "
         + sp.latex(mean_g)
