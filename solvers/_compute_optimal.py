@@ -36,6 +36,7 @@ __all__ = [
     "best_constant_loss",
     "compute_optimal_point",
     "compute_optimal_scaling",
+    "derived_compute_exponents",
     "optimal_loss",
 ]
 

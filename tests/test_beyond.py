@@ -324,3 +324,14 @@ def test_batch_ramp_small_reports_the_schedule_it_optimised():
     assert L == pytest.approx(r.final_loss, rel=1e-10)
     assert r.final_loss <= r.constant_loss * (1 + 1e-6)  # the constant batch is feasible
     assert r.derived == -0.75  # 1/(2b) - 1 at b = 2, from the engine
+
+
+@pytest.mark.slow
+def test_momentum_gives_no_exponent_gain_in_the_hard_phase_short_horizons():
+    """Derived: EMA momentum's slow rate is eta, so at eta <= eta_max the exponent is SGD's."""
+    from solvers import momentum_exponents
+
+    model = PLRFModel(a=1.5, b=3, n_modes=200, batch=4, sigma=0.7)
+    res = momentum_exponents(model, [300, 1000, 3000], maxiter=80)
+    assert abs(res.momentum.exponent - res.sgd.exponent) < 0.02
+    assert all(1.0 <= r.gain < 1.3 for r in res.results)
