@@ -70,6 +70,10 @@ class DegeneracyResult:
         Derived scale of the breaking, :math:`\max_t (\eta_t\lambda_1/2)(1+1/m_t)` over the
         profiles (:attr:`theory.BatchDegeneracy.relative_breaking`), an upper-order estimate
         of ``discrete_spread``.
+    admissible : tuple of bool
+        Per profile: ``1 <= m`` and ``eta = r m <= model.eta_max`` on every block (the bounds of
+        :attr:`theory.BatchDegeneracy.m_range`; outside them the family is not a feasible
+        alternative of the constrained problem, however equal the loss).
     """
 
     samples: np.ndarray
@@ -80,9 +84,11 @@ class DegeneracyResult:
     continuous_spread: float
     discrete_spread: float
     predicted_discrete: float
+    admissible: tuple[bool, ...] = ()
 
     def to_dict(self) -> dict:
         return {
+            "admissible": list(self.admissible),
             "samples": self.samples.tolist(),
             "ratio": self.ratio.tolist(),
             "batches": self.batches.tolist(),
@@ -163,6 +169,7 @@ def degeneracy_check(
         float(fine.max() / fine.min() - 1),
         float(disc.max() / disc.min() - 1),
         pred,
+        tuple(bool(e.max() <= model.eta_max and mb.min() >= 1) for e, mb in scheds),
     )
 
 

@@ -85,6 +85,12 @@ def test_discrete_degeneracy_is_restored_as_eta_vanishes():
     assert all(x.discrete_spread < x.predicted_discrete for x in spreads)
 
 
+def test_degeneracy_family_is_bounded_by_eta_max():
+    # r = 0.05 with m = 64 needs eta = 3.2 > eta_max = 2: equal loss, but not admissible
+    r = degeneracy_check(MODEL, [640, 640], [0.05, 0.01], [[1, 1], [64, 64]], substeps=(2,))
+    assert r.admissible == (True, False)
+
+
 def test_degeneracy_check_rejects_non_divisible_blocks():
     with pytest.raises(ValueError, match="multiple of the batch"):
         degeneracy_check(MODEL, [10, 10], [0.1, 0.1], [[1, 1], [3, 3]])
