@@ -488,6 +488,12 @@ def solve_momentum(
         if best is None or out[1] < best[1]:
             best = out
     x, f, status, res, its = best
+    x_plain = np.concatenate([x_sgd, np.zeros(K)])
+    if f_sgd < f:  # beta = 0 is feasible: never report worse than plain SGD
+        f_p, g_p = fg_joint(x_plain)
+        u = (x_plain - lo) / np.where(hi > lo, hi - lo, 1.0)
+        res_p = float(np.abs(np.clip(u - g_p * (hi - lo), 0.0, 1.0) - u).sum())
+        x, f, status, res = x_plain, f_p, (0 if res_p <= tol else 2), res_p
     if not math.isfinite(f) or f > 1e299:
         status = 3
     msg = {
