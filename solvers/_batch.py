@@ -188,7 +188,14 @@ class BlockBudget(Parametrisation):
     """
 
     def __init__(
-        self, edges, eta_max: float, budget: float, *, m_min: float = 1.0, fix_eta: bool = False
+        self,
+        edges,
+        eta_max: float,
+        budget: float,
+        *,
+        m_min: float = 1.0,
+        fix_eta: bool = False,
+        initial_batch=None,
     ) -> None:
         edges = np.asarray(edges, dtype=np.int64)
         if edges.ndim != 1 or edges.size < 2 or edges[0] != 0 or np.any(np.diff(edges) < 1):
@@ -204,6 +211,13 @@ class BlockBudget(Parametrisation):
         self.eta_max = check_real("eta_max", eta_max, gt=0)
         self.m_min = check_real("m_min", m_min, ge=1)
         self.budget = check_real("budget", budget, ge=self.T * self.m_min)
+        # starting weights: proportional to m - m_min of a given batch profile (else uniform)
+        self.w0 = np.full(self.K, 0.5)
+        if initial_batch is not None:
+            excess = np.maximum(np.asarray(initial_batch, dtype=float) - self.m_min, 0.0)
+            if excess.shape != (self.K,) or not np.any(excess > 0):
+                raise ValueError(f"initial_batch must have shape ({self.K},) with some m > m_min")
+            self.w0 = np.clip(excess / excess.max(), 1e-6, 1.0)
 
     @property
     def lower(self):
@@ -243,7 +257,7 @@ class BlockBudget(Parametrisation):
 
     def from_eta(self, eta):
         s = np.bincount(self.index, eta, minlength=self.K) / self.size
-        w = np.full(self.K, 0.5)
+        w = self.w0.copy()
         return w if self.fix_eta else np.concatenate([np.clip(s, 0, self.eta_max), w])
 
 
@@ -347,6 +361,7 @@ def solve_batch_ramp(
     max_block: float = 0.05,
     fit_range: tuple[float, float] | None = None,
     fix_eta: bool = False,
+    initial: BatchRampResult | None = None,
     tol: float = 1e-4,
     maxiter: int = 3000,
     **unknown,
@@ -371,6 +386,9 @@ def solve_batch_ramp(
     fix_eta : bool
         Hold ``eta = eta_max`` (the regime of the derivation) and optimise the batch only:
         half the parameters, for long horizons once a joint solve has shown the bound binds.
+    initial : BatchRampResult, optional
+        A solution at another horizon; its batch profile, as a function of the steps to go,
+        starts the optimisation (continuation).
     tol, maxiter
         Passed to :func:`solve_direct`.
     """
@@ -378,7 +396,16 @@ def solve_batch_ramp(
     T = check_int("T", T, ge=2)
     t0 = time.perf_counter()
     edges = block_edges(T, ratio=ratio, max_block=max_block)
-    par = BlockBudget(edges, model.eta_max, budget, m_min=m_min, fix_eta=fix_eta)
+    init_m = None
+    if initial is not None:  # continuation in the steps to go, batch scaled to the new D/T
+        mid = 0.5 * (edges[1:] + edges[:-1])
+        pm = 0.5 * (initial.edges[1:] + initial.edges[:-1])
+        init_m = np.interp(
+            np.log(T - mid + 0.5), np.log(initial.T - pm + 0.5)[::-1], initial.batch[::-1]
+        )
+    par = BlockBudget(
+        edges, model.eta_max, budget, m_min=m_min, fix_eta=fix_eta, initial_batch=init_m
+    )
     res = solve_direct(model, T, parametrisation=par, tol=tol, maxiter=maxiter)
     # recover the block controls
     starts = edges[:-1]
