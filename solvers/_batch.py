@@ -362,6 +362,7 @@ def solve_batch_ramp(
     fit_range: tuple[float, float] | None = None,
     fix_eta: bool = False,
     initial: BatchRampResult | None = None,
+    compare_constant: bool = True,
     tol: float = 1e-4,
     maxiter: int = 3000,
     **unknown,
@@ -386,6 +387,9 @@ def solve_batch_ramp(
     fix_eta : bool
         Hold ``eta = eta_max`` (the regime of the derivation) and optimise the batch only:
         half the parameters, for long horizons once a joint solve has shown the bound binds.
+    compare_constant : bool
+        Also solve the rate schedule at the constant batch ``D/T`` (``constant_loss``; NaN
+        when skipped).
     initial : BatchRampResult, optional
         A solution at another horizon; its batch profile, as a function of the steps to go,
         starts the optimisation (continuation).
@@ -413,13 +417,15 @@ def solve_batch_ramp(
     mb = par.block_batch(par.last_theta)
     if not np.allclose(par.block_eta(par.last_theta), eta):
         raise RuntimeError("could not recover the optimal batch schedule")  # pragma: no cover
-    const = solve_direct(
-        model.replace(batch=budget / T),
-        T,
-        parametrisation=EdgeRate(edges, model.eta_max),
-        tol=tol,
-        maxiter=maxiter,
-    )
+    const_loss = math.nan
+    if compare_constant:
+        const_loss = solve_direct(
+            model.replace(batch=budget / T),
+            T,
+            parametrisation=EdgeRate(edges, model.eta_max),
+            tol=tol,
+            maxiter=maxiter,
+        ).final_loss
     y = 1.0 - 0.5 * (edges[1:] + edges[:-1]) / T
     if fit_range is None:
         fit_range = (RAMP_FIT_MIN_STEPS / T, RAMP_FIT_MAX_FRACTION)
@@ -438,7 +444,7 @@ def solve_batch_ramp(
         eta,
         mb,
         res.final_loss,
-        const.final_loss,
+        const_loss,
         fit,
         tuple(float(v) for v in fit_range),
         _derived_ramp(model),
