@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 from ._baselines import BASELINES, BaselineResult, tune_baseline, tune_constant
+from ._batch import (
+    BatchRampResult,
+    BlockBudget,
+    DegeneracyResult,
+    EdgeRate,
+    WallClockSaving,
+    degeneracy_check,
+    solve_batch_ramp,
+    wall_clock_saving,
+)
 from ._bvp import BVPResult, solve_bvp_schedule, solve_bvp_schedule_mp
 from ._claims import (
     CLAIMS,
@@ -16,6 +26,15 @@ from ._claims import (
     default_claims,
     evaluate_claim,
     register_claim,
+)
+from ._compute_optimal import (
+    ComputeOptimalPoint,
+    ComputeOptimalScaling,
+    best_constant_loss,
+    compute_optimal_point,
+    compute_optimal_scaling,
+    derived_compute_exponents,
+    optimal_loss,
 )
 from ._continuum import (
     ContinuumResult,
@@ -78,6 +97,16 @@ from ._fits import (
 )
 from ._modes import ModeGrid, constant_rate_loss, grid_final_loss, grid_stability_limit
 from ._momentum import simulate_closure, simulate_momentum
+from ._momentum_control import (
+    ExponentFit,
+    MomentumExponents,
+    MomentumResult,
+    block_edges,
+    fit_exponent,
+    momentum_exponents,
+    momentum_loss_and_gradient,
+    solve_momentum,
+)
 from ._montecarlo import (
     MCResult,
     compare_curves,
@@ -114,14 +143,21 @@ __all__ = [
     "BaselineComparison",
     "BaselineResult",
     "BatchBudget",
+    "BatchRampResult",
+    "BlockBudget",
     "BlockRate",
     "Claim",
     "ClaimRegistry",
     "ClaimResult",
     "CollapseMeasure",
+    "ComputeOptimalPoint",
+    "ComputeOptimalScaling",
     "ContinuumResult",
+    "DegeneracyResult",
+    "EdgeRate",
     "EndExponentFit",
     "ExperimentContext",
+    "ExponentFit",
     "ExportedSchedule",
     "FrontWarning",
     "InstabilityWarning",
@@ -130,6 +166,8 @@ __all__ = [
     "Measurement",
     "ModeGrid",
     "ModeQuadrature",
+    "MomentumExponents",
+    "MomentumResult",
     "Parametrisation",
     "PhaseDiagram",
     "PhaseEstimate",
@@ -141,17 +179,24 @@ __all__ = [
     "StepRate",
     "SweepResult",
     "Trajectory",
+    "WallClockSaving",
     "annealing_width",
+    "best_constant_loss",
+    "block_edges",
     "build_report",
     "collapse_spread",
     "compare_baselines",
     "compare_curves",
+    "compute_optimal_point",
+    "compute_optimal_scaling",
     "constant_rate_balance",
     "constant_rate_loss",
     "continuum_context",
     "continuum_loss",
     "continuum_sweep",
     "default_claims",
+    "degeneracy_check",
+    "derived_compute_exponents",
     "digits_demo",
     "estimate_from_features",
     "estimate_from_kernel",
@@ -161,6 +206,7 @@ __all__ = [
     "find_solver",
     "fit_collapse_exponent",
     "fit_end_exponent",
+    "fit_exponent",
     "fit_power_decay",
     "fit_power_law",
     "fit_wsd",
@@ -175,11 +221,14 @@ __all__ = [
     "loss_and_gradient",
     "make_schedule",
     "mode_quadrature",
+    "momentum_exponents",
+    "momentum_loss_and_gradient",
     "monte_carlo",
     "multilevel_blocks",
     "new_figure",
     "noise_sum",
     "optimal_continuum_sweep",
+    "optimal_loss",
     "oscillation_amplitude",
     "paper_style",
     "parse_schedule",
@@ -201,10 +250,12 @@ __all__ = [
     "simulate_momentum",
     "slope_drift",
     "solve",
+    "solve_batch_ramp",
     "solve_bvp_schedule",
     "solve_bvp_schedule_mp",
     "solve_continuum",
     "solve_direct",
+    "solve_momentum",
     "spectrum",
     "stability_limit",
     "stationary_loss",
@@ -217,6 +268,7 @@ __all__ = [
     "tune_baseline_continuum",
     "tune_constant",
     "validate",
+    "wall_clock_saving",
 ]
 
 #: Names served lazily, so that ``import solvers`` does not import matplotlib.

@@ -177,6 +177,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "solvers._cli_export",
     "solvers._cli_estimate",
     "solvers._cli_report",
+    "solvers._cli_beyond",
 )
 
 

@@ -16,6 +16,7 @@ from ._asymptotics import (
     derive_scaling_laws,
 )
 from ._balance import BalanceCase, minimise_leading_exponent
+from ._beyond import BatchDegeneracy, MomentumBias, batch_degeneracy, momentum_bias_dynamics
 from ._bridge import FamilyKernels, family_kernels
 from ._conventions import CONVENTIONS, Convention, convention
 from ._dynamics import ModeDynamics, plrf_dynamics
@@ -53,6 +54,7 @@ from ._powerlaw import PowerLaw, power_integral, reduce_condition
 __all__ = [
     "CONVENTIONS",
     "BalanceCase",
+    "BatchDegeneracy",
     "Control",
     "Convention",
     "Derivation",
@@ -65,6 +67,7 @@ __all__ = [
     "ModeSum",
     "ModeSumAsymptotics",
     "MomentClosure",
+    "MomentumBias",
     "OptimalControlProblem",
     "OptimizerUpdate",
     "PLRFModel",
@@ -73,6 +76,7 @@ __all__ = [
     "PontryaginConditions",
     "PowerLaw",
     "ScalingLaws",
+    "batch_degeneracy",
     "convention",
     "derivation_document",
     "derivation_fragments",
@@ -84,6 +88,7 @@ __all__ = [
     "gaussian_gradient_moments",
     "minimise_leading_exponent",
     "mode_sum_asymptotics",
+    "momentum_bias_dynamics",
     "momentum_closure",
     "nesterov_momentum",
     "plrf_dynamics",

@@ -1,0 +1,58 @@
+import json
+import sys
+
+import numpy as np
+
+from solvers._batch import solve_batch_ramp, wall_clock_saving
+from theory import PLRFModel
+
+m = PLRFModel(a=3, b=2, sigma=0.5, n_modes=300, eta_max=0.1)
+M = 64
+mode = sys.argv[1]
+out = open(f"benchmarks/beyond/results/ramp_{mode}.jsonl", "w")
+
+
+def show(r, tag):
+    d = r.to_dict()
+    d["tag"] = tag
+    out.write(json.dumps(d) + "\n")
+    out.flush()
+    print(
+        tag,
+        r.T,
+        "status",
+        r.status,
+        r.message,
+        "L",
+        r.final_loss,
+        "Lconst",
+        r.constant_loss,
+        "gamma",
+        r.gamma,
+        "+-",
+        r.gamma_stderr,
+        "local",
+        np.round(d["local_gammas"], 3).tolist(),
+        "derived",
+        r.derived,
+        "eta@bound",
+        r.eta_at_bound,
+        "s",
+        round(r.seconds),
+        flush=True,
+    )
+
+
+if mode == "joint":
+    r4 = solve_batch_ramp(m, 10000, M * 10000, maxiter=300)
+    show(r4, "joint")
+    print("eta tail", np.round(r4.eta[-30:], 4).tolist(), flush=True)
+    print("m tail", np.round(r4.batch[-30:], 1).tolist(), flush=True)
+    s = wall_clock_saving(r4, factors=(1.0, 1.5, 2.0, 3.0, 4.0))
+    out.write(json.dumps({"saving": s.to_dict()}) + "\n")
+    out.flush()
+    print("saving", s.to_dict(), flush=True)
+else:
+    r5 = solve_batch_ramp(m, 100000, M * 100000, fix_eta=True, maxiter=200)
+    show(r5, "fixeta")
+    print("m tail", np.round(r5.batch[-40:], 1).tolist(), flush=True)
