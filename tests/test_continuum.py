@@ -290,14 +290,14 @@ def test_scaled_kkt_is_the_log_eta_gradient_and_decides_convergence():
 
 
 def test_multilevel_start_solves_a_coarse_grid_first_and_beats_single_level():
-    ml = solve_continuum(EASY, 2000, diagnostics=False)
+    ml = solve_continuum(EASY, 500, diagnostics=False)
     assert ml.success and ml.kkt_scaled <= 1e-3
     assert [lv["intervals"] for lv in ml.levels] == [
         math.ceil((ml.t.size - 1) / 8),
         ml.t.size - 1,
     ]
     # with the same iteration budget, one level from the tuned start does not get there
-    one = solve_continuum(EASY, 2000, multilevel=False, maxiter=ml.iterations, diagnostics=False)
+    one = solve_continuum(EASY, 500, multilevel=False, maxiter=ml.iterations, diagnostics=False)
     assert len(one.levels) == 1 and one.status == 1 and not one.success
     assert ml.final_loss < one.final_loss and ml.kkt_scaled < one.kkt_scaled
     # the metric criterion is still available and reported
