@@ -19,7 +19,9 @@ see :mod:`solvers._continuum_kernels`), discretised so that the cost grows like 
   :math:`\sum_{k=k_0}^{k_1} g(k) \approx \int_{k_0-1/2}^{k_1+1/2} g(x)\,dx`; each node is a
   fictitious mode with ``lambda = x^-b``, ``c(0) = x^-(a-b)`` and a weight (:func:`mode_quadrature`);
 * **dynamics**: exact decay and implicit exponential-trapezoid forcing per substep, with the
-  exact adjoint gradient; L-BFGS-B on ``log L(T)`` with box bounds.
+  exact adjoint gradient; L-BFGS-B on ``log L(T)`` with box bounds, each rate scaled by its own
+  size, cold starts solved on every 8th interval first (multilevel continuation), stopped by a
+  scaled KKT test (``KKT_DEFINITIONS``).
 
 Cost per objective-plus-gradient evaluation: ``J * substeps * n`` mode updates with
 ``J ~ 2 log T / log(ratio)`` (390 intervals at ``T = 1e8``) and ``n ~ 64 + 16 log10(N/64)``
@@ -446,9 +448,11 @@ class ContinuumResult:
     final_loss : float
         ``L(T)``.
     success : bool
-        The optimiser converged (its own test) and the dynamics stayed finite.
+        The KKT test passed (or the loss stalled on ``ftol``, said in the message) and the
+        dynamics stayed finite.
     status : int
-        0 converged; 1 iteration limit; 2 optimiser stopped otherwise (line search); 3 unstable.
+        0 converged (KKT test, or ftol stall); 1 iteration limit; 2 optimiser stopped otherwise
+        (line search); 3 unstable.
     message : str
     iterations, evaluations : int
     kkt_residual : float
