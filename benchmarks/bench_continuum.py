@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 import warnings
 
@@ -111,21 +112,26 @@ def full_resolution_direct(model: PLRFModel, T: int, upper: float, maxiter: int 
 def part_big():
     model = PLRFModel(a=3, b=2, sigma=0.5, batch=1, n_modes=10**5)
     solve_continuum(model, 100.0)  # JIT warm-up (numba caches to disk)
+    print(f"[big] load average before: {os.getloadavg()}")
+    c0 = time.process_time()
     r = solve_continuum(model, 1e8)
+    cpu = time.process_time() - c0
+    levels = getattr(r, "levels", ())
     print(
-        f"[big] cold T=1e8: {r.seconds:.1f} s, L(T)={r.final_loss:.6e}, iters={r.iterations}, "
+        f"[big] cold T=1e8: {r.seconds:.1f} s wall, {cpu:.1f} s CPU, levels={levels}, L(T)={r.final_loss:.6e}, iters={r.iterations}, "
         f"kkt={r.kkt_residual:.1e}, intervals={r.eta.size}, mode nodes={r.n_quadrature}, "
         f"quad err={r.quadrature_error:.1e}, time err={r.time_error:.1e}, front k*={r.front:.3g}, "
         f"{r.message}"
     )
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     rs = continuum_sweep(model, [1e4, 1e5, 1e6, 1e7, 1e8])
-    total = time.perf_counter() - t0
+    total, cpu = time.perf_counter() - t0, time.process_time() - c0
     for r in rs:
         print(
             f"[big] sweep T={r.T:.0e}: {r.seconds:.1f} s, L={r.final_loss:.6e}, iters={r.iterations}"
         )
-    print(f"[big] sweep total {total:.1f} s")
+    print(f"[big] sweep total {total:.1f} s wall, {cpu:.1f} s CPU")
+    print(f"[big] load average after: {os.getloadavg()}")
 
 
 def part_agree():

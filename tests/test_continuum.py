@@ -257,3 +257,53 @@ def test_sweep_returns_one_result_per_horizon_in_input_order():
     assert [r.T for r in rs] == [400, 100, 200]
     L = [r.final_loss for r in rs]
     assert L[0] < L[2] < L[1]
+
+
+# -- scaled stopping test and multilevel start ------------------------------------------------
+
+
+def test_scaled_kkt_is_the_log_eta_gradient_and_decides_convergence():
+    """kkt_scaled = sum_j |d log L / d log eta_j| off the bounds, checked by finite differences."""
+    from solvers._continuum import SCALE_FLOOR, _kkt_scaled
+
+    res = solve_continuum(EASY, 500, diagnostics=False)
+    assert res.success and res.criterion == "scaled"
+    assert res.kkt_residual == res.kkt_scaled <= 1e-3 and "KKT residual" in res.message
+    assert math.isfinite(res.kkt_metric)  # the earlier measure is still reported
+    p = _problem(EASY, 500, ratio=DEFAULT_RATIO)
+    np.testing.assert_array_equal(p.t, res.t)
+    # an interior schedule (no rate near a bound): the measure is the sum of |dlogL/dlog eta|
+    eta_j = _test_schedule(p.t, p.T)
+    assert np.all(eta_j > SCALE_FLOOR * p.upper) and np.all(eta_j < p.upper)
+    LT, g, _, _ = p.value_grad(eta_j)
+    fd = []
+    for j in range(eta_j.size):
+        ep, em = eta_j.copy(), eta_j.copy()
+        ep[j] *= 1 + 1e-6
+        em[j] *= 1 - 1e-6
+        fd.append((math.log(p.loss_curve(ep)[0][-1]) - math.log(p.loss_curve(em)[0][-1])) / 2e-6)
+    assert _kkt_scaled(p, eta_j, g / LT) == pytest.approx(np.abs(fd).sum(), rel=1e-5)
+    # a looser tolerance stops earlier, at a residual that passes it
+    loose = solve_continuum(EASY, 500, tol=3e-2, diagnostics=False)
+    assert loose.success and loose.kkt_scaled <= 3e-2 and loose.iterations < res.iterations
+    assert loose.final_loss >= res.final_loss * (1 - 1e-9)
+
+
+def test_multilevel_start_solves_a_coarse_grid_first_and_beats_single_level():
+    ml = solve_continuum(EASY, 500, diagnostics=False)
+    assert ml.success and ml.kkt_scaled <= 1e-3
+    assert [lv["intervals"] for lv in ml.levels] == [
+        math.ceil((ml.t.size - 1) / 8),
+        ml.t.size - 1,
+    ]
+    # with the same iteration budget, one level from the tuned start does not get there
+    one = solve_continuum(EASY, 500, multilevel=False, maxiter=ml.iterations, diagnostics=False)
+    assert len(one.levels) == 1 and one.status == 1 and not one.success
+    assert ml.final_loss < one.final_loss and ml.kkt_scaled < one.kkt_scaled
+    # the metric criterion is still available and reported
+    met = solve_continuum(EASY, 300, criterion="metric", diagnostics=False)
+    assert met.kkt_residual == met.kkt_metric and "metric" in met.message
+    with pytest.raises(ValueError, match="criterion"):
+        solve_continuum(EASY, 300, criterion="box")
+    with pytest.raises(TypeError, match="multilevel"):
+        solve_continuum(EASY, 300, multilevel=8)
