@@ -12,25 +12,34 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["continuous_forward", "discrete_forward", "momentum_forward", "phi12"]
+__all__ = [
+    "continuous_forward",
+    "discrete_forward",
+    "momentum_forward",
+    "phi12",
+    "weighted_forward",
+]
 
 #: Below this |z|, phi_1 and phi_2 use their Taylor series (cancellation otherwise loses digits).
 _PHI_SERIES_BELOW = 1e-3
 
 
 @njit(cache=True)
-def discrete_forward(lam, c0, eta, inv_m, sigma2, t_record, loss_out):  # pragma: no cover
-    """Run the exact recursion; fill ``loss_out[j] = L(t_record[j])``.
+def weighted_forward(lam, weight, c0, eta, inv_m, sigma2, t_record, loss_out):  # pragma: no cover
+    """Run the exact recursion for modes of multiplicity ``weight`` (``L = sum w_k lam_k c_k``);
+    fill ``loss_out[j] = L(t_record[j])``.
 
-    Returns ``(c_T, t_fail)`` where ``t_fail`` is the first step whose loss is not finite
-    (``-1`` if none); on failure the remaining entries of ``loss_out`` are NaN.
+    Unit weights are the plain model; log-binned mode grids (``solvers._modes``) pass their
+    bin multiplicities. Returns ``(c_T, t_fail)`` where ``t_fail`` is the first step whose loss
+    is not finite (``-1`` if none); on failure the remaining entries of ``loss_out`` are NaN.
     """
     n = lam.shape[0]
     T = eta.shape[0]
     c = c0.copy()
+    wl = weight * lam
     L = 0.0
     for k in range(n):
-        L += lam[k] * c[k]
+        L += wl[k] * c[k]
     j = 0
     if t_record[0] == 0:
         loss_out[0] = L
@@ -46,7 +55,7 @@ def discrete_forward(lam, c0, eta, inv_m, sigma2, t_record, loss_out):  # pragma
             lk = lam[k]
             ck = (1.0 + lk * (a1 + a2 * lk)) * c[k] + noise * lk
             c[k] = ck
-            Ln += lk * ck
+            Ln += wl[k] * ck
         L = Ln
         if not math.isfinite(L):
             for i in range(j, loss_out.shape[0]):
@@ -56,6 +65,12 @@ def discrete_forward(lam, c0, eta, inv_m, sigma2, t_record, loss_out):  # pragma
             loss_out[j] = L
             j += 1
     return c, -1
+
+
+@njit(cache=True)
+def discrete_forward(lam, c0, eta, inv_m, sigma2, t_record, loss_out):  # pragma: no cover
+    """:func:`weighted_forward` with unit weights: the plain ``n_modes``-mode model."""
+    return weighted_forward(lam, np.ones_like(lam), c0, eta, inv_m, sigma2, t_record, loss_out)
 
 
 @njit(cache=True)

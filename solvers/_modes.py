@@ -37,7 +37,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 from scipy.optimize import brentq
 from scipy.special import zeta
 
@@ -45,6 +44,10 @@ from theory import PLRFModel
 from theory._checks import check_int, check_real
 
 from ._dynamics import as_batch_schedule, as_schedule
+from ._kernels import weighted_forward
+
+#: Loss beyond which a run counts as blown up (the next steps overflow to inf).
+OVERFLOW_LOSS = 1e300
 
 __all__ = ["ModeGrid", "constant_rate_loss", "grid_final_loss", "grid_stability_limit"]
 
@@ -141,46 +144,6 @@ class ModeGrid:
         return float(np.sum(self.weight * self.lam * self.c0))
 
 
-@njit(cache=True)
-def weighted_forward(lam, w, c0, eta, inv_m, sigma2, t_record, loss_out):  # pragma: no cover
-    """The exact recursion with multiplicities ``w``; fills ``loss_out`` at ``t_record``.
-
-    Returns the first non-finite step (``-1`` if none); later entries are NaN.
-    """
-    n = lam.shape[0]
-    T = eta.shape[0]
-    c = c0.copy()
-    wl = w * lam
-    L = 0.0
-    for k in range(n):
-        L += wl[k] * c[k]
-    j = 0
-    if t_record[0] == 0:
-        loss_out[0] = L
-        j = 1
-    for t in range(T):
-        e = eta[t]
-        im = inv_m[t]
-        noise = im * e * e * (L + sigma2)
-        a1 = -2.0 * e
-        a2 = (1.0 + im) * e * e
-        Ln = 0.0
-        for k in range(n):
-            lk = lam[k]
-            ck = (1.0 + lk * (a1 + a2 * lk)) * c[k] + noise * lk
-            c[k] = ck
-            Ln += wl[k] * ck
-        L = Ln
-        if not math.isfinite(L) or L > 1e300:
-            for i in range(j, loss_out.shape[0]):
-                loss_out[i] = np.nan
-            return t + 1
-        if j < t_record.shape[0] and t_record[j] == t + 1:
-            loss_out[j] = L
-            j += 1
-    return -1
-
-
 def grid_final_loss(grid: ModeGrid, eta, *, record=None) -> tuple[float, np.ndarray | None]:
     """Run the weighted recursion for schedule ``eta`` (shape ``(T,)``) at the model's batch.
 
@@ -193,10 +156,11 @@ def grid_final_loss(grid: ModeGrid, eta, *, record=None) -> tuple[float, np.ndar
     if t_rec[-1] != T:
         t_rec = np.append(t_rec, T)
     out = np.empty(t_rec.size)
-    fail = weighted_forward(
+    _, fail = weighted_forward(
         grid.lam, grid.weight, grid.c0, eta, inv_m, grid.model.sigma**2, t_rec, out
     )
-    final = math.inf if fail >= 0 else float(out[-1])
+    # a loss past 1e300 has blown up even if it has not yet overflowed to inf
+    final = math.inf if fail >= 0 or out[-1] > OVERFLOW_LOSS else float(out[-1])
     return final, (None if record is None else out)
 
 
