@@ -311,6 +311,21 @@ def tune_baseline(
         fixed = {"xi": check_real("xi", xi), "delta": check_real("delta", delta, ge=0)}
     spec = BASELINES[name]
     bounds = spec.bounds(grid, T, fixed)
+
+    def loss_of(params):
+        return grid_final_loss(grid, spec.build(T, params, fixed))[0]
+
+    return tune_in_box(name, T, spec, bounds, loss_of, fixed, max_evaluations)
+
+
+def tune_in_box(name, T, spec, bounds, loss_of, fixed, max_evaluations, *, context: str = ""):
+    """Minimise ``log loss_of(params)`` over the box ``bounds`` of ``spec``'s parameters.
+
+    The driver shared by the time-domain tuner (:func:`tune_baseline`) and the continuum one
+    (:func:`solvers._continuum_baselines.tune_baseline_continuum`); they differ only in how a
+    schedule's loss is evaluated. Trials outside the box or with a non-finite loss score as
+    :data:`BLOWUP`. ``context`` prefixes the result's message.
+    """
     _, zb = _to_z([b[0] for b in bounds], spec.log, bounds)
     count = [0]
 
@@ -323,7 +338,7 @@ def tune_baseline(
         if any(v < lo or v > hi for v, (lo, hi) in zip(z, zb, strict=True)):
             return math.log(BLOWUP)
         count[0] += 1
-        loss, _ = grid_final_loss(grid, spec.build(T, params_of(z), fixed))
+        loss = loss_of(params_of(z))
         return math.log(loss) if math.isfinite(loss) and loss > 0 else math.log(BLOWUP)
 
     z_opt, f_opt, method = _optimise(f, spec, zb, max_evaluations)
@@ -332,7 +347,8 @@ def tune_baseline(
     ab = _at_bound(z_opt, zb, spec.params)
     bnds = {n: tuple(b) for n, b in zip(spec.params, bounds, strict=True)}
     msg = (
-        method
+        context
+        + method
         + (f"; optimum at bound {ab}" if ab else "")
         + ("" if ok else "; every trial blew up")
     )

@@ -26,7 +26,7 @@ import numpy as np
 from theory import PLRFModel
 from theory._checks import check_real, reject_unknown
 
-from ._baselines import BASELINES, BLOWUP, ETA_FLOOR, BaselineResult, _at_bound, _optimise, _to_z
+from ._baselines import BASELINES, ETA_FLOOR, BaselineResult, tune_in_box
 from ._continuum import DEFAULT_BINS_PER_DECADE as _BPD
 from ._continuum import (
     DEFAULT_EXACT_MODES,
@@ -146,38 +146,19 @@ def tune_baseline_continuum(
             bounds.append((ETA_FLOOR * up * T ** fixed["xi"], up * T ** fixed["xi"]))
         else:
             bounds.append(_param_box(pname))
-    _, zb = _to_z([b_[0] for b_ in bounds], spec.log, bounds)
-    count = [0]
 
-    def params_of(z):
-        return {
-            n: (math.exp(v) if lg else v) for n, v, lg in zip(spec.params, z, spec.log, strict=True)
-        }
-
-    def f(z):
-        if any(v < lo or v > hi for v, (lo, hi) in zip(z, zb, strict=True)):
-            return math.log(BLOWUP)
-        count[0] += 1
-        eta = np.clip(fam(x, T, params_of(z), fixed), 0.0, up)
+    def loss_of(params):
+        eta = np.clip(fam(x, T, params, fixed), 0.0, up)
         Ln, ok = prob.loss_curve(np.ascontiguousarray(eta))
-        loss = Ln[-1]
-        return math.log(loss) if ok and math.isfinite(loss) and loss > 0 else math.log(BLOWUP)
+        return Ln[-1] if ok else math.inf
 
-    z_opt, f_opt, method = _optimise(f, spec, zb, max_evaluations)
-    loss = math.exp(f_opt)
-    ok = loss < BLOWUP
-    ab = _at_bound(z_opt, zb, spec.params)
-    bnds = {n: tuple(b_) for n, b_ in zip(spec.params, bounds, strict=True)}
-    msg = (
+    context = (
         f"continuum dynamics ({prob.dynamics}, {prob.h.size} intervals, {prob.quad.size} mode "
-        f"nodes); {method}"
-        + (f"; optimum at bound {ab}" if ab else "")
-        + ("" if ok else "; every trial blew up")
+        "nodes); "
     )
-    return BaselineResult(
-        name, round(T), params_of(z_opt), loss if ok else math.inf, ab, bnds, count[0], ok,
-        msg, fixed,
-    )  # fmt: skip
+    return tune_in_box(
+        name, round(T), spec, bounds, loss_of, fixed, max_evaluations, context=context
+    )
 
 
 def _param_box(name: str) -> tuple[float, float]:
