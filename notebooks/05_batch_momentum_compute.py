@@ -27,9 +27,18 @@ import sympy as sp
 from IPython.display import Math, display
 
 from solvers import (
+    CLAIMS,
+    BeyondScale,
+    ExperimentContext,
+    batch_ramp_figure,
     compare_curves,
+    compute_optimal_figure,
+    compute_sweep,
+    evaluate_claim,
     make_schedule,
     monte_carlo,
+    paper_style,
+    ramp_sweep,
     simulate,
     simulate_momentum,
 )
@@ -167,3 +176,31 @@ for phase in (laws.easy, laws.hard):
     )
     assert sp.simplify(nu + tau - 1) == 0
     assert sp.simplify(p_T * tau - p_c) == 0
+
+# %% [markdown]
+# ## The numbers behind the claims: batch ramp, momentum, compute-optimal
+#
+# The same experiments as the claims registry (`optlr validate --claim "batch ramp"` ...) at a
+# small scale. The wall-clock batch ramp holds the rate at its bound and solves for one batch
+# per step by the KKT square-root rule $m_t \propto \sqrt{\partial L/\partial(1/m_t)}$; its
+# exponent is compared with the engine's $1/(2b) - 1$.
+
+# %%
+scale = BeyondScale(ramp_T=(1_000, 10_000), momentum_T=(100, 300), momentum_maxiter=30,
+                    compute_C=(1e3, 3e3, 1e4))  # fmt: skip
+ctx = ExperimentContext(beyond=scale)
+easy_inf = PLRFModel(3.0, 2.0, sigma=0.5, n_modes=10**12)
+rows = [evaluate_claim(CLAIMS[n], easy_inf, [100], ctx)
+        for n in ("LR and batch", "batch ramp", "momentum", "compute-optimal")]  # fmt: skip
+for r in rows:
+    print(f"{r.claim:<16} predicted {r.predicted:+.4f}  measured {r.measured:+.4g} "
+          f"± {r.stderr:.1g}  {r.verdict}")  # fmt: skip
+ramp = {r.claim: r for r in rows}["batch ramp"]
+assert abs(ramp.measured - ramp.predicted) < 0.02  # -0.75 at b = 2
+assert {r.claim: r for r in rows}["compute-optimal"].verdict == "agrees"
+
+# %%
+with paper_style():
+    fig = batch_ramp_figure(ramp_sweep(easy_inf, ctx))
+    fig2 = compute_optimal_figure(compute_sweep(easy_inf, ctx))
+display(fig, fig2)

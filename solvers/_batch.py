@@ -11,10 +11,15 @@ r"""Learning rate with batch size: the ``eta/m`` degeneracy and the wall-clock b
   :math:`m^*(t)\propto(1-t/T)^{\gamma}` over a stated range and compares with
   ``theory.derive_scaling_laws()``'s ``batch_ramp_exponent``; :func:`wall_clock_saving` finds the
   steps a constant batch needs, at the same samples, to reach the ramp's loss.
+* :func:`optimal_batch_at_rate` solves the same problem with the rate held at ``eta_max`` (the
+  regime of the derivation) at full resolution — one batch per step — by the square-root rule
+  of its KKT conditions, with a measured KKT residual: the independent, fast method for long
+  horizons.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -24,7 +29,7 @@ import numpy as np
 from theory import PLRFModel
 from theory._checks import check_int, check_real, reject_unknown
 
-from ._direct import Parametrisation, solve_direct
+from ._direct import Parametrisation, loss_and_gradient, solve_direct
 from ._dynamics import simulate
 from ._momentum_control import ExponentFit, block_edges, fit_exponent
 
@@ -35,6 +40,7 @@ __all__ = [
     "EdgeRate",
     "WallClockSaving",
     "degeneracy_check",
+    "optimal_batch_at_rate",
     "solve_batch_ramp",
     "wall_clock_saving",
 ]
@@ -550,3 +556,119 @@ def wall_clock_saving(ramp: BatchRampResult, factors=(1.0, 1.25, 1.5, 2.0, 3.0))
             )
             break
     return WallClockSaving(ramp, Ts, Ls, need, need / ramp.T if math.isfinite(need) else math.nan)
+
+
+# -- (b') the ramp at a fixed rate: per-step batch by the KKT square-root rule ------------------
+
+
+#: Geometric bins per decade of ``y = 1 - t/T`` in which a per-step batch is averaged for the fit.
+RAMP_FIT_BINS_PER_DECADE = 6
+
+
+def _water_fill(shape: np.ndarray, budget: float, m_min: float) -> np.ndarray:
+    r"""``m_t = max(m_min, s shape_t)`` with the scale ``s`` such that ``sum m_t = budget``."""
+    from scipy.optimize import brentq
+
+    r = np.maximum(shape, 0.0)
+    if not np.any(r > 0):
+        return np.full(r.size, budget / r.size)
+
+    def excess(log_s):
+        return float(np.maximum(m_min, math.exp(log_s) * r).sum()) - budget
+
+    lo = math.log(m_min / r.max())  # every step at m_min: sum = T m_min <= budget
+    hi = math.log(budget / r[r > 0].min()) + 1.0
+    return np.maximum(m_min, math.exp(brentq(excess, lo, hi, xtol=1e-14)) * r)
+
+
+def binned_ramp_fit(y: np.ndarray, m: np.ndarray, fit_range: tuple[float, float]) -> ExponentFit:
+    """Fit ``m ~ y^gamma`` on geometric bins of ``y`` (:data:`RAMP_FIT_BINS_PER_DECADE`):
+    each bin contributes the geometric mean of its steps, so the many steps far from the end do
+    not outweigh the few close to it."""
+    lo, hi = fit_range
+    n_bins = max(3, round(RAMP_FIT_BINS_PER_DECADE * math.log10(hi / lo)))
+    edges = np.geomspace(lo, hi, n_bins + 1)
+    xs, ys = [], []
+    for y0, y1 in itertools.pairwise(edges):
+        sel = (y >= y0) & (y < y1)
+        if np.any(sel):
+            xs.append(math.exp(float(np.mean(np.log(y[sel])))))
+            ys.append(math.exp(float(np.mean(np.log(m[sel])))))
+    if len(xs) < 3:
+        raise ValueError(f"fit_range {fit_range} holds fewer than 3 bins of steps")
+    return fit_exponent(xs, ys)
+
+
+def optimal_batch_at_rate(
+    model: PLRFModel,
+    T: int,
+    budget: float,
+    *,
+    m_min: float = 1.0,
+    fit_range: tuple[float, float] | None = None,
+    tol: float = 1e-6,
+    maxiter: int = 500,
+    damping: float = 0.5,
+    progress=None,
+    **unknown,
+) -> BatchRampResult:
+    r"""Optimal batch per step at the rate ``eta = eta_max``, under :math:`\sum_t m_t = D`.
+
+    The KKT conditions of :math:`\min L(T)` over :math:`m_t \ge m_{\min}` with the budget give,
+    with :math:`h_t = \partial L(T)/\partial(1/m_t) \ge 0` (the exact discrete adjoint) and a
+    multiplier :math:`\nu`,
+
+    .. math:: m_t = \max\bigl(m_{\min},\ \sqrt{h_t/\nu}\bigr),
+
+    solved by a damped fixed-point iteration (geometric mixing with weight ``damping``; the
+    multiplier by water-filling the budget). The iteration stops when the KKT residual
+    :math:`\max_t |h_t / (m_t^2 \nu) - 1|` (:math:`\nu` the median) over the steps above ``m_min`` falls below
+    ``tol``. At fixed rate the loss depends on :math:`1/m_t` only through the noise injection, so
+    the map is a contraction unless the loss feedback :math:`L_t` dominates the noise; non-
+    convergence is reported in ``status`` / ``message``, never hidden.
+
+    Returns a :class:`BatchRampResult` on unit blocks (``edges = 0..T``), fitted on
+    :func:`binned_ramp_fit`; ``constant_loss`` is the loss of the constant batch ``D/T`` at the
+    same rate.
+    """
+    reject_unknown("optimal_batch_at_rate", unknown)
+    T = check_int("T", T, ge=2)
+    m_min = check_real("m_min", m_min, ge=1)
+    budget = check_real("budget", budget, ge=T * m_min)
+    damping = check_real("damping", damping, gt=0, le=1)
+    maxiter = check_int("maxiter", maxiter, ge=1)
+    t0 = time.perf_counter()
+    eta = np.full(T, model.eta_max)
+    m = np.full(T, budget / T)
+    const_loss = math.nan
+    status, kkt, it = 1, math.inf, 0
+    for it in range(1, maxiter + 1):
+        logL, _, g = loss_and_gradient(model, eta, batch=m)
+        if it == 1:
+            const_loss = math.exp(logL)
+        h = g * math.exp(logL)  # dL/d(1/m_t)
+        free = m > m_min * (1 + 1e-9)
+        r = h[free] / m[free] ** 2  # = the budget multiplier nu on every free step
+        kkt = float(np.max(np.abs(r / np.median(r) - 1))) if r.size else 0.0
+        if progress is not None:
+            progress(it, math.exp(logL), kkt)
+        if kkt <= tol:
+            status = 0
+            break
+        target = _water_fill(np.sqrt(np.maximum(h, 0.0)), budget, m_min)
+        m = _water_fill(m ** (1 - damping) * target**damping, budget, m_min)  # renormalised
+    final = math.exp(loss_and_gradient(model, eta, batch=m)[0])
+    y = 1.0 - (np.arange(T) + 0.5) / T
+    if fit_range is None:  # at least one decade, even at short horizons
+        fit_range = (min(RAMP_FIT_MIN_STEPS / T, RAMP_FIT_MAX_FRACTION / 10), RAMP_FIT_MAX_FRACTION)
+    fit = binned_ramp_fit(y, m, fit_range)
+    message = (
+        f"converged: KKT residual {kkt:.2e} <= {tol:g} after {it} iterations"
+        if status == 0
+        else f"iteration limit: KKT residual {kkt:.2e} > {tol:g} after {it} iterations"
+    )
+    return BatchRampResult(
+        model, T, float(budget), np.arange(T + 1), eta, m, final, const_loss, fit,
+        tuple(float(v) for v in fit_range), _derived_ramp(model), 1.0, status == 0, status,
+        message, time.perf_counter() - t0,
+    )  # fmt: skip

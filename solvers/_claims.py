@@ -32,6 +32,8 @@ from theory import symbols as S
 from theory._checks import check_real
 
 from ._baselines import tune_baseline, tune_constant
+from ._beyond_claims import BeyondScale, beyond_claims
+from ._cache import DiskCache
 from ._fits import (
     LocalSlopes,
     PowerLawFit,
@@ -121,6 +123,11 @@ class ExperimentContext:
         Largest horizon for baselines tuned on the time-domain recursion.
     memo : dict
         Sweep results shared between claims (e.g. the constant-rate sweep).
+    beyond : BeyondScale
+        Sizes of the batch-size, momentum and compute-optimal experiments (their own solvers
+        and horizons; :meth:`BeyondScale.quick` for smoke tests).
+    cache : DiskCache or None
+        On-disk cache of those experiments (``None``: memoised in this context only).
     """
 
     solver: Callable[..., Any] | None = None
@@ -130,6 +137,8 @@ class ExperimentContext:
     max_T_time_domain: int = DEFAULT_MAX_T_TIME_DOMAIN
     solver_options: dict = field(default_factory=dict)
     memo: dict = field(default_factory=dict)
+    beyond: BeyondScale = field(default_factory=BeyondScale)
+    cache: DiskCache | None = None
 
     def __post_init__(self) -> None:
         if self.baselines not in ("recursion", "continuum"):
@@ -776,17 +785,7 @@ def default_claims() -> ClaimRegistry:
               r"\eta_c \sim T^{-(a-1)/(a+b-1)}", "exponent of the tuned constant rate",
               prediction=law("constant_lr_exponent", sign=-1),
               experiment=_transfer_experiment("constant"), provenance="derived only"),
-            C("LR and batch", "at fixed samples only eta/m matters; batch ramp (1-t/T)^(1/(2b)-1)",
-              r"m^*(t) \sim (1 - t/T)^{1/(2b) - 1}", "batch-ramp exponent",
-              prediction=law("batch_ramp_exponent"), needs_solver=True,
-              provenance="abstract; ramp derived only"),
-            C("momentum", "no exponent gain (easy); better loss exponent (hard)",
-              r"\text{momentum gain}", "loss-exponent gain with momentum", needs_solver=True,
-              provenance="abstract; hard exponent open"),
-            C("compute-optimal", "easy: L* ~ C^(-(a-1)/(a+1)); hard: L* ~ C^(-(a-1)/(b+1))",
-              r"L^* \sim C^{-(a-1)/(a+1)}\ /\ C^{-(a-1)/(b+1)}", "exponent of L*(C)",
-              prediction=law("compute_optimal.loss_exponent", sign=-1), needs_solver=True,
-              provenance="derived only"),
+            *beyond_claims(),
         ]
     )  # fmt: skip
 

@@ -7,6 +7,7 @@ with larger ``--T`` / ``--C`` values (see each ``--help``).
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -25,11 +26,82 @@ def _model_dict(model) -> dict:
     }
 
 
+def _horizons(text: str) -> list[int]:
+    from solvers.cli import CLIError
+
+    try:
+        return [int(float(x)) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise CLIError(f"--T: expected comma-separated horizons, got {text!r}") from None
+
+
+def _add_plot_argument(p) -> None:
+    p.add_argument(
+        "--plot", type=Path, metavar="STEM",
+        help="write the figure to STEM.pdf and STEM.png (paper style)",
+    )  # fmt: skip
+
+
+def _save(fig, stem: Path) -> tuple[Path, ...]:
+    from ._plotting import paper_style, save_figure
+
+    with paper_style():
+        return save_figure(fig, stem)
+
+
+def _tex(x: float, spec: str = ".3f") -> str:
+    return "---" if x is None or not np.isfinite(x) else format(x, spec)
+
+
+def _pm(value: float, err: float, spec: str = ".4f") -> str:
+    """``$v \\pm e$`` (``$v$`` when the error is unknown) for a table cell."""
+    if value is None or not np.isfinite(value):
+        return "---"
+    if err is None or not np.isfinite(err):
+        return f"${value:{spec}}$"
+    return f"${value:{spec}} \\pm {err:.1g}$"
+
+
+def _num(x: float) -> str:
+    from ._report import latex_number
+
+    return f"${latex_number(x, 4)}$"
+
+
+def batch_latex(sym, deg, ramps) -> str:
+    """LaTeX fragment: the derived degeneracy, its numerical check and the ramp fits."""
+    lx = sym.latex()
+    rows = "\n".join(
+        f"{r.T} & {r.budget / r.T:g} & {_pm(r.gamma, r.gamma_stderr, '.3f')} & "
+        f"{_tex(r.derived)} & {_num(r.final_loss)} & {_num(r.constant_loss)} \\\\"
+        for r in ramps
+    )
+    table = (
+        "\\begin{tabular}{rrcccc}\\toprule\n$T$ & $D/T$ & $\\gamma$ (measured) & derived "
+        "& $L$ ramp & $L$ const. batch \\\\\\midrule\n" + rows + "\n\\bottomrule\\end{tabular}\n"
+        if ramps
+        else ""
+    )
+    return (
+        "% optlr batch\n"
+        f"\\[ {lx['continuous_per_sample']} \\]\n"
+        f"\\[ {lx['breaking']} \\]\n"
+        f"Ratio-equal schedules at equal samples: relative loss spread "
+        f"{deg.continuous_spread:.2e} (continuous time), {deg.discrete_spread:.2e} (exact "
+        "recursion).\n\n" + table
+    )
+
+
 # -- batch -------------------------------------------------------------------------------------
 
 
 def _cmd_batch(args: argparse.Namespace) -> None:
-    from solvers._batch import degeneracy_check, solve_batch_ramp, wall_clock_saving
+    from solvers._batch import (
+        degeneracy_check,
+        optimal_batch_at_rate,
+        solve_batch_ramp,
+        wall_clock_saving,
+    )
     from theory import batch_degeneracy
 
     model = model_from_args(args)
@@ -61,31 +133,48 @@ def _cmd_batch(args: argparse.Namespace) -> None:
         f"ratio-equal schedules at {args.samples} samples: continuous spread "
         f"{deg.continuous_spread:.2e}, discrete spread {deg.discrete_spread:.2e}",
     ]
-    if args.T:
-        ramp = solve_batch_ramp(
-            model.replace(eta_max=args.ramp_eta_max),
-            args.T,
-            args.mean_batch * args.T,
-            fix_eta=args.fix_eta,
-            maxiter=args.maxiter,
-        )
-        payload["ramp"] = ramp.to_dict()
+    ramps = []
+    for T in _horizons(args.T):
+        rm = model.replace(eta_max=args.ramp_eta_max)
+        D = args.mean_batch * T
+        if args.fix_eta:  # per-step batch at eta = eta_max: KKT square-root rule
+            ramp = optimal_batch_at_rate(rm, T, D, maxiter=args.maxiter)
+        else:  # joint (eta, m) on blocks
+            ramp = solve_batch_ramp(rm, T, D, initial=ramps[-1] if ramps else None,
+                                    maxiter=args.maxiter)  # fmt: skip
+        ramps.append(ramp)
         lines.append(
-            f"wall-clock ramp T={args.T} D={args.mean_batch * args.T:g}: gamma = "
-            f"{ramp.gamma:.3f} +- {ramp.gamma_stderr:.3f} over y in "
-            f"[{ramp.fit_range[0]:.2g}, {ramp.fit_range[1]:.2g}] (derived {ramp.derived:.3f}); "
-            f"local {np.round(-ramp.fit.local_slopes, 3).tolist()}; eta at bound "
+            f"wall-clock ramp T={T} D={D:g}: gamma = {ramp.gamma:.3f} +- "
+            f"{ramp.gamma_stderr:.3f} over y in [{ramp.fit_range[0]:.2g}, "
+            f"{ramp.fit_range[1]:.2g}] (derived {ramp.derived:.3f}); local "
+            f"{np.round(-ramp.fit.local_slopes, 3).tolist()}; eta at bound "
             f"{ramp.eta_at_bound:.2f}; L ramp {ramp.final_loss:.4e} vs constant batch "
             f"{ramp.constant_loss:.4e} [{ramp.message}]"
         )
+    if ramps:
+        payload["ramp"] = ramps[-1].to_dict()
+        payload["ramps"] = [
+            {k: v for k, v in r.to_dict().items() if k not in ("edges", "eta", "batch")}
+            for r in ramps
+        ]
         if args.saving:
-            sv = wall_clock_saving(ramp)
+            sv = wall_clock_saving(ramps[-1])
             payload["saving"] = sv.to_dict()
             lines.append(
                 f"constant batch needs {sv.steps_needed:.4g} steps at equal samples "
                 f"(saving x{sv.saving:.3g})"
             )
-    emit(dumps(payload) if args.format == "json" else "\n".join(lines), args.out)
+        if args.plot is not None:
+            from ._beyond_plots import batch_ramp_figure
+
+            lines.append(
+                f"figure: {', '.join(map(str, _save(batch_ramp_figure(ramps), args.plot)))}"
+            )
+    if args.format == "latex":
+        text = batch_latex(sym, deg, ramps)
+    else:
+        text = dumps(payload) if args.format == "json" else "\n".join(lines)
+    emit(text, args.out)
 
 
 def _register_batch(sub) -> None:
@@ -94,19 +183,27 @@ def _register_batch(sub) -> None:
         help="eta/m degeneracy at fixed samples and the wall-clock batch ramp",
         description="Derive and check the eta/m degeneracy at a fixed sample budget; with --T, "
         "solve the wall-clock problem (T steps, D = mean_batch*T samples) and fit the ramp "
-        "m*(t) ~ (1 - t/T)^gamma. Report run: --T 100000 --fix-eta --modes 300.",
+        "m*(t) ~ (1 - t/T)^gamma. Long run: --T 1000,10000,100000,1000000 --fix-eta --modes 300 "
+        "--plot ramp.",
     )
     add_model_arguments(p)
     p.add_argument("--samples", type=int, default=1600, help="samples of the degeneracy check")
     p.add_argument("--ratio", type=float, default=0.05, help="eta/m of the first half")
     p.add_argument("--factor", type=int, default=8, help="batch factor of the second profile")
-    p.add_argument("--T", type=int, default=0, help="steps of the ramp problem (0: skip)")
+    p.add_argument(
+        "--T", default="", help="comma-separated horizons of the ramp problem (empty: skip)"
+    )
     p.add_argument("--mean-batch", type=float, default=64.0, help="D / T (default %(default)s)")
     p.add_argument("--ramp-eta-max", type=float, default=0.1, help="eta bound of the ramp")
-    p.add_argument("--fix-eta", action="store_true", help="hold eta = eta_max in the ramp")
+    p.add_argument(
+        "--fix-eta", action="store_true",
+        help="hold eta = eta_max (the derivation's regime) and solve the batch per step by the "
+        "KKT square-root rule (fast; T = 1e6 in ~30 s); default: joint (eta, m) on blocks",
+    )  # fmt: skip
     p.add_argument("--saving", action="store_true", help="also the wall-clock saving")
     p.add_argument("--maxiter", type=int, default=300)
-    add_output_arguments(p, ("text", "json"))
+    _add_plot_argument(p)
+    add_output_arguments(p, ("text", "json", "latex"))
     p.set_defaults(func=_cmd_batch)
 
 
@@ -119,7 +216,7 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
 
     model = model_from_args(args)
     mb = momentum_bias_dynamics()
-    Ts = [int(float(x)) for x in args.T.split(",")]
+    Ts = _horizons(args.T)
     res = momentum_exponents(model, Ts, beta_max=args.beta_max, maxiter=args.maxiter)
     payload = {
         "model": _model_dict(model),
@@ -146,7 +243,39 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
         f"{res.sgd.exponent:.4f} +- {res.sgd.stderr:.4f}; (a-1)/b = "
         f"{res.gradient_flow_exponent:.4f}",
     ]
-    emit(dumps(payload) if args.format == "json" else "\n".join(lines), args.out)
+    if args.plot is not None:
+        from ._beyond_plots import momentum_figure
+
+        lines.append(f"figure: {', '.join(map(str, _save(momentum_figure(res), args.plot)))}")
+    if args.format == "latex":
+        text = momentum_latex(mb, res)
+    else:
+        text = dumps(payload) if args.format == "json" else "\n".join(lines)
+    emit(text, args.out)
+
+
+def momentum_latex(mb, res) -> str:
+    """LaTeX fragment: the derived bias dynamics and the measured exponents."""
+    lx = mb.latex()
+    rows = "\n".join(
+        f"{r.T} & {_num(r.final_loss)} & {_num(r.sgd_loss)} & {r.gain:.3f} & "
+        f"{'yes' if r.success else 'no'} \\\\"
+        for r in res.results
+    )
+
+    def exp(f):
+        return _pm(f.exponent, f.stderr)
+
+    return (
+        "% optlr momentum\n"
+        f"Bias dynamics of one mode: ${lx['matrix']}$, slow-mode rate ${lx['slow_rate']}$, "
+        f"stability ${lx['stability_boundary']}$.\n\n"
+        "\\begin{tabular}{rcccc}\\toprule\n$T$ & $L^*$ momentum & $L^*$ SGD & ratio & KKT "
+        "\\\\\\midrule\n" + rows + "\n\\midrule\n"
+        f"exponent & {exp(res.momentum)} & {exp(res.sgd)} & \\multicolumn{{2}}{{c}}"
+        f"{{$(a-1)/b = {res.gradient_flow_exponent:.4f}$}} \\\\\n"
+        "\\bottomrule\\end{tabular}\n"
+    )
 
 
 def _register_momentum(sub) -> None:
@@ -163,7 +292,8 @@ def _register_momentum(sub) -> None:
     p.add_argument("--T", default="100,300", help="comma-separated horizons")
     p.add_argument("--beta-max", type=float, default=0.99)
     p.add_argument("--maxiter", type=int, default=100)
-    add_output_arguments(p, ("text", "json"))
+    _add_plot_argument(p)
+    add_output_arguments(p, ("text", "json", "latex"))
     p.set_defaults(func=_cmd_momentum)
 
 
@@ -191,7 +321,45 @@ def _cmd_compute(args: argparse.Namespace) -> None:
             for k, v in res.measured().items()
         ),
     ]
-    emit(dumps(d) if args.format == "json" else "\n".join(lines), args.out)
+    if args.plot is not None:
+        from ._beyond_plots import compute_optimal_figure
+
+        lines.append(
+            f"figure: {', '.join(map(str, _save(compute_optimal_figure(res), args.plot)))}"
+        )
+    if args.format == "latex":
+        text = compute_latex(res)
+    else:
+        text = dumps(d) if args.format == "json" else "\n".join(lines)
+    emit(text, args.out)
+
+
+def compute_latex(res) -> str:
+    """LaTeX fragment: the compute-optimal points and the measured against derived exponents."""
+    pts = "\n".join(
+        f"{_num(p.C)} & {p.N_star:.3g} & {p.T_star:.4g} & {_num(p.L_star)} & "
+        f"{p.N_star_constant:.3g} & {_num(p.L_star_constant)} \\\\"
+        for p in res.points
+    )
+    names = {
+        "model_size_exponent": "$N^*$", "steps_exponent": "$T^*$", "loss_exponent": "$L^*$",
+        "constant.model_size_exponent": "$N^*$ (constant rate)",
+        "constant.steps_exponent": "$T^*$ (constant rate)",
+        "constant.loss_exponent": "$L^*$ (constant rate)",
+    }  # fmt: skip
+    ex = "\n".join(
+        f"{names.get(k, k)} & {_pm(v[0], v[1])} & "
+        f"{_tex(res.derived.get(k, float('nan')), '.4f')} \\\\"
+        for k, v in res.measured().items()
+    )
+    return (
+        "% optlr compute-optimal\n"
+        "\\begin{tabular}{rrrrrr}\\toprule\n$C$ & $N^*$ & $T^*$ & $L^*$ & $N^*_c$ & $L^*_c$ "
+        "\\\\\\midrule\n" + pts + "\n\\bottomrule\\end{tabular}\n\n"
+        "\\begin{tabular}{lcc}\\toprule\nexponent of $C$ & measured & derived \\\\\\midrule\n"
+        + ex
+        + "\n\\bottomrule\\end{tabular}\n"
+    )
 
 
 def _register_compute(sub) -> None:
@@ -205,7 +373,8 @@ def _register_compute(sub) -> None:
     add_model_arguments(p)
     p.add_argument("--C", default="1e3,3e3", help="comma-separated compute levels")
     p.add_argument("--no-constant", action="store_true", help="skip the constant-rate sweep")
-    add_output_arguments(p, ("text", "json"))
+    _add_plot_argument(p)
+    add_output_arguments(p, ("text", "json", "latex"))
     p.set_defaults(func=_cmd_compute)
 
 

@@ -18,7 +18,11 @@ QUICK = {"T_min": 100.0, "T_max": 3000.0, "points": 3}
 
 
 def _fmt(x, spec=".4f") -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if 0 < abs(x) < 1e-3:  # e.g. a relative spread: fixed-point would print 0.0000
+        return format(x, ".2e")
+    return format(x, spec)
 
 
 def _text(model, Ts, rows) -> str:
@@ -129,6 +133,8 @@ def _figures(out: Path, model, Ts, rows, ctx, args, cmp=None) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> None:
+    from ._beyond_claims import BeyondScale
+    from ._cache import DiskCache
     from ._claims import CLAIMS, ExperimentContext
     from ._validate import continuum_context, find_solver, horizons, validate
 
@@ -140,19 +146,21 @@ def _cmd_validate(args: argparse.Namespace) -> None:
     for name in args.claim or []:
         if name not in CLAIMS:
             raise CLIError(f"--claim: unknown claim {name!r}; known: {', '.join(CLAIMS.names())}")
-    grid_options = {"exact": args.exact_modes, "ratio": args.bin_ratio}
+    common = {
+        "grid_options": {"exact": args.exact_modes, "ratio": args.bin_ratio},
+        "max_T_time_domain": args.T_max_time_domain,
+        # the batch/momentum/compute-optimal claims run their own solvers at their own scale
+        "beyond": BeyondScale.quick() if args.quick else BeyondScale(),
+        "cache": None if args.cache_dir is None else DiskCache(args.cache_dir / "beyond"),
+    }
     if args.solver == "none":
-        ctx = ExperimentContext(grid_options=grid_options, max_T_time_domain=args.T_max_time_domain)
+        ctx = ExperimentContext(**common)
     elif args.solver == "continuum":
         ctx = continuum_context(
-            cache_dir=args.cache_dir, progress=args.progress, baselines=args.baselines,
-            grid_options=grid_options, max_T_time_domain=args.T_max_time_domain,
-        )  # fmt: skip
+            cache_dir=args.cache_dir, progress=args.progress, baselines=args.baselines, **common
+        )
     else:
-        ctx = ExperimentContext(
-            solver=find_solver(args.solver), grid_options=grid_options,
-            max_T_time_domain=args.T_max_time_domain, baselines=args.baselines,
-        )  # fmt: skip
+        ctx = ExperimentContext(solver=find_solver(args.solver), baselines=args.baselines, **common)
     rows = validate(model, Ts, claims=args.claim, ctx=ctx)
     cmp = None
     if args.compare and ctx.has_solver:

@@ -470,7 +470,9 @@ def solve_momentum(
     else:
         e_sgd0 = cap * np.clip((1 - mid / T) / 0.1, 0.02, 1.0)
         joint0 = None
-    e_sgd0 = _stabilise(fg_sgd, e_sgd0, K)
+    # a start whose loss exceeds 10x the initial loss is on the unstable side of the edge
+    f_max = math.log(10.0 * (float(lam @ c0) + tail + s2))
+    e_sgd0 = _stabilise(fg_sgd, e_sgd0, K, f_max)
     x_sgd, f_sgd, *_ = _optimise(fg_sgd, e_sgd0, lo_e, hi_e, tol, maxiter)
     if joint0 is None:
         joint0 = []
@@ -483,7 +485,7 @@ def solve_momentum(
             joint0.append(x0)
     best = None
     for x0 in joint0:
-        x0 = _stabilise(fg_joint, x0, K)
+        x0 = _stabilise(fg_joint, x0, K, f_max)
         out = _optimise(fg_joint, x0, lo, hi, tol, maxiter)
         if best is None or out[1] < best[1]:
             best = out
@@ -526,16 +528,18 @@ def solve_momentum(
 _SHRINK, _SHRINK_TRIES = 0.9, 60
 
 
-def _stabilise(fg, x0: np.ndarray, K: int) -> np.ndarray:
-    """Shrink the rates (first ``K`` entries) of ``x0`` until the loss is finite.
+def _stabilise(fg, x0: np.ndarray, K: int, f_max: float = 1e299) -> np.ndarray:
+    """Shrink the rates (first ``K`` entries) of ``x0`` until the log-loss is at most ``f_max``.
 
     A schedule optimised at a short horizon can sit just inside the stability edge and blow up
-    when continued to a longer one; the optimiser cannot leave a region of infinite loss.
+    when continued to a longer one; the optimiser cannot leave a region of infinite loss, and
+    from a finite but astronomically large one (growth over thousands of steps) it can fail to
+    come back, so the caller passes the log of a loss no stable start exceeds.
     """
     x = np.array(x0, dtype=float)
     for _ in range(_SHRINK_TRIES):
         f, _g = fg(x)
-        if math.isfinite(f) and f < 1e299:
+        if math.isfinite(f) and f <= f_max:
             return x
         x[:K] *= _SHRINK
     return x

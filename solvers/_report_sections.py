@@ -394,10 +394,12 @@ CLAIMS_POINTS_PER_DECADE = 2
 QUICK_CLAIMS_SWEEP = (100, 3000, 3)
 
 
-def _claim_rows(model: PLRFModel, Ts: Sequence[int], cache_dir) -> list[dict]:
+def _claim_rows(model: PLRFModel, Ts: Sequence[int], cache_dir, beyond) -> list[dict]:
+    from ._cache import DiskCache
     from ._validate import continuum_context, validate
 
-    ctx = continuum_context(cache_dir=cache_dir)
+    cache = None if cache_dir is None else DiskCache(cache_dir / "beyond")
+    ctx = continuum_context(cache_dir=cache_dir, beyond=beyond, cache=cache)
     return [r.to_dict() for r in validate(model, Ts, ctx=ctx)]
 
 
@@ -408,8 +410,10 @@ def claims_section(ctx: ReportContext) -> SectionOutput:
     Every registered claim is evaluated at each point of the report over a horizon sweep
     (optimum from the continued, cached continuum sweep; baselines tuned on the same dynamics).
     """
+    from ._beyond_claims import BeyondScale, scale_dict
     from ._validate import horizons
 
+    beyond = BeyondScale.quick() if ctx.config.quick else BeyondScale()
     if ctx.config.quick:  # a smoke test: three horizons, verdicts mostly pre-asymptotic
         Ts = horizons(*QUICK_CLAIMS_SWEEP)
     else:
@@ -423,8 +427,8 @@ def claims_section(ctx: ReportContext) -> SectionOutput:
         rows.extend(
             ctx.cached(
                 "claims",
-                {"model": big, "Ts": list(Ts)},
-                lambda big=big: _claim_rows(big, Ts, ctx.cache_dir("claims-sweep")),
+                {"model": big, "Ts": list(Ts), "beyond": scale_dict(beyond)},
+                lambda big=big: _claim_rows(big, Ts, ctx.cache_dir("claims-sweep"), beyond),
             )
         )
         ctx.progress(f"  claims at a={model.a:g} b={model.b:g}: {time.perf_counter() - t0:.1f} s")
@@ -725,31 +729,24 @@ slopes (Figure~\ref{{fig:slopes}}) show how far from asymptotic those horizons s
 # -- 6. beyond the learning rate ------------------------------------------------------------------
 
 
-#: Compute levels of the report's compute-optimal sweep (default run only; ``--quick`` skips it).
-COMPUTE_LEVELS = (1e4, 3.16e4, 1e5)
+def _beyond_context(ctx: ReportContext):
+    """The experiment context of the beyond-the-learning-rate studies: the claims section's scale
+    and on-disk cache, so its solves are reused here (and across runs)."""
+    from ._beyond_claims import BeyondScale
+    from ._cache import DiskCache
+    from ._claims import ExperimentContext
 
-
-def _compute_optimal_summary(model: PLRFModel) -> dict:
-    from ._compute_optimal import compute_optimal_scaling
-
-    r = compute_optimal_scaling(model, COMPUTE_LEVELS, constant=True)
-
-    def fit(f):
-        return None if f is None else (float(f.exponent), float(f.stderr))
-
-    return {
-        "N": fit(r.N_fit),
-        "L": fit(r.L_fit),
-        "N_constant": fit(r.N_fit_constant),
-        "L_constant": fit(r.L_fit_constant),
-        "derived": {k: float(v) for k, v in r.derived.items()},
-    }
+    root = ctx.cache_dir("claims-sweep")
+    return ExperimentContext(
+        beyond=BeyondScale.quick() if ctx.config.quick else BeyondScale(),
+        cache=None if root is None else DiskCache(root / "beyond"),
+    )
 
 
 @provider("beyond", "Batch size, momentum and compute-optimal scaling")
 def beyond_section(ctx: ReportContext) -> SectionOutput:
-    """Batch-size degeneracy and momentum (derived symbolically), and, in the default run, a
-    compute-optimal sweep per point against the derived exponents (issue 6)."""
+    """Batch-size degeneracy and momentum (derived symbolically); the batch ramp, momentum and
+    compute-optimal studies per point (issue 6) with their figures, at the claims' scale."""
     from theory import batch_degeneracy, momentum_bias_dynamics
 
     deg = batch_degeneracy().latex()
@@ -768,43 +765,81 @@ def beyond_section(ctx: ReportContext) -> SectionOutput:
         "is expected; \\texttt{optlr momentum} measures the optimal $(\\eta_t, \\beta_t)$ "
         "schedules (a constant-factor gain only, in both phases, at the horizons measured).\n",
     ]
-    if ctx.config.quick:
-        parts.append(
-            "\\paragraph{Compute-optimal scaling.} Skipped in \\texttt{--quick}; run "
-            "\\texttt{optlr report} or \\texttt{optlr compute-optimal}.\n"
-        )
-        return SectionOutput("".join(parts), ())
-    rows = []
-    for model in ctx.config.models:
-        t0 = time.perf_counter()
-        big = model.replace(n_modes=CLAIMS_MODES)
-        r = ctx.cached(
-            "compute-optimal",
-            {"model": big, "C": list(COMPUTE_LEVELS)},
-            lambda model=model: _compute_optimal_summary(model),
-        )
-        ctx.progress(
-            f"  compute-optimal a={model.a:g} b={model.b:g}: {time.perf_counter() - t0:.1f} s"
-        )
-        d = r["derived"]
+    from ._beyond_claims import compute_sweep, momentum_sweep, ramp_sweep
+    from ._beyond_plots import batch_ramp_figure, compute_optimal_figure, momentum_figure
+    from ._plotting import paper_style
 
-        def cell(x, sign=1.0):
-            return "---" if x is None else f"${sign * x[0]:.3f} \\pm {x[1]:.3f}$"
+    ectx = _beyond_context(ctx)
+    sc = ectx.beyond
+    figs, rows, tex = [], [], []
+    for model in ctx.config.models:
+        big = model.replace(n_modes=CLAIMS_MODES)
+        key, label = _model_key(model), _model_label(model)
+        t0 = time.perf_counter()
+        ramps, mres, co = ramp_sweep(big, ectx), momentum_sweep(big, ectx), compute_sweep(big, ectx)
+        ctx.progress(f"  beyond a={model.a:g} b={model.b:g}: {time.perf_counter() - t0:.1f} s")
+        with paper_style():
+            pdfs = [
+                ctx.save(batch_ramp_figure(ramps), f"batch_ramp_{key}"),
+                ctx.save(momentum_figure(mres), f"momentum_{key}"),
+                ctx.save(compute_optimal_figure(co), f"compute_optimal_{key}"),
+            ]
+        figs.extend(pdfs)
+        r = ramps[-1]
+        tex.append(
+            latex_figure(
+                ctx.relative(pdfs[0]),
+                f"Wall-clock batch ramp at the {label} point: the optimal batch per step at "
+                f"$\\eta=\\eta_{{\\max}}={r.model.eta_max:g}$ and $D = {r.budget / r.T:g}\\,T$ "
+                f"samples ({r.model.n_modes} modes, KKT square-root rule), normalised by the mean "
+                f"batch, against the steps to go; fitted $\\gamma$ on "
+                f"$1-t/T\\in[{r.fit_range[0]:.2g}, {r.fit_range[1]:.2g}]$ and the derived power "
+                f"$1/(2b)-1 = {r.derived:.3g}$ (dashed).",
+                label=f"ramp-{key}",
+                width=r"0.6\linewidth",
+            )
+            + latex_figure(
+                ctx.relative(pdfs[1]),
+                f"Momentum at the {label} point ({mres.model.n_modes} modes): optimal test loss "
+                "with the joint $(\\eta_t, \\beta_t)$ schedule and with SGD, fitted slopes $p$, "
+                "against the SGD law $T^{-(a-1)/\\max(a,b)}$ (left); the optimal controls at the "
+                "longest horizon (right).",
+                label=f"momentum-{key}",
+            )
+            + latex_figure(
+                ctx.relative(pdfs[2]),
+                f"Compute-optimal scaling at the {label} point: test loss against model size at "
+                "fixed compute $C = NTm$ with the optimal schedule (solid; minimum $\\star$) and "
+                "the best constant rate (dotted), and the minima $L^*(C)$ with fitted and derived "
+                "(dashed) slopes.",
+                label=f"compute-{key}",
+            )
+        )
+        m = co.measured()
+        d = co.derived
+
+        def cell(v):
+            return f"${v[0]:.3f} \\pm {v[1]:.1g}$" if math.isfinite(v[1]) else f"${v[0]:.3f}$"
 
         rows.append(
-            f"{_model_label(model)} & {cell(r['N'], -1)} & "
-            f"{d['model_size_exponent']:.3f} & "
-            f"{cell(r['L'])} & {d['loss_exponent']:.3f} & "
-            f"{cell(r['L_constant'])} & {d['constant.loss_exponent']:.3f} \\\\"
+            f"{label} & ${r.gamma:.3f}$ & {r.derived:.3f} & "
+            f"{cell((mres.momentum.exponent, mres.momentum.stderr))} & "
+            f"{cell((mres.sgd.exponent, mres.sgd.stderr))} & "
+            f"{cell(m['model_size_exponent'])} & {d['model_size_exponent']:.3f} & "
+            f"{cell(m['loss_exponent'])} & {d['loss_exponent']:.3f} \\\\"
         )
     parts.append(
-        "\\paragraph{Compute-optimal scaling.} At compute $C = N T m$ the optimal schedule is "
-        "solved for a range of model sizes $N$ at each $C$ (continuum solver), the minimum located "
-        "by a parabola in $\\log N$; exponents fitted over "
-        "$C = 10^4\\ldots10^5$ against the derived ones "
-        "(short range: a consistency check, see \\texttt{optlr compute-optimal} for long sweeps).\n"
-        "\\begin{center}\\small\\begin{tabular}{lcccccc}\\toprule\n"
-        "point & $N^*$ exp. & derived & $L^*$ exp. & derived & constant rate: $L^*$ exp. & derived "
-        "\\\\\\midrule\n" + "\n".join(rows) + "\n\\bottomrule\\end{tabular}\\end{center}\n"
+        "\\paragraph{Measured.} The batch ramp at horizons "
+        f"${sc.ramp_T[0]}\\ldots{sc.ramp_T[-1]}$, momentum at ${sc.momentum_T[0]}\\ldots"
+        f"{sc.momentum_T[-1]}$, compute-optimal at $C = {latex_number(sc.compute_C[0])}\\ldots"
+        f"{latex_number(sc.compute_C[-1])}$ (the claims of these rows in the claims table come "
+        "from the same solves). Loss exponents are decay rates; the batch exponent $\\gamma$ is "
+        "the fit at the longest horizon.\n"
+        "\\begin{center}\\footnotesize\\begin{tabular}{lcccccccc}\\toprule\n"
+        "point & $\\gamma$ & derived & $p$ momentum & $p$ SGD & $N^*$ exp. & derived & "
+        "$L^*$ exp. & derived \\\\\\midrule\n"
+        + "\n".join(rows)
+        + "\n\\bottomrule\\end{tabular}\\end{center}\n"
+        + "".join(tex)
     )
-    return SectionOutput("".join(parts), ())
+    return SectionOutput("".join(parts), tuple(figs))

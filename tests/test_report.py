@@ -275,7 +275,8 @@ def test_quick_report_end_to_end(tmp_path):
     pdf = out / "report.pdf"
     assert pdf.exists() and pdf.stat().st_size > 10_000
     assert pdf.read_bytes().startswith(b"%PDF")
-    for stem in ("phase_diagram", "baselines_loss_vs_T", "baselines_schedule_and_loss"):
+    for stem in ("phase_diagram", "baselines_loss_vs_T", "baselines_schedule_and_loss",
+                 "batch_ramp_a3_b2", "momentum_a1p5_b3", "compute_optimal_a3_b2"):  # fmt: skip
         assert (out / "figures" / f"{stem}.pdf").stat().st_size > 1000
         assert (out / "figures" / f"{stem}.png").stat().st_size > 1000
 
