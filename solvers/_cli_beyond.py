@@ -42,11 +42,13 @@ def _add_plot_argument(p) -> None:
     )  # fmt: skip
 
 
-def _save(fig, stem: Path) -> tuple[Path, ...]:
+def _save(draw, data, stem: Path) -> tuple[Path, ...]:
+    """Draw ``draw(data)`` in the paper style (the style applies when the figure is built) and
+    save it as ``stem.pdf`` and ``stem.png``."""
     from ._plotting import paper_style, save_figure
 
     with paper_style():
-        return save_figure(fig, stem)
+        return save_figure(draw(data), stem)
 
 
 def _tex(x: float, spec: str = ".3f") -> str:
@@ -145,7 +147,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
         ramps.append(ramp)
         lines.append(
             f"wall-clock ramp T={T} D={D:g}: gamma = {ramp.gamma:.3f} +- "
-            f"{ramp.gamma_stderr:.3f} over y in [{ramp.fit_range[0]:.2g}, "
+            f"{ramp.gamma_stderr:.1g} over y in [{ramp.fit_range[0]:.2g}, "
             f"{ramp.fit_range[1]:.2g}] (derived {ramp.derived:.3f}); local "
             f"{np.round(-ramp.fit.local_slopes, 3).tolist()}; eta at bound "
             f"{ramp.eta_at_bound:.2f}; L ramp {ramp.final_loss:.4e} vs constant batch "
@@ -168,7 +170,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
             from ._beyond_plots import batch_ramp_figure
 
             lines.append(
-                f"figure: {', '.join(map(str, _save(batch_ramp_figure(ramps), args.plot)))}"
+                f"figure: {', '.join(map(str, _save(batch_ramp_figure, ramps, args.plot)))}"
             )
     if args.format == "latex":
         text = batch_latex(sym, deg, ramps)
@@ -246,7 +248,7 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
     if args.plot is not None:
         from ._beyond_plots import momentum_figure
 
-        lines.append(f"figure: {', '.join(map(str, _save(momentum_figure(res), args.plot)))}")
+        lines.append(f"figure: {', '.join(map(str, _save(momentum_figure, res, args.plot)))}")
     if args.format == "latex":
         text = momentum_latex(mb, res)
     else:
@@ -325,7 +327,7 @@ def _cmd_compute(args: argparse.Namespace) -> None:
         from ._beyond_plots import compute_optimal_figure
 
         lines.append(
-            f"figure: {', '.join(map(str, _save(compute_optimal_figure(res), args.plot)))}"
+            f"figure: {', '.join(map(str, _save(compute_optimal_figure, res, args.plot)))}"
         )
     if args.format == "latex":
         text = compute_latex(res)

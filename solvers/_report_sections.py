@@ -343,6 +343,10 @@ def optimal_section(ctx: ReportContext) -> SectionOutput:
     return SectionOutput("\n".join(body), tuple(figs))
 
 
+def _math(cell: str) -> str:
+    return cell if cell == "---" else f"${cell}$"
+
+
 #: Columns of the claims table: the JSON keys of ``optlr validate``.
 CLAIM_KEYS = ("claim", "a", "b", "predicted", "measured", "stderr", "verdict")
 
@@ -357,10 +361,10 @@ def claims_table(rows: Sequence[Mapping[str, object]], *, caption: str = "") -> 
         ``measured`` and ``stderr`` may be ``None`` (shown as a dash).
     """
 
-    def num(x: object) -> str:
+    def num(x: object, digits: int = 4) -> str:
         if x is None or (isinstance(x, float) and not math.isfinite(x)):
             return "---"
-        return f"{float(x):.4g}"
+        return latex_number(float(x), digits)
 
     lines = []
     for r in rows:
@@ -368,11 +372,12 @@ def claims_table(rows: Sequence[Mapping[str, object]], *, caption: str = "") -> 
         if missing:
             raise ValueError(f"claims_table: row {r!r} lacks {missing}")
         meas = num(r["measured"])
-        if meas != "---" and num(r["stderr"]) != "---":
-            meas = f"${meas}\\pm{num(r['stderr'])}$"
+        if meas != "---":
+            err = num(r["stderr"], 2)
+            meas = f"${meas}$" if err == "---" else f"${meas}\\pm{err}$"
         lines.append(
             f"{latex_escape(str(r['claim']))} & ({float(r['a']):g}, {float(r['b']):g}) & "
-            f"{num(r['predicted'])} & {meas} & {latex_escape(str(r['verdict']))} \\\\"
+            f"{_math(num(r['predicted']))} & {meas} & {latex_escape(str(r['verdict']))} \\\\"
         )
     return (
         "\\begin{table}[htbp]\n\\centering\\small\n"

@@ -306,7 +306,7 @@ def test_claims_table_rows_and_missing_keys():
         },
     ]
     tex = _report_sections.claims_table(rows)
-    assert r"xi & (3, 2) & 0.3333 & $0.34\pm0.01$ & agrees \\" in tex
+    assert r"xi & (3, 2) & $0.3333$ & $0.34\pm0.01$ & agrees \\" in tex
     assert r"hard\_window & (1.5, 3) & --- & --- & n/a \\" in tex
     with pytest.raises(ValueError, match="lacks"):
         _report_sections.claims_table([{"claim": "x"}])
