@@ -15,8 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run against this source tree, installed or not
 
 from solvers import (  # noqa: E402
+    batch_ramp_figure,
     continuum_sweep,
     new_figure,
+    optimal_batch_at_rate,
     paper_style,
     plot_collapse,
     plot_loss_vs_T,
@@ -71,6 +73,12 @@ def main() -> None:
         plot_loss_vs_T(curves, axes[1])
         axes[0].set_title(f"hard phase $(a, b) = ({hard.a:g}, {hard.b:g})$")
         save_figure(fig, OUT / "hard_wsd_and_baselines", ("png",), dpi=DPI)
+
+    # the wall-clock batch ramp at fixed rate, one batch per step (notebook 05, claim "batch ramp")
+    ramp_model = PLRFModel(a=3.0, b=2.0, sigma=0.5, n_modes=300, eta_max=0.1)
+    ramps = [optimal_batch_at_rate(ramp_model, T, 64 * T) for T in (1_000, 10_000, 100_000)]
+    with paper_style():
+        save_figure(batch_ramp_figure(ramps), OUT / "batch_ramp", ("png",), dpi=DPI)
 
     for path in sorted(OUT.glob("*.png")):
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size / 1024:.0f} KB")

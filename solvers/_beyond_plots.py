@@ -38,6 +38,16 @@ def _tex_count(x: float) -> str:
     return f"10^{{{k}}}" if abs(m - 1) < 1e-9 else f"{m:.3g}\\times10^{{{k}}}"
 
 
+def _tex_err(x: float) -> str:
+    """A one-digit error for math mode: ``0.02``, ``9\\times10^{-5}``."""
+    if not math.isfinite(x) or x <= 0:
+        return "?"
+    if x >= 1e-3:
+        return f"{x:.1g}"
+    k = math.floor(math.log10(x))
+    return f"{round(x / 10**k)}\\times10^{{{k}}}"
+
+
 def _loglog(ax) -> None:
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -55,7 +65,7 @@ def batch_ramp_figure(results: Sequence) -> Figure:
         keep = np.unique(np.geomspace(1, y.size, RAMP_PLOT_POINTS).astype(int)) - 1
         order = np.argsort(y)[keep]
         ax.plot(y[order], m[order], label=rf"$T = {_tex_count(r.T)}$ ($\gamma = "
-                rf"{r.gamma:.3f}\pm{r.gamma_stderr:.1g}$)")  # fmt: skip
+                rf"{r.gamma:.3f}\pm{_tex_err(r.gamma_stderr)}$)")  # fmt: skip
     last = max(results, key=lambda r: r.T)
     lo, hi = last.fit_range
     yy = np.geomspace(lo, hi, 20)

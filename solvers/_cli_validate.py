@@ -40,7 +40,7 @@ def _text(model, Ts, rows) -> str:
             pairs = ", ".join(
                 f"{x:.3g}:{y:+.4f}" for x, y in zip(m.slopes.x, m.slopes.slope, strict=True)
             )
-            lines.append(f"{'':<{w}}  local slopes (T: slope) {pairs}")
+            lines.append(f"{'':<{w}}  per window (T or C: value) {pairs}")
         if m is not None and m.drift is not None:
             lines.append(f"{'':<{w}}  {m.drift.verdict}")
     return "\n".join(lines)
