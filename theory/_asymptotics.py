@@ -634,7 +634,11 @@ def _piecewise(cases: list[BalanceCase], attr: str, phase: str, sign: int = 1) -
 
 @cache
 def derive_scaling_laws() -> ScalingLaws:
-    r"""Derive every scaling law of THEORY.md §3 (computed once, cached).
+    r"""Derive every scaling law of THEORY.md §3 (computed once per process, kept on disk).
+
+    The derivation costs ~6 s of CPU; its result is also stored on disk, keyed by the source of
+    every ``theory`` module and the SymPy version (``theory._disk``), so another process with the
+    same code loads it in ~0.1 s. ``OPTLR_NO_DISK_CACHE=1`` derives afresh every time.
 
     Returns
     -------
@@ -650,6 +654,13 @@ def derive_scaling_laws() -> ScalingLaws:
     >>> laws.easy["delta"].expr
     2*b - 1
     """
+    from ._disk import load_or_compute
+
+    return load_or_compute("scaling-laws", _derive_scaling_laws)
+
+
+def _derive_scaling_laws() -> ScalingLaws:
+    """The derivation behind :func:`derive_scaling_laws` (no caching)."""
     r = _response()
     d_star, d_delta = _derive_delta(r)
     xi_cases, d_xi = _derive_xi(r, d_star)
