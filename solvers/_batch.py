@@ -29,7 +29,7 @@ import numpy as np
 from theory import PLRFModel
 from theory._checks import check_int, check_real, reject_unknown
 
-from ._direct import Parametrisation, loss_and_gradient, solve_direct
+from ._direct import BlockRate, Parametrisation, loss_and_gradient, solve_direct
 from ._dynamics import simulate
 from ._momentum_control import ExponentFit, block_edges, fit_exponent
 
@@ -462,36 +462,15 @@ def solve_batch_ramp(
     )
 
 
-class EdgeRate(Parametrisation):
-    """Learning rate piecewise constant on given integer block edges (e.g. :func:`block_edges`)."""
+class EdgeRate(BlockRate):
+    """Learning rate piecewise constant on given integer block edges (e.g. :func:`block_edges`):
+    :class:`~solvers._direct.BlockRate` with its blocks given by ``edges`` alone."""
 
     def __init__(self, edges, eta_max: float) -> None:
         edges = np.asarray(edges, dtype=np.int64)
-        if edges.ndim != 1 or edges.size < 2 or edges[0] != 0 or np.any(np.diff(edges) < 1):
+        if edges.ndim != 1 or edges.size < 2:
             raise ValueError("edges must be increasing integers starting at 0")
-        self.edges = edges
-        self.T = int(edges[-1])
-        self.n_params = edges.size - 1
-        self.index = np.repeat(np.arange(self.n_params), np.diff(edges))
-        self.eta_max = check_real("eta_max", eta_max, gt=0)
-
-    @property
-    def lower(self):
-        return np.zeros(self.n_params)
-
-    @property
-    def upper(self):
-        return np.full(self.n_params, self.eta_max)
-
-    def controls(self, theta):
-        return {"eta": theta[self.index]}
-
-    def vjp(self, theta, grads):
-        return np.bincount(self.index, grads["eta"], minlength=self.n_params)
-
-    def from_eta(self, eta):
-        s = np.bincount(self.index, eta, minlength=self.n_params) / np.diff(self.edges)
-        return np.clip(s, 0.0, self.eta_max)
+        super().__init__(int(edges[-1]), edges.size - 1, eta_max, edges=edges)
 
 
 @dataclass(frozen=True)
