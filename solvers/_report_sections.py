@@ -827,7 +827,7 @@ def beyond_section(ctx: ReportContext) -> SectionOutput:
             return f"${v[0]:.3f} \\pm {v[1]:.1g}$" if math.isfinite(v[1]) else f"${v[0]:.3f}$"
 
         rows.append(
-            f"{label} & ${r.gamma:.3f}$ & {r.derived:.3f} & "
+            f"{label} & ${r.gamma:.3f}$ & ${r.derived:.3f}$ & "
             f"{cell((mres.momentum.exponent, mres.momentum.stderr))} & "
             f"{cell((mres.sgd.exponent, mres.sgd.stderr))} & "
             f"{cell(m['model_size_exponent'])} & {d['model_size_exponent']:.3f} & "
