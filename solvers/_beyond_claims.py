@@ -50,6 +50,9 @@ class BeyondScale:
     momentum_modes, momentum_maxiter : int
     compute_C : tuple of float
         Compute levels ``C = N T m`` of the compute-optimal sweep.
+    compute_baselines : tuple of str
+        Tuned schedule families compared at each compute level besides the constant rate
+        (:data:`solvers._compute_optimal.FAMILIES`).
     """
 
     ramp_T: tuple[int, ...] = (1_000, 10_000, 100_000)
@@ -61,6 +64,7 @@ class BeyondScale:
     momentum_modes: int = 100
     momentum_maxiter: int = 300
     compute_C: tuple[float, ...] = (1e4, 3.16e4, 1e5)
+    compute_baselines: tuple[str, ...] = ("cosine",)
 
     def __post_init__(self) -> None:
         for name in ("ramp_T", "momentum_T", "compute_C"):
@@ -267,8 +271,10 @@ def compute_sweep(model: PLRFModel, ctx):
     return _cached(
         ctx,
         "claims-compute-optimal",
-        {"model": _model_params(model), "C": Cs},
-        lambda: co.compute_optimal_scaling(model, Cs, constant=True),
+        {"model": _model_params(model), "C": Cs, "baselines": list(ctx.beyond.compute_baselines)},
+        lambda: co.compute_optimal_scaling(
+            model, Cs, constant=True, baselines=ctx.beyond.compute_baselines
+        ),
         depends_on=(co,),
     )
 

@@ -159,6 +159,11 @@ def compute_optimal_figure(scaling) -> Figure:
                           rf"${-d.get(key, math.nan):.3f}$)")  # fmt: skip
         bx.plot(Cs, L[0] * (Cs / Cs[0]) ** (-d.get(key, math.nan)), "--", lw=0.8,
                 color=line.get_color())  # fmt: skip
+    for fam in getattr(scaling, "baseline_fits", {}):
+        L = np.array([p.baselines[fam]["L_star"] for p in scaling.points])
+        p_, se = fit_loglog_slope(Cs, L)
+        err = rf"\pm{se:.1g}" if math.isfinite(se) else ""
+        bx.plot(Cs, L, "s:", label=rf"tuned {fam}: ${p_:.3f}{err}$")
     _loglog(bx)
     bx.set_xlabel(r"compute $C = N T m$")
     bx.set_ylabel(r"$L^*(C)$")

@@ -303,11 +303,16 @@ def _register_momentum(sub) -> None:
 
 
 def _cmd_compute(args: argparse.Namespace) -> None:
-    from solvers._compute_optimal import compute_optimal_scaling
+    from solvers._compute_optimal import FAMILIES, compute_optimal_scaling
+    from solvers.cli import CLIError
 
     model = model_from_args(args)
     Cs = [float(x) for x in args.C.split(",")]
-    res = compute_optimal_scaling(model, Cs, constant=not args.no_constant)
+    fams = tuple(x.strip() for x in args.baselines.split(",") if x.strip())
+    known = sorted(set(FAMILIES) - {"constant"})
+    if bad := [f for f in fams if f not in known]:
+        raise CLIError(f"--baselines: unknown {bad}; known: {', '.join(known)}")
+    res = compute_optimal_scaling(model, Cs, constant=not args.no_constant, baselines=fams)
     d = res.to_dict()
     lines = [
         f"optlr compute-optimal: a={model.a:g} b={model.b:g} phase={model.phase} m={model.batch:g}",
@@ -343,15 +348,16 @@ def compute_latex(res) -> str:
         f"{p.N_star_constant:.3g} & {_num(p.L_star_constant)} \\\\"
         for p in res.points
     )
-    names = {
-        "model_size_exponent": "$N^*$", "steps_exponent": "$T^*$", "loss_exponent": "$L^*$",
-        "constant.model_size_exponent": "$N^*$ (constant rate)",
-        "constant.steps_exponent": "$T^*$ (constant rate)",
-        "constant.loss_exponent": "$L^*$ (constant rate)",
-    }  # fmt: skip
+    symbol = {"model_size_exponent": "$N^*$", "steps_exponent": "$T^*$", "loss_exponent": "$L^*$"}
+
+    def name(key: str) -> str:
+        fam, _, q = key.rpartition(".")
+        if not fam:
+            return symbol[q]
+        return f"{symbol[q]} ({'constant rate' if fam == 'constant' else 'tuned ' + fam})"
+
     ex = "\n".join(
-        f"{names.get(k, k)} & {_pm(v[0], v[1])} & "
-        f"{_tex(res.derived.get(k, float('nan')), '.4f')} \\\\"
+        f"{name(k)} & {_pm(v[0], v[1])} & {_tex(res.derived.get(k, float('nan')), '.4f')} \\\\"
         for k, v in res.measured().items()
     )
     return (
@@ -375,6 +381,11 @@ def _register_compute(sub) -> None:
     add_model_arguments(p)
     p.add_argument("--C", default="1e3,3e3", help="comma-separated compute levels")
     p.add_argument("--no-constant", action="store_true", help="skip the constant-rate sweep")
+    p.add_argument(
+        "--baselines", default="cosine",
+        help="comma-separated tuned families compared too: cosine, linear (default %(default)s; "
+        "'' for none)",
+    )  # fmt: skip
     _add_plot_argument(p)
     add_output_arguments(p, ("text", "json", "latex"))
     p.set_defaults(func=_cmd_compute)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -31,9 +31,11 @@ from ._continuum import FrontWarning, continuum_loss, solve_continuum, time_grid
 from ._momentum_control import ExponentFit, fit_exponent
 
 __all__ = [
+    "FAMILIES",
     "ComputeOptimalPoint",
     "ComputeOptimalScaling",
     "best_constant_loss",
+    "best_family_loss",
     "compute_optimal_point",
     "compute_optimal_scaling",
     "derived_compute_exponents",
@@ -58,21 +60,42 @@ def optimal_loss(model: PLRFModel, T: float, **options) -> tuple[float, bool]:
     return r.final_loss + model.tail_loss, bool(r.success)
 
 
-def best_constant_loss(model: PLRFModel, T: float) -> tuple[float, float]:
-    """``(test loss, eta)`` of the best constant learning rate at horizon ``T`` (continuum)."""
+#: Tuned baseline families ``eta_t = eta0 f(t/T)`` of the compute-optimal comparison.
+FAMILIES = {
+    "constant": lambda s: np.ones_like(s),
+    "linear": lambda s: 1.0 - s,
+    "cosine": lambda s: 0.5 * (1.0 + np.cos(np.pi * s)),
+}
+
+
+def best_family_loss(model: PLRFModel, T: float, family: str) -> tuple[float, float]:
+    """``(test loss, eta0)`` of the best ``eta0 f(t/T)`` (:data:`FAMILIES`) at horizon ``T``.
+
+    The schedule is evaluated on the continuum grid (interval midpoints) and ``eta0`` tuned by
+    a bounded search in ``log eta0`` up to ``min(eta_max, 0.999 x stability limit)`` — the
+    constant rate's stability cap, conservative for the decaying families.
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {family!r}")
     t = time_grid(float(round(T)))
+    shape = FAMILIES[family](0.5 * (t[1:] + t[:-1]) / t[-1])
     hi = min(model.eta_max, _stable_cap(model))
 
     def f(log_e):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            L = continuum_loss(model, np.full(t.size - 1, math.exp(log_e)), t)[-1]
+            L = continuum_loss(model, math.exp(log_e) * shape, t)[-1]
         return math.log(L) if np.isfinite(L) and L > 0 else 1e300
 
     r = minimize_scalar(
         f, bounds=(math.log(hi) - 12.0, math.log(hi)), method="bounded", options={"xatol": 1e-4}
     )
     return math.exp(r.fun) + model.tail_loss, math.exp(r.x)
+
+
+def best_constant_loss(model: PLRFModel, T: float) -> tuple[float, float]:
+    """``(test loss, eta)`` of the best constant learning rate at horizon ``T`` (continuum)."""
+    return best_family_loss(model, T, "constant")
 
 
 def _stable_cap(model: PLRFModel) -> float:
@@ -100,6 +123,9 @@ class ComputeOptimalPoint:
         The same for the constant rate.
     converged : ndarray of bool
         Solver convergence per ``N``.
+    baselines : dict
+        ``family -> {"loss": ndarray, "N_star", "T_star", "L_star"}`` for further tuned
+        families (:data:`FAMILIES`, e.g. cosine), on the same ``N`` grid.
     """
 
     C: float
@@ -113,6 +139,7 @@ class ComputeOptimalPoint:
     T_star_constant: float
     L_star_constant: float
     converged: np.ndarray
+    baselines: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -127,6 +154,10 @@ class ComputeOptimalPoint:
             "T_star_constant": self.T_star_constant,
             "L_star_constant": self.L_star_constant,
             "converged": self.converged.tolist(),
+            "baselines": {
+                k: {kk: (vv.tolist() if isinstance(vv, np.ndarray) else vv) for kk, vv in v.items()}
+                for k, v in self.baselines.items()
+            },
         }
 
 
@@ -153,13 +184,20 @@ def compute_optimal_point(
     n_points: int = DEFAULT_N_POINTS,
     factor: float = DEFAULT_N_FACTOR,
     constant: bool = True,
+    baselines: tuple[str, ...] = (),
     **options,
 ) -> ComputeOptimalPoint:
     """Sweep ``N`` at fixed ``C = N T m`` and locate the minimum (see module docs).
 
     ``N_guess`` centres the grid (default ``C^(1/3)``); the grid is extended past an edge
-    minimum up to :data:`MAX_EXTENSIONS` times. ``options`` go to :func:`solve_continuum`.
+    minimum up to :data:`MAX_EXTENSIONS` times. ``baselines`` names further tuned families
+    (:data:`FAMILIES`) located on the same grid. ``options`` go to :func:`solve_continuum`.
     """
+    for fam in baselines:
+        if fam not in FAMILIES or fam == "constant":
+            raise ValueError(
+                f"baselines: expected names among {sorted(set(FAMILIES) - {'constant'})}, got {fam!r}"
+            )
     C = check_real("C", C, gt=0)
     n_points = check_int("n_points", n_points, ge=3)
     factor = check_real("factor", factor, gt=1)
@@ -167,6 +205,7 @@ def compute_optimal_point(
     centre = C ** (1 / 3) if N_guess is None else check_real("N_guess", N_guess, gt=0)
     Ns = {round(centre * factor ** (j - n_points // 2)) for j in range(n_points)}
     cache: dict[int, tuple[float, bool, float]] = {}
+    extra_losses: dict[int, dict[str, float]] = {}
 
     def evaluate(Nv):
         for N in sorted(Nv):
@@ -179,6 +218,7 @@ def compute_optimal_point(
             L, ok = optimal_loss(mod, T, **options)
             Lc = best_constant_loss(mod, T)[0] if constant else math.nan
             cache[N] = (L, ok, Lc)
+            extra_losses[N] = {fam: best_family_loss(mod, T, fam)[0] for fam in baselines}
 
     evaluate(Ns)
     for _ in range(MAX_EXTENSIONS):
@@ -190,9 +230,10 @@ def compute_optimal_point(
             extra.add(max(MIN_N, round(keys[0] / factor)))
         if i == len(keys) - 1 and C / (keys[-1] * factor * m) >= 2:
             extra.add(round(keys[-1] * factor))
-        if constant:
-            Lcs = [cache[k][2] for k in keys]
-            ic = int(np.argmin(Lcs))
+        others = [[cache[k][2] for k in keys]] if constant else []
+        others += [[extra_losses[k][fam] for k in keys] for fam in baselines]
+        for Lo in others:
+            ic = int(np.argmin(Lo))
             if ic == 0 and keys[0] > MIN_N:
                 extra.add(max(MIN_N, round(keys[0] / factor)))
             if ic == len(keys) - 1 and C / (keys[-1] * factor * m) >= 2:
@@ -210,7 +251,14 @@ def compute_optimal_point(
         Nc, Lcs = _vertex(keys, Lc)
     else:
         Nc = Lcs = math.nan
-    return ComputeOptimalPoint(C, keys, L, Lc, Ns_, C / (Ns_ * m), Ls_, Nc, C / (Nc * m), Lcs, ok)
+    fams = {}
+    for fam in baselines:
+        Lf = np.array([extra_losses[int(k)][fam] for k in keys])
+        Nf, Lfs = _vertex(keys, Lf)
+        fams[fam] = {"loss": Lf, "N_star": Nf, "T_star": C / (Nf * m), "L_star": Lfs}
+    return ComputeOptimalPoint(
+        C, keys, L, Lc, Ns_, C / (Ns_ * m), Ls_, Nc, C / (Nc * m), Lcs, ok, fams
+    )
 
 
 @dataclass(frozen=True)
@@ -243,6 +291,7 @@ class ComputeOptimalScaling:
     L_fit_constant: ExponentFit | None
     derived: dict
     seconds: float
+    baseline_fits: dict = field(default_factory=dict)
 
     def measured(self) -> dict:
         """Measured exponents ``{name: (value, stderr)}``."""
@@ -264,6 +313,10 @@ class ComputeOptimalScaling:
                 self.L_fit_constant.exponent,
                 self.L_fit_constant.stderr,
             )
+        for fam, (nf, tf, lf) in self.baseline_fits.items():
+            out[f"{fam}.model_size_exponent"] = (-nf.exponent, nf.stderr)
+            out[f"{fam}.steps_exponent"] = (-tf.exponent, tf.stderr)
+            out[f"{fam}.loss_exponent"] = (lf.exponent, lf.stderr)
         return out
 
     def to_dict(self) -> dict:
@@ -291,6 +344,13 @@ class ComputeOptimalScaling:
                 "constant.model_size": fit(self.N_fit_constant, -1),
                 "constant.steps": fit(self.T_fit_constant, -1),
                 "constant.loss": fit(self.L_fit_constant, 1),
+                **{
+                    f"{fam}.{name}": fit(f, sign)
+                    for fam, fits in self.baseline_fits.items()
+                    for name, f, sign in zip(
+                        ("model_size", "steps", "loss"), fits, (-1, -1, 1), strict=True
+                    )
+                },
             },
             "derived": self.derived,
             "points": [p.to_dict() for p in self.points],
@@ -338,6 +398,7 @@ def compute_optimal_scaling(
     Cs,
     *,
     constant: bool = True,
+    baselines: tuple[str, ...] = (),
     n_points: int = DEFAULT_N_POINTS,
     factor: float = DEFAULT_N_FACTOR,
     progress=None,
@@ -356,8 +417,9 @@ def compute_optimal_scaling(
     guess = None
     for C in Cs:
         p = compute_optimal_point(
-            model, C, N_guess=guess, n_points=n_points, factor=factor, constant=constant, **options
-        )
+            model, C, N_guess=guess, n_points=n_points, factor=factor, constant=constant,
+            baselines=tuple(baselines), **options,
+        )  # fmt: skip
         pts.append(p)
         if progress is not None:
             progress(p)
@@ -375,6 +437,14 @@ def compute_optimal_scaling(
         ]
     else:
         cf = [None, None, None]
+    bf = {
+        fam: tuple(
+            fit_exponent(C, [p.baselines[fam][a] for p in pts])
+            for a in ("N_star", "T_star", "L_star")
+        )
+        for fam in baselines
+    }
     return ComputeOptimalScaling(
-        model, tuple(pts), *fits, *cf, derived_compute_exponents(model), time.perf_counter() - t0
-    )
+        model, tuple(pts), *fits, *cf, derived_compute_exponents(model),
+        time.perf_counter() - t0, bf,
+    )  # fmt: skip

@@ -815,8 +815,9 @@ def beyond_section(ctx: ReportContext) -> SectionOutput:
                 ctx.relative(pdfs[2]),
                 f"Compute-optimal scaling at the {label} point: test loss against model size at "
                 "fixed compute $C = NTm$ with the optimal schedule (solid; minimum $\\star$) and "
-                "the best constant rate (dotted), and the minima $L^*(C)$ with fitted and derived "
-                "(dashed) slopes.",
+                "the best constant rate (dotted); right, the minima $L^*(C)$ with fitted and "
+                "derived (dashed) slopes, and those of a cosine schedule with its peak rate tuned "
+                "at every $(N, T)$ (no derived exponent).",
                 label=f"compute-{key}",
             )
         )

@@ -199,3 +199,26 @@ def test_cli_momentum_and_compute_latex(capsys, tmp_path):
     code, out, _ = run(capsys, "compute-optimal", "--C", "200,400", "--no-constant",
                        "--format", "latex")  # fmt: skip
     assert code == 0 and "exponent of $C$" in out and "$N^*$" in out
+
+
+def test_tuned_families_never_beat_the_optimum_at_fixed_compute():
+    """The optimum is over all schedules, each family over one parameter on the same grid."""
+    from solvers._compute_optimal import best_constant_loss, best_family_loss, compute_optimal_point
+
+    model = PLRFModel(3.0, 2.0, sigma=0.5)
+    p = compute_optimal_point(model, 400.0, baselines=("cosine", "linear"))
+    for fam in ("cosine", "linear"):
+        b = p.baselines[fam]
+        assert np.all(b["loss"] >= p.loss * (1 - 1e-3)), fam
+        assert b["L_star"] >= p.L_star * (1 - 1e-3) and b["N_star"] > 0
+    mod = model.replace(n_modes=int(p.N[0]))
+    assert best_family_loss(mod, 100, "constant") == best_constant_loss(mod, 100)
+    with pytest.raises(ValueError, match="family"):
+        best_family_loss(mod, 100, "bogus")
+    with pytest.raises(ValueError, match="baselines"):
+        compute_optimal_point(model, 400.0, baselines=("constant",))
+
+
+def test_cli_compute_optimal_rejects_unknown_families(capsys):
+    code, _, err = run(capsys, "compute-optimal", "--C", "200,400", "--baselines", "bogus")
+    assert code == 2 and "--baselines" in err and "cosine" in err
