@@ -636,7 +636,9 @@ def optimal_batch_at_rate(
             break
         target = _water_fill(np.sqrt(np.maximum(h, 0.0)), budget, m_min)
         m = _water_fill(m ** (1 - damping) * target**damping, budget, m_min)  # renormalised
-    final = math.exp(loss_and_gradient(model, eta, batch=m)[0])
+    if status != 0:  # m was updated after the last evaluation
+        logL = loss_and_gradient(model, eta, batch=m)[0]
+    final = math.exp(logL)
     y = 1.0 - (np.arange(T) + 0.5) / T
     if fit_range is None:  # at least one decade, even at short horizons
         fit_range = (min(RAMP_FIT_MIN_STEPS / T, RAMP_FIT_MAX_FRACTION / 10), RAMP_FIT_MAX_FRACTION)

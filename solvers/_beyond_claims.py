@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
@@ -93,16 +93,20 @@ def _cached(ctx, namespace: str, params: dict, compute: Callable, depends_on=())
     """``compute()`` memoised in ``ctx.memo`` and, if the context has one, its disk cache."""
     key = (namespace, repr(sorted(params.items())))
     if key not in ctx.memo:
-        cache = getattr(ctx, "cache", None)
-        if cache is None:
+        if ctx.cache is None:
             ctx.memo[key] = compute()
         else:
-            ctx.memo[key] = cache.get_or_compute(namespace, params, compute, depends_on=depends_on)
+            ctx.memo[key] = ctx.cache.get_or_compute(
+                namespace, params, compute, depends_on=depends_on
+            )
     return ctx.memo[key]
 
 
-def _model_params(model: PLRFModel) -> dict:
-    return {k: getattr(model, k) for k in ("a", "b", "sigma", "batch", "n_modes", "eta_max")}
+def _window_centres(fit) -> np.ndarray:
+    """Geometric centres of the windows between consecutive points of an :class:`ExponentFit`
+    (where its ``local_slopes`` sit)."""
+    x = np.asarray(fit.x, float)
+    return np.sqrt(x[1:] * x[:-1])
 
 
 def _series_measurement(x, values, errors, diagnostics, message=""):
@@ -132,7 +136,7 @@ def ramp_sweep(model: PLRFModel, ctx) -> list:
         return _cached(
             ctx,
             "claims-batch-ramp",
-            {"model": _model_params(rm), "T": T, "D": sc.ramp_mean_batch * T},
+            {"model": rm, "T": T, "D": sc.ramp_mean_batch * T},
             lambda: _batch.optimal_batch_at_rate(rm, T, sc.ramp_mean_batch * T),
             depends_on=(_batch,),
         )
@@ -172,7 +176,7 @@ def _exp_degeneracy(model, Ts, ctx):
     d = _cached(
         ctx,
         "claims-batch-degeneracy",
-        {"model": _model_params(dm), "samples": n},
+        {"model": dm, "samples": n},
         lambda: _batch.degeneracy_check(dm, [n, n], [0.05, 0.0125], [[1, 1], [8, 8], [8, 1]]),
         depends_on=(_batch,),
     )
@@ -220,7 +224,7 @@ def momentum_sweep(model: PLRFModel, ctx):
     return _cached(
         ctx,
         "claims-momentum",
-        {"model": _model_params(mm), "T": list(sc.momentum_T), "maxiter": sc.momentum_maxiter},
+        {"model": mm, "T": list(sc.momentum_T), "maxiter": sc.momentum_maxiter},
         lambda: mc.momentum_exponents(mm, list(sc.momentum_T), maxiter=sc.momentum_maxiter),
         depends_on=(mc,),
     )
@@ -230,13 +234,10 @@ def _exp_momentum_gain(model, Ts, ctx):
     """Gain = SGD loss exponent - momentum loss exponent of the optimal schedules (last window)."""
     res = momentum_sweep(model, ctx)
     mom, sgd = res.momentum.local_slopes, res.sgd.local_slopes
-    x = np.sqrt(np.asarray(res.momentum.x[1:]) * np.asarray(res.momentum.x[:-1]))
     gain = mom - sgd  # decay exponents: momentum faster => positive
     err = np.full(gain.size, math.hypot(res.momentum.stderr, res.sgd.stderr))
-    if not np.all(np.isfinite(err)):
-        err = np.full(gain.size, math.nan)
     return _series_measurement(
-        x, gain, err,
+        _window_centres(res.momentum), gain, err,
         {"T": [r.T for r in res.results], "loss_momentum": [r.final_loss for r in res.results],
          "loss_sgd": [r.sgd_loss for r in res.results],
          "loss_ratio_sgd_over_momentum": [r.gain for r in res.results],
@@ -251,10 +252,8 @@ def _exp_momentum_loss(model, Ts, ctx):
     """Loss-decay exponent of the optimal (eta, beta) schedule, as a slope of L against T."""
     res = momentum_sweep(model, ctx)
     f = res.momentum
-    x = np.sqrt(np.asarray(f.x[1:]) * np.asarray(f.x[:-1]))
-    err = np.full(x.size, f.stderr)
     return _series_measurement(
-        x, -np.asarray(f.local_slopes), err,
+        _window_centres(f), -np.asarray(f.local_slopes), np.full(f.local_slopes.size, f.stderr),
         {"T": f.x.tolist(), "loss": f.y.tolist(), "sgd_slopes": (-res.sgd.local_slopes).tolist(),
          "global_exponent": -f.exponent},
         "local slope of L*(T) with momentum (last window); stderr of the global fit",
@@ -271,7 +270,7 @@ def compute_sweep(model: PLRFModel, ctx):
     return _cached(
         ctx,
         "claims-compute-optimal",
-        {"model": _model_params(model), "C": Cs, "baselines": list(ctx.beyond.compute_baselines)},
+        {"model": model, "C": Cs, "baselines": list(ctx.beyond.compute_baselines)},
         lambda: co.compute_optimal_scaling(
             model, Cs, constant=True, baselines=ctx.beyond.compute_baselines
         ),
@@ -286,9 +285,8 @@ def _compute_experiment(attr: str):
     def experiment(model, Ts, ctx):
         res = compute_sweep(model, ctx)
         f = getattr(res, attr)
-        x = np.sqrt(f.x[1:] * f.x[:-1])
         return _series_measurement(
-            x, -np.asarray(f.local_slopes), np.full(x.size, f.stderr),
+            _window_centres(f), -np.asarray(f.local_slopes), np.full(f.local_slopes.size, f.stderr),
             {"C": f.x.tolist(), attr: f.y.tolist(), "global_exponent": -f.exponent,
              "constant_rate": res.measured().get("constant.loss_exponent"),
              "derived": res.derived},
@@ -338,8 +336,3 @@ def beyond_claims() -> list:
               experiment=_compute_experiment("N_fit"), tolerance=0.05,
               provenance="derived only"),
     ]  # fmt: skip
-
-
-def scale_dict(scale: BeyondScale) -> dict:
-    """JSON-ready :class:`BeyondScale`."""
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(scale).items()}

@@ -38,14 +38,15 @@ def _tex_count(x: float) -> str:
     return f"10^{{{k}}}" if abs(m - 1) < 1e-9 else f"{m:.3g}\\times10^{{{k}}}"
 
 
-def _tex_err(x: float) -> str:
-    """A one-digit error for math mode: ``0.02``, ``9\\times10^{-5}``."""
-    if not math.isfinite(x) or x <= 0:
-        return "?"
-    if x >= 1e-3:
-        return f"{x:.1g}"
-    k = math.floor(math.log10(x))
-    return f"{round(x / 10**k)}\\times10^{{{k}}}"
+def _pm(se: float) -> str:
+    r"""``\pm`` and a one-digit error for math mode (``\pm0.02``, ``\pm9\times10^{-5}``); empty
+    when the error is unknown."""
+    if not math.isfinite(se) or se <= 0:
+        return ""
+    if se >= 1e-3:
+        return rf"\pm{se:.1g}"
+    k = math.floor(math.log10(se))
+    return rf"\pm{round(se / 10**k)}\times10^{{{k}}}"
 
 
 def _loglog(ax) -> None:
@@ -65,7 +66,7 @@ def batch_ramp_figure(results: Sequence) -> Figure:
         keep = np.unique(np.geomspace(1, y.size, RAMP_PLOT_POINTS).astype(int)) - 1
         order = np.argsort(y)[keep]
         ax.plot(y[order], m[order], label=rf"$T = {_tex_count(r.T)}$ ($\gamma = "
-                rf"{r.gamma:.3f}\pm{_tex_err(r.gamma_stderr)}$)")  # fmt: skip
+                rf"{r.gamma:.3f}{_pm(r.gamma_stderr)}$)")  # fmt: skip
     last = max(results, key=lambda r: r.T)
     lo, hi = last.fit_range
     yy = np.geomspace(lo, hi, 20)
@@ -100,7 +101,7 @@ def momentum_figure(exps) -> Figure:
     for key, name, marker in (("final_loss", "momentum", "o"), ("sgd_loss", "SGD", "s")):
         L = np.array([getattr(r, key) for r in exps.results])
         p, se = fit_loglog_slope(T, L)
-        err = rf"\pm{se:.1g}" if math.isfinite(se) else ""
+        err = _pm(se)
         ax.plot(T, L, marker=marker, label=rf"{name} ($p = {p:.3f}{err}$)")
     p_sgd = _optimal_loss_exponent(exps.model)
     L0 = exps.results[0].sgd_loss
@@ -154,7 +155,7 @@ def compute_optimal_figure(scaling) -> Figure:
         if not np.all(np.isfinite(L)):
             continue
         p_, se = fit_loglog_slope(Cs, L)
-        err = rf"\pm{se:.1g}" if math.isfinite(se) else ""
+        err = _pm(se)
         (line,) = bx.plot(Cs, L, "o-", label=rf"{name}: ${p_:.3f}{err}$ (derived "
                           rf"${-d.get(key, math.nan):.3f}$)")  # fmt: skip
         bx.plot(Cs, L[0] * (Cs / Cs[0]) ** (-d.get(key, math.nan)), "--", lw=0.8,
@@ -162,7 +163,7 @@ def compute_optimal_figure(scaling) -> Figure:
     for fam in getattr(scaling, "baseline_fits", {}):
         L = np.array([p.baselines[fam]["L_star"] for p in scaling.points])
         p_, se = fit_loglog_slope(Cs, L)
-        err = rf"\pm{se:.1g}" if math.isfinite(se) else ""
+        err = _pm(se)
         bx.plot(Cs, L, "s:", label=rf"tuned {fam}: ${p_:.3f}{err}$")
     _loglog(bx)
     bx.set_xlabel(r"compute $C = N T m$")

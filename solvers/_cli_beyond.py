@@ -11,7 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
-from solvers.cli import add_model_arguments, add_output_arguments, dumps, emit, model_from_args
+from solvers.cli import (
+    CLIError,
+    add_model_arguments,
+    add_output_arguments,
+    dumps,
+    emit,
+    model_from_args,
+)
 
 
 def _model_dict(model) -> dict:
@@ -27,8 +34,6 @@ def _model_dict(model) -> dict:
 
 
 def _horizons(text: str) -> list[int]:
-    from solvers.cli import CLIError
-
     try:
         return [int(float(x)) for x in text.split(",") if x.strip()]
     except ValueError:
@@ -42,13 +47,15 @@ def _add_plot_argument(p) -> None:
     )  # fmt: skip
 
 
-def _save(draw, data, stem: Path) -> tuple[Path, ...]:
-    """Draw ``draw(data)`` in the paper style (the style applies when the figure is built) and
-    save it as ``stem.pdf`` and ``stem.png``."""
+def _figure(name: str, data, stem: Path) -> str:
+    """Draw ``solvers._beyond_plots.<name>(data)`` in the paper style (the style applies when
+    the figure is built), save it as ``stem.pdf`` and ``stem.png``; the line that says so."""
+    from . import _beyond_plots
     from ._plotting import paper_style, save_figure
 
     with paper_style():
-        return save_figure(draw(data), stem)
+        paths = save_figure(getattr(_beyond_plots, name)(data), stem)
+    return f"figure: {', '.join(map(str, paths))}"
 
 
 def _tex(x: float, spec: str = ".3f") -> str:
@@ -167,11 +174,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
                 f"(saving x{sv.saving:.3g})"
             )
         if args.plot is not None:
-            from ._beyond_plots import batch_ramp_figure
-
-            lines.append(
-                f"figure: {', '.join(map(str, _save(batch_ramp_figure, ramps, args.plot)))}"
-            )
+            lines.append(_figure("batch_ramp_figure", ramps, args.plot))
     if args.format == "latex":
         text = batch_latex(sym, deg, ramps)
     else:
@@ -246,9 +249,7 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
         f"{res.gradient_flow_exponent:.4f}",
     ]
     if args.plot is not None:
-        from ._beyond_plots import momentum_figure
-
-        lines.append(f"figure: {', '.join(map(str, _save(momentum_figure, res, args.plot)))}")
+        lines.append(_figure("momentum_figure", res, args.plot))
     if args.format == "latex":
         text = momentum_latex(mb, res)
     else:
@@ -304,7 +305,6 @@ def _register_momentum(sub) -> None:
 
 def _cmd_compute(args: argparse.Namespace) -> None:
     from solvers._compute_optimal import FAMILIES, compute_optimal_scaling
-    from solvers.cli import CLIError
 
     model = model_from_args(args)
     Cs = [float(x) for x in args.C.split(",")]
@@ -329,11 +329,7 @@ def _cmd_compute(args: argparse.Namespace) -> None:
         ),
     ]
     if args.plot is not None:
-        from ._beyond_plots import compute_optimal_figure
-
-        lines.append(
-            f"figure: {', '.join(map(str, _save(compute_optimal_figure, res, args.plot)))}"
-        )
+        lines.append(_figure("compute_optimal_figure", res, args.plot))
     if args.format == "latex":
         text = compute_latex(res)
     else:

@@ -223,20 +223,15 @@ def compute_optimal_point(
     evaluate(Ns)
     for _ in range(MAX_EXTENSIONS):
         keys = sorted(cache)
-        Ls = [cache[k][0] for k in keys]
-        i = int(np.argmin(Ls))
+        curves = [[cache[k][0] for k in keys]]  # the optimum, then each compared family
+        curves += [[cache[k][2] for k in keys]] if constant else []
+        curves += [[extra_losses[k][fam] for k in keys] for fam in baselines]
         extra = set()
-        if i == 0 and keys[0] > MIN_N:
-            extra.add(max(MIN_N, round(keys[0] / factor)))
-        if i == len(keys) - 1 and C / (keys[-1] * factor * m) >= 2:
-            extra.add(round(keys[-1] * factor))
-        others = [[cache[k][2] for k in keys]] if constant else []
-        others += [[extra_losses[k][fam] for k in keys] for fam in baselines]
-        for Lo in others:
-            ic = int(np.argmin(Lo))
-            if ic == 0 and keys[0] > MIN_N:
+        for Lo in curves:  # a minimum at an edge of the grid: extend the grid past it
+            i = int(np.argmin(Lo))
+            if i == 0 and keys[0] > MIN_N:
                 extra.add(max(MIN_N, round(keys[0] / factor)))
-            if ic == len(keys) - 1 and C / (keys[-1] * factor * m) >= 2:
+            if i == len(keys) - 1 and C / (keys[-1] * factor * m) >= 2:
                 extra.add(round(keys[-1] * factor))
         extra -= set(cache)
         if not extra:

@@ -528,7 +528,7 @@ def solve_momentum(
 _SHRINK, _SHRINK_TRIES = 0.9, 60
 
 
-def _stabilise(fg, x0: np.ndarray, K: int, f_max: float = 1e299) -> np.ndarray:
+def _stabilise(fg, x0: np.ndarray, K: int, f_max: float) -> np.ndarray:
     """Shrink the rates (first ``K`` entries) of ``x0`` until the log-loss is at most ``f_max``.
 
     A schedule optimised at a short horizon can sit just inside the stability edge and blow up

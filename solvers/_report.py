@@ -238,7 +238,7 @@ class ReportContext:
         self.figures_dir = out / "figures"
         self.cache = cache
         self._log = log
-        self._renderer = None  # a one-worker process pool drawing figures (start_renderer)
+        self._renderer = None  # a process pool drawing figures (start_renderer)
         self._pending: list = []
 
     def start_renderer(self) -> None:
@@ -656,7 +656,7 @@ def build_report(
     providers : sequence of Provider, optional
         The sections; :data:`PROVIDERS` by default.
     parallel_figures : bool
-        Draw figures in a second process while the sections compute (the files are complete
+        Draw figures in worker processes while the sections compute (the files are complete
         when this returns).
     command : str, optional
         The command line, recorded in the document.

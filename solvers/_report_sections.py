@@ -399,11 +399,9 @@ CLAIMS_POINTS_PER_DECADE = 2
 QUICK_CLAIMS_SWEEP = (100, 3000, 3)
 
 
-def _claim_rows(model: PLRFModel, Ts: Sequence[int], cache_dir, beyond) -> list[dict]:
-    from ._cache import DiskCache
+def _claim_rows(model: PLRFModel, Ts: Sequence[int], cache_dir, beyond, cache) -> list[dict]:
     from ._validate import continuum_context, validate
 
-    cache = None if cache_dir is None else DiskCache(cache_dir / "beyond")
     ctx = continuum_context(cache_dir=cache_dir, beyond=beyond, cache=cache)
     return [r.to_dict() for r in validate(model, Ts, ctx=ctx)]
 
@@ -415,10 +413,9 @@ def claims_section(ctx: ReportContext) -> SectionOutput:
     Every registered claim is evaluated at each point of the report over a horizon sweep
     (optimum from the continued, cached continuum sweep; baselines tuned on the same dynamics).
     """
-    from ._beyond_claims import BeyondScale, scale_dict
     from ._validate import horizons
 
-    beyond = BeyondScale.quick() if ctx.config.quick else BeyondScale()
+    bctx = _beyond_context(ctx)
     if ctx.config.quick:  # a smoke test: three horizons, verdicts mostly pre-asymptotic
         Ts = horizons(*QUICK_CLAIMS_SWEEP)
     else:
@@ -432,8 +429,10 @@ def claims_section(ctx: ReportContext) -> SectionOutput:
         rows.extend(
             ctx.cached(
                 "claims",
-                {"model": big, "Ts": list(Ts), "beyond": scale_dict(beyond)},
-                lambda big=big: _claim_rows(big, Ts, ctx.cache_dir("claims-sweep"), beyond),
+                {"model": big, "Ts": list(Ts), "beyond": bctx.beyond},
+                lambda big=big: _claim_rows(
+                    big, Ts, ctx.cache_dir("claims-sweep"), bctx.beyond, bctx.cache
+                ),
             )
         )
         ctx.progress(f"  claims at a={model.a:g} b={model.b:g}: {time.perf_counter() - t0:.1f} s")
@@ -735,8 +734,9 @@ slopes (Figure~\ref{{fig:slopes}}) show how far from asymptotic those horizons s
 
 
 def _beyond_context(ctx: ReportContext):
-    """The experiment context of the beyond-the-learning-rate studies: the claims section's scale
-    and on-disk cache, so its solves are reused here (and across runs)."""
+    """The experiment context of the beyond-the-learning-rate studies, shared by the claims and
+    beyond sections: one scale and one on-disk cache, so the beyond section reuses the claims'
+    solves (and a re-run reuses both)."""
     from ._beyond_claims import BeyondScale
     from ._cache import DiskCache
     from ._claims import ExperimentContext

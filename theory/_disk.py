@@ -54,9 +54,7 @@ def load_or_compute(name: str, compute: Callable[[], V]) -> V:
     try:
         with open(path, "rb") as fh:
             return pickle.load(fh)
-    except FileNotFoundError:
-        pass
-    except Exception:  # a damaged or foreign entry: recompute and replace it
+    except Exception:  # missing, damaged or foreign: (re)compute and store it
         pass
     value = compute()
     try:
