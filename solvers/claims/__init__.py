@@ -1,6 +1,6 @@
 """Analytic claims as objects: the registry, the experiments that measure them, validation."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,

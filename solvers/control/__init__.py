@@ -1,7 +1,7 @@
 """Optimal control of the schedule: one result type, the solver registry and the methods
 (direct, continuum, Pontryagin BVP), and the studies built on them (batch, momentum, compute)."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,

@@ -1,7 +1,7 @@
 """Forward models of the PLRF dynamics: the exact recursion, its continuum discretisation,
 log-binned modes, momentum moments and Monte-Carlo SGD."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,

@@ -1,6 +1,6 @@
 """Figures (compute returns data; these only draw it): the paper style and every plotter."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
