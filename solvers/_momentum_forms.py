@@ -13,16 +13,57 @@ with per-step coefficients :math:`(\alpha_t, \gamma_t, \beta_t, q_t)`
 plain SGD step plus a momentum step). Its exact second-moment closure is derived by
 :func:`theory.second_moment_closure`; :func:`general_momentum_forward` is a compiled copy of it
 on a weighted mode grid (tested against the lambdified closure).
+
+:func:`solve_form` optimises, for one horizon, the schedule *shape derived* for each form by
+:func:`theory.derive_momentum_exponents` — a few parameters, not one per step:
+
+* ``"sgd"``: :math:`\eta_t = \eta_0 A(t)`; ``"ema"`` and ``"heavy-ball"``: the same rate with a
+  constant :math:`\beta_0` (their effective rate is bounded, so a constant plateau is the derived
+  shape); ``"dana"``: :math:`\eta_t = \eta_0 A(t)`, :math:`\zeta_t = \zeta_0 (1+t)^{-p} A(t)`,
+  :math:`\beta_t = 1 - \delta/(t + \delta + 1)`;
+* :math:`A(t) = \min(1, (T - t)/(fT))^{\nu}` is the final annealing (fraction ``f``, power ``nu``).
+
+The optimum *within the family* is an upper bound on the optimal loss; its exponent is a lower
+bound on the optimal exponent of the form. :func:`form_exponents` sweeps horizons with
+continuation and fits the loss exponent of every form.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+from scipy.optimize import minimize
 
-__all__ = ["general_momentum_forward"]
+from theory import PLRFModel
+from theory._checks import check_int
+
+from ._modes import ModeGrid
+from ._momentum_control import fit_exponent
+from ._montecarlo import gaussian_features
+
+__all__ = [
+    "FORM_NAMES",
+    "FormExponents",
+    "FormSolve",
+    "form_exponents",
+    "form_schedule",
+    "general_momentum_forward",
+    "monte_carlo_form",
+    "simulate_form",
+    "solve_form",
+]
+
+#: Forms with a schedule family; ``"sgd"`` is the reference (no momentum).
+FORM_NAMES = ("sgd", "ema", "heavy-ball", "dana")
+#: Friction constant of the dimension-adapted form, :math:`\beta_t = 1 - \delta/(t+\delta+1)`
+#: (delta > 2 so that the velocity's memory of the start decays faster than 1/t).
+DANA_DELTA = 3.0
+#: Log-loss returned for an unstable trial schedule (any finite loss is far below it).
+UNSTABLE_LOG_LOSS = 50.0
 
 
 @njit(cache=True)
@@ -101,3 +142,244 @@ def general_momentum_forward(
             loss_out[j] = L
             j += 1
     return D, X, V, -1
+
+
+# -- derived schedule families -----------------------------------------------------------------
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _initial_params(form: str, model: PLRFModel) -> np.ndarray:
+    """Unconstrained start: log eta0, logit f, log nu, then the form's own parameters."""
+    base = [math.log(0.5), math.log(0.3 / 0.7), math.log(2.0)]
+    if form in ("ema", "heavy-ball"):
+        return np.array([*base, math.log(0.5 / 0.5)])  # logit beta0 = 0.5
+    if form == "dana":
+        return np.array([*base, math.log(0.1), 1.0 / model.b])  # zeta0, p at its stability bound
+    return np.array(base)
+
+
+def form_schedule(form: str, x, T: int, eta_max: float = math.inf) -> tuple[np.ndarray, ...]:
+    """Per-step coefficients ``(alpha, gamma, beta, q)`` of ``form`` for parameters ``x``.
+
+    ``x`` is unconstrained (see :func:`solve_form`); the step ``eta_0`` is capped at ``eta_max``
+    (the momentum step ``zeta`` of ``"dana"`` is not); each array has shape ``(T,)``.
+    """
+    if form not in FORM_NAMES:
+        raise ValueError(f"form must be one of {FORM_NAMES}, got {form!r}")
+    t = np.arange(T, dtype=float)
+    f, nu = _sigmoid(x[1]), math.exp(x[2])
+    ann = np.clip((T - t) / (f * T), 0.0, 1.0) ** nu
+    eta = min(math.exp(x[0]), eta_max) * ann
+    zero, one = np.zeros(T), np.ones(T)
+    if form == "sgd":
+        return eta, zero, zero, one
+    if form in ("ema", "heavy-ball"):
+        bt = np.full(T, _sigmoid(x[3]))
+        q = 1.0 - bt if form == "ema" else one
+        return zero, eta, bt, q
+    zeta = math.exp(x[3]) * (1.0 + t) ** (-x[4]) * ann
+    bt = 1.0 - DANA_DELTA / (t + DANA_DELTA + 1.0)
+    return eta, zeta, bt, one
+
+
+def simulate_form(grid: ModeGrid, coefficients, t_record=None) -> tuple[np.ndarray, np.ndarray]:
+    """Loss of the coefficients ``(alpha, gamma, beta, q)`` at ``t_record`` (default: ``T``)."""
+    alpha, gamma, bt, q = (np.ascontiguousarray(c, dtype=float) for c in coefficients)
+    T = alpha.size
+    t_rec = np.array([T]) if t_record is None else np.asarray(t_record, dtype=np.int64)
+    out = np.empty(t_rec.size)
+    m = grid.model
+    inv_m = np.full(T, 0.0 if math.isinf(m.batch) else 1.0 / m.batch)
+    with np.errstate(over="ignore", invalid="ignore"):
+        general_momentum_forward(
+            grid.lam, grid.weight, grid.c0, alpha, gamma, bt, q, inv_m, m.sigma**2, t_rec, out
+        )
+    return t_rec, out
+
+
+# -- optimisation over a family ----------------------------------------------------------------
+
+#: Nelder-Mead tolerances on the unconstrained parameters and on log L.
+XATOL, FATOL = 1e-3, 1e-7
+
+
+@dataclass(frozen=True)
+class FormSolve:
+    """Best schedule of one form's derived family at one horizon.
+
+    Attributes
+    ----------
+    form : str
+    T : int
+    loss : float
+        :math:`L(T)` of the best schedule.
+    params : ndarray
+        Unconstrained parameters (:func:`form_schedule`).
+    success : bool
+        The simplex met its tolerances (``XATOL``, ``FATOL``) before ``maxfev``.
+    message : str
+    evaluations : int
+    cpu_seconds : float
+    """
+
+    form: str
+    T: int
+    loss: float
+    params: np.ndarray
+    success: bool
+    message: str
+    evaluations: int
+    cpu_seconds: float
+
+    def schedule(self, eta_max: float = math.inf) -> tuple[np.ndarray, ...]:
+        return form_schedule(self.form, self.params, self.T, eta_max)
+
+    def to_dict(self) -> dict:
+        return {
+            "form": self.form,
+            "T": self.T,
+            "loss": self.loss,
+            "params": self.params.tolist(),
+            "success": self.success,
+            "message": self.message,
+            "evaluations": self.evaluations,
+            "cpu_seconds": self.cpu_seconds,
+        }
+
+
+def solve_form(grid: ModeGrid, form: str, T: int, *, start=None, maxfev: int = 600) -> FormSolve:
+    """Minimise :math:`\\log L(T)` over the parameters of ``form``'s family (Nelder-Mead).
+
+    ``start`` (unconstrained parameters, e.g. a shorter horizon's optimum) defaults to the
+    derived shape's start (:func:`_initial_params`: ``p = 1/b`` for ``"dana"``).
+    """
+    if not isinstance(grid, ModeGrid):
+        raise TypeError(f"grid must be a ModeGrid, got {type(grid).__name__}")
+    if form not in FORM_NAMES:
+        raise ValueError(f"form must be one of {FORM_NAMES}, got {form!r}")
+    T = check_int("T", T, ge=2)
+    x0 = _initial_params(form, grid.model) if start is None else np.asarray(start, dtype=float)
+    eta_max = grid.model.eta_max
+
+    def objective(x):
+        _, loss = simulate_form(grid, form_schedule(form, x, T, eta_max))
+        return math.log(loss[0]) if math.isfinite(loss[0]) and loss[0] > 0 else UNSTABLE_LOG_LOSS
+
+    t0 = time.process_time()
+    res = minimize(
+        objective,
+        x0,
+        method="Nelder-Mead",
+        options={"maxfev": maxfev, "xatol": XATOL, "fatol": FATOL, "adaptive": True},
+    )
+    loss = math.exp(res.fun)
+    return FormSolve(
+        form,
+        T,
+        loss,
+        res.x,
+        bool(res.success),
+        str(res.message),
+        int(res.nfev),
+        time.process_time() - t0,
+    )
+
+
+@dataclass(frozen=True)
+class FormExponents:
+    """Loss exponents of every form's best family schedule over a sweep of horizons.
+
+    Attributes
+    ----------
+    model : PLRFModel
+    horizons : ndarray
+    solves : dict
+        ``solves[form]``: tuple of :class:`FormSolve`, one per horizon.
+    fits : dict
+        ``fits[form]``: :class:`ExponentFit` of the losses against ``T``.
+    """
+
+    model: PLRFModel
+    horizons: np.ndarray
+    solves: dict
+    fits: dict
+
+    def losses(self, form: str) -> np.ndarray:
+        return np.array([s.loss for s in self.solves[form]])
+
+    def converged(self, form: str) -> bool:
+        return all(s.success for s in self.solves[form])
+
+
+def form_exponents(
+    model: PLRFModel, forms, Ts, *, grid: ModeGrid | None = None, maxfev: int = 600, progress=None
+) -> FormExponents:
+    """Solve each form at each horizon (continued from the previous one) and fit the exponents."""
+    forms = tuple(forms)
+    for f in forms:
+        if f not in FORM_NAMES:
+            raise ValueError(f"forms must be among {FORM_NAMES}, got {f!r}")
+    Ts = [check_int("T", T, ge=2) for T in Ts]
+    if len(Ts) < 2:
+        raise ValueError(f"Ts must hold at least two horizons, got {Ts}")
+    grid = ModeGrid.from_model(model) if grid is None else grid
+    solves, fits = {}, {}
+    for f in forms:
+        out: list[FormSolve] = []
+        for T in Ts:
+            out.append(solve_form(grid, f, T, start=out[-1].params if out else None, maxfev=maxfev))
+            if progress is not None:
+                progress(out[-1])
+        solves[f] = tuple(out)
+        fits[f] = fit_exponent(np.array(Ts, float), [s.loss for s in out])
+    return FormExponents(model, np.array(Ts), solves, fits)
+
+
+# -- Monte-Carlo check -------------------------------------------------------------------------
+
+
+def monte_carlo_form(
+    model: PLRFModel, coefficients, *, seeds: int = 1000, seed: int = 0, t_record=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Actual minibatch SGD with the general momentum update on Gaussian features.
+
+    Runs ``seeds`` independent trainings (vectorised) of
+    :math:`v \leftarrow \beta v + q g`, :math:`w \leftarrow w - \alpha g - \gamma v` with fresh
+    batches of ``model.batch`` samples and returns ``(t_record, mean loss, standard error)``;
+    the loss of one run is :math:`\sum_k\lambda_k\Delta_k^2` (the expectation the moment
+    recursion computes).
+    """
+    if not isinstance(model, PLRFModel):
+        raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
+    seeds = check_int("seeds", seeds, ge=2)
+    alpha, gamma, bt, q = (np.asarray(c, dtype=float) for c in coefficients)
+    T = alpha.size
+    t_rec = np.array([0, T]) if t_record is None else np.asarray(t_record, dtype=np.int64)
+    m = check_int("model.batch", model.batch, ge=1)
+    data = gaussian_features(model)
+    rng = np.random.default_rng(seed)
+    delta = np.tile(data.delta0, (seeds, 1))
+    v = np.zeros_like(delta)
+    mean, sem = np.full(t_rec.size, np.nan), np.full(t_rec.size, np.nan)
+
+    def record(j):
+        loss = (delta**2) @ data.lam
+        mean[j], sem[j] = loss.mean(), loss.std(ddof=1) / math.sqrt(seeds)
+
+    j = 0
+    if t_rec[0] == 0:
+        record(0)
+        j = 1
+    for t in range(T):
+        x, eps = data.draw(rng, seeds, m)
+        resid = np.einsum("smn,sn->sm", x, delta) - eps
+        g = np.einsum("smn,sm->sn", x, resid) / m
+        v = bt[t] * v + q[t] * g
+        delta = delta - alpha[t] * g - gamma[t] * v
+        if j < t_rec.size and t_rec[j] == t + 1:
+            record(j)
+            j += 1
+    return t_rec, mean, sem
