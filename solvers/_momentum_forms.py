@@ -19,7 +19,7 @@ on a weighted mode grid (tested against the lambdified closure).
 
 * ``"sgd"``: :math:`\eta_t = \eta_0 A(t)`; ``"ema"`` and ``"heavy-ball"``: the same rate with a
   constant :math:`\beta_0` (their effective rate is bounded, so a constant plateau is the derived
-  shape); ``"dana"``: :math:`\eta_t = \eta_0 A(t)`, :math:`\zeta_t = \zeta_0 (1+t)^{-p} A(t)`,
+  shape); ``"nesterov"``: :math:`\eta_t = \eta_0 A(t)`, :math:`\zeta_t = \zeta_0 (1+t)^{-p} A(t)`,
   :math:`\beta_t = 1 - \delta/(t + \delta + 1)`;
 * :math:`A(t) = \min(1, (T - t)/(fT))^{\nu}` is the final annealing (fraction ``f``, power ``nu``).
 
@@ -58,10 +58,10 @@ __all__ = [
 ]
 
 #: Forms with a schedule family; ``"sgd"`` is the reference (no momentum).
-FORM_NAMES = ("sgd", "ema", "heavy-ball", "dana")
+FORM_NAMES = ("sgd", "ema", "heavy-ball", "nesterov")
 #: Friction constant of the dimension-adapted form, :math:`\beta_t = 1 - \delta/(t+\delta+1)`
 #: (delta > 2 so that the velocity's memory of the start decays faster than 1/t).
-DANA_DELTA = 3.0
+NESTEROV_DELTA = 3.0
 #: Log-loss returned for an unstable trial schedule (any finite loss is far below it).
 UNSTABLE_LOG_LOSS = 50.0
 
@@ -156,7 +156,7 @@ def _initial_params(form: str, model: PLRFModel) -> np.ndarray:
     base = [math.log(0.5), math.log(0.3 / 0.7), math.log(2.0)]
     if form in ("ema", "heavy-ball"):
         return np.array([*base, math.log(0.5 / 0.5)])  # logit beta0 = 0.5
-    if form == "dana":
+    if form == "nesterov":
         return np.array([*base, math.log(0.1), 1.0 / model.b])  # zeta0, p at its stability bound
     return np.array(base)
 
@@ -165,7 +165,7 @@ def form_schedule(form: str, x, T: int, eta_max: float = math.inf) -> tuple[np.n
     """Per-step coefficients ``(alpha, gamma, beta, q)`` of ``form`` for parameters ``x``.
 
     ``x`` is unconstrained (see :func:`solve_form`); the step ``eta_0`` is capped at ``eta_max``
-    (the momentum step ``zeta`` of ``"dana"`` is not); each array has shape ``(T,)``.
+    (the momentum step ``zeta`` of ``"nesterov"`` is not); each array has shape ``(T,)``.
     """
     if form not in FORM_NAMES:
         raise ValueError(f"form must be one of {FORM_NAMES}, got {form!r}")
@@ -181,7 +181,7 @@ def form_schedule(form: str, x, T: int, eta_max: float = math.inf) -> tuple[np.n
         q = 1.0 - bt if form == "ema" else one
         return zero, eta, bt, q
     zeta = math.exp(x[3]) * (1.0 + t) ** (-x[4]) * ann
-    bt = 1.0 - DANA_DELTA / (t + DANA_DELTA + 1.0)
+    bt = 1.0 - NESTEROV_DELTA / (t + NESTEROV_DELTA + 1.0)
     return eta, zeta, bt, one
 
 
@@ -254,7 +254,7 @@ def solve_form(grid: ModeGrid, form: str, T: int, *, start=None, maxfev: int = 6
     """Minimise :math:`\\log L(T)` over the parameters of ``form``'s family (Nelder-Mead).
 
     ``start`` (unconstrained parameters, e.g. a shorter horizon's optimum) defaults to the
-    derived shape's start (:func:`_initial_params`: ``p = 1/b`` for ``"dana"``).
+    derived shape's start (:func:`_initial_params`: ``p = 1/b`` for ``"nesterov"``).
     """
     if not isinstance(grid, ModeGrid):
         raise TypeError(f"grid must be a ModeGrid, got {type(grid).__name__}")

@@ -41,7 +41,7 @@ def test_ema_form_is_ema_momentum():
     assert all(sp.expand(x - y) == 0 for x, y in zip(mine, ref, strict=True))
 
 
-@pytest.mark.parametrize("name, off", [("heavy-ball", {beta: 0}), ("dana", {zeta: 0, beta: 0})])
+@pytest.mark.parametrize("name, off", [("heavy-ball", {beta: 0}), ("nesterov", {zeta: 0, beta: 0})])
 def test_forms_reduce_to_sgd(name, off):
     """Heavy ball at beta = 0 and the dimension-adapted form without momentum are SGD."""
     rec = second_moment_closure(momentum_form(name)).recursion[0].subs(off)
@@ -91,23 +91,23 @@ def test_what_bounds_the_effective_rate():
     is not the kappa^(-1/b) law); dimension-adapted: the SGD step saturates the gain."""
     assert form_dynamics("heavy-ball").gain_slope == sp.factor(eta / (2 * kappa))
     assert _gain_sum_exponent(form_dynamics("heavy-ball"))[1] == sp.false
-    assert _gain_sum_exponent(form_dynamics("dana")) == (-1 / b, sp.true)
-    fd = form_dynamics("dana")
+    assert _gain_sum_exponent(form_dynamics("nesterov")) == (-1 / b, sp.true)
+    fd = form_dynamics("nesterov")
     assert sp.simplify(fd.gain_slope - fd.slow_rate.subs(beta, 1 - kappa) / 2) == 0
 
 
 def test_derived_exponents():
     laws = derive_momentum_exponents()
-    dana = laws.exponents["dana"]["hard"]
-    case = laws.dana_cases[0]
+    nest = laws.exponents["nesterov"]["hard"]
+    case = laws.nesterov_cases[0]
     assert all(r == 0 for r in case.residuals())  # the balance holds at the derived p
     # substitution: at p*, bias and noise exponents are equal; the SGD exponents are the laws'
-    assert sp.simplify(dana - (a - 1) * (2 * b - 1) / (b * (a + b - 1))) == 0
+    assert sp.simplify(nest - (a - 1) * (2 * b - 1) / (b * (a + b - 1))) == 0
     assert laws.exponents["heavy-ball"] == {"easy": (a - 1) / a, "hard": (a - 1) / b}
-    assert laws.beats_sgd["dana"]["hard"] == sp.Lt(a, b)
+    assert laws.beats_sgd["nesterov"]["hard"] == sp.Lt(a, b)
     assert sp.simplify(laws.bias_only_limit - 2 * (a - 1) / b) == 0
     assert sp.simplify(laws.optimal_p - (2 * a - 1) / (a + b - 1)) == 0
-    ratio = float((dana / ((a - 1) / b)).subs({a: sp.Rational(13, 10), b: sp.Rational(11, 4)}))
+    ratio = float((nest / ((a - 1) / b)).subs({a: sp.Rational(13, 10), b: sp.Rational(11, 4)}))
     assert ratio == pytest.approx(1.4754, abs=1e-4)  # the study's "1.5 (a-1)/b" at (1.3, 2.75)
 
 
@@ -154,7 +154,7 @@ def test_monte_carlo_agrees_with_the_recursion():
     model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=30)
     grid = ModeGrid.from_model(model, exact=30)
     T = 300
-    coef = form_schedule("dana", [math.log(0.5), 0.0, math.log(2.0), math.log(0.3), 0.3], T)
+    coef = form_schedule("nesterov", [math.log(0.5), 0.0, math.log(2.0), math.log(0.3), 0.3], T)
     t_rec = np.array([0, 30, 100, 300])
     _, exact = simulate_form(grid, coef, t_rec)
     _, mean, sem = monte_carlo_form(model, coef, seeds=2000, t_record=t_rec)
@@ -169,8 +169,8 @@ def test_monte_carlo_agrees_with_the_recursion():
 def test_family_optimum_beats_its_start_and_reports():
     model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**6)
     grid = ModeGrid.from_model(model, exact=32, ratio=1.3)
-    res = solve_form(grid, "dana", 300, maxfev=200)
-    start = solve_form(grid, "dana", 300, maxfev=1)
+    res = solve_form(grid, "nesterov", 300, maxfev=200)
+    start = solve_form(grid, "nesterov", 300, maxfev=1)
     assert res.loss < start.loss
     assert res.to_dict()["evaluations"] <= 200 + 10
     with pytest.raises(ValueError, match="form must be one of"):

@@ -9,8 +9,11 @@ minibatch gradient ``g`` at the current weights, :func:`general_momentum`):
 
 * ``"ema"``: :math:`(\alpha, \gamma, q) = (0, \eta, 1-\beta)` — :func:`theory.ema_momentum`;
 * ``"heavy-ball"``: :math:`(0, \eta, 1)` — separate step and momentum;
-* ``"dana"``: :math:`(\eta, \zeta, 1)` — a plain SGD step plus a momentum step :math:`\zeta`
-  (the dimension-adapted form: :math:`\beta_t = 1 - \delta/t`, :math:`\zeta_t \propto t^{-p}`).
+* ``"nesterov"``: :math:`(\eta, \zeta, 1)` — a plain SGD step plus a momentum step :math:`\zeta`.
+  Nesterov's update :math:`w' = w - \eta(g + \beta v')` is :math:`\zeta = \eta\beta`; the
+  *dimension-adapted* form (DANA in the literature on power-law random features) gives
+  :math:`\zeta` its own schedule, :math:`\zeta_t \propto t^{-p}`, with
+  :math:`\beta_t = 1 - \delta/t`, so that its effective rate :math:`\eta + \zeta/(1-\beta)` grows.
 
 For each form :func:`form_dynamics` derives, from the update alone: the exact second-moment
 closure (:func:`theory.second_moment_closure`), the slow rate and stability boundary of the mean
@@ -67,7 +70,7 @@ _S = sp.Symbol("S", positive=True)  # iota (L + sigma^2), the noise source
 FORMS: dict[str, tuple[tuple[sp.Expr, sp.Expr, sp.Expr], tuple[sp.Symbol, ...]]] = {
     "ema": ((sp.Integer(0), eta, 1 - beta), (eta, beta)),
     "heavy-ball": ((sp.Integer(0), eta, sp.Integer(1)), (eta, beta)),
-    "dana": ((eta, zeta, sp.Integer(1)), (eta, zeta, beta)),
+    "nesterov": ((eta, zeta, sp.Integer(1)), (eta, zeta, beta)),
 }
 
 
@@ -208,9 +211,9 @@ class MomentumExponentLaws:
         ``sgd[phase]``: optimal SGD's exponent (:func:`theory.derive_scaling_laws`).
     beats_sgd : dict
         ``beats_sgd[form][phase]``: reduced condition on ``a, b`` for beating SGD.
-    dana_cases : tuple of BalanceCase
+    nesterov_cases : tuple of BalanceCase
         The balance of the dimension-adapted schedule (noise-limited).
-    dana_bound_exponent : sympy.Expr
+    nesterov_bound_exponent : sympy.Expr
         The exponent if the momentum noise could be annealed away: the noise-feedback stability
         bound :math:`p = r/b` alone limits the schedule.
     bias_only_limit : sympy.Expr
@@ -223,8 +226,8 @@ class MomentumExponentLaws:
     exponents: dict
     sgd: dict
     beats_sgd: dict
-    dana_cases: tuple[BalanceCase, ...]
-    dana_bound_exponent: sp.Expr
+    nesterov_cases: tuple[BalanceCase, ...]
+    nesterov_bound_exponent: sp.Expr
     bias_only_limit: sp.Expr
     optimal_p: sp.Expr
     steps: tuple[str, ...]
@@ -269,9 +272,9 @@ def _gain_sum_exponent(fd: FormDynamics) -> tuple[sp.Expr, sp.Expr]:
     return -1 / b, reduce_condition(sp.Gt(b * small_power, 1))
 
 
-def _dana_terms() -> tuple[PowerLaw, PowerLaw, sp.Expr, list[str]]:
+def _nesterov_terms() -> tuple[PowerLaw, PowerLaw, sp.Expr, list[str]]:
     r"""Bias and noise of :math:`\zeta_t = t^{-p}`, :math:`\kappa_t = t^{-r}` as powers of ``T``."""
-    fd = form_dynamics("dana")
+    fd = form_dynamics("nesterov")
     tt = sp.Symbol("t", positive=True)
     rate = fd.slow_rate.subs(beta, 1 - kappa)
     momentum_rate = sp.expand(rate - rate.subs(zeta, 0))  # zeta / kappa
@@ -311,8 +314,8 @@ def _dana_terms() -> tuple[PowerLaw, PowerLaw, sp.Expr, list[str]]:
     return bias, gain, cond, steps
 
 
-def _dana_balance() -> tuple[list[BalanceCase], sp.Expr, sp.Expr, sp.Expr, list[str]]:
-    bias, gain, grow_cond, steps = _dana_terms()
+def _nesterov_balance() -> tuple[list[BalanceCase], sp.Expr, sp.Expr, sp.Expr, list[str]]:
+    bias, gain, grow_cond, steps = _nesterov_terms()
     # r at fixed stability margin p - r/b: the bias exponent falls with r, so r sits at its bound
     s = sp.Symbol("s", real=True)
     bias_at_margin = bias.exponent.subs(p_exp, s + r_exp / b)
@@ -359,7 +362,7 @@ def derive_momentum_exponents() -> MomentumExponentLaws:
     Examples
     --------
     >>> laws = derive_momentum_exponents()
-    >>> laws.exponents["dana"]["hard"]
+    >>> laws.exponents["nesterov"]["hard"]
     (a - 1)*(2*b - 1)/(b*(a + b - 1))
     """
     laws = derive_scaling_laws()
@@ -378,13 +381,13 @@ def derive_momentum_exponents() -> MomentumExponentLaws:
             rf"$\eta\lambda/2$ at $\eta \to \eta_{{\rm eff}} = {sp.latex(fd.slow_rate)}$; the "
             r"effective rate is bounded by a constant, so the exponents are SGD's."
         )
-    cases, bound_exp, bias_only, _p_lower, dana_steps = _dana_balance()
+    cases, bound_exp, bias_only, _p_lower, nesterov_steps = _nesterov_balance()
     if len(cases) != 1:
-        raise RuntimeError(f"dana balance: expected one case, got {cases}")  # pragma: no cover
-    dana = sp.factor(-cases[0].exponent)
-    exponents["dana"] = {"hard": dana, "easy": None}
-    beats["dana"] = {"hard": reduce_condition(sp.Gt(dana, sgd["hard"])), "easy": None}
-    steps += dana_steps
+        raise RuntimeError(f"nesterov balance: expected one case, got {cases}")  # pragma: no cover
+    nest = sp.factor(-cases[0].exponent)
+    exponents["nesterov"] = {"hard": nest, "easy": None}
+    beats["nesterov"] = {"hard": reduce_condition(sp.Gt(nest, sgd["hard"])), "easy": None}
+    steps += nesterov_steps
     return MomentumExponentLaws(
         exponents,
         sgd,
