@@ -64,6 +64,8 @@ FORM_NAMES = ("sgd", "ema", "heavy-ball", "nesterov")
 NESTEROV_DELTA = 3.0
 #: Log-loss returned for an unstable trial schedule (any finite loss is far below it).
 UNSTABLE_LOG_LOSS = 50.0
+#: Initial plateau rate of every family (below the SGD stability limits of the tested models).
+START_RATE = 0.5
 
 
 @njit(cache=True)
@@ -147,13 +149,22 @@ def general_momentum_forward(
 # -- derived schedule families -----------------------------------------------------------------
 
 
+#: Clip of the unconstrained log/logit parameters (keeps exp() finite on wild simplex steps).
+PARAM_CLIP = 30.0
+
+
 def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+    return 1.0 / (1.0 + math.exp(-min(max(x, -PARAM_CLIP), PARAM_CLIP)))
+
+
+def _exp(x: float) -> float:
+    return math.exp(min(max(x, -PARAM_CLIP), PARAM_CLIP))
 
 
 def _initial_params(form: str, model: PLRFModel) -> np.ndarray:
-    """Unconstrained start: log eta0, logit f, log nu, then the form's own parameters."""
-    base = [math.log(0.5), math.log(0.3 / 0.7), math.log(2.0)]
+    """Unconstrained start: logit(eta0/eta_max), logit f, log nu, then the form's own ones."""
+    e0 = min(START_RATE, 0.5 * model.eta_max) / model.eta_max
+    base = [math.log(e0 / (1 - e0)), math.log(0.3 / 0.7), math.log(2.0)]
     if form in ("ema", "heavy-ball"):
         return np.array([*base, math.log(0.5 / 0.5)])  # logit beta0 = 0.5
     if form == "nesterov":
@@ -161,18 +172,19 @@ def _initial_params(form: str, model: PLRFModel) -> np.ndarray:
     return np.array(base)
 
 
-def form_schedule(form: str, x, T: int, eta_max: float = math.inf) -> tuple[np.ndarray, ...]:
-    """Per-step coefficients ``(alpha, gamma, beta, q)`` of ``form`` for parameters ``x``.
+def form_schedule(form: str, x, T: int, eta_max: float = 2.0) -> tuple[np.ndarray, ...]:
+    r"""Per-step coefficients ``(alpha, gamma, beta, q)`` of ``form`` for parameters ``x``.
 
-    ``x`` is unconstrained (see :func:`solve_form`); the step ``eta_0`` is capped at ``eta_max``
-    (the momentum step ``zeta`` of ``"nesterov"`` is not); each array has shape ``(T,)``.
+    ``x`` is unconstrained (see :func:`solve_form`); the step is
+    :math:`\eta_0 = \eta_{\max}\,\mathrm{sigmoid}(x_0)`, so it never exceeds ``eta_max`` (the
+    momentum step ``zeta`` of ``"nesterov"`` is not capped); each array has shape ``(T,)``.
     """
     if form not in FORM_NAMES:
         raise ValueError(f"form must be one of {FORM_NAMES}, got {form!r}")
     t = np.arange(T, dtype=float)
-    f, nu = _sigmoid(x[1]), math.exp(x[2])
+    f, nu = _sigmoid(x[1]), _exp(x[2])
     ann = np.clip((T - t) / (f * T), 0.0, 1.0) ** nu
-    eta = min(math.exp(x[0]), eta_max) * ann
+    eta = eta_max * _sigmoid(x[0]) * ann
     zero, one = np.zeros(T), np.ones(T)
     if form == "sgd":
         return eta, zero, zero, one
@@ -180,7 +192,7 @@ def form_schedule(form: str, x, T: int, eta_max: float = math.inf) -> tuple[np.n
         bt = np.full(T, _sigmoid(x[3]))
         q = 1.0 - bt if form == "ema" else one
         return zero, eta, bt, q
-    zeta = math.exp(x[3]) * (1.0 + t) ** (-x[4]) * ann
+    zeta = _exp(x[3]) * (1.0 + t) ** (-min(max(x[4], -PARAM_CLIP), PARAM_CLIP)) * ann
     bt = 1.0 - NESTEROV_DELTA / (t + NESTEROV_DELTA + 1.0)
     return eta, zeta, bt, one
 
@@ -234,7 +246,7 @@ class FormSolve:
     evaluations: int
     cpu_seconds: float
 
-    def schedule(self, eta_max: float = math.inf) -> tuple[np.ndarray, ...]:
+    def schedule(self, eta_max: float) -> tuple[np.ndarray, ...]:
         return form_schedule(self.form, self.params, self.T, eta_max)
 
     def to_dict(self) -> dict:
@@ -383,3 +395,86 @@ def monte_carlo_form(
             record(j)
             j += 1
     return t_rec, mean, sem
+
+
+# -- report: JSON object and LaTeX fragment -------------------------------------------------------
+
+
+def derived_exponent(form: str, model: PLRFModel) -> float | None:
+    """Derived optimal loss exponent of ``form`` in ``model``'s phase (``None``: not derived)."""
+    from theory import derive_momentum_exponents
+
+    laws = derive_momentum_exponents()
+    table = laws.sgd if form == "sgd" else laws.exponents[form]
+    expr = table[model.phase]
+    if expr is None:
+        return None
+    return float(expr.subs(model.subs()))
+
+
+def forms_payload(fe: FormExponents) -> dict:
+    """The ``optlr momentum --form`` JSON object: ``{"model": ..., "forms": [...]}``.
+
+    Every entry of ``forms`` holds ``form, horizons, losses, sgd_losses, exponent, stderr,
+    local_slopes, derived_exponent, sgd_exponent, converged`` (exponents are positive decay
+    rates, :math:`L \\sim T^{-\\text{exponent}}`; ``converged``: every family optimisation met
+    its tolerances).
+    """
+    if "sgd" not in fe.solves:
+        raise ValueError("the sweep must include the 'sgd' form (the reference)")
+    sgd = fe.losses("sgd")
+    forms = []
+    for f in fe.solves:
+        if f == "sgd":
+            continue
+        fit = fe.fits[f]
+        forms.append(
+            {
+                "form": f,
+                "horizons": fe.horizons.tolist(),
+                "losses": fe.losses(f).tolist(),
+                "sgd_losses": sgd.tolist(),
+                "exponent": fit.exponent,
+                "stderr": fit.stderr,
+                "local_slopes": fit.local_slopes.tolist(),
+                "derived_exponent": derived_exponent(f, fe.model),
+                "sgd_exponent": fe.fits["sgd"].exponent,
+                "sgd_derived_exponent": derived_exponent("sgd", fe.model),
+                "converged": fe.converged(f),
+                "solves": [s.to_dict() for s in fe.solves[f]],
+            }
+        )
+    m = fe.model
+    return {
+        "model": {"a": m.a, "b": m.b, "sigma": m.sigma, "batch": m.batch, "n_modes": m.n_modes,
+                  "eta_max": m.eta_max, "phase": str(m.phase)},
+        "forms": forms,
+    }  # fmt: skip
+
+
+def momentum_forms_latex(fe: FormExponents) -> str:
+    """LaTeX fragment for the report's momentum page: derived against measured exponents."""
+
+    def num(x):
+        return "--" if x is None else f"{x:.3f}"
+
+    payload = forms_payload(fe)
+    rows = [
+        f"SGD & {num(payload['forms'][0]['sgd_derived_exponent'])} & "
+        f"${fe.fits['sgd'].exponent:.3f} \\pm {fe.fits['sgd'].stderr:.3f}$ & 1 \\\\"
+    ]
+    for f in payload["forms"]:
+        ratio = f["sgd_losses"][-1] / f["losses"][-1]
+        rows.append(
+            f"{f['form']} & {num(f['derived_exponent'])} & ${f['exponent']:.3f} \\pm "
+            f"{f['stderr']:.3f}$ & {ratio:.2f} \\\\"
+        )
+    T = fe.horizons
+    return (
+        "% optlr momentum --form\n"
+        f"Loss exponents ($L^* \\sim T^{{-p}}$) of the best schedule of each momentum form's "
+        f"derived family, $T = {T[0]}\\ldots{T[-1]}$, $a = {fe.model.a:g}$, $b = {fe.model.b:g}$.\n\n"
+        "\\begin{tabular}{lccc}\\toprule\nform & derived $p$ & measured $p$ & "
+        "$L_{\\rm SGD}/L$ at largest $T$ \\\\\\midrule\n" + "\n".join(rows) + "\n"
+        "\\bottomrule\\end{tabular}\n"
+    )

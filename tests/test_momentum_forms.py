@@ -175,3 +175,59 @@ def test_family_optimum_beats_its_start_and_reports():
     assert res.to_dict()["evaluations"] <= 200 + 10
     with pytest.raises(ValueError, match="form must be one of"):
         solve_form(grid, "adam", 300)
+
+
+# -- claims, JSON, LaTeX, figure -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_sweep():
+    from solvers._momentum_forms import form_exponents
+
+    model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**6)
+    grid = ModeGrid.from_model(model, exact=32, ratio=1.3)
+    return form_exponents(model, ("sgd", "ema", "heavy-ball", "nesterov"), [100, 300, 1000],
+                          grid=grid, maxfev=150)  # fmt: skip
+
+
+def test_forms_payload_contract(small_sweep):
+    from solvers._momentum_forms import forms_payload, momentum_forms_latex
+
+    out = forms_payload(small_sweep)
+    assert [f["form"] for f in out["forms"]] == ["ema", "heavy-ball", "nesterov"]
+    keys = {"form", "horizons", "losses", "sgd_losses", "exponent", "stderr",
+            "derived_exponent", "sgd_exponent", "converged"}  # fmt: skip
+    for f in out["forms"]:
+        assert keys <= set(f)
+        assert f["exponent"] > 0  # decay rates are positive
+        assert f["losses"][-1] <= f["sgd_losses"][-1] * 1.001  # a form can switch momentum off
+    nest = out["forms"][2]
+    assert nest["derived_exponent"] == pytest.approx(0.5 * 5 / (3 * 3.5))
+    assert out["forms"][0]["derived_exponent"] == pytest.approx(0.5 / 3)
+    assert "\\begin{tabular}" in momentum_forms_latex(small_sweep)
+
+
+def test_momentum_forms_figure(small_sweep):
+    from solvers._momentum_forms_plots import momentum_forms_figure
+
+    fig = momentum_forms_figure(small_sweep)
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) >= 5
+
+
+def test_form_claims_are_evaluated(small_sweep):
+    from solvers._beyond_claims import BeyondScale
+    from solvers._claims import ExperimentContext, evaluate_claim
+    from solvers._momentum_form_claims import momentum_form_claims
+
+    model = small_sweep.model
+    ctx = ExperimentContext(beyond=BeyondScale(momentum_T=(100, 300, 1000)))
+    ctx.memo[("momentum-forms", model, (100, 300, 1000))] = small_sweep
+    claims = momentum_form_claims()
+    assert [c.name for c in claims] == [
+        "momentum, hard phase, ema", "momentum, hard phase, heavy-ball",
+        "momentum, hard phase, nesterov"]  # fmt: skip
+    res = evaluate_claim(claims[2], model, [100, 300, 1000], ctx)
+    assert res.predicted == pytest.approx(0.5 * 5 / (3 * 3.5))
+    assert res.measured == pytest.approx(small_sweep.fits["nesterov"].local_slopes[-1])
+    easy = evaluate_claim(claims[0], PLRFModel(a=3, b=2), [100, 300], ctx)
+    assert easy.verdict == "not applicable in this phase"
