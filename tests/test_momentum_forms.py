@@ -231,3 +231,19 @@ def test_form_claims_are_evaluated(small_sweep):
     assert res.measured == pytest.approx(small_sweep.fits["nesterov"].local_slopes[-1])
     easy = evaluate_claim(claims[0], PLRFModel(a=3, b=2), [100, 300], ctx)
     assert easy.verdict == "not applicable in this phase"
+
+
+def test_cli_momentum_forms_json(capsys):
+    import json
+
+    from solvers.cli import main
+
+    argv = ["momentum", "--form", "heavy-ball,nesterov", "--a", "1.5", "--b", "3", "--sigma",
+            "0.7", "--batch", "4", "--modes", "1000", "--T", "100,300", "--maxfev", "40",
+            "--format", "json"]  # fmt: skip
+    assert main(argv) in (0, None)
+    out = json.loads(capsys.readouterr().out)
+    assert [f["form"] for f in out["forms"]] == ["heavy-ball", "nesterov"]
+    assert out["forms"][1]["horizons"] == [100, 300]
+    assert main(["momentum", "--form", "adam", "--T", "100,300"]) == 2
+    assert "--form must list forms" in capsys.readouterr().err
