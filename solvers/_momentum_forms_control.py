@@ -1,0 +1,159 @@
+r"""Per-step optimal control of a momentum form on the exact moment recursion (small horizons).
+
+The one-step map of the moments is the closure of :func:`theory.general_momentum`; its Jacobians
+in the moments, in the coupling ``L`` and in the coefficients :math:`(\alpha, \gamma, \beta, q)`
+are differentiated symbolically once (:func:`_derivatives`) and evaluated vectorised over the
+modes. :func:`form_loss_and_gradient` returns :math:`\log L(T)` and its exact gradient in the
+form's per-step controls (reverse sweep over stored states: memory ``3 T n``, for ``T`` up to
+~1e4). :func:`solve_per_step` minimises it with bounded L-BFGS-B from a family schedule
+(:func:`solvers._momentum_forms.form_schedule`) and reports the KKT residual — the check of how
+much the derived family leaves on the table.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import sympy as sp
+
+from theory import general_momentum, second_moment_closure
+from theory.symbols import L, inv_m, lam, sigma
+
+from ._modes import ModeGrid
+from ._momentum_control import _optimise
+
+__all__ = ["PerStepSolve", "form_loss_and_gradient", "solve_per_step"]
+
+#: Upper bound of beta in the per-step problems (beta -> 1 freezes the velocity).
+BETA_MAX = 1.0 - 1e-7
+#: Upper bound of the momentum step zeta (far above every optimum seen; keeps the box finite).
+ZETA_MAX = 50.0
+
+
+@cache
+def _derivatives():
+    """Lambdified step map and its Jacobians in moments, ``L`` and coefficients."""
+    closure = second_moment_closure(general_momentum())
+    M, P = closure.moments, closure.update.params
+    args = (*M, lam, L, *P, inv_m, sigma)
+    rec = closure.recursion
+    jac_m = [[sp.diff(r, m) for m in M] for r in rec]
+    jac_L = [sp.diff(r, L) for r in rec]
+    jac_p = [[sp.diff(r, p) for p in P] for r in rec]
+    f = sp.lambdify(args, rec, "numpy", cse=True)
+    fm = sp.lambdify(args, jac_m, "numpy", cse=True)
+    fL = sp.lambdify(args, jac_L, "numpy", cse=True)
+    fp = sp.lambdify(args, jac_p, "numpy", cse=True)
+    return f, fm, fL, fp
+
+
+def _broadcast(x, n):
+    return np.broadcast_to(np.asarray(x, dtype=float), (n,))
+
+
+def form_loss_and_gradient(grid: ModeGrid, coef: np.ndarray) -> tuple[float, np.ndarray]:
+    """``log L(T)`` and its gradient in the coefficients ``coef`` (shape ``(4, T)``)."""
+    f, fm, fL, fp = _derivatives()
+    m = grid.model
+    im = 0.0 if math.isinf(m.batch) else 1.0 / m.batch
+    n, T = grid.lam.size, coef.shape[1]
+    wl = grid.weight * grid.lam
+    S = np.empty((T + 1, 3, n))
+    S[0] = 0.0
+    S[0, 0] = grid.c0
+    Ls = np.empty(T + 1)
+    Ls[0] = wl @ S[0, 0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(T):
+            new = f(*S[t], grid.lam, Ls[t], *coef[:, t], im, m.sigma)
+            S[t + 1] = [_broadcast(x, n) for x in new]
+            Ls[t + 1] = wl @ S[t + 1, 0]
+    if not math.isfinite(Ls[T]) or Ls[T] <= 0:
+        return math.inf, np.zeros_like(coef)
+    adj = np.zeros((3, n))
+    adj[0] = wl / Ls[T]
+    grad = np.empty_like(coef)
+    for t in range(T - 1, -1, -1):
+        a_ = (*S[t], grid.lam, Ls[t], *coef[:, t], im, m.sigma)
+        jm, jl, jp = fm(*a_), fL(*a_), fp(*a_)
+        grad[:, t] = [sum(float(adj[i] @ _broadcast(jp[i][k], n)) for i in range(3))
+                      for k in range(4)]  # fmt: skip
+        dL = sum(float(adj[i] @ _broadcast(jl[i], n)) for i in range(3))
+        new = np.zeros((3, n))
+        for j in range(3):
+            new[j] = sum(adj[i] * _broadcast(jm[i][j], n) for i in range(3))
+        new[0] += dL * wl
+        adj = new
+    return math.log(Ls[T]), grad
+
+
+@dataclass(frozen=True)
+class PerStepSolve:
+    """Per-step optimum of one form: controls ``(3 or 2, T)``, loss, KKT residual, timing."""
+
+    form: str
+    T: int
+    controls: np.ndarray
+    loss: float
+    start_loss: float
+    status: int
+    kkt_residual: float
+    iterations: int
+    cpu_seconds: float
+
+
+def _to_coef(form: str, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients ``(4, T)`` from the form's controls and the chain-rule map ``(4, k)``."""
+    T = u.shape[1]
+    zero, one = np.zeros(T), np.ones(T)
+    if form == "nesterov":  # controls eta, zeta, beta
+        coef = np.array([u[0], u[1], u[2], one])
+        chain = [(0, 0, 1.0), (1, 1, 1.0), (2, 2, 1.0)]
+    elif form == "heavy-ball":  # eta, beta
+        coef = np.array([zero, u[0], u[1], one])
+        chain = [(1, 0, 1.0), (2, 1, 1.0)]
+    elif form == "ema":
+        coef = np.array([zero, u[0], u[1], 1.0 - u[1]])
+        chain = [(1, 0, 1.0), (2, 1, 1.0), (3, 1, -1.0)]
+    else:  # sgd: eta
+        coef = np.array([u[0], zero, zero, one])
+        chain = [(0, 0, 1.0)]
+    return coef, chain
+
+
+def solve_per_step(
+    grid: ModeGrid, form: str, T: int, start, *, tol: float = 1e-4, maxiter: int = 2000
+) -> PerStepSolve:
+    """Minimise ``log L(T)`` over per-step controls of ``form`` from the coefficients ``start``.
+
+    ``start`` is a family schedule ``(alpha, gamma, beta, q)`` (e.g. ``FormSolve.schedule``).
+    Controls: ``nesterov`` (eta, zeta, beta), ``heavy-ball``/``ema`` (eta, beta), ``sgd`` (eta);
+    ``eta`` in ``[0, eta_max]``, ``beta`` in ``[0, BETA_MAX]``, ``zeta`` in ``[0, ZETA_MAX]``.
+    """
+    al, ga, bt, _ = (np.asarray(c, dtype=float) for c in start)
+    rows = {"nesterov": (al, ga, bt), "heavy-ball": (ga, bt), "ema": (ga, bt), "sgd": (al,)}[form]
+    u0 = np.array(rows)
+    k = u0.shape[0]
+    hi_row = {"nesterov": (grid.model.eta_max, ZETA_MAX, BETA_MAX),
+              "heavy-ball": (grid.model.eta_max, BETA_MAX), "ema": (grid.model.eta_max, BETA_MAX),
+              "sgd": (grid.model.eta_max,)}[form]  # fmt: skip
+    lo = np.zeros(k * T)
+    hi = np.repeat(np.array(hi_row), T)
+
+    def fg(x):
+        coef, chain = _to_coef(form, x.reshape(k, T))
+        f, g = form_loss_and_gradient(grid, coef)
+        out = np.zeros((k, T))
+        for ci, ui, s in chain:
+            out[ui] += s * g[ci]
+        return f, out.ravel()
+
+    start_loss = math.exp(fg(u0.ravel())[0])
+    c0 = time.process_time()
+    x, f, status, kkt, its = _optimise(fg, u0.ravel(), lo, hi, tol, maxiter)
+    return PerStepSolve(form, T, x.reshape(k, T), math.exp(f), start_loss, status, kkt, its,
+                        time.process_time() - c0)  # fmt: skip
