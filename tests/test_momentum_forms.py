@@ -249,6 +249,23 @@ def test_cli_momentum_forms_json(capsys):
     assert "--form must list forms" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("form, x", [("nesterov", [-0.5, 0.0, 0.7, -1.0, 0.3]),
+                                     ("ema", [-0.5, 0.0, 0.7, 0.5])])  # fmt: skip
+def test_compiled_adjoint_against_the_symbolic_jacobians(form, x):
+    from solvers._momentum_forms_control import (
+        form_loss_and_gradient,
+        symbolic_loss_and_gradient,
+    )
+
+    model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**6)
+    grid = ModeGrid.from_model(model, exact=32, ratio=1.3)
+    coef = np.array(form_schedule(form, x, 60, 2.0))
+    f1, g1 = form_loss_and_gradient(grid, coef)
+    f2, g2 = symbolic_loss_and_gradient(grid, coef)
+    assert f1 == pytest.approx(f2, rel=1e-13)
+    assert np.max(abs(g1 - g2)) <= 1e-12 * np.max(abs(g2))
+
+
 def test_per_step_gradient_against_finite_differences():
     from solvers._momentum_forms_control import form_loss_and_gradient
 
