@@ -452,29 +452,43 @@ def forms_payload(fe: FormExponents) -> dict:
     }  # fmt: skip
 
 
-def momentum_forms_latex(fe: FormExponents) -> str:
-    """LaTeX fragment for the report's momentum page: derived against measured exponents."""
+def momentum_forms_latex(fe: FormExponents, *, derivation: bool = True) -> str:
+    """LaTeX fragment for the report's momentum page.
+
+    With ``derivation`` the steps of :func:`theory.derive_momentum_exponents` come first (an
+    itemised list), then the table of derived against measured exponents per form.
+    """
+    from theory import derive_momentum_exponents
 
     def num(x):
         return "--" if x is None else f"{x:.3f}"
 
     payload = forms_payload(fe)
+    sgd_fit = fe.fits["sgd"]
     rows = [
-        f"SGD & {num(payload['forms'][0]['sgd_derived_exponent'])} & "
-        f"${fe.fits['sgd'].exponent:.3f} \\pm {fe.fits['sgd'].stderr:.3f}$ & 1 \\\\"
+        f"SGD & {num(derived_exponent('sgd', fe.model))} & "
+        f"${sgd_fit.exponent:.3f} \\pm {sgd_fit.stderr:.3f}$ & "
+        f"{', '.join(f'{x:.3f}' for x in sgd_fit.local_slopes)} & 1 \\\\"
     ]
     for f in payload["forms"]:
         ratio = f["sgd_losses"][-1] / f["losses"][-1]
         rows.append(
             f"{f['form']} & {num(f['derived_exponent'])} & ${f['exponent']:.3f} \\pm "
-            f"{f['stderr']:.3f}$ & {ratio:.2f} \\\\"
+            f"{f['stderr']:.3f}$ & {', '.join(f'{x:.3f}' for x in f['local_slopes'])} & "
+            f"{ratio:.2f} \\\\"
         )
     T = fe.horizons
+    head = ""
+    if derivation:
+        laws = derive_momentum_exponents()
+        items = "\n".join(f"\\item {step}" for step in laws.steps)
+        head = f"\\begin{{itemize}}\n{items}\n\\end{{itemize}}\n\n"
     return (
         "% optlr momentum --form\n"
-        f"Loss exponents ($L^* \\sim T^{{-p}}$) of the best schedule of each momentum form's "
-        f"derived family, $T = {T[0]}\\ldots{T[-1]}$, $a = {fe.model.a:g}$, $b = {fe.model.b:g}$.\n\n"
-        "\\begin{tabular}{lccc}\\toprule\nform & derived $p$ & measured $p$ & "
+        + head
+        + f"Loss exponents ($L^* \\sim T^{{-p}}$) of the best schedule of each form's derived "
+        f"family, $T = {T[0]}\\ldots{T[-1]}$, $a = {fe.model.a:g}$, $b = {fe.model.b:g}$.\n\n"
+        "\\begin{tabular}{lcccc}\\toprule\nform & derived exponent & measured exponent & local slopes & "
         "$L_{\\rm SGD}/L$ at largest $T$ \\\\\\midrule\n" + "\n".join(rows) + "\n"
         "\\bottomrule\\end{tabular}\n"
     )

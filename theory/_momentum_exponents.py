@@ -385,6 +385,13 @@ def derive_momentum_exponents() -> MomentumExponentLaws:
     if len(cases) != 1:
         raise RuntimeError(f"nesterov balance: expected one case, got {cases}")  # pragma: no cover
     nest = sp.factor(-cases[0].exponent)
+    gain = sp.factor(nest / sgd["hard"])
+    steps.append(
+        rf"Balance {' = '.join(cases[0].binding)} at $p = {sp.latex(cases[0].value)}$: loss "
+        rf"exponent ${sp.latex(nest)}$, i.e. ${sp.latex(gain)}$ times SGD's $(a-1)/b$ (beats it "
+        rf"iff ${sp.latex(reduce_condition(sp.Gt(gain, 1)))}$). If the momentum noise could be "
+        rf"annealed away, the stability bound alone would give ${sp.latex(bound_exp)}$."
+    )
     exponents["nesterov"] = {"hard": nest, "easy": None}
     beats["nesterov"] = {"hard": reduce_condition(sp.Gt(nest, sgd["hard"])), "easy": None}
     steps += nesterov_steps
