@@ -386,6 +386,7 @@ def derive_momentum_exponents() -> MomentumExponentLaws:
         raise RuntimeError(f"nesterov balance: expected one case, got {cases}")  # pragma: no cover
     nest = sp.factor(-cases[0].exponent)
     gain = sp.factor(nest / sgd["hard"])
+    steps += nesterov_steps
     steps.append(
         rf"Balance {' = '.join(cases[0].binding)} at $p = {sp.latex(cases[0].value)}$: loss "
         rf"exponent ${sp.latex(nest)}$, i.e. ${sp.latex(gain)}$ times SGD's $(a-1)/b$ (beats it "
@@ -394,7 +395,6 @@ def derive_momentum_exponents() -> MomentumExponentLaws:
     )
     exponents["nesterov"] = {"hard": nest, "easy": None}
     beats["nesterov"] = {"hard": reduce_condition(sp.Gt(nest, sgd["hard"])), "easy": None}
-    steps += nesterov_steps
     return MomentumExponentLaws(
         exponents,
         sgd,
