@@ -6,7 +6,7 @@
 Model: sigma = 0.7, batch = 4 (the study's momentum runs), ``--modes`` modes (default 1e9,
 256 exact then log-binned with ratio 1.1: the study's N = 1500 truncates the spectrum, which
 steepens hard-phase slopes). For each form, the derived schedule family
-(:func:`solvers._momentum_forms.form_schedule`) is optimised by Nelder-Mead at each horizon,
+(:func:`solvers.control.momentum_forms.form_schedule`) is optimised by Nelder-Mead at each horizon,
 continued from the previous horizon. Printed per solve: loss, evaluations, whether the simplex
 met its tolerances, CPU seconds (``time.process_time``); per form: the fitted exponent with its
 standard error, the local slopes (their drift shows how far from asymptotic the horizons are),
@@ -21,8 +21,8 @@ import time
 
 import numpy as np
 
-from solvers._modes import ModeGrid
-from solvers._momentum_forms import derived_exponent, form_exponents, forms_payload
+from solvers.control.momentum_forms import derived_exponent, form_exponents, forms_payload
+from solvers.dynamics.modes import ModeGrid
 from theory import PLRFModel
 
 

@@ -4,7 +4,7 @@ the dimension-adapted Nesterov momentum, many seeds, against the exact moment re
     python -m benchmarks.mc_momentum --T 1000 --modes 50 --seeds 4000
 
 The family schedule of the form is optimised on the model itself (``solve_form``), then run by
-:func:`solvers._momentum_forms.monte_carlo_form` (Gaussian features, fresh batches) and compared
+:func:`solvers.dynamics.momentum_forms.monte_carlo_form` (Gaussian features, fresh batches) and compared
 at a few steps: z = (MC mean - recursion) / MC standard error.
 """
 
@@ -15,8 +15,9 @@ import time
 
 import numpy as np
 
-from solvers._modes import ModeGrid
-from solvers._momentum_forms import monte_carlo_form, simulate_form, solve_form
+from solvers.control.momentum_forms import solve_form
+from solvers.dynamics.modes import ModeGrid
+from solvers.dynamics.momentum_forms import monte_carlo_form, simulate_form
 from theory import PLRFModel
 
 

@@ -9,14 +9,13 @@ import pytest
 import sympy as sp
 
 from solvers import simulate
-from solvers._modes import ModeGrid
-from solvers._momentum import simulate_momentum
-from solvers._momentum_forms import (
-    form_schedule,
+from solvers.control.momentum_forms import form_schedule, solve_form
+from solvers.dynamics.modes import ModeGrid
+from solvers.dynamics.momentum import simulate_momentum
+from solvers.dynamics.momentum_forms import (
     general_momentum_forward,
     monte_carlo_form,
     simulate_form,
-    solve_form,
 )
 from theory import PLRFModel
 from theory._moments import beta, ema_momentum, second_moment_closure, sgd_update
@@ -182,7 +181,7 @@ def test_family_optimum_beats_its_start_and_reports():
 
 @pytest.fixture(scope="module")
 def small_sweep():
-    from solvers._momentum_forms import form_exponents
+    from solvers.control.momentum_forms import form_exponents
 
     model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**6)
     grid = ModeGrid.from_model(model, exact=32, ratio=1.3)
@@ -191,7 +190,7 @@ def small_sweep():
 
 
 def test_forms_payload_contract(small_sweep):
-    from solvers._momentum_forms import forms_payload, momentum_forms_latex
+    from solvers.control.momentum_forms import forms_payload, momentum_forms_latex
 
     out = forms_payload(small_sweep)
     assert [f["form"] for f in out["forms"]] == ["ema", "heavy-ball", "nesterov"]
@@ -208,16 +207,16 @@ def test_forms_payload_contract(small_sweep):
 
 
 def test_momentum_forms_figure(small_sweep):
-    from solvers._momentum_forms_plots import momentum_forms_figure
+    from solvers.plots.momentum_forms import momentum_forms_figure
 
     fig = momentum_forms_figure(small_sweep)
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) >= 5
 
 
 def test_form_claims_are_evaluated(small_sweep):
-    from solvers._beyond_claims import BeyondScale
-    from solvers._claims import ExperimentContext, evaluate_claim
-    from solvers._momentum_form_claims import momentum_form_claims
+    from solvers.claims.beyond import BeyondScale
+    from solvers.claims.catalog import ExperimentContext, evaluate_claim
+    from solvers.claims.momentum_forms import momentum_form_claims
 
     model = small_sweep.model
     ctx = ExperimentContext(beyond=BeyondScale(momentum_T=(100, 300, 1000)))
@@ -252,7 +251,7 @@ def test_cli_momentum_forms_json(capsys):
 @pytest.mark.parametrize("form, x", [("nesterov", [-0.5, 0.0, 0.7, -1.0, 0.3]),
                                      ("ema", [-0.5, 0.0, 0.7, 0.5])])  # fmt: skip
 def test_compiled_adjoint_against_the_symbolic_jacobians(form, x):
-    from solvers._momentum_forms_control import (
+    from solvers.control.momentum_per_step import (
         form_loss_and_gradient,
         symbolic_loss_and_gradient,
     )
@@ -267,7 +266,7 @@ def test_compiled_adjoint_against_the_symbolic_jacobians(form, x):
 
 
 def test_per_step_gradient_against_finite_differences():
-    from solvers._momentum_forms_control import form_loss_and_gradient
+    from solvers.control.momentum_per_step import form_loss_and_gradient
 
     model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**6)
     grid = ModeGrid.from_model(model, exact=32, ratio=1.3)
@@ -285,7 +284,7 @@ def test_per_step_gradient_against_finite_differences():
 
 
 def test_per_step_solve_improves_on_the_family_and_reports_kkt():
-    from solvers._momentum_forms_control import solve_per_step
+    from solvers.control.momentum_per_step import solve_per_step
 
     model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**6)
     grid = ModeGrid.from_model(model, exact=16, ratio=1.5)
