@@ -95,6 +95,7 @@ def test_what_bounds_the_effective_rate():
     assert sp.simplify(fd.gain_slope - fd.slow_rate.subs(beta, 1 - kappa) / 2) == 0
 
 
+@pytest.mark.slow
 def test_derived_exponents():
     laws = derive_momentum_exponents()
     nest = laws.exponents["nesterov"]["hard"]
@@ -148,6 +149,7 @@ def test_kernel_reduces_to_the_sgd_and_ema_simulators():
     assert loss[0] == pytest.approx(simulate_momentum(model, eta, bt).final_loss, rel=1e-11)
 
 
+@pytest.mark.slow
 def test_monte_carlo_agrees_with_the_recursion():
     """Actual SGD with dimension-adapted momentum, 2000 seeds, against the exact moments."""
     model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=30)
@@ -165,6 +167,7 @@ def test_monte_carlo_agrees_with_the_recursion():
     assert np.any(abs((mean - bad) / sem)[1:] > 4)
 
 
+@pytest.mark.slow
 def test_family_optimum_beats_its_start_and_reports():
     model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**6)
     grid = ModeGrid.from_model(model, exact=32, ratio=1.3)
@@ -189,6 +192,7 @@ def small_sweep():
                           grid=grid, maxfev=150)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_forms_payload_contract(small_sweep):
     from solvers.control.momentum_forms import forms_payload, momentum_forms_latex
 
@@ -206,6 +210,7 @@ def test_forms_payload_contract(small_sweep):
     assert "\\begin{tabular}" in momentum_forms_latex(small_sweep)
 
 
+@pytest.mark.slow
 def test_momentum_forms_figure(small_sweep):
     from solvers.plots.momentum_forms import momentum_forms_figure
 
@@ -213,6 +218,7 @@ def test_momentum_forms_figure(small_sweep):
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) >= 5
 
 
+@pytest.mark.slow
 def test_form_claims_are_evaluated(small_sweep):
     from solvers.claims.beyond import BeyondScale
     from solvers.claims.catalog import ExperimentContext, evaluate_claim
@@ -232,6 +238,7 @@ def test_form_claims_are_evaluated(small_sweep):
     assert easy.verdict == "not applicable in this phase"
 
 
+@pytest.mark.slow
 def test_cli_momentum_forms_json(capsys):
     import json
 

@@ -117,10 +117,11 @@ class FormDynamics:
         :math:`\iota(L+\sigma^2)`, at constant controls, with :math:`\beta = 1 - \kappa`.
     gain_slope : sympy.Expr
         :math:`\lim_{\lambda\to0} G/\lambda` (for every form, half the slow rate — checked).
-    gain_friction_power : sympy.Expr
-        ``n`` in :math:`G \propto \kappa^{-n}` as :math:`\kappa \to 0` at fixed :math:`\lambda`.
-    gain_friction_limit : sympy.Expr
-        :math:`\lim_{\kappa\to0}\kappa^{n} G` at fixed :math:`\lambda`.
+    first_order_gain : sympy.Expr
+        Leading order of :math:`G` in the steps (``eta``, ``zeta`` small together).
+    friction_scaling : sympy.Expr
+        :math:`F(x) = \lim_{\kappa\to0} G(\lambda = x\kappa)` (the gain near the friction
+        scale); bounded as :math:`x\to\infty` only if an SGD step damps the fast modes.
     """
 
     name: str
@@ -130,18 +131,15 @@ class FormDynamics:
     stability_boundary: sp.Expr | None
     noise_gain: sp.Expr
     gain_slope: sp.Expr
-    gain_friction_power: sp.Expr
-    gain_friction_limit: sp.Expr
+    first_order_gain: sp.Expr
+    friction_scaling: sp.Expr
 
     def latex(self) -> dict[str, str]:
         out = {
             "slow_rate": r"\eta_{\rm eff} = " + sp.latex(self.slow_rate),
             "gain_slope": r"\lim_{\lambda\to0} G/\lambda = " + sp.latex(self.gain_slope),
-            "gain_friction": r"G \simeq "
-            + sp.latex(self.gain_friction_limit)
-            + r"\,\kappa^{-"
-            + sp.latex(self.gain_friction_power)
-            + "}",
+            "first_order_gain": r"G \simeq " + sp.latex(self.first_order_gain),
+            "friction_scaling": r"F(x) = " + sp.latex(self.friction_scaling),
         }
         if self.stability_boundary is not None:
             out["stability_boundary"] = sp.latex(self.stability_boundary)
@@ -156,31 +154,42 @@ def _stationary_gain(closure: MomentClosure) -> sp.Expr:
         for mm, r in zip(closure.moments, closure.recursion, strict=False)
     ]
     A, rhs = sp.linear_eq_to_matrix(eqs, closure.moments)
-    sol = A.LUsolve(rhs)  # the fixed point is unique where the map is a contraction
-    return sp.factor(lam * sol[0] / _S)
+    # Cramer's rule for E[Delta^2] (unique where the map is a contraction): polynomial
+    # determinants cancel far faster than the rational LU solution factors
+    A0 = A.copy()
+    A0[:, 0] = rhs
+    num = sp.expand(A0.det(method="berkowitz"))
+    den = sp.expand(A.det(method="berkowitz"))
+    return sp.factor(sp.cancel(lam * num / (den * _S)))
 
 
 @cache
 def form_dynamics(name: str) -> FormDynamics:
+    """Derive the :class:`FormDynamics` of the form ``name`` (once per process, kept on disk
+    by :mod:`theory._disk` like :func:`theory.derive_scaling_laws`)."""
+    if name not in FORMS:
+        raise ValueError(f"name must be one of {sorted(FORMS)}, got {name!r}")
+    from ._disk import load_or_compute
+
+    return load_or_compute(f"momentum-form-{name}", lambda: _form_dynamics(name))
+
+
+def _form_dynamics(name: str) -> FormDynamics:
     """Derive the :class:`FormDynamics` of the form ``name`` (a key of :data:`FORMS`).
 
     Examples
     --------
     >>> form_dynamics("heavy-ball").slow_rate
     -eta/(beta - 1)
-    >>> form_dynamics("heavy-ball").gain_friction_power
-    1
+    >>> form_dynamics("heavy-ball").first_order_gain
+    eta*lambda/(2*kappa)
     """
     upd = momentum_form(name)
     closure = second_moment_closure(upd)
     bias = momentum_bias_dynamics(upd)
     gain = _stationary_gain(closure)
     slope = sp.factor(sp.limit(gain / lam, lam, 0))
-    # behaviour as the friction vanishes at fixed lambda: the power of 1/kappa that stays finite
-    power = sp.Integer(0)
-    while sp.limit(kappa**power * gain, kappa, 0) in (sp.oo, -sp.oo) and power < 4:
-        power += 1
-    limit = sp.factor(sp.limit(kappa**power * gain, kappa, 0))
+    scaling = sp.factor(sp.limit(gain.subs(lam, _x * kappa), kappa, 0))
     return FormDynamics(
         name,
         upd,
@@ -189,8 +198,8 @@ def form_dynamics(name: str) -> FormDynamics:
         bias.stability_boundary,
         gain,
         slope,
-        power,
-        limit,
+        _first_order(gain),
+        scaling,
     )
 
 
@@ -241,17 +250,17 @@ class MomentumExponentLaws:
         )
 
 
-def _first_order_gain(fd: FormDynamics) -> sp.Expr:
-    """Leading order of the noise gain in the steps (``eta``, ``zeta`` -> 0 together)."""
+def _first_order(gain: sp.Expr) -> sp.Expr:
+    """Leading order of a noise gain in the steps (``eta``, ``zeta`` -> 0 together)."""
     eps, rho = sp.symbols("epsilon rho", positive=True)
     sub = {eta: eps * eta, zeta: eps * rho * eta}
-    first = sp.series(fd.noise_gain.subs(sub), eps, 0, 2).removeO().subs(eps, 1)
+    first = sp.series(gain.subs(sub), eps, 0, 2).removeO().subs(eps, 1)
     return sp.factor(first.subs(rho, zeta / eta))
 
 
 def _reduces_to_sgd(fd: FormDynamics, sgd_gain: sp.Expr) -> bool:
     """True iff the first-order gain is SGD's with ``eta`` replaced by the slow rate."""
-    mine = _first_order_gain(fd).subs(beta, 1 - kappa)
+    mine = fd.first_order_gain.subs(beta, 1 - kappa)
     return sp.simplify(mine - sgd_gain.subs(eta, fd.slow_rate.subs(beta, 1 - kappa))) == 0
 
 
@@ -263,8 +272,9 @@ def _gain_sum_exponent(fd: FormDynamics) -> tuple[sp.Expr, sp.Expr]:
     converges iff ``F`` stays finite at :math:`x\to\infty` and :math:`F(y^{-b})` decays faster than
     :math:`1/y` (returned as the condition).
     """
-    F = sp.factor(sp.limit(fd.noise_gain.subs(lam, _x * kappa), kappa, 0))
-    F = sp.factor(F.subs(inv_m, 0))  # the iota*zeta term is higher order in the step
+    F = sp.factor(
+        fd.friction_scaling.subs(inv_m, 0)
+    )  # the iota*zeta term is higher order in the step
     big = sp.limit(F, _x, sp.oo)
     small_power = sp.limit(sp.log(F) / sp.log(_x), _x, 0)  # F ~ x^n at x -> 0
     if big.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
@@ -350,6 +360,13 @@ def _nesterov_balance() -> tuple[list[BalanceCase], sp.Expr, sp.Expr, sp.Expr, l
 
 @cache
 def derive_momentum_exponents() -> MomentumExponentLaws:
+    """The momentum exponents of :func:`_derive_momentum_exponents` (kept on disk)."""
+    from ._disk import load_or_compute
+
+    return load_or_compute("momentum-exponents", _derive_momentum_exponents)
+
+
+def _derive_momentum_exponents() -> MomentumExponentLaws:
     r"""Derive the optimal loss exponent of each momentum form in both phases.
 
     * EMA and heavy ball: their first-order noise gain is SGD's with :math:`\eta` replaced by the
@@ -367,7 +384,7 @@ def derive_momentum_exponents() -> MomentumExponentLaws:
     """
     laws = derive_scaling_laws()
     sgd = {ph: sp.factor(getattr(laws, ph)["loss_exponent"].expr) for ph in ("easy", "hard")}
-    sgd_gain = _first_order_gain(form_dynamics("ema")).subs(beta, 0)  # EMA at beta=0 is SGD
+    sgd_gain = form_dynamics("ema").first_order_gain.subs(beta, 0)  # EMA at beta=0 is SGD
     exponents, beats = {}, {}
     steps = []
     for name in ("ema", "heavy-ball"):
@@ -377,7 +394,7 @@ def derive_momentum_exponents() -> MomentumExponentLaws:
         exponents[name] = dict(sgd)
         beats[name] = {"easy": sp.false, "hard": sp.false}
         steps.append(
-            rf"{name}: first-order noise gain ${sp.latex(_first_order_gain(fd))}$ = SGD's "
+            rf"{name}: first-order noise gain ${sp.latex(fd.first_order_gain)}$ = SGD's "
             rf"$\eta\lambda/2$ at $\eta \to \eta_{{\rm eff}} = {sp.latex(fd.slow_rate)}$; the "
             r"effective rate is bounded by a constant, so the exponents are SGD's."
         )
