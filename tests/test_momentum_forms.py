@@ -107,6 +107,7 @@ def test_derived_exponents():
     assert laws.beats_sgd["nesterov"]["hard"] == sp.Lt(a, b)
     assert sp.simplify(laws.bias_only_limit - 2 * (a - 1) / b) == 0
     assert sp.simplify(laws.optimal_p - (2 * a - 1) / (a + b - 1)) == 0
+    assert sp.simplify(laws.heavy_ball_rate_bound - 2 / (inv_m * sp.zeta(b))) == 0
     ratio = float((nest / ((a - 1) / b)).subs({a: sp.Rational(13, 10), b: sp.Rational(11, 4)}))
     assert ratio == pytest.approx(1.4754, abs=1e-4)  # the study's "1.5 (a-1)/b" at (1.3, 2.75)
 

@@ -227,6 +227,9 @@ class MomentumExponentLaws:
         bound :math:`p = r/b` alone limits the schedule.
     bias_only_limit : sympy.Expr
         The accelerated bias-only exponent (:math:`p = 0`, :math:`r = 1`: no noise constraint).
+    heavy_ball_rate_bound : sympy.Expr
+        Largest effective rate :math:`\eta/(1-\beta)` of heavy ball with a stable noise feedback,
+        at first order in the step: :math:`\iota\,\eta_{\rm eff}\sum_k\lambda_k/2 = 1`.
     optimal_p : sympy.Expr
         Derived :math:`p` of :math:`\zeta_t \propto t^{-p}` (with :math:`\kappa_t \propto 1/t`).
     steps : tuple of str
@@ -238,6 +241,7 @@ class MomentumExponentLaws:
     nesterov_cases: tuple[BalanceCase, ...]
     nesterov_bound_exponent: sp.Expr
     bias_only_limit: sp.Expr
+    heavy_ball_rate_bound: sp.Expr
     optimal_p: sp.Expr
     steps: tuple[str, ...]
 
@@ -387,6 +391,17 @@ def _derive_momentum_exponents() -> MomentumExponentLaws:
     sgd_gain = form_dynamics("ema").first_order_gain.subs(beta, 0)  # EMA at beta=0 is SGD
     exponents, beats = {}, {}
     steps = []
+    rate = sp.Symbol("eta_eff", positive=True)
+    kk = sp.Symbol("k", positive=True, integer=True)
+    hb = form_dynamics("heavy-ball")
+    per_mode = hb.first_order_gain.subs(eta, rate * kappa)  # G in terms of eta_eff
+    shift = sp.Symbol("B", positive=True)  # b = 1 + B: the mode sum converges (b > 1)
+    slope = sp.cancel(per_mode / lam)  # first order: G = slope * lambda for every mode
+    if slope.has(lam):
+        raise RuntimeError(f"heavy-ball first-order gain not linear in lambda: {per_mode}")
+    trace = sp.summation(kk ** -(1 + shift), (kk, 1, sp.oo)).subs(shift, b - 1)  # sum lambda_k
+    total = slope * trace
+    hb_bound = sp.solve(sp.Eq(inv_m * total, 1), rate)[0]
     for name in ("ema", "heavy-ball"):
         fd = form_dynamics(name)
         if not _reduces_to_sgd(fd, sgd_gain):
@@ -397,6 +412,12 @@ def _derive_momentum_exponents() -> MomentumExponentLaws:
             rf"{name}: first-order noise gain ${sp.latex(fd.first_order_gain)}$ = SGD's "
             rf"$\eta\lambda/2$ at $\eta \to \eta_{{\rm eff}} = {sp.latex(fd.slow_rate)}$; the "
             r"effective rate is bounded by a constant, so the exponents are SGD's."
+            + (
+                rf" Heavy ball: $\iota\sum_k G(\lambda_k) < 1$ gives $\eta_{{\rm eff}} < "
+                rf"{sp.latex(hb_bound)}$."
+                if name == "heavy-ball"
+                else r" EMA: $\eta_{\rm eff} = \eta \le \eta_{\max}$."
+            )
         )
     cases, bound_exp, bias_only, _p_lower, nesterov_steps = _nesterov_balance()
     if len(cases) != 1:
@@ -419,6 +440,7 @@ def _derive_momentum_exponents() -> MomentumExponentLaws:
         tuple(cases),
         bound_exp,
         bias_only,
+        sp.factor(hb_bound),
         sp.factor(cases[0].value),
         tuple(steps),
     )
