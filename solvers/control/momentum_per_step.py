@@ -37,8 +37,9 @@ __all__ = [
 
 #: Upper bound of beta in the per-step problems (beta -> 1 freezes the velocity).
 BETA_MAX = 1.0 - 1e-7
-#: Upper bound of the momentum step zeta (far above every optimum seen; keeps the box finite).
-ZETA_MAX = 50.0
+#: Upper bound of the momentum step zeta: above every family optimum seen (<= 1.7); a wider box
+#: (50) made L-BFGS-B's first unit-box steps unstable and its line search fail.
+ZETA_MAX = 4.0
 
 
 @cache
