@@ -20,6 +20,8 @@ __all__ = ["momentum_forms_figure"]
 STUDY_FACTOR = 1.5
 #: Points drawn of a per-step schedule (geometric in t).
 SCHEDULE_POINTS = 400
+#: Lower limit of the schedule panel (the final annealing runs the rates to ~0).
+SCHEDULE_FLOOR = 1e-5
 
 
 def momentum_forms_figure(fe) -> Figure:
@@ -52,6 +54,7 @@ def momentum_forms_figure(fe) -> Figure:
             bx.plot((t + 1) / Tmax, 1.0 - beta[t], ":", color=line.get_color(), lw=0.8)
     bx.set_xscale("log")
     bx.set_yscale("log")
+    bx.set_ylim(bottom=SCHEDULE_FLOOR)
     bx.set_xlabel(r"training fraction $t/T$")
     bx.set_ylabel(r"$\eta_{\rm eff}$ (solid), $1-\beta_t$ (dotted)")
     bx.set_title(rf"$T = {Tmax}$", fontsize=8)
