@@ -5,6 +5,7 @@ from theory._lazy import attach
 __getattr__, __dir__, __all__ = attach(
     __name__,
     {
+        "momentum_form_claims": "momentum_forms",
         "beyond_claims": "beyond",
         "BeyondScale": "beyond",
         "compute_sweep": "beyond",

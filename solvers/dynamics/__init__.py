@@ -6,6 +6,9 @@ from theory._lazy import attach
 __getattr__, __dir__, __all__ = attach(
     __name__,
     {
+        "general_momentum_forward": "momentum_forms",
+        "monte_carlo_form": "momentum_forms",
+        "simulate_form": "momentum_forms",
         "build_problem": "continuum",
         "continuum_loss": "continuum",
         "ContinuumProblem": "continuum",

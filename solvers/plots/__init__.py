@@ -5,6 +5,7 @@ from theory._lazy import attach
 __getattr__, __dir__, __all__ = attach(
     __name__,
     {
+        "momentum_forms_figure": "momentum_forms",
         "batch_ramp_figure": "beyond",
         "compute_optimal_figure": "beyond",
         "momentum_figure": "beyond",
