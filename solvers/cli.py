@@ -178,6 +178,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "solvers._cli_estimate",
     "solvers._cli_report",
     "solvers._cli_beyond",
+    "solvers._cli_fit",
 )
 
 

@@ -22,7 +22,7 @@ from theory._checks import check_int, check_real
 from ._data import Run
 from ._functional import DEFAULT_GRID, DEFAULT_MODES, LossParams, loss_parts, mode_nodes, run_grid
 
-__all__ = ["FitOptions", "RunFit", "fit_runs", "predict_run"]
+__all__ = ["FitOptions", "RunFit", "fit_points", "fit_runs", "predict_run"]
 
 #: Names of the fitted parameters, in the order of the optimiser's vector.
 PARAM_NAMES = ("L_inf", "A", "s", "nu", "a", "b")
@@ -47,6 +47,9 @@ class FitOptions:
         Robust loss of ``least_squares`` and its scale (relative residual).
     n_starts : int
         Grid starts refined by ``least_squares``.
+    max_points : int
+        At most this many fitted points per run, evenly spaced in the run's list of points and
+        always including its last (the curves are smooth on this scale; it bounds the cost).
     n_boot : int
         Bootstrap refits over runs (0: no intervals, ``p_easy`` from the point fit alone).
     n_modes, n_grid : int
@@ -58,7 +61,8 @@ class FitOptions:
     min_step: int = 1000
     loss: str = "soft_l1"
     f_scale: float = 0.01
-    n_starts: int = 4
+    n_starts: int = 3
+    max_points: int = 60
     n_boot: int = 40
     n_modes: int = DEFAULT_MODES
     n_grid: int = DEFAULT_GRID
@@ -72,6 +76,7 @@ class FitOptions:
             raise ValueError(f"loss must be a least_squares loss name, got {self.loss!r}")
         check_real("f_scale", self.f_scale, gt=0)
         check_int("n_starts", self.n_starts, ge=1)
+        check_int("max_points", self.max_points, ge=2)
         check_int("n_boot", self.n_boot, ge=0)
         check_int("n_modes", self.n_modes, ge=1)
         check_int("n_grid", self.n_grid, ge=1)
@@ -142,16 +147,25 @@ def _params(x: np.ndarray) -> LossParams:
     return LossParams(x[0], 10 ** x[1], 10 ** x[2], 10 ** x[3], x[4], x[5])
 
 
+def fit_points(run: Run, opts: FitOptions) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(steps, losses)`` of ``run`` that a fit uses (see :class:`FitOptions`)."""
+    steps, loss = run.losses(opts.split)
+    keep = steps >= opts.min_step
+    if not keep.any():
+        raise ValueError(
+            f"runs: run {run.id!r} has no {opts.split} loss at step >= {opts.min_step}"
+        )
+    steps, loss = steps[keep], loss[keep]
+    if steps.size > opts.max_points:
+        pick = np.unique(np.rint(np.linspace(0, steps.size - 1, opts.max_points)).astype(int))
+        steps, loss = steps[pick], loss[pick]
+    return steps, loss
+
+
 def _prepare(runs, opts: FitOptions) -> list[_Data]:
     out = []
     for run in runs:
-        steps, loss = run.losses(opts.split)
-        keep = steps >= opts.min_step
-        if not keep.any():
-            raise ValueError(
-                f"runs: run {run.id!r} has no {opts.split} loss at step >= {opts.min_step}"
-            )
-        steps, loss = steps[keep], loss[keep]
+        steps, loss = fit_points(run, opts)
         grid = run_grid(run.schedule(max(run.horizon, int(steps[-1]))), steps, n_grid=opts.n_grid)
         out.append(_Data(run, grid, grid.index(steps), loss, 1.0 / np.sqrt(steps.size)))
     return out

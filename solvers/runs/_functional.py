@@ -139,7 +139,9 @@ def run_grid(eta, steps=(), *, n_grid: int = DEFAULT_GRID, n_log: int = DEFAULT_
     """
     eta = np.asarray(eta, dtype=float)
     if eta.ndim != 1 or eta.size == 0 or not np.all(np.isfinite(eta)) or np.any(eta < 0):
-        raise ValueError(f"eta must be a non-empty 1-d array of finite rates >= 0, shape {eta.shape}")
+        raise ValueError(
+            f"eta must be a non-empty 1-d array of finite rates >= 0, shape {eta.shape}"
+        )
     T = eta.size
     n_grid = check_int("n_grid", n_grid, ge=1)
     steps = np.asarray(steps, dtype=int).ravel()
@@ -229,7 +231,9 @@ def loss_parts(params: LossParams, grid: RunGrid, nodes=None) -> tuple[np.ndarra
     c0 = params.A * x ** (-(params.a - params.b))
     bias = np.empty(grid.t.size)
     noise = np.empty(grid.t.size)
-    _forward(lam, w * lam, c0, grid.s1, grid.s2, grid.de, params.s, params.nu, params.gain, bias, noise)
+    _forward(
+        lam, w * lam, c0, grid.s1, grid.s2, grid.de, params.s, params.nu, params.gain, bias, noise
+    )
     return bias, noise
 
 
