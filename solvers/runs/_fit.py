@@ -132,6 +132,14 @@ class RunFit:
     def phase(self) -> str:
         return self.params.phase
 
+    @property
+    def at_bound(self) -> list:
+        """Parameters that ended on a bound of the fit (their interval is then one-sided)."""
+        x = np.array([self.params.L_inf, *np.log10([self.params.A, self.params.s, self.params.nu]),
+                      self.params.a, self.params.b])  # fmt: skip
+        hit = (np.abs(x - LOWER) < 1e-6) | (np.abs(x - UPPER) < 1e-6)
+        return [n for n, h in zip(PARAM_NAMES, hit, strict=True) if h]
+
     def to_dict(self) -> dict:
         p = self.params
         out = {name: float(getattr(p, name)) for name in PARAM_NAMES}
@@ -139,6 +147,7 @@ class RunFit:
         out.update(phase=p.phase, p_easy=float(self.p_easy), n_params=self.n_params)
         out.update(success=self.success, message=self.message, n_points=self.n_points)
         out["r2"] = {k: float(v) for k, v in self.r2.items()}
+        out["at_bound"] = self.at_bound
         out["fit_runs"] = list(self.run_ids)
         return out
 
