@@ -52,6 +52,24 @@ def _text(d: dict) -> str:
     return "\n".join(lines)
 
 
+def _recommend(args, runs, report) -> dict:
+    from solvers.runs import recommend
+
+    parts = args.recommend.split(",")
+    try:
+        T = int(float(parts[0]))
+        peak = float(parts[1]) if len(parts) > 1 else None
+    except ValueError:
+        raise CLIError(f"--recommend: expected T[,PEAK], got {args.recommend!r}") from None
+    fitted = [runs[i] for i in report.fit.run_ids]
+    peak = peak or max(float(r.sched_lr.max()) for r in fitted)
+    warmup = int(fitted[0].meta.get("warmup_steps", 0) or 0)
+    rec = recommend(report.fit.params, T, peak, warmup=min(warmup, T - 2))
+    if args.export:
+        rec.optimal.save(args.export)
+    return rec.to_dict()
+
+
 def _cmd_fit(args: argparse.Namespace) -> None:
     from solvers.runs import FitOptions, fit_and_predict
 
@@ -63,6 +81,8 @@ def _cmd_fit(args: argparse.Namespace) -> None:
         baselines=() if args.no_baselines else ("multi_power", "annealing"),
     )  # fmt: skip
     d = report.to_dict()
+    if args.recommend:
+        d["recommend"] = _recommend(args, runs, report)
     emit(dumps(d) if args.format == "json" else _text(d), args.out)
     if args.plot:
         from solvers.runs import plot_report
@@ -92,5 +112,10 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
     p.add_argument("--plot", metavar="STEM", help="write STEM.pdf and STEM.png")
+    p.add_argument(
+        "--recommend", metavar="T[,PEAK]", help="optimal schedule of the fitted model at horizon T "
+        "with rates <= PEAK (default: the fitted runs' largest rate), against tuned cosine and WSD",
+    )  # fmt: skip
+    p.add_argument("--export", metavar="PATH", help="with --recommend: save it (.csv or .json)")
     add_output_arguments(p, ("text", "json"))
     p.set_defaults(func=_cmd_fit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -27,6 +28,7 @@ from solvers.runs import (
     multi_power_law,
     naive_final,
     predict_run,
+    recommend,
     run_grid,
 )
 from theory import PLRFModel
@@ -101,7 +103,9 @@ def test_shipped_dataset_has_branched_runs_and_warmup(llm_curves):
     d000 = runs["d000"]  # a WSD run branched at step 10000: schedule from 0, losses from 10000
     assert d000.losses("train")[0][0] > 10000 and d000.losses("val")[0][0] == 10000
     eta = d000.schedule()
-    assert eta.size == 12501 and eta[0] < 1e-5  # steps 0..12500 are logged and math.isclose(eta[5000], 1e-3)
+    assert (
+        eta.size == 12501 and eta[0] < 1e-5
+    )  # steps 0..12500 are logged and math.isclose(eta[5000], 1e-3)
     assert runs.default_split() == "val"
     with pytest.raises(ValueError, match="name must be one of"):
         load_dataset("nope")
@@ -344,3 +348,49 @@ def test_cli_on_shipped_data_beats_nothing_silently(capsys):
 def test_fit_and_predict_reports_unknown_ids(llm_curves):
     with pytest.raises(RunsDataError, match="--predict: unknown run id 'x'"):
         fit_and_predict(llm_curves, ["d026"], ["x"])
+
+
+# -- recommend and export -------------------------------------------------------------------------
+
+
+def test_recommend_beats_tuned_cosine_and_wsd_and_prices_the_parametric_forms():
+    rec = recommend(EASY, 4000, 1e-3, warmup=100, n_blocks=24)
+    assert rec.success
+    assert rec.optimal.lr.max() <= 1e-3 * (1 + 1e-12) and rec.optimal.T == 4000
+    # the optimum over block schedules is at least as good as every tuned family (a wrong
+    # optimiser or loss would let a tuned baseline win)
+    for b in rec.baselines.values():
+        assert rec.optimal_loss <= b["loss"] + 1e-6
+    for form in rec.parametric.values():
+        assert form["penalty"] >= -1e-6
+    # the reported loss is the functional's value of the exported schedule
+    g = run_grid(rec.optimal.lr, [4000])
+    assert abs(loss_curve(EASY, g)[-1] - rec.optimal_loss) < 1e-4 * rec.optimal_loss
+
+
+def test_lr_multiplier_survives_pickle_and_state_dict_round_trip():
+    from solvers._export import LRMultiplier
+
+    m = LRMultiplier([0.1, 0.05, 0.01], base=0.1)
+    assert [m(0), m(1), m(7)] == pytest.approx([1.0, 0.5, 0.1], rel=1e-15)
+    assert pickle.loads(pickle.dumps(m)) == m
+    fresh = LRMultiplier([1.0], base=1.0)  # LambdaLR.load_state_dict updates the __dict__
+    fresh.__dict__.update(vars(m).copy())
+    assert fresh(1) == 0.5
+
+
+def test_torch_lambdalr_state_dict_keeps_the_schedule():
+    torch = pytest.importorskip("torch")
+    from solvers._export import export_schedule, hf_scheduler
+
+    sched = export_schedule(np.linspace(1e-3, 1e-5, 100))
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
+    sch = hf_scheduler(sched)(opt, num_training_steps=200)
+    for _ in range(10):
+        opt.step()
+        sch.step()
+    state = pickle.loads(pickle.dumps(sch.state_dict()))
+    opt2 = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
+    sch2 = hf_scheduler(export_schedule(np.ones(5)))(opt2)
+    sch2.load_state_dict(state)
+    assert sch2.lr_lambdas[0](50) == sch.lr_lambdas[0](50)

@@ -11,6 +11,7 @@ from ._fit import FitOptions, RunFit, fit_points, fit_runs, predict_run
 from ._functional import LossParams, RunGrid, loss_curve, loss_parts, mode_nodes, run_grid
 from ._laws import LAWS, LawFit, annealing_law, fit_law, multi_power_law, naive_final
 from ._plot import plot_curves, plot_report, plot_residuals
+from ._recommend import Recommendation, parametric_schedule, recommend
 
 __all__ = [
     "DATASETS",
@@ -19,6 +20,7 @@ __all__ = [
     "FitReport",
     "LawFit",
     "LossParams",
+    "Recommendation",
     "Run",
     "RunFit",
     "RunGrid",
@@ -37,10 +39,12 @@ __all__ = [
     "mode_nodes",
     "multi_power_law",
     "naive_final",
+    "parametric_schedule",
     "plot_curves",
     "plot_report",
     "plot_residuals",
     "predict_run",
+    "recommend",
     "run_grid",
     "schedule_family",
 ]
