@@ -1,8 +1,10 @@
 r"""The fitted model's optimal schedule at a new horizon, against the best cosine and WSD.
 
 :func:`recommend` minimises the fitted functional's final loss over schedules that are
-piecewise constant on ``n_blocks`` blocks after a linear warmup (blocks geometric in the
-distance to the end, where the optimum anneals), bounded by the peak rate ``peak`` (the
+piecewise linear between ``n_blocks + 1`` edges after a linear warmup (half uniform, half
+geometric in the distance to the end, where the optimum anneals, plus the decay start of the
+tuned WSD, so that it is representable; L-BFGS-B from the best of a linear decay and the tuned
+cosine and WSD sampled at the edges), bounded by the peak rate ``peak`` (the
 continuum functional has no stability limit of its own, so the largest rate the user trusts is
 the bound). It tunes a cosine (to zero) and a linear-decay WSD schedule under the same bound and
 warmup, and finds the nearest built-in parametric forms to the optimum (least squares in the
@@ -20,7 +22,7 @@ from scipy.optimize import minimize, minimize_scalar
 from theory._checks import check_int, check_real
 
 from .._export import ExportedSchedule, export_schedule
-from ._functional import LossParams, RunGrid, loss_curve, mode_nodes, run_grid
+from ._functional import LossParams, loss_curve, mode_nodes, run_grid
 
 __all__ = ["Recommendation", "parametric_schedule", "recommend"]
 
@@ -78,7 +80,7 @@ class Recommendation:
 
 
 def recommend(
-    params: LossParams, T: int, peak: float, *, warmup: int = 0, n_blocks: int = 40
+    params: LossParams, T: int, peak: float, *, warmup: int = 0, n_blocks: int = 48
 ) -> Recommendation:
     """Optimal schedule of the fitted model at horizon ``T`` with rates ``<= peak``."""
     T = check_int("T", T, ge=2)
@@ -88,24 +90,26 @@ def recommend(
         raise ValueError(f"warmup must be < T - 1 = {T - 1}, got {warmup}")
     nodes = mode_nodes()
     ramp = peak * (np.arange(warmup) + 1) / max(warmup, 1)
-    head = run_grid(ramp, n_grid=8) if warmup else None
-    edges = _blocks(T, warmup, check_int("n_blocks", n_blocks, ge=2))
-    h = np.diff(edges).astype(float)
+    base = _tuned_baselines(params, T, peak, warmup, nodes)
+    kink = T - round(base["wsd"]["frac"] * T)  # the tuned WSD is exactly representable
+    edges = np.union1d(_blocks(T, warmup, check_int("n_blocks", n_blocks, ge=2)), [kink])
+    steps = np.arange(warmup, T, dtype=float)
+
+    def schedule(x):
+        return np.concatenate([ramp, np.interp(steps, edges, peak * np.asarray(x))])
 
     def final(x):
-        eta = peak * np.asarray(x)
-        g = RunGrid(edges, h * eta, h * eta * eta, np.zeros_like(h))
-        if head is not None:
-            g = RunGrid(np.r_[head.t, g.t[1:]], np.r_[head.s1, g.s1], np.r_[head.s2, g.s2],
-                        np.r_[head.de, g.de])  # fmt: skip
-        return loss_curve(params, g, nodes)[-1]
+        return _loss(params, schedule(x), nodes)
 
-    x0 = np.clip(1 - (edges[:-1] - warmup) / (T - warmup), 0.05, 1.0)
-    res = minimize(final, x0, method="L-BFGS-B", bounds=[(0, 1)] * h.size)
-    eta = np.concatenate([ramp, np.repeat(peak * res.x, np.diff(edges))])
+    starts = [np.clip(1 - (edges - warmup) / (T - warmup), 0.05, 1.0)]
+    for b in base.values():  # the tuned families at the edges
+        eta_b = parametric_schedule(b["form"], T, b["peak"], b.get("frac", 0.0), warmup)
+        starts.append(np.interp(edges, np.arange(T + 1), np.r_[eta_b, 0.0]) / peak)
+    x0 = min(starts, key=final)
+    res = minimize(final, x0, method="L-BFGS-B", bounds=[(0, 1)] * edges.size)
+    eta = schedule(res.x)
     opt = export_schedule(eta, name="optlr optimal", meta={"T": T, "peak": peak})
     L_opt = float(res.fun)
-    base = _tuned_baselines(params, T, peak, warmup, nodes)
     para = _nearest_forms(params, eta, T, peak, warmup, nodes, L_opt)
     return Recommendation(T, peak, opt, L_opt, base, para, bool(res.success), str(res.message))
 
@@ -120,7 +124,7 @@ def _tuned_baselines(params, T, peak, warmup, nodes) -> dict:
         lambda lp: _loss(params, parametric_schedule("cosine", T, peak * 10**lp, 0, warmup), nodes),
         bounds=(-2, 0), method="bounded", options={"xatol": 1e-3},
     )  # fmt: skip
-    out["cosine"] = {"peak": peak * 10**r.x, "loss": float(r.fun)}
+    out["cosine"] = {"form": "cosine", "peak": peak * 10**r.x, "loss": float(r.fun)}
     best = None
     for frac in (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0):
         r = minimize_scalar(
@@ -129,7 +133,7 @@ def _tuned_baselines(params, T, peak, warmup, nodes) -> dict:
         )  # fmt: skip
         if best is None or r.fun < best[2]:
             best = (frac, peak * 10**r.x, float(r.fun))
-    out["wsd"] = {"frac": best[0], "peak": best[1], "loss": best[2]}
+    out["wsd"] = {"form": "wsd", "frac": best[0], "peak": best[1], "loss": best[2]}
     return out
 
 
