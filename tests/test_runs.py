@@ -369,7 +369,7 @@ def test_recommend_beats_tuned_cosine_and_wsd_and_prices_the_parametric_forms():
 
 
 def test_lr_multiplier_survives_pickle_and_state_dict_round_trip():
-    from solvers._export import LRMultiplier
+    from solvers.schedules.export import LRMultiplier
 
     m = LRMultiplier([0.1, 0.05, 0.01], base=0.1)
     assert [m(0), m(1), m(7)] == pytest.approx([1.0, 0.5, 0.1], rel=1e-15)
@@ -381,7 +381,7 @@ def test_lr_multiplier_survives_pickle_and_state_dict_round_trip():
 
 def test_torch_lambdalr_state_dict_keeps_the_schedule():
     torch = pytest.importorskip("torch")
-    from solvers._export import export_schedule, hf_scheduler
+    from solvers.schedules.export import export_schedule, hf_scheduler
 
     sched = export_schedule(np.linspace(1e-3, 1e-5, 100))
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)

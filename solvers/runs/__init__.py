@@ -1,50 +1,54 @@
-"""The theory on real training runs: load, fit, predict held-out schedules, score baselines.
+"""The theory on real training runs: load, fit, predict held-out schedules, score baselines,
+recommend a schedule (``optlr fit``).
+
+* loading and validating CSV runs, the shipped ``llm-curves`` data set (:mod:`._data`);
+* the PLRF loss functional of a whole schedule in model time (:mod:`._functional`);
+* the joint fit and held-out prediction (:mod:`._fit`), scored against the empirical laws
+  (:mod:`._laws`) and learning-rate transfer (:mod:`._evaluate`);
+* the fitted model's optimal schedule at a new horizon (:mod:`._recommend`); figures (:mod:`._plot`).
 
 >>> from solvers.runs import load_dataset
 >>> len(load_dataset("llm-curves"))
 82
 """
 
-from ._data import DATASETS, Run, RunsDataError, RunSet, load_dataset, load_runs
-from ._evaluate import FitReport, fit_and_predict, lr_transfer, schedule_family
-from ._fit import FitOptions, RunFit, fit_points, fit_runs, predict_run
-from ._functional import LossParams, RunGrid, loss_curve, loss_parts, mode_nodes, run_grid
-from ._laws import LAWS, LawFit, annealing_law, fit_law, multi_power_law, naive_final
-from ._plot import plot_curves, plot_report, plot_residuals
-from ._recommend import Recommendation, parametric_schedule, recommend
+from .._lazy import attach
 
-__all__ = [
-    "DATASETS",
-    "LAWS",
-    "FitOptions",
-    "FitReport",
-    "LawFit",
-    "LossParams",
-    "Recommendation",
-    "Run",
-    "RunFit",
-    "RunGrid",
-    "RunSet",
-    "RunsDataError",
-    "annealing_law",
-    "fit_and_predict",
-    "fit_law",
-    "fit_points",
-    "fit_runs",
-    "load_dataset",
-    "load_runs",
-    "loss_curve",
-    "loss_parts",
-    "lr_transfer",
-    "mode_nodes",
-    "multi_power_law",
-    "naive_final",
-    "parametric_schedule",
-    "plot_curves",
-    "plot_report",
-    "plot_residuals",
-    "predict_run",
-    "recommend",
-    "run_grid",
-    "schedule_family",
-]
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        "annealing_law": "_laws",
+        "DATASETS": "_data",
+        "fit_and_predict": "_evaluate",
+        "fit_law": "_laws",
+        "fit_points": "_fit",
+        "fit_runs": "_fit",
+        "FitOptions": "_fit",
+        "FitReport": "_evaluate",
+        "LawFit": "_laws",
+        "LAWS": "_laws",
+        "load_dataset": "_data",
+        "load_runs": "_data",
+        "loss_curve": "_functional",
+        "loss_parts": "_functional",
+        "LossParams": "_functional",
+        "lr_transfer": "_evaluate",
+        "mode_nodes": "_functional",
+        "multi_power_law": "_laws",
+        "naive_final": "_laws",
+        "parametric_schedule": "_recommend",
+        "plot_curves": "_plot",
+        "plot_report": "_plot",
+        "plot_residuals": "_plot",
+        "predict_run": "_fit",
+        "recommend": "_recommend",
+        "Recommendation": "_recommend",
+        "Run": "_data",
+        "run_grid": "_functional",
+        "RunFit": "_fit",
+        "RunGrid": "_functional",
+        "RunsDataError": "_data",
+        "RunSet": "_data",
+        "schedule_family": "_evaluate",
+    },
+)

@@ -41,7 +41,7 @@ from numba import njit
 from theory import PLRFModel
 from theory._checks import check_int, check_real
 
-from .._continuum import mode_quadrature
+from ..dynamics.continuum import mode_quadrature
 
 __all__ = ["LossParams", "RunGrid", "loss_curve", "loss_parts", "mode_nodes", "run_grid"]
 

@@ -21,7 +21,7 @@ from scipy.optimize import minimize, minimize_scalar
 
 from theory._checks import check_int, check_real
 
-from .._export import ExportedSchedule, export_schedule
+from ..schedules.export import ExportedSchedule, export_schedule
 from ._functional import LossParams, loss_curve, mode_nodes, run_grid
 
 __all__ = ["Recommendation", "parametric_schedule", "recommend"]
