@@ -394,3 +394,23 @@ def test_torch_lambdalr_state_dict_keeps_the_schedule():
     sch2 = hf_scheduler(export_schedule(np.ones(5)))(opt2)
     sch2.load_state_dict(state)
     assert sch2.lr_lambdas[0](50) == sch.lr_lambdas[0](50)
+
+
+@pytest.mark.slow
+def test_cli_recommend_exports_a_schedule_that_reloads(tmp_path, capsys):
+    from solvers.schedules.export import load_schedule
+
+    curves, meta = write_csv(tmp_path, synthetic(EASY, SPECS[:3]))
+    out = tmp_path / "opt.csv"
+    code = main(["fit", str(curves), "--runs", str(meta), "--fit", "r0,r1,r2", "--boot", "0",
+                 "--min-step", "200", "--no-baselines", "--format", "json",
+                 "--recommend", "3000", "--export", str(out)])  # fmt: skip
+    d = json.loads(capsys.readouterr().out)
+    assert code == 0
+    rec = d["recommend"]
+    assert rec["T"] == 3000 and rec["peak"] == pytest.approx(1e-3)
+    assert rec["optimal_loss"] <= min(b["loss"] for b in rec["baselines"].values()) + 1e-6
+    sched = load_schedule(out)
+    assert sched.T == 3000 and sched.lr.max() <= 1e-3 * (1 + 1e-9)
+    assert main(["fit", str(curves), "--fit", "r0", "--recommend", "x"]) == 2
+    assert "--recommend: expected T[,PEAK]" in capsys.readouterr().err

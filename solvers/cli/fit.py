@@ -52,15 +52,24 @@ def _text(d: dict) -> str:
     return "\n".join(lines)
 
 
-def _recommend(args, runs, report) -> dict:
-    from solvers.runs import recommend
-
-    parts = args.recommend.split(",")
+def _recommend_spec(text: str | None) -> tuple[int, float | None] | None:
+    if text is None:
+        return None
+    parts = text.split(",")
     try:
         T = int(float(parts[0]))
         peak = float(parts[1]) if len(parts) > 1 else None
     except ValueError:
-        raise CLIError(f"--recommend: expected T[,PEAK], got {args.recommend!r}") from None
+        raise CLIError(f"--recommend: expected T[,PEAK], got {text!r}") from None
+    if len(parts) > 2 or T < 2 or (peak is not None and not peak > 0):
+        raise CLIError(f"--recommend: expected T >= 2 and PEAK > 0, got {text!r}")
+    return T, peak
+
+
+def _recommend(args, runs, report) -> dict:
+    from solvers.runs import recommend
+
+    T, peak = _recommend_spec(args.recommend)
     fitted = [runs[i] for i in report.fit.run_ids]
     peak = peak or max(float(r.sched_lr.max()) for r in fitted)
     warmup = int(fitted[0].meta.get("warmup_steps", 0) or 0)
@@ -73,6 +82,9 @@ def _recommend(args, runs, report) -> dict:
 def _cmd_fit(args: argparse.Namespace) -> None:
     from solvers.runs import FitOptions, fit_and_predict
 
+    _recommend_spec(args.recommend)  # bad input fails before the fit
+    if args.export and not args.recommend:
+        raise CLIError("--export: needs --recommend T[,PEAK]")
     runs = _load(args)
     split = args.split or runs.default_split()
     opts = FitOptions(split=split, min_step=args.min_step, n_boot=args.boot, seed=args.seed)
