@@ -107,6 +107,11 @@ def table(paths) -> str:
                 + " | ".join(f"{_pct(e['mean_rel'])} / {_pct(e['max_rel'])}" for _, e in cells) + " |"
             )  # fmt: skip
 
+        inside = [p["interval"][0] <= p["observed"] <= p["interval"][1] for d in rows
+                  for p in d["predictions"] if p.get("interval") and p["observed"] is not None]  # fmt: skip
+        lines.append(f"\nbootstrap band of optlr's prediction holds the observed loss in "
+                     f"{sum(inside)} of {len(inside)} held-out runs\n")  # fmt: skip
+
         def summary(k, agg=agg):
             v = agg.get(k, [])
             if not v:

@@ -284,11 +284,14 @@ def _bootstrap(x_best, data, nodes, opts) -> np.ndarray:
 
 
 def predict_run(fit: RunFit | LossParams, run: Run, steps=None, *, n_grid: int = DEFAULT_GRID):
-    """The predicted loss of ``run`` at ``steps`` (default: every observed step of the fit's split,
-    else the last logged step) from its schedule alone.
+    """The predicted loss of ``run`` at ``steps`` from its schedule alone.
 
-    Returns ``(steps, loss)``; with a :class:`RunFit` holding bootstrap refits, also the 2.5 and
-    97.5 percentiles of the prediction over them as a third item ``(lo, hi)``.
+    ``steps`` defaults to every observed step of the fit's split, else the run's last logged
+    step. Returns ``(steps, loss, band)``: ``band`` is ``(lo, hi)``, the 2.5 and 97.5
+    percentiles of the prediction over the bootstrap refits of a :class:`RunFit`, or None
+    (plain :class:`LossParams`, or no bootstrap). The band is the spread of the *parameters*
+    only: it leaves out the error of the model itself, which dominates on real runs (on the
+    llm-curves splits it covers few held-out losses; ``benchmarks/results/fit.md``).
     """
     params = fit.params if isinstance(fit, RunFit) else fit
     split = fit.options.split if isinstance(fit, RunFit) else "val"
