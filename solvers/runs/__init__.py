@@ -12,7 +12,7 @@ recommend a schedule (``optlr fit``).
 82
 """
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
