@@ -20,6 +20,7 @@ LEVELS = {
     "analysis": 1,
     "control": 3,
     "schedules": 2,
+    "runs": 3,  # real training runs: fits on dynamics, recommendations through schedules
     "claims": 4,
     "plots": 4,
     "report": 5,

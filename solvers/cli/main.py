@@ -13,13 +13,13 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from . import beyond, derive, estimate, export, mc, report, simulate, solve, validate
+from . import beyond, derive, estimate, export, fit, mc, report, simulate, solve, validate
 from ._common import CLIError, _version
 
 __all__ = ["build_parser", "main"]
 
 #: The commands, in help order.
-COMMANDS = (simulate, derive, solve, validate, mc, export, estimate, report, beyond)
+COMMANDS = (simulate, derive, solve, validate, mc, export, estimate, fit, report, beyond)
 
 
 class _VersionAction(argparse.Action):

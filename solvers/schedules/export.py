@@ -35,11 +35,13 @@ from .families import make_schedule
 
 __all__ = [
     "ExportedSchedule",
+    "LRMultiplier",
     "PowerDecayFit",
     "WSDFit",
     "export_schedule",
     "fit_power_decay",
     "fit_wsd",
+    "hf_scheduler",
     "load_schedule",
     "to_optax",
     "to_torch_scheduler",
@@ -307,24 +309,60 @@ def transfer(
 # -- framework adapters (optional extras, imported lazily) -----------------------------------
 
 
+class LRMultiplier:
+    """``step -> lr[step] / base``: a picklable ``LambdaLR`` multiplier (a callable object, not a
+    lambda), so ``LambdaLR.state_dict()`` saves it (its ``__dict__``: ``lr``, ``base``) and a
+    checkpoint restores the schedule; steps past the horizon keep the last rate.
+    """
+
+    def __init__(self, lr, base: float):
+        self.lr = [float(x) for x in as_schedule(lr, name="lr")]
+        self.base = check_real("base", base, gt=0)
+
+    def __call__(self, step: int) -> float:
+        return self.lr[min(max(int(step), 0), len(self.lr) - 1)] / self.base
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, LRMultiplier) and vars(self) == vars(other)
+
+    __hash__ = None  # mutable by load_state_dict
+
+
+def hf_scheduler(schedule: ExportedSchedule):
+    """A factory ``(optimizer, num_training_steps=None) -> LambdaLR`` for a Hugging Face
+    ``Trainer`` (pass ``optimizers=(opt, factory(opt, n))`` or override
+    ``Trainer.create_scheduler``); a different ``num_training_steps`` stretches the schedule's
+    shape in ``t/T`` to that many steps. Requires torch.
+    """
+
+    def factory(optimizer, num_training_steps: int | None = None):
+        src = schedule
+        if num_training_steps is not None and num_training_steps != schedule.T:
+            T = check_int("num_training_steps", num_training_steps, ge=1)
+            src = ExportedSchedule(_resample(schedule.lr, T), schedule.name, schedule.meta)
+        return to_torch_scheduler(src, optimizer)
+
+    return factory
+
+
 def to_torch_scheduler(schedule: ExportedSchedule, optimizer):
     """A ``torch.optim.lr_scheduler.LambdaLR`` that sets each group's rate to ``schedule(step)``.
 
-    ``LambdaLR`` multiplies the group's initial rate by the lambda, so the lambda returned is
-    ``schedule(step) / initial_lr``; every parameter group needs a positive initial rate.
+    ``LambdaLR`` multiplies the group's initial rate by the multiplier, so the multiplier is
+    ``schedule(step) / initial_lr`` (an :class:`LRMultiplier`, which ``state_dict`` saves);
+    every parameter group needs a positive initial rate.
     Requires the ``torch`` extra (``pip install optlr[torch]``).
     """
     try:
         from torch.optim.lr_scheduler import LambdaLR
     except ImportError as exc:  # pragma: no cover - exercised only without torch
         raise ImportError("to_torch_scheduler needs torch: pip install 'optlr[torch]'") from exc
-    fn = schedule.as_function()
     lambdas = []
     for i, group in enumerate(optimizer.param_groups):
         base = float(group.get("initial_lr", group["lr"]))
         if not base > 0:
             raise ValueError(f"optimizer param group {i} needs a positive lr, got {base!r}")
-        lambdas.append(lambda step, base=base: fn(step) / base)
+        lambdas.append(LRMultiplier(schedule.lr, base))
     return LambdaLR(optimizer, lr_lambda=lambdas)
 
 
