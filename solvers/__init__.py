@@ -76,7 +76,16 @@ _PUBLIC = {
 }
 
 #: The subpackages, served as namespaces.
-_NAMESPACES = ("analysis", "claims", "control", "dynamics", "plots", "report", "schedules")
+_NAMESPACES = (
+    "analysis",
+    "claims",
+    "control",
+    "dynamics",
+    "plots",
+    "report",
+    "runs",
+    "schedules",
+)
 
 #: Names of the 0.1 flat API kept for one release (name -> submodule); they warn on use.
 _DEPRECATED = {
