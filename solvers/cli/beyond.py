@@ -13,9 +13,11 @@ from ._common import (
     CLIError,
     add_model_arguments,
     add_output_arguments,
+    count,
     dumps,
     emit,
     model_from_args,
+    real,
 )
 
 
@@ -33,9 +35,23 @@ def _model_dict(model) -> dict:
 
 def _horizons(text: str) -> list[int]:
     try:
-        return [int(float(x)) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise CLIError(f"--T: expected comma-separated horizons, got {text!r}") from None
+        Ts = [count(x) for x in text.split(",") if x.strip()]
+    except argparse.ArgumentTypeError:
+        raise CLIError(f"--T: expected comma-separated integer horizons, got {text!r}") from None
+    if any(T < 2 for T in Ts):
+        raise CLIError(f"--T: every horizon must be >= 2, got {text!r}")
+    return Ts
+
+
+def _levels(text: str) -> list[float]:
+    """``--C``: comma-separated positive, finite compute levels."""
+    try:
+        Cs = [real(x) for x in text.split(",") if x.strip()]
+    except argparse.ArgumentTypeError:
+        raise CLIError(f"--C: expected comma-separated compute levels, got {text!r}") from None
+    if not Cs or any(C <= 0 for C in Cs):
+        raise CLIError(f"--C: expected one or more positive compute levels, got {text!r}")
+    return Cs
 
 
 def _add_plot_argument(p) -> None:
@@ -150,21 +166,21 @@ def _register_batch(sub) -> None:
         "--plot ramp.",
     )
     add_model_arguments(p)
-    p.add_argument("--samples", type=int, default=1600, help="samples of the degeneracy check")
-    p.add_argument("--ratio", type=float, default=0.05, help="eta/m of the first half")
-    p.add_argument("--factor", type=int, default=8, help="batch factor of the second profile")
+    p.add_argument("--samples", type=count, default=1600, help="samples of the degeneracy check")
+    p.add_argument("--ratio", type=real, default=0.05, help="eta/m of the first half")
+    p.add_argument("--factor", type=count, default=8, help="batch factor of the second profile")
     p.add_argument(
         "--T", default="", help="comma-separated horizons of the ramp problem (empty: skip)"
     )
-    p.add_argument("--mean-batch", type=float, default=64.0, help="D / T (default %(default)s)")
-    p.add_argument("--ramp-eta-max", type=float, default=0.1, help="eta bound of the ramp")
+    p.add_argument("--mean-batch", type=real, default=64.0, help="D / T (default %(default)s)")
+    p.add_argument("--ramp-eta-max", type=real, default=0.1, help="eta bound of the ramp")
     p.add_argument(
         "--fix-eta", action="store_true",
         help="hold eta = eta_max (the derivation's regime) and solve the batch per step by the "
         "KKT square-root rule (fast; T = 1e6 in ~30 s); default: joint (eta, m) on blocks",
     )  # fmt: skip
     p.add_argument("--saving", action="store_true", help="also the wall-clock saving")
-    p.add_argument("--maxiter", type=int, default=300)
+    p.add_argument("--maxiter", type=count, default=300)
     _add_plot_argument(p)
     add_output_arguments(p, ("text", "json", "latex"))
     p.set_defaults(func=_cmd_batch)
@@ -230,8 +246,8 @@ def _register_momentum(sub) -> None:
     add_model_arguments(p, a=1.5, b=3.0)
     p.set_defaults(modes=100)
     p.add_argument("--T", default="100,300", help="comma-separated horizons")
-    p.add_argument("--beta-max", type=float, default=0.99)
-    p.add_argument("--maxiter", type=int, default=100)
+    p.add_argument("--beta-max", type=real, default=0.99)
+    p.add_argument("--maxiter", type=count, default=100)
     _add_plot_argument(p)
     add_output_arguments(p, ("text", "json", "latex"))
     p.set_defaults(func=_cmd_momentum)
@@ -244,7 +260,7 @@ def _cmd_compute(args: argparse.Namespace) -> None:
     from ..control.compute_optimal import FAMILIES, compute_optimal_scaling
 
     model = model_from_args(args)
-    Cs = [float(x) for x in args.C.split(",")]
+    Cs = _levels(args.C)
     fams = tuple(x.strip() for x in args.baselines.split(",") if x.strip())
     known = sorted(set(FAMILIES) - {"constant"})
     if bad := [f for f in fams if f not in known]:

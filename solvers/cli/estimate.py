@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import CLIError, add_output_arguments, dumps, emit
+from ._common import CLIError, add_output_arguments, count, dumps, emit, real
 
 
 def _load(path: str):
@@ -49,7 +49,20 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
         ).to_dict()
     else:
         raise CLIError("give --features/--kernel with --targets, --losses, or --digits")
-    emit(dumps(out), args.out)
+    emit(dumps(out) if args.format == "json" else _text(out), args.out)
+
+
+def _text(out: dict, indent: str = "") -> str:
+    """The estimate's fields, one per line (nested records indented; long lists summarised)."""
+    lines = []
+    for k, v in out.items():
+        if isinstance(v, dict):
+            lines += [f"{indent}{k}:", _text(v, indent + "  ")]
+        elif isinstance(v, list | tuple) and len(v) > 6:
+            lines.append(f"{indent}{k}: [{len(v)} values]")
+        else:
+            lines.append(f"{indent}{k}: {v:.6g}" if isinstance(v, float) else f"{indent}{k}: {v}")
+    return "\n".join(lines)
 
 
 def register(sub) -> None:
@@ -66,11 +79,11 @@ def register(sub) -> None:
     g.add_argument("--losses", help="CSV: t, loss of run 1, run 2, ...")
     g.add_argument("--digits", choices=("rbf", "pixels"), help="demo on scikit-learn digits")
     p.add_argument("--targets", help="targets (n,), .npy or .csv")
-    p.add_argument("--k-range", type=int, nargs=2, metavar=("K_LO", "K_HI"))
-    p.add_argument("--boot", type=int, default=100, help="bootstrap resamples")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--floor", type=float, default=0.0, help="loss floor to subtract (--losses)")
-    p.add_argument("--b", type=float, help="known b, to turn the loss exponent into a")
-    p.add_argument("--b-err", type=float, default=0.0)
-    add_output_arguments(p, ("json",))
+    p.add_argument("--k-range", type=count, nargs=2, metavar=("K_LO", "K_HI"))
+    p.add_argument("--boot", type=count, default=100, help="bootstrap resamples")
+    p.add_argument("--seed", type=count, default=0)
+    p.add_argument("--floor", type=real, default=0.0, help="loss floor to subtract (--losses)")
+    p.add_argument("--b", type=real, help="known b, to turn the loss exponent into a")
+    p.add_argument("--b-err", type=real, default=0.0)
+    add_output_arguments(p, ("text", "json"))
     p.set_defaults(func=_cmd_estimate)
