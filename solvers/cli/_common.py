@@ -192,7 +192,9 @@ def out_dir(args: argparse.Namespace) -> Path | None:
     if args.out_deprecated is not None:
         if args.out_dir is not None:
             raise CLIError("give --out-dir only (--out is its deprecated spelling)")
-        warnings.warn("--out DIR is deprecated here; use --out-dir DIR", FutureWarning, stacklevel=2)
+        warnings.warn(
+            "--out DIR is deprecated here; use --out-dir DIR", FutureWarning, stacklevel=2
+        )
         return args.out_deprecated
     return args.out_dir if args.out_dir is not None else args.out_dir_default
 

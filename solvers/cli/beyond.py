@@ -13,6 +13,7 @@ from ._common import (
     CLIError,
     add_model_arguments,
     add_output_arguments,
+    check_size,
     count,
     dumps,
     emit,
@@ -86,6 +87,8 @@ def _cmd_batch(args: argparse.Namespace) -> None:
     )
 
     model = model_from_args(args)
+    check_size("batch --samples", args.samples, 1)  # per-step arrays of the degeneracy check
+    check_size("batch --samples", args.samples, model.n_modes, per=0)
     sym = batch_degeneracy()
     deg = degeneracy_check(
         model,

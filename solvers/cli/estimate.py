@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from ._common import CLIError, add_output_arguments, count, dumps, emit, real
+from ._common import (
+    ANNOUNCE_ABOVE_S,
+    CLIError,
+    add_output_arguments,
+    check_size,
+    count,
+    dumps,
+    emit,
+    real,
+)
 
 
 def _load(path: str):
@@ -15,6 +25,21 @@ def _load(path: str):
     if p.suffix == ".npy":
         return np.load(p)
     return np.loadtxt(p, delimiter=",", ndmin=1)
+
+
+#: Floating-point operations a second, a conservative rate for the "this will take" note.
+FLOPS = 1e9
+
+
+def _announce(M, n_boot: int) -> None:
+    """Say how long the bootstrap will take when it is long (one spectrum per resample)."""
+    if getattr(M, "ndim", 0) != 2:
+        return
+    lo, hi = sorted(M.shape)
+    seconds = (n_boot + 1) * float(lo) ** 2 * hi / FLOPS
+    if seconds > ANNOUNCE_ABOVE_S:
+        print(f"optlr: note: estimate with {n_boot} resamples may take {seconds / 60:.1f} min "
+              "or more", file=sys.stderr)  # fmt: skip
 
 
 def _cmd_estimate(args: argparse.Namespace) -> None:
@@ -40,8 +65,10 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
             raise CLIError("--features/--kernel need --targets")
         y = _load(args.targets)
         fn = estimate_from_features if args.features else estimate_from_kernel
+        M = _load(args.features or args.kernel)
+        _announce(M, args.boot)
         out = fn(
-            _load(args.features or args.kernel),
+            M,
             y,
             k_range=k_range,
             n_boot=args.boot,

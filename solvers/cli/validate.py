@@ -26,6 +26,8 @@ __all__ = ["register"]
 DEFAULT_VALIDATE_MODES = 10**12
 #: ``--quick``: a short sweep for tests and smoke runs (seconds, not minutes).
 QUICK = {"T_min": 100.0, "T_max": 3000.0, "points": 3}
+#: Most horizons in one sweep: each is a solve; a finer sweep than this is a mistake, not a plan.
+MAX_POINTS = 200
 #: The full sweep's defaults (each also settable on its own).
 SWEEP_DEFAULTS = {"T_min": 100.0, "T_max": 1e6, "points": 9}
 
@@ -159,6 +161,10 @@ def _cmd_validate(args: argparse.Namespace) -> None:
     for k, v in QUICK.items():  # --quick fills the sweep options not given, never replaces them
         if getattr(args, k) is None:
             setattr(args, k, v if args.quick else SWEEP_DEFAULTS[k])
+    if args.points > MAX_POINTS:
+        raise CLIError(
+            f"--points: at most {MAX_POINTS} horizons (each is a solve), got {args.points}"
+        )
     Ts = horizons(args.T_min, args.T_max, args.points)
     for name in args.claim or []:
         if name not in CLAIMS:
