@@ -60,9 +60,9 @@ BASE = {
         "--exact-modes",
         "32",
     ],
-    "batch": ["--samples", "40", "--modes", "20"],
-    "momentum": ["--T", "20", "--modes", "20", "--maxiter", "5"],
-    "compute-optimal": ["--C", "1e3", "--no-constant", "--baselines", ""],
+    "batch": ["--samples", "64", "--modes", "20"],
+    "momentum": ["--T", "20,40", "--modes", "20", "--maxiter", "5"],
+    "compute-optimal": ["--C", "1e3,3e3", "--no-constant", "--baselines", ""],
     "report": ["--no-pdf", "--sections", "model", "--quiet", "--out-dir", "{dir}/rep"],
 }
 #: Options the fuzz leaves alone: they switch modes rather than take a hostile value.
@@ -132,9 +132,11 @@ def _values(action: argparse.Action, scratch: Path) -> list[list[str]]:
 def _scratch(tmp: Path) -> Path:
     for name, data in FILES.items():
         (tmp / name).write_bytes(data)
-    rng = np.random.default_rng(0)
-    np.save(tmp / "X.npy", rng.standard_normal((40, 30)))
-    np.save(tmp / "y.npy", rng.standard_normal(40))
+    rng = np.random.default_rng(0)  # power-law features (b = 2) and targets (a = 3)
+    k = np.arange(1, 31.0)
+    X = rng.standard_normal((200, 30)) * k**-1.0
+    np.save(tmp / "X.npy", X)
+    np.save(tmp / "y.npy", X @ k**-0.5 + 0.01 * rng.standard_normal(200))
     return tmp
 
 

@@ -10,7 +10,6 @@ from ._common import (
     ANNOUNCE_ABOVE_S,
     CLIError,
     add_output_arguments,
-    check_size,
     count,
     dumps,
     emit,
@@ -18,13 +17,19 @@ from ._common import (
 )
 
 
-def _load(path: str):
+def _load(path: str, option: str):
+    """A numeric array from ``.npy`` or ``.csv``; a bad file is an error naming option and file."""
     import numpy as np
 
     p = Path(path)
-    if p.suffix == ".npy":
-        return np.load(p)
-    return np.loadtxt(p, delimiter=",", ndmin=1)
+    try:
+        data = np.load(p) if p.suffix == ".npy" else np.loadtxt(p, delimiter=",", ndmin=1)
+        data = np.asarray(data, dtype=float)
+    except (OSError, ValueError, EOFError, TypeError) as exc:
+        raise CLIError(f"{option}: cannot read {str(p)!r} as a numeric array: {exc}") from None
+    if data.size == 0:
+        raise CLIError(f"{option}: {str(p)!r} holds no numbers")
+    return data
 
 
 #: Floating-point operations a second, a conservative rate for the "this will take" note.
@@ -54,7 +59,7 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
     if args.digits:
         out = digits_demo(features=args.digits, n_boot=args.boot, seed=args.seed)
     elif args.losses:
-        data = _load(args.losses)
+        data = _load(args.losses, "--losses")
         if data.ndim != 2 or data.shape[1] < 2:
             raise CLIError("--losses needs a CSV with columns t, loss_run1[, loss_run2 ...]")
         out = estimate_from_losses(
@@ -63,9 +68,9 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
     elif args.features or args.kernel:
         if args.targets is None:
             raise CLIError("--features/--kernel need --targets")
-        y = _load(args.targets)
+        y = _load(args.targets, "--targets")
         fn = estimate_from_features if args.features else estimate_from_kernel
-        M = _load(args.features or args.kernel)
+        M = _load(args.features or args.kernel, "--features" if args.features else "--kernel")
         _announce(M, args.boot)
         out = fn(
             M,

@@ -74,7 +74,10 @@ def _fail(status: int, kind: str, message: str, caught: list) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``optlr`` with ``argv``; the exit status (0 done, 1 failed, 2 bad input)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a one-line usage error (status 2)
+        return exc.code if isinstance(exc.code, int) else 2
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
