@@ -8,7 +8,7 @@ import math
 import re
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "dumps",
     "emit",
     "model_from_args",
+    "na",
     "out_dir",
     "real",
 ]
@@ -214,8 +215,8 @@ def emit(text: str, out: Path | None) -> None:
         failed numerically and its result is not printed as if it were an answer.
     """
     if m := _NONFINITE.search(_VALID_INF.sub("", text)):
-        start = text.rfind("\n", 0, m.start()) + 1
-        context = text[start : start + 80].strip()
+        start = max(text.rfind("\n", 0, m.start()) + 1, m.start() - 50)
+        context = text[start : m.end()].strip()
         raise ResultError(
             f"the result has a non-finite value ({m.group(0)!r} in {context!r}): "
             "the inputs are outside the range where the numerics give an answer"
@@ -230,20 +231,35 @@ def emit(text: str, out: Path | None) -> None:
         atomic_write(out, text.encode())
 
 
-def _jsonable(x):
-    if isinstance(x, float) and not math.isfinite(x):  # strings, which emit() then refuses
-        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+def na(x, spec: str = ".4g") -> str:
+    """``x`` formatted, or ``n/a`` where the library marks a value as not available (nan/None).
+
+    For quantities that may legitimately be absent (a standard error from two points, a sweep
+    that was skipped): printing ``n/a`` says so, where a bare ``nan`` would be refused by
+    :func:`emit` as a failed computation.
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return format(x, spec)
+
+
+def _jsonable(x, optional: bool):
+    if isinstance(x, float) and not math.isfinite(x):
+        if optional and math.isnan(x):
+            return None  # declared "not available" by the command: null
+        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")  # emit() refuses these
     return x
 
 
-def dumps(obj) -> str:
-    """JSON with non-finite floats written as strings (``"nan"``, ``"inf"``), never invalid JSON."""
+def dumps(obj, optional: Collection[str] = ()) -> str:
+    """JSON in which a nan under a key listed in ``optional`` is ``null`` (not available) and
+    any other non-finite float is a string (``"nan"``, ``"inf"``) that :func:`emit` refuses."""
 
-    def clean(o):
+    def clean(o, opt=False):
         if isinstance(o, dict):
-            return {k: clean(v) for k, v in o.items()}
+            return {k: clean(v, opt or k in optional) for k, v in o.items()}
         if isinstance(o, list | tuple):
-            return [clean(v) for v in o]
-        return _jsonable(o)
+            return [clean(v, opt) for v in o]
+        return _jsonable(o, opt)
 
     return json.dumps(clean(obj))

@@ -18,8 +18,14 @@ from ._common import (
     dumps,
     emit,
     model_from_args,
+    na,
     real,
 )
+
+#: Result fields whose nan means "not available" (a standard error from two points): JSON null.
+NOT_AVAILABLE = ("stderr", "gamma_stderr")
+#: Fields of the constant-rate sweep, not available when ``--no-constant`` skipped it.
+SKIPPED_CONSTANT = ("N_star_constant", "T_star_constant", "L_star_constant", "constant_loss")
 
 
 def _model_dict(model) -> dict:
@@ -155,7 +161,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
 
         text = batch_latex(sym, deg, ramps)
     else:
-        text = dumps(payload) if args.format == "json" else "\n".join(lines)
+        text = dumps(payload, NOT_AVAILABLE) if args.format == "json" else "\n".join(lines)
     emit(text, args.out)
 
 
@@ -221,9 +227,9 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
             f"gain {r.gain:.3f}  [{r.message}]"
             for r in res.results
         ),
-        f"exponent with momentum {res.momentum.exponent:.4f} +- {res.momentum.stderr:.4f} "
+        f"exponent with momentum {res.momentum.exponent:.4f} +- {na(res.momentum.stderr)} "
         f"(local {[round(float(s), 4) for s in res.momentum.local_slopes]}); SGD "
-        f"{res.sgd.exponent:.4f} +- {res.sgd.stderr:.4f}; (a-1)/b = "
+        f"{res.sgd.exponent:.4f} +- {na(res.sgd.stderr)}; (a-1)/b = "
         f"{res.gradient_flow_exponent:.4f}",
     ]
     if args.plot is not None:
@@ -233,7 +239,7 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
 
         text = momentum_latex(mb, res)
     else:
-        text = dumps(payload) if args.format == "json" else "\n".join(lines)
+        text = dumps(payload, NOT_AVAILABLE) if args.format == "json" else "\n".join(lines)
     emit(text, args.out)
 
 
@@ -275,12 +281,12 @@ def _cmd_compute(args: argparse.Namespace) -> None:
         f"{'C':>10} {'N*':>9} {'T*':>10} {'L*':>11} {'N*const':>9} {'L*const':>11}",
         *(
             f"{p.C:>10.3g} {p.N_star:>9.3g} {p.T_star:>10.4g} {p.L_star:>11.4e} "
-            f"{p.N_star_constant:>9.3g} {p.L_star_constant:>11.4e}"
+            f"{na(p.N_star_constant, '>9.3g'):>9} {na(p.L_star_constant, '>11.4e'):>11}"
             for p in res.points
         ),
         *(
-            f"{k:<30} measured {v[0]:.4f} +- {v[1]:.4f}   derived "
-            f"{res.derived.get(k, float('nan')):.4f}"
+            f"{k:<30} measured {na(v[0], '.4f')} +- {na(v[1], '.4f')}   derived "
+            f"{na(res.derived.get(k), '.4f')}"
             for k, v in res.measured().items()
         ),
     ]
@@ -291,7 +297,9 @@ def _cmd_compute(args: argparse.Namespace) -> None:
 
         text = compute_latex(res)
     else:
-        text = dumps(d) if args.format == "json" else "\n".join(lines)
+        # measured() pairs (exponent, stderr): the stderr is n/a with two compute levels
+        optional = NOT_AVAILABLE + ("measured",) + (SKIPPED_CONSTANT if args.no_constant else ())
+        text = dumps(d, optional) if args.format == "json" else "\n".join(lines)
     emit(text, args.out)
 
 
