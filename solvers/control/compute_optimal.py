@@ -28,6 +28,7 @@ from theory import PLRFModel
 from theory._checks import check_int, check_real
 
 from ..dynamics.continuum import FrontWarning, continuum_loss, time_grid
+from ..schedules.families import SCHEDULES
 from .continuum import solve_continuum
 from .momentum import ExponentFit, fit_exponent
 
@@ -62,11 +63,7 @@ def optimal_loss(model: PLRFModel, T: float, **options) -> tuple[float, bool]:
 
 
 #: Tuned baseline families ``eta_t = eta0 f(t/T)`` of the compute-optimal comparison.
-FAMILIES = {
-    "constant": lambda s: np.ones_like(s),
-    "linear": lambda s: 1.0 - s,
-    "cosine": lambda s: 0.5 * (1.0 + np.cos(np.pi * s)),
-}
+FAMILIES = {name: SCHEDULES[name].shape for name in ("constant", "linear", "cosine")}
 
 
 def best_family_loss(model: PLRFModel, T: float, family: str) -> tuple[float, float]:

@@ -8,8 +8,6 @@ __getattr__, __dir__, __all__ = attach(
         "batch_ramp_figure": "beyond",
         "compute_optimal_figure": "beyond",
         "momentum_figure": "beyond",
-        "fit_loglog_slope": "figures",
-        "local_slopes": "figures",
         "new_figure": "figures",
         "PAPER_STYLE": "figures",
         "paper_style": "figures",

@@ -522,7 +522,7 @@ def _estimate(x: float, se: float) -> str:
 
 
 def _baseline_table(model: PLRFModel, runs: Mapping[str, list[TunedSchedule]], Ts) -> str:
-    from ..plots.figures import fit_loglog_slope
+    from ..analysis.fits import fit_power_law
 
     kinds = list(runs)
     head = " & ".join(SCHEDULE_NAMES.get(k, k) for k in kinds)
@@ -546,8 +546,10 @@ def _baseline_table(model: PLRFModel, runs: Mapping[str, list[TunedSchedule]], T
     for k in kinds:
         L = np.array([r.final_loss for r in runs[k]])
         e = np.array([r.eta0 for r in runs[k]])
-        p, se = fit_loglog_slope(np.asarray(Ts)[keep], L[keep])
-        q, sq = fit_loglog_slope(np.asarray(Ts)[keep], e[keep])
+        fit = fit_power_law(np.asarray(Ts)[keep], L[keep])
+        p, se = fit.exponent, fit.stderr
+        fit = fit_power_law(np.asarray(Ts)[keep], e[keep])
+        q, sq = fit.exponent, fit.stderr
         fits_L.append(_estimate(-p, se))
         fits_eta.append(_estimate(q, sq))
     note = r" $^\dagger$: the best rate lies on the edge of the scanned range." if flagged else ""
@@ -664,13 +666,13 @@ def baselines_section(ctx: ReportContext) -> SectionOutput:
         if above
         else ""
     )
-    from ..plots.figures import local_slopes
+    from ..analysis.fits import local_slopes
 
     steep = []
     for m in cfg.models:
         for k in cfg.schedules:
             runs = data[_model_key(m)][k]
-            _, s = local_slopes(Ts, [r.final_loss for r in runs])
+            s = local_slopes(Ts, [r.final_loss for r in runs], window=2).slope
             if -s[-1] > m.gradient_flow_exponent:
                 steep.append(f"{SCHEDULE_NAMES[k]} at the {_model_label(m)} point ({-s[-1]:.3f})")
     pre_asymptotic = (

@@ -15,46 +15,52 @@ from theory._checks import check_int, check_real
 __all__ = ["SCHEDULES", "ScheduleKind", "make_schedule", "parse_schedule"]
 
 
-def _phase(T: int) -> np.ndarray:
-    return np.arange(T, dtype=float) / T
+def _constant(t: np.ndarray, T: float, eta0: float) -> np.ndarray:
+    return np.full_like(t, eta0, dtype=float)
 
 
-def _constant(T: int, eta0: float) -> np.ndarray:
-    return np.full(T, eta0)
+def _linear(t: np.ndarray, T: float, eta0: float) -> np.ndarray:
+    return eta0 * (1.0 - t / T)
 
 
-def _linear(T: int, eta0: float) -> np.ndarray:
-    return eta0 * (1.0 - _phase(T))
+def _cosine(t: np.ndarray, T: float, eta0: float) -> np.ndarray:
+    return eta0 * 0.5 * (1.0 + np.cos(np.pi * t / T))
 
 
-def _cosine(T: int, eta0: float) -> np.ndarray:
-    return eta0 * 0.5 * (1.0 + np.cos(np.pi * _phase(T)))
-
-
-def _wsd(T: int, eta0: float, frac: float) -> np.ndarray:
+def _wsd(t: np.ndarray, T: float, eta0: float, frac: float) -> np.ndarray:
     """Warmup-free warmup-stable-decay: ``eta0``, then linear decay over the last ``frac*T`` steps."""
     if frac == 0:
-        return np.full(T, eta0)
-    remaining = T - np.arange(T, dtype=float)  # steps left, T..1: exact in floating point
-    return eta0 * np.minimum(1.0, remaining / (frac * T))
+        return np.full_like(t, eta0, dtype=float)
+    # T - t is the number of steps left (T..1 at integer steps: exact in floating point)
+    return eta0 * np.minimum(1.0, (T - t) / (frac * T))
 
 
-def _poly(T: int, eta0: float, delta: float) -> np.ndarray:
-    return eta0 * (1.0 - _phase(T)) ** delta
+def _poly(t: np.ndarray, T: float, eta0: float, delta: float) -> np.ndarray:
+    return eta0 * (1.0 - t / T) ** delta
 
 
-def _power(T: int, eta0: float, chi: float) -> np.ndarray:
-    return eta0 * (np.arange(T, dtype=float) + 1.0) ** (-chi)
+def _power(t: np.ndarray, T: float, eta0: float, chi: float) -> np.ndarray:
+    return eta0 * (t + 1.0) ** (-chi)
 
 
 @dataclass(frozen=True)
 class ScheduleKind:
-    """A named schedule family: its parameters and the array it builds."""
+    """A named schedule family: its parameters and its rate as a function of real ``t``.
+
+    ``rate(t, T, *params)`` is the one formula of the family: :func:`make_schedule` evaluates
+    it at the steps ``t = 0..T-1``, the continuum tuner and the compute-optimal study at the
+    midpoints of their time grids.
+    """
 
     name: str
     params: tuple[str, ...]
     formula: str
-    build: Callable[..., np.ndarray]
+    rate: Callable[..., np.ndarray]
+
+    def shape(self, s: np.ndarray, *params: float) -> np.ndarray:
+        """The family with ``eta0 = 1`` at the phase ``s = t/T`` (for families whose only
+        parameter is ``eta0``, the shape ``f`` of ``eta0 f(t/T)``)."""
+        return self.rate(np.asarray(s, dtype=float), 1.0, 1.0, *params)
 
 
 SCHEDULES: dict[str, ScheduleKind] = {
@@ -97,7 +103,7 @@ def make_schedule(name: str, T: int, *params: float) -> np.ndarray:
         check_real("wsd.frac", values[1], ge=0, le=1)
     if name == "poly":
         check_real("poly.delta", values[1], ge=0)
-    return kind.build(T, *values)
+    return kind.rate(np.arange(T, dtype=float), float(T), *values)
 
 
 def parse_schedule(spec: str, T: int) -> np.ndarray:

@@ -38,7 +38,7 @@ from ..dynamics.modes import (
     grid_final_loss,
     grid_stability_limit,
 )
-from .families import make_schedule
+from .families import SCHEDULES
 
 __all__ = ["BASELINES", "BaselineResult", "tune_baseline", "tune_constant"]
 
@@ -92,22 +92,39 @@ class BaselineResult:
 
 @dataclass(frozen=True)
 class Baseline:
-    """A schedule family: parameter names, log-scaled flags, bounds and builder."""
+    """A schedule family to tune: parameter names, log-scaled flags, search bounds, and its
+    rate ``rate(t, T, params, fixed)`` over real ``t`` (the time-domain tuner evaluates it at
+    the steps, the continuum tuner at its grid's midpoints)."""
 
     name: str
     params: tuple[str, ...]
     log: tuple[bool, ...]
     bounds: Callable[[ModeGrid, int, dict], list[tuple[float, float]]]
-    build: Callable[[int, dict, dict], np.ndarray]
+    rate: Callable[[np.ndarray, float, dict, dict], np.ndarray]
     formula: str
+
+    def build(self, T: int, params: dict, fixed: dict) -> np.ndarray:
+        """The schedule at the steps ``t = 0..T-1``, shape ``(T,)``."""
+        return self.rate(np.arange(T, dtype=float), float(T), params, fixed)
 
 
 def _rate_bounds(grid: ModeGrid, cap: float) -> tuple[float, float]:
     return (ETA_FLOOR * grid_stability_limit(grid), cap)
 
 
-def _easy_build(T: int, p: dict, fx: dict) -> np.ndarray:
-    return p["c"] * T ** (-fx["xi"]) * (1.0 - np.arange(T) / T) ** fx["delta"]
+def _easy_rate(t: np.ndarray, T: float, p: dict, fx: dict) -> np.ndarray:
+    """``c T^-xi (1 - t/T)^delta``: the ``poly`` family with the derived exponents ``fx``."""
+    return SCHEDULES["poly"].rate(t, T, p["c"] * T ** (-fx["xi"]), fx["delta"])
+
+
+def _family(name: str, log: tuple[bool, ...], bounds) -> Baseline:
+    """A family of :data:`~solvers.schedules.SCHEDULES` as a baseline (same formula)."""
+    kind = SCHEDULES[name]
+
+    def rate(t, T, p, fx):
+        return kind.rate(t, T, *(p[k] for k in kind.params))
+
+    return Baseline(name, kind.params, log, bounds, rate, kind.formula)
 
 
 def _easy_bounds(grid: ModeGrid, T: int, fx: dict):
@@ -118,34 +135,15 @@ def _easy_bounds(grid: ModeGrid, T: int, fx: dict):
 BASELINES: dict[str, Baseline] = {
     b.name: b
     for b in (
-        Baseline(
-            "constant", ("eta0",), (True,),
-            lambda g, T, fx: [_rate_bounds(g, grid_stability_limit(g) * (1 - 1e-9))],
-            lambda T, p, fx: make_schedule("constant", T, p["eta0"]), "eta0",
-        ),
-        Baseline(
-            "power", ("eta0", "chi"), (True, False),
-            lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), (0.0, CHI_MAX)],
-            lambda T, p, fx: make_schedule("power", T, p["eta0"], p["chi"]),
-            "eta0 (t+1)^-chi",
-        ),
-        Baseline(
-            "linear", ("eta0",), (True,),
-            lambda g, T, fx: [_rate_bounds(g, g.model.eta_max)],
-            lambda T, p, fx: make_schedule("linear", T, p["eta0"]), "eta0 (1 - t/T)",
-        ),
-        Baseline(
-            "cosine", ("eta0",), (True,),
-            lambda g, T, fx: [_rate_bounds(g, g.model.eta_max)],
-            lambda T, p, fx: make_schedule("cosine", T, p["eta0"]), "eta0 (1 + cos(pi t/T))/2",
-        ),
-        Baseline(
-            "wsd", ("eta0", "frac"), (True, False),
-            lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), (0.0, 1.0)],
-            lambda T, p, fx: make_schedule("wsd", T, p["eta0"], p["frac"]),
-            "eta0 min(1, (1 - t/T)/frac)",
-        ),
-        Baseline("easy", ("c",), (True,), _easy_bounds, _easy_build, "c T^-xi (1 - t/T)^delta"),
+        _family("constant", (True,),
+                lambda g, T, fx: [_rate_bounds(g, grid_stability_limit(g) * (1 - 1e-9))]),
+        _family("power", (True, False),
+                lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), (0.0, CHI_MAX)]),
+        _family("linear", (True,), lambda g, T, fx: [_rate_bounds(g, g.model.eta_max)]),
+        _family("cosine", (True,), lambda g, T, fx: [_rate_bounds(g, g.model.eta_max)]),
+        _family("wsd", (True, False),
+                lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), (0.0, 1.0)]),
+        Baseline("easy", ("c",), (True,), _easy_bounds, _easy_rate, "c T^-xi (1 - t/T)^delta"),
     )
 }  # fmt: skip
 

@@ -40,22 +40,9 @@ from .tuning import BASELINES, ETA_FLOOR, BaselineResult, tune_in_box
 __all__ = ["CONTINUOUS_FAMILIES", "continuum_problem", "tune_baseline_continuum"]
 
 
-def _wsd(t, T, p):
-    if p["frac"] <= 0:
-        return np.full_like(t, p["eta0"])
-    return p["eta0"] * np.minimum(1.0, (T - t) / (p["frac"] * T))
-
-
-#: The baseline families as functions of the (fractional) step ``t`` — the same formulas as
-#: :func:`~solvers.make_schedule` at integer ``t``.
-CONTINUOUS_FAMILIES = {
-    "constant": lambda t, T, p, fx: np.full_like(t, p["eta0"]),
-    "power": lambda t, T, p, fx: p["eta0"] * (t + 1.0) ** (-p["chi"]),
-    "linear": lambda t, T, p, fx: p["eta0"] * (1.0 - t / T),
-    "cosine": lambda t, T, p, fx: p["eta0"] * 0.5 * (1.0 + np.cos(np.pi * t / T)),
-    "wsd": lambda t, T, p, fx: _wsd(t, T, p),
-    "easy": lambda t, T, p, fx: p["c"] * T ** (-fx["xi"]) * (1.0 - t / T) ** fx["delta"],
-}
+#: The baseline families as functions of the (fractional) step ``t``: the rates of
+#: :data:`~solvers.schedules.tuning.BASELINES` (one formula per family).
+CONTINUOUS_FAMILIES = {name: b.rate for name, b in BASELINES.items()}
 
 
 def continuum_problem(
