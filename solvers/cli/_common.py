@@ -118,7 +118,7 @@ def check_size(what: str, steps: int, modes: int, *, per: int = BYTES_PER_STEP_M
     need = float(steps) * float(modes) * per
     have = _available_memory() if per else 0
     if per and need > have:
-        size = f"{steps:g} steps x {modes:g} modes" if modes > 1 else f"{steps:g} steps"
+        size = f"{steps:g} steps x {modes:g} modes" if modes > 1 else f"{steps:g}"
         raise CLIError(
             f"{what}: {size} needs about {need / 2**30:.3g} GiB, "
             f"more than the {have / 2**30:.3g} GiB available; reduce --T or --modes"
@@ -155,10 +155,20 @@ def add_model_arguments(p: argparse.ArgumentParser, *, a: float = 3.0, b: float 
     )
 
 
-def model_from_args(args: argparse.Namespace):
-    """The :class:`theory.PLRFModel` of the model options."""
+#: Bytes per mode of a command that keeps every mode (a few dozen float64 arrays of n_modes).
+BYTES_PER_MODE = 512
+
+
+def model_from_args(args: argparse.Namespace, *, dense: bool = True):
+    """The :class:`theory.PLRFModel` of the model options.
+
+    ``dense``: the command keeps arrays over all ``n_modes`` modes, so ``--modes`` is checked
+    against available memory (``validate`` bins the tail and passes ``False``).
+    """
     from theory import PLRFModel
 
+    if dense:
+        check_size("--modes", args.modes, 1, per=BYTES_PER_MODE)
     return PLRFModel(
         a=args.a,
         b=args.b,
@@ -196,8 +206,11 @@ def out_dir(args: argparse.Namespace) -> Path | None:
         warnings.warn(
             "--out DIR is deprecated here; use --out-dir DIR", FutureWarning, stacklevel=2
         )
-        return args.out_deprecated
-    return args.out_dir if args.out_dir is not None else args.out_dir_default
+        args.out_dir, args.out_deprecated = args.out_deprecated, None
+    folder = args.out_dir if args.out_dir is not None else args.out_dir_default
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise CLIError(f"--out-dir: {folder} is a file; expected a directory")
+    return folder
 
 
 #: A nan or inf printed as a number (not inside a word); ``batch=inf`` is a valid model.

@@ -124,7 +124,9 @@ def _cmd_batch(args: argparse.Namespace) -> None:
         f"{deg.continuous_spread:.2e}, discrete spread {deg.discrete_spread:.2e}",
     ]
     ramps = []
-    for T in _horizons(args.T):
+    Ts = _horizons(args.T)
+    check_size("batch --T", args.maxiter * sum(Ts), model.n_modes, per=0)  # says if it is long
+    for T in Ts:
         rm = model.replace(eta_max=args.ramp_eta_max)
         D = args.mean_batch * T
         if args.fix_eta:  # per-step batch at eta = eta_max: KKT square-root rule
@@ -206,6 +208,7 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
     model = model_from_args(args)
     mb = momentum_bias_dynamics()
     Ts = _horizons(args.T)
+    check_size("momentum", args.maxiter * sum(Ts), model.n_modes, per=0)  # says if it is long
     res = momentum_exponents(model, Ts, beta_max=args.beta_max, maxiter=args.maxiter)
     payload = {
         "model": _model_dict(model),

@@ -157,7 +157,8 @@ def _cmd_validate(args: argparse.Namespace) -> None:
     from ..claims.catalog import CLAIMS, ExperimentContext
     from ..claims.validate import continuum_context, find_solver, horizons, validate
 
-    model = model_from_args(args)
+    model = model_from_args(args, dense=False)  # a log-binned tail, not every mode
+    folder = out_dir(args)  # checked before the sweep, not after it
     for k, v in QUICK.items():  # --quick fills the sweep options not given, never replaces them
         if getattr(args, k) is None:
             setattr(args, k, v if args.quick else SWEEP_DEFAULTS[k])
@@ -196,7 +197,7 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         text = _text(model, Ts, rows)
         if cmp is not None:
             text += "\n" + _baselines_text(cmp)
-    if (folder := out_dir(args)) is not None:
+    if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         suffix = {"json": "json", "latex": "tex", "text": "txt"}[args.format]
         emit(text, folder / f"claims.{suffix}")
