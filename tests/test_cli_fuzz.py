@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import json
 import random
@@ -27,7 +28,7 @@ import numpy as np
 import pytest
 
 from solvers.cli import main
-from solvers.cli._common import count, real, real_or_inf
+from solvers.cli._common import count, path, real, real_or_inf
 from solvers.cli.main import build_parser
 
 NUMERIC_TYPES = (int, float, count, real, real_or_inf)
@@ -119,7 +120,10 @@ def _values(action: argparse.Action, scratch: Path) -> list[list[str]]:
         return [[opt]]
     if opt in FILE_OPTIONS:
         vals = [str(scratch / f) for f in FILES] + [str(scratch / "missing.csv"), str(scratch)]
-    elif action.type is Path:  # invalid places only (valid ones just run: not the point here)
+    elif action.type in (
+        Path,
+        path,
+    ):  # invalid places only (valid ones just run: not the point here)
         vals = ["", "/proc/no/such/dir/x", str(scratch / "X.npy" if "dir" in opt else scratch)]
     elif action.choices is not None:
         vals = ["bogus", "", "1e300"]
@@ -188,7 +192,8 @@ def run_case(argv: list[str], budget: float = BUDGET_S) -> dict:
     elif code in ("timeout", "raised"):
         problems.append(code)
     elif code == 0:
-        if NONFINITE.search(o.replace("batch=inf", "").replace('"batch": "inf"', "")):
+        valid_inf = ("batch=inf", "m=inf", '"batch": "inf"')  # full-batch GD is a valid model
+        if NONFINITE.search(functools.reduce(lambda t, v: t.replace(v, ""), valid_inf, o)):
             problems.append("nonfinite-exit-0")
     else:
         if code not in (1, 2):

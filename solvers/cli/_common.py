@@ -24,6 +24,7 @@ __all__ = [
     "model_from_args",
     "na",
     "out_dir",
+    "path",
     "real",
 ]
 
@@ -63,7 +64,20 @@ def count(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"expected an integer count such as 1000 or 1e8, got {text!r}"
         )
+    if abs(x) > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"expected a count up to 2^53 (~9e15), got {text!r}")
     return int(x)
+
+
+#: Largest count accepted: every integer up to 2^53 is exact in float64 (1e300 is "integral" too).
+MAX_COUNT = 2**53
+
+
+def path(text: str) -> Path:
+    """An argparse type for a file or directory name (an empty name is refused)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file or directory name, got ''")
+    return Path(text)
 
 
 def real(text: str) -> float:
@@ -106,11 +120,18 @@ def _available_memory() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def check_size(what: str, steps: int, modes: int, *, per: int = BYTES_PER_STEP_MODE) -> None:
+def check_size(
+    what: str,
+    steps: int,
+    modes: int,
+    *,
+    per: int = BYTES_PER_STEP_MODE,
+    rate: float = MODE_STEPS_PER_SECOND,
+) -> None:
     """Refuse a run whose ``steps x modes`` arrays would not fit in available memory.
 
     ``per`` is the bytes kept per (step, mode) pair; ``0`` for a run whose memory does not grow
-    with ``steps x modes`` (only the time note applies).
+    with ``steps x modes`` (only the time note applies). ``rate``: (step, mode) pairs a second.
 
     The message names the sizes and the limit; a run estimated to take long says so on
     standard error before it starts.
@@ -123,7 +144,7 @@ def check_size(what: str, steps: int, modes: int, *, per: int = BYTES_PER_STEP_M
             f"{what}: {size} needs about {need / 2**30:.3g} GiB, "
             f"more than the {have / 2**30:.3g} GiB available; reduce --T or --modes"
         )
-    seconds = float(steps) * float(modes) / MODE_STEPS_PER_SECOND
+    seconds = float(steps) * float(modes) / rate
     if seconds > ANNOUNCE_ABOVE_S:
         print(
             f"optlr: note: {what} of {steps:g} steps x {modes:g} modes may take "
@@ -187,14 +208,14 @@ def add_output_arguments(p: argparse.ArgumentParser, formats: Sequence[str]) -> 
         "--format", choices=formats, default="text",
         help="output format: text for a person, json for a program (default %(default)s)",
     )  # fmt: skip
-    p.add_argument("--out", type=Path, help="write to this file (atomically) instead of stdout")
+    p.add_argument("--out", type=path, help="write to this file (atomically) instead of stdout")
 
 
 def add_out_dir_argument(p: argparse.ArgumentParser, help: str, default: Path | None = None):
     """``--out-dir DIR`` for a command that writes a folder; ``--out`` still accepted, deprecated."""
-    p.add_argument("--out-dir", type=Path, default=None, help=help + (
+    p.add_argument("--out-dir", type=path, default=None, help=help + (
         f" (default {default})" if default is not None else ""))  # fmt: skip
-    p.add_argument("--out", type=Path, dest="out_deprecated", help=argparse.SUPPRESS)
+    p.add_argument("--out", type=path, dest="out_deprecated", help=argparse.SUPPRESS)
     p.set_defaults(out_dir_default=default)
 
 

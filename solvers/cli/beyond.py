@@ -19,9 +19,12 @@ from ._common import (
     emit,
     model_from_args,
     na,
+    path,
     real,
 )
 
+#: (step, mode) pairs a second of the batch computations, for the time note (measured ~1e7).
+BATCH_RATE = 5e6
 #: Result fields whose nan means "not available" (a standard error from two points): JSON null.
 NOT_AVAILABLE = ("stderr", "gamma_stderr")
 #: Fields of the constant-rate sweep, not available when ``--no-constant`` skipped it.
@@ -63,7 +66,7 @@ def _levels(text: str) -> list[float]:
 
 def _add_plot_argument(p) -> None:
     p.add_argument(
-        "--plot", type=Path, metavar="STEM",
+        "--plot", type=path, metavar="STEM",
         help="write the figure to STEM.pdf and STEM.png (paper style)",
     )  # fmt: skip
 
@@ -94,7 +97,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
 
     model = model_from_args(args)
     check_size("batch --samples", args.samples, 1)  # per-step arrays of the degeneracy check
-    check_size("batch --samples", args.samples, model.n_modes, per=0)
+    check_size("batch --samples", args.samples, model.n_modes, per=0, rate=BATCH_RATE)
     sym = batch_degeneracy()
     deg = degeneracy_check(
         model,
@@ -125,7 +128,9 @@ def _cmd_batch(args: argparse.Namespace) -> None:
     ]
     ramps = []
     Ts = _horizons(args.T)
-    check_size("batch --T", args.maxiter * sum(Ts), model.n_modes, per=0)  # says if it is long
+    if Ts:
+        check_size("batch --T", max(Ts), model.n_modes)  # the ramp keeps T x modes arrays
+    check_size("batch --T", args.maxiter * sum(Ts), model.n_modes, per=0, rate=BATCH_RATE)
     for T in Ts:
         rm = model.replace(eta_max=args.ramp_eta_max)
         D = args.mean_batch * T

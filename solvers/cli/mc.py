@@ -15,6 +15,9 @@ from ._common import (
     real,
 )
 
+#: Feature draws a second of the vectorised SGD (Gaussian sampling dominates): for the time note.
+MC_RATE = 2e7
+
 
 def _cmd_mc(args: argparse.Namespace) -> None:
     from ..dynamics import compare_curves, monte_carlo, simulate, simulate_momentum
@@ -24,7 +27,7 @@ def _cmd_mc(args: argparse.Namespace) -> None:
     batch = 1 if model.batch == float("inf") else int(model.batch)
     # per step: seeds x batch x modes Gaussian features (and the state, seeds x modes)
     check_size("mc", args.seeds * batch, model.n_modes, per=24)
-    check_size("mc", args.T * args.seeds * batch, model.n_modes, per=0)
+    check_size("mc", args.T * args.seeds * batch, model.n_modes, per=0, rate=MC_RATE)
     eta = parse_schedule(args.schedule, args.T)
     beta = args.beta if args.beta else None
     mc = monte_carlo(

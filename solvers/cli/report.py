@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ._common import add_out_dir_argument, count, real, real_or_inf
+from ._common import add_out_dir_argument, count, path, real, real_or_inf
 
 __all__ = ["register"]
 
@@ -120,7 +120,7 @@ def register(sub) -> None:
     )
     p.add_argument("--no-pdf", action="store_true", help="write report.tex only; do not compile")
     p.add_argument(
-        "--cache-dir", type=Path, default=None, help="cache directory (default OUT/.cache)"
+        "--cache-dir", type=path, default=None, help="cache directory (default OUT/.cache)"
     )
     p.add_argument("--no-cache", action="store_true", help="recompute everything, store nothing")
     p.add_argument("--quiet", action="store_true", help="no progress lines on standard error")

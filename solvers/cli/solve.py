@@ -8,7 +8,6 @@ import io
 import math
 import sys
 import warnings
-from pathlib import Path
 
 from ..control.registry import METHODS
 from ._common import (
@@ -20,6 +19,7 @@ from ._common import (
     dumps,
     emit,
     model_from_args,
+    path,
     real,
 )
 
@@ -151,8 +151,8 @@ def _add_solve(sub) -> None:
         action="store_true",
         help="optimise at the final resolution only, without coarse block levels (direct only)",
     )
-    p.add_argument("--plot", type=Path, help="write a figure of the schedule and loss here")
-    p.add_argument("--save", type=Path, help="save the result (.json or .npz) for reloading")
+    p.add_argument("--plot", type=path, help="write a figure of the schedule and loss here")
+    p.add_argument("--save", type=path, help="save the result (.json or .npz) for reloading")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_output_arguments(p, ("text", "json", "csv"))
     p.set_defaults(func=_cmd_solve)

@@ -16,6 +16,7 @@ from ._common import (
     emit,
     model_from_args,
     out_dir,
+    path,
     real,
 )
 
@@ -246,7 +247,7 @@ def register(sub) -> None:
         "--no-compare", dest="compare", action="store_false",
         help="skip the table of tuned baselines against the optimum",
     )  # fmt: skip
-    p.add_argument("--cache-dir", type=Path, help="on-disk cache of the optimal sweep (resumes)")
+    p.add_argument("--cache-dir", type=path, help="on-disk cache of the optimal sweep (resumes)")
     p.add_argument("--progress", action="store_true", help="one line per solved horizon")
     p.add_argument(
         "--format", choices=("text", "json", "latex"), default="text",
