@@ -103,7 +103,7 @@ BYTES_PER_STEP_MODE = 64
 #: Mode-steps a second, a conservative rate for the "this will take" note.
 MODE_STEPS_PER_SECOND = 2e8
 #: Runs estimated above this many seconds say so on standard error before they start.
-ANNOUNCE_ABOVE_S = 30.0
+ANNOUNCE_ABOVE_S = 10.0
 
 
 def _available_memory() -> int:

@@ -16,7 +16,7 @@ from ._common import (
 )
 
 #: Feature draws a second of the vectorised SGD (Gaussian sampling dominates): for the time note.
-MC_RATE = 2e7
+MC_RATE = 5e6
 
 
 def _cmd_mc(args: argparse.Namespace) -> None:
