@@ -5,14 +5,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Literal
-
-import sympy as sp
+from typing import TYPE_CHECKING, Literal
 
 from ._checks import check_int, check_real
-from ._conventions import convention
-from .symbols import a as _a
-from .symbols import b as _b
+
+if TYPE_CHECKING:  # SymPy is imported where the record meets the symbolic side, not before
+    import sympy as sp
 
 __all__ = ["PLRFModel", "Phase"]
 
@@ -101,12 +99,18 @@ class PLRFModel:
 
     def subs(self) -> dict[sp.Symbol, sp.Expr]:
         """Substitution ``{a: ..., b: ...}`` for the symbolic engine (exact rationals)."""
-        return {_a: sp.nsimplify(self.a), _b: sp.nsimplify(self.b)}
+        import sympy as sp
+
+        from .symbols import a, b
+
+        return {a: sp.nsimplify(self.a), b: sp.nsimplify(self.b)}
 
     # -- other conventions ----------------------------------------------------------------
     @classmethod
     def from_convention(cls, name: str, p: float, q: float, **kwargs: float) -> PLRFModel:
         """Build from another convention's exponents (see ``theory.CONVENTIONS``)."""
+        from ._conventions import convention
+
         a, b = convention(name).ab(p, q)
         return cls(a=a, b=b, **kwargs)
 
@@ -127,4 +131,6 @@ class PLRFModel:
 
     def to_convention(self, name: str) -> tuple[float, float]:
         """This model's exponents in another convention."""
+        from ._conventions import convention
+
         return convention(name).from_ab_values(self.a, self.b)

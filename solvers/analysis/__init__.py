@@ -1,6 +1,6 @@
 """Fits and measurements: power laws, local slopes, collapse, estimation of (a, b), sweeps."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,

@@ -205,9 +205,48 @@ def _register_batch(sub) -> None:
 # -- momentum ----------------------------------------------------------------------------------
 
 
+def _cmd_momentum_forms(args: argparse.Namespace) -> None:
+    """``--form``: the derived schedule family of each form, optimised per horizon (issue 13)."""
+    from ..control.momentum_forms import (
+        FORM_NAMES,
+        form_exponents,
+        forms_payload,
+        momentum_forms_latex,
+    )
+    from ..plots.figures import paper_style, save_figure
+    from ..plots.momentum_forms import momentum_forms_figure
+
+    forms = [f.strip() for f in args.form.split(",") if f.strip()]
+    bad = [f for f in forms if f not in FORM_NAMES or f == "sgd"]
+    if bad or not forms:
+        raise CLIError(f"--form must list forms among ema, heavy-ball, nesterov, got {args.form!r}")
+    model = model_from_args(args, dense=False)  # log-binned beyond 256 modes
+    fe = form_exponents(model, ("sgd", *forms), _horizons(args.T), maxfev=args.maxfev)
+    payload = forms_payload(fe)
+    lines = [f"optlr momentum --form: a={model.a:g} b={model.b:g} phase={model.phase}"]
+    for f in payload["forms"]:
+        lines.append(
+            f"{f['form']:>10}: exponent {f['exponent']:.4f} +- {na(f['stderr'])} (derived "
+            f"{f['derived_exponent']}), SGD {f['sgd_exponent']:.4f}, L/L_SGD at T={fe.horizons[-1]}: "
+            f"{f['losses'][-1] / f['sgd_losses'][-1]:.3f}, converged {f['converged']}"
+        )
+    if args.plot is not None:
+        with paper_style():
+            paths = save_figure(momentum_forms_figure(fe), args.plot)
+        lines.append(f"figure: {', '.join(map(str, paths))}")
+    if args.format == "latex":
+        text = momentum_forms_latex(fe)
+    else:
+        text = dumps(payload, NOT_AVAILABLE) if args.format == "json" else "\n".join(lines)
+    emit(text, args.out)
+
+
 def _cmd_momentum(args: argparse.Namespace) -> None:
     from theory import momentum_bias_dynamics
 
+    if args.form is not None:
+        _cmd_momentum_forms(args)
+        return
     from ..control.momentum import momentum_exponents
 
     model = model_from_args(args)
@@ -265,6 +304,14 @@ def _register_momentum(sub) -> None:
     p.add_argument("--T", default="100,300", help="comma-separated horizons")
     p.add_argument("--beta-max", type=real, default=0.99)
     p.add_argument("--maxiter", type=count, default=100)
+    p.add_argument(
+        "--form",
+        default=None,
+        help="comma-separated momentum forms (ema, heavy-ball, nesterov): optimise each form's "
+        "derived schedule family against SGD's instead of the EMA block control; --modes is "
+        "then the total number of modes, log-binned beyond 256 (e.g. --modes 1000000000)",
+    )
+    p.add_argument("--maxfev", type=count, default=600, help="evaluations per family solve")
     _add_plot_argument(p)
     add_output_arguments(p, ("text", "json", "latex"))
     p.set_defaults(func=_cmd_momentum)

@@ -1,10 +1,11 @@
 """Figures (compute returns data; these only draw it): the paper style and every plotter."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
     {
+        "momentum_forms_figure": "momentum_forms",
         "batch_ramp_figure": "beyond",
         "compute_optimal_figure": "beyond",
         "momentum_figure": "beyond",

@@ -17,6 +17,7 @@ import numpy as np
 
 import theory
 from theory import PLRFModel
+from theory import _model as _theory_model
 
 from ..dynamics import _kernels, _spectrum
 from ..dynamics import recursion as _dynamics
@@ -47,7 +48,7 @@ def section(name: str, title: str, **kw):
 
 
 #: Code whose source text keys the cached rate searches: editing any of it invalidates them.
-RATE_SEARCH_CODE = (_rate_search, _dynamics, _kernels, _schedules, _spectrum, theory._model)
+RATE_SEARCH_CODE = (_rate_search, _dynamics, _kernels, _schedules, _spectrum, _theory_model)
 
 #: Share of the best final loss above which the dropped tail sum_{k>N} k^-a is flagged: beyond
 #: it the N-mode loss visibly decays faster than the infinite model's.

@@ -1,6 +1,6 @@
 """Learning-rate schedules: the table of families, tuning them per horizon, peak-rate search, export."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
