@@ -237,13 +237,13 @@ def test_latex_error_is_reported(tmp_path):
 
 
 def test_cli_rejects_unpaired_points(capsys, tmp_path):
-    code = main(["report", "--a", "3", "1.5", "--b", "2", "--out", str(tmp_path), "--no-pdf"])
+    code = main(["report", "--a", "3", "1.5", "--b", "2", "--out-dir", str(tmp_path), "--no-pdf"])
     err = capsys.readouterr().err
     assert code == 2 and "--a and --b" in err
 
 
 def test_cli_rejects_bad_model(capsys, tmp_path):
-    code = main(["report", "--a", "0.5", "--b", "2", "--out", str(tmp_path), "--no-pdf"])
+    code = main(["report", "--a", "0.5", "--b", "2", "--out-dir", str(tmp_path), "--no-pdf"])
     assert code == 2 and "a must be > 1" in capsys.readouterr().err
 
 
@@ -253,7 +253,7 @@ def test_quick_report_end_to_end(tmp_path):
     """``optlr report --quick``: every section is in report.tex and report.pdf is compiled."""
     out = tmp_path / "rep"
     proc = subprocess.run(
-        [sys.executable, "-m", "solvers.cli", "report", "--quick", "--out", str(out)],
+        [sys.executable, "-m", "solvers.cli", "report", "--quick", "--out-dir", str(out)],
         capture_output=True,
         text=True,
         timeout=600,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import CLIError, add_output_arguments, dumps, emit
+from ._common import CLIError, add_output_arguments, count, dumps, emit, path
 
 
 def _ids(text: str | None, flag: str) -> list[str]:
@@ -119,15 +119,15 @@ def register(sub) -> None:
     p.add_argument("--fit", required=True, help="run ids to fit, comma-separated")
     p.add_argument("--predict", help="run ids to predict, comma-separated")
     p.add_argument("--split", choices=("val", "train"), help="loss to use (default val if present)")
-    p.add_argument("--min-step", type=int, default=1000, help="fit from this step (default 1000)")
-    p.add_argument("--boot", type=int, default=40, help="bootstrap refits over runs (default 40)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--min-step", type=count, default=1000, help="fit from this step (default 1000)")
+    p.add_argument("--boot", type=count, default=40, help="bootstrap refits over runs (default 40)")
+    p.add_argument("--seed", type=count, default=0)
     p.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
-    p.add_argument("--plot", metavar="STEM", help="write STEM.pdf and STEM.png")
+    p.add_argument("--plot", type=path, metavar="STEM", help="write STEM.pdf and STEM.png")
     p.add_argument(
         "--recommend", metavar="T[,PEAK]", help="optimal schedule of the fitted model at horizon T "
         "with rates <= PEAK (default: the fitted runs' largest rate), against tuned cosine and WSD",
     )  # fmt: skip
-    p.add_argument("--export", metavar="PATH", help="with --recommend: save it (.csv or .json)")
+    p.add_argument("--export", type=path, metavar="PATH", help="with --recommend: save it (.csv or .json)")
     add_output_arguments(p, ("text", "json"))
     p.set_defaults(func=_cmd_fit)

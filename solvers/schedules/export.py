@@ -118,21 +118,70 @@ def export_schedule(lr, *, name: str = "schedule", meta: dict | None = None) -> 
 
 
 def load_schedule(path: str | Path) -> ExportedSchedule:
-    """Reload a schedule written by :meth:`ExportedSchedule.save`."""
+    """Reload a schedule written by :meth:`ExportedSchedule.save`.
+
+    Raises
+    ------
+    ValueError
+        A malformed file: the message names the file and the row and column (CSV) or the key
+        (JSON) at fault.
+    """
     path = Path(path)
     if path.suffix == ".csv":
-        with path.open(newline="") as fh:
-            rows = list(csv.reader(fh))
-        if not rows or rows[0] != ["step", "lr"]:
-            raise ValueError(f"{path}: expected a CSV with header 'step,lr'")
-        steps = [int(r[0]) for r in rows[1:]]
-        if steps != list(range(len(steps))):
-            raise ValueError(f"{path}: steps must run 0, 1, ..., T-1")
-        return ExportedSchedule(np.array([float(r[1]) for r in rows[1:]]), path.stem)
+        return _load_csv(path)
     if path.suffix == ".json":
-        d = json.loads(path.read_text())
-        return ExportedSchedule(np.asarray(d["lr"], dtype=float), d["name"], d.get("meta", {}))
+        return _load_json(path)
     raise ValueError(f"path must end in .csv or .json, got {str(path)!r}")
+
+
+def _load_csv(path: Path) -> ExportedSchedule:
+    with path.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    if not rows or rows[0] != ["step", "lr"]:
+        raise ValueError(f"{path}: expected a CSV with header 'step,lr'")
+    lr = []
+    for i, row in enumerate(rows[1:], start=2):
+        if len(row) != 2:
+            raise ValueError(f"{path}, row {i}: expected 2 columns (step, lr), got {len(row)}")
+        try:
+            step, rate = int(row[0]), float(row[1])
+        except ValueError:
+            raise ValueError(
+                f"{path}, row {i}: expected an integer step and a number lr, got {row}"
+            ) from None
+        if step != i - 2:
+            raise ValueError(f"{path}, row {i}, column step: steps must run 0, 1, ..., T-1")
+        lr.append(rate)
+    return ExportedSchedule(_check_rates(lr, path), path.stem)
+
+
+def _load_json(path: Path) -> ExportedSchedule:
+    try:
+        d = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(d, dict) or "lr" not in d:
+        raise ValueError(f"{path}: expected a JSON object with a key 'lr' (the rate per step)")
+    try:
+        lr = np.asarray(d["lr"], dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{path}, key 'lr': expected a list of numbers") from None
+    meta = d.get("meta", {})
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}, key 'meta': expected an object, got {type(meta).__name__}")
+    return ExportedSchedule(_check_rates(lr, path), str(d.get("name", path.stem)), meta)
+
+
+def _check_rates(lr, path: Path) -> np.ndarray:
+    """A non-empty, one-dimensional array of finite, non-negative rates (else a named error)."""
+    lr = np.asarray(lr, dtype=float)
+    if lr.ndim != 1 or lr.size == 0:
+        raise ValueError(f"{path}: expected at least one rate, got shape {lr.shape}")
+    if bad := np.flatnonzero(~np.isfinite(lr) | (lr < 0)).tolist():
+        raise ValueError(
+            f"{path}: rate at step {bad[0]} is {float(lr[bad[0]])}; expected >= 0 and finite"
+        )
+    return lr
 
 
 # -- closed-form fits -----------------------------------------------------------------------
