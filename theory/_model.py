@@ -20,6 +20,13 @@ Phase = Literal["easy", "hard", "boundary"]
 BOUNDARY_RTOL = 1e-12
 
 
+#: Largest exponent ``a`` or ``b`` accepted: beyond it ``2^-a`` is below double precision
+#: relative to the first mode, so every mode but the first vanishes and the solvers' scalings
+#: underflow (``b = 1e15`` made every constant rate look unstable; ``a = 1e300`` sent the
+#: compute-optimal sweep into 20 s of meaningless work).
+MAX_EXPONENT = 64.0
+
+
 @dataclass(frozen=True)
 class PLRFModel:
     r"""Power-law random-feature model trained by one-pass minibatch SGD.
@@ -60,8 +67,8 @@ class PLRFModel:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "a", check_real("a", self.a, gt=1))
-        set_(self, "b", check_real("b", self.b, gt=1))
+        set_(self, "a", check_real("a", self.a, gt=1, le=MAX_EXPONENT))
+        set_(self, "b", check_real("b", self.b, gt=1, le=MAX_EXPONENT))
         set_(self, "sigma", check_real("sigma", self.sigma, ge=0))
         set_(self, "batch", check_real("batch", self.batch, ge=1, allow_inf=True))
         set_(self, "n_modes", check_int("n_modes", self.n_modes, ge=1))
