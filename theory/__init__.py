@@ -19,6 +19,7 @@ from ._balance import BalanceCase, minimise_leading_exponent
 from ._beyond import BatchDegeneracy, MomentumBias, batch_degeneracy, momentum_bias_dynamics
 from ._bridge import FamilyKernels, family_kernels
 from ._conventions import CONVENTIONS, Convention, convention
+from ._corrections import CorrectionTerm, ScalingCorrection, corrections_latex, derive_corrections
 from ._dynamics import ModeDynamics, plrf_dynamics
 from ._latex_document import (
     derivation_document,
@@ -57,6 +58,7 @@ __all__ = [
     "BatchDegeneracy",
     "Control",
     "Convention",
+    "CorrectionTerm",
     "Derivation",
     "DerivationStep",
     "Exponent",
@@ -75,11 +77,14 @@ __all__ = [
     "PhaseLaws",
     "PontryaginConditions",
     "PowerLaw",
+    "ScalingCorrection",
     "ScalingLaws",
     "batch_degeneracy",
     "convention",
+    "corrections_latex",
     "derivation_document",
     "derivation_fragments",
+    "derive_corrections",
     "derive_scaling_laws",
     "dynamics_fragments",
     "ema_momentum",
