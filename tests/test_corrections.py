@@ -78,10 +78,12 @@ def test_constant_rate_correction_omega_from_the_loss_of_a_constant_rate():
 
     def loss(eta, T):  # continuous time, sigma^2 >> L: bias + sigma^2 eta sum lam (1-e^-2lam tau)/2
         tau = eta * T
-        return (k**-A * np.exp(-2 * lam * tau)).sum() + eta * (lam * (1 - np.exp(-2 * lam * tau))).sum() / 2
+        return (k**-A * np.exp(-2 * lam * tau)).sum() + eta * (
+            lam * (1 - np.exp(-2 * lam * tau))
+        ).sum() / 2
 
     Ts = np.geomspace(1e2, 1e6, 9)
-    Ls = np.array([minimize_scalar(lambda le: np.log(loss(np.exp(le), T)), bounds=(-12, 0),
+    Ls = np.array([minimize_scalar(lambda le, T=T: np.log(loss(np.exp(le), T)), bounds=(-12, 0),
                    method="bounded", options={"xatol": 1e-10}).fun for T in Ts])  # fmt: skip
     x, s = _local_slopes(Ts, np.exp(Ls))
     c = derive_corrections()["easy"]["constant_lr_loss_exponent"]
