@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from solvers._extrapolate import extrapolate_exponent, extrapolate_sequence
+from solvers.analysis.extrapolate import extrapolate_exponent, extrapolate_sequence
 
 T9 = np.geomspace(1e2, 1e6, 9)
 

@@ -19,7 +19,13 @@ from ._balance import BalanceCase, minimise_leading_exponent
 from ._beyond import BatchDegeneracy, MomentumBias, batch_degeneracy, momentum_bias_dynamics
 from ._bridge import FamilyKernels, family_kernels
 from ._conventions import CONVENTIONS, Convention, convention
-from ._corrections import CorrectionTerm, ScalingCorrection, corrections_latex, derive_corrections
+from ._corrections import (
+    CorrectionTerm,
+    ScalingCorrection,
+    corrections_latex,
+    derive_corrections,
+    tuned_power_law_gain,
+)
 from ._dynamics import ModeDynamics, plrf_dynamics
 from ._latex_document import (
     derivation_document,
@@ -106,4 +112,5 @@ __all__ = [
     "second_moment_closure",
     "sgd_update",
     "symbols",
+    "tuned_power_law_gain",
 ]

@@ -60,6 +60,7 @@ __all__ = [
     "ScalingCorrection",
     "corrections_latex",
     "derive_corrections",
+    "tuned_power_law_gain",
 ]
 
 #: Symbol of the mode count in the finite-``N`` horizon.
@@ -363,3 +364,51 @@ def corrections_latex() -> str:
     for rows in derive_corrections().values():
         parts.extend(c.latex() for c in rows.values())
     return "\n".join(parts)
+
+
+@cache
+def tuned_power_law_gain() -> tuple[sp.Expr, str]:
+    r"""Loss-exponent gain of the power law :math:`\eta = \eta_0 t^{-\chi}` with *tuned*
+    :math:`\eta_0 = T^{-\nu}` over the tuned constant rate, by the engine's balance.
+
+    With :math:`\mu = \nu + \chi` (the end rate :math:`\eta(T) \propto T^{-\mu}`) the bias,
+    final-noise and bulk-noise exponents (:math:`\chi < 1/2`) depend on :math:`\mu` alone — the
+    derivation checks it — so the family's best exponent is the constant rate's balance in
+    :math:`\mu`: the gain is derived, not assumed.
+
+    Returns
+    -------
+    gain : sympy.Expr
+        ``p_power - p_constant`` (positive if the tuned power law decays faster).
+    latex : str
+    """
+    from ._balance import minimise_leading_exponent
+
+    r = _response()
+    mu, nu_, chi_ = sp.symbols("mu nu chi", real=True)
+    s = sp.Symbol("s", positive=True)
+    tau_T = T ** (-nu_) * next(val for _c, val, w in power_integral(-chi_, s, T) if w == "upper")
+    bias = _bias_term(r, tau_T, T)
+    end = PowerLaw.from_expr(
+        r.noise_coef * r.kernel_integral * T ** (-nu_ - chi_), T, "final noise"
+    )
+    sq = next(val for _c, val, w in power_integral(-2 * chi_, s, T) if w == "upper")
+    bulk = PowerLaw.from_expr(
+        r.noise_coef * _kernel(r, tau_T) * T ** (-2 * nu_) * sq, T, "bulk noise"
+    )
+    terms = [t.subs({nu_: mu - chi_}) for t in (bias, end, bulk)]
+    if any(sp.simplify(sp.diff(t.exponent, chi_)) != 0 for t in terms):
+        raise RuntimeError("tuned power law: exponents do not depend on mu alone")
+    terms = [PowerLaw(sp.Integer(1), t.exponent, T, t.name) for t in terms]
+    cases = minimise_leading_exponent(terms, mu, 0, 1)
+    (case,) = [cs for cs in cases if cs.kind == "balance"]
+    p_pow = -case.exponent
+    p_const = derive_scaling_laws().easy["constant_lr_loss_exponent"].expr
+    gain = sp.simplify(p_pow - p_const)
+    tex = (
+        r"Tuned $\eta_0 = T^{-\nu}$, $\eta = \eta_0 t^{-\chi}$: with $\mu=\nu+\chi$ the terms "
+        + ", ".join(rf"{t.name} $\sim T^{{{sp.latex(t.exponent)}}}$" for t in terms)
+        + rf" depend on $\mu$ only; balance $\mu = {sp.latex(case.value)}$, loss exponent "
+        rf"${sp.latex(p_pow)}$, gain over the constant rate ${sp.latex(gain)}$."
+    )
+    return gain, tex

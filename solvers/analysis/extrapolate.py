@@ -15,9 +15,11 @@ estimate it:
 * ``derived (short)`` — the same over the last ``short`` slopes (sensitivity to the window:
   pre-asymptotic points that a single correction does not describe);
 * ``derived (2 terms)`` — the two slowest derived corrections together;
-* ``free omega`` — :math:`\omega` fitted too (profile least squares over a grid); with three
-  points on a geometric grid this is Aitken's :math:`\Delta^2` (the model-free scheme, primary
-  when no correction is derived).
+* ``free omega`` — :math:`\omega` fitted too (profile least squares over a grid; the model-free
+  scheme, primary when no correction is derived), and the same without the earliest value;
+* ``last value`` — the last value unextrapolated, when there are too few values for the
+  free-omega scheme to test the correction's form (then only the spread says how far the
+  extrapolation reaches).
 
 The uncertainty adds, in quadrature, the fit error (residual scatter), the solver error and the
 quadrature error of the mode grid (each a relative error of :math:`Y` per horizon, propagated
@@ -291,7 +293,9 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
         p, w, c, row = _free_omega(x[sl], s[sl])
         X = _design(x[sl], [w])
         out["free omega (short)"] = (p, row, sl, w, c, _fit_error(X, s[sl], row))
-    if not out:  # too few values and no derived correction: the last value as it stands
+    if "free omega" not in out:
+        # too few values to test the correction's form: the unextrapolated last value joins the
+        # schemes (or stands alone without a derived correction)
         row = np.zeros(m)
         row[-1] = 1.0
         out["last value"] = (float(s[-1]), row, tail, None, math.nan, 0.0)
