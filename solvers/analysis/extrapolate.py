@@ -243,7 +243,8 @@ def extrapolate_sequence(
         return math.sqrt(max(float(row @ c @ row), 0.0))
 
     schemes = {k: f[0] for k, f in fits.items()}
-    spread = max(abs(v - value) for v in schemes.values())
+    # a lone unextrapolated value: its distance to the limit is unknown
+    spread = math.inf if primary == "last value" else max(abs(v - value) for v in schemes.values())
     budget = {"fit": fit, "solver": prop(cov_solver), "quadrature": prop(cov_quadrature),
               "schemes": spread}  # fmt: skip
     total = math.sqrt(sum(v * v for v in budget.values()))
@@ -252,7 +253,7 @@ def extrapolate_sequence(
     )
     return Extrapolation(
         value, total, opt.z * total, budget, schemes, primary, w_om, c_amp, x, s,
-        bool(np.isfinite(value) and np.isfinite(total)), msg, float(x[-1]),
+        bool(np.isfinite(value)), msg, float(x[-1]),
     )  # fmt: skip
 
 
