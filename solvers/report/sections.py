@@ -191,10 +191,12 @@ def derivation_section(ctx: ReportContext) -> SectionOutput:
     PLRF problem and from :func:`theory.derive_scaling_laws` (power-law ansatz, dominant balance).
     """
     from theory import (
+        corrections_latex,
         derivation_fragments,
         derive_scaling_laws,
         pontryagin_fragments,
         results_table,
+        tuned_power_law_gain,
     )
 
     ctx.progress("  derivation: Pontryagin conditions and dominant balance (SymPy)")
@@ -210,6 +212,8 @@ def derivation_section(ctx: ReportContext) -> SectionOutput:
     parts.append("\\subsection*{Scaling laws (dominant balance)}\n" + results_table(laws) + "\n")
     for title, tex in derivation_fragments(laws):
         parts.append(f"\\paragraph{{{latex_escape(title)}}}\n{tex}\n")
+    parts.append(f"\\paragraph{{Power law with a tuned base rate}}\n{tuned_power_law_gain()[1]}\n")
+    parts.append(corrections_latex())
     return SectionOutput("\n".join(parts), ())
 
 
