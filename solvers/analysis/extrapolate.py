@@ -18,8 +18,8 @@ estimate it:
 * ``free omega`` — :math:`\omega` fitted too (profile least squares over a grid; the model-free
   scheme, primary when no correction is derived), and the same without the earliest value;
 * ``last value`` — the last value unextrapolated, when there are too few values for the
-  free-omega scheme to test the correction's form (then only the spread says how far the
-  extrapolation reaches).
+  free-omega scheme to test the correction's form, or no derived correction at all (a
+  model-free extrapolation's distance from the last value counts in full as uncertainty).
 
 The uncertainty adds, in quadrature, the fit error (residual scatter), the solver error and the
 quadrature error of the mode grid (each a relative error of :math:`Y` per horizon, propagated
@@ -294,9 +294,10 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
         p, w, c, row = _free_omega(x[sl], s[sl])
         X = _design(x[sl], [w])
         out["free omega (short)"] = (p, row, sl, w, c, _fit_error(X, s[sl], row))
-    if "free omega" not in out:
-        # too few values to test the correction's form: the unextrapolated last value joins the
-        # schemes (or stands alone without a derived correction)
+    if "free omega" not in out or k == 0:
+        # too few values to test the correction's form, or no derived form at all: the
+        # unextrapolated last value joins the schemes (the extrapolated distance is itself
+        # uncertain by its full size), or stands alone
         row = np.zeros(m)
         row[-1] = 1.0
         out["last value"] = (float(s[-1]), row, tail, None, math.nan, 0.0)
