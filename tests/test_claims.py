@@ -145,3 +145,22 @@ def test_claim_validation():
         Claim("x", "s", "s", phases=("medium",))
     with pytest.raises(KeyError, match="unknown claim"):
         CLAIMS["nope"]
+
+
+def test_power_law_claim_predicts_the_family_it_measures_at_a_above_2b():
+    """At a > 2b the fixed-eta0 power law would lose to the constant rate, but the experiment
+    tunes eta0 (the family contains the constant): the derived gain of that family is 0, with
+    the measurement's sign (gain > 0 iff the power law decays faster)."""
+    from theory import derive_scaling_laws, tuned_power_law_gain
+
+    model = PLRFModel(4.5, 1.5, n_modes=10**5)
+    laws = derive_scaling_laws()
+    fixed = laws.easy["power_law_loss_exponent"].expr - laws.easy["constant_lr_loss_exponent"].expr
+    assert float(fixed.subs(model.subs())) < -0.01  # the other family: a real difference
+    assert tuned_power_law_gain()[0] == 0
+    ctx = ExperimentContext(grid_options=SMALL)
+    r = evaluate_claim(CLAIMS["optimal power law"], model, [100, 300, 1000, 3000, 10000], ctx)
+    assert r.predicted == 0.0
+    # the tuned family contains the constant: its loss never decays slower (up to tuning)
+    assert min(r.measurement.slopes.slope) > -0.02, r.measurement.slopes.slope
+    assert r.verdict != "disagrees", (r.measured, r.resolution, r.verdict)

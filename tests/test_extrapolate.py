@@ -77,7 +77,7 @@ def test_model_free_coverage():
     full) two corrections still fall inside the interval at the stated rate."""
     for noise in (1e-4, 1e-3):
         cov, width = _coverage(lambda w1, w2: [], noise)
-        assert cov >= 0.93 and width < 0.02, (noise, cov, width)
+        assert cov >= 0.93 and width < 0.05, (noise, cov, width)  # wider: the log scheme
 
 
 def test_a_wrong_answer_fails_the_interval():

@@ -17,6 +17,8 @@ estimate it:
 * ``derived (2 terms)`` — the two slowest derived corrections together;
 * ``free omega`` — :math:`\omega` fitted too (profile least squares over a grid; the model-free
   scheme, primary when no correction is derived), and the same without the earliest value;
+* ``log`` — without a derived correction, the :math:`\omega \to 0` limit
+  :math:`s = p + c/\log x` (a logarithmic correction: the slowest approach the data allow);
 * ``last value`` — the last value unextrapolated, when there are too few values for the
   free-omega scheme to test the correction's form, or no derived correction at all (a
   model-free extrapolation's distance from the last value counts in full as uncertainty).
@@ -294,6 +296,10 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
         p, w, c, row = _free_omega(x[sl], s[sl])
         X = _design(x[sl], [w])
         out["free omega (short)"] = (p, row, sl, w, c, _fit_error(X, s[sl], row))
+    if k == 0 and m >= 3:  # omega -> 0: a logarithmic correction s = p + c / log x
+        X = np.column_stack([np.ones(m), 1.0 / np.log(x[tail])])
+        beta, row, _, _ = _lsq(X, s[tail])
+        out["log"] = (float(beta[0]), row, tail, None, float(beta[1]), _fit_error(X, s[tail], row))
     if "free omega" not in out or k == 0:
         # too few values to test the correction's form, or no derived form at all: the
         # unextrapolated last value joins the schemes (the extrapolated distance is itself
