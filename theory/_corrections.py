@@ -328,6 +328,7 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
         ph = getattr(laws, phase)
         p = ph["loss_exponent"].expr
         common = [_crossover(p), _mode_sum(), _finite_n(p)]
+        const_cross = _crossover(ph["constant_lr_loss_exponent"].expr)
         loss_terms = easy_terms if phase == "easy" else _hard_loss_terms()
         rows = {
             "loss_exponent": (p, [*loss_terms, *common]),
@@ -335,9 +336,10 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
             "peak_rate": (-ph["xi"].expr if "xi" in ph.exponents else sp.Integer(0),
                           [*loss_terms, *common] if phase == "easy" else _window_terms()),
             "delta": (ph["delta"].expr, [delta_nd]),
-            "constant_lr_exponent": (ph["constant_lr_exponent"].expr, [*const, *common[:1]]),
+            # a constant rate's loss decays as T^-p_c: its own noise-bias crossover
+            "constant_lr_exponent": (ph["constant_lr_exponent"].expr, [*const, const_cross]),
             "constant_lr_loss_exponent": (ph["constant_lr_loss_exponent"].expr,
-                                          [*const, _crossover(ph["constant_lr_loss_exponent"].expr)]),
+                                          [*const, const_cross]),
             "power_law_loss_exponent": (ph["power_law_loss_exponent"].expr, [_not_derivable(
                 r"The tuned power law's corrections depend on which of $(\eta_0, \chi)$ the "
                 r"prefactors select; not derived.")]),
