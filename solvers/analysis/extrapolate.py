@@ -245,8 +245,13 @@ def extrapolate_sequence(
         return math.sqrt(max(float(row @ c @ row), 0.0))
 
     schemes = {k: f[0] for k, f in fits.items()}
-    # a lone unextrapolated value: its distance to the limit is unknown
-    spread = math.inf if primary == "last value" else max(abs(v - value) for v in schemes.values())
+    # a lone unextrapolated value: its distance to the limit is unknown; otherwise a scheme's
+    # distance from the primary counts beyond its own statistical error
+    spread = (
+        math.inf
+        if primary == "last value"
+        else max(max(0.0, abs(f[0] - value) - f[5]) for f in fits.values())
+    )
     budget = {"fit": fit, "solver": prop(cov_solver), "quadrature": prop(cov_quadrature),
               "schemes": spread}  # fmt: skip
     total = math.sqrt(sum(v * v for v in budget.values()))
@@ -270,11 +275,10 @@ def _scheme(x, s, sl: slice, omegas) -> tuple:
 def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
     """Every scheme the data support, the primary first.
 
-    The primary fits all derived corrections the last ``tail`` values support (one free
-    parameter left); the others vary what a single fit takes for granted: the window (the same
-    model on the fewest values it needs plus one), the number of correction terms (the slowest
-    alone on the last ``short`` values, a local Richardson step) and the correction exponent
-    itself (``free omega``).
+    The primary fits the derived corrections (0 .. all the last ``tail`` values support) with
+    the smallest residual-based intercept error; the others vary what a single fit takes for
+    granted: the number of correction terms, the window (the same model on the fewest values it
+    needs plus one) and the correction exponent itself (``free omega``).
     """
     n = s.size
     tail = slice(max(0, n - opt.tail), n)
@@ -282,12 +286,21 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
     k = min(len(omegas), max(m - 2, 0))
     out: dict[str, tuple] = {}
     if k >= 1:
-        out["derived"] = _scheme(x, s, tail, omegas[:k])
-        short = slice(max(0, n - (k + 2)), n)
+        # 0 .. k derived terms on the tail; the primary is the one whose intercept has the
+        # smallest residual-based error (a second term the data cannot resolve only adds noise,
+        # a missing one leaves a trend in the residuals)
+        fits = {j: _scheme(x, s, tail, omegas[:j]) for j in range(k + 1) if m - j - 1 >= 1}
+        best = min((j for j in fits if j >= 1), key=lambda j: (fits[j][5], -j))
+        if fits.get(0) is not None and fits[0][5] < fits[best][5]:
+            best = 0
+        out["derived"] = fits[best]
+        for j, f in fits.items():  # fewer terms: already rejected by a larger error
+            if j > best:
+                out[f"derived ({j} terms)"] = f
+        jj = max(best, 1)
+        short = slice(max(0, n - (jj + 2)), n)
         if short.stop - short.start < m:
-            out["derived (short)"] = _scheme(x, s, short, omegas[:k])
-        if k >= 2:
-            out["derived (1 term)"] = _scheme(x, s, slice(max(0, n - opt.short), n), omegas[:1])
+            out["derived (short)"] = _scheme(x, s, short, omegas[:jj])
     if m >= opt.free_min_points:
         p, w, c, row = _free_omega(x[tail], s[tail])
         out["free omega"] = (p, row, tail, w, c, _fit_error(_design(x[tail], [w]), s[tail], row))
