@@ -245,12 +245,11 @@ def extrapolate_sequence(
         return math.sqrt(max(float(row @ c @ row), 0.0))
 
     schemes = {k: f[0] for k, f in fits.items()}
-    # a lone unextrapolated value: its distance to the limit is unknown; otherwise a scheme's
-    # distance from the primary counts beyond its own statistical error
+    # a lone unextrapolated value: its distance to the limit is unknown
     spread = (
         math.inf
         if primary == "last value"
-        else max(max(0.0, abs(f[0] - value) - f[5]) for f in fits.values())
+        else max(abs(f[0] - value) for f in fits.values())
     )
     budget = {"fit": fit, "solver": prop(cov_solver), "quadrature": prop(cov_quadrature),
               "schemes": spread}  # fmt: skip
