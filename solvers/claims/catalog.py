@@ -895,8 +895,10 @@ def default_claims() -> ClaimRegistry:
               "loss-exponent gain of the tuned power law over the tuned constant",
               prediction=_gain_prediction, experiment=_exp_power_vs_constant,
               provenance="derived only, weak"),
-            C("optimal power law chi", "chi* to be determined", r"\chi^*",
-              "tuned chi at the longest horizon", prediction=law("power_law_exponent"),
+            # with eta0 tuned too, only mu = nu + chi enters the leading exponents
+            # (theory.tuned_power_law_gain): chi* is set by prefactors, not predicted
+            C("optimal power law chi", "chi* with eta0 tuned: not fixed by the exponents",
+              r"\chi^*", "tuned chi at the longest horizon", prediction=lambda: None,
               experiment=_exp_power_chi, provenance="open; derived by the engine"),
             C("LR transfer: WSD peak", "annealed base rate: transfers (hard), ~T^(-xi) (easy)",
               r"\eta_0^{\mathrm{WSD}} \sim T^{-\xi}\ /\ T^0",
