@@ -21,8 +21,16 @@ def test_json_contract(capsys):
     rows = json.loads(out)
     assert [r["claim"] for r in rows] == ["optimal constant loss", "xi"]
     for r in rows:
-        assert set(r) == {"claim", "a", "b", "predicted", "measured", "stderr", "verdict"}
+        assert set(r) == {"claim", "a", "b", "predicted", "measured", "stderr", "verdict",
+                          "resolution", "local_slopes"}  # fmt: skip
     assert rows[0]["predicted"] == -0.5 and rows[0]["measured"] is not None
+    # measured is the extrapolated value, stderr its total uncertainty, resolution the
+    # half-width the verdict used, local_slopes the raw (T, slope) pairs it came from
+    # (FAST: three horizons, two slopes: too few to extrapolate, so the interval is unbounded)
+    assert rows[0]["resolution"] in ("inf", None) or rows[0]["resolution"] > 0
+    assert rows[0]["verdict"].startswith("inconclusive")
+    assert len(rows[0]["local_slopes"]) >= 2 and all(len(p) == 2 for p in rows[0]["local_slopes"])
+    assert rows[1]["resolution"] is None and rows[1]["local_slopes"] == []
     assert rows[1]["verdict"] == "pending: solver not available"
 
 

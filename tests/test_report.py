@@ -305,9 +305,16 @@ def test_claims_table_rows_and_missing_keys():
             "verdict": "n/a",
         },
     ]
+    rows.append({**rows[0], "a": 1.5, "b": 3, "verdict": "not applicable in this phase"})
+    rows.append({**rows[1], "claim": "easy only", "a": 3, "b": 2,
+                 "verdict": "not applicable in this phase"})  # fmt: skip
+    rows[0]["resolution"] = 0.02
     tex = _report_sections.claims_table(rows)
-    assert r"xi & (3, 2) & $0.3333$ & $0.34\pm0.01$ & agrees \\" in tex
-    assert r"hard\_window & (1.5, 3) & --- & --- & n/a \\" in tex
+    # one row per claim, the two points side by side; not-applicable cells are dashes
+    assert r"xi & $0.3333$ & $0.34\pm0.01$ & agrees ($\pm0.02$) & --- & --- & --- \\" in tex
+    assert r"hard\_window & --- & --- & --- & --- & --- & n/a \\" in tex
+    assert tex.count(r"\\") == 4  # two header lines, two claims
+    assert "easy only" not in tex and "not applicable" not in tex
     with pytest.raises(ValueError, match="lacks"):
         _report_sections.claims_table([{"claim": "x"}])
 

@@ -51,17 +51,26 @@ def _text(model, Ts, rows) -> str:
         f"modes={model.n_modes} phase={model.phase}; T = {Ts[0]} .. {Ts[-1]} ({len(Ts)} points)"
     )
     w = max(len(r.claim) for r in rows)
-    lines = [head, f"{'claim':<{w}}  {'predicted':>10}  {'measured':>22}  verdict"]
+    lines = [
+        head,
+        f"{'claim':<{w}}  {'predicted':>10}  {'measured':>22}  {'resolution':>10}  verdict",
+    ]
     for r in rows:
         meas = "-" if r.measured is None else f"{_fmt(r.measured)} ± {_fmt(r.stderr)}"
-        lines.append(f"{r.claim:<{w}}  {_fmt(r.predicted):>10}  {meas:>22}  {r.verdict}")
+        res = "-" if r.resolution is None else f"±{_fmt(r.resolution)}"
+        lines.append(f"{r.claim:<{w}}  {_fmt(r.predicted):>10}  {meas:>22}  {res:>10}  {r.verdict}")
         m = r.measurement
         if m is not None and m.slopes is not None:
             pairs = ", ".join(
                 f"{x:.3g}:{y:+.4f}" for x, y in zip(m.slopes.x, m.slopes.slope, strict=True)
             )
             lines.append(f"{'':<{w}}  per window (T or C: value) {pairs}")
-        if m is not None and m.drift is not None:
+        e = None if m is None else m.extrapolation
+        if e is not None:
+            sch = ", ".join(f"{k} {v:+.4f}" for k, v in e.schemes.items())
+            bud = ", ".join(f"{k} {v:.2g}" for k, v in e.budget.items())
+            lines.append(f"{'':<{w}}  extrapolated ({e.message}): {sch}; budget: {bud}")
+        elif m is not None and m.drift is not None:
             lines.append(f"{'':<{w}}  {m.drift.verdict}")
     return "\n".join(lines)
 

@@ -192,10 +192,12 @@ def derivation_section(ctx: ReportContext) -> SectionOutput:
     PLRF problem and from :func:`theory.derive_scaling_laws` (power-law ansatz, dominant balance).
     """
     from theory import (
+        corrections_latex,
         derivation_fragments,
         derive_scaling_laws,
         pontryagin_fragments,
         results_table,
+        tuned_power_law_gain,
     )
 
     ctx.progress("  derivation: Pontryagin conditions and dominant balance (SymPy)")
@@ -211,6 +213,8 @@ def derivation_section(ctx: ReportContext) -> SectionOutput:
     parts.append("\\subsection*{Scaling laws (dominant balance)}\n" + results_table(laws) + "\n")
     for title, tex in derivation_fragments(laws):
         parts.append(f"\\paragraph{{{latex_escape(title)}}}\n{tex}\n")
+    parts.append(f"\\paragraph{{Power law with a tuned base rate}}\n{tuned_power_law_gain()[1]}\n")
+    parts.append(corrections_latex())
     return SectionOutput("\n".join(parts), ())
 
 
@@ -365,12 +369,28 @@ def _math(cell: str) -> str:
     return cell if cell == "---" else f"${cell}$"
 
 
-#: Columns of the claims table: the JSON keys of ``optlr validate``.
+#: Columns of the claims table: the JSON keys of ``optlr validate`` (``resolution`` optional).
 CLAIM_KEYS = ("claim", "a", "b", "predicted", "measured", "stderr", "verdict")
+#: Verdicts that leave a cell of the claims table empty (the claim does not apply there).
+NOT_APPLICABLE = "not applicable in this phase"
+
+
+def _short_verdict(r: Mapping[str, object]) -> str:
+    """The verdict's word with the resolution it was given at (the full text is in the JSON)."""
+    v = str(r["verdict"])
+    res = r.get("resolution")
+    word = v.split(":")[0]
+    if isinstance(res, int | float) and math.isfinite(res):
+        return rf"{word} ($\pm{latex_number(float(res), 2)}$)"
+    return latex_escape(word)
 
 
 def claims_table(rows: Sequence[Mapping[str, object]], *, caption: str = "") -> str:
-    """The claims table (predicted, measured +- standard error, verdict) as a LaTeX table.
+    r"""The claims table as LaTeX: one row per claim, the points ``(a, b)`` side by side.
+
+    Each point's cell group holds the prediction, the measured value :math:`\pm` its total
+    uncertainty and the verdict with its resolution (interval half-width). A claim that applies
+    at none of the points is left out; where it does not apply the cells are dashes.
 
     Parameters
     ----------
@@ -384,25 +404,38 @@ def claims_table(rows: Sequence[Mapping[str, object]], *, caption: str = "") -> 
             return "---"
         return latex_number(float(x), digits)
 
-    lines = []
     for r in rows:
         missing = [k for k in CLAIM_KEYS if k not in r]
         if missing:
             raise ValueError(f"claims_table: row {r!r} lacks {missing}")
-        meas = num(r["measured"])
-        if meas != "---":
-            err = num(r["stderr"], 2)
-            meas = f"${meas}$" if err == "---" else f"${meas}\\pm{err}$"
-        lines.append(
-            f"{latex_escape(str(r['claim']))} & ({float(r['a']):g}, {float(r['b']):g}) & "
-            f"{_math(num(r['predicted']))} & {meas} & {latex_escape(str(r['verdict']))} \\\\"
-        )
+    points = list(dict.fromkeys((float(r["a"]), float(r["b"])) for r in rows))
+    by_claim: dict[str, dict] = {}
+    for r in rows:
+        by_claim.setdefault(str(r["claim"]), {})[(float(r["a"]), float(r["b"]))] = r
+    lines = []
+    for name, cells in by_claim.items():
+        if all(c["verdict"] == NOT_APPLICABLE for c in cells.values()):
+            continue
+        parts = [latex_escape(name)]
+        for pt in points:
+            r = cells.get(pt)
+            if r is None or r["verdict"] == NOT_APPLICABLE:
+                parts += ["---", "---", "---"]
+                continue
+            meas = num(r["measured"])
+            if meas != "---":
+                err = num(r["stderr"], 2)
+                meas = f"${meas}$" if err == "---" else rf"${meas}\pm{err}$"
+            parts += [_math(num(r["predicted"])), meas, _short_verdict(r)]
+        lines.append(" & ".join(parts) + " \\\\")
+    head = " & ".join(f"\\multicolumn{{3}}{{c}}{{$(a, b) = ({a:g}, {b:g})$}}" for a, b in points)
+    sub = " & ".join("pred. & measured & verdict" for _ in points)
     return (
-        "\\begin{table}[htbp]\n\\centering\\small\n"
+        "\\begin{table}[htbp]\n\\centering\\scriptsize\n"
         f"\\caption{{{caption or 'Claims: predicted against measured.'}}}\n"
         "\\label{tab:claims}\n"
-        "\\begin{tabular}{p{0.27\\linewidth}crlp{0.28\\linewidth}}\n\\toprule\n"
-        "claim & $(a, b)$ & predicted & measured & verdict \\\\\n\\midrule\n"
+        f"\\begin{{tabular}}{{p{{0.2\\linewidth}}{'rrl' * len(points)}}}\n\\toprule\n"
+        f"claim & {head} \\\\\n & {sub} \\\\\n\\midrule\n"
         + "\n".join(lines)
         + "\n\\bottomrule\n\\end{tabular}\n\\end{table}\n"
     )
@@ -457,11 +490,14 @@ def claims_section(ctx: ReportContext) -> SectionOutput:
     intro = (
         f"Each claim of docs/theory.md \\S3 is predicted by the symbolic engine and measured over "
         f"$T = {Ts[0]}\\ldots{Ts[-1]}$ ({len(Ts)} horizons) with $N = 10^{{12}}$ modes "
-        "(log-binned): the measured value is the local slope of the longest-horizon window, "
-        "the error its window-fit standard error. A verdict of \\emph{inconclusive} means the "
-        "local slopes still drift at the longest horizons; longer sweeps "
-        "(\\texttt{optlr validate --T-max 1e8}) settle some of them. Exponents follow the sign "
-        "convention of the registry (a decay $T^{-p}$ is reported as $-p$).\n\n"
+        "(log-binned): the measured value is the exponent extrapolated to $T\\to\\infty$ from "
+        "the local slopes with the derived corrections to scaling, the error its total "
+        "uncertainty (fit, solver, quadrature and the spread between extrapolation schemes). "
+        "A claim \\emph{agrees} when the prediction lies in the interval, \\emph{disagrees} "
+        "when it does not, and is \\emph{inconclusive} when the interval is wider than the "
+        "resolution target (0.01 in an exponent); the interval half-width is printed with "
+        "each verdict. Exponents follow the sign convention of the registry (a decay $T^{-p}$ "
+        "is reported as $-p$).\n\n"
     )
     return SectionOutput(intro + claims_table(rows), ())
 
