@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from solvers import simulate
-from solvers.claims.beyond import BeyondScale, momentum_gain_prediction
-from solvers.claims.catalog import CLAIMS, ExperimentContext, evaluate_claim
+from solvers.claims.beyond import momentum_gain_prediction
+from solvers.claims.catalog import CLAIMS
+from solvers.claims.core import BeyondScale, ExperimentContext, evaluate_claim
 from solvers.cli import main
 from solvers.control.batch import _water_fill, optimal_batch_at_rate, solve_batch_ramp
 from theory import PLRFModel

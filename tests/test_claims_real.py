@@ -6,7 +6,7 @@ import pytest
 
 from solvers import CLAIMS, continuum_context
 from solvers.claims import evaluate_claim
-from solvers.claims.catalog import statistical_verdict
+from solvers.claims.core import statistical_verdict
 from solvers.claims.validate import horizons
 from theory import PLRFModel
 

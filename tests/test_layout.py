@@ -102,9 +102,6 @@ def _without_package_inits(graph):
     }
 
 
-@pytest.mark.xfail(
-    strict=True, reason="claims.catalog <-> claims.beyond: the core split is pending"
-)
 def test_no_import_cycles():
     assert _cycles(_without_package_inits(_graph())) == []
 

@@ -221,8 +221,7 @@ def test_momentum_forms_figure(small_sweep):
 
 @pytest.mark.slow
 def test_form_claims_are_evaluated(small_sweep):
-    from solvers.claims.beyond import BeyondScale
-    from solvers.claims.catalog import ExperimentContext, evaluate_claim
+    from solvers.claims.core import BeyondScale, ExperimentContext, evaluate_claim
     from solvers.claims.momentum_forms import momentum_form_claims
 
     model = small_sweep.model

@@ -246,11 +246,7 @@ def extrapolate_sequence(
 
     schemes = {k: f[0] for k, f in fits.items()}
     # a lone unextrapolated value: its distance to the limit is unknown
-    spread = (
-        math.inf
-        if primary == "last value"
-        else max(abs(f[0] - value) for f in fits.values())
-    )
+    spread = math.inf if primary == "last value" else max(abs(f[0] - value) for f in fits.values())
     budget = {"fit": fit, "solver": prop(cov_solver), "quadrature": prop(cov_quadrature),
               "schemes": spread}  # fmt: skip
     total = math.sqrt(sum(v * v for v in budget.values()))

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 
 from theory import PLRFModel
-from theory._checks import check_int, check_real
 
 from ..analysis.fits import LocalSlopes, slope_drift
+from .core import BeyondScale
 
 __all__ = [
     "BeyondScale",
@@ -37,63 +36,6 @@ __all__ = [
     "momentum_sweep",
     "ramp_sweep",
 ]
-
-
-@dataclass(frozen=True)
-class BeyondScale:
-    """Sizes of the beyond-the-learning-rate experiments.
-
-    Attributes
-    ----------
-    ramp_T : tuple of int
-        Horizons of the batch ramp (one fit per horizon; the longest is the measurement).
-    ramp_modes, ramp_eta, ramp_mean_batch : int, float, float
-        Modes of the ramp problem, its rate (held at the bound, the regime of the derivation)
-        and the sample budget per step ``D / T``.
-    degeneracy_samples : int
-        Samples of the ``eta/m`` degeneracy check.
-    momentum_T : tuple of int
-        Horizons of the momentum sweep.
-    momentum_modes, momentum_maxiter : int
-    compute_C : tuple of float
-        Compute levels ``C = N T m`` of the compute-optimal sweep.
-    compute_baselines : tuple of str
-        Tuned schedule families compared at each compute level besides the constant rate
-        (:data:`solvers.control.compute_optimal.FAMILIES`).
-    """
-
-    ramp_T: tuple[int, ...] = (1_000, 10_000, 100_000)
-    ramp_modes: int = 300
-    ramp_eta: float = 0.1
-    ramp_mean_batch: float = 64.0
-    degeneracy_samples: int = 1600
-    momentum_T: tuple[int, ...] = (1_000, 3_000, 10_000)
-    momentum_modes: int = 100
-    momentum_maxiter: int = 300
-    compute_C: tuple[float, ...] = (1e4, 3.16e4, 1e5)
-    compute_baselines: tuple[str, ...] = ("cosine",)
-
-    def __post_init__(self) -> None:
-        for name in ("ramp_T", "momentum_T", "compute_C"):
-            vals = getattr(self, name)
-            if len(vals) < 2:
-                raise ValueError(f"{name} must hold at least two values, got {vals!r}")
-        for T in (*self.ramp_T, *self.momentum_T):
-            check_int("T", T, ge=10)
-        check_int("ramp_modes", self.ramp_modes, ge=1)
-        check_int("momentum_modes", self.momentum_modes, ge=1)
-        check_real("ramp_eta", self.ramp_eta, gt=0)
-        check_real("ramp_mean_batch", self.ramp_mean_batch, ge=1)
-
-    @classmethod
-    def quick(cls) -> BeyondScale:
-        """Seconds in total, for smoke tests (verdicts mostly pre-asymptotic)."""
-        return cls(
-            ramp_T=(1_000, 3_000, 10_000),
-            momentum_T=(100, 300, 1_000),
-            momentum_maxiter=100,
-            compute_C=(1e3, 3e3, 1e4),
-        )
 
 
 def _cached(ctx, namespace: str, params: dict, compute: Callable, depends_on=()):
@@ -119,7 +61,7 @@ def _window_centres(fit) -> np.ndarray:
 def _series_measurement(x, values, errors, diagnostics, message=""):
     """Measurement whose value is the last of a per-horizon series; the series plays the role of
     the local slopes (does it still move with the horizon?)."""
-    from .catalog import Measurement
+    from .core import Measurement
 
     x = np.asarray(x, float)
     v = np.asarray(values, float)
@@ -176,7 +118,7 @@ def _degeneracy_prediction() -> sp.Expr | None:
 
 def _exp_degeneracy(model, Ts, ctx):
     from ..control import batch as _batch
-    from .catalog import Measurement
+    from .core import Measurement
 
     n = ctx.beyond.degeneracy_samples // 2
     dm = model.replace(n_modes=min(model.n_modes, ctx.beyond.ramp_modes))
@@ -310,7 +252,7 @@ def _compute_experiment(attr: str):
 
 def beyond_claims() -> list:
     """The claims of docs/theory.md §3 beyond the learning rate, with their experiments."""
-    from .catalog import Claim, law
+    from .core import Claim, law
     from .momentum_forms import momentum_form_claims
 
     return [

@@ -8,6 +8,8 @@ log-binned mode grid of ``model.n_modes`` modes. The sweep is memoised per run (
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from theory import PLRFModel
 
 __all__ = ["momentum_form_claims"]
@@ -31,24 +33,20 @@ def forms_sweep(model: PLRFModel, ctx):
 
 def _experiment(form: str):
     def experiment(model, Ts, ctx):
-        from .catalog import Measurement
+        from .core import _exponent_measurement
 
         fe = forms_sweep(model, ctx)
-        fit = fe.fits[form]
         diagnostics = {
-            "T": fe.horizons.tolist(),
-            "loss": fe.losses(form).tolist(),
             "sgd_loss": fe.losses("sgd").tolist(),
-            "local_slopes": fit.local_slopes.tolist(),
             "sgd_exponent": fe.fits["sgd"].exponent,
+            "converged": bool(fe.converged(form)),
         }
-        ok = fe.converged(form)
-        return Measurement(
-            float(fit.local_slopes[-1]), fit.stderr, None, None, None, diagnostics, ok,
-            "local slope of the family optimum's loss, last window (stderr of the global fit)"
-            + ("" if ok else
-            " (some family optimisations stopped at their evaluation limit)"),
-        )  # fmt: skip
+        # the loss decays: its exponent, as a positive decay rate, is -d log L / d log T
+        m = _exponent_measurement(fe.horizons, fe.losses(form), sign=-1.0, diagnostics=diagnostics)
+        if not fe.converged(form):
+            m = replace(m, success=False, message=m.message + "; some family optimisations "
+                        "stopped at their evaluation limit")  # fmt: skip
+        return m
 
     return experiment
 
@@ -64,7 +62,7 @@ def _prediction(form: str):
 
 def momentum_form_claims() -> list:
     """One claim per momentum form: its hard-phase loss exponent."""
-    from .catalog import Claim
+    from .core import Claim
 
     texts = {
         "ema": ("SGD's (a-1)/b: the slow rate is eta <= eta_max", r"p = (a-1)/b"),

@@ -20,16 +20,8 @@ from theory._checks import check_int, check_real
 from ..analysis.fits import PowerLawFit, fit_power_law, local_slopes
 from ..analysis.sweep import SweepResult, run_sweep
 from ..schedules.tuning import BASELINES, BaselineResult
-from .catalog import (
-    CLAIMS,
-    ClaimRegistry,
-    ClaimResult,
-    ExperimentContext,
-    baseline_sweep,
-    default_claims,
-    evaluate_claim,
-    optimal_sweep,
-)
+from .catalog import CLAIMS, baseline_sweep, default_claims, optimal_sweep
+from .core import ClaimRegistry, ClaimResult, ExperimentContext, evaluate_claim
 
 __all__ = [
     "BaselineComparison",

@@ -128,6 +128,8 @@ def register(sub) -> None:
         "--recommend", metavar="T[,PEAK]", help="optimal schedule of the fitted model at horizon T "
         "with rates <= PEAK (default: the fitted runs' largest rate), against tuned cosine and WSD",
     )  # fmt: skip
-    p.add_argument("--export", type=path, metavar="PATH", help="with --recommend: save it (.csv or .json)")
+    p.add_argument(
+        "--export", type=path, metavar="PATH", help="with --recommend: save it (.csv or .json)"
+    )
     add_output_arguments(p, ("text", "json"))
     p.set_defaults(func=_cmd_fit)

@@ -163,8 +163,8 @@ def _figures(out: Path, model, Ts, rows, ctx, args, cmp=None) -> None:
 
 def _cmd_validate(args: argparse.Namespace) -> None:
     from .._cache import DiskCache
-    from ..claims.beyond import BeyondScale
-    from ..claims.catalog import CLAIMS, ExperimentContext
+    from ..claims.catalog import CLAIMS
+    from ..claims.core import BeyondScale, ExperimentContext
     from ..claims.validate import continuum_context, find_solver, horizons, validate
 
     model = model_from_args(args, dense=False)  # a log-binned tail, not every mode

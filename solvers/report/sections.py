@@ -794,8 +794,7 @@ def _beyond_context(ctx: ReportContext):
     beyond sections: one scale and one on-disk cache, so the beyond section reuses the claims'
     solves (and a re-run reuses both)."""
     from .._cache import DiskCache
-    from ..claims.beyond import BeyondScale
-    from ..claims.catalog import ExperimentContext
+    from ..claims.core import BeyondScale, ExperimentContext
 
     root = ctx.cache_dir("claims-sweep")
     return ExperimentContext(
