@@ -28,7 +28,9 @@ import time
 
 import numpy as np
 
-from solvers import initial_state, simulate, solve_direct, spectrum
+from solvers import simulate
+from solvers.control import solve_direct
+from solvers.dynamics import initial_state, spectrum
 from theory import PLRFModel
 
 MODEL = PLRFModel(a=2.0, b=2.0, sigma=0.5, batch=5, n_modes=500, eta_max=2.0)

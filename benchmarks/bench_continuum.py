@@ -29,7 +29,8 @@ import numpy as np
 from numba import njit
 from scipy.optimize import minimize, minimize_scalar
 
-from solvers import continuum_sweep, make_schedule, simulate, solve_continuum
+from solvers import make_schedule, simulate
+from solvers.control import continuum_sweep, solve_continuum
 from theory import PLRFModel
 
 

@@ -18,7 +18,7 @@ import resource
 import sys
 import time
 
-from solvers import solve_direct
+from solvers.control import solve_direct
 from theory import PLRFModel
 
 

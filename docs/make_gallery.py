@@ -15,18 +15,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run against this source tree, installed or not
 
 from solvers import (  # noqa: E402
-    batch_ramp_figure,
-    continuum_sweep,
-    new_figure,
     optimal_batch_at_rate,
     paper_style,
+    simulate,
+    tune_baseline,
+    tune_constant,
+)
+from solvers.control import continuum_sweep  # noqa: E402
+from solvers.plots import (  # noqa: E402
+    batch_ramp_figure,
+    new_figure,
     plot_collapse,
     plot_loss_vs_T,
     plot_schedules,
     save_figure,
-    simulate,
-    tune_baseline,
-    tune_constant,
 )
 from theory import PLRFModel, derive_scaling_laws  # noqa: E402
 

@@ -26,16 +26,8 @@ import math
 import numpy as np
 from IPython.display import Math, display
 
-from solvers import (
-    make_schedule,
-    new_figure,
-    paper_style,
-    plot_phase_diagram,
-    plot_schedule_and_loss,
-    simulate,
-    stability_limit,
-    stationary_loss,
-)
+from solvers import make_schedule, paper_style, simulate, stability_limit, stationary_loss
+from solvers.plots import new_figure, plot_phase_diagram, plot_schedule_and_loss
 from theory import PLRFModel, plrf_dynamics
 
 easy = PLRFModel(a=3.0, b=2.0, sigma=0.5, batch=1)

@@ -18,7 +18,7 @@
 # balance: power-law ansätze for the schedule, the asymptotic forms of the bias and of the noise
 # kernel, and exponent matching. Nothing is typed in; the results are SymPy objects. This notebook
 # shows them, evaluates them at an easy point $(a, b) = (3, 2)$ and a hard point $(1.5, 3)$,
-# and checks them against the independent statements of THEORY.md §3, against each other (the
+# and checks them against the independent statements of docs/theory.md §3, against each other (the
 # two phases must agree on the boundary $a = b$), and across conventions of the literature.
 
 # %%
@@ -72,7 +72,7 @@ assert PLRFModel(a=1.5, b=3.0).phase == laws.phase(1.5, 3) == "hard"
 # %% [markdown]
 # ## Check 2: numbers at the two reference points
 #
-# At $(a, b) = (3, 2)$ THEORY.md gives $\xi = 1 - b/a = 1/3$, $\delta = 2b - 1 = 3$ and
+# At $(a, b) = (3, 2)$ docs/theory.md gives $\xi = 1 - b/a = 1/3$, $\delta = 2b - 1 = 3$ and
 # $L^* \sim T^{-(a-1)/a} = T^{-2/3}$. At $(1.5, 3)$: $L^* \sim T^{-(a-1)/b} = T^{-1/6}$, an
 # annealing window $W \sim T^{(a+b-1)/(2b-1)} = T^{7/10}$, i.e. a fraction $T^{-3/10}$.
 # The derived expressions must give exactly these rationals.

@@ -14,7 +14,7 @@
 # %% [markdown]
 # # The easy phase: polynomial decay and its scaling collapse
 #
-# In the easy phase ($a > b$) THEORY.md states $\eta^*(t) \simeq T^{-\xi}(1 - t/T)^{\delta}$ with
+# In the easy phase ($a > b$) docs/theory.md states $\eta^*(t) \simeq T^{-\xi}(1 - t/T)^{\delta}$ with
 # $\xi = 1 - b/a$, $\delta = 2b - 1$, and $L^* \sim T^{-(a-1)/a}$. We take the study's
 # easy-collapse point $(a, b) = (2.5, 1.2)$ (there $\xi = 0.52$, $\delta = 1.4$,
 # $(a-1)/a = 0.6$), solve for the optimal schedule at $T = 10^3 \dots 3\cdot 10^4$ with the
@@ -25,23 +25,10 @@
 import numpy as np
 from IPython.display import display
 
-from solvers import (
-    collapse_spread,
-    continuum_sweep,
-    fit_collapse_exponent,
-    fit_end_exponent,
-    fit_power_law,
-    local_slopes,
-    new_figure,
-    paper_style,
-    plot_collapse,
-    plot_loss_vs_T,
-    plot_schedules,
-    simulate,
-    solve_continuum,
-    solve_direct,
-    tune_constant,
-)
+from solvers import fit_power_law, local_slopes, paper_style, simulate, tune_constant
+from solvers.analysis import collapse_spread, fit_collapse_exponent, fit_end_exponent
+from solvers.control import continuum_sweep, solve_continuum, solve_direct
+from solvers.plots import new_figure, plot_collapse, plot_loss_vs_T, plot_schedules
 from theory import PLRFModel, derive_scaling_laws
 
 model = PLRFModel(a=2.5, b=1.2, sigma=0.5, batch=4, n_modes=2000)
@@ -142,7 +129,7 @@ with paper_style():
 # %% [markdown]
 # ## The end exponent $\delta$: a slow approach
 #
-# THEORY.md warns that $\delta = 2b - 1$ is approached slowly in $T$. Fitting
+# docs/theory.md warns that $\delta = 2b - 1$ is approached slowly in $T$. Fitting
 # $\eta^* \sim (1 - t/T)^\delta$ on a fixed window $1 - t/T \in [0.05, 0.5]$ shows it: the
 # fitted exponent is still well below $1.4$ at $T = 3\cdot 10^4$ but grows with every horizon,
 # towards the derived value and not past it.

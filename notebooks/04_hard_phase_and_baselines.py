@@ -14,7 +14,7 @@
 # %% [markdown]
 # # The hard phase: warmup-stable-decay, baselines and learning-rate transfer
 #
-# In the hard phase ($a < b$) THEORY.md states that the optimal schedule sits at the largest
+# In the hard phase ($a < b$) docs/theory.md states that the optimal schedule sits at the largest
 # stable rate and anneals over a window whose share of the run shrinks,
 # $W/T \sim T^{-(b-a)/(2b-1)}$ (*derived only*), with $L^* \sim T^{-(a-1)/b}$. We take
 # $(a, b) = (1.5, 3)$, solve at $T = 10^3, 3\cdot 10^3, 10^4$ with the continuum solver, set the
@@ -27,19 +27,17 @@ from IPython.display import display
 
 from solvers import (
     BASELINES,
-    continuum_sweep,
     fit_power_law,
-    fit_wsd,
     local_slopes,
-    new_figure,
     paper_style,
-    plot_loss_vs_T,
-    plot_schedules,
     simulate,
     transfer,
     tune_baseline,
     tune_constant,
 )
+from solvers.control import continuum_sweep
+from solvers.plots import new_figure, plot_loss_vs_T, plot_schedules
+from solvers.schedules import fit_wsd
 from theory import PLRFModel, derive_scaling_laws
 
 model = PLRFModel(a=1.5, b=3.0, sigma=0.5, batch=4, n_modes=20_000)
@@ -119,7 +117,7 @@ print(
 # %% [markdown]
 # ## Loss against horizon
 #
-# THEORY.md warns that mode truncation biases fitted exponents upwards when $a$ is close to 1:
+# docs/theory.md warns that mode truncation biases fitted exponents upwards when $a$ is close to 1:
 # the tail $\sum_{k>N} k^{-a}$ is heavy here ($a = 1.5$), which is why this model keeps
 # $N = 20\,000$ modes (the continuum solver log-bins them; the replays are exact). The local
 # slopes of $L^*(T)$ are still steeper than the derived $(a-1)/b = 1/6$ at these horizons, but

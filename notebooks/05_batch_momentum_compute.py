@@ -29,19 +29,15 @@ from IPython.display import Math, display
 from solvers import (
     CLAIMS,
     BeyondScale,
-    ExperimentContext,
-    batch_ramp_figure,
-    compare_curves,
-    compute_optimal_figure,
-    compute_sweep,
     evaluate_claim,
     make_schedule,
     monte_carlo,
     paper_style,
-    ramp_sweep,
     simulate,
-    simulate_momentum,
 )
+from solvers.claims import ExperimentContext, compute_sweep, ramp_sweep
+from solvers.dynamics import compare_curves, simulate_momentum
+from solvers.plots import batch_ramp_figure, compute_optimal_figure
 from theory import (
     PLRFModel,
     derive_scaling_laws,
@@ -138,7 +134,7 @@ for b_mom in (0.0, 0.6):
 if importlib.util.find_spec("sklearn") is None:
     print("scikit-learn is not installed: skipping the digits demo (pip install -e '.[data]')")
 else:
-    from solvers import digits_demo
+    from solvers.analysis import digits_demo
 
     est = digits_demo(n_features=200, n_boot=10)
     print(

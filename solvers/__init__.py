@@ -1,312 +1,196 @@
-"""optlr.solvers — the numeric side of optlr: dynamics, schedules, solvers, CLI."""
+"""optlr.solvers — the numeric side of optlr.
+
+Concept subpackages, imports running one way (``theory`` below all of them):
+
+* :mod:`solvers.dynamics` — forward models: the exact recursion, its continuum discretisation,
+  log-binned modes, momentum moments, Monte-Carlo SGD;
+* :mod:`solvers.analysis` — fits (one power-law fitter, local slopes), estimation, sweeps;
+* :mod:`solvers.control` — one result type, the solver registry and the methods (direct,
+  continuum, BVP) and the studies built on them (batch, momentum, compute-optimal);
+* :mod:`solvers.schedules` — the table of schedule families, tuning, rate search, export;
+* :mod:`solvers.claims` — claims as objects, their experiments, validation;
+* :mod:`solvers.plots`, :mod:`solvers.report`, :mod:`solvers.cli` on top.
+
+This module is the curated public face: the names below and the subpackages as namespaces
+(``solvers.control.solve_direct``). Everything is loaded on first use (the SPEC-1 lazy-loading
+pattern, :mod:`solvers._lazy`), so ``import solvers`` and ``optlr --help`` import neither SymPy nor numba. Names of
+the 0.1 flat API that are not listed here still resolve, with a ``DeprecationWarning`` naming
+their new home, for one release.
+"""
 
 from __future__ import annotations
 
-from ._baselines import BASELINES, BaselineResult, tune_baseline, tune_constant
-from ._batch import (
-    BatchRampResult,
-    BlockBudget,
-    DegeneracyResult,
-    EdgeRate,
-    WallClockSaving,
-    degeneracy_check,
-    optimal_batch_at_rate,
-    solve_batch_ramp,
-    wall_clock_saving,
-)
-from ._beyond_claims import BeyondScale, compute_sweep, momentum_sweep, ramp_sweep
-from ._bvp import BVPResult, solve_bvp_schedule, solve_bvp_schedule_mp
-from ._claims import (
-    CLAIMS,
-    Claim,
-    ClaimRegistry,
-    ClaimResult,
-    ExperimentContext,
-    Measurement,
-    annealing_width,
-    constant_rate_balance,
-    default_claims,
-    evaluate_claim,
-    register_claim,
-)
-from ._compute_optimal import (
-    ComputeOptimalPoint,
-    ComputeOptimalScaling,
-    best_constant_loss,
-    compute_optimal_point,
-    compute_optimal_scaling,
-    derived_compute_exponents,
-    optimal_loss,
-)
-from ._continuum import (
-    ContinuumResult,
-    FrontWarning,
-    ModeQuadrature,
-    continuum_loss,
-    continuum_sweep,
-    mode_quadrature,
-    solve_continuum,
-    time_grid,
-)
-from ._continuum_baselines import tune_baseline_continuum
-from ._direct import (
-    BatchBudget,
-    BlockRate,
-    Parametrisation,
-    StepRate,
-    loss_and_gradient,
-    multilevel_blocks,
-    oscillation_amplitude,
-    solve_direct,
-)
-from ._dynamics import (
-    InstabilityWarning,
-    Trajectory,
-    noise_sum,
-    simulate,
-    stability_limit,
-    stationary_loss,
-)
-from ._estimate import (
-    PhaseEstimate,
-    digits_demo,
-    estimate_from_features,
-    estimate_from_kernel,
-    estimate_from_losses,
-)
-from ._export import (
-    ExportedSchedule,
-    export_schedule,
-    fit_power_decay,
-    fit_wsd,
-    load_schedule,
-    to_optax,
-    to_torch_scheduler,
-    transfer,
-)
-from ._fits import (
-    CollapseMeasure,
-    EndExponentFit,
-    LocalSlopes,
-    PowerLawFit,
-    SlopeDrift,
-    collapse_spread,
-    fit_collapse_exponent,
-    fit_end_exponent,
-    fit_power_law,
-    local_slopes,
-    slope_drift,
-)
-from ._modes import ModeGrid, constant_rate_loss, grid_final_loss, grid_stability_limit
-from ._momentum import simulate_closure, simulate_momentum
-from ._momentum_control import (
-    ExponentFit,
-    MomentumExponents,
-    MomentumResult,
-    block_edges,
-    fit_exponent,
-    momentum_exponents,
-    momentum_loss_and_gradient,
-    solve_momentum,
-)
-from ._montecarlo import (
-    MCResult,
-    compare_curves,
-    gaussian_features,
-    monte_carlo,
-    predict_recursion,
-    random_features,
-)
-from ._optimal_sweep import optimal_continuum_sweep
-from ._plot import plot_schedule
-from ._registry import METHODS, SOLVERS, SolverRegistry, get_solver, solve
-from ._result import ScheduleResult
-from ._schedules import SCHEDULES, make_schedule, parse_schedule
-from ._spectrum import initial_state, spectrum
-from ._sweep import SweepResult, run_sweep, task_key
-from ._validate import (
-    BaselineComparison,
-    PhaseDiagram,
-    compare_baselines,
-    continuum_context,
-    find_solver,
-    horizons,
-    phase_diagram,
-    validate,
-)
+import warnings
 
-__all__ = [
-    "BASELINES",
-    "CLAIMS",
-    "METHODS",
-    "SCHEDULES",
-    "SOLVERS",
-    "BVPResult",
-    "BaselineComparison",
-    "BaselineResult",
-    "BatchBudget",
-    "BatchRampResult",
-    "BeyondScale",
-    "BlockBudget",
-    "BlockRate",
-    "Claim",
-    "ClaimRegistry",
-    "ClaimResult",
-    "CollapseMeasure",
-    "ComputeOptimalPoint",
-    "ComputeOptimalScaling",
-    "ContinuumResult",
-    "DegeneracyResult",
-    "EdgeRate",
-    "EndExponentFit",
-    "ExperimentContext",
-    "ExponentFit",
-    "ExportedSchedule",
-    "FrontWarning",
-    "InstabilityWarning",
-    "LocalSlopes",
-    "MCResult",
-    "Measurement",
-    "ModeGrid",
-    "ModeQuadrature",
-    "MomentumExponents",
-    "MomentumResult",
-    "Parametrisation",
-    "PhaseDiagram",
-    "PhaseEstimate",
-    "PowerLawFit",
-    "ReportConfig",
-    "ScheduleResult",
-    "SlopeDrift",
-    "SolverRegistry",
-    "StepRate",
-    "SweepResult",
-    "Trajectory",
-    "WallClockSaving",
-    "annealing_width",
-    "batch_ramp_figure",
-    "best_constant_loss",
-    "block_edges",
-    "build_report",
-    "collapse_spread",
-    "compare_baselines",
-    "compare_curves",
-    "compute_optimal_figure",
-    "compute_optimal_point",
-    "compute_optimal_scaling",
-    "compute_sweep",
-    "constant_rate_balance",
-    "constant_rate_loss",
-    "continuum_context",
-    "continuum_loss",
-    "continuum_sweep",
-    "default_claims",
-    "degeneracy_check",
-    "derived_compute_exponents",
-    "digits_demo",
-    "estimate_from_features",
-    "estimate_from_kernel",
-    "estimate_from_losses",
-    "evaluate_claim",
-    "export_schedule",
-    "find_solver",
-    "fit_collapse_exponent",
-    "fit_end_exponent",
-    "fit_exponent",
-    "fit_power_decay",
-    "fit_power_law",
-    "fit_wsd",
-    "gaussian_features",
-    "get_solver",
-    "grid_final_loss",
-    "grid_stability_limit",
-    "horizons",
-    "initial_state",
-    "load_schedule",
-    "local_slopes",
-    "loss_and_gradient",
-    "make_schedule",
-    "mode_quadrature",
-    "momentum_exponents",
-    "momentum_figure",
-    "momentum_loss_and_gradient",
-    "momentum_sweep",
-    "monte_carlo",
-    "multilevel_blocks",
-    "new_figure",
-    "noise_sum",
-    "optimal_batch_at_rate",
-    "optimal_continuum_sweep",
-    "optimal_loss",
-    "oscillation_amplitude",
-    "paper_style",
-    "parse_schedule",
-    "phase_diagram",
-    "plot_collapse",
-    "plot_local_slopes",
-    "plot_loss_vs_T",
-    "plot_phase_diagram",
-    "plot_schedule",
-    "plot_schedule_and_loss",
-    "plot_schedules",
-    "predict_recursion",
-    "ramp_sweep",
-    "random_features",
-    "register_claim",
-    "run_sweep",
-    "save_figure",
-    "simulate",
-    "simulate_closure",
-    "simulate_momentum",
-    "slope_drift",
-    "solve",
-    "solve_batch_ramp",
-    "solve_bvp_schedule",
-    "solve_bvp_schedule_mp",
-    "solve_continuum",
-    "solve_direct",
-    "solve_momentum",
-    "spectrum",
-    "stability_limit",
-    "stationary_loss",
-    "task_key",
-    "time_grid",
-    "to_optax",
-    "to_torch_scheduler",
-    "transfer",
-    "tune_baseline",
-    "tune_baseline_continuum",
-    "tune_constant",
-    "validate",
-    "wall_clock_saving",
-]
+from ._lazy import attach
 
-#: Names served lazily, so that ``import solvers`` does not import matplotlib.
-_LAZY = {
-    **dict.fromkeys(
-        (
-            "new_figure",
-            "paper_style",
-            "plot_collapse",
-            "plot_local_slopes",
-            "plot_loss_vs_T",
-            "plot_phase_diagram",
-            "plot_schedule_and_loss",
-            "plot_schedules",
-            "save_figure",
-        ),
-        "._plotting",
-    ),
-    **dict.fromkeys(
-        ("batch_ramp_figure", "compute_optimal_figure", "momentum_figure"), "._beyond_plots"
-    ),
-    **dict.fromkeys(("ReportConfig", "build_report"), "._report"),
+#: The public names and the submodule that defines each.
+_PUBLIC = {
+    "estimate_from_features": "analysis.estimate",
+    "estimate_from_losses": "analysis.estimate",
+    "PhaseEstimate": "analysis.estimate",
+    "fit_power_law": "analysis.fits",
+    "local_slopes": "analysis.fits",
+    "PowerLawFit": "analysis.fits",
+    "BeyondScale": "claims.beyond",
+    "Claim": "claims.catalog",
+    "CLAIMS": "claims.catalog",
+    "evaluate_claim": "claims.catalog",
+    "register_claim": "claims.catalog",
+    "compare_baselines": "claims.validate",
+    "continuum_context": "claims.validate",
+    "phase_diagram": "claims.validate",
+    "validate": "claims.validate",
+    "optimal_batch_at_rate": "control.batch",
+    "compute_optimal_scaling": "control.compute_optimal",
+    "momentum_exponents": "control.momentum",
+    "solve_momentum": "control.momentum",
+    "get_solver": "control.registry",
+    "solve": "control.registry",
+    "SOLVERS": "control.registry",
+    "ScheduleResult": "control.result",
+    "FrontWarning": "dynamics.continuum",
+    "MCResult": "dynamics.montecarlo",
+    "monte_carlo": "dynamics.montecarlo",
+    "InstabilityWarning": "dynamics.recursion",
+    "simulate": "dynamics.recursion",
+    "stability_limit": "dynamics.recursion",
+    "stationary_loss": "dynamics.recursion",
+    "Trajectory": "dynamics.recursion",
+    "paper_style": "plots.figures",
+    "plot_schedule": "plots.schedule",
+    "build_report": "report",
+    "ReportConfig": "report",
+    "export_schedule": "schedules.export",
+    "ExportedSchedule": "schedules.export",
+    "load_schedule": "schedules.export",
+    "transfer": "schedules.export",
+    "make_schedule": "schedules.families",
+    "parse_schedule": "schedules.families",
+    "SCHEDULES": "schedules.families",
+    "BaselineResult": "schedules.tuning",
+    "BASELINES": "schedules.tuning",
+    "tune_baseline": "schedules.tuning",
+    "tune_constant": "schedules.tuning",
 }
+
+#: The subpackages, served as namespaces.
+_NAMESPACES = ("analysis", "claims", "control", "dynamics", "plots", "report", "schedules")
+
+#: Names of the 0.1 flat API kept for one release (name -> submodule); they warn on use.
+_DEPRECATED = {
+    "digits_demo": "analysis.estimate",
+    "estimate_from_kernel": "analysis.estimate",
+    "collapse_spread": "analysis.fits",
+    "CollapseMeasure": "analysis.fits",
+    "EndExponentFit": "analysis.fits",
+    "fit_collapse_exponent": "analysis.fits",
+    "fit_end_exponent": "analysis.fits",
+    "LocalSlopes": "analysis.fits",
+    "slope_drift": "analysis.fits",
+    "SlopeDrift": "analysis.fits",
+    "run_sweep": "analysis.sweep",
+    "SweepResult": "analysis.sweep",
+    "task_key": "analysis.sweep",
+    "compute_sweep": "claims.beyond",
+    "momentum_sweep": "claims.beyond",
+    "ramp_sweep": "claims.beyond",
+    "annealing_width": "claims.catalog",
+    "ClaimRegistry": "claims.catalog",
+    "ClaimResult": "claims.catalog",
+    "constant_rate_balance": "claims.catalog",
+    "default_claims": "claims.catalog",
+    "ExperimentContext": "claims.catalog",
+    "Measurement": "claims.catalog",
+    "BaselineComparison": "claims.validate",
+    "find_solver": "claims.validate",
+    "horizons": "claims.validate",
+    "PhaseDiagram": "claims.validate",
+    "BatchRampResult": "control.batch",
+    "BlockBudget": "control.batch",
+    "degeneracy_check": "control.batch",
+    "DegeneracyResult": "control.batch",
+    "EdgeRate": "control.batch",
+    "solve_batch_ramp": "control.batch",
+    "wall_clock_saving": "control.batch",
+    "WallClockSaving": "control.batch",
+    "BVPResult": "control.bvp",
+    "solve_bvp_schedule": "control.bvp",
+    "solve_bvp_schedule_mp": "control.bvp",
+    "best_constant_loss": "control.compute_optimal",
+    "compute_optimal_point": "control.compute_optimal",
+    "ComputeOptimalPoint": "control.compute_optimal",
+    "ComputeOptimalScaling": "control.compute_optimal",
+    "derived_compute_exponents": "control.compute_optimal",
+    "optimal_loss": "control.compute_optimal",
+    "continuum_sweep": "control.continuum",
+    "ContinuumResult": "control.continuum",
+    "solve_continuum": "control.continuum",
+    "BatchBudget": "control.direct",
+    "BlockRate": "control.direct",
+    "loss_and_gradient": "control.direct",
+    "multilevel_blocks": "control.direct",
+    "oscillation_amplitude": "control.direct",
+    "Parametrisation": "control.direct",
+    "solve_direct": "control.direct",
+    "StepRate": "control.direct",
+    "block_edges": "control.momentum",
+    "ExponentFit": "control.momentum",
+    "fit_exponent": "control.momentum",
+    "momentum_loss_and_gradient": "control.momentum",
+    "MomentumExponents": "control.momentum",
+    "MomentumResult": "control.momentum",
+    "optimal_continuum_sweep": "control.optimal_sweep",
+    "METHODS": "control.registry",
+    "SolverRegistry": "control.registry",
+    "continuum_loss": "dynamics.continuum",
+    "mode_quadrature": "dynamics.continuum",
+    "ModeQuadrature": "dynamics.continuum",
+    "time_grid": "dynamics.continuum",
+    "constant_rate_loss": "dynamics.modes",
+    "grid_final_loss": "dynamics.modes",
+    "grid_stability_limit": "dynamics.modes",
+    "ModeGrid": "dynamics.modes",
+    "simulate_closure": "dynamics.momentum",
+    "simulate_momentum": "dynamics.momentum",
+    "compare_curves": "dynamics.montecarlo",
+    "gaussian_features": "dynamics.montecarlo",
+    "predict_recursion": "dynamics.montecarlo",
+    "random_features": "dynamics.montecarlo",
+    "noise_sum": "dynamics.recursion",
+    "initial_state": "dynamics._spectrum",
+    "spectrum": "dynamics._spectrum",
+    "batch_ramp_figure": "plots.beyond",
+    "compute_optimal_figure": "plots.beyond",
+    "momentum_figure": "plots.beyond",
+    "new_figure": "plots.figures",
+    "plot_collapse": "plots.figures",
+    "plot_local_slopes": "plots.figures",
+    "plot_loss_vs_T": "plots.figures",
+    "plot_phase_diagram": "plots.figures",
+    "plot_schedule_and_loss": "plots.figures",
+    "plot_schedules": "plots.figures",
+    "save_figure": "plots.figures",
+    "fit_power_decay": "schedules.export",
+    "fit_wsd": "schedules.export",
+    "to_optax": "schedules.export",
+    "to_torch_scheduler": "schedules.export",
+    "tune_baseline_continuum": "schedules.tuning_continuum",
+}
+
+_public_getattr, __dir__, __all__ = attach(
+    __name__, {**_PUBLIC, **{name: name for name in _NAMESPACES}}
+)
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in _DEPRECATED:
+        home = _DEPRECATED[name]
+        warnings.warn(
+            f"solvers.{name} is deprecated and will be removed in optlr 0.3; "
+            f"use solvers.{home.split('.')[0]}.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(_public_getattr(home.split(".")[0]), name)
+    return _public_getattr(name)

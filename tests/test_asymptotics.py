@@ -1,6 +1,6 @@
 """The asymptotics engine and the scaling laws it derives.
 
-(i) every derived row against THEORY.md §3 (expected expressions typed in HERE, never in theory/);
+(i) every derived row against docs/theory.md §3 (expected expressions typed in HERE, never in theory/);
 (ii) every result substituted back into its own balance / stationarity equations;
 (iii) the validity conditions reproduce the phase boundary;
 plus engine unit tests on textbook balances.
@@ -31,7 +31,7 @@ def same(x, y) -> bool:
     return sp.simplify(sp.sympify(x) - sp.sympify(y)) == 0
 
 
-# -- (i) THEORY.md §3 ---------------------------------------------------------------------------
+# -- (i) docs/theory.md §3 ---------------------------------------------------------------------------
 
 TABLE = {
     ("easy", "xi"): 1 - b / a,

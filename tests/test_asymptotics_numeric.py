@@ -1,6 +1,6 @@
 """Numeric cross-check of a derived row with the exact recursion (independent method).
 
-The power-law row of THEORY.md §3 was weak; the derivation gives, for eta0 = O(1),
+The power-law row of docs/theory.md §3 was weak; the derivation gives, for eta0 = O(1),
 chi* = (2b-1)/(3b-1) when a > 2b (early noise at the initial learning rate outlives the signal),
 not the constant-LR exponent (a-1)/(a+b-1). Checked at a = 5, b = 1.5 over T = 1e4 ... 1e6.
 """

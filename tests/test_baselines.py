@@ -7,13 +7,13 @@ import pytest
 
 from solvers import (
     BASELINES,
-    ModeGrid,
     make_schedule,
     simulate,
     stability_limit,
     tune_baseline,
     tune_constant,
 )
+from solvers.dynamics import ModeGrid
 from theory import PLRFModel
 
 M = PLRFModel(3.0, 2.0, n_modes=40)

@@ -7,17 +7,18 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from solvers import simulate, simulate_momentum
-from solvers._batch import BlockBudget, EdgeRate, degeneracy_check
-from solvers._compute_optimal import _vertex, compute_optimal_point, optimal_loss
-from solvers._momentum_control import (
+from solvers import simulate
+from solvers.cli import main
+from solvers.control.batch import BlockBudget, EdgeRate, degeneracy_check
+from solvers.control.compute_optimal import _vertex, compute_optimal_point, optimal_loss
+from solvers.control.momentum import (
     block_edges,
     fit_exponent,
     momentum_adjoint,
     momentum_loss_and_gradient,
     solve_momentum,
 )
-from solvers.cli import main
+from solvers.dynamics import simulate_momentum
 from theory import (
     PLRFModel,
     batch_degeneracy,
@@ -37,7 +38,7 @@ def test_sample_time_dynamics_depend_on_the_ratio_only():
     d = batch_degeneracy()
     assert d.degenerate
     r = ratio
-    expected = -2 * r * lam * c + r**2 * lam * (L + sigma**2)  # THEORY.md §1 with s = m t
+    expected = -2 * r * lam * c + r**2 * lam * (L + sigma**2)  # docs/theory.md §1 with s = m t
     assert sp.simplify(d.continuous_per_sample - expected) == 0
     # substitution back: the per-sample form times m is the step-time form at eta = r m
     from theory import plrf_dynamics
@@ -210,7 +211,7 @@ def test_momentum_kernel_reduces_to_sgd_and_reports_blowups():
     f = momentum_loss_and_gradient(MOM, e, 0.0)[0]
     assert abs(f - math.log(simulate(MOM, e).final_loss)) < 1e-12
     g = [np.empty(3) for _ in range(3)]
-    from solvers import initial_state, spectrum
+    from solvers.dynamics import initial_state, spectrum
 
     out = momentum_adjoint(
         spectrum(MOM),
@@ -318,7 +319,7 @@ def test_cli_compute_optimal_json(capsys):
 
 
 def test_batch_ramp_small_reports_the_schedule_it_optimised():
-    from solvers._batch import solve_batch_ramp
+    from solvers.control.batch import solve_batch_ramp
 
     model = PLRFModel(a=3, b=2, sigma=0.5, n_modes=50, eta_max=0.1)
     T, D = 400, 64 * 400

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from solvers import simulate
-from solvers._batch import _water_fill, optimal_batch_at_rate, solve_batch_ramp
-from solvers._beyond_claims import BeyondScale, momentum_gain_prediction
-from solvers._claims import CLAIMS, ExperimentContext, evaluate_claim
+from solvers.claims.beyond import BeyondScale, momentum_gain_prediction
+from solvers.claims.catalog import CLAIMS, ExperimentContext, evaluate_claim
 from solvers.cli import main
+from solvers.control.batch import _water_fill, optimal_batch_at_rate, solve_batch_ramp
 from theory import PLRFModel
 
 matplotlib.use("Agg")
@@ -149,9 +149,9 @@ def test_momentum_continuation_does_not_start_on_the_unstable_side():
 
 
 def test_figures_of_the_three_studies(tmp_path):
-    from solvers._beyond_claims import compute_sweep, momentum_sweep, ramp_sweep
-    from solvers._beyond_plots import batch_ramp_figure, compute_optimal_figure, momentum_figure
-    from solvers._plotting import paper_style, save_figure
+    from solvers.claims.beyond import compute_sweep, momentum_sweep, ramp_sweep
+    from solvers.plots.beyond import batch_ramp_figure, compute_optimal_figure, momentum_figure
+    from solvers.plots.figures import paper_style, save_figure
 
     ctx = ExperimentContext(beyond=TINY)
     with paper_style():
@@ -203,7 +203,11 @@ def test_cli_momentum_and_compute_latex(capsys, tmp_path):
 
 def test_tuned_families_never_beat_the_optimum_at_fixed_compute():
     """The optimum is over all schedules, each family over one parameter on the same grid."""
-    from solvers._compute_optimal import best_constant_loss, best_family_loss, compute_optimal_point
+    from solvers.control.compute_optimal import (
+        best_constant_loss,
+        best_family_loss,
+        compute_optimal_point,
+    )
 
     model = PLRFModel(3.0, 2.0, sigma=0.5)
     p = compute_optimal_point(model, 400.0, baselines=("cosine", "linear"))

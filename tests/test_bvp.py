@@ -9,7 +9,8 @@ import sympy as sp
 from scipy.linalg import expm
 from scipy.optimize import brentq, minimize
 
-from solvers import BVPResult, initial_state, solve_bvp_schedule, solve_bvp_schedule_mp, spectrum
+from solvers.control import BVPResult, solve_bvp_schedule, solve_bvp_schedule_mp
+from solvers.dynamics import initial_state, spectrum
 from theory import PLRFModel, plrf_dynamics
 from theory.symbols import L, c, eta, inv_m, lam, sigma
 
@@ -76,7 +77,7 @@ def _block_direct(model, T, K):
     def propagate(etas):
         y = np.append(c0, 1.0)
         for e in etas:
-            M = np.zeros((n + 1, n + 1))  # dc/dt = A c + b, from THEORY.md's continuous limit
+            M = np.zeros((n + 1, n + 1))  # dc/dt = A c + b, from docs/theory.md's continuous limit
             M[:n, :n] = np.diag(-2 * e * lam_k) + im * e**2 * np.outer(lam_k, lam_k)
             M[:n, n] = im * e**2 * lam_k * s2
             y = expm(M * h) @ y

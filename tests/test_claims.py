@@ -6,18 +6,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from solvers import (
-    CLAIMS,
-    Claim,
+from solvers import CLAIMS, Claim, evaluate_claim, register_claim
+from solvers.analysis import LocalSlopes, slope_drift
+from solvers.claims import (
     ClaimRegistry,
     ExperimentContext,
-    LocalSlopes,
     Measurement,
     constant_rate_balance,
     default_claims,
-    evaluate_claim,
-    register_claim,
-    slope_drift,
 )
 from theory import PLRFModel
 from theory.symbols import a, b
@@ -41,7 +37,7 @@ def test_constant_rate_balance_is_a_derivation():
     p = constant_rate_balance()
     # substitution check: bias (eta T)^(-(a-1)/b) and noise eta decay at the same rate
     assert sp.simplify(-(a - 1) / b * (p["eta"] + 1) - p["eta"]) == 0
-    assert sp.simplify(p["eta"] + (a - 1) / (a + b - 1)) == 0  # THEORY.md's row
+    assert sp.simplify(p["eta"] + (a - 1) / (a + b - 1)) == 0  # docs/theory.md's row
     assert p["loss"] == p["eta"]
 
 

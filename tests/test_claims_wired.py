@@ -7,27 +7,19 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from solvers import (
-    CLAIMS,
-    annealing_width,
-    continuum_context,
-    continuum_loss,
-    find_solver,
-    fit_end_exponent,
-    make_schedule,
-    optimal_continuum_sweep,
-    solve_continuum,
-    time_grid,
-    tune_baseline_continuum,
-    tune_constant,
-)
-from solvers._validate import compare_baselines
+from solvers import CLAIMS, continuum_context, make_schedule, tune_constant
+from solvers.analysis import fit_end_exponent
+from solvers.claims import annealing_width, find_solver
+from solvers.claims.validate import compare_baselines
+from solvers.control import optimal_continuum_sweep, solve_continuum
+from solvers.dynamics import continuum_loss, time_grid
+from solvers.schedules import tune_baseline_continuum
 from theory import PLRFModel
 
 EASY = PLRFModel(3.0, 2.0, n_modes=10**6)
 HARD = PLRFModel(1.5, 3.0, n_modes=10**6)
 
-#: THEORY.md §3 at the two reference points, as signed slopes y ~ T^slope (independent of code).
+#: docs/theory.md §3 at the two reference points, as signed slopes y ~ T^slope (independent of code).
 EXPECTED = {
     "xi": (1 / 3, None),
     "delta": (3.0, 5.0),

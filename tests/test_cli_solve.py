@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from solvers import SOLVERS, ScheduleResult, get_solver, plot_schedule, solve, solve_direct
+from solvers import SOLVERS, ScheduleResult, get_solver, plot_schedule, solve
 from solvers.cli import main
+from solvers.control import solve_direct
 from theory import PLRFModel
 
 SMALL_ARGS = ("solve", "--a", "3", "--b", "2", "--T", "60", "--modes", "20", "--quiet")

@@ -9,19 +9,12 @@ import pytest
 import sympy as sp
 from scipy.optimize import minimize, minimize_scalar
 
-from solvers import (
-    ContinuumResult,
-    FrontWarning,
-    continuum_loss,
-    continuum_sweep,
-    make_schedule,
-    mode_quadrature,
-    simulate,
-    solve_continuum,
-    time_grid,
-)
-from solvers._continuum import DEFAULT_RATIO, _build_problem
-from solvers._continuum_kernels import mode_rates, phi123
+from solvers import FrontWarning, make_schedule, simulate
+from solvers.control import ContinuumResult, continuum_sweep, solve_continuum
+from solvers.control.continuum import build_problem
+from solvers.dynamics import continuum_loss, mode_quadrature, time_grid
+from solvers.dynamics._continuum_kernels import mode_rates, phi123
+from solvers.dynamics.continuum import DEFAULT_RATIO
 from theory import PLRFModel, plrf_dynamics
 from theory.symbols import L, c, eta, inv_m, lam, sigma
 
@@ -32,7 +25,7 @@ def _problem(model, T, dynamics="discrete", **kw):
     opts = dict(grid=None, ratio=1.05, max_interval=0.01, substeps=2, dynamics=dynamics)
     opts.update(exact_modes=64, bins_per_decade=4, points_per_bin=4)
     opts.update(kw)
-    return _build_problem(model, T, **opts)
+    return build_problem(model, T, **opts)
 
 
 def _test_schedule(t, T):
@@ -264,7 +257,7 @@ def test_sweep_returns_one_result_per_horizon_in_input_order():
 
 def test_scaled_kkt_is_the_log_eta_gradient_and_decides_convergence():
     """kkt_scaled = sum_j |d log L / d log eta_j| off the bounds, checked by finite differences."""
-    from solvers._continuum import SCALE_FLOOR, _kkt_scaled
+    from solvers.control.continuum import SCALE_FLOOR, _kkt_scaled
 
     res = solve_continuum(EASY, 500, diagnostics=False)
     assert res.success and res.criterion == "scaled"

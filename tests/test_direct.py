@@ -6,20 +6,18 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from solvers import (
+from solvers import InstabilityWarning, ScheduleResult, simulate
+from solvers.control import (
     BatchBudget,
     BlockRate,
-    InstabilityWarning,
     Parametrisation,
-    ScheduleResult,
     StepRate,
     loss_and_gradient,
     multilevel_blocks,
     oscillation_amplitude,
-    simulate,
     solve_direct,
-    spectrum,
 )
+from solvers.dynamics import spectrum
 from theory import PLRFModel, plrf_dynamics
 from theory.symbols import L, c, eta, inv_m, lam, sigma
 
@@ -145,7 +143,7 @@ def test_blocks_are_piecewise_constant_and_no_better_than_full_resolution():
 
 
 def test_checkpointing_bounds_memory_at_long_horizons():
-    from solvers._direct import _Workspace
+    from solvers.control.direct import _Workspace
 
     ws = _Workspace.create(PLRFModel(a=3, b=2, n_modes=1000), 100_000)
     assert ws.stride == 316 and ws.nbytes < 10 * 2**20  # vs 800 MB to store every state

@@ -9,13 +9,12 @@ from scipy.integrate import solve_ivp
 from solvers import (
     InstabilityWarning,
     Trajectory,
-    initial_state,
     make_schedule,
     simulate,
-    spectrum,
     stability_limit,
     stationary_loss,
 )
+from solvers.dynamics import initial_state, spectrum
 from theory import PLRFModel, plrf_dynamics
 from theory.symbols import L, c, eta, inv_m, lam, sigma
 
@@ -98,7 +97,7 @@ def test_constant_rate_reaches_fixed_point(eta0, batch):
 def test_stability_limit_is_sharp():
     model = PLRFModel(a=3, b=2, sigma=0.5, batch=5, n_modes=100)
     lim = stability_limit(model)
-    # THEORY.md's rough bound 2/((1+1/m) lambda_1 + tr/m) is below the exact limit
+    # docs/theory.md's rough bound 2/((1+1/m) lambda_1 + tr/m) is below the exact limit
     rough = 2 / ((1 + 1 / 5) + spectrum(model).sum() / 5)
     assert rough < lim
     below = simulate(model, 0.98 * lim, T=20_000, record_every=1000)

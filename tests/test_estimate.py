@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from solvers import simulate
-from solvers._estimate import (
+from solvers.analysis.estimate import (
     estimate_from_features,
     estimate_from_kernel,
     estimate_from_losses,
@@ -67,7 +67,7 @@ def test_estimate_validation():
 
 def test_digits_demo_runs():
     pytest.importorskip("sklearn", reason="scikit-learn not installed (optional extra 'data')")
-    from solvers._estimate import digits_demo
+    from solvers.analysis.estimate import digits_demo
 
     out = digits_demo(features="pixels", n_boot=10)
     assert out["phase"] in ("easy", "hard") and 0 <= out["p_easy"] <= 1

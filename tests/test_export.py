@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from solvers import make_schedule, simulate
-from solvers._export import (
+from solvers.schedules.export import (
     export_schedule,
     fit_power_decay,
     fit_wsd,

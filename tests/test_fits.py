@@ -5,15 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from solvers import (
-    collapse_spread,
-    fit_collapse_exponent,
-    fit_end_exponent,
-    fit_power_law,
-    local_slopes,
-    make_schedule,
-    slope_drift,
-)
+from solvers import fit_power_law, local_slopes, make_schedule
+from solvers.analysis import collapse_spread, fit_collapse_exponent, fit_end_exponent, slope_drift
 
 X = np.geomspace(1e2, 1e6, 10)
 
@@ -111,7 +104,7 @@ def test_plot_collapse_returns_artists():
     import matplotlib
 
     matplotlib.use("Agg")
-    from solvers._validation_plots import plot_collapse
+    from solvers.plots.validation import plot_collapse
 
     sch = {T: make_schedule("poly", T, T**-0.5, 2.0) for T in (100, 400)}
     arts = plot_collapse(collapse_spread(sch, 0.5))

@@ -6,15 +6,8 @@ import numpy as np
 import pytest
 from scipy.special import zeta
 
-from solvers import (
-    ModeGrid,
-    constant_rate_loss,
-    grid_final_loss,
-    grid_stability_limit,
-    make_schedule,
-    simulate,
-    stability_limit,
-)
+from solvers import make_schedule, simulate, stability_limit
+from solvers.dynamics import ModeGrid, constant_rate_loss, grid_final_loss, grid_stability_limit
 from theory import PLRFModel
 
 

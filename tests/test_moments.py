@@ -7,9 +7,9 @@ import pytest
 import sympy as sp
 
 from solvers import make_schedule, simulate
-from solvers._kernels import momentum_forward
-from solvers._momentum import simulate_closure, simulate_momentum
-from solvers._montecarlo import compare_curves, monte_carlo
+from solvers.dynamics._kernels import momentum_forward
+from solvers.dynamics.momentum import simulate_closure, simulate_momentum
+from solvers.dynamics.montecarlo import compare_curves, monte_carlo
 from theory import PLRFModel, plrf_dynamics
 from theory._moments import (
     Delta,

@@ -1,4 +1,4 @@
-"""Monte-Carlo SGD against the exact recursion (THEORY.md §1).
+"""Monte-Carlo SGD against the exact recursion (docs/theory.md §1).
 
 Agreement criterion: each logged step is a z-test of the Monte-Carlo mean against the recursion.
 One curve has ~20 correlated logged steps, so a bare 3-sigma bound on all of them fails a few
@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from solvers import make_schedule, simulate, solve_direct, stability_limit
-from solvers._montecarlo import (
+from solvers import make_schedule, simulate, stability_limit
+from solvers.control import solve_direct
+from solvers.dynamics.montecarlo import (
     compare_curves,
     monte_carlo,
     predict_recursion,

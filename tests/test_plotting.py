@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from matplotlib.artist import Artist
 
-from solvers._plotting import (
+from solvers.plots.figures import (
     PAPER_STYLE,
     fit_loglog_slope,
     local_slopes,
@@ -189,7 +189,7 @@ def test_public_plotting_names_are_lazy():
     code = (
         "import sys, solvers\n"
         "assert 'matplotlib' not in sys.modules\n"
-        "assert solvers.plot_schedules is solvers._plotting.plot_schedules\n"
+        "assert solvers.plots.plot_schedules is solvers.plots.figures.plot_schedules\n"
         "assert 'matplotlib' in sys.modules\n"
         "try:\n    solvers.no_such_name\nexcept AttributeError:\n    pass\n"
         "else:\n    raise SystemExit('missing AttributeError')\n"

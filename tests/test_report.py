@@ -13,17 +13,17 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from solvers import _report_sections
 from solvers._cache import DiskCache
-from solvers._rate_search import tune_peak_rate
-from solvers._report import (
-    PROVIDERS,
+from solvers.cli import main
+from solvers.report import SECTIONS
+from solvers.report import sections as _report_sections
+from solvers.report.build import build_report
+from solvers.report.core import (
     Provider,
     ReportConfig,
     ReportContext,
     SectionOutput,
     SectionUnavailable,
-    build_report,
     compile_latex,
     horizons,
     latex_escape,
@@ -31,7 +31,7 @@ from solvers._report import (
     provider,
     render_steps,
 )
-from solvers.cli import main
+from solvers.schedules.rate_search import tune_peak_rate
 from theory import PLRFModel
 
 HAVE_PDFLATEX = shutil.which("pdflatex") is not None
@@ -104,10 +104,10 @@ def test_progress_lines_and_section_selection(tmp_path):
 
 
 def test_builtin_providers_are_registered_in_report_order():
-    names = [p.name for p in PROVIDERS]
+    names = [p.name for p in SECTIONS]
     assert names == ["model", "derivation", "optimal", "claims", "baselines", "beyond"]
     with pytest.raises(ValueError, match="already registered"):
-        provider("model", "again")(lambda ctx: SectionOutput(""))
+        provider("model", "again", registry=list(SECTIONS))(lambda ctx: SectionOutput(""))
 
 
 def test_config_validation():

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from solvers import phase_diagram, run_sweep, task_key
-from solvers._validate import phase_point
+from solvers import phase_diagram
+from solvers.analysis import run_sweep, task_key
+from solvers.claims.validate import phase_point
 
 TS = [100, 300, 1000]
 SMALL = {"exact": 32, "ratio": 1.5}

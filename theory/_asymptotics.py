@@ -9,7 +9,7 @@ Nothing here is an answer typed in. The inputs are
 * the asymptotics of the two mode sums (:mod:`theory._mode_sums`): the bias
   :math:`B(\tau)` and the noise kernel :math:`K(F)`,
 * power-law *ansätze* for the schedule with unknown exponents, and the stationarity condition
-  :math:`\eta^2 K(2u) = \text{const}` of THEORY.md §2 (from Pontryagin, in the noise-dominated
+  :math:`\eta^2 K(2u) = \text{const}` of docs/theory.md §2 (from Pontryagin, in the noise-dominated
   regime :math:`\sigma^2 \gg L`),
 
 and the engine (:mod:`theory._powerlaw`, :mod:`theory._balance`) does the rest: products of power
@@ -125,7 +125,7 @@ class Exponent:
         return sp.latex(self.expr)
 
     def in_convention(self, name: str) -> sp.Expr:
-        """The exponent written in another convention's parameters (THEORY.md §1)."""
+        """The exponent written in another convention's parameters (docs/theory.md §1)."""
         return convention(name).exponent(self.expr)
 
     def __str__(self) -> str:
@@ -253,7 +253,7 @@ def _response() -> _Response:
     noise_weight = sp.simplify(lam * injection)
     factor = sp.simplify(decay / lam)  # e^{-decay u} = e^{-lam (factor u)}
     lam_k = spectrum()
-    target = k ** (-a)  # lambda_k c_k(0) = k^-a (THEORY.md §1)
+    target = k ** (-a)  # lambda_k c_k(0) = k^-a (docs/theory.md §1)
     bias = mode_sum_asymptotics(target, lam_k)
     kernel = mode_sum_asymptotics(noise_weight.subs(lam, lam_k), lam_k)
     kernel_at_zero = sp.zeta(sp.simplify(-power_exponent(noise_weight.subs(lam, lam_k), k)))
@@ -386,7 +386,7 @@ def _derive_delta(r: _Response) -> tuple[sp.Expr, Derivation]:
         ),
         DerivationStep(
             "Shape exponent from stationarity",
-            r"THEORY.md \S2: an interior optimum has $\eta^2 K(2u) = \mathrm{const}$, i.e. the "
+            r"docs/theory.md \S2: an interior optimum has $\eta^2 K(2u) = \mathrm{const}$, i.e. the "
             rf"exponent of $y$ vanishes: \[ {_tex(eq)} \;\Rightarrow\; \delta = {_tex(d_star)}. \] "
             r"Convergence of the noise integral for a general $\delta$: "
             rf"${_conds_latex(conv)}$; at $\delta^*$: ${_conds_latex(conv_at)}$.",
@@ -634,7 +634,7 @@ def _piecewise(cases: list[BalanceCase], attr: str, phase: str, sign: int = 1) -
 
 @cache
 def derive_scaling_laws() -> ScalingLaws:
-    r"""Derive every scaling law of THEORY.md §3 (computed once per process, kept on disk).
+    r"""Derive every scaling law of docs/theory.md §3 (computed once per process, kept on disk).
 
     The derivation costs ~6 s of CPU; its result is also stored on disk, keyed by the source of
     every ``theory`` module and the SymPy version (``theory._disk``), so another process with the

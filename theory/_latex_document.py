@@ -44,7 +44,7 @@ def dynamics_fragments() -> list[Fragment]:
     return [
         (
             "Dynamics",
-            r"Exact recursion and continuous-time limit (THEORY.md \S1): "
+            r"Exact recursion and continuous-time limit (docs/theory.md \S1): "
             rf"\[ {d['discrete']} \] \[ {d['continuous']} \]",
         )
     ]

@@ -134,7 +134,7 @@ def mode_sum_asymptotics(weight: sp.Expr, rate: sp.Expr) -> ModeSumAsymptotics:
 
 
 def spectrum() -> sp.Expr:
-    """The eigenvalue :math:`\\lambda_k = k^{-b}` of the model (THEORY.md §1)."""
+    """The eigenvalue :math:`\\lambda_k = k^{-b}` of the model (docs/theory.md §1)."""
     return k ** (-b)
 
 

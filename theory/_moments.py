@@ -42,7 +42,7 @@ __all__ = [
     "sgd_update",
 ]
 
-#: EMA momentum coefficient (``beta`` in THEORY.md §1; not the exponent ``b``).
+#: EMA momentum coefficient (``beta`` in docs/theory.md §1; not the exponent ``b``).
 beta = sp.Symbol("beta", nonnegative=True)
 #: Per-mode error ``Delta = w_k - w*_k`` and the minibatch gradient component ``g``.
 Delta = sp.Symbol("Delta", real=True)
@@ -176,7 +176,7 @@ def ema_momentum() -> OptimizerUpdate:
     r"""EMA momentum: :math:`v' = \beta v + (1-\beta) g`, :math:`\Delta' = \Delta - \eta v'`.
 
     The gradient ``g`` is taken at the current weights on a fresh batch and the step uses the
-    updated velocity, so ``beta = 0`` is exactly SGD. (THEORY.md §1 writes
+    updated velocity, so ``beta = 0`` is exactly SGD. (docs/theory.md §1 writes
     ``w_{t+1} = w_t - eta_t v_t`` with ``v_{t+1} = beta_t v_t + (1 - beta_t) g_{t+1}``; read with
     ``g_{t+1}`` the gradient at ``w_{t+1}`` and ``v_0 = g_0`` it is this update with the index of
     ``beta`` shifted by one.)

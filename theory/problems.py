@@ -233,7 +233,7 @@ def double_integrator_problem(weight: sp.Expr | None = None) -> OptimalControlPr
 
 
 # -- numeric reference setups ------------------------------------------------------------------
-#: Reference models shared by tests, notebooks, benchmarks and the report (THEORY.md §4 and the
+#: Reference models shared by tests, notebooks, benchmarks and the report (docs/theory.md §4 and the
 #: issues' representative points). Keys are stable names; values are frozen ``PLRFModel`` records.
 REFERENCE_MODELS: dict[str, PLRFModel] = {
     # representative easy / hard points of the validation issue

@@ -3,7 +3,7 @@ import sys
 
 import numpy as np
 
-from solvers._batch import solve_batch_ramp, wall_clock_saving
+from solvers.control.batch import solve_batch_ramp, wall_clock_saving
 from theory import PLRFModel
 
 m = PLRFModel(a=3, b=2, sigma=0.5, n_modes=300, eta_max=0.1)

@@ -2,7 +2,7 @@ import json
 
 import numpy as np
 
-from solvers._batch import BatchRampResult, solve_batch_ramp
+from solvers.control.batch import BatchRampResult, solve_batch_ramp
 from theory import PLRFModel
 
 m = PLRFModel(a=3, b=2, sigma=0.5, n_modes=300, eta_max=0.1)

@@ -1,7 +1,7 @@
 import json
 import sys
 
-from solvers._compute_optimal import compute_optimal_scaling
+from solvers.control.compute_optimal import compute_optimal_scaling
 from theory import PLRFModel
 
 a, b = float(sys.argv[1]), float(sys.argv[2])

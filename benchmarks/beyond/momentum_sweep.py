@@ -1,7 +1,7 @@
 import json
 import sys
 
-from solvers._momentum_control import fit_exponent, solve_momentum
+from solvers.control.momentum import fit_exponent, solve_momentum
 from theory import PLRFModel
 
 a, b, n = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])

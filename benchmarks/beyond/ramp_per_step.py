@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from solvers._batch import optimal_batch_at_rate
+from solvers.control.batch import optimal_batch_at_rate
 from theory import PLRFModel
 
 model = PLRFModel(a=3, b=2, sigma=0.5, n_modes=300, eta_max=0.1)

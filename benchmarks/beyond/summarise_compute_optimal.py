@@ -2,8 +2,8 @@ import json
 
 import numpy as np
 
-from solvers._compute_optimal import derived_compute_exponents
-from solvers._momentum_control import fit_exponent
+from solvers.control.compute_optimal import derived_compute_exponents
+from solvers.control.momentum import fit_exponent
 from theory import PLRFModel
 
 for tag, a, b in (("easy", 3, 2), ("hard2", 1.5, 3)):

@@ -1,0 +1,36 @@
+"""Analytic claims as objects: the registry, the experiments that measure them, validation."""
+
+from .._lazy import attach
+
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        "beyond_claims": "beyond",
+        "BeyondScale": "beyond",
+        "compute_sweep": "beyond",
+        "momentum_gain_prediction": "beyond",
+        "momentum_sweep": "beyond",
+        "ramp_sweep": "beyond",
+        "annealing_width": "catalog",
+        "Claim": "catalog",
+        "ClaimRegistry": "catalog",
+        "ClaimResult": "catalog",
+        "CLAIMS": "catalog",
+        "constant_rate_balance": "catalog",
+        "default_claims": "catalog",
+        "evaluate_claim": "catalog",
+        "ExperimentContext": "catalog",
+        "law": "catalog",
+        "Measurement": "catalog",
+        "peak_rate_exponent": "catalog",
+        "register_claim": "catalog",
+        "BaselineComparison": "validate",
+        "compare_baselines": "validate",
+        "continuum_context": "validate",
+        "find_solver": "validate",
+        "horizons": "validate",
+        "phase_diagram": "validate",
+        "PhaseDiagram": "validate",
+        "validate": "validate",
+    },
+)

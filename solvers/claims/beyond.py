@@ -1,0 +1,345 @@
+r"""Claims beyond the learning rate: batch size, momentum, compute-optimal scaling (issue 6).
+
+Each experiment runs its own solver at its own scale — the wall-clock batch ramp
+(:func:`~solvers.control.batch.optimal_batch_at_rate`), the joint ``(eta, beta)`` momentum control
+(:func:`~solvers.control.momentum.momentum_exponents`), the compute-optimal sweep over model
+size (:func:`~solvers.control.compute_optimal.compute_optimal_scaling`) — so they do not use the
+context's learning-rate solver or its horizons ``Ts``: the scale is :class:`BeyondScale`
+(``ExperimentContext.beyond``; :meth:`BeyondScale.quick` for smoke tests). Results are memoised
+in the context and, when it has a :class:`~solvers._cache.DiskCache`, on disk.
+
+Predictions come from the symbolic engine: the ramp and compute-optimal exponents from
+:func:`theory.derive_scaling_laws`, the degeneracy from :func:`theory.batch_degeneracy` (the
+sample-time dynamics are free of ``m``), the momentum gain from
+:func:`theory.momentum_bias_dynamics` (the slow-mode rate does not involve ``beta``, so the
+intrinsic time, and with it the loss exponent, is SGD's).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from theory import PLRFModel
+from theory._checks import check_int, check_real
+
+from ..analysis.fits import LocalSlopes, slope_drift
+
+__all__ = [
+    "BeyondScale",
+    "beyond_claims",
+    "compute_sweep",
+    "momentum_gain_prediction",
+    "momentum_sweep",
+    "ramp_sweep",
+]
+
+
+@dataclass(frozen=True)
+class BeyondScale:
+    """Sizes of the beyond-the-learning-rate experiments.
+
+    Attributes
+    ----------
+    ramp_T : tuple of int
+        Horizons of the batch ramp (one fit per horizon; the longest is the measurement).
+    ramp_modes, ramp_eta, ramp_mean_batch : int, float, float
+        Modes of the ramp problem, its rate (held at the bound, the regime of the derivation)
+        and the sample budget per step ``D / T``.
+    degeneracy_samples : int
+        Samples of the ``eta/m`` degeneracy check.
+    momentum_T : tuple of int
+        Horizons of the momentum sweep.
+    momentum_modes, momentum_maxiter : int
+    compute_C : tuple of float
+        Compute levels ``C = N T m`` of the compute-optimal sweep.
+    compute_baselines : tuple of str
+        Tuned schedule families compared at each compute level besides the constant rate
+        (:data:`solvers.control.compute_optimal.FAMILIES`).
+    """
+
+    ramp_T: tuple[int, ...] = (1_000, 10_000, 100_000)
+    ramp_modes: int = 300
+    ramp_eta: float = 0.1
+    ramp_mean_batch: float = 64.0
+    degeneracy_samples: int = 1600
+    momentum_T: tuple[int, ...] = (1_000, 3_000, 10_000)
+    momentum_modes: int = 100
+    momentum_maxiter: int = 300
+    compute_C: tuple[float, ...] = (1e4, 3.16e4, 1e5)
+    compute_baselines: tuple[str, ...] = ("cosine",)
+
+    def __post_init__(self) -> None:
+        for name in ("ramp_T", "momentum_T", "compute_C"):
+            vals = getattr(self, name)
+            if len(vals) < 2:
+                raise ValueError(f"{name} must hold at least two values, got {vals!r}")
+        for T in (*self.ramp_T, *self.momentum_T):
+            check_int("T", T, ge=10)
+        check_int("ramp_modes", self.ramp_modes, ge=1)
+        check_int("momentum_modes", self.momentum_modes, ge=1)
+        check_real("ramp_eta", self.ramp_eta, gt=0)
+        check_real("ramp_mean_batch", self.ramp_mean_batch, ge=1)
+
+    @classmethod
+    def quick(cls) -> BeyondScale:
+        """Seconds in total, for smoke tests (verdicts mostly pre-asymptotic)."""
+        return cls(
+            ramp_T=(1_000, 3_000, 10_000),
+            momentum_T=(100, 300, 1_000),
+            momentum_maxiter=100,
+            compute_C=(1e3, 3e3, 1e4),
+        )
+
+
+def _cached(ctx, namespace: str, params: dict, compute: Callable, depends_on=()):
+    """``compute()`` memoised in ``ctx.memo`` and, if the context has one, its disk cache."""
+    key = (namespace, repr(sorted(params.items())))
+    if key not in ctx.memo:
+        if ctx.cache is None:
+            ctx.memo[key] = compute()
+        else:
+            ctx.memo[key] = ctx.cache.get_or_compute(
+                namespace, params, compute, depends_on=depends_on
+            )
+    return ctx.memo[key]
+
+
+def _window_centres(fit) -> np.ndarray:
+    """Geometric centres of the windows between consecutive points of an :class:`ExponentFit`
+    (where its ``local_slopes`` sit)."""
+    x = np.asarray(fit.x, float)
+    return np.sqrt(x[1:] * x[:-1])
+
+
+def _series_measurement(x, values, errors, diagnostics, message=""):
+    """Measurement whose value is the last of a per-horizon series; the series plays the role of
+    the local slopes (does it still move with the horizon?)."""
+    from .catalog import Measurement
+
+    x = np.asarray(x, float)
+    v = np.asarray(values, float)
+    e = np.asarray(errors, float)
+    sl = LocalSlopes(x, v, e, 1)
+    dr = slope_drift(sl, tail=min(3, v.size)) if v.size >= 2 else None
+    return Measurement(float(v[-1]), float(e[-1]), None, sl, dr, diagnostics, True, message)
+
+
+# -- batch size -----------------------------------------------------------------------------------
+
+
+def ramp_sweep(model: PLRFModel, ctx) -> list:
+    """:func:`~solvers.control.batch.optimal_batch_at_rate` at each horizon of ``ctx.beyond``."""
+    from ..control import batch as _batch
+
+    sc = ctx.beyond
+    rm = model.replace(n_modes=sc.ramp_modes, eta_max=min(model.eta_max, sc.ramp_eta))
+
+    def run(T):
+        return _cached(
+            ctx,
+            "claims-batch-ramp",
+            {"model": rm, "T": T, "D": sc.ramp_mean_batch * T},
+            lambda: _batch.optimal_batch_at_rate(rm, T, sc.ramp_mean_batch * T),
+            depends_on=(_batch,),
+        )
+
+    return [run(int(T)) for T in sc.ramp_T]
+
+
+def _exp_batch_ramp(model, Ts, ctx):
+    res = ramp_sweep(model, ctx)
+    conv = [r.success for r in res]
+    return _series_measurement(
+        [r.T for r in res], [r.gamma for r in res], [r.gamma_stderr for r in res],
+        {"T": [r.T for r in res], "gamma": [r.gamma for r in res],
+         "kkt_converged": conv, "messages": [r.message for r in res],
+         "fit_range": [list(r.fit_range) for r in res],
+         "ramp_loss": [r.final_loss for r in res],
+         "constant_batch_loss_same_rate": [r.constant_loss for r in res],
+         "eta": res[-1].model.eta_max, "n_modes": res[-1].model.n_modes},
+        "gamma of m*(t) ~ (1 - t/T)^gamma at eta = eta_max, per-step KKT solution",
+    )  # fmt: skip
+
+
+def _degeneracy_prediction() -> sp.Expr | None:
+    """0 (relative loss spread of ratio-equal schedules) iff the engine finds the sample-time
+    continuous dynamics free of ``m``; ``None`` (no prediction) otherwise."""
+    from theory import batch_degeneracy
+
+    return sp.Integer(0) if batch_degeneracy().degenerate else None
+
+
+def _exp_degeneracy(model, Ts, ctx):
+    from ..control import batch as _batch
+    from .catalog import Measurement
+
+    n = ctx.beyond.degeneracy_samples // 2
+    dm = model.replace(n_modes=min(model.n_modes, ctx.beyond.ramp_modes))
+    d = _cached(
+        ctx,
+        "claims-batch-degeneracy",
+        {"model": dm, "samples": n},
+        lambda: _batch.degeneracy_check(dm, [n, n], [0.05, 0.0125], [[1, 1], [8, 8], [8, 1]]),
+        depends_on=(_batch,),
+    )
+    subs = sorted(d.continuous)
+    spreads = [float(np.ptp(d.continuous[s]) / np.min(d.continuous[s])) for s in subs]
+    order = (
+        math.log(spreads[-2] / spreads[-1]) / math.log(subs[-1] / subs[-2])
+        if len(subs) >= 2 and spreads[-1] > 0
+        else math.nan
+    )
+    return Measurement(
+        d.continuous_spread, spreads[-2] if len(spreads) >= 2 else math.nan,
+        diagnostics={"substeps": subs, "continuous_spread": spreads,
+                     "convergence_order": order, "discrete_spread": d.discrete_spread,
+                     "admissible": list(d.admissible)},
+        message="relative loss spread of ratio-equal (eta, m) schedules at equal samples in "
+        "continuous time (falls with the integration step: discretisation error); the stderr "
+        "column holds the spread at the next coarser step; the exact recursion's spread is the "
+        "degeneracy breaking",
+    )  # fmt: skip
+
+
+# -- momentum -------------------------------------------------------------------------------------
+
+
+def momentum_gain_prediction() -> sp.Expr | None:
+    r"""Loss-exponent gain of optimal EMA momentum over SGD predicted by the engine.
+
+    :func:`theory.momentum_bias_dynamics` gives the slow-mode rate of one mode's bias dynamics;
+    if it does not involve :math:`\beta`, the intrinsic time :math:`\sum_t\eta_t` (bounded by
+    :math:`\eta_{\max} T`) sets the bias decay as for SGD, and the gain is 0. ``None`` (no
+    prediction) if :math:`\beta` appears.
+    """
+    from theory import momentum_bias_dynamics
+
+    rate = momentum_bias_dynamics().slow_rate
+    return None if any(s.name == "beta" for s in rate.free_symbols) else sp.Integer(0)
+
+
+def momentum_sweep(model: PLRFModel, ctx):
+    from ..control import momentum as mc
+
+    sc = ctx.beyond
+    mm = model.replace(n_modes=sc.momentum_modes)
+    return _cached(
+        ctx,
+        "claims-momentum",
+        {"model": mm, "T": list(sc.momentum_T), "maxiter": sc.momentum_maxiter},
+        lambda: mc.momentum_exponents(mm, list(sc.momentum_T), maxiter=sc.momentum_maxiter),
+        depends_on=(mc,),
+    )
+
+
+def _exp_momentum_gain(model, Ts, ctx):
+    """Gain = SGD loss exponent - momentum loss exponent of the optimal schedules (last window)."""
+    res = momentum_sweep(model, ctx)
+    mom, sgd = res.momentum.local_slopes, res.sgd.local_slopes
+    gain = mom - sgd  # decay exponents: momentum faster => positive
+    err = np.full(gain.size, math.hypot(res.momentum.stderr, res.sgd.stderr))
+    return _series_measurement(
+        _window_centres(res.momentum), gain, err,
+        {"T": [r.T for r in res.results], "loss_momentum": [r.final_loss for r in res.results],
+         "loss_sgd": [r.sgd_loss for r in res.results],
+         "loss_ratio_sgd_over_momentum": [r.gain for r in res.results],
+         "momentum_exponent": res.momentum.exponent, "sgd_exponent": res.sgd.exponent,
+         "messages": [r.message for r in res.results]},
+        "gain = local loss-decay exponent with momentum minus without, last window; stderr from "
+        "the global fits",
+    )  # fmt: skip
+
+
+def _exp_momentum_loss(model, Ts, ctx):
+    """Loss-decay exponent of the optimal (eta, beta) schedule, as a slope of L against T."""
+    res = momentum_sweep(model, ctx)
+    f = res.momentum
+    return _series_measurement(
+        _window_centres(f), -np.asarray(f.local_slopes), np.full(f.local_slopes.size, f.stderr),
+        {"T": f.x.tolist(), "loss": f.y.tolist(), "sgd_slopes": (-res.sgd.local_slopes).tolist(),
+         "global_exponent": -f.exponent},
+        "local slope of L*(T) with momentum (last window); stderr of the global fit",
+    )  # fmt: skip
+
+
+# -- compute-optimal ------------------------------------------------------------------------------
+
+
+def compute_sweep(model: PLRFModel, ctx):
+    from ..control import compute_optimal as co
+
+    Cs = [float(c) for c in ctx.beyond.compute_C]
+    return _cached(
+        ctx,
+        "claims-compute-optimal",
+        {"model": model, "C": Cs, "baselines": list(ctx.beyond.compute_baselines)},
+        lambda: co.compute_optimal_scaling(
+            model, Cs, constant=True, baselines=ctx.beyond.compute_baselines
+        ),
+        depends_on=(co,),
+    )
+
+
+def _compute_experiment(attr: str):
+    """Slope of ``attr``'s quantity against ``C`` (:class:`ExponentFit` holds decay exponents,
+    so the slope is minus theirs)."""
+
+    def experiment(model, Ts, ctx):
+        res = compute_sweep(model, ctx)
+        f = getattr(res, attr)
+        return _series_measurement(
+            _window_centres(f), -np.asarray(f.local_slopes), np.full(f.local_slopes.size, f.stderr),
+            {"C": f.x.tolist(), attr: f.y.tolist(), "global_exponent": -f.exponent,
+             "constant_rate": res.measured().get("constant.loss_exponent"),
+             "derived": res.derived},
+            f"local slope of {attr[0]}*(C) over the last pair of compute levels; stderr of the "
+            "global fit",
+        )  # fmt: skip
+
+    experiment.__name__ = f"_exp_compute_{attr}"
+    return experiment
+
+
+# -- the claims -----------------------------------------------------------------------------------
+
+
+def beyond_claims() -> list:
+    """The claims of docs/theory.md §3 beyond the learning rate, with their experiments."""
+    from .catalog import Claim, law
+
+    return [
+        Claim("LR and batch", "at fixed samples only eta/m matters (continuous time)",
+              r"L(\eta, m) = L(\eta/m)\ \text{at fixed samples}",
+              "relative loss spread of ratio-equal (eta, m) schedules, continuous time",
+              prediction=_degeneracy_prediction, experiment=_exp_degeneracy, tolerance=1e-6,
+              provenance="abstract; derived by the engine"),
+        Claim("batch ramp", "wall-clock optimum: m*(t) ~ (1 - t/T)^(1/(2b) - 1) at eta = eta_max",
+              r"m^*(t) \sim (1 - t/T)^{1/(2b) - 1}", "gamma of m*(t) ~ (1 - t/T)^gamma",
+              prediction=law("batch_ramp_exponent"), experiment=_exp_batch_ramp,
+              tolerance=0.03, provenance="derived only"),
+        Claim("momentum", "no exponent gain (easy); better loss exponent (hard) [study]; the "
+              "engine derives no gain for EMA momentum with eta <= eta_max",
+              r"\Delta p_{\mathrm{mom}} = 0", "loss-exponent gain of optimal momentum over SGD",
+              prediction=momentum_gain_prediction, experiment=_exp_momentum_gain,
+              provenance="abstract; hard exponent open"),
+        Claim("momentum loss", "loss exponent of optimal (eta, beta) schedules: SGD's "
+              "-(a-1)/max(a, b) if momentum brings no exponent gain",
+              r"L^*_{\mathrm{mom}} \sim T^{-(a-1)/\max(a,b)}", "exponent of L*_mom(T)",
+              prediction=law("loss_exponent", sign=-1), experiment=_exp_momentum_loss,
+              provenance="open (measured)"),
+        Claim("compute-optimal", "easy: L* ~ C^(-(a-1)/(a+1)); hard: L* ~ C^(-(a-1)/(b+1))",
+              r"L^* \sim C^{-(a-1)/(a+1)}\ /\ C^{-(a-1)/(b+1)}", "exponent of L*(C)",
+              prediction=law("compute_optimal.loss_exponent", sign=-1),
+              experiment=_compute_experiment("L_fit"), tolerance=0.05,
+              provenance="derived only"),
+        Claim("compute-optimal model size", "easy: N* ~ C^(1/(a+1)); hard: N* ~ C^(1/(b+1))",
+              r"N^* \sim C^{1/(a+1)}\ /\ C^{1/(b+1)}", "exponent of N*(C)",
+              prediction=law("compute_optimal.model_size_exponent"),
+              experiment=_compute_experiment("N_fit"), tolerance=0.05,
+              provenance="derived only"),
+    ]  # fmt: skip

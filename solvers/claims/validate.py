@@ -1,0 +1,334 @@
+"""Validation runs: claims over a horizon sweep, baselines against the optimum, (a, b) diagrams.
+
+Thin orchestration on top of :mod:`solvers.claims.catalog`, :mod:`solvers.schedules.tuning` and
+:mod:`solvers.analysis.sweep`; compute returns data, plotting lives in :mod:`solvers.plots.validation`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from theory import PLRFModel
+from theory._checks import check_int, check_real
+
+from ..analysis.fits import PowerLawFit, fit_power_law, local_slopes
+from ..analysis.sweep import SweepResult, run_sweep
+from ..schedules.tuning import BASELINES, BaselineResult
+from .catalog import (
+    CLAIMS,
+    ClaimRegistry,
+    ClaimResult,
+    ExperimentContext,
+    baseline_sweep,
+    default_claims,
+    evaluate_claim,
+    optimal_sweep,
+)
+
+__all__ = [
+    "BaselineComparison",
+    "PhaseDiagram",
+    "compare_baselines",
+    "continuum_context",
+    "find_solver",
+    "horizons",
+    "phase_diagram",
+    "validate",
+]
+
+#: Relative slack when checking that the optimum beats a baseline (solver tolerance).
+BEATS_RTOL = 1e-6
+
+
+def horizons(T_min: float, T_max: float, points: int) -> list[int]:
+    """``points`` geometrically spaced integer horizons from ``T_min`` to ``T_max``."""
+    T_min = check_real("T_min", T_min, ge=1)
+    T_max = check_real("T_max", T_max, ge=T_min)
+    points = check_int("points", points, ge=2)
+    Ts = np.unique(np.round(np.geomspace(T_min, T_max, points)).astype(np.int64))
+    return [int(T) for T in Ts]
+
+
+def validate(
+    model: PLRFModel,
+    Ts: Sequence[int],
+    *,
+    claims: Sequence[str] | None = None,
+    registry: ClaimRegistry | None = None,
+    ctx: ExperimentContext | None = None,
+) -> list[ClaimResult]:
+    """Evaluate the named claims (default: all in ``registry``) for ``model`` over ``Ts``."""
+    registry = CLAIMS if registry is None else registry
+    ctx = ExperimentContext() if ctx is None else ctx
+    names = registry.names() if not claims else list(claims)
+    return [evaluate_claim(registry[n], model, Ts, ctx) for n in names]
+
+
+@dataclass(frozen=True)
+class BaselineComparison:
+    """Tuned baselines against the optimal schedule over a horizon sweep.
+
+    Attributes
+    ----------
+    model : PLRFModel
+    results : dict
+        ``name -> list of BaselineResult`` (time-domain ones only up to the context's cap).
+    optimal : dict
+        ``T -> optimal final loss`` (empty without a solver).
+    fits : dict
+        ``name -> PowerLawFit`` of final loss against ``T`` (``"optimal"`` included).
+    last_slopes : dict
+        ``name -> local loss exponent at the longest horizons``.
+    beats : dict
+        ``name -> bool``: the optimum is no worse at every common horizon (``None`` without one).
+    margins : dict
+        ``name -> list of (T, baseline loss / optimal loss - 1)``: how much the optimum wins by.
+    dynamics : str
+        Where the baselines were tuned: ``"recursion"`` or ``"continuum"`` (the optimum's own
+        grid and modes).
+    recursion_check : dict
+        ``T -> (L(T) of the optimal schedule re-run step by step on the exact recursion with a
+        log-binned mode grid, relative difference to the solver's L(T))`` for piecewise-constant
+        results on integer grids up to the context's time-domain cap.
+    """
+
+    model: PLRFModel
+    results: dict
+    optimal: dict
+    fits: dict
+    last_slopes: dict
+    beats: dict
+    margins: dict = field(default_factory=dict)
+    dynamics: str = "recursion"
+    recursion_check: dict = field(default_factory=dict)
+
+
+def compare_baselines(
+    model: PLRFModel,
+    Ts: Sequence[int],
+    *,
+    names: Sequence[str] | None = None,
+    ctx: ExperimentContext | None = None,
+    xi: float | None = None,
+    delta: float | None = None,
+) -> BaselineComparison:
+    """Tune every baseline at every horizon and set it against the optimum (if a solver is set).
+
+    The ``easy`` baseline is included only when ``xi`` and ``delta`` are given.
+    """
+    ctx = ExperimentContext() if ctx is None else ctx
+    if names is None:
+        names = [n for n in BASELINES if n != "easy" or (xi is not None and delta is not None)]
+    results: dict[str, list[BaselineResult]] = {}
+    for n in names:
+        kw = {"xi": xi, "delta": delta} if n == "easy" else {}
+        results[n] = baseline_sweep(n, model, Ts, ctx, **kw)
+    optimal = {}
+    check = {}
+    if ctx.has_solver:
+        sol = optimal_sweep(model, Ts, ctx)
+        optimal = {T: float(r.final_loss) for T, r in sol.items()}
+        check = _recursion_check(model, sol, ctx)
+    fits: dict[str, PowerLawFit] = {}
+    last: dict[str, float] = {}
+    series = {n: ([r.T for r in rs], [r.final_loss for r in rs]) for n, rs in results.items()}
+    if optimal:
+        series["optimal"] = (list(optimal), list(optimal.values()))
+    for n, (x, y) in series.items():
+        if len(x) >= 2:
+            fits[n] = fit_power_law(x, y)
+        if len(x) >= 3:
+            last[n] = float(local_slopes(x, y, window=3).slope[-1])
+    beats, margins = {}, {}
+    for n, rs in results.items():
+        if not optimal:
+            beats[n] = None
+            continue
+        common = [r for r in rs if r.T in optimal]
+        margins[n] = [(r.T, r.final_loss / optimal[r.T] - 1.0) for r in common]
+        beats[n] = all(optimal[r.T] <= r.final_loss * (1 + BEATS_RTOL) for r in common)
+    return BaselineComparison(
+        model, results, optimal, fits, last, beats, margins, ctx.baselines, check
+    )
+
+
+def _recursion_check(model: PLRFModel, sol: dict, ctx: ExperimentContext) -> dict:
+    """Re-run integer-grid piecewise-constant optima step by step on the exact recursion."""
+    from ..dynamics.modes import grid_final_loss
+
+    out = {}
+    for T, r in sol.items():
+        if T > ctx.max_T_time_domain or not hasattr(r, "per_step"):
+            continue
+        try:
+            eta = r.per_step()
+        except ValueError:
+            continue
+        L, _ = grid_final_loss(ctx.grid(model), eta)
+        out[T] = (float(L), float(L / r.final_loss - 1.0))
+    return out
+
+
+# -- (a, b) phase diagram ------------------------------------------------------------------------
+
+
+def phase_point(
+    a: float,
+    b: float,
+    Ts: list[int],
+    claim: str,
+    sigma: float = 0.5,
+    batch: float = 1.0,
+    n_modes: int = 10**6,
+    grid_options: dict | None = None,
+    prediction: str | None = None,
+    solver: str | None = None,
+    solver_options: dict | None = None,
+) -> dict:
+    """One cell of a phase diagram: the phase and one claim's verdict (a sweep task).
+
+    ``prediction`` is the claim's predicted expression as a SymPy string, derived once by the
+    caller (a worker process then need not re-run the symbolic derivation); ``solver`` is
+    ``"continuum"`` for claims that need the optimal schedule (a continued continuum sweep,
+    baselines on the same dynamics) or ``None``.
+    """
+    import sympy as sp
+
+    from theory import symbols as S
+
+    model = PLRFModel(a, b, sigma=sigma, batch=batch, n_modes=n_modes)
+    registry = default_claims()
+    if prediction is not None:
+        expr = sp.sympify(prediction, locals={"a": S.a, "b": S.b})
+        registry.with_prediction(claim, lambda: expr)
+    if solver is None:
+        ctx = ExperimentContext(grid_options=grid_options or {})
+    elif solver == "continuum":
+        ctx = continuum_context(grid_options=grid_options or {}, solver_options=solver_options)
+    else:
+        ctx = ExperimentContext(
+            solver=find_solver(solver), grid_options=grid_options or {},
+            solver_options=dict(solver_options or {}),
+        )  # fmt: skip
+    r = evaluate_claim(registry[claim], model, Ts, ctx)
+    return {"phase": model.phase, **r.to_dict()}
+
+
+@dataclass(frozen=True)
+class PhaseDiagram:
+    """Predicted and measured values of one claim over an ``(a, b)`` grid.
+
+    Attributes
+    ----------
+    a_values, b_values : ndarray
+    phase : ndarray of str, shape (n_a, n_b)
+    predicted, measured, stderr : ndarray, shape (n_a, n_b)
+    verdict : ndarray of str, shape (n_a, n_b)
+    sweep : SweepResult
+        Backend, and how many cells were computed or read from the cache.
+    """
+
+    claim: str
+    a_values: np.ndarray
+    b_values: np.ndarray
+    phase: np.ndarray
+    predicted: np.ndarray
+    measured: np.ndarray
+    stderr: np.ndarray
+    verdict: np.ndarray
+    sweep: SweepResult
+
+
+def phase_diagram(
+    a_values: Sequence[float],
+    b_values: Sequence[float],
+    Ts: Sequence[int],
+    *,
+    claim: str = "optimal constant loss",
+    sigma: float = 0.5,
+    batch: float = 1.0,
+    n_modes: int = 10**6,
+    grid_options: dict | None = None,
+    cache_dir: str | Path | None = None,
+    scheduler: Any = None,
+    max_workers: int | None = None,
+    progress: bool = True,
+    solver: str | None = None,
+    solver_options: dict | None = None,
+) -> PhaseDiagram:
+    """Evaluate ``claim`` (a default-registry name) on the grid ``a_values x b_values``.
+
+    Cells run through :func:`~solvers.analysis.sweep.run_sweep` (local processes, inline with
+    ``max_workers=1``, or a Dask cluster given by ``scheduler``), cached in ``cache_dir``.
+    The prediction is derived once here and passed to the cells as a SymPy string. Claims that
+    need the optimal schedule take ``solver="continuum"`` (or another registered name).
+    """
+    if claim not in default_claims():
+        raise ValueError(f"claim: unknown claim {claim!r}; expected a default-registry name")
+    A = [float(check_real("a", x, gt=1)) for x in a_values]
+    B = [float(check_real("b", x, gt=1)) for x in b_values]
+    expr = default_claims()[claim].predicted_expr()
+    pred = None if expr is None else str(expr)
+    tasks = [
+        {"a": a, "b": b, "Ts": [int(T) for T in Ts], "claim": claim, "sigma": sigma,
+         "batch": batch, "n_modes": n_modes, "grid_options": grid_options or {},
+         "prediction": pred, "solver": solver, "solver_options": solver_options or {}}
+        for a in A for b in B
+    ]  # fmt: skip
+    sw = run_sweep(
+        phase_point, tasks, cache_dir=cache_dir, scheduler=scheduler, max_workers=max_workers,
+        progress=progress, description=f"phase diagram ({claim})",
+    )  # fmt: skip
+    shape = (len(A), len(B))
+
+    def col(key, dtype=float):
+        vals = [math.nan if v[key] is None and dtype is float else v[key] for v in sw.values]
+        return np.array(vals, dtype=dtype).reshape(shape)
+
+    return PhaseDiagram(
+        claim, np.array(A), np.array(B), col("phase", object), col("predicted"),
+        col("measured"), col("stderr"), col("verdict", object), sw,
+    )  # fmt: skip
+
+
+def find_solver(name: str) -> Callable[..., Any]:
+    """The optimal-control solver registered as ``name`` in :data:`solvers.SOLVERS`.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not registered, or whose module is absent in this build.
+    """
+    from ..control.registry import get_solver
+
+    try:
+        return get_solver(name)
+    except ValueError as exc:
+        raise ValueError(f"solver: {exc}") from None
+
+
+def continuum_context(
+    *,
+    cache_dir: str | Path | None = None,
+    progress: bool = False,
+    baselines: str = "continuum",
+    solver_options: dict | None = None,
+    **kwargs,
+) -> ExperimentContext:
+    """An :class:`ExperimentContext` whose optimum is the continued, cached continuum sweep
+    (:func:`~solvers.control.optimal_sweep.optimal_continuum_sweep`) and whose baselines are tuned on
+    the same continuum dynamics (grid and mode quadrature), so "beats" compares like for like."""
+    from functools import partial
+
+    from ..control.optimal_sweep import optimal_continuum_sweep
+
+    sweep = partial(optimal_continuum_sweep, cache_dir=cache_dir, progress=progress)
+    return ExperimentContext(
+        sweep=sweep, baselines=baselines, solver_options=dict(solver_options or {}), **kwargs
+    )

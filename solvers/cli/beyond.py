@@ -1,0 +1,303 @@
+"""``optlr batch``, ``optlr momentum``, ``optlr compute-optimal``: beyond the learning rate.
+
+Quick defaults (seconds); the long-horizon figures of the report come from the same commands
+with larger ``--T`` / ``--C`` values (see each ``--help``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._common import (
+    CLIError,
+    add_model_arguments,
+    add_output_arguments,
+    dumps,
+    emit,
+    model_from_args,
+)
+
+
+def _model_dict(model) -> dict:
+    return {
+        "a": model.a,
+        "b": model.b,
+        "sigma": model.sigma,
+        "batch": model.batch,
+        "n_modes": model.n_modes,
+        "eta_max": model.eta_max,
+        "phase": str(model.phase),
+    }
+
+
+def _horizons(text: str) -> list[int]:
+    try:
+        return [int(float(x)) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise CLIError(f"--T: expected comma-separated horizons, got {text!r}") from None
+
+
+def _add_plot_argument(p) -> None:
+    p.add_argument(
+        "--plot", type=Path, metavar="STEM",
+        help="write the figure to STEM.pdf and STEM.png (paper style)",
+    )  # fmt: skip
+
+
+def _figure(name: str, data, stem: Path) -> str:
+    """Draw ``solvers.plots.beyond.<name>(data)`` in the paper style (the style applies when
+    the figure is built), save it as ``stem.pdf`` and ``stem.png``; the line that says so."""
+    from ..plots import beyond as _beyond_plots
+    from ..plots.figures import paper_style, save_figure
+
+    with paper_style():
+        paths = save_figure(getattr(_beyond_plots, name)(data), stem)
+    return f"figure: {', '.join(map(str, paths))}"
+
+
+# -- batch -------------------------------------------------------------------------------------
+
+
+def _cmd_batch(args: argparse.Namespace) -> None:
+    from theory import batch_degeneracy
+
+    from ..control.batch import (
+        degeneracy_check,
+        optimal_batch_at_rate,
+        solve_batch_ramp,
+        wall_clock_saving,
+    )
+
+    model = model_from_args(args)
+    sym = batch_degeneracy()
+    deg = degeneracy_check(
+        model,
+        [args.samples // 2, args.samples // 2],
+        [args.ratio, args.ratio / 4],
+        [[1, 1], [args.factor, args.factor], [args.factor, 1]],
+    )
+    payload = {
+        "model": _model_dict(model),
+        "degeneracy": {
+            "symbolic": {
+                "degenerate": sym.degenerate,
+                "continuous_per_sample": str(sym.continuous_per_sample),
+                "breaking": str(sym.breaking),
+                "relative_breaking": str(sym.relative_breaking),
+                "m_range": str(sym.m_range),
+                "latex": sym.latex(),
+            },
+            "numeric": deg.to_dict(),
+        },
+    }
+    lines = [
+        f"optlr batch: a={model.a:g} b={model.b:g} sigma={model.sigma:g}",
+        f"sample time: dc/ds = {sym.continuous_per_sample}  (m-free: {sym.degenerate})",
+        f"discrete breaking per sample: {sym.breaking}; relative {sym.relative_breaking}",
+        f"ratio-equal schedules at {args.samples} samples: continuous spread "
+        f"{deg.continuous_spread:.2e}, discrete spread {deg.discrete_spread:.2e}",
+    ]
+    ramps = []
+    for T in _horizons(args.T):
+        rm = model.replace(eta_max=args.ramp_eta_max)
+        D = args.mean_batch * T
+        if args.fix_eta:  # per-step batch at eta = eta_max: KKT square-root rule
+            ramp = optimal_batch_at_rate(rm, T, D, maxiter=args.maxiter)
+        else:  # joint (eta, m) on blocks
+            ramp = solve_batch_ramp(rm, T, D, initial=ramps[-1] if ramps else None,
+                                    maxiter=args.maxiter)  # fmt: skip
+        ramps.append(ramp)
+        lines.append(
+            f"wall-clock ramp T={T} D={D:g}: gamma = {ramp.gamma:.3f} +- "
+            f"{ramp.gamma_stderr:.1g} over y in [{ramp.fit_range[0]:.2g}, "
+            f"{ramp.fit_range[1]:.2g}] (derived {ramp.derived:.3f}); local "
+            f"{[round(-float(s), 3) for s in ramp.fit.local_slopes]}; eta at bound "
+            f"{ramp.eta_at_bound:.2f}; L ramp {ramp.final_loss:.4e} vs constant batch "
+            f"{ramp.constant_loss:.4e} [{ramp.message}]"
+        )
+    if ramps:
+        payload["ramp"] = ramps[-1].to_dict()
+        payload["ramps"] = [
+            {k: v for k, v in r.to_dict().items() if k not in ("edges", "eta", "batch")}
+            for r in ramps
+        ]
+        if args.saving:
+            sv = wall_clock_saving(ramps[-1])
+            payload["saving"] = sv.to_dict()
+            lines.append(
+                f"constant batch needs {sv.steps_needed:.4g} steps at equal samples "
+                f"(saving x{sv.saving:.3g})"
+            )
+        if args.plot is not None:
+            lines.append(_figure("batch_ramp_figure", ramps, args.plot))
+    if args.format == "latex":
+        from ..report.tables import batch_latex
+
+        text = batch_latex(sym, deg, ramps)
+    else:
+        text = dumps(payload) if args.format == "json" else "\n".join(lines)
+    emit(text, args.out)
+
+
+def _register_batch(sub) -> None:
+    p = sub.add_parser(
+        "batch",
+        help="eta/m degeneracy at fixed samples and the wall-clock batch ramp",
+        description="Derive and check the eta/m degeneracy at a fixed sample budget; with --T, "
+        "solve the wall-clock problem (T steps, D = mean_batch*T samples) and fit the ramp "
+        "m*(t) ~ (1 - t/T)^gamma. Long run: --T 1000,10000,100000,1000000 --fix-eta --modes 300 "
+        "--plot ramp.",
+    )
+    add_model_arguments(p)
+    p.add_argument("--samples", type=int, default=1600, help="samples of the degeneracy check")
+    p.add_argument("--ratio", type=float, default=0.05, help="eta/m of the first half")
+    p.add_argument("--factor", type=int, default=8, help="batch factor of the second profile")
+    p.add_argument(
+        "--T", default="", help="comma-separated horizons of the ramp problem (empty: skip)"
+    )
+    p.add_argument("--mean-batch", type=float, default=64.0, help="D / T (default %(default)s)")
+    p.add_argument("--ramp-eta-max", type=float, default=0.1, help="eta bound of the ramp")
+    p.add_argument(
+        "--fix-eta", action="store_true",
+        help="hold eta = eta_max (the derivation's regime) and solve the batch per step by the "
+        "KKT square-root rule (fast; T = 1e6 in ~30 s); default: joint (eta, m) on blocks",
+    )  # fmt: skip
+    p.add_argument("--saving", action="store_true", help="also the wall-clock saving")
+    p.add_argument("--maxiter", type=int, default=300)
+    _add_plot_argument(p)
+    add_output_arguments(p, ("text", "json", "latex"))
+    p.set_defaults(func=_cmd_batch)
+
+
+# -- momentum ----------------------------------------------------------------------------------
+
+
+def _cmd_momentum(args: argparse.Namespace) -> None:
+    from theory import momentum_bias_dynamics
+
+    from ..control.momentum import momentum_exponents
+
+    model = model_from_args(args)
+    mb = momentum_bias_dynamics()
+    Ts = _horizons(args.T)
+    res = momentum_exponents(model, Ts, beta_max=args.beta_max, maxiter=args.maxiter)
+    payload = {
+        "model": _model_dict(model),
+        "derived": {
+            "slow_rate": str(mb.slow_rate),
+            "stability_boundary": str(mb.stability_boundary),
+            "ema_weight_sum": str(mb.ema_weight_sum),
+            "latex": mb.latex(),
+        },
+        **res.to_dict(),
+    }
+    lines = [
+        f"optlr momentum: a={model.a:g} b={model.b:g} phase={model.phase} (blocks: unit at the "
+        "ends, geometric between)",
+        f"derived: slow rate {mb.slow_rate}, stability eta*lam < {mb.stability_boundary}, "
+        f"EMA weight sum {mb.ema_weight_sum}",
+        *(
+            f"T={r.T:>8}  L(momentum)={r.final_loss:.5e}  L(SGD)={r.sgd_loss:.5e}  "
+            f"gain {r.gain:.3f}  [{r.message}]"
+            for r in res.results
+        ),
+        f"exponent with momentum {res.momentum.exponent:.4f} +- {res.momentum.stderr:.4f} "
+        f"(local {[round(float(s), 4) for s in res.momentum.local_slopes]}); SGD "
+        f"{res.sgd.exponent:.4f} +- {res.sgd.stderr:.4f}; (a-1)/b = "
+        f"{res.gradient_flow_exponent:.4f}",
+    ]
+    if args.plot is not None:
+        lines.append(_figure("momentum_figure", res, args.plot))
+    if args.format == "latex":
+        from ..report.tables import momentum_latex
+
+        text = momentum_latex(mb, res)
+    else:
+        text = dumps(payload) if args.format == "json" else "\n".join(lines)
+    emit(text, args.out)
+
+
+def _register_momentum(sub) -> None:
+    p = sub.add_parser(
+        "momentum",
+        help="optimal (eta, beta) schedules of EMA momentum and their loss exponent",
+        description="Optimise the learning rate and the EMA momentum jointly (exact adjoint of "
+        "the moment recursion) at several horizons and fit the loss exponent with and without "
+        "momentum. Report run: --a 1.5 --b 3 --sigma 0.7 --batch 4 --modes 300 "
+        "--T 1000,3000,10000,30000,100000.",
+    )
+    add_model_arguments(p, a=1.5, b=3.0)
+    p.set_defaults(modes=100)
+    p.add_argument("--T", default="100,300", help="comma-separated horizons")
+    p.add_argument("--beta-max", type=float, default=0.99)
+    p.add_argument("--maxiter", type=int, default=100)
+    _add_plot_argument(p)
+    add_output_arguments(p, ("text", "json", "latex"))
+    p.set_defaults(func=_cmd_momentum)
+
+
+# -- compute-optimal ---------------------------------------------------------------------------
+
+
+def _cmd_compute(args: argparse.Namespace) -> None:
+    from ..control.compute_optimal import FAMILIES, compute_optimal_scaling
+
+    model = model_from_args(args)
+    Cs = [float(x) for x in args.C.split(",")]
+    fams = tuple(x.strip() for x in args.baselines.split(",") if x.strip())
+    known = sorted(set(FAMILIES) - {"constant"})
+    if bad := [f for f in fams if f not in known]:
+        raise CLIError(f"--baselines: unknown {bad}; known: {', '.join(known)}")
+    res = compute_optimal_scaling(model, Cs, constant=not args.no_constant, baselines=fams)
+    d = res.to_dict()
+    lines = [
+        f"optlr compute-optimal: a={model.a:g} b={model.b:g} phase={model.phase} m={model.batch:g}",
+        f"{'C':>10} {'N*':>9} {'T*':>10} {'L*':>11} {'N*const':>9} {'L*const':>11}",
+        *(
+            f"{p.C:>10.3g} {p.N_star:>9.3g} {p.T_star:>10.4g} {p.L_star:>11.4e} "
+            f"{p.N_star_constant:>9.3g} {p.L_star_constant:>11.4e}"
+            for p in res.points
+        ),
+        *(
+            f"{k:<30} measured {v[0]:.4f} +- {v[1]:.4f}   derived "
+            f"{res.derived.get(k, float('nan')):.4f}"
+            for k, v in res.measured().items()
+        ),
+    ]
+    if args.plot is not None:
+        lines.append(_figure("compute_optimal_figure", res, args.plot))
+    if args.format == "latex":
+        from ..report.tables import compute_latex
+
+        text = compute_latex(res)
+    else:
+        text = dumps(d) if args.format == "json" else "\n".join(lines)
+    emit(text, args.out)
+
+
+def _register_compute(sub) -> None:
+    p = sub.add_parser(
+        "compute-optimal",
+        help="compute-optimal model size, horizon and loss at C = N T m",
+        description="Sweep N at fixed compute with the optimal (continuum) schedule and the best "
+        "constant rate; fit N*, T*, L* against C. Report run: --C "
+        "1e4,3.16e4,1e5,3.16e5,1e6,3.16e6,1e7.",
+    )
+    add_model_arguments(p)
+    p.add_argument("--C", default="1e3,3e3", help="comma-separated compute levels")
+    p.add_argument("--no-constant", action="store_true", help="skip the constant-rate sweep")
+    p.add_argument(
+        "--baselines", default="cosine",
+        help="comma-separated tuned families compared too: cosine, linear (default %(default)s; "
+        "'' for none)",
+    )  # fmt: skip
+    _add_plot_argument(p)
+    add_output_arguments(p, ("text", "json", "latex"))
+    p.set_defaults(func=_cmd_compute)
+
+
+def register(sub) -> None:
+    _register_batch(sub)
+    _register_momentum(sub)
+    _register_compute(sub)

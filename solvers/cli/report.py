@@ -1,0 +1,129 @@
+"""``optlr report``: build the LaTeX report (and its PDF) in one command."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+__all__ = ["register"]
+
+
+def _cmd_report(args: argparse.Namespace) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # figures are files; never open a window
+
+    from theory import PLRFModel
+
+    from ..report import ReportConfig, build_report
+    from ._common import CLIError
+
+    if len(args.a) != len(args.b):
+        raise CLIError(
+            f"--a and --b must list the same number of points, got {len(args.a)} and {len(args.b)}"
+        )
+    models = [
+        PLRFModel(
+            a=a,
+            b=b,
+            sigma=args.sigma,
+            batch=args.batch,
+            n_modes=args.modes,
+            eta_max=args.eta_max,
+        )
+        for a, b in zip(args.a, args.b, strict=True)
+    ]
+    config = ReportConfig.default(
+        quick=args.quick,
+        models=models,
+        T_max=args.T_max,
+        sections=tuple(args.sections) if args.sections else None,
+    )
+    if args.no_cache:
+        cache_dir = False
+    else:
+        cache_dir = args.cache_dir
+    result = build_report(
+        config,
+        args.out,
+        compile_pdf=not args.no_pdf,
+        cache_dir=cache_dir,
+        progress=not args.quiet,
+        command="optlr " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["report"] else None,
+    )
+    for rec in result.sections:
+        if rec.status == "failed":
+            print(f"optlr: warning: section {rec.name!r} failed: {rec.message}", file=sys.stderr)
+    print(result.message.replace("; ", "\n"))
+    print(
+        f"{len(result.sections)} sections, {len(result.figures)} figures, "
+        f"{result.cache_misses} computed / {result.cache_hits} cached, {result.seconds:.1f} s"
+    )
+    if not result.success:
+        raise SystemExit(1)
+
+
+def register(sub) -> None:
+    """Add the ``report`` subcommand."""
+    p = sub.add_parser(
+        "report",
+        help="write a LaTeX report with derivations, claims, comparisons and figures",
+        description="Build report.tex (sections, tables, figures in PDF and PNG) in --out and "
+        "compile it to report.pdf with latexmk or pdflatex when installed. Solves are cached, so "
+        "a re-run with the same arguments recomputes nothing.",
+    )
+    g = p.add_argument_group("model (one point per pair of --a/--b values)")
+    g.add_argument(
+        "--a",
+        type=float,
+        nargs="+",
+        default=[3.0, 1.5],
+        help="source exponents a > 1 (default: %(default)s)",
+    )
+    g.add_argument(
+        "--b",
+        type=float,
+        nargs="+",
+        default=[2.0, 3.0],
+        help="spectral exponents b > 1, paired with --a (default: %(default)s)",
+    )
+    g.add_argument("--sigma", type=float, default=0.5, help="label-noise std (default %(default)s)")
+    g.add_argument(
+        "--batch", type=float, default=1.0, help="batch size m >= 1, or inf (default %(default)s)"
+    )
+    g.add_argument(
+        "--modes", type=int, default=1000, help="number of modes N (default %(default)s)"
+    )
+    g.add_argument(
+        "--eta-max", type=float, default=2.0, help="learning-rate bound (default %(default)s)"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("optlr-report"),
+        help="output directory (default %(default)s)",
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="smoke-test size: horizons up to 1e4 (seconds)"
+    )
+    p.add_argument(
+        "--T-max",
+        type=int,
+        default=None,
+        help="longest horizon (default 1e5, or 1e4 with --quick)",
+    )
+    p.add_argument(
+        "--sections",
+        nargs="+",
+        metavar="NAME",
+        help="build only these sections (model, derivation, optimal, claims, baselines, beyond)",
+    )
+    p.add_argument("--no-pdf", action="store_true", help="write report.tex only; do not compile")
+    p.add_argument(
+        "--cache-dir", type=Path, default=None, help="cache directory (default OUT/.cache)"
+    )
+    p.add_argument("--no-cache", action="store_true", help="recompute everything, store nothing")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
+    p.set_defaults(func=_cmd_report)

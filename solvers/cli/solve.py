@@ -1,0 +1,139 @@
+"""``optlr solve``: optimise the learning-rate schedule with a registered method."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+import sys
+from pathlib import Path
+
+from ..control.registry import METHODS
+from ._common import add_model_arguments, add_output_arguments, dumps, emit, model_from_args
+
+__all__ = ["register"]
+
+#: Progress bars only for solves at least this large (T * n_modes); small ones finish at once.
+PROGRESS_ABOVE = 10**6
+
+
+def _progress(args, model):
+    """A tqdm progress callback on stderr, or None (no TTY, --quiet, or a small problem)."""
+    if args.quiet or not sys.stderr.isatty() or args.T * model.n_modes < PROGRESS_ABOVE:
+        return None, None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # the optional "progress" extra is not installed
+        return None, None
+
+    bar = tqdm(total=args.maxiter, desc="optlr solve", unit="it", file=sys.stderr, leave=False)
+
+    def update(iteration: int, log_loss: float) -> None:
+        bar.n = iteration
+        bar.set_postfix_str(f"L={math.exp(log_loss):.4e}", refresh=False)
+        bar.refresh()
+
+    return update, bar
+
+
+def _cmd_solve(args: argparse.Namespace) -> None:
+    from ..control import SOLVERS, get_solver
+    from ..plots import plot_schedule
+
+    model = model_from_args(args)
+    if args.method not in SOLVERS:
+        get_solver(args.method)  # raises the informative error
+    options: dict = {}
+    if args.blocks is not None:
+        options["blocks"] = args.blocks
+    if args.method == "direct":
+        options["maxiter"] = args.maxiter
+        options["tol"] = args.tol
+        options["criterion"] = args.criterion
+        options["multilevel"] = not args.no_multilevel
+    progress, bar = _progress(args, model)
+    if progress is not None:
+        options["progress"] = progress
+    try:
+        result = SOLVERS[args.method](model, args.T, **options)
+    finally:
+        if bar is not None:
+            bar.close()
+    if not result.success:
+        print(f"optlr: warning: {result.message}", file=sys.stderr)
+    if args.save is not None:
+        result.save(args.save)
+    if args.plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        artists = plot_schedule(result)
+        fig = artists["ax"].figure
+        fig.tight_layout()
+        args.plot.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(args.plot)
+        plt.close(fig)
+    if args.format == "json":
+        emit(dumps(result.to_dict()), args.out)
+    elif args.format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["t", "eta", "loss"])
+        for t in range(result.T + 1):
+            eta = repr(float(result.eta[t])) if t < result.T else ""
+            w.writerow([t, eta, repr(float(result.loss[t]))])
+        emit(buf.getvalue(), args.out)
+    else:  # text
+        lines = [
+            f"optlr solve ({result.method}): a={model.a:g} b={model.b:g} sigma={model.sigma:g} "
+            f"batch={model.batch:g} modes={model.n_modes} eta_max={model.eta_max:g} "
+            f"T={result.T} phase={model.phase}",
+            f"final excess loss L(T) = {result.final_loss:.10e}",
+            f"{result.message}; {result.iterations} iterations, {result.n_evaluations} "
+            f"evaluations, {result.seconds:.2f} s",
+        ]
+        emit("\n".join(lines), args.out)
+
+
+def _add_solve(sub) -> None:
+    p = sub.add_parser(
+        "solve",
+        help="optimise the learning-rate schedule (direct, bvp or continuum method)",
+        description="Minimise the final excess loss L(T) over the learning-rate schedule.",
+    )
+    add_model_arguments(p)
+    p.add_argument("--T", type=int, default=1000, help="number of steps (default %(default)s)")
+    p.add_argument(
+        "--method",
+        choices=tuple(METHODS),
+        default="direct",
+        help="solver (default %(default)s)",
+    )
+    p.add_argument("--blocks", type=int, help="piecewise-constant rate on K blocks")
+    p.add_argument("--maxiter", type=int, default=5000, help="optimiser iterations (direct)")
+    p.add_argument("--tol", type=float, default=1e-4, help="relative KKT tolerance (direct)")
+    p.add_argument(
+        "--criterion",
+        choices=("scaled", "box"),
+        default="scaled",
+        help="KKT measure: rates changed by up to their own size (scaled) or up to eta_max "
+        "(box, stricter) (direct; default %(default)s)",
+    )
+    p.add_argument(
+        "--no-multilevel",
+        action="store_true",
+        help="optimise at the final resolution only, without coarse block levels (direct)",
+    )
+    p.add_argument("--plot", type=Path, help="write a figure of the schedule and loss here")
+    p.add_argument("--save", type=Path, help="save the result (.json or .npz) for reloading")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_output_arguments(p, ("json", "csv", "text"))
+    p.set_defaults(func=_cmd_solve)
+
+
+def register(sub) -> None:
+    """Add the ``solve`` subcommand."""
+    _add_solve(sub)

@@ -1,0 +1,232 @@
+"""``optlr validate``: claims table (text, JSON, LaTeX) and figures for one (a, b)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from ._common import CLIError, add_model_arguments, dumps, emit, model_from_args
+
+__all__ = ["register"]
+
+#: Default number of modes: effectively infinite (the learned front stays below ~1e4 up to
+#: T = 1e8 at the reference points), represented by a log-binned tail / mode quadrature.
+DEFAULT_VALIDATE_MODES = 10**12
+#: ``--quick``: a short sweep for tests and smoke runs (seconds, not minutes).
+QUICK = {"T_min": 100.0, "T_max": 3000.0, "points": 3}
+
+
+def _fmt(x, spec=".4f") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if 0 < abs(x) < 1e-3:  # e.g. a relative spread: fixed-point would print 0.0000
+        return format(x, ".2e")
+    return format(x, spec)
+
+
+def _text(model, Ts, rows) -> str:
+    head = (
+        f"optlr validate: a={model.a:g} b={model.b:g} sigma={model.sigma:g} batch={model.batch:g} "
+        f"modes={model.n_modes} phase={model.phase}; T = {Ts[0]} .. {Ts[-1]} ({len(Ts)} points)"
+    )
+    w = max(len(r.claim) for r in rows)
+    lines = [head, f"{'claim':<{w}}  {'predicted':>10}  {'measured':>22}  verdict"]
+    for r in rows:
+        meas = "-" if r.measured is None else f"{_fmt(r.measured)} ± {_fmt(r.stderr)}"
+        lines.append(f"{r.claim:<{w}}  {_fmt(r.predicted):>10}  {meas:>22}  {r.verdict}")
+        m = r.measurement
+        if m is not None and m.slopes is not None:
+            pairs = ", ".join(
+                f"{x:.3g}:{y:+.4f}" for x, y in zip(m.slopes.x, m.slopes.slope, strict=True)
+            )
+            lines.append(f"{'':<{w}}  per window (T or C: value) {pairs}")
+        if m is not None and m.drift is not None:
+            lines.append(f"{'':<{w}}  {m.drift.verdict}")
+    return "\n".join(lines)
+
+
+def _baselines_text(cmp) -> str:
+    """Final loss of every tuned baseline against the optimum, fitted and local exponents."""
+    names = list(cmp.results)
+    Ts = sorted(cmp.optimal) or sorted({r.T for rs in cmp.results.values() for r in rs})
+    lines = [f"baselines (tuned per T on the {cmp.dynamics} dynamics) vs optimum: L(T)"]
+    lines.append(f"{'T':>10}  {'optimal':>11}  " + "  ".join(f"{n:>11}" for n in names))
+    for T in Ts:
+        by = {n: {r.T: r for r in cmp.results[n]} for n in names}
+        cells = [f"{by[n][T].final_loss:11.5g}" if T in by[n] else f"{'-':>11}" for n in names]
+        opt = f"{cmp.optimal[T]:11.5g}" if T in cmp.optimal else f"{'-':>11}"
+        lines.append(f"{T:>10}  {opt}  " + "  ".join(cells))
+    lines.append(f"{'fit':>10}  " + "  ".join(
+        f"{cmp.fits[n].exponent:+11.4f}" if n in cmp.fits else f"{'-':>11}"
+        for n in ["optimal", *names]))  # fmt: skip
+    lines.append(f"{'last slope':>10}  " + "  ".join(
+        f"{cmp.last_slopes[n]:+11.4f}" if n in cmp.last_slopes else f"{'-':>11}"
+        for n in ["optimal", *names]))  # fmt: skip
+    for n in names:
+        if cmp.beats.get(n) is not None:
+            worst = min((m for _, m in cmp.margins[n]), default=math.nan)
+            lines.append(
+                f"optimum beats {n} at every T: {cmp.beats[n]} (smallest margin {worst:+.3g})"
+            )
+    for T, (L, rel) in sorted(cmp.recursion_check.items()):
+        lines.append(f"exact recursion re-run of the optimum at T={T}: L={L:.6g} ({rel:+.2e})")
+    return "\n".join(lines)
+
+
+def _latex(model, rows) -> str:
+    def esc(s):
+        return s.replace("_", r"\_").replace("%", r"\%")
+
+    out = [
+        r"\begin{tabular}{llll}",
+        r"\hline",
+        rf"\multicolumn{{4}}{{l}}{{$a={model.a:g},\ b={model.b:g}$ ({model.phase} phase)}}\\",
+        r"claim & predicted & measured & verdict \\",
+        r"\hline",
+    ]
+    for r in rows:
+        meas = "--" if r.measured is None else f"${_fmt(r.measured)} \\pm {_fmt(r.stderr)}$"
+        pred = "--" if r.predicted is None else f"${_fmt(r.predicted)}$"
+        out.append(f"{esc(r.claim)} & {pred} & {meas} & {esc(r.verdict)} \\\\")
+    out += [r"\hline", r"\end{tabular}"]
+    return "\n".join(out)
+
+
+def _comparison(model, Ts, ctx):
+    from ..claims.validate import compare_baselines
+
+    xi = delta = None
+    if model.phase == "easy":
+        from theory import derive_scaling_laws
+
+        laws = derive_scaling_laws()
+        xi, delta = laws.easy["xi"].evaluate(model), laws.easy["delta"].evaluate(model)
+    return compare_baselines(model, Ts, ctx=ctx, xi=xi, delta=delta)
+
+
+def _figures(out: Path, model, Ts, rows, ctx, args, cmp=None) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..claims.validate import compare_baselines
+    from ..plots.validation import plot_collapse, plot_local_slopes, plot_loss_vs_T
+
+    out.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots()
+    plot_local_slopes([r for r in rows if r.measurement is not None], ax=ax)
+    fig.savefig(out / "local_slopes.png", dpi=120)
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    plot_loss_vs_T(compare_baselines(model, Ts, ctx=ctx) if cmp is None else cmp, ax=ax)
+    fig.savefig(out / "loss_vs_T.png", dpi=120)
+    plt.close(fig)
+    for r in rows:
+        m = r.measurement
+        if m is not None and "collapse" in m.diagnostics:
+            fig, ax = plt.subplots()
+            plot_collapse(m.diagnostics["collapse"], ax=ax)
+            fig.savefig(out / "collapse.png", dpi=120)
+            plt.close(fig)
+
+
+def _cmd_validate(args: argparse.Namespace) -> None:
+    from .._cache import DiskCache
+    from ..claims.beyond import BeyondScale
+    from ..claims.catalog import CLAIMS, ExperimentContext
+    from ..claims.validate import continuum_context, find_solver, horizons, validate
+
+    model = model_from_args(args)
+    if args.quick:
+        for k, v in QUICK.items():
+            setattr(args, k, v)
+    Ts = horizons(args.T_min, args.T_max, args.points)
+    for name in args.claim or []:
+        if name not in CLAIMS:
+            raise CLIError(f"--claim: unknown claim {name!r}; known: {', '.join(CLAIMS.names())}")
+    common = {
+        "grid_options": {"exact": args.exact_modes, "ratio": args.bin_ratio},
+        "max_T_time_domain": args.T_max_time_domain,
+        # the batch/momentum/compute-optimal claims run their own solvers at their own scale
+        "beyond": BeyondScale.quick() if args.quick else BeyondScale(),
+        "cache": None if args.cache_dir is None else DiskCache(args.cache_dir / "beyond"),
+    }
+    if args.solver == "none":
+        ctx = ExperimentContext(**common)
+    elif args.solver == "continuum":
+        ctx = continuum_context(
+            cache_dir=args.cache_dir, progress=args.progress, baselines=args.baselines, **common
+        )
+    else:
+        ctx = ExperimentContext(solver=find_solver(args.solver), baselines=args.baselines, **common)
+    rows = validate(model, Ts, claims=args.claim, ctx=ctx)
+    cmp = None
+    if args.compare and ctx.has_solver:
+        cmp = _comparison(model, Ts, ctx)
+    if args.format == "json":
+        text = dumps([r.to_dict() for r in rows])
+    elif args.format == "latex":
+        text = _latex(model, rows)
+    else:
+        text = _text(model, Ts, rows)
+        if cmp is not None:
+            text += "\n" + _baselines_text(cmp)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        suffix = {"json": "json", "latex": "tex", "text": "txt"}[args.format]
+        emit(text, args.out / f"claims.{suffix}")
+        if args.format != "latex":
+            emit(_latex(model, rows), args.out / "claims.tex")
+        if cmp is not None:
+            emit(_baselines_text(cmp), args.out / "baselines.txt")
+        _figures(args.out, model, Ts, rows, ctx, args, cmp)
+    emit(text, None)
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check the analytic claims numerically: predicted vs measured exponents",
+        description="Measure every claim of the registry over a horizon sweep and give a verdict.",
+    )
+    add_model_arguments(p)
+    p.set_defaults(modes=DEFAULT_VALIDATE_MODES)
+    p.add_argument("--claim", action="append", help="claim name (repeatable; default all)")
+    p.add_argument(
+        "--T-min", type=float, default=100, help="shortest horizon (default %(default)s)"
+    )
+    p.add_argument("--T-max", type=float, default=1e6, help="longest horizon (default %(default)s)")
+    p.add_argument(
+        "--points", type=int, default=9, help="horizons, geometric (default %(default)s)"
+    )
+    p.add_argument(
+        "--quick", action="store_true",
+        help=f"short sweep T = {QUICK['T_min']:g} .. {QUICK['T_max']:g} ({QUICK['points']} points)",
+    )  # fmt: skip
+    p.add_argument(
+        "--T-max-time-domain", type=int, default=10_000,
+        help="cap on T for baselines tuned on the time-domain recursion (default %(default)s)",
+    )  # fmt: skip
+    p.add_argument("--exact-modes", type=int, default=256, help="modes kept one by one")
+    p.add_argument("--bin-ratio", type=float, default=1.1, help="tail bin-edge ratio (> 1)")
+    p.add_argument(
+        "--solver", default="continuum",
+        help="optimal-control solver: 'continuum' (continued, cached sweep; default), another "
+        "registered name (solvers.SOLVERS), or 'none' (solver-free claims only)",
+    )  # fmt: skip
+    p.add_argument(
+        "--baselines", choices=("continuum", "recursion"), default="continuum",
+        help="dynamics the baselines are tuned on: the continuum solver's grid and modes "
+        "(like for like with its optimum; default) or the exact recursion (T capped)",
+    )  # fmt: skip
+    p.add_argument(
+        "--no-compare", dest="compare", action="store_false",
+        help="skip the table of tuned baselines against the optimum",
+    )  # fmt: skip
+    p.add_argument("--cache-dir", type=Path, help="on-disk cache of the optimal sweep (resumes)")
+    p.add_argument("--progress", action="store_true", help="one line per solved horizon")
+    p.add_argument("--format", choices=("text", "json", "latex"), default="text")
+    p.add_argument("--out", type=Path, help="directory for the table files and figures")
+    p.set_defaults(func=_cmd_validate)

@@ -1,0 +1,443 @@
+r"""Compute-optimal scaling: the best model size ``N`` and horizon ``T`` at fixed compute ``C = N T m``.
+
+For a model with the top ``N`` features (the rest an unlearnable tail
+:math:`\sum_{k>N} k^{-a}`, ``model.tail_loss``), the test loss after ``T`` steps of an optimal
+schedule is :math:`L(N, T) = L^*_{\rm dyn}(N, T) + \mathrm{tail}(N)`. At fixed
+:math:`C = N T m` (batch ``m = model.batch``), :func:`compute_optimal_point` sweeps ``N`` on a
+geometric grid, solves the optimal schedule at each ``T = C/(N m)`` (the continuum solver:
+its cost grows like ``log T`` and ``log N``) and locates the minimum by a parabola in
+:math:`(\log N, \log L)` through the best grid point and its neighbours (the grid is extended
+when the minimum sits at an edge). The same is done for the best *constant* learning rate, so
+the exponents show what the optimal schedule buys. :func:`compute_optimal_scaling` repeats this
+over a geometric range of ``C`` and fits :math:`N^* \propto C^{\nu}`, :math:`T^*\propto C^{1-\nu}`
+and :math:`L^* \propto C^{-p}` with standard errors and local slopes, next to the exponents of
+``theory.derive_scaling_laws()``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from theory import PLRFModel
+from theory._checks import check_int, check_real
+
+from ..dynamics.continuum import FrontWarning, continuum_loss, time_grid
+from ..schedules.families import SCHEDULES
+from .continuum import solve_continuum
+from .momentum import ExponentFit, fit_exponent
+
+__all__ = [
+    "FAMILIES",
+    "ComputeOptimalPoint",
+    "ComputeOptimalScaling",
+    "best_constant_loss",
+    "best_family_loss",
+    "compute_optimal_point",
+    "compute_optimal_scaling",
+    "derived_compute_exponents",
+    "optimal_loss",
+]
+
+#: Default spacing of the N grid (factor between neighbours).
+DEFAULT_N_FACTOR = 1.5
+#: Default number of N values per compute level (before edge extensions).
+DEFAULT_N_POINTS = 5
+#: Extend the grid at most this many times when the minimum sits at an edge.
+MAX_EXTENSIONS = 4
+#: Smallest model size considered.
+MIN_N = 4
+
+
+def optimal_loss(model: PLRFModel, T: float, **options) -> tuple[float, bool]:
+    """Test loss ``L*_dyn(T) + tail_loss`` of the optimal schedule and whether it converged."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FrontWarning)
+        r = solve_continuum(model, T, diagnostics=False, **options)
+    return r.final_loss + model.tail_loss, bool(r.success)
+
+
+#: Tuned baseline families ``eta_t = eta0 f(t/T)`` of the compute-optimal comparison.
+FAMILIES = {name: SCHEDULES[name].shape for name in ("constant", "linear", "cosine")}
+
+
+def best_family_loss(model: PLRFModel, T: float, family: str) -> tuple[float, float]:
+    """``(test loss, eta0)`` of the best ``eta0 f(t/T)`` (:data:`FAMILIES`) at horizon ``T``.
+
+    The schedule is evaluated on the continuum grid (interval midpoints) and ``eta0`` tuned by
+    a bounded search in ``log eta0`` up to ``min(eta_max, 0.999 x stability limit)`` — the
+    constant rate's stability cap, conservative for the decaying families.
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {family!r}")
+    t = time_grid(float(round(T)))
+    shape = FAMILIES[family](0.5 * (t[1:] + t[:-1]) / t[-1])
+    hi = min(model.eta_max, _stable_cap(model))
+
+    def f(log_e):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            L = continuum_loss(model, math.exp(log_e) * shape, t)[-1]
+        return math.log(L) if np.isfinite(L) and L > 0 else 1e300
+
+    r = minimize_scalar(
+        f, bounds=(math.log(hi) - 12.0, math.log(hi)), method="bounded", options={"xatol": 1e-4}
+    )
+    return math.exp(r.fun) + model.tail_loss, math.exp(r.x)
+
+
+def best_constant_loss(model: PLRFModel, T: float) -> tuple[float, float]:
+    """``(test loss, eta)`` of the best constant learning rate at horizon ``T`` (continuum)."""
+    return best_family_loss(model, T, "constant")
+
+
+def _stable_cap(model: PLRFModel) -> float:
+    from ..dynamics.recursion import stability_limit
+
+    return (1 - 1e-3) * stability_limit(model)
+
+
+@dataclass(frozen=True)
+class ComputeOptimalPoint:
+    r"""The compute-optimal allocation at one compute level.
+
+    Attributes
+    ----------
+    C : float
+    N : ndarray
+        Model sizes tried.
+    loss : ndarray
+        Optimal-schedule test loss at each ``N`` (``T = C/(N m)``).
+    constant_loss : ndarray
+        Best-constant-rate test loss at each ``N``.
+    N_star, T_star, L_star : float
+        Parabola vertex in :math:`(\log N, \log L)` (optimal schedule).
+    N_star_constant, T_star_constant, L_star_constant : float
+        The same for the constant rate.
+    converged : ndarray of bool
+        Solver convergence per ``N``.
+    baselines : dict
+        ``family -> {"loss": ndarray, "N_star", "T_star", "L_star"}`` for further tuned
+        families (:data:`FAMILIES`, e.g. cosine), on the same ``N`` grid.
+    """
+
+    C: float
+    N: np.ndarray
+    loss: np.ndarray
+    constant_loss: np.ndarray
+    N_star: float
+    T_star: float
+    L_star: float
+    N_star_constant: float
+    T_star_constant: float
+    L_star_constant: float
+    converged: np.ndarray
+    baselines: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "C": self.C,
+            "N": self.N.tolist(),
+            "loss": self.loss.tolist(),
+            "constant_loss": self.constant_loss.tolist(),
+            "N_star": self.N_star,
+            "T_star": self.T_star,
+            "L_star": self.L_star,
+            "N_star_constant": self.N_star_constant,
+            "T_star_constant": self.T_star_constant,
+            "L_star_constant": self.L_star_constant,
+            "converged": self.converged.tolist(),
+            "baselines": {
+                k: {kk: (vv.tolist() if isinstance(vv, np.ndarray) else vv) for kk, vv in v.items()}
+                for k, v in self.baselines.items()
+            },
+        }
+
+
+def _vertex(N: np.ndarray, L: np.ndarray) -> tuple[float, float]:
+    """Parabola through the best point and its neighbours, in ``(log N, log L)``."""
+    i = int(np.argmin(L))
+    i = min(max(i, 1), N.size - 2)
+    x = np.log(N[i - 1 : i + 2])
+    y = np.log(L[i - 1 : i + 2])
+    c2, c1, c0 = np.polyfit(x, y, 2)
+    if c2 <= 0:  # not convex: fall back to the best grid point
+        j = int(np.argmin(L))
+        return float(N[j]), float(L[j])
+    xv = -c1 / (2 * c2)
+    xv = float(np.clip(xv, x[0], x[-1]))
+    return math.exp(xv), math.exp(c0 + c1 * xv + c2 * xv * xv)
+
+
+def compute_optimal_point(
+    model: PLRFModel,
+    C: float,
+    *,
+    N_guess: float | None = None,
+    n_points: int = DEFAULT_N_POINTS,
+    factor: float = DEFAULT_N_FACTOR,
+    constant: bool = True,
+    baselines: tuple[str, ...] = (),
+    **options,
+) -> ComputeOptimalPoint:
+    """Sweep ``N`` at fixed ``C = N T m`` and locate the minimum (see module docs).
+
+    ``N_guess`` centres the grid (default ``C^(1/3)``); the grid is extended past an edge
+    minimum up to :data:`MAX_EXTENSIONS` times. ``baselines`` names further tuned families
+    (:data:`FAMILIES`) located on the same grid. ``options`` go to :func:`solve_continuum`.
+    """
+    for fam in baselines:
+        if fam not in FAMILIES or fam == "constant":
+            raise ValueError(
+                f"baselines: expected names among {sorted(set(FAMILIES) - {'constant'})}, got {fam!r}"
+            )
+    C = check_real("C", C, gt=0)
+    n_points = check_int("n_points", n_points, ge=3)
+    factor = check_real("factor", factor, gt=1)
+    m = 1.0 if math.isinf(model.batch) else model.batch
+    centre = C ** (1 / 3) if N_guess is None else check_real("N_guess", N_guess, gt=0)
+    Ns = {round(centre * factor ** (j - n_points // 2)) for j in range(n_points)}
+    cache: dict[int, tuple[float, bool, float]] = {}
+    extra_losses: dict[int, dict[str, float]] = {}
+
+    def evaluate(Nv):
+        for N in sorted(Nv):
+            if N in cache or N < MIN_N:
+                continue
+            T = round(C / (N * m))  # integer horizon (rounding error < 1/(2T) in C)
+            if T < 2:
+                continue
+            mod = model.replace(n_modes=N)
+            L, ok = optimal_loss(mod, T, **options)
+            Lc = best_constant_loss(mod, T)[0] if constant else math.nan
+            cache[N] = (L, ok, Lc)
+            extra_losses[N] = {fam: best_family_loss(mod, T, fam)[0] for fam in baselines}
+
+    evaluate(Ns)
+    for _ in range(MAX_EXTENSIONS):
+        keys = sorted(cache)
+        curves = [[cache[k][0] for k in keys]]  # the optimum, then each compared family
+        curves += [[cache[k][2] for k in keys]] if constant else []
+        curves += [[extra_losses[k][fam] for k in keys] for fam in baselines]
+        extra = set()
+        for Lo in curves:  # a minimum at an edge of the grid: extend the grid past it
+            i = int(np.argmin(Lo))
+            if i == 0 and keys[0] > MIN_N:
+                extra.add(max(MIN_N, round(keys[0] / factor)))
+            if i == len(keys) - 1 and C / (keys[-1] * factor * m) >= 2:
+                extra.add(round(keys[-1] * factor))
+        extra -= set(cache)
+        if not extra:
+            break
+        evaluate(extra)
+    keys = np.array(sorted(cache), dtype=float)
+    L = np.array([cache[int(k)][0] for k in keys])
+    ok = np.array([cache[int(k)][1] for k in keys])
+    Lc = np.array([cache[int(k)][2] for k in keys])
+    Ns_, Ls_ = _vertex(keys, L)
+    if constant:
+        Nc, Lcs = _vertex(keys, Lc)
+    else:
+        Nc = Lcs = math.nan
+    fams = {}
+    for fam in baselines:
+        Lf = np.array([extra_losses[int(k)][fam] for k in keys])
+        Nf, Lfs = _vertex(keys, Lf)
+        fams[fam] = {"loss": Lf, "N_star": Nf, "T_star": C / (Nf * m), "L_star": Lfs}
+    return ComputeOptimalPoint(
+        C, keys, L, Lc, Ns_, C / (Ns_ * m), Ls_, Nc, C / (Nc * m), Lcs, ok, fams
+    )
+
+
+@dataclass(frozen=True)
+class ComputeOptimalScaling:
+    """Compute-optimal exponents over a range of compute levels.
+
+    Attributes
+    ----------
+    model : PLRFModel
+    points : tuple of ComputeOptimalPoint
+    N_fit, T_fit, L_fit : ExponentFit
+        Fits against ``C`` in :class:`ExponentFit`'s convention ``y ~ C^-p``: the model-size
+        exponent is ``-N_fit.exponent``, the steps exponent ``-T_fit.exponent`` and the loss
+        exponent ``L_fit.exponent``.
+    N_fit_constant, T_fit_constant, L_fit_constant : ExponentFit or None
+        The same for the best constant rate.
+    derived : dict
+        The engine's ``model_size_exponent``, ``steps_exponent``, ``loss_exponent`` (phase of
+        the model), and for the constant rate the exponents implied by its loss exponent.
+    seconds : float
+    """
+
+    model: PLRFModel
+    points: tuple[ComputeOptimalPoint, ...]
+    N_fit: ExponentFit
+    T_fit: ExponentFit
+    L_fit: ExponentFit
+    N_fit_constant: ExponentFit | None
+    T_fit_constant: ExponentFit | None
+    L_fit_constant: ExponentFit | None
+    derived: dict
+    seconds: float
+    baseline_fits: dict = field(default_factory=dict)
+
+    def measured(self) -> dict:
+        """Measured exponents ``{name: (value, stderr)}``."""
+        out = {
+            "model_size_exponent": (-self.N_fit.exponent, self.N_fit.stderr),
+            "steps_exponent": (-self.T_fit.exponent, self.T_fit.stderr),
+            "loss_exponent": (self.L_fit.exponent, self.L_fit.stderr),
+        }
+        if self.N_fit_constant is not None:
+            out["constant.model_size_exponent"] = (
+                -self.N_fit_constant.exponent,
+                self.N_fit_constant.stderr,
+            )
+            out["constant.steps_exponent"] = (
+                -self.T_fit_constant.exponent,
+                self.T_fit_constant.stderr,
+            )
+            out["constant.loss_exponent"] = (
+                self.L_fit_constant.exponent,
+                self.L_fit_constant.stderr,
+            )
+        for fam, (nf, tf, lf) in self.baseline_fits.items():
+            out[f"{fam}.model_size_exponent"] = (-nf.exponent, nf.stderr)
+            out[f"{fam}.steps_exponent"] = (-tf.exponent, tf.stderr)
+            out[f"{fam}.loss_exponent"] = (lf.exponent, lf.stderr)
+        return out
+
+    def to_dict(self) -> dict:
+        def fit(f, sign):
+            if f is None:
+                return None
+            return {
+                "exponent": sign * f.exponent,
+                "stderr": f.stderr,
+                "local_slopes": (sign * f.local_slopes).tolist(),
+            }
+
+        return {
+            "a": self.model.a,
+            "b": self.model.b,
+            "sigma": self.model.sigma,
+            "batch": self.model.batch,
+            "eta_max": self.model.eta_max,
+            "phase": str(self.model.phase),
+            "measured": {k: list(v) for k, v in self.measured().items()},
+            "fits": {
+                "model_size": fit(self.N_fit, -1),
+                "steps": fit(self.T_fit, -1),
+                "loss": fit(self.L_fit, 1),
+                "constant.model_size": fit(self.N_fit_constant, -1),
+                "constant.steps": fit(self.T_fit_constant, -1),
+                "constant.loss": fit(self.L_fit_constant, 1),
+                **{
+                    f"{fam}.{name}": fit(f, sign)
+                    for fam, fits in self.baseline_fits.items()
+                    for name, f, sign in zip(
+                        ("model_size", "steps", "loss"), fits, (-1, -1, 1), strict=True
+                    )
+                },
+            },
+            "derived": self.derived,
+            "points": [p.to_dict() for p in self.points],
+            "seconds": self.seconds,
+        }
+
+
+def derived_compute_exponents(model: PLRFModel) -> dict:
+    """The engine's compute-optimal exponents for the model's phase, as floats.
+
+    For the constant rate the engine's ``constant_lr_loss_exponent`` ``p_c`` is put through the
+    same allocation (tail ``N^-(a-1)`` against ``T^-p_c``): ``nu_c = p_c/(a - 1 + p_c)``.
+    """
+    from theory import derive_scaling_laws
+
+    laws = derive_scaling_laws()
+    phase = str(model.phase)
+    if phase not in ("easy", "hard"):
+        return {}
+    pl = getattr(laws, phase)
+    s = model.subs()
+    val = {
+        k: float(pl[k].expr.subs(s))
+        for k in (
+            "compute_optimal.model_size_exponent",
+            "compute_optimal.steps_exponent",
+            "compute_optimal.loss_exponent",
+            "constant_lr_loss_exponent",
+        )
+    }
+    pc = val["constant_lr_loss_exponent"]
+    nu_c = pc / (model.a - 1 + pc)
+    return {
+        "model_size_exponent": val["compute_optimal.model_size_exponent"],
+        "steps_exponent": val["compute_optimal.steps_exponent"],
+        "loss_exponent": val["compute_optimal.loss_exponent"],
+        "constant.model_size_exponent": nu_c,
+        "constant.steps_exponent": 1 - nu_c,
+        "constant.loss_exponent": (model.a - 1) * nu_c,
+    }
+
+
+def compute_optimal_scaling(
+    model: PLRFModel,
+    Cs,
+    *,
+    constant: bool = True,
+    baselines: tuple[str, ...] = (),
+    n_points: int = DEFAULT_N_POINTS,
+    factor: float = DEFAULT_N_FACTOR,
+    progress=None,
+    **options,
+) -> ComputeOptimalScaling:
+    """Run :func:`compute_optimal_point` for each ``C`` in ``Cs`` and fit the exponents.
+
+    The ``N`` grid of each level is centred on the previous level's ``N*`` scaled by the
+    previous local exponent (the first uses ``C^(1/3)``), so it follows the minimum.
+    """
+    t0 = time.perf_counter()
+    Cs = sorted(check_real("C", c, gt=0) for c in Cs)
+    if len(Cs) < 2:
+        raise ValueError(f"Cs must hold at least two compute levels, got {Cs}")
+    pts: list[ComputeOptimalPoint] = []
+    guess = None
+    for C in Cs:
+        p = compute_optimal_point(
+            model, C, N_guess=guess, n_points=n_points, factor=factor, constant=constant,
+            baselines=tuple(baselines), **options,
+        )  # fmt: skip
+        pts.append(p)
+        if progress is not None:
+            progress(p)
+        if len(pts) >= 2:
+            nu = math.log(pts[-1].N_star / pts[-2].N_star) / math.log(pts[-1].C / pts[-2].C)
+        else:
+            nu = 1 / 3
+        guess = p.N_star * (Cs[min(len(pts), len(Cs) - 1)] / C) ** nu
+    C = np.array([p.C for p in pts])
+    fits = [fit_exponent(C, [getattr(p, a) for p in pts]) for a in ("N_star", "T_star", "L_star")]
+    if constant:
+        cf = [
+            fit_exponent(C, [getattr(p, a) for p in pts])
+            for a in ("N_star_constant", "T_star_constant", "L_star_constant")
+        ]
+    else:
+        cf = [None, None, None]
+    bf = {
+        fam: tuple(
+            fit_exponent(C, [p.baselines[fam][a] for p in pts])
+            for a in ("N_star", "T_star", "L_star")
+        )
+        for fam in baselines
+    }
+    return ComputeOptimalScaling(
+        model, tuple(pts), *fits, *cf, derived_compute_exponents(model),
+        time.perf_counter() - t0, bf,
+    )  # fmt: skip

@@ -1,0 +1,679 @@
+r"""Optimal joint (learning-rate, momentum) schedules of EMA-momentum SGD, with an exact adjoint.
+
+The state of each mode is :math:`(D, X, V) = (E[\Delta^2], E[\Delta v], E[v^2])`; one step
+(:func:`solvers.dynamics._kernels.momentum_forward`, the closure of :func:`theory.momentum_closure`) is
+
+.. math::
+
+    G &= (1+\iota)\lambda^2 D + \iota\lambda(L + \sigma^2), \qquad
+    E_v = \beta X + (1-\beta)\lambda D, \\
+    V' &= \beta^2 V + 2\beta(1-\beta)\lambda X + (1-\beta)^2 G, \quad
+    X' = E_v - \eta V', \quad D' = D - 2\eta E_v + \eta^2 V'.
+
+:func:`momentum_loss_and_gradient` returns :math:`\log L(T)` and its exact gradient in
+:math:`(\eta_t, \beta_t)` by the reverse-mode derivative of this map (a compiled kernel with
+``sqrt(T)`` checkpointing). With ``frozen_tail=True`` the modes beyond ``n_modes`` are treated
+as frozen (their :math:`\lambda_k\tau \ll 1`): their loss ``model.tail_loss`` is added to ``L``
+both in the objective and in the SGD noise, which removes the truncation bias of the exponent
+(docs/theory.md §1, "mode truncation is a trap").
+
+:func:`solve_momentum` optimises both schedules, piecewise constant on a grid that is uniform
+near both ends and geometric in between (:func:`solvers.time_grid`): ``~2 log T / log(ratio)``
+blocks, so a horizon of ``1e5`` costs a few hundred parameters, not ``2e5``.
+:func:`momentum_exponents` sweeps horizons and fits the loss exponent with and without momentum.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+from scipy.optimize import minimize
+
+from theory import PLRFModel
+from theory._checks import check_int, check_real, reject_unknown
+
+from ..dynamics._spectrum import initial_state, spectrum
+
+__all__ = [
+    "ExponentFit",
+    "MomentumExponents",
+    "MomentumResult",
+    "block_edges",
+    "fit_exponent",
+    "momentum_exponents",
+    "momentum_loss_and_gradient",
+    "solve_momentum",
+]
+
+#: Default momentum bound (beta -> 1 freezes the velocity; keep it strictly below).
+DEFAULT_BETA_MAX = 0.99
+#: Default geometric growth of the control blocks (about 4 blocks per e-fold of t or T - t).
+DEFAULT_RATIO = 1.3
+#: Default cap on a block, as a fraction of T.
+DEFAULT_MAX_BLOCK = 0.05
+#: Stay this fraction below the plain-SGD stability limit in the initial guesses.
+START_FRACTION = 0.9
+
+
+# -- kernels ----------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _step(lam, D, X, V, e, bt, im, Ls2):  # pragma: no cover
+    """One step in place; returns the new loss (without the tail)."""
+    ob = 1.0 - bt
+    Ln = 0.0
+    for k in range(lam.shape[0]):
+        lk = lam[k]
+        Dk = D[k]
+        G = (1.0 + im) * lk * lk * Dk + im * lk * Ls2
+        Ev = bt * X[k] + ob * lk * Dk
+        Vn = bt * bt * V[k] + 2.0 * bt * ob * lk * X[k] + ob * ob * G
+        X[k] = Ev - e * Vn
+        Dn = Dk - 2.0 * e * Ev + e * e * Vn
+        D[k] = Dn
+        V[k] = Vn
+        Ln += lk * Dn
+    return Ln
+
+
+@njit(cache=True)
+def momentum_adjoint(
+    lam, c0, eta, beta, inv_m, s2, tail, stride, g_eta, g_beta, g_im
+):  # pragma: no cover
+    r"""``log(L(T) + tail)`` and its gradient (filled into ``g_eta, g_beta, g_im``).
+
+    The noise uses ``L + tail + s2``. Checkpoints every ``stride`` steps; the backward pass
+    recomputes one segment at a time. Returns ``(log_loss, L(T) + tail)``; ``inf`` when the
+    loss is not finite (the gradients are then zero).
+    """
+    n = lam.shape[0]
+    T = eta.shape[0]
+    n_ck = (T + stride - 1) // stride
+    ck = np.empty((n_ck, 3, n))
+    ckL = np.empty(n_ck)
+    D = c0.copy()
+    X = np.zeros(n)
+    V = np.zeros(n)
+    L = 0.0
+    for k in range(n):
+        L += lam[k] * D[k]
+    for t in range(T):
+        if t % stride == 0:
+            j = t // stride
+            ck[j, 0] = D
+            ck[j, 1] = X
+            ck[j, 2] = V
+            ckL[j] = L
+        L = _step(lam, D, X, V, eta[t], beta[t], inv_m[t], L + tail + s2)
+        if not math.isfinite(L):
+            g_eta[:] = 0.0
+            g_beta[:] = 0.0
+            g_im[:] = 0.0
+            return math.inf, math.inf
+    LT = L + tail
+    if LT <= 0.0:
+        g_eta[:] = 0.0
+        g_beta[:] = 0.0
+        g_im[:] = 0.0
+        return -math.inf, LT
+    # terminal adjoints of log(L_T + tail)
+    aD = lam / LT
+    aX = np.zeros(n)
+    aV = np.zeros(n)
+    bufD = np.empty((stride, n))
+    bufX = np.empty((stride, n))
+    bufV = np.empty((stride, n))
+    bufL = np.empty(stride)
+    for j in range(n_ck - 1, -1, -1):
+        t0 = j * stride
+        t1 = min(T, t0 + stride)
+        D[:] = ck[j, 0]
+        X[:] = ck[j, 1]
+        V[:] = ck[j, 2]
+        L = ckL[j]
+        for t in range(t0, t1):
+            i = t - t0
+            bufD[i] = D
+            bufX[i] = X
+            bufV[i] = V
+            bufL[i] = L
+            if t + 1 < t1:
+                L = _step(lam, D, X, V, eta[t], beta[t], inv_m[t], L + tail + s2)
+        for t in range(t1 - 1, t0 - 1, -1):
+            i = t - t0
+            e = eta[t]
+            bt = beta[t]
+            ob = 1.0 - bt
+            im = inv_m[t]
+            Ls2 = bufL[i] + tail + s2
+            ge = 0.0
+            gb = 0.0
+            gi = 0.0
+            aL = 0.0
+            for k in range(n):
+                lk = lam[k]
+                Dk = bufD[i, k]
+                Xk = bufX[i, k]
+                Vk = bufV[i, k]
+                G = (1.0 + im) * lk * lk * Dk + im * lk * Ls2
+                Ev = bt * Xk + ob * lk * Dk
+                Vn = bt * bt * Vk + 2.0 * bt * ob * lk * Xk + ob * ob * G
+                aDn = aD[k]
+                aXn = aX[k]
+                aVn = aV[k]
+                gV = aVn - e * aXn + e * e * aDn
+                gE = aXn - 2.0 * e * aDn
+                ge += -aXn * Vn + aDn * (-2.0 * Ev + 2.0 * e * Vn)
+                gb += gE * (Xk - lk * Dk) + gV * (
+                    2.0 * bt * Vk + 2.0 * (1.0 - 2.0 * bt) * lk * Xk - 2.0 * ob * G
+                )
+                gi += gV * ob * ob * (lk * lk * Dk + lk * Ls2)
+                aL += gV * ob * ob * im * lk
+                aD[k] = aDn + gE * ob * lk + gV * ob * ob * (1.0 + im) * lk * lk
+                aX[k] = gE * bt + gV * 2.0 * bt * ob * lk
+                aV[k] = gV * bt * bt
+            g_eta[t] = ge
+            g_beta[t] = gb
+            g_im[t] = gi
+            # L(t) = sum_k lam_k D_k(t) feeds the noise of step t
+            for k in range(n):
+                aD[k] += aL * lam[k]
+    return math.log(LT), LT
+
+
+def momentum_loss_and_gradient(
+    model: PLRFModel,
+    eta,
+    beta,
+    *,
+    batch=None,
+    frozen_tail: bool = False,
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Exact :math:`\log L(T)` of EMA-momentum SGD and its gradient in ``(eta, beta, 1/m)``.
+
+    Parameters
+    ----------
+    model : PLRFModel
+    eta, beta : array_like, shape (T,) (or scalars with the other an array)
+    batch : float or array_like, optional
+        Batch size per step (default ``model.batch``).
+    frozen_tail : bool
+        Add ``model.tail_loss`` (modes beyond ``n_modes``, treated as frozen) to the loss and to
+        the noise.
+
+    Returns
+    -------
+    log_loss : float
+    grad_eta, grad_beta, grad_inv_batch : ndarray, shape (T,)
+
+    Examples
+    --------
+    One mode, full batch, one step: :math:`D_1 = (1 - \eta(1-\beta)\lambda)^2 D_0`, so
+    :math:`\partial\log D_1/\partial\eta = -2(1-\beta)/(1-\eta(1-\beta))` at :math:`\lambda=1`.
+
+    >>> m = PLRFModel(a=2, b=2, n_modes=1, batch=math.inf)
+    >>> f, ge, gb, _ = momentum_loss_and_gradient(m, [0.5], [0.5])
+    >>> round(float(ge[0]), 12), round(f, 12) == round(2 * math.log(0.75), 12)
+    (-1.333333333333, True)
+    """
+    from ..dynamics.momentum import as_momentum_schedule
+    from ..dynamics.recursion import as_batch_schedule, as_schedule
+
+    if not isinstance(model, PLRFModel):
+        raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
+    e_arr = np.asarray(eta, dtype=float)
+    b_arr = np.asarray(beta, dtype=float)
+    T = max(e_arr.size if e_arr.ndim else 1, b_arr.size if b_arr.ndim else 1)
+    eta = as_schedule(eta, T)
+    beta = as_momentum_schedule(beta, T)
+    inv_m = as_batch_schedule(model.batch if batch is None else batch, T)
+    tail = model.tail_loss if frozen_tail else 0.0
+    g = [np.empty(T) for _ in range(3)]
+    stride = max(1, math.isqrt(T))
+    with np.errstate(over="ignore", invalid="ignore"):
+        f, _ = momentum_adjoint(
+            spectrum(model),
+            initial_state(model),
+            eta,
+            beta,
+            inv_m,
+            model.sigma**2,
+            tail,
+            stride,
+            *g,
+        )
+    return float(f), g[0], g[1], g[2]
+
+
+# -- blocks and the solver --------------------------------------------------------------------
+
+
+def block_edges(
+    T: int, *, ratio: float = DEFAULT_RATIO, max_block: float = DEFAULT_MAX_BLOCK
+) -> np.ndarray:
+    """Integer block edges ``0 = t_0 < ... < t_K = T``: unit blocks at both ends, geometric between.
+
+    Thin wrapper of :func:`solvers.time_grid` (its integer grid), so that both the start and the
+    final annealing are resolved with ``O(log T)`` blocks.
+    """
+    from ..dynamics.continuum import time_grid
+
+    T = check_int("T", T, ge=1)
+    ratio = check_real("ratio", ratio, gt=1)
+    max_block = check_real("max_block", max_block, gt=0, le=1)
+    edges = np.unique(np.round(time_grid(float(T), ratio=ratio, max_interval=max_block)))
+    return edges.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class MomentumResult:
+    r"""Optimal piecewise-constant ``(eta, beta)`` schedule of EMA-momentum SGD.
+
+    Attributes
+    ----------
+    model : PLRFModel
+    T : int
+    edges : ndarray, shape (K + 1,)
+        Block edges (steps).
+    eta, beta : ndarray, shape (K,)
+        Learning rate and momentum per block.
+    final_loss : float
+        :math:`L(T)` (plus ``model.tail_loss`` when ``frozen_tail``).
+    sgd_loss : float
+        The same optimisation with ``beta = 0`` fixed (plain SGD), for comparison.
+    beta_max, frozen_tail
+        Options used.
+    success, status, message
+        ``status`` 0: converged (relative KKT residual <= tol); 1: iteration limit; 2: the
+        optimiser stopped otherwise; 3: not finite.
+    kkt_residual : float
+    iterations : int
+    seconds : float
+    """
+
+    model: PLRFModel
+    T: int
+    edges: np.ndarray
+    eta: np.ndarray
+    beta: np.ndarray
+    final_loss: float
+    sgd_loss: float
+    beta_max: float
+    frozen_tail: bool
+    success: bool
+    status: int
+    message: str
+    kkt_residual: float
+    iterations: int
+    seconds: float
+    sgd_eta: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    @property
+    def gain(self) -> float:
+        """``sgd_loss / final_loss`` (>= 1 up to optimisation error)."""
+        return self.sgd_loss / self.final_loss
+
+    def to_dict(self) -> dict:
+        return {
+            "T": self.T,
+            "final_loss": self.final_loss,
+            "sgd_loss": self.sgd_loss,
+            "gain": self.gain,
+            "beta_max": self.beta_max,
+            "frozen_tail": self.frozen_tail,
+            "success": self.success,
+            "status": self.status,
+            "message": self.message,
+            "kkt_residual": self.kkt_residual,
+            "iterations": self.iterations,
+            "seconds": self.seconds,
+            "edges": self.edges.tolist(),
+            "eta": self.eta.tolist(),
+            "beta": self.beta.tolist(),
+            "sgd_eta": self.sgd_eta.tolist(),
+        }
+
+
+def _optimise(fg, x0, lo, hi, tol, maxiter):
+    """Bounded L-BFGS-B in unit-box coordinates; returns ``(x, f, status, kkt, iterations)``."""
+    width = np.where(hi > lo, hi - lo, 1.0)
+
+    def fu(u):
+        f, g = fg(lo + u * width)
+        if not math.isfinite(f):
+            return 1e300, np.zeros_like(u)
+        return f, g * width
+
+    def kkt(u, g):
+        return float(np.abs(np.clip(u - g, 0.0, 1.0) - u).sum())
+
+    u = (np.clip(x0, lo, hi) - lo) / width
+    its = 0
+    status = 1
+    for _ in range(3):  # restarts refresh the L-BFGS memory on the flat annealing tail
+        r = minimize(
+            fu,
+            u,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.0, 1.0)] * u.size,
+            options={"maxiter": maxiter - its, "ftol": 1e-13, "gtol": 1e-10, "maxcor": 30},
+        )
+        its += int(r.nit)
+        u = r.x
+        f, g = fu(u)
+        res = kkt(u, g)
+        if res <= tol:
+            status = 0
+            break
+        if its >= maxiter:
+            status = 1
+            break
+        status = 2
+    return lo + u * width, f, status, res, its
+
+
+def solve_momentum(
+    model: PLRFModel,
+    T: int,
+    *,
+    beta_max: float = DEFAULT_BETA_MAX,
+    ratio: float = DEFAULT_RATIO,
+    max_block: float = DEFAULT_MAX_BLOCK,
+    frozen_tail: bool = True,
+    tol: float = 1e-3,
+    maxiter: int = 2000,
+    initial: MomentumResult | None = None,
+    **unknown,
+) -> MomentumResult:
+    r"""Minimise :math:`L(T)` of EMA-momentum SGD over block schedules ``(eta, beta)``.
+
+    ``0 <= eta <= model.eta_max``, ``0 <= beta <= beta_max``; objective :math:`\log L(T)` with
+    the exact adjoint gradient (:func:`momentum_loss_and_gradient`); blocks from
+    :func:`block_edges`. Plain SGD (``beta = 0``) is solved first on the same blocks and used,
+    with ``beta`` in ``{0, 0.5}``, as the starting point, so ``final_loss <= sgd_loss`` up to
+    the optimiser's tolerance.
+
+    Parameters
+    ----------
+    model : PLRFModel
+    T : int
+    beta_max : float
+        Upper bound on the momentum, in ``[0, 1)``.
+    ratio, max_block : float
+        Block grid (see :func:`block_edges`).
+    frozen_tail : bool
+        Treat modes beyond ``n_modes`` as frozen (see module docs).
+    tol : float
+        Relative KKT residual (unit-box coordinates) for convergence.
+    maxiter : int
+        L-BFGS-B iterations per optimisation.
+    initial : MomentumResult, optional
+        A solution at another horizon: its schedules, as functions of the steps to go
+        ``T - t``, start both optimisations (continuation; one joint start instead of two).
+    """
+    reject_unknown("solve_momentum", unknown)
+    if not isinstance(model, PLRFModel):
+        raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
+    from ..dynamics.recursion import stability_limit
+
+    T = check_int("T", T, ge=2)
+    beta_max = check_real("beta_max", beta_max, ge=0)
+    if beta_max >= 1:
+        raise ValueError(f"beta_max must be < 1, got {beta_max!r}")
+    tol = check_real("tol", tol, gt=0)
+    maxiter = check_int("maxiter", maxiter, ge=1)
+    t_start = time.perf_counter()
+    edges = block_edges(T, ratio=ratio, max_block=max_block)
+    K = edges.size - 1
+    index = np.repeat(np.arange(K), np.diff(edges))
+    lam, c0 = spectrum(model), initial_state(model)
+    inv_m = np.full(T, model.inv_batch)
+    s2 = model.sigma**2
+    tail = model.tail_loss if frozen_tail else 0.0
+    stride = max(1, math.isqrt(T))
+    ge, gb, gi = np.empty(T), np.empty(T), np.empty(T)
+
+    def fg_joint(x):
+        eta, beta = x[:K][index], x[K:][index]
+        with np.errstate(over="ignore", invalid="ignore"):
+            f, _ = momentum_adjoint(lam, c0, eta, beta, inv_m, s2, tail, stride, ge, gb, gi)
+        g = np.concatenate(
+            [np.bincount(index, ge, minlength=K), np.bincount(index, gb, minlength=K)]
+        )
+        return f, g
+
+    def fg_sgd(x):
+        f, g = fg_joint(np.concatenate([x, np.zeros(K)]))
+        return f, g[:K]
+
+    # plain SGD first: start at 0.9 x the stability limit (or eta_max), anneal over the last 10%
+    cap = min(model.eta_max, START_FRACTION * stability_limit(model))
+    mid = 0.5 * (edges[1:] + edges[:-1])
+    lo_e, hi_e = np.zeros(K), np.full(K, model.eta_max)
+    lo = np.concatenate([lo_e, np.zeros(K)])
+    hi = np.concatenate([hi_e, np.full(K, beta_max)])
+    if initial is not None:
+        if not isinstance(initial, MomentumResult):
+            raise TypeError(f"initial must be a MomentumResult, got {type(initial).__name__}")
+        e_sgd0 = _continue(initial, initial.sgd_eta, T, mid)
+        joint0 = [
+            np.concatenate(
+                [_continue(initial, initial.eta, T, mid), _continue(initial, initial.beta, T, mid)]
+            )
+        ]
+    else:
+        e_sgd0 = cap * np.clip((1 - mid / T) / 0.1, 0.02, 1.0)
+        joint0 = None
+    # a start whose loss exceeds 10x the initial loss is on the unstable side of the edge
+    f_max = math.log(10.0 * (float(lam @ c0) + tail + s2))
+    e_sgd0 = _stabilise(fg_sgd, e_sgd0, K, f_max)
+    x_sgd, f_sgd, *_ = _optimise(fg_sgd, e_sgd0, lo_e, hi_e, tol, maxiter)
+    if joint0 is None:
+        joint0 = []
+        for b0 in (0.0, min(0.5, beta_max)):
+            x0 = np.concatenate([x_sgd, np.full(K, b0)])
+            if b0 > 0:  # momentum's stability region is wider: start from the larger bound
+                x0[:K] = np.where(x_sgd >= 0.95 * x_sgd.max(), model.eta_max * 0.95, x_sgd)
+                if not math.isfinite(fg_joint(x0)[0]):
+                    x0[:K] = x_sgd
+            joint0.append(x0)
+    best = None
+    for x0 in joint0:
+        x0 = _stabilise(fg_joint, x0, K, f_max)
+        out = _optimise(fg_joint, x0, lo, hi, tol, maxiter)
+        if best is None or out[1] < best[1]:
+            best = out
+    x, f, status, res, its = best
+    x_plain = np.concatenate([x_sgd, np.zeros(K)])
+    if f_sgd < f:  # beta = 0 is feasible: never report worse than plain SGD
+        f_p, g_p = fg_joint(x_plain)
+        u = (x_plain - lo) / np.where(hi > lo, hi - lo, 1.0)
+        res_p = float(np.abs(np.clip(u - g_p * (hi - lo), 0.0, 1.0) - u).sum())
+        x, f, status, res = x_plain, f_p, (0 if res_p <= tol else 2), res_p
+    if not math.isfinite(f) or f > 1e299:
+        status = 3
+    msg = {
+        0: f"converged: relative KKT residual {res:.3g} <= {tol:g}",
+        1: f"iteration limit: relative KKT residual {res:.3g} > {tol:g}",
+        2: f"optimiser stopped with relative KKT residual {res:.3g} > {tol:g}",
+        3: "the optimised schedule is unstable",
+    }[status]
+    return MomentumResult(
+        model=model,
+        T=T,
+        edges=edges,
+        eta=x[:K],
+        beta=x[K:],
+        final_loss=math.exp(f) if status != 3 else math.inf,
+        sgd_loss=math.exp(f_sgd) if f_sgd < 700 else math.inf,
+        beta_max=beta_max,
+        frozen_tail=frozen_tail,
+        success=status == 0,
+        status=status,
+        message=msg,
+        kkt_residual=res,
+        iterations=its,
+        seconds=time.perf_counter() - t_start,
+        sgd_eta=x_sgd,
+    )
+
+
+#: Shrink factor of the rates of a starting point that is unstable, and the number of tries.
+_SHRINK, _SHRINK_TRIES = 0.9, 60
+
+
+def _stabilise(fg, x0: np.ndarray, K: int, f_max: float) -> np.ndarray:
+    """Shrink the rates (first ``K`` entries) of ``x0`` until the log-loss is at most ``f_max``.
+
+    A schedule optimised at a short horizon can sit just inside the stability edge and blow up
+    when continued to a longer one; the optimiser cannot leave a region of infinite loss, and
+    from a finite but astronomically large one (growth over thousands of steps) it can fail to
+    come back, so the caller passes the log of a loss no stable start exceeds.
+    """
+    x = np.array(x0, dtype=float)
+    for _ in range(_SHRINK_TRIES):
+        f, _g = fg(x)
+        if math.isfinite(f) and f <= f_max:
+            return x
+        x[:K] *= _SHRINK
+    return x
+
+
+def _continue(prev: MomentumResult, values: np.ndarray, T: int, mid: np.ndarray) -> np.ndarray:
+    """A previous block schedule as a function of the steps to go, on new block midpoints."""
+    pm = 0.5 * (prev.edges[1:] + prev.edges[:-1])
+    to_go_prev = np.log(prev.T - pm + 0.5)[::-1]
+    return np.interp(np.log(T - mid + 0.5), to_go_prev, np.asarray(values)[::-1])
+
+
+# -- exponent fits ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExponentFit:
+    r"""Least-squares fit :math:`\log y = \log A - p \log x` with its uncertainty.
+
+    Attributes
+    ----------
+    exponent : float
+        ``p`` (the decay exponent, positive for a decaying ``y``).
+    stderr : float
+        Standard error of ``p`` from the fit residuals (``nan`` with two points).
+    local_slopes : ndarray, shape (n - 1,)
+        :math:`-\Delta\log y/\Delta\log x` between consecutive points (their drift shows
+        whether the asymptotic regime is reached).
+    x, y : ndarray
+        The data fitted.
+    """
+
+    exponent: float
+    stderr: float
+    local_slopes: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {
+            "exponent": self.exponent,
+            "stderr": self.stderr,
+            "local_slopes": self.local_slopes.tolist(),
+            "x": self.x.tolist(),
+            "y": self.y.tolist(),
+        }
+
+
+def fit_exponent(x, y) -> ExponentFit:
+    """Fit ``y ~ x^-p`` by least squares in log-log; ``stderr`` from the residuals.
+
+    Examples
+    --------
+    >>> f = fit_exponent([1, 10, 100], [1.0, 0.1, 0.01])
+    >>> round(f.exponent, 12), f.local_slopes.round(12).tolist()
+    (1.0, [1.0, 1.0])
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.shape != y.shape or x.ndim != 1 or x.size < 2:
+        raise ValueError(f"x and y must be 1-d of equal length >= 2, got {x.shape}, {y.shape}")
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("x and y must be positive for a log-log fit")
+    lx, ly = np.log(x), np.log(y)
+    A = np.vstack([np.ones_like(lx), lx]).T
+    coef, *_ = np.linalg.lstsq(A, ly, rcond=None)
+    resid = ly - A @ coef
+    dof = x.size - 2
+    if dof > 0:
+        s2 = float(resid @ resid) / dof
+        cov = s2 * np.linalg.inv(A.T @ A)
+        se = math.sqrt(cov[1, 1])
+    else:
+        se = math.nan
+    slopes = -np.diff(ly) / np.diff(lx)
+    return ExponentFit(float(-coef[1]), se, slopes, x, y)
+
+
+@dataclass(frozen=True)
+class MomentumExponents:
+    """Loss exponents of optimal schedules with and without momentum over a sweep of horizons.
+
+    Attributes
+    ----------
+    model : PLRFModel
+    results : tuple of MomentumResult
+    momentum, sgd : ExponentFit
+        Fits of ``final_loss`` and ``sgd_loss`` against ``T``.
+    gradient_flow_exponent : float
+        SGD's asymptotic hard-phase exponent ``(a-1)/b`` for comparison.
+    """
+
+    model: PLRFModel
+    results: tuple[MomentumResult, ...]
+    momentum: ExponentFit
+    sgd: ExponentFit
+    gradient_flow_exponent: float
+
+    def to_dict(self) -> dict:
+        return {
+            "a": self.model.a,
+            "b": self.model.b,
+            "sigma": self.model.sigma,
+            "batch": self.model.batch,
+            "n_modes": self.model.n_modes,
+            "eta_max": self.model.eta_max,
+            "momentum": self.momentum.to_dict(),
+            "sgd": self.sgd.to_dict(),
+            "gradient_flow_exponent": self.gradient_flow_exponent,
+            "gain": [r.gain for r in self.results],
+            "status": [r.status for r in self.results],
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+def momentum_exponents(model: PLRFModel, Ts, *, progress=None, **options) -> MomentumExponents:
+    """Solve :func:`solve_momentum` at each horizon (continued) and fit both loss exponents.
+
+    ``progress(result)`` is called after each horizon.
+    """
+    Ts = [check_int("T", T, ge=2) for T in Ts]
+    if len(Ts) < 2:
+        raise ValueError(f"Ts must hold at least two horizons, got {Ts}")
+    res: list[MomentumResult] = []
+    for T in Ts:  # continuation: each horizon starts from the previous solution
+        res.append(solve_momentum(model, T, initial=res[-1] if res else None, **options))
+        if progress is not None:
+            progress(res[-1])
+    res = tuple(res)
+    x = np.array(Ts, dtype=float)
+    return MomentumExponents(
+        model,
+        res,
+        fit_exponent(x, [r.final_loss for r in res]),
+        fit_exponent(x, [r.sgd_loss for r in res]),
+        model.gradient_flow_exponent,
+    )

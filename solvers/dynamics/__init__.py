@@ -1,0 +1,42 @@
+"""Forward models of the PLRF dynamics: the exact recursion, its continuum discretisation,
+log-binned modes, momentum moments and Monte-Carlo SGD."""
+
+from .._lazy import attach
+
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        "build_problem": "continuum",
+        "continuum_loss": "continuum",
+        "ContinuumProblem": "continuum",
+        "FrontWarning": "continuum",
+        "mode_quadrature": "continuum",
+        "ModeQuadrature": "continuum",
+        "time_grid": "continuum",
+        "constant_rate_loss": "modes",
+        "grid_final_loss": "modes",
+        "grid_stability_limit": "modes",
+        "ModeGrid": "modes",
+        "as_momentum_schedule": "momentum",
+        "simulate_closure": "momentum",
+        "simulate_momentum": "momentum",
+        "compare_curves": "montecarlo",
+        "FeatureModel": "montecarlo",
+        "gaussian_features": "montecarlo",
+        "MCResult": "montecarlo",
+        "monte_carlo": "montecarlo",
+        "predict_recursion": "montecarlo",
+        "random_features": "montecarlo",
+        "RandomFeatureModel": "montecarlo",
+        "as_batch_schedule": "recursion",
+        "as_schedule": "recursion",
+        "InstabilityWarning": "recursion",
+        "noise_sum": "recursion",
+        "simulate": "recursion",
+        "stability_limit": "recursion",
+        "stationary_loss": "recursion",
+        "Trajectory": "recursion",
+        "initial_state": "_spectrum",
+        "spectrum": "_spectrum",
+    },
+)

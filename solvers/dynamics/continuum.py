@@ -1,0 +1,370 @@
+r"""The discretised continuum model: mode quadrature, time grid and the loss of a schedule.
+
+The continuous-time PLRF dynamics
+
+.. math::
+
+    \dot c_k = -2\eta\lambda_k c_k + \frac{\eta^2}{m}\lambda_k\bigl(L + \sigma^2\bigr),
+
+(or its *discrete-corrected* form, which reproduces the exact recursion's per-step contraction;
+see :mod:`solvers.dynamics._continuum_kernels`), discretised so that the cost grows like ``log T``:
+a time grid uniform near both ends and geometric in between (:func:`time_grid`), modes
+``1..n_exact`` exactly and the rest in log-spaced Gauss-Legendre bins (:func:`mode_quadrature`).
+:func:`build_problem` assembles both for a model and a horizon; :func:`continuum_loss` evaluates
+a schedule on it. The optimal-control solver built on this model is
+:func:`solvers.control.continuum.solve_continuum`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.optimize import brentq
+
+from theory import PLRFModel
+from theory._checks import check_int, check_real
+
+from ._continuum_kernels import forward, value_and_grad
+
+__all__ = [
+    "ContinuumProblem",
+    "FrontWarning",
+    "ModeQuadrature",
+    "build_problem",
+    "continuum_loss",
+    "mode_quadrature",
+    "time_grid",
+]
+
+Dynamics = Literal["discrete", "continuous"]
+
+
+#: Default geometric growth of the intervals (~10 intervals per e-fold of t or T - t).
+DEFAULT_RATIO = 1.1
+#: Default cap on an interval, as a fraction of T (resolves the bulk of an easy-phase schedule).
+DEFAULT_MAX_INTERVAL = 0.01
+#: Default substeps per interval: the L-coupling changes by O(ratio - 1) across an interval.
+DEFAULT_SUBSTEPS = 2
+#: Default number of modes kept exactly (midpoint-rule error of the bins ~ 1/(24 k0^2)).
+DEFAULT_EXACT_MODES = 64
+#: Default log-bins per decade of k and Gauss-Legendre nodes per bin.
+DEFAULT_BINS_PER_DECADE = 4
+DEFAULT_POINTS_PER_BIN = 4
+#: Upper bounds stay this fraction below the stability limit (the implicit solve is singular there).
+STABILITY_MARGIN = 1e-3
+
+
+class FrontWarning(RuntimeWarning):
+    """The learned front ``k* ~ (2 tau)^(1/b)`` is close to ``n_modes``: truncation biases the loss."""
+
+
+# -- modes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModeQuadrature:
+    r"""Quadrature of the mode sum :math:`\sum_{k=1}^N g(k) \approx \sum_i w_i\, g(x_i)`.
+
+    Attributes
+    ----------
+    x : ndarray, shape (n,)
+        Nodes (``1..n_exact`` exactly, then Gauss-Legendre nodes in ``log k`` per bin).
+    weight : ndarray, shape (n,)
+        Weights (1 for exact modes).
+    lam, c0, u : ndarray, shape (n,)
+        ``x^-b``, ``x^-(a-b)`` and ``weight * lam`` (so ``L = u . c``).
+    n_exact, n_bins, n_modes : int
+    """
+
+    x: np.ndarray
+    weight: np.ndarray
+    lam: np.ndarray
+    c0: np.ndarray
+    u: np.ndarray
+    n_exact: int
+    n_bins: int
+    n_modes: int
+
+    @property
+    def size(self) -> int:
+        return int(self.x.size)
+
+    def sum(self, g: Callable[[np.ndarray], np.ndarray]) -> float:
+        """Apply the rule to a vectorised ``g(k)``."""
+        return float(self.weight @ g(self.x))
+
+
+def mode_quadrature(
+    model: PLRFModel,
+    *,
+    exact_modes: int = DEFAULT_EXACT_MODES,
+    bins_per_decade: float = DEFAULT_BINS_PER_DECADE,
+    points_per_bin: int = DEFAULT_POINTS_PER_BIN,
+) -> ModeQuadrature:
+    r"""Log-binned quadrature of the ``model.n_modes`` modes.
+
+    Modes ``k <= exact_modes`` are kept exactly. The rest, ``k0 = exact_modes + 1 .. N``, are
+    replaced by the midpoint-rule integral over ``[k0 - 1/2, N + 1/2]`` (error
+    :math:`\approx -\tfrac1{24}[g']`, i.e. relative ``O(a^2/(24 k_0^2))`` for ``g ~ k^-a``),
+    split into ``ceil(bins_per_decade * log10((N+1/2)/(k0-1/2)))`` equal bins in ``u = log x``,
+    each with a ``points_per_bin``-point Gauss-Legendre rule in ``u`` (``dx = x du``). The
+    summand of every mode sum of the dynamics is smooth in ``log k`` on the scale of the front,
+    so the error is tiny; :func:`solve_continuum` estimates it by refinement.
+
+    Examples
+    --------
+    The rule sums ``k^-3`` over a million modes to ``zeta(3) - sum_{k>N} k^-3``:
+
+    >>> q = mode_quadrature(PLRFModel(a=3, b=2, n_modes=10**6))
+    >>> bool(abs(q.sum(lambda k: k**-3.0) - 1.2020569031595942) < 1e-9)
+    True
+    """
+    if not isinstance(model, PLRFModel):
+        raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
+    exact_modes = check_int("exact_modes", exact_modes, ge=1)
+    bins_per_decade = check_real("bins_per_decade", bins_per_decade, gt=0)
+    points_per_bin = check_int("points_per_bin", points_per_bin, ge=1)
+    N = model.n_modes
+    n_exact = min(N, exact_modes)
+    xs = [np.arange(1, n_exact + 1, dtype=float)]
+    ws = [np.ones(n_exact)]
+    n_bins = 0
+    if N > n_exact:
+        lo, hi = math.log(n_exact + 0.5), math.log(N + 0.5)
+        n_bins = max(1, math.ceil(bins_per_decade * (hi - lo) / math.log(10.0)))
+        gx, gw = np.polynomial.legendre.leggauss(points_per_bin)
+        edges = np.linspace(lo, hi, n_bins + 1)
+        half = 0.5 * (edges[1:] - edges[:-1])
+        mid = 0.5 * (edges[1:] + edges[:-1])
+        uu = (mid[:, None] + half[:, None] * gx[None, :]).ravel()
+        wu = (half[:, None] * gw[None, :]).ravel()
+        xs.append(np.exp(uu))
+        ws.append(wu * np.exp(uu))
+    x = np.concatenate(xs)
+    w = np.concatenate(ws)
+    lam = x ** (-model.b)
+    return ModeQuadrature(
+        x=x,
+        weight=w,
+        lam=lam,
+        c0=x ** (-(model.a - model.b)),
+        u=w * lam,
+        n_exact=n_exact,
+        n_bins=n_bins,
+        n_modes=N,
+    )
+
+
+# -- time grid -------------------------------------------------------------------------------
+
+
+def time_grid(
+    T: float,
+    *,
+    ratio: float = DEFAULT_RATIO,
+    max_interval: float = DEFAULT_MAX_INTERVAL,
+    min_interval: float = 1.0,
+    integer: bool = True,
+) -> np.ndarray:
+    r"""Grid ``0 = t_0 < ... < t_J = T`` refined geometrically towards both ends.
+
+    The distance ``d`` to the nearer end advances by ``max(min_interval, (ratio - 1) d)``,
+    capped at ``max_interval * T``: unit steps while ``d < 1/(ratio - 1)``, then a geometric
+    progression, so ``J ~ 2 log(T)/log(ratio) + 2/(ratio - 1)``: the cost grows like ``log T``.
+
+    Parameters
+    ----------
+    T : float
+        Horizon (``>= 1``).
+    ratio : float
+        Geometric growth ``> 1`` of the intervals.
+    max_interval : float
+        Largest interval as a fraction of ``T``, in ``(0, 1]``.
+    min_interval : float
+        Smallest interval (one step by default).
+    integer : bool
+        Round the nodes to integers (steps of the discrete recursion); needs integral ``T``.
+
+    Returns
+    -------
+    ndarray, shape (J + 1,)
+
+    Examples
+    --------
+    >>> time_grid(6.0).tolist()
+    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    """
+    T = check_real("T", T, ge=1)
+    ratio = check_real("ratio", ratio, gt=1)
+    max_interval = check_real("max_interval", max_interval, gt=0, le=1)
+    min_interval = check_real("min_interval", min_interval, gt=0)
+    if integer and T != round(T):
+        raise ValueError(f"T must be an integer for an integer grid, got {T!r}")
+    half = 0.5 * T
+    cap = max(max_interval * T, min_interval)
+    d = [0.0]
+    while d[-1] < half:
+        d.append(d[-1] + min(cap, max(min_interval, (ratio - 1.0) * d[-1])))
+    d = np.asarray(d[:-1])  # distances strictly below T/2
+    nodes = np.concatenate([d, [half], T - d[::-1]])
+    if integer:
+        nodes = np.round(nodes)
+    nodes = np.unique(nodes)
+    # merge a sliver next to the midpoint into its neighbour
+    h = np.diff(nodes)
+    if h.size > 2:
+        i = int(np.argmin(h / np.maximum(np.r_[h[1:], h[-1]], np.r_[h[0], h[:-1]])))
+        if h[i] < 0.5 * min(np.r_[h[0], h[:-1]][i], np.r_[h[1:], h[-1]][i]) and 0 < i < h.size - 1:
+            nodes = np.delete(nodes, i + 1)
+    return nodes
+
+
+# -- the discretised problem -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContinuumProblem:
+    model: PLRFModel
+    T: float
+    t: np.ndarray
+    h: np.ndarray
+    quad: ModeQuadrature
+    substeps: int
+    dynamics: Dynamics
+    upper: float
+
+    @property
+    def discrete(self) -> bool:
+        return self.dynamics == "discrete"
+
+    def loss_curve(self, eta: np.ndarray) -> tuple[np.ndarray, bool]:
+        Ln = np.empty(self.t.size)
+        q = self.quad
+        _, ok = forward(
+            q.lam, q.u, q.c0, eta, self.h, self.substeps, self.model.inv_batch,
+            self.model.sigma**2, self.discrete, Ln,
+        )  # fmt: skip
+        return Ln, bool(ok)
+
+    def value_grad(self, eta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, bool]:
+        Ln = np.empty(self.t.size)
+        g = np.zeros(eta.size)
+        q = self.quad
+        LT, ok = value_and_grad(
+            q.lam, q.u, q.c0, eta, self.h, self.substeps, self.model.inv_batch,
+            self.model.sigma**2, self.discrete, Ln, g,
+        )  # fmt: skip
+        return float(LT), g, Ln, bool(ok)
+
+
+def _stable_upper(model: PLRFModel, quad: ModeQuadrature, dynamics: Dynamics) -> float:
+    """Largest eta below which every constant rate is stable (for the binned modes)."""
+    im = model.inv_batch
+    lam, w = quad.lam, quad.weight
+    if dynamics == "discrete":
+        per_mode = 2.0 / ((1.0 + im) * lam.max())
+
+        def S(e):
+            den = 2.0 - (1.0 + im) * e * lam
+            return float(np.sum(w * e * lam * im / den)) if (den > 0).all() else math.inf
+
+    else:
+        per_mode = math.inf
+
+        def S(e):
+            return 0.5 * e * im * float(np.sum(w * lam))
+
+    hi = (
+        per_mode * (1 - 1e-12)
+        if math.isfinite(per_mode)
+        else 2.0 / max(im * np.sum(w * lam), 1e-300)
+    )
+    if im == 0.0 or S(hi) < 1.0:
+        limit = hi
+    else:
+        limit = brentq(lambda e: S(e) - 1.0, 0.0, hi, xtol=1e-14)
+    return min(model.eta_max, (1.0 - STABILITY_MARGIN) * limit)
+
+
+def build_problem(
+    model,
+    T,
+    grid,
+    ratio,
+    max_interval,
+    substeps,
+    dynamics,
+    exact_modes,
+    bins_per_decade,
+    points_per_bin,
+):
+    if not isinstance(model, PLRFModel):
+        raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
+    if dynamics not in ("discrete", "continuous"):
+        raise ValueError(f"dynamics must be 'discrete' or 'continuous', got {dynamics!r}")
+    T = check_real("T", T, ge=1)
+    substeps = check_int("substeps", substeps, ge=1)
+    if grid is None:
+        t = time_grid(T, ratio=ratio, max_interval=max_interval, integer=(T == round(T)))
+    else:
+        t = np.asarray(grid, dtype=float)
+        if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)):
+            raise ValueError(
+                f"grid must be a finite 1-D array of at least 2 nodes, got shape {t.shape}"
+            )
+        if t[0] != 0 or not math.isclose(t[-1], T, rel_tol=1e-12) or np.any(np.diff(t) <= 0):
+            raise ValueError(
+                f"grid must increase strictly from 0 to T = {T:g}, got [{t[0]:g} .. {t[-1]:g}]"
+            )
+    quad = mode_quadrature(
+        model,
+        exact_modes=exact_modes,
+        bins_per_decade=bins_per_decade,
+        points_per_bin=points_per_bin,
+    )
+    return ContinuumProblem(
+        model, T, t, np.diff(t), quad, substeps, dynamics, _stable_upper(model, quad, dynamics)
+    )
+
+
+def continuum_loss(
+    model: PLRFModel,
+    eta,
+    t,
+    *,
+    dynamics: Dynamics = "discrete",
+    substeps: int = DEFAULT_SUBSTEPS,
+    exact_modes: int = DEFAULT_EXACT_MODES,
+    bins_per_decade: float = DEFAULT_BINS_PER_DECADE,
+    points_per_bin: int = DEFAULT_POINTS_PER_BIN,
+) -> np.ndarray:
+    """Loss ``L`` at the grid nodes ``t`` for ``eta`` piecewise constant on the intervals.
+
+    Parameters
+    ----------
+    model : PLRFModel
+    eta : array_like, shape (J,)
+        Learning rate on ``[t_j, t_{j+1})``.
+    t : array_like, shape (J + 1,)
+        Grid from 0 to the horizon.
+
+    Returns
+    -------
+    ndarray, shape (J + 1,)
+        ``L(t_j)``; NaN from the first interval whose rate makes the implicit solve singular.
+    """
+    t = np.asarray(t, dtype=float)
+    prob = build_problem(
+        model, float(t[-1]), t, DEFAULT_RATIO, DEFAULT_MAX_INTERVAL, substeps, dynamics,
+        exact_modes, bins_per_decade, points_per_bin,
+    )  # fmt: skip
+    eta = np.ascontiguousarray(eta, dtype=float)
+    if eta.shape != prob.h.shape or not np.all(np.isfinite(eta)) or np.any(eta < 0):
+        raise ValueError(
+            f"eta must be finite, >= 0 and of shape {prob.h.shape}, got shape {eta.shape}"
+        )
+    return prob.loss_curve(eta)[0]

@@ -1,0 +1,355 @@
+r"""Baseline schedules, each tuned per horizon ``T`` on the exact recursion.
+
+Each baseline is a family of schedules with one or two parameters; :func:`tune_baseline`
+minimises the final excess loss :math:`L(T)` over them on a :class:`~solvers.dynamics.modes.ModeGrid`
+(the exact recursion of docs/theory.md §1 with a log-binned tail): a coarse grid in the transformed
+parameters (log of rates), then a bounded Brent polish (1-D) or Nelder-Mead (2-D). The optimal
+constant rate uses the closed form :func:`~solvers.dynamics.modes.constant_rate_loss`, whose cost does not
+grow with ``T``.
+
+==========  =========================================  ==========================
+name        schedule                                   tuned parameters
+==========  =========================================  ==========================
+constant    :math:`\eta_0`                             ``eta0`` (< stability limit)
+power       :math:`\eta_0 (t+1)^{-\chi}`               ``eta0``, ``chi``
+linear      :math:`\eta_0 (1 - t/T)`                   ``eta0``
+cosine      :math:`\eta_0 (1 + \cos(\pi t/T))/2`       ``eta0``
+wsd         :math:`\eta_0 \min(1, (1 - t/T)/f)`        ``eta0`` (<= eta_max), ``frac``
+easy        :math:`c\,T^{-\xi} (1 - t/T)^\delta`       ``c`` (``xi``, ``delta`` given)
+==========  =========================================  ==========================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import minimize, minimize_scalar
+
+from theory import PLRFModel
+from theory._checks import check_int, check_real, reject_unknown
+
+from ..dynamics.modes import (
+    ModeGrid,
+    _blas_limit,
+    constant_rate_loss,
+    grid_final_loss,
+    grid_stability_limit,
+)
+from .families import SCHEDULES
+
+__all__ = ["BASELINES", "BaselineResult", "tune_baseline", "tune_constant"]
+
+#: Lowest rate searched, relative to the stability limit (six decades below it).
+ETA_FLOOR = 1e-6
+#: Coarse-grid points per decade of a rate before polishing.
+GRID_PER_DECADE = 3
+#: Relative distance (in the transformed parameter's range) that counts as "at a bound".
+AT_BOUND_RTOL = 1e-3
+#: Largest power-law exponent chi searched.
+CHI_MAX = 1.5
+#: Stand-in for an infinite loss inside optimisers (they need finite comparisons).
+BLOWUP = 1e300
+
+
+@dataclass(frozen=True)
+class BaselineResult:
+    """A baseline schedule tuned at one horizon.
+
+    Attributes
+    ----------
+    name : str
+    T : int
+    params : dict
+        Tuned parameters by name.
+    final_loss : float
+        :math:`L(T)` at the tuned parameters.
+    at_bound : tuple of str
+        Parameters whose optimum sits at a search bound (the true optimum may lie beyond it).
+    bounds : dict
+        Search bounds per parameter.
+    evaluations : int
+    success, message
+    """
+
+    name: str
+    T: int
+    params: dict
+    final_loss: float
+    at_bound: tuple[str, ...]
+    bounds: dict
+    evaluations: int
+    success: bool
+    message: str
+    fixed: dict = field(default_factory=dict)
+
+    def schedule(self) -> np.ndarray:
+        """The tuned schedule, shape ``(T,)``."""
+        return BASELINES[self.name].build(self.T, self.params, self.fixed)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A schedule family to tune: parameter names, log-scaled flags, search bounds, and its
+    rate ``rate(t, T, params, fixed)`` over real ``t`` (the time-domain tuner evaluates it at
+    the steps, the continuum tuner at its grid's midpoints)."""
+
+    name: str
+    params: tuple[str, ...]
+    log: tuple[bool, ...]
+    bounds: Callable[[ModeGrid, int, dict], list[tuple[float, float]]]
+    rate: Callable[[np.ndarray, float, dict, dict], np.ndarray]
+    formula: str
+
+    def build(self, T: int, params: dict, fixed: dict) -> np.ndarray:
+        """The schedule at the steps ``t = 0..T-1``, shape ``(T,)``."""
+        return self.rate(np.arange(T, dtype=float), float(T), params, fixed)
+
+
+def _rate_bounds(grid: ModeGrid, cap: float) -> tuple[float, float]:
+    return (ETA_FLOOR * grid_stability_limit(grid), cap)
+
+
+def _easy_rate(t: np.ndarray, T: float, p: dict, fx: dict) -> np.ndarray:
+    """``c T^-xi (1 - t/T)^delta``: the ``poly`` family with the derived exponents ``fx``."""
+    return SCHEDULES["poly"].rate(t, T, p["c"] * T ** (-fx["xi"]), fx["delta"])
+
+
+def _family(name: str, log: tuple[bool, ...], bounds) -> Baseline:
+    """A family of :data:`~solvers.schedules.SCHEDULES` as a baseline (same formula)."""
+    kind = SCHEDULES[name]
+
+    def rate(t, T, p, fx):
+        return kind.rate(t, T, *(p[k] for k in kind.params))
+
+    return Baseline(name, kind.params, log, bounds, rate, kind.formula)
+
+
+def _easy_bounds(grid: ModeGrid, T: int, fx: dict):
+    eta_max = grid.model.eta_max
+    return [(ETA_FLOOR * grid_stability_limit(grid) * T ** fx["xi"], eta_max * T ** fx["xi"])]
+
+
+BASELINES: dict[str, Baseline] = {
+    b.name: b
+    for b in (
+        _family("constant", (True,),
+                lambda g, T, fx: [_rate_bounds(g, grid_stability_limit(g) * (1 - 1e-9))]),
+        _family("power", (True, False),
+                lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), (0.0, CHI_MAX)]),
+        _family("linear", (True,), lambda g, T, fx: [_rate_bounds(g, g.model.eta_max)]),
+        _family("cosine", (True,), lambda g, T, fx: [_rate_bounds(g, g.model.eta_max)]),
+        _family("wsd", (True, False),
+                lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), (0.0, 1.0)]),
+        Baseline("easy", ("c",), (True,), _easy_bounds, _easy_rate, "c T^-xi (1 - t/T)^delta"),
+    )
+}  # fmt: skip
+
+
+def _to_z(x, log, bounds):
+    return [math.log(v) if lg else v for v, lg in zip(x, log, strict=True)], [
+        (math.log(lo), math.log(hi)) if lg else (lo, hi)
+        for (lo, hi), lg in zip(bounds, log, strict=True)
+    ]
+
+
+def _at_bound(z, zb, names) -> tuple[str, ...]:
+    out = []
+    for v, (lo, hi), n in zip(z, zb, names, strict=True):
+        width = hi - lo
+        if v - lo <= AT_BOUND_RTOL * width or hi - v <= AT_BOUND_RTOL * width:
+            out.append(n)
+    return tuple(out)
+
+
+def tune_constant(
+    model: PLRFModel,
+    T: int | Sequence[int],
+    *,
+    grid: ModeGrid | None = None,
+    xatol: float = 1e-3,
+) -> list[BaselineResult]:
+    r"""The optimal constant rate at every horizon in ``T``, from the closed-form loss.
+
+    One coarse scan of :math:`\log\eta` (every horizon at once: the cost of
+    :func:`~solvers.dynamics.modes.constant_rate_loss` does not depend on ``T``), then a bounded Brent
+    search in :math:`\log\eta` per horizon, between the neighbours of the best grid point.
+
+    Parameters
+    ----------
+    model : PLRFModel
+    T : int or sequence of int
+    grid : ModeGrid, optional
+        Default :meth:`ModeGrid.from_model`.
+    xatol : float
+        Absolute tolerance in :math:`\log\eta`.
+
+    Returns
+    -------
+    list of BaselineResult, one per horizon
+    """
+    grid = ModeGrid.from_model(model) if grid is None else grid
+    Ts = [check_int("T", t, ge=1) for t in np.atleast_1d(T).tolist()]
+    ((lo, hi),) = BASELINES["constant"].bounds(grid, 0, {})
+    zlo, zhi = math.log(lo), math.log(hi)
+    n = max(8, int(GRID_PER_DECADE * (zhi - zlo) / math.log(10)) + 1)
+    zs = np.linspace(zlo, zhi, n)
+    with _blas_limit():
+        return _tune_constant_scan(grid, Ts, zs, lo, hi, xatol)
+
+
+def _tune_constant_scan(grid, Ts, zs, lo, hi, xatol):
+    n = zs.size
+    zlo, zhi = zs[0], zs[-1]
+    table = np.array([constant_rate_loss(grid, math.exp(z), Ts) for z in zs])  # (n, nT)
+    out = []
+    for j, T_ in enumerate(Ts):
+        col = np.log(np.where(np.isfinite(table[:, j]), table[:, j], BLOWUP))
+        i = int(np.argmin(col))
+        a_, b_ = zs[max(i - 1, 0)], zs[min(i + 1, n - 1)]
+        count = [0]
+
+        def f(z, T_=T_, count=count):
+            count[0] += 1
+            v = float(constant_rate_loss(grid, math.exp(z), [T_])[0])
+            return math.log(v) if math.isfinite(v) and v > 0 else math.log(BLOWUP)
+
+        res = minimize_scalar(f, bounds=(a_, b_), method="bounded", options={"xatol": xatol})
+        z = float(res.x) if res.fun <= col[i] else float(zs[i])
+        loss = math.exp(min(float(res.fun), float(col[i])))
+        ab = _at_bound([z], [(zlo, zhi)], ["eta0"])
+        ok = math.isfinite(loss) and loss < BLOWUP
+        out.append(
+            BaselineResult(
+                "constant", T_, {"eta0": math.exp(z)}, loss, ab, {"eta0": (lo, hi)},
+                n + count[0], ok, "closed-form scan + bounded Brent in log eta"
+                + (f"; optimum at bound {ab}" if ab else ""),
+            )
+        )  # fmt: skip
+    return out
+
+
+def _optimise(f, spec: Baseline, zb, max_evaluations: int):
+    """Minimise ``f(z)`` over the transformed parameters ``z`` in the box ``zb``: a coarse grid,
+    then a bounded Brent polish (one parameter) or Nelder-Mead (two). Returns
+    ``(z_opt, f_opt, method)``."""
+    axes = []
+    for (lo, hi), lg in zip(zb, spec.log, strict=True):
+        n = max(6, int(GRID_PER_DECADE * (hi - lo) / math.log(10)) + 1) if lg else 6
+        axes.append(np.linspace(lo, hi, n))
+    mesh = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, len(axes))
+    vals = np.array([f(z) for z in mesh])
+    best = mesh[int(np.argmin(vals))]
+    if len(axes) == 1:
+        step = axes[0][1] - axes[0][0]
+        lo_, hi_ = max(best[0] - step, zb[0][0]), min(best[0] + step, zb[0][1])
+        res = minimize_scalar(
+            lambda z: f([z]), bounds=(lo_, hi_), method="bounded", options={"xatol": 1e-5}
+        )
+        z_opt, f_opt = [float(res.x)], float(res.fun)
+        method = "coarse grid + bounded Brent"
+    else:
+        steps = [ax[1] - ax[0] for ax in axes]
+        simplex = [best] + [best + np.eye(len(best))[i] * steps[i] * 0.5 for i in range(len(best))]
+        res = minimize(
+            f, best, method="Nelder-Mead",
+            options={"initial_simplex": np.array(simplex), "xatol": 1e-4, "fatol": 1e-9,
+                     "maxfev": max_evaluations},
+        )  # fmt: skip
+        z_opt, f_opt = [float(v) for v in res.x], float(res.fun)
+        method = "coarse grid + Nelder-Mead"
+    if f_opt > vals.min():
+        z_opt, f_opt = [float(v) for v in best], float(vals.min())
+    return z_opt, f_opt, method
+
+
+def tune_baseline(
+    name: str,
+    model: PLRFModel,
+    T: int,
+    *,
+    grid: ModeGrid | None = None,
+    xi: float | None = None,
+    delta: float | None = None,
+    max_evaluations: int = 200,
+    **kwargs,
+) -> BaselineResult:
+    r"""Tune the baseline ``name`` (see :data:`BASELINES`) at horizon ``T``.
+
+    Parameters
+    ----------
+    name : str
+        One of ``constant, power, linear, cosine, wsd, easy``.
+    model : PLRFModel
+    T : int
+    grid : ModeGrid, optional
+        Mode representation (default :meth:`ModeGrid.from_model`).
+    xi, delta : float, optional
+        The easy-phase exponents (required for ``name = "easy"``; from the theory).
+    max_evaluations : int
+        Budget of the polish step.
+
+    Returns
+    -------
+    BaselineResult
+    """
+    reject_unknown(tune_baseline, kwargs)
+    if name not in BASELINES:
+        raise ValueError(f"name: unknown baseline {name!r}; expected one of {sorted(BASELINES)}")
+    T = check_int("T", T, ge=1)
+    grid = ModeGrid.from_model(model) if grid is None else grid
+    if name == "constant":
+        return tune_constant(model, T, grid=grid)[0]
+    fixed = {}
+    if name == "easy":
+        if xi is None or delta is None:
+            raise ValueError("the 'easy' baseline needs the theory's exponents xi and delta")
+        fixed = {"xi": check_real("xi", xi), "delta": check_real("delta", delta, ge=0)}
+    spec = BASELINES[name]
+    bounds = spec.bounds(grid, T, fixed)
+
+    def loss_of(params):
+        return grid_final_loss(grid, spec.build(T, params, fixed))[0]
+
+    return tune_in_box(name, T, spec, bounds, loss_of, fixed, max_evaluations)
+
+
+def tune_in_box(name, T, spec, bounds, loss_of, fixed, max_evaluations, *, context: str = ""):
+    """Minimise ``log loss_of(params)`` over the box ``bounds`` of ``spec``'s parameters.
+
+    The driver shared by the time-domain tuner (:func:`tune_baseline`) and the continuum one
+    (:func:`solvers.schedules.tuning_continuum.tune_baseline_continuum`); they differ only in how a
+    schedule's loss is evaluated. Trials outside the box or with a non-finite loss score as
+    :data:`BLOWUP`. ``context`` prefixes the result's message.
+    """
+    _, zb = _to_z([b[0] for b in bounds], spec.log, bounds)
+    count = [0]
+
+    def params_of(z):
+        return {
+            n: (math.exp(v) if lg else v) for n, v, lg in zip(spec.params, z, spec.log, strict=True)
+        }
+
+    def f(z):
+        if any(v < lo or v > hi for v, (lo, hi) in zip(z, zb, strict=True)):
+            return math.log(BLOWUP)
+        count[0] += 1
+        loss = loss_of(params_of(z))
+        return math.log(loss) if math.isfinite(loss) and loss > 0 else math.log(BLOWUP)
+
+    z_opt, f_opt, method = _optimise(f, spec, zb, max_evaluations)
+    loss = math.exp(f_opt)
+    ok = loss < BLOWUP
+    ab = _at_bound(z_opt, zb, spec.params)
+    bnds = {n: tuple(b) for n, b in zip(spec.params, bounds, strict=True)}
+    msg = (
+        context
+        + method
+        + (f"; optimum at bound {ab}" if ab else "")
+        + ("" if ok else "; every trial blew up")
+    )
+    return BaselineResult(
+        name, T, params_of(z_opt), loss if ok else math.inf, ab, bnds, count[0], ok, msg, fixed
+    )

@@ -1,0 +1,155 @@
+r"""Baseline schedules tuned on the continuum solver's own dynamics (same grid, same modes).
+
+To say that an optimal schedule *beats* a baseline, both must be evaluated on the same dynamics.
+:func:`~solvers.solve_continuum` optimises a rate that is piecewise constant on its time grid
+``t_0 < ... < t_J`` (unit steps at both ends, geometric in between) over a log-binned mode
+quadrature. Here each baseline family (:data:`~solvers.schedules.tuning.BASELINES`) is projected on the
+same grid — its value at the middle step of each interval,
+
+.. math::
+
+    \eta_j = f\bigl((t_j + t_{j+1} - 1)/2\bigr),
+
+exact on the unit-step intervals at both ends and for linear pieces — and run through the same
+discretised dynamics (:func:`~solvers.continuum_loss`'s problem). The projected baseline is then a
+feasible point of the continuum optimisation, so the optimum can only be lower, up to the
+optimiser's tolerance. Cost per evaluation ``O(J n)`` (independent of ``T`` up to ``log T``): the
+baselines are tuned at every horizon the continuum solver reaches.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from theory import PLRFModel
+from theory._checks import check_real, reject_unknown
+
+from ..dynamics.continuum import DEFAULT_BINS_PER_DECADE as _BPD
+from ..dynamics.continuum import (
+    DEFAULT_EXACT_MODES,
+    DEFAULT_MAX_INTERVAL,
+    DEFAULT_RATIO,
+    DEFAULT_SUBSTEPS,
+    build_problem,
+)
+from ..dynamics.continuum import DEFAULT_POINTS_PER_BIN as _PPB
+from .tuning import BASELINES, ETA_FLOOR, BaselineResult, tune_in_box
+
+__all__ = ["CONTINUOUS_FAMILIES", "continuum_problem", "tune_baseline_continuum"]
+
+
+#: The baseline families as functions of the (fractional) step ``t``: the rates of
+#: :data:`~solvers.schedules.tuning.BASELINES` (one formula per family).
+CONTINUOUS_FAMILIES = {name: b.rate for name, b in BASELINES.items()}
+
+
+def continuum_problem(
+    model: PLRFModel,
+    T: float,
+    *,
+    dynamics: str = "discrete",
+    ratio: float = DEFAULT_RATIO,
+    max_interval: float = DEFAULT_MAX_INTERVAL,
+    substeps: int = DEFAULT_SUBSTEPS,
+    exact_modes: int = DEFAULT_EXACT_MODES,
+    bins_per_decade: float = _BPD,
+    points_per_bin: int = _PPB,
+):
+    """The discretised problem :func:`~solvers.solve_continuum` builds for these options."""
+    return build_problem(
+        model, T, None, ratio, max_interval, substeps, dynamics, exact_modes, bins_per_decade,
+        points_per_bin,
+    )  # fmt: skip
+
+
+def _projection_points(t: np.ndarray) -> np.ndarray:
+    """Middle step of each interval ``[t_j, t_{j+1})`` (its midpoint on a non-integer grid)."""
+    lo, hi = t[:-1], t[1:]
+    integer = np.all(t == np.round(t))
+    return 0.5 * (lo + hi - 1.0) if integer else 0.5 * (lo + hi)
+
+
+def tune_baseline_continuum(
+    name: str,
+    model: PLRFModel,
+    T: float,
+    *,
+    xi: float | None = None,
+    delta: float | None = None,
+    max_evaluations: int = 200,
+    problem=None,
+    **options,
+) -> BaselineResult:
+    """Tune the baseline ``name`` at horizon ``T`` on the continuum solver's dynamics.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`~solvers.schedules.tuning.BASELINES`.
+    model : PLRFModel
+    T : float
+    xi, delta : float, optional
+        Exponents of the ``easy`` family (required for it).
+    max_evaluations : int
+        Budget of the two-parameter polish.
+    problem : optional
+        A prebuilt :func:`continuum_problem` (reused across families at one horizon).
+    **options
+        Grid and quadrature options of :func:`~solvers.solve_continuum` (``dynamics, ratio,
+        max_interval, substeps, exact_modes, bins_per_decade, points_per_bin``); they must match
+        the optimum's for a like-for-like comparison.
+
+    Returns
+    -------
+    BaselineResult
+        ``params`` tuned; rates are bounded by the solver's own upper bound ``eta_upper``
+        (``min(eta_max, stability limit)``), which an ``at_bound`` entry reports.
+    """
+    allowed = {"dynamics", "ratio", "max_interval", "substeps", "exact_modes",
+               "bins_per_decade", "points_per_bin"}  # fmt: skip
+    reject_unknown(
+        "tune_baseline_continuum", {k: v for k, v in options.items() if k not in allowed}
+    )
+    if name not in BASELINES:
+        raise ValueError(f"name: unknown baseline {name!r}; expected one of {sorted(BASELINES)}")
+    T = check_real("T", T, ge=1)
+    prob = continuum_problem(model, T, **options) if problem is None else problem
+    fixed = {}
+    if name == "easy":
+        if xi is None or delta is None:
+            raise ValueError("the 'easy' baseline needs the theory's exponents xi and delta")
+        fixed = {"xi": check_real("xi", xi), "delta": check_real("delta", delta, ge=0)}
+    spec = BASELINES[name]
+    up = prob.upper
+    x = _projection_points(prob.t)
+    fam = CONTINUOUS_FAMILIES[name]
+    bounds = []
+    for pname in spec.params:
+        if pname == "eta0":
+            bounds.append((ETA_FLOOR * up, up))
+        elif pname == "c":
+            bounds.append((ETA_FLOOR * up * T ** fixed["xi"], up * T ** fixed["xi"]))
+        else:
+            bounds.append(_param_box(pname))
+
+    def loss_of(params):
+        eta = np.clip(fam(x, T, params, fixed), 0.0, up)
+        Ln, ok = prob.loss_curve(np.ascontiguousarray(eta))
+        return Ln[-1] if ok else math.inf
+
+    context = (
+        f"continuum dynamics ({prob.dynamics}, {prob.h.size} intervals, {prob.quad.size} mode "
+        "nodes); "
+    )
+    return tune_in_box(
+        name, round(T), spec, bounds, loss_of, fixed, max_evaluations, context=context
+    )
+
+
+def _param_box(name: str) -> tuple[float, float]:
+    """Search box of a shape parameter (same as the time-domain tuner's)."""
+    from .tuning import CHI_MAX
+
+    return {"chi": (0.0, CHI_MAX), "frac": (0.0, 1.0)}[name]
