@@ -82,9 +82,13 @@ def _cmd_solve(args: argparse.Namespace) -> None:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["t", "eta", "loss"])
-        for t in range(result.T + 1):
-            eta = repr(float(result.eta[t])) if t < result.T else ""
-            w.writerow([t, eta, repr(float(result.loss[t]))])
+        # one row per node of the result's grid: every step for the per-step solvers, the
+        # J + 1 nodes of the continuum grid (eta[i] holds from t[i] to t[i+1])
+        for i, t in enumerate(result.t):
+            eta = repr(float(result.eta[i])) if i < result.eta.size else ""
+            w.writerow(
+                [int(t) if float(t).is_integer() else float(t), eta, repr(float(result.loss[i]))]
+            )
         emit(buf.getvalue(), args.out)
     else:  # text
         lines = [
