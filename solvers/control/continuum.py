@@ -97,10 +97,14 @@ DEFAULT_NEWTON_FROM = 1e-1
 DEFAULT_FTOL = 1e-10
 #: Relative forward-difference step of a Hessian column (truncation ~1e-6, rounding ~1e-8).
 HESSIAN_STEP = 1e-6
-#: The Hessian is reused for the next Newton step while each step cuts the residual this much.
-CHORD_CONTRACTION = 0.1
-#: Initial trust radius (in the scaled rates eta_j / s_j) and the radius below which the
-#: solve is declared stalled.
+#: A Hessian is reused for the next Newton step while each step cuts the residual by this
+#: factor: a step costs one gradient pass, a Hessian J of them. Measured at T = 1e6 (a=3,
+#: b=2, from a residual of 0.1): 0.1 built 6 Hessians (1787 passes), 0.5 built 4 (1203),
+#: 0.9 built 2 (624 passes, 8 s CPU).
+CHORD_CONTRACTION = 0.9
+#: Initial trust radius, as the root-mean-square relative change of the rates (the radius is
+#: this times sqrt(J) in the scaled rates eta_j / s_j), and the radius (absolute) below which
+#: the solve is declared stalled.
 TRUST_RADIUS = 1.0
 TRUST_RADIUS_MIN = 1e-10
 #: Relative change of log L(T) below which two losses are taken as equal (rounding).
@@ -516,7 +520,8 @@ def _newton(prob, eta, kkt_of, tol, maxiter, n_eval):
     """
     f, G = _log_loss(prob, eta, n_eval)
     r = kkt_of(prob, eta, G)
-    radius, model, fresh, nit, hessians = TRUST_RADIUS, None, False, 0, 0
+    radius = TRUST_RADIUS * math.sqrt(eta.size)
+    model, fresh, nit, hessians = None, False, 0, 0
     while r > tol:
         if nit >= maxiter:
             return eta, nit, hessians, _Stop(1, "Newton: iteration limit")
