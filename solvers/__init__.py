@@ -13,7 +13,8 @@ Concept subpackages, imports running one way (``theory`` below all of them):
 
 This module is the curated public face: the names below and the subpackages as namespaces
 (``solvers.control.solve_direct``). Everything is loaded on first use (the SPEC-1 lazy-loading
-pattern, :mod:`solvers._lazy`), so ``import solvers`` and ``optlr --help`` import neither SymPy nor numba. Names of
+pattern, :mod:`theory._lazy`), so ``import solvers`` and ``optlr --help`` import neither
+SymPy nor numba. Names of
 the 0.1 flat API that are not listed here still resolve, with a ``DeprecationWarning`` naming
 their new home, for one release.
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import warnings
 
-from ._lazy import attach
+from theory._lazy import attach
 
 #: The public names and the submodule that defines each.
 _PUBLIC = {
@@ -75,7 +76,16 @@ _PUBLIC = {
 }
 
 #: The subpackages, served as namespaces.
-_NAMESPACES = ("analysis", "claims", "control", "dynamics", "plots", "report", "schedules")
+_NAMESPACES = (
+    "analysis",
+    "claims",
+    "control",
+    "dynamics",
+    "plots",
+    "report",
+    "runs",
+    "schedules",
+)
 
 #: Names of the 0.1 flat API kept for one release (name -> submodule); they warn on use.
 _DEPRECATED = {

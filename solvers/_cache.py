@@ -1,13 +1,15 @@
 """An on-disk cache of expensive computations, keyed by their parameters and the code version.
 
 A cached value is reused only when the *same* computation (its namespace and parameters) ran
-with the *same* code: the key hashes the parameters (canonical JSON) together with the source text
-of the function that computes the value and of the modules it declares it depends on. Editing any
-of them invalidates the entry, so a stale result is never served after the numerics change.
+with the *same* code: the key hashes the parameters (canonical JSON) together with
+:func:`package_code_key` — every source file of ``theory`` and ``solvers`` — and the source text
+of anything else the caller declares it depends on. Editing any code invalidates the entry, so a
+stale result is never served after the numerics change.
 
-Entries are pickles written atomically (temporary file + rename), one file per key, so an
-interrupted run leaves either a complete entry or none. The cache holds no process-global state:
-each :class:`DiskCache` counts its own hits and misses.
+Entries are written and verified by the one cache primitive, :mod:`theory._disk`: each file
+holds its full key and a checksum, is written atomically, and an entry that fails its check
+(truncated, empty, bit-flipped, another key's) is recomputed with a :class:`CacheWarning`. The
+cache holds no process-global state: each :class:`DiskCache` counts its own hits and misses.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ import inspect
 import json
 import math
 import os
-import pickle
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -27,12 +27,24 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["DiskCache", "code_version", "default_cache_dir"]
+from theory._disk import CacheWarning, load_or_store, source_key
+
+__all__ = ["CacheWarning", "DiskCache", "code_version", "default_cache_dir", "package_code_key"]
 
 V = TypeVar("V")
 
 #: Bumped when the on-disk entry layout changes (old entries are then ignored, not misread).
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+
+
+def package_code_key() -> str:
+    """Hash of every ``.py`` file of the ``theory`` and ``solvers`` packages (once per process).
+
+    The simplest honest code version: a cached computation may run any of that code.
+    """
+    import theory
+
+    return source_key(Path(theory.__file__).parent, Path(__file__).parent)
 
 
 def default_cache_dir() -> Path:
@@ -124,7 +136,7 @@ class DiskCache:
                 "format": CACHE_FORMAT,
                 "namespace": namespace,
                 "params": _canonical(params),
-                "code": code_version(*depends_on),
+                "code": code_version(package_code_key(), *depends_on),
             },
             sort_keys=True,
         )
@@ -160,24 +172,10 @@ class DiskCache:
         if self.root is None:
             self.misses += 1
             return compute()
-        path = self._path(namespace, self.key(namespace, params, depends_on))
-        if path.exists():
-            try:
-                with path.open("rb") as f:
-                    entry = pickle.load(f)
-                self.hits += 1
-                return entry["value"]
-            except (OSError, EOFError, pickle.UnpicklingError, KeyError, AttributeError):
-                pass  # a damaged entry is recomputed and overwritten below
-        value = compute()
-        self.misses += 1
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump({"params": _canonical(params), "value": value}, f)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        key = self.key(namespace, params, depends_on)
+        value, hit = load_or_store(self._path(namespace, key), f"{namespace}/{key}", compute)
+        if hit:
+            self.hits += 1
+        else:
+            self.misses += 1
         return value

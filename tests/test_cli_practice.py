@@ -82,6 +82,8 @@ def test_export_fit_and_transfer(capsys, tmp_path):
         "easy",
         "--xi",
         0.5,
+        "--format",
+        "json",
     )
     d = json.loads(out)
     assert code == 0 and d["T"] == 400
@@ -91,7 +93,7 @@ def test_export_fit_and_transfer(capsys, tmp_path):
         capsys, "export", "--schedule", "wsd:0.3,0.2", "--T", 50, "--format", "csv", "--out", path
     )
     assert code == 0 and path.read_text().startswith("step,lr\n0,0.3\n")
-    code, out, _ = run(capsys, "export", "--input", path, "--fit", "wsd")
+    code, out, _ = run(capsys, "export", "--input", path, "--fit", "wsd", "--format", "json")
     assert json.loads(out)["fit"]["frac"] == pytest.approx(0.2, rel=1e-4)
 
 
@@ -116,12 +118,16 @@ def test_estimate_from_files(capsys, tmp_path):
         tmp_path / "y.npy",
         "--boot",
         10,
+        "--format",
+        "json",
     )
     d = json.loads(out)
     assert code == 0 and d["phase"] == "easy" and abs(d["b"] - 2) < 0.2
     t = np.arange(1, 101.0)
     np.savetxt(tmp_path / "L.csv", np.column_stack([t, t**-0.75, 2 * t**-0.75]), delimiter=",")
-    code, out, _ = run(capsys, "estimate", "--losses", tmp_path / "L.csv", "--b", 2)
+    code, out, _ = run(
+        capsys, "estimate", "--losses", tmp_path / "L.csv", "--b", 2, "--format", "json"
+    )
     d = json.loads(out)
     assert d["gamma"] == pytest.approx(0.75) and d["a"] == pytest.approx(2.5)
 

@@ -83,7 +83,9 @@ def test_solve_text_and_bad_input(capsys):
 
 
 def test_unconverged_solve_warns_on_stderr(capsys):
-    code, out, err = run(capsys, *SMALL_ARGS, "--maxiter", "1", "--tol", "1e-12")
+    code, out, err = run(
+        capsys, *SMALL_ARGS, "--maxiter", "1", "--tol", "1e-12", "--format", "json"
+    )
     assert code == 0 and "warning" in err and "iteration limit" in err
     assert json.loads(out)["success"] is False
 
@@ -140,12 +142,22 @@ def test_plot_schedule_returns_artists():
 
 
 def test_solve_criterion_and_multilevel_options(capsys):
-    code, out, _ = run(capsys, *SMALL_ARGS, "--T", "300")
+    code, out, _ = run(capsys, *SMALL_ARGS, "--T", "300", "--format", "json")
     d = json.loads(out)
     assert code == 0 and d["parameters"]["criterion"] == "scaled"
     assert d["parameters"]["multilevel"] == [32]
     assert d["kkt_residual"] == d["diagnostics"]["kkt_scaled"]
-    code, out, _ = run(capsys, *SMALL_ARGS, "--T", "300", "--criterion", "box", "--no-multilevel")
+    code, out, _ = run(
+        capsys,
+        *SMALL_ARGS,
+        "--T",
+        "300",
+        "--criterion",
+        "box",
+        "--no-multilevel",
+        "--format",
+        "json",
+    )
     d = json.loads(out)
     assert code == 0 and d["parameters"]["criterion"] == "box"
     assert d["parameters"]["multilevel"] == []

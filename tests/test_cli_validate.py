@@ -21,8 +21,16 @@ def test_json_contract(capsys):
     rows = json.loads(out)
     assert [r["claim"] for r in rows] == ["optimal constant loss", "xi"]
     for r in rows:
-        assert set(r) == {"claim", "a", "b", "predicted", "measured", "stderr", "verdict"}
+        assert set(r) == {"claim", "a", "b", "predicted", "measured", "stderr", "verdict",
+                          "resolution", "local_slopes"}  # fmt: skip
     assert rows[0]["predicted"] == -0.5 and rows[0]["measured"] is not None
+    # measured is the extrapolated value, stderr its total uncertainty, resolution the
+    # half-width the verdict used, local_slopes the raw (T, slope) pairs it came from
+    # (FAST: three horizons, two slopes: too few to extrapolate, so the interval is unbounded)
+    assert rows[0]["resolution"] in ("inf", None) or rows[0]["resolution"] > 0
+    assert rows[0]["verdict"].startswith("inconclusive")
+    assert len(rows[0]["local_slopes"]) >= 2 and all(len(p) == 2 for p in rows[0]["local_slopes"])
+    assert rows[1]["resolution"] is None and rows[1]["local_slopes"] == []
     assert rows[1]["verdict"] == "pending: solver not available"
 
 
@@ -34,11 +42,25 @@ def test_latex_and_text(capsys):
 
 
 def test_out_directory_gets_tables_and_figures(capsys, tmp_path):
-    code, _, _ = run(capsys, "validate", "--claim", "optimal constant LR", "--out", str(tmp_path),
-                     "--T-max-time-domain", "300", *FAST)  # fmt: skip
-    assert code == 0
+    code, _, err = run(capsys, "validate", "--claim", "optimal constant LR", "--out-dir",
+                       str(tmp_path), "--T-max-time-domain", "300", *FAST)  # fmt: skip
+    assert code == 0 and "deprecated" not in err
     for name in ("claims.txt", "claims.tex", "local_slopes.png", "loss_vs_T.png"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+def test_out_for_a_directory_still_works_with_a_deprecation_warning(capsys, tmp_path):
+    code, _, err = run(capsys, "validate", "--claim", "xi", "--out", str(tmp_path), *FAST)
+    assert code == 0 and "--out DIR is deprecated here; use --out-dir DIR" in err
+    assert (tmp_path / "claims.txt").stat().st_size > 0
+
+
+def test_quick_never_replaces_an_explicit_sweep_option(capsys):
+    code, out, _ = run(capsys, "validate", "--claim", "xi", "--solver", "none", "--quick",
+                       "--T-max", "1000", "--points", "2", "--modes", "10000", "--exact-modes", "32")  # fmt: skip
+    assert code == 0 and "T = 100 .. 1000 (2 points)" in out
+    code, _, err = run(capsys, "validate", "--claim", "xi", "--quick", "--points", "0")
+    assert code == 2 and "points" in err  # an invalid explicit value is refused, not replaced
 
 
 def test_unknown_claim_is_a_one_line_error(capsys):

@@ -237,13 +237,13 @@ def test_latex_error_is_reported(tmp_path):
 
 
 def test_cli_rejects_unpaired_points(capsys, tmp_path):
-    code = main(["report", "--a", "3", "1.5", "--b", "2", "--out", str(tmp_path), "--no-pdf"])
+    code = main(["report", "--a", "3", "1.5", "--b", "2", "--out-dir", str(tmp_path), "--no-pdf"])
     err = capsys.readouterr().err
     assert code == 2 and "--a and --b" in err
 
 
 def test_cli_rejects_bad_model(capsys, tmp_path):
-    code = main(["report", "--a", "0.5", "--b", "2", "--out", str(tmp_path), "--no-pdf"])
+    code = main(["report", "--a", "0.5", "--b", "2", "--out-dir", str(tmp_path), "--no-pdf"])
     assert code == 2 and "a must be > 1" in capsys.readouterr().err
 
 
@@ -253,7 +253,7 @@ def test_quick_report_end_to_end(tmp_path):
     """``optlr report --quick``: every section is in report.tex and report.pdf is compiled."""
     out = tmp_path / "rep"
     proc = subprocess.run(
-        [sys.executable, "-m", "solvers.cli", "report", "--quick", "--out", str(out)],
+        [sys.executable, "-m", "solvers.cli", "report", "--quick", "--out-dir", str(out)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -305,9 +305,16 @@ def test_claims_table_rows_and_missing_keys():
             "verdict": "n/a",
         },
     ]
+    rows.append({**rows[0], "a": 1.5, "b": 3, "verdict": "not applicable in this phase"})
+    rows.append({**rows[1], "claim": "easy only", "a": 3, "b": 2,
+                 "verdict": "not applicable in this phase"})  # fmt: skip
+    rows[0]["resolution"] = 0.02
     tex = _report_sections.claims_table(rows)
-    assert r"xi & (3, 2) & $0.3333$ & $0.34\pm0.01$ & agrees \\" in tex
-    assert r"hard\_window & (1.5, 3) & --- & --- & n/a \\" in tex
+    # one row per claim, the two points side by side; not-applicable cells are dashes
+    assert r"xi & $0.3333$ & $0.34\pm0.01$ & agrees ($\pm0.02$) & --- & --- & --- \\" in tex
+    assert r"hard\_window & --- & --- & --- & --- & --- & n/a \\" in tex
+    assert tex.count(r"\\") == 4  # two header lines, two claims
+    assert "easy only" not in tex and "not applicable" not in tex
     with pytest.raises(ValueError, match="lacks"):
         _report_sections.claims_table([{"claim": "x"}])
 

@@ -2,103 +2,76 @@
 
 The PLRF model record, its exact dynamics as SymPy expressions (the single source of truth for
 every numeric kernel), and the conventions of the literature. Imports nothing from ``solvers``.
+
+Every name is loaded on first use (:mod:`theory._lazy`): ``from theory import PLRFModel``
+imports the model record without SymPy's derivation machinery.
 """
 
-from __future__ import annotations
+from ._lazy import attach
 
-from . import problems, symbols
-from ._asymptotics import (
-    Derivation,
-    DerivationStep,
-    Exponent,
-    PhaseLaws,
-    ScalingLaws,
-    derive_scaling_laws,
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        "Derivation": "_asymptotics",
+        "DerivationStep": "_asymptotics",
+        "derive_scaling_laws": "_asymptotics",
+        "Exponent": "_asymptotics",
+        "PhaseLaws": "_asymptotics",
+        "ScalingLaws": "_asymptotics",
+        "BalanceCase": "_balance",
+        "minimise_leading_exponent": "_balance",
+        "batch_degeneracy": "_beyond",
+        "BatchDegeneracy": "_beyond",
+        "momentum_bias_dynamics": "_beyond",
+        "MomentumBias": "_beyond",
+        "family_kernels": "_bridge",
+        "FamilyKernels": "_bridge",
+        "Convention": "_conventions",
+        "convention": "_conventions",
+        "CONVENTIONS": "_conventions",
+        "CorrectionTerm": "_corrections",
+        "ScalingCorrection": "_corrections",
+        "corrections_latex": "_corrections",
+        "derive_corrections": "_corrections",
+        "tuned_power_law_gain": "_corrections",
+        "ModeDynamics": "_dynamics",
+        "plrf_dynamics": "_dynamics",
+        "derivation_document": "_latex_document",
+        "derivation_fragments": "_latex_document",
+        "dynamics_fragments": "_latex_document",
+        "pontryagin_fragments": "_latex_document",
+        "results_table": "_latex_document",
+        "mode_sum_asymptotics": "_mode_sums",
+        "ModeSumAsymptotics": "_mode_sums",
+        "Phase": "_model",
+        "PLRFModel": "_model",
+        "derive_momentum_exponents": "_momentum_exponents",
+        "FormDynamics": "_momentum_exponents",
+        "FORMS": "_momentum_exponents",
+        "form_dynamics": "_momentum_exponents",
+        "general_momentum": "_momentum_exponents",
+        "momentum_form": "_momentum_exponents",
+        "MomentumExponentLaws": "_momentum_exponents",
+        "ema_momentum": "_moments",
+        "gaussian_expectation": "_moments",
+        "gaussian_gradient_moments": "_moments",
+        "MomentClosure": "_moments",
+        "momentum_closure": "_moments",
+        "nesterov_momentum": "_moments",
+        "OptimizerUpdate": "_moments",
+        "second_moment_closure": "_moments",
+        "sgd_update": "_moments",
+        "Control": "_pontryagin",
+        "IntegralConstraint": "_pontryagin",
+        "ModeFamily": "_pontryagin",
+        "ModeSum": "_pontryagin",
+        "OptimalControlProblem": "_pontryagin",
+        "pontryagin": "_pontryagin",
+        "PontryaginConditions": "_pontryagin",
+        "power_integral": "_powerlaw",
+        "PowerLaw": "_powerlaw",
+        "reduce_condition": "_powerlaw",
+        "problems": "problems",
+        "symbols": "symbols",
+    },
 )
-from ._balance import BalanceCase, minimise_leading_exponent
-from ._beyond import BatchDegeneracy, MomentumBias, batch_degeneracy, momentum_bias_dynamics
-from ._bridge import FamilyKernels, family_kernels
-from ._conventions import CONVENTIONS, Convention, convention
-from ._dynamics import ModeDynamics, plrf_dynamics
-from ._latex_document import (
-    derivation_document,
-    derivation_fragments,
-    dynamics_fragments,
-    pontryagin_fragments,
-    results_table,
-)
-from ._mode_sums import ModeSumAsymptotics, mode_sum_asymptotics
-from ._model import Phase, PLRFModel
-from ._moments import (
-    MomentClosure,
-    OptimizerUpdate,
-    ema_momentum,
-    gaussian_expectation,
-    gaussian_gradient_moments,
-    momentum_closure,
-    nesterov_momentum,
-    second_moment_closure,
-    sgd_update,
-)
-from ._pontryagin import (
-    Control,
-    IntegralConstraint,
-    ModeFamily,
-    ModeSum,
-    OptimalControlProblem,
-    PontryaginConditions,
-    pontryagin,
-)
-from ._powerlaw import PowerLaw, power_integral, reduce_condition
-
-__all__ = [
-    "CONVENTIONS",
-    "BalanceCase",
-    "BatchDegeneracy",
-    "Control",
-    "Convention",
-    "Derivation",
-    "DerivationStep",
-    "Exponent",
-    "FamilyKernels",
-    "IntegralConstraint",
-    "ModeDynamics",
-    "ModeFamily",
-    "ModeSum",
-    "ModeSumAsymptotics",
-    "MomentClosure",
-    "MomentumBias",
-    "OptimalControlProblem",
-    "OptimizerUpdate",
-    "PLRFModel",
-    "Phase",
-    "PhaseLaws",
-    "PontryaginConditions",
-    "PowerLaw",
-    "ScalingLaws",
-    "batch_degeneracy",
-    "convention",
-    "derivation_document",
-    "derivation_fragments",
-    "derive_scaling_laws",
-    "dynamics_fragments",
-    "ema_momentum",
-    "family_kernels",
-    "gaussian_expectation",
-    "gaussian_gradient_moments",
-    "minimise_leading_exponent",
-    "mode_sum_asymptotics",
-    "momentum_bias_dynamics",
-    "momentum_closure",
-    "nesterov_momentum",
-    "plrf_dynamics",
-    "pontryagin",
-    "pontryagin_fragments",
-    "power_integral",
-    "problems",
-    "reduce_condition",
-    "results_table",
-    "second_moment_closure",
-    "sgd_update",
-    "symbols",
-]

@@ -5,14 +5,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Literal
-
-import sympy as sp
+from typing import TYPE_CHECKING, Literal
 
 from ._checks import check_int, check_real
-from ._conventions import convention
-from .symbols import a as _a
-from .symbols import b as _b
+
+if TYPE_CHECKING:  # SymPy is imported where the record meets the symbolic side, not before
+    import sympy as sp
 
 __all__ = ["PLRFModel", "Phase"]
 
@@ -20,6 +18,13 @@ Phase = Literal["easy", "hard", "boundary"]
 
 #: Relative tolerance within which ``a == b`` counts as the phase boundary.
 BOUNDARY_RTOL = 1e-12
+
+
+#: Largest exponent ``a`` or ``b`` accepted: beyond it ``2^-a`` is below double precision
+#: relative to the first mode, so every mode but the first vanishes and the solvers' scalings
+#: underflow (``b = 1e15`` made every constant rate look unstable; ``a = 1e300`` sent the
+#: compute-optimal sweep into 20 s of meaningless work).
+MAX_EXPONENT = 64.0
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,8 @@ class PLRFModel:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "a", check_real("a", self.a, gt=1))
-        set_(self, "b", check_real("b", self.b, gt=1))
+        set_(self, "a", check_real("a", self.a, gt=1, le=MAX_EXPONENT))
+        set_(self, "b", check_real("b", self.b, gt=1, le=MAX_EXPONENT))
         set_(self, "sigma", check_real("sigma", self.sigma, ge=0))
         set_(self, "batch", check_real("batch", self.batch, ge=1, allow_inf=True))
         set_(self, "n_modes", check_int("n_modes", self.n_modes, ge=1))
@@ -101,12 +106,18 @@ class PLRFModel:
 
     def subs(self) -> dict[sp.Symbol, sp.Expr]:
         """Substitution ``{a: ..., b: ...}`` for the symbolic engine (exact rationals)."""
-        return {_a: sp.nsimplify(self.a), _b: sp.nsimplify(self.b)}
+        import sympy as sp
+
+        from .symbols import a, b
+
+        return {a: sp.nsimplify(self.a), b: sp.nsimplify(self.b)}
 
     # -- other conventions ----------------------------------------------------------------
     @classmethod
     def from_convention(cls, name: str, p: float, q: float, **kwargs: float) -> PLRFModel:
         """Build from another convention's exponents (see ``theory.CONVENTIONS``)."""
+        from ._conventions import convention
+
         a, b = convention(name).ab(p, q)
         return cls(a=a, b=b, **kwargs)
 
@@ -127,4 +138,6 @@ class PLRFModel:
 
     def to_convention(self, name: str) -> tuple[float, float]:
         """This model's exponents in another convention."""
+        from ._conventions import convention
+
         return convention(name).from_ab_values(self.a, self.b)

@@ -1,6 +1,6 @@
 """Fits and measurements: power laws, local slopes, collapse, estimation of (a, b), sweeps."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
@@ -9,6 +9,10 @@ __getattr__, __dir__, __all__ = attach(
         "estimate_from_features": "estimate",
         "estimate_from_kernel": "estimate",
         "estimate_from_losses": "estimate",
+        "extrapolate_exponent": "extrapolate",
+        "extrapolate_sequence": "extrapolate",
+        "Extrapolation": "extrapolate",
+        "ExtrapolationOptions": "extrapolate",
         "LossExponentEstimate": "estimate",
         "PhaseEstimate": "estimate",
         "collapse_spread": "fits",

@@ -239,7 +239,16 @@ def _check_xy(M, y, name):
         )
     if not (np.isfinite(M).all() and np.isfinite(y).all()):
         raise ValueError(f"{name} and y must be finite")
+    # data that cannot support an answer gives an error, not a confident phase
+    if not np.any(M):
+        raise ValueError(f"{name} is all zero: no spectrum to estimate (a, b) from")
+    if not np.any(y):
+        raise ValueError("y is all zero: no target to estimate the source exponent a from")
     return M, y
+
+
+#: Relative asymmetry ``max|K - K^T| / max|K|`` above which a kernel is refused (rounding: ~1e-16).
+KERNEL_SYMMETRY_RTOL = 1e-8
 
 
 def estimate_from_features(
@@ -283,6 +292,11 @@ def estimate_from_kernel(
     K, y = _check_xy(K, y, "K")
     if K.shape[0] != K.shape[1]:
         raise ValueError(f"K must be square, got shape {K.shape}")
+    asym = float(np.abs(K - K.T).max() / np.abs(K).max())
+    if asym > KERNEL_SYMMETRY_RTOL:
+        raise ValueError(
+            f"K must be a symmetric kernel (Gram) matrix, got max|K - K^T| / max|K| = {asym:.3g}"
+        )
     n = y.size
     return _estimate(
         lambda idx: _spectral(K[np.ix_(idx, idx)], y[idx]),

@@ -5,18 +5,18 @@ A sweep is a picklable module-level function applied to a list of keyword-argume
 (:class:`concurrent.futures.ProcessPoolExecutor`), inline with ``max_workers=1``, or on a Dask
 distributed cluster when a scheduler address (or a ``distributed.Client``) is given. Each finished
 task is written to ``cache_dir`` under a key hashed from the function's qualified name, the
-source of its module (the code version) and the parameters, so an interrupted sweep resumes and
-a repeated one does no new work.
+source of every ``theory`` and ``solvers`` module (the code version) and the parameters, so an
+interrupted sweep resumes and a repeated one does no new work. Entries go through the one cache
+primitive (:mod:`theory._disk`): atomic, keyed and checksummed; a damaged entry is recomputed
+with a warning.
 """
 
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
-import os
-import pickle
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -24,24 +24,18 @@ from pathlib import Path
 from typing import Any
 
 from theory._checks import check_int
+from theory._disk import CacheWarning, CorruptEntry, load_entry, store_entry
+
+from .._cache import package_code_key
 
 __all__ = ["SweepResult", "run_sweep", "task_key"]
-
-
-def _code_version(func: Callable) -> str:
-    mod = sys.modules.get(func.__module__)
-    try:
-        src = inspect.getsource(mod) if mod is not None else ""
-    except (OSError, TypeError):
-        src = ""
-    return hashlib.sha256(src.encode()).hexdigest()[:16]
 
 
 def task_key(func: Callable, params: dict, code_version: str | None = None) -> str:
     """Content-addressed key of one task: function, code version and parameters (sorted JSON)."""
     payload = {
         "func": f"{func.__module__}.{func.__qualname__}",
-        "code": _code_version(func) if code_version is None else code_version,
+        "code": package_code_key() if code_version is None else code_version,
         "params": params,
     }
     text = json.dumps(payload, sort_keys=True, default=repr)
@@ -66,17 +60,15 @@ class SweepResult:
     backend: str
 
 
-def _load(path: Path):
-    with path.open("rb") as fh:
-        return pickle.load(fh)
-
-
-def _store(path: Path, value) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    with tmp.open("wb") as fh:
-        pickle.dump(value, fh)
-    tmp.replace(path)  # atomic: an interrupted write never leaves a half file under the key
+def _load(path: Path, key: str) -> tuple[bool, Any]:
+    """``(True, value)`` of a verified entry; ``(False, None)`` if absent or damaged (warned)."""
+    try:
+        return True, load_entry(path, key)
+    except FileNotFoundError:
+        return False, None
+    except (CorruptEntry, OSError) as exc:
+        warnings.warn(f"sweep cache entry {path} {exc}; recomputing it", CacheWarning, stacklevel=3)
+        return False, None
 
 
 def _call(func, params):
@@ -112,7 +104,8 @@ def run_sweep(
     progress : bool
         A tqdm bar on standard error.
     code_version : str, optional
-        Overrides the version part of the cache key (default: hash of ``func``'s module source).
+        Overrides the version part of the cache key (default: hash of every source file of
+        ``theory`` and ``solvers``).
 
     Returns
     -------
@@ -128,17 +121,17 @@ def run_sweep(
     values: list = [None] * len(tasks)
     todo = []
     for i, k in enumerate(keys):
-        path = None if cache is None else cache / k[:2] / f"{k}.pkl"
-        if path is not None and path.exists():
-            values[i] = _load(path)
-        else:
+        found = False
+        if cache is not None:
+            found, values[i] = _load(cache / k[:2] / f"{k}.pkl", k)
+        if not found:
             todo.append(i)
     n_cached = len(tasks) - len(todo)
 
     def done(i, value):
         values[i] = value
         if cache is not None:
-            _store(cache / keys[i][:2] / f"{keys[i]}.pkl", value)
+            store_entry(cache / keys[i][:2] / f"{keys[i]}.pkl", keys[i], value)
 
     bar = tqdm(
         total=len(tasks), initial=n_cached, desc=description, file=sys.stderr, disable=not progress

@@ -1,10 +1,11 @@
 """Analytic claims as objects: the registry, the experiments that measure them, validation."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
     {
+        "momentum_form_claims": "momentum_forms",
         "beyond_claims": "beyond",
         "BeyondScale": "beyond",
         "compute_sweep": "beyond",

@@ -311,6 +311,7 @@ def _compute_experiment(attr: str):
 def beyond_claims() -> list:
     """The claims of docs/theory.md §3 beyond the learning rate, with their experiments."""
     from .catalog import Claim, law
+    from .momentum_forms import momentum_form_claims
 
     return [
         Claim("LR and batch", "at fixed samples only eta/m matters (continuous time)",
@@ -342,4 +343,5 @@ def beyond_claims() -> list:
               prediction=law("compute_optimal.model_size_exponent"),
               experiment=_compute_experiment("N_fit"), tolerance=0.05,
               provenance="derived only"),
+        *momentum_form_claims(),
     ]  # fmt: skip

@@ -5,17 +5,27 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 __all__ = [
     "CLIError",
+    "ResultError",
     "add_model_arguments",
+    "add_out_dir_argument",
     "add_output_arguments",
+    "check_size",
+    "count",
     "dumps",
     "emit",
     "model_from_args",
+    "na",
+    "out_dir",
+    "path",
+    "real",
 ]
 
 #: Rows of the loss table that the text format prints (log-spaced in t).
@@ -35,29 +45,151 @@ class CLIError(Exception):
     """A user-facing error: printed as one line, exit status 2."""
 
 
+class ResultError(Exception):
+    """A computation that produced no trustworthy answer (e.g. nan): one line, exit status 1."""
+
+
+def count(text: str) -> int:
+    """An argparse type for counts: ``1000``, ``1e8`` and ``1_000`` are accepted, ``1.5`` is not.
+
+    argparse prefixes the message with the option's name (``argument --T: ...``).
+    """
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer count such as 1000 or 1e8, got {text!r}"
+        ) from None
+    if not math.isfinite(x) or x != int(x):
+        raise argparse.ArgumentTypeError(
+            f"expected an integer count such as 1000 or 1e8, got {text!r}"
+        )
+    if abs(x) > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"expected a count up to 2^53 (~9e15), got {text!r}")
+    return int(x)
+
+
+#: Largest count accepted: every integer up to 2^53 is exact in float64 (1e300 is "integral" too).
+MAX_COUNT = 2**53
+
+
+def path(text: str) -> Path:
+    """An argparse type for a file or directory name (an empty name is refused)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file or directory name, got ''")
+    return Path(text)
+
+
+def real(text: str) -> float:
+    """An argparse type for a finite real number (``nan`` and ``inf`` are refused)."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a real number, got {text!r}") from None
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"expected a finite real number, got {text!r}")
+    return x
+
+
+def real_or_inf(text: str) -> float:
+    """A finite real number or ``inf`` (the batch size of full-batch gradient descent)."""
+    x = float(text) if text.strip().lower() in ("inf", "+inf", "infinity") else real(text)
+    return x
+
+
+#: Bytes per (step, mode) pair of the largest arrays a solve or simulation keeps (float64 loss,
+#: rate and adjoint terms with their work copies: a generous bound).
+BYTES_PER_STEP_MODE = 64
+#: Mode-steps a second, a conservative rate for the "this will take" note.
+MODE_STEPS_PER_SECOND = 2e8
+#: Runs estimated above this many seconds say so on standard error before they start.
+ANNOUNCE_ABOVE_S = 10.0
+
+
+def _available_memory() -> int:
+    """Available memory in bytes (``MemAvailable`` on Linux; physical memory elsewhere)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import os
+
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_size(
+    what: str,
+    steps: int,
+    modes: int,
+    *,
+    per: int = BYTES_PER_STEP_MODE,
+    rate: float = MODE_STEPS_PER_SECOND,
+) -> None:
+    """Refuse a run whose ``steps x modes`` arrays would not fit in available memory.
+
+    ``per`` is the bytes kept per (step, mode) pair; ``0`` for a run whose memory does not grow
+    with ``steps x modes`` (only the time note applies). ``rate``: (step, mode) pairs a second.
+
+    The message names the sizes and the limit; a run estimated to take long says so on
+    standard error before it starts.
+    """
+    need = float(steps) * float(modes) * per
+    have = _available_memory() if per else 0
+    if per and need > have:
+        size = f"{steps:g} steps x {modes:g} modes" if modes > 1 else f"{steps:g}"
+        raise CLIError(
+            f"{what}: {size} needs about {need / 2**30:.3g} GiB, "
+            f"more than the {have / 2**30:.3g} GiB available; reduce --T or --modes"
+        )
+    seconds = float(steps) * float(modes) / rate
+    if seconds > ANNOUNCE_ABOVE_S:
+        print(
+            f"optlr: note: {what} of {steps:g} steps x {modes:g} modes may take "
+            f"{seconds / 60:.1f} min or more",
+            file=sys.stderr,
+        )
+
+
 def add_model_arguments(p: argparse.ArgumentParser, *, a: float = 3.0, b: float = 2.0) -> None:
     """The PLRF model's parameters, shared by every subcommand."""
     g = p.add_argument_group("model")
-    g.add_argument("--a", type=float, default=a, help="source exponent a > 1 (default %(default)s)")
+    g.add_argument("--a", type=real, default=a, help="source exponent a > 1 (default %(default)s)")
     g.add_argument(
-        "--b", type=float, default=b, help="spectral exponent b > 1 (default %(default)s)"
+        "--b", type=real, default=b, help="spectral exponent b > 1 (default %(default)s)"
     )
-    g.add_argument("--sigma", type=float, default=0.5, help="label-noise std (default %(default)s)")
+    g.add_argument("--sigma", type=real, default=0.5, help="label-noise std (default %(default)s)")
     g.add_argument(
-        "--batch", type=float, default=1.0, help="batch size m >= 1, or inf (default %(default)s)"
+        "--batch", type=real_or_inf, default=1.0,
+        help="batch size m >= 1, or inf (default %(default)s)",
+    )  # fmt: skip
+    g.add_argument(
+        "--modes",
+        type=count,
+        default=1000,
+        help="number of modes N, e.g. 1e4 (default %(default)s)",
     )
     g.add_argument(
-        "--modes", type=int, default=1000, help="number of modes N (default %(default)s)"
-    )
-    g.add_argument(
-        "--eta-max", type=float, default=2.0, help="learning-rate bound (default %(default)s)"
+        "--eta-max", type=real, default=2.0, help="learning-rate bound (default %(default)s)"
     )
 
 
-def model_from_args(args: argparse.Namespace):
-    """The :class:`theory.PLRFModel` of the model options."""
+#: Bytes per mode of a command that keeps every mode (a few dozen float64 arrays of n_modes).
+BYTES_PER_MODE = 512
+
+
+def model_from_args(args: argparse.Namespace, *, dense: bool = True):
+    """The :class:`theory.PLRFModel` of the model options.
+
+    ``dense``: the command keeps arrays over all ``n_modes`` modes, so ``--modes`` is checked
+    against available memory (``validate`` bins the tail and passes ``False``).
+    """
     from theory import PLRFModel
 
+    if dense:
+        check_size("--modes", args.modes, 1, per=BYTES_PER_MODE)
     return PLRFModel(
         a=args.a,
         b=args.b,
@@ -69,34 +201,99 @@ def model_from_args(args: argparse.Namespace):
 
 
 def add_output_arguments(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    """``--format`` (``text`` by default: for a person; ``json`` for a program) and ``--out FILE``."""
+    if "text" not in formats:
+        raise ValueError(f"every command has a text format, got {formats}")
     p.add_argument(
-        "--format", choices=formats, default=formats[0], help="output format (default %(default)s)"
-    )
-    p.add_argument("--out", type=Path, help="write to this file instead of standard output")
+        "--format", choices=formats, default="text",
+        help="output format: text for a person, json for a program (default %(default)s)",
+    )  # fmt: skip
+    p.add_argument("--out", type=path, help="write to this file (atomically) instead of stdout")
+
+
+def add_out_dir_argument(p: argparse.ArgumentParser, help: str, default: Path | None = None):
+    """``--out-dir DIR`` for a command that writes a folder; ``--out`` still accepted, deprecated."""
+    p.add_argument("--out-dir", type=path, default=None, help=help + (
+        f" (default {default})" if default is not None else ""))  # fmt: skip
+    p.add_argument("--out", type=path, dest="out_deprecated", help=argparse.SUPPRESS)
+    p.set_defaults(out_dir_default=default)
+
+
+def out_dir(args: argparse.Namespace) -> Path | None:
+    """The ``--out-dir`` of ``args``; the deprecated ``--out`` with a warning on stderr."""
+    if args.out_deprecated is not None:
+        if args.out_dir is not None:
+            raise CLIError("give --out-dir only (--out is its deprecated spelling)")
+        warnings.warn(
+            "--out DIR is deprecated here; use --out-dir DIR", FutureWarning, stacklevel=2
+        )
+        args.out_dir, args.out_deprecated = args.out_deprecated, None
+    folder = args.out_dir if args.out_dir is not None else args.out_dir_default
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise CLIError(f"--out-dir: {folder} is a file; expected a directory")
+    return folder
+
+
+#: A nan or inf printed as a number (not inside a word); ``batch=inf`` is a valid model.
+_NONFINITE = re.compile(r"(?<![\w.])[-+]?(nan|inf|infinity)(?![\w])", re.IGNORECASE)
+_VALID_INF = re.compile(r"""(batch=|"batch": "?|batch |m=)inf"?""")
 
 
 def emit(text: str, out: Path | None) -> None:
+    """Print ``text`` or write it to ``out`` atomically; refuse a result showing nan or inf.
+
+    Raises
+    ------
+    ResultError
+        The text shows a non-finite number (other than an infinite batch size): a computation
+        failed numerically and its result is not printed as if it were an answer.
+    """
+    if m := _NONFINITE.search(_VALID_INF.sub("", text)):
+        start = max(text.rfind("\n", 0, m.start()) + 1, m.start() - 50)
+        context = text[start : m.end()].strip()
+        raise ResultError(
+            f"the result has a non-finite value ({m.group(0)!r} in {context!r}): "
+            "the inputs are outside the range where the numerics give an answer"
+        )
     if out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
+        from theory._disk import atomic_write
+
+        if out.is_dir():
+            raise CLIError(f"--out: {out} is a directory; expected a file name")
+        atomic_write(out, text.encode())
 
 
-def _jsonable(x):
+def na(x, spec: str = ".4g") -> str:
+    """``x`` formatted, or ``n/a`` where the library marks a value as not available (nan/None).
+
+    For quantities that may legitimately be absent (a standard error from two points, a sweep
+    that was skipped): printing ``n/a`` says so, where a bare ``nan`` would be refused by
+    :func:`emit` as a failed computation.
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return format(x, spec)
+
+
+def _jsonable(x, optional: bool):
     if isinstance(x, float) and not math.isfinite(x):
-        return None if math.isnan(x) else ("inf" if x > 0 else "-inf")
+        if optional and math.isnan(x):
+            return None  # declared "not available" by the command: null
+        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")  # emit() refuses these
     return x
 
 
-def dumps(obj) -> str:
-    """JSON with non-finite floats written as strings (``"inf"``) or null, never invalid JSON."""
+def dumps(obj, optional: Collection[str] = ()) -> str:
+    """JSON in which a nan under a key listed in ``optional`` is ``null`` (not available) and
+    any other non-finite float is a string (``"nan"``, ``"inf"``) that :func:`emit` refuses."""
 
-    def clean(o):
+    def clean(o, opt=False):
         if isinstance(o, dict):
-            return {k: clean(v) for k, v in o.items()}
+            return {k: clean(v, opt or k in optional) for k, v in o.items()}
         if isinstance(o, list | tuple):
-            return [clean(v) for v in o]
-        return _jsonable(o)
+            return [clean(v, opt) for v in o]
+        return _jsonable(o, opt)
 
     return json.dumps(clean(obj))

@@ -13,10 +13,22 @@ from ._common import (
     CLIError,
     add_model_arguments,
     add_output_arguments,
+    check_size,
+    count,
     dumps,
     emit,
     model_from_args,
+    na,
+    path,
+    real,
 )
+
+#: (step, mode) pairs a second of the batch computations, for the time note (measured ~1e7).
+BATCH_RATE = 5e6
+#: Result fields whose nan means "not available" (a standard error from two points): JSON null.
+NOT_AVAILABLE = ("stderr", "gamma_stderr")
+#: Fields of the constant-rate sweep, not available when ``--no-constant`` skipped it.
+SKIPPED_CONSTANT = ("N_star_constant", "T_star_constant", "L_star_constant", "constant_loss")
 
 
 def _model_dict(model) -> dict:
@@ -33,14 +45,28 @@ def _model_dict(model) -> dict:
 
 def _horizons(text: str) -> list[int]:
     try:
-        return [int(float(x)) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise CLIError(f"--T: expected comma-separated horizons, got {text!r}") from None
+        Ts = [count(x) for x in text.split(",") if x.strip()]
+    except argparse.ArgumentTypeError:
+        raise CLIError(f"--T: expected comma-separated integer horizons, got {text!r}") from None
+    if any(T < 2 for T in Ts):
+        raise CLIError(f"--T: every horizon must be >= 2, got {text!r}")
+    return Ts
+
+
+def _levels(text: str) -> list[float]:
+    """``--C``: comma-separated positive, finite compute levels."""
+    try:
+        Cs = [real(x) for x in text.split(",") if x.strip()]
+    except argparse.ArgumentTypeError:
+        raise CLIError(f"--C: expected comma-separated compute levels, got {text!r}") from None
+    if not Cs or any(C <= 0 for C in Cs):
+        raise CLIError(f"--C: expected one or more positive compute levels, got {text!r}")
+    return Cs
 
 
 def _add_plot_argument(p) -> None:
     p.add_argument(
-        "--plot", type=Path, metavar="STEM",
+        "--plot", type=path, metavar="STEM",
         help="write the figure to STEM.pdf and STEM.png (paper style)",
     )  # fmt: skip
 
@@ -70,6 +96,8 @@ def _cmd_batch(args: argparse.Namespace) -> None:
     )
 
     model = model_from_args(args)
+    check_size("batch --samples", args.samples, 1)  # per-step arrays of the degeneracy check
+    check_size("batch --samples", args.samples, model.n_modes, per=0, rate=BATCH_RATE)
     sym = batch_degeneracy()
     deg = degeneracy_check(
         model,
@@ -99,7 +127,11 @@ def _cmd_batch(args: argparse.Namespace) -> None:
         f"{deg.continuous_spread:.2e}, discrete spread {deg.discrete_spread:.2e}",
     ]
     ramps = []
-    for T in _horizons(args.T):
+    Ts = _horizons(args.T)
+    if Ts:
+        check_size("batch --T", max(Ts), model.n_modes)  # the ramp keeps T x modes arrays
+    check_size("batch --T", args.maxiter * sum(Ts), model.n_modes, per=0, rate=BATCH_RATE)
+    for T in Ts:
         rm = model.replace(eta_max=args.ramp_eta_max)
         D = args.mean_batch * T
         if args.fix_eta:  # per-step batch at eta = eta_max: KKT square-root rule
@@ -136,7 +168,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
 
         text = batch_latex(sym, deg, ramps)
     else:
-        text = dumps(payload) if args.format == "json" else "\n".join(lines)
+        text = dumps(payload, NOT_AVAILABLE) if args.format == "json" else "\n".join(lines)
     emit(text, args.out)
 
 
@@ -150,21 +182,21 @@ def _register_batch(sub) -> None:
         "--plot ramp.",
     )
     add_model_arguments(p)
-    p.add_argument("--samples", type=int, default=1600, help="samples of the degeneracy check")
-    p.add_argument("--ratio", type=float, default=0.05, help="eta/m of the first half")
-    p.add_argument("--factor", type=int, default=8, help="batch factor of the second profile")
+    p.add_argument("--samples", type=count, default=1600, help="samples of the degeneracy check")
+    p.add_argument("--ratio", type=real, default=0.05, help="eta/m of the first half")
+    p.add_argument("--factor", type=count, default=8, help="batch factor of the second profile")
     p.add_argument(
         "--T", default="", help="comma-separated horizons of the ramp problem (empty: skip)"
     )
-    p.add_argument("--mean-batch", type=float, default=64.0, help="D / T (default %(default)s)")
-    p.add_argument("--ramp-eta-max", type=float, default=0.1, help="eta bound of the ramp")
+    p.add_argument("--mean-batch", type=real, default=64.0, help="D / T (default %(default)s)")
+    p.add_argument("--ramp-eta-max", type=real, default=0.1, help="eta bound of the ramp")
     p.add_argument(
         "--fix-eta", action="store_true",
         help="hold eta = eta_max (the derivation's regime) and solve the batch per step by the "
         "KKT square-root rule (fast; T = 1e6 in ~30 s); default: joint (eta, m) on blocks",
     )  # fmt: skip
     p.add_argument("--saving", action="store_true", help="also the wall-clock saving")
-    p.add_argument("--maxiter", type=int, default=300)
+    p.add_argument("--maxiter", type=count, default=300)
     _add_plot_argument(p)
     add_output_arguments(p, ("text", "json", "latex"))
     p.set_defaults(func=_cmd_batch)
@@ -173,14 +205,54 @@ def _register_batch(sub) -> None:
 # -- momentum ----------------------------------------------------------------------------------
 
 
+def _cmd_momentum_forms(args: argparse.Namespace) -> None:
+    """``--form``: the derived schedule family of each form, optimised per horizon (issue 13)."""
+    from ..control.momentum_forms import (
+        FORM_NAMES,
+        form_exponents,
+        forms_payload,
+        momentum_forms_latex,
+    )
+    from ..plots.figures import paper_style, save_figure
+    from ..plots.momentum_forms import momentum_forms_figure
+
+    forms = [f.strip() for f in args.form.split(",") if f.strip()]
+    bad = [f for f in forms if f not in FORM_NAMES or f == "sgd"]
+    if bad or not forms:
+        raise CLIError(f"--form must list forms among ema, heavy-ball, nesterov, got {args.form!r}")
+    model = model_from_args(args, dense=False)  # log-binned beyond 256 modes
+    fe = form_exponents(model, ("sgd", *forms), _horizons(args.T), maxfev=args.maxfev)
+    payload = forms_payload(fe)
+    lines = [f"optlr momentum --form: a={model.a:g} b={model.b:g} phase={model.phase}"]
+    for f in payload["forms"]:
+        lines.append(
+            f"{f['form']:>10}: exponent {f['exponent']:.4f} +- {na(f['stderr'])} (derived "
+            f"{f['derived_exponent']}), SGD {f['sgd_exponent']:.4f}, L/L_SGD at T={fe.horizons[-1]}: "
+            f"{f['losses'][-1] / f['sgd_losses'][-1]:.3f}, converged {f['converged']}"
+        )
+    if args.plot is not None:
+        with paper_style():
+            paths = save_figure(momentum_forms_figure(fe), args.plot)
+        lines.append(f"figure: {', '.join(map(str, paths))}")
+    if args.format == "latex":
+        text = momentum_forms_latex(fe)
+    else:
+        text = dumps(payload, NOT_AVAILABLE) if args.format == "json" else "\n".join(lines)
+    emit(text, args.out)
+
+
 def _cmd_momentum(args: argparse.Namespace) -> None:
     from theory import momentum_bias_dynamics
 
+    if args.form is not None:
+        _cmd_momentum_forms(args)
+        return
     from ..control.momentum import momentum_exponents
 
     model = model_from_args(args)
     mb = momentum_bias_dynamics()
     Ts = _horizons(args.T)
+    check_size("momentum", args.maxiter * sum(Ts), model.n_modes, per=0)  # says if it is long
     res = momentum_exponents(model, Ts, beta_max=args.beta_max, maxiter=args.maxiter)
     payload = {
         "model": _model_dict(model),
@@ -202,9 +274,9 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
             f"gain {r.gain:.3f}  [{r.message}]"
             for r in res.results
         ),
-        f"exponent with momentum {res.momentum.exponent:.4f} +- {res.momentum.stderr:.4f} "
+        f"exponent with momentum {res.momentum.exponent:.4f} +- {na(res.momentum.stderr)} "
         f"(local {[round(float(s), 4) for s in res.momentum.local_slopes]}); SGD "
-        f"{res.sgd.exponent:.4f} +- {res.sgd.stderr:.4f}; (a-1)/b = "
+        f"{res.sgd.exponent:.4f} +- {na(res.sgd.stderr)}; (a-1)/b = "
         f"{res.gradient_flow_exponent:.4f}",
     ]
     if args.plot is not None:
@@ -214,7 +286,7 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
 
         text = momentum_latex(mb, res)
     else:
-        text = dumps(payload) if args.format == "json" else "\n".join(lines)
+        text = dumps(payload, NOT_AVAILABLE) if args.format == "json" else "\n".join(lines)
     emit(text, args.out)
 
 
@@ -230,8 +302,16 @@ def _register_momentum(sub) -> None:
     add_model_arguments(p, a=1.5, b=3.0)
     p.set_defaults(modes=100)
     p.add_argument("--T", default="100,300", help="comma-separated horizons")
-    p.add_argument("--beta-max", type=float, default=0.99)
-    p.add_argument("--maxiter", type=int, default=100)
+    p.add_argument("--beta-max", type=real, default=0.99)
+    p.add_argument("--maxiter", type=count, default=100)
+    p.add_argument(
+        "--form",
+        default=None,
+        help="comma-separated momentum forms (ema, heavy-ball, nesterov): optimise each form's "
+        "derived schedule family against SGD's instead of the EMA block control; --modes is "
+        "then the total number of modes, log-binned beyond 256 (e.g. --modes 1000000000)",
+    )
+    p.add_argument("--maxfev", type=count, default=600, help="evaluations per family solve")
     _add_plot_argument(p)
     add_output_arguments(p, ("text", "json", "latex"))
     p.set_defaults(func=_cmd_momentum)
@@ -244,7 +324,7 @@ def _cmd_compute(args: argparse.Namespace) -> None:
     from ..control.compute_optimal import FAMILIES, compute_optimal_scaling
 
     model = model_from_args(args)
-    Cs = [float(x) for x in args.C.split(",")]
+    Cs = _levels(args.C)
     fams = tuple(x.strip() for x in args.baselines.split(",") if x.strip())
     known = sorted(set(FAMILIES) - {"constant"})
     if bad := [f for f in fams if f not in known]:
@@ -256,12 +336,12 @@ def _cmd_compute(args: argparse.Namespace) -> None:
         f"{'C':>10} {'N*':>9} {'T*':>10} {'L*':>11} {'N*const':>9} {'L*const':>11}",
         *(
             f"{p.C:>10.3g} {p.N_star:>9.3g} {p.T_star:>10.4g} {p.L_star:>11.4e} "
-            f"{p.N_star_constant:>9.3g} {p.L_star_constant:>11.4e}"
+            f"{na(p.N_star_constant, '>9.3g'):>9} {na(p.L_star_constant, '>11.4e'):>11}"
             for p in res.points
         ),
         *(
-            f"{k:<30} measured {v[0]:.4f} +- {v[1]:.4f}   derived "
-            f"{res.derived.get(k, float('nan')):.4f}"
+            f"{k:<30} measured {na(v[0], '.4f')} +- {na(v[1], '.4f')}   derived "
+            f"{na(res.derived.get(k), '.4f')}"
             for k, v in res.measured().items()
         ),
     ]
@@ -272,7 +352,9 @@ def _cmd_compute(args: argparse.Namespace) -> None:
 
         text = compute_latex(res)
     else:
-        text = dumps(d) if args.format == "json" else "\n".join(lines)
+        # measured() pairs (exponent, stderr): the stderr is n/a with two compute levels
+        optional = NOT_AVAILABLE + ("measured",) + (SKIPPED_CONSTANT if args.no_constant else ())
+        text = dumps(d, optional) if args.format == "json" else "\n".join(lines)
     emit(text, args.out)
 
 

@@ -85,15 +85,15 @@ def _cmd_derive(args: argparse.Namespace) -> None:
 
 def register(sub) -> None:
     """Add the ``derive`` subcommand."""
-    from ._common import add_output_arguments
+    from ._common import add_output_arguments, real
 
     p = sub.add_parser(
         "derive",
         help="derive the scaling laws (phase boundary, exponents) symbolically",
         description="Derive every scaling law of docs/theory.md section 3 by dominant balance.",
     )
-    p.add_argument("--a", type=float, default=None, help="source exponent a > 1 (numeric values)")
-    p.add_argument("--b", type=float, default=None, help="spectral exponent b > 1 (numeric values)")
+    p.add_argument("--a", type=real, default=None, help="source exponent a > 1 (numeric values)")
+    p.add_argument("--b", type=real, default=None, help="spectral exponent b > 1 (numeric values)")
     p.add_argument(
         "--pontryagin",
         action="store_true",

@@ -3,18 +3,48 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from ._common import CLIError, add_output_arguments, dumps, emit
+from ._common import (
+    ANNOUNCE_ABOVE_S,
+    CLIError,
+    add_output_arguments,
+    count,
+    dumps,
+    emit,
+    real,
+)
 
 
-def _load(path: str):
+def _load(path: str, option: str):
+    """A numeric array from ``.npy`` or ``.csv``; a bad file is an error naming option and file."""
     import numpy as np
 
     p = Path(path)
-    if p.suffix == ".npy":
-        return np.load(p)
-    return np.loadtxt(p, delimiter=",", ndmin=1)
+    try:
+        data = np.load(p) if p.suffix == ".npy" else np.loadtxt(p, delimiter=",", ndmin=1)
+        data = np.asarray(data, dtype=float)
+    except (OSError, ValueError, EOFError, TypeError) as exc:
+        raise CLIError(f"{option}: cannot read {str(p)!r} as a numeric array: {exc}") from None
+    if data.size == 0:
+        raise CLIError(f"{option}: {str(p)!r} holds no numbers")
+    return data
+
+
+#: Floating-point operations a second, a conservative rate for the "this will take" note.
+FLOPS = 1e9
+
+
+def _announce(M, n_boot: int) -> None:
+    """Say how long the bootstrap will take when it is long (one spectrum per resample)."""
+    if getattr(M, "ndim", 0) != 2:
+        return
+    lo, hi = sorted(M.shape)
+    seconds = (n_boot + 1) * float(lo) ** 2 * hi / FLOPS
+    if seconds > ANNOUNCE_ABOVE_S:
+        print(f"optlr: note: estimate with {n_boot} resamples may take {seconds / 60:.1f} min "
+              "or more", file=sys.stderr)  # fmt: skip
 
 
 def _cmd_estimate(args: argparse.Namespace) -> None:
@@ -29,7 +59,7 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
     if args.digits:
         out = digits_demo(features=args.digits, n_boot=args.boot, seed=args.seed)
     elif args.losses:
-        data = _load(args.losses)
+        data = _load(args.losses, "--losses")
         if data.ndim != 2 or data.shape[1] < 2:
             raise CLIError("--losses needs a CSV with columns t, loss_run1[, loss_run2 ...]")
         out = estimate_from_losses(
@@ -38,10 +68,12 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
     elif args.features or args.kernel:
         if args.targets is None:
             raise CLIError("--features/--kernel need --targets")
-        y = _load(args.targets)
+        y = _load(args.targets, "--targets")
         fn = estimate_from_features if args.features else estimate_from_kernel
+        M = _load(args.features or args.kernel, "--features" if args.features else "--kernel")
+        _announce(M, args.boot)
         out = fn(
-            _load(args.features or args.kernel),
+            M,
             y,
             k_range=k_range,
             n_boot=args.boot,
@@ -49,7 +81,20 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
         ).to_dict()
     else:
         raise CLIError("give --features/--kernel with --targets, --losses, or --digits")
-    emit(dumps(out), args.out)
+    emit(dumps(out) if args.format == "json" else _text(out), args.out)
+
+
+def _text(out: dict, indent: str = "") -> str:
+    """The estimate's fields, one per line (nested records indented; long lists summarised)."""
+    lines = []
+    for k, v in out.items():
+        if isinstance(v, dict):
+            lines += [f"{indent}{k}:", _text(v, indent + "  ")]
+        elif isinstance(v, list | tuple) and len(v) > 6:
+            lines.append(f"{indent}{k}: [{len(v)} values]")
+        else:
+            lines.append(f"{indent}{k}: {v:.6g}" if isinstance(v, float) else f"{indent}{k}: {v}")
+    return "\n".join(lines)
 
 
 def register(sub) -> None:
@@ -66,11 +111,11 @@ def register(sub) -> None:
     g.add_argument("--losses", help="CSV: t, loss of run 1, run 2, ...")
     g.add_argument("--digits", choices=("rbf", "pixels"), help="demo on scikit-learn digits")
     p.add_argument("--targets", help="targets (n,), .npy or .csv")
-    p.add_argument("--k-range", type=int, nargs=2, metavar=("K_LO", "K_HI"))
-    p.add_argument("--boot", type=int, default=100, help="bootstrap resamples")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--floor", type=float, default=0.0, help="loss floor to subtract (--losses)")
-    p.add_argument("--b", type=float, help="known b, to turn the loss exponent into a")
-    p.add_argument("--b-err", type=float, default=0.0)
-    add_output_arguments(p, ("json",))
+    p.add_argument("--k-range", type=count, nargs=2, metavar=("K_LO", "K_HI"))
+    p.add_argument("--boot", type=count, default=100, help="bootstrap resamples")
+    p.add_argument("--seed", type=count, default=0)
+    p.add_argument("--floor", type=real, default=0.0, help="loss floor to subtract (--losses)")
+    p.add_argument("--b", type=real, help="known b, to turn the loss exponent into a")
+    p.add_argument("--b-err", type=real, default=0.0)
+    add_output_arguments(p, ("text", "json"))
     p.set_defaults(func=_cmd_estimate)

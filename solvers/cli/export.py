@@ -6,7 +6,7 @@ import argparse
 import csv
 import io
 
-from ._common import CLIError, add_output_arguments, dumps, emit
+from ._common import CLIError, add_output_arguments, check_size, count, dumps, emit, real
 
 
 def _cmd_export(args: argparse.Namespace) -> None:
@@ -21,6 +21,9 @@ def _cmd_export(args: argparse.Namespace) -> None:
 
     if (args.schedule is None) == (args.input is None):
         raise CLIError("give exactly one of --schedule SPEC or --input FILE")
+    for opt, T in (("--T", args.T if args.input is None else None), ("--to-T", args.to_T)):
+        if T is not None:
+            check_size(f"export {opt}", T, 1, per=64)
     if args.input is not None:
         sched = load_schedule(args.input)
     else:
@@ -51,7 +54,9 @@ def _cmd_export(args: argparse.Namespace) -> None:
             xi=args.xi,
             window_exponent=args.window_exponent,
         )
-    if args.format == "csv":
+    if args.format == "text":
+        emit(_text(sched, fit), args.out)
+    elif args.format == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["step", "lr"])
@@ -73,6 +78,22 @@ def _cmd_export(args: argparse.Namespace) -> None:
         )
 
 
+def _text(sched, fit) -> str:
+    """A person's view: the schedule's name, horizon, rate at a few steps, and the fit."""
+    import numpy as np
+
+    T = sched.T
+    steps = np.unique(np.linspace(0, T - 1, min(T, 11)).round().astype(int))
+    lines = [f"optlr export: schedule {sched.name}, T={T}"]
+    if fit is not None:
+        lines.append("fit: " + ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
+                                         for k, v in fit.items()))  # fmt: skip
+    lines.append(f"{'step':>10}  {'lr':>14}")
+    lines += [f"{int(t):>10}  {float(sched.lr[t]):>14.6e}" for t in steps]
+    lines.append("(--format csv or json for every step)")
+    return "\n".join(lines)
+
+
 def register(sub) -> None:
     p = sub.add_parser(
         "export",
@@ -83,18 +104,20 @@ def register(sub) -> None:
     )
     p.add_argument("--schedule", help="kind:params, e.g. poly:0.5,3 (see simulate)")
     p.add_argument("--input", help="schedule file (.csv with step,lr or .json)")
-    p.add_argument("--T", type=int, default=1000, help="steps of --schedule (default %(default)s)")
+    p.add_argument(
+        "--T", type=count, default=1000, help="steps of --schedule (default %(default)s)"
+    )
     p.add_argument("--fit", choices=("none", "power", "wsd"), default="none")
-    p.add_argument("--bound", type=float, help="upper bound excluded from the power fit")
-    p.add_argument("--to-T", type=int, help="new horizon")
-    p.add_argument("--base-lr", type=float, help="your peak learning rate")
+    p.add_argument("--bound", type=real, help="upper bound excluded from the power fit")
+    p.add_argument("--to-T", type=count, help="new horizon")
+    p.add_argument("--base-lr", type=real, help="your peak learning rate")
     p.add_argument("--phase", choices=("easy", "hard"), default="easy")
-    p.add_argument("--xi", type=float, help="easy phase: level exponent eta ~ T^-xi")
+    p.add_argument("--xi", type=real, help="easy phase: level exponent eta ~ T^-xi")
     p.add_argument(
         "--window-exponent",
-        type=float,
+        type=real,
         default=1.0,
         help="hard phase: decay window ~ T^omega (default %(default)s)",
     )
-    add_output_arguments(p, ("json", "csv"))
+    add_output_arguments(p, ("text", "json", "csv"))
     p.set_defaults(func=_cmd_export)

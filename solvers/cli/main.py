@@ -2,24 +2,28 @@
 
 Each command lives in its own module of this package (``register(subparsers)``) and is a thin
 client of the public API: it parses arguments into model records and calls the packages. Bad
-input exits with status 2 and a one-line message, never a traceback. Command modules import
-their numerics inside their handlers, so that ``optlr --help`` imports nothing heavy.
+input exits with status 2 and a one-line message naming the argument, never a traceback; a
+computation that gives no trustworthy answer (nan, inf) exits with status 1. Anything else that
+escapes is a bug: one line, status 1 (``OPTLR_DEBUG=1`` re-raises it with its traceback).
+Command modules import their numerics inside their handlers, so that ``optlr --help`` imports
+nothing heavy.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Sequence
 
-from . import beyond, derive, estimate, export, mc, report, simulate, solve, validate
-from ._common import CLIError, _version
+from . import beyond, derive, estimate, export, fit, mc, report, simulate, solve, validate
+from ._common import CLIError, ResultError, _version
 
 __all__ = ["build_parser", "main"]
 
 #: The commands, in help order.
-COMMANDS = (simulate, derive, solve, validate, mc, export, estimate, report, beyond)
+COMMANDS = (simulate, derive, solve, validate, mc, export, estimate, fit, report, beyond)
 
 
 class _VersionAction(argparse.Action):
@@ -33,8 +37,15 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (the usage is one ``--help`` away)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="optlr",
         description="Optimal learning-rate schedules for power-law random-feature models: "
         "derive exponents, solve the optimal control problem, validate claims.",
@@ -46,23 +57,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if text else type(exc).__name__
+
+
+def _fail(status: int, kind: str, message: str, caught: list) -> int:
+    """Print one line (the warnings that led to it folded in) and return ``status``."""
+    if caught:
+        notes = "; ".join(dict.fromkeys(" ".join(str(w.message).split()) for w in caught))
+        message += f" [after warnings: {notes}]"
+    print(f"optlr: {kind}: {message}", file=sys.stderr)
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``optlr`` with ``argv``; the exit status (0 done, 1 failed, 2 bad input)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a one-line usage error (status 2)
+        return exc.code if isinstance(exc.code, int) else 2
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    caught: list = []
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            try:
-                args.func(args)
-            finally:
-                for w in caught:
-                    print(f"optlr: warning: {w.message}", file=sys.stderr)
-    except (ValueError, TypeError, CLIError, OSError) as exc:
-        print(f"optlr: error: {exc}", file=sys.stderr)
-        return 2
+            args.func(args)
+    except (ValueError, TypeError, CLIError, OSError) as exc:  # bad input, or a file named
+        return _fail(2, "error", _one_line(exc), caught)
+    except ResultError as exc:
+        return _fail(1, "error", _one_line(exc), caught)
+    except KeyboardInterrupt:
+        return _fail(130, "error", "interrupted", caught)
+    except Exception as exc:  # the last resort: a bug, or a limit the checks did not foresee
+        if os.environ.get("OPTLR_DEBUG", "") not in ("", "0"):
+            raise
+        message = f"{type(exc).__name__}: {_one_line(exc)} (OPTLR_DEBUG=1 shows the traceback)"
+        return _fail(1, "internal error", message, caught)
+    for w in caught:
+        print(f"optlr: warning: {w.message}", file=sys.stderr)
     return 0
 
 

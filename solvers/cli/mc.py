@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_model_arguments, add_output_arguments, dumps, emit, model_from_args
+from ._common import (
+    add_model_arguments,
+    add_output_arguments,
+    check_size,
+    count,
+    dumps,
+    emit,
+    model_from_args,
+    real,
+)
+
+#: Feature draws a second of the vectorised SGD (Gaussian sampling dominates): for the time note.
+MC_RATE = 5e6
 
 
 def _cmd_mc(args: argparse.Namespace) -> None:
@@ -12,6 +24,10 @@ def _cmd_mc(args: argparse.Namespace) -> None:
     from ..schedules import parse_schedule
 
     model = model_from_args(args)
+    batch = 1 if model.batch == float("inf") else int(model.batch)
+    # per step: seeds x batch x modes Gaussian features (and the state, seeds x modes)
+    check_size("mc", args.seeds * batch, model.n_modes, per=24)
+    check_size("mc", args.T * args.seeds * batch, model.n_modes, per=0, rate=MC_RATE)
     eta = parse_schedule(args.schedule, args.T)
     beta = args.beta if args.beta else None
     mc = monte_carlo(
@@ -75,12 +91,14 @@ def register(sub) -> None:
         "features for many seeds and compare the mean loss with the exact recursion.",
     )
     add_model_arguments(p)
-    p.add_argument("--T", type=int, default=200, help="number of steps (default %(default)s)")
+    p.add_argument("--T", type=count, default=200, help="number of steps (default %(default)s)")
     p.add_argument("--schedule", default="constant:0.2", help="kind:params (see simulate)")
-    p.add_argument("--beta", type=float, default=0.0, help="EMA momentum (default 0: SGD)")
-    p.add_argument("--seeds", type=int, default=1000, help="independent runs (default %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default %(default)s)")
-    p.add_argument("--record-every", type=int, default=10, help="record every k steps")
+    p.add_argument("--beta", type=real, default=0.0, help="EMA momentum (default 0: SGD)")
+    p.add_argument(
+        "--seeds", type=count, default=1000, help="independent runs (default %(default)s)"
+    )
+    p.add_argument("--seed", type=count, default=0, help="random seed (default %(default)s)")
+    p.add_argument("--record-every", type=count, default=10, help="record every k steps")
     p.add_argument("--progress", action="store_true", help="progress bar on stderr")
     add_output_arguments(p, ("text", "json"))
     p.set_defaults(func=_cmd_mc)

@@ -7,6 +7,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from ._common import add_out_dir_argument, count, path, real, real_or_inf
+
 __all__ = ["register"]
 
 
@@ -18,7 +20,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
     from theory import PLRFModel
 
     from ..report import ReportConfig, build_report
-    from ._common import CLIError
+    from ._common import CLIError, ResultError, out_dir
 
     if len(args.a) != len(args.b):
         raise CLIError(
@@ -47,22 +49,20 @@ def _cmd_report(args: argparse.Namespace) -> None:
         cache_dir = args.cache_dir
     result = build_report(
         config,
-        args.out,
+        out_dir(args),
         compile_pdf=not args.no_pdf,
         cache_dir=cache_dir,
         progress=not args.quiet,
         command="optlr " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["report"] else None,
     )
-    for rec in result.sections:
-        if rec.status == "failed":
-            print(f"optlr: warning: section {rec.name!r} failed: {rec.message}", file=sys.stderr)
     print(result.message.replace("; ", "\n"))
     print(
         f"{len(result.sections)} sections, {len(result.figures)} figures, "
         f"{result.cache_misses} computed / {result.cache_hits} cached, {result.seconds:.1f} s"
     )
     if not result.success:
-        raise SystemExit(1)
+        failed = [f"{r.name!r}: {r.message}" for r in result.sections if r.status == "failed"]
+        raise ResultError("report incomplete; failed sections: " + ("; ".join(failed) or "-"))
 
 
 def register(sub) -> None:
@@ -77,40 +77,38 @@ def register(sub) -> None:
     g = p.add_argument_group("model (one point per pair of --a/--b values)")
     g.add_argument(
         "--a",
-        type=float,
+        type=real,
         nargs="+",
         default=[3.0, 1.5],
         help="source exponents a > 1 (default: %(default)s)",
     )
     g.add_argument(
         "--b",
-        type=float,
+        type=real,
         nargs="+",
         default=[2.0, 3.0],
         help="spectral exponents b > 1, paired with --a (default: %(default)s)",
     )
-    g.add_argument("--sigma", type=float, default=0.5, help="label-noise std (default %(default)s)")
+    g.add_argument("--sigma", type=real, default=0.5, help="label-noise std (default %(default)s)")
     g.add_argument(
-        "--batch", type=float, default=1.0, help="batch size m >= 1, or inf (default %(default)s)"
+        "--batch",
+        type=real_or_inf,
+        default=1.0,
+        help="batch size m >= 1, or inf (default %(default)s)",
     )
     g.add_argument(
-        "--modes", type=int, default=1000, help="number of modes N (default %(default)s)"
+        "--modes", type=count, default=1000, help="number of modes N (default %(default)s)"
     )
     g.add_argument(
-        "--eta-max", type=float, default=2.0, help="learning-rate bound (default %(default)s)"
+        "--eta-max", type=real, default=2.0, help="learning-rate bound (default %(default)s)"
     )
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=Path("optlr-report"),
-        help="output directory (default %(default)s)",
-    )
+    add_out_dir_argument(p, "output directory", default=Path("optlr-report"))
     p.add_argument(
         "--quick", action="store_true", help="smoke-test size: horizons up to 1e4 (seconds)"
     )
     p.add_argument(
         "--T-max",
-        type=int,
+        type=count,
         default=None,
         help="longest horizon (default 1e5, or 1e4 with --quick)",
     )
@@ -122,7 +120,7 @@ def register(sub) -> None:
     )
     p.add_argument("--no-pdf", action="store_true", help="write report.tex only; do not compile")
     p.add_argument(
-        "--cache-dir", type=Path, default=None, help="cache directory (default OUT/.cache)"
+        "--cache-dir", type=path, default=None, help="cache directory (default OUT/.cache)"
     )
     p.add_argument("--no-cache", action="store_true", help="recompute everything, store nothing")
     p.add_argument("--quiet", action="store_true", help="no progress lines on standard error")

@@ -11,6 +11,8 @@ from ._common import (
     TEXT_ROWS,
     add_model_arguments,
     add_output_arguments,
+    check_size,
+    count,
     dumps,
     emit,
     model_from_args,
@@ -22,6 +24,9 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
     from ..schedules import parse_schedule
 
     model = model_from_args(args)
+    # the recorded curve is T / record_every floats; the recursion costs T x modes operations
+    check_size("simulate", args.T // args.record_every + 1 + model.n_modes, 1, per=64)
+    check_size("simulate", args.T, model.n_modes, per=0)
     eta = parse_schedule(args.schedule, args.T)
     traj = simulate(model, eta, time=args.time, record_every=args.record_every)
     if args.format == "json":
@@ -64,7 +69,9 @@ def register(sub) -> None:
         description="Run the PLRF dynamics (exact SGD recursion) for a named schedule.",
     )
     add_model_arguments(p)
-    p.add_argument("--T", type=int, default=1000, help="number of steps (default %(default)s)")
+    p.add_argument(
+        "--T", type=count, default=1000, help="number of steps, e.g. 1e5 (default %(default)s)"
+    )
     p.add_argument(
         "--schedule",
         default="constant:0.2",
@@ -72,6 +79,6 @@ def register(sub) -> None:
         "power:ETA,CHI (default %(default)s)",
     )
     p.add_argument("--time", choices=("discrete", "continuous"), default="discrete")
-    p.add_argument("--record-every", type=int, default=1, help="record L every k steps")
+    p.add_argument("--record-every", type=count, default=1, help="record L every k steps")
     add_output_arguments(p, ("text", "json", "csv"))
     p.set_defaults(func=_cmd_simulate)

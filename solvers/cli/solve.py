@@ -7,10 +7,21 @@ import csv
 import io
 import math
 import sys
-from pathlib import Path
+import warnings
 
 from ..control.registry import METHODS
-from ._common import add_model_arguments, add_output_arguments, dumps, emit, model_from_args
+from ._common import (
+    CLIError,
+    add_model_arguments,
+    add_output_arguments,
+    check_size,
+    count,
+    dumps,
+    emit,
+    model_from_args,
+    path,
+    real,
+)
 
 __all__ = ["register"]
 
@@ -44,14 +55,20 @@ def _cmd_solve(args: argparse.Namespace) -> None:
     model = model_from_args(args)
     if args.method not in SOLVERS:
         get_solver(args.method)  # raises the informative error
+    check_size(f"solve --method {args.method}", args.T, model.n_modes)
     options: dict = {}
     if args.blocks is not None:
         options["blocks"] = args.blocks
+    direct_only = {"maxiter": args.maxiter, "tol": args.tol, "criterion": args.criterion}
     if args.method == "direct":
-        options["maxiter"] = args.maxiter
-        options["tol"] = args.tol
-        options["criterion"] = args.criterion
+        options["maxiter"] = 5000 if args.maxiter is None else args.maxiter
+        options["tol"] = 1e-4 if args.tol is None else args.tol
+        options["criterion"] = "scaled" if args.criterion is None else args.criterion
         options["multilevel"] = not args.no_multilevel
+    elif given := [k for k, v in direct_only.items() if v is not None] + (
+        ["no-multilevel"] if args.no_multilevel else []
+    ):
+        raise CLIError(f"--{given[0]} applies to --method direct only, not --method {args.method}")
     progress, bar = _progress(args, model)
     if progress is not None:
         options["progress"] = progress
@@ -61,7 +78,7 @@ def _cmd_solve(args: argparse.Namespace) -> None:
         if bar is not None:
             bar.close()
     if not result.success:
-        print(f"optlr: warning: {result.message}", file=sys.stderr)
+        warnings.warn(result.message, stacklevel=1)
     if args.save is not None:
         result.save(args.save)
     if args.plot is not None:
@@ -109,32 +126,39 @@ def _add_solve(sub) -> None:
         description="Minimise the final excess loss L(T) over the learning-rate schedule.",
     )
     add_model_arguments(p)
-    p.add_argument("--T", type=int, default=1000, help="number of steps (default %(default)s)")
+    p.add_argument(
+        "--T", type=count, default=1000, help="number of steps, e.g. 1e4 (default %(default)s)"
+    )
     p.add_argument(
         "--method",
         choices=tuple(METHODS),
         default="direct",
         help="solver (default %(default)s)",
     )
-    p.add_argument("--blocks", type=int, help="piecewise-constant rate on K blocks")
-    p.add_argument("--maxiter", type=int, default=5000, help="optimiser iterations (direct)")
-    p.add_argument("--tol", type=float, default=1e-4, help="relative KKT tolerance (direct)")
+    p.add_argument("--blocks", type=count, help="piecewise-constant rate on K blocks")
+    p.add_argument(
+        "--maxiter", type=count, default=None,
+        help="optimiser iterations (direct only; default 5000)",
+    )  # fmt: skip
+    p.add_argument(
+        "--tol", type=real, default=None, help="relative KKT tolerance (direct only; default 1e-4)"
+    )
     p.add_argument(
         "--criterion",
         choices=("scaled", "box"),
-        default="scaled",
+        default=None,
         help="KKT measure: rates changed by up to their own size (scaled) or up to eta_max "
-        "(box, stricter) (direct; default %(default)s)",
+        "(box, stricter) (direct only; default scaled)",
     )
     p.add_argument(
         "--no-multilevel",
         action="store_true",
-        help="optimise at the final resolution only, without coarse block levels (direct)",
+        help="optimise at the final resolution only, without coarse block levels (direct only)",
     )
-    p.add_argument("--plot", type=Path, help="write a figure of the schedule and loss here")
-    p.add_argument("--save", type=Path, help="save the result (.json or .npz) for reloading")
+    p.add_argument("--plot", type=path, help="write a figure of the schedule and loss here")
+    p.add_argument("--save", type=path, help="save the result (.json or .npz) for reloading")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_output_arguments(p, ("json", "csv", "text"))
+    add_output_arguments(p, ("text", "json", "csv"))
     p.set_defaults(func=_cmd_solve)
 
 

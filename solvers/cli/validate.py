@@ -6,7 +6,19 @@ import argparse
 import math
 from pathlib import Path
 
-from ._common import CLIError, add_model_arguments, dumps, emit, model_from_args
+from ..control.registry import METHODS
+from ._common import (
+    CLIError,
+    add_model_arguments,
+    add_out_dir_argument,
+    count,
+    dumps,
+    emit,
+    model_from_args,
+    out_dir,
+    path,
+    real,
+)
 
 __all__ = ["register"]
 
@@ -15,6 +27,14 @@ __all__ = ["register"]
 DEFAULT_VALIDATE_MODES = 10**12
 #: ``--quick``: a short sweep for tests and smoke runs (seconds, not minutes).
 QUICK = {"T_min": 100.0, "T_max": 3000.0, "points": 3}
+#: Most horizons in one sweep: each is a solve; a finer sweep than this is a mistake, not a plan.
+MAX_POINTS = 200
+#: The full sweep's defaults (each also settable on its own).
+SWEEP_DEFAULTS = {"T_min": 100.0, "T_max": 1e6, "points": 9}
+
+
+#: ``--solver``: the registered methods, and ``none`` for the solver-free claims.
+SOLVER_CHOICES = tuple(dict.fromkeys(("continuum", *METHODS, "none")))
 
 
 def _fmt(x, spec=".4f") -> str:
@@ -31,17 +51,26 @@ def _text(model, Ts, rows) -> str:
         f"modes={model.n_modes} phase={model.phase}; T = {Ts[0]} .. {Ts[-1]} ({len(Ts)} points)"
     )
     w = max(len(r.claim) for r in rows)
-    lines = [head, f"{'claim':<{w}}  {'predicted':>10}  {'measured':>22}  verdict"]
+    lines = [
+        head,
+        f"{'claim':<{w}}  {'predicted':>10}  {'measured':>22}  {'resolution':>10}  verdict",
+    ]
     for r in rows:
         meas = "-" if r.measured is None else f"{_fmt(r.measured)} ± {_fmt(r.stderr)}"
-        lines.append(f"{r.claim:<{w}}  {_fmt(r.predicted):>10}  {meas:>22}  {r.verdict}")
+        res = "-" if r.resolution is None else f"±{_fmt(r.resolution)}"
+        lines.append(f"{r.claim:<{w}}  {_fmt(r.predicted):>10}  {meas:>22}  {res:>10}  {r.verdict}")
         m = r.measurement
         if m is not None and m.slopes is not None:
             pairs = ", ".join(
                 f"{x:.3g}:{y:+.4f}" for x, y in zip(m.slopes.x, m.slopes.slope, strict=True)
             )
             lines.append(f"{'':<{w}}  per window (T or C: value) {pairs}")
-        if m is not None and m.drift is not None:
+        e = None if m is None else m.extrapolation
+        if e is not None:
+            sch = ", ".join(f"{k} {v:+.4f}" for k, v in e.schemes.items())
+            bud = ", ".join(f"{k} {v:.2g}" for k, v in e.budget.items())
+            lines.append(f"{'':<{w}}  extrapolated ({e.message}): {sch}; budget: {bud}")
+        elif m is not None and m.drift is not None:
             lines.append(f"{'':<{w}}  {m.drift.verdict}")
     return "\n".join(lines)
 
@@ -138,10 +167,15 @@ def _cmd_validate(args: argparse.Namespace) -> None:
     from ..claims.catalog import CLAIMS, ExperimentContext
     from ..claims.validate import continuum_context, find_solver, horizons, validate
 
-    model = model_from_args(args)
-    if args.quick:
-        for k, v in QUICK.items():
-            setattr(args, k, v)
+    model = model_from_args(args, dense=False)  # a log-binned tail, not every mode
+    folder = out_dir(args)  # checked before the sweep, not after it
+    for k, v in QUICK.items():  # --quick fills the sweep options not given, never replaces them
+        if getattr(args, k) is None:
+            setattr(args, k, v if args.quick else SWEEP_DEFAULTS[k])
+    if args.points > MAX_POINTS:
+        raise CLIError(
+            f"--points: at most {MAX_POINTS} horizons (each is a solve), got {args.points}"
+        )
     Ts = horizons(args.T_min, args.T_max, args.points)
     for name in args.claim or []:
         if name not in CLAIMS:
@@ -173,15 +207,15 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         text = _text(model, Ts, rows)
         if cmp is not None:
             text += "\n" + _baselines_text(cmp)
-    if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
         suffix = {"json": "json", "latex": "tex", "text": "txt"}[args.format]
-        emit(text, args.out / f"claims.{suffix}")
+        emit(text, folder / f"claims.{suffix}")
         if args.format != "latex":
-            emit(_latex(model, rows), args.out / "claims.tex")
+            emit(_latex(model, rows), folder / "claims.tex")
         if cmp is not None:
-            emit(_baselines_text(cmp), args.out / "baselines.txt")
-        _figures(args.out, model, Ts, rows, ctx, args, cmp)
+            emit(_baselines_text(cmp), folder / "baselines.txt")
+        _figures(folder, model, Ts, rows, ctx, args, cmp)
     emit(text, None)
 
 
@@ -194,27 +228,24 @@ def register(sub) -> None:
     add_model_arguments(p)
     p.set_defaults(modes=DEFAULT_VALIDATE_MODES)
     p.add_argument("--claim", action="append", help="claim name (repeatable; default all)")
-    p.add_argument(
-        "--T-min", type=float, default=100, help="shortest horizon (default %(default)s)"
-    )
-    p.add_argument("--T-max", type=float, default=1e6, help="longest horizon (default %(default)s)")
-    p.add_argument(
-        "--points", type=int, default=9, help="horizons, geometric (default %(default)s)"
-    )
+    p.add_argument("--T-min", type=real, help="shortest horizon (default 100)")
+    p.add_argument("--T-max", type=real, help="longest horizon (default 1e6)")
+    p.add_argument("--points", type=count, help="horizons, geometric (default 9)")
     p.add_argument(
         "--quick", action="store_true",
-        help=f"short sweep T = {QUICK['T_min']:g} .. {QUICK['T_max']:g} ({QUICK['points']} points)",
+        help=f"short sweep T = {QUICK['T_min']:g} .. {QUICK['T_max']:g} ({QUICK['points']} points) "
+        "for the sweep options not given explicitly",
     )  # fmt: skip
     p.add_argument(
-        "--T-max-time-domain", type=int, default=10_000,
+        "--T-max-time-domain", type=count, default=10_000,
         help="cap on T for baselines tuned on the time-domain recursion (default %(default)s)",
     )  # fmt: skip
-    p.add_argument("--exact-modes", type=int, default=256, help="modes kept one by one")
-    p.add_argument("--bin-ratio", type=float, default=1.1, help="tail bin-edge ratio (> 1)")
+    p.add_argument("--exact-modes", type=count, default=256, help="modes kept one by one")
+    p.add_argument("--bin-ratio", type=real, default=1.1, help="tail bin-edge ratio (> 1)")
     p.add_argument(
-        "--solver", default="continuum",
+        "--solver", default="continuum", choices=SOLVER_CHOICES,
         help="optimal-control solver: 'continuum' (continued, cached sweep; default), another "
-        "registered name (solvers.SOLVERS), or 'none' (solver-free claims only)",
+        "registered method, or 'none' (solver-free claims only)",
     )  # fmt: skip
     p.add_argument(
         "--baselines", choices=("continuum", "recursion"), default="continuum",
@@ -225,8 +256,11 @@ def register(sub) -> None:
         "--no-compare", dest="compare", action="store_false",
         help="skip the table of tuned baselines against the optimum",
     )  # fmt: skip
-    p.add_argument("--cache-dir", type=Path, help="on-disk cache of the optimal sweep (resumes)")
+    p.add_argument("--cache-dir", type=path, help="on-disk cache of the optimal sweep (resumes)")
     p.add_argument("--progress", action="store_true", help="one line per solved horizon")
-    p.add_argument("--format", choices=("text", "json", "latex"), default="text")
-    p.add_argument("--out", type=Path, help="directory for the table files and figures")
+    p.add_argument(
+        "--format", choices=("text", "json", "latex"), default="text",
+        help="output format: text for a person, json for a program (default %(default)s)",
+    )  # fmt: skip
+    add_out_dir_argument(p, "directory for the table files and figures")
     p.set_defaults(func=_cmd_validate)

@@ -1,11 +1,23 @@
 """Optimal control of the schedule: one result type, the solver registry and the methods
 (direct, continuum, Pontryagin BVP), and the studies built on them (batch, momentum, compute)."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
     {
+        "PerStepSolve": "momentum_per_step",
+        "form_loss_and_gradient": "momentum_per_step",
+        "solve_per_step": "momentum_per_step",
+        "FORM_NAMES": "momentum_forms",
+        "FormExponents": "momentum_forms",
+        "FormSolve": "momentum_forms",
+        "derived_exponent": "momentum_forms",
+        "form_exponents": "momentum_forms",
+        "form_schedule": "momentum_forms",
+        "forms_payload": "momentum_forms",
+        "momentum_forms_latex": "momentum_forms",
+        "solve_form": "momentum_forms",
         "BatchRampResult": "batch",
         "BlockBudget": "batch",
         "degeneracy_check": "batch",

@@ -20,7 +20,8 @@ from __future__ import annotations
 import math
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize, minimize_scalar
@@ -658,27 +659,306 @@ def multilevel_blocks(n: int, ratio: int = MULTILEVEL_FACTOR) -> list[int]:
     return levels
 
 
+@dataclass(frozen=True)
+class DirectOptions:
+    """Options of :func:`solve_direct`, checked once (see its parameters for their meaning)."""
+
+    blocks: int | None = None
+    parametrisation: Parametrisation | None = None
+    budget: float | None = None
+    m_min: float = 1.0
+    m_max: float = math.inf
+    smoothness: float = 0.0
+    compare_smooth: float | None = None
+    initial: Any = None
+    starts: int = 1
+    restarts: int = 10
+    tol: float = 1e-4
+    criterion: str = "scaled"
+    multilevel: bool | None = None
+    maxiter: int = 5000
+    memory: int = STORE_ALL_BYTES
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        for name, ge in (("starts", 1), ("restarts", 0), ("maxiter", 1), ("memory", 0)):
+            set_(self, name, check_int(name, getattr(self, name), ge=ge))
+        set_(self, "tol", check_real("tol", self.tol, gt=0))
+        set_(self, "smoothness", check_real("smoothness", self.smoothness, ge=0))
+        if self.compare_smooth is not None:
+            set_(self, "compare_smooth", check_real("compare_smooth", self.compare_smooth, gt=0))
+        if self.criterion not in KKT_DEFINITIONS:
+            raise ValueError(
+                f"criterion must be one of {sorted(KKT_DEFINITIONS)}, got {self.criterion!r}"
+            )
+        if self.multilevel is not None and not isinstance(self.multilevel, bool):
+            raise TypeError(f"multilevel must be a bool or None, got {self.multilevel!r}")
+        if self.parametrisation is not None:
+            if self.blocks is not None:
+                raise ValueError("give either blocks or parametrisation, not both")
+            if not isinstance(self.parametrisation, Parametrisation):
+                raise TypeError(
+                    "parametrisation must be a Parametrisation, "
+                    f"got {type(self.parametrisation).__name__}"
+                )
+
+
+@dataclass
+class _Run:
+    """What one solve shares between its stages: the problem, counters and the level log."""
+
+    model: PLRFModel
+    T: int
+    opts: DirectOptions
+    base: Parametrisation
+    par: Parametrisation
+    ws: _Workspace
+    prob: _Problem
+    fixed_inv_m: np.ndarray
+    counter: dict
+    progress: Any
+    iterations: int = 0
+    level_log: list = field(default_factory=list)
+
+
+def _setup(model: PLRFModel, T: int, opts: DirectOptions, progress) -> _Run:
+    """The parametrisation, the work arrays and the objective of the solve."""
+    if opts.parametrisation is None:
+        rate = (
+            StepRate(T, model.eta_max)
+            if opts.blocks is None
+            else BlockRate(T, opts.blocks, model.eta_max)
+        )
+    elif opts.parametrisation.T != T:
+        raise ValueError(f"parametrisation has T = {opts.parametrisation.T}, expected T = {T}")
+    else:
+        rate = opts.parametrisation
+    base = rate
+    if opts.smoothness > 0:
+        rate = _Smoothed(rate, opts.smoothness, model.eta_max)
+    par = (
+        rate
+        if opts.budget is None
+        else BatchBudget(rate, opts.budget, m_min=opts.m_min, m_max=opts.m_max)
+    )
+    ws = _Workspace.create(model, T, opts.memory)
+    fixed_inv_m = np.full(T, model.inv_batch)
+    counter = {"nfev": 0}
+    prob = _Problem(par, ws, fixed_inv_m, counter, opts.criterion)
+    return _Run(model, T, opts, base, par, ws, prob, fixed_inv_m, counter, progress)
+
+
+def _scored_starts(run: _Run) -> list[tuple[float, str, np.ndarray, np.ndarray]]:
+    """The initial guesses ``(objective, name, theta, eta)``, best first."""
+    model, T, opts = run.model, run.T, run.opts
+    initial = opts.initial
+    if initial is None or isinstance(initial, str):
+        fixed = run.fixed_inv_m if opts.budget is None else np.full(T, T / opts.budget)
+        guesses = _initial_guesses(model, T, run.ws, fixed)
+        if isinstance(initial, str):
+            if initial not in guesses:
+                raise ValueError(
+                    f"initial must be one of {sorted(guesses)} or an array, got {initial!r}"
+                )
+            guesses = {initial: guesses[initial]}
+    else:
+        from ..dynamics.recursion import as_schedule
+
+        guesses = {"user": np.clip(as_schedule(initial, T, name="initial"), 0.0, model.eta_max)}
+    scored = []
+    for name, eta0 in guesses.items():
+        theta0 = np.clip(run.par.from_eta(eta0), run.prob.lo, run.prob.hi)
+        scored.append((run.prob.fg(theta0)[0], name, theta0, eta0))
+    return sorted(scored, key=lambda s: s[0])
+
+
+def _levels(run: _Run) -> list[int]:
+    """Block counts of the multilevel continuation (empty: a single level)."""
+    opts = run.opts
+    multilevel = opts.multilevel
+    if multilevel is None:
+        multilevel = opts.initial is None or isinstance(opts.initial, str)
+    if not multilevel or opts.budget is not None:
+        return []
+    if type(run.base) is StepRate:
+        return multilevel_blocks(run.T)
+    if type(run.base) is BlockRate:
+        return multilevel_blocks(run.base.n_params, MULTILEVEL_BLOCK_RATIO)
+    return []
+
+
+def _log_level(run: _Run, blocks: int, it: int, n0: int, f: float, kkt: float) -> None:
+    run.level_log.append(
+        {
+            "blocks": blocks,
+            "iterations": it,
+            "evaluations": run.counter["nfev"] - n0,
+            "log_loss": f,
+            "kkt": kkt,
+        }
+    )
+
+
+def _coarse_levels(run: _Run, eta_start: np.ndarray, levels: list[int]) -> np.ndarray:
+    """Optimise on equal blocks, coarse to fine; the schedule to start the fine level from.
+
+    Equal blocks: graded ones (geometric toward t = 0 and T) were measured worse, 126 vs 29
+    iterations on 32 blocks at T = 1e4, as block lengths from 1 to T/2 make the block gradient
+    badly scaled.
+    """
+    model, opts = run.model, run.opts
+    for K in levels:
+        coarse = BlockRate(run.T, K, model.eta_max)
+        if opts.smoothness > 0:
+            coarse = _Smoothed(coarse, opts.smoothness, model.eta_max)
+        cprob = _Problem(coarse, run.ws, run.fixed_inv_m, run.counter, opts.criterion)
+        th = np.clip(coarse.from_eta(eta_start), cprob.lo, cprob.hi)
+        n0 = run.counter["nfev"]
+        f_c, th, _st, _ex, k_c, it = _optimise(
+            cprob,
+            th,
+            max(opts.tol, MULTILEVEL_COARSE_TOL),
+            min(MULTILEVEL_MAXITER, opts.maxiter - run.iterations),
+            0,
+            run.progress,
+            run.iterations,
+        )
+        run.iterations += it
+        _log_level(run, coarse.n_params, it, n0, f_c, k_c)
+        eta_start = coarse.controls(th)["eta"]
+    return eta_start
+
+
+def _fine(run: _Run, theta: np.ndarray, logged: bool) -> tuple:
+    """L-BFGS-B at full resolution from ``theta``: ``(f, theta, status, extra, kkt)``."""
+    opts = run.opts
+    n0 = run.counter["nfev"]
+    f_x, theta, status, extra, res_kkt, it = _optimise(
+        run.prob,
+        theta,
+        opts.tol,
+        max(opts.maxiter - run.iterations, 1),
+        opts.restarts,
+        run.progress,
+        run.iterations,
+    )
+    run.iterations += it
+    if logged:
+        _log_level(run, run.par.n_params, it, n0, f_x, res_kkt)
+    return f_x, theta, status, extra, res_kkt, it
+
+
+def _optimise_starts(run: _Run, scored: list, levels: list[int]) -> tuple:
+    """Multilevel continuation from the ``starts`` best guesses; the best candidate
+    ``(f, theta, status, extra, kkt, start_name)``."""
+    best = None
+    for _, name, theta0, eta0 in scored[: run.opts.starts]:
+        theta = theta0
+        if levels:
+            eta_fine = _coarse_levels(run, eta0, levels)
+            theta = np.clip(run.par.from_eta(eta_fine), run.prob.lo, run.prob.hi)
+        f_x, theta, status, extra, res_kkt, _it = _fine(run, theta, logged=bool(levels))
+        if best is None or f_x < best[0]:
+            best = (f_x, theta, status, extra, res_kkt, name)
+    return best
+
+
+def _single_level_check(run: _Run, scored: list, best: tuple) -> tuple[tuple, dict | None]:
+    """Period-2 optima are not smooth: block averages can steer the continuation into a
+    different local optimum (measured both ways: 0.36% worse at T = 600, eta_max = 4; 0.03%
+    better on the CasADi problem). When the multilevel result alternates, also solve at full
+    resolution from the best initial guess and keep the lower loss."""
+    eta_ml = run.par.controls(best[1])["eta"]
+    if oscillation_amplitude(eta_ml, OSCILLATION_FLOOR * run.model.eta_max)[1] == 0:
+        return best, None
+    start = {s[1]: s[2] for s in scored}[best[5]]
+    f_s, th_s, st_s, ex_s, k_s, it = _fine(run, start, logged=False)
+    info = {"log_loss": f_s, "iterations": it, "kept": f_s < best[0]}
+    if f_s < best[0]:
+        best = (f_s, th_s, st_s, ex_s, k_s, best[5])
+    return best, info
+
+
+def _result(run: _Run, best: tuple, single_level: dict | None) -> ScheduleResult:
+    """The :class:`ScheduleResult` of the best candidate (final forward pass, diagnostics)."""
+    model, T, opts, par, prob = run.model, run.T, run.opts, run.par, run.prob
+    _f, theta, status, extra, res_kkt, start_name = best
+    prob.fg(theta)
+    kkt_box, kkt_scaled = prob.kkt_box(*prob.last), prob.kkt_scaled(*prob.last)
+    ctrl = par.controls(theta)
+    eta = np.asarray(ctrl["eta"], dtype=float)
+    inv_m = np.asarray(ctrl.get("inv_batch", run.fixed_inv_m), dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        run.ws.forward(eta, inv_m)
+        loss = run.ws.loss_curve()
+    if not np.all(np.isfinite(loss)) or loss[-1] > loss[0] * 1e50:
+        status = 3
+    amp, n_osc = oscillation_amplitude(eta, OSCILLATION_FLOOR * model.eta_max)
+    diagnostics = {
+        "oscillation": amp,
+        "oscillating_steps": n_osc,
+        "initial": start_name,
+        "stride": run.ws.stride,
+        "work_bytes": run.ws.nbytes,
+        "kkt_box": kkt_box,
+        "kkt_scaled": kkt_scaled,
+        "levels": run.level_log,
+        "single_level": single_level,
+    }
+    batch = None if opts.budget is None else par.batch(theta)
+    if batch is not None:
+        diagnostics["budget_error"] = float(batch.sum() - opts.budget)
+        diagnostics["batch_bound_violation"] = float(max(0.0, (batch - opts.m_max).max()))
+    with_budget = opts.budget is not None
+    parameters = {
+        "blocks": opts.blocks,
+        "parametrisation": par.describe(),
+        "budget": opts.budget,
+        "m_min": opts.m_min if with_budget else None,
+        "m_max": opts.m_max if with_budget else None,
+        "smoothness": opts.smoothness,
+        "tol": opts.tol,
+        "maxiter": opts.maxiter,
+        "starts": opts.starts,
+        "restarts": opts.restarts,
+        "objective": "log L(T)",
+        "criterion": opts.criterion,
+        "multilevel": [lv["blocks"] for lv in run.level_log[:-1]],
+        "kkt_definition": KKT_DEFINITIONS[opts.criterion],
+    }
+    return ScheduleResult(
+        method="direct", model=model, T=T, t=np.arange(T + 1), eta=eta, loss=loss,
+        final_loss=float(loss[-1]), success=status == 0, status=status,
+        message=_status_message(status, res_kkt, opts.tol, extra), iterations=run.iterations,
+        n_evaluations=run.counter["nfev"], kkt_residual=res_kkt, seconds=0.0, batch=batch,
+        parameters=parameters, diagnostics=diagnostics,
+    )  # fmt: skip
+
+
+def _compare_smooth(result: ScheduleResult, opts: DirectOptions) -> None:
+    """Solve again with the smoothness penalty ``opts.compare_smooth`` from the result's
+    schedule; record the loss gap and oscillation in ``result.diagnostics``."""
+    mu = opts.compare_smooth
+    sm = solve_direct(
+        result.model,
+        result.T,
+        options=replace(opts, smoothness=mu, compare_smooth=None, initial=result.eta,
+                        multilevel=False, starts=1),
+    )  # fmt: skip
+    d = result.diagnostics
+    d["smooth_weight"] = mu
+    d["smooth_final_loss"] = sm.final_loss
+    d["smooth_gap"] = sm.final_loss / result.final_loss - 1.0
+    d["smooth_oscillation"] = sm.diagnostics["oscillation"]
+
+
 def solve_direct(
     model: PLRFModel,
     T: int,
     *,
-    blocks: int | None = None,
-    parametrisation: Parametrisation | None = None,
-    budget: float | None = None,
-    m_min: float = 1.0,
-    m_max: float = math.inf,
-    smoothness: float = 0.0,
-    compare_smooth: float | None = None,
-    initial=None,
-    starts: int = 1,
-    restarts: int = 10,
-    tol: float = 1e-4,
-    criterion: str = "scaled",
-    multilevel: bool | None = None,
-    maxiter: int = 5000,
-    memory: int = STORE_ALL_BYTES,
     progress=None,
-    **unknown,
+    options: DirectOptions | None = None,
+    **kwargs,
 ) -> ScheduleResult:
     r"""Minimise :math:`L(T)` of the exact discrete recursion over the learning-rate schedule.
 
@@ -746,6 +1026,8 @@ def solve_direct(
         Bytes allowed for storing states before switching to sqrt(T) checkpointing.
     progress : callable, optional
         Called as ``progress(iteration, log_loss)`` after every iteration.
+    options : DirectOptions, optional
+        All the options above as one record (instead of keyword arguments).
 
     Returns
     -------
@@ -755,230 +1037,27 @@ def solve_direct(
         ``work_bytes``, ``kkt_scaled`` and ``kkt_box`` (both measures at the result) and
         ``levels`` (per multilevel level: blocks, iterations, evaluations, log loss, KKT).
     """
-    reject_unknown("solve_direct", unknown)
+    if options is not None and kwargs:
+        raise TypeError("give options or keyword arguments, not both")
+    if options is None:
+        try:
+            options = DirectOptions(**kwargs)
+        except TypeError:
+            reject_unknown(
+                "solve_direct",
+                {k: v for k, v in kwargs.items() if k not in DirectOptions.__dataclass_fields__},
+            )
+            raise
     if not isinstance(model, PLRFModel):
         raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
     T = check_int("T", T, ge=1)
-    starts = check_int("starts", starts, ge=1)
-    restarts = check_int("restarts", restarts, ge=0)
-    maxiter = check_int("maxiter", maxiter, ge=1)
-    memory = check_int("memory", memory, ge=0)
-    tol = check_real("tol", tol, gt=0)
-    if criterion not in KKT_DEFINITIONS:
-        raise ValueError(f"criterion must be one of {sorted(KKT_DEFINITIONS)}, got {criterion!r}")
-    if multilevel is not None and not isinstance(multilevel, bool):
-        raise TypeError(f"multilevel must be a bool or None, got {multilevel!r}")
-    smoothness = check_real("smoothness", smoothness, ge=0)
     t_start = time.perf_counter()
-
-    if parametrisation is not None and blocks is not None:
-        raise ValueError("give either blocks or parametrisation, not both")
-    if parametrisation is None:
-        rate = StepRate(T, model.eta_max) if blocks is None else BlockRate(T, blocks, model.eta_max)
-    else:
-        if not isinstance(parametrisation, Parametrisation):
-            raise TypeError(
-                f"parametrisation must be a Parametrisation, got {type(parametrisation).__name__}"
-            )
-        if parametrisation.T != T:
-            raise ValueError(f"parametrisation has T = {parametrisation.T}, expected T = {T}")
-        rate = parametrisation
-    base = rate
-    if smoothness > 0:
-        rate = _Smoothed(rate, smoothness, model.eta_max)
-    par = rate if budget is None else BatchBudget(rate, budget, m_min=m_min, m_max=m_max)
-
-    ws = _Workspace.create(model, T, memory)
-    fixed_inv_m = np.full(T, model.inv_batch)
-    counter = {"nfev": 0}
-    prob = _Problem(par, ws, fixed_inv_m, counter, criterion)
-
-    # initial guesses
-    if initial is None or isinstance(initial, str):
-        fixed = fixed_inv_m if budget is None else np.full(T, T / budget)
-        guesses = _initial_guesses(model, T, ws, fixed)
-        if isinstance(initial, str):
-            if initial not in guesses:
-                raise ValueError(
-                    f"initial must be one of {sorted(guesses)} or an array, got {initial!r}"
-                )
-            guesses = {initial: guesses[initial]}
-    else:
-        from ..dynamics.recursion import as_schedule
-
-        guesses = {"user": np.clip(as_schedule(initial, T, name="initial"), 0.0, model.eta_max)}
-    if multilevel is None:
-        multilevel = initial is None or isinstance(initial, str)
-    levels = []
-    if multilevel and budget is None and type(base) is StepRate:
-        levels = multilevel_blocks(T)
-    elif multilevel and budget is None and type(base) is BlockRate:
-        levels = multilevel_blocks(base.n_params, MULTILEVEL_BLOCK_RATIO)
-    scored = []
-    for name, eta0 in guesses.items():
-        theta0 = np.clip(par.from_eta(eta0), prob.lo, prob.hi)
-        scored.append((prob.fg(theta0)[0], name, theta0, eta0))
-    scored.sort(key=lambda s: s[0])
-
-    best = None
-    total_iter = 0
-    level_log = []
-    for _, name, theta0, eta0 in scored[:starts]:
-        # Multilevel continuation: optimise on equal blocks first (few parameters, most of
-        # the work done in few iterations), prolongate the block schedule, refine.
-        eta_start = eta0
-        for K in levels:
-            # Equal blocks: graded ones (geometric toward t = 0 and T) were measured worse, 126
-            # vs 29 iterations on 32 blocks at T = 1e4, as block lengths from 1 to T/2 make the
-            # block gradient badly scaled.
-            coarse = BlockRate(T, K, model.eta_max)
-            if smoothness > 0:
-                coarse = _Smoothed(coarse, smoothness, model.eta_max)
-            cprob = _Problem(coarse, ws, fixed_inv_m, counter, criterion)
-            th = np.clip(coarse.from_eta(eta_start), cprob.lo, cprob.hi)
-            n0 = counter["nfev"]
-            f_c, th, _st, _ex, k_c, it = _optimise(
-                cprob,
-                th,
-                max(tol, MULTILEVEL_COARSE_TOL),
-                min(MULTILEVEL_MAXITER, maxiter - total_iter),
-                0,
-                progress,
-                total_iter,
-            )
-            total_iter += it
-            level_log.append(
-                {
-                    "blocks": coarse.n_params,
-                    "iterations": it,
-                    "evaluations": counter["nfev"] - n0,
-                    "log_loss": f_c,
-                    "kkt": k_c,
-                }
-            )
-            eta_start = coarse.controls(th)["eta"]
-        theta = np.clip(par.from_eta(eta_start), prob.lo, prob.hi) if levels else theta0
-        n0 = counter["nfev"]
-        f_x, theta, status, extra, res_kkt, it = _optimise(
-            prob, theta, tol, max(maxiter - total_iter, 1), restarts, progress, total_iter
-        )
-        total_iter += it
-        if levels:
-            level_log.append(
-                {
-                    "blocks": par.n_params,
-                    "iterations": it,
-                    "evaluations": counter["nfev"] - n0,
-                    "log_loss": f_x,
-                    "kkt": res_kkt,
-                }
-            )
-        cand = (f_x, theta, status, extra, res_kkt, name)
-        if best is None or cand[0] < best[0]:
-            best = cand
-
-    single_level = None
-    if levels:
-        eta_ml = par.controls(best[1])["eta"]
-        if oscillation_amplitude(eta_ml, OSCILLATION_FLOOR * model.eta_max)[1] > 0:
-            # Period-2 optima are not smooth: block averages can steer the continuation into a
-            # different local optimum (measured both ways: 0.36% worse at T = 600, eta_max = 4;
-            # 0.03% better on the CasADi problem). Also solve at full resolution from the best
-            # initial guess and keep the lower loss.
-            start = {s[1]: s[2] for s in scored}[best[5]]
-            f_s, th_s, st_s, ex_s, k_s, it = _optimise(
-                prob, start, tol, max(maxiter - total_iter, 1), restarts, progress, total_iter
-            )
-            total_iter += it
-            single_level = {"log_loss": f_s, "iterations": it, "kept": f_s < best[0]}
-            if f_s < best[0]:
-                best = (f_s, th_s, st_s, ex_s, k_s, best[5])
-
-    f_x, theta, status, extra, res_kkt, start_name = best
-    prob.fg(theta)
-    kkt_box, kkt_scaled = prob.kkt_box(*prob.last), prob.kkt_scaled(*prob.last)
-    ctrl = par.controls(theta)
-    eta = np.asarray(ctrl["eta"], dtype=float)
-    inv_m = np.asarray(ctrl.get("inv_batch", fixed_inv_m), dtype=float)
-    with np.errstate(over="ignore", invalid="ignore"):
-        ws.forward(eta, inv_m)
-        loss = ws.loss_curve()
-    if not np.all(np.isfinite(loss)) or loss[-1] > loss[0] * 1e50:
-        status = 3
-    amp, n_osc = oscillation_amplitude(eta, OSCILLATION_FLOOR * model.eta_max)
-    diagnostics = {
-        "oscillation": amp,
-        "oscillating_steps": n_osc,
-        "initial": start_name,
-        "stride": ws.stride,
-        "work_bytes": ws.nbytes,
-        "kkt_box": kkt_box,
-        "kkt_scaled": kkt_scaled,
-        "levels": level_log,
-        "single_level": single_level,
-    }
-    batch = None if budget is None else par.batch(theta)
-    if batch is not None:
-        diagnostics["budget_error"] = float(batch.sum() - budget)
-        diagnostics["batch_bound_violation"] = float(max(0.0, (batch - m_max).max()))
-    parameters = {
-        "blocks": blocks,
-        "parametrisation": par.describe(),
-        "budget": budget,
-        "m_min": m_min if budget is not None else None,
-        "m_max": m_max if budget is not None else None,
-        "smoothness": smoothness,
-        "tol": tol,
-        "maxiter": maxiter,
-        "starts": starts,
-        "restarts": restarts,
-        "objective": "log L(T)",
-        "criterion": criterion,
-        "multilevel": [lv["blocks"] for lv in level_log[:-1]],
-        "kkt_definition": KKT_DEFINITIONS[criterion],
-    }
-    result = ScheduleResult(
-        method="direct",
-        model=model,
-        T=T,
-        t=np.arange(T + 1),
-        eta=eta,
-        loss=loss,
-        final_loss=float(loss[-1]),
-        success=status == 0,
-        status=status,
-        message=_status_message(status, res_kkt, tol, extra),
-        iterations=total_iter,
-        n_evaluations=counter["nfev"],
-        kkt_residual=res_kkt,
-        seconds=0.0,
-        batch=batch,
-        parameters=parameters,
-        diagnostics=diagnostics,
-    )
-    if compare_smooth is not None:
-        mu = check_real("compare_smooth", compare_smooth, gt=0)
-        sm = solve_direct(
-            model,
-            T,
-            blocks=blocks,
-            parametrisation=parametrisation,
-            budget=budget,
-            m_min=m_min,
-            m_max=m_max,
-            smoothness=mu,
-            initial=eta,
-            restarts=restarts,
-            tol=tol,
-            criterion=criterion,
-            multilevel=False,
-            maxiter=maxiter,
-            memory=memory,
-        )
-        diagnostics["smooth_weight"] = mu
-        diagnostics["smooth_final_loss"] = sm.final_loss
-        diagnostics["smooth_gap"] = sm.final_loss / result.final_loss - 1.0
-        diagnostics["smooth_oscillation"] = sm.diagnostics["oscillation"]
-    import dataclasses
-
-    return dataclasses.replace(result, seconds=time.perf_counter() - t_start)
+    run = _setup(model, T, options, progress)
+    scored = _scored_starts(run)
+    levels = _levels(run)
+    best = _optimise_starts(run, scored, levels)
+    best, single_level = _single_level_check(run, scored, best) if levels else (best, None)
+    result = _result(run, best, single_level)
+    if options.compare_smooth is not None:
+        _compare_smooth(result, options)
+    return replace(result, seconds=time.perf_counter() - t_start)

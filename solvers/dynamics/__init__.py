@@ -1,11 +1,14 @@
 """Forward models of the PLRF dynamics: the exact recursion, its continuum discretisation,
 log-binned modes, momentum moments and Monte-Carlo SGD."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
     {
+        "general_momentum_forward": "momentum_forms",
+        "monte_carlo_form": "momentum_forms",
+        "simulate_form": "momentum_forms",
         "build_problem": "continuum",
         "continuum_loss": "continuum",
         "ContinuumProblem": "continuum",

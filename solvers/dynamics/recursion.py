@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 
 from theory import PLRFModel
-from theory._checks import check_int
+from theory._checks import check_int, check_real
 
 from ._kernels import continuous_forward, discrete_forward
 from ._spectrum import initial_state, spectrum
@@ -212,7 +212,14 @@ def stability_limit(model: PLRFModel, batch: float | None = None) -> float:
 
 
 def stationary_loss(model: PLRFModel, eta: float, batch: float | None = None) -> float:
-    r"""Long-time excess loss :math:`\sigma^2 S/(1 - S)` of a constant rate (``inf`` if unstable)."""
+    r"""Long-time excess loss :math:`\sigma^2 S/(1 - S)` of a constant rate (``inf`` if unstable).
+
+    Raises
+    ------
+    ValueError
+        ``eta`` is negative, nan or infinite (a rate outside the model).
+    """
+    check_real("eta", eta, ge=0)
     S = noise_sum(model, eta, batch)
     return math.inf if S >= 1 else model.sigma**2 * S / (1.0 - S)
 

@@ -1,15 +1,14 @@
 """Figures (compute returns data; these only draw it): the paper style and every plotter."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
     {
+        "momentum_forms_figure": "momentum_forms",
         "batch_ramp_figure": "beyond",
         "compute_optimal_figure": "beyond",
         "momentum_figure": "beyond",
-        "fit_loglog_slope": "figures",
-        "local_slopes": "figures",
         "new_figure": "figures",
         "PAPER_STYLE": "figures",
         "paper_style": "figures",

@@ -21,7 +21,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from .figures import fit_loglog_slope, new_figure
+from ..analysis.fits import fit_power_law
+from .figures import new_figure
 
 __all__ = ["batch_ramp_figure", "compute_optimal_figure", "momentum_figure"]
 
@@ -100,7 +101,8 @@ def momentum_figure(exps) -> Figure:
     T = np.array([r.T for r in exps.results], float)
     for key, name, marker in (("final_loss", "momentum", "o"), ("sgd_loss", "SGD", "s")):
         L = np.array([getattr(r, key) for r in exps.results])
-        p, se = fit_loglog_slope(T, L)
+        fit = fit_power_law(T, L)
+        p, se = fit.exponent, fit.stderr
         err = _pm(se)
         ax.plot(T, L, marker=marker, label=rf"{name} ($p = {p:.3f}{err}$)")
     p_sgd = _optimal_loss_exponent(exps.model)
@@ -154,7 +156,8 @@ def compute_optimal_figure(scaling) -> Figure:
         L = np.array([getattr(p, attr) for p in scaling.points])
         if not np.all(np.isfinite(L)):
             continue
-        p_, se = fit_loglog_slope(Cs, L)
+        fit = fit_power_law(Cs, L)
+        p_, se = fit.exponent, fit.stderr
         err = _pm(se)
         (line,) = bx.plot(Cs, L, "o-", label=rf"{name}: ${p_:.3f}{err}$ (derived "
                           rf"${-d.get(key, math.nan):.3f}$)")  # fmt: skip
@@ -162,7 +165,8 @@ def compute_optimal_figure(scaling) -> Figure:
                 color=line.get_color())  # fmt: skip
     for fam in getattr(scaling, "baseline_fits", {}):
         L = np.array([p.baselines[fam]["L_star"] for p in scaling.points])
-        p_, se = fit_loglog_slope(Cs, L)
+        fit = fit_power_law(Cs, L)
+        p_, se = fit.exponent, fit.stderr
         err = _pm(se)
         bx.plot(Cs, L, "s:", label=rf"tuned {fam}: ${p_:.3f}{err}$")
     _loglog(bx)

@@ -35,10 +35,10 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
+from ..analysis.fits import fit_power_law, local_slopes
+
 __all__ = [
     "PAPER_STYLE",
-    "fit_loglog_slope",
-    "local_slopes",
     "new_figure",
     "paper_style",
     "plot_collapse",
@@ -166,55 +166,12 @@ def save_figure(
     return tuple(paths)
 
 
-# -- small fits used in legends ----------------------------------------------------------------
-
-
-def fit_loglog_slope(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
-    r"""Least-squares slope ``p`` of :math:`\log y = p \log x + q` and its standard error.
-
-    Non-finite or non-positive points are dropped. The standard error is ``nan`` with fewer than
-    three points.
-
-    Examples
-    --------
-    >>> p, se = fit_loglog_slope([1, 10, 100], [1, 0.1, 0.01])
-    >>> round(p, 12), round(se, 12)
-    (-1.0, 0.0)
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
-    lx, ly = np.log(x[ok]), np.log(y[ok])
-    if lx.size < 2:
-        return math.nan, math.nan
-    A = np.vstack([lx, np.ones_like(lx)]).T
-    coef, *_ = np.linalg.lstsq(A, ly, rcond=None)
-    if lx.size < 3:
-        return float(coef[0]), math.nan
-    resid = ly - A @ coef
-    s2 = float(resid @ resid) / (lx.size - 2)
-    se = math.sqrt(s2 / float(np.sum((lx - lx.mean()) ** 2)))
-    return float(coef[0]), se
-
-
-def local_slopes(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    r"""Running slopes :math:`\Delta\log y/\Delta\log x` between consecutive points.
-
-    Returns ``(x_mid, slope)`` with ``x_mid`` the geometric midpoints; shapes ``(n - 1,)``.
-
-    Examples
-    --------
-    >>> xm, s = local_slopes([1, 4, 16], [1, 0.5, 0.25])
-    >>> np.round(xm, 12).tolist(), np.round(s, 12).tolist()
-    ([2.0, 8.0], [-0.5, -0.5])
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if x.shape != y.shape or x.ndim != 1:
-        raise ValueError(f"x and y must be 1-D of equal length, got {x.shape} and {y.shape}")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lx, ly = np.log(x), np.log(y)
-        return np.exp(0.5 * (lx[1:] + lx[:-1])), np.diff(ly) / np.diff(lx)
+def _local_slopes(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Slopes between consecutive points (:func:`solvers.analysis.local_slopes`, window 2)."""
+    if np.count_nonzero((np.asarray(x) > 0) & (np.asarray(y) > 0)) < 2:
+        return np.empty(0), np.empty(0)
+    s = local_slopes(x, y, window=2)
+    return s.x, s.slope
 
 
 # -- figure kinds --------------------------------------------------------------------------------
@@ -383,7 +340,7 @@ def plot_loss_vs_T(
     curves : mapping name -> (T, values)
         ``T`` and the value at each ``T`` (final loss, tuned peak rate, ...), shapes ``(n,)``.
     fit : bool
-        Put the least-squares log-log slope (:func:`fit_loglog_slope`) in each legend entry.
+        Put the least-squares log-log slope (:func:`solvers.analysis.fit_power_law`) in each legend entry.
     fit_from : float, optional
         Fit only the points with ``T >= fit_from`` (the asymptotic end); all points by default.
     legend_room : float
@@ -396,7 +353,8 @@ def plot_loss_vs_T(
         label = name
         if fit:
             keep = T >= (fit_from if fit_from is not None else -np.inf)
-            p, se = fit_loglog_slope(T[keep], y[keep])
+            fit = fit_power_law(T[keep], y[keep])
+            p, se = fit.exponent, fit.stderr
             if math.isfinite(p):
                 err = rf"\pm{se:.1g}" if math.isfinite(se) else ""
                 label = rf"{name} (${slope_symbol}={p:.3f}{err}$)"
@@ -440,7 +398,7 @@ def plot_local_slopes(
     markers = "osD^vP*X"
     T_all = np.concatenate([T for _, T, _ in _curves(curves)])
     for i, (name, T, y) in enumerate(_curves(curves)):
-        xm, s = local_slopes(T, y)
+        xm, s = _local_slopes(T, y)
         (line,) = ax.plot(xm, -s, marker=markers[i % len(markers)], label=name)
         artists.append(line)
     refs = {theory_label: theory} if isinstance(theory, int | float) else dict(theory or {})
@@ -452,7 +410,10 @@ def plot_local_slopes(
     ax.set_xscale("log")
     ax.set_xlim(T_all.min(), T_all.max())  # the horizons' range, as in plot_loss_vs_T
     ax.xaxis.set_minor_formatter(NullFormatter())  # few points: minor labels would collide
-    top = max([float(np.nanmax(-local_slopes(T, y)[1])) for _, T, y in _curves(curves)] + [0.0])
+    top = max(
+        [float(np.nanmax(-_local_slopes(T, y)[1], initial=0.0)) for _, T, y in _curves(curves)]
+        + [0.0]
+    )
     top = max([top, *(float(v) for v in refs.values())])
     ax.set_ylim(0.0, 1.25 * top if top > 0 else None)  # exponents measured from zero
     ax.set_xlabel(r"horizon $T$ (steps)")

@@ -3,7 +3,7 @@
 :func:`build_report` runs the sections of :data:`SECTIONS` in order; a section is a
 :class:`Provider` (a function of a :class:`ReportContext` returning a :class:`SectionOutput`)."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,

@@ -26,6 +26,7 @@ import datetime as _dt
 import importlib
 import importlib.util
 import math
+import os
 import platform
 import shutil
 import subprocess
@@ -143,7 +144,9 @@ class ReportConfig:
         **kwargs: Any,
     ) -> ReportConfig:
         """The built-in report (``quick``: horizons up to 1e4 instead of 1e5)."""
-        T_max = T_max or (QUICK_T_MAX if quick else DEFAULT_T_MAX)
+        if T_max is None:
+            T_max = QUICK_T_MAX if quick else DEFAULT_T_MAX
+        T_max = check_int("T_max", T_max, ge=2)  # an explicit 0 is an error, not the default
         if models is not None:
             kwargs["models"] = tuple(models)
         return cls(T_values=horizons(T_max), quick=quick, **kwargs)
@@ -212,6 +215,27 @@ def provider(
     return deco
 
 
+#: How often a figure worker checks that the report process is still alive (seconds).
+PARENT_POLL_S = 0.5
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: exit as soon as the report process ``parent`` is gone.
+
+    A killed report (SIGKILL included) must not leave its figure workers running and holding
+    the caller's pipes open; a daemon thread polls the parent pid (portable, unlike
+    ``PR_SET_PDEATHSIG``, which fires when the spawning *thread* ends).
+    """
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="optlr-parent-watchdog", daemon=True).start()
+
+
 class ReportContext:
     """Everything a provider may use: the configuration, the output directory, the cache.
 
@@ -246,7 +270,12 @@ class ReportContext:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        self._renderer = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
+        self._renderer = ProcessPoolExecutor(
+            2,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     def finish_figures(self) -> None:
         """Wait for the figures drawn in the background; re-raise the first error."""

@@ -17,6 +17,7 @@ import numpy as np
 
 import theory
 from theory import PLRFModel
+from theory import _model as _theory_model
 
 from ..dynamics import _kernels, _spectrum
 from ..dynamics import recursion as _dynamics
@@ -47,7 +48,7 @@ def section(name: str, title: str, **kw):
 
 
 #: Code whose source text keys the cached rate searches: editing any of it invalidates them.
-RATE_SEARCH_CODE = (_rate_search, _dynamics, _kernels, _schedules, _spectrum, theory._model)
+RATE_SEARCH_CODE = (_rate_search, _dynamics, _kernels, _schedules, _spectrum, _theory_model)
 
 #: Share of the best final loss above which the dropped tail sum_{k>N} k^-a is flagged: beyond
 #: it the N-mode loss visibly decays faster than the infinite model's.
@@ -191,10 +192,12 @@ def derivation_section(ctx: ReportContext) -> SectionOutput:
     PLRF problem and from :func:`theory.derive_scaling_laws` (power-law ansatz, dominant balance).
     """
     from theory import (
+        corrections_latex,
         derivation_fragments,
         derive_scaling_laws,
         pontryagin_fragments,
         results_table,
+        tuned_power_law_gain,
     )
 
     ctx.progress("  derivation: Pontryagin conditions and dominant balance (SymPy)")
@@ -210,6 +213,8 @@ def derivation_section(ctx: ReportContext) -> SectionOutput:
     parts.append("\\subsection*{Scaling laws (dominant balance)}\n" + results_table(laws) + "\n")
     for title, tex in derivation_fragments(laws):
         parts.append(f"\\paragraph{{{latex_escape(title)}}}\n{tex}\n")
+    parts.append(f"\\paragraph{{Power law with a tuned base rate}}\n{tuned_power_law_gain()[1]}\n")
+    parts.append(corrections_latex())
     return SectionOutput("\n".join(parts), ())
 
 
@@ -364,12 +369,28 @@ def _math(cell: str) -> str:
     return cell if cell == "---" else f"${cell}$"
 
 
-#: Columns of the claims table: the JSON keys of ``optlr validate``.
+#: Columns of the claims table: the JSON keys of ``optlr validate`` (``resolution`` optional).
 CLAIM_KEYS = ("claim", "a", "b", "predicted", "measured", "stderr", "verdict")
+#: Verdicts that leave a cell of the claims table empty (the claim does not apply there).
+NOT_APPLICABLE = "not applicable in this phase"
+
+
+def _short_verdict(r: Mapping[str, object]) -> str:
+    """The verdict's word with the resolution it was given at (the full text is in the JSON)."""
+    v = str(r["verdict"])
+    res = r.get("resolution")
+    word = v.split(":")[0]
+    if isinstance(res, int | float) and math.isfinite(res):
+        return rf"{word} ($\pm{latex_number(float(res), 2)}$)"
+    return latex_escape(word)
 
 
 def claims_table(rows: Sequence[Mapping[str, object]], *, caption: str = "") -> str:
-    """The claims table (predicted, measured +- standard error, verdict) as a LaTeX table.
+    r"""The claims table as LaTeX: one row per claim, the points ``(a, b)`` side by side.
+
+    Each point's cell group holds the prediction, the measured value :math:`\pm` its total
+    uncertainty and the verdict with its resolution (interval half-width). A claim that applies
+    at none of the points is left out; where it does not apply the cells are dashes.
 
     Parameters
     ----------
@@ -383,25 +404,38 @@ def claims_table(rows: Sequence[Mapping[str, object]], *, caption: str = "") -> 
             return "---"
         return latex_number(float(x), digits)
 
-    lines = []
     for r in rows:
         missing = [k for k in CLAIM_KEYS if k not in r]
         if missing:
             raise ValueError(f"claims_table: row {r!r} lacks {missing}")
-        meas = num(r["measured"])
-        if meas != "---":
-            err = num(r["stderr"], 2)
-            meas = f"${meas}$" if err == "---" else f"${meas}\\pm{err}$"
-        lines.append(
-            f"{latex_escape(str(r['claim']))} & ({float(r['a']):g}, {float(r['b']):g}) & "
-            f"{_math(num(r['predicted']))} & {meas} & {latex_escape(str(r['verdict']))} \\\\"
-        )
+    points = list(dict.fromkeys((float(r["a"]), float(r["b"])) for r in rows))
+    by_claim: dict[str, dict] = {}
+    for r in rows:
+        by_claim.setdefault(str(r["claim"]), {})[(float(r["a"]), float(r["b"]))] = r
+    lines = []
+    for name, cells in by_claim.items():
+        if all(c["verdict"] == NOT_APPLICABLE for c in cells.values()):
+            continue
+        parts = [latex_escape(name)]
+        for pt in points:
+            r = cells.get(pt)
+            if r is None or r["verdict"] == NOT_APPLICABLE:
+                parts += ["---", "---", "---"]
+                continue
+            meas = num(r["measured"])
+            if meas != "---":
+                err = num(r["stderr"], 2)
+                meas = f"${meas}$" if err == "---" else rf"${meas}\pm{err}$"
+            parts += [_math(num(r["predicted"])), meas, _short_verdict(r)]
+        lines.append(" & ".join(parts) + " \\\\")
+    head = " & ".join(f"\\multicolumn{{3}}{{c}}{{$(a, b) = ({a:g}, {b:g})$}}" for a, b in points)
+    sub = " & ".join("pred. & measured & verdict" for _ in points)
     return (
-        "\\begin{table}[htbp]\n\\centering\\small\n"
+        "\\begin{table}[htbp]\n\\centering\\scriptsize\n"
         f"\\caption{{{caption or 'Claims: predicted against measured.'}}}\n"
         "\\label{tab:claims}\n"
-        "\\begin{tabular}{p{0.27\\linewidth}crlp{0.28\\linewidth}}\n\\toprule\n"
-        "claim & $(a, b)$ & predicted & measured & verdict \\\\\n\\midrule\n"
+        f"\\begin{{tabular}}{{p{{0.2\\linewidth}}{'rrl' * len(points)}}}\n\\toprule\n"
+        f"claim & {head} \\\\\n & {sub} \\\\\n\\midrule\n"
         + "\n".join(lines)
         + "\n\\bottomrule\n\\end{tabular}\n\\end{table}\n"
     )
@@ -456,11 +490,14 @@ def claims_section(ctx: ReportContext) -> SectionOutput:
     intro = (
         f"Each claim of docs/theory.md \\S3 is predicted by the symbolic engine and measured over "
         f"$T = {Ts[0]}\\ldots{Ts[-1]}$ ({len(Ts)} horizons) with $N = 10^{{12}}$ modes "
-        "(log-binned): the measured value is the local slope of the longest-horizon window, "
-        "the error its window-fit standard error. A verdict of \\emph{inconclusive} means the "
-        "local slopes still drift at the longest horizons; longer sweeps "
-        "(\\texttt{optlr validate --T-max 1e8}) settle some of them. Exponents follow the sign "
-        "convention of the registry (a decay $T^{-p}$ is reported as $-p$).\n\n"
+        "(log-binned): the measured value is the exponent extrapolated to $T\\to\\infty$ from "
+        "the local slopes with the derived corrections to scaling, the error its total "
+        "uncertainty (fit, solver, quadrature and the spread between extrapolation schemes). "
+        "A claim \\emph{agrees} when the prediction lies in the interval, \\emph{disagrees} "
+        "when it does not, and is \\emph{inconclusive} when the interval is wider than the "
+        "resolution target (0.01 in an exponent); the interval half-width is printed with "
+        "each verdict. Exponents follow the sign convention of the registry (a decay $T^{-p}$ "
+        "is reported as $-p$).\n\n"
     )
     return SectionOutput(intro + claims_table(rows), ())
 
@@ -522,7 +559,7 @@ def _estimate(x: float, se: float) -> str:
 
 
 def _baseline_table(model: PLRFModel, runs: Mapping[str, list[TunedSchedule]], Ts) -> str:
-    from ..plots.figures import fit_loglog_slope
+    from ..analysis.fits import fit_power_law
 
     kinds = list(runs)
     head = " & ".join(SCHEDULE_NAMES.get(k, k) for k in kinds)
@@ -546,8 +583,10 @@ def _baseline_table(model: PLRFModel, runs: Mapping[str, list[TunedSchedule]], T
     for k in kinds:
         L = np.array([r.final_loss for r in runs[k]])
         e = np.array([r.eta0 for r in runs[k]])
-        p, se = fit_loglog_slope(np.asarray(Ts)[keep], L[keep])
-        q, sq = fit_loglog_slope(np.asarray(Ts)[keep], e[keep])
+        fit = fit_power_law(np.asarray(Ts)[keep], L[keep])
+        p, se = fit.exponent, fit.stderr
+        fit = fit_power_law(np.asarray(Ts)[keep], e[keep])
+        q, sq = fit.exponent, fit.stderr
         fits_L.append(_estimate(-p, se))
         fits_eta.append(_estimate(q, sq))
     note = r" $^\dagger$: the best rate lies on the edge of the scanned range." if flagged else ""
@@ -664,13 +703,13 @@ def baselines_section(ctx: ReportContext) -> SectionOutput:
         if above
         else ""
     )
-    from ..plots.figures import local_slopes
+    from ..analysis.fits import local_slopes
 
     steep = []
     for m in cfg.models:
         for k in cfg.schedules:
             runs = data[_model_key(m)][k]
-            _, s = local_slopes(Ts, [r.final_loss for r in runs])
+            s = local_slopes(Ts, [r.final_loss for r in runs], window=2).slope
             if -s[-1] > m.gradient_flow_exponent:
                 steep.append(f"{SCHEDULE_NAMES[k]} at the {_model_label(m)} point ({-s[-1]:.3f})")
     pre_asymptotic = (

@@ -25,7 +25,8 @@ def _pm(value: float, err: float, spec: str = ".4f") -> str:
 
 
 def _num(x: float) -> str:
-    return f"${latex_number(x, 4)}$"
+    """``$x$`` in LaTeX, or ``---`` where the value is not available (nan: a skipped sweep)."""
+    return "---" if x is None or not math.isfinite(x) else f"${latex_number(x, 4)}$"
 
 
 def batch_latex(sym, deg, ramps) -> str:
@@ -80,7 +81,7 @@ def compute_latex(res) -> str:
     """LaTeX fragment: the compute-optimal points and the measured against derived exponents."""
     pts = "\n".join(
         f"{_num(p.C)} & {p.N_star:.3g} & {p.T_star:.4g} & {_num(p.L_star)} & "
-        f"{p.N_star_constant:.3g} & {_num(p.L_star_constant)} \\\\"
+        f"{_tex(p.N_star_constant, '.3g')} & {_num(p.L_star_constant)} \\\\"
         for p in res.points
     )
     symbol = {"model_size_exponent": "$N^*$", "steps_exponent": "$T^*$", "loss_exponent": "$L^*$"}

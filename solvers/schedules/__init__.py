@@ -1,6 +1,6 @@
 """Learning-rate schedules: the table of families, tuning them per horizon, peak-rate search, export."""
 
-from .._lazy import attach
+from theory._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
@@ -9,7 +9,9 @@ __getattr__, __dir__, __all__ = attach(
         "ExportedSchedule": "export",
         "fit_power_decay": "export",
         "fit_wsd": "export",
+        "hf_scheduler": "export",
         "load_schedule": "export",
+        "LRMultiplier": "export",
         "PowerDecayFit": "export",
         "to_optax": "export",
         "to_torch_scheduler": "export",

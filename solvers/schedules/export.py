@@ -35,11 +35,13 @@ from .families import make_schedule
 
 __all__ = [
     "ExportedSchedule",
+    "LRMultiplier",
     "PowerDecayFit",
     "WSDFit",
     "export_schedule",
     "fit_power_decay",
     "fit_wsd",
+    "hf_scheduler",
     "load_schedule",
     "to_optax",
     "to_torch_scheduler",
@@ -116,21 +118,70 @@ def export_schedule(lr, *, name: str = "schedule", meta: dict | None = None) -> 
 
 
 def load_schedule(path: str | Path) -> ExportedSchedule:
-    """Reload a schedule written by :meth:`ExportedSchedule.save`."""
+    """Reload a schedule written by :meth:`ExportedSchedule.save`.
+
+    Raises
+    ------
+    ValueError
+        A malformed file: the message names the file and the row and column (CSV) or the key
+        (JSON) at fault.
+    """
     path = Path(path)
     if path.suffix == ".csv":
-        with path.open(newline="") as fh:
-            rows = list(csv.reader(fh))
-        if not rows or rows[0] != ["step", "lr"]:
-            raise ValueError(f"{path}: expected a CSV with header 'step,lr'")
-        steps = [int(r[0]) for r in rows[1:]]
-        if steps != list(range(len(steps))):
-            raise ValueError(f"{path}: steps must run 0, 1, ..., T-1")
-        return ExportedSchedule(np.array([float(r[1]) for r in rows[1:]]), path.stem)
+        return _load_csv(path)
     if path.suffix == ".json":
-        d = json.loads(path.read_text())
-        return ExportedSchedule(np.asarray(d["lr"], dtype=float), d["name"], d.get("meta", {}))
+        return _load_json(path)
     raise ValueError(f"path must end in .csv or .json, got {str(path)!r}")
+
+
+def _load_csv(path: Path) -> ExportedSchedule:
+    with path.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    if not rows or rows[0] != ["step", "lr"]:
+        raise ValueError(f"{path}: expected a CSV with header 'step,lr'")
+    lr = []
+    for i, row in enumerate(rows[1:], start=2):
+        if len(row) != 2:
+            raise ValueError(f"{path}, row {i}: expected 2 columns (step, lr), got {len(row)}")
+        try:
+            step, rate = int(row[0]), float(row[1])
+        except ValueError:
+            raise ValueError(
+                f"{path}, row {i}: expected an integer step and a number lr, got {row}"
+            ) from None
+        if step != i - 2:
+            raise ValueError(f"{path}, row {i}, column step: steps must run 0, 1, ..., T-1")
+        lr.append(rate)
+    return ExportedSchedule(_check_rates(lr, path), path.stem)
+
+
+def _load_json(path: Path) -> ExportedSchedule:
+    try:
+        d = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(d, dict) or "lr" not in d:
+        raise ValueError(f"{path}: expected a JSON object with a key 'lr' (the rate per step)")
+    try:
+        lr = np.asarray(d["lr"], dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{path}, key 'lr': expected a list of numbers") from None
+    meta = d.get("meta", {})
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}, key 'meta': expected an object, got {type(meta).__name__}")
+    return ExportedSchedule(_check_rates(lr, path), str(d.get("name", path.stem)), meta)
+
+
+def _check_rates(lr, path: Path) -> np.ndarray:
+    """A non-empty, one-dimensional array of finite, non-negative rates (else a named error)."""
+    lr = np.asarray(lr, dtype=float)
+    if lr.ndim != 1 or lr.size == 0:
+        raise ValueError(f"{path}: expected at least one rate, got shape {lr.shape}")
+    if bad := np.flatnonzero(~np.isfinite(lr) | (lr < 0)).tolist():
+        raise ValueError(
+            f"{path}: rate at step {bad[0]} is {float(lr[bad[0]])}; expected >= 0 and finite"
+        )
+    return lr
 
 
 # -- closed-form fits -----------------------------------------------------------------------
@@ -307,24 +358,60 @@ def transfer(
 # -- framework adapters (optional extras, imported lazily) -----------------------------------
 
 
+class LRMultiplier:
+    """``step -> lr[step] / base``: a picklable ``LambdaLR`` multiplier (a callable object, not a
+    lambda), so ``LambdaLR.state_dict()`` saves it (its ``__dict__``: ``lr``, ``base``) and a
+    checkpoint restores the schedule; steps past the horizon keep the last rate.
+    """
+
+    def __init__(self, lr, base: float):
+        self.lr = [float(x) for x in as_schedule(lr, name="lr")]
+        self.base = check_real("base", base, gt=0)
+
+    def __call__(self, step: int) -> float:
+        return self.lr[min(max(int(step), 0), len(self.lr) - 1)] / self.base
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, LRMultiplier) and vars(self) == vars(other)
+
+    __hash__ = None  # mutable by load_state_dict
+
+
+def hf_scheduler(schedule: ExportedSchedule):
+    """A factory ``(optimizer, num_training_steps=None) -> LambdaLR`` for a Hugging Face
+    ``Trainer`` (pass ``optimizers=(opt, factory(opt, n))`` or override
+    ``Trainer.create_scheduler``); a different ``num_training_steps`` stretches the schedule's
+    shape in ``t/T`` to that many steps. Requires torch.
+    """
+
+    def factory(optimizer, num_training_steps: int | None = None):
+        src = schedule
+        if num_training_steps is not None and num_training_steps != schedule.T:
+            T = check_int("num_training_steps", num_training_steps, ge=1)
+            src = ExportedSchedule(_resample(schedule.lr, T), schedule.name, schedule.meta)
+        return to_torch_scheduler(src, optimizer)
+
+    return factory
+
+
 def to_torch_scheduler(schedule: ExportedSchedule, optimizer):
     """A ``torch.optim.lr_scheduler.LambdaLR`` that sets each group's rate to ``schedule(step)``.
 
-    ``LambdaLR`` multiplies the group's initial rate by the lambda, so the lambda returned is
-    ``schedule(step) / initial_lr``; every parameter group needs a positive initial rate.
+    ``LambdaLR`` multiplies the group's initial rate by the multiplier, so the multiplier is
+    ``schedule(step) / initial_lr`` (an :class:`LRMultiplier`, which ``state_dict`` saves);
+    every parameter group needs a positive initial rate.
     Requires the ``torch`` extra (``pip install optlr[torch]``).
     """
     try:
         from torch.optim.lr_scheduler import LambdaLR
     except ImportError as exc:  # pragma: no cover - exercised only without torch
         raise ImportError("to_torch_scheduler needs torch: pip install 'optlr[torch]'") from exc
-    fn = schedule.as_function()
     lambdas = []
     for i, group in enumerate(optimizer.param_groups):
         base = float(group.get("initial_lr", group["lr"]))
         if not base > 0:
             raise ValueError(f"optimizer param group {i} needs a positive lr, got {base!r}")
-        lambdas.append(lambda step, base=base: fn(step) / base)
+        lambdas.append(LRMultiplier(schedule.lr, base))
     return LambdaLR(optimizer, lr_lambda=lambdas)
 
 

@@ -197,7 +197,14 @@ def tune_constant(
     n = max(8, int(GRID_PER_DECADE * (zhi - zlo) / math.log(10)) + 1)
     zs = np.linspace(zlo, zhi, n)
     with _blas_limit():
-        return _tune_constant_scan(grid, Ts, zs, lo, hi, xatol)
+        out = _tune_constant_scan(grid, Ts, zs, lo, hi, xatol)
+    if bad := [r.T for r in out if not r.success]:
+        raise ValueError(
+            f"tune_constant: no constant rate in [{lo:.3g}, {hi:.3g}] gives a finite loss at "
+            f"T = {bad} for the model a={model.a:g}, b={model.b:g} (its spectrum is outside "
+            "what float64 represents, or every rate diverges)"
+        )
+    return out
 
 
 def _tune_constant_scan(grid, Ts, zs, lo, hi, xatol):
@@ -220,7 +227,8 @@ def _tune_constant_scan(grid, Ts, zs, lo, hi, xatol):
         z = float(res.x) if res.fun <= col[i] else float(zs[i])
         loss = math.exp(min(float(res.fun), float(col[i])))
         ab = _at_bound([z], [(zlo, zhi)], ["eta0"])
-        ok = math.isfinite(loss) and loss < BLOWUP
+        # the penalty itself (or a value within rounding of it) is not a loss
+        ok = bool(np.isfinite(table[:, j]).any()) and math.isfinite(loss) and loss < BLOWUP / 10
         out.append(
             BaselineResult(
                 "constant", T_, {"eta0": math.exp(z)}, loss, ab, {"eta0": (lo, hi)},
@@ -341,7 +349,7 @@ def tune_in_box(name, T, spec, bounds, loss_of, fixed, max_evaluations, *, conte
 
     z_opt, f_opt, method = _optimise(f, spec, zb, max_evaluations)
     loss = math.exp(f_opt)
-    ok = loss < BLOWUP
+    ok = loss < BLOWUP / 10  # exp(log(BLOWUP)) rounds to just below BLOWUP: still the penalty
     ab = _at_bound(z_opt, zb, spec.params)
     bnds = {n: tuple(b) for n, b in zip(spec.params, bounds, strict=True)}
     msg = (

@@ -1,6 +1,6 @@
 """Lazy namespaces: a package's public names, each imported from its module on first use.
 
-The scientific-Python lazy-loading pattern (SPEC 1): ``import solvers.control`` costs nothing
+The scientific-Python lazy-loading pattern (SPEC 1): ``import solvers.control`` (or ``theory``) costs nothing
 until a name is used, so the command line can list methods and build its parser without
 importing numba, SciPy or SymPy. A package declares ``name -> submodule`` once::
 

@@ -1,0 +1,145 @@
+"""Held-out prediction on the shipped llm-curves data: optlr's fit against the empirical laws.
+
+    python -m benchmarks.fit_splits --split cos-to-wsd --out benchmarks/results/fit_cos-to-wsd.json
+    python -m benchmarks.fit_splits --split phase --out benchmarks/results/fit_phase.json
+    python -m benchmarks.fit_splits --table benchmarks/results/fit_*.json   # markdown table
+
+Per model family (dataset x parameter count), splits of its runs (each run's final observed
+validation loss is the target; the same FitOptions for every split, nothing tuned per split):
+
+* ``cos-to-wsd``: fit the cosine runs, predict the WSD and constant-rate runs;
+* ``wsd-to-cos``: fit the WSD and constant-rate runs, predict the cosine runs;
+* ``short-to-long``: fit every run shorter than the family's longest horizon, predict those at it;
+* ``phase``: fit every run of the family (no prediction): phase, p_easy, parameters.
+
+Prints CPU (``time.process_time``) and wall seconds per family.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import time
+
+import numpy as np
+
+from solvers.runs import FitOptions, fit_and_predict, load_dataset, schedule_family
+
+SPLITS = ("cos-to-wsd", "wsd-to-cos", "short-to-long", "phase")
+
+
+def families(runs) -> dict:
+    out: dict = {}
+    for r in runs:
+        out.setdefault(r.family, []).append(r)
+    return out
+
+
+def split_ids(name: str, fam: list) -> tuple[list, list]:
+    if name == "phase":
+        return [r.id for r in fam], []
+    if name == "short-to-long":
+        T = max(r.horizon for r in fam)
+        return [r.id for r in fam if r.horizon < T], [r.id for r in fam if r.horizon == T]
+    cos = [r.id for r in fam if schedule_family(r) == "cos"]
+    rest = [r.id for r in fam if schedule_family(r) != "cos"]
+    return (cos, rest) if name == "cos-to-wsd" else (rest, cos)
+
+
+def run_split(name: str, n_boot: int) -> list:
+    runs = load_dataset("llm-curves")
+    rows = []
+    for fam_key, fam in sorted(families(runs).items(), key=lambda kv: str(kv[0])):
+        fit_ids, pred_ids = split_ids(name, fam)
+        if not fit_ids or (name != "phase" and not pred_ids):
+            continue
+        t0, c0 = time.perf_counter(), time.process_time()
+        rep = fit_and_predict(runs, fit_ids, pred_ids, FitOptions(n_boot=n_boot))
+        d = rep.to_dict()
+        d["family"] = [fam_key[0], fam_key[1]]
+        d["fit_ids"], d["predict_ids"] = fit_ids, pred_ids
+        d["seconds"] = {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}
+        rows.append(d)
+        e = d["error"]
+        print(f"{name} {fam_key}: optlr {e['mean_rel']} {e['max_rel']}  "
+              f"a={d['model']['a']:.3f} b={d['model']['b']:.3f} p_easy={d['model']['p_easy']:.2f}  "
+              f"cpu {d['seconds']['cpu']:.1f}s wall {d['seconds']['wall']:.1f}s", flush=True)  # fmt: skip
+    return rows
+
+
+def _pct(x) -> str:
+    return "—" if x is None else f"{100 * x:.2f}"
+
+
+def table(paths) -> str:
+    lines = []
+    for path in sorted(paths):
+        rows = json.load(open(path))
+        split = path.rsplit("fit_", 1)[-1].removesuffix(".json")
+        if split == "phase":
+            lines += [f"\n### {split}: every run of a family fitted\n",
+                      "| family | runs | a | b | phase | p_easy | L_inf | R² min |", "|" + "---|" * 8]  # fmt: skip
+            for d in rows:
+                m = d["model"]
+                ia, ib = m["interval"].get("a", [np.nan] * 2), m["interval"].get("b", [np.nan] * 2)
+                lines.append(
+                    f"| {d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M | {len(d['fit_ids'])} "
+                    f"| {m['a']:.2f} [{ia[0]:.2f}, {ia[1]:.2f}] | {m['b']:.2f} [{ib[0]:.2f}, {ib[1]:.2f}] "
+                    f"| {m['phase']} | {m['p_easy']:.2f} | {m['L_inf']:.3f} | {min(m['r2'].values()):.4f} |"
+                )  # fmt: skip
+            continue
+        lines += [f"\n### {split} (final-loss relative error, %: mean / max)\n",
+                  "| family | fit / predicted runs | optlr (6) | multi-power (7) | annealing (4) | naive (0) |",
+                  "|" + "---|" * 6]  # fmt: skip
+        agg: dict = {}
+        for d in rows:
+            cells = [("optlr", d["error"])] + [
+                (k, d["baselines"][k]) for k in ("multi_power", "annealing", "naive")
+            ]
+            for k, e in cells:
+                if e["mean_rel"] is not None:
+                    agg.setdefault(k, []).append(
+                        (e["mean_rel"], e["max_rel"], len(d["predict_ids"]))
+                    )
+            lines.append(
+                f"| {d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M | {len(d['fit_ids'])} / {len(d['predict_ids'])} | "
+                + " | ".join(f"{_pct(e['mean_rel'])} / {_pct(e['max_rel'])}" for _, e in cells) + " |"
+            )  # fmt: skip
+
+        inside = [p["interval"][0] <= p["observed"] <= p["interval"][1] for d in rows
+                  for p in d["predictions"] if p.get("interval") and p["observed"] is not None]  # fmt: skip
+        lines.append(f"\nbootstrap band of optlr's prediction holds the observed loss in "
+                     f"{sum(inside)} of {len(inside)} held-out runs\n")  # fmt: skip
+
+        def summary(k, agg=agg):
+            v = agg.get(k, [])
+            if not v:
+                return "—"
+            n = sum(x[2] for x in v)
+            return f"**{_pct(sum(x[0] * x[2] for x in v) / n)} / {_pct(max(x[1] for x in v))}**"
+
+        lines.append("| all families | | " + " | ".join(summary(k) for k in ("optlr", "multi_power", "annealing", "naive")) + " |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", choices=SPLITS)
+    ap.add_argument("--boot", type=int, default=20)
+    ap.add_argument("--out")
+    ap.add_argument("--table", nargs="*")
+    args = ap.parse_args()
+    if args.table is not None:
+        print(table([p for pat in args.table for p in glob.glob(pat)]))
+        return
+    c0, t0 = time.process_time(), time.perf_counter()
+    rows = run_split(args.split, args.boot)
+    print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump(rows, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,376 @@
+r"""Exponents extrapolated to :math:`T \to \infty`, with an error budget.
+
+A law :math:`Y(T) = C\,T^{p}(1 + c\,T^{-\omega} + \dots)` has local slopes
+
+.. math::
+
+    s_i = \frac{\log Y_{i+1} - \log Y_i}{\log T_{i+1} - \log T_i}
+        \simeq p + c'\,\bar T_i^{-\omega}, \qquad \bar T_i = \sqrt{T_i T_{i+1}},
+
+so :math:`p` is the intercept of a straight line in :math:`\bar T^{-\omega}`. Several schemes
+estimate it:
+
+* ``derived`` — :math:`\omega` from the symbolic engine (:func:`theory.derive_corrections`), least
+  squares over the last ``tail`` slopes (the primary value when :math:`\omega` is known);
+* ``derived (short)`` — the same over the last ``short`` slopes (sensitivity to the window:
+  pre-asymptotic points that a single correction does not describe);
+* ``derived (2 terms)`` — the two slowest derived corrections together;
+* ``free omega`` — :math:`\omega` fitted too (profile least squares over a grid; the model-free
+  scheme, primary when no correction is derived), and the same without the earliest value;
+* ``log`` — without a derived correction, the :math:`\omega \to 0` limit
+  :math:`s = p + c/\log x` (a logarithmic correction: the slowest approach the data allow);
+* ``last value`` — the last value unextrapolated, when there are too few values for the
+  free-omega scheme to test the correction's form, or no derived correction at all (a
+  model-free extrapolation's distance from the last value counts in full as uncertainty).
+
+The uncertainty adds, in quadrature, the fit error (residual scatter), the solver error and the
+quadrature error of the mode grid (each a relative error of :math:`Y` per horizon, propagated
+exactly through the linear estimator) and the spread between the schemes (a systematic error:
+the largest distance of a scheme from the primary value). The interval is the value
+:math:`\pm` ``z`` times that total; its half-width is the *resolution* of a verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from theory._checks import check_int, check_real
+
+__all__ = [
+    "Extrapolation",
+    "ExtrapolationOptions",
+    "extrapolate_exponent",
+    "extrapolate_sequence",
+    "local_slope_sequence",
+]
+
+#: Grid of correction exponents of the free-omega scheme (slower than T^-0.05 is a log; faster
+#: than T^-2 is invisible over a few decades).
+OMEGA_GRID = np.geomspace(0.05, 2.0, 121)
+
+
+@dataclass(frozen=True)
+class ExtrapolationOptions:
+    """How exponents are extrapolated.
+
+    Attributes
+    ----------
+    tail : int
+        Local slopes used by the primary fit (the last ``tail``).
+    short : int
+        Local slopes of the short-window scheme.
+    z : float
+        Interval half-width in units of the total uncertainty (2: about 95 %).
+    free_min_points : int
+        Fewest slopes for the free-omega scheme (three parameters).
+    """
+
+    tail: int = 6
+    short: int = 3
+    z: float = 2.0
+    free_min_points: int = 4
+
+    def __post_init__(self) -> None:
+        check_int("tail", self.tail, ge=2)
+        check_int("short", self.short, ge=2)
+        check_real("z", self.z, gt=0)
+        check_int("free_min_points", self.free_min_points, ge=3)
+
+
+@dataclass(frozen=True)
+class Extrapolation:
+    r"""An exponent extrapolated to :math:`T \to \infty`.
+
+    Attributes
+    ----------
+    value : float
+        The primary scheme's intercept.
+    stderr : float
+        Total uncertainty: fit, solver, quadrature and scheme spread in quadrature.
+    halfwidth : float
+        ``z * stderr``: the interval is ``value ± halfwidth`` (the resolution of a verdict).
+    budget : dict
+        ``{"fit", "solver", "quadrature", "schemes"}``: each contribution (standard errors).
+    schemes : dict
+        ``{name: value}`` of every scheme that ran.
+    primary : str
+        The scheme that gave ``value``.
+    omega : float or None
+        The correction exponent of the primary scheme (fitted for ``free omega``).
+    amplitude : float
+        :math:`c'` of the primary scheme: the correction to the slope is :math:`c' T^{-\omega}`.
+    x, slopes : ndarray
+        The raw local slopes and their horizons (kept for reports).
+    success, message
+    """
+
+    value: float
+    stderr: float
+    halfwidth: float
+    budget: dict
+    schemes: dict
+    primary: str
+    omega: float | None
+    amplitude: float
+    x: np.ndarray
+    slopes: np.ndarray
+    success: bool = True
+    message: str = ""
+    last_T: float = field(default=math.nan)
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return (self.value - self.halfwidth, self.value + self.halfwidth)
+
+    def contains(self, value: float) -> bool:
+        lo, hi = self.interval
+        return lo <= value <= hi
+
+    def horizon_for(self, resolution: float) -> float:
+        r"""Horizon at which the correction :math:`|c'| T^{-\omega}` falls to ``resolution / 2``.
+
+        The largest horizon of the sweep times the factor by which the correction must still
+        shrink; ``inf`` without a correction exponent.
+        """
+        w = self.omega
+        if w is None or not (w > 0) or not math.isfinite(self.amplitude):
+            return math.inf
+        target = 0.5 * resolution
+        now = abs(self.amplitude) * self.last_T**-w
+        if now <= target:
+            return self.last_T
+        return self.last_T * (now / target) ** (1.0 / w)
+
+
+def local_slope_sequence(T, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two-point local slopes of ``log y`` against ``log T`` and their Jacobian.
+
+    Returns
+    -------
+    x : ndarray, shape (n - 1,)
+        Geometric midpoints.
+    s : ndarray, shape (n - 1,)
+    D : ndarray, shape (n - 1, n)
+        ``s = D @ log(y)``: how relative errors of ``y`` enter the slopes.
+    """
+    T = np.asarray(T, float)
+    y = np.asarray(y, float)
+    if T.ndim != 1 or T.shape != y.shape or T.size < 3:
+        raise ValueError(f"T and y must be 1-D of equal length >= 3, got {T.shape}, {y.shape}")
+    if not (np.all(np.diff(T) > 0) and np.all(T > 0)):
+        raise ValueError("T must be positive and strictly increasing")
+    if not (np.all(np.isfinite(y)) and np.all(y > 0)):
+        raise ValueError("y must be finite and > 0 (take the sign out first)")
+    dl = np.diff(np.log(T))
+    n = T.size
+    D = np.zeros((n - 1, n))
+    D[np.arange(n - 1), np.arange(n - 1)] = -1.0 / dl
+    D[np.arange(n - 1), np.arange(1, n)] = 1.0 / dl
+    return np.sqrt(T[1:] * T[:-1]), D @ np.log(y), D
+
+
+def _lsq(X: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """OLS ``s ~ X beta``; returns beta, the row of the intercept's weights, RSS, dof."""
+    pinv = np.linalg.pinv(X)
+    beta = pinv @ s
+    rss = float(((s - X @ beta) ** 2).sum())
+    return beta, pinv[0], rss, s.size - X.shape[1]
+
+
+def _design(x: np.ndarray, omegas) -> np.ndarray:
+    return np.column_stack([np.ones_like(x), *(x**-w for w in omegas)])
+
+
+def _fit_error(X, s, w_row) -> float:
+    _, _, rss, dof = _lsq(X, s)
+    if dof <= 0:
+        return 0.0  # exactly determined: the scheme spread carries the error
+    return math.sqrt(rss / dof * float(w_row @ w_row))
+
+
+def _free_omega(x: np.ndarray, s: np.ndarray, orders=(1,)) -> tuple:
+    """Profile least squares over :data:`OMEGA_GRID` of ``s ~ p + sum_j c_j x^(-j omega)``
+    (``j`` in ``orders``): (value, omega, amplitude, weights)."""
+    best = None
+    for w in OMEGA_GRID:
+        X = _design(x, [j * w for j in orders])
+        beta, row, rss, _ = _lsq(X, s)
+        if best is None or rss < best[0] * (1 - 1e-12):
+            best = (rss, float(beta[0]), float(w), float(beta[1]), row)
+    _, p, w, c, row = best
+    return p, w, c, row
+
+
+def extrapolate_sequence(
+    x,
+    s,
+    *,
+    omegas=(),
+    cov_solver=None,
+    cov_quadrature=None,
+    options: ExtrapolationOptions | None = None,
+) -> Extrapolation:
+    r"""Extrapolate a sequence :math:`s(x) \to p` as :math:`x \to \infty`.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Increasing horizons (e.g. local-slope midpoints).
+    s : array_like, shape (n,)
+        The sequence (local slopes, or per-horizon estimates such as :math:`\delta(T)`).
+    omegas : sequence of float
+        Derived correction exponents, slowest first (empty: model-free only).
+    cov_solver, cov_quadrature : ndarray, shape (n, n), optional
+        Covariances of ``s`` from the solver's and the mode grid's errors.
+    options : ExtrapolationOptions
+    """
+    opt = ExtrapolationOptions() if options is None else options
+    x = np.asarray(x, float)
+    s = np.asarray(s, float)
+    n = s.size
+    if x.shape != s.shape or n < 2:
+        raise ValueError(f"x and s must be 1-D of equal length >= 2, got {x.shape}, {s.shape}")
+    omegas = sorted({float(w) for w in omegas if w is not None and w > 0})
+    fits = _schemes(x, s, omegas, opt)
+    primary = next(iter(fits))
+    value, row, sl, w_om, c_amp, fit = fits[primary]
+
+    def prop(cov):
+        if cov is None:
+            return 0.0
+        c = np.asarray(cov, float)[sl, sl]
+        return math.sqrt(max(float(row @ c @ row), 0.0))
+
+    schemes = {k: f[0] for k, f in fits.items()}
+    # a lone unextrapolated value: its distance to the limit is unknown
+    spread = (
+        math.inf
+        if primary == "last value"
+        else max(abs(f[0] - value) for f in fits.values())
+    )
+    budget = {"fit": fit, "solver": prop(cov_solver), "quadrature": prop(cov_quadrature),
+              "schemes": spread}  # fmt: skip
+    total = math.sqrt(sum(v * v for v in budget.values()))
+    msg = f"{primary} scheme over {sl.stop - sl.start} values" + (
+        f" (omega {w_om:.3g})" if w_om is not None else ""
+    )
+    return Extrapolation(
+        value, total, opt.z * total, budget, schemes, primary, w_om, c_amp, x, s,
+        bool(np.isfinite(value)), msg, float(x[-1]),
+    )  # fmt: skip
+
+
+def _scheme(x, s, sl: slice, omegas) -> tuple:
+    """One linear scheme on ``s[sl]``: (value, weights, slice, omega, amplitude, fit error)."""
+    X = _design(x[sl], omegas)
+    beta, row, _, _ = _lsq(X, s[sl])
+    amp = float(beta[1]) if len(omegas) else math.nan
+    return float(beta[0]), row, sl, (omegas[0] if omegas else None), amp, _fit_error(X, s[sl], row)
+
+
+def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
+    """Every scheme the data support, the primary first.
+
+    The primary fits the derived corrections (0 .. all the last ``tail`` values support) with
+    the smallest residual-based intercept error; the others vary what a single fit takes for
+    granted: the number of correction terms, the window (the same model on the fewest values it
+    needs plus one) and the correction exponent itself (``free omega``).
+    """
+    n = s.size
+    tail = slice(max(0, n - opt.tail), n)
+    m = tail.stop - tail.start
+    k = min(len(omegas), max(m - 2, 0))
+    out: dict[str, tuple] = {}
+    if k >= 1:
+        # 0 .. k derived terms on the tail; the primary is the one whose intercept has the
+        # smallest residual-based error (a second term the data cannot resolve only adds noise,
+        # a missing one leaves a trend in the residuals)
+        fits = {j: _scheme(x, s, tail, omegas[:j]) for j in range(k + 1) if m - j - 1 >= 1}
+        best = min((j for j in fits if j >= 1), key=lambda j: (fits[j][5], -j))
+        if fits.get(0) is not None and fits[0][5] < fits[best][5]:
+            best = 0
+        out["derived"] = fits[best]
+        for j, f in fits.items():  # fewer terms: already rejected by a larger error
+            if j > best:
+                out[f"derived ({j} terms)"] = f
+        jj = max(best, 1)
+        short = slice(max(0, n - (jj + 2)), n)
+        if short.stop - short.start < m:
+            out["derived (short)"] = _scheme(x, s, short, omegas[:jj])
+    if m >= opt.free_min_points:
+        p, w, c, row = _free_omega(x[tail], s[tail])
+        out["free omega"] = (p, row, tail, w, c, _fit_error(_design(x[tail], [w]), s[tail], row))
+    if m >= opt.free_min_points + 1:  # the window: drop the earliest value
+        sl = slice(tail.start + 1, n)
+        p, w, c, row = _free_omega(x[sl], s[sl])
+        X = _design(x[sl], [w])
+        out["free omega (short)"] = (p, row, sl, w, c, _fit_error(X, s[sl], row))
+    if k == 0 and m >= 3:  # omega -> 0: a logarithmic correction s = p + c / log x
+        X = np.column_stack([np.ones(m), 1.0 / np.log(x[tail])])
+        beta, row, _, _ = _lsq(X, s[tail])
+        out["log"] = (float(beta[0]), row, tail, None, float(beta[1]), _fit_error(X, s[tail], row))
+    if "free omega" not in out or k == 0:
+        # too few values to test the correction's form, or no derived form at all: the
+        # unextrapolated last value joins the schemes (the extrapolated distance is itself
+        # uncertain by its full size), or stands alone
+        row = np.zeros(m)
+        row[-1] = 1.0
+        out["last value"] = (float(s[-1]), row, tail, None, math.nan, 0.0)
+    return out
+
+
+def extrapolate_exponent(
+    T,
+    y,
+    *,
+    sign: float = 1.0,
+    omegas=(),
+    rel_err_solver=None,
+    rel_err_quadrature=None,
+    options: ExtrapolationOptions | None = None,
+) -> Extrapolation:
+    r"""Exponent ``p`` of :math:`Y \sim T^{p}` (times ``sign``) extrapolated to :math:`T\to\infty`.
+
+    Parameters
+    ----------
+    T, y : array_like, shape (n,)
+        Increasing horizons and positive values.
+    sign : float
+        ``-1`` to report :math:`-p` (e.g. :math:`\xi` from :math:`\eta^* \sim T^{-\xi}`).
+    omegas : sequence of float
+        Derived correction exponents of ``Y`` (slowest first).
+    rel_err_solver, rel_err_quadrature : array_like, shape (n,), optional
+        Relative errors of ``y`` (standard errors of :math:`\log y`) from the solver and from the
+        mode grid's quadrature; independent between horizons.
+
+    Examples
+    --------
+    >>> T = np.geomspace(1e2, 1e6, 9)
+    >>> e = extrapolate_exponent(T, T**-0.5 * (1 + 2 * T**-0.25), omegas=[0.25])
+    >>> abs(e.value + 0.5) < 1e-3, e.primary
+    (True, 'derived')
+    """
+    x, s, D = local_slope_sequence(T, y)
+
+    def cov(rel):
+        if rel is None:
+            return None
+        r = np.asarray(rel, float)
+        if r.shape != np.shape(T) or not np.all(np.isfinite(r)) or np.any(r < 0):
+            raise ValueError(f"relative errors must be finite, >= 0, shape {np.shape(T)}")
+        return (D * r**2) @ D.T
+
+    e = extrapolate_sequence(
+        x, s, omegas=omegas, cov_solver=cov(rel_err_solver),
+        cov_quadrature=cov(rel_err_quadrature), options=options,
+    )  # fmt: skip
+    if sign == 1.0:
+        return e
+    return Extrapolation(
+        sign * e.value, e.stderr, e.halfwidth, e.budget,
+        {k: sign * v for k, v in e.schemes.items()}, e.primary, e.omega, sign * e.amplitude,
+        e.x, sign * e.slopes, e.success, e.message, e.last_T,
+    )  # fmt: skip

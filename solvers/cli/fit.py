@@ -1,0 +1,133 @@
+"""``optlr fit``: fit the theory to real training runs, predict held-out runs, score baselines."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._common import CLIError, add_output_arguments, count, dumps, emit, path
+
+
+def _ids(text: str | None, flag: str) -> list[str]:
+    if text is None:
+        return []
+    ids = [t.strip() for t in text.split(",") if t.strip()]
+    if not ids:
+        raise CLIError(f"{flag}: expected run ids separated by commas, got {text!r}")
+    return ids
+
+
+def _load(args):
+    from solvers.runs import DATASETS, load_dataset, load_runs
+
+    if args.curves in DATASETS and not Path(args.curves).exists():
+        if args.runs is not None:
+            raise CLIError(f"--runs: not used with the shipped data set {args.curves!r}")
+        return load_dataset(args.curves)
+    return load_runs(args.curves, args.runs)
+
+
+def _text(d: dict) -> str:
+    m = d["model"]
+    lines = [f"fitted on {', '.join(m['fit_runs'])} ({m['n_points']} points, {m['n_params']} "
+             f"parameters; {m['message']})"]  # fmt: skip
+    for name in ("L_inf", "A", "s", "nu", "a", "b"):
+        lo, hi = m["interval"].get(name, (float("nan"), float("nan")))
+        lines.append(f"  {name:6s} = {m[name]:.6g}   95% [{lo:.4g}, {hi:.4g}]")
+    lines.append(f"  phase  = {m['phase']}  (p_easy = {m['p_easy']:.2f})")
+    lines.append("  R^2    = " + ", ".join(f"{k} {v:.4f}" for k, v in m["r2"].items()))
+    for p in d["predictions"]:
+        obs = "unknown" if p["observed"] is None else f"{p['observed']:.4f}"
+        lines.append(f"predict {p['run']} step {p['step']}: {p['predicted']:.4f} (observed {obs})")
+    e = d["error"]
+    if e["mean_rel"] is not None:
+        lines.append(f"optlr       mean rel {e['mean_rel']:.4%}  max rel {e['max_rel']:.4%}")
+    for name, b in d["baselines"].items():
+        if b["mean_rel"] is not None:
+            lines.append(f"{name:11s} mean rel {b['mean_rel']:.4%}  max rel {b['max_rel']:.4%}  "
+                         f"({b['n_params']} parameters)")  # fmt: skip
+    for kind, t in d["transfer"].items():
+        lines.append(f"transfer {kind}: lr* ~ T^{t['exponent']:.3f} +- {t['stderr']:.3f} "
+                     f"({t['n_horizons']} horizons; theory {t['theory_exponent']})")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _recommend_spec(text: str | None) -> tuple[int, float | None] | None:
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        T = int(float(parts[0]))
+        peak = float(parts[1]) if len(parts) > 1 else None
+    except ValueError:
+        raise CLIError(f"--recommend: expected T[,PEAK], got {text!r}") from None
+    if len(parts) > 2 or T < 2 or (peak is not None and not peak > 0):
+        raise CLIError(f"--recommend: expected T >= 2 and PEAK > 0, got {text!r}")
+    return T, peak
+
+
+def _recommend(args, runs, report) -> dict:
+    from solvers.runs import recommend
+
+    T, peak = _recommend_spec(args.recommend)
+    fitted = [runs[i] for i in report.fit.run_ids]
+    peak = peak or max(float(r.sched_lr.max()) for r in fitted)
+    warmup = int(fitted[0].meta.get("warmup_steps", 0) or 0)
+    rec = recommend(report.fit.params, T, peak, warmup=min(warmup, T - 2))
+    if args.export:
+        rec.optimal.save(args.export)
+    return rec.to_dict()
+
+
+def _cmd_fit(args: argparse.Namespace) -> None:
+    from solvers.runs import FitOptions, fit_and_predict
+
+    _recommend_spec(args.recommend)  # bad input fails before the fit
+    if args.export and not args.recommend:
+        raise CLIError("--export: needs --recommend T[,PEAK]")
+    runs = _load(args)
+    split = args.split or runs.default_split()
+    opts = FitOptions(split=split, min_step=args.min_step, n_boot=args.boot, seed=args.seed)
+    report = fit_and_predict(
+        runs, _ids(args.fit, "--fit"), _ids(args.predict, "--predict"), opts,
+        baselines=() if args.no_baselines else ("multi_power", "annealing"),
+    )  # fmt: skip
+    d = report.to_dict()
+    if args.recommend:
+        d["recommend"] = _recommend(args, runs, report)
+    emit(dumps(d) if args.format == "json" else _text(d), args.out)
+    if args.plot:
+        from solvers.runs import plot_report
+
+        plot_report(report, runs, args.plot)
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "fit",
+        help="fit the theory to real training runs; predict held-out runs",
+        description="Fit the PLRF loss functional (6 parameters: L_inf, A, s, nu, a, b) jointly "
+        "to the --fit runs, predict the final loss of the --predict runs from their schedules, "
+        "score the multi-power and LR-annealing laws and the naive predictor the same way, and "
+        "measure learning-rate transfer where the runs sweep the base rate.",
+    )
+    p.add_argument(
+        "curves", help="CSV with columns run, step, lr, loss[, split], or a shipped data set "
+        "name (llm-curves)",
+    )  # fmt: skip
+    p.add_argument("--runs", help="CSV of per-run metadata with a 'run' column")
+    p.add_argument("--fit", required=True, help="run ids to fit, comma-separated")
+    p.add_argument("--predict", help="run ids to predict, comma-separated")
+    p.add_argument("--split", choices=("val", "train"), help="loss to use (default val if present)")
+    p.add_argument("--min-step", type=count, default=1000, help="fit from this step (default 1000)")
+    p.add_argument("--boot", type=count, default=40, help="bootstrap refits over runs (default 40)")
+    p.add_argument("--seed", type=count, default=0)
+    p.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
+    p.add_argument("--plot", type=path, metavar="STEM", help="write STEM.pdf and STEM.png")
+    p.add_argument(
+        "--recommend", metavar="T[,PEAK]", help="optimal schedule of the fitted model at horizon T "
+        "with rates <= PEAK (default: the fitted runs' largest rate), against tuned cosine and WSD",
+    )  # fmt: skip
+    p.add_argument("--export", type=path, metavar="PATH", help="with --recommend: save it (.csv or .json)")
+    add_output_arguments(p, ("text", "json"))
+    p.set_defaults(func=_cmd_fit)

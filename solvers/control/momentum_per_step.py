@@ -1,0 +1,250 @@
+r"""Per-step optimal control of a momentum form on the exact moment recursion (small horizons).
+
+The one-step map of the moments is the closure of :func:`theory.general_momentum`; its Jacobians
+in the moments, in the coupling ``L`` and in the coefficients :math:`(\alpha, \gamma, \beta, q)`
+are differentiated symbolically once (:func:`_derivatives`) and evaluated vectorised over the
+modes. :func:`form_loss_and_gradient` returns :math:`\log L(T)` and its exact gradient in the
+form's per-step controls (reverse sweep over stored states: memory ``3 T n``, for ``T`` up to
+~1e4). :func:`solve_per_step` minimises it with bounded L-BFGS-B from a family schedule
+(:func:`solvers.control.momentum_forms.form_schedule`) and reports the KKT residual — the check of how
+much the derived family leaves on the table.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import sympy as sp
+from numba import njit
+
+from theory import general_momentum, second_moment_closure
+from theory.symbols import L, inv_m, lam, sigma
+
+from ..dynamics.modes import ModeGrid
+from .momentum import _optimise
+
+__all__ = [
+    "PerStepSolve",
+    "form_loss_and_gradient",
+    "general_momentum_adjoint",
+    "solve_per_step",
+    "symbolic_loss_and_gradient",
+]
+
+#: Upper bound of beta in the per-step problems (beta -> 1 freezes the velocity).
+BETA_MAX = 1.0 - 1e-7
+#: Upper bound of the momentum step zeta: above every family optimum seen (<= 1.7); a wider box
+#: (50) made L-BFGS-B's first unit-box steps unstable and its line search fail.
+ZETA_MAX = 4.0
+
+
+@cache
+def _derivatives():
+    """Lambdified step map and its Jacobians in moments, ``L`` and coefficients."""
+    closure = second_moment_closure(general_momentum())
+    M, P = closure.moments, closure.update.params
+    args = (*M, lam, L, *P, inv_m, sigma)
+    rec = closure.recursion
+    jac_m = [[sp.diff(r, m) for m in M] for r in rec]
+    jac_L = [sp.diff(r, L) for r in rec]
+    jac_p = [[sp.diff(r, p) for p in P] for r in rec]
+    f = sp.lambdify(args, rec, "numpy", cse=True)
+    fm = sp.lambdify(args, jac_m, "numpy", cse=True)
+    fL = sp.lambdify(args, jac_L, "numpy", cse=True)
+    fp = sp.lambdify(args, jac_p, "numpy", cse=True)
+    return f, fm, fL, fp
+
+
+def _broadcast(x, n):
+    return np.broadcast_to(np.asarray(x, dtype=float), (n,))
+
+
+def symbolic_loss_and_gradient(grid: ModeGrid, coef: np.ndarray) -> tuple[float, np.ndarray]:
+    """``log L(T)`` and its gradient from the symbolic Jacobians (slow reference, small ``T``)."""
+    f, fm, fL, fp = _derivatives()
+    m = grid.model
+    im = 0.0 if math.isinf(m.batch) else 1.0 / m.batch
+    n, T = grid.lam.size, coef.shape[1]
+    wl = grid.weight * grid.lam
+    S = np.empty((T + 1, 3, n))
+    S[0] = 0.0
+    S[0, 0] = grid.c0
+    Ls = np.empty(T + 1)
+    Ls[0] = wl @ S[0, 0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(T):
+            new = f(*S[t], grid.lam, Ls[t], *coef[:, t], im, m.sigma)
+            S[t + 1] = [_broadcast(x, n) for x in new]
+            Ls[t + 1] = wl @ S[t + 1, 0]
+    if not math.isfinite(Ls[T]) or Ls[T] <= 0:
+        return math.inf, np.zeros_like(coef)
+    adj = np.zeros((3, n))
+    adj[0] = wl / Ls[T]
+    grad = np.empty_like(coef)
+    for t in range(T - 1, -1, -1):
+        a_ = (*S[t], grid.lam, Ls[t], *coef[:, t], im, m.sigma)
+        jm, jl, jp = fm(*a_), fL(*a_), fp(*a_)
+        grad[:, t] = [sum(float(adj[i] @ _broadcast(jp[i][k], n)) for i in range(3))
+                      for k in range(4)]  # fmt: skip
+        dL = sum(float(adj[i] @ _broadcast(jl[i], n)) for i in range(3))
+        new = np.zeros((3, n))
+        for j in range(3):
+            new[j] = sum(adj[i] * _broadcast(jm[i][j], n) for i in range(3))
+        new[0] += dL * wl
+        adj = new
+    return math.log(Ls[T]), grad
+
+
+@dataclass(frozen=True)
+class PerStepSolve:
+    """Per-step optimum of one form: controls ``(3 or 2, T)``, loss, KKT residual, timing."""
+
+    form: str
+    T: int
+    controls: np.ndarray
+    loss: float
+    start_loss: float
+    status: int
+    kkt_residual: float
+    iterations: int
+    cpu_seconds: float
+
+
+def _to_coef(form: str, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients ``(4, T)`` from the form's controls and the chain-rule map ``(4, k)``."""
+    T = u.shape[1]
+    zero, one = np.zeros(T), np.ones(T)
+    if form == "nesterov":  # controls eta, zeta, beta
+        coef = np.array([u[0], u[1], u[2], one])
+        chain = [(0, 0, 1.0), (1, 1, 1.0), (2, 2, 1.0)]
+    elif form == "heavy-ball":  # eta, beta
+        coef = np.array([zero, u[0], u[1], one])
+        chain = [(1, 0, 1.0), (2, 1, 1.0)]
+    elif form == "ema":
+        coef = np.array([zero, u[0], u[1], 1.0 - u[1]])
+        chain = [(1, 0, 1.0), (2, 1, 1.0), (3, 1, -1.0)]
+    else:  # sgd: eta
+        coef = np.array([u[0], zero, zero, one])
+        chain = [(0, 0, 1.0)]
+    return coef, chain
+
+
+def solve_per_step(
+    grid: ModeGrid, form: str, T: int, start, *, tol: float = 1e-4, maxiter: int = 2000
+) -> PerStepSolve:
+    """Minimise ``log L(T)`` over per-step controls of ``form`` from the coefficients ``start``.
+
+    ``start`` is a family schedule ``(alpha, gamma, beta, q)`` (e.g. ``FormSolve.schedule``).
+    Controls: ``nesterov`` (eta, zeta, beta), ``heavy-ball``/``ema`` (eta, beta), ``sgd`` (eta);
+    ``eta`` in ``[0, eta_max]``, ``beta`` in ``[0, BETA_MAX]``, ``zeta`` in ``[0, ZETA_MAX]``.
+    """
+    al, ga, bt, _ = (np.asarray(c, dtype=float) for c in start)
+    rows = {"nesterov": (al, ga, bt), "heavy-ball": (ga, bt), "ema": (ga, bt), "sgd": (al,)}[form]
+    u0 = np.array(rows)
+    k = u0.shape[0]
+    hi_row = {"nesterov": (grid.model.eta_max, ZETA_MAX, BETA_MAX),
+              "heavy-ball": (grid.model.eta_max, BETA_MAX), "ema": (grid.model.eta_max, BETA_MAX),
+              "sgd": (grid.model.eta_max,)}[form]  # fmt: skip
+    lo = np.zeros(k * T)
+    hi = np.repeat(np.array(hi_row), T)
+
+    def fg(x):
+        coef, chain = _to_coef(form, x.reshape(k, T))
+        f, g = form_loss_and_gradient(grid, coef)
+        out = np.zeros((k, T))
+        for ci, ui, s in chain:
+            out[ui] += s * g[ci]
+        return f, out.ravel()
+
+    start_loss = math.exp(fg(u0.ravel())[0])
+    c0 = time.process_time()
+    x, f, status, kkt, its = _optimise(fg, u0.ravel(), lo, hi, tol, maxiter)
+    return PerStepSolve(form, T, x.reshape(k, T), math.exp(f), start_loss, status, kkt, its,
+                        time.process_time() - c0)  # fmt: skip
+
+
+@njit(cache=True)
+def general_momentum_adjoint(
+    lam, weight, c0, alpha, gamma, beta, q, inv_m, sigma2
+):  # pragma: no cover
+    r"""``log L(T)`` of :func:`~solvers.dynamics.momentum_forms.general_momentum_forward` and its exact
+    gradient in ``(alpha, gamma, beta, q)`` (shape ``(4, T)``), by a reverse sweep over the
+    stored moments (memory ``3 (T+1) n`` floats). Hand-derived from the step in the forward
+    kernel's docstring; tested against :func:`symbolic_loss_and_gradient`.
+    """
+    n = lam.shape[0]
+    T = alpha.shape[0]
+    D = np.empty((T + 1, n))
+    X = np.zeros((T + 1, n))
+    V = np.zeros((T + 1, n))
+    Ls = np.empty(T + 1)
+    D[0] = c0
+    Ls[0] = np.sum(weight * lam * c0)
+    for t in range(T):
+        al, ga, bt, qq, im = alpha[t], gamma[t], beta[t], q[t], inv_m[t]
+        s = al + ga * qq
+        Ln = 0.0
+        for k in range(n):
+            lk, Dk, Xk, Vk = lam[k], D[t, k], X[t, k], V[t, k]
+            G = (1.0 + im) * lk * lk * Dk + im * lk * (Ls[t] + sigma2)
+            V[t + 1, k] = bt * bt * Vk + 2.0 * bt * qq * lk * Xk + qq * qq * G
+            X[t + 1, k] = (bt * Xk + qq * lk * Dk - ga * bt * bt * Vk
+                           - (ga * qq + s) * bt * lk * Xk - s * qq * G)  # fmt: skip
+            Dn = (Dk - 2.0 * ga * bt * Xk - 2.0 * s * lk * Dk + ga * ga * bt * bt * Vk
+                  + 2.0 * ga * bt * s * lk * Xk + s * s * G)  # fmt: skip
+            D[t + 1, k] = Dn
+            Ln += weight[k] * lk * Dn
+        Ls[t + 1] = Ln
+    grad = np.zeros((4, T))
+    LT = Ls[T]
+    if not (LT > 0.0 and LT < 1e300):
+        return np.inf, grad
+    aD = weight * lam / LT
+    aX = np.zeros(n)
+    aV = np.zeros(n)
+    for t in range(T - 1, -1, -1):
+        al, ga, bt, qq, im = alpha[t], gamma[t], beta[t], q[t], inv_m[t]
+        s = al + ga * qq
+        dL = 0.0
+        g_a = g_g = g_b = g_q = 0.0
+        for k in range(n):
+            lk, Dk, Xk, Vk = lam[k], D[t, k], X[t, k], V[t, k]
+            G = (1.0 + im) * lk * lk * Dk + im * lk * (Ls[t] + sigma2)
+            pD, pX, pV = aD[k], aX[k], aV[k]
+            gG = pV * qq * qq - pX * s * qq + pD * s * s
+            gs = pX * (-bt * lk * Xk - qq * G) + pD * (-2.0 * lk * Dk + 2.0 * ga * bt * lk * Xk
+                                                       + 2.0 * s * G)  # fmt: skip
+            g_a += gs
+            g_g += (pX * (-bt * bt * Vk - qq * bt * lk * Xk)
+                    + pD * (-2.0 * bt * Xk + 2.0 * ga * bt * bt * Vk + 2.0 * bt * s * lk * Xk)
+                    + gs * qq)  # fmt: skip
+            g_b += (
+                pV * (2.0 * bt * Vk + 2.0 * qq * lk * Xk)
+                + pX * (Xk - 2.0 * ga * bt * Vk - (ga * qq + s) * lk * Xk)
+                + pD * (-2.0 * ga * Xk + 2.0 * ga * ga * bt * Vk + 2.0 * ga * s * lk * Xk)
+            )
+            g_q += (pV * (2.0 * bt * lk * Xk + 2.0 * qq * G)
+                    + pX * (lk * Dk - ga * bt * lk * Xk - s * G) + gs * ga)  # fmt: skip
+            dL += gG * im * lk
+            aD[k] = pD * (1.0 - 2.0 * s * lk) + pX * qq * lk + gG * (1.0 + im) * lk * lk
+            aX[k] = (pV * 2.0 * bt * qq * lk + pX * (bt - (ga * qq + s) * bt * lk)
+                     + pD * (-2.0 * ga * bt + 2.0 * ga * bt * s * lk))  # fmt: skip
+            aV[k] = pV * bt * bt - pX * ga * bt * bt + pD * ga * ga * bt * bt
+        for k in range(n):
+            aD[k] += dL * weight[k] * lam[k]
+        grad[0, t], grad[1, t], grad[2, t], grad[3, t] = g_a, g_g, g_b, g_q
+    return np.log(LT), grad
+
+
+def form_loss_and_gradient(grid: ModeGrid, coef: np.ndarray) -> tuple[float, np.ndarray]:
+    """``log L(T)`` and its gradient in the coefficients ``coef`` (shape ``(4, T)``)."""
+    m = grid.model
+    T = coef.shape[1]
+    inv_m = np.full(T, 0.0 if math.isinf(m.batch) else 1.0 / m.batch)
+    c = [np.ascontiguousarray(x, dtype=float) for x in coef]
+    f, g = general_momentum_adjoint(grid.lam, grid.weight, grid.c0, *c, inv_m, m.sigma**2)
+    return float(f), g

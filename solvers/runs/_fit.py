@@ -1,0 +1,316 @@
+r"""Joint fit of the loss functional to several runs; held-out prediction from a schedule alone.
+
+Six free parameters, :math:`(L_\infty, A, s, \nu, a, b)` (:class:`LossParams`, ``gain = 0``),
+fitted to the relative residuals :math:`L_{\rm model}(t)/L_{\rm obs}(t) - 1` of every observed
+point at ``step >= min_step`` of every run, each run weighted equally (``1/sqrt(n_points)``),
+by :func:`scipy.optimize.least_squares` with a robust loss and box bounds. Starts: a grid over
+:math:`(\log s, a, b)` on which the linear parameters :math:`(L_\infty, A, \nu)` are solved
+exactly (the excess loss is linear in ``A`` and ``nu``); the best ``n_starts`` are refined.
+Intervals and the probability of the easy phase come from a bootstrap over runs (runs drawn
+with replacement, refitted from the best fit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import least_squares, lsq_linear
+
+from theory._checks import check_int, check_real
+
+from ._data import Run
+from ._functional import DEFAULT_GRID, DEFAULT_MODES, LossParams, loss_parts, mode_nodes, run_grid
+
+__all__ = ["FitOptions", "RunFit", "fit_points", "fit_runs", "predict_run"]
+
+#: Names of the fitted parameters, in the order of the optimiser's vector.
+PARAM_NAMES = ("L_inf", "A", "s", "nu", "a", "b")
+#: Bounds of (L_inf, log10 A, log10 s, log10 nu, a, b): s maps lr*steps (~1e0..1e3 here) to model
+#: time; a and b stay above 1 (finite mode sums) and below 8 (beyond, k^-a is one mode).
+LOWER = np.array([0.0, -6.0, -4.0, -8.0, 1.02, 1.02])
+UPPER = np.array([np.inf, 4.0, 6.0, 4.0, 8.0, 8.0])
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """Options of :func:`fit_runs`.
+
+    Attributes
+    ----------
+    split : {"val", "train"}
+        Which observed losses to fit.
+    min_step : int
+        Points before this step are not fitted (the first few hundred steps of a language
+        model are not the power-law regime the theory describes).
+    loss, f_scale : str, float
+        Robust loss of ``least_squares`` and its scale (relative residual).
+    n_starts : int
+        Grid starts refined by ``least_squares``.
+    max_points : int
+        At most this many fitted points per run, evenly spaced in the run's list of points and
+        always including its last (the curves are smooth on this scale; it bounds the cost).
+    n_boot : int
+        Bootstrap refits over runs (0: no intervals, ``p_easy`` from the point fit alone).
+    n_modes, n_grid : int
+        Mode count of the functional and uniform grid intervals per run.
+    seed : int
+    """
+
+    split: str = "val"
+    min_step: int = 1000
+    loss: str = "soft_l1"
+    f_scale: float = 0.01
+    n_starts: int = 3
+    max_points: int = 60
+    n_boot: int = 40
+    n_modes: int = DEFAULT_MODES
+    n_grid: int = DEFAULT_GRID
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.split not in ("val", "train"):
+            raise ValueError(f"split must be 'val' or 'train', got {self.split!r}")
+        check_int("min_step", self.min_step, ge=0)
+        if self.loss not in ("linear", "soft_l1", "huber", "cauchy", "arctan"):
+            raise ValueError(f"loss must be a least_squares loss name, got {self.loss!r}")
+        check_real("f_scale", self.f_scale, gt=0)
+        check_int("n_starts", self.n_starts, ge=1)
+        check_int("max_points", self.max_points, ge=2)
+        check_int("n_boot", self.n_boot, ge=0)
+        check_int("n_modes", self.n_modes, ge=1)
+        check_int("n_grid", self.n_grid, ge=1)
+
+
+@dataclass(frozen=True)
+class _Data:
+    """A run's grid and fitted points."""
+
+    run: Run
+    grid: object
+    idx: np.ndarray
+    obs: np.ndarray
+    weight: float
+
+
+@dataclass(frozen=True)
+class RunFit:
+    """Result of :func:`fit_runs`.
+
+    Attributes
+    ----------
+    params : LossParams
+    interval : dict
+        ``name -> (lo, hi)``, 95% bootstrap percentile interval (empty without bootstrap).
+    boot : ndarray, shape (n_boot, 6)
+        Bootstrap refits (``PARAM_NAMES`` order, natural units).
+    p_easy : float
+        Fraction of bootstrap refits with ``a > b`` (0 or 1 from the point fit without).
+    r2 : dict
+        Per-run R^2 of the fitted points.
+    residuals : dict
+        Per-run ``(steps, relative residual)``.
+    success, status, message, cost, n_points
+    """
+
+    params: LossParams
+    run_ids: list
+    options: FitOptions
+    interval: dict = field(default_factory=dict)
+    boot: np.ndarray = field(default_factory=lambda: np.zeros((0, 6)))
+    p_easy: float = 0.0
+    r2: dict = field(default_factory=dict)
+    residuals: dict = field(default_factory=dict)
+    success: bool = True
+    status: int = 0
+    message: str = ""
+    cost: float = 0.0
+    n_points: int = 0
+    n_params: int = len(PARAM_NAMES)
+
+    @property
+    def phase(self) -> str:
+        return self.params.phase
+
+    @property
+    def at_bound(self) -> list:
+        """Parameters that ended on a bound of the fit (their interval is then one-sided)."""
+        x = np.array([self.params.L_inf, *np.log10([self.params.A, self.params.s, self.params.nu]),
+                      self.params.a, self.params.b])  # fmt: skip
+        hit = (np.abs(x - LOWER) < 1e-6) | (np.abs(x - UPPER) < 1e-6)
+        return [n for n, h in zip(PARAM_NAMES, hit, strict=True) if h]
+
+    def to_dict(self) -> dict:
+        p = self.params
+        out = {name: float(getattr(p, name)) for name in PARAM_NAMES}
+        out["interval"] = {k: [float(v[0]), float(v[1])] for k, v in self.interval.items()}
+        out.update(phase=p.phase, p_easy=float(self.p_easy), n_params=self.n_params)
+        out.update(success=self.success, message=self.message, n_points=self.n_points)
+        out["r2"] = {k: float(v) for k, v in self.r2.items()}
+        out["at_bound"] = self.at_bound
+        out["fit_runs"] = list(self.run_ids)
+        return out
+
+
+def _params(x: np.ndarray) -> LossParams:
+    return LossParams(x[0], 10 ** x[1], 10 ** x[2], 10 ** x[3], x[4], x[5])
+
+
+def fit_points(run: Run, opts: FitOptions) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(steps, losses)`` of ``run`` that a fit uses (see :class:`FitOptions`)."""
+    steps, loss = run.losses(opts.split)
+    keep = steps >= opts.min_step
+    if not keep.any():
+        raise ValueError(
+            f"runs: run {run.id!r} has no {opts.split} loss at step >= {opts.min_step}"
+        )
+    steps, loss = steps[keep], loss[keep]
+    if steps.size > opts.max_points:
+        pick = np.unique(np.rint(np.linspace(0, steps.size - 1, opts.max_points)).astype(int))
+        steps, loss = steps[pick], loss[pick]
+    return steps, loss
+
+
+def _prepare(runs, opts: FitOptions) -> list[_Data]:
+    out = []
+    for run in runs:
+        steps, loss = fit_points(run, opts)
+        grid = run_grid(run.schedule(max(run.horizon, int(steps[-1]))), steps, n_grid=opts.n_grid)
+        out.append(_Data(run, grid, grid.index(steps), loss, 1.0 / np.sqrt(steps.size)))
+    return out
+
+
+def _basis(data, nodes, s, a, b):
+    """Per run: (bias, noise) at the fitted points for A = nu = 1."""
+    p = LossParams(0.0, 1.0, s, 1.0, a, b)
+    return [tuple(part[d.idx] for part in loss_parts(p, d.grid, nodes)) for d in data]
+
+
+def _linear_start(data, nodes, s, a, b):
+    """(L_inf, A, nu) solving the weighted relative least squares exactly, and its cost."""
+    rows, rhs = [], []
+    for d, (bias, noise) in zip(data, _basis(data, nodes, s, a, b), strict=True):
+        w = d.weight / d.obs
+        rows.append(np.column_stack([w, w * bias, w * noise]))
+        rhs.append(w * d.obs)
+    M, y = np.vstack(rows), np.concatenate(rhs)
+    sol = lsq_linear(M, y, bounds=(0.0, np.inf))
+    return sol.x, float(np.sum((M @ sol.x - y) ** 2))
+
+
+def _start_grid(data, nodes, n_starts):
+    cands = []
+    for ls in np.linspace(-2.0, 3.0, 6):
+        for a in (1.2, 1.6, 2.5, 4.0):
+            for b in (1.2, 1.6, 2.5, 4.0):
+                lin, cost = _linear_start(data, nodes, 10**ls, a, b)
+                L0, A, nu = lin
+                x = [L0, np.log10(max(A, 1e-6)), ls, np.log10(max(nu, 1e-8)), a, b]
+                cands.append((cost, np.clip(x, LOWER + 1e-9, UPPER - 1e-9)))
+    cands.sort(key=lambda c: c[0])
+    return [c[1] for c in cands[:n_starts]]
+
+
+def _residuals(x, data, nodes):
+    p = _params(x)
+    out = []
+    for d in data:
+        bias, noise = loss_parts(p, d.grid, nodes)
+        out.append(d.weight * ((p.L_inf + bias[d.idx] + noise[d.idx]) / d.obs - 1.0))
+    return np.concatenate(out)
+
+
+def _refine(x0, data, nodes, opts):
+    return least_squares(
+        _residuals, x0, bounds=(LOWER, UPPER), args=(data, nodes), loss=opts.loss,
+        f_scale=opts.f_scale, x_scale=np.array([0.1, 0.3, 0.3, 0.3, 0.2, 0.2]), max_nfev=400,
+    )  # fmt: skip
+
+
+def _natural(x: np.ndarray) -> np.ndarray:
+    return np.array([x[0], 10 ** x[1], 10 ** x[2], 10 ** x[3], x[4], x[5]])
+
+
+def _r2(data, p, nodes) -> tuple[dict, dict]:
+    r2, res = {}, {}
+    for d in data:
+        bias, noise = loss_parts(p, d.grid, nodes)
+        pred = p.L_inf + bias[d.idx] + noise[d.idx]
+        ss = float(np.sum((d.obs - d.obs.mean()) ** 2))
+        r2[d.run.id] = 1.0 - float(np.sum((d.obs - pred) ** 2)) / ss if ss > 0 else float("nan")
+        res[d.run.id] = (d.grid.t[d.idx], pred / d.obs - 1.0)
+    return r2, res
+
+
+def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
+    """Fit the functional jointly to ``runs`` (a list of :class:`Run` with observed losses).
+
+    Returns a :class:`RunFit`; a refinement that did not converge is reported in ``success``,
+    ``status`` and ``message`` (the best start is kept).
+    """
+    opts = FitOptions() if options is None else options
+    runs = list(runs)
+    if not runs:
+        raise ValueError("runs must hold at least one run with observed losses")
+    data = _prepare(runs, opts)
+    nodes = mode_nodes(opts.n_modes)
+    fits = [_refine(x0, data, nodes, opts) for x0 in _start_grid(data, nodes, opts.n_starts)]
+    best = min(fits, key=lambda f: f.cost)
+    params = _params(best.x)
+    boot = _bootstrap(best.x, data, nodes, opts)
+    interval = {}
+    if len(boot):
+        lo, hi = np.percentile(boot, [2.5, 97.5], axis=0)
+        interval = {n: (lo[i], hi[i]) for i, n in enumerate(PARAM_NAMES)}
+        p_easy = float(np.mean(boot[:, 4] > boot[:, 5]))
+    else:
+        p_easy = float(params.a > params.b)
+    r2, res = _r2(data, params, nodes)
+    return RunFit(
+        params, [r.id for r in runs], opts, interval, boot, p_easy, r2, res,
+        success=bool(best.success), status=int(best.status), message=str(best.message),
+        cost=float(best.cost), n_points=sum(d.idx.size for d in data),
+    )  # fmt: skip
+
+
+def _bootstrap(x_best, data, nodes, opts) -> np.ndarray:
+    rng = np.random.default_rng(opts.seed)
+    out = []
+    for _ in range(opts.n_boot):
+        pick = rng.integers(0, len(data), len(data))
+        fit = _refine(x_best, [data[i] for i in pick], nodes, opts)
+        out.append(_natural(fit.x))
+    return np.array(out).reshape(-1, len(PARAM_NAMES))
+
+
+def predict_run(fit: RunFit | LossParams, run: Run, steps=None, *, n_grid: int = DEFAULT_GRID):
+    """The predicted loss of ``run`` at ``steps`` from its schedule alone.
+
+    ``steps`` defaults to every observed step of the fit's split, else the run's last logged
+    step. Returns ``(steps, loss, band)``: ``band`` is ``(lo, hi)``, the 2.5 and 97.5
+    percentiles of the prediction over the bootstrap refits of a :class:`RunFit`, or None
+    (plain :class:`LossParams`, or no bootstrap). The band is the spread of the *parameters*
+    only: it leaves out the error of the model itself, which dominates on real runs (on the
+    llm-curves splits it covers few held-out losses; ``benchmarks/results/fit.md``).
+    """
+    params = fit.params if isinstance(fit, RunFit) else fit
+    split = fit.options.split if isinstance(fit, RunFit) else "val"
+    n_modes = fit.options.n_modes if isinstance(fit, RunFit) else DEFAULT_MODES
+    if steps is None:
+        steps = run.losses(split)[0]
+        steps = steps if steps.size else np.array([int(run.sched_step[-1])])
+    steps = np.atleast_1d(np.asarray(steps, dtype=int))
+    grid = run_grid(run.schedule(max(run.horizon, int(steps.max()))), steps, n_grid=n_grid)
+    nodes = mode_nodes(n_modes)
+    idx = grid.index(steps)
+    bias, noise = loss_parts(params, grid, nodes)
+    pred = params.L_inf + bias[idx] + noise[idx]
+    if not isinstance(fit, RunFit) or not len(fit.boot):
+        return steps, pred, None
+    draws = []
+    for row in fit.boot:
+        p = LossParams(*row)
+        b2, n2 = loss_parts(p, grid, nodes)
+        draws.append(p.L_inf + b2[idx] + n2[idx])
+    lo, hi = np.percentile(np.array(draws), [2.5, 97.5], axis=0)
+    return steps, pred, (lo, hi)

@@ -1,0 +1,271 @@
+"""A seeded in-process fuzz of the command line: invalid invocations from the parser's own options.
+
+Every option of every command is given hostile values of its kind (huge, negative, zero, nan, inf,
+1e300, empty, wrong type; malformed files for the file inputs) on top of a tiny valid invocation.
+Each run must end cleanly: exit 2 (bad input) or 1 (a flagged failure) with exactly one line on
+standard error and no traceback — or exit 0 with no nan/inf in what it printed. A case that
+would compute past its time budget fails too (sizes are checked before computing).
+``report`` is run up to its build (every input check done), not through the minutes-long build.
+
+Run ``python tests/test_cli_fuzz.py [N]`` for a tally instead of assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import io
+import json
+import random
+import re
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solvers.cli import main
+from solvers.cli._common import count, path, real, real_or_inf
+from solvers.cli.main import build_parser
+
+NUMERIC_TYPES = (int, float, count, real, real_or_inf)
+
+#: Invalid invocations drawn per test run (seeded): a few hundred, as issue 15 asks.
+N_CASES = 200
+SEED = 20261129
+#: Wall-clock budget per case: valid tiny runs take well under a second once compiled.
+BUDGET_S = 8.0
+
+#: Tiny valid invocations the hostile value is added to (``{dir}`` is a scratch directory).
+BASE = {
+    "simulate": ["--T", "20", "--modes", "20"],
+    "solve": ["--T", "20", "--modes", "20", "--maxiter", "20"],
+    "mc": ["--T", "20", "--modes", "20", "--seeds", "10"],
+    "export": ["--schedule", "constant:0.2", "--T", "20"],
+    "estimate": ["--features", "{dir}/X.npy", "--targets", "{dir}/y.npy", "--boot", "10"],
+    "derive": [],
+    "validate": [
+        "--solver",
+        "none",
+        "--claim",
+        "xi",
+        "--T-max",
+        "1000",
+        "--points",
+        "2",
+        "--modes",
+        "10000",
+        "--exact-modes",
+        "32",
+    ],
+    "batch": ["--samples", "64", "--modes", "20"],
+    "momentum": ["--T", "20,40", "--modes", "20", "--maxiter", "5"],
+    "compute-optimal": ["--C", "200,400", "--no-constant", "--baselines", ""],
+    "report": ["--no-pdf", "--sections", "model", "--quiet", "--out-dir", "{dir}/rep"],
+}
+#: Options the fuzz leaves alone: they switch modes rather than take a hostile value.
+SKIP = {"--help", "--version", "-h"}
+
+NUMBERS = ["-1", "0", "nan", "inf", "-inf", "1e300", "1e30", "", "abc", "1.5", "1e-320", "9" * 30,
+           "100000000000", "1e12", "2147483648", "1e6"]  # fmt: skip
+STRINGS = ["", "bogus", "constant:nan", "constant:1e300", "poly:1", "wsd:0.5,2", "power:-1,1",
+           "constant:", ":", "1e300,1e300", "nan,inf"]  # fmt: skip
+#: Malformed input files (name -> bytes); the estimate/export inputs get these.
+FILES = {
+    "empty.csv": b"",
+    "garbage.npy": b"\x93NUMPY garbage",
+    "text.csv": b"a,b\nc,d\n",
+    "ragged.csv": b"1,2,3\n4,5\n",
+    "nan.csv": b"1,nan\n2,3\n",
+    "one.csv": b"1\n",
+    "empty.json": b"{}",
+    "badlr.json": json.dumps({"lr": ["x"]}).encode(),
+    "nolr.json": json.dumps({"name": 1}).encode(),
+    "notjson.json": b"{not json",
+    "list.json": b"[1, 2]",
+    "noheader.csv": b"0.1\n0.2\n",
+    "steps.csv": b"step,lr\n0,abc\n",
+    "neg.csv": b"step,lr\n0,-1\n1,nan\n",
+}
+FILE_OPTIONS = {"--features", "--kernel", "--losses", "--targets", "--input"}
+NONFINITE = re.compile(r"(?<![\w.])[-+]?(nan|inf|infinity)(?![\w])", re.IGNORECASE)
+
+
+class _Budget(BaseException):
+    """Raised by the alarm: a case ran past :data:`BUDGET_S` (not caught by ``main``)."""
+
+
+class _ReachedBuild(BaseException):
+    """``report`` got past every input check to the build (which takes minutes: not run here)."""
+
+
+def _stop_at_build(config, out, **kwargs):
+    raise _ReachedBuild
+
+
+def _options(parser: argparse.ArgumentParser) -> dict[str, list[argparse.Action]]:
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    out = {}
+    for name, p in sub.choices.items():
+        out[name] = [a for a in p._actions if a.option_strings and not set(a.option_strings) & SKIP]
+    return out
+
+
+def _values(action: argparse.Action, scratch: Path) -> list[list[str]]:
+    opt = action.option_strings[-1]
+    if action.nargs == 0:
+        return [[opt]]
+    if opt in FILE_OPTIONS:
+        vals = [str(scratch / f) for f in FILES] + [str(scratch / "missing.csv"), str(scratch)]
+    elif action.type in (
+        Path,
+        path,
+    ):  # invalid places only (valid ones just run: not the point here)
+        vals = ["", "/proc/no/such/dir/x", str(scratch / "X.npy" if "dir" in opt else scratch)]
+    elif action.choices is not None:
+        vals = ["bogus", "", "1e300"]
+    elif action.type in (int, float) or action.type in NUMERIC_TYPES:
+        vals = NUMBERS
+    else:
+        vals = [*STRINGS, str(scratch), "/proc/no/such/dir/x"]
+    n = 2 if action.nargs == 2 else 1
+    return [[opt, *([v] * n)] for v in vals]
+
+
+def _scratch(tmp: Path) -> Path:
+    for name, data in FILES.items():
+        (tmp / name).write_bytes(data)
+    rng = np.random.default_rng(0)  # power-law features (b = 2) and targets (a = 3)
+    k = np.arange(1, 31.0)
+    X = rng.standard_normal((200, 30)) * k**-1.0
+    np.save(tmp / "X.npy", X)
+    np.save(tmp / "y.npy", X @ k**-0.5 + 0.01 * rng.standard_normal(200))
+    return tmp
+
+
+def cases(scratch: Path, n: int = N_CASES, seed: int = SEED) -> list[list[str]]:
+    """``n`` invalid invocations, drawn reproducibly from every (command, option, value)."""
+    pool = []
+    for cmd, actions in _options(build_parser()).items():
+        base = [x.format(dir=scratch) for x in BASE.get(cmd, [])]
+        for action in actions:
+            for val in _values(action, scratch):
+                pool.append([cmd, *base, *val])
+    return random.Random(seed).sample(pool, min(n, len(pool)))
+
+
+_FIRED: list[bool] = []
+
+
+def _alarm(signum, frame):
+    _FIRED.append(True)  # numba may turn the exception into a SystemError: remember it fired
+    raise _Budget
+
+
+def run_case(argv: list[str], budget: float = BUDGET_S) -> dict:
+    """Run ``main(argv)`` in this process; exit code, output and a verdict."""
+    out, err = io.StringIO(), io.StringIO()
+    old = signal.signal(signal.SIGALRM, _alarm)
+    _FIRED.clear()
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    t0 = time.perf_counter()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            except _Budget:
+                code = "timeout"
+            except _ReachedBuild:
+                code = 0
+            except BaseException as exc:
+                import traceback
+
+                traceback.print_exception(exc, file=err)
+                code = "raised"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    o, e = out.getvalue(), err.getvalue()
+    if _FIRED:
+        _FIRED.clear()
+        code = "timeout"
+    problems = []
+    if code == "timeout" and "optlr: note:" in e:
+        pass  # a huge but valid run that said how long it would take before starting
+    elif code in ("timeout", "raised"):
+        problems.append(code)
+    elif code == 0:
+        valid_inf = ("batch=inf", "m=inf", '"batch": "inf"')  # full-batch GD is a valid model
+        if NONFINITE.search(functools.reduce(lambda t, v: t.replace(v, ""), valid_inf, o)):
+            problems.append("nonfinite-exit-0")
+    else:
+        if code not in (1, 2):
+            problems.append(f"exit {code}")
+        if len(e.strip().splitlines()) != 1:
+            problems.append("stderr-lines")
+    if "Traceback" in e:
+        problems.append("traceback")
+    return {"argv": argv, "code": code, "stderr": e, "problems": problems,
+            "seconds": time.perf_counter() - t0}  # fmt: skip
+
+
+def warm_up(scratch: Path) -> list[str]:
+    """Run every base invocation once (compiles the numba kernels): each must succeed."""
+    failed = []
+    for cmd, base in BASE.items():
+        r = run_case([cmd, *(x.format(dir=scratch) for x in base)], budget=120.0)
+        if r["code"] != 0 or r["problems"]:
+            failed.append(f"{cmd}: exit {r['code']} {r['problems']} {r['stderr'][-200:]!r}")
+    return failed
+
+
+def test_fuzz_invalid_invocations(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPTLR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)  # values such as "poly:1" become files written here
+    monkeypatch.setattr("solvers.report.build_report", _stop_at_build)
+    scratch = _scratch(tmp_path)
+    assert not (failed := warm_up(scratch)), failed  # a fuzz on a failing base tests nothing
+    bad = [r for r in map(run_case, cases(scratch)) if r["problems"]]
+    report = "\n".join(
+        f"{r['problems']} exit {r['code']}: optlr {' '.join(r['argv'])}\n  {r['stderr'][-300:]!r}"
+        for r in bad[:15]
+    )
+    assert not bad, f"{len(bad)} bad cases:\n{report}"
+
+
+@pytest.mark.parametrize("value", ["1.5", "nan", "abc"])
+def test_count_option_names_itself(capsys, value):
+    """The fuzz's premise: a refused count names the option and the expectation, one line."""
+    assert main(["simulate", "--T", value]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--T" in err and "integer" in err
+
+
+if __name__ == "__main__":  # a tally for the report: python tests/test_cli_fuzz.py [N]
+    import collections
+    import tempfile
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else N_CASES
+    with tempfile.TemporaryDirectory() as d:
+        import os
+
+        os.environ["OPTLR_CACHE_DIR"] = str(Path(d) / "cache")
+        os.chdir(d)
+        import solvers.report
+
+        solvers.report.build_report = _stop_at_build
+        print("base invocations that fail:", warm_up(_scratch(Path(d))))
+        t0, c0 = time.perf_counter(), time.process_time()
+        results = [run_case(a) for a in cases(_scratch(Path(d)), n)]
+        tally = collections.Counter(p for r in results for p in r["problems"])
+        print(f"{len(results)} cases, {time.perf_counter() - t0:.1f} s wall, "
+              f"{time.process_time() - c0:.1f} s CPU; problems: {dict(tally)}")  # fmt: skip
+        for r in results:
+            if r["problems"]:
+                print(r["problems"], r["code"], " ".join(r["argv"][:1] + r["argv"][-2:]),
+                      repr(r["stderr"][-200:]))  # fmt: skip

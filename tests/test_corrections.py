@@ -1,0 +1,95 @@
+"""Corrections to scaling (theory._corrections): derived gaps, checked by substitution and numerics."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from theory import derive_corrections, derive_scaling_laws
+from theory._corrections import POWER
+from theory.symbols import a, b
+
+
+@pytest.fixture(scope="module")
+def corr():
+    return derive_corrections()
+
+
+def test_every_power_correction_is_positive_in_its_phase(corr):
+    rng = np.random.default_rng(0)
+    for phase, rows in corr.items():
+        for _ in range(20):
+            x, y = 1.2 + 2.8 * rng.random(2)
+            aa, bb = (max(x, y), min(x, y)) if phase == "easy" else (min(x, y), max(x, y))
+            if abs(aa - bb) < 0.05:
+                continue
+            for c in rows.values():
+                for t in c.terms:
+                    if t.form == POWER:
+                        assert t.omega_at(aa, bb) > 0, (phase, c.name, t.mechanism, aa, bb)
+
+
+def test_easy_boundary_layer_gap_is_the_end_term_against_the_loss(corr):
+    """The gap equals (end-of-run noise exponent) - (loss exponent), both from the laws."""
+    laws = derive_scaling_laws()
+    xi = laws.easy["xi"].expr
+    end_exponent = -(2 * b + xi - 1) / (2 * b)  # final-noise term at the optimum
+    lead = -laws.easy["loss_exponent"].expr
+    w = corr["easy"]["loss_exponent"].leading(3, 2)
+    assert w.mechanism == "end-of-run boundary layer"
+    assert sp.simplify(w.omega - (lead - end_exponent)) == 0
+
+
+def test_hard_window_gap_is_window_terms_against_the_bias(corr):
+    h = derive_scaling_laws().hard
+    gap = h["anneal_window_loss_exponent"].expr - h["loss_exponent"].expr
+    t = next(t for t in corr["hard"]["loss_exponent"].terms if t.mechanism.startswith("annealing"))
+    assert sp.simplify(t.omega - gap) == 0
+    assert sp.simplify(t.omega - (b - a) / (2 * b - 1)) == 0
+
+
+def test_delta_says_it_is_not_derivable(corr):
+    c = corr["easy"]["delta"]
+    assert not c.derivable and c.leading(3, 2) is None and c.omegas(3, 2) == []
+
+
+def test_latex_has_every_row(corr):
+    from theory import corrections_latex
+
+    tex = corrections_latex()
+    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values())
+    assert r"\omega = \frac{1}{2 a}" in tex
+
+
+def _local_slopes(T, y):
+    lT, ly = np.log(T), np.log(y)
+    return np.sqrt(T[1:] * T[:-1]), np.diff(ly) / np.diff(lT)
+
+
+def test_constant_rate_correction_omega_from_the_loss_of_a_constant_rate():
+    """Numerical check of a derived omega: the bias + noise loss of a constant rate, evaluated
+    by the exact mode sums at its optimum over eta, has local slopes approaching -p like T^-omega
+    with the derived omega = (b - 1)/(a + b - 1) (noise of the slow modes) up to the discrete-
+    time term (absent here: continuous-time mode sums)."""
+    from scipy.optimize import minimize_scalar
+
+    A, B = 3.0, 2.0
+    k = np.arange(1, 100_001, dtype=float)  # front k* ~ (eta T)^(1/b) < 100
+    lam = k**-B
+
+    def loss(eta, T):  # continuous time, sigma^2 >> L: bias + sigma^2 eta sum lam (1-e^-2lam tau)/2
+        tau = eta * T
+        return (k**-A * np.exp(-2 * lam * tau)).sum() + eta * (
+            lam * (1 - np.exp(-2 * lam * tau))
+        ).sum() / 2
+
+    Ts = np.geomspace(1e2, 1e6, 9)
+    Ls = np.array([minimize_scalar(lambda le, T=T: np.log(loss(np.exp(le), T)), bounds=(-12, 0),
+                   method="bounded", options={"xatol": 1e-10}).fun for T in Ts])  # fmt: skip
+    x, s = _local_slopes(Ts, np.exp(Ls))
+    c = derive_corrections()["easy"]["constant_lr_loss_exponent"]
+    p = float(c.exponent.subs({a: 3, b: 2}))
+    w = c.leading(A, B).omega_at(A, B)
+    # residual of the local slopes: s + p = c' T^-omega  ->  its log-log slope is -omega
+    r = s + p
+    wfit = -np.polyfit(np.log(x[-4:]), np.log(np.abs(r[-4:])), 1)[0]
+    assert abs(wfit - w) < 0.03, (wfit, w)

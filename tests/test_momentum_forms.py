@@ -1,0 +1,303 @@
+"""Momentum forms: derived closures and exponents (theory) and their numerics (solvers)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from solvers import simulate
+from solvers.control.momentum_forms import form_schedule, solve_form
+from solvers.dynamics.modes import ModeGrid
+from solvers.dynamics.momentum import simulate_momentum
+from solvers.dynamics.momentum_forms import (
+    general_momentum_forward,
+    monte_carlo_form,
+    simulate_form,
+)
+from theory import PLRFModel
+from theory._moments import beta, ema_momentum, second_moment_closure, sgd_update
+from theory._momentum_exponents import (
+    FORMS,
+    _gain_sum_exponent,
+    derive_momentum_exponents,
+    form_dynamics,
+    general_momentum,
+    kappa,
+    momentum_form,
+    zeta,
+)
+from theory.symbols import a, b, eta, inv_m, lam
+
+# -- theory --------------------------------------------------------------------------------------
+
+
+def test_ema_form_is_ema_momentum():
+    mine = second_moment_closure(momentum_form("ema")).recursion
+    ref = second_moment_closure(ema_momentum()).recursion
+    assert all(sp.expand(x - y) == 0 for x, y in zip(mine, ref, strict=True))
+
+
+@pytest.mark.parametrize("name, off", [("heavy-ball", {beta: 0}), ("nesterov", {zeta: 0, beta: 0})])
+def test_forms_reduce_to_sgd(name, off):
+    """Heavy ball at beta = 0 and the dimension-adapted form without momentum are SGD."""
+    rec = second_moment_closure(momentum_form(name)).recursion[0].subs(off)
+    sgd = second_moment_closure(sgd_update()).recursion[0]
+    assert sp.expand(rec - sgd) == 0
+    assert sp.expand(rec.subs(eta, 2 * eta) - sgd) != 0  # the comparison can fail
+
+
+def test_unknown_form_is_rejected():
+    with pytest.raises(ValueError, match="name must be one of"):
+        momentum_form("adam")
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_slow_rate_matches_the_numeric_eigenvalue(name):
+    """The derived slow rate against numpy's eigenvalues of the mean map at small lambda."""
+    fd = form_dynamics(name)
+    vals = {eta: 0.3, zeta: 0.05, beta: 0.9}
+    from theory._beyond import momentum_bias_dynamics
+
+    A = momentum_bias_dynamics(fd.update).matrix
+    lam0 = 1e-6
+    M = np.array(A.subs(vals).subs(lam, lam0), dtype=float)
+    z = np.linalg.eigvals(M)
+    slow = z[np.argmin(abs(z - 1))].real
+    assert (1 - slow) / lam0 == pytest.approx(float(fd.slow_rate.subs(vals)), rel=1e-4)
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_noise_gain_is_the_stationary_variance_of_the_compiled_kernel(name):
+    """G(lambda) from the closure's fixed point against the hand-written kernel run to rest."""
+    fd = form_dynamics(name)
+    (al, ga, qq), _ = FORMS[name]
+    vals = {eta: 0.4, zeta: 0.08, kappa: 0.2, beta: 0.8, lam: 0.7, inv_m: 0.25}
+    T = 4000
+    coef = [np.full(T, float(sp.sympify(c).subs(vals))) for c in (al, ga, vals[beta], qq)]
+    lamv, w, c0 = np.array([0.7]), np.array([1e-14]), np.array([0.0])  # L ~ 0: source iota sigma^2
+    D, *_ = general_momentum_forward(
+        lamv, w, c0, *coef, np.full(T, 0.25), 1.0, np.array([T]), np.empty(1)
+    )
+    gain = float(fd.noise_gain.subs(vals))
+    assert 0.7 * D[0] / 0.25 == pytest.approx(gain, rel=1e-10)
+
+
+def test_what_bounds_the_effective_rate():
+    """Heavy ball: every mode's gain grows as the effective rate (no saturation: the gain sum
+    is not the kappa^(-1/b) law); dimension-adapted: the SGD step saturates the gain."""
+    assert form_dynamics("heavy-ball").gain_slope == sp.factor(eta / (2 * kappa))
+    assert _gain_sum_exponent(form_dynamics("heavy-ball"))[1] == sp.false
+    assert _gain_sum_exponent(form_dynamics("nesterov")) == (-1 / b, sp.true)
+    fd = form_dynamics("nesterov")
+    assert sp.simplify(fd.gain_slope - fd.slow_rate.subs(beta, 1 - kappa) / 2) == 0
+
+
+@pytest.mark.slow
+def test_derived_exponents():
+    laws = derive_momentum_exponents()
+    nest = laws.exponents["nesterov"]["hard"]
+    case = laws.nesterov_cases[0]
+    assert all(r == 0 for r in case.residuals())  # the balance holds at the derived p
+    # substitution: at p*, bias and noise exponents are equal; the SGD exponents are the laws'
+    assert sp.simplify(nest - (a - 1) * (2 * b - 1) / (b * (a + b - 1))) == 0
+    assert laws.exponents["heavy-ball"] == {"easy": (a - 1) / a, "hard": (a - 1) / b}
+    assert laws.beats_sgd["nesterov"]["hard"] == sp.Lt(a, b)
+    assert sp.simplify(laws.bias_only_limit - 2 * (a - 1) / b) == 0
+    assert sp.simplify(laws.optimal_p - (2 * a - 1) / (a + b - 1)) == 0
+    assert sp.simplify(laws.heavy_ball_rate_bound - 2 / (inv_m * sp.zeta(b))) == 0
+    ratio = float((nest / ((a - 1) / b)).subs({a: sp.Rational(13, 10), b: sp.Rational(11, 4)}))
+    assert ratio == pytest.approx(1.4754, abs=1e-4)  # the study's "1.5 (a-1)/b" at (1.3, 2.75)
+
+
+# -- numerics ------------------------------------------------------------------------------------
+
+
+def test_general_kernel_against_the_lambdified_closure():
+    closure = second_moment_closure(general_momentum())
+    step = closure.numeric()
+    rng = np.random.default_rng(1)
+    lamv = np.array([1.0, 0.3, 0.05])
+    c0 = np.array([0.5, 1.0, 2.0])
+    T = 7
+    coef = [
+        rng.uniform(0.05, 0.4, T),
+        rng.uniform(0.05, 0.4, T),
+        rng.uniform(0, 0.9, T),
+        rng.uniform(0.2, 1, T),
+    ]
+    t_rec = np.arange(T + 1)
+    loss = np.empty(T + 1)
+    general_momentum_forward(lamv, np.ones(3), c0, *coef, np.full(T, 0.5), 0.49, t_rec, loss)
+    M = closure.initial(c0)
+    for t in range(T):
+        Lt = float(lamv @ M[0])
+        M = step(*M, lamv, Lt, *(c[t] for c in coef), 0.5, 0.7)
+        assert float(lamv @ M[0]) == pytest.approx(loss[t + 1], rel=1e-12)
+
+
+def test_kernel_reduces_to_the_sgd_and_ema_simulators():
+    model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=200)
+    grid = ModeGrid.from_model(model, exact=200)
+    T = 500
+    eta = np.linspace(0.8, 0.1, T)
+    _, loss = simulate_form(grid, (eta, 0 * eta, 0 * eta, 1 + 0 * eta))
+    assert loss[0] == pytest.approx(simulate(model, eta).final_loss, rel=1e-11)
+    bt = np.full(T, 0.7)
+    _, loss = simulate_form(grid, (0 * eta, eta, bt, 1 - bt))
+    assert loss[0] == pytest.approx(simulate_momentum(model, eta, bt).final_loss, rel=1e-11)
+
+
+@pytest.mark.slow
+def test_monte_carlo_agrees_with_the_recursion():
+    """Actual SGD with dimension-adapted momentum, 2000 seeds, against the exact moments."""
+    model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=30)
+    grid = ModeGrid.from_model(model, exact=30)
+    T = 300
+    coef = form_schedule("nesterov", [math.log(0.5), 0.0, math.log(2.0), math.log(0.3), 0.3], T)
+    t_rec = np.array([0, 30, 100, 300])
+    _, exact = simulate_form(grid, coef, t_rec)
+    _, mean, sem = monte_carlo_form(model, coef, seeds=2000, t_record=t_rec)
+    z = (mean - exact) / sem
+    assert np.all(abs(z[1:]) < 4), z
+    # a wrong recursion (momentum step halved) is rejected by the same check
+    wrong = (coef[0], 0.5 * coef[1], coef[2], coef[3])
+    _, bad = simulate_form(grid, wrong, t_rec)
+    assert np.any(abs((mean - bad) / sem)[1:] > 4)
+
+
+@pytest.mark.slow
+def test_family_optimum_beats_its_start_and_reports():
+    model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**6)
+    grid = ModeGrid.from_model(model, exact=32, ratio=1.3)
+    res = solve_form(grid, "nesterov", 300, maxfev=200)
+    start = solve_form(grid, "nesterov", 300, maxfev=1)
+    assert res.loss < start.loss
+    assert res.to_dict()["evaluations"] <= 200 + 10
+    with pytest.raises(ValueError, match="form must be one of"):
+        solve_form(grid, "adam", 300)
+
+
+# -- claims, JSON, LaTeX, figure -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_sweep():
+    from solvers.control.momentum_forms import form_exponents
+
+    model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**6)
+    grid = ModeGrid.from_model(model, exact=32, ratio=1.3)
+    return form_exponents(model, ("sgd", "ema", "heavy-ball", "nesterov"), [100, 300, 1000],
+                          grid=grid, maxfev=150)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_forms_payload_contract(small_sweep):
+    from solvers.control.momentum_forms import forms_payload, momentum_forms_latex
+
+    out = forms_payload(small_sweep)
+    assert [f["form"] for f in out["forms"]] == ["ema", "heavy-ball", "nesterov"]
+    keys = {"form", "horizons", "losses", "sgd_losses", "exponent", "stderr",
+            "derived_exponent", "sgd_exponent", "converged"}  # fmt: skip
+    for f in out["forms"]:
+        assert keys <= set(f)
+        assert f["exponent"] > 0  # decay rates are positive
+        assert f["losses"][-1] <= f["sgd_losses"][-1] * 1.001  # a form can switch momentum off
+    nest = out["forms"][2]
+    assert nest["derived_exponent"] == pytest.approx(0.5 * 5 / (3 * 3.5))
+    assert out["forms"][0]["derived_exponent"] == pytest.approx(0.5 / 3)
+    assert "\\begin{tabular}" in momentum_forms_latex(small_sweep)
+
+
+@pytest.mark.slow
+def test_momentum_forms_figure(small_sweep):
+    from solvers.plots.momentum_forms import momentum_forms_figure
+
+    fig = momentum_forms_figure(small_sweep)
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) >= 5
+
+
+@pytest.mark.slow
+def test_form_claims_are_evaluated(small_sweep):
+    from solvers.claims.beyond import BeyondScale
+    from solvers.claims.catalog import ExperimentContext, evaluate_claim
+    from solvers.claims.momentum_forms import momentum_form_claims
+
+    model = small_sweep.model
+    ctx = ExperimentContext(beyond=BeyondScale(momentum_T=(100, 300, 1000)))
+    ctx.memo[("momentum-forms", model, (100, 300, 1000))] = small_sweep
+    claims = momentum_form_claims()
+    assert [c.name for c in claims] == [
+        "momentum, hard phase, ema", "momentum, hard phase, heavy-ball",
+        "momentum, hard phase, nesterov"]  # fmt: skip
+    res = evaluate_claim(claims[2], model, [100, 300, 1000], ctx)
+    assert res.predicted == pytest.approx(0.5 * 5 / (3 * 3.5))
+    assert res.measured == pytest.approx(small_sweep.fits["nesterov"].local_slopes[-1])
+    easy = evaluate_claim(claims[0], PLRFModel(a=3, b=2), [100, 300], ctx)
+    assert easy.verdict == "not applicable in this phase"
+
+
+@pytest.mark.slow
+def test_cli_momentum_forms_json(capsys):
+    import json
+
+    from solvers.cli import main
+
+    argv = ["momentum", "--form", "heavy-ball,nesterov", "--a", "1.5", "--b", "3", "--sigma",
+            "0.7", "--batch", "4", "--modes", "1000", "--T", "100,300", "--maxfev", "40",
+            "--format", "json"]  # fmt: skip
+    assert main(argv) in (0, None)
+    out = json.loads(capsys.readouterr().out)
+    assert [f["form"] for f in out["forms"]] == ["heavy-ball", "nesterov"]
+    assert out["forms"][1]["horizons"] == [100, 300]
+    assert main(["momentum", "--form", "adam", "--T", "100,300"]) == 2
+    assert "--form must list forms" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("form, x", [("nesterov", [-0.5, 0.0, 0.7, -1.0, 0.3]),
+                                     ("ema", [-0.5, 0.0, 0.7, 0.5])])  # fmt: skip
+def test_compiled_adjoint_against_the_symbolic_jacobians(form, x):
+    from solvers.control.momentum_per_step import (
+        form_loss_and_gradient,
+        symbolic_loss_and_gradient,
+    )
+
+    model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**6)
+    grid = ModeGrid.from_model(model, exact=32, ratio=1.3)
+    coef = np.array(form_schedule(form, x, 60, 2.0))
+    f1, g1 = form_loss_and_gradient(grid, coef)
+    f2, g2 = symbolic_loss_and_gradient(grid, coef)
+    assert f1 == pytest.approx(f2, rel=1e-13)
+    assert np.max(abs(g1 - g2)) <= 1e-12 * np.max(abs(g2))
+
+
+def test_per_step_gradient_against_finite_differences():
+    from solvers.control.momentum_per_step import form_loss_and_gradient
+
+    model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**6)
+    grid = ModeGrid.from_model(model, exact=32, ratio=1.3)
+    T = 50
+    coef = np.array(form_schedule("nesterov", [-0.5, 0.0, 0.7, -1.0, 0.3], T, 2.0))
+    f, g = form_loss_and_gradient(grid, coef)
+    assert f == pytest.approx(math.log(simulate_form(grid, coef)[1][0]), rel=1e-12)
+    h = 1e-6
+    for k, t in [(0, 3), (1, 10), (2, 20), (3, 40), (2, 49)]:
+        cp, cm = coef.copy(), coef.copy()
+        cp[k, t] += h
+        cm[k, t] -= h
+        fd = (form_loss_and_gradient(grid, cp)[0] - form_loss_and_gradient(grid, cm)[0]) / (2 * h)
+        assert g[k, t] == pytest.approx(fd, rel=1e-5, abs=1e-10)
+
+
+def test_per_step_solve_improves_on_the_family_and_reports_kkt():
+    from solvers.control.momentum_per_step import solve_per_step
+
+    model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**6)
+    grid = ModeGrid.from_model(model, exact=16, ratio=1.5)
+    fam = solve_form(grid, "heavy-ball", 60, maxfev=200)
+    ps = solve_per_step(grid, "heavy-ball", 60, fam.schedule(model.eta_max), maxiter=50)
+    assert ps.loss <= fam.loss * (1 + 1e-12)
+    assert ps.start_loss == pytest.approx(fam.loss, rel=1e-10)
+    assert ps.controls.shape == (2, 60) and math.isfinite(ps.kkt_residual)

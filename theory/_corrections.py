@@ -1,0 +1,416 @@
+r"""Corrections to scaling: the form of the leading correction of every derived exponent.
+
+A derived law :math:`Y(T) \simeq C\,T^{p}` holds only as :math:`T \to \infty`. At finite ``T``
+
+.. math::
+
+    Y(T) = C\,T^{p}\,\bigl(1 + c\,T^{-\omega} + \dots\bigr),
+    \qquad
+    s(T) \equiv \frac{d\log Y}{d\log T} = p - c\,\omega\,T^{-\omega} + \dots,
+
+so the local slopes approach the exponent like :math:`T^{-\omega}`, and an extrapolation of the
+local slopes needs :math:`\omega`. This module derives :math:`\omega` as a SymPy expression in
+``(a, b)`` for each exponent from the same ingredients as :func:`theory.derive_scaling_laws`:
+
+* **subleading terms of the balance** — the loss is a sum of power laws; at the optimal scaling
+  exponent the terms that do not balance are smaller by :math:`T^{-\text{gap}}`, and the gap is
+  the correction exponent (e.g. the *end-of-run boundary layer*: the final stretch where the
+  kernel argument is :math:`O(1)` and the optimum levels off at a floor);
+* **discrete time** — the :math:`\eta^2\lambda^2 c` term of the exact recursion, relative size
+  :math:`\eta\lambda` on the modes that carry a term;
+* **noise against bias** — the derivation assumes :math:`\sigma^2 \gg L`; the source is
+  :math:`\sigma^2(1 + L/\sigma^2)`, a relative correction of order :math:`L \sim T^{-p}`
+  (an order estimate: flagged ``estimate=True``);
+* **the mode sum** — Euler--Maclaurin with a summand flat at :math:`k = 0`: corrections beyond
+  all orders in :math:`T` (no power);
+* **the finite mode count** ``N`` — a floor :math:`N^{-(a-1)}/(a-1)`, negligible while
+  :math:`T \ll N^{(a-1)/p}`;
+* **the cap** :math:`\eta \le \eta_{\max}` — inactive asymptotically in the easy phase (the
+  schedule scales as :math:`T^{-\xi}`), the plateau itself in the hard phase (no correction).
+
+Where a correction is not derivable (the annealing shape :math:`\delta`, measured in the bulk of the
+run where the bias and noise gradients are of the same order and the shape is a crossover
+function, not a power), the object says so and carries no :math:`\omega`: estimators fall back to
+model-free extrapolation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import sympy as sp
+
+from ._asymptotics import (
+    T,
+    _annealed,
+    _bias_term,
+    _kernel,
+    _response,
+    derive_scaling_laws,
+    v,
+    xi,
+    zeta,
+)
+from ._powerlaw import PowerLaw, power_exponent, power_integral
+from .symbols import a, b
+
+__all__ = [
+    "CorrectionTerm",
+    "ScalingCorrection",
+    "corrections_latex",
+    "derive_corrections",
+    "tuned_power_law_gain",
+]
+
+#: Symbol of the mode count in the finite-``N`` horizon.
+N_modes = sp.Symbol("N", positive=True)
+
+POWER, NONE, FLOOR, NOT_DERIVABLE = "power", "beyond all orders", "floor", "not derivable"
+
+
+@dataclass(frozen=True)
+class CorrectionTerm:
+    r"""One mechanism correcting a scaling law.
+
+    Attributes
+    ----------
+    mechanism : str
+        What produces it ("end-of-run boundary layer", "discrete time", ...).
+    form : {"power", "beyond all orders", "floor", "not derivable"}
+        ``"power"``: relative correction :math:`T^{-\omega}`; ``"floor"``: an additive constant
+        (see ``horizon``); the others carry no exponent.
+    omega : sympy.Expr or None
+        Correction exponent in ``a, b`` (``form == "power"`` only); positive in the phase.
+    estimate : bool
+        ``True`` when ``omega`` is an order estimate rather than the engine's exact gap.
+    note : str
+        LaTeX sentence: where the exponent comes from.
+    horizon : sympy.Expr or None
+        For a floor: the horizon (in ``N``) beyond which it matters.
+    """
+
+    mechanism: str
+    form: str
+    omega: sp.Expr | None = None
+    estimate: bool = False
+    note: str = ""
+    horizon: sp.Expr | None = None
+
+    def __post_init__(self) -> None:
+        if self.form not in (POWER, NONE, FLOOR, NOT_DERIVABLE):
+            raise ValueError(f"form must be one of power, beyond all orders, floor, not "
+                             f"derivable; got {self.form!r}")  # fmt: skip
+        if (self.form == POWER) != (self.omega is not None):
+            raise ValueError(f"omega is given iff form == 'power' (form {self.form!r})")
+
+    def omega_at(self, a_val: float, b_val: float) -> float | None:
+        """Numeric ``omega`` at ``(a, b)`` (``None`` without a power correction)."""
+        if self.omega is None:
+            return None
+        return float(self.omega.subs({a: float(a_val), b: float(b_val)}))
+
+
+@dataclass(frozen=True)
+class ScalingCorrection:
+    r"""The corrections of one derived exponent in one phase.
+
+    Attributes
+    ----------
+    name : str
+        The exponent's name in :func:`theory.derive_scaling_laws` (``"loss_exponent"``, ``"xi"``...).
+    phase : {"easy", "hard"}
+    exponent : sympy.Expr
+        The derived exponent itself.
+    terms : tuple of CorrectionTerm
+    """
+
+    name: str
+    phase: str
+    exponent: sp.Expr
+    terms: tuple[CorrectionTerm, ...]
+
+    @property
+    def derivable(self) -> bool:
+        """Whether at least one power correction was derived."""
+        return any(t.form == POWER for t in self.terms)
+
+    def leading(self, a_val: float, b_val: float) -> CorrectionTerm | None:
+        """The power correction with the smallest positive ``omega`` at ``(a, b)`` (slowest)."""
+        best, best_w = None, float("inf")
+        for t in self.terms:
+            w = t.omega_at(a_val, b_val)
+            if w is not None and 0 < w < best_w:
+                best, best_w = t, w
+        return best
+
+    def omegas(self, a_val: float, b_val: float) -> list[float]:
+        """Distinct positive power-correction exponents at ``(a, b)``, slowest first."""
+        ws = {round(w, 12) for t in self.terms if (w := t.omega_at(a_val, b_val)) and w > 0}
+        return sorted(ws)
+
+    def latex(self) -> str:
+        """A LaTeX paragraph: the exponent, then each mechanism with its :math:`\\omega`."""
+        head = (
+            rf"\paragraph{{{self.name.replace('_', ' ')} ({self.phase} phase).}} "
+            rf"Exponent ${sp.latex(self.exponent)}$. "
+        )
+        items = []
+        for t in self.terms:
+            if t.form == POWER:
+                approx = r"\sim" if t.estimate else "="
+                what = rf"$T^{{-\omega}}$, $\omega {approx} {sp.latex(t.omega)}$"
+            elif t.form == FLOOR:
+                what = rf"a floor, negligible for $T \ll {sp.latex(t.horizon)}$"
+            else:
+                what = t.form
+            items.append(rf"\item {t.mechanism}: {what}. {t.note}")
+        return head + r"\begin{itemize}" + "\n".join(items) + r"\end{itemize}"
+
+
+# -- mechanisms shared by every exponent -----------------------------------------------------------
+
+
+def _crossover(loss_exp: sp.Expr) -> CorrectionTerm:
+    return CorrectionTerm(
+        "noise against bias", POWER, sp.factor(loss_exp), True,
+        r"The source is $\sigma^2(1 + L/\sigma^2)$ and $L \sim T^{-p}$: a relative correction of "
+        r"order $T^{-p}$ (order estimate; it is also where $L \ll \sigma^2$ starts to hold).",
+    )  # fmt: skip
+
+
+def _mode_sum() -> CorrectionTerm:
+    return CorrectionTerm(
+        "mode sum", NONE,
+        note=r"Euler--Maclaurin with a summand flat at $k=0$: $1 + O(z^{-n/b})$ for every $n$.",
+    )  # fmt: skip
+
+
+def _finite_n(loss_exp: sp.Expr) -> CorrectionTerm:
+    return CorrectionTerm(
+        "finite mode count", FLOOR, horizon=sp.factor(N_modes ** ((a - 1) / loss_exp)),
+        note=r"The unlearnable tail $\sum_{k>N}k^{-a} \simeq N^{1-a}/(a-1)$ against "
+             r"$L \sim T^{-p}$.",
+    )  # fmt: skip
+
+
+def _gap_terms(terms: list[PowerLaw], lead: sp.Expr, sub: dict, mechanism: dict) -> list:
+    """A power correction for each term strictly below ``lead`` at the optimum ``sub``."""
+    out = []
+    for t in terms:
+        gap = sp.factor(lead - t.exponent.subs(sub))
+        if gap == 0:
+            continue  # a balancing term: part of the leading order
+        out.append(CorrectionTerm(
+            mechanism.get(t.name, f"subleading term ({t.name})"), POWER, gap, False,
+            rf"The {t.name} term at the optimum is $T^{{{sp.latex(sp.factor(t.exponent.subs(sub)))}}}$"
+            rf" against the leading $T^{{{sp.latex(lead)}}}$.",
+        ))  # fmt: skip
+    return out
+
+
+# -- per phase -------------------------------------------------------------------------------------
+
+
+def _easy_loss_terms() -> tuple[list[CorrectionTerm], sp.Expr]:
+    r = _response()
+    laws = derive_scaling_laws()
+    d = laws.easy["delta"].expr
+    x_star = laws.easy["xi"].expr
+    ann = _annealed(r, T, xi, d)
+    terms = [_bias_term(r, ann.tau, T), ann.bulk, ann.end]
+    lead = -laws.easy["loss_exponent"].expr
+    gaps = _gap_terms(terms, lead, {xi: x_star}, {"final noise": "end-of-run boundary layer"})
+    end_gap = next(t.omega for t in gaps if t.mechanism == "end-of-run boundary layer")
+    discrete = CorrectionTerm(
+        "discrete time", POWER, sp.factor(end_gap + x_star), False,
+        r"The $\eta^2\lambda^2 c$ term is $\eta\lambda_1 \sim T^{-\xi}$ of the top modes, which carry "
+        r"only the end-of-run term.",
+    )  # fmt: skip
+    return [*gaps, discrete], lead
+
+
+def _hard_loss_terms() -> list[CorrectionTerm]:
+    laws = derive_scaling_laws()
+    h = laws.hard
+    gap = sp.factor(h["anneal_window_loss_exponent"].expr - h["loss_exponent"].expr)
+    return [
+        CorrectionTerm(
+            "annealing window (cost and noise)", POWER, gap, False,
+            r"The window's balanced cost and noise against the bias of the plateau.",
+        ),
+        CorrectionTerm(
+            "discrete time", NONE,
+            note=r"$\eta = \eta_{\max}$ on the plateau: $\eta\lambda_1 = O(1)$ changes constants, "
+                 r"not exponents.",
+        ),
+    ]  # fmt: skip
+
+
+def _window_terms() -> list[CorrectionTerm]:
+    w = derive_scaling_laws().hard["anneal_window_exponent"].expr
+    return [
+        CorrectionTerm(
+            "second order of the lost intrinsic time", POWER, sp.factor(1 - w), False,
+            r"$(\tau_0 - \tau_1)^{q}$ expanded to first order in $\tau_1/\tau_0 \sim W/T$; the "
+            r"next order is smaller by $W/T$.",
+        ),
+        CorrectionTerm(
+            "rate cap", NONE, note=r"$\eta_{\max}$ is the plateau itself: no $T$-dependence.",
+        ),
+    ]  # fmt: skip
+
+
+def _constant_terms() -> list[CorrectionTerm]:
+    r = _response()
+    z_star = derive_scaling_laws().easy["constant_lr_exponent"].expr
+    eta_c = T ** (-zeta)
+    tau_T = eta_c * T
+    bias = _bias_term(r, tau_T, T)
+    kexp = power_exponent(_kernel(r, v), v)
+    terms = [bias]
+    for _cond, value, where in power_integral(kexp, v, tau_T):
+        coef = r.kernel_integral if where == "lower" else _kernel(r, v) / v**kexp
+        terms.append(
+            PowerLaw.from_expr(r.noise_coef * eta_c * value * coef, T, f"noise ({where} end)")
+        )
+    lead = bias.exponent.subs(zeta, z_star)
+    gaps = _gap_terms(terms, lead, {zeta: z_star},
+                      {"noise (upper end)": "noise of the slow modes (upper end)"})  # fmt: skip
+    discrete = CorrectionTerm(
+        "discrete time", POWER, sp.factor(z_star), False,
+        r"The top modes carry the leading noise $\eta\int K$; the $\eta^2\lambda^2 c$ term is "
+        r"$\eta\lambda_1 \sim T^{-\zeta}$ of it.",
+    )  # fmt: skip
+    return [*gaps, discrete]
+
+
+def _not_derivable(what: str) -> CorrectionTerm:
+    return CorrectionTerm("shape", NOT_DERIVABLE, note=what)
+
+
+@cache
+def derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
+    r"""Derive the correction terms of every exponent, per phase.
+
+    Computed once per process and kept on disk like the scaling laws (``theory._disk``).
+
+    Returns
+    -------
+    dict
+        ``{"easy": {name: ScalingCorrection}, "hard": {...}}`` with ``name`` among
+        ``loss_exponent, xi, peak_rate, delta, constant_lr_exponent, constant_lr_loss_exponent,
+        power_law_loss_exponent`` and (hard) ``anneal_window_exponent, anneal_fraction_exponent``.
+
+    Examples
+    --------
+    >>> c = derive_corrections()["easy"]["loss_exponent"]
+    >>> c.leading(3, 2).mechanism, c.leading(3, 2).omega     # the end-of-run boundary layer
+    ('end-of-run boundary layer', 1/(2*a))
+    """
+    from ._disk import load_or_compute
+
+    return load_or_compute("corrections", _derive_corrections)
+
+
+def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
+    """The derivation behind :func:`derive_corrections` (no caching)."""
+    laws = derive_scaling_laws()
+    out: dict[str, dict[str, ScalingCorrection]] = {"easy": {}, "hard": {}}
+    easy_terms, _ = _easy_loss_terms()
+    const = _constant_terms()
+    delta_nd = _not_derivable(
+        r"$\delta$ is read in the bulk of the run, where the bias and noise gradients are of the "
+        r"same order: the shape there is a crossover function, not a power with a power "
+        r"correction in $T$. Model-free extrapolation only."
+    )
+    for phase in ("easy", "hard"):
+        ph = getattr(laws, phase)
+        p = ph["loss_exponent"].expr
+        common = [_crossover(p), _mode_sum(), _finite_n(p)]
+        const_cross = _crossover(ph["constant_lr_loss_exponent"].expr)
+        loss_terms = easy_terms if phase == "easy" else _hard_loss_terms()
+        rows = {
+            "loss_exponent": (p, [*loss_terms, *common]),
+            # the schedule's amplitude follows the same balance: the same relative corrections
+            "peak_rate": (-ph["xi"].expr if "xi" in ph.exponents else sp.Integer(0),
+                          [*loss_terms, *common] if phase == "easy" else _window_terms()),
+            "delta": (ph["delta"].expr, [delta_nd]),
+            # a constant rate's loss decays as T^-p_c: its own noise-bias crossover
+            "constant_lr_exponent": (ph["constant_lr_exponent"].expr, [*const, const_cross]),
+            "constant_lr_loss_exponent": (ph["constant_lr_loss_exponent"].expr,
+                                          [*const, const_cross]),
+            "power_law_loss_exponent": (ph["power_law_loss_exponent"].expr, [_not_derivable(
+                r"The tuned power law's corrections depend on which of $(\eta_0, \chi)$ the "
+                r"prefactors select; not derived.")]),
+        }  # fmt: skip
+        if phase == "easy":
+            rows["xi"] = (ph["xi"].expr, [*loss_terms, *common])
+        else:
+            win = [*_window_terms(), _crossover(p)]
+            rows["anneal_window_exponent"] = (ph["anneal_window_exponent"].expr, win)
+            rows["anneal_fraction_exponent"] = (ph["anneal_fraction_exponent"].expr, win)
+        for name, (expr, terms) in rows.items():
+            out[phase][name] = ScalingCorrection(name, phase, sp.factor(expr), tuple(terms))
+    return out
+
+
+def corrections_latex() -> str:
+    """LaTeX for the report's derivation section: every exponent's corrections, per phase."""
+    parts = [
+        r"\subsection*{Corrections to scaling}",
+        r"Each law holds as $Y = C\,T^{p}(1 + c\,T^{-\omega} + \dots)$; the local slopes approach "
+        r"$p$ like $T^{-\omega}$. The exponents $\omega$ below are derived from the subleading "
+        r"terms of the same balances ($\sim$: order estimate).",
+    ]
+    for rows in derive_corrections().values():
+        parts.extend(c.latex() for c in rows.values())
+    return "\n".join(parts)
+
+
+@cache
+def tuned_power_law_gain() -> tuple[sp.Expr, str]:
+    r"""Loss-exponent gain of the power law :math:`\eta = \eta_0 t^{-\chi}` with *tuned*
+    :math:`\eta_0 = T^{-\nu}` over the tuned constant rate, by the engine's balance.
+
+    With :math:`\mu = \nu + \chi` (the end rate :math:`\eta(T) \propto T^{-\mu}`) the bias,
+    final-noise and bulk-noise exponents (:math:`\chi < 1/2`) depend on :math:`\mu` alone — the
+    derivation checks it — so the family's best exponent is the constant rate's balance in
+    :math:`\mu`: the gain is derived, not assumed.
+
+    Returns
+    -------
+    gain : sympy.Expr
+        ``p_power - p_constant`` (positive if the tuned power law decays faster).
+    latex : str
+    """
+    from ._balance import minimise_leading_exponent
+
+    r = _response()
+    mu, nu_, chi_ = sp.symbols("mu nu chi", real=True)
+    s = sp.Symbol("s", positive=True)
+    tau_T = T ** (-nu_) * next(val for _c, val, w in power_integral(-chi_, s, T) if w == "upper")
+    bias = _bias_term(r, tau_T, T)
+    end = PowerLaw.from_expr(
+        r.noise_coef * r.kernel_integral * T ** (-nu_ - chi_), T, "final noise"
+    )
+    sq = next(val for _c, val, w in power_integral(-2 * chi_, s, T) if w == "upper")
+    bulk = PowerLaw.from_expr(
+        r.noise_coef * _kernel(r, tau_T) * T ** (-2 * nu_) * sq, T, "bulk noise"
+    )
+    terms = [t.subs({nu_: mu - chi_}) for t in (bias, end, bulk)]
+    if any(sp.simplify(sp.diff(t.exponent, chi_)) != 0 for t in terms):
+        raise RuntimeError("tuned power law: exponents do not depend on mu alone")
+    terms = [PowerLaw(sp.Integer(1), t.exponent, T, t.name) for t in terms]
+    cases = minimise_leading_exponent(terms, mu, 0, 1)
+    (case,) = [cs for cs in cases if cs.kind == "balance"]
+    p_pow = -case.exponent
+    p_const = derive_scaling_laws().easy["constant_lr_loss_exponent"].expr
+    gain = sp.simplify(p_pow - p_const)
+    tex = (
+        r"Tuned $\eta_0 = T^{-\nu}$, $\eta = \eta_0 t^{-\chi}$: with $\mu=\nu+\chi$ the terms "
+        + ", ".join(rf"{t.name} $\sim T^{{{sp.latex(t.exponent)}}}$" for t in terms)
+        + rf" depend on $\mu$ only; balance $\mu = {sp.latex(case.value)}$, loss exponent "
+        rf"${sp.latex(p_pow)}$, gain over the constant rate ${sp.latex(gain)}$."
+    )
+    return gain, tex
