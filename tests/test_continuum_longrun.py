@@ -81,6 +81,7 @@ def test_unconverged_and_stalled_solves_do_not_report_success():
     assert zero.success == (zero.kkt_residual == 0.0) and zero.kkt_residual < 1e-9
 
 
+@pytest.mark.filterwarnings("ignore::solvers.FrontWarning")  # same 100 modes on both sides
 def test_optimum_loss_agrees_with_the_exact_recursion():
     """The discrete-corrected optimum run through simulate(): agreement within time_error."""
     model = PLRFModel(a=3, b=2, sigma=0.5, batch=1, n_modes=100)

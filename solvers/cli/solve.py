@@ -52,10 +52,11 @@ def _cmd_solve(args: argparse.Namespace) -> None:
     from ..control import SOLVERS, get_solver
     from ..plots import plot_schedule
 
-    model = model_from_args(args)
+    model = model_from_args(args, dense=args.method != "continuum")  # continuum bins the modes
     if args.method not in SOLVERS:
         get_solver(args.method)  # raises the informative error
-    check_size(f"solve --method {args.method}", args.T, model.n_modes)
+    if args.method != "continuum":  # its grid and mode bins grow like log T and log N
+        check_size(f"solve --method {args.method}", args.T, model.n_modes)
     options: dict = {}
     if args.blocks is not None:
         options["blocks"] = args.blocks
