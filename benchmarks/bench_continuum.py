@@ -11,10 +11,16 @@ Parts (run all by default, or pick with ``--part``):
 ``phases``  Sweeps 1e4 .. 1e8 (decades) in the easy (a=3, b=2) and hard (a=1.5, b=3) phase:
             final loss, local slopes d log L / d log T, peak eta, eta at t = T/2, and where the
             schedule falls below half its peak (annealing fraction).
+``longrun`` Long horizons (issue 12, item 4): 1e12 log-binned modes, sigma = 0.5, batch 1, the
+            default tolerance (relative KKT residual 1e-6); per T (easy 1e4 .. 1e12, hard 1e4
+            .. 1e10, every ``--step`` decades) the L-BFGS-B iterations, Newton steps, Hessians,
+            gradient passes, final relative KKT residual, status, wall and CPU seconds, L(T)
+            and the local slope d log L / d log T. Continued in T (each horizon starts from
+            the previous two) unless ``--cold``. Results: ``benchmarks/results/longrun.md``.
 
 Usage::
 
-    python benchmarks/bench_continuum.py [--part big|agree|phases]
+    python benchmarks/bench_continuum.py [--part big|agree|phases|longrun] [--step 2] [--cold]
 """
 
 from __future__ import annotations
@@ -178,15 +184,54 @@ def part_phases():
             )
 
 
+def part_longrun(step: float = 2.0, cold: bool = False, phases: str = "easy,hard") -> None:
+    print(f"\n## longrun: 1e12 modes, tol 1e-6, {'cold starts' if cold else 'continued in T'}")
+    print(
+        "| phase | T | L-BFGS it | Newton steps | Hessians | gradients | KKT | status "
+        "| wall s | CPU s | L(T) | slope |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    tops = {"easy": ((3.0, 2.0), 12), "hard": ((1.5, 3.0), 10)}
+    for phase in phases.split(","):
+        (a, b), top = tops[phase]
+        model = PLRFModel(a=a, b=b, sigma=0.5, batch=1, n_modes=10**12)
+        done = []
+        for e in np.arange(4.0, top + 1e-9, step):
+            T = round(10.0**e)
+            w, c = time.perf_counter(), time.process_time()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r = solve_continuum(
+                    model, T, initial=None if cold or not done else done[-2:], diagnostics=False
+                )
+            wall, cpu = time.perf_counter() - w, time.process_time() - c
+            d = r.diagnostics
+            slope = (
+                math.log(r.final_loss / done[-1].final_loss) / math.log(T / done[-1].T)
+                if done
+                else math.nan
+            )
+            done.append(r)
+            print(f"| {phase} ({a:g}, {b:g}) | 1e{e:g} | {d['lbfgs_iterations']} | "
+                  f"{d['newton_iterations']} | {d['hessians']} | {r.n_evaluations} | "
+                  f"{r.kkt_residual:.1e} | {r.status} | {wall:.1f} | {cpu:.1f} | "
+                  f"{r.final_loss:.6e} | {slope:.4f} |", flush=True)  # fmt: skip
+
+
 def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--part", choices=["big", "agree", "phases", "all"], default="all")
+    p.add_argument("--part", choices=["big", "agree", "phases", "longrun", "all"], default="all")
+    p.add_argument("--step", type=float, default=2.0, help="decades between horizons (longrun)")
+    p.add_argument("--cold", action="store_true", help="cold-start every horizon (longrun)")
+    p.add_argument("--phases", default="easy,hard", help="easy, hard or both (longrun)")
     args = p.parse_args()
     for name, fn in (("big", part_big), ("agree", part_agree), ("phases", part_phases)):
         if args.part in (name, "all"):
             fn()
+    if args.part in ("longrun", "all"):
+        part_longrun(args.step, args.cold, args.phases)
 
 
 if __name__ == "__main__":

@@ -261,13 +261,13 @@ def test_scaled_kkt_is_the_log_eta_gradient_and_decides_convergence():
 
     res = solve_continuum(EASY, 500, diagnostics=False)
     assert res.success and res.criterion == "scaled"
-    assert res.kkt_residual == res.kkt_scaled <= 1e-3 and "KKT residual" in res.message
+    assert res.kkt_residual == res.kkt_scaled <= 1e-6 and "KKT residual" in res.message
     assert math.isfinite(res.kkt_metric)  # the earlier measure is still reported
     p = _problem(EASY, 500, ratio=DEFAULT_RATIO)
     np.testing.assert_array_equal(p.t, res.t)
     # an interior schedule (no rate near a bound): the measure is the sum of |dlogL/dlog eta|
     eta_j = _test_schedule(p.t, p.T)
-    assert np.all(eta_j > SCALE_FLOOR * p.upper) and np.all(eta_j < p.upper)
+    assert np.all(eta_j > SCALE_FLOOR * eta_j.max()) and np.all(eta_j < p.upper)
     LT, g, _, _ = p.value_grad(eta_j)
     fd = []
     for j in range(eta_j.size):
@@ -283,14 +283,16 @@ def test_scaled_kkt_is_the_log_eta_gradient_and_decides_convergence():
 
 
 def test_multilevel_start_solves_a_coarse_grid_first_and_beats_single_level():
-    ml = solve_continuum(EASY, 500, diagnostics=False)
+    # L-BFGS-B alone (the Newton finish converges from either start in a few steps)
+    opts = dict(newton=False, tol=1e-3, diagnostics=False)
+    ml = solve_continuum(EASY, 500, **opts)
     assert ml.success and ml.kkt_scaled <= 1e-3
     assert [lv["intervals"] for lv in ml.levels] == [
         math.ceil((ml.t.size - 1) / 8),
         ml.t.size - 1,
     ]
     # with the same iteration budget, one level from the tuned start does not get there
-    one = solve_continuum(EASY, 500, multilevel=False, maxiter=ml.iterations, diagnostics=False)
+    one = solve_continuum(EASY, 500, multilevel=False, maxiter=ml.iterations, **opts)
     assert len(one.levels) == 1 and one.status == 1 and not one.success
     assert ml.final_loss < one.final_loss and ml.kkt_scaled < one.kkt_scaled
     # the metric criterion is still available and reported

@@ -52,10 +52,11 @@ def _cmd_solve(args: argparse.Namespace) -> None:
     from ..control import SOLVERS, get_solver
     from ..plots import plot_schedule
 
-    model = model_from_args(args)
+    model = model_from_args(args, dense=args.method != "continuum")  # continuum bins the modes
     if args.method not in SOLVERS:
         get_solver(args.method)  # raises the informative error
-    check_size(f"solve --method {args.method}", args.T, model.n_modes)
+    if args.method != "continuum":  # its grid and mode bins grow like log T and log N
+        check_size(f"solve --method {args.method}", args.T, model.n_modes)
     options: dict = {}
     if args.blocks is not None:
         options["blocks"] = args.blocks
@@ -99,9 +100,13 @@ def _cmd_solve(args: argparse.Namespace) -> None:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["t", "eta", "loss"])
-        for t in range(result.T + 1):
-            eta = repr(float(result.eta[t])) if t < result.T else ""
-            w.writerow([t, eta, repr(float(result.loss[t]))])
+        # one row per node of the result's grid: every step for the per-step solvers, the
+        # J + 1 nodes of the continuum grid (eta[i] holds from t[i] to t[i+1])
+        for i, t in enumerate(result.t):
+            eta = repr(float(result.eta[i])) if i < result.eta.size else ""
+            w.writerow(
+                [int(t) if float(t).is_integer() else float(t), eta, repr(float(result.loss[i]))]
+            )
         emit(buf.getvalue(), args.out)
     else:  # text
         lines = [

@@ -1,4 +1,4 @@
-r"""Long-horizon continuum solver: optimal learning-rate schedules at horizons up to ``1e8`` and beyond.
+r"""Long-horizon continuum solver: optimal learning-rate schedules at horizons up to ``1e12``.
 
 The problem is the continuous-time optimal control of the PLRF model,
 
@@ -8,32 +8,29 @@ The problem is the continuous-time optimal control of the PLRF model,
     \dot c_k = -2\eta\lambda_k c_k + \frac{\eta^2}{m}\lambda_k\bigl(L + \sigma^2\bigr),
 
 (or its *discrete-corrected* form, which reproduces the exact recursion's per-step contraction;
-see :mod:`solvers.dynamics._continuum_kernels`), discretised so that the cost grows like ``log T``:
+see :mod:`solvers.dynamics._continuum_kernels`), discretised by :mod:`solvers.dynamics.continuum`
+so that the cost grows like ``log T``: ``eta`` piecewise constant on a grid refined
+geometrically towards both ends (``J ~ 2 log T / log(ratio)`` intervals: 390 at ``T = 1e8``,
+584 at ``T = 1e12``) and the modes in log-spaced Gauss-Legendre bins (227 nodes at
+``N = 1e12``), with the exact adjoint gradient of the discretised map.
 
-* **time**: ``eta`` is piecewise constant on a grid that is uniform (unit steps) for the first
-  and last ``~1/(ratio-1)`` steps and geometric (ratio ``ratio``) in the distance to the nearer
-  end, capped at ``max_interval * T``; both the start (``t`` spans decades) and the annealing
-  region (``T - t`` spans decades) are resolved (:func:`time_grid`);
-* **modes**: modes ``1..n_exact`` exactly, the rest in log-spaced bins with a Gauss-Legendre rule
-  in ``log k`` applied to the Euler-Maclaurin (midpoint) integral
-  :math:`\sum_{k=k_0}^{k_1} g(k) \approx \int_{k_0-1/2}^{k_1+1/2} g(x)\,dx`; each node is a
-  fictitious mode with ``lambda = x^-b``, ``c(0) = x^-(a-b)`` and a weight (:func:`mode_quadrature`);
-* **dynamics**: exact decay and implicit exponential-trapezoid forcing per substep, with the
-  exact adjoint gradient; L-BFGS-B on ``log L(T)`` with box bounds, each rate scaled by its own
-  size, cold starts solved on every 8th interval first (multilevel continuation), stopped by a
-  scaled KKT test (``KKT_DEFINITIONS``).
+The solver is validate -> initial guess -> optimise -> result:
 
-Cost per objective-plus-gradient evaluation: ``J * substeps * n`` mode updates with
-``J ~ 2 log T / log(ratio)`` (390 intervals at ``T = 1e8``) and ``n ~ 64 + 16 log10(N/64)``
-nodes (116 at ``N = 1e5``, 227 at ``N = 1e12``): a million modes cost what a hundred do, so
-``n_modes`` can be raised far above the front ``k* ~ (2 tau)^(1/b)`` (the infinite-``N`` model in
-all but name; no analytic tail beyond ``n_modes`` is added, ``tail_loss`` reports it).
+* **initial guess**: two tuned named families, then (cold starts) a first solve on every 8th
+  interval (multilevel), or earlier solutions continued in ``log T`` (:func:`continuum_sweep`);
+* **optimise**: L-BFGS-B on ``log L(T)`` (each rate scaled by its own size) until the scaled KKT
+  residual is below ``newton_from``, then a projected trust-region Newton method whose Hessian
+  is built column by column from forward differences of the exact gradient (``J`` gradient
+  passes) and reused while each step cuts the residual tenfold. Newton converges quadratically
+  to a relative KKT residual of ``1e-6`` in a few steps, where L-BFGS-B stalled at ``1e-2 ..
+  1e2`` beyond ``T = 1e8``;
+* **result**: a :class:`ContinuumResult` (the common :class:`~solvers.control.result.ScheduleResult`
+  with the continuum's figures in ``diagnostics``); ``success`` is true only when the KKT
+  residual is at most ``tol`` (``STATUS_MESSAGES`` lists the statuses, "stalled" included).
 
 The upper bound is ``min(eta_max, (1 - 1e-3) x`` the stability limit of a constant rate of the
 chosen dynamics``)``: above it the implicit solve is singular (``u.B >= 1``) and the loss grows
-exponentially, so no optimum lives there. Register :func:`solve_continuum` as ``"continuum"``:
-it takes ``(model, T, **options)`` and returns the common result fields ``t, eta, loss,
-final_loss, success, status, message, iterations, kkt_residual, seconds``.
+exponentially, so no optimum lives there.
 """
 
 from __future__ import annotations
@@ -43,10 +40,11 @@ import math
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 from scipy.optimize import minimize, minimize_scalar
 
 from theory import PLRFModel
@@ -64,28 +62,53 @@ from ..dynamics.continuum import (
     FrontWarning,
     build_problem,
 )
+from .result import ScheduleResult
 
-__all__ = ["ContinuumResult", "continuum_sweep", "solve_continuum"]
+__all__ = [
+    "STATUS_MESSAGES",
+    "ContinuumOptions",
+    "ContinuumResult",
+    "continuum_sweep",
+    "solve_continuum",
+]
 
 
 #: The front k* within this factor of n_modes triggers a FrontWarning (mode truncation bias).
 FRONT_WARN_FACTOR = 10.0
-#: Smallest optimisation scale of a rate, as a fraction of the upper bound: each rate is
-#: optimised as ``eta_j / s_j`` with ``s_j`` its own size at the start of the run. Annealed
-#: rates reach ~1e-4 of the bound at T = 1e8; one common scale left them badly conditioned.
-PRECONDITION_FLOOR = 1e-6
-#: Smallest rate scale in the scaled KKT measure, as a fraction of the upper bound (a rate at
-#: the lower bound counts as movable by this much).
-SCALE_FLOOR = 1e-3
-#: Default tolerance of the scaled KKT test: sum_j |d log L(T) / d log eta_j| (projected), so a
-#: relative change of eps in every rate changes L(T) by at most ~eps * tol to first order
-#: (1% in every rate: <= 1e-5 in L(T)). 1e-2 left the 4-mode conformance problem 0.75% above
-#: its optimum; 1e-3 gives 3e-5 there; the objective's noise floor is ~1e-3 (see DEFAULT_FTOL).
-DEFAULT_TOL = 1e-3
-#: Default ftol of L-BFGS-B (relative reduction of log L per iteration), the stop once the loss
-#: stalls: at 1e-9 it ended T = 1e8 runs at a scaled residual ~7e-2; at 1e-12 a T = 1e4 run
-#: iterated 4947 times at a residual stuck at 1.2e-3 with L(T) unchanged to 8 digits.
+#: A rate counts at no less than this fraction of the largest rate within ``SCALE_WINDOW``
+#: intervals of it, in the scaled KKT measure and as its optimisation scale: a rate stuck near
+#: zero next to rates 100x larger is not converged however small its own log-gradient (at
+#: T = 1e4 such rates in the last steps hid a 0.3 % loss gap). The floor used to be 1e-3 of the
+#: upper bound; at T = 1e12 every rate of the optimum is below that (annealed rates reach 1e-13
+#: of it), so the measure read 17..125 at schedules whose log-gradient summed to 3e-3.
+SCALE_FLOOR = 1e-2
+#: Half-width (intervals) of the neighbourhood of ``SCALE_FLOOR``; an annealed optimum changes
+#: by ~1.3x per interval, so 10 intervals never bring a genuine rate below the floor.
+SCALE_WINDOW = 10
+#: Floor on eta (relative to the upper bound) in scales and when schedules are interpolated.
+LOG_ETA_FLOOR = 1e-12
+#: Default tolerance of the scaled KKT test, sum_j |d log L(T) / d log eta_j| over rates not held
+#: at a bound: a relative change eps of every rate changes L(T) by at most ~eps * 1e-6.
+DEFAULT_TOL = 1e-6
+#: L-BFGS-B hands over to Newton at this scaled KKT residual (a Newton step from 0.1 lands at
+#: ~1e-4 at T = 1e8 and the next at ~1e-6; from further away the trust region does the work).
+DEFAULT_NEWTON_FROM = 1e-1
+#: Default ftol of L-BFGS-B (relative reduction of log L per iteration): its stall stop.
 DEFAULT_FTOL = 1e-10
+#: Relative forward-difference step of a Hessian column (truncation ~1e-6, rounding ~1e-8).
+HESSIAN_STEP = 1e-6
+#: A Hessian is reused for the next Newton step while each step cuts the residual by this
+#: factor: a step costs one gradient pass, a Hessian J of them. Measured at T = 1e6 (a=3,
+#: b=2, from a residual of 0.1): 0.1 built 6 Hessians (1787 passes), 0.5 built 4 (1203),
+#: 0.9 built 2 (624 passes, 8 s CPU).
+CHORD_CONTRACTION = 0.9
+#: Initial trust radius, as the root-mean-square relative change of the rates (the radius is
+#: this times sqrt(J) in the scaled rates eta_j / s_j), and the radius (absolute) below which
+#: the solve is declared stalled.
+TRUST_RADIUS = 1.0
+TRUST_RADIUS_MIN = 1e-10
+#: Relative change of log L(T) below which two losses are taken as equal (rounding).
+LOSS_NOISE = 1e-13
 #: Coarsening factor of the multilevel start (every 8th grid node).
 MULTILEVEL_FACTOR = 8
 #: KKT tolerance on the coarse level: it only provides a start for the fine grid.
@@ -94,103 +117,135 @@ MULTILEVEL_COARSE_TOL = 1e-2
 MULTILEVEL_MAXITER = 1000
 #: What ``kkt_residual`` measures for each ``criterion`` of :func:`solve_continuum`.
 KKT_DEFINITIONS = {
-    "scaled": "sum_j |clip(eta_j - s_j^2 G_j, 0, U) - eta_j| / s_j, s_j = clip(eta_j, 1e-3 U, U), "
-    "G = d log L(T) / d eta, U = eta_upper (|d log L / d log eta_j| at interior rates)",
+    "scaled": "sum_j |clip(eta_j - s_j^2 G_j, 0, U) - eta_j| / s_j, s_j = clip(eta_j, "
+    "1e-2 max_{|i-j|<=10} eta_i, U), G = d log L(T) / d eta, U = eta_upper "
+    "(|d log L / d log eta_j| at interior rates)",
     "metric": "max_j |clip(x_j - G_j, 0, U sqrt(h_j/T)) - x_j|, x_j = eta_j sqrt(h_j/T), "
     "G = d log L(T) / dx",
 }
-#: Floor on eta (relative to the upper bound) when schedules are interpolated in log eta.
-LOG_ETA_FLOOR = 1e-12
+#: The solver's statuses (``ContinuumResult.status``) and what they mean; success is status 0.
+STATUS_MESSAGES = {
+    0: "converged: the KKT residual is at most tol",
+    1: "iteration limit reached before the KKT residual met tol",
+    2: "the optimiser stopped (line search failed) before the KKT residual met tol",
+    3: "the schedule is unstable (loss not finite)",
+    4: "stalled: L(T) no longer decreases at working precision while the KKT residual is above tol",
+}
 
 
-# -- result ----------------------------------------------------------------------------------
+# -- options and result ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class ContinuumResult:
-    """Result of :func:`solve_continuum`.
+class ContinuumOptions:
+    """Options of :func:`solve_continuum` (each may also be passed as a keyword argument).
 
     Attributes
     ----------
-    model : PLRFModel
-    T : float
-    t : ndarray, shape (J + 1,)
-        Time grid; ``eta[j]`` holds on ``[t[j], t[j+1])``.
-    eta : ndarray, shape (J,)
-        Optimised schedule.
-    loss : ndarray, shape (J + 1,)
-        Excess loss ``L(t_j)`` of the binned model.
-    final_loss : float
-        ``L(T)``.
-    success : bool
-        The KKT test passed (or the loss stalled on ``ftol``, said in the message) and the
-        dynamics stayed finite.
-    status : int
-        0 converged (KKT test, or ftol stall); 1 iteration limit; 2 optimiser stopped otherwise
-        (line search); 3 unstable.
-    message : str
-    iterations, evaluations : int
-    kkt_residual : float
-        The projected-gradient residual of ``log L(T)`` named by ``criterion`` (0 exactly at a
-        KKT point); both measures are also reported.
-    criterion : str
-        ``"scaled"`` or ``"metric"`` (see ``KKT_DEFINITIONS``).
-    kkt_scaled : float
-        ``sum_j |clip(eta_j - s_j^2 G_j, 0, U) - eta_j| / s_j`` with ``s_j = clip(eta_j, 1e-3 U,
-        U)``, ``G = d log L / d eta``: ``sum_j |d log L / d log eta_j|`` over the rates not held
-        at a bound. It does not grow with ``T`` for a converged schedule.
-    kkt_metric : float
-        The earlier measure ``max_j |P(x - G) - x|_j`` in the variables ``x_j = eta_j
-        sqrt(h_j/T)`` (``G = d log L / dx``, ``P`` the projection on the box).
-    levels : tuple of dict
-        Per multilevel level (coarse first): ``intervals``, ``iterations``, ``kkt``.
-    seconds : float
-    eta_upper : float
-        Effective upper bound: ``min(eta_max, (1 - 1e-3) x stability limit)``.
-    dynamics : str
+    dynamics : {"discrete", "continuous"}
+        ``"discrete"`` (default): each mode contracts by the recursion's exact per-step factor
+        ``1 - 2 eta lam + (1+1/m) eta^2 lam^2``; ``"continuous"``: the continuous-time limit.
+    ratio, max_interval : float
+        Time grid (see :func:`~solvers.dynamics.time_grid`); ignored when a grid is given.
     substeps : int
-    n_quadrature, n_exact, n_bins : int
-        Mode nodes used, exact modes, log-bins.
-    quadrature_error : float
-        Relative change of ``L(T)`` when bins, Gauss points and exact modes are doubled.
-    time_error : float
-        Relative change of ``L(T)`` when the substeps are doubled.
-    front : float
-        Learned front ``k* = (2 tau)^(1/b)``, ``tau = int eta``.
-    tail_loss : float
-        Unlearnable loss beyond ``n_modes`` (not in ``loss``).
-    warnings : tuple of str
+        Integration substeps per interval.
+    exact_modes, bins_per_decade, points_per_bin
+        Mode quadrature (see :func:`~solvers.dynamics.mode_quadrature`).
+    tol : float
+        Converged (status 0, ``success``) when the KKT residual chosen by ``criterion`` is at
+        most ``tol``. Default 1e-6.
+    criterion : {"scaled", "metric"}
+        ``"scaled"`` (default): :math:`\\sum_j |\\partial \\log L(T)/\\partial \\log \\eta_j|`
+        over the rates off their bounds (see ``SCALE_FLOOR``); ``"metric"``: the max-norm
+        residual in the variables ``eta_j sqrt(h_j/T)``. Both are reported.
+    maxiter : int
+        Iterations of all levels and phases together (L-BFGS-B iterations, Newton steps).
+    newton : bool
+        Finish with the trust-region Newton method (default); ``False`` is L-BFGS-B alone.
+    newton_from : float
+        Scaled KKT residual at which L-BFGS-B hands over to Newton (or earlier, if it stalls).
+    ftol, gtol, maxcor, restarts
+        L-BFGS-B options; ``restarts`` rescales every rate by its current size and restarts
+        while that still lowers the loss.
+    multilevel : bool, optional
+        Cold starts (default when neither ``initial`` nor ``grid`` is given) solve on every 8th
+        interval first.
+    diagnostics : bool
+        Estimate the quadrature and time-stepping errors by one refined forward pass each.
     """
 
-    model: PLRFModel
-    T: float
-    t: np.ndarray
-    eta: np.ndarray
-    loss: np.ndarray
-    final_loss: float
-    success: bool
-    status: int
-    message: str
-    iterations: int
-    evaluations: int
-    kkt_residual: float
-    seconds: float
-    eta_upper: float
-    dynamics: str
-    substeps: int
-    n_quadrature: int
-    n_exact: int
-    n_bins: int
-    quadrature_error: float
-    time_error: float
-    front: float
-    tail_loss: float
-    warnings: tuple[str, ...] = ()
+    dynamics: Dynamics = "discrete"
+    ratio: float = DEFAULT_RATIO
+    max_interval: float = DEFAULT_MAX_INTERVAL
+    substeps: int = DEFAULT_SUBSTEPS
+    exact_modes: int = DEFAULT_EXACT_MODES
+    bins_per_decade: float = DEFAULT_BINS_PER_DECADE
+    points_per_bin: int = DEFAULT_POINTS_PER_BIN
+    tol: float = DEFAULT_TOL
     criterion: str = "scaled"
-    kkt_scaled: float = math.nan
-    kkt_metric: float = math.nan
-    levels: tuple = ()
-    meta: dict = field(default_factory=dict)
+    maxiter: int = 5000
+    newton: bool = True
+    newton_from: float = DEFAULT_NEWTON_FROM
+    ftol: float = DEFAULT_FTOL
+    gtol: float = 1e-9
+    maxcor: int = 30
+    restarts: int = 1
+    multilevel: bool | None = None
+    diagnostics: bool = True
+
+    def __post_init__(self) -> None:
+        if self.dynamics not in ("discrete", "continuous"):
+            raise ValueError(f"dynamics must be 'discrete' or 'continuous', got {self.dynamics!r}")
+        if self.criterion not in KKT_DEFINITIONS:
+            raise ValueError(
+                f"criterion must be one of {sorted(KKT_DEFINITIONS)}, got {self.criterion!r}"
+            )
+        check_real("ratio", self.ratio, gt=1)
+        check_real("max_interval", self.max_interval, gt=0, le=1)
+        check_real("bins_per_decade", self.bins_per_decade, gt=0)
+        for name in ("tol", "newton_from", "ftol", "gtol"):
+            check_real(name, getattr(self, name), ge=0)
+        for name in ("substeps", "exact_modes", "points_per_bin", "maxiter", "maxcor"):
+            check_int(name, getattr(self, name), ge=1)
+        check_int("restarts", self.restarts, ge=0)
+        for name in ("newton", "diagnostics"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
+        if self.multilevel is not None and not isinstance(self.multilevel, bool):
+            raise TypeError(f"multilevel must be a bool or None, got {self.multilevel!r}")
+
+
+@dataclass(frozen=True)
+class ContinuumResult(ScheduleResult):
+    """The :class:`~solvers.control.result.ScheduleResult` of :func:`solve_continuum`.
+
+    ``t`` is the solver's grid (``J + 1`` nodes, not every step): ``eta[j]`` holds on
+    ``[t[j], t[j+1])`` and ``loss[j]`` is ``L(t[j])`` of the binned model. ``diagnostics``
+    holds ``eta_upper`` (``min(eta_max, (1 - 1e-3) x stability limit)``), ``kkt_scaled`` and
+    ``kkt_metric`` (both measures, ``KKT_DEFINITIONS``), ``lbfgs_iterations``,
+    ``newton_iterations``, ``hessians``, ``levels`` (per multilevel level: intervals,
+    iterations, KKT), ``cpu_seconds``, ``quadrature_error`` and ``time_error`` (relative change
+    of ``L(T)`` when the quadrature, or the substeps, are doubled), ``front`` (learned front
+    ``k* = (2 tau)^(1/b)``, ``tau = int eta``), ``tail_loss`` (unlearnable loss beyond
+    ``n_modes``, not in ``loss``), ``n_quadrature``, ``n_exact``, ``n_bins``, ``dynamics``,
+    ``substeps``, ``criterion`` and ``warnings``. The earlier attribute names of these
+    figures (``result.eta_upper``, ``result.kkt_scaled``, ``result.evaluations``, ...) still
+    read them.
+    """
+
+    evaluations = property(lambda self: self.n_evaluations)
+    eta_upper = property(lambda self: self.diagnostics["eta_upper"])
+    kkt_scaled = property(lambda self: self.diagnostics["kkt_scaled"])
+    kkt_metric = property(lambda self: self.diagnostics["kkt_metric"])
+    criterion = property(lambda self: self.diagnostics["criterion"])
+    levels = property(lambda self: tuple(self.diagnostics["levels"]))
+    dynamics = property(lambda self: self.diagnostics["dynamics"])
+    substeps = property(lambda self: self.diagnostics["substeps"])
+    front = property(lambda self: self.diagnostics["front"])
+    tail_loss = property(lambda self: self.diagnostics["tail_loss"])
+    quadrature_error = property(lambda self: self.diagnostics["quadrature_error"])
+    time_error = property(lambda self: self.diagnostics["time_error"])
+    warnings = property(lambda self: tuple(self.diagnostics["warnings"]))
 
     @property
     def front_ratio(self) -> float:
@@ -199,12 +254,8 @@ class ContinuumResult:
 
     def eta_at(self, t) -> np.ndarray:
         """The piecewise-constant schedule evaluated at times ``t``."""
-        j = np.clip(
-            np.searchsorted(self.t, np.asarray(t, dtype=float), side="right") - 1,
-            0,
-            self.eta.size - 1,
-        )
-        return self.eta[j]
+        j = np.searchsorted(self.t, np.asarray(t, dtype=float), side="right") - 1
+        return self.eta[np.clip(j, 0, self.eta.size - 1)]
 
     def per_step(self) -> np.ndarray:
         """The schedule as one rate per SGD step (integer grids only); shape ``(T,)``.
@@ -216,38 +267,17 @@ class ContinuumResult:
             raise ValueError("per_step() needs an integer time grid")
         return np.repeat(self.eta, np.diff(self.t).astype(np.int64))
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        for k in ("t", "eta", "loss"):
-            d[k] = d[k].tolist()
-        d["warnings"] = list(self.warnings)
-        return d
-
-    def save(self, path: str | Path) -> None:
-        """Save to ``.json`` or ``.npz``."""
-        path = Path(path)
-        d = self.to_dict()
-        if path.suffix == ".npz":
-            arrays = {k: np.asarray(d.pop(k)) for k in ("t", "eta", "loss")}
-            np.savez_compressed(path, meta=json.dumps(d), **arrays)
-        else:
-            path.write_text(json.dumps(d))
-
     @classmethod
     def load(cls, path: str | Path) -> ContinuumResult:
-        """Reload a result written by :meth:`save`."""
+        """Reload a result written by :meth:`save` (the grid keeps its float nodes)."""
+        res = super().load(path)
         path = Path(path)
         if path.suffix == ".npz":
             with np.load(path) as z:
-                d = json.loads(str(z["meta"]))
-                d.update({k: z[k] for k in ("t", "eta", "loss")})
+                t = np.asarray(z["t"], dtype=float)
         else:
-            d = json.loads(path.read_text())
-        d["model"] = PLRFModel(**d["model"])
-        for k in ("t", "eta", "loss"):
-            d[k] = np.asarray(d[k], dtype=float)
-        d["warnings"] = tuple(d["warnings"])
-        return cls(**d)
+            t = np.asarray(json.loads(path.read_text())["t"], dtype=float)
+        return replace(res, t=t)
 
 
 # -- initial guesses and continuation ---------------------------------------------------------
@@ -322,15 +352,27 @@ def _warm_start(previous: Sequence[ContinuumResult], prob: ContinuumProblem) -> 
 # -- optimisation ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Stop:
+    status: int
+    message: str
+
+
 def _coarsen(t: np.ndarray, factor: int) -> np.ndarray:
     """Every ``factor``-th node of ``t``, always keeping the last."""
     tc = t[::factor]
     return tc if tc[-1] == t[-1] else np.append(tc, t[-1])
 
 
+def _rate_scale(eta: np.ndarray, upper: float) -> np.ndarray:
+    """Each rate's scale: its size, at least ``SCALE_FLOOR`` x its neighbourhood's largest rate."""
+    local = maximum_filter1d(eta, size=2 * SCALE_WINDOW + 1, mode="nearest")
+    return np.clip(eta, np.maximum(SCALE_FLOOR * local, LOG_ETA_FLOOR * upper), upper)
+
+
 def _kkt_scaled(prob: ContinuumProblem, eta: np.ndarray, G: np.ndarray) -> float:
     """Projected-gradient residual with each rate scaled by its own size (``KKT_DEFINITIONS``)."""
-    s = np.clip(eta, SCALE_FLOOR * prob.upper, prob.upper)
+    s = _rate_scale(eta, prob.upper)
     return float(np.sum(np.abs(np.clip(eta - s * s * G, 0.0, prob.upper) - eta) / s))
 
 
@@ -341,35 +383,41 @@ def _kkt_metric(prob: ContinuumProblem, eta: np.ndarray, G: np.ndarray) -> float
     return float(np.max(np.abs(np.clip(x - G / w, 0.0, prob.upper * w) - x)))
 
 
-def _optimise(prob, eta, criterion, tol, maxiter, ftol, gtol, maxcor, restarts, n_eval):
-    """L-BFGS-B on ``log L(T)`` from ``eta``; returns ``(eta, iterations, (res, kkt))``.
+def _log_loss(prob: ContinuumProblem, eta: np.ndarray, n_eval: list) -> tuple[float, np.ndarray]:
+    """``(log L(T), d log L(T) / d eta)``; ``(inf, None)`` for an unstable schedule."""
+    n_eval[0] += 1
+    LT, g, _, ok = prob.value_grad(eta)
+    if not ok or not LT > 0:
+        return math.inf, None
+    return math.log(LT), g / LT
 
-    Each rate is optimised as ``x_j = eta_j / s_j``, ``s_j`` its size at the start of the run
-    (floored at ``PRECONDITION_FLOOR * upper``) and refreshed at each restart: ``log L`` depends
-    on the rates roughly through ``log eta``. Stops when the KKT residual chosen by
-    ``criterion`` is at most ``tol`` (tested after every iteration), on ``ftol``, or at
-    ``maxiter`` iterations.
+
+def _lbfgs(prob, eta, kkt_of, tol, maxiter, opts, n_eval):
+    """L-BFGS-B on ``log L(T)`` from ``eta``; returns ``(eta, iterations, _Stop)``.
+
+    Each rate is optimised as ``x_j = eta_j / s_j`` (``_rate_scale`` at the start of the run,
+    refreshed at each restart): ``log L`` depends on the rates roughly through ``log eta``.
+    Stops when ``kkt_of`` is at most ``tol`` (tested after every iteration), on ``ftol``
+    (status 4, stalled) or at ``maxiter`` iterations (status 1).
     """
-    kkt_of = _kkt_scaled if criterion == "scaled" else _kkt_metric
     up = prob.upper
     last = {}
 
     def evaluate(e):
-        n_eval[0] += 1
-        LT, g, _, ok = prob.value_grad(e)
-        if not ok or not LT > 0:
+        f, G = _log_loss(prob, e, n_eval)
+        if G is None:
             last.clear()
             return 1e300, np.zeros_like(e)
-        last["eta"], last["G"] = e, g / LT
-        return math.log(LT), g / LT
+        last["eta"], last["G"] = e, G
+        return f, G
 
     f_e, G = evaluate(eta)
     kkt = kkt_of(prob, eta, G) if last else math.inf
-    nit, f_prev, res = 0, math.inf, None
-    for _ in range(1 + restarts):  # a restart drops the curvature pairs and rescales
+    nit, f_prev, stop = 0, math.inf, _Stop(0, "the start meets the KKT test")
+    for _ in range(1 + opts.restarts):
         if kkt <= tol or nit >= maxiter:
             break
-        scale = np.maximum(eta, PRECONDITION_FLOOR * up)
+        scale = _rate_scale(eta, up)
         state = {"it": 0}
 
         def fun(x, scale=scale):
@@ -384,62 +432,271 @@ def _optimise(prob, eta, criterion, tol, maxiter, ftol, gtol, maxcor, restarts, 
         res = minimize(
             fun, eta / scale, jac=True, method="L-BFGS-B",
             bounds=list(zip(np.zeros(eta.size), up / scale, strict=True)), callback=callback,
-            options={"maxiter": maxiter - nit, "ftol": ftol, "gtol": gtol, "maxcor": maxcor,
-                     "maxls": 50},
+            options={"maxiter": maxiter - nit, "ftol": opts.ftol, "gtol": opts.gtol,
+                     "maxcor": opts.maxcor, "maxls": 50},
         )  # fmt: skip
         nit += state["it"]
         eta = np.clip(res.x * scale, 0.0, up)
         f_e, G = evaluate(eta)
         kkt = kkt_of(prob, eta, G) if last else math.inf
-        improved = f_e < f_prev - ftol * abs(f_e)
+        stop = _Stop({0: 4, 1: 1}.get(res.status, 2), f"L-BFGS-B: {res.message}")
+        improved = f_e < f_prev - opts.ftol * abs(f_e)
         f_prev = f_e
         if not improved:
             break
-    if res is None:
-        res = _Stop(0, "initial schedule already satisfies the KKT test")
-    elif nit >= maxiter and kkt > tol:
-        res = _Stop(1, "iteration limit reached")
-    return eta, nit, (res, kkt)
+    if nit >= maxiter and kkt > tol:
+        stop = _Stop(1, "L-BFGS-B: iteration limit")
+    return eta, nit, stop
 
 
 @dataclass(frozen=True)
-class _Stop:
-    status: int
-    message: str
+class _NewtonModel:
+    """Quadratic model of ``log L(T)`` in ``y = eta / s`` on the free rates."""
+
+    free: np.ndarray
+    s: np.ndarray
+    H: np.ndarray
+    w: np.ndarray
+    V: np.ndarray
+
+    def step(self, eta, G, radius, upper):
+        """Trial schedule, predicted change of ``log L`` and step length (scaled)."""
+        f, s = self.free, self.s[self.free]
+        g = G[f] * s
+        trial = eta.copy()
+        trial[f] = np.clip(eta[f] + _trust_region_step(self.w, self.V, g, radius) * s, 0, upper)
+        d = (trial[f] - eta[f]) / s
+        return trial, float(g @ d + 0.5 * d @ (self.H @ d)), float(np.linalg.norm(d))
+
+
+def _newton_model(prob, eta, G, n_eval) -> _NewtonModel:
+    """Hessian of ``log L(T)`` in ``y = eta / s`` on the rates not held at a bound.
+
+    Column ``j`` is a forward difference of the exact adjoint gradient with step
+    ``HESSIAN_STEP * s_j`` (backward at the upper bound): one gradient pass per free rate.
+    """
+    up = prob.upper
+    s = _rate_scale(eta, up)
+    held = ((eta >= up * (1 - 1e-12)) & (G < 0)) | ((eta <= 0) & (G > 0))
+    free = np.flatnonzero(~held)
+    H = np.empty((free.size, free.size))
+    for c, j in enumerate(free):
+        h = HESSIAN_STEP * s[j] * (1.0 if eta[j] + HESSIAN_STEP * s[j] <= up else -1.0)
+        e = eta.copy()
+        e[j] += h
+        _, Gj = _log_loss(prob, e, n_eval)
+        H[:, c] = (Gj[free] - G[free]) * (s[free] * (s[j] / h))
+    H = 0.5 * (H + H.T)
+    w, V = np.linalg.eigh(H)
+    return _NewtonModel(free, s, H, w, V)
+
+
+def _trust_region_step(w, V, g, radius):
+    """Minimiser of ``g.d + d.H.d / 2`` over ``|d| <= radius``, ``H = V diag(w) V^T``."""
+    a = V.T @ g
+    if w[0] > 0:
+        d = -(V @ (a / w))
+        if np.linalg.norm(d) <= radius:
+            return d
+    lo = max(0.0, -w[0])
+    hi = lo + np.linalg.norm(g) / radius + 1e-300  # |d(hi)| <= radius
+    for _ in range(100):  # bisection on the shift mu of w + mu
+        mid = 0.5 * (lo + hi)
+        if np.linalg.norm(a / (w + mid)) > radius:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-12 * hi:
+            break
+    return -(V @ (a / (w + hi)))
+
+
+def _newton(prob, eta, kkt_of, tol, maxiter, n_eval):
+    """Projected trust-region Newton on ``log L(T)``; returns ``(eta, steps, hessians, _Stop)``.
+
+    A Hessian (``_newton_model``) is reused for the next step while each accepted step cuts
+    the residual by ``CHORD_CONTRACTION``; a rejected step with a reused Hessian rebuilds it,
+    with a fresh one shrinks the trust region. Stalled (status 4) when the region collapses.
+    """
+    f, G = _log_loss(prob, eta, n_eval)
+    r = kkt_of(prob, eta, G)
+    radius = TRUST_RADIUS * math.sqrt(eta.size)
+    model, fresh, nit, hessians = None, False, 0, 0
+    while r > tol:
+        if nit >= maxiter:
+            return eta, nit, hessians, _Stop(1, "Newton: iteration limit")
+        if radius < TRUST_RADIUS_MIN:
+            return eta, nit, hessians, _Stop(4, f"Newton: trust region below {TRUST_RADIUS_MIN:g}")
+        if model is None:
+            model, fresh, hessians = _newton_model(prob, eta, G, n_eval), True, hessians + 1
+        trial, pred, size = model.step(eta, G, radius, prob.upper)
+        f_t, G_t = _log_loss(prob, trial, n_eval)
+        r_t = kkt_of(prob, trial, G_t) if G_t is not None else math.inf
+        nit += 1
+        measurable = abs(f_t - f) > LOSS_NOISE * max(1.0, abs(f))
+        if measurable and (pred >= 0 or (f_t - f) / pred < 0.25):
+            radius = 0.25 * size
+        elif measurable and (f_t - f) / pred > 0.75 and size > 0.9 * radius:
+            radius *= 2.0
+        if f_t < f or (not measurable and r_t < r):
+            contracted = r_t <= CHORD_CONTRACTION * r
+            eta, f, G, r = trial, f_t, G_t, r_t
+            if not contracted:
+                model = None
+            fresh = False
+        elif not fresh:
+            model = None
+    return eta, nit, hessians, _Stop(0, "Newton: converged")
+
+
+def _optimise(prob, eta, opts, kkt_of, maxiter, n_eval):
+    """L-BFGS-B to ``newton_from`` (or ``tol`` without Newton), then Newton to ``tol``.
+
+    Returns ``(eta, lbfgs_iterations, newton_steps, hessians, _Stop)``.
+    """
+    handover = max(opts.tol, opts.newton_from) if opts.newton else opts.tol
+    eta, nit, stop = _lbfgs(prob, eta, kkt_of, handover, maxiter, opts, n_eval)
+    if not opts.newton or stop.status == 1:
+        return eta, nit, 0, 0, stop
+    eta, steps, hessians, stop = _newton(prob, eta, kkt_of, opts.tol, maxiter - nit, n_eval)
+    return eta, nit, steps, hessians, stop
 
 
 # -- the solver ------------------------------------------------------------------------------
+
+
+def _options(options: ContinuumOptions | None, kwargs: dict) -> ContinuumOptions:
+    """``options`` (default ``ContinuumOptions()``) with the keyword arguments applied."""
+    if options is not None and not isinstance(options, ContinuumOptions):
+        raise TypeError(f"options must be a ContinuumOptions, got {type(options).__name__}")
+    names = {f.name for f in fields(ContinuumOptions)}
+    reject_unknown("solve_continuum", {k: v for k, v in kwargs.items() if k not in names})
+    return replace(options or ContinuumOptions(), **kwargs)
+
+
+def _validate(model, T, grid, initial, opts: ContinuumOptions):
+    """The discretised problem and the caller's start (``None``, an array or earlier results)."""
+    prob = build_problem(
+        model, T, grid, opts.ratio, opts.max_interval, opts.substeps, opts.dynamics,
+        opts.exact_modes, opts.bins_per_decade, opts.points_per_bin,
+    )  # fmt: skip
+    J = prob.h.size
+    if initial is None:
+        return prob, None
+    if isinstance(initial, ContinuumResult):
+        return prob, _warm_start([initial], prob)
+    if isinstance(initial, list | tuple) and initial:
+        if all(isinstance(r, ContinuumResult) for r in initial):
+            return prob, _warm_start(list(initial), prob)
+    eta0 = np.asarray(initial, dtype=float)
+    if eta0.shape != (J,) or not np.all(np.isfinite(eta0)):
+        raise ValueError(
+            f"initial must be a finite array of shape ({J},) (one rate per interval), "
+            f"got shape {eta0.shape}"
+        )
+    return prob, np.clip(eta0, 0.0, prob.upper)
+
+
+def _initial_guess(prob, eta0, multilevel, opts, kkt_of, n_eval):
+    """Start of the fine solve: the caller's, or tuned families (+ a coarse solve if multilevel).
+
+    Returns ``(eta, coarse_iterations, levels)``.
+    """
+    if eta0 is not None:
+        return eta0, 0, []
+    if not multilevel or prob.h.size < 2 * MULTILEVEL_FACTOR:
+        return _family_guess(prob), 0, []
+    # Multilevel continuation: the tuned start and a first solve on every MULTILEVEL_FACTOR-th
+    # interval (8x cheaper evaluations, 8x fewer variables); the coarse schedule, exactly
+    # representable on the fine grid, starts the fine solve.
+    coarse = replace(prob, t=_coarsen(prob.t, MULTILEVEL_FACTOR))
+    coarse = replace(coarse, h=np.diff(coarse.t))
+    coarse_tol = max(opts.tol, opts.newton_from if opts.newton else 0.0, MULTILEVEL_COARSE_TOL)
+    eta_c, it_c, _ = _lbfgs(
+        coarse, _family_guess(coarse), kkt_of, coarse_tol,
+        min(MULTILEVEL_MAXITER, opts.maxiter), replace(opts, restarts=0), n_eval,
+    )  # fmt: skip
+    _, G_c = _log_loss(coarse, eta_c, n_eval)
+    level = {"intervals": coarse.h.size, "iterations": it_c, "kkt": kkt_of(coarse, eta_c, G_c)}
+    eta = eta_c[np.searchsorted(coarse.t, _midpoints(prob.t), side="right") - 1]
+    return eta, it_c, [level]
+
+
+def _status(ok: bool, kkt: float, stop: _Stop, opts: ContinuumOptions) -> tuple[int, str]:
+    """Status code and message (``STATUS_MESSAGES``) of a finished solve."""
+    if not ok:
+        return 3, STATUS_MESSAGES[3]
+    status = 0 if kkt <= opts.tol else (stop.status if stop.status in (1, 2) else 4)
+    return status, (
+        f"{STATUS_MESSAGES[status]}: {opts.criterion} KKT residual {kkt:.1e}, "
+        f"tol = {opts.tol:g} ({stop.message})"
+    )
+
+
+def _errors(prob, eta, LT, opts) -> tuple[float, float]:
+    """Relative change of ``L(T)`` when the quadrature, and the substeps, are doubled."""
+    fine = build_problem(
+        prob.model, prob.T, prob.t, opts.ratio, opts.max_interval, prob.substeps, opts.dynamics,
+        2 * opts.exact_modes, 2 * opts.bins_per_decade, 2 * opts.points_per_bin,
+    )  # fmt: skip
+    qerr = abs(fine.loss_curve(eta)[0][-1] / LT - 1.0)
+    terr = abs(replace(prob, substeps=2 * prob.substeps).loss_curve(eta)[0][-1] / LT - 1.0)
+    return float(qerr), float(terr)
+
+
+def _make_result(prob, eta, run: dict, opts, clocks) -> ContinuumResult:
+    """Evaluate the final schedule and assemble the result (status, diagnostics, warnings)."""
+    model = prob.model
+    LT, g, Ln, ok = prob.value_grad(eta)
+    G = g / LT if ok else g
+    kkt_s = _kkt_scaled(prob, eta, G) if ok else math.inf
+    kkt_m = _kkt_metric(prob, eta, G) if ok else math.inf
+    kkt = kkt_s if opts.criterion == "scaled" else kkt_m
+    status, message = _status(ok, kkt, run.pop("stop"), opts)
+    qerr, terr = _errors(prob, eta, LT, opts) if (opts.diagnostics and ok) else (math.nan,) * 2
+    front = (2.0 * float(eta @ prob.h)) ** (1.0 / model.b)
+    notes = []
+    if front * FRONT_WARN_FACTOR > model.n_modes:
+        notes.append(
+            f"the learned front k* = {front:.3g} is within a factor {FRONT_WARN_FACTOR:g} of "
+            f"n_modes = {model.n_modes}: mode truncation biases the loss at this horizon; "
+            "raise n_modes"
+        )
+        warnings.warn(notes[-1], FrontWarning, stacklevel=3)
+    diagnostics = {
+        **run, "kkt_scaled": kkt_s, "kkt_metric": kkt_m, "criterion": opts.criterion,
+        "eta_upper": prob.upper, "dynamics": opts.dynamics, "substeps": prob.substeps,
+        "n_quadrature": prob.quad.size, "n_exact": prob.quad.n_exact, "n_bins": prob.quad.n_bins,
+        "quadrature_error": qerr, "time_error": terr, "front": front,
+        "tail_loss": model.tail_loss, "warnings": notes,
+        "cpu_seconds": time.process_time() - clocks[1],
+    }  # fmt: skip
+    T = int(prob.T) if float(prob.T).is_integer() else prob.T
+    return ContinuumResult(
+        method="continuum", model=model, T=T, t=prob.t, eta=eta, loss=Ln, final_loss=float(LT),
+        success=status == 0, status=status, message=message,
+        iterations=run["lbfgs_iterations"] + run["newton_iterations"],
+        n_evaluations=run["evaluations"], kkt_residual=kkt, seconds=time.perf_counter() - clocks[0],
+        parameters={**asdict(opts), "intervals": int(prob.h.size)}, diagnostics=diagnostics,
+    )  # fmt: skip
 
 
 def solve_continuum(
     model: PLRFModel,
     T: float,
     *,
-    dynamics: Dynamics = "discrete",
-    ratio: float = DEFAULT_RATIO,
-    max_interval: float = DEFAULT_MAX_INTERVAL,
     grid=None,
-    substeps: int = DEFAULT_SUBSTEPS,
-    exact_modes: int = DEFAULT_EXACT_MODES,
-    bins_per_decade: float = DEFAULT_BINS_PER_DECADE,
-    points_per_bin: int = DEFAULT_POINTS_PER_BIN,
     initial=None,
-    maxiter: int = 5000,
-    ftol: float = DEFAULT_FTOL,
-    gtol: float = 1e-9,
-    maxcor: int = 30,
-    restarts: int = 1,
-    tol: float = DEFAULT_TOL,
-    criterion: str = "scaled",
-    multilevel: bool | None = None,
-    diagnostics: bool = True,
-    **unknown,
+    options: ContinuumOptions | None = None,
+    **kwargs,
 ) -> ContinuumResult:
     r"""Optimal piecewise-constant schedule of the continuum problem at horizon ``T``.
 
-    Minimises ``log L(T)`` over ``eta_j in [0, eta_upper]`` with L-BFGS-B and the exact adjoint
-    gradient of the discretised dynamics. The cost per evaluation is ``O(J * substeps * n)``
-    with ``J ~ log T`` intervals and ``n ~ log n_modes`` mode nodes.
+    Minimises ``log L(T)`` over ``eta_j in [0, eta_upper]`` with the exact adjoint gradient of
+    the discretised dynamics: L-BFGS-B from a tuned (or continued) start, then a trust-region
+    Newton method to a relative KKT residual of ``tol`` (default ``1e-6``). Cost per gradient:
+    ``O(J * substeps * n)`` with ``J ~ log T`` intervals and ``n ~ log n_modes`` mode nodes; a
+    Newton Hessian costs ``J`` gradients.
 
     Parameters
     ----------
@@ -447,184 +704,52 @@ def solve_continuum(
         ``eta_max``, ``batch``, ``sigma`` and ``n_modes`` come from here.
     T : float
         Horizon (number of SGD steps), ``>= 1``.
-    dynamics : {"discrete", "continuous"}
-        ``"discrete"`` (default) adds the discrete-step curvature: each mode contracts by the
-        recursion's exact per-step factor ``1 - 2 eta lam + (1+1/m) eta^2 lam^2``, so the
-        solution tracks the exact recursion; ``"continuous"`` is the continuous-time limit.
-    ratio, max_interval : float
-        Time grid (see :func:`time_grid`); ignored when ``grid`` is given.
     grid : array_like, optional
         Own grid ``0 = t_0 < ... < t_J = T`` (e.g. ``K`` equal blocks).
-    substeps : int
-        Integration substeps per interval.
-    exact_modes, bins_per_decade, points_per_bin
-        Mode quadrature (see :func:`mode_quadrature`).
     initial : None, array_like of shape (J,), ContinuumResult or sequence of them
-        Starting schedule: ``None`` tunes two named families; results are continued
-        (see :func:`continuum_sweep`).
-    maxiter, ftol, gtol, maxcor
-        L-BFGS-B options (on ``log L(T)``, each rate scaled by its own size, see ``tol``);
-        ``maxiter`` counts the iterations of all levels and runs; ``ftol`` (default 1e-12) and
-        ``gtol`` are safety stops: a run they end with the KKT test unmet has status 2.
-    restarts : int
-        Restart L-BFGS-B (rescaling every rate by its current size) up to this many times
-        while that still lowers the loss.
-    tol : float
-        Converged (status 0) when the KKT residual chosen by ``criterion`` is at most ``tol``
-        (tested after every iteration). Default 1e-3.
-    criterion : {"scaled", "metric"}
-        ``"scaled"`` (default): :math:`\sum_j |\partial \log L(T)/\partial \log \eta_j|` over
-        the rates off their bounds (rates below ``1e-3 eta_upper`` count at that size), so a
-        relative change ``eps`` of every rate changes ``L(T)`` by at most ``~eps * tol``; it does
-        not grow with ``T``. ``"metric"``: the earlier max-norm residual in the variables
-        ``eta_j sqrt(h_j/T)``, dominated by tiny annealed rates whose relative effect is
-        negligible (it stayed at 6.1e-2 in every T = 1e6 run measured). Both are reported.
-    multilevel : bool, optional
-        Cold starts (default when neither ``initial`` nor ``grid`` is given): tune the named
-        families and solve on every 8th grid interval first (residual 1e-2 or 1000
-        iterations), then refine on the full grid from the prolongated schedule. Measured cold
-        at T = 1e6: 714 instead of 1295 iterations, 7.8 instead of 21 s CPU.
-    diagnostics : bool
-        Estimate the quadrature and time-stepping errors by one refined forward pass each.
+        Starting schedule: ``None`` tunes two named families; earlier results are mapped in
+        ``logit(t/T)`` and extrapolated in ``log T`` (see :func:`continuum_sweep`).
+    options : ContinuumOptions, optional
+        All other options; each field may also be given as a keyword argument (which wins).
+    **kwargs
+        Fields of :class:`ContinuumOptions`; anything else raises ``TypeError``.
 
     Returns
     -------
     ContinuumResult
+        ``success`` is true exactly when the KKT residual is at most ``tol`` (status 0);
+        otherwise ``status`` (``STATUS_MESSAGES``) says why: 1 iteration limit, 2 line
+        search, 3 unstable, 4 stalled, with the residual in ``message``.
 
     Warns
     -----
     FrontWarning
         If the learned front reaches within a factor 10 of ``n_modes``.
+
+    Examples
+    --------
+    >>> r = solve_continuum(PLRFModel(a=3, b=2, sigma=0.5, n_modes=1000), 1000)
+    >>> bool(r.success and r.kkt_residual <= 1e-6), r.status
+    (True, 0)
     """
-    reject_unknown("solve_continuum", unknown)
-    maxiter = check_int("maxiter", maxiter, ge=1)
-    maxcor = check_int("maxcor", maxcor, ge=1)
-    restarts = check_int("restarts", restarts, ge=0)
-    ftol = check_real("ftol", ftol, ge=0)
-    gtol = check_real("gtol", gtol, ge=0)
-    tol = check_real("tol", tol, ge=0)
-    if criterion not in KKT_DEFINITIONS:
-        raise ValueError(f"criterion must be one of {sorted(KKT_DEFINITIONS)}, got {criterion!r}")
-    if multilevel is not None and not isinstance(multilevel, bool):
-        raise TypeError(f"multilevel must be a bool or None, got {multilevel!r}")
-    t0 = time.perf_counter()
-    prob = build_problem(
-        model,
-        T,
-        grid,
-        ratio,
-        max_interval,
-        substeps,
-        dynamics,
-        exact_modes,
-        bins_per_decade,
-        points_per_bin,
-    )
-    J = prob.h.size
-    if multilevel is None:
-        multilevel = initial is None and grid is None
-    if initial is None:
-        eta0 = None
-    elif isinstance(initial, ContinuumResult):
-        eta0 = _warm_start([initial], prob)
-    elif (
-        isinstance(initial, (list, tuple))
-        and initial
-        and all(isinstance(r, ContinuumResult) for r in initial)
-    ):
-        eta0 = _warm_start(list(initial), prob)
-    else:
-        eta0 = np.asarray(initial, dtype=float)
-        if eta0.shape != (J,) or not np.all(np.isfinite(eta0)):
-            raise ValueError(
-                f"initial must be a finite array of shape ({J},) (one rate per interval), got shape {eta0.shape}"
-            )
-
+    clocks = (time.perf_counter(), time.process_time())
+    opts = _options(options, kwargs)
+    prob, eta0 = _validate(model, T, grid, initial, opts)
+    kkt_of = _kkt_scaled if opts.criterion == "scaled" else _kkt_metric
+    multilevel = (initial is None and grid is None) if opts.multilevel is None else opts.multilevel
     n_eval = [0]
-    levels: list[dict] = []
-    if multilevel and eta0 is None and J >= 2 * MULTILEVEL_FACTOR:
-        # Multilevel continuation: the tuned start and a first solve on every
-        # MULTILEVEL_FACTOR-th interval (8x cheaper evaluations, 8x fewer variables), then the
-        # coarse schedule, exactly representable on the fine grid, starts the fine solve.
-        coarse = replace(prob, t=_coarsen(prob.t, MULTILEVEL_FACTOR))
-        coarse = replace(coarse, h=np.diff(coarse.t))
-        eta_c, it_c, res_c = _optimise(
-            coarse, _family_guess(coarse), criterion, max(tol, MULTILEVEL_COARSE_TOL),
-            min(MULTILEVEL_MAXITER, maxiter), ftol, gtol, maxcor, 0, n_eval,
-        )  # fmt: skip
-        nit_coarse = it_c
-        levels.append({"intervals": coarse.h.size, "iterations": it_c, "kkt": res_c[1]})
-        mid = _midpoints(prob.t)
-        eta0 = eta_c[np.searchsorted(coarse.t, mid, side="right") - 1]
-    else:
-        nit_coarse = 0
-        if eta0 is None:
-            eta0 = _family_guess(prob)
-    eta, nit, (res, kkt) = _optimise(
-        prob, np.clip(eta0, 0.0, prob.upper), criterion, tol, max(maxiter - nit_coarse, 1),
-        ftol, gtol, maxcor, restarts, n_eval,
-    )  # fmt: skip
-    levels.append({"intervals": J, "iterations": nit, "kkt": kkt})
-    nit += nit_coarse
-    LT, g, Ln, ok = prob.value_grad(eta)
-    kkt_s, kkt_m = (_kkt_scaled(prob, eta, g / LT), _kkt_metric(prob, eta, g / LT)) if ok else (
-        math.inf, math.inf,
-    )  # fmt: skip
-    kkt = kkt_s if criterion == "scaled" else kkt_m
-    if not ok:
-        status, success, message = 3, False, "the schedule is unstable (loss not finite)"
-    elif kkt <= tol:
-        status, success = 0, True
-        message = f"converged: {criterion} KKT residual {kkt:.1e} <= tol = {tol:g}"
-    elif res.status == 1:
-        status, success = 1, False
-        message = f"iteration limit reached: {criterion} KKT residual {kkt:.1e} > tol = {tol:g}"
-    elif res.status == 0:  # ftol: the loss stopped improving before the KKT test passed
-        status, success = 0, True
-        message = (
-            f"converged: loss no longer improving ({res.message}); {criterion} KKT residual "
-            f"{kkt:.1e} > tol = {tol:g}: flat directions of the schedule may be unconverged"
-        )
-    else:
-        status, success = 2, False
-        message = f"optimiser stopped ({res.message}); {criterion} KKT residual {kkt:.1e} > tol"
-
-    qerr = terr = math.nan
-    if diagnostics and ok:
-        fine = build_problem(
-            model,
-            prob.T,
-            prob.t,
-            ratio,
-            max_interval,
-            substeps,
-            dynamics,
-            2 * exact_modes,
-            2 * bins_per_decade,
-            2 * points_per_bin,
-        )
-        qerr = abs(fine.loss_curve(eta)[0][-1] / LT - 1.0)
-        finer = replace(prob, substeps=2 * substeps)
-        terr = abs(finer.loss_curve(eta)[0][-1] / LT - 1.0)
-    tau = float(eta @ prob.h)
-    front = (2.0 * tau) ** (1.0 / model.b)
-    notes = []
-    if front * FRONT_WARN_FACTOR > model.n_modes:
-        msg = (
-            f"the learned front k* = {front:.3g} is within a factor {FRONT_WARN_FACTOR:g} of n_modes = "
-            f"{model.n_modes}: mode truncation biases the loss at this horizon; raise n_modes"
-        )
-        notes.append(msg)
-        warnings.warn(msg, FrontWarning, stacklevel=2)
-    return ContinuumResult(
-        model=model, T=prob.T, t=prob.t, eta=eta, loss=Ln, final_loss=float(LT), success=success,
-        status=status, message=message, iterations=nit, evaluations=n_eval[0],
-        kkt_residual=kkt, seconds=time.perf_counter() - t0, eta_upper=prob.upper,
-        dynamics=dynamics, substeps=prob.substeps, n_quadrature=prob.quad.size,
-        n_exact=prob.quad.n_exact, n_bins=prob.quad.n_bins, quadrature_error=float(qerr),
-        time_error=float(terr), front=front, tail_loss=model.tail_loss, warnings=tuple(notes),
-        criterion=criterion, kkt_scaled=kkt_s, kkt_metric=kkt_m, levels=tuple(levels),
-    )  # fmt: skip
+    eta, nit_c, levels = _initial_guess(prob, eta0, multilevel, opts, kkt_of, n_eval)
+    eta, nit, steps, hessians, stop = _optimise(
+        prob, eta, opts, kkt_of, max(opts.maxiter - nit_c, 1), n_eval
+    )
+    _, G = _log_loss(prob, eta, n_eval)
+    kkt = kkt_of(prob, eta, G) if G is not None else math.inf
+    levels.append({"intervals": int(prob.h.size), "iterations": nit + steps, "kkt": kkt})
+    run = {
+        "lbfgs_iterations": nit_c + nit, "newton_iterations": steps, "hessians": hessians,
+        "evaluations": n_eval[0], "levels": levels, "stop": stop,
+    }  # fmt: skip
+    return _make_result(prob, eta, run, opts, clocks)
 
 
 def continuum_sweep(

@@ -35,7 +35,14 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["forward", "mode_rates", "phi123", "substep_coefficients", "value_and_grad"]
+__all__ = [
+    "forcing_weights",
+    "forward",
+    "mode_rates",
+    "phi123",
+    "substep_coefficients",
+    "value_and_grad",
+]
 
 #: Below this |z| the phi functions use their Taylor series (the closed form of phi_3 loses
 #: ~log10(6/|z|^3) digits to cancellation: <= 3 digits at this threshold).
@@ -69,17 +76,45 @@ def phi123(z):  # pragma: no cover
 
 
 @njit(cache=True)
+def forcing_weights(z):  # pragma: no cover
+    r"""The substep's forcing weights and their z-derivatives, accurately for all real z.
+
+    Returns :math:`(\chi, \chi', \varphi_2, \varphi_2')` with :math:`\chi = \varphi_1 -
+    \varphi_2 = (1 + (z-1)e^z)/z^2`, :math:`\chi' = ((z^2 - 2z + 2)e^z - 2)/z^3` and
+    :math:`\varphi_2' = ((z-2)e^z + 2 + z)/z^3`. Written as differences of ``phi123`` these
+    cancel to relative precision ``eps z^2`` when ``z`` is large and negative (a fast mode on a
+    long interval: ``|z|`` reaches ``1e9`` at ``T = 1e12``), which made the adjoint gradient
+    wrong in sign at long horizons; the closed forms above cancel only near ``z = 0``, where the
+    series is used.
+    """
+    if abs(z) < _PHI_SERIES_BELOW:
+        p1, p2, p3 = phi123(z)
+        return p1 - p2, p1 - 2.0 * p2 + 2.0 * p3, p2, p2 - 2.0 * p3
+    ez = math.exp(z)
+    z2 = z * z
+    z3 = z2 * z
+    chi = (1.0 + (z - 1.0) * ez) / z2
+    dchi = ((z2 - 2.0 * z + 2.0) * ez - 2.0) / z3
+    p2 = (ez - 1.0 - z) / z2
+    dp2 = ((z - 2.0) * ez + 2.0 + z) / z3
+    return chi, dchi, p2, dp2
+
+
+@njit(cache=True)
 def mode_rates(eta, lam, im, discrete):  # pragma: no cover
     """Decay rate ``r``, forcing ``q`` and their derivatives in ``eta``: ``(r, dr, q, dq)``."""
     if not discrete:
         return 2.0 * eta * lam, 2.0 * lam, im * eta * eta * lam, 2.0 * im * eta * lam
-    D = 1.0 - 2.0 * eta * lam + (1.0 + im) * eta * eta * lam * lam
+    # x = 1 - D is formed directly: D rounded to a double loses the slow modes' decay (at
+    # eta lam ~ 1e-12, r = -log(D) would carry a relative error ~1e-4, jagged in eta, and at
+    # eta lam < 1e-16 no decay at all), which made L(T) jagged at 1e-8 relative at T = 1e12.
+    x = eta * lam * (2.0 - (1.0 + im) * eta * lam)
     dD = -2.0 * lam + 2.0 * (1.0 + im) * eta * lam * lam
-    if D < _D_FLOOR:
-        D = _D_FLOOR
-    r = -math.log(D)
+    if x > 1.0 - _D_FLOOR:
+        x = 1.0 - _D_FLOOR
+    D = 1.0 - x
+    r = -math.log1p(-x)
     dr = -dD / D
-    x = 1.0 - D
     if abs(x) < _PSI_SERIES_BELOW:  # psi = -log(1-x)/x, dpsi/dx
         psi = 1.0 + x * (0.5 + x * (1.0 / 3.0 + x * (0.25 + x * (0.2 + x / 6.0))))
         dpsi = 0.5 + x * (2.0 / 3.0 + x * (0.75 + x * (0.8 + x * 5.0 / 6.0)))
@@ -101,14 +136,14 @@ def substep_coefficients(eta, lam, u, im, s, discrete, E, A, B, dE, dA, dB):  # 
         r, dr, q, dq = mode_rates(eta, lam[k], im, discrete)
         z = -r * s
         dz = -dr * s
-        p1, p2, p3 = phi123(z)
+        chi, dchi, p2, dp2 = forcing_weights(z)
         ez = math.exp(z)
         E[k] = ez
-        A[k] = s * q * (p1 - p2)
+        A[k] = s * q * chi
         B[k] = s * q * p2
         dE[k] = ez * dz
-        dA[k] = s * dq * (p1 - p2) + s * q * (p1 - 2.0 * p2 + 2.0 * p3) * dz
-        dB[k] = s * dq * p2 + s * q * (p2 - 2.0 * p3) * dz
+        dA[k] = s * dq * chi + s * q * dchi * dz
+        dB[k] = s * dq * p2 + s * q * dp2 * dz
         uA += u[k] * A[k]
         uB += u[k] * B[k]
     return uA, uB
