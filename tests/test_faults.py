@@ -140,7 +140,7 @@ def test_cli_out_is_atomic_and_a_failed_result_keeps_the_old_file(tmp_path, caps
     args = ["simulate", "--T", "20", "--modes", "20", "--format", "csv", "--out", str(out)]
     assert main(args) == 0
     good = out.read_text()
-    assert main([*args, "--b", "1e30"]) == 1  # a nan loss: refused, not written
+    assert main([*args, "--schedule", "constant:1e200"]) == 1  # a nan loss: refused, not written
     err = capsys.readouterr().err
     assert "non-finite" in err and err.count("\n") == 1
     assert out.read_text() == good

@@ -423,6 +423,8 @@ def statistical_verdict(e: Extrapolation, pred: float, resolution: float) -> str
         if math.isfinite(T_star)
         else "no correction exponent to say which horizon would settle it"
     )
+    if not math.isfinite(hw):
+        return f"inconclusive: unbounded interval (too few horizons to extrapolate); {where}"
     return f"inconclusive: interval ±{hw:.3g} > {resolution:g}; {where}"
 
 

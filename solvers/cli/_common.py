@@ -279,15 +279,16 @@ def na(x, spec: str = ".4g") -> str:
 
 def _jsonable(x, optional: bool):
     if isinstance(x, float) and not math.isfinite(x):
-        if optional and math.isnan(x):
-            return None  # declared "not available" by the command: null
+        if optional:
+            return None  # declared by the command: not available (nan) or unbounded (inf)
         return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")  # emit() refuses these
     return x
 
 
 def dumps(obj, optional: Collection[str] = ()) -> str:
-    """JSON in which a nan under a key listed in ``optional`` is ``null`` (not available) and
-    any other non-finite float is a string (``"nan"``, ``"inf"``) that :func:`emit` refuses."""
+    """JSON in which a non-finite value under a key listed in ``optional`` is ``null`` (not
+    available, or an unbounded interval) and any other non-finite float is a string (``"nan"``,
+    ``"inf"``) that :func:`emit` refuses."""
 
     def clean(o, opt=False):
         if isinstance(o, dict):

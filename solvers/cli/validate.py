@@ -40,6 +40,8 @@ SOLVER_CHOICES = tuple(dict.fromkeys(("continuum", *METHODS, "none")))
 def _fmt(x, spec=".4f") -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
+    if isinstance(x, float) and math.isinf(x):  # an unbounded interval (unextrapolated value)
+        return "unbounded"
     if 0 < abs(x) < 1e-3:  # e.g. a relative spread: fixed-point would print 0.0000
         return format(x, ".2e")
     return format(x, spec)
@@ -67,8 +69,8 @@ def _text(model, Ts, rows) -> str:
             lines.append(f"{'':<{w}}  per window (T or C: value) {pairs}")
         e = None if m is None else m.extrapolation
         if e is not None:
-            sch = ", ".join(f"{k} {v:+.4f}" for k, v in e.schemes.items())
-            bud = ", ".join(f"{k} {v:.2g}" for k, v in e.budget.items())
+            sch = ", ".join(f"{k} {_fmt(v, '+.4f')}" for k, v in e.schemes.items())
+            bud = ", ".join(f"{k} {_fmt(v, '.2g')}" for k, v in e.budget.items())
             lines.append(f"{'':<{w}}  extrapolated ({e.message}): {sch}; budget: {bud}")
         elif m is not None and m.drift is not None:
             lines.append(f"{'':<{w}}  {m.drift.verdict}")
@@ -115,7 +117,8 @@ def _latex(model, rows) -> str:
         r"\hline",
     ]
     for r in rows:
-        meas = "--" if r.measured is None else f"${_fmt(r.measured)} \\pm {_fmt(r.stderr)}$"
+        err = _fmt(r.stderr).replace("unbounded", r"\infty")
+        meas = "--" if r.measured is None else f"${_fmt(r.measured)} \\pm {err}$"
         pred = "--" if r.predicted is None else f"${_fmt(r.predicted)}$"
         out.append(f"{esc(r.claim)} & {pred} & {meas} & {esc(r.verdict)} \\\\")
     out += [r"\hline", r"\end{tabular}"]
@@ -200,7 +203,8 @@ def _cmd_validate(args: argparse.Namespace) -> None:
     if args.compare and ctx.has_solver:
         cmp = _comparison(model, Ts, ctx)
     if args.format == "json":
-        text = dumps([r.to_dict() for r in rows])
+        # an unextrapolated or unresolved exponent has an unbounded interval: null
+        text = dumps([r.to_dict() for r in rows], optional=("stderr", "resolution", "measured"))
     elif args.format == "latex":
         text = _latex(model, rows)
     else:

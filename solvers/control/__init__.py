@@ -6,6 +6,9 @@ from theory._lazy import attach
 __getattr__, __dir__, __all__ = attach(
     __name__,
     {
+        "ContinuumOptions": "continuum",
+        "STATUS_MESSAGES": "continuum",
+        "DirectOptions": "direct",
         "PerStepSolve": "momentum_per_step",
         "form_loss_and_gradient": "momentum_per_step",
         "solve_per_step": "momentum_per_step",

@@ -39,6 +39,7 @@ __all__ = [
     "KKT_DEFINITIONS",
     "BatchBudget",
     "BlockRate",
+    "DirectOptions",
     "Parametrisation",
     "StepRate",
     "loss_and_gradient",
