@@ -62,6 +62,12 @@ def optimal_loss(model: PLRFModel, T: float, **options) -> tuple[float, bool]:
     return r.final_loss + model.tail_loss, bool(r.success)
 
 
+#: Largest compute level accepted: its horizons (T* up to ~C at N* ~ 1) stay within the range
+#: where the continuum solver is shown to converge (T <= 1e12, benchmarks/results/longrun.md);
+#: C = 1e300 ran into a solver failure after minutes.
+MAX_COMPUTE = 1e12
+
+
 #: Tuned baseline families ``eta_t = eta0 f(t/T)`` of the compute-optimal comparison.
 FAMILIES = {name: SCHEDULES[name].shape for name in ("constant", "linear", "cosine")}
 
@@ -403,7 +409,7 @@ def compute_optimal_scaling(
     previous local exponent (the first uses ``C^(1/3)``), so it follows the minimum.
     """
     t0 = time.perf_counter()
-    Cs = sorted(check_real("C", c, gt=0) for c in Cs)
+    Cs = sorted(check_real("C", c, gt=0, le=MAX_COMPUTE) for c in Cs)
     if len(Cs) < 2:
         raise ValueError(f"Cs must hold at least two compute levels, got {Cs}")
     pts: list[ComputeOptimalPoint] = []
