@@ -37,11 +37,11 @@ SWEEP_DEFAULTS = {"T_min": 100.0, "T_max": 1e6, "points": 9}
 SOLVER_CHOICES = tuple(dict.fromkeys(("continuum", *METHODS, "none")))
 
 
-def _fmt(x, spec=".4f") -> str:
+def _fmt(x, spec=".4f", unbounded="unbounded") -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     if isinstance(x, float) and math.isinf(x):  # an unbounded interval (unextrapolated value)
-        return "unbounded"
+        return unbounded
     if 0 < abs(x) < 1e-3:  # e.g. a relative spread: fixed-point would print 0.0000
         return format(x, ".2e")
     return format(x, spec)
@@ -117,7 +117,7 @@ def _latex(model, rows) -> str:
         r"\hline",
     ]
     for r in rows:
-        err = _fmt(r.stderr).replace("unbounded", r"\infty")
+        err = _fmt(r.stderr, unbounded=r"\infty")
         meas = "--" if r.measured is None else f"${_fmt(r.measured)} \\pm {err}$"
         pred = "--" if r.predicted is None else f"${_fmt(r.predicted)}$"
         out.append(f"{esc(r.claim)} & {pred} & {meas} & {esc(r.verdict)} \\\\")

@@ -124,7 +124,6 @@ def tune_baseline_continuum(
     spec = BASELINES[name]
     up = prob.upper
     x = _projection_points(prob.t)
-    fam = CONTINUOUS_FAMILIES[name]
     bounds = []
     for pname in spec.params:
         if pname == "eta0":
@@ -135,7 +134,7 @@ def tune_baseline_continuum(
             bounds.append(_param_box(pname))
 
     def loss_of(params):
-        eta = np.clip(fam(x, T, params, fixed), 0.0, up)
+        eta = np.clip(spec.rate(x, T, params, fixed), 0.0, up)
         Ln, ok = prob.loss_curve(np.ascontiguousarray(eta))
         return Ln[-1] if ok else math.inf
 
