@@ -180,7 +180,7 @@ def test_second_run_recomputes_nothing(tmp_path, monkeypatch):
     def no_solving(*a, **k):
         raise AssertionError("a cached solve was recomputed")
 
-    monkeypatch.setattr(_report_sections, "tune_peak_rate", no_solving)
+    monkeypatch.setattr(_report_sections.baselines, "tune_peak_rate", no_solving)
     second = ReportContext(cfg, tmp_path, DiskCache(tmp_path / "c"), lambda m: None)
     data2 = _report_sections.tuned_baselines(second)
     assert (second.cache.hits, second.cache.misses) == (4, 0)
