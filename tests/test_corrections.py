@@ -47,9 +47,13 @@ def test_hard_window_gap_is_window_terms_against_the_bias(corr):
     assert sp.simplify(t.omega - (b - a) / (2 * b - 1)) == 0
 
 
-def test_delta_says_it_is_not_derivable(corr):
-    c = corr["easy"]["delta"]
-    assert not c.derivable and c.leading(3, 2) is None and c.omegas(3, 2) == []
+def test_easy_delta_carries_the_schedules_corrections_hard_delta_none(corr):
+    """delta is read at fixed u = 1 - t/T: its corrections are the schedule amplitude's."""
+    c, peak = corr["easy"]["delta"], corr["easy"]["peak_rate"]
+    assert c.derivable and c.omegas(3, 2) == peak.omegas(3, 2)
+    assert sp.simplify(c.leading(3, 2).omega - 1 / (2 * a)) == 0
+    h = corr["hard"]["delta"]
+    assert not h.derivable and h.leading(1.5, 3) is None and h.omegas(1.5, 3) == []
 
 
 def test_latex_has_every_row(corr):

@@ -28,15 +28,19 @@ local slopes needs :math:`\omega`. This module derives :math:`\omega` as a SymPy
 * **the cap** :math:`\eta \le \eta_{\max}` — inactive asymptotically in the easy phase (the
   schedule scales as :math:`T^{-\xi}`), the plateau itself in the hard phase (no correction).
 
-Where a correction is not derivable (the annealing shape :math:`\delta`, measured in the bulk of the
-run where the bias and noise gradients are of the same order and the shape is a crossover
-function, not a power), the object says so and carries no :math:`\omega`: estimators fall back to
-model-free extrapolation.
+The easy-phase shape exponent :math:`\delta` is read at fixed fractions :math:`u = 1 - t/T` of
+the run: if :math:`\eta^*(t) = C\,T^{-\xi} g(u)\,(1 + T^{-\omega} h(u) + \dots)`, the exponent
+read over a fixed window of :math:`u` is the limit shape's plus :math:`T^{-\omega}` times a
+function of the window — the schedule's own relative corrections (this assumes that the limit
+shape :math:`g` is the derived power over the window; if it is not, the extrapolated value
+differs from :math:`2b - 1` and the claim disagrees). Where a correction is not derivable (the
+hard phase's :math:`\delta`, the tuned power law), the object says so and carries no
+:math:`\omega`: estimators fall back to model-free extrapolation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import sympy as sp
@@ -285,6 +289,14 @@ def _constant_terms() -> list[CorrectionTerm]:
     return [*gaps, discrete]
 
 
+def _shape_terms(loss_terms: list, common: list) -> list[CorrectionTerm]:
+    """The schedule's relative corrections, as corrections of its shape at fixed ``1 - t/T``."""
+    lead = r"The shape at fixed $u = 1 - t/T$ carries the schedule's relative correction: "
+    return [
+        replace(t, note=lead + t.note) if t.form == POWER else t for t in [*loss_terms, *common]
+    ]
+
+
 def _not_derivable(what: str) -> CorrectionTerm:
     return CorrectionTerm("shape", NOT_DERIVABLE, note=what)
 
@@ -320,9 +332,8 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
     easy_terms, _ = _easy_loss_terms()
     const = _constant_terms()
     delta_nd = _not_derivable(
-        r"$\delta$ is read in the bulk of the run, where the bias and noise gradients are of the "
-        r"same order: the shape there is a crossover function, not a power with a power "
-        r"correction in $T$. Model-free extrapolation only."
+        r"In the hard phase $\delta$ is the shape of a window whose width scales differently from "
+        r"$T$: no correction at fixed $u = 1 - t/T$ is derived. Model-free extrapolation only."
     )
     for phase in ("easy", "hard"):
         ph = getattr(laws, phase)
@@ -335,7 +346,10 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
             # the schedule's amplitude follows the same balance: the same relative corrections
             "peak_rate": (-ph["xi"].expr if "xi" in ph.exponents else sp.Integer(0),
                           [*loss_terms, *common] if phase == "easy" else _window_terms()),
-            "delta": (ph["delta"].expr, [delta_nd]),
+            # read at fixed u = 1 - t/T (easy): the shape carries the schedule's relative
+            # corrections (module docstring)
+            "delta": (ph["delta"].expr,
+                      _shape_terms(loss_terms, common) if phase == "easy" else [delta_nd]),
             # a constant rate's loss decays as T^-p_c: its own noise-bias crossover
             "constant_lr_exponent": (ph["constant_lr_exponent"].expr, [*const, const_cross]),
             "constant_lr_loss_exponent": (ph["constant_lr_loss_exponent"].expr,

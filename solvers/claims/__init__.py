@@ -31,6 +31,7 @@ __getattr__, __dir__, __all__ = attach(
         "continuum_context": "validate",
         "find_solver": "validate",
         "horizons": "validate",
+        "default_horizons": "validate",
         "phase_diagram": "validate",
         "PhaseDiagram": "validate",
         "validate": "validate",

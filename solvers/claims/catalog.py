@@ -36,8 +36,11 @@ __all__ = [
     "annealing_width",
     "constant_rate_balance",
     "default_claims",
+    "lost_time",
     "peak_rate_exponent",
     "register_claim",
+    "shape_exponent",
+    "window_mean_rate",
 ]
 
 
@@ -142,15 +145,15 @@ def _exp_power_chi(model, Ts, ctx):
 
 
 def optimal_sweep(model: PLRFModel, Ts: Sequence[int], ctx: ExperimentContext) -> dict:
-    """``{T: result}`` of the injected optimal solver or sweep (memoised in ``ctx``)."""
-    key = ("optimal", model, tuple(Ts))
-    if key not in ctx.memo:
-        if ctx.sweep is not None:
-            res = ctx.sweep(model, list(Ts), **ctx.solver_options)
-            ctx.memo[key] = dict(zip(Ts, res, strict=True))
-        else:
-            ctx.memo[key] = {T: ctx.solver(model, T, **ctx.solver_options) for T in Ts}
-    return ctx.memo[key]
+    """``{T: result}`` of the injected optimal solver or sweep, memoised per horizon in ``ctx``
+    (claims on different horizon lists share the horizons they have in common)."""
+    memo = ctx.memo.setdefault(("optimal", model), {})
+    missing = [T for T in dict.fromkeys(Ts) if T not in memo]
+    if missing and ctx.sweep is not None:
+        memo.update(zip(missing, ctx.sweep(model, missing, **ctx.solver_options), strict=True))
+    elif missing:
+        memo.update({T: ctx.solver(model, T, **ctx.solver_options) for T in missing})
+    return {T: memo[T] for T in Ts}
 
 
 def _nodes(res, T) -> tuple[np.ndarray, np.ndarray]:
@@ -216,20 +219,56 @@ def _exp_optimal_loss(model, Ts, ctx):
     )
 
 
-#: Phase ``s = t/T`` at which the xi experiment reads the optimal rate (inside the collapse range).
-XI_PHASE = 0.5
+def _cumulative(res, T) -> tuple[np.ndarray, np.ndarray]:
+    r"""Cell edges of a result's schedule and its integral :math:`\int_0^t \eta` at each edge.
+
+    Exact for a piecewise-constant schedule: the solver's grid ``t`` (``J + 1`` nodes), else
+    equal cells over ``[0, T]`` (one per step, or one per block).
+    """
+    eta = np.asarray(res.eta, float)
+    t = np.asarray(getattr(res, "t", ()), float)
+    if t.size != eta.size + 1:
+        t = np.linspace(0.0, float(T), eta.size + 1)
+    return t, np.concatenate([[0.0], np.cumsum(eta * np.diff(t))])
+
+
+def window_mean_rate(res, T: float, lo: float, hi: float) -> float:
+    r"""Mean rate over the fractions :math:`s = t/T \in [\mathrm{lo}, \mathrm{hi}]` of the run.
+
+    .. math::
+
+        \bar\eta(T) = \frac{1}{(\mathrm{hi} - \mathrm{lo})\,T}
+        \int_{\mathrm{lo}\,T}^{\mathrm{hi}\,T} \eta(t)\,dt,
+
+    exact over the cells (a cell cut by the window counts in proportion). For
+    :math:`\eta^* = T^{-\xi} g(t/T)` it is :math:`T^{-\xi}` times a constant; being an integral,
+    it moves smoothly with ``T`` where a value read at one point jumps with the grid's cells.
+    """
+    if not 0 <= lo < hi <= 1:
+        raise ValueError(f"window: need 0 <= lo < hi <= 1, got lo={lo!r}, hi={hi!r}")
+    t, cum = _cumulative(res, T)
+    lo_int, hi_int = np.interp([lo * T, hi * T], t, cum)
+    return float((hi_int - lo_int) / ((hi - lo) * T))
+
+
+#: Fractions ``s = t/T`` over which the xi experiment averages the optimal rate: centred on the
+#: middle of the run, clear of the early transient (first ~5 %) and of the final annealing.
+XI_WINDOW = (0.3, 0.7)
 
 
 def _exp_xi(model, Ts, ctx):
-    """xi from the local slopes of ``eta*(T/2)`` against ``T`` (pooled collapse fit alongside)."""
+    """xi from the mean optimal rate over ``s in XI_WINDOW`` against ``T`` (an integral of the
+    schedule; the rate at ``s = 1/2`` and the pooled collapse fit are kept as diagnostics)."""
     sol = optimal_sweep(model, Ts, ctx)
     sch = {T: _eta_fn(sol[T], T) for T in Ts}
     pooled = fit_collapse_exponent(sch)
-    mid = [float(sch[T](np.array([XI_PHASE * T]))[0]) for T in Ts]
+    mean = [window_mean_rate(sol[T], T, *XI_WINDOW) for T in Ts]
+    mid = [float(sch[T](np.array([0.5 * T]))[0]) for T in Ts]
     rs, rq = solver_errors(sol, Ts, order=1)
     return _exponent_measurement(
-        Ts, mid, sign=-1.0, rel_solver=rs, rel_quadrature=rq,
-        diagnostics={"pooled_xi": -pooled.exponent, "pooled_xi_stderr": pooled.stderr},
+        Ts, mean, sign=-1.0, rel_solver=rs, rel_quadrature=rq,
+        diagnostics={"pooled_xi": -pooled.exponent, "pooled_xi_stderr": pooled.stderr,
+                     "window": XI_WINDOW, "eta_at_half": mid},
     )  # fmt: skip
 
 
@@ -250,32 +289,58 @@ def _exp_collapse(model, Ts, ctx):
     )
 
 
-#: Window of the remaining fraction u = 1 - t/T where delta is fitted: the outer (bulk) region.
+#: Window of the remaining fraction u = 1 - t/T where delta is read: the outer (bulk) region.
 #: Closer to the end the optimum has a boundary layer (it levels off at a floor instead of
-#: vanishing; measured local exponent < 0.2 for u < 1e-2 up to T = 1e8) whose weight in a
-#: log-spaced fit down to u = 20/T would swamp the bulk exponent.
+#: vanishing; local exponent < 0.2 for u < 1e-2 up to T = 1e8) that is not the shape's power.
 DELTA_U_RANGE = (0.1, 0.5)
 
 
+def shape_exponent(res, T: float, u_range: tuple[float, float] = DELTA_U_RANGE) -> float:
+    r"""Exponent :math:`\delta` of :math:`\eta \propto u^{\delta}`, :math:`u = 1 - t/T`, over
+    ``u_range``, from the mean rates of its two geometric halves.
+
+    With :math:`u_m = \sqrt{u_1 u_2}` and :math:`M_{[x, y]}` the mean rate over
+    :math:`u \in [x, y]` (:func:`window_mean_rate`), a power gives
+    :math:`M_{[u_m, u_2]} / M_{[u_1, u_m]} = (u_2/u_m)^{\delta}` exactly, so
+
+    .. math::
+
+        \delta(T) = \frac{\log\bigl(M_{[u_m, u_2]} / M_{[u_1, u_m]}\bigr)}{\log(u_2/u_m)}.
+
+    Integrals rather than a fit to point values: the estimate moves smoothly with ``T``.
+    """
+    u1, u2 = u_range
+    if not 0 < u1 < u2 <= 1:
+        raise ValueError(f"u_range: need 0 < u1 < u2 <= 1, got {u_range!r}")
+    um = math.sqrt(u1 * u2)
+    inner = window_mean_rate(res, T, 1 - um, 1 - u1)
+    outer = window_mean_rate(res, T, 1 - u2, 1 - um)
+    return math.log(outer / inner) / math.log(u2 / um)
+
+
 def _exp_delta(model, Ts, ctx):
-    """delta per horizon: fit of eta* ~ (1 - t/T)^delta over u = 1 - t/T in DELTA_U_RANGE."""
+    """delta per horizon (:func:`shape_exponent` over DELTA_U_RANGE), extrapolated in ``T``.
+
+    The per-horizon values play the role of local slopes; :func:`evaluate_claim`
+    re-extrapolates them with the derived corrections of the schedule's shape. The solver's
+    relative schedule error ``r`` moves each half's mean by ``r``: delta by
+    ``sqrt(2) r / log(u2/um)``.
+    """
     sol = optimal_sweep(model, Ts, ctx)
-    deltas, errs, inner = [], [], []
-    for T in Ts:
-        f = fit_end_exponent(_eta_fn(sol[T], T), T=round(T), u_range=DELTA_U_RANGE)
-        deltas.append(f.delta)
-        errs.append(f.fit.stderr)
-        lo = min(max(20.0 / T, 1e-3), 0.05)
-        inner.append(fit_end_exponent(_eta_fn(sol[T], T), T=round(T), u_range=(lo, 0.1)).delta)
-    # the per-horizon estimates play the role of local slopes: extrapolated model-free (the
-    # correction of delta is not derivable: theory.derive_corrections says so)
+    deltas = np.array([shape_exponent(sol[T], T) for T in Ts])
+    fitted = [fit_end_exponent(_eta_fn(sol[T], T), T=round(T), u_range=DELTA_U_RANGE).delta
+              for T in Ts]  # fmt: skip
+    rs, _ = solver_errors(sol, Ts, order=1)
+    half = 0.5 * math.log(DELTA_U_RANGE[1] / DELTA_U_RANGE[0])
     x = np.asarray(Ts, float)
-    sl = LocalSlopes(x, np.asarray(deltas), np.asarray(errs), 1)
+    raw = {"x": x, "s": deltas, "cov_solver": np.diag(2 * (rs / half) ** 2)}
+    sl = LocalSlopes(x, deltas, np.full(x.size, math.nan), 1)
     dr = slope_drift(sl, tail=min(3, len(Ts))) if len(Ts) >= 2 else None
-    e = extrapolate_sequence(x, np.asarray(deltas), cov_solver=np.diag(np.square(errs)))
+    e = extrapolate_sequence(**raw)
     return Measurement(
         e.value, e.stderr, None, sl, dr,
-        {"T": list(Ts), "delta": deltas, "u_range": DELTA_U_RANGE, "delta_near_end": inner},
+        {"T": list(Ts), "delta": deltas.tolist(), "u_range": DELTA_U_RANGE,
+         "delta_fitted": fitted, "sequence_input": raw},
         True, "", e,
     )  # fmt: skip
 
@@ -333,15 +398,37 @@ def annealing_width(res, T: float, level: float = ANNEAL_LEVEL) -> float:
     return float(math.exp((1 - w) * math.log(u[j]) + w * math.log(u[j + 1])))
 
 
+def lost_time(res, T: float, level: float = ANNEAL_LEVEL) -> float:
+    r"""Steps lost below ``level`` times the peak rate: an integral measure of the final annealing.
+
+    .. math::
+
+        \Lambda_\ell = \int_0^T \Bigl(1 - \frac{\eta(t)}{\ell\,\eta_{\rm peak}}\Bigr)_+ dt,
+
+    :math:`\eta_{\rm peak}` the bulk maximum (:func:`_peak`). For the window form
+    :math:`\eta_{\rm peak}((T - t)/W)^{\delta}` it is
+    :math:`W\,\ell^{1/\delta}\,\delta/(\delta + 1)`: proportional to :math:`W`. Unlike the
+    crossing time of :func:`annealing_width` it is continuous in every cell's rate (the cell at
+    the crossing enters with a weight that vanishes there), so it moves smoothly with ``T``.
+    """
+    t, _ = _cumulative(res, T)
+    eta = np.asarray(res.eta, float)
+    deficit = np.clip(1.0 - eta / (level * _peak(res, T)), 0.0, None)
+    return float(np.sum(deficit * np.diff(t)))
+
+
 def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
+    """Exponent of the annealing window read as the lost time :func:`lost_time` (``/ T``: the
+    fraction); the crossing widths of :func:`annealing_width` are kept as diagnostics."""
     sol = optimal_sweep(model, Ts, ctx)
-    widths = [annealing_width(sol[T], T) for T in Ts]
-    other = {f"width_{lv:g}": [annealing_width(sol[T], T, lv) for T in Ts] for lv in (0.9, 0.1)}
-    ys = [w / T for w, T in zip(widths, Ts, strict=True)] if fraction else widths
+    lost = [lost_time(sol[T], T) for T in Ts]
+    other = {f"width_{lv:g}": [annealing_width(sol[T], T, lv) for T in Ts]
+             for lv in (0.9, ANNEAL_LEVEL, 0.1)}  # fmt: skip
+    ys = [w / T for w, T in zip(lost, Ts, strict=True)] if fraction else lost
     rs, rq = solver_errors(sol, Ts, order=1)
     return _exponent_measurement(
         Ts, ys, rel_solver=rs, rel_quadrature=rq,
-        diagnostics={"width": widths, "level": ANNEAL_LEVEL, **other},
+        diagnostics={"lost_time": lost, "level": ANNEAL_LEVEL, **other},
     )  # fmt: skip
 
 
@@ -433,8 +520,9 @@ def default_claims() -> ClaimRegistry:
               correction="xi",
               needs_solver=True, provenance="study code (collapse) and an independent paper"),
             C("delta", "delta = 2b - 1", r"\delta = 2b - 1",
-              "delta of eta* ~ (1 - t/T)^delta near the end", prediction=law("delta"),
+              "delta of eta* ~ (1 - t/T)^delta over 1 - t/T in [0.1, 0.5]", prediction=law("delta"),
               experiment=_exp_delta, phases=("easy",), needs_solver=True, resolution=0.1,
+              correction="delta",
               provenance="same; slow approach in T"),
             C("easy optimal loss", "L* ~ T^(-(a-1)/a)", r"L^* \sim T^{-(a-1)/a}",
               "exponent of L*(T)", prediction=law("loss_exponent", sign=-1, phase="easy"),
@@ -458,13 +546,13 @@ def default_claims() -> ClaimRegistry:
               needs_solver=True, provenance="both phase rows (phase diagrams)"),
             C("hard annealing window", "width ~ T^((a+b-1)/(2b-1))",
               r"w \sim T^{(a+b-1)/(2b-1)}",
-              "exponent of W = T - (last t with eta* >= peak/2)",
+              "exponent of the steps lost below half the peak rate",
               prediction=law("anneal_window_exponent", phase="hard"),
               experiment=_exp_anneal_width, phases=("hard",), needs_solver=True,
               correction="anneal_window_exponent",
               provenance="derived only"),
             C("hard annealing fraction", "fraction ~ T^(-(b-a)/(2b-1))",
-              r"w/T \sim T^{-(b-a)/(2b-1)}", "exponent of W/T (W at half the peak)",
+              r"w/T \sim T^{-(b-a)/(2b-1)}", "exponent of the lost steps / T (half the peak)",
               prediction=law("anneal_fraction_exponent", phase="hard"),
               experiment=_exp_anneal_fraction, phases=("hard",), needs_solver=True,
               correction="anneal_fraction_exponent",

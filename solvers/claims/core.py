@@ -33,7 +33,7 @@ from theory import PLRFModel, derive_corrections, derive_scaling_laws
 from theory._checks import check_int, check_real
 
 from .._cache import DiskCache
-from ..analysis.extrapolate import Extrapolation, extrapolate_exponent
+from ..analysis.extrapolate import Extrapolation, extrapolate_exponent, extrapolate_sequence
 from ..analysis.fits import LocalSlopes, PowerLawFit, SlopeDrift, fit_power_law, slope_drift
 from ..dynamics.modes import ModeGrid
 
@@ -398,12 +398,17 @@ def claim_omegas(claim: Claim, model: PLRFModel) -> list[float]:
 
 
 def _with_corrections(m: Measurement, claim: Claim, model: PLRFModel) -> Measurement:
-    """Re-extrapolate an exponent measurement with the claim's derived corrections."""
-    raw = m.diagnostics.get("extrapolation_input")
+    """Re-extrapolate a measurement with the claim's derived corrections: an exponent from its
+    values (``extrapolation_input``) or a sequence of per-horizon estimates (``sequence_input``)."""
     omegas = claim_omegas(claim, model)
-    if raw is None or not omegas:
+    if not omegas:
         return m
-    e = extrapolate_exponent(**raw, omegas=omegas)
+    if (raw := m.diagnostics.get("extrapolation_input")) is not None:
+        e = extrapolate_exponent(**raw, omegas=omegas)
+    elif (raw := m.diagnostics.get("sequence_input")) is not None:
+        e = extrapolate_sequence(**raw, omegas=omegas)
+    else:
+        return m
     diag = {**m.diagnostics, "omegas": omegas}
     return replace(m, value=e.value, stderr=e.stderr, extrapolation=e, diagnostics=diag)
 

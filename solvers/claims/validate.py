@@ -21,13 +21,14 @@ from ..analysis.fits import PowerLawFit, fit_power_law, local_slopes
 from ..analysis.sweep import SweepResult, run_sweep
 from ..schedules.tuning import BASELINES, BaselineResult
 from .catalog import CLAIMS, baseline_sweep, default_claims, optimal_sweep
-from .core import ClaimRegistry, ClaimResult, ExperimentContext, evaluate_claim
+from .core import Claim, ClaimRegistry, ClaimResult, ExperimentContext, claim_omegas, evaluate_claim
 
 __all__ = [
     "BaselineComparison",
     "PhaseDiagram",
     "compare_baselines",
     "continuum_context",
+    "default_horizons",
     "find_solver",
     "horizons",
     "phase_diagram",
@@ -47,19 +48,73 @@ def horizons(T_min: float, T_max: float, points: int) -> list[int]:
     return [int(T) for T in Ts]
 
 
+#: Shortest default horizon and the density of the default horizon grids (half-decades: the
+#: two-point local slopes span a factor sqrt(10)).
+DEFAULT_T_MIN = 100
+POINTS_PER_DECADE = 2
+#: Longest default horizon of the claims measured on tuned baselines (the constant rate, the
+#: power law, the LR-transfer families): each horizon is a tuning, not a continued solve.
+BASELINE_T_MAX = 1e6
+#: The optimal-schedule sweep runs until the slowest derived correction of its claims,
+#: ``T^-omega`` with unit amplitude, is this small: the extrapolation then bridges at most a
+#: few per cent of the exponent (measured: the easy loss and xi at (3, 2) resolve to +-0.01 once
+#: ``T^(-1/6)`` is below ~0.05, delta to +-0.1 below ~0.03; benchmarks/results/claims.md).
+CORRECTION_TARGET = 0.02
+#: Bounds of the longest optimal-schedule horizon per phase: at least four decades beyond the
+#: pre-asymptotic start; at most where a continued sweep stays within the default run's CPU
+#: budget (easy: ~100 s CPU to 1e11; hard: ~30-60 s CPU per half-decade beyond 1e5 at (1.5, 3);
+#: benchmarks/results/claims.md).
+SCHEDULE_T_MAX = {"easy": (1e6, 1e11), "hard": (1e6, 1e7)}
+
+
+def default_horizons(model: PLRFModel, claim: Claim) -> list[int]:
+    r"""Default horizons of ``claim`` at ``model``, chosen from its derived corrections.
+
+    Claims measured on optimal schedules (``claim.needs_solver``) run half-decades from
+    :data:`DEFAULT_T_MIN` to the horizon where the slowest derived correction of the optimal
+    schedule's claims in this phase falls to :data:`CORRECTION_TARGET`,
+
+    .. math:: T_{\max} = \mathrm{target}^{-1/\omega_{\min}},
+
+    clipped to :data:`SCHEDULE_T_MAX` of the phase (one horizon list per phase and ``(a, b)``,
+    so that the claims share one continued sweep); the others run half-decades to
+    :data:`BASELINE_T_MAX`.
+    """
+    if not claim.needs_solver or model.phase not in SCHEDULE_T_MAX:
+        return _half_decades(BASELINE_T_MAX)
+    omegas = [w for c in CLAIMS if c.needs_solver and model.phase in c.phases
+              for w in claim_omegas(c, model)]  # fmt: skip
+    lo, hi = SCHEDULE_T_MAX[model.phase]
+    T_max = CORRECTION_TARGET ** (-1.0 / min(omegas)) if omegas else hi
+    return _half_decades(min(max(T_max, lo), hi))
+
+
+def _half_decades(T_max: float) -> list[int]:
+    """Horizons from :data:`DEFAULT_T_MIN` every ``1/POINTS_PER_DECADE`` decade, up to the first
+    grid point at or beyond ``T_max``."""
+    n = math.ceil(POINTS_PER_DECADE * math.log10(T_max / DEFAULT_T_MIN) - 1e-9)
+    return horizons(DEFAULT_T_MIN, DEFAULT_T_MIN * 10 ** (n / POINTS_PER_DECADE), n + 1)
+
+
 def validate(
     model: PLRFModel,
-    Ts: Sequence[int],
+    Ts: Sequence[int] | None = None,
     *,
     claims: Sequence[str] | None = None,
     registry: ClaimRegistry | None = None,
     ctx: ExperimentContext | None = None,
 ) -> list[ClaimResult]:
-    """Evaluate the named claims (default: all in ``registry``) for ``model`` over ``Ts``."""
+    """Evaluate the named claims (default: all in ``registry``) for ``model`` over ``Ts``
+    (``None``: each claim over its :func:`default_horizons`)."""
     registry = CLAIMS if registry is None else registry
     ctx = ExperimentContext() if ctx is None else ctx
     names = registry.names() if not claims else list(claims)
-    return [evaluate_claim(registry[n], model, Ts, ctx) for n in names]
+    return [
+        evaluate_claim(
+            registry[n], model, default_horizons(model, registry[n]) if Ts is None else Ts, ctx
+        )
+        for n in names
+    ]
 
 
 @dataclass(frozen=True)

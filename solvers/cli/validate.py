@@ -29,7 +29,8 @@ DEFAULT_VALIDATE_MODES = 10**12
 QUICK = {"T_min": 100.0, "T_max": 3000.0, "points": 3}
 #: Most horizons in one sweep: each is a solve; a finer sweep than this is a mistake, not a plan.
 MAX_POINTS = 200
-#: The full sweep's defaults (each also settable on its own).
+#: The sweep's defaults when some sweep option is given (each also settable on its own); with
+#: none, every claim runs over its own default horizons (:func:`solvers.claims.default_horizons`).
 SWEEP_DEFAULTS = {"T_min": 100.0, "T_max": 1e6, "points": 9}
 
 
@@ -47,10 +48,21 @@ def _fmt(x, spec=".4f", unbounded="unbounded") -> str:
     return format(x, spec)
 
 
+def _sweep_text(Ts) -> str:
+    return f"T = {Ts[0]:g} .. {Ts[-1]:g} ({len(Ts)} points)"
+
+
 def _text(model, Ts, rows) -> str:
+    """The claims table; ``Ts`` is the common sweep, or ``(schedule Ts, baseline Ts)`` when
+    every claim ran over its default horizons."""
+    sweep = (
+        f"optimal schedules {_sweep_text(Ts[0])}, others {_sweep_text(Ts[1])}"
+        if isinstance(Ts, tuple)
+        else _sweep_text(Ts)
+    )
     head = (
         f"optlr validate: a={model.a:g} b={model.b:g} sigma={model.sigma:g} batch={model.batch:g} "
-        f"modes={model.n_modes} phase={model.phase}; T = {Ts[0]} .. {Ts[-1]} ({len(Ts)} points)"
+        f"modes={model.n_modes} phase={model.phase}; {sweep}"
     )
     w = max(len(r.claim) for r in rows)
     lines = [
@@ -168,10 +180,19 @@ def _cmd_validate(args: argparse.Namespace) -> None:
     from .._cache import DiskCache
     from ..claims.catalog import CLAIMS
     from ..claims.core import BeyondScale, ExperimentContext
-    from ..claims.validate import continuum_context, find_solver, horizons, validate
+    from ..claims.validate import (
+        continuum_context,
+        default_horizons,
+        find_solver,
+        horizons,
+        validate,
+    )
 
     model = model_from_args(args, dense=False)  # a log-binned tail, not every mode
     folder = out_dir(args)  # checked before the sweep, not after it
+    # no sweep option and no --quick: every claim over its default horizons (chosen from its
+    # derived corrections: long continued sweeps for the optimal-schedule claims)
+    per_claim = not args.quick and all(getattr(args, k) is None for k in QUICK)
     for k, v in QUICK.items():  # --quick fills the sweep options not given, never replaces them
         if getattr(args, k) is None:
             setattr(args, k, v if args.quick else SWEEP_DEFAULTS[k])
@@ -198,10 +219,12 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         )
     else:
         ctx = ExperimentContext(solver=find_solver(args.solver), baselines=args.baselines, **common)
-    rows = validate(model, Ts, claims=args.claim, ctx=ctx)
+    rows = validate(model, None if per_claim else Ts, claims=args.claim, ctx=ctx)
+    if per_claim:  # the header names both default sweeps; baselines compare on the short one
+        Ts = (default_horizons(model, CLAIMS["optimal loss"]), Ts)
     cmp = None
     if args.compare and ctx.has_solver:
-        cmp = _comparison(model, Ts, ctx)
+        cmp = _comparison(model, Ts[1] if per_claim else Ts, ctx)
     if args.format == "json":
         # an unextrapolated or unresolved exponent has an unbounded interval: null
         text = dumps([r.to_dict() for r in rows], optional=("stderr", "resolution", "measured"))
@@ -219,7 +242,7 @@ def _cmd_validate(args: argparse.Namespace) -> None:
             emit(_latex(model, rows), folder / "claims.tex")
         if cmp is not None:
             emit(_baselines_text(cmp), folder / "baselines.txt")
-        _figures(folder, model, Ts, rows, ctx, args, cmp)
+        _figures(folder, model, Ts[1] if per_claim else Ts, rows, ctx, args, cmp)
     emit(text, None)
 
 
@@ -233,7 +256,12 @@ def register(sub) -> None:
     p.set_defaults(modes=DEFAULT_VALIDATE_MODES)
     p.add_argument("--claim", action="append", help="claim name (repeatable; default all)")
     p.add_argument("--T-min", type=real, help="shortest horizon (default 100)")
-    p.add_argument("--T-max", type=real, help="longest horizon (default 1e6)")
+    p.add_argument(
+        "--T-max", type=real,
+        help="longest horizon (default: per claim, from its derived corrections: up to 1e11 "
+        "for the optimal schedules, 1e6 for tuned baselines; 1e6 when another sweep option is "
+        "given)",
+    )  # fmt: skip
     p.add_argument("--points", type=count, help="horizons, geometric (default 9)")
     p.add_argument(
         "--quick", action="store_true",
