@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import sympy as sp
+from scipy.interpolate import PchipInterpolator
 
 from theory import PLRFModel, derive_scaling_laws, tuned_power_law_gain
 from theory import symbols as S
@@ -219,17 +220,21 @@ def _exp_optimal_loss(model, Ts, ctx):
     )
 
 
-def _cumulative(res, T) -> tuple[np.ndarray, np.ndarray]:
-    r"""Cell edges of a result's schedule and its integral :math:`\int_0^t \eta` at each edge.
+def _integral(res, T) -> PchipInterpolator:
+    r"""The schedule's integral :math:`I(t) = \int_0^t \eta` as a monotone cubic through its exact
+    values at the cell edges.
 
-    Exact for a piecewise-constant schedule: the solver's grid ``t`` (``J + 1`` nodes), else
-    equal cells over ``[0, T]`` (one per step, or one per block).
+    Cells: the solver's grid ``t`` (``J + 1`` nodes), else equal cells over ``[0, T]`` (one per
+    step, or one per block). The cubic's derivative is a continuous reconstruction of the rate
+    with the cells' own means: a window cut inside a cell reads the rate's shape there
+    (:math:`O(h^3)` per cut) rather than the cell's constant (:math:`O(h^2)`), so readouts do not
+    jump with the cells as ``T`` moves.
     """
     eta = np.asarray(res.eta, float)
     t = np.asarray(getattr(res, "t", ()), float)
     if t.size != eta.size + 1:
         t = np.linspace(0.0, float(T), eta.size + 1)
-    return t, np.concatenate([[0.0], np.cumsum(eta * np.diff(t))])
+    return PchipInterpolator(t, np.concatenate([[0.0], np.cumsum(eta * np.diff(t))]))
 
 
 def window_mean_rate(res, T: float, lo: float, hi: float) -> float:
@@ -240,14 +245,13 @@ def window_mean_rate(res, T: float, lo: float, hi: float) -> float:
         \bar\eta(T) = \frac{1}{(\mathrm{hi} - \mathrm{lo})\,T}
         \int_{\mathrm{lo}\,T}^{\mathrm{hi}\,T} \eta(t)\,dt,
 
-    exact over the cells (a cell cut by the window counts in proportion). For
+    from the cells' exact integral (:func:`_integral`). For
     :math:`\eta^* = T^{-\xi} g(t/T)` it is :math:`T^{-\xi}` times a constant; being an integral,
     it moves smoothly with ``T`` where a value read at one point jumps with the grid's cells.
     """
     if not 0 <= lo < hi <= 1:
         raise ValueError(f"window: need 0 <= lo < hi <= 1, got lo={lo!r}, hi={hi!r}")
-    t, cum = _cumulative(res, T)
-    lo_int, hi_int = np.interp([lo * T, hi * T], t, cum)
+    lo_int, hi_int = _integral(res, T)([lo * T, hi * T])
     return float((hi_int - lo_int) / ((hi - lo) * T))
 
 
@@ -398,6 +402,10 @@ def annealing_width(res, T: float, level: float = ANNEAL_LEVEL) -> float:
     return float(math.exp((1 - w) * math.log(u[j]) + w * math.log(u[j + 1])))
 
 
+#: Gauss-Legendre nodes per cell for the integral of the lost time (the deficit has a kink).
+LOST_TIME_NODES = 8
+
+
 def lost_time(res, T: float, level: float = ANNEAL_LEVEL) -> float:
     r"""Steps lost below ``level`` times the peak rate: an integral measure of the final annealing.
 
@@ -408,13 +416,18 @@ def lost_time(res, T: float, level: float = ANNEAL_LEVEL) -> float:
     :math:`\eta_{\rm peak}` the bulk maximum (:func:`_peak`). For the window form
     :math:`\eta_{\rm peak}((T - t)/W)^{\delta}` it is
     :math:`W\,\ell^{1/\delta}\,\delta/(\delta + 1)`: proportional to :math:`W`. Unlike the
-    crossing time of :func:`annealing_width` it is continuous in every cell's rate (the cell at
-    the crossing enters with a weight that vanishes there), so it moves smoothly with ``T``.
+    crossing time of :func:`annealing_width` it is continuous in every cell's rate, and read
+    from the reconstructed rate (:func:`_integral`) it does not jump with the cells as ``T``
+    moves.
     """
-    t, _ = _cumulative(res, T)
-    eta = np.asarray(res.eta, float)
-    deficit = np.clip(1.0 - eta / (level * _peak(res, T)), 0.0, None)
-    return float(np.sum(deficit * np.diff(t)))
+    integral = _integral(res, T)
+    t = integral.x
+    nodes, weights = np.polynomial.legendre.leggauss(LOST_TIME_NODES)  # per cell, on [-1, 1]
+    mid, half = 0.5 * (t[1:] + t[:-1]), 0.5 * np.diff(t)
+    x = mid[:, None] + half[:, None] * nodes[None, :]
+    rate = integral.derivative()(x)  # the reconstructed rate, continuous across cells
+    deficit = np.clip(1.0 - rate / (level * _peak(res, T)), 0.0, None)
+    return float(np.sum(half * (deficit @ weights)))
 
 
 def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):

@@ -1,0 +1,78 @@
+"""The integral readouts of the optimal schedule (xi, delta, the hard window) against closed
+forms on the solver's own geometric grid; and the default horizons chosen from the derived
+corrections."""
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from solvers.claims import (
+    CLAIMS,
+    default_horizons,
+    lost_time,
+    shape_exponent,
+    window_mean_rate,
+)
+from solvers.dynamics import time_grid
+from theory import PLRFModel
+
+
+def _cells(T, f):
+    """A piecewise-constant schedule on the continuum grid: ``f`` averaged over each cell
+    (Simpson on the cell), as a solver's cell value approximates the rate there."""
+    t = time_grid(T)
+    lo, hi = t[:-1], t[1:]
+    eta = (f(lo) + 4 * f(0.5 * (lo + hi)) + f(hi)) / 6
+    return SimpleNamespace(t=t, eta=eta)
+
+
+@pytest.mark.parametrize("T", [1e4, 3.7e6, 1e9])
+def test_window_mean_rate_of_the_scaling_form(T):
+    """eta = c T^-xi (1 - t/T)^d: the mean over [lo, hi] is c T^-xi ((1-lo)^(d+1) - (1-hi)^(d+1))
+    / ((d + 1)(hi - lo)), at any T (so its local slopes are exactly -xi)."""
+    c, xi, d, lo, hi = 0.7, 1 / 3, 3.0, 0.3, 0.7
+    res = _cells(T, lambda t: c * T**-xi * (1 - t / T) ** d)
+    want = c * T**-xi * ((1 - lo) ** (d + 1) - (1 - hi) ** (d + 1)) / ((d + 1) * (hi - lo))
+    # a cell cut by the window edge: the reconstructed rate, O(h^3) with h ~ 3 % of T mid-run
+    assert window_mean_rate(res, T, lo, hi) == pytest.approx(want, rel=2e-5)
+    with pytest.raises(ValueError, match="window"):
+        window_mean_rate(res, T, 0.7, 0.3)
+
+
+@pytest.mark.parametrize("d", [1.0, 3.0, 5.5])
+def test_shape_exponent_of_a_power_is_exact(d):
+    T = 2.5e7
+    res = _cells(T, lambda t: 0.01 * (1 - t / T) ** d)
+    assert shape_exponent(res, T) == pytest.approx(d, abs=5e-4)  # reconstruction: O(h^3)
+    # a power times a smooth factor is not a power: the readout sees the local exponent
+    bent = _cells(T, lambda t: 0.01 * (1 - t / T) ** d * (1 + (1 - t / T)))
+    assert abs(shape_exponent(bent, T) - d) > 0.1
+    with pytest.raises(ValueError, match="u_range"):
+        shape_exponent(res, T, (0.5, 0.1))
+
+
+@pytest.mark.parametrize(("T", "W", "d"), [(1e5, 3e3, 5.0), (1e8, 2e6, 3.0)])
+def test_lost_time_of_the_window_form(T, W, d):
+    """eta_peak ((T - t)/W)^d capped at eta_peak: Lambda_l = W l^(1/d) d/(d + 1)."""
+    res = _cells(T, lambda t: 0.6 * np.minimum(1.0, ((T - t) / W) ** d))
+    for level in (0.5, 0.2):
+        want = W * level ** (1 / d) * d / (d + 1)
+        assert lost_time(res, T, level) == pytest.approx(want, rel=1e-3)
+
+
+def test_default_horizons_follow_the_derived_corrections():
+    """Half-decades from 1e2; the optimal-schedule claims go on until the slowest derived
+    correction T^-omega is 0.02 (clipped per phase), baseline claims to 1e6."""
+    easy = PLRFModel(3.0, 2.0, n_modes=10**12)
+    Ts = default_horizons(easy, CLAIMS["xi"])
+    assert Ts[0] == 100 and np.allclose(np.diff(np.log10(Ts)), 0.5, atol=1e-3)
+    # omega_min = 1/(2a) = 1/6 at (3, 2): 0.02^-6 = 1.6e10 -> the next half-decade
+    assert Ts[-1] == round(10**10.5)
+    assert Ts == default_horizons(easy, CLAIMS["optimal loss"])  # one sweep per phase
+    assert default_horizons(easy, CLAIMS["optimal constant LR"])[-1] == 10**6
+    # a faster correction stops earlier: omega_min = 1/(2 * 1.7) at (1.7, 1.2) -> the floor 1e6
+    assert default_horizons(PLRFModel(1.7, 1.2, n_modes=10**12), CLAIMS["xi"])[-1] == 10**6
+    hard = default_horizons(PLRFModel(1.5, 3.0, n_modes=10**12), CLAIMS["hard optimal loss"])
+    assert hard[-1] == 10**7 and math.isclose(math.log10(hard[-2]), 6.5, abs_tol=1e-4)
