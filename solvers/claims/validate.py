@@ -52,39 +52,45 @@ def horizons(T_min: float, T_max: float, points: int) -> list[int]:
 #: two-point local slopes span a factor sqrt(10)).
 DEFAULT_T_MIN = 100
 POINTS_PER_DECADE = 2
-#: Longest default horizon of the claims measured on tuned baselines (the constant rate, the
-#: power law, the LR-transfer families): each horizon is a tuning, not a continued solve.
+#: Longest default horizon of the claims measured on tuned baselines without a derived
+#: correction (the power law, the LR-transfer families: each horizon is a two-parameter tuning).
 BASELINE_T_MAX = 1e6
-#: The optimal-schedule sweep runs until the slowest derived correction of its claims,
-#: ``T^-omega`` with unit amplitude, is this small: the extrapolation then bridges at most a
-#: few per cent of the exponent (measured: the easy loss and xi at (3, 2) resolve to +-0.01 once
-#: ``T^(-1/6)`` is below ~0.05, delta to +-0.1 below ~0.03; benchmarks/results/claims.md).
+#: The sweep of a claim with derived corrections runs until the slowest of them, ``T^-omega``
+#: with unit amplitude, is this small: the extrapolation then bridges at most a few per cent of
+#: the exponent (measured: the easy loss and xi at (3, 2) resolve to +-0.01 once ``T^(-1/6)``
+#: is below ~0.05, delta to +-0.1 below ~0.03; benchmarks/results/claims.md).
 CORRECTION_TARGET = 0.02
-#: Bounds of the longest optimal-schedule horizon per phase: at least four decades beyond the
-#: pre-asymptotic start; at most where a continued sweep stays within the default run's CPU
-#: budget (easy: ~100 s CPU to 1e11; hard: ~30-60 s CPU per half-decade beyond 1e5 at (1.5, 3);
-#: benchmarks/results/claims.md).
+#: Bounds of the longest default horizon, per kind of sweep: at least four decades beyond the
+#: pre-asymptotic start; at most where the sweep stays within the default run's CPU budget
+#: (a continued optimal sweep: ~100 s CPU to 1e11 in the easy phase, ~30-60 s per half-decade
+#: beyond 1e5 in the hard phase at (1.5, 3); the tuned constant rate on the exact recursion:
+#: ~8 s CPU for 19 horizons to 1e11; benchmarks/results/claims.md).
 SCHEDULE_T_MAX = {"easy": (1e6, 1e11), "hard": (1e6, 1e7)}
+CONSTANT_T_MAX = (1e6, 1e11)
 
 
 def default_horizons(model: PLRFModel, claim: Claim) -> list[int]:
-    r"""Default horizons of ``claim`` at ``model``, chosen from its derived corrections.
+    r"""Default horizons of ``claim`` at ``model``, chosen from the derived corrections.
 
-    Claims measured on optimal schedules (``claim.needs_solver``) run half-decades from
-    :data:`DEFAULT_T_MIN` to the horizon where the slowest derived correction of the optimal
-    schedule's claims in this phase falls to :data:`CORRECTION_TARGET`,
+    Half-decades from :data:`DEFAULT_T_MIN` to the horizon where the slowest derived correction
+    falls to :data:`CORRECTION_TARGET`,
 
     .. math:: T_{\max} = \mathrm{target}^{-1/\omega_{\min}},
 
-    clipped to :data:`SCHEDULE_T_MAX` of the phase (one horizon list per phase and ``(a, b)``,
-    so that the claims share one continued sweep); the others run half-decades to
-    :data:`BASELINE_T_MAX`.
+    clipped to the bounds of the kind of sweep. Claims measured on optimal schedules
+    (``claim.needs_solver``) take the slowest correction of all such claims in the phase (one
+    continued sweep per phase and ``(a, b)``, :data:`SCHEDULE_T_MAX`); other claims with a
+    derived correction (the tuned constant rate) their own (:data:`CONSTANT_T_MAX`); the rest
+    run to :data:`BASELINE_T_MAX`.
     """
-    if not claim.needs_solver or model.phase not in SCHEDULE_T_MAX:
+    if claim.needs_solver and model.phase in SCHEDULE_T_MAX:
+        omegas = [w for c in CLAIMS if c.needs_solver and model.phase in c.phases
+                  for w in claim_omegas(c, model)]  # fmt: skip
+        lo, hi = SCHEDULE_T_MAX[model.phase]
+    elif claim.correction is not None and not claim.needs_solver:
+        omegas, (lo, hi) = claim_omegas(claim, model), CONSTANT_T_MAX
+    else:
         return _half_decades(BASELINE_T_MAX)
-    omegas = [w for c in CLAIMS if c.needs_solver and model.phase in c.phases
-              for w in claim_omegas(c, model)]  # fmt: skip
-    lo, hi = SCHEDULE_T_MAX[model.phase]
     T_max = CORRECTION_TARGET ** (-1.0 / min(omegas)) if omegas else hi
     return _half_decades(min(max(T_max, lo), hi))
 
