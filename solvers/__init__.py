@@ -105,7 +105,7 @@ _DEPRECATED = {
     "compute_sweep": "claims.beyond",
     "momentum_sweep": "claims.beyond",
     "ramp_sweep": "claims.beyond",
-    "annealing_width": "claims.catalog",
+    "annealing_width": "claims.readouts",
     "ClaimRegistry": "claims.core",
     "ClaimResult": "claims.core",
     "constant_rate_balance": "claims.catalog",

@@ -10,11 +10,10 @@ registry works the moment a solver is injected.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import sympy as sp
-from scipy.interpolate import PchipInterpolator
 
 from theory import PLRFModel, derive_scaling_laws, tuned_power_law_gain
 from theory import symbols as S
@@ -31,17 +30,24 @@ from .core import (
     _exponent_measurement,
     law,
 )
+from .readouts import (
+    ANNEAL_LEVEL,
+    BULK_START,
+    DELTA_U_RANGE,
+    _eta_fn,
+    annealing_width,
+    bulk_peak,
+    lost_time,
+    shape_exponent,
+    window_mean_rate,
+)
 
 __all__ = [
     "CLAIMS",
-    "annealing_width",
     "constant_rate_balance",
     "default_claims",
-    "lost_time",
     "peak_rate_exponent",
     "register_claim",
-    "shape_exponent",
-    "window_mean_rate",
 ]
 
 
@@ -157,34 +163,6 @@ def optimal_sweep(model: PLRFModel, Ts: Sequence[int], ctx: ExperimentContext) -
     return {T: memo[T] for T in Ts}
 
 
-def _nodes(res, T) -> tuple[np.ndarray, np.ndarray]:
-    """``(step, eta)`` nodes of a result's schedule: interval midpoints for a piecewise-constant
-    schedule on a grid ``t`` of ``J + 1`` nodes, else one node per step (at ``t + 1/2``)."""
-    eta = np.asarray(res.eta, float)
-    t = np.asarray(getattr(res, "t", ()), float)
-    if t.size == eta.size + 1:
-        return 0.5 * (t[1:] + t[:-1]), eta
-    return np.arange(eta.size) * (T / eta.size) + 0.5 * T / eta.size, eta
-
-
-def _eta_fn(res, T) -> Callable[[np.ndarray], np.ndarray]:
-    """The schedule as a function of the (fractional) step: ``eta_at`` for piecewise-constant
-    results, a per-step array interpolated linearly, a per-block array held on its blocks."""
-    if hasattr(res, "eta_at"):
-        return res.eta_at
-    eta = np.asarray(res.eta, float)
-    if eta.size == T:  # one rate per step: linear interpolation between steps
-        steps = np.arange(T, dtype=float)
-        return lambda t: np.interp(np.asarray(t, float), steps, eta)
-    edges = np.linspace(0.0, T, eta.size + 1)
-
-    def fn(t):
-        j = np.clip(np.searchsorted(edges, np.asarray(t, float), side="right") - 1, 0, eta.size - 1)
-        return eta[j]
-
-    return fn
-
-
 def solver_errors(sol: dict, Ts, *, order: int) -> tuple[np.ndarray, np.ndarray]:
     r"""Relative errors per horizon from each solve's own diagnostics: ``(solver, quadrature)``.
 
@@ -218,41 +196,6 @@ def _exp_optimal_loss(model, Ts, ctx):
     return _exponent_measurement(
         Ts, [sol[T].final_loss for T in Ts], diagnostics=diag, rel_solver=rs, rel_quadrature=rq
     )
-
-
-def _integral(res, T) -> PchipInterpolator:
-    r"""The schedule's integral :math:`I(t) = \int_0^t \eta` as a monotone cubic through its exact
-    values at the cell edges.
-
-    Cells: the solver's grid ``t`` (``J + 1`` nodes), else equal cells over ``[0, T]`` (one per
-    step, or one per block). The cubic's derivative is a continuous reconstruction of the rate
-    with the cells' own means: a window cut inside a cell reads the rate's shape there
-    (:math:`O(h^3)` per cut) rather than the cell's constant (:math:`O(h^2)`), so readouts do not
-    jump with the cells as ``T`` moves.
-    """
-    eta = np.asarray(res.eta, float)
-    t = np.asarray(getattr(res, "t", ()), float)
-    if t.size != eta.size + 1:
-        t = np.linspace(0.0, float(T), eta.size + 1)
-    return PchipInterpolator(t, np.concatenate([[0.0], np.cumsum(eta * np.diff(t))]))
-
-
-def window_mean_rate(res, T: float, lo: float, hi: float) -> float:
-    r"""Mean rate over the fractions :math:`s = t/T \in [\mathrm{lo}, \mathrm{hi}]` of the run.
-
-    .. math::
-
-        \bar\eta(T) = \frac{1}{(\mathrm{hi} - \mathrm{lo})\,T}
-        \int_{\mathrm{lo}\,T}^{\mathrm{hi}\,T} \eta(t)\,dt,
-
-    from the cells' exact integral (:func:`_integral`). For
-    :math:`\eta^* = T^{-\xi} g(t/T)` it is :math:`T^{-\xi}` times a constant; being an integral,
-    it moves smoothly with ``T`` where a value read at one point jumps with the grid's cells.
-    """
-    if not 0 <= lo < hi <= 1:
-        raise ValueError(f"window: need 0 <= lo < hi <= 1, got lo={lo!r}, hi={hi!r}")
-    lo_int, hi_int = _integral(res, T)([lo * T, hi * T])
-    return float((hi_int - lo_int) / ((hi - lo) * T))
 
 
 #: Fractions ``s = t/T`` over which the xi experiment averages the optimal rate: centred on the
@@ -293,35 +236,6 @@ def _exp_collapse(model, Ts, ctx):
     )
 
 
-#: Window of the remaining fraction u = 1 - t/T where delta is read: the outer (bulk) region.
-#: Closer to the end the optimum has a boundary layer (it levels off at a floor instead of
-#: vanishing; local exponent < 0.2 for u < 1e-2 up to T = 1e8) that is not the shape's power.
-DELTA_U_RANGE = (0.1, 0.5)
-
-
-def shape_exponent(res, T: float, u_range: tuple[float, float] = DELTA_U_RANGE) -> float:
-    r"""Exponent :math:`\delta` of :math:`\eta \propto u^{\delta}`, :math:`u = 1 - t/T`, over
-    ``u_range``, from the mean rates of its two geometric halves.
-
-    With :math:`u_m = \sqrt{u_1 u_2}` and :math:`M_{[x, y]}` the mean rate over
-    :math:`u \in [x, y]` (:func:`window_mean_rate`), a power gives
-    :math:`M_{[u_m, u_2]} / M_{[u_1, u_m]} = (u_2/u_m)^{\delta}` exactly, so
-
-    .. math::
-
-        \delta(T) = \frac{\log\bigl(M_{[u_m, u_2]} / M_{[u_1, u_m]}\bigr)}{\log(u_2/u_m)}.
-
-    Integrals rather than a fit to point values: the estimate moves smoothly with ``T``.
-    """
-    u1, u2 = u_range
-    if not 0 < u1 < u2 <= 1:
-        raise ValueError(f"u_range: need 0 < u1 < u2 <= 1, got {u_range!r}")
-    um = math.sqrt(u1 * u2)
-    inner = window_mean_rate(res, T, 1 - um, 1 - u1)
-    outer = window_mean_rate(res, T, 1 - u2, 1 - um)
-    return math.log(outer / inner) / math.log(u2 / um)
-
-
 def _exp_delta(model, Ts, ctx):
     """delta per horizon (:func:`shape_exponent` over DELTA_U_RANGE), extrapolated in ``T``.
 
@@ -349,21 +263,10 @@ def _exp_delta(model, Ts, ctx):
     )  # fmt: skip
 
 
-#: The base (peak) rate is the maximum over t >= BULK_START * T: the optimum has an early
-#: transient (a bump over the first ~1e3 steps in the easy phase, ~1.5x the bulk value at
-#: T = 1e8) that is not the schedule's T-scaling.
-BULK_START = 0.05
-
-
-def _peak(res, T) -> float:
-    x, eta = _nodes(res, T)
-    return float(np.max(eta[x >= BULK_START * T]))
-
-
 def _exp_peak(model, Ts, ctx):
     """Exponent of the optimal schedule's base rate (max over the bulk t >= 0.05 T) against T."""
     sol = optimal_sweep(model, Ts, ctx)
-    peaks = [_peak(sol[T], T) for T in Ts]
+    peaks = [bulk_peak(sol[T], T) for T in Ts]
     glob = [float(np.max(sol[T].eta)) for T in Ts]
     upper = [float(getattr(sol[T], "eta_upper", model.eta_max)) for T in Ts]
     at_bound = [p >= (1 - 1e-6) * u for p, u in zip(peaks, upper, strict=True)]
@@ -372,62 +275,6 @@ def _exp_peak(model, Ts, ctx):
         Ts, peaks, rel_solver=rs, rel_quadrature=rq, diagnostics={"peak": peaks, "global_max": glob, "eta_upper": upper,
                                 "at_bound": at_bound, "bulk_start": BULK_START},
     )  # fmt: skip
-
-
-#: Level (fraction of the peak rate) that defines the annealing window.
-ANNEAL_LEVEL = 0.5
-
-
-def annealing_width(res, T: float, level: float = ANNEAL_LEVEL) -> float:
-    r"""Width :math:`W_\ell = T - t_\ell` of the final annealing, :math:`t_\ell` the last time the
-    rate is at least ``level`` times its peak.
-
-    The crossing is interpolated linearly in :math:`\log(T - t)` between the schedule's nodes
-    (interval midpoints of a piecewise-constant schedule), so the width is resolved finer than
-    the geometric grid. For the theory's window form
-    :math:`\eta_{\max}((T - t)/W)^{\delta}` it is :math:`W\,\ell^{1/\delta}`: proportional to
-    :math:`W` at any fixed level.
-    """
-    x, eta = _nodes(res, T)
-    u = T - x  # remaining steps at the nodes (decreasing)
-    thr = level * eta.max()
-    above = np.nonzero(eta >= thr)[0]
-    if above.size == 0:
-        return float(T)
-    j = int(above[-1])
-    if j + 1 >= eta.size:
-        return float(u[j])
-    e0, e1 = eta[j], eta[j + 1]
-    w = (e0 - thr) / (e0 - e1) if e0 != e1 else 0.0
-    return float(math.exp((1 - w) * math.log(u[j]) + w * math.log(u[j + 1])))
-
-
-#: Gauss-Legendre nodes per cell for the integral of the lost time (the deficit has a kink).
-LOST_TIME_NODES = 8
-
-
-def lost_time(res, T: float, level: float = ANNEAL_LEVEL) -> float:
-    r"""Steps lost below ``level`` times the peak rate: an integral measure of the final annealing.
-
-    .. math::
-
-        \Lambda_\ell = \int_0^T \Bigl(1 - \frac{\eta(t)}{\ell\,\eta_{\rm peak}}\Bigr)_+ dt,
-
-    :math:`\eta_{\rm peak}` the bulk maximum (:func:`_peak`). For the window form
-    :math:`\eta_{\rm peak}((T - t)/W)^{\delta}` it is
-    :math:`W\,\ell^{1/\delta}\,\delta/(\delta + 1)`: proportional to :math:`W`. Unlike the
-    crossing time of :func:`annealing_width` it is continuous in every cell's rate, and read
-    from the reconstructed rate (:func:`_integral`) it does not jump with the cells as ``T``
-    moves.
-    """
-    integral = _integral(res, T)
-    t = integral.x
-    nodes, weights = np.polynomial.legendre.leggauss(LOST_TIME_NODES)  # per cell, on [-1, 1]
-    mid, half = 0.5 * (t[1:] + t[:-1]), 0.5 * np.diff(t)
-    x = mid[:, None] + half[:, None] * nodes[None, :]
-    rate = integral.derivative()(x)  # the reconstructed rate, continuous across cells
-    deficit = np.clip(1.0 - rate / (level * _peak(res, T)), 0.0, None)
-    return float(np.sum(half * (deficit @ weights)))
 
 
 def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
@@ -516,9 +363,13 @@ def _gain_prediction() -> sp.Expr:
 def default_claims() -> ClaimRegistry:
     """A fresh registry with every row of docs/theory.md §3, predictions from the symbolic engine
     (:func:`theory.derive_scaling_laws`); signs follow the measured slopes (``y ~ T^slope``)."""
+    return ClaimRegistry([*_schedule_claims(), *_baseline_claims(), *beyond_claims()])
+
+
+def _schedule_claims() -> list[Claim]:
+    """The claims measured on optimal schedules (they need the solver)."""
     C = Claim
-    return ClaimRegistry(
-        [
+    return [
             C("phase boundary", "easy phase iff a > b (peak rate shrinks); hard iff a < b (transfers)",
               r"\text{easy} \iff a > b", "exponent of the optimal peak rate max eta*(T)",
               prediction=peak_rate_exponent, experiment=_exp_peak, needs_solver=True,
@@ -570,6 +421,13 @@ def default_claims() -> ClaimRegistry:
               experiment=_exp_anneal_fraction, phases=("hard",), needs_solver=True,
               correction="anneal_fraction_exponent",
               provenance="derived only"),
+    ]  # fmt: skip
+
+
+def _baseline_claims() -> list[Claim]:
+    """The claims measured on tuned baselines (constant, power law, LR-transfer families)."""
+    C = Claim
+    return [
             C("optimal constant LR", "eta ~ T^(-(a-1)/(a+b-1))",
               r"\eta_c \sim T^{-(a-1)/(a+b-1)}", "exponent p of eta_c(T) ~ T^p",
               prediction=law("constant_lr_exponent", sign=-1), experiment=_exp_constant_rate,
@@ -602,9 +460,7 @@ def default_claims() -> ClaimRegistry:
               r"\eta_c \sim T^{-(a-1)/(a+b-1)}", "exponent of the tuned constant rate",
               prediction=law("constant_lr_exponent", sign=-1),
               experiment=_transfer_experiment("constant"), provenance="derived only"),
-            *beyond_claims(),
-        ]
-    )  # fmt: skip
+    ]  # fmt: skip
 
 
 #: The default registry; :func:`register_claim` adds to it.

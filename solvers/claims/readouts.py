@@ -1,0 +1,185 @@
+r"""Readouts of an optimal schedule: the numbers the claims' experiments take from a solve.
+
+A result holds a piecewise-constant schedule (the continuum solver's cells on its grid ``t``, or
+one rate per step or per block). Integrals of it are exact; the readouts that the claims
+extrapolate in ``T`` (:func:`window_mean_rate`, :func:`shape_exponent`, :func:`lost_time`) are
+integrals of a continuous reconstruction with the cells' own means (:func:`_integral`), so they
+move smoothly with ``T`` where a value read at one point (:func:`annealing_width`, the rate at
+``t = T/2``) jumps with the cells.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+from scipy.interpolate import PchipInterpolator
+
+__all__ = [
+    "annealing_width",
+    "bulk_peak",
+    "lost_time",
+    "shape_exponent",
+    "window_mean_rate",
+]
+
+
+def _nodes(res, T) -> tuple[np.ndarray, np.ndarray]:
+    """``(step, eta)`` nodes of a result's schedule: interval midpoints for a piecewise-constant
+    schedule on a grid ``t`` of ``J + 1`` nodes, else one node per step (at ``t + 1/2``)."""
+    eta = np.asarray(res.eta, float)
+    t = np.asarray(getattr(res, "t", ()), float)
+    if t.size == eta.size + 1:
+        return 0.5 * (t[1:] + t[:-1]), eta
+    return np.arange(eta.size) * (T / eta.size) + 0.5 * T / eta.size, eta
+
+
+def _eta_fn(res, T) -> Callable[[np.ndarray], np.ndarray]:
+    """The schedule as a function of the (fractional) step: ``eta_at`` for piecewise-constant
+    results, a per-step array interpolated linearly, a per-block array held on its blocks."""
+    if hasattr(res, "eta_at"):
+        return res.eta_at
+    eta = np.asarray(res.eta, float)
+    if eta.size == T:  # one rate per step: linear interpolation between steps
+        steps = np.arange(T, dtype=float)
+        return lambda t: np.interp(np.asarray(t, float), steps, eta)
+    edges = np.linspace(0.0, T, eta.size + 1)
+
+    def fn(t):
+        j = np.clip(np.searchsorted(edges, np.asarray(t, float), side="right") - 1, 0, eta.size - 1)
+        return eta[j]
+
+    return fn
+
+
+def _integral(res, T) -> PchipInterpolator:
+    r"""The schedule's integral :math:`I(t) = \int_0^t \eta` as a monotone cubic through its exact
+    values at the cell edges.
+
+    Cells: the solver's grid ``t`` (``J + 1`` nodes), else equal cells over ``[0, T]`` (one per
+    step, or one per block). The cubic's derivative is a continuous reconstruction of the rate
+    with the cells' own means: a window cut inside a cell reads the rate's shape there
+    (:math:`O(h^3)` per cut) rather than the cell's constant (:math:`O(h^2)`), so readouts do not
+    jump with the cells as ``T`` moves.
+    """
+    eta = np.asarray(res.eta, float)
+    t = np.asarray(getattr(res, "t", ()), float)
+    if t.size != eta.size + 1:
+        t = np.linspace(0.0, float(T), eta.size + 1)
+    return PchipInterpolator(t, np.concatenate([[0.0], np.cumsum(eta * np.diff(t))]))
+
+
+def window_mean_rate(res, T: float, lo: float, hi: float) -> float:
+    r"""Mean rate over the fractions :math:`s = t/T \in [\mathrm{lo}, \mathrm{hi}]` of the run.
+
+    .. math::
+
+        \bar\eta(T) = \frac{1}{(\mathrm{hi} - \mathrm{lo})\,T}
+        \int_{\mathrm{lo}\,T}^{\mathrm{hi}\,T} \eta(t)\,dt,
+
+    from the cells' exact integral (:func:`_integral`). For
+    :math:`\eta^* = T^{-\xi} g(t/T)` it is :math:`T^{-\xi}` times a constant; being an integral,
+    it moves smoothly with ``T`` where a value read at one point jumps with the grid's cells.
+    """
+    if not 0 <= lo < hi <= 1:
+        raise ValueError(f"window: need 0 <= lo < hi <= 1, got lo={lo!r}, hi={hi!r}")
+    lo_int, hi_int = _integral(res, T)([lo * T, hi * T])
+    return float((hi_int - lo_int) / ((hi - lo) * T))
+
+
+#: Window of the remaining fraction u = 1 - t/T where delta is read: the outer (bulk) region.
+#: Closer to the end the optimum has a boundary layer (it levels off at a floor instead of
+#: vanishing; local exponent < 0.2 for u < 1e-2 up to T = 1e8) that is not the shape's power.
+DELTA_U_RANGE = (0.1, 0.5)
+
+
+def shape_exponent(res, T: float, u_range: tuple[float, float] = DELTA_U_RANGE) -> float:
+    r"""Exponent :math:`\delta` of :math:`\eta \propto u^{\delta}`, :math:`u = 1 - t/T`, over
+    ``u_range``, from the mean rates of its two geometric halves.
+
+    With :math:`u_m = \sqrt{u_1 u_2}` and :math:`M_{[x, y]}` the mean rate over
+    :math:`u \in [x, y]` (:func:`window_mean_rate`), a power gives
+    :math:`M_{[u_m, u_2]} / M_{[u_1, u_m]} = (u_2/u_m)^{\delta}` exactly, so
+
+    .. math::
+
+        \delta(T) = \frac{\log\bigl(M_{[u_m, u_2]} / M_{[u_1, u_m]}\bigr)}{\log(u_2/u_m)}.
+
+    Integrals rather than a fit to point values: the estimate moves smoothly with ``T``.
+    """
+    u1, u2 = u_range
+    if not 0 < u1 < u2 <= 1:
+        raise ValueError(f"u_range: need 0 < u1 < u2 <= 1, got {u_range!r}")
+    um = math.sqrt(u1 * u2)
+    inner = window_mean_rate(res, T, 1 - um, 1 - u1)
+    outer = window_mean_rate(res, T, 1 - u2, 1 - um)
+    return math.log(outer / inner) / math.log(u2 / um)
+
+
+#: The base (peak) rate is the maximum over t >= BULK_START * T: the optimum has an early
+#: transient (a bump over the first ~1e3 steps in the easy phase, ~1.5x the bulk value at
+#: T = 1e8) that is not the schedule's T-scaling.
+BULK_START = 0.05
+
+
+def bulk_peak(res, T) -> float:
+    """The schedule's largest rate over the bulk ``t >= BULK_START * T``."""
+    x, eta = _nodes(res, T)
+    return float(np.max(eta[x >= BULK_START * T]))
+
+
+#: Level (fraction of the peak rate) that defines the annealing window.
+ANNEAL_LEVEL = 0.5
+
+
+def annealing_width(res, T: float, level: float = ANNEAL_LEVEL) -> float:
+    r"""Width :math:`W_\ell = T - t_\ell` of the final annealing, :math:`t_\ell` the last time the
+    rate is at least ``level`` times its peak.
+
+    The crossing is interpolated linearly in :math:`\log(T - t)` between the schedule's nodes
+    (interval midpoints of a piecewise-constant schedule), so the width is resolved finer than
+    the geometric grid. For the theory's window form
+    :math:`\eta_{\max}((T - t)/W)^{\delta}` it is :math:`W\,\ell^{1/\delta}`: proportional to
+    :math:`W` at any fixed level.
+    """
+    x, eta = _nodes(res, T)
+    u = T - x  # remaining steps at the nodes (decreasing)
+    thr = level * eta.max()
+    above = np.nonzero(eta >= thr)[0]
+    if above.size == 0:
+        return float(T)
+    j = int(above[-1])
+    if j + 1 >= eta.size:
+        return float(u[j])
+    e0, e1 = eta[j], eta[j + 1]
+    w = (e0 - thr) / (e0 - e1) if e0 != e1 else 0.0
+    return float(math.exp((1 - w) * math.log(u[j]) + w * math.log(u[j + 1])))
+
+
+#: Gauss-Legendre nodes per cell for the integral of the lost time (the deficit has a kink).
+LOST_TIME_NODES = 8
+
+
+def lost_time(res, T: float, level: float = ANNEAL_LEVEL) -> float:
+    r"""Steps lost below ``level`` times the peak rate: an integral measure of the final annealing.
+
+    .. math::
+
+        \Lambda_\ell = \int_0^T \Bigl(1 - \frac{\eta(t)}{\ell\,\eta_{\rm peak}}\Bigr)_+ dt,
+
+    :math:`\eta_{\rm peak}` the bulk maximum (:func:`bulk_peak`). For the window form
+    :math:`\eta_{\rm peak}((T - t)/W)^{\delta}` it is
+    :math:`W\,\ell^{1/\delta}\,\delta/(\delta + 1)`: proportional to :math:`W`. Unlike the
+    crossing time of :func:`annealing_width` it is continuous in every cell's rate, and read
+    from the reconstructed rate (:func:`_integral`) it does not jump with the cells as ``T``
+    moves.
+    """
+    integral = _integral(res, T)
+    t = integral.x
+    nodes, weights = np.polynomial.legendre.leggauss(LOST_TIME_NODES)  # per cell, on [-1, 1]
+    mid, half = 0.5 * (t[1:] + t[:-1]), 0.5 * np.diff(t)
+    x = mid[:, None] + half[:, None] * nodes[None, :]
+    rate = integral.derivative()(x)  # the reconstructed rate, continuous across cells
+    deficit = np.clip(1.0 - rate / (level * bulk_peak(res, T)), 0.0, None)
+    return float(np.sum(half * (deficit @ weights)))
