@@ -42,8 +42,10 @@ import numpy as np
 
 from theory import PLRFModel
 from theory._checks import check_int, check_real
+from theory._latex_text import latex_escape
 
 from .._cache import DiskCache
+from ..analysis.sweep import horizons
 from ..schedules.families import SCHEDULES
 
 __all__ = [
@@ -80,14 +82,6 @@ WSD_FRACTION = 0.2
 LATEX_TIMEOUT = 180
 
 
-def horizons(T_max: int, T_min: int = T_MIN) -> tuple[int, ...]:
-    """Half-decade horizons from ``T_min`` to ``T_max`` (both included), rounded to integers."""
-    T_min = check_int("T_min", T_min, ge=1)
-    T_max = check_int("T_max", T_max, ge=T_min)
-    n = max(2, round(2 * math.log10(T_max / T_min)) + 1)
-    return tuple(sorted({round(x) for x in np.geomspace(T_min, T_max, n)}))
-
-
 @dataclass(frozen=True)
 class ReportConfig:
     """What the report computes.
@@ -110,7 +104,7 @@ class ReportConfig:
     """
 
     models: tuple[PLRFModel, ...] = tuple(PLRFModel(a=a, b=b) for a, b in DEFAULT_POINTS)
-    T_values: tuple[int, ...] = horizons(DEFAULT_T_MAX)
+    T_values: tuple[int, ...] = horizons(T_MIN, DEFAULT_T_MAX)
     schedules: tuple[str, ...] = DEFAULT_SCHEDULES
     wsd_fraction: float = WSD_FRACTION
     quick: bool = False
@@ -149,7 +143,7 @@ class ReportConfig:
         T_max = check_int("T_max", T_max, ge=2)  # an explicit 0 is an error, not the default
         if models is not None:
             kwargs["models"] = tuple(models)
-        return cls(T_values=horizons(T_max), quick=quick, **kwargs)
+        return cls(T_values=horizons(T_MIN, T_max), quick=quick, **kwargs)
 
     def shape_params(self, kind: str) -> tuple[float, ...]:
         """The fixed shape parameters of a baseline family (``wsd``: the decay fraction)."""
@@ -337,28 +331,6 @@ class ReportContext:
 
 
 # -- LaTeX helpers ------------------------------------------------------------------------------
-
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def latex_escape(text: str) -> str:
-    r"""Escape text for LaTeX.
-
-    >>> latex_escape("a_b & 50%")
-    'a\\_b \\& 50\\%'
-    """
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
 
 
 def latex_number(x: float, digits: int = 3) -> str:
