@@ -106,8 +106,7 @@ def _baselines_text(cmp) -> str:
 
 
 def _latex(model, rows) -> str:
-    def esc(s):
-        return s.replace("_", r"\_").replace("%", r"\%")
+    from theory import latex_escape as esc
 
     out = [
         r"\begin{tabular}{llll}",
