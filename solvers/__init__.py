@@ -126,7 +126,7 @@ _DEPRECATED = {
     "WallClockSaving": "control.batch",
     "BVPResult": "control.bvp",
     "solve_bvp_schedule": "control.bvp",
-    "solve_bvp_schedule_mp": "control.bvp",
+    "solve_bvp_schedule_mp": "control.bvp_mp",
     "best_constant_loss": "control.compute_optimal",
     "compute_optimal_point": "control.compute_optimal",
     "ComputeOptimalPoint": "control.compute_optimal",

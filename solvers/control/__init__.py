@@ -33,7 +33,7 @@ __getattr__, __dir__, __all__ = attach(
         "BVPResult": "bvp",
         "solve_bvp": "bvp",
         "solve_bvp_schedule": "bvp",
-        "solve_bvp_schedule_mp": "bvp",
+        "solve_bvp_schedule_mp": "bvp_mp",
         "best_constant_loss": "compute_optimal",
         "best_family_loss": "compute_optimal",
         "compute_optimal_point": "compute_optimal",
