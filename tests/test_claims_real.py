@@ -5,7 +5,7 @@ shifted-prediction test (a prediction moved by +-0.02 must fail when the interva
 import pytest
 
 from solvers import CLAIMS, continuum_context
-from solvers.claims import evaluate_claim
+from solvers.claims import ExperimentContext, evaluate_claim
 from solvers.claims.core import statistical_verdict
 from solvers.claims.validate import horizons, validate
 from theory import PLRFModel
@@ -60,6 +60,17 @@ def test_shifted_prediction_flips_where_resolved(results, case):
         for shift in (-0.02, 0.02):
             v = statistical_verdict(e, r.predicted + shift, CLAIMS[case[1]].resolution)
             assert v == "disagrees", (case[1], shift, e.value, e.halfwidth)
+
+
+def test_shifted_prediction_flips_at_a_small_scale():
+    """The fast version of the shifted-prediction test: the easy constant-rate loss exponent is
+    resolved to +-0.02 at T <= 3e4 (measured half-width 0.006); shifted by +-0.02 the
+    prediction disagrees, the true one agrees."""
+    r = evaluate_claim(CLAIMS["optimal constant loss"], EASY, TS, ExperimentContext())
+    e = r.measurement.extrapolation
+    assert r.verdict == "agrees" and e.halfwidth < 0.02, (r.measured, r.resolution)
+    for shift in (-0.02, 0.02):
+        assert statistical_verdict(e, r.predicted + shift, 0.01) == "disagrees"
 
 
 #: Exponent claims of the shifted-prediction test at the default scale, with the shift that must

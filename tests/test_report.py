@@ -119,7 +119,7 @@ def test_config_validation():
         ReportConfig(schedules=("triangle",))
     with pytest.raises(TypeError, match="models"):
         ReportConfig(models=((3, 2),))
-    assert horizons(10_000) == (100, 316, 1000, 3162, 10000)
+    assert horizons(100, 10_000) == (100, 316, 1000, 3162, 10000)
     assert ReportConfig.default(quick=True).T_values[-1] == 10_000
     assert ReportConfig.default().T_values[-1] == 100_000
 
