@@ -66,3 +66,17 @@ def test_quick_never_replaces_an_explicit_sweep_option(capsys):
 def test_unknown_claim_is_a_one_line_error(capsys):
     code, _, err = run(capsys, "validate", "--claim", "nope", *FAST)
     assert code == 2 and err.startswith("optlr: error: --claim: unknown claim 'nope'")
+
+
+def test_without_sweep_options_each_claim_runs_over_its_default_horizons(capsys):
+    """No --T-min/--T-max/--points/--quick: horizons per claim from its derived corrections (the
+    tuned constant at (3, 2): omega = 1/4 -> to 1e8), named in the header."""
+    code, out, _ = run(capsys, "validate", "--claim", "optimal constant loss", "--solver", "none",
+                       "--modes", "10000", "--exact-modes", "32", "--format", "json")  # fmt: skip
+    assert code == 0
+    (row,) = json.loads(out)
+    assert row["local_slopes"][-1][0] > 3e7  # the last slope's midpoint: sqrt(3.2e7 * 1e8)
+    code, out, _ = run(capsys, "validate", "--claim", "optimal constant loss", "--solver", "none",
+                       "--modes", "10000", "--exact-modes", "32")  # fmt: skip
+    assert "optimal schedules T = 100 .. 31622776602 (18 points)" in out
+    assert "others T = 100 .. 1000000 (9 points)" in out

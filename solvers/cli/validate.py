@@ -49,16 +49,16 @@ def _fmt(x, spec=".4f", unbounded="unbounded") -> str:
 
 
 def _sweep_text(Ts) -> str:
-    return f"T = {Ts[0]:g} .. {Ts[-1]:g} ({len(Ts)} points)"
+    return f"T = {Ts[0]} .. {Ts[-1]} ({len(Ts)} points)"
 
 
-def _text(model, Ts, rows) -> str:
-    """The claims table; ``Ts`` is the common sweep, or ``(schedule Ts, baseline Ts)`` when
-    every claim ran over its default horizons."""
+def _text(model, Ts, rows, schedule_Ts=None) -> str:
+    """The claims table; ``Ts`` is the common sweep, or the others' when the optimal schedules
+    ran over their own default horizons ``schedule_Ts``."""
     sweep = (
-        f"optimal schedules {_sweep_text(Ts[0])}, others {_sweep_text(Ts[1])}"
-        if isinstance(Ts, tuple)
-        else _sweep_text(Ts)
+        _sweep_text(Ts)
+        if schedule_Ts is None
+        else f"optimal schedules {_sweep_text(schedule_Ts)}, others {_sweep_text(Ts)}"
     )
     head = (
         f"optlr validate: a={model.a:g} b={model.b:g} sigma={model.sigma:g} batch={model.batch:g} "
@@ -230,18 +230,18 @@ def _cmd_validate(args: argparse.Namespace) -> None:
     else:
         ctx = ExperimentContext(solver=find_solver(args.solver), baselines=args.baselines, **common)
     rows = validate(model, None if per_claim else Ts, claims=args.claim, ctx=ctx)
-    if per_claim:  # the header names both default sweeps; baselines compare on the short one
-        Ts = (default_horizons(model, CLAIMS["optimal loss"]), Ts)
+    # the header names both default sweeps; baselines compare on the short one (Ts)
+    schedule_Ts = default_horizons(model, CLAIMS["optimal loss"]) if per_claim else None
     cmp = None
     if args.compare and ctx.has_solver:
-        cmp = _comparison(model, Ts[1] if per_claim else Ts, ctx)
+        cmp = _comparison(model, Ts, ctx)
     if args.format == "json":
         # an unextrapolated or unresolved exponent has an unbounded interval: null
         text = dumps([r.to_dict() for r in rows], optional=("stderr", "resolution", "measured"))
     elif args.format == "latex":
         text = _latex(model, rows)
     else:
-        text = _text(model, Ts, rows)
+        text = _text(model, Ts, rows, schedule_Ts)
         if cmp is not None:
             text += "\n" + _baselines_text(cmp)
     if folder is not None:
@@ -252,7 +252,7 @@ def _cmd_validate(args: argparse.Namespace) -> None:
             emit(_latex(model, rows), folder / "claims.tex")
         if cmp is not None:
             emit(_baselines_text(cmp), folder / "baselines.txt")
-        _figures(folder, model, Ts[1] if per_claim else Ts, rows, ctx, args, cmp)
+        _figures(folder, model, Ts, rows, ctx, args, cmp)
     emit(text, None)
 
 
