@@ -35,8 +35,10 @@ def test_engine_prediction_lies_in_the_measured_interval(results, case):
     assert r.verdict == "agrees" or r.verdict.startswith("inconclusive"), r.verdict
     # the raw sequence is kept: two-point local slopes, or delta's per-horizon fits
     assert len(r.local_slopes) == len(TS) - (case[1] != "delta")
-    # the claim's derived correction exponents were used (delta: model-free by derivation)
-    assert ("omegas" in r.measurement.diagnostics) == (case[1] != "delta")
+    # the claim's derived correction exponents were used (delta: the schedule's, read at fixed u)
+    assert r.measurement.diagnostics["omegas"][0] == pytest.approx(
+        1 / (2 * EASY.a) if case[0] is EASY else 1 / 6
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[n for _, n in CASES])
