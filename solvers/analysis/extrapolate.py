@@ -19,8 +19,8 @@ estimate it:
   scheme, primary when no correction is derived), and the same without the earliest value;
 * ``log`` — without a derived correction, the :math:`\omega \to 0` limit
   :math:`s = p + c/\log x` (a logarithmic correction: the slowest approach the data allow);
-* ``last value`` — the last value unextrapolated, when there are too few values for the
-  free-omega scheme to test the correction's form, or no derived correction at all (a
+* ``last value`` — the last value unextrapolated, when there are fewer values than a full
+  ``tail`` to test the correction's form, or no derived correction at all (a
   model-free extrapolation's distance from the last value counts in full as uncertainty).
 
 The uncertainty adds, in quadrature, the fit error (residual scatter), the solver error and the
@@ -308,10 +308,11 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
         X = np.column_stack([np.ones(m), 1.0 / np.log(x[tail])])
         beta, row, _, _ = _lsq(X, s[tail])
         out["log"] = (float(beta[0]), row, tail, None, float(beta[1]), _fit_error(X, s[tail], row))
-    if "free omega" not in out or k == 0:
-        # too few values to test the correction's form, or no derived form at all: the
-        # unextrapolated last value joins the schemes (the extrapolated distance is itself
-        # uncertain by its full size), or stands alone
+    if m < opt.tail or k == 0:
+        # fewer values than a full tail (too few to test the correction's form: at T <= 1e4 a
+        # derived fit over 4-5 values missed delta and the hard loss by 2-3 half-widths), or no
+        # derived form at all: the unextrapolated last value joins the schemes (the
+        # extrapolated distance is itself uncertain by its full size), or stands alone
         row = np.zeros(m)
         row[-1] = 1.0
         out["last value"] = (float(s[-1]), row, tail, None, math.nan, 0.0)
