@@ -7,7 +7,7 @@ __getattr__, __dir__, __all__ = attach(
     __name__,
     {
         "ContinuumOptions": "continuum",
-        "STATUS_MESSAGES": "continuum",
+        "STATUS_MESSAGES": "result",
         "DirectOptions": "direct",
         "PerStepSolve": "momentum_per_step",
         "form_loss_and_gradient": "momentum_per_step",

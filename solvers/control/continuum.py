@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d
-from scipy.optimize import minimize, minimize_scalar
+from scipy.optimize import minimize_scalar
 
 from theory import PLRFModel
 from theory._checks import check_int, check_real, reject_unknown
@@ -62,7 +62,8 @@ from ..dynamics.continuum import (
     FrontWarning,
     build_problem,
 )
-from .result import ScheduleResult
+from ._lbfgsb import LbfgsbOptions, minimize_box
+from .result import STATUS_MESSAGES, ScheduleResult
 
 __all__ = [
     "STATUS_MESSAGES",
@@ -122,14 +123,6 @@ KKT_DEFINITIONS = {
     "(|d log L / d log eta_j| at interior rates)",
     "metric": "max_j |clip(x_j - G_j, 0, U sqrt(h_j/T)) - x_j|, x_j = eta_j sqrt(h_j/T), "
     "G = d log L(T) / dx",
-}
-#: The solver's statuses (``ContinuumResult.status``) and what they mean; success is status 0.
-STATUS_MESSAGES = {
-    0: "converged: the KKT residual is at most tol",
-    1: "iteration limit reached before the KKT residual met tol",
-    2: "the optimiser stopped (line search failed) before the KKT residual met tol",
-    3: "the schedule is unstable (loss not finite)",
-    4: "stalled: L(T) no longer decreases at working precision while the KKT residual is above tol",
 }
 
 
@@ -395,58 +388,20 @@ def _log_loss(prob: ContinuumProblem, eta: np.ndarray, n_eval: list) -> tuple[fl
 def _lbfgs(prob, eta, kkt_of, tol, maxiter, opts, n_eval):
     """L-BFGS-B on ``log L(T)`` from ``eta``; returns ``(eta, iterations, _Stop)``.
 
-    Each rate is optimised as ``x_j = eta_j / s_j`` (``_rate_scale`` at the start of the run,
-    refreshed at each restart): ``log L`` depends on the rates roughly through ``log eta``.
-    Stops when ``kkt_of`` is at most ``tol`` (tested after every iteration), on ``ftol``
-    (status 4, stalled) or at ``maxiter`` iterations (status 1).
+    The shared driver (:func:`~solvers.control._lbfgsb.minimize_box`) with each rate optimised
+    as ``x_j = eta_j / s_j`` (``_rate_scale``, refreshed at each restart): ``log L`` depends on
+    the rates roughly through ``log eta``. Stops when ``kkt_of`` is at most ``tol`` (tested
+    after every iteration), on ``ftol`` (status 4, stalled) or at ``maxiter`` (status 1).
     """
     up = prob.upper
-    last = {}
-
-    def evaluate(e):
-        f, G = _log_loss(prob, e, n_eval)
-        if G is None:
-            last.clear()
-            return 1e300, np.zeros_like(e)
-        last["eta"], last["G"] = e, G
-        return f, G
-
-    f_e, G = evaluate(eta)
-    kkt = kkt_of(prob, eta, G) if last else math.inf
-    nit, f_prev, stop = 0, math.inf, _Stop(0, "the start meets the KKT test")
-    for _ in range(1 + opts.restarts):
-        if kkt <= tol or nit >= maxiter:
-            break
-        scale = _rate_scale(eta, up)
-        state = {"it": 0}
-
-        def fun(x, scale=scale):
-            f, g = evaluate(np.clip(x * scale, 0.0, up))
-            return f, g * scale
-
-        def callback(intermediate_result, state=state):
-            state["it"] += 1
-            if last and kkt_of(prob, last["eta"], last["G"]) <= tol:
-                raise StopIteration
-
-        res = minimize(
-            fun, eta / scale, jac=True, method="L-BFGS-B",
-            bounds=list(zip(np.zeros(eta.size), up / scale, strict=True)), callback=callback,
-            options={"maxiter": maxiter - nit, "ftol": opts.ftol, "gtol": opts.gtol,
-                     "maxcor": opts.maxcor, "maxls": 50},
-        )  # fmt: skip
-        nit += state["it"]
-        eta = np.clip(res.x * scale, 0.0, up)
-        f_e, G = evaluate(eta)
-        kkt = kkt_of(prob, eta, G) if last else math.inf
-        stop = _Stop({0: 4, 1: 1}.get(res.status, 2), f"L-BFGS-B: {res.message}")
-        improved = f_e < f_prev - opts.ftol * abs(f_e)
-        f_prev = f_e
-        if not improved:
-            break
-    if nit >= maxiter and kkt > tol:
-        stop = _Stop(1, "L-BFGS-B: iteration limit")
-    return eta, nit, stop
+    r = minimize_box(
+        lambda e: _log_loss(prob, e, n_eval), eta, np.zeros(eta.size), np.full(eta.size, up),
+        scale=lambda e: _rate_scale(e, up), kkt=lambda e, G: kkt_of(prob, e, G), tol=tol,
+        maxiter=maxiter, options=LbfgsbOptions(
+            restarts=opts.restarts, maxcor=opts.maxcor, ftol=opts.ftol, gtol=opts.gtol, maxls=50
+        ),
+    )  # fmt: skip
+    return r.theta, r.iterations, _Stop(r.status, r.message)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,18 @@ import numpy as np
 
 from theory import PLRFModel
 
-__all__ = ["ScheduleResult"]
+__all__ = ["STATUS_MESSAGES", "ScheduleResult"]
+
+#: The statuses of every solver's result (``ScheduleResult.status``); success is status 0. The
+#: L-BFGS-B driver (:mod:`solvers.control._lbfgsb`) returns 0, 1, 2 and 4; 3 is decided on the
+#: returned schedule.
+STATUS_MESSAGES = {
+    0: "converged: the KKT residual is at most tol",
+    1: "iteration limit reached before the KKT residual met tol",
+    2: "the optimiser stopped (line search failed) before the KKT residual met tol",
+    3: "the schedule is unstable (loss not finite)",
+    4: "stalled: L(T) no longer decreases at working precision while the KKT residual is above tol",
+}
 
 #: Array fields, stored as arrays in ``.npz`` and as lists in ``.json``.
 _ARRAYS = ("t", "eta", "loss", "batch_schedule")
@@ -69,9 +80,9 @@ class ScheduleResult:
         :math:`L(T)`.
     success : bool
     status : int
-        0 converged; 1 iteration/evaluation limit; 2 the optimiser stopped before the tolerance
-        (line search); 3 the returned schedule is unstable (non-finite loss). Solvers may add
-        their own positive codes, documented in their ``message``.
+        A key of :data:`STATUS_MESSAGES`: 0 converged; 1 iteration limit; 2 the optimiser
+        stopped before the tolerance (line search, evaluation limit); 3 the returned schedule
+        is unstable (non-finite loss); 4 stalled (no further decrease at working precision).
     message : str
     iterations, n_evaluations : int
     kkt_residual : float
