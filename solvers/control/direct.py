@@ -79,6 +79,12 @@ MULTILEVEL_COARSE_TOL = 1e-3
 #: A block-rate problem gets coarse levels with up to 1/3 of its blocks: measured on the CasADi
 #: comparison (K = 100, T = 1000), 86-96 instead of 212 evaluations from 20-50 coarse blocks.
 MULTILEVEL_BLOCK_RATIO = 3
+#: Initial guesses from which a block-rate problem skips the coarse levels by default. Measured
+#: on K = 100 blocks, T = 300..3000, n_modes = 500 (benchmarks/results/speed.md): from the
+#: annealed start (hard phase, rates at the stability cap) the coarse level cost evaluations,
+#: 60 -> 46 at the study's problem, 42 -> 34 and 58 -> 36 at (a, b) = (1.5, 2.5), to the same
+#: optimum within 2e-8; from the decay start (easy phase) it saved 4-9 of 27-40.
+BLOCK_SINGLE_LEVEL_STARTS = ("anneal",)
 #: Iteration cap per coarse level (they converge in tens of iterations; this bounds a bad case).
 MULTILEVEL_MAXITER = 200
 
@@ -297,8 +303,9 @@ def _scored_starts(run: _Run) -> list[tuple[float, str, np.ndarray, np.ndarray]]
     return sorted(scored, key=lambda s: s[0])
 
 
-def _levels(run: _Run) -> list[int]:
-    """Block counts of the multilevel continuation (empty: a single level)."""
+def _levels(run: _Run, start: str) -> list[int]:
+    """Block counts of the multilevel continuation from the initial guess ``start`` (empty: a
+    single level)."""
     opts = run.opts
     multilevel = opts.multilevel
     if multilevel is None:
@@ -308,6 +315,8 @@ def _levels(run: _Run) -> list[int]:
     if type(run.base) is StepRate:
         return multilevel_blocks(run.T)
     if type(run.base) is BlockRate:
+        if opts.multilevel is None and start in BLOCK_SINGLE_LEVEL_STARTS:
+            return []
         return multilevel_blocks(run.base.n_params, MULTILEVEL_BLOCK_RATIO)
     return []
 
@@ -373,12 +382,12 @@ def _fine(run: _Run, theta: np.ndarray, logged: bool) -> tuple:
     return f_x, theta, status, extra, res_kkt, it
 
 
-def _optimise_starts(run: _Run, scored: list, levels: list[int]) -> tuple:
+def _optimise_starts(run: _Run, scored: list) -> tuple:
     """Multilevel continuation from the ``starts`` best guesses; the best candidate
     ``(f, theta, status, extra, kkt, start_name)``."""
     best = None
     for _, name, theta0, eta0 in scored[: run.opts.starts]:
-        theta = theta0
+        theta, levels = theta0, _levels(run, name)
         if levels:
             eta_fine = _coarse_levels(run, eta0, levels)
             theta = np.clip(run.par.from_eta(eta_fine), run.prob.lo, run.prob.hi)
@@ -540,7 +549,9 @@ def solve_direct(
         Multilevel continuation (per-step or block rates without a batch budget): optimise the
         rate on :func:`multilevel_blocks` equal blocks, coarse to fine,
         each level warm-started from the previous one, then at full resolution. Default: on
-        unless ``initial`` is an array (whose fine structure block averages would destroy).
+        unless ``initial`` is an array (whose fine structure block averages would destroy),
+        and off for block rates started from the annealed guess (hard phase), where the
+        coarse level was measured to cost evaluations (``BLOCK_SINGLE_LEVEL_STARTS``).
         The levels are logged in ``diagnostics["levels"]``. If the result alternates (period-2
         steps above ``1e-3 eta_max``), a single-level solve from the same initial guess is run
         too and the lower loss kept (``diagnostics["single_level"]``): the two can end in
@@ -579,9 +590,9 @@ def solve_direct(
     t_start = time.perf_counter()
     run = _setup(model, T, options, progress)
     scored = _scored_starts(run)
-    levels = _levels(run)
-    best = _optimise_starts(run, scored, levels)
-    best, single_level = _single_level_check(run, scored, best) if levels else (best, None)
+    best = _optimise_starts(run, scored)
+    multilevel = bool(_levels(run, best[5]))
+    best, single_level = _single_level_check(run, scored, best) if multilevel else (best, None)
     result = _result(run, best, single_level)
     if options.compare_smooth is not None:
         _compare_smooth(result, options)
