@@ -175,8 +175,8 @@ def main(argv=None) -> int:
     c0, w0 = time.process_time(), time.perf_counter()
     parts = ["## Fresh processes", ""]
     table, _ = fresh_cli(args.repeat)
-    parts += table + ["", "## Where a fresh process spends its time", ""]
-    parts += stage_profile(max(3, args.repeat // 2)) + ["", "## Warm", ""] + warm(args.repeat)
+    parts += [*table, "", "## Where a fresh process spends its time", ""]
+    parts += [*stage_profile(max(3, args.repeat // 2)), "", "## Warm", "", *warm(args.repeat)]
     load.append(os.getloadavg()[0])
     if args.casadi != "none":
         try:
