@@ -146,7 +146,7 @@ def _initial_guesses(model: PLRFModel, T: int, ws: _Workspace, inv_m: np.ndarray
 
 def _status_message(status: int, kkt: float, tol: float, extra: str) -> str:
     """``STATUS_MESSAGES[status]`` with the residual and what stopped the optimiser."""
-    return f"{STATUS_MESSAGES[status]}: relative KKT residual {kkt:.3g}, tol {tol:g} ({extra})"
+    return f"{STATUS_MESSAGES[status]} (relative KKT residual {kkt:.3g}, tol {tol:g}; {extra})"
 
 
 def _optimise(prob: _Problem, theta, tol, maxiter, restarts, progress, offset):
