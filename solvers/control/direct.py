@@ -192,7 +192,70 @@ def multilevel_blocks(n: int, ratio: int = MULTILEVEL_FACTOR) -> list[int]:
 
 @dataclass(frozen=True)
 class DirectOptions:
-    """Options of :func:`solve_direct`, checked once (see its parameters for their meaning)."""
+    r"""Options of :func:`solve_direct`, checked once.
+
+    Attributes
+    ----------
+    blocks : int, optional
+        Piecewise-constant rate on this many blocks (default: one rate per step).
+    parametrisation : Parametrisation, optional
+        Any parametrisation instead of ``blocks`` (must have ``T`` steps).
+    budget : float, optional
+        Sample budget :math:`D = \sum_t m_t`: optimise the batch sizes too (:class:`BatchBudget`),
+        with ``m_min <= m_t`` exactly and ``m_t <= m_max`` by penalty.
+    m_min, m_max : float, default 1 and inf
+        Batch-size bounds under a ``budget`` (ignored without one).
+    smoothness : float, default 0
+        Weight :math:`\mu` of the penalty :math:`\mu\sum_t(\eta_{t+1}-\eta_t)^2/\eta_{\max}^2`
+        added to :math:`\log L(T)`; 0 keeps the exact discrete optimum (period-2 patterns and all).
+    compare_smooth : float, optional
+        Also solve with this smoothness and report, in ``diagnostics``, the relative loss gap
+        ``smooth_gap = L_smooth/L_free - 1`` and the smoothed schedule's oscillation.
+    initial : array_like, shape (T,), or str, optional
+        Initial rate schedule, or one of ``"constant"``, ``"decay"``, ``"anneal"``. By default
+        all three (scaled to the best constant rate / the stability limit) are evaluated and the
+        ``starts`` best are optimised.
+    starts : int, default 1
+        Number of initial guesses optimised; the best result is returned.
+    restarts : int, default 10
+        Fresh L-BFGS-B restarts from the current point when the optimiser stops early; each
+        restart refreshes the diagonal scaling of the variables.
+    tol : float, default 1e-4
+        Converged when the KKT residual chosen by ``criterion`` is at most ``tol``.
+    criterion : {"scaled", "box"}, default "scaled"
+        ``"scaled"``: the projected-gradient residual in coordinates where each rate is
+        measured in units of itself,
+
+        .. math::
+
+            r = \sum_i \bigl|\mathrm{clip}(\theta_i - s_i^2\,\partial_i f,\ lo_i, hi_i)
+                - \theta_i\bigr| / s_i,\qquad
+            s_i = \mathrm{clip}(\theta_i - lo_i,\ 10^{-3}(hi_i - lo_i),\ hi_i - lo_i),
+
+        with :math:`f = \log L(T)` (+ penalties): to first order, the relative decrease of
+        :math:`L(T)` still available by changing every rate by at most its own size (a rate at
+        the bound by at most ``1e-3 eta_max``). For a smooth gradient density it tends to
+        :math:`\int_0^1 |\eta\,\partial_\eta f|\,ds` as ``T`` grows (independent of the
+        resolution). ``"box"``: the original measure, the same with :math:`s_i = hi_i - lo_i`
+        (changes of up to ``eta_max`` in every rate); at rates far below ``eta_max`` it is
+        larger by about ``eta_max / eta`` and much stricter. Both are reported in
+        ``diagnostics`` (``kkt_scaled``, ``kkt_box``).
+    multilevel : bool, optional
+        Multilevel continuation (per-step or block rates without a batch budget): optimise the
+        rate on :func:`multilevel_blocks` equal blocks, coarse to fine,
+        each level warm-started from the previous one, then at full resolution. Default: on
+        unless ``initial`` is an array (whose fine structure block averages would destroy),
+        and off for block rates started from the annealed guess (hard phase), where the
+        coarse level was measured to cost evaluations (``BLOCK_SINGLE_LEVEL_STARTS``).
+        The levels are logged in ``diagnostics["levels"]``. If the result alternates (period-2
+        steps above ``1e-3 eta_max``), a single-level solve from the same initial guess is run
+        too and the lower loss kept (``diagnostics["single_level"]``): the two can end in
+        different local optima of such non-convex problems.
+    maxiter : int, default 5000
+        L-BFGS-B iterations (over all restarts).
+    memory : int
+        Bytes allowed for storing states before switching to sqrt(T) checkpointing.
+    """
 
     blocks: int | None = None
     parametrisation: Parametrisation | None = None
@@ -503,67 +566,13 @@ def solve_direct(
         unless a ``budget`` makes it a control.
     T : int
         Horizon (number of steps).
-    blocks : int, optional
-        Piecewise-constant rate on this many blocks (default: one rate per step).
-    parametrisation : Parametrisation, optional
-        Any parametrisation instead of ``blocks`` (must have ``T`` steps).
-    budget : float, optional
-        Sample budget :math:`D = \sum_t m_t`: optimise the batch sizes too (:class:`BatchBudget`),
-        with ``m_min <= m_t`` exactly and ``m_t <= m_max`` by penalty.
-    smoothness : float, default 0
-        Weight :math:`\mu` of the penalty :math:`\mu\sum_t(\eta_{t+1}-\eta_t)^2/\eta_{\max}^2`
-        added to :math:`\log L(T)`; 0 keeps the exact discrete optimum (period-2 patterns and all).
-    compare_smooth : float, optional
-        Also solve with this smoothness and report, in ``diagnostics``, the relative loss gap
-        ``smooth_gap = L_smooth/L_free - 1`` and the smoothed schedule's oscillation.
-    initial : array_like, shape (T,), or str, optional
-        Initial rate schedule, or one of ``"constant"``, ``"decay"``, ``"anneal"``. By default
-        all three (scaled to the best constant rate / the stability limit) are evaluated and the
-        ``starts`` best are optimised.
-    starts : int, default 1
-        Number of initial guesses optimised; the best result is returned.
-    restarts : int, default 10
-        Fresh L-BFGS-B restarts from the current point when the optimiser stops early; each
-        restart refreshes the diagonal scaling of the variables.
-    tol : float, default 1e-4
-        Converged when the KKT residual chosen by ``criterion`` is at most ``tol``.
-    criterion : {"scaled", "box"}, default "scaled"
-        ``"scaled"``: the projected-gradient residual in coordinates where each rate is
-        measured in units of itself,
-
-        .. math::
-
-            r = \sum_i \bigl|\mathrm{clip}(\theta_i - s_i^2\,\partial_i f,\ lo_i, hi_i)
-                - \theta_i\bigr| / s_i,\qquad
-            s_i = \mathrm{clip}(\theta_i - lo_i,\ 10^{-3}(hi_i - lo_i),\ hi_i - lo_i),
-
-        with :math:`f = \log L(T)` (+ penalties): to first order, the relative decrease of
-        :math:`L(T)` still available by changing every rate by at most its own size (a rate at
-        the bound by at most ``1e-3 eta_max``). For a smooth gradient density it tends to
-        :math:`\int_0^1 |\eta\,\partial_\eta f|\,ds` as ``T`` grows (independent of the
-        resolution). ``"box"``: the original measure, the same with :math:`s_i = hi_i - lo_i`
-        (changes of up to ``eta_max`` in every rate); at rates far below ``eta_max`` it is
-        larger by about ``eta_max / eta`` and much stricter. Both are reported in
-        ``diagnostics`` (``kkt_scaled``, ``kkt_box``).
-    multilevel : bool, optional
-        Multilevel continuation (per-step or block rates without a batch budget): optimise the
-        rate on :func:`multilevel_blocks` equal blocks, coarse to fine,
-        each level warm-started from the previous one, then at full resolution. Default: on
-        unless ``initial`` is an array (whose fine structure block averages would destroy),
-        and off for block rates started from the annealed guess (hard phase), where the
-        coarse level was measured to cost evaluations (``BLOCK_SINGLE_LEVEL_STARTS``).
-        The levels are logged in ``diagnostics["levels"]``. If the result alternates (period-2
-        steps above ``1e-3 eta_max``), a single-level solve from the same initial guess is run
-        too and the lower loss kept (``diagnostics["single_level"]``): the two can end in
-        different local optima of such non-convex problems.
-    maxiter : int, default 5000
-        L-BFGS-B iterations (over all restarts).
-    memory : int
-        Bytes allowed for storing states before switching to sqrt(T) checkpointing.
     progress : callable, optional
         Called as ``progress(iteration, log_loss)`` after every iteration.
     options : DirectOptions, optional
-        All the options above as one record (instead of keyword arguments).
+        All other options as one record (:class:`DirectOptions`, where each is documented).
+    **kwargs
+        Or the fields of :class:`DirectOptions` as keyword arguments (not both); anything else
+        raises ``TypeError``.
 
     Returns
     -------
