@@ -16,7 +16,7 @@ Runs, on the original study's default problem (``optlr solve --a 2 --b 2 --sigma
 Medians (and minima) are reported with the load average; on the shared 2-core host CPU time is
 the figure to compare. Writes ``benchmarks/results/speed.md`` (``--out``).
 
-    python -m benchmarks.bench_speed [--repeat 5] [--casadi all|default|none]
+    python -m benchmarks.bench_speed [--repeat 5] [--casadi all|default|none] [--against DIR]
 """
 
 from __future__ import annotations
@@ -72,11 +72,15 @@ def cli_args(p: dict) -> list[str]:
     ).split()
 
 
-def child(argv: list[str]) -> tuple[float, float, str]:
-    """Run ``python argv`` as a fresh process: ``(wall, cpu, stdout)``."""
+def child(argv: list[str], root: Path | None = None) -> tuple[float, float, str]:
+    """Run ``python argv`` as a fresh process (with ``root`` first on the path, if given):
+    ``(wall, cpu, stdout)``."""
+    env = None if root is None else {**os.environ, "PYTHONPATH": str(root)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, *argv], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, *argv], capture_output=True, text=True, check=True, env=env, cwd=root
+    ).stdout
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), out
@@ -103,6 +107,24 @@ def fresh_cli(repeat: int) -> tuple[list[str], dict]:
         lines.append(f"| `{name}` | {stats([r[0] for r in runs])} | "
                      f"{stats([r[1] for r in runs])} | {secs} |")  # fmt: skip
     return lines, {"runs": runs, "results": solve}
+
+
+def against(root: Path, repeat: int) -> list[str]:
+    """The study's solve from this tree and from the checkout ``root``, interleaved."""
+    here = Path(__file__).resolve().parents[1]
+    runs: dict[Path, list] = {here: [], root: []}
+    for _ in range(repeat):
+        for r in runs:
+            wall, cpu, out = child(["-m", "solvers.cli", *cli_args(STUDY)], r)
+            runs[r].append((wall, cpu, json.loads(out)))
+    lines = ["| tree | wall s median (min) | CPU s median (min) | `seconds` | L(T) | passes |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for r, v in runs.items():
+        d = v[0][2]
+        lines.append(f"| `{r}` | {stats([x[0] for x in v])} | {stats([x[1] for x in v])} | "
+                     f"{stats([x[2]['seconds'] for x in v])} | {d['final_loss']:.10e} | "
+                     f"{d['n_evaluations']} |")  # fmt: skip
+    return lines
 
 
 def stage_profile(repeat: int) -> list[str]:
@@ -170,12 +192,21 @@ def main(argv=None) -> int:
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--casadi", choices=("all", "default", "none"), default="all")
     p.add_argument("--out", type=Path, default=Path("benchmarks/results/speed.md"))
+    p.add_argument("--against", type=Path, help="another checkout (e.g. main) to time beside")
     args = p.parse_args(argv)
     load = [os.getloadavg()[0]]
     c0, w0 = time.process_time(), time.perf_counter()
     parts = ["## Fresh processes", ""]
     table, _ = fresh_cli(args.repeat)
-    parts += [*table, "", "## Where a fresh process spends its time", ""]
+    parts += table
+    if args.against is not None:
+        parts += [
+            "",
+            f"Interleaved with `{args.against}`:",
+            "",
+            *against(args.against, args.repeat),
+        ]
+    parts += ["", "## Where a fresh process spends its time", ""]
     parts += [*stage_profile(max(3, args.repeat // 2)), "", "## Warm", "", *warm(args.repeat)]
     load.append(os.getloadavg()[0])
     if args.casadi != "none":
@@ -188,7 +219,7 @@ def main(argv=None) -> int:
     load.append(os.getloadavg()[0])
     head = [
         "# Speed of the study's problem (issue 15 item 7)", "",
-        f"`python -m benchmarks.bench_speed --repeat {args.repeat} --casadi {args.casadi}`, "
+        f"`python -m benchmarks.bench_speed {' '.join(argv or sys.argv[1:])}`, "
         f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
         f"load average (1 min) {' / '.join(f'{x:.1f}' for x in load)} (start / mid / end); "
         f"this script: {time.process_time() - c0:.0f} s CPU, {time.perf_counter() - w0:.0f} s wall.",
