@@ -22,6 +22,10 @@ The loss at the horizon is, from the linear response of the dynamics,
 
     L(T) = B(\tau_T) + \frac{\sigma^2}{m}\int_0^T \eta(s)^2 K\bigl(2u(s)\bigr)\,ds,
     \qquad \tau_T = \int_0^T\eta, \quad u(s) = \int_s^T \eta .
+
+This module is longer than the house's ~600 lines on purpose: it is one derivation, read top to
+bottom (response, ansätze, balances per exponent, assembly); its result types and the ansatz
+symbols live in :mod:`theory._laws`.
 """
 
 from __future__ import annotations
