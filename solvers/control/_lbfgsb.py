@@ -23,7 +23,9 @@ An objective that cannot be evaluated (``fg`` returns ``g = None``) is shown to 
 the KKT test.
 
 Porting a solver: give ``fg(theta) -> (f, g)`` in the caller's variables, the box, ``scale``
-and ``kkt`` callables, and map the returned :class:`BoxResult` to the solver's result.
+and ``kkt`` callables, and map the returned :class:`BoxResult` to the solver's result. A
+driver in unit-box coordinates ``u = (theta - lo) / (hi - lo)`` is ``scale=lambda th: hi - lo``
+with its box KKT measure written in ``theta`` (``u - g (hi - lo)`` projected on ``[0, 1]``).
 """
 
 from __future__ import annotations
