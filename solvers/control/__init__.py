@@ -51,7 +51,7 @@ __getattr__, __dir__, __all__ = attach(
         "KKT_DEFINITIONS": "direct",
         "loss_and_gradient": "direct",
         "multilevel_blocks": "direct",
-        "oscillation_amplitude": "direct",
+        "oscillation_amplitude": "result",
         "Parametrisation": "direct",
         "solve_direct": "direct",
         "StepRate": "direct",

@@ -11,7 +11,7 @@ import numpy as np
 
 from theory import PLRFModel
 
-__all__ = ["STATUS_MESSAGES", "ScheduleResult"]
+__all__ = ["STATUS_MESSAGES", "ScheduleResult", "oscillation_amplitude"]
 
 #: The statuses of every solver's result (``ScheduleResult.status``); success is status 0. The
 #: L-BFGS-B driver (:mod:`solvers.control._lbfgsb`) returns 0, 1, 2 and 4; 3 is decided on the
@@ -186,3 +186,24 @@ class ScheduleResult:
             parameters=d.get("parameters", {}),
             diagnostics=d.get("diagnostics", {}),
         )
+
+
+def oscillation_amplitude(eta, floor: float = 0.0) -> tuple[float, int]:
+    r"""Period-2 content of a schedule: ``(amplitude, n_steps)``.
+
+    A step ``t`` alternates when :math:`\Delta_{t-1}\Delta_t < 0` with
+    :math:`\Delta_t = \eta_{t+1} - \eta_t`; its amplitude is :math:`\min(|\Delta_{t-1}|,|\Delta_t|)/2`
+    (exactly ``d`` for ``eta0 ± d`` alternating). Returns the largest amplitude and the number of
+    alternating steps whose amplitude exceeds ``floor``. A monotone schedule or a single jump gives 0.
+
+    Examples
+    --------
+    >>> oscillation_amplitude([1.0, 1.4, 1.0, 1.4, 1.0])
+    (0.2, 3)
+    """
+    d = np.diff(np.asarray(eta, dtype=float))
+    if d.size < 2:
+        return 0.0, 0
+    alt = d[:-1] * d[1:] < 0
+    amp = np.where(alt, np.minimum(np.abs(d[:-1]), np.abs(d[1:])) / 2, 0.0)
+    return float(round(amp.max(), 15)), int(np.count_nonzero(amp > floor))
