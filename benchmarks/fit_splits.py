@@ -10,8 +10,10 @@ validation loss is the target; the same FitOptions for every split, nothing tune
 * ``cos-to-wsd``: fit the cosine runs, predict the WSD and constant-rate runs;
 * ``wsd-to-cos``: fit the WSD and constant-rate runs, predict the cosine runs;
 * ``short-to-long``: fit every run shorter than the family's longest horizon, predict those at it;
+* ``long-to-short``: fit every run longer than the family's shortest horizon, predict those at it;
 * ``phase``: fit every run of the family (no prediction): phase, p_easy, parameters.
 
+``--p1`` holds the rate power at 1 (the 6-parameter model of plain SGD; default: fitted, 7).
 Prints CPU (``time.process_time``) and wall seconds per family.
 """
 
@@ -26,7 +28,7 @@ import numpy as np
 
 from solvers.runs import FitOptions, fit_and_predict, load_dataset, schedule_family
 
-SPLITS = ("cos-to-wsd", "wsd-to-cos", "short-to-long", "phase")
+SPLITS = ("cos-to-wsd", "wsd-to-cos", "short-to-long", "long-to-short", "phase")
 
 
 def families(runs) -> dict:
@@ -39,15 +41,15 @@ def families(runs) -> dict:
 def split_ids(name: str, fam: list) -> tuple[list, list]:
     if name == "phase":
         return [r.id for r in fam], []
-    if name == "short-to-long":
-        T = max(r.horizon for r in fam)
-        return [r.id for r in fam if r.horizon < T], [r.id for r in fam if r.horizon == T]
+    if name in ("short-to-long", "long-to-short"):
+        T = (max if name == "short-to-long" else min)(r.horizon for r in fam)
+        return [r.id for r in fam if r.horizon != T], [r.id for r in fam if r.horizon == T]
     cos = [r.id for r in fam if schedule_family(r) == "cos"]
     rest = [r.id for r in fam if schedule_family(r) != "cos"]
     return (cos, rest) if name == "cos-to-wsd" else (rest, cos)
 
 
-def run_split(name: str, n_boot: int) -> list:
+def run_split(name: str, n_boot: int, fit_power: bool = True) -> list:
     runs = load_dataset("llm-curves")
     rows = []
     for fam_key, fam in sorted(families(runs).items(), key=lambda kv: str(kv[0])):
@@ -55,7 +57,9 @@ def run_split(name: str, n_boot: int) -> list:
         if not fit_ids or (name != "phase" and not pred_ids):
             continue
         t0, c0 = time.perf_counter(), time.process_time()
-        rep = fit_and_predict(runs, fit_ids, pred_ids, FitOptions(n_boot=n_boot))
+        rep = fit_and_predict(
+            runs, fit_ids, pred_ids, FitOptions(n_boot=n_boot, fit_power=fit_power)
+        )
         d = rep.to_dict()
         d["family"] = [fam_key[0], fam_key[1]]
         d["fit_ids"], d["predict_ids"] = fit_ids, pred_ids
@@ -90,7 +94,7 @@ def table(paths) -> str:
                 )  # fmt: skip
             continue
         lines += [f"\n### {split} (final-loss relative error, %: mean / max)\n",
-                  "| family | fit / predicted runs | optlr (6) | multi-power (7) | annealing (4) | naive (0) |",
+                  f"| family | fit / predicted runs | optlr ({rows[0]['model']['n_params']}) | multi-power (7) | annealing (4) | naive (0) |",
                   "|" + "---|" * 6]  # fmt: skip
         agg: dict = {}
         for d in rows:
@@ -129,12 +133,13 @@ def main() -> None:
     ap.add_argument("--boot", type=int, default=20)
     ap.add_argument("--out")
     ap.add_argument("--table", nargs="*")
+    ap.add_argument("--p1", action="store_true", help="hold the rate power p = 1 (6 parameters)")
     args = ap.parse_args()
     if args.table is not None:
         print(table([p for pat in args.table for p in glob.glob(pat)]))
         return
     c0, t0 = time.process_time(), time.perf_counter()
-    rows = run_split(args.split, args.boot)
+    rows = run_split(args.split, args.boot, fit_power=not args.p1)
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
     if args.out:
         with open(args.out, "w") as fh:

@@ -31,7 +31,7 @@ def _text(d: dict) -> str:
     m = d["model"]
     lines = [f"fitted on {', '.join(m['fit_runs'])} ({m['n_points']} points, {m['n_params']} "
              f"parameters; {m['message']})"]  # fmt: skip
-    for name in ("L_inf", "A", "s", "nu", "a", "b"):
+    for name in ("L_inf", "A", "s", "nu", "a", "b", "p"):
         lo, hi = m["interval"].get(name, (float("nan"), float("nan")))
         lines.append(f"  {name:6s} = {m[name]:.6g}   95% [{lo:.4g}, {hi:.4g}]")
     lines.append(f"  phase  = {m['phase']}  (p_easy = {m['p_easy']:.2f})")

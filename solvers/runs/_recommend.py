@@ -115,7 +115,7 @@ def recommend(
 
 
 def _loss(params, eta, nodes) -> float:
-    return float(loss_curve(params, run_grid(eta), nodes)[-1])
+    return float(loss_curve(params, run_grid(eta, power=params.p), nodes)[-1])
 
 
 def _tuned_baselines(params, T, peak, warmup, nodes) -> dict:
