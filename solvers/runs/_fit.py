@@ -21,8 +21,22 @@ from theory._checks import check_int, check_real
 
 from ._data import Run
 from ._functional import (
-    DEFAULT_GRID, DEFAULT_MODES, LossParams, condense, loss_parts, mode_nodes, run_grid,
+    DEFAULT_GRID,
+    DEFAULT_MODES,
+    LossParams,
+    condense,
+    loss_parts,
+    mode_nodes,
+    run_grid,
 )  # fmt: skip
+from ._phase import (
+    effective_count,
+    from_phase,
+    phase_bounds,
+    phase_note,
+    phase_probability,
+    to_phase,
+)
 
 __all__ = ["FitOptions", "RunFit", "fit_points", "fit_runs", "predict_run"]
 
@@ -132,7 +146,17 @@ class RunFit:
     boot : ndarray, shape (n_boot, 7)
         Bootstrap refits (``PARAM_NAMES`` order, natural units).
     p_easy : float
-        Fraction of bootstrap refits with ``a > b`` (0 or 1 from the point fit without).
+        Probability of the easy phase from the likelihood ratio of the best fits in each phase
+        (:mod:`._phase`; the runs are the independent units).
+    p_easy_boot : float or None
+        Fraction of bootstrap refits (each refitting both phases) that land in the easy phase.
+    phase_rss, phase_params : dict
+        ``phase -> `` weighted residual sum of squares, parameters (``PARAM_NAMES`` order) of
+        the best fit constrained to that phase.
+    phase_note : str
+        Whether the phase is identified, and if not why.
+    n_eff : float
+        Effective number of independent residuals behind ``p_easy``.
     r2 : dict
         Per-run R^2 of the fitted points.
     residuals : dict
@@ -157,6 +181,14 @@ class RunFit:
     n_points: int = 0
     n_params: int = len(PARAM_NAMES)
     eta_ref: float = 1.0
+    phase_rss: dict = field(default_factory=dict)
+    phase_note: str = ""
+    phase_params: dict = field(default_factory=dict)
+    n_eff: float = 0.0
+
+    @property
+    def p_easy_boot(self) -> float | None:
+        return float(np.mean(self.boot[:, 4] > self.boot[:, 5])) if len(self.boot) else None
 
     @property
     def phase(self) -> str:
@@ -177,6 +209,14 @@ class RunFit:
         out = {name: float(getattr(p, name)) for name in PARAM_NAMES}
         out["interval"] = {k: [float(v[0]), float(v[1])] for k, v in self.interval.items()}
         out.update(phase=p.phase, p_easy=float(self.p_easy), n_params=self.n_params)
+        out.update(p_easy_boot=self.p_easy_boot, phase_note=self.phase_note, n_eff=self.n_eff)
+        out["phase_fits"] = {
+            k: {
+                "rss": float(self.phase_rss[k]),
+                **dict(zip(PARAM_NAMES, map(float, v), strict=True)),
+            }
+            for k, v in self.phase_params.items()
+        }
         out.update(success=self.success, message=self.message, n_points=self.n_points)
         out["r2"] = {k: float(v) for k, v in self.r2.items()}
         out["at_bound"] = self.at_bound
@@ -246,15 +286,11 @@ def _linear_start(data, nodes, s, a, b, p=1.0):
     return sol.x, float(np.sum((M @ sol.x - y) ** 2))
 
 
-def _start_grid(data, nodes, opts, ab=None):
-    """The ``n_starts`` best points of a grid over ``(log s, a, b, p)``, linear parameters solved.
-
-    ``ab`` fixes ``(a, b)`` (the profile of :mod:`._phase`)."""
+def _start_grid(data, nodes, opts):
+    """Points of a grid over ``(log s, a, b, p)``, linear parameters solved, best first."""
     cands = []
     powers = START_POWERS if opts.fit_power else (1.0,)
-    pairs = (
-        [(a, b) for a in (1.2, 1.6, 2.5, 4.0) for b in (1.2, 1.6, 2.5, 4.0)] if ab is None else [ab]
-    )
+    pairs = [(a, b) for a in (1.2, 1.6, 2.5, 4.0) for b in (1.2, 1.6, 2.5, 4.0)]
     for p in powers:
         for ls in np.linspace(-5.0, 0.0, 6):
             for a, b in pairs:
@@ -263,7 +299,7 @@ def _start_grid(data, nodes, opts, ab=None):
                 x = [L0, np.log10(max(A, 1e-6)), ls, np.log10(max(nu, 1e-8)), a, b, p]
                 cands.append((cost, np.clip(x, LOWER + 1e-9, UPPER - 1e-9)))
     cands.sort(key=lambda c: c[0])
-    return [c[1] for c in cands[: opts.n_starts]]
+    return [c[1] for c in cands]
 
 
 def _residuals(x, data, nodes):
@@ -275,29 +311,33 @@ def _residuals(x, data, nodes):
     return np.concatenate(out)
 
 
-def _free(opts, fixed=()) -> np.ndarray:
-    """Mask of the free entries of the optimiser's vector (``fixed``: names held)."""
-    held = set(fixed) | (set() if opts.fit_power else {"p"})
-    return np.array([n not in held for n in PARAM_NAMES])
+def _free(opts) -> np.ndarray:
+    """Mask of the free entries of the optimiser's vector (``p`` held at 1 without fit_power)."""
+    return np.array([opts.fit_power or n != "p" for n in PARAM_NAMES])
 
 
-def _refine(x0, data, nodes, opts, fixed=()):
-    """``least_squares`` over the free entries of ``x0`` (the others held at their value)."""
-    free = _free(opts, fixed)
-    x_full = np.array(x0, dtype=float)
+def _refine(x0, data, nodes, opts, phase=None):
+    """``least_squares`` from ``x0`` over the free entries, constrained to ``phase`` if given.
+
+    Returns the ``OptimizeResult`` with ``x`` the full vector and ``rss`` the weighted sum of
+    squared relative residuals.
+    """
+    free = _free(opts)
+    lo, hi = phase_bounds(LOWER, UPPER, phase)
+    z_full = np.clip(x0 if phase is None else to_phase(x0, phase), lo, hi)
 
     def fun(z):
-        x_full[free] = z
-        return _residuals(x_full, data, nodes)
+        z_full[free] = z
+        return _residuals(from_phase(z_full, phase, UPPER[5]), data, nodes)
 
     res = least_squares(
-        fun, x_full[free], bounds=(LOWER[free], UPPER[free]), loss=opts.loss,
+        fun, z_full[free], bounds=(lo[free], hi[free]), loss=opts.loss,
         f_scale=opts.f_scale, x_scale=np.array([0.1, 0.3, 0.3, 0.3, 0.2, 0.2, 0.1])[free],
         max_nfev=400,
     )  # fmt: skip
-    x = np.array(x0, dtype=float)
-    x[free] = res.x
-    res.x = x
+    z_full[free] = res.x
+    res.x = from_phase(z_full, phase, UPPER[5])
+    res.rss = float(np.sum(res.fun**2))
     return res
 
 
@@ -322,11 +362,27 @@ def _r2(data, p, nodes) -> tuple[dict, dict]:
     return r2, res
 
 
+def _phase_fits(data, nodes, opts):
+    """Best refinement per phase: the ``n_starts`` best grid starts refined freely, then the
+    best start of each phase refined within its phase (a free optimum inside a phase is that
+    phase's optimum too). Returns ``{"easy": res, "hard": res}``."""
+    starts = _start_grid(data, nodes, opts)
+    free = [_refine(x0, data, nodes, opts) for x0 in starts[: opts.n_starts]]
+    out = {}
+    for phase in ("easy", "hard"):
+        inside = [f for f in free if (f.x[4] > f.x[5]) == (phase == "easy")]
+        x0 = next(x for x in starts if (x[4] > x[5]) == (phase == "easy"))
+        fits = [*inside, _refine(x0, data, nodes, opts, phase)]
+        out[phase] = min(fits, key=lambda f: f.cost)
+    return out
+
+
 def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
     """Fit the functional jointly to ``runs`` (a list of :class:`Run` with observed losses).
 
-    Returns a :class:`RunFit`; a refinement that did not converge is reported in ``success``,
-    ``status`` and ``message`` (the best start is kept).
+    The fit's parameters are those of the better of the two phase-constrained optima;
+    ``p_easy`` compares them (:mod:`._phase`). Returns a :class:`RunFit`; a refinement that
+    did not converge is reported in ``success``, ``status`` and ``message``.
     """
     opts = FitOptions() if options is None else options
     runs = list(runs)
@@ -335,33 +391,37 @@ def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
     ref = eta_ref(runs)
     data = _prepare(runs, opts, ref)
     nodes = mode_nodes(opts.n_modes)
-    fits = [_refine(x0, data, nodes, opts) for x0 in _start_grid(data, nodes, opts)]
-    best = min(fits, key=lambda f: f.cost)
+    by_phase = _phase_fits(data, nodes, opts)
+    best = min(by_phase.values(), key=lambda f: f.cost)
     params = params_from_row(_natural(best.x, ref))
-    boot = _bootstrap(best.x, data, nodes, opts, ref)
+    cuts = np.cumsum([d.idx.size for d in data])[:-1]
+    n_eff = effective_count(np.split(best.fun, cuts))
+    p_easy = phase_probability(by_phase["easy"].rss, by_phase["hard"].rss, n_eff)
+    note = phase_note(p_easy, by_phase["easy"].x, by_phase["hard"].x, LOWER, UPPER)
+    boot = _bootstrap(by_phase, data, nodes, opts, ref)
     interval = {}
     if len(boot):
         lo, hi = np.percentile(boot, [2.5, 97.5], axis=0)
         interval = {n: (lo[i], hi[i]) for i, n in enumerate(PARAM_NAMES)}
-        p_easy = float(np.mean(boot[:, 4] > boot[:, 5]))
-    else:
-        p_easy = float(params.a > params.b)
     r2, res = _r2(data, _params(best.x), nodes)
     return RunFit(
         params, [r.id for r in runs], opts, interval, boot, p_easy, r2, res,
         success=bool(best.success), status=int(best.status), message=str(best.message),
         cost=float(best.cost), n_points=sum(d.idx.size for d in data), n_params=opts.n_params,
-        eta_ref=ref,
+        eta_ref=ref, phase_rss={k: v.rss for k, v in by_phase.items()}, phase_note=note, n_eff=n_eff,
+        phase_params={k: _natural(v.x, ref) for k, v in by_phase.items()},
     )  # fmt: skip
 
 
-def _bootstrap(x_best, data, nodes, opts, ref) -> np.ndarray:
+def _bootstrap(by_phase, data, nodes, opts, ref) -> np.ndarray:
+    """Refits on runs drawn with replacement: each refits both phases from their optima and
+    keeps the better (so the replicates explore both basins)."""
     rng = np.random.default_rng(opts.seed)
     out = []
     for _ in range(opts.n_boot):
-        pick = rng.integers(0, len(data), len(data))
-        fit = _refine(x_best, [data[i] for i in pick], nodes, opts)
-        out.append(_natural(fit.x, ref))
+        pick = [data[i] for i in rng.integers(0, len(data), len(data))]
+        fits = [_refine(f.x, pick, nodes, opts, phase) for phase, f in by_phase.items()]
+        out.append(_natural(min(fits, key=lambda f: f.cost).x, ref))
     return np.array(out).reshape(-1, len(PARAM_NAMES))
 
 
