@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from solvers.runs import FitOptions, fit_and_predict, load_dataset, schedule_family
+from solvers.runs import LAWS, FitOptions, fit_and_predict, load_dataset, schedule_family
 
 SPLITS = ("cos-to-wsd", "wsd-to-cos", "short-to-long", "long-to-short", "phase")
 
@@ -49,7 +49,7 @@ def split_ids(name: str, fam: list) -> tuple[list, list]:
     return (cos, rest) if name == "cos-to-wsd" else (rest, cos)
 
 
-def run_split(name: str, n_boot: int, fit_power: bool = True) -> list:
+def run_split(name: str, n_boot: int, fit_power: bool = True, baselines: bool = True) -> list:
     runs = load_dataset("llm-curves")
     rows = []
     for fam_key, fam in sorted(families(runs).items(), key=lambda kv: str(kv[0])):
@@ -58,8 +58,9 @@ def run_split(name: str, n_boot: int, fit_power: bool = True) -> list:
             continue
         t0, c0 = time.perf_counter(), time.process_time()
         rep = fit_and_predict(
-            runs, fit_ids, pred_ids, FitOptions(n_boot=n_boot, fit_power=fit_power)
-        )
+            runs, fit_ids, pred_ids, FitOptions(n_boot=n_boot, fit_power=fit_power),
+            baselines=tuple(LAWS) if baselines else (),
+        )  # fmt: skip
         d = rep.to_dict()
         d["family"] = [fam_key[0], fam_key[1]]
         d["fit_ids"], d["predict_ids"] = fit_ids, pred_ids
@@ -134,12 +135,13 @@ def main() -> None:
     ap.add_argument("--out")
     ap.add_argument("--table", nargs="*")
     ap.add_argument("--p1", action="store_true", help="hold the rate power p = 1 (6 parameters)")
+    ap.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
     args = ap.parse_args()
     if args.table is not None:
         print(table([p for pat in args.table for p in glob.glob(pat)]))
         return
     c0, t0 = time.process_time(), time.perf_counter()
-    rows = run_split(args.split, args.boot, fit_power=not args.p1)
+    rows = run_split(args.split, args.boot, fit_power=not args.p1, baselines=not args.no_baselines)
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
     if args.out:
         with open(args.out, "w") as fh:
