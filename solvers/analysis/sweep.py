@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -23,12 +24,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from theory._checks import check_int
+import numpy as np
+
+from theory._checks import check_int, check_real
 from theory._disk import CacheWarning, CorruptEntry, load_entry, store_entry
 
 from .._cache import package_code_key
 
-__all__ = ["SweepResult", "run_sweep", "task_key"]
+__all__ = ["SweepResult", "horizons", "run_sweep", "task_key"]
+
+
+def horizons(
+    T_min: float, T_max: float, points: int | None = None, *, per_decade: float = 2
+) -> tuple[int, ...]:
+    """Geometrically spaced integer horizons from ``T_min`` to ``T_max`` (both included).
+
+    ``points`` horizons, or ``per_decade`` of them per decade (at least two) when ``points`` is
+    not given; duplicates left by the rounding are dropped.
+
+    >>> horizons(100, 10_000)
+    (100, 316, 1000, 3162, 10000)
+    """
+    T_min = check_real("T_min", T_min, ge=1)
+    T_max = check_real("T_max", T_max, ge=T_min)
+    if points is None:
+        per_decade = check_real("per_decade", per_decade, gt=0)
+        points = max(2, round(per_decade * math.log10(T_max / T_min)) + 1)
+    points = check_int("points", points, ge=2)
+    return tuple(int(T) for T in np.unique(np.round(np.geomspace(T_min, T_max, points))))
 
 
 def task_key(func: Callable, params: dict, code_version: str | None = None) -> str:
@@ -73,6 +96,25 @@ def _load(path: Path, key: str) -> tuple[bool, Any]:
 
 def _call(func, params):
     return func(**params)
+
+
+def _execute(func, tasks, todo, done, bar, scheduler, max_workers) -> str:
+    """Run the tasks ``todo`` (Dask, inline or local processes); returns the backend's name."""
+    if not todo:
+        return "cache"
+    if scheduler is not None:
+        return _run_dask(func, tasks, todo, scheduler, done, bar)
+    if max_workers == 1:
+        for i in todo:
+            done(i, func(**tasks[i]))
+            bar.update()
+        return "inline"
+    with ProcessPoolExecutor(max_workers=max_workers) as pool:
+        futs = {pool.submit(_call, func, tasks[i]): i for i in todo}
+        for fut in as_completed(futs):
+            done(futs[fut], fut.result())
+            bar.update()
+    return "processes"
 
 
 def run_sweep(
@@ -137,22 +179,7 @@ def run_sweep(
         total=len(tasks), initial=n_cached, desc=description, file=sys.stderr, disable=not progress
     )
     try:
-        if not todo:
-            backend = "cache"
-        elif scheduler is not None:
-            backend = _run_dask(func, tasks, todo, scheduler, done, bar)
-        elif max_workers == 1:
-            backend = "inline"
-            for i in todo:
-                done(i, func(**tasks[i]))
-                bar.update()
-        else:
-            backend = "processes"
-            with ProcessPoolExecutor(max_workers=max_workers) as pool:
-                futs = {pool.submit(_call, func, tasks[i]): i for i in todo}
-                for fut in as_completed(futs):
-                    done(futs[fut], fut.result())
-                    bar.update()
+        backend = _execute(func, tasks, todo, done, bar, scheduler, max_workers)
     finally:
         bar.close()
     return SweepResult(values, len(todo), n_cached, backend)
