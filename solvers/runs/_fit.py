@@ -30,6 +30,7 @@ from ._functional import (
     run_grid,
 )  # fmt: skip
 from ._phase import (
+    PHASE_MARGIN,
     effective_count,
     from_phase,
     phase_bounds,
@@ -374,6 +375,12 @@ def _phase_fits(data, nodes, opts):
         x0 = next(x for x in starts if (x[4] > x[5]) == (phase == "easy"))
         fits = [*inside, _refine(x0, data, nodes, opts, phase)]
         out[phase] = min(fits, key=lambda f: f.cost)
+    win, lose = sorted(out, key=lambda k: out[k].cost)
+    if abs(out[win].x[4] - out[win].x[5]) <= 2 * PHASE_MARGIN:
+        # the better optimum is on the boundary a = b, which the other phase reaches too: its
+        # refinement from there (a local optimum elsewhere must not decide the phase)
+        out[lose] = min(out[lose], _refine(out[win].x, data, nodes, opts, lose),
+                        key=lambda f: f.cost)  # fmt: skip
     return out
 
 
