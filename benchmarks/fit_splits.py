@@ -24,8 +24,6 @@ import glob
 import json
 import time
 
-import numpy as np
-
 from solvers.runs import LAWS, FitOptions, fit_and_predict, load_dataset, schedule_family
 
 SPLITS = ("cos-to-wsd", "wsd-to-cos", "short-to-long", "long-to-short", "phase")
@@ -77,22 +75,30 @@ def _pct(x) -> str:
     return "—" if x is None else f"{100 * x:.2f}"
 
 
+def phase_table(rows) -> str:
+    """Per family: the exponents, rate power, phase, p_easy (likelihood ratio) and its note."""
+    lines = ["\n### phase: every run of a family fitted\n",
+             "| family | runs | a | b | p | phase | p_easy | n_eff | R² min | at bound | note |",
+             "|" + "---|" * 11]  # fmt: skip
+    for d in rows:
+        m = d["model"]
+        note = m.get("phase_note", "").replace("|", "/")
+        lines.append(
+            f"| {d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M | {len(d['fit_ids'])} "
+            f"| {m['a']:.2f} | {m['b']:.2f} | {m.get('p', 1.0):.2f} | {m['phase']} "
+            f"| {m['p_easy']:.2f} | {m.get('n_eff', float('nan')):.1f} "
+            f"| {min(m['r2'].values()):.4f} | {', '.join(m['at_bound']) or '-'} | {note} |"
+        )  # fmt: skip
+    return "\n".join(lines)
+
+
 def table(paths) -> str:
     lines = []
     for path in sorted(paths):
         rows = json.load(open(path))
         split = path.rsplit("fit_", 1)[-1].removesuffix(".json")
         if split == "phase":
-            lines += [f"\n### {split}: every run of a family fitted\n",
-                      "| family | runs | a | b | phase | p_easy | L_inf | R² min |", "|" + "---|" * 8]  # fmt: skip
-            for d in rows:
-                m = d["model"]
-                ia, ib = m["interval"].get("a", [np.nan] * 2), m["interval"].get("b", [np.nan] * 2)
-                lines.append(
-                    f"| {d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M | {len(d['fit_ids'])} "
-                    f"| {m['a']:.2f} [{ia[0]:.2f}, {ia[1]:.2f}] | {m['b']:.2f} [{ib[0]:.2f}, {ib[1]:.2f}] "
-                    f"| {m['phase']} | {m['p_easy']:.2f} | {m['L_inf']:.3f} | {min(m['r2'].values()):.4f} |"
-                )  # fmt: skip
+            lines += [phase_table(rows)]
             continue
         lines += [f"\n### {split} (final-loss relative error, %: mean / max)\n",
                   f"| family | fit / predicted runs | optlr ({rows[0]['model']['n_params']}) | multi-power (7) | annealing (4) | naive (0) |",
@@ -128,6 +134,25 @@ def table(paths) -> str:
     return "\n".join(lines)
 
 
+def merge_baselines(old_path: str, new_path: str) -> None:
+    """Copy the baselines of ``old_path`` into the rows of ``new_path`` that have none (a run
+    with ``--no-baselines``): the empirical laws do not depend on optlr's model, so their scores
+    on the same fitted and held-out runs with the same options stand. Rows must match by family
+    and run ids, else this refuses."""
+    old = {tuple(d["family"]): d for d in json.load(open(old_path))}
+    rows = json.load(open(new_path))
+    for d in rows:
+        if d["baselines"]:
+            continue
+        o = old.get(tuple(d["family"]))
+        if o is None or (o["fit_ids"], o["predict_ids"]) != (d["fit_ids"], d["predict_ids"]):
+            raise SystemExit(f"{old_path}: no row with the runs of {d['family']} in {new_path}")
+        d["baselines"] = o["baselines"]
+        d["baselines_from"] = old_path
+    with open(new_path, "w") as fh:
+        json.dump(rows, fh, indent=1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=SPLITS)
@@ -136,7 +161,12 @@ def main() -> None:
     ap.add_argument("--table", nargs="*")
     ap.add_argument("--p1", action="store_true", help="hold the rate power p = 1 (6 parameters)")
     ap.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
+    ap.add_argument("--merge-baselines", nargs=2, metavar=("OLD", "NEW"),
+                    help="copy OLD's baselines into NEW's rows that have none")  # fmt: skip
     args = ap.parse_args()
+    if args.merge_baselines:
+        merge_baselines(*args.merge_baselines)
+        return
     if args.table is not None:
         print(table([p for pat in args.table for p in glob.glob(pat)]))
         return
