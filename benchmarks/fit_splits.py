@@ -120,8 +120,12 @@ def table(paths) -> str:
 
         inside = [p["interval"][0] <= p["observed"] <= p["interval"][1] for d in rows
                   for p in d["predictions"] if p.get("interval") and p["observed"] is not None]  # fmt: skip
-        lines.append(f"\nbootstrap band of optlr's prediction holds the observed loss in "
-                     f"{sum(inside)} of {len(inside)} held-out runs\n")  # fmt: skip
+        if inside:  # runs without --boot have no bands
+            lines.append(f"\nbootstrap band of optlr's prediction holds the observed loss in "
+                         f"{sum(inside)} of {len(inside)} held-out runs\n")  # fmt: skip
+        if any(d.get("baselines_from") for d in rows):
+            lines.append(f"\nempirical laws: scores from {rows[0].get('baselines_from')} "
+                         "(same runs and options; they do not depend on optlr's model)\n")  # fmt: skip
 
         def summary(k, agg=agg):
             v = agg.get(k, [])
@@ -135,19 +139,19 @@ def table(paths) -> str:
 
 
 def merge_baselines(old_path: str, new_path: str) -> None:
-    """Copy the baselines of ``old_path`` into the rows of ``new_path`` that have none (a run
-    with ``--no-baselines``): the empirical laws do not depend on optlr's model, so their scores
+    """Copy the empirical laws' scores of ``old_path`` into the rows of ``new_path`` without
+    them (a run with ``--no-baselines``): the empirical laws do not depend on optlr's model, so their scores
     on the same fitted and held-out runs with the same options stand. Rows must match by family
     and run ids, else this refuses."""
     old = {tuple(d["family"]): d for d in json.load(open(old_path))}
     rows = json.load(open(new_path))
     for d in rows:
-        if d["baselines"]:
+        if set(LAWS) <= set(d["baselines"]):
             continue
         o = old.get(tuple(d["family"]))
         if o is None or (o["fit_ids"], o["predict_ids"]) != (d["fit_ids"], d["predict_ids"]):
             raise SystemExit(f"{old_path}: no row with the runs of {d['family']} in {new_path}")
-        d["baselines"] = o["baselines"]
+        d["baselines"] = {**o["baselines"], **d["baselines"]}  # the naive one is recomputed
         d["baselines_from"] = old_path
     with open(new_path, "w") as fh:
         json.dump(rows, fh, indent=1)
