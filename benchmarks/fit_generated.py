@@ -4,15 +4,17 @@
 
 For an easy and a hard point of the PLRF model (``solvers.simulate``, the exact expected-loss
 SGD recursion: an independent method from the fitted functional, which is its continuum limit
-without the noise feedback), sweep the base rate (five rates, a factor 2 apart, below the
+without the noise feedback), sweep the base rate (seven rates, a factor 2 apart, up to 0.8 of the
 stability limit) at three horizons for cosine and WSD schedules. Then:
 
 * **identifiability**: fit the functional (7 parameters) to the cosine and WSD runs at the
   middle rate and the rate below it, all horizons (12 runs), and report the fitted phase,
   ``p_easy`` and ``(a, b)`` against the generating ones;
 * **transfer**: the optimal base rate per horizon of the generated sweeps (parabola in
-  ``log lr``, ``lr_transfer``) and its exponent in ``T``, against the exponent the fitted
-  functional predicts for the same schedules.
+  ``log lr``, ``lr_transfer``; horizons whose optimum the sweep does not bracket are left out)
+  and its exponent in ``T``, against the exponent the fitted functional predicts for the same
+  schedules; and the swept rate with the lowest final loss per horizon (``best_rate``, as a
+  fraction of the stability limit).
 
 Prints CPU (``time.process_time``) and wall seconds.
 """
@@ -34,7 +36,7 @@ from theory import PLRFModel
 POINTS = {"easy": (2.5, 1.5), "hard": (1.5, 2.5)}
 #: Horizons of the sweeps and base rates as fractions of the stability limit.
 HORIZONS = (1000, 4000, 16000)
-RATE_FRACTIONS = (0.05, 0.1, 0.2, 0.4, 0.8)
+RATE_FRACTIONS = (0.0125, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8)
 #: Schedule families: (runs-file name, parametric form, shape); warmup steps.
 FAMILIES = (("cos", "cosine", 0.0), ("wsd", "wsd", 0.2))
 WARMUP = 20
@@ -70,6 +72,11 @@ def study(phase: str) -> dict:
     fit_on = [r for r in runs if r.id.endswith(("f0.1", "f0.2"))]
     fit = fit_runs(fit_on, FitOptions(n_boot=0, min_step=50, max_points=20, n_grid=100))
     tr = lr_transfer(runs, fit, "val")
+    best: dict = {}
+    for r, frac in zip(runs, RATE_FRACTIONS * (len(runs) // len(RATE_FRACTIONS)), strict=True):
+        key, loss = f"{r.meta['scheduler']} T={r.horizon}", float(r.losses("val")[1][-1])
+        if key not in best or loss < best[key][1]:
+            best[key] = (frac, loss)
     a, b = POINTS[phase]
     m = fit.to_dict()
     return {
@@ -77,6 +84,7 @@ def study(phase: str) -> dict:
         "fit": {k: m[k] for k in ("a", "b", "p", "s", "nu", "L_inf", "phase", "p_easy",
                                    "phase_note", "n_eff", "at_bound")},
         "r2_min": min(m["r2"].values()), "transfer": tr,
+        "best_rate": {k: v[0] for k, v in best.items()},
         "seconds": {"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0},
     }  # fmt: skip
 
@@ -96,6 +104,7 @@ def main() -> None:
         for kind, t in rec["transfer"].items():
             print(f"  transfer {kind}: measured {t['exponent']:.3f} +- {t['stderr']:.3f} "
                   f"({t['n_horizons']} horizons), fitted functional {t['theory_exponent']}")  # fmt: skip
+        print("  best swept rate / stability limit:", rec["best_rate"])
         print(f"  cpu {rec['seconds']['cpu']:.1f}s wall {rec['seconds']['wall']:.1f}s", flush=True)
     if args.out:
         with open(args.out, "w") as fh:

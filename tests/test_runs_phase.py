@@ -122,3 +122,30 @@ def test_report_curves_section_on_synthetic_runs(tmp_path):
     tex = (tmp_path / "rep" / "report.tex").read_text()
     assert "The theory on real training runs" in tex and "r3" in tex and "p_{\\rm easy}" in tex
     assert (tmp_path / "rep" / "figures" / "curves_fit.pdf").exists()
+
+
+# -- transfer --------------------------------------------------------------------------------------
+
+
+def _sweep(loss_of):
+    """Cosine runs at three horizons and four rates whose final loss is ``loss_of(lr, T)``."""
+    from solvers.runs import Run
+
+    runs = []
+    for T in (1000, 2000, 4000):
+        for lr in (1e-3, 2e-3, 4e-3, 8e-3):
+            meta = {"scheduler": "cos", "iterations": T, "lr": lr, "dataset": "x", "params": 1.0}
+            obs = {"val": (np.array([T]), np.array([loss_of(lr, T)]))}
+            runs.append(Run(f"T{T}-{lr:g}", np.arange(T), np.full(T, lr), obs, meta))
+    return runs
+
+
+def test_transfer_exponent_of_a_known_optimum_and_refusal_outside_the_sweep():
+    from solvers.runs import lr_transfer
+
+    # loss = 1 + (log lr - log lr*)^2 with lr* = 4e-3 (T / 1000)^-0.5: exponent -0.5 exactly
+    runs = _sweep(lambda lr, T: 1 + (np.log(lr) - np.log(4e-3 * (T / 1000) ** -0.5)) ** 2)
+    rec = lr_transfer(runs, None, "val")["cos"]
+    assert rec["n_horizons"] == 3 and abs(rec["exponent"] + 0.5) < 1e-9
+    # the best rate is the largest swept at every horizon: no optimum is located, no exponent
+    assert lr_transfer(_sweep(lambda lr, T: 1 + (np.log(lr) - np.log(0.1)) ** 2), None, "val") == {}
