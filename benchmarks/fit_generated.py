@@ -13,8 +13,10 @@ stability limit) at three horizons for cosine and WSD schedules. Then:
 * **transfer**: the optimal base rate per horizon of the generated sweeps (parabola in
   ``log lr``, ``lr_transfer``; horizons whose optimum the sweep does not bracket are left out)
   and its exponent in ``T``, against the exponent the fitted functional predicts for the same
-  schedules; and the swept rate with the lowest final loss per horizon (``best_rate``, as a
-  fraction of the stability limit).
+  schedules, and against the theory's exponent of the optimal schedule's level,
+  ``eta* ~ T^-xi`` with ``xi`` derived by ``theory.derive_scaling_laws`` (easy phase; the hard
+  phase has no ``xi``: its rate is set by the stability limit); and the swept rate with the
+  lowest final loss per horizon (``best_rate``, as a fraction of the stability limit).
 
 Prints CPU (``time.process_time``) and wall seconds.
 """
@@ -30,7 +32,7 @@ import numpy as np
 from solvers import simulate
 from solvers.dynamics.recursion import stability_limit
 from solvers.runs import FitOptions, Run, fit_runs, lr_transfer, parametric_schedule
-from theory import PLRFModel
+from theory import PLRFModel, derive_scaling_laws
 
 #: The generating points: (a, b) per phase.
 POINTS = {"easy": (2.5, 1.5), "hard": (1.5, 2.5)}
@@ -65,6 +67,15 @@ def generate(phase: str, n_modes: int = 2000) -> list[Run]:
     return runs
 
 
+def _derived_exponent(phase: str) -> float | None:
+    """``-xi`` of the generating point, derived by the symbolic engine (None: hard phase)."""
+    laws = derive_scaling_laws()
+    if phase != "easy":
+        return None
+    a, b = POINTS[phase]
+    return -laws.easy["xi"].evaluate(a=a, b=b)
+
+
 def study(phase: str) -> dict:
     """Fit on part of the sweep, then measure transfer; returns a JSON-able record."""
     t0, c0 = time.perf_counter(), time.process_time()
@@ -85,6 +96,7 @@ def study(phase: str) -> dict:
                                    "phase_note", "n_eff", "at_bound")},
         "r2_min": min(m["r2"].values()), "transfer": tr,
         "best_rate": {k: v[0] for k, v in best.items()},
+        "theory_exponent": _derived_exponent(phase),
         "seconds": {"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0},
     }  # fmt: skip
 
@@ -105,6 +117,7 @@ def main() -> None:
             print(f"  transfer {kind}: measured {t['exponent']:.3f} +- {t['stderr']:.3f} "
                   f"({t['n_horizons']} horizons), fitted functional {t['theory_exponent']}")  # fmt: skip
         print("  best swept rate / stability limit:", rec["best_rate"])
+        print("  derived exponent of the optimal level, -xi:", rec["theory_exponent"])
         print(f"  cpu {rec['seconds']['cpu']:.1f}s wall {rec['seconds']['wall']:.1f}s", flush=True)
     if args.out:
         with open(args.out, "w") as fh:
