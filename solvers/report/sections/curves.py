@@ -143,7 +143,8 @@ def curves_section(ctx: ReportContext) -> SectionOutput:
         + _params_table(d)
         + f"\n\\medskip\nPhase: {m['phase']}, $p_{{\\rm easy}} = {m['p_easy']:.2f}$ "
         f"(likelihood ratio of the best fit in each phase, {m['n_eff']:.1f} effective "
-        f"independent residuals); {latex_escape(m['phase_note'])}.\n\n"
+        f"independent residuals); {latex_escape(m['phase_note'])}. Parameters on a bound of "
+        f"the fit (their intervals are one-sided): {latex_escape(', '.join(m['at_bound']) or 'none')}.\n\n"
         + _predictions_table(d)
         + "\n"
         + latex_figure(
