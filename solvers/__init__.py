@@ -140,7 +140,7 @@ _DEPRECATED = {
     "BlockRate": "control.direct",
     "loss_and_gradient": "control.direct",
     "multilevel_blocks": "control.direct",
-    "oscillation_amplitude": "control.direct",
+    "oscillation_amplitude": "control.result",
     "Parametrisation": "control.direct",
     "solve_direct": "control.direct",
     "StepRate": "control.direct",

@@ -7,7 +7,7 @@ __getattr__, __dir__, __all__ = attach(
     __name__,
     {
         "ContinuumOptions": "continuum",
-        "STATUS_MESSAGES": "continuum",
+        "STATUS_MESSAGES": "result",
         "DirectOptions": "direct",
         "PerStepSolve": "momentum_per_step",
         "form_loss_and_gradient": "momentum_per_step",
@@ -51,7 +51,7 @@ __getattr__, __dir__, __all__ = attach(
         "KKT_DEFINITIONS": "direct",
         "loss_and_gradient": "direct",
         "multilevel_blocks": "direct",
-        "oscillation_amplitude": "direct",
+        "oscillation_amplitude": "result",
         "Parametrisation": "direct",
         "solve_direct": "direct",
         "StepRate": "direct",
