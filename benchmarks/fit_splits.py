@@ -10,8 +10,10 @@ validation loss is the target; the same FitOptions for every split, nothing tune
 * ``cos-to-wsd``: fit the cosine runs, predict the WSD and constant-rate runs;
 * ``wsd-to-cos``: fit the WSD and constant-rate runs, predict the cosine runs;
 * ``short-to-long``: fit every run shorter than the family's longest horizon, predict those at it;
+* ``long-to-short``: fit every run longer than the family's shortest horizon, predict those at it;
 * ``phase``: fit every run of the family (no prediction): phase, p_easy, parameters.
 
+``--p1`` holds the rate power at 1 (the 6-parameter model of plain SGD; default: fitted, 7).
 Prints CPU (``time.process_time``) and wall seconds per family.
 """
 
@@ -22,11 +24,9 @@ import glob
 import json
 import time
 
-import numpy as np
+from solvers.runs import LAWS, FitOptions, fit_and_predict, load_dataset, schedule_family
 
-from solvers.runs import FitOptions, fit_and_predict, load_dataset, schedule_family
-
-SPLITS = ("cos-to-wsd", "wsd-to-cos", "short-to-long", "phase")
+SPLITS = ("cos-to-wsd", "wsd-to-cos", "short-to-long", "long-to-short", "phase")
 
 
 def families(runs) -> dict:
@@ -39,15 +39,15 @@ def families(runs) -> dict:
 def split_ids(name: str, fam: list) -> tuple[list, list]:
     if name == "phase":
         return [r.id for r in fam], []
-    if name == "short-to-long":
-        T = max(r.horizon for r in fam)
-        return [r.id for r in fam if r.horizon < T], [r.id for r in fam if r.horizon == T]
+    if name in ("short-to-long", "long-to-short"):
+        T = (max if name == "short-to-long" else min)(r.horizon for r in fam)
+        return [r.id for r in fam if r.horizon != T], [r.id for r in fam if r.horizon == T]
     cos = [r.id for r in fam if schedule_family(r) == "cos"]
     rest = [r.id for r in fam if schedule_family(r) != "cos"]
     return (cos, rest) if name == "cos-to-wsd" else (rest, cos)
 
 
-def run_split(name: str, n_boot: int) -> list:
+def run_split(name: str, n_boot: int, fit_power: bool = True, baselines: bool = True) -> list:
     runs = load_dataset("llm-curves")
     rows = []
     for fam_key, fam in sorted(families(runs).items(), key=lambda kv: str(kv[0])):
@@ -55,7 +55,10 @@ def run_split(name: str, n_boot: int) -> list:
         if not fit_ids or (name != "phase" and not pred_ids):
             continue
         t0, c0 = time.perf_counter(), time.process_time()
-        rep = fit_and_predict(runs, fit_ids, pred_ids, FitOptions(n_boot=n_boot))
+        rep = fit_and_predict(
+            runs, fit_ids, pred_ids, FitOptions(n_boot=n_boot, fit_power=fit_power),
+            baselines=tuple(LAWS) if baselines else (),
+        )  # fmt: skip
         d = rep.to_dict()
         d["family"] = [fam_key[0], fam_key[1]]
         d["fit_ids"], d["predict_ids"] = fit_ids, pred_ids
@@ -72,25 +75,33 @@ def _pct(x) -> str:
     return "—" if x is None else f"{100 * x:.2f}"
 
 
+def phase_table(rows) -> str:
+    """Per family: the exponents, rate power, phase, p_easy (likelihood ratio) and its note."""
+    lines = ["\n### phase: every run of a family fitted\n",
+             "| family | runs | L_inf | s | nu | a | b | p | phase | p_easy | n_eff | R² min | at bound | note |",
+             "|" + "---|" * 14]  # fmt: skip
+    for d in rows:
+        m = d["model"]
+        note = m.get("phase_note", "").replace("|", "/")
+        lines.append(
+            f"| {d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M | {len(d['fit_ids'])} "
+            f"| {m['L_inf']:.3f} | {m['s']:.3g} | {m['nu']:.3g} | {m['a']:.2f} | {m['b']:.2f} | {m.get('p', 1.0):.2f} | {m['phase']} "
+            f"| {m['p_easy']:.2f} | {m.get('n_eff', float('nan')):.1f} "
+            f"| {min(m['r2'].values()):.4f} | {', '.join(m['at_bound']) or '-'} | {note} |"
+        )  # fmt: skip
+    return "\n".join(lines)
+
+
 def table(paths) -> str:
     lines = []
     for path in sorted(paths):
         rows = json.load(open(path))
         split = path.rsplit("fit_", 1)[-1].removesuffix(".json")
         if split == "phase":
-            lines += [f"\n### {split}: every run of a family fitted\n",
-                      "| family | runs | a | b | phase | p_easy | L_inf | R² min |", "|" + "---|" * 8]  # fmt: skip
-            for d in rows:
-                m = d["model"]
-                ia, ib = m["interval"].get("a", [np.nan] * 2), m["interval"].get("b", [np.nan] * 2)
-                lines.append(
-                    f"| {d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M | {len(d['fit_ids'])} "
-                    f"| {m['a']:.2f} [{ia[0]:.2f}, {ia[1]:.2f}] | {m['b']:.2f} [{ib[0]:.2f}, {ib[1]:.2f}] "
-                    f"| {m['phase']} | {m['p_easy']:.2f} | {m['L_inf']:.3f} | {min(m['r2'].values()):.4f} |"
-                )  # fmt: skip
+            lines += [phase_table(rows)]
             continue
         lines += [f"\n### {split} (final-loss relative error, %: mean / max)\n",
-                  "| family | fit / predicted runs | optlr (6) | multi-power (7) | annealing (4) | naive (0) |",
+                  f"| family | fit / predicted runs | optlr ({rows[0]['model']['n_params']}) | multi-power (7) | annealing (4) | naive (0) |",
                   "|" + "---|" * 6]  # fmt: skip
         agg: dict = {}
         for d in rows:
@@ -109,8 +120,12 @@ def table(paths) -> str:
 
         inside = [p["interval"][0] <= p["observed"] <= p["interval"][1] for d in rows
                   for p in d["predictions"] if p.get("interval") and p["observed"] is not None]  # fmt: skip
-        lines.append(f"\nbootstrap band of optlr's prediction holds the observed loss in "
-                     f"{sum(inside)} of {len(inside)} held-out runs\n")  # fmt: skip
+        if inside:  # runs without --boot have no bands
+            lines.append(f"\nbootstrap band of optlr's prediction holds the observed loss in "
+                         f"{sum(inside)} of {len(inside)} held-out runs\n")  # fmt: skip
+        if any(d.get("baselines_from") for d in rows):
+            lines.append(f"\nempirical laws: scores from {rows[0].get('baselines_from')} "
+                         "(same runs and options; they do not depend on optlr's model)\n")  # fmt: skip
 
         def summary(k, agg=agg):
             v = agg.get(k, [])
@@ -123,18 +138,44 @@ def table(paths) -> str:
     return "\n".join(lines)
 
 
+def merge_baselines(old_path: str, new_path: str) -> None:
+    """Copy the empirical laws' scores of ``old_path`` into the rows of ``new_path`` without
+    them (a run with ``--no-baselines``): the empirical laws do not depend on optlr's model, so their scores
+    on the same fitted and held-out runs with the same options stand. Rows must match by family
+    and run ids, else this refuses."""
+    old = {tuple(d["family"]): d for d in json.load(open(old_path))}
+    rows = json.load(open(new_path))
+    for d in rows:
+        if set(LAWS) <= set(d["baselines"]):
+            continue
+        o = old.get(tuple(d["family"]))
+        if o is None or (o["fit_ids"], o["predict_ids"]) != (d["fit_ids"], d["predict_ids"]):
+            raise SystemExit(f"{old_path}: no row with the runs of {d['family']} in {new_path}")
+        d["baselines"] = {**o["baselines"], **d["baselines"]}  # the naive one is recomputed
+        d["baselines_from"] = old_path
+    with open(new_path, "w") as fh:
+        json.dump(rows, fh, indent=1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=SPLITS)
     ap.add_argument("--boot", type=int, default=20)
     ap.add_argument("--out")
     ap.add_argument("--table", nargs="*")
+    ap.add_argument("--p1", action="store_true", help="hold the rate power p = 1 (6 parameters)")
+    ap.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
+    ap.add_argument("--merge-baselines", nargs=2, metavar=("OLD", "NEW"),
+                    help="copy OLD's baselines into NEW's rows that have none")  # fmt: skip
     args = ap.parse_args()
+    if args.merge_baselines:
+        merge_baselines(*args.merge_baselines)
+        return
     if args.table is not None:
         print(table([p for pat in args.table for p in glob.glob(pat)]))
         return
     c0, t0 = time.process_time(), time.perf_counter()
-    rows = run_split(args.split, args.boot)
+    rows = run_split(args.split, args.boot, fit_power=not args.p1, baselines=not args.no_baselines)
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
     if args.out:
         with open(args.out, "w") as fh:

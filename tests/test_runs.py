@@ -61,7 +61,7 @@ def synthetic(params, specs, noise=1e-3, seed=0, every=200) -> list[Run]:
     for i, (kind, T, lr) in enumerate(specs):
         eta = schedule(kind, T, lr)
         steps = np.arange(every, T + 1, every)
-        g = run_grid(eta, steps)
+        g = run_grid(eta, steps, power=params.p)
         L = loss_curve(params, g)[g.index(steps)] * (1 + noise * rng.standard_normal(steps.size))
         meta = {"scheduler": kind, "iterations": T, "lr": lr, "dataset": "syn", "params": 1.0}
         runs.append(Run(f"r{i}", np.arange(T), eta, {"val": (steps, L)}, meta))

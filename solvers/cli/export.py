@@ -54,8 +54,11 @@ def _cmd_export(args: argparse.Namespace) -> None:
             xi=args.xi,
             window_exponent=args.window_exponent,
         )
-    if args.format == "text":
-        emit(_text(sched, fit), args.out)
+    nearest = _nearest(args, sched) if args.nearest else None
+    if args.format in ADAPTERS:
+        emit(_adapter_code(sched, args.format), args.out)
+    elif args.format == "text":
+        emit(_text(sched, fit) + _nearest_text(nearest), args.out)
     elif args.format == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
@@ -72,10 +75,69 @@ def _cmd_export(args: argparse.Namespace) -> None:
                     "lr": sched.lr.tolist(),
                     "meta": sched.meta,
                     "fit": fit,
+                    "nearest": nearest,
                 }
             ),
             args.out,
         )
+
+
+#: ``--format`` values that write Python code building a framework's scheduler from the schedule
+#: (through optlr's adapters in ``solvers.schedules.export``): name -> (import, statement).
+ADAPTERS = {
+    "torch": ("to_torch_scheduler",
+              "def make_scheduler(optimizer):\n"
+              "    \"\"\"A LambdaLR whose multipliers (LRMultiplier objects, not lambdas) are "
+              "saved by its state_dict.\"\"\"\n"
+              "    return to_torch_scheduler(SCHEDULE, optimizer)\n"),
+    "optax": ("to_optax", "schedule = to_optax(SCHEDULE)  # count -> lr, traceable by JAX\n"),
+    "hf": ("hf_scheduler",
+           "# Trainer(..., optimizers=(optimizer, make_scheduler(optimizer, num_training_steps)))\n"
+           "make_scheduler = hf_scheduler(SCHEDULE)\n"),
+}  # fmt: skip
+
+
+def _adapter_code(sched, kind: str) -> str:
+    """Python source building the ``kind`` scheduler of ``sched`` (rates embedded, exact repr)."""
+    name, statement = ADAPTERS[kind]
+    rates = ", ".join(repr(float(x)) for x in sched.lr)
+    return (
+        f"# optlr export: {sched.name}, T={sched.T}, peak {sched.peak:.6g} ({kind})\n"
+        f"from solvers.schedules.export import export_schedule, {name}\n\n"
+        f"SCHEDULE = export_schedule([{rates}], name={sched.name!r})\n" + statement
+    )
+
+
+def _nearest(args, sched) -> dict:
+    """The nearest built-in parametric forms; priced by the fitted model of ``--model``."""
+    import json
+
+    from solvers.runs import LossParams, nearest_forms
+
+    params = None
+    if args.model is not None:
+        try:
+            m = json.loads(open(args.model).read())["model"]
+            params = LossParams(m["L_inf"], m["A"], m["s"], m["nu"], m["a"], m["b"],
+                                p=m.get("p", 1.0))  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CLIError(
+                f"--model: {args.model}: expected the JSON of optlr fit ({exc})"
+            ) from None
+    return nearest_forms(sched.lr, warmup=args.warmup, params=params)
+
+
+def _nearest_text(nearest) -> str:
+    if nearest is None:
+        return ""
+    lines = ["", "nearest built-in forms (poly: torch PolynomialLR(power=shape) / "
+                 "optax.polynomial_schedule(power=shape); wsd: decay over shape*T):"]  # fmt: skip
+    for form, d in nearest.items():
+        price = f", predicted loss {d['loss']:.5g} (+{d['penalty']:.3g})" if "loss" in d else ""
+        lines.append(
+            f"  {form:8s} peak {d['peak']:.6g} shape {d['shape']:g} rms {d['rms']:.3g}{price}"
+        )
+    return "\n".join(lines)
 
 
 def _text(sched, fit) -> str:
@@ -119,5 +181,11 @@ def register(sub) -> None:
         default=1.0,
         help="hard phase: decay window ~ T^omega (default %(default)s)",
     )
-    add_output_arguments(p, ("text", "json", "csv"))
+    p.add_argument(
+        "--nearest", action="store_true",
+        help="also give the nearest built-in forms (PolynomialLR / optax.polynomial_schedule, WSD)",
+    )  # fmt: skip
+    p.add_argument("--model", help="with --nearest: the JSON of optlr fit, to price each form")
+    p.add_argument("--warmup", type=count, default=0, help="with --nearest: warmup steps kept")
+    add_output_arguments(p, ("text", "json", "csv", *ADAPTERS))
     p.set_defaults(func=_cmd_export)

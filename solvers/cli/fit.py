@@ -31,10 +31,10 @@ def _text(d: dict) -> str:
     m = d["model"]
     lines = [f"fitted on {', '.join(m['fit_runs'])} ({m['n_points']} points, {m['n_params']} "
              f"parameters; {m['message']})"]  # fmt: skip
-    for name in ("L_inf", "A", "s", "nu", "a", "b"):
+    for name in ("L_inf", "A", "s", "nu", "a", "b", "p"):
         lo, hi = m["interval"].get(name, (float("nan"), float("nan")))
         lines.append(f"  {name:6s} = {m[name]:.6g}   95% [{lo:.4g}, {hi:.4g}]")
-    lines.append(f"  phase  = {m['phase']}  (p_easy = {m['p_easy']:.2f})")
+    lines.append(f"  phase  = {m['phase']}  (p_easy = {m['p_easy']:.2f}; {m['phase_note']})")
     lines.append("  R^2    = " + ", ".join(f"{k} {v:.4f}" for k, v in m["r2"].items()))
     for p in d["predictions"]:
         obs = "unknown" if p["observed"] is None else f"{p['observed']:.4f}"
@@ -87,7 +87,8 @@ def _cmd_fit(args: argparse.Namespace) -> None:
         raise CLIError("--export: needs --recommend T[,PEAK]")
     runs = _load(args)
     split = args.split or runs.default_split()
-    opts = FitOptions(split=split, min_step=args.min_step, n_boot=args.boot, seed=args.seed)
+    opts = FitOptions(split=split, min_step=args.min_step, n_boot=args.boot, seed=args.seed,
+                      fit_power=not args.sgd)  # fmt: skip
     report = fit_and_predict(
         runs, _ids(args.fit, "--fit"), _ids(args.predict, "--predict"), opts,
         baselines=() if args.no_baselines else ("multi_power", "annealing"),
@@ -106,9 +107,10 @@ def register(sub) -> None:
     p = sub.add_parser(
         "fit",
         help="fit the theory to real training runs; predict held-out runs",
-        description="Fit the PLRF loss functional (6 parameters: L_inf, A, s, nu, a, b) jointly "
-        "to the --fit runs, predict the final loss of the --predict runs from their schedules, "
-        "score the multi-power and LR-annealing laws and the naive predictor the same way, and "
+        description="Fit the PLRF loss functional (7 parameters: L_inf, A, s, nu, a, b and the "
+        "rate power p of the intrinsic rate s*lr^p; --sgd holds p = 1) jointly to the --fit runs, "
+        "give the phase from the likelihood of the best fit in each phase, predict the final "
+        "loss of the --predict runs from their schedules, score the multi-power and LR-annealing laws and the naive predictor the same way, and "
         "measure learning-rate transfer where the runs sweep the base rate.",
     )
     p.add_argument(
@@ -123,6 +125,7 @@ def register(sub) -> None:
     p.add_argument("--boot", type=count, default=40, help="bootstrap refits over runs (default 40)")
     p.add_argument("--seed", type=count, default=0)
     p.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
+    p.add_argument("--sgd", action="store_true", help="hold the rate power p = 1 (6 parameters)")
     p.add_argument("--plot", type=path, metavar="STEM", help="write STEM.pdf and STEM.png")
     p.add_argument(
         "--recommend", metavar="T[,PEAK]", help="optimal schedule of the fitted model at horizon T "

@@ -42,6 +42,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         models=models,
         T_max=args.T_max,
         sections=tuple(args.sections) if args.sections else None,
+        curves=_curves(args),
     )
     if args.no_cache:
         cache_dir = False
@@ -63,6 +64,25 @@ def _cmd_report(args: argparse.Namespace) -> None:
     if not result.success:
         failed = [f"{r.name!r}: {r.message}" for r in result.sections if r.status == "failed"]
         raise ResultError("report incomplete; failed sections: " + ("; ".join(failed) or "-"))
+
+
+def _curves(args: argparse.Namespace):
+    """The ``CurvesSpec`` of ``--curves`` (None without it); its options need it."""
+    from ..report import CurvesSpec
+    from ._common import CLIError
+
+    if args.curves is None:
+        for flag, v in (("--runs", args.runs), ("--fit", args.fit), ("--predict", args.predict)):
+            if v is not None:
+                raise CLIError(f"{flag}: needs --curves")
+        return None
+    if args.predict is not None and args.fit is None:
+        raise CLIError("--predict: needs --fit")
+    ids = {
+        k: tuple(t.strip() for t in (v or "").split(",") if t.strip())
+        for k, v in (("fit", args.fit), ("predict", args.predict))
+    }
+    return CurvesSpec(args.curves, args.runs, ids["fit"], ids["predict"], args.curves_boot)
 
 
 def register(sub) -> None:
@@ -116,8 +136,17 @@ def register(sub) -> None:
         "--sections",
         nargs="+",
         metavar="NAME",
-        help="build only these sections (model, derivation, optimal, claims, baselines, beyond)",
+        help="build only these sections (model, derivation, optimal, claims, baselines, beyond; "
+        "curves with --curves)",
     )
+    g = p.add_argument_group("real training runs (adds the 'curves' section)")
+    g.add_argument("--curves", help="CSV with columns run, step, lr, loss[, split], or llm-curves")
+    g.add_argument("--runs", help="CSV of per-run metadata with a 'run' column")
+    g.add_argument(
+        "--fit", help="run ids to fit (default: the first model family, longest horizon held out)"
+    )
+    g.add_argument("--predict", help="run ids to predict, comma-separated")
+    g.add_argument("--curves-boot", type=count, default=10, help="bootstrap refits (default 10)")
     p.add_argument("--no-pdf", action="store_true", help="write report.tex only; do not compile")
     p.add_argument(
         "--cache-dir", type=path, default=None, help="cache directory (default OUT/.cache)"

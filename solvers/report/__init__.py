@@ -11,6 +11,7 @@ __getattr__, __dir__, __all__ = attach(
         "build_report": "build",
         "compile_latex": "core",
         "CompileResult": "core",
+        "CurvesSpec": "core",
         "latex_escape": "core",
         "latex_figure": "core",
         "latex_number": "core",
@@ -23,5 +24,6 @@ __getattr__, __dir__, __all__ = attach(
         "SectionRecord": "core",
         "SectionUnavailable": "core",
         "SECTIONS": "sections",
+        "sections_for": "sections",
     },
 )

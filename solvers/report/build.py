@@ -19,7 +19,7 @@ from .core import (
     _stderr_log,
     compile_latex,
 )
-from .sections import SECTIONS
+from .sections import sections_for
 
 __all__ = ["build_report"]
 
@@ -81,7 +81,8 @@ def build_report(
     progress : bool or callable
         Progress lines on standard error (or to this callable).
     providers : sequence of Provider, optional
-        The sections; :data:`solvers.report.sections.SECTIONS` by default.
+        The sections; by default :func:`solvers.report.sections.sections_for` the config
+        (:data:`~solvers.report.sections.SECTIONS`, and ``curves`` with ``config.curves``).
     parallel_figures : bool
         Draw figures in worker processes while the sections compute (the files are complete
         when this returns).
@@ -98,7 +99,7 @@ def build_report(
     log = progress if callable(progress) else (_stderr_log if progress else lambda _m: None)
     ctx = ReportContext(config, out, cache, log)
 
-    chosen = _chosen(config, SECTIONS if providers is None else providers)
+    chosen = _chosen(config, sections_for(config) if providers is None else providers)
     t0 = time.perf_counter()
     records = _run_sections(ctx, chosen, parallel_figures)
     seconds = time.perf_counter() - t0

@@ -55,6 +55,7 @@ from .latex import (  # noqa: F401 (re-exported: the report API of 0.1)
 
 __all__ = [
     "CompileResult",
+    "CurvesSpec",
     "Provider",
     "ReportConfig",
     "ReportContext",
@@ -86,6 +87,39 @@ WSD_FRACTION = 0.2
 
 
 @dataclass(frozen=True)
+class CurvesSpec:
+    """Real training runs for the ``curves`` section (``optlr report --curves``).
+
+    Parameters
+    ----------
+    curves : str
+        A curves CSV (``run, step, lr, loss[, split]``) or a shipped data set name.
+    runs : str, optional
+        Per-run metadata CSV.
+    fit, predict : tuple of str
+        Run ids to fit and to predict; empty ``fit``: the first model family's runs, its
+        longest horizon held out.
+    boot : int
+        Bootstrap refits of the fit (intervals).
+    """
+
+    curves: str
+    runs: str | None = None
+    fit: tuple[str, ...] = ()
+    predict: tuple[str, ...] = ()
+    boot: int = 10
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.curves, str) or not self.curves:
+            raise TypeError(f"curves must be a path or data set name, got {self.curves!r}")
+        object.__setattr__(self, "fit", tuple(self.fit))
+        object.__setattr__(self, "predict", tuple(self.predict))
+        check_int("boot", self.boot, ge=0)
+        if self.predict and not self.fit:
+            raise ValueError("predict: needs fit (the runs to fit) as well")
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     """What the report computes.
 
@@ -104,6 +138,8 @@ class ReportConfig:
         Smoke-test size (recorded in the document).
     sections : tuple of str, optional
         Provider names to run (all by default).
+    curves : CurvesSpec, optional
+        Real training runs: adds the ``curves`` section (:func:`sections_for`).
     """
 
     models: tuple[PLRFModel, ...] = tuple(PLRFModel(a=a, b=b) for a, b in DEFAULT_POINTS)
@@ -112,6 +148,7 @@ class ReportConfig:
     wsd_fraction: float = WSD_FRACTION
     quick: bool = False
     sections: tuple[str, ...] | None = None
+    curves: CurvesSpec | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -130,6 +167,8 @@ class ReportConfig:
         set_(self, "wsd_fraction", check_real("wsd_fraction", self.wsd_fraction, gt=0, le=1))
         if self.sections is not None:
             set_(self, "sections", tuple(self.sections))
+        if self.curves is not None and not isinstance(self.curves, CurvesSpec):
+            raise TypeError(f"curves must be a CurvesSpec, got {type(self.curves).__name__}")
 
     @classmethod
     def default(

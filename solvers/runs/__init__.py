@@ -35,6 +35,7 @@ __getattr__, __dir__, __all__ = attach(
         "lr_transfer": "_evaluate",
         "mode_nodes": "_functional",
         "multi_power_law": "_laws",
+        "nearest_forms": "_recommend",
         "naive_final": "_laws",
         "parametric_schedule": "_recommend",
         "plot_curves": "_plot",

@@ -8,7 +8,8 @@ runs sweep the base rate.
 
 Learning-rate transfer: for each schedule family and horizon with at least three base rates,
 the final loss is fitted by a parabola in :math:`\log\eta_0` whose vertex is the optimal base
-rate (standard error by the delta method); over two or more horizons, the slope of
+rate (standard error by the delta method; a horizon whose vertex lies outside the swept rates
+is left out: the sweep does not bracket its optimum); over two or more horizons, the slope of
 :math:`\log\eta_0^*` against :math:`\log T` (weighted least squares) is the transfer exponent.
 The fitted theory's exponent is computed the same way from its predicted losses on the same
 schedules.
@@ -129,6 +130,8 @@ def _vertex(log_lr: np.ndarray, loss: np.ndarray) -> tuple[float, float] | None:
     if c2 <= 0:
         return None  # no minimum inside the sweep
     x = -c1 / (2 * c2)
+    if not log_lr.min() < x < log_lr.max():
+        return None  # the vertex is an extrapolation: the sweep does not bracket the optimum
     dof = max(loss.size - 3, 1)
     s2 = float(np.sum((X @ coef - loss) ** 2)) / dof
     cov = s2 * np.linalg.pinv(X.T @ X)

@@ -1,7 +1,7 @@
 r"""Joint fit of the loss functional to several runs; held-out prediction from a schedule alone.
 
-Six free parameters, :math:`(L_\infty, A, s, \nu, a, b)` (:class:`LossParams`, ``gain = 0``),
-fitted to the relative residuals :math:`L_{\rm model}(t)/L_{\rm obs}(t) - 1` of every observed
+Seven free parameters, :math:`(L_\infty, A, s, \nu, a, b, p)` (:class:`LossParams`,
+``gain = 0``; six with ``FitOptions(fit_power=False)``, which holds the rate power ``p = 1``), fitted to the relative residuals :math:`L_{\rm model}(t)/L_{\rm obs}(t) - 1` of every observed
 point at ``step >= min_step`` of every run, each run weighted equally (``1/sqrt(n_points)``),
 by :func:`scipy.optimize.least_squares` with a robust loss and box bounds. Starts: a grid over
 :math:`(\log s, a, b)` on which the linear parameters :math:`(L_\infty, A, \nu)` are solved
@@ -20,16 +20,39 @@ from scipy.optimize import least_squares, lsq_linear
 from theory._checks import check_int, check_real
 
 from ._data import Run
-from ._functional import DEFAULT_GRID, DEFAULT_MODES, LossParams, loss_parts, mode_nodes, run_grid
+from ._functional import (
+    DEFAULT_GRID,
+    DEFAULT_MODES,
+    LossParams,
+    condense,
+    loss_parts,
+    mode_nodes,
+    run_grid,
+)  # fmt: skip
+from ._phase import (
+    PHASE_MARGIN,
+    effective_count,
+    from_phase,
+    phase_bounds,
+    phase_note,
+    phase_probability,
+    to_phase,
+)
 
 __all__ = ["FitOptions", "RunFit", "fit_points", "fit_runs", "predict_run"]
 
 #: Names of the fitted parameters, in the order of the optimiser's vector.
-PARAM_NAMES = ("L_inf", "A", "s", "nu", "a", "b")
-#: Bounds of (L_inf, log10 A, log10 s, log10 nu, a, b): s maps lr*steps (~1e0..1e3 here) to model
-#: time; a and b stay above 1 (finite mode sums) and below 8 (beyond, k^-a is one mode).
-LOWER = np.array([0.0, -6.0, -4.0, -8.0, 1.02, 1.02])
-UPPER = np.array([np.inf, 4.0, 6.0, 4.0, 8.0, 8.0])
+PARAM_NAMES = ("L_inf", "A", "s", "nu", "a", "b", "p")
+#: Bounds of (L_inf, log10 A, log10 s', log10 nu, a, b, p). The optimiser sees rates relative to
+#: the fitted runs' reference rate (geometric mean of their peaks, ``RunFit.eta_ref``) and the
+#: scale ``s' = s * eta_ref**p``, the model time per step at that rate (which decorrelates ``s``
+#: from ``p``); a and b stay above 1 (finite mode sums) and below 8 (beyond, k^-a is one mode);
+#: the rate power p within [0.25, 1.5] (a factor 2 in the rate moves the intrinsic rate by
+#: 1.19 to 2.8).
+LOWER = np.array([0.0, -6.0, -8.0, -8.0, 1.02, 1.02, 0.25])
+UPPER = np.array([np.inf, 4.0, 4.0, 4.0, 8.0, 8.0, 1.5])
+#: Rate powers of the start grid (with ``fit_power``).
+START_POWERS = (0.6, 0.9)
 
 
 @dataclass(frozen=True)
@@ -55,6 +78,9 @@ class FitOptions:
     n_modes, n_grid : int
         Mode count of the functional and uniform grid intervals per run.
     seed : int
+    fit_power : bool
+        Fit the rate power ``p`` (7 parameters); False holds ``p = 1`` (6 parameters, the
+        model of plain SGD).
     """
 
     split: str = "val"
@@ -67,6 +93,7 @@ class FitOptions:
     n_modes: int = DEFAULT_MODES
     n_grid: int = DEFAULT_GRID
     seed: int = 0
+    fit_power: bool = True
 
     def __post_init__(self):
         if self.split not in ("val", "train"):
@@ -80,17 +107,32 @@ class FitOptions:
         check_int("n_boot", self.n_boot, ge=0)
         check_int("n_modes", self.n_modes, ge=1)
         check_int("n_grid", self.n_grid, ge=1)
+        if not isinstance(self.fit_power, bool):
+            raise TypeError(f"fit_power must be a bool, got {self.fit_power!r}")
+
+    @property
+    def n_params(self) -> int:
+        return len(PARAM_NAMES) - (not self.fit_power)
 
 
 @dataclass(frozen=True)
 class _Data:
-    """A run's grid and fitted points."""
+    """A run's schedule, grid nodes and fitted points; its grids per rate power, cached."""
 
     run: Run
-    grid: object
+    eta: np.ndarray
+    nodes: np.ndarray
     idx: np.ndarray
     obs: np.ndarray
     weight: float
+    cache: dict = field(default_factory=dict, compare=False)
+
+    def grid(self, power: float):
+        if power not in self.cache:
+            if len(self.cache) > 8:  # the finite-difference Jacobian visits two powers at a time
+                self.cache.clear()
+            self.cache[power] = condense(self.eta, self.nodes, power)
+        return self.cache[power]
 
 
 @dataclass(frozen=True)
@@ -102,14 +144,26 @@ class RunFit:
     params : LossParams
     interval : dict
         ``name -> (lo, hi)``, 95% bootstrap percentile interval (empty without bootstrap).
-    boot : ndarray, shape (n_boot, 6)
+    boot : ndarray, shape (n_boot, 7)
         Bootstrap refits (``PARAM_NAMES`` order, natural units).
     p_easy : float
-        Fraction of bootstrap refits with ``a > b`` (0 or 1 from the point fit without).
+        Probability of the easy phase from the likelihood ratio of the best fits in each phase
+        (:mod:`._phase`; the runs are the independent units).
+    p_easy_boot : float or None
+        Fraction of bootstrap refits (each refitting both phases) that land in the easy phase.
+    phase_rss, phase_params : dict
+        ``phase -> `` weighted residual sum of squares, parameters (``PARAM_NAMES`` order) of
+        the best fit constrained to that phase.
+    phase_note : str
+        Whether the phase is identified, and if not why.
+    n_eff : float
+        Effective number of independent residuals behind ``p_easy``.
     r2 : dict
         Per-run R^2 of the fitted points.
     residuals : dict
         Per-run ``(steps, relative residual)``.
+    eta_ref : float
+        Reference rate of the fit (geometric mean of the fitted runs' peak rates).
     success, status, message, cost, n_points
     """
 
@@ -117,7 +171,7 @@ class RunFit:
     run_ids: list
     options: FitOptions
     interval: dict = field(default_factory=dict)
-    boot: np.ndarray = field(default_factory=lambda: np.zeros((0, 6)))
+    boot: np.ndarray = field(default_factory=lambda: np.zeros((0, len(PARAM_NAMES))))
     p_easy: float = 0.0
     r2: dict = field(default_factory=dict)
     residuals: dict = field(default_factory=dict)
@@ -127,6 +181,15 @@ class RunFit:
     cost: float = 0.0
     n_points: int = 0
     n_params: int = len(PARAM_NAMES)
+    eta_ref: float = 1.0
+    phase_rss: dict = field(default_factory=dict)
+    phase_note: str = ""
+    phase_params: dict = field(default_factory=dict)
+    n_eff: float = 0.0
+
+    @property
+    def p_easy_boot(self) -> float | None:
+        return float(np.mean(self.boot[:, 4] > self.boot[:, 5])) if len(self.boot) else None
 
     @property
     def phase(self) -> str:
@@ -135,9 +198,11 @@ class RunFit:
     @property
     def at_bound(self) -> list:
         """Parameters that ended on a bound of the fit (their interval is then one-sided)."""
-        x = np.array([self.params.L_inf, *np.log10([self.params.A, self.params.s, self.params.nu]),
-                      self.params.a, self.params.b])  # fmt: skip
+        p = self.params
+        scale = self.eta_ref**p.p
+        x = np.array([p.L_inf, *np.log10([p.A, p.s * scale, p.nu * scale]), p.a, p.b, p.p])
         hit = (np.abs(x - LOWER) < 1e-6) | (np.abs(x - UPPER) < 1e-6)
+        hit[-1] &= self.options.fit_power
         return [n for n, h in zip(PARAM_NAMES, hit, strict=True) if h]
 
     def to_dict(self) -> dict:
@@ -145,6 +210,14 @@ class RunFit:
         out = {name: float(getattr(p, name)) for name in PARAM_NAMES}
         out["interval"] = {k: [float(v[0]), float(v[1])] for k, v in self.interval.items()}
         out.update(phase=p.phase, p_easy=float(self.p_easy), n_params=self.n_params)
+        out.update(p_easy_boot=self.p_easy_boot, phase_note=self.phase_note, n_eff=self.n_eff)
+        out["phase_fits"] = {
+            k: {
+                "rss": float(self.phase_rss[k]),
+                **dict(zip(PARAM_NAMES, map(float, v), strict=True)),
+            }
+            for k, v in self.phase_params.items()
+        }
         out.update(success=self.success, message=self.message, n_points=self.n_points)
         out["r2"] = {k: float(v) for k, v in self.r2.items()}
         out["at_bound"] = self.at_bound
@@ -153,7 +226,12 @@ class RunFit:
 
 
 def _params(x: np.ndarray) -> LossParams:
-    return LossParams(x[0], 10 ** x[1], 10 ** x[2], 10 ** x[3], x[4], x[5])
+    return LossParams(x[0], 10 ** x[1], 10 ** x[2], 10 ** x[3], x[4], x[5], p=x[6])
+
+
+def params_from_row(row) -> LossParams:
+    """:class:`LossParams` from a row in ``PARAM_NAMES`` order, natural units (``RunFit.boot``)."""
+    return LossParams(*row[:6], p=row[6])
 
 
 def fit_points(run: Run, opts: FitOptions) -> tuple[np.ndarray, np.ndarray]:
@@ -171,25 +249,36 @@ def fit_points(run: Run, opts: FitOptions) -> tuple[np.ndarray, np.ndarray]:
     return steps, loss
 
 
-def _prepare(runs, opts: FitOptions) -> list[_Data]:
+def eta_ref(runs) -> float:
+    """Reference rate of a fit: the geometric mean of the runs' peak rates."""
+    peaks = [float(np.max(r.sched_lr)) for r in runs]
+    if min(peaks) <= 0:
+        bad = next(r.id for r, p in zip(runs, peaks, strict=True) if p <= 0)
+        raise ValueError(f"runs: run {bad!r} has no positive rate")
+    return float(np.exp(np.mean(np.log(peaks))))
+
+
+def _prepare(runs, opts: FitOptions, ref: float) -> list[_Data]:
+    """Per run: its schedule relative to ``ref``, grid nodes and fitted points."""
     out = []
     for run in runs:
         steps, loss = fit_points(run, opts)
-        grid = run_grid(run.schedule(max(run.horizon, int(steps[-1]))), steps, n_grid=opts.n_grid)
-        out.append(_Data(run, grid, grid.index(steps), loss, 1.0 / np.sqrt(steps.size)))
+        eta = run.schedule(max(run.horizon, int(steps[-1]))) / ref
+        grid = run_grid(eta, steps, n_grid=opts.n_grid)
+        out.append(_Data(run, eta, grid.t, grid.index(steps), loss, 1.0 / np.sqrt(steps.size)))
     return out
 
 
-def _basis(data, nodes, s, a, b):
+def _basis(data, nodes, s, a, b, p):
     """Per run: (bias, noise) at the fitted points for A = nu = 1."""
-    p = LossParams(0.0, 1.0, s, 1.0, a, b)
-    return [tuple(part[d.idx] for part in loss_parts(p, d.grid, nodes)) for d in data]
+    q = LossParams(0.0, 1.0, s, 1.0, a, b, p=p)
+    return [tuple(part[d.idx] for part in loss_parts(q, d.grid(p), nodes)) for d in data]
 
 
-def _linear_start(data, nodes, s, a, b):
+def _linear_start(data, nodes, s, a, b, p=1.0):
     """(L_inf, A, nu) solving the weighted relative least squares exactly, and its cost."""
     rows, rhs = [], []
-    for d, (bias, noise) in zip(data, _basis(data, nodes, s, a, b), strict=True):
+    for d, (bias, noise) in zip(data, _basis(data, nodes, s, a, b, p), strict=True):
         w = d.weight / d.obs
         rows.append(np.column_stack([w, w * bias, w * noise]))
         rhs.append(w * d.obs)
@@ -198,88 +287,148 @@ def _linear_start(data, nodes, s, a, b):
     return sol.x, float(np.sum((M @ sol.x - y) ** 2))
 
 
-def _start_grid(data, nodes, n_starts):
+def _start_grid(data, nodes, opts):
+    """Points of a grid over ``(log s, a, b, p)``, linear parameters solved, best first."""
     cands = []
-    for ls in np.linspace(-2.0, 3.0, 6):
-        for a in (1.2, 1.6, 2.5, 4.0):
-            for b in (1.2, 1.6, 2.5, 4.0):
-                lin, cost = _linear_start(data, nodes, 10**ls, a, b)
+    powers = START_POWERS if opts.fit_power else (1.0,)
+    pairs = [(a, b) for a in (1.2, 1.6, 2.5, 4.0) for b in (1.2, 1.6, 2.5, 4.0)]
+    for p in powers:
+        for ls in np.linspace(-5.0, 0.0, 6):
+            for a, b in pairs:
+                lin, cost = _linear_start(data, nodes, 10**ls, a, b, p)
                 L0, A, nu = lin
-                x = [L0, np.log10(max(A, 1e-6)), ls, np.log10(max(nu, 1e-8)), a, b]
+                x = [L0, np.log10(max(A, 1e-6)), ls, np.log10(max(nu, 1e-8)), a, b, p]
                 cands.append((cost, np.clip(x, LOWER + 1e-9, UPPER - 1e-9)))
     cands.sort(key=lambda c: c[0])
-    return [c[1] for c in cands[:n_starts]]
+    return [c[1] for c in cands]
 
 
 def _residuals(x, data, nodes):
     p = _params(x)
     out = []
     for d in data:
-        bias, noise = loss_parts(p, d.grid, nodes)
+        bias, noise = loss_parts(p, d.grid(p.p), nodes)
         out.append(d.weight * ((p.L_inf + bias[d.idx] + noise[d.idx]) / d.obs - 1.0))
     return np.concatenate(out)
 
 
-def _refine(x0, data, nodes, opts):
-    return least_squares(
-        _residuals, x0, bounds=(LOWER, UPPER), args=(data, nodes), loss=opts.loss,
-        f_scale=opts.f_scale, x_scale=np.array([0.1, 0.3, 0.3, 0.3, 0.2, 0.2]), max_nfev=400,
+def _free(opts) -> np.ndarray:
+    """Mask of the free entries of the optimiser's vector (``p`` held at 1 without fit_power)."""
+    return np.array([opts.fit_power or n != "p" for n in PARAM_NAMES])
+
+
+def _refine(x0, data, nodes, opts, phase=None):
+    """``least_squares`` from ``x0`` over the free entries, constrained to ``phase`` if given.
+
+    Returns the ``OptimizeResult`` with ``x`` the full vector and ``rss`` the weighted sum of
+    squared relative residuals.
+    """
+    free = _free(opts)
+    lo, hi = phase_bounds(LOWER, UPPER, phase)
+    z_full = np.clip(x0 if phase is None else to_phase(x0, phase), lo, hi)
+
+    def fun(z):
+        z_full[free] = z
+        return _residuals(from_phase(z_full, phase, UPPER[5]), data, nodes)
+
+    res = least_squares(
+        fun, z_full[free], bounds=(lo[free], hi[free]), loss=opts.loss,
+        f_scale=opts.f_scale, x_scale=np.array([0.1, 0.3, 0.3, 0.3, 0.2, 0.2, 0.1])[free],
+        max_nfev=400,
     )  # fmt: skip
+    z_full[free] = res.x
+    res.x = from_phase(z_full, phase, UPPER[5])
+    res.rss = float(np.sum(res.fun**2))
+    return res
 
 
-def _natural(x: np.ndarray) -> np.ndarray:
-    return np.array([x[0], 10 ** x[1], 10 ** x[2], 10 ** x[3], x[4], x[5]])
+def _natural(x: np.ndarray, eta_ref: float) -> np.ndarray:
+    """Parameters in natural units from the vector (rates relative to ``eta_ref``).
+
+    The intrinsic rate ``s' (eta / eta_ref)^p`` is ``s eta^p`` and the forcing ``s' nu' (eta /
+    eta_ref)^2p`` is ``s nu eta^2p``: ``s = s' / eta_ref^p``, ``nu = nu' / eta_ref^p``.
+    """
+    scale = eta_ref ** x[6]
+    return np.array([x[0], 10 ** x[1], 10 ** x[2] / scale, 10 ** x[3] / scale, x[4], x[5], x[6]])
 
 
 def _r2(data, p, nodes) -> tuple[dict, dict]:
     r2, res = {}, {}
     for d in data:
-        bias, noise = loss_parts(p, d.grid, nodes)
+        bias, noise = loss_parts(p, d.grid(p.p), nodes)
         pred = p.L_inf + bias[d.idx] + noise[d.idx]
         ss = float(np.sum((d.obs - d.obs.mean()) ** 2))
         r2[d.run.id] = 1.0 - float(np.sum((d.obs - pred) ** 2)) / ss if ss > 0 else float("nan")
-        res[d.run.id] = (d.grid.t[d.idx], pred / d.obs - 1.0)
+        res[d.run.id] = (d.nodes[d.idx], pred / d.obs - 1.0)
     return r2, res
+
+
+def _phase_fits(data, nodes, opts):
+    """Best refinement per phase: the ``n_starts`` best grid starts refined freely, then the
+    best start of each phase refined within its phase (a free optimum inside a phase is that
+    phase's optimum too). Returns ``{"easy": res, "hard": res}``."""
+    starts = _start_grid(data, nodes, opts)
+    free = [_refine(x0, data, nodes, opts) for x0 in starts[: opts.n_starts]]
+    out = {}
+    for phase in ("easy", "hard"):
+        inside = [f for f in free if (f.x[4] > f.x[5]) == (phase == "easy")]
+        x0 = next(x for x in starts if (x[4] > x[5]) == (phase == "easy"))
+        fits = [*inside, _refine(x0, data, nodes, opts, phase)]
+        out[phase] = min(fits, key=lambda f: f.cost)
+    win, lose = sorted(out, key=lambda k: out[k].cost)
+    if abs(out[win].x[4] - out[win].x[5]) <= 2 * PHASE_MARGIN:
+        # the better optimum is on the boundary a = b, which the other phase reaches too: its
+        # refinement from there (a local optimum elsewhere must not decide the phase)
+        out[lose] = min(out[lose], _refine(out[win].x, data, nodes, opts, lose),
+                        key=lambda f: f.cost)  # fmt: skip
+    return out
 
 
 def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
     """Fit the functional jointly to ``runs`` (a list of :class:`Run` with observed losses).
 
-    Returns a :class:`RunFit`; a refinement that did not converge is reported in ``success``,
-    ``status`` and ``message`` (the best start is kept).
+    The fit's parameters are those of the better of the two phase-constrained optima;
+    ``p_easy`` compares them (:mod:`._phase`). Returns a :class:`RunFit`; a refinement that
+    did not converge is reported in ``success``, ``status`` and ``message``.
     """
     opts = FitOptions() if options is None else options
     runs = list(runs)
     if not runs:
         raise ValueError("runs must hold at least one run with observed losses")
-    data = _prepare(runs, opts)
+    ref = eta_ref(runs)
+    data = _prepare(runs, opts, ref)
     nodes = mode_nodes(opts.n_modes)
-    fits = [_refine(x0, data, nodes, opts) for x0 in _start_grid(data, nodes, opts.n_starts)]
-    best = min(fits, key=lambda f: f.cost)
-    params = _params(best.x)
-    boot = _bootstrap(best.x, data, nodes, opts)
+    by_phase = _phase_fits(data, nodes, opts)
+    best = min(by_phase.values(), key=lambda f: f.cost)
+    params = params_from_row(_natural(best.x, ref))
+    cuts = np.cumsum([d.idx.size for d in data])[:-1]
+    n_eff = effective_count(np.split(best.fun, cuts))
+    p_easy = phase_probability(by_phase["easy"].rss, by_phase["hard"].rss, n_eff)
+    note = phase_note(p_easy, by_phase["easy"].x, by_phase["hard"].x, LOWER, UPPER)
+    boot = _bootstrap(by_phase, data, nodes, opts, ref)
     interval = {}
     if len(boot):
         lo, hi = np.percentile(boot, [2.5, 97.5], axis=0)
         interval = {n: (lo[i], hi[i]) for i, n in enumerate(PARAM_NAMES)}
-        p_easy = float(np.mean(boot[:, 4] > boot[:, 5]))
-    else:
-        p_easy = float(params.a > params.b)
-    r2, res = _r2(data, params, nodes)
+    r2, res = _r2(data, _params(best.x), nodes)
     return RunFit(
         params, [r.id for r in runs], opts, interval, boot, p_easy, r2, res,
         success=bool(best.success), status=int(best.status), message=str(best.message),
-        cost=float(best.cost), n_points=sum(d.idx.size for d in data),
+        cost=float(best.cost), n_points=sum(d.idx.size for d in data), n_params=opts.n_params,
+        eta_ref=ref, phase_rss={k: v.rss for k, v in by_phase.items()}, phase_note=note, n_eff=n_eff,
+        phase_params={k: _natural(v.x, ref) for k, v in by_phase.items()},
     )  # fmt: skip
 
 
-def _bootstrap(x_best, data, nodes, opts) -> np.ndarray:
+def _bootstrap(by_phase, data, nodes, opts, ref) -> np.ndarray:
+    """Refits on runs drawn with replacement: each refits both phases from their optima and
+    keeps the better (so the replicates explore both basins)."""
     rng = np.random.default_rng(opts.seed)
     out = []
     for _ in range(opts.n_boot):
-        pick = rng.integers(0, len(data), len(data))
-        fit = _refine(x_best, [data[i] for i in pick], nodes, opts)
-        out.append(_natural(fit.x))
+        pick = [data[i] for i in rng.integers(0, len(data), len(data))]
+        fits = [_refine(f.x, pick, nodes, opts, phase) for phase, f in by_phase.items()]
+        out.append(_natural(min(fits, key=lambda f: f.cost).x, ref))
     return np.array(out).reshape(-1, len(PARAM_NAMES))
 
 
@@ -300,17 +449,18 @@ def predict_run(fit: RunFit | LossParams, run: Run, steps=None, *, n_grid: int =
         steps = run.losses(split)[0]
         steps = steps if steps.size else np.array([int(run.sched_step[-1])])
     steps = np.atleast_1d(np.asarray(steps, dtype=int))
-    grid = run_grid(run.schedule(max(run.horizon, int(steps.max()))), steps, n_grid=n_grid)
+    eta = run.schedule(max(run.horizon, int(steps.max())))
+    grid = run_grid(eta, steps, n_grid=n_grid)
     nodes = mode_nodes(n_modes)
     idx = grid.index(steps)
-    bias, noise = loss_parts(params, grid, nodes)
+    bias, noise = loss_parts(params, condense(eta, grid.t, params.p), nodes)
     pred = params.L_inf + bias[idx] + noise[idx]
     if not isinstance(fit, RunFit) or not len(fit.boot):
         return steps, pred, None
     draws = []
     for row in fit.boot:
-        p = LossParams(*row)
-        b2, n2 = loss_parts(p, grid, nodes)
+        p = params_from_row(row)
+        b2, n2 = loss_parts(p, condense(eta, grid.t, p.p), nodes)
         draws.append(p.L_inf + b2[idx] + n2[idx])
     lo, hi = np.percentile(np.array(draws), [2.5, 97.5], axis=0)
     return steps, pred, (lo, hi)

@@ -1,7 +1,10 @@
 r"""The PLRF loss functional of a whole learning-rate schedule, mapped onto real training runs.
 
-The theory's continuum dynamics, with the optimiser's rate :math:`\eta_t` mapped to model time
-by a fitted scale :math:`s` (:math:`\tau(t) = s\sum_{i<t}\eta_i`):
+The theory's continuum dynamics, with the optimiser's rate :math:`\eta_t` mapped to an intrinsic
+rate :math:`s\eta_t^p` by a fitted scale :math:`s` and power :math:`p` (model time
+:math:`\tau(t) = s\sum_{i<t}\eta_i^p`; :math:`p = 1` is plain SGD, where the model's rate is the
+optimiser's; for AdamW the map is not known to be linear, and the llm-curves fits prefer
+:math:`p < 1`, ``benchmarks/results/fit.md``). Below, :math:`\eta` stands for :math:`\eta^p`:
 
 .. math::
 
@@ -43,7 +46,9 @@ from theory._checks import check_int, check_real
 
 from ..dynamics.continuum import mode_quadrature
 
-__all__ = ["LossParams", "RunGrid", "loss_curve", "loss_parts", "mode_nodes", "run_grid"]
+__all__ = [
+    "LossParams", "RunGrid", "condense", "loss_curve", "loss_parts", "mode_nodes", "run_grid"
+]  # fmt: skip
 
 #: Default number of modes: far beyond the front of any run here (the infinite-N model in all
 #: but name; the frozen modes beyond the front add a constant that L_inf absorbs).
@@ -56,6 +61,8 @@ DEFAULT_GRID = 200
 FIT_RULE = (16, 3, 3)
 #: Geometric grid nodes over the first decades of a run (warmup and early decay of the bias).
 DEFAULT_LOG_NODES = 60
+#: Largest rate power: beyond 2 the intrinsic rate of a 1e-3 optimiser rate is below 1e-6 s.
+MAX_POWER = 2.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,9 @@ class LossParams:
         Source and capacity exponents, > 1.
     gain : float
         Feedback of the excess loss into the noise (``1/m`` for the PLRF model; 0 for real runs).
+    p : float
+        Power of the map from the optimiser's rate to the model's: ``s * lr**p`` (1: SGD).
+        A grid passed to :func:`loss_parts` must be condensed with ``power=p``.
     """
 
     L_inf: float
@@ -85,6 +95,7 @@ class LossParams:
     a: float
     b: float
     gain: float = 0.0
+    p: float = 1.0
 
     def __post_init__(self):
         check_real("L_inf", self.L_inf)
@@ -94,6 +105,7 @@ class LossParams:
         check_real("a", self.a, gt=1)
         check_real("b", self.b, gt=1)
         check_real("gain", self.gain, ge=0)
+        check_real("p", self.p, gt=0, le=MAX_POWER)
 
     @property
     def phase(self) -> str:
@@ -116,12 +128,15 @@ class RunGrid:
         ``sum eta`` and ``sum eta^2`` over the steps of each interval.
     de : ndarray, shape (J,)
         Rate at the last step of each interval minus the rate at its first.
+    power : float
+        The sums are of ``eta**power`` (the rate power ``p`` of :class:`LossParams`).
     """
 
     t: np.ndarray
     s1: np.ndarray
     s2: np.ndarray
     de: np.ndarray
+    power: float = 1.0
 
     def index(self, steps) -> np.ndarray:
         """Positions of ``steps`` among the nodes (each must be a node)."""
@@ -131,11 +146,14 @@ class RunGrid:
         return idx
 
 
-def run_grid(eta, steps=(), *, n_grid: int = DEFAULT_GRID, n_log: int = DEFAULT_LOG_NODES):
+def run_grid(
+    eta, steps=(), *, n_grid: int = DEFAULT_GRID, n_log: int = DEFAULT_LOG_NODES, power: float = 1.0
+) -> RunGrid:
     """Condense a per-step schedule ``eta`` (shape (T,)) onto a grid holding ``steps``.
 
     Nodes: ``n_grid`` uniform intervals, ``n_log`` geometric nodes over ``1..T`` and every step
-    in ``steps`` (which must lie in ``0..T``). Sums over intervals are exact.
+    in ``steps`` (which must lie in ``0..T``). Sums over intervals are exact; they are of
+    ``eta**power`` (the rate power of the :class:`LossParams` the grid is for).
     """
     eta = np.asarray(eta, dtype=float)
     if eta.ndim != 1 or eta.size == 0 or not np.all(np.isfinite(eta)) or np.any(eta < 0):
@@ -152,10 +170,19 @@ def run_grid(eta, steps=(), *, n_grid: int = DEFAULT_GRID, n_log: int = DEFAULT_
         np.rint(np.geomspace(1, T, max(n_log, 2))) if T > 1 else [],
         steps,
     ]).astype(int)  # fmt: skip
-    t = np.unique(np.clip(nodes, 0, T))
-    c1 = np.concatenate([[0.0], np.cumsum(eta)])
-    c2 = np.concatenate([[0.0], np.cumsum(eta * eta)])
-    return RunGrid(t, np.diff(c1[t]), np.diff(c2[t]), eta[t[1:] - 1] - eta[t[:-1]])
+    return condense(eta, np.unique(np.clip(nodes, 0, T)), power)
+
+
+def condense(eta: np.ndarray, t: np.ndarray, power: float = 1.0) -> RunGrid:
+    """The :class:`RunGrid` of ``eta**power`` on the nodes ``t`` (increasing, from 0 to T).
+
+    Used to re-condense a schedule at another rate power on the same nodes (the fit's ``p``).
+    """
+    power = check_real("power", power, gt=0, le=MAX_POWER)
+    r = eta if power == 1.0 else eta**power
+    c1 = np.concatenate([[0.0], np.cumsum(r)])
+    c2 = np.concatenate([[0.0], np.cumsum(r * r)])
+    return RunGrid(t, np.diff(c1[t]), np.diff(c2[t]), r[t[1:] - 1] - r[t[:-1]], float(power))
 
 
 def mode_nodes(n_modes: int = DEFAULT_MODES, rule=FIT_RULE) -> tuple[np.ndarray, np.ndarray]:
@@ -226,6 +253,11 @@ def loss_parts(params: LossParams, grid: RunGrid, nodes=None) -> tuple[np.ndarra
 
     ``nodes`` is ``(x, w)`` from :func:`mode_nodes` (default: ``DEFAULT_MODES`` modes).
     """
+    if grid.power != params.p:
+        raise ValueError(
+            f"grid: condensed with power {grid.power}, the parameters have p = {params.p} "
+            "(pass power=p to run_grid)"
+        )
     x, w = mode_nodes() if nodes is None else nodes
     lam = x ** (-params.b)
     c0 = params.A * x ** (-(params.a - params.b))

@@ -24,7 +24,7 @@ from theory._checks import check_int, check_real
 from ..schedules.export import ExportedSchedule, export_schedule
 from ._functional import LossParams, loss_curve, mode_nodes, run_grid
 
-__all__ = ["Recommendation", "parametric_schedule", "recommend"]
+__all__ = ["Recommendation", "nearest_forms", "parametric_schedule", "recommend"]
 
 
 def parametric_schedule(form: str, T: int, peak: float, shape: float, warmup: int = 0):
@@ -110,12 +110,12 @@ def recommend(
     eta = schedule(res.x)
     opt = export_schedule(eta, name="optlr optimal", meta={"T": T, "peak": peak})
     L_opt = float(res.fun)
-    para = _nearest_forms(params, eta, T, peak, warmup, nodes, L_opt)
+    para = nearest_forms(eta, warmup=warmup, params=params, nodes=nodes, reference_loss=L_opt)
     return Recommendation(T, peak, opt, L_opt, base, para, bool(res.success), str(res.message))
 
 
 def _loss(params, eta, nodes) -> float:
-    return float(loss_curve(params, run_grid(eta), nodes)[-1])
+    return float(loss_curve(params, run_grid(eta, power=params.p), nodes)[-1])
 
 
 def _tuned_baselines(params, T, peak, warmup, nodes) -> dict:
@@ -144,16 +144,29 @@ SHAPES = {
 }
 
 
-def _nearest_forms(params, eta, T, peak, warmup, nodes, L_opt) -> dict:
-    """Per form, the shape on the grid ``SHAPES`` and the peak (exact linear least squares
-    after the warmup, capped at ``peak``) nearest to ``eta``; its loss and penalty."""
+def nearest_forms(eta, *, warmup: int = 0, params: LossParams | None = None, nodes=None,
+                  reference_loss: float | None = None) -> dict:  # fmt: skip
+    """Per built-in form (``poly``: torch ``PolynomialLR`` / ``optax.polynomial_schedule``;
+    ``wsd``, ``wsd_sqrt``), the shape on the grid ``SHAPES`` and the peak (exact linear least
+    squares after the warmup, capped at the schedule's peak) nearest to ``eta``.
+
+    Returns ``form -> {peak, shape, rms}`` (``rms`` relative to the peak); with ``params`` also
+    the form's predicted final ``loss`` and its ``penalty`` over ``reference_loss`` (default:
+    the predicted loss of ``eta`` itself).
+    """
+    eta = np.asarray(eta, dtype=float)
+    T, peak = eta.size, float(np.max(eta))
+    warmup = check_int("warmup", warmup, ge=0)
+    if T < 2 or not peak > 0 or warmup >= T - 1:
+        raise ValueError(f"eta must have >= 2 steps after warmup {warmup} and a positive peak")
+    if params is not None:
+        nodes = mode_nodes() if nodes is None else nodes
+        if reference_loss is None:
+            reference_loss = _loss(params, eta, nodes)
     out = {}
     post = slice(warmup, T)
-    for form, shapes in (
-        ("poly", SHAPES["poly"]),
-        ("wsd", SHAPES["wsd"]),
-        ("wsd_sqrt", SHAPES["wsd"]),
-    ):
+    for form, shapes in (("poly", SHAPES["poly"]), ("wsd", SHAPES["wsd"]),
+                         ("wsd_sqrt", SHAPES["wsd"])):  # fmt: skip
         best = None
         for shape in shapes:
             f = parametric_schedule(form, T, 1.0, float(shape))[post]
@@ -161,8 +174,8 @@ def _nearest_forms(params, eta, T, peak, warmup, nodes, L_opt) -> dict:
             rms = float(np.sqrt(np.mean((c * f - eta[post]) ** 2))) / peak
             if best is None or rms < best[2]:
                 best = (float(shape), c, rms)
-        sched = parametric_schedule(form, T, best[1], best[0], warmup)
-        L = _loss(params, sched, nodes)
-        out[form] = {"peak": best[1], "shape": best[0], "loss": L, "penalty": L - L_opt,
-                     "rms": best[2]}  # fmt: skip
+        out[form] = {"peak": best[1], "shape": best[0], "rms": best[2]}
+        if params is not None:
+            L = _loss(params, parametric_schedule(form, T, best[1], best[0], warmup), nodes)
+            out[form].update(loss=L, penalty=L - reference_loss)
     return out

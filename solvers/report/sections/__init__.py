@@ -8,10 +8,11 @@ and the report says so instead of failing.
 
 from __future__ import annotations
 
-from ..core import Provider
+from ..core import Provider, ReportConfig
 from .baselines import baselines_section, tuned_baselines
 from .beyond import beyond_section
 from .claims import claims_section, claims_table
+from .curves import curves_section
 from .model import derivation_section, model_section
 from .optimal import optimal_runs, optimal_schedule_figures, optimal_section
 
@@ -21,11 +22,13 @@ __all__ = [
     "beyond_section",
     "claims_section",
     "claims_table",
+    "curves_section",
     "derivation_section",
     "model_section",
     "optimal_runs",
     "optimal_schedule_figures",
     "optimal_section",
+    "sections_for",
     "tuned_baselines",
 ]
 
@@ -42,3 +45,11 @@ SECTIONS: list[Provider] = [
     Provider("baselines", "Baseline schedules tuned per horizon", baselines_section),
     Provider("beyond", "Batch size, momentum and compute-optimal scaling", beyond_section),
 ]
+
+#: The section on real training runs: listed only when the configuration has ``curves``.
+CURVES = Provider("curves", "The theory on real training runs", curves_section)
+
+
+def sections_for(config: ReportConfig) -> list[Provider]:
+    """:data:`SECTIONS`, and :data:`CURVES` after them when ``config.curves`` is given."""
+    return [*SECTIONS, CURVES] if config.curves is not None else list(SECTIONS)
