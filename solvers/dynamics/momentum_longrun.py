@@ -123,7 +123,7 @@ def momentum_grid(
         raise ValueError(f"T must be an integer number of steps below 2^62, got {T!r}")
     unit_steps = check_int("unit_steps", unit_steps, ge=0)
     t = time_grid(float(T), ratio=ratio, max_interval=max_interval, integer=True)
-    head = float(min(unit_steps, T // 2))
+    head = float(min(unit_steps, T))
     t = np.concatenate([np.arange(head), t[t >= head]])
     quad = mode_quadrature(
         model, exact_modes=exact_modes, bins_per_decade=bins_per_decade,
