@@ -78,7 +78,7 @@ def test_forms_against_independent_kernels(form):
     model = PLRFModel(a=1.5, b=3.0, sigma=0.7, batch=4, n_modes=100)
     opt = LongrunOptions(unit_steps=3000, exact_modes=100, knots=2)
     grid = opt.grid(model, 3000)
-    names, x, _ = longrun_parameters(form, model, opt.knots)
+    _, x, _ = longrun_parameters(form, model, opt.knots)
     x = x + np.linspace(0.1, 0.3, x.size)  # a generic point, not the start
     co = longrun_controls(form, x, grid, opt.knots)
     L = grid.loss(co)[0][-1]
