@@ -114,7 +114,7 @@ _DEPRECATED = {
     "Measurement": "claims.core",
     "BaselineComparison": "claims.validate",
     "find_solver": "claims.validate",
-    "horizons": "claims.validate",
+    "horizons": "analysis.sweep",
     "PhaseDiagram": "claims.validate",
     "BatchRampResult": "control.batch",
     "BlockBudget": "control.batch",

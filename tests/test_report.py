@@ -119,7 +119,7 @@ def test_config_validation():
         ReportConfig(schedules=("triangle",))
     with pytest.raises(TypeError, match="models"):
         ReportConfig(models=((3, 2),))
-    assert horizons(10_000) == (100, 316, 1000, 3162, 10000)
+    assert horizons(100, 10_000) == (100, 316, 1000, 3162, 10000)
     assert ReportConfig.default(quick=True).T_values[-1] == 10_000
     assert ReportConfig.default().T_values[-1] == 100_000
 
@@ -180,7 +180,7 @@ def test_second_run_recomputes_nothing(tmp_path, monkeypatch):
     def no_solving(*a, **k):
         raise AssertionError("a cached solve was recomputed")
 
-    monkeypatch.setattr(_report_sections, "tune_peak_rate", no_solving)
+    monkeypatch.setattr(_report_sections.baselines, "tune_peak_rate", no_solving)
     second = ReportContext(cfg, tmp_path, DiskCache(tmp_path / "c"), lambda m: None)
     data2 = _report_sections.tuned_baselines(second)
     assert (second.cache.hits, second.cache.misses) == (4, 0)

@@ -41,6 +41,7 @@ __getattr__, __dir__, __all__ = attach(
         "dynamics_fragments": "_latex_document",
         "pontryagin_fragments": "_latex_document",
         "results_table": "_latex_document",
+        "latex_escape": "_latex_text",
         "mode_sum_asymptotics": "_mode_sums",
         "ModeSumAsymptotics": "_mode_sums",
         "Phase": "_model",

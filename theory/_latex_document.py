@@ -14,6 +14,7 @@ import sympy as sp
 
 from ._asymptotics import ScalingLaws, derive_scaling_laws
 from ._dynamics import plrf_dynamics
+from ._latex_text import latex_escape
 
 __all__ = [
     "derivation_document",
@@ -24,18 +25,6 @@ __all__ = [
 ]
 
 Fragment = tuple[str, str]
-
-
-def _escape(text: str) -> str:
-    return (
-        text.replace("\\", r"\textbackslash{}")
-        .replace("_", r"\_")
-        .replace("^", r"\^{}")
-        .replace("&", r"\&")
-        .replace("%", r"\%")
-        .replace("#", r"\#")
-        .replace("~", r"$\sim$")
-    )
 
 
 def dynamics_fragments() -> list[Fragment]:
@@ -72,7 +61,7 @@ def results_table(laws: ScalingLaws) -> str:
     ]
     for p in (laws.easy, laws.hard):
         rows = [
-            rf"\texttt{{{_escape(name)}}} & ${e.latex()}$ & {_escape(e.meaning)} \\"
+            rf"\texttt{{{latex_escape(name)}}} & ${e.latex()}$ & {latex_escape(e.meaning)} \\"
             for name, e in p.exponents.items()
         ]
         parts.append(
@@ -108,8 +97,8 @@ def derivation_document(
     laws = derive_scaling_laws() if laws is None else laws
     body = []
     for t, tex in (*prefix, *derivation_fragments(laws)):
-        body.append(rf"\subsection*{{{_escape(t)}}}" + "\n" + tex + "\n")
-    status = _escape(laws.message)
+        body.append(rf"\subsection*{{{latex_escape(t)}}}" + "\n" + tex + "\n")
+    status = latex_escape(laws.message)
     return "\n".join(
         [
             r"\documentclass[11pt]{article}",
@@ -117,7 +106,7 @@ def derivation_document(
             r"\usepackage{amsmath,amssymb}",
             r"\allowdisplaybreaks",
             r"\sloppy",
-            rf"\title{{{_escape(title)}}}",
+            rf"\title{{{latex_escape(title)}}}",
             r"\date{}",
             r"\begin{document}",
             r"\maketitle",

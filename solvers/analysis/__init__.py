@@ -26,6 +26,7 @@ __getattr__, __dir__, __all__ = attach(
         "PowerLawFit": "fits",
         "slope_drift": "fits",
         "SlopeDrift": "fits",
+        "horizons": "sweep",
         "run_sweep": "sweep",
         "SweepResult": "sweep",
         "task_key": "sweep",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -23,12 +24,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from theory._checks import check_int
+import numpy as np
+
+from theory._checks import check_int, check_real
 from theory._disk import CacheWarning, CorruptEntry, load_entry, store_entry
 
 from .._cache import package_code_key
 
-__all__ = ["SweepResult", "run_sweep", "task_key"]
+__all__ = ["SweepResult", "horizons", "run_sweep", "task_key"]
+
+
+def horizons(
+    T_min: float, T_max: float, points: int | None = None, *, per_decade: float = 2
+) -> tuple[int, ...]:
+    """Geometrically spaced integer horizons from ``T_min`` to ``T_max`` (both included).
+
+    ``points`` horizons, or ``per_decade`` of them per decade (at least two) when ``points`` is
+    not given; duplicates left by the rounding are dropped.
+
+    >>> horizons(100, 10_000)
+    (100, 316, 1000, 3162, 10000)
+    """
+    T_min = check_real("T_min", T_min, ge=1)
+    T_max = check_real("T_max", T_max, ge=T_min)
+    if points is None:
+        per_decade = check_real("per_decade", per_decade, gt=0)
+        points = max(2, round(per_decade * math.log10(T_max / T_min)) + 1)
+    points = check_int("points", points, ge=2)
+    return tuple(int(T) for T in np.unique(np.round(np.geomspace(T_min, T_max, points))))
 
 
 def task_key(func: Callable, params: dict, code_version: str | None = None) -> str:

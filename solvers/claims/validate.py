@@ -1,7 +1,7 @@
 """Validation runs: claims over a horizon sweep, baselines against the optimum, (a, b) diagrams.
 
 Thin orchestration on top of :mod:`solvers.claims.catalog`, :mod:`solvers.schedules.tuning` and
-:mod:`solvers.analysis.sweep`; compute returns data, plotting lives in :mod:`solvers.plots.validation`.
+:mod:`solvers.analysis.sweep`; compute returns data, plotting lives in :mod:`solvers.plots`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from theory import PLRFModel
-from theory._checks import check_int, check_real
+from theory._checks import check_real
 
 from ..analysis.fits import PowerLawFit, fit_power_law, local_slopes
-from ..analysis.sweep import SweepResult, run_sweep
+from ..analysis.sweep import SweepResult, horizons, run_sweep
 from ..schedules.tuning import BASELINES, BaselineResult
 from .catalog import CLAIMS, baseline_sweep, default_claims, optimal_sweep
 from .core import ClaimRegistry, ClaimResult, ExperimentContext, evaluate_claim
@@ -36,15 +36,6 @@ __all__ = [
 
 #: Relative slack when checking that the optimum beats a baseline (solver tolerance).
 BEATS_RTOL = 1e-6
-
-
-def horizons(T_min: float, T_max: float, points: int) -> list[int]:
-    """``points`` geometrically spaced integer horizons from ``T_min`` to ``T_max``."""
-    T_min = check_real("T_min", T_min, ge=1)
-    T_max = check_real("T_max", T_max, ge=T_min)
-    points = check_int("points", points, ge=2)
-    Ts = np.unique(np.round(np.geomspace(T_min, T_max, points)).astype(np.int64))
-    return [int(T) for T in Ts]
 
 
 def validate(
@@ -99,6 +90,13 @@ class BaselineComparison:
     margins: dict = field(default_factory=dict)
     dynamics: str = "recursion"
     recursion_check: dict = field(default_factory=dict)
+
+    def curves(self) -> dict[str, tuple[list[int], list[float]]]:
+        """``name -> (horizons, final losses)`` per baseline and the optimum (for plotting)."""
+        out = {n: ([r.T for r in rs], [r.final_loss for r in rs]) for n, rs in self.results.items()}
+        if self.optimal:
+            out["optimal"] = (list(self.optimal), list(self.optimal.values()))
+        return out
 
 
 def compare_baselines(

@@ -106,8 +106,7 @@ def _baselines_text(cmp) -> str:
 
 
 def _latex(model, rows) -> str:
-    def esc(s):
-        return s.replace("_", r"\_").replace("%", r"\%")
+    from theory import latex_escape as esc
 
     out = [
         r"\begin{tabular}{llll}",
@@ -144,15 +143,26 @@ def _figures(out: Path, model, Ts, rows, ctx, args, cmp=None) -> None:
     import matplotlib.pyplot as plt
 
     from ..claims.validate import compare_baselines
-    from ..plots.validation import plot_collapse, plot_local_slopes, plot_loss_vs_T
+    from ..plots.figures import plot_collapse, plot_local_slopes, plot_loss_vs_T
 
     out.mkdir(parents=True, exist_ok=True)
+    measured = [r for r in rows if r.measurement is not None and r.measurement.slopes is not None]
+    if measured:
+        fig, ax = plt.subplots()
+        plot_local_slopes(
+            {r.claim: r.measurement.slopes for r in measured},
+            ax,
+            theory={
+                f"{r.claim} (predicted)": r.predicted for r in measured if r.predicted is not None
+            },
+            ylabel="local exponent d log y / d log T",
+            sign=1.0,
+        )
+        fig.savefig(out / "local_slopes.png", dpi=120)
+        plt.close(fig)
     fig, ax = plt.subplots()
-    plot_local_slopes([r for r in rows if r.measurement is not None], ax=ax)
-    fig.savefig(out / "local_slopes.png", dpi=120)
-    plt.close(fig)
-    fig, ax = plt.subplots()
-    plot_loss_vs_T(compare_baselines(model, Ts, ctx=ctx) if cmp is None else cmp, ax=ax)
+    cmp = compare_baselines(model, Ts, ctx=ctx) if cmp is None else cmp
+    plot_loss_vs_T(cmp.curves(), ax)
     fig.savefig(out / "loss_vs_T.png", dpi=120)
     plt.close(fig)
     for r in rows:

@@ -35,7 +35,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from ..analysis.fits import fit_power_law, local_slopes
+from ..analysis.fits import CollapseMeasure, LocalSlopes, fit_power_law, local_slopes
 
 __all__ = [
     "PAPER_STYLE",
@@ -248,8 +248,8 @@ def plot_schedules(
 
 
 def plot_collapse(
-    schedules: Mapping[int, Sequence[float]],
-    xi: float,
+    schedules: Mapping[int, Sequence[float]] | CollapseMeasure,
+    xi: float | None = None,
     delta: float | None = None,
     ax: Axes | None = None,
     *,
@@ -261,9 +261,11 @@ def plot_collapse(
 
     Parameters
     ----------
-    schedules : mapping T -> array_like, shape (T,)
+    schedules : mapping T -> array_like, shape (T,), or CollapseMeasure
+        The schedules per horizon, or a measured collapse
+        (:func:`solvers.analysis.collapse_spread`: curves already rescaled, on its own grid).
     xi : float
-        Exponent of the rescaling :math:`T^\xi`.
+        Exponent of the rescaling :math:`T^\xi` (taken from a ``CollapseMeasure``).
     delta : float, optional
         Exponent of the reference curve :math:`A(1-t/T)^\delta` (omitted when ``None``).
     amplitude : float, optional
@@ -271,14 +273,21 @@ def plot_collapse(
         ``t/T <= 0.9`` (where the reference is meant to hold).
     """
     ax = _axes(ax)
-    Ts = _sorted_T(schedules)
-    norm, cm = _T_norm(Ts), mpl.colormaps[cmap]
+    if isinstance(schedules, CollapseMeasure):
+        xi, colorbar = schedules.xi, False
+        rows = np.atleast_2d(schedules.curves)
+        curves = [(i + 1, schedules.s, y) for i, y in enumerate(rows)]
+    elif xi is None:
+        raise ValueError("plot_collapse: xi is required with a mapping of schedules")
+    else:
+        curves = []
+        for T in _sorted_T(schedules):
+            eta = np.asarray(schedules[T], dtype=float)
+            curves.append((T, np.arange(eta.size, dtype=float) / eta.size, float(T) ** xi * eta))
+    norm, cm = _T_norm([c[0] for c in curves]), mpl.colormaps[cmap]
     artists: list[Artist] = []
     logs = []
-    for T in Ts:
-        eta = np.asarray(schedules[T], dtype=float)
-        s = np.arange(eta.size, dtype=float) / eta.size
-        y = float(T) ** xi * eta
+    for T, s, y in curves:
         (line,) = ax.plot(s, y, color=cm(norm(T)), lw=1.0)
         artists.append(line)
         if delta is not None:
@@ -374,32 +383,59 @@ def plot_loss_vs_T(
     return artists
 
 
+def _slopes_of(curves: Mapping[str, Any]) -> list[tuple[str, np.ndarray, np.ndarray, Any]]:
+    """``(name, window centres, slopes, stderr or None)`` per curve: measured
+    :class:`~solvers.analysis.LocalSlopes` as they are, ``(T, values)`` pairs by
+    :func:`_local_slopes`."""
+    out = []
+    for name, c in curves.items():
+        if isinstance(c, LocalSlopes):
+            out.append((str(name), np.asarray(c.x), np.asarray(c.slope), np.asarray(c.stderr)))
+        else:
+            ((_, T, y),) = _curves({name: c})
+            out.append((str(name), *_local_slopes(T, y), None))
+    return out
+
+
 def plot_local_slopes(
-    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]] | LocalSlopes],
     ax: Axes | None = None,
     *,
     theory: float | Mapping[str, float] | None = None,
     theory_label: str = "theory",
     ylabel: str = r"local exponent $-\mathrm{d}\log L/\mathrm{d}\log T$",
+    sign: float = -1.0,
 ) -> list[Artist]:
-    r"""Local decay exponents :math:`-\Delta\log L/\Delta\log T` against ``T``, with theory lines.
+    r"""Local exponents :math:`\pm\Delta\log y/\Delta\log T` against ``T``, with theory lines.
 
     A curve that has reached its asymptotic regime is flat at its exponent; drift shows how far
     from it the horizons still are.
 
     Parameters
     ----------
-    curves : mapping name -> (T, values)
+    curves : mapping name -> (T, values) or LocalSlopes
+        Values per horizon (their consecutive slopes are drawn), or slopes already measured
+        (:func:`solvers.analysis.local_slopes`, drawn with their error bars).
     theory : float or mapping label -> float, optional
-        Horizontal reference exponent(s).
+        Horizontal reference exponent(s), in the sign convention of the plot.
+    sign : float
+        ``-1`` draws decay rates :math:`-\mathrm{d}\log y/\mathrm{d}\log T` (a loss), ``+1``
+        the slopes as they are (a claim's exponent in its own convention).
     """
     ax = _axes(ax)
     artists: list[Artist] = []
     markers = "osD^vP*X"
-    T_all = np.concatenate([T for _, T, _ in _curves(curves)])
-    for i, (name, T, y) in enumerate(_curves(curves)):
-        xm, s = _local_slopes(T, y)
-        (line,) = ax.plot(xm, -s, marker=markers[i % len(markers)], label=name)
+    slopes = _slopes_of(curves)
+    if not slopes:
+        raise ValueError("curves must hold at least one curve")
+    T_all = np.concatenate([x for _, x, _, _ in slopes] + [np.ones(0)])
+    for i, (name, xm, s, err) in enumerate(slopes):
+        yerr = None if err is None or not np.isfinite(err).any() else err
+        style = {"marker": markers[i % len(markers)], "label": name}
+        if yerr is None:
+            (line,) = ax.plot(xm, sign * s, **style)
+        else:  # the data line of the error-bar container
+            line = ax.errorbar(xm, sign * s, yerr=yerr, **style).lines[0]
         artists.append(line)
     refs = {theory_label: theory} if isinstance(theory, int | float) else dict(theory or {})
     for j, (label, value) in enumerate(refs.items()):
@@ -408,14 +444,15 @@ def plot_local_slopes(
         )
         artists.append(line)
     ax.set_xscale("log")
-    ax.set_xlim(T_all.min(), T_all.max())  # the horizons' range, as in plot_loss_vs_T
+    if T_all.size:
+        ax.set_xlim(T_all.min(), T_all.max())  # the horizons' range, as in plot_loss_vs_T
     ax.xaxis.set_minor_formatter(NullFormatter())  # few points: minor labels would collide
-    top = max(
-        [float(np.nanmax(-_local_slopes(T, y)[1], initial=0.0)) for _, T, y in _curves(curves)]
-        + [0.0]
-    )
-    top = max([top, *(float(v) for v in refs.values())])
-    ax.set_ylim(0.0, 1.25 * top if top > 0 else None)  # exponents measured from zero
+    values = [sign * s for _, _, s, _ in slopes] + [np.array([float(v) for v in refs.values()])]
+    values = np.concatenate(values)
+    values = values[np.isfinite(values)]
+    if sign < 0 and values.size:  # decay rates: measured from zero
+        top = max(float(values.max()), 0.0)
+        ax.set_ylim(0.0, 1.25 * top if top > 0 else None)
     ax.set_xlabel(r"horizon $T$ (steps)")
     ax.set_ylabel(ylabel)
     artists.append(ax.legend(loc="lower right"))

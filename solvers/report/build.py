@@ -24,6 +24,37 @@ from .sections import SECTIONS
 __all__ = ["build_report"]
 
 
+def _chosen(config: ReportConfig, providers: Sequence[Provider]) -> list[Provider]:
+    """The providers the configuration selects, in report order (unknown names refused)."""
+    chosen = list(providers)
+    if config.sections is not None:
+        known = {p.name for p in chosen}
+        unknown = sorted(set(config.sections) - known)
+        if unknown:
+            raise ValueError(f"sections: unknown {unknown}; expected some of {sorted(known)}")
+        chosen = [p for p in chosen if p.name in config.sections]
+    return chosen
+
+
+def _run_sections(ctx: ReportContext, chosen: Sequence[Provider], parallel_figures: bool) -> list:
+    """Run the sections in order, logging each; the figure workers finish before returning."""
+    records = []
+    if parallel_figures:
+        ctx.start_renderer()
+    try:
+        for i, p in enumerate(chosen, 1):
+            ctx.progress(f"[{i}/{len(chosen)}] {p.title} ...")
+            rec = _run_provider(p, ctx)
+            records.append(rec)
+            extra = f": {rec.message}" if rec.message else ""
+            ctx.progress(
+                f"[{i}/{len(chosen)}] {p.title}: {rec.status} ({rec.seconds:.1f} s){extra}"
+            )
+    finally:
+        ctx.finish_figures()
+    return records
+
+
 def build_report(
     config: ReportConfig | None = None,
     out: str | Path = "optlr-report",
@@ -67,27 +98,9 @@ def build_report(
     log = progress if callable(progress) else (_stderr_log if progress else lambda _m: None)
     ctx = ReportContext(config, out, cache, log)
 
-    chosen = list(SECTIONS if providers is None else providers)
-    if config.sections is not None:
-        known = {p.name for p in chosen}
-        unknown = sorted(set(config.sections) - known)
-        if unknown:
-            raise ValueError(f"sections: unknown {unknown}; expected some of {sorted(known)}")
-        chosen = [p for p in chosen if p.name in config.sections]
-
+    chosen = _chosen(config, SECTIONS if providers is None else providers)
     t0 = time.perf_counter()
-    records = []
-    if parallel_figures:
-        ctx.start_renderer()
-    try:
-        for i, p in enumerate(chosen, 1):
-            log(f"[{i}/{len(chosen)}] {p.title} ...")
-            rec = _run_provider(p, ctx)
-            records.append(rec)
-            extra = f": {rec.message}" if rec.message else ""
-            log(f"[{i}/{len(chosen)}] {p.title}: {rec.status} ({rec.seconds:.1f} s){extra}")
-    finally:
-        ctx.finish_figures()
+    records = _run_sections(ctx, chosen, parallel_figures)
     seconds = time.perf_counter() - t0
 
     tex = out / "report.tex"

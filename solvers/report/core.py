@@ -25,11 +25,8 @@ from __future__ import annotations
 import datetime as _dt
 import importlib
 import importlib.util
-import math
 import os
 import platform
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -44,7 +41,17 @@ from theory import PLRFModel
 from theory._checks import check_int, check_real
 
 from .._cache import DiskCache
+from ..analysis.sweep import horizons
 from ..schedules.families import SCHEDULES
+from .latex import (  # noqa: F401 (re-exported: the report API of 0.1)
+    LATEX_TIMEOUT,
+    CompileResult,
+    compile_latex,
+    latex_escape,
+    latex_figure,
+    latex_number,
+    render_steps,
+)
 
 __all__ = [
     "CompileResult",
@@ -76,16 +83,6 @@ T_MIN = 100
 DEFAULT_SCHEDULES = ("constant", "linear", "cosine", "wsd")
 #: Decay fraction of the warmup-stable-decay baseline (a common practical choice).
 WSD_FRACTION = 0.2
-#: Seconds allowed to one LaTeX compilation before it is abandoned.
-LATEX_TIMEOUT = 180
-
-
-def horizons(T_max: int, T_min: int = T_MIN) -> tuple[int, ...]:
-    """Half-decade horizons from ``T_min`` to ``T_max`` (both included), rounded to integers."""
-    T_min = check_int("T_min", T_min, ge=1)
-    T_max = check_int("T_max", T_max, ge=T_min)
-    n = max(2, round(2 * math.log10(T_max / T_min)) + 1)
-    return tuple(sorted({round(x) for x in np.geomspace(T_min, T_max, n)}))
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ class ReportConfig:
     """
 
     models: tuple[PLRFModel, ...] = tuple(PLRFModel(a=a, b=b) for a, b in DEFAULT_POINTS)
-    T_values: tuple[int, ...] = horizons(DEFAULT_T_MAX)
+    T_values: tuple[int, ...] = horizons(T_MIN, DEFAULT_T_MAX)
     schedules: tuple[str, ...] = DEFAULT_SCHEDULES
     wsd_fraction: float = WSD_FRACTION
     quick: bool = False
@@ -149,7 +146,7 @@ class ReportConfig:
         T_max = check_int("T_max", T_max, ge=2)  # an explicit 0 is an error, not the default
         if models is not None:
             kwargs["models"] = tuple(models)
-        return cls(T_values=horizons(T_max), quick=quick, **kwargs)
+        return cls(T_values=horizons(T_MIN, T_max), quick=quick, **kwargs)
 
     def shape_params(self, kind: str) -> tuple[float, ...]:
         """The fixed shape parameters of a baseline family (``wsd``: the decay fraction)."""
@@ -336,152 +333,12 @@ class ReportContext:
         return Path(path).resolve().relative_to(self.out.resolve()).as_posix()
 
 
-# -- LaTeX helpers ------------------------------------------------------------------------------
-
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def latex_escape(text: str) -> str:
-    r"""Escape text for LaTeX.
-
-    >>> latex_escape("a_b & 50%")
-    'a\\_b \\& 50\\%'
-    """
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
-
-
-def latex_number(x: float, digits: int = 3) -> str:
-    r"""``x`` in math mode: ``1.23\times10^{-4}`` for small or large values, else plain.
-
-    >>> latex_number(0.000123), latex_number(0.5), latex_number(1000.0)
-    ('1.23\\times10^{-4}', '0.5', '1000')
-    """
-    if not math.isfinite(x):
-        return r"\infty" if x > 0 else (r"-\infty" if x < 0 else r"\text{nan}")
-    if x == 0:
-        return "0"
-    e = math.floor(math.log10(abs(x)))
-    if -2 <= e <= 3:  # enough significant digits that "g" never switches to exponent form
-        return f"{x:.{max(digits, e + 1)}g}"
-    mant = x / 10**e
-    return rf"{mant:.{digits - 1}f}\times10^{{{e}}}"
-
-
-def latex_figure(
-    pdf: Path | str, caption: str, *, label: str = "", width: str = r"\linewidth"
-) -> str:
-    """A ``figure`` environment around ``\\includegraphics`` of ``pdf`` (a path relative to out)."""
-    lab = rf"\label{{fig:{label}}}" if label else ""
-    return (
-        "\\begin{figure}[htbp]\n\\centering\n"
-        f"\\includegraphics[width={width}]{{{Path(pdf).as_posix()}}}\n"
-        f"\\caption{{{caption}}}{lab}\n\\end{{figure}}\n"
-    )
-
-
-def render_steps(steps: Iterable[tuple[str, str]]) -> str:
-    r"""Derivation steps ``(title, latex_math)`` as headed, numbered displays.
-
-    The Pontryagin and asymptotics engines return their derivations in this form; a fragment may
-    hold several equations separated by ``\\`` (each gets its own number).
-
-    >>> print(render_steps([("Hamiltonian", "H = 0")]))
-    \paragraph{Hamiltonian}
-    \begin{gather}
-    H = 0
-    \end{gather}
-    <BLANKLINE>
-    """
-    parts = []
-    for title, math_tex in steps:
-        parts.append(
-            f"\\paragraph{{{latex_escape(title)}}}\n\\begin{{gather}}\n{math_tex}\n\\end{{gather}}\n"
-        )
-    return "\n".join(parts)
-
-
 def _model_label(model: PLRFModel) -> str:
     return f"{model.phase} ($a={model.a:g}$, $b={model.b:g}$)"
 
 
 def _model_key(model: PLRFModel) -> str:
     return f"a{model.a:g}_b{model.b:g}".replace(".", "p")
-
-
-# -- compilation --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CompileResult:
-    """Outcome of :func:`compile_latex`: ``success``, the PDF (if any), the tool and a message."""
-
-    success: bool
-    pdf: Path | None
-    tool: str | None
-    message: str
-
-
-def _log_errors(log: Path, lines: int = 12) -> str:
-    if not log.exists():
-        return ""
-    text = log.read_text(errors="replace").splitlines()
-    errs = [i for i, ln in enumerate(text) if ln.startswith("!")]
-    if not errs:
-        return "\n".join(text[-lines:])
-    i = errs[0]
-    return "\n".join(text[i : i + lines])
-
-
-def compile_latex(tex: Path, *, timeout: float = LATEX_TIMEOUT) -> CompileResult:
-    """Compile ``tex`` to PDF with ``latexmk`` (preferred) or ``pdflatex`` (twice), if installed.
-
-    Never raises for a missing toolchain or a LaTeX error: the result says what happened.
-    """
-    tex = Path(tex)
-    cwd, name = tex.parent, tex.name
-    pdf = tex.with_suffix(".pdf")
-    if shutil.which("latexmk") and shutil.which("pdflatex"):
-        tool = "latexmk"
-        cmds = [["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-quiet", name]]
-    elif shutil.which("pdflatex"):
-        tool = "pdflatex"
-        cmd = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name]
-        cmds = [cmd, cmd]  # the second pass resolves the table of contents and references
-    else:
-        return CompileResult(
-            False,
-            None,
-            None,
-            f"no LaTeX toolchain found (latexmk or pdflatex); {tex} was written — compile it "
-            "with `pdflatex report.tex` after installing TeX Live "
-            "(Debian: texlive-latex-base texlive-latex-recommended latexmk)",
-        )
-    for cmd in cmds:
-        try:
-            proc = subprocess.run(
-                cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired:
-            return CompileResult(False, None, tool, f"{tool} did not finish within {timeout:g} s")
-        if proc.returncode != 0:
-            detail = _log_errors(tex.with_suffix(".log")) or proc.stdout[-2000:]
-            return CompileResult(
-                False, None, tool, f"{tool} failed (exit {proc.returncode}):\n{detail}"
-            )
-    if not pdf.exists() or pdf.stat().st_size == 0:
-        return CompileResult(False, None, tool, f"{tool} reported success but wrote no {pdf.name}")
-    return CompileResult(True, pdf, tool, f"compiled {pdf} with {tool}")
 
 
 # -- the build ----------------------------------------------------------------------------------
