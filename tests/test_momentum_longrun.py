@@ -127,3 +127,42 @@ def test_long_interval_solver_against_the_recursion_at_1e6():
     grid = momentum_grid(HARD, 10**6)
     co = _nesterov(grid, zeta0=1.6, p=0.4)
     assert abs(grid.loss(co)[0][-1] / _exact(grid, co)[-1] - 1) < 3e-4
+
+
+@pytest.mark.slow
+def test_longrun_sweep_feeds_the_payload_and_the_figure():
+    from solvers.control.momentum_forms import forms_payload
+    from solvers.control.momentum_longrun import longrun_exponents
+    from solvers.plots.momentum_forms import momentum_forms_figure
+
+    model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**4)
+    opt = LongrunOptions(knots=0, maxiter=40)
+    fe = longrun_exponents(model, ("sgd", "nesterov"), [100, 300, 1000], options=opt)
+    out = forms_payload(fe)
+    (nest,) = out["forms"]
+    assert nest["form"] == "nesterov" and nest["horizons"] == [100, 300, 1000]
+    assert set(nest["extrapolated"]) == {"value", "halfwidth", "scheme"}
+    assert nest["converged"] == all(s.kkt <= opt.tol for s in fe.solves["nesterov"])
+    assert nest["losses"][-1] < nest["sgd_losses"][-1]  # momentum helps in the hard phase
+    fig = momentum_forms_figure(fe)
+    assert len(fig.axes[1].lines) == 3  # SGD's rate, Nesterov's rate and friction
+    t = np.array([0, 10, 999])
+    al, ga, bt, qq = fe.solves["nesterov"][-1].sampled(t)
+    grid = opt.grid(model, 1000)
+    ref = grid.expand(longrun_controls("nesterov", fe.solves["nesterov"][-1].x, grid, 0))
+    assert np.allclose(ga, ref[1][t]) and np.allclose(bt, ref[2][t])
+
+
+@pytest.mark.slow
+def test_cli_momentum_longrun_json(capsys):
+    import json
+
+    from solvers.cli import main
+
+    argv = ["momentum", "--form", "heavy-ball,nesterov", "--solver", "longrun", "--a", "1.3",
+            "--b", "2.75", "--sigma", "0.7", "--batch", "4", "--modes", "100000",
+            "--T", "100,300,1000", "--format", "json"]  # fmt: skip
+    assert main(argv) in (0, None)
+    out = json.loads(capsys.readouterr().out)
+    assert [f["form"] for f in out["forms"]] == ["heavy-ball", "nesterov"]
+    assert all(f["converged"] for f in out["forms"])

@@ -41,12 +41,15 @@ from ..dynamics.momentum_longrun import (
     MomentumGrid,
     momentum_grid,
 )
+from .momentum import fit_exponent
+from .momentum_forms import FormExponents
 
 __all__ = [
     "LONGRUN_FORMS",
     "LongrunOptions",
     "LongrunResult",
     "longrun_controls",
+    "longrun_exponents",
     "longrun_parameters",
     "solve_longrun",
 ]
@@ -206,6 +209,8 @@ class LongrunResult:
     cpu_seconds, wall_seconds : float
     kkt_history : tuple of float
         KKT residual after every iteration.
+    model : PLRFModel
+    options : LongrunOptions
     """
 
     form: str
@@ -222,6 +227,18 @@ class LongrunResult:
     cpu_seconds: float
     wall_seconds: float
     kkt_history: tuple = field(default=(), repr=False)
+    model: PLRFModel | None = field(default=None, repr=False)
+    options: LongrunOptions | None = field(default=None, repr=False)
+
+    def sampled(self, t, eta_max: float | None = None) -> tuple[np.ndarray, ...]:
+        """Per-step ``(alpha, gamma, beta, q)`` at the steps ``t`` (without expanding to ``T``;
+        ``eta_max`` is the model's, accepted for the figure's common call)."""
+        grid = self.options.grid(self.model, self.T)
+        co = longrun_controls(self.form, self.x, grid, self.options.knots)
+        j = np.searchsorted(grid.t, np.asarray(t), side="right") - 1
+        j = np.clip(j, 0, grid.steps.size - 1)
+        al, ga, ka, qq = (c[j] for c in co)
+        return al, ga, 1.0 - ka, qq
 
     def to_dict(self) -> dict:
         out = {k: getattr(self, k) for k in ("form", "T", "loss", "success", "status",
@@ -305,5 +322,31 @@ def solve_longrun(
     return LongrunResult(
         form, T, math.exp(f), res.x, names, status == 0, status, STATUS_MESSAGES[status], kkt,
         int(res.nit), n_eval[0], time.process_time() - c0, time.perf_counter() - w0,
-        tuple(history),
+        tuple(history), model, opt,
     )  # fmt: skip
+
+
+def longrun_exponents(
+    model: PLRFModel, forms, Ts, *, options: LongrunOptions | None = None, progress=None
+) -> FormExponents:
+    """:func:`solve_longrun` for each form at each horizon (continued), as a
+    :class:`~solvers.control.momentum_forms.FormExponents` (the ``optlr momentum --form``
+    payload, figure and claims read it)."""
+    forms = tuple(forms)
+    for f in forms:
+        if f not in LONGRUN_FORMS:
+            raise ValueError(f"forms must be among {LONGRUN_FORMS}, got {f!r}")
+    Ts = [check_int("T", T, ge=2) for T in Ts]
+    if len(Ts) < 2:
+        raise ValueError(f"Ts must hold at least two horizons, got {Ts}")
+    solves, fits = {}, {}
+    for f in forms:
+        out: list[LongrunResult] = []
+        for T in Ts:
+            start = out[-1].x if out and math.isfinite(out[-1].loss) else None
+            out.append(solve_longrun(model, f, T, start=start, options=options))
+            if progress is not None:
+                progress(out[-1])
+        solves[f] = tuple(out)
+        fits[f] = fit_exponent(np.array(Ts, float), [s.loss for s in out])
+    return FormExponents(model, np.array(Ts), solves, fits)
