@@ -147,7 +147,7 @@ def test_longrun_sweep_feeds_the_payload_and_the_figure():
     fig = momentum_forms_figure(fe)
     assert len(fig.axes[1].lines) == 3  # SGD's rate, Nesterov's rate and friction
     t = np.array([0, 10, 999])
-    al, ga, bt, qq = fe.solves["nesterov"][-1].sampled(t)
+    _, ga, bt, _ = fe.solves["nesterov"][-1].sampled(t)
     grid = opt.grid(model, 1000)
     ref = grid.expand(longrun_controls("nesterov", fe.solves["nesterov"][-1].x, grid, 0))
     assert np.allclose(ga, ref[1][t]) and np.allclose(bt, ref[2][t])
