@@ -166,3 +166,12 @@ def test_cli_momentum_longrun_json(capsys):
     out = json.loads(capsys.readouterr().out)
     assert [f["form"] for f in out["forms"]] == ["heavy-ball", "nesterov"]
     assert all(f["converged"] for f in out["forms"])
+
+
+def test_report_momentum_paragraph_prints_the_derivation():
+    from solvers.report.sections.beyond import _momentum_paragraph
+    from theory import derive_momentum_exponents
+
+    text = _momentum_paragraph()
+    assert text.count("\\item") == len(derive_momentum_exponents().steps)
+    assert "Statistical limit" in text and "\\begin{itemize}" in text
