@@ -41,8 +41,9 @@ from ..dynamics.momentum_longrun import (
     MomentumGrid,
     momentum_grid,
 )
+from .continuum import STATUS_MESSAGES  # one status table (0-3 used here)
 from .momentum import fit_exponent
-from .momentum_forms import FormExponents
+from .momentum_forms import UNSTABLE_LOG_LOSS, FormExponents
 
 __all__ = [
     "LONGRUN_FORMS",
@@ -61,15 +62,6 @@ LONGRUN_FORMS = ("sgd", "ema", "heavy-ball", "nesterov")
 OPT_RATIO = 1.15
 OPT_BINS_PER_DECADE = 3
 OPT_POINTS_PER_BIN = 2
-#: log L returned for an unstable trial schedule (a finite loss is far below it).
-UNSTABLE_LOG_LOSS = 50.0
-#: Optimiser status -> message (``status`` of :class:`LongrunResult`).
-STATUS_MESSAGES = {
-    0: "converged: the KKT residual is at most tol",
-    1: "iteration limit reached before the KKT residual met tol",
-    2: "the optimiser stopped (line search) before the KKT residual met tol",
-    3: "the start is unstable (the loss is not finite)",
-}
 
 
 @dataclass(frozen=True)
