@@ -22,7 +22,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from solvers.control.momentum_longrun import LongrunOptions, longrun_controls, solve_longrun
+from solvers.control.momentum_longrun import (
+    LongrunOptions,
+    continuation_starts,
+    longrun_controls,
+    solve_longrun,
+)
 from solvers.dynamics.momentum_forms import general_momentum_forward
 from theory import PLRFModel
 
@@ -62,6 +67,9 @@ def main(argv=None) -> None:
     ap.add_argument("--knots", type=int, default=3)
     ap.add_argument("--exact-up-to", type=float, default=1e6)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--resume", default=None,
+                    help="a JSON of an earlier run: keep its solves, continue each form from "
+                    "its last optimum at the horizons beyond it")  # fmt: skip
     args = ap.parse_args(argv)
     model = PLRFModel(a=args.a, b=args.b, sigma=args.sigma, batch=args.batch,
                       n_modes=int(args.modes))  # fmt: skip
@@ -69,11 +77,18 @@ def main(argv=None) -> None:
     Ts = [int(float(x)) for x in args.T.split(",")]
     payload = {"model": {"a": model.a, "b": model.b, "sigma": model.sigma, "batch": model.batch,
                          "n_modes": model.n_modes}, "options": opt.__dict__, "solves": []}  # fmt: skip
+    done = {}
+    if args.resume:
+        with open(args.resume) as fh:
+            payload["solves"] = json.load(fh)["solves"]
+        for s in payload["solves"]:
+            done[s["form"]] = (s["T"], np.array(list(s["params"].values())))
     c0, w0 = time.process_time(), time.perf_counter()
     for form in args.forms.split(","):
-        x = None
-        for T in Ts:
-            r = solve_longrun(model, form, T, start=x, options=opt)
+        last_T, x = done.get(form, (0, None))
+        for T in (T for T in Ts if T > last_T):
+            start = None if x is None else continuation_starts(model, form, x, opt)
+            r = solve_longrun(model, form, T, start=start, options=opt)
             x = r.x
             err = _errors(model, r, opt, args.exact_up_to)
             d = r.to_dict() | {"errors": err, "kkt_history": list(r.kkt_history)}

@@ -14,7 +14,7 @@ free correction, evaluated at the midpoints of the intervals of a
 
 :math:`A(t) = (1 + f^\nu)\,r^\nu/(r^\nu + f^\nu)`, :math:`r = 1 - t/T`, a smooth final
 annealing over a fraction ~``f`` of the run, and :math:`c(t)` piecewise linear in
-:math:`\log(1+t)/\log(1+T)` with :math:`c = 0` at the start and ``knots`` free values.
+:math:`\log(1+t)/\log(1+T)`, zero at both ends, with ``knots`` free interior values.
 
 :func:`solve_longrun` minimises :math:`\log L(T)` over these bounded parameters with L-BFGS-B
 (forward finite-difference gradients; the final KKT test with central ones) and reports ``success`` only
@@ -49,6 +49,7 @@ __all__ = [
     "LONGRUN_FORMS",
     "LongrunOptions",
     "LongrunResult",
+    "continuation_starts",
     "longrun_controls",
     "longrun_exponents",
     "longrun_parameters",
@@ -62,6 +63,8 @@ LONGRUN_FORMS = ("sgd", "ema", "heavy-ball", "nesterov")
 OPT_RATIO = 1.15
 OPT_BINS_PER_DECADE = 3
 OPT_POINTS_PER_BIN = 2
+#: L-BFGS-B restarts after a stopped line search (forward differences near the optimum).
+RESTARTS = 2
 
 
 @dataclass(frozen=True)
@@ -156,9 +159,9 @@ def longrun_controls(form: str, x, grid: MomentumGrid, knots: int) -> tuple[np.n
     r = np.maximum(1.0 - t / T, 0.0)
     ann = (1.0 + f**nu) * r**nu / (r**nu + f**nu)
     corr = np.zeros_like(t)
-    if knots:
+    if knots:  # interior bumps: c = 0 at both ends, so the power law carries the trend
         s = np.log1p(t) / math.log1p(T)
-        corr = np.interp(s, np.linspace(0.0, 1.0, knots + 1), np.r_[0.0, x[-knots:]])
+        corr = np.interp(s, np.linspace(0.0, 1.0, knots + 2), np.r_[0.0, x[-knots:], 0.0])
     eta_max = grid.model.eta_max
     zero, one = np.zeros_like(t), np.ones_like(t)
     if form == "nesterov":
@@ -259,8 +262,9 @@ def solve_longrun(
 ) -> LongrunResult:
     """Minimise :math:`\\log L(T)` over ``form``'s parametrised schedule (L-BFGS-B).
 
-    ``start`` (e.g. a shorter horizon's optimum, clipped into the bounds) defaults to the
-    derived shape (:func:`longrun_parameters`). Non-convergence is reported in the result.
+    ``start`` (e.g. a shorter horizon's optimum, clipped into the bounds; or several as the
+    rows of an array, the one with the lowest loss is taken, :func:`continuation_starts`)
+    defaults to the derived shape (:func:`longrun_parameters`). Non-convergence is reported in the result.
     """
     if not isinstance(model, PLRFModel):
         raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
@@ -270,8 +274,6 @@ def solve_longrun(
     names, x0, bounds = longrun_parameters(form, model, opt.knots)
     T = check_int("T", T, ge=2)
     grid = opt.grid(model, T)
-    if start is not None:
-        x0 = np.clip(np.asarray(start, float), [b[0] for b in bounds], [b[1] for b in bounds])
     n_eval = [0]
 
     def value(x):
@@ -300,22 +302,41 @@ def solve_longrun(
         history.append(float(np.abs(_projected(xk, g, bounds)).max()))
 
     c0, w0 = time.process_time(), time.perf_counter()
+    if start is not None:  # one start, or several (rows): the lowest loss
+        lo, hi = [b[0] for b in bounds], [b[1] for b in bounds]
+        starts = np.clip(np.atleast_2d(np.asarray(start, float)), lo, hi)
+        x0 = min(starts, key=value)
     if value(x0) >= UNSTABLE_LOG_LOSS:
         return LongrunResult(form, T, math.inf, x0, names, False, 3, STATUS_MESSAGES[3],
                              math.inf, 0, n_eval[0], time.process_time() - c0,
                              time.perf_counter() - w0)  # fmt: skip
-    res = minimize(
-        value_grad, x0, jac=True, method="L-BFGS-B", bounds=bounds, callback=callback,
-        options={"maxiter": opt.maxiter, "gtol": opt.tol, "ftol": 1e-15, "maxcor": 20},
-    )  # fmt: skip
-    f, g = value_grad(res.x, central=True)
-    kkt = float(np.abs(_projected(res.x, g, bounds)).max())
-    status = 0 if kkt <= opt.tol else (1 if res.nit >= opt.maxiter else 2)
+    x, nit = x0, 0
+    for _ in range(RESTARTS + 1):  # a stopped line search restarts with a fresh Hessian model
+        res = minimize(
+            value_grad, x, jac=True, method="L-BFGS-B", bounds=bounds, callback=callback,
+            options={"maxiter": opt.maxiter - nit, "gtol": opt.tol, "ftol": 1e-15, "maxcor": 20},
+        )  # fmt: skip
+        x, nit = res.x, nit + int(res.nit)
+        f, g = value_grad(x, central=True)
+        kkt = float(np.abs(_projected(x, g, bounds)).max())
+        if kkt <= opt.tol or nit >= opt.maxiter or res.nit == 0:
+            break
+    status = 0 if kkt <= opt.tol else (1 if nit >= opt.maxiter else 2)
     return LongrunResult(
-        form, T, math.exp(f), res.x, names, status == 0, status, STATUS_MESSAGES[status], kkt,
-        int(res.nit), n_eval[0], time.process_time() - c0, time.perf_counter() - w0,
+        form, T, math.exp(f), x, names, status == 0, status, STATUS_MESSAGES[status], kkt,
+        nit, n_eval[0], time.process_time() - c0, time.perf_counter() - w0,
         tuple(history), model, opt,
     )  # fmt: skip
+
+
+def continuation_starts(model: PLRFModel, form: str, x, options: LongrunOptions) -> np.ndarray:
+    """Starts for the next horizon from an optimum ``x``: itself, without its correction (the
+    correction's knots move with ``log T``), and the derived start; rows of an array."""
+    x = np.asarray(x, float)
+    flat = x.copy()
+    if options.knots:
+        flat[-options.knots :] = 0.0
+    return np.array([x, flat, longrun_parameters(form, model, options.knots)[1]])
 
 
 def longrun_exponents(
@@ -324,6 +345,7 @@ def longrun_exponents(
     """:func:`solve_longrun` for each form at each horizon (continued), as a
     :class:`~solvers.control.momentum_forms.FormExponents` (the ``optlr momentum --form``
     payload, figure and claims read it)."""
+    opt = LongrunOptions() if options is None else options
     forms = tuple(forms)
     for f in forms:
         if f not in LONGRUN_FORMS:
@@ -335,8 +357,8 @@ def longrun_exponents(
     for f in forms:
         out: list[LongrunResult] = []
         for T in Ts:
-            start = out[-1].x if out and math.isfinite(out[-1].loss) else None
-            out.append(solve_longrun(model, f, T, start=start, options=options))
+            start = continuation_starts(model, f, out[-1].x, opt) if out else None
+            out.append(solve_longrun(model, f, T, start=start, options=opt))
             if progress is not None:
                 progress(out[-1])
         solves[f] = tuple(out)
