@@ -5,7 +5,8 @@ free correction, evaluated at the midpoints of the intervals of a
 :class:`~solvers.dynamics.momentum_longrun.MomentumGrid` (exact per-interval propagation, cost
 ``~log T``):
 
-* ``"sgd"``: :math:`\eta_t = \eta_{\max}\,\mathrm{sigmoid}(y_0 + c(t))\,A(t)`;
+* ``"sgd"``: :math:`\eta_t = \eta_{\rm s}\,\mathrm{sigmoid}(y_0 + c(t))\,A(t)`, with
+  :math:`\eta_{\rm s}` the largest stable constant rate (:func:`stable_rate`);
 * ``"ema"``, ``"heavy-ball"``: the same rate and a constant :math:`\beta_0` (their effective
   rate is bounded: a plateau is the derived shape);
 * ``"nesterov"`` (dimension-adapted): :math:`\eta_t = \eta_{\max}\,\mathrm{sigmoid}(y_0)A(t)`,
@@ -34,6 +35,7 @@ from scipy.optimize import minimize
 from theory import PLRFModel
 from theory._checks import check_int, check_real
 
+from ..dynamics.continuum import _stable_upper
 from ..dynamics.momentum_longrun import (
     DEFAULT_EXACT_MODES,
     DEFAULT_MAX_INTERVAL,
@@ -150,6 +152,15 @@ def _sigmoid(x):
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
+def stable_rate(grid: MomentumGrid) -> float:
+    """Largest stable constant SGD rate on ``grid``'s modes (``min(eta_max, (1 - 1e-3) x limit)``).
+
+    SGD's optimal plateau reaches it near ``T = 1e9`` at (1.3, 2.75): an optimum on the edge of
+    the stable set is only a KKT point if the edge is a bound of the parameters.
+    """
+    return _stable_upper(grid.model, grid.quad, "discrete")
+
+
 def longrun_controls(form: str, x, grid: MomentumGrid, knots: int) -> tuple[np.ndarray, ...]:
     """Per-interval ``(alpha, gamma, kappa, q)`` of ``form`` for the parameters ``x``."""
     x = np.asarray(x, dtype=float)
@@ -163,6 +174,8 @@ def longrun_controls(form: str, x, grid: MomentumGrid, knots: int) -> tuple[np.n
         s = np.log1p(t) / math.log1p(T)
         corr = np.interp(s, np.linspace(0.0, 1.0, knots + 2), np.r_[0.0, x[-knots:], 0.0])
     eta_max = grid.model.eta_max
+    if form == "sgd":  # the largest stable constant rate: the plateau's bound, kept a box bound
+        eta_max = stable_rate(grid)
     zero, one = np.zeros_like(t), np.ones_like(t)
     if form == "nesterov":
         eta = eta_max * _sigmoid(x[0]) * ann
