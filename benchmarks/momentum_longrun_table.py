@@ -8,7 +8,7 @@ the optimal loss, the exponent extrapolated by :func:`solvers.analysis.extrapola
 and quadrature estimates, enter its budget), the derived exponent, and for each optimum the
 bias share (the loss of the same schedule without gradient noise, ``batch = inf``, over the loss)
 and the measured momentum exponent ``p`` of ``zeta_t`` (a log-log fit of ``zeta_t`` over
-``sqrt(T) <= t <= T/10``, correction included).
+``T^(3/4) <= t <= T/10``, where the run's late decay sets the noise, correction included).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def bias_share_and_p(model: PLRFModel, opt: LongrunOptions, solve: dict) -> tupl
     p = math.nan
     if form == "nesterov":
         t = grid.midpoints
-        sel = (t >= math.sqrt(T)) & (t <= T / 10)
+        sel = (t >= T**0.75) & (t <= T / 10)
         zeta = longrun_controls(form, x, grid, opt.knots)[1]
         if sel.sum() >= 3:
             p = -float(np.polyfit(np.log1p(t[sel]), np.log(zeta[sel]), 1)[0])
