@@ -68,7 +68,7 @@ OPT_BINS_PER_DECADE = 3
 OPT_POINTS_PER_BIN = 2
 #: L-BFGS-B restarts (with central differences) after a stopped line search: forward
 #: differences stall near KKT ~1e-4 on the nine-parameter Nesterov family.
-RESTARTS = 2
+RESTARTS = 5
 
 
 @dataclass(frozen=True)
