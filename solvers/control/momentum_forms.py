@@ -281,6 +281,7 @@ def _extrapolated(fe: FormExponents, form: str) -> dict | None:
     if fe.horizons.size < 3:
         return None
     e = extrapolate_exponent(fe.horizons.astype(float), fe.losses(form), sign=-1.0)
+
     def num(v):  # an unbounded interval (too few slopes to test a correction) is null in JSON
         return float(v) if math.isfinite(v) else None
 

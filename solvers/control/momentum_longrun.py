@@ -46,7 +46,7 @@ from ..dynamics.momentum_longrun import (
 )
 from .continuum import STATUS_MESSAGES  # one status table (0-3 used here)
 from .momentum import fit_exponent
-from .momentum_forms import UNSTABLE_LOG_LOSS, FormExponents
+from .momentum_forms import FORM_NAMES, UNSTABLE_LOG_LOSS, FormExponents
 
 __all__ = [
     "LONGRUN_FORMS",
@@ -59,7 +59,8 @@ __all__ = [
     "solve_longrun",
 ]
 
-LONGRUN_FORMS = ("sgd", "ema", "heavy-ball", "nesterov")
+#: The forms of the family solver (one list of forms).
+LONGRUN_FORMS = FORM_NAMES
 #: The optimiser's grid is coarser than the dynamics' defaults (half the cost): at T = 1e9 its
 #: loss differs from a 4x finer grid by 2e-3 relative (1e-3 for the defaults), a slope error
 #: below 1e-3 per decade; the benchmark re-evaluates every optimum on finer grids.
