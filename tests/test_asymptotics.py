@@ -210,7 +210,14 @@ def test_cached():
 
 # -- no typed-in answers ------------------------------------------------------------------------
 
-ENGINE = ["_asymptotics.py", "_balance.py", "_powerlaw.py", "_mode_sums.py", "_latex_document.py"]
+ENGINE = [
+    "_asymptotics.py",
+    "_laws.py",
+    "_balance.py",
+    "_powerlaw.py",
+    "_mode_sums.py",
+    "_latex_document.py",
+]
 
 
 @pytest.mark.parametrize("module", ENGINE)

@@ -257,7 +257,7 @@ def test_sweep_returns_one_result_per_horizon_in_input_order():
 
 def test_scaled_kkt_is_the_log_eta_gradient_and_decides_convergence():
     """kkt_scaled = sum_j |d log L / d log eta_j| off the bounds, checked by finite differences."""
-    from solvers.control.continuum import SCALE_FLOOR, _kkt_scaled
+    from solvers.control._continuum_optimise import SCALE_FLOOR, _kkt_scaled
 
     res = solve_continuum(EASY, 500, diagnostics=False)
     assert res.success and res.criterion == "scaled"

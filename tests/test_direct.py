@@ -404,6 +404,20 @@ def test_block_multilevel_matches_single_level():
     assert ml.final_loss == pytest.approx(sl.final_loss, rel=1e-8)
 
 
+def test_block_coarse_level_only_from_the_smooth_start():
+    """Default block solves skip the coarse level from the annealed (hard-phase) start and keep it
+    from the decay (easy-phase) start; forcing it from the annealed start reaches the same loss."""
+    hard = PLRFModel(a=2, b=2, sigma=0.5, batch=5, n_modes=200, eta_max=2)
+    T, K = 400, 100
+    r = solve_direct(hard, T, blocks=K)
+    assert r.diagnostics["initial"] == "anneal" and r.parameters["multilevel"] == []
+    forced = solve_direct(hard, T, blocks=K, multilevel=True)
+    assert forced.parameters["multilevel"] == [32] and forced.success and r.success
+    assert r.final_loss == pytest.approx(forced.final_loss, rel=1e-7)
+    easy = solve_direct(EASY, T, blocks=K)
+    assert easy.diagnostics["initial"] == "decay" and easy.parameters["multilevel"] == [32]
+
+
 def test_multilevel_is_off_for_a_user_schedule_and_a_budget():
     T = 600
     r = solve_direct(EASY, T, initial=np.full(T, 0.05), maxiter=3)

@@ -22,18 +22,40 @@ The loss at the horizon is, from the linear response of the dynamics,
 
     L(T) = B(\tau_T) + \frac{\sigma^2}{m}\int_0^T \eta(s)^2 K\bigl(2u(s)\bigr)\,ds,
     \qquad \tau_T = \int_0^T\eta, \quad u(s) = \int_s^T \eta .
+
+This module is longer than the house's ~600 lines on purpose: it is one derivation, read top to
+bottom (response, ansätze, balances per exponent, assembly); its result types and the ansatz
+symbols live in :mod:`theory._laws`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 import sympy as sp
 
 from ._balance import BalanceCase, minimise_leading_exponent
-from ._conventions import convention
 from ._dynamics import plrf_dynamics
+from ._laws import (
+    C,
+    Derivation,
+    DerivationStep,
+    Exponent,
+    N,
+    PhaseLaws,
+    ScalingLaws,
+    W,
+    chi,
+    delta,
+    eta_max,
+    nu,
+    omega,
+    v,
+    xi,
+    y,
+    zeta,
+)
 from ._mode_sums import ModeSumAsymptotics, mode_sum_asymptotics, spectrum
 from ._powerlaw import (
     PowerLaw,
@@ -55,171 +77,9 @@ __all__ = [
     "derive_scaling_laws",
 ]
 
-# Unknown scaling exponents of the ansätze (real: a candidate may come out negative).
-xi, delta, omega, zeta, chi, nu = sp.symbols("xi delta omega zeta chi nu", real=True)
-# Remaining fraction of a run y = 1 - t/T, and the large parameters.
-y = sp.Symbol("y", positive=True)
-W, C, N = sp.symbols("W C N", positive=True)
-tau, u, v = sp.symbols("tau u v", positive=True)
-eta_max = sp.Symbol(r"eta_max", positive=True)
-
 
 def _tex(e: sp.Basic) -> str:
     return sp.latex(e)
-
-
-@dataclass(frozen=True)
-class DerivationStep:
-    """One step of a derivation: a title and a LaTeX body (text with display math)."""
-
-    title: str
-    latex: str
-
-
-@dataclass(frozen=True)
-class Derivation:
-    """A derivation: its steps, the balance cases it solved and its other equations.
-
-    ``equations`` holds ``(equation, solution)`` pairs solved along the way (e.g. the
-    stationarity condition for ``delta``): substituting ``solution`` makes each residual vanish.
-    """
-
-    name: str
-    title: str
-    steps: tuple[DerivationStep, ...]
-    cases: tuple[BalanceCase, ...] = ()
-    equations: tuple[tuple[sp.Eq, dict], ...] = ()
-
-
-@dataclass(frozen=True)
-class Exponent:
-    r"""A derived exponent: a SymPy expression in ``a, b`` with its meaning.
-
-    Examples
-    --------
-    >>> e = derive_scaling_laws().easy["xi"]
-    >>> e.evaluate(a=3, b=2)   # xi = 1 - b/a
-    0.3333333333333333
-    """
-
-    name: str
-    expr: sp.Expr
-    meaning: str
-    symbol: str = ""
-
-    def subs(self, *args, **kwargs) -> sp.Expr:
-        """``expr.subs(...)``."""
-        return self.expr.subs(*args, **kwargs)
-
-    def evaluate(self, model=None, *, a: float | None = None, b: float | None = None) -> float:
-        """Numeric value for a :class:`theory.PLRFModel` or for ``a=..., b=...``."""
-        if model is not None:
-            sub = model.subs()
-        elif a is not None and b is not None:
-            sub = {_a: sp.nsimplify(a), _b: sp.nsimplify(b)}
-        else:
-            raise TypeError("Exponent.evaluate: give a PLRFModel or both a= and b=")
-        return float(sp.N(self.expr.subs(sub)))
-
-    def latex(self) -> str:
-        return sp.latex(self.expr)
-
-    def in_convention(self, name: str) -> sp.Expr:
-        """The exponent written in another convention's parameters (docs/theory.md §1)."""
-        return convention(name).exponent(self.expr)
-
-    def __str__(self) -> str:
-        return f"{self.name} = {self.expr}   ({self.meaning})"
-
-
-_a, _b = a, b
-
-
-@dataclass(frozen=True)
-class PhaseLaws:
-    """Scaling laws of one phase: the schedule form, its condition and the exponents."""
-
-    phase: str
-    condition: sp.Basic
-    schedule: sp.Expr
-    exponents: dict[str, Exponent] = field(default_factory=dict)
-
-    @property
-    def schedule_derived(self) -> sp.Expr:
-        """The schedule form with the derived exponents substituted."""
-        ex = self.exponents
-        sub = {s: ex[n].expr for s, n in ((xi, "xi"), (delta, "delta")) if n in ex}
-        if "anneal_window_exponent" in ex:
-            sub[W] = T ** ex["anneal_window_exponent"].expr
-        return self.schedule.subs(sub)
-
-    def __getitem__(self, name: str) -> Exponent:
-        try:
-            return self.exponents[name]
-        except KeyError:
-            raise KeyError(
-                f"{self.phase} phase: no exponent {name!r}; have {sorted(self.exponents)}"
-            ) from None
-
-
-@dataclass(frozen=True)
-class ScalingLaws:
-    """Everything :func:`derive_scaling_laws` derives.
-
-    Attributes
-    ----------
-    phase_boundary : sympy relational
-        Condition of the easy phase (validity of the interior balance).
-    easy, hard : PhaseLaws
-    bias, kernel : ModeSumAsymptotics
-        Asymptotics of :math:`B(\\tau)` (argument :math:`z = 2\\tau`) and of :math:`K(F)`.
-    derivations : dict of Derivation
-    success, status, message
-        Whether every row was derived with a unique case per phase.
-    """
-
-    phase_boundary: sp.Basic
-    easy: PhaseLaws
-    hard: PhaseLaws
-    bias: ModeSumAsymptotics
-    kernel: ModeSumAsymptotics
-    derivations: dict[str, Derivation]
-    success: bool = True
-    status: int = 0
-    message: str = "all rows derived"
-
-    def phase(self, a: float, b: float) -> str:
-        """``"easy"``, ``"hard"`` or ``"boundary"`` from the derived boundary."""
-        sub = {_a: sp.nsimplify(a), _b: sp.nsimplify(b)}
-        if self.phase_boundary.subs(sub) == sp.true:
-            return "easy"
-        if self.hard.condition.subs(sub) == sp.true:
-            return "hard"
-        return "boundary"
-
-    def steps(self) -> list[DerivationStep]:
-        return [s for d in self.derivations.values() for s in d.steps]
-
-    def as_dict(self) -> dict:
-        """The ``optlr derive`` JSON contract: SymPy strings in ``a, b`` (issue 3 item 6)."""
-
-        def phase_dict(p: PhaseLaws) -> dict:
-            out: dict = {}
-            for name, e in p.exponents.items():
-                if name.startswith("compute_optimal."):
-                    out.setdefault("compute_optimal", {})[name.split(".", 1)[1]] = str(e.expr)
-                else:
-                    out[name] = str(e.expr)
-            out["condition"] = str(p.condition)
-            out["schedule"] = str(p.schedule)
-            out["schedule_derived"] = str(p.schedule_derived)
-            return out
-
-        return {
-            "phase_boundary": str(self.phase_boundary),
-            "easy": phase_dict(self.easy),
-            "hard": phase_dict(self.hard),
-        }
 
 
 # ----------------------------------------------------------------------------------------------
@@ -659,6 +519,63 @@ def derive_scaling_laws() -> ScalingLaws:
     return load_or_compute("scaling-laws", _derive_scaling_laws)
 
 
+def _phase_exponents(
+    phase: str, cases: dict[str, BalanceCase], d_star: sp.Expr, p_cases, ramp: sp.Expr
+) -> dict[str, Exponent]:
+    """The exponents of one phase from its solved balance cases (``phase``: the xi case of the
+    phase, ``constant``, ``window``, ``compute``)."""
+    case, c_case, w_case, comp = (cases[k] for k in ("phase", "constant", "window", "compute"))
+    loss = sp.factor(-case.exponent)
+    ex: dict[str, Exponent] = {}
+    if phase == "hard":  # the window keeps the easy-phase shape
+        ex["delta"] = Exponent("delta", d_star, "eta ~ ((T - t)/W)^delta in the window", r"\delta")
+    if phase == "easy":
+        ex["xi"] = Exponent("xi", sp.factor(case.value), r"eta ~ T^(-xi)", r"\xi")
+        ex["delta"] = Exponent("delta", d_star, "eta ~ (1 - t/T)^delta", r"\delta")
+    ex["loss_exponent"] = Exponent("loss_exponent", loss, "L* ~ T^(-p)", r"p")
+    ex["constant_lr_exponent"] = Exponent(
+        "constant_lr_exponent", sp.factor(c_case.value), "eta_const ~ T^(-value)", r"\zeta"
+    )
+    ex["constant_lr_loss_exponent"] = Exponent(
+        "constant_lr_loss_exponent", sp.factor(-c_case.exponent), "L ~ T^(-p)", r"p_c"
+    )
+    if phase == "hard":
+        ex["anneal_window_exponent"] = Exponent(
+            "anneal_window_exponent", sp.factor(w_case.value), "W ~ T^omega", r"\omega"
+        )
+        ex["anneal_fraction_exponent"] = Exponent(
+            "anneal_fraction_exponent", sp.factor(w_case.value - 1), "W/T ~ T^value", ""
+        )
+        ex["anneal_window_loss_exponent"] = Exponent(
+            "anneal_window_loss_exponent",
+            sp.factor(-w_case.exponent),
+            "window terms ~ T^(-value), subdominant to the loss",
+            "",
+        )
+    ex["power_law_exponent"] = Exponent(
+        "power_law_exponent", _piecewise(p_cases, "value", phase), "eta ~ (t+1)^-chi*", r"\chi"
+    )
+    ex["power_law_loss_exponent"] = Exponent(
+        "power_law_loss_exponent",
+        _piecewise(p_cases, "exponent", phase, sign=-1),
+        "L ~ T^(-p)",
+        "",
+    )
+    ex["batch_ramp_exponent"] = Exponent(
+        "batch_ramp_exponent", ramp, "m*(t) ~ (1 - t/T)^value at eta = eta_max", ""
+    )
+    ex["compute_optimal.model_size_exponent"] = Exponent(
+        "model_size_exponent", sp.factor(comp.value), "N* ~ C^value", r"\nu"
+    )
+    ex["compute_optimal.steps_exponent"] = Exponent(
+        "steps_exponent", sp.factor(1 - comp.value), "T* ~ C^value", ""
+    )
+    ex["compute_optimal.loss_exponent"] = Exponent(
+        "loss_exponent", sp.factor(-comp.exponent), "L* ~ C^(-p)", ""
+    )
+    return ex
+
+
 def _derive_scaling_laws() -> ScalingLaws:
     """The derivation behind :func:`derive_scaling_laws` (no caching)."""
     r = _response()
@@ -699,55 +616,8 @@ def _derive_scaling_laws() -> ScalingLaws:
         cc, d_comp = _derive_compute(loss, phase)
         derivations[f"compute_{phase}"] = d_comp
         comp = _single(cc, f"compute-optimal ({phase})", lambda cs: cs.kind == "balance")
-        ex: dict[str, Exponent] = {}
-        if phase == "hard":  # the window keeps the easy-phase shape
-            ex["delta"] = Exponent(
-                "delta", d_star, "eta ~ ((T - t)/W)^delta in the window", r"\delta"
-            )
-        if phase == "easy":
-            ex["xi"] = Exponent("xi", sp.factor(case.value), r"eta ~ T^(-xi)", r"\xi")
-            ex["delta"] = Exponent("delta", d_star, "eta ~ (1 - t/T)^delta", r"\delta")
-        ex["loss_exponent"] = Exponent("loss_exponent", loss, "L* ~ T^(-p)", r"p")
-        ex["constant_lr_exponent"] = Exponent(
-            "constant_lr_exponent", sp.factor(c_case.value), "eta_const ~ T^(-value)", r"\zeta"
-        )
-        ex["constant_lr_loss_exponent"] = Exponent(
-            "constant_lr_loss_exponent", sp.factor(-c_case.exponent), "L ~ T^(-p)", r"p_c"
-        )
-        if phase == "hard":
-            ex["anneal_window_exponent"] = Exponent(
-                "anneal_window_exponent", sp.factor(w_case.value), "W ~ T^omega", r"\omega"
-            )
-            ex["anneal_fraction_exponent"] = Exponent(
-                "anneal_fraction_exponent", sp.factor(w_case.value - 1), "W/T ~ T^value", ""
-            )
-            ex["anneal_window_loss_exponent"] = Exponent(
-                "anneal_window_loss_exponent",
-                sp.factor(-w_case.exponent),
-                "window terms ~ T^(-value), subdominant to the loss",
-                "",
-            )
-        ex["power_law_exponent"] = Exponent(
-            "power_law_exponent", _piecewise(p_cases, "value", phase), "eta ~ (t+1)^-chi*", r"\chi"
-        )
-        ex["power_law_loss_exponent"] = Exponent(
-            "power_law_loss_exponent",
-            _piecewise(p_cases, "exponent", phase, sign=-1),
-            "L ~ T^(-p)",
-            "",
-        )
-        ex["batch_ramp_exponent"] = Exponent(
-            "batch_ramp_exponent", ramp, "m*(t) ~ (1 - t/T)^value at eta = eta_max", ""
-        )
-        ex["compute_optimal.model_size_exponent"] = Exponent(
-            "model_size_exponent", sp.factor(comp.value), "N* ~ C^value", r"\nu"
-        )
-        ex["compute_optimal.steps_exponent"] = Exponent(
-            "steps_exponent", sp.factor(1 - comp.value), "T* ~ C^value", ""
-        )
-        ex["compute_optimal.loss_exponent"] = Exponent(
-            "loss_exponent", sp.factor(-comp.exponent), "L* ~ C^(-p)", ""
-        )
+        cases = {"phase": case, "constant": c_case, "window": w_case, "compute": comp}
+        ex = _phase_exponents(phase, cases, d_star, p_cases, ramp)
         phases[phase] = PhaseLaws(phase, cond, eta_sched[phase], ex)
     derivations["batch"] = d_batch
 

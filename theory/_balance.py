@@ -119,16 +119,13 @@ def minimise_leading_exponent(
     for ei, si in zip(e, slope, strict=True):
         if sp.diff(si, unknown) != 0:
             raise ValueError(f"minimise_leading_exponent: exponent {ei} is not linear in {unknown}")
+    cases = _balance_cases(terms, unknown, e, slope, lower, upper)
+    return cases + _bound_cases(terms, unknown, e, slope, (lower, upper), bound_names)
+
+
+def _balance_cases(terms, unknown, e, slope, lower, upper) -> list[BalanceCase]:
+    """Interior cases: a term decreasing in the unknown balances one increasing in it."""
     cases: list[BalanceCase] = []
-
-    def in_bounds(w):
-        conds = []
-        if lower is not None:
-            conds.append(sp.Gt(w, lower))
-        if upper is not None:
-            conds.append(sp.Lt(w, upper))
-        return conds
-
     n = len(terms)
     for i in range(n):  # i decreasing in w, j increasing: they balance
         for j in range(n):
@@ -141,16 +138,22 @@ def minimise_leading_exponent(
             # linear equation e_i(w) = e_j(w), solved directly
             w = sp.factor(-sp.cancel((e[i] - e[j]).subs(unknown, 0)) / ds)
             lead = sp.factor(e[i].subs(unknown, w))
-            conds = [sp.Lt(slope[i], 0), sp.Gt(slope[j], 0), *in_bounds(w)]
+            conds = [sp.Lt(slope[i], 0), sp.Gt(slope[j], 0)]
+            conds += [sp.Gt(w, lower)] if lower is not None else []
+            conds += [sp.Lt(w, upper)] if upper is not None else []
             conds += [sp.Lt(e[k].subs(unknown, w), lead) for k in range(n) if k not in (i, j)]
             kept = _collect(conds)
             if kept is not None:
-                cases.append(
-                    BalanceCase(
-                        unknown, w, lead, (terms[i].name, terms[j].name), (eq,), kept, "balance"
-                    )
-                )
-    for bound, sign, bname in ((lower, 1, bound_names[0]), (upper, -1, bound_names[1])):
+                names = (terms[i].name, terms[j].name)
+                cases.append(BalanceCase(unknown, w, lead, names, (eq,), kept, "balance"))
+    return cases
+
+
+def _bound_cases(terms, unknown, e, slope, bounds, bound_names) -> list[BalanceCase]:
+    """Cases at a bound: the leading term there grows into the interval."""
+    cases: list[BalanceCase] = []
+    n = len(terms)
+    for bound, sign, bname in ((bounds[0], 1, bound_names[0]), (bounds[1], -1, bound_names[1])):
         if bound is None:
             continue
         for i in range(n):  # term i leads at the bound and grows into the interval
@@ -159,15 +162,9 @@ def minimise_leading_exponent(
             conds += [sp.Lt(e[k].subs(unknown, bound), lead) for k in range(n) if k != i]
             kept = _collect(conds)
             if kept is not None:
+                eqs = (sp.Eq(unknown, bound),)
+                names = (terms[i].name, bname)
                 cases.append(
-                    BalanceCase(
-                        unknown,
-                        sp.sympify(bound),
-                        lead,
-                        (terms[i].name, bname),
-                        (sp.Eq(unknown, bound),),
-                        kept,
-                        "bound",
-                    )
+                    BalanceCase(unknown, sp.sympify(bound), lead, names, eqs, kept, "bound")
                 )
     return cases

@@ -89,6 +89,47 @@ class FamilyKernels:
     module: Module = "numpy"
 
 
+def _mode_sums(fam, exprs) -> tuple:
+    """The family's sums and the mode sums appearing in ``exprs``: their symbols, the sums,
+    their summands and the substitution of each sum by its symbol."""
+    atoms = sorted(set().union(*(e.atoms(ModeSum) for e in exprs)), key=sp.default_sort_key)
+    sum_syms = tuple(S for S, _ in fam.sums) + tuple(
+        sp.Symbol(f"S_{i}", real=True) for i in range(len(atoms))
+    )
+    sum_exprs = tuple(S for S, _ in fam.sums) + tuple(atoms)
+    summand_exprs = tuple(w for _, w in fam.sums) + tuple(a.args[0] for a in atoms)
+    return (
+        sum_syms,
+        sum_exprs,
+        summand_exprs,
+        dict(zip(atoms, sum_syms[len(fam.sums) :], strict=True)),
+    )
+
+
+def _checked_control(conditions, control, module) -> sp.Symbol:
+    """Check the inputs of :func:`family_kernels`; the control to eliminate."""
+    if not isinstance(conditions, PontryaginConditions):
+        raise TypeError(f"conditions must be PontryaginConditions, got {type(conditions).__name__}")
+    if module not in ("numpy", "mpmath"):
+        raise ValueError(f"module must be 'numpy' or 'mpmath', got {module!r}")
+    prob = conditions.problem
+    if prob.family is None or prob.states:
+        raise ValueError(
+            "family_kernels needs a problem with a mode family and no scalar states, got "
+            f"states={prob.states!r}, family={prob.family!r}"
+        )
+    if control is None:
+        found = [u for u, e in conditions.optimal_controls.items() if e is not None]
+        if len(found) != 1:
+            raise ValueError(
+                f"control must be given: {len(found)} controls have a closed-form optimum"
+            )
+        control = found[0]
+    if conditions.optimal_controls.get(control) is None:
+        raise ValueError(f"control {control!r} has no closed-form optimum in these conditions")
+    return control
+
+
 def family_kernels(
     conditions: PontryaginConditions,
     parameters: tuple[sp.Symbol, ...],
@@ -122,40 +163,15 @@ def family_kernels(
     >>> [str(s) for s in kern.arguments]
     ['c', 'mu', 'lambda', 'L', 'S_0', 'S_1', 'eta', 'iota', 'sigma']
     """
-    if not isinstance(conditions, PontryaginConditions):
-        raise TypeError(f"conditions must be PontryaginConditions, got {type(conditions).__name__}")
-    if module not in ("numpy", "mpmath"):
-        raise ValueError(f"module must be 'numpy' or 'mpmath', got {module!r}")
+    control = _checked_control(conditions, control, module)
     prob = conditions.problem
     fam = prob.family
-    if fam is None or prob.states:
-        raise ValueError(
-            "family_kernels needs a problem with a mode family and no scalar states, got "
-            f"states={prob.states!r}, family={fam!r}"
-        )
-    if control is None:
-        found = [u for u, e in conditions.optimal_controls.items() if e is not None]
-        if len(found) != 1:
-            raise ValueError(
-                f"control must be given: {len(found)} controls have a closed-form optimum"
-            )
-        control = found[0]
-    if conditions.optimal_controls.get(control) is None:
-        raise ValueError(f"control {control!r} has no closed-form optimum in these conditions")
     others = set(prob.control_symbols) - {control}
     c_, mu_ = fam.state, fam.costate
     rates = (fam.rate, conditions.costate_equations[mu_])
     u_star = conditions.optimal_controls[control]
     H = conditions.hamiltonian
-    atoms = sorted(
-        set().union(*(e.atoms(ModeSum) for e in (*rates, u_star, H))), key=sp.default_sort_key
-    )
-    sum_syms = tuple(S for S, _ in fam.sums) + tuple(
-        sp.Symbol(f"S_{i}", real=True) for i in range(len(atoms))
-    )
-    sum_exprs = tuple(S for S, _ in fam.sums) + tuple(atoms)
-    summand_exprs = tuple(w for _, w in fam.sums) + tuple(a.args[0] for a in atoms)
-    to_sym = dict(zip(atoms, sum_syms[len(fam.sums) :], strict=True))
+    sum_syms, sum_exprs, summand_exprs, to_sym = _mode_sums(fam, (*rates, u_star, H))
     mode_args = (c_, mu_, *fam.parameters)
     args = (*mode_args, *sum_syms, control, *tuple(parameters))
     exprs = [e.xreplace(to_sym) for e in (*rates, u_star, H)]

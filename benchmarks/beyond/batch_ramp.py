@@ -3,13 +3,27 @@ import sys
 
 import numpy as np
 
-from solvers.control.batch import solve_batch_ramp, wall_clock_saving
+from solvers.control.batch import BatchRampResult, solve_batch_ramp, wall_clock_saving
 from theory import PLRFModel
+
+"""Wall-clock batch ramp at (3, 2): ``python benchmarks/beyond/batch_ramp.py joint|fixeta|continued``
+(``continued`` starts the T = 1e5 fixed-rate solve from the joint T = 1e4 result)."""
 
 m = PLRFModel(a=3, b=2, sigma=0.5, n_modes=300, eta_max=0.1)
 M = 64
 mode = sys.argv[1]
 out = open(f"benchmarks/beyond/results/ramp_{mode}.jsonl", "w")
+
+
+def _saved_joint() -> BatchRampResult:
+    d = json.loads(open("benchmarks/beyond/results/ramp_joint.jsonl").readline())
+    keys = ("edges", "eta", "batch")
+    arrays = [np.array(d[k]) for k in keys]
+    return BatchRampResult(
+        m, d["T"], d["budget"], *arrays, d["final_loss"], d["constant_loss"], None,
+        tuple(d["fit_range"]), d["derived"], d["eta_at_bound"], d["success"], d["status"],
+        d["message"], d["seconds"],
+    )  # fmt: skip
 
 
 def show(r, tag):
@@ -52,6 +66,12 @@ if mode == "joint":
     out.write(json.dumps({"saving": s.to_dict()}) + "\n")
     out.flush()
     print("saving", s.to_dict(), flush=True)
+elif mode == "continued":
+    r = solve_batch_ramp(
+        m, 100000, M * 100000, fix_eta=True, maxiter=400, initial=_saved_joint(),
+        compare_constant=False,
+    )  # fmt: skip
+    show(r, "cont")
 else:
     r5 = solve_batch_ramp(m, 100000, M * 100000, fix_eta=True, maxiter=200)
     show(r5, "fixeta")

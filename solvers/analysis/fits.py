@@ -114,6 +114,30 @@ class PowerLawFit:
         return self.ci[0] <= value <= self.ci[1]
 
 
+def _quantile(confidence: float, dof: int | None) -> float:
+    """Two-sided quantile: Student-t with ``dof`` degrees of freedom, or normal (``None``)."""
+    p = 0.5 + confidence / 2
+    return float(stats.norm.ppf(p) if dof is None else stats.t.ppf(p, dof))
+
+
+def _bootstrap_slopes(lx, ly, w, n_boot: int, seed, confidence: float):
+    """Percentile interval, standard deviation and count of the pairs-bootstrap slope refits."""
+    n = lx.size
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, (n_boot, n))  # all resamples at once
+    X, Y, Wt = lx[idx], ly[idx], w[idx]
+    Wsum = Wt.sum(1)
+    mx = (Wt * X).sum(1) / Wsum
+    my = (Wt * Y).sum(1) / Wsum
+    sxx = (Wt * (X - mx[:, None]) ** 2).sum(1)
+    keep = sxx > 0  # resamples with a single distinct abscissa carry no slope
+    sxy = (Wt * (X - mx[:, None]) * (Y - my[:, None])).sum(1)
+    slopes = sxy[keep] / sxx[keep]
+    alpha = (1 - confidence) / 2
+    ci = (float(np.quantile(slopes, alpha)), float(np.quantile(slopes, 1 - alpha)))
+    return ci, float(slopes.std(ddof=1)), int(slopes.size)
+
+
 def fit_power_law(
     x,
     y,
@@ -176,32 +200,13 @@ def fit_power_law(
         scale = max(1.0, chi2 / dof) if dof > 0 else 1.0
     se = float(np.sqrt(cov[1, 1] * scale)) if math.isfinite(scale) else math.nan
     method = "ols" if yerr is None else "wls"
-    if dof > 0:
-        q = (
-            stats.t.ppf(0.5 + confidence / 2, dof)
-            if yerr is None
-            else stats.norm.ppf(0.5 + confidence / 2)
-        )
-    else:
-        q = math.nan
+    q = math.nan if dof <= 0 else _quantile(confidence, dof if yerr is None else None)
     ci = (slope - q * se, slope + q * se)
     msg = f"{method} fit on {n} points{note}"
     if bootstrap:
-        rng = np.random.default_rng(seed)
-        idx = rng.integers(0, n, (bootstrap, n))  # all resamples at once
-        X, Y, Wt = lx[idx], ly[idx], w[idx]
-        Wsum = Wt.sum(1)
-        mx = (Wt * X).sum(1) / Wsum
-        my = (Wt * Y).sum(1) / Wsum
-        sxx = (Wt * (X - mx[:, None]) ** 2).sum(1)
-        keep = sxx > 0  # resamples with a single distinct abscissa carry no slope
-        sxy = (Wt * (X - mx[:, None]) * (Y - my[:, None])).sum(1)
-        slopes = sxy[keep] / sxx[keep]
-        alpha = (1 - confidence) / 2
-        ci = (float(np.quantile(slopes, alpha)), float(np.quantile(slopes, 1 - alpha)))
-        se = float(slopes.std(ddof=1))
+        ci, se, kept = _bootstrap_slopes(lx, ly, w, bootstrap, seed, confidence)
         method = "bootstrap"
-        msg = f"pairs bootstrap ({slopes.size} resamples) on {n} points{note}"
+        msg = f"pairs bootstrap ({kept} resamples) on {n} points{note}"
     success = bool(np.isfinite(se))
     if not success:
         msg += "; no error estimate with 2 points"

@@ -98,6 +98,25 @@ def _call(func, params):
     return func(**params)
 
 
+def _execute(func, tasks, todo, done, bar, scheduler, max_workers) -> str:
+    """Run the tasks ``todo`` (Dask, inline or local processes); returns the backend's name."""
+    if not todo:
+        return "cache"
+    if scheduler is not None:
+        return _run_dask(func, tasks, todo, scheduler, done, bar)
+    if max_workers == 1:
+        for i in todo:
+            done(i, func(**tasks[i]))
+            bar.update()
+        return "inline"
+    with ProcessPoolExecutor(max_workers=max_workers) as pool:
+        futs = {pool.submit(_call, func, tasks[i]): i for i in todo}
+        for fut in as_completed(futs):
+            done(futs[fut], fut.result())
+            bar.update()
+    return "processes"
+
+
 def run_sweep(
     func: Callable[..., Any],
     tasks: Sequence[dict],
@@ -160,22 +179,7 @@ def run_sweep(
         total=len(tasks), initial=n_cached, desc=description, file=sys.stderr, disable=not progress
     )
     try:
-        if not todo:
-            backend = "cache"
-        elif scheduler is not None:
-            backend = _run_dask(func, tasks, todo, scheduler, done, bar)
-        elif max_workers == 1:
-            backend = "inline"
-            for i in todo:
-                done(i, func(**tasks[i]))
-                bar.update()
-        else:
-            backend = "processes"
-            with ProcessPoolExecutor(max_workers=max_workers) as pool:
-                futs = {pool.submit(_call, func, tasks[i]): i for i in todo}
-                for fut in as_completed(futs):
-                    done(futs[fut], fut.result())
-                    bar.update()
+        backend = _execute(func, tasks, todo, done, bar, scheduler, max_workers)
     finally:
         bar.close()
     return SweepResult(values, len(todo), n_cached, backend)

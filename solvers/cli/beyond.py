@@ -85,15 +85,39 @@ def _figure(name: str, data, stem: Path) -> str:
 # -- batch -------------------------------------------------------------------------------------
 
 
+def _ramps(args: argparse.Namespace, model, lines: list[str]) -> list:
+    """The wall-clock ramps at the horizons of ``--T`` (each continued from the last)."""
+    from ..control.batch import optimal_batch_at_rate, solve_batch_ramp
+
+    ramps = []
+    Ts = _horizons(args.T)
+    if Ts:
+        check_size("batch --T", max(Ts), model.n_modes)  # the ramp keeps T x modes arrays
+    check_size("batch --T", args.maxiter * sum(Ts), model.n_modes, per=0, rate=BATCH_RATE)
+    for T in Ts:
+        rm = model.replace(eta_max=args.ramp_eta_max)
+        D = args.mean_batch * T
+        if args.fix_eta:  # per-step batch at eta = eta_max: KKT square-root rule
+            ramp = optimal_batch_at_rate(rm, T, D, maxiter=args.maxiter)
+        else:  # joint (eta, m) on blocks
+            ramp = solve_batch_ramp(rm, T, D, initial=ramps[-1] if ramps else None,
+                                    maxiter=args.maxiter)  # fmt: skip
+        ramps.append(ramp)
+        lines.append(
+            f"wall-clock ramp T={T} D={D:g}: gamma = {ramp.gamma:.3f} +- "
+            f"{ramp.gamma_stderr:.1g} over y in [{ramp.fit_range[0]:.2g}, "
+            f"{ramp.fit_range[1]:.2g}] (derived {ramp.derived:.3f}); local "
+            f"{[round(-float(s), 3) for s in ramp.fit.local_slopes]}; eta at bound "
+            f"{ramp.eta_at_bound:.2f}; L ramp {ramp.final_loss:.4e} vs constant batch "
+            f"{ramp.constant_loss:.4e} [{ramp.message}]"
+        )
+    return ramps
+
+
 def _cmd_batch(args: argparse.Namespace) -> None:
     from theory import batch_degeneracy
 
-    from ..control.batch import (
-        degeneracy_check,
-        optimal_batch_at_rate,
-        solve_batch_ramp,
-        wall_clock_saving,
-    )
+    from ..control.batch import degeneracy_check, wall_clock_saving
 
     model = model_from_args(args)
     check_size("batch --samples", args.samples, 1)  # per-step arrays of the degeneracy check
@@ -126,28 +150,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
         f"ratio-equal schedules at {args.samples} samples: continuous spread "
         f"{deg.continuous_spread:.2e}, discrete spread {deg.discrete_spread:.2e}",
     ]
-    ramps = []
-    Ts = _horizons(args.T)
-    if Ts:
-        check_size("batch --T", max(Ts), model.n_modes)  # the ramp keeps T x modes arrays
-    check_size("batch --T", args.maxiter * sum(Ts), model.n_modes, per=0, rate=BATCH_RATE)
-    for T in Ts:
-        rm = model.replace(eta_max=args.ramp_eta_max)
-        D = args.mean_batch * T
-        if args.fix_eta:  # per-step batch at eta = eta_max: KKT square-root rule
-            ramp = optimal_batch_at_rate(rm, T, D, maxiter=args.maxiter)
-        else:  # joint (eta, m) on blocks
-            ramp = solve_batch_ramp(rm, T, D, initial=ramps[-1] if ramps else None,
-                                    maxiter=args.maxiter)  # fmt: skip
-        ramps.append(ramp)
-        lines.append(
-            f"wall-clock ramp T={T} D={D:g}: gamma = {ramp.gamma:.3f} +- "
-            f"{ramp.gamma_stderr:.1g} over y in [{ramp.fit_range[0]:.2g}, "
-            f"{ramp.fit_range[1]:.2g}] (derived {ramp.derived:.3f}); local "
-            f"{[round(-float(s), 3) for s in ramp.fit.local_slopes]}; eta at bound "
-            f"{ramp.eta_at_bound:.2f}; L ramp {ramp.final_loss:.4e} vs constant batch "
-            f"{ramp.constant_loss:.4e} [{ramp.message}]"
-        )
+    ramps = _ramps(args, model, lines)
     if ramps:
         payload["ramp"] = ramps[-1].to_dict()
         payload["ramps"] = [

@@ -65,7 +65,7 @@ def _cmd_solve(args: argparse.Namespace) -> None:
         options["maxiter"] = 5000 if args.maxiter is None else args.maxiter
         options["tol"] = 1e-4 if args.tol is None else args.tol
         options["criterion"] = "scaled" if args.criterion is None else args.criterion
-        options["multilevel"] = not args.no_multilevel
+        options["multilevel"] = False if args.no_multilevel else None  # None: the solver's default
     elif given := [k for k, v in direct_only.items() if v is not None] + (
         ["no-multilevel"] if args.no_multilevel else []
     ):

@@ -1,9 +1,7 @@
 r"""Learning rate with batch size: the ``eta/m`` degeneracy and the wall-clock batch ramp.
 
-* :func:`degeneracy_check` runs schedules that share the per-sample rate :math:`r(s) = \eta/m`
-  but differ in :math:`(\eta, m)` and compares their losses at equal numbers of samples, in the
-  continuous-time limit (equal to solver precision, :func:`theory.batch_degeneracy`) and in the
-  exact recursion (broken at relative order :math:`\eta\lambda_1`).
+* :func:`~solvers.control.degeneracy.degeneracy_check` (re-exported here) checks the
+  ``eta/m`` degeneracy on the dynamics.
 * :func:`solve_batch_ramp` solves the wall-clock problem: minimise :math:`L(T)` after ``T`` steps
   over :math:`0\le\eta_t\le\eta_{\max}` and :math:`m_t\ge m_{\min}` with
   :math:`\sum_t m_t = D`, both piecewise constant on :func:`block_edges` (unit blocks at both
@@ -29,7 +27,7 @@ import numpy as np
 from theory import PLRFModel
 from theory._checks import check_int, check_real, reject_unknown
 
-from ..dynamics.recursion import simulate
+from .degeneracy import DegeneracyResult, degeneracy_check
 from .direct import BlockRate, Parametrisation, loss_and_gradient, solve_direct
 from .momentum import ExponentFit, block_edges, fit_exponent
 
@@ -49,134 +47,6 @@ __all__ = [
 RAMP_FIT_MIN_STEPS = 100
 #: ... to this fraction of the horizon (beyond it the bias and the start matter).
 RAMP_FIT_MAX_FRACTION = 0.1
-
-
-# -- (a) degeneracy ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DegeneracyResult:
-    r"""Losses of ratio-equal schedules at equal samples.
-
-    Attributes
-    ----------
-    samples : ndarray, shape (J,)
-        Samples per block of the per-sample rate ``r`` (shared by every profile).
-    ratio : ndarray, shape (J,)
-        :math:`r_j = \eta/m` on each sample block.
-    batches : ndarray, shape (P, J)
-        Batch size of each profile on each block (``eta = r m``).
-    continuous : dict
-        ``{substeps: losses (P,)}`` in the continuous-time limit, per integration resolution.
-    discrete : ndarray, shape (P,)
-        Losses of the exact recursion.
-    continuous_spread, discrete_spread : float
-        ``max/min - 1`` over the profiles (finest ``substeps`` for the continuous limit).
-    predicted_discrete : float
-        Derived scale of the breaking, :math:`\max_t (\eta_t\lambda_1/2)(1+1/m_t)` over the
-        profiles (:attr:`theory.BatchDegeneracy.relative_breaking`), an upper-order estimate
-        of ``discrete_spread``.
-    admissible : tuple of bool
-        Per profile: ``1 <= m`` and ``eta = r m <= model.eta_max`` on every block (the bounds of
-        :attr:`theory.BatchDegeneracy.m_range`; outside them the family is not a feasible
-        alternative of the constrained problem, however equal the loss).
-    """
-
-    samples: np.ndarray
-    ratio: np.ndarray
-    batches: np.ndarray
-    continuous: dict
-    discrete: np.ndarray
-    continuous_spread: float
-    discrete_spread: float
-    predicted_discrete: float
-    admissible: tuple[bool, ...] = ()
-
-    def to_dict(self) -> dict:
-        return {
-            "admissible": list(self.admissible),
-            "samples": self.samples.tolist(),
-            "ratio": self.ratio.tolist(),
-            "batches": self.batches.tolist(),
-            "continuous": {str(k): v.tolist() for k, v in self.continuous.items()},
-            "discrete": self.discrete.tolist(),
-            "continuous_spread": self.continuous_spread,
-            "discrete_spread": self.discrete_spread,
-            "predicted_discrete": self.predicted_discrete,
-        }
-
-
-def _profile_schedule(samples, ratio, batch):
-    eta, m = [], []
-    for n, r, mb in zip(samples, ratio, batch, strict=True):
-        steps = n / mb
-        if abs(steps - round(steps)) > 1e-9 or round(steps) < 1:
-            raise ValueError(
-                f"samples per block must be a positive multiple of the batch: {n} / {mb}"
-            )
-        eta.append(np.full(round(steps), r * mb))
-        m.append(np.full(round(steps), float(mb)))
-    return np.concatenate(eta), np.concatenate(m)
-
-
-def degeneracy_check(
-    model: PLRFModel,
-    samples,
-    ratio,
-    batches,
-    *,
-    substeps=(2, 8, 32),
-) -> DegeneracyResult:
-    r"""Loss at equal samples of several ``(eta, m)`` schedules with the same :math:`\eta/m`.
-
-    Parameters
-    ----------
-    model : PLRFModel
-        ``sigma``, ``a``, ``b``, ``n_modes`` are used; ``batch`` is replaced by the profiles.
-    samples : array_like of int, shape (J,)
-        Samples in each block of constant ratio (each a multiple of every batch on that block).
-    ratio : array_like, shape (J,)
-        Per-sample rate :math:`r_j = \eta/m` on each block.
-    batches : array_like, shape (P, J)
-        Batch-size profiles; profile ``p`` runs ``samples_j / batches[p, j]`` steps of rate
-        ``ratio_j * batches[p, j]`` on block ``j``.
-    substeps : sequence of int
-        Resolutions of the continuous-time integration (the spread must fall with them).
-    """
-    samples = np.asarray(samples, dtype=float)
-    ratio = np.asarray(ratio, dtype=float)
-    batches = np.atleast_2d(np.asarray(batches, dtype=float))
-    if batches.shape[1] != samples.size or ratio.size != samples.size:
-        raise ValueError(
-            f"batches must have shape (P, {samples.size}) and ratio length {samples.size}, "
-            f"got {batches.shape} and {ratio.size}"
-        )
-    if batches.shape[0] < 2:
-        raise ValueError("batches must hold at least two profiles")
-    scheds = [_profile_schedule(samples, ratio, bp) for bp in batches]
-    cont = {}
-    for s in substeps:
-        s = check_int("substeps", s, ge=1)
-        cont[s] = np.array(
-            [
-                simulate(model, e, batch=mb, time="continuous", substeps=s).final_loss
-                for e, mb in scheds
-            ]
-        )
-    disc = np.array([simulate(model, e, batch=mb).final_loss for e, mb in scheds])
-    fine = cont[max(cont)]
-    pred = max(float(np.max(e * (1 + 1 / mb))) / 2 for e, mb in scheds)  # lambda_1 = 1
-    return DegeneracyResult(
-        samples,
-        ratio,
-        batches,
-        cont,
-        disc,
-        float(fine.max() / fine.min() - 1),
-        float(disc.max() / disc.min() - 1),
-        pred,
-        tuple(bool(e.max() <= model.eta_max and mb.min() >= 1) for e, mb in scheds),
-    )
 
 
 # -- (b) wall-clock batch ramp ----------------------------------------------------------------
@@ -357,6 +227,31 @@ def _derived_ramp(model: PLRFModel) -> float:
     return float(expr.subs(model.subs()).evalf()) if isinstance(expr, sp.Expr) else float(expr)
 
 
+def _continued_batch(initial: BatchRampResult, edges: np.ndarray, T: int) -> np.ndarray:
+    """The batch of a solution at another horizon on ``edges``, matched in the steps to go."""
+    mid = 0.5 * (edges[1:] + edges[:-1])
+    pm = 0.5 * (initial.edges[1:] + initial.edges[:-1])
+    return np.interp(np.log(T - mid + 0.5), np.log(initial.T - pm + 0.5)[::-1], initial.batch[::-1])
+
+
+def _block_ramp_fit(edges: np.ndarray, mb: np.ndarray, T: int, fit_range) -> ExponentFit:
+    """The ramp exponent of block batches over ``y = 1 - t/T`` in ``fit_range``."""
+    y = 1.0 - 0.5 * (edges[1:] + edges[:-1]) / T
+    sel = (y >= fit_range[0]) & (y <= fit_range[1])
+    if np.count_nonzero(sel) < 3:
+        raise ValueError(f"fit_range {fit_range} holds fewer than 3 blocks at T = {T}")
+    return fit_exponent(y[sel], mb[sel])  # m ~ y^-p in ExponentFit's convention: gamma = -p
+
+
+def _constant_batch_loss(model, T, budget, edges, tol, maxiter) -> float:
+    """The optimal loss on the same blocks of the rate alone, at the constant batch ``D/T``."""
+    par = EdgeRate(edges, model.eta_max)
+    res = solve_direct(
+        model.replace(batch=budget / T), T, parametrisation=par, tol=tol, maxiter=maxiter
+    )
+    return res.final_loss
+
+
 def solve_batch_ramp(
     model: PLRFModel,
     T: int,
@@ -406,13 +301,7 @@ def solve_batch_ramp(
     T = check_int("T", T, ge=2)
     t0 = time.perf_counter()
     edges = block_edges(T, ratio=ratio, max_block=max_block)
-    init_m = None
-    if initial is not None:  # continuation in the steps to go, batch scaled to the new D/T
-        mid = 0.5 * (edges[1:] + edges[:-1])
-        pm = 0.5 * (initial.edges[1:] + initial.edges[:-1])
-        init_m = np.interp(
-            np.log(T - mid + 0.5), np.log(initial.T - pm + 0.5)[::-1], initial.batch[::-1]
-        )
+    init_m = None if initial is None else _continued_batch(initial, edges, T)
     par = BlockBudget(
         edges, model.eta_max, budget, m_min=m_min, fix_eta=fix_eta, initial_batch=init_m
     )
@@ -423,43 +312,22 @@ def solve_batch_ramp(
     mb = par.block_batch(par.last_theta)
     if not np.allclose(par.block_eta(par.last_theta), eta):
         raise RuntimeError("could not recover the optimal batch schedule")  # pragma: no cover
-    const_loss = math.nan
-    if compare_constant:
-        const_loss = solve_direct(
-            model.replace(batch=budget / T),
-            T,
-            parametrisation=EdgeRate(edges, model.eta_max),
-            tol=tol,
-            maxiter=maxiter,
-        ).final_loss
-    y = 1.0 - 0.5 * (edges[1:] + edges[:-1]) / T
+    const_loss = (
+        _constant_batch_loss(model, T, budget, edges, tol, maxiter)
+        if compare_constant
+        else math.nan
+    )
     if fit_range is None:
         fit_range = (RAMP_FIT_MIN_STEPS / T, RAMP_FIT_MAX_FRACTION)
-    sel = (y >= fit_range[0]) & (y <= fit_range[1])
-    if np.count_nonzero(sel) < 3:
-        raise ValueError(f"fit_range {fit_range} holds fewer than 3 blocks at T = {T}")
-    fit = fit_exponent(y[sel], mb[sel])  # m ~ y^-p in ExponentFit's convention: gamma = -p
+    fit = _block_ramp_fit(edges, mb, T, fit_range)
     at_bound = float(
         np.mean(res.eta[T - np.round(fit_range[1] * T).astype(int) :] >= 0.99 * model.eta_max)
     )
     return BatchRampResult(
-        model,
-        T,
-        float(budget),
-        edges,
-        eta,
-        mb,
-        res.final_loss,
-        const_loss,
-        fit,
-        tuple(float(v) for v in fit_range),
-        _derived_ramp(model),
-        at_bound,
-        res.success,
-        res.status,
-        res.message,
-        time.perf_counter() - t0,
-    )
+        model, T, float(budget), edges, eta, mb, res.final_loss, const_loss, fit,
+        tuple(float(v) for v in fit_range), _derived_ramp(model), at_bound, res.success,
+        res.status, res.message, time.perf_counter() - t0,
+    )  # fmt: skip
 
 
 class EdgeRate(BlockRate):

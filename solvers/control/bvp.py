@@ -13,9 +13,7 @@ with the learning rate eliminated through stationarity, :math:`\eta = \mathrm{cl
 with the Jacobian assembled from the symbolic blocks of :func:`theory.family_kernels` (the
 bridge). This module derives nothing: every equation comes from ``theory``.
 
-:func:`solve_bvp_schedule_mp` solves the same problem at high precision (mpmath, scoped
-precision) by single shooting on the initial costates with a Gragg-Bulirsch-Stoer integrator,
-for a few modes.
+:func:`solvers.control.bvp_mp.solve_bvp_schedule_mp` solves the same problem at high precision.
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ import math
 from dataclasses import dataclass, field
 from functools import cache
 
-import mpmath
 import numpy as np
 from scipy.integrate import solve_bvp as _scipy_solve_bvp
 
@@ -41,7 +38,7 @@ from theory.symbols import sigma as _sigma
 from ..dynamics._spectrum import initial_state, spectrum
 from .result import ScheduleResult
 
-__all__ = ["BVPResult", "solve_bvp", "solve_bvp_schedule", "solve_bvp_schedule_mp"]
+__all__ = ["BVPResult", "solve_bvp", "solve_bvp_schedule"]
 
 #: Largest number of modes: the collocation Jacobian is dense, (2n)^2 entries per mesh node, and
 #: solve_bvp's sparse LU fills in badly (measured: 10 modes, T=100: 6 s, 0.27 GB; 20 modes:
@@ -60,9 +57,6 @@ RK4_STEP_SCALE = 1.0
 MAX_SWEEP_GRID = 20000
 #: Relaxation of the control update in the sweeps (1 = no damping; smaller is more robust).
 SWEEP_RELAXATION = 0.5
-#: Guard digits added to the working precision of the shooting path (the shooting map
-#: amplifies errors by about exp(2 int eta lambda)).
-GUARD_DIGITS = 20
 
 
 @cache
@@ -240,6 +234,17 @@ class _System:
         return Ja, Jb
 
 
+def _check_model(model: PLRFModel) -> None:
+    if not isinstance(model, PLRFModel):
+        raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
+    n = check_int("model.n_modes", model.n_modes, ge=1)
+    if n > MAX_BVP_MODES:
+        raise ValueError(
+            f"model.n_modes must be <= {MAX_BVP_MODES} for the BVP solver (dense Jacobian), "
+            f"got {n}; use model.replace(n_modes=...)"
+        )
+
+
 def _check_terminal_is_lambda() -> None:
     """The solver's boundary condition mu_k(T) = lambda_k must be what theory derives."""
     term = plrf_problem().conditions.terminal_conditions[_mu]
@@ -352,14 +357,7 @@ def solve_bvp_schedule(
     (True, True)
     """
     reject_unknown("solve_bvp_schedule", kwargs)
-    if not isinstance(model, PLRFModel):
-        raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
-    n = check_int("model.n_modes", model.n_modes, ge=1)
-    if n > MAX_BVP_MODES:
-        raise ValueError(
-            f"model.n_modes must be <= {MAX_BVP_MODES} for the BVP solver (dense Jacobian), "
-            f"got {n}; use model.replace(n_modes=...)"
-        )
+    _check_model(model)
     T = check_real("T", T, gt=0)
     tol = check_real("tol", tol, gt=0)
     max_nodes = check_int("max_nodes", max_nodes, ge=10)
@@ -377,20 +375,27 @@ def solve_bvp_schedule(
         y0 = _sweep_guess(sys, T, mesh, sweeps, eta_guess)
     res = _solve(sys, mesh, y0, tol, max_nodes)
     if res.status != 0 and continuation:
-        guess_t, guess_y = None, None
-        for j in range(continuation, -1, -1):
-            Tj = T * 2.0**-j
-            if guess_t is None:
-                mj = _initial_mesh(Tj, n_nodes)
-                yj = _sweep_guess(sys, Tj, mj, sweeps, eta_guess)
-            else:
-                mj, yj = guess_t * (Tj / guess_t[-1]), guess_y
-            rj = _solve(sys, mj, yj, tol, max_nodes)
-            if rj.status != 0 and j > 0:
-                continue
-            guess_t, guess_y = rj.x, rj.y
-            res = rj
+        res = _continued(sys, T, (tol, max_nodes, n_nodes, sweeps, eta_guess), continuation)
     return _result(model, T, sys, res, tol)
+
+
+def _continued(sys: _System, T: float, opts: tuple, continuation: int):
+    """Solve on the horizons ``T 2^-j``, ``j = continuation .. 0``, each solution (in rescaled
+    time) the guess of the next; returns the last solve."""
+    tol, max_nodes, n_nodes, sweeps, eta_guess = opts
+    guess_t, guess_y, res = None, None, None
+    for j in range(continuation, -1, -1):
+        Tj = T * 2.0**-j
+        if guess_t is None:
+            mj = _initial_mesh(Tj, n_nodes)
+            yj = _sweep_guess(sys, Tj, mj, sweeps, eta_guess)
+        else:
+            mj, yj = guess_t * (Tj / guess_t[-1]), guess_y
+        rj = _solve(sys, mj, yj, tol, max_nodes)
+        if rj.status != 0 and j > 0:
+            continue
+        guess_t, guess_y, res = rj.x, rj.y, rj
+    return res
 
 
 def _solve(sys: _System, mesh, y0, tol, max_nodes):
@@ -440,178 +445,6 @@ def _result(model, T, sys: _System, res, tol) -> BVPResult:
         message=message,
         max_residual=float(np.max(res.rms_residuals)) if len(res.rms_residuals) else math.nan,
         meta={"tol": tol, "n_nodes": int(np.asarray(res.x).size)},
-    )
-
-
-# -- high-precision shooting --------------------------------------------------------------------
-def _gbs_step(rhs, y, h, levels):
-    """One Gragg-Bulirsch-Stoer step: modified midpoint with Richardson extrapolation in h^2."""
-    table = []
-    for j in range(1, levels + 1):
-        nj = 2 * j
-        hj = h / nj
-        z0 = list(y)
-        f0 = rhs(z0)
-        z1 = [a + hj * b for a, b in zip(z0, f0, strict=True)]
-        for _ in range(nj - 1):
-            f1 = rhs(z1)
-            z0, z1 = z1, [a + 2 * hj * b for a, b in zip(z0, f1, strict=True)]
-        f1 = rhs(z1)
-        row = [[(a + b + hj * d) / 2 for a, b, d in zip(z0, z1, f1, strict=True)]]
-        for i, prev in enumerate(table[-1] if table else []):
-            ratio = (mpmath.mpf(nj) / (2 * (j - i - 1))) ** 2
-            row.append([r + (r - p) / (ratio - 1) for r, p in zip(row[i], prev, strict=True)])
-        table.append(row)
-    best, second = table[-1][-1], table[-1][-2] if levels > 1 else table[-1][-1]
-    err = max(abs(a - b) for a, b in zip(best, second, strict=True))
-    return best, err
-
-
-def solve_bvp_schedule_mp(
-    model: PLRFModel,
-    T: float,
-    *,
-    dps: int = 30,
-    guess: BVPResult | None = None,
-    steps: int = 40,
-    levels: int = 12,
-    n_out: int = 41,
-    **kwargs,
-) -> BVPResult:
-    r"""High-precision solution by single shooting on :math:`\mu(0)` (mpmath, ``dps`` digits).
-
-    The state-costate system (the same symbolic equations, lambdified for mpmath) is integrated
-    with a Gragg-Bulirsch-Stoer scheme (``steps`` macro steps, ``levels`` extrapolation levels)
-    at ``dps + GUARD_DIGITS`` digits; :func:`mpmath.findroot` solves
-    :math:`\mu(T) - \lambda = 0` for :math:`\mu(0)`. Meant for a few modes.
-
-    Parameters
-    ----------
-    model : PLRFModel
-    T : float
-    dps : int, default 30
-        Target decimal digits.
-    guess : BVPResult, optional
-        Float solution whose ``costate[:, 0]`` starts the Newton iteration (default: solved
-        with :func:`solve_bvp_schedule` at ``tol=1e-8``).
-    steps, levels : int
-        Integrator resolution.
-    n_out : int
-        Number of output times (uniform in ``[0, T]``).
-
-    Returns
-    -------
-    BVPResult
-        Arrays are floats; ``meta`` holds the mpmath values of ``final_loss``, ``mu0`` and the
-        estimated integration error (``meta["final_loss_mp"]``, ``meta["mu0_mp"]``,
-        ``meta["integration_error"]``).
-    """
-    reject_unknown("solve_bvp_schedule_mp", kwargs)
-    if not isinstance(model, PLRFModel):
-        raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
-    T = check_real("T", T, gt=0)
-    dps = check_int("dps", dps, ge=15)
-    steps = check_int("steps", steps, ge=1)
-    levels = check_int("levels", levels, ge=2)
-    n_out = check_int("n_out", n_out, ge=2)
-    if model.n_modes > 8:
-        raise ValueError(f"model.n_modes must be <= 8 for the mpmath path, got {model.n_modes}")
-    if guess is None:
-        guess = solve_bvp_schedule(model, T, tol=1e-8)
-    if not isinstance(guess, BVPResult):
-        raise TypeError(f"guess must be a BVPResult, got {type(guess).__name__}")
-    _check_terminal_is_lambda()
-    kern = _kernels("mpmath")
-    n = model.n_modes
-    with mpmath.workdps(dps + GUARD_DIGITS):
-        mpf = mpmath.mpf
-        lam = [mpf(k) ** (-mpf(model.b)) for k in range(1, n + 1)]
-        c0 = [mpf(k) ** (-(mpf(model.a) - mpf(model.b))) for k in range(1, n + 1)]
-        params = (mpf(model.inv_batch), mpf(model.sigma))
-        eta_max = mpf(model.eta_max)
-        zero = [mpf(0)] * (len(kern.sum_symbols) + 1)
-
-        def control(c, mu):
-            G = [
-                sum(s(c[i], mu[i], lam[i], *zero, *params) for i in range(n)) for s in kern.summands
-            ]
-            try:
-                u = kern.optimal_control(c[0], mu[0], lam[0], *G, 0, *params)
-            except ZeroDivisionError:
-                u = eta_max
-            return G, min(max(u, mpf(0)), eta_max)
-
-        def rhs(y):
-            c, mu = y[:n], y[n:]
-            G, u = control(c, mu)
-            out_c = [kern.state_rate(c[i], mu[i], lam[i], *G, u, *params) for i in range(n)]
-            out_m = [kern.costate_rate(c[i], mu[i], lam[i], *G, u, *params) for i in range(n)]
-            return out_c + out_m
-
-        h = mpf(T) / steps
-
-        def integrate(mu0, record=False):
-            y = list(c0) + list(mu0)
-            ys, err = [y], mpf(0)
-            for _ in range(steps):
-                y, e = _gbs_step(rhs, y, h, levels)
-                err = max(err, e)
-                if record:
-                    ys.append(y)
-            return y, ys, err
-
-        def residual(*mu0):
-            y, _, _ = integrate(mu0)
-            return [y[n + i] - lam[i] for i in range(n)]
-
-        start = [mpf(float(v)) for v in guess.costate[:, 0]]
-        message, success, status = "converged", True, 0
-        try:
-            mu0 = mpmath.findroot(residual, start, tol=mpf(10) ** (-2 * dps))
-            mu0 = list(mu0) if isinstance(mu0, mpmath.matrix | list | tuple) else [mu0]
-        except (ValueError, ZeroDivisionError) as exc:
-            mu0, success, status, message = start, False, 3, f"shooting did not converge: {exc}"
-        y_T, ys, err = integrate(mu0, record=True)
-        resid = max(abs(r) for r in residual(*mu0)) if success else mpmath.inf
-        if success and resid > mpf(10) ** (-dps):
-            success, status = False, 3
-            message = f"shooting residual {mpmath.nstr(resid, 5)} above 1e-{dps}"
-        if success and err > mpf(10) ** (-dps):
-            success, status = False, 3
-            message = (
-                f"integration error estimate {mpmath.nstr(err, 5)} above 1e-{dps}; "
-                "increase steps or levels"
-            )
-        t_nodes = np.linspace(0.0, T, steps + 1)
-        Y = np.array([[float(v) for v in y] for y in ys]).T
-        etas, Hs = [], []
-        for y in ys:
-            G, u = control(y[:n], y[n:])
-            etas.append(float(u))
-            Hs.append(float(kern.hamiltonian(y[0], y[n], lam[0], *G, u, *params)))
-        final_mp = sum(lam[i] * y_T[i] for i in range(n))
-        meta = {
-            "final_loss_mp": +final_mp,
-            "mu0_mp": [+v for v in mu0],
-            "integration_error": +err,
-            "residual": +resid,
-            "dps": dps,
-        }
-    del n_out
-    return BVPResult(
-        model=model,
-        T=T,
-        t=t_nodes,
-        eta=np.array(etas),
-        state=Y[:n],
-        costate=Y[n:],
-        loss=np.asarray(spectrum(model)) @ Y[:n],
-        hamiltonian=np.array(Hs),
-        success=success,
-        status=status,
-        message=message,
-        method="mpmath-shooting",
-        meta=meta,
     )
 
 

@@ -44,8 +44,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
-from scipy.optimize import minimize, minimize_scalar
+from scipy.optimize import minimize_scalar
 
 from theory import PLRFModel
 from theory._checks import check_int, check_real, reject_unknown
@@ -62,7 +61,17 @@ from ..dynamics.continuum import (
     FrontWarning,
     build_problem,
 )
-from .result import ScheduleResult
+from ._continuum_optimise import (
+    LOG_ETA_FLOOR,
+    _coarsen,
+    _kkt_metric,
+    _kkt_scaled,
+    _lbfgs,
+    _log_loss,
+    _optimise,
+    _Stop,
+)
+from .result import STATUS_MESSAGES, ScheduleResult
 
 __all__ = [
     "STATUS_MESSAGES",
@@ -75,18 +84,6 @@ __all__ = [
 
 #: The front k* within this factor of n_modes triggers a FrontWarning (mode truncation bias).
 FRONT_WARN_FACTOR = 10.0
-#: A rate counts at no less than this fraction of the largest rate within ``SCALE_WINDOW``
-#: intervals of it, in the scaled KKT measure and as its optimisation scale: a rate stuck near
-#: zero next to rates 100x larger is not converged however small its own log-gradient (at
-#: T = 1e4 such rates in the last steps hid a 0.3 % loss gap). The floor used to be 1e-3 of the
-#: upper bound; at T = 1e12 every rate of the optimum is below that (annealed rates reach 1e-13
-#: of it), so the measure read 17..125 at schedules whose log-gradient summed to 3e-3.
-SCALE_FLOOR = 1e-2
-#: Half-width (intervals) of the neighbourhood of ``SCALE_FLOOR``; an annealed optimum changes
-#: by ~1.3x per interval, so 10 intervals never bring a genuine rate below the floor.
-SCALE_WINDOW = 10
-#: Floor on eta (relative to the upper bound) in scales and when schedules are interpolated.
-LOG_ETA_FLOOR = 1e-12
 #: Default tolerance of the scaled KKT test, sum_j |d log L(T) / d log eta_j| over rates not held
 #: at a bound: a relative change eps of every rate changes L(T) by at most ~eps * 1e-6.
 DEFAULT_TOL = 1e-6
@@ -95,20 +92,6 @@ DEFAULT_TOL = 1e-6
 DEFAULT_NEWTON_FROM = 1e-1
 #: Default ftol of L-BFGS-B (relative reduction of log L per iteration): its stall stop.
 DEFAULT_FTOL = 1e-10
-#: Relative forward-difference step of a Hessian column (truncation ~1e-6, rounding ~1e-8).
-HESSIAN_STEP = 1e-6
-#: A Hessian is reused for the next Newton step while each step cuts the residual by this
-#: factor: a step costs one gradient pass, a Hessian J of them. Measured at T = 1e6 (a=3,
-#: b=2, from a residual of 0.1): 0.1 built 6 Hessians (1787 passes), 0.5 built 4 (1203),
-#: 0.9 built 2 (624 passes, 8 s CPU).
-CHORD_CONTRACTION = 0.9
-#: Initial trust radius, as the root-mean-square relative change of the rates (the radius is
-#: this times sqrt(J) in the scaled rates eta_j / s_j), and the radius (absolute) below which
-#: the solve is declared stalled.
-TRUST_RADIUS = 1.0
-TRUST_RADIUS_MIN = 1e-10
-#: Relative change of log L(T) below which two losses are taken as equal (rounding).
-LOSS_NOISE = 1e-13
 #: Coarsening factor of the multilevel start (every 8th grid node).
 MULTILEVEL_FACTOR = 8
 #: KKT tolerance on the coarse level: it only provides a start for the fine grid.
@@ -122,14 +105,6 @@ KKT_DEFINITIONS = {
     "(|d log L / d log eta_j| at interior rates)",
     "metric": "max_j |clip(x_j - G_j, 0, U sqrt(h_j/T)) - x_j|, x_j = eta_j sqrt(h_j/T), "
     "G = d log L(T) / dx",
-}
-#: The solver's statuses (``ContinuumResult.status``) and what they mean; success is status 0.
-STATUS_MESSAGES = {
-    0: "converged: the KKT residual is at most tol",
-    1: "iteration limit reached before the KKT residual met tol",
-    2: "the optimiser stopped (line search failed) before the KKT residual met tol",
-    3: "the schedule is unstable (loss not finite)",
-    4: "stalled: L(T) no longer decreases at working precision while the KKT residual is above tol",
 }
 
 
@@ -347,219 +322,6 @@ def _warm_start(previous: Sequence[ContinuumResult], prob: ContinuumProblem) -> 
         x = math.log(prob.T / previous[-1].T) / math.log(previous[-1].T / previous[-2].T)
         last = last + x * (last - prev)
     return np.clip(np.exp(last), 0.0, prob.upper)
-
-
-# -- optimisation ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Stop:
-    status: int
-    message: str
-
-
-def _coarsen(t: np.ndarray, factor: int) -> np.ndarray:
-    """Every ``factor``-th node of ``t``, always keeping the last."""
-    tc = t[::factor]
-    return tc if tc[-1] == t[-1] else np.append(tc, t[-1])
-
-
-def _rate_scale(eta: np.ndarray, upper: float) -> np.ndarray:
-    """Each rate's scale: its size, at least ``SCALE_FLOOR`` x its neighbourhood's largest rate."""
-    local = maximum_filter1d(eta, size=2 * SCALE_WINDOW + 1, mode="nearest")
-    return np.clip(eta, np.maximum(SCALE_FLOOR * local, LOG_ETA_FLOOR * upper), upper)
-
-
-def _kkt_scaled(prob: ContinuumProblem, eta: np.ndarray, G: np.ndarray) -> float:
-    """Projected-gradient residual with each rate scaled by its own size (``KKT_DEFINITIONS``)."""
-    s = _rate_scale(eta, prob.upper)
-    return float(np.sum(np.abs(np.clip(eta - s * s * G, 0.0, prob.upper) - eta) / s))
-
-
-def _kkt_metric(prob: ContinuumProblem, eta: np.ndarray, G: np.ndarray) -> float:
-    """Projected-gradient residual in the variables ``eta_j sqrt(h_j/T)`` (``KKT_DEFINITIONS``)."""
-    w = np.sqrt(prob.h / prob.T)
-    x = eta * w
-    return float(np.max(np.abs(np.clip(x - G / w, 0.0, prob.upper * w) - x)))
-
-
-def _log_loss(prob: ContinuumProblem, eta: np.ndarray, n_eval: list) -> tuple[float, np.ndarray]:
-    """``(log L(T), d log L(T) / d eta)``; ``(inf, None)`` for an unstable schedule."""
-    n_eval[0] += 1
-    LT, g, _, ok = prob.value_grad(eta)
-    if not ok or not LT > 0:
-        return math.inf, None
-    return math.log(LT), g / LT
-
-
-def _lbfgs(prob, eta, kkt_of, tol, maxiter, opts, n_eval):
-    """L-BFGS-B on ``log L(T)`` from ``eta``; returns ``(eta, iterations, _Stop)``.
-
-    Each rate is optimised as ``x_j = eta_j / s_j`` (``_rate_scale`` at the start of the run,
-    refreshed at each restart): ``log L`` depends on the rates roughly through ``log eta``.
-    Stops when ``kkt_of`` is at most ``tol`` (tested after every iteration), on ``ftol``
-    (status 4, stalled) or at ``maxiter`` iterations (status 1).
-    """
-    up = prob.upper
-    last = {}
-
-    def evaluate(e):
-        f, G = _log_loss(prob, e, n_eval)
-        if G is None:
-            last.clear()
-            return 1e300, np.zeros_like(e)
-        last["eta"], last["G"] = e, G
-        return f, G
-
-    f_e, G = evaluate(eta)
-    kkt = kkt_of(prob, eta, G) if last else math.inf
-    nit, f_prev, stop = 0, math.inf, _Stop(0, "the start meets the KKT test")
-    for _ in range(1 + opts.restarts):
-        if kkt <= tol or nit >= maxiter:
-            break
-        scale = _rate_scale(eta, up)
-        state = {"it": 0}
-
-        def fun(x, scale=scale):
-            f, g = evaluate(np.clip(x * scale, 0.0, up))
-            return f, g * scale
-
-        def callback(intermediate_result, state=state):
-            state["it"] += 1
-            if last and kkt_of(prob, last["eta"], last["G"]) <= tol:
-                raise StopIteration
-
-        res = minimize(
-            fun, eta / scale, jac=True, method="L-BFGS-B",
-            bounds=list(zip(np.zeros(eta.size), up / scale, strict=True)), callback=callback,
-            options={"maxiter": maxiter - nit, "ftol": opts.ftol, "gtol": opts.gtol,
-                     "maxcor": opts.maxcor, "maxls": 50},
-        )  # fmt: skip
-        nit += state["it"]
-        eta = np.clip(res.x * scale, 0.0, up)
-        f_e, G = evaluate(eta)
-        kkt = kkt_of(prob, eta, G) if last else math.inf
-        stop = _Stop({0: 4, 1: 1}.get(res.status, 2), f"L-BFGS-B: {res.message}")
-        improved = f_e < f_prev - opts.ftol * abs(f_e)
-        f_prev = f_e
-        if not improved:
-            break
-    if nit >= maxiter and kkt > tol:
-        stop = _Stop(1, "L-BFGS-B: iteration limit")
-    return eta, nit, stop
-
-
-@dataclass(frozen=True)
-class _NewtonModel:
-    """Quadratic model of ``log L(T)`` in ``y = eta / s`` on the free rates."""
-
-    free: np.ndarray
-    s: np.ndarray
-    H: np.ndarray
-    w: np.ndarray
-    V: np.ndarray
-
-    def step(self, eta, G, radius, upper):
-        """Trial schedule, predicted change of ``log L`` and step length (scaled)."""
-        f, s = self.free, self.s[self.free]
-        g = G[f] * s
-        trial = eta.copy()
-        trial[f] = np.clip(eta[f] + _trust_region_step(self.w, self.V, g, radius) * s, 0, upper)
-        d = (trial[f] - eta[f]) / s
-        return trial, float(g @ d + 0.5 * d @ (self.H @ d)), float(np.linalg.norm(d))
-
-
-def _newton_model(prob, eta, G, n_eval) -> _NewtonModel:
-    """Hessian of ``log L(T)`` in ``y = eta / s`` on the rates not held at a bound.
-
-    Column ``j`` is a forward difference of the exact adjoint gradient with step
-    ``HESSIAN_STEP * s_j`` (backward at the upper bound): one gradient pass per free rate.
-    """
-    up = prob.upper
-    s = _rate_scale(eta, up)
-    held = ((eta >= up * (1 - 1e-12)) & (G < 0)) | ((eta <= 0) & (G > 0))
-    free = np.flatnonzero(~held)
-    H = np.empty((free.size, free.size))
-    for c, j in enumerate(free):
-        h = HESSIAN_STEP * s[j] * (1.0 if eta[j] + HESSIAN_STEP * s[j] <= up else -1.0)
-        e = eta.copy()
-        e[j] += h
-        _, Gj = _log_loss(prob, e, n_eval)
-        H[:, c] = (Gj[free] - G[free]) * (s[free] * (s[j] / h))
-    H = 0.5 * (H + H.T)
-    w, V = np.linalg.eigh(H)
-    return _NewtonModel(free, s, H, w, V)
-
-
-def _trust_region_step(w, V, g, radius):
-    """Minimiser of ``g.d + d.H.d / 2`` over ``|d| <= radius``, ``H = V diag(w) V^T``."""
-    a = V.T @ g
-    if w[0] > 0:
-        d = -(V @ (a / w))
-        if np.linalg.norm(d) <= radius:
-            return d
-    lo = max(0.0, -w[0])
-    hi = lo + np.linalg.norm(g) / radius + 1e-300  # |d(hi)| <= radius
-    for _ in range(100):  # bisection on the shift mu of w + mu
-        mid = 0.5 * (lo + hi)
-        if np.linalg.norm(a / (w + mid)) > radius:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-12 * hi:
-            break
-    return -(V @ (a / (w + hi)))
-
-
-def _newton(prob, eta, kkt_of, tol, maxiter, n_eval):
-    """Projected trust-region Newton on ``log L(T)``; returns ``(eta, steps, hessians, _Stop)``.
-
-    A Hessian (``_newton_model``) is reused for the next step while each accepted step cuts
-    the residual by ``CHORD_CONTRACTION``; a rejected step with a reused Hessian rebuilds it,
-    with a fresh one shrinks the trust region. Stalled (status 4) when the region collapses.
-    """
-    f, G = _log_loss(prob, eta, n_eval)
-    r = kkt_of(prob, eta, G)
-    radius = TRUST_RADIUS * math.sqrt(eta.size)
-    model, fresh, nit, hessians = None, False, 0, 0
-    while r > tol:
-        if nit >= maxiter:
-            return eta, nit, hessians, _Stop(1, "Newton: iteration limit")
-        if radius < TRUST_RADIUS_MIN:
-            return eta, nit, hessians, _Stop(4, f"Newton: trust region below {TRUST_RADIUS_MIN:g}")
-        if model is None:
-            model, fresh, hessians = _newton_model(prob, eta, G, n_eval), True, hessians + 1
-        trial, pred, size = model.step(eta, G, radius, prob.upper)
-        f_t, G_t = _log_loss(prob, trial, n_eval)
-        r_t = kkt_of(prob, trial, G_t) if G_t is not None else math.inf
-        nit += 1
-        measurable = abs(f_t - f) > LOSS_NOISE * max(1.0, abs(f))
-        if measurable and (pred >= 0 or (f_t - f) / pred < 0.25):
-            radius = 0.25 * size
-        elif measurable and (f_t - f) / pred > 0.75 and size > 0.9 * radius:
-            radius *= 2.0
-        if f_t < f or (not measurable and r_t < r):
-            contracted = r_t <= CHORD_CONTRACTION * r
-            eta, f, G, r = trial, f_t, G_t, r_t
-            if not contracted:
-                model = None
-            fresh = False
-        elif not fresh:
-            model = None
-    return eta, nit, hessians, _Stop(0, "Newton: converged")
-
-
-def _optimise(prob, eta, opts, kkt_of, maxiter, n_eval):
-    """L-BFGS-B to ``newton_from`` (or ``tol`` without Newton), then Newton to ``tol``.
-
-    Returns ``(eta, lbfgs_iterations, newton_steps, hessians, _Stop)``.
-    """
-    handover = max(opts.tol, opts.newton_from) if opts.newton else opts.tol
-    eta, nit, stop = _lbfgs(prob, eta, kkt_of, handover, maxiter, opts, n_eval)
-    if not opts.newton or stop.status == 1:
-        return eta, nit, 0, 0, stop
-    eta, steps, hessians, stop = _newton(prob, eta, kkt_of, opts.tol, maxiter - nit, n_eval)
-    return eta, nit, steps, hessians, stop
 
 
 # -- the solver ------------------------------------------------------------------------------

@@ -11,7 +11,18 @@ import numpy as np
 
 from theory import PLRFModel
 
-__all__ = ["ScheduleResult"]
+__all__ = ["STATUS_MESSAGES", "ScheduleResult", "oscillation_amplitude"]
+
+#: The statuses of every solver's result (``ScheduleResult.status``); success is status 0. The
+#: L-BFGS-B driver (:mod:`solvers.control._lbfgsb`) returns 0, 1, 2 and 4; 3 is decided on the
+#: returned schedule.
+STATUS_MESSAGES = {
+    0: "converged: the KKT residual is at most tol",
+    1: "iteration limit reached before the KKT residual met tol",
+    2: "the optimiser stopped (line search failed) before the KKT residual met tol",
+    3: "the schedule is unstable (loss not finite)",
+    4: "stalled: L(T) no longer decreases at working precision while the KKT residual is above tol",
+}
 
 #: Array fields, stored as arrays in ``.npz`` and as lists in ``.json``.
 _ARRAYS = ("t", "eta", "loss", "batch_schedule")
@@ -69,9 +80,9 @@ class ScheduleResult:
         :math:`L(T)`.
     success : bool
     status : int
-        0 converged; 1 iteration/evaluation limit; 2 the optimiser stopped before the tolerance
-        (line search); 3 the returned schedule is unstable (non-finite loss). Solvers may add
-        their own positive codes, documented in their ``message``.
+        A key of :data:`STATUS_MESSAGES`: 0 converged; 1 iteration limit; 2 the optimiser
+        stopped before the tolerance (line search, evaluation limit); 3 the returned schedule
+        is unstable (non-finite loss); 4 stalled (no further decrease at working precision).
     message : str
     iterations, n_evaluations : int
     kkt_residual : float
@@ -175,3 +186,24 @@ class ScheduleResult:
             parameters=d.get("parameters", {}),
             diagnostics=d.get("diagnostics", {}),
         )
+
+
+def oscillation_amplitude(eta, floor: float = 0.0) -> tuple[float, int]:
+    r"""Period-2 content of a schedule: ``(amplitude, n_steps)``.
+
+    A step ``t`` alternates when :math:`\Delta_{t-1}\Delta_t < 0` with
+    :math:`\Delta_t = \eta_{t+1} - \eta_t`; its amplitude is :math:`\min(|\Delta_{t-1}|,|\Delta_t|)/2`
+    (exactly ``d`` for ``eta0 ± d`` alternating). Returns the largest amplitude and the number of
+    alternating steps whose amplitude exceeds ``floor``. A monotone schedule or a single jump gives 0.
+
+    Examples
+    --------
+    >>> oscillation_amplitude([1.0, 1.4, 1.0, 1.4, 1.0])
+    (0.2, 3)
+    """
+    d = np.diff(np.asarray(eta, dtype=float))
+    if d.size < 2:
+        return 0.0, 0
+    alt = d[:-1] * d[1:] < 0
+    amp = np.where(alt, np.minimum(np.abs(d[:-1]), np.abs(d[1:])) / 2, 0.0)
+    return float(round(amp.max(), 15)), int(np.count_nonzero(amp > floor))

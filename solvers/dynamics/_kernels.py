@@ -53,7 +53,8 @@ def weighted_forward(lam, weight, c0, eta, inv_m, sigma2, t_record, loss_out):  
         Ln = 0.0
         for k in range(n):
             lk = lam[k]
-            ck = (1.0 + lk * (a1 + a2 * lk)) * c[k] + noise * lk
+            # add the change, never multiply by a rounded 1 + O(eta lam): see _adjoint's notes
+            ck = c[k] + (lk * (a1 + a2 * lk) * c[k] + noise * lk)
             c[k] = ck
             Ln += wl[k] * ck
         L = Ln

@@ -310,6 +310,45 @@ def _momentum_schedule(beta, T: int) -> np.ndarray:
     return arr
 
 
+def _sgd_step(data, rng, delta, v, lam, eta_t, m_t, beta_t, seeds):
+    """One minibatch SGD step (EMA momentum when ``beta_t > 0``) on every seed at once."""
+    if math.isinf(m_t):
+        g = delta * lam
+    else:
+        x, eps = data.draw(rng, seeds, int(m_t))
+        resid = np.einsum("smn,sn->sm", x, delta) - eps
+        g = np.einsum("smn,sm->sn", x, resid) / m_t
+    v = g if beta_t == 0.0 else beta_t * v + (1.0 - beta_t) * g
+    return delta - eta_t * v, v
+
+
+def _run(data, eta, m, beta, seeds, seed, t_rec, steps):
+    """The SGD runs: final errors per seed, and the mean loss and its standard error at
+    ``t_rec``."""
+    rng = np.random.default_rng(seed)
+    lam = np.asarray(data.lam, dtype=float)
+    delta = np.tile(np.asarray(data.delta0, dtype=float), (seeds, 1))
+    v = np.zeros_like(delta)
+    mean = np.empty(t_rec.size)
+    sem = np.empty(t_rec.size)
+    j = 0
+
+    def record():
+        nonlocal j
+        loss = (delta**2) @ lam
+        mean[j] = loss.mean()
+        sem[j] = loss.std(ddof=1) / math.sqrt(seeds)
+        j += 1
+
+    record()
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in steps:
+            delta, v = _sgd_step(data, rng, delta, v, lam, eta[t], m[t], beta[t], seeds)
+            if j < t_rec.size and t_rec[j] == t + 1:
+                record()
+    return delta, mean, sem
+
+
 def monte_carlo(
     model: PLRFModel | FeatureModel,
     eta,
@@ -368,43 +407,13 @@ def monte_carlo(
     if t_rec[-1] != T:
         t_rec = np.append(t_rec, T)
 
-    rng = np.random.default_rng(seed)
-    lam = np.asarray(data.lam, dtype=float)
-    delta = np.tile(np.asarray(data.delta0, dtype=float), (seeds, 1))
-    v = np.zeros_like(delta)
-    mean = np.empty(t_rec.size)
-    sem = np.empty(t_rec.size)
-    j = 0
-
-    def record(loss):
-        nonlocal j
-        mean[j] = loss.mean()
-        sem[j] = loss.std(ddof=1) / math.sqrt(seeds)
-        j += 1
-
-    loss = (delta**2) @ lam
-    record(loss)
     steps = range(T)
     if progress:
         from tqdm import tqdm
 
         steps = tqdm(steps, file=sys.stderr, desc="monte-carlo SGD", unit="step")
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in steps:
-            if math.isinf(m[t]):
-                g = delta * lam
-            else:
-                x, eps = data.draw(rng, seeds, int(m[t]))
-                resid = np.einsum("smn,sn->sm", x, delta) - eps
-                g = np.einsum("smn,sm->sn", x, resid) / m[t]
-            if beta[t] == 0.0:
-                v = g
-            else:
-                v = beta[t] * v + (1.0 - beta[t]) * g
-            delta = delta - eta[t] * v
-            if j < t_rec.size and t_rec[j] == t + 1:
-                loss = (delta**2) @ lam
-                record(loss)
+    delta, mean, sem = _run(data, eta, m, beta, seeds, seed, t_rec, steps)
+    lam = np.asarray(data.lam, dtype=float)
     final = (delta**2) @ lam
     finite = bool(np.isfinite(final).all())
     return MCResult(

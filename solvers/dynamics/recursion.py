@@ -229,6 +229,20 @@ def _record_steps(T: int, record_every: int) -> np.ndarray:
     return t if t[-1] == T else np.append(t, T)
 
 
+def _warn_if_unstable(model: PLRFModel, eta: np.ndarray, inv_m: np.ndarray) -> None:
+    """Warn when a constant schedule is at or above the recursion's stability limit."""
+    if np.ptp(eta) == 0 and np.ptp(inv_m) == 0 and eta[0] > 0:
+        b0 = math.inf if inv_m[0] == 0 else 1.0 / inv_m[0]
+        limit = stability_limit(model, b0)
+        if eta[0] >= limit:
+            warnings.warn(
+                f"constant eta = {eta[0]:g} is above the stability limit {limit:.6g} of the "
+                f"recursion for batch = {b0:g}; the loss will grow without bound",
+                InstabilityWarning,
+                stacklevel=3,
+            )
+
+
 def simulate(
     model: PLRFModel,
     eta,
@@ -285,16 +299,8 @@ def simulate(
     record_every = check_int("record_every", record_every, ge=1)
     substeps = check_int("substeps", substeps, ge=1)
 
-    if time == "discrete" and np.ptp(eta) == 0 and np.ptp(inv_m) == 0 and eta[0] > 0:
-        b0 = math.inf if inv_m[0] == 0 else 1.0 / inv_m[0]
-        limit = stability_limit(model, b0)
-        if eta[0] >= limit:
-            warnings.warn(
-                f"constant eta = {eta[0]:g} is above the stability limit {limit:.6g} of the "
-                f"recursion for batch = {b0:g}; the loss will grow without bound",
-                InstabilityWarning,
-                stacklevel=2,
-            )
+    if time == "discrete":
+        _warn_if_unstable(model, eta, inv_m)
 
     lam = spectrum(model)
     c0 = initial_state(model)

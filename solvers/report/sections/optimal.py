@@ -87,13 +87,14 @@ def _optimal_solve(model: PLRFModel, T: int):
 
 def optimal_runs(ctx: ReportContext) -> dict[str, dict[int, tuple]]:
     """Optimal schedules for every point and horizon of the report (cached on disk)."""
-    from ...control import _adjoint
+    from ...control import _adjoint, _lbfgsb, _objective, _parametrisation
     from ...control import continuum as _continuum
     from ...control import direct as _direct
     from ...control import registry as _registry
     from ...dynamics import _continuum_kernels
 
-    code = (*RATE_SEARCH_CODE, _direct, _adjoint, _continuum, _continuum_kernels, _registry)
+    solver = (_direct, _objective, _parametrisation, _adjoint, _lbfgsb)  # the direct method
+    code = (*RATE_SEARCH_CODE, *solver, _continuum, _continuum_kernels, _registry)
     out: dict[str, dict[int, tuple]] = {}
     for model in ctx.config.models:
         runs = {}
