@@ -54,6 +54,9 @@ def bias_share_and_p(model: PLRFModel, opt: LongrunOptions, solve: dict) -> tupl
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+")
+    ap.add_argument("--max-kkt", type=float, default=math.inf,
+                    help="leave solves with a larger KKT residual out of the exponents "
+                    "(they are still listed)")  # fmt: skip
     args = ap.parse_args(argv)
     for path in args.files:
         with open(path) as fh:
@@ -76,6 +79,7 @@ def main(argv=None) -> None:
                       f"{s['iterations']} | {s['cpu_seconds']:.0f} | {s['wall_seconds']:.0f} | "
                       f"{e['time']:.0e} / {e['quadrature']:.0e} / "
                       f"{e.get('exact_recursion', math.nan):.0e} | {share:.3f} | {p:.3f} |")  # fmt: skip
+            ss = [s for s in ss if s["kkt"] <= args.max_kkt]
             if len(ss) < 3:
                 continue
             T = np.array([s["T"] for s in ss], float)
