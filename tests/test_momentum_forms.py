@@ -300,3 +300,24 @@ def test_per_step_solve_improves_on_the_family_and_reports_kkt():
     assert ps.loss <= fam.loss * (1 + 1e-12)
     assert ps.start_loss == pytest.approx(fam.loss, rel=1e-10)
     assert ps.controls.shape == (2, 60) and math.isfinite(ps.kkt_residual)
+
+
+def test_statistical_limit_is_the_numeric_minimax_of_its_two_terms():
+    """The engine's balance against a brute-force min over the cutoff exponent."""
+    laws = derive_momentum_exponents()
+    cut = np.linspace(0.0, 2.0, 200001)
+    for av in (1.3, 1.5, 3.0):
+        brute = -np.min(np.maximum(cut * (1 - av), cut - 1))
+        assert abs(float(laws.statistical_limit.subs(a, av)) - brute) < 1e-4
+
+
+def test_easy_phase_no_gain_and_hard_phase_below_the_limit():
+    laws = derive_momentum_exponents()
+    assert sp.simplify(laws.exponents["nesterov"]["easy"] - laws.sgd["easy"]) == 0
+    assert laws.beats_sgd["nesterov"]["easy"] == sp.false
+    nest, lim = laws.exponents["nesterov"]["hard"], laws.statistical_limit
+    for av, bv in ((1.3, 2.75), (1.5, 3.0), (1.25, 3.0)):
+        sub = {a: av, b: bv}
+        assert float(nest.subs(sub)) < float(lim.subs(sub))
+    # outside the hard phase the balance would exceed the limit: the condition is not vacuous
+    assert float(nest.subs({a: 3, b: 2})) > float(lim.subs({a: 3, b: 2}))

@@ -232,6 +232,9 @@ class MomentumExponentLaws:
         at first order in the step: :math:`\iota\,\eta_{\rm eff}\sum_k\lambda_k/2 = 1`.
     optimal_p : sympy.Expr
         Derived :math:`p` of :math:`\zeta_t \propto t^{-p}` (with :math:`\kappa_t \propto 1/t`).
+    statistical_limit : sympy.Expr
+        Exponent of the best spectral (oracle linear) estimator from the :math:`mT` samples:
+        no first-order method using them decays faster (:func:`_statistical_limit`).
     steps : tuple of str
     """
 
@@ -243,6 +246,7 @@ class MomentumExponentLaws:
     bias_only_limit: sp.Expr
     heavy_ball_rate_bound: sp.Expr
     optimal_p: sp.Expr
+    statistical_limit: sp.Expr
     steps: tuple[str, ...]
 
     def evaluate(self, form: str, phase: str, a_value: float, b_value: float) -> float | None:
@@ -362,6 +366,36 @@ def _nesterov_balance() -> tuple[list[BalanceCase], sp.Expr, sp.Expr, sp.Expr, l
     return cases, sp.factor(-bound[0].exponent), bias_only, lower, steps
 
 
+def _statistical_limit() -> tuple[sp.Expr, list[str]]:
+    r"""Loss exponent of the best spectral estimator from :math:`n = mT` samples.
+
+    Mode :math:`k` carries loss :math:`\lambda_k c_k = k^{-a}`; estimated from ``n`` noisy
+    samples its coefficient has variance :math:`\sigma^2/(n\lambda_k)`, i.e. loss
+    :math:`\sigma^2/n`. The oracle keeps the modes below a cutoff :math:`k_* = T^{\kappa}`:
+    bias :math:`\sum_{k>k_*} k^{-a} \propto T^{\kappa(1-a)}` against variance
+    :math:`k_*\sigma^2/n \propto T^{\kappa-1}` (dominant balance over :math:`\kappa \ge 0`).
+    An iterate of SGD with any momentum is a linear function of the same labels, so its
+    expected loss cannot decay faster.
+    """
+    cut = sp.Symbol("kappa_*", nonnegative=True)
+    bias = PowerLaw(1 / (a - 1), cut * (1 - a), T, "unlearned modes")
+    variance = PowerLaw(sigma**2, cut - 1, T, "estimation variance")
+    cases = minimise_leading_exponent([bias, variance], cut, sp.Integer(0), None)
+    inner = [c for c in cases if c.kind == "balance"]
+    if len(inner) != 1:
+        raise RuntimeError(
+            f"statistical limit: expected one balance, got {cases}"
+        )  # pragma: no cover
+    limit = sp.factor(-inner[0].exponent)
+    step = (
+        r"Statistical limit: mode $k$ holds loss $k^{-a}$ and is estimated from $mT$ samples "
+        r"with loss $\sigma^2/(mT)$; a cutoff $k_* = T^{\kappa_*}$ balances $T^{\kappa_*(1-a)}$ "
+        rf"against $T^{{\kappa_* - 1}}$ at $\kappa_* = {sp.latex(inner[0].value)}$: no method "
+        rf"linear in the labels decays faster than $T^{{-{sp.latex(limit)}}}$."
+    )
+    return limit, [step]
+
+
 @cache
 def derive_momentum_exponents() -> MomentumExponentLaws:
     """The momentum exponents of :func:`_derive_momentum_exponents` (kept on disk)."""
@@ -431,8 +465,24 @@ def _derive_momentum_exponents() -> MomentumExponentLaws:
         rf"iff ${sp.latex(reduce_condition(sp.Gt(gain, 1)))}$). If the momentum noise could be "
         rf"annealed away, the stability bound alone would give ${sp.latex(bound_exp)}$."
     )
-    exponents["nesterov"] = {"hard": nest, "easy": None}
-    beats["nesterov"] = {"hard": reduce_condition(sp.Gt(nest, sgd["hard"])), "easy": None}
+    limit, limit_steps = _statistical_limit()
+    steps += limit_steps
+    # easy phase: SGD (the form at zeta = 0) already reaches the limit, which bounds every form
+    easy_at_limit = sp.simplify(sgd["easy"] - limit) == 0
+    below = reduce_condition(sp.Le(nest, limit))  # the hard-phase balance respects the limit
+    steps.append(
+        rf"Easy phase: SGD's exponent ${sp.latex(sgd['easy'])}$ "
+        + ("equals" if easy_at_limit else "differs from")
+        + r" the statistical limit, and the dimension-adapted form contains SGD ($\zeta = 0$): "
+        r"its easy-phase exponent is squeezed to the limit, no gain. Hard phase: SGD's "
+        rf"${sp.latex(sgd['hard'])}$ lies below the limit; the momentum balance stays at or "
+        rf"below it iff ${sp.latex(below)}$."
+    )
+    exponents["nesterov"] = {"hard": nest, "easy": sgd["easy"] if easy_at_limit else None}
+    beats["nesterov"] = {
+        "hard": reduce_condition(sp.Gt(nest, sgd["hard"])),
+        "easy": sp.false if easy_at_limit else None,
+    }
     return MomentumExponentLaws(
         exponents,
         sgd,
@@ -442,5 +492,6 @@ def _derive_momentum_exponents() -> MomentumExponentLaws:
         bias_only,
         sp.factor(hb_bound),
         sp.factor(cases[0].value),
+        limit,
         tuple(steps),
     )

@@ -1,9 +1,10 @@
 r"""Claims of the momentum-forms study: one per form, the hard-phase loss exponent.
 
 Each claim compares the exponent derived by :func:`theory.derive_momentum_exponents` for a form
-with the exponent fitted to the best schedules of that form's derived family
-(:func:`solvers.control.momentum_forms.form_exponents`) over the horizons ``ctx.beyond.momentum_T``, on a
-log-binned mode grid of ``model.n_modes`` modes. The sweep is memoised per run (``ctx.memo``).
+with the exponent extrapolated from the optimal schedules of that form's derived shape with a free
+correction on the long-horizon solver (:func:`solvers.control.momentum_longrun.longrun_exponents`,
+L-BFGS-B to its KKT tolerance) over the horizons ``ctx.beyond.momentum_T``, on log-binned modes
+(``model.n_modes`` of them). The sweep is memoised per run (``ctx.memo``).
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ FORM_TOLERANCE = 0.02
 
 
 def forms_sweep(model: PLRFModel, ctx):
-    """:func:`~solvers.control.momentum_forms.form_exponents` for SGD and every form, memoised."""
-    from ..control.momentum_forms import form_exponents
+    """:func:`~solvers.control.momentum_longrun.longrun_exponents` for SGD and every form,
+    memoised."""
+    from ..control.momentum_longrun import longrun_exponents
 
     key = ("momentum-forms", model, tuple(ctx.beyond.momentum_T))
     if key not in ctx.memo:
-        ctx.memo[key] = form_exponents(model, ("sgd", *CLAIM_FORMS), ctx.beyond.momentum_T)
+        ctx.memo[key] = longrun_exponents(model, ("sgd", *CLAIM_FORMS), ctx.beyond.momentum_T)
     return ctx.memo[key]
 
 
@@ -44,8 +46,8 @@ def _experiment(form: str):
         # the loss decays: its exponent, as a positive decay rate, is -d log L / d log T
         m = _exponent_measurement(fe.horizons, fe.losses(form), sign=-1.0, diagnostics=diagnostics)
         if not fe.converged(form):
-            m = replace(m, success=False, message=m.message + "; some family optimisations "
-                        "stopped at their evaluation limit")  # fmt: skip
+            m = replace(m, success=False, message=m.message + "; some optimisations stopped "
+                        "above their KKT tolerance")  # fmt: skip
         return m
 
     return experiment

@@ -224,7 +224,12 @@ def _cmd_momentum_forms(args: argparse.Namespace) -> None:
     if bad or not forms:
         raise CLIError(f"--form must list forms among ema, heavy-ball, nesterov, got {args.form!r}")
     model = model_from_args(args, dense=False)  # log-binned beyond 256 modes
-    fe = form_exponents(model, ("sgd", *forms), _horizons(args.T), maxfev=args.maxfev)
+    if args.solver == "longrun":
+        from ..control.momentum_longrun import longrun_exponents
+
+        fe = longrun_exponents(model, ("sgd", *forms), _horizons(args.T))
+    else:
+        fe = form_exponents(model, ("sgd", *forms), _horizons(args.T), maxfev=args.maxfev)
     payload = forms_payload(fe)
     lines = [f"optlr momentum --form: a={model.a:g} b={model.b:g} phase={model.phase}"]
     for f in payload["forms"]:
@@ -315,6 +320,15 @@ def _register_momentum(sub) -> None:
         "then the total number of modes, log-binned beyond 256 (e.g. --modes 1000000000)",
     )
     p.add_argument("--maxfev", type=count, default=600, help="evaluations per family solve")
+    p.add_argument(
+        "--solver",
+        choices=("family", "longrun"),
+        default="family",
+        help="with --form: 'family' optimises the derived families on the exact recursion "
+        "(T <= 1e5); 'longrun' the derived shapes with a free correction on the log-time "
+        "solver (L-BFGS-B to KKT 1e-4; T = 1e9 in minutes; e.g. --modes 1000000000000000 "
+        "--T 1e3,1e4,1e5,1e6,1e7,1e8,1e9)",
+    )
     _add_plot_argument(p)
     add_output_arguments(p, ("text", "json", "latex"))
     p.set_defaults(func=_cmd_momentum)

@@ -154,6 +154,10 @@ class FormSolve:
     def schedule(self, eta_max: float) -> tuple[np.ndarray, ...]:
         return form_schedule(self.form, self.params, self.T, eta_max)
 
+    def sampled(self, t, eta_max: float) -> tuple[np.ndarray, ...]:
+        """Per-step ``(alpha, gamma, beta, q)`` at the steps ``t``."""
+        return tuple(c[np.asarray(t)] for c in self.schedule(eta_max))
+
     def to_dict(self) -> dict:
         return {
             "form": self.form,
@@ -270,11 +274,25 @@ def derived_exponent(form: str, model: PLRFModel) -> float | None:
     return float(expr.subs(model.subs()))
 
 
+def _extrapolated(fe: FormExponents, form: str) -> dict | None:
+    """The extrapolating estimator's exponent and interval (``None`` below 3 horizons)."""
+    from ..analysis.extrapolate import extrapolate_exponent
+
+    if fe.horizons.size < 3:
+        return None
+    e = extrapolate_exponent(fe.horizons.astype(float), fe.losses(form), sign=-1.0)
+
+    def num(v):  # an unbounded interval (too few slopes to test a correction) is null in JSON
+        return float(v) if math.isfinite(v) else None
+
+    return {"value": num(e.value), "halfwidth": num(e.halfwidth), "scheme": e.primary}
+
+
 def forms_payload(fe: FormExponents) -> dict:
     """The ``optlr momentum --form`` JSON object: ``{"model": ..., "forms": [...]}``.
 
     Every entry of ``forms`` holds ``form, horizons, losses, sgd_losses, exponent, stderr,
-    local_slopes, derived_exponent, sgd_exponent, converged`` (exponents are positive decay
+    local_slopes, extrapolated, derived_exponent, sgd_exponent, converged`` (exponents are positive decay
     rates, :math:`L \\sim T^{-\\text{exponent}}`; ``converged``: every family optimisation met
     its tolerances).
     """
@@ -295,6 +313,7 @@ def forms_payload(fe: FormExponents) -> dict:
                 "exponent": fit.exponent,
                 "stderr": fit.stderr,
                 "local_slopes": fit.local_slopes.tolist(),
+                "extrapolated": _extrapolated(fe, f),
                 "derived_exponent": derived_exponent(f, fe.model),
                 "sgd_exponent": fe.fits["sgd"].exponent,
                 "sgd_derived_exponent": derived_exponent("sgd", fe.model),

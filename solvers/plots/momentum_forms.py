@@ -47,11 +47,11 @@ def momentum_forms_figure(fe) -> Figure:
     Tmax = int(T[-1])
     t = np.unique(np.geomspace(1, Tmax, SCHEDULE_POINTS).astype(int)) - 1
     for form in fe.solves:
-        alpha, gamma, beta, q = fe.solves[form][-1].schedule(model.eta_max)
+        alpha, gamma, beta, q = fe.solves[form][-1].sampled(t, model.eta_max)
         rate = alpha + gamma * q / np.maximum(1.0 - beta, 1e-300)
-        (line,) = bx.plot((t + 1) / Tmax, rate[t], label=rf"{form}: $\eta_{{\rm eff}}$")
+        (line,) = bx.plot((t + 1) / Tmax, rate, label=rf"{form}: $\eta_{{\rm eff}}$")
         if form != "sgd":
-            bx.plot((t + 1) / Tmax, 1.0 - beta[t], ":", color=line.get_color(), lw=0.8)
+            bx.plot((t + 1) / Tmax, 1.0 - beta, ":", color=line.get_color(), lw=0.8)
     bx.set_xscale("log")
     bx.set_yscale("log")
     bx.set_ylim(bottom=SCHEDULE_FLOOR)

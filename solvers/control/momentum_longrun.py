@@ -1,0 +1,384 @@
+r"""Long-horizon optimal momentum schedules: derived shapes with a free correction, to T = 1e10.
+
+Each form's schedule is its derived shape (:func:`theory.derive_momentum_exponents`) times a
+free correction, evaluated at the midpoints of the intervals of a
+:class:`~solvers.dynamics.momentum_longrun.MomentumGrid` (exact per-interval propagation, cost
+``~log T``):
+
+* ``"sgd"``: :math:`\eta_t = \eta_{\rm s}\,\mathrm{sigmoid}(y_0 + c(t))\,A(t)`, with
+  :math:`\eta_{\rm s}` the largest stable constant rate (:func:`stable_rate`);
+* ``"ema"``, ``"heavy-ball"``: the same rate and a constant :math:`\beta_0` (their effective
+  rate is bounded: a plateau is the derived shape);
+* ``"nesterov"`` (dimension-adapted): :math:`\eta_t = \eta_{\max}\,\mathrm{sigmoid}(y_0)A(t)`,
+  :math:`\zeta_t = \zeta_0 (1+t)^{-p} e^{c(t)} A(t)`, :math:`\beta_t = 1 - \delta/(t+\delta+1)`
+  (the derived :math:`r = 1`), with :math:`p` and :math:`\delta` free;
+
+:math:`A(t) = (1 + f^\nu)\,r^\nu/(r^\nu + f^\nu)`, :math:`r = 1 - t/T`, a smooth final
+annealing over a fraction ~``f`` of the run, and :math:`c(t)` piecewise linear in
+:math:`\log(1+t)/\log(1+T)`, zero at both ends, with ``knots`` free interior values.
+
+:func:`solve_longrun` minimises :math:`\log L(T)` over these bounded parameters with L-BFGS-B
+(forward finite-difference gradients; the final KKT test with central ones) and reports ``success`` only
+when the KKT residual — the largest projected gradient component of :math:`\log L(T)` in the
+parameters — is at most ``tol``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+from scipy.optimize import minimize
+
+from theory import PLRFModel
+from theory._checks import check_int, check_real
+
+from ..dynamics.continuum import _stable_upper
+from ..dynamics.momentum_longrun import (
+    DEFAULT_EXACT_MODES,
+    DEFAULT_MAX_INTERVAL,
+    DEFAULT_UNIT_STEPS,
+    MomentumGrid,
+    momentum_grid,
+)
+from .continuum import STATUS_MESSAGES  # one status table (0-3 used here)
+from .momentum import fit_exponent
+from .momentum_forms import FORM_NAMES, UNSTABLE_LOG_LOSS, FormExponents
+
+__all__ = [
+    "LONGRUN_FORMS",
+    "LongrunOptions",
+    "LongrunResult",
+    "continuation_starts",
+    "longrun_controls",
+    "longrun_exponents",
+    "longrun_parameters",
+    "solve_longrun",
+]
+
+#: The forms of the family solver (one list of forms).
+LONGRUN_FORMS = FORM_NAMES
+#: The optimiser's grid is coarser than the dynamics' defaults (half the cost): at T = 1e9 its
+#: loss differs from a 4x finer grid by 2e-3 relative (1e-3 for the defaults), a slope error
+#: below 1e-3 per decade; the benchmark re-evaluates every optimum on finer grids.
+OPT_RATIO = 1.15
+OPT_BINS_PER_DECADE = 3
+OPT_POINTS_PER_BIN = 2
+#: L-BFGS-B restarts (with central differences) after a stopped line search: forward
+#: differences stall near KKT ~1e-4 on the nine-parameter Nesterov family.
+RESTARTS = 5
+
+
+@dataclass(frozen=True)
+class LongrunOptions:
+    """Grid, parametrisation and optimiser settings of :func:`solve_longrun`.
+
+    Attributes
+    ----------
+    ratio, max_interval, unit_steps
+        Time grid (:func:`solvers.dynamics.momentum_longrun.momentum_grid`).
+    exact_modes, bins_per_decade, points_per_bin
+        Mode quadrature.
+    knots : int
+        Free values of the correction :math:`c(t)` (0: the derived shape alone).
+    tol : float
+        KKT tolerance: largest projected gradient component of ``log L(T)`` (tested with
+        central differences, error ~1e-9).
+    maxiter : int
+        L-BFGS-B iterations.
+    fd_step : float
+        Finite-difference step in the (order-one) parameters: the optimiser's forward
+        differences (half the evaluations; error ~``fd_step`` times the curvature, ~1e-6) and
+        the KKT test's central ones.
+    """
+
+    ratio: float = OPT_RATIO
+    max_interval: float = DEFAULT_MAX_INTERVAL
+    unit_steps: int = DEFAULT_UNIT_STEPS
+    exact_modes: int = DEFAULT_EXACT_MODES
+    bins_per_decade: float = OPT_BINS_PER_DECADE
+    points_per_bin: int = OPT_POINTS_PER_BIN
+    knots: int = 3
+    tol: float = 1e-4
+    maxiter: int = 300
+    fd_step: float = 1e-6
+
+    def __post_init__(self) -> None:
+        check_real("ratio", self.ratio, gt=1)
+        check_real("max_interval", self.max_interval, gt=0, le=1)
+        check_int("unit_steps", self.unit_steps, ge=0)
+        check_int("exact_modes", self.exact_modes, ge=1)
+        check_real("bins_per_decade", self.bins_per_decade, gt=0)
+        check_int("points_per_bin", self.points_per_bin, ge=1)
+        check_int("knots", self.knots, ge=0)
+        check_real("tol", self.tol, gt=0)
+        check_int("maxiter", self.maxiter, ge=1)
+        check_real("fd_step", self.fd_step, gt=0, le=0.1)
+
+    def grid(self, model: PLRFModel, T: int) -> MomentumGrid:
+        return momentum_grid(
+            model, T, ratio=self.ratio, max_interval=self.max_interval,
+            exact_modes=self.exact_modes, bins_per_decade=self.bins_per_decade,
+            points_per_bin=self.points_per_bin, unit_steps=self.unit_steps,
+        )  # fmt: skip
+
+
+# -- parametrisation ----------------------------------------------------------------------------
+
+
+def longrun_parameters(form: str, model: PLRFModel, knots: int):
+    """Names, start and bounds of ``form``'s parameters (``knots`` correction values last)."""
+    if form not in LONGRUN_FORMS:
+        raise ValueError(f"form must be one of {LONGRUN_FORMS}, got {form!r}")
+    y0 = math.log(0.4 / 0.6)  # eta0 = 0.4 eta_max: below the tested models' stability limits
+    names = ["logit eta0", "log f", "log nu"]
+    x0 = [y0, math.log(0.3), math.log(2.0)]
+    bounds = [(-12.0, 12.0), (math.log(1e-3), 0.0), (math.log(0.25), math.log(8.0))]
+    if form in ("ema", "heavy-ball"):
+        names.append("logit beta0")
+        x0.append(0.0)
+        bounds.append((-12.0, 12.0))
+    elif form == "nesterov":
+        names += ["log zeta0", "p", "log delta"]
+        x0 += [math.log(0.5), 1.0 / model.b, math.log(3.0)]
+        bounds += [(-25.0, 5.0), (-0.5, 1.5), (math.log(1.0), math.log(50.0))]
+    names += [f"c{i + 1}" for i in range(knots)]
+    x0 += [0.0] * knots
+    bounds += [(-6.0, 6.0)] * knots
+    return tuple(names), np.array(x0), tuple(bounds)
+
+
+def _sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def stable_rate(grid: MomentumGrid) -> float:
+    """Largest stable constant SGD rate on ``grid``'s modes (``min(eta_max, (1 - 1e-3) x limit)``).
+
+    SGD's optimal plateau reaches it near ``T = 1e9`` at (1.3, 2.75): an optimum on the edge of
+    the stable set is only a KKT point if the edge is a bound of the parameters.
+    """
+    return _stable_upper(grid.model, grid.quad, "discrete")
+
+
+def longrun_controls(form: str, x, grid: MomentumGrid, knots: int) -> tuple[np.ndarray, ...]:
+    """Per-interval ``(alpha, gamma, kappa, q)`` of ``form`` for the parameters ``x``."""
+    x = np.asarray(x, dtype=float)
+    t = grid.midpoints
+    T = float(grid.T)
+    f, nu = math.exp(x[1]), math.exp(x[2])
+    r = np.maximum(1.0 - t / T, 0.0)
+    ann = (1.0 + f**nu) * r**nu / (r**nu + f**nu)
+    corr = np.zeros_like(t)
+    if knots:  # interior bumps: c = 0 at both ends, so the power law carries the trend
+        s = np.log1p(t) / math.log1p(T)
+        corr = np.interp(s, np.linspace(0.0, 1.0, knots + 2), np.r_[0.0, x[-knots:], 0.0])
+    eta_max = grid.model.eta_max
+    if form == "sgd":  # the largest stable constant rate: the plateau's bound, kept a box bound
+        eta_max = stable_rate(grid)
+    zero, one = np.zeros_like(t), np.ones_like(t)
+    if form == "nesterov":
+        eta = eta_max * _sigmoid(x[0]) * ann
+        zeta = np.exp(x[3] + corr - x[4] * np.log1p(t)) * ann
+        delta = math.exp(x[5])
+        return eta, zeta, delta / (t + delta + 1.0), one
+    eta = eta_max * _sigmoid(x[0] + corr) * ann
+    if form == "sgd":
+        return eta, zero, one, one  # alpha = eta, kappa = 1 (beta = 0): no velocity
+    beta0 = float(_sigmoid(x[3]))
+    q = (1.0 - beta0) * one if form == "ema" else one
+    return zero, eta, (1.0 - beta0) * one, q
+
+
+# -- solve ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LongrunResult:
+    """Optimal schedule of one form's parametrised family at one horizon.
+
+    Attributes
+    ----------
+    form : str
+    T : int
+    loss : float
+        :math:`L(T)` at the optimum.
+    x : ndarray
+        Parameters (``names``).
+    names : tuple of str
+    success : bool
+        ``kkt <= tol``.
+    status : int
+        Key of :data:`STATUS_MESSAGES`.
+    message : str
+    kkt : float
+        Largest projected gradient component of ``log L(T)``.
+    iterations, evaluations : int
+    cpu_seconds, wall_seconds : float
+    kkt_history : tuple of float
+        KKT residual after every iteration.
+    model : PLRFModel
+    options : LongrunOptions
+    """
+
+    form: str
+    T: int
+    loss: float
+    x: np.ndarray
+    names: tuple
+    success: bool
+    status: int
+    message: str
+    kkt: float
+    iterations: int
+    evaluations: int
+    cpu_seconds: float
+    wall_seconds: float
+    kkt_history: tuple = field(default=(), repr=False)
+    model: PLRFModel | None = field(default=None, repr=False)
+    options: LongrunOptions | None = field(default=None, repr=False)
+
+    def sampled(self, t, eta_max: float | None = None) -> tuple[np.ndarray, ...]:
+        """Per-step ``(alpha, gamma, beta, q)`` at the steps ``t`` (without expanding to ``T``;
+        ``eta_max`` is the model's, accepted for the figure's common call)."""
+        grid = self.options.grid(self.model, self.T)
+        co = longrun_controls(self.form, self.x, grid, self.options.knots)
+        j = np.searchsorted(grid.t, np.asarray(t), side="right") - 1
+        j = np.clip(j, 0, grid.steps.size - 1)
+        al, ga, ka, qq = (c[j] for c in co)
+        return al, ga, 1.0 - ka, qq
+
+    def to_dict(self) -> dict:
+        out = {k: getattr(self, k) for k in ("form", "T", "loss", "success", "status",
+                                             "message", "kkt", "iterations", "evaluations",
+                                             "cpu_seconds", "wall_seconds")}  # fmt: skip
+        out["params"] = dict(zip(self.names, self.x.tolist(), strict=True))
+        return out
+
+
+def _projected(x, g, bounds) -> np.ndarray:
+    lo = np.array([b[0] for b in bounds])
+    hi = np.array([b[1] for b in bounds])
+    pg = g.copy()
+    pg[(x <= lo) & (g > 0)] = 0.0
+    pg[(x >= hi) & (g < 0)] = 0.0
+    return pg
+
+
+def solve_longrun(
+    model: PLRFModel,
+    form: str,
+    T: int,
+    *,
+    start=None,
+    options: LongrunOptions | None = None,
+) -> LongrunResult:
+    """Minimise :math:`\\log L(T)` over ``form``'s parametrised schedule (L-BFGS-B).
+
+    ``start`` (e.g. a shorter horizon's optimum, clipped into the bounds; or several as the
+    rows of an array, the one with the lowest loss is taken, :func:`continuation_starts`)
+    defaults to the derived shape (:func:`longrun_parameters`). Non-convergence is reported in the result.
+    """
+    if not isinstance(model, PLRFModel):
+        raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
+    opt = LongrunOptions() if options is None else options
+    if not isinstance(opt, LongrunOptions):
+        raise TypeError(f"options must be LongrunOptions, got {type(opt).__name__}")
+    names, x0, bounds = longrun_parameters(form, model, opt.knots)
+    T = check_int("T", T, ge=2)
+    grid = opt.grid(model, T)
+    n_eval = [0]
+
+    def value(x):
+        n_eval[0] += 1
+        L, fail = grid.loss(longrun_controls(form, x, grid, opt.knots))
+        return math.log(L[-1]) if fail < 0 and L[-1] > 0 else UNSTABLE_LOG_LOSS
+
+    last = {}
+
+    def value_grad(x, central=False):
+        f0 = value(x)
+        g = np.empty(x.size)
+        h = opt.fd_step * (10.0 if central else 1.0)  # central: error h^2, rounding eps/h
+        for i in range(x.size):
+            e = np.zeros(x.size)
+            e[i] = h
+            back = value(x - e) if central else f0
+            g[i] = (value(x + e) - back) / (h * (2.0 if central else 1.0))
+        last.update(x=x.copy(), g=g)
+        return f0, g
+
+    history = []
+
+    def callback(xk):
+        g = last["g"] if np.array_equal(xk, last.get("x")) else value_grad(xk)[1]
+        history.append(float(np.abs(_projected(xk, g, bounds)).max()))
+
+    c0, w0 = time.process_time(), time.perf_counter()
+    if start is not None:  # one start, or several (rows): the lowest loss
+        lo, hi = [b[0] for b in bounds], [b[1] for b in bounds]
+        starts = np.clip(np.atleast_2d(np.asarray(start, float)), lo, hi)
+        x0 = min(starts, key=value)
+    if value(x0) >= UNSTABLE_LOG_LOSS:
+        return LongrunResult(form, T, math.inf, x0, names, False, 3, STATUS_MESSAGES[3],
+                             math.inf, 0, n_eval[0], time.process_time() - c0,
+                             time.perf_counter() - w0)  # fmt: skip
+    x, nit = x0, 0
+    for attempt in range(RESTARTS + 1):
+        # a stopped line search restarts with a fresh Hessian model and central differences
+        fun = value_grad if attempt == 0 else partial(value_grad, central=True)
+        res = minimize(
+            fun, x, jac=True, method="L-BFGS-B", bounds=bounds, callback=callback,
+            options={"maxiter": opt.maxiter - nit, "gtol": opt.tol, "ftol": 1e-15, "maxcor": 20},
+        )  # fmt: skip
+        x, nit = res.x, nit + int(res.nit)
+        f, g = value_grad(x, central=True)
+        kkt = float(np.abs(_projected(x, g, bounds)).max())
+        if kkt <= opt.tol or nit >= opt.maxiter or res.nit == 0:
+            break
+    status = 0 if kkt <= opt.tol else (1 if nit >= opt.maxiter else 2)
+    return LongrunResult(
+        form, T, math.exp(f), x, names, status == 0, status, STATUS_MESSAGES[status], kkt,
+        nit, n_eval[0], time.process_time() - c0, time.perf_counter() - w0,
+        tuple(history), model, opt,
+    )  # fmt: skip
+
+
+def continuation_starts(model: PLRFModel, form: str, x, options: LongrunOptions) -> np.ndarray:
+    """Starts for the next horizon from an optimum ``x``: itself, without its correction (the
+    correction's knots move with ``log T``), and the derived start; rows of an array."""
+    x = np.asarray(x, float)
+    flat = x.copy()
+    if options.knots:
+        flat[-options.knots :] = 0.0
+    return np.array([x, flat, longrun_parameters(form, model, options.knots)[1]])
+
+
+def longrun_exponents(
+    model: PLRFModel, forms, Ts, *, options: LongrunOptions | None = None, progress=None
+) -> FormExponents:
+    """:func:`solve_longrun` for each form at each horizon (continued), as a
+    :class:`~solvers.control.momentum_forms.FormExponents` (the ``optlr momentum --form``
+    payload, figure and claims read it)."""
+    opt = LongrunOptions() if options is None else options
+    forms = tuple(forms)
+    for f in forms:
+        if f not in LONGRUN_FORMS:
+            raise ValueError(f"forms must be among {LONGRUN_FORMS}, got {f!r}")
+    Ts = [check_int("T", T, ge=2) for T in Ts]
+    if len(Ts) < 2:
+        raise ValueError(f"Ts must hold at least two horizons, got {Ts}")
+    solves, fits = {}, {}
+    for f in forms:
+        out: list[LongrunResult] = []
+        for T in Ts:
+            start = continuation_starts(model, f, out[-1].x, opt) if out else None
+            out.append(solve_longrun(model, f, T, start=start, options=opt))
+            if progress is not None:
+                progress(out[-1])
+        solves[f] = tuple(out)
+        fits[f] = fit_exponent(np.array(Ts, float), [s.loss for s in out])
+    return FormExponents(model, np.array(Ts), solves, fits)

@@ -1,0 +1,177 @@
+"""Long-horizon momentum solver: interval propagation against the exact recursion, and its optimiser."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from solvers import simulate
+from solvers.control.momentum_longrun import (
+    LongrunOptions,
+    longrun_controls,
+    longrun_parameters,
+    solve_longrun,
+)
+from solvers.dynamics.momentum import simulate_momentum
+from solvers.dynamics.momentum_forms import general_momentum_forward
+from solvers.dynamics.momentum_longrun import momentum_grid
+from theory import PLRFModel
+
+HARD = PLRFModel(a=1.3, b=2.75, sigma=0.7, batch=4, n_modes=10**9)
+
+
+def _nesterov(grid, zeta0=1.6, p=0.3, eta0=0.8):
+    """A dimension-adapted schedule (the family optimum's size at T ~ 1e4) on the intervals."""
+    t = grid.midpoints
+    one = np.ones_like(t)
+    return eta0 * one, zeta0 * (1 + t) ** -p, 3.0 / (t + 4.0), one
+
+
+def _exact(grid, coefficients):
+    """The exact per-step recursion of the same piecewise-constant schedule on the same modes."""
+    al, ga, bt, qq = grid.expand(coefficients)
+    q, m = grid.quad, grid.model
+    t = grid.t.astype(np.int64)
+    out = np.empty(t.size)
+    general_momentum_forward(
+        q.lam, q.weight, q.c0, al, ga, bt, qq, np.full(al.size, m.inv_batch), m.sigma**2, t, out
+    )
+    return out
+
+
+def test_without_feedback_the_intervals_are_exact():
+    """Batch -> infinity: the moment map is linear, so the matrix powers are exact (to rounding)."""
+    model = PLRFModel(a=1.3, b=2.75, sigma=0.7, batch=math.inf, n_modes=10**9)
+    grid = momentum_grid(model, 20000, unit_steps=10)
+    co = _nesterov(grid)
+    L, fail = grid.loss(co)
+    ref = _exact(grid, co)
+    assert fail == -1
+    assert np.max(np.abs(L / ref - 1)) < 1e-11
+    co_wrong = (co[0], co[1] * 1.001, co[2], co[3])  # a 0.1 % error in zeta is seen
+    assert abs(grid.loss(co_wrong)[0][-1] / ref[-1] - 1) > 1e-5
+
+
+def test_unit_intervals_reproduce_the_recursion():
+    grid = momentum_grid(HARD, 500, unit_steps=500)
+    assert np.all(grid.steps == 1)
+    co = _nesterov(grid)
+    assert np.max(np.abs(grid.loss(co)[0] / _exact(grid, co) - 1)) < 1e-12
+
+
+def test_feedback_error_is_small_and_shrinks_with_the_grid():
+    """With the loss feedback (batch 4) the only approximation is L linear across a piece."""
+    errs = []
+    for ratio, cap in ((1.3, 0.05), (1.1, 0.02), (1.03, 0.005)):
+        grid = momentum_grid(HARD, 10**4, ratio=ratio, max_interval=cap, unit_steps=50)
+        co = _nesterov(grid)
+        errs.append(abs(grid.loss(co)[0][-1] / _exact(grid, co)[-1] - 1))
+    assert errs[1] < 3e-4
+    assert errs[2] < errs[1] < errs[0]
+
+
+@pytest.mark.parametrize("form", ["sgd", "ema"])
+def test_forms_against_independent_kernels(form):
+    """The form -> coefficient map against SGD's and EMA momentum's own recursions."""
+    model = PLRFModel(a=1.5, b=3.0, sigma=0.7, batch=4, n_modes=100)
+    opt = LongrunOptions(unit_steps=3000, exact_modes=100, knots=2)
+    grid = opt.grid(model, 3000)
+    _, x, _ = longrun_parameters(form, model, opt.knots)
+    x = x + np.linspace(0.1, 0.3, x.size)  # a generic point, not the start
+    co = longrun_controls(form, x, grid, opt.knots)
+    L = grid.loss(co)[0][-1]
+    if form == "sgd":
+        ref = simulate(model, co[0]).loss[-1]
+    else:
+        ref = simulate_momentum(model, co[1], 1.0 - co[2]).loss[-1]
+    assert abs(L / ref - 1) < 1e-11
+
+
+def test_solve_longrun_meets_its_kkt_tolerance():
+    opt = LongrunOptions(knots=1, tol=1e-5)
+    r = solve_longrun(HARD, "sgd", 300, options=opt)
+    assert r.success and r.status == 0 and r.kkt <= 1e-5
+    grid = opt.grid(HARD, 300)
+    _, _, bounds = longrun_parameters("sgd", HARD, 1)
+    for i in range(r.x.size):  # an optimum: no coordinate move lowers the loss
+        for h in (-0.05, 0.05):
+            y = r.x.copy()
+            y[i] = np.clip(y[i] + h, *bounds[i])
+            assert grid.loss(longrun_controls("sgd", y, grid, 1))[0][-1] >= r.loss * (1 - 1e-9)
+
+
+def test_non_convergence_is_reported():
+    r = solve_longrun(HARD, "nesterov", 300, options=LongrunOptions(maxiter=1, knots=0))
+    assert not r.success and r.status == 1 and r.kkt > 1e-5
+    assert "iteration limit" in r.message
+
+
+def test_bad_input_names_the_argument():
+    with pytest.raises(ValueError, match="form must be one of"):
+        solve_longrun(HARD, "adam", 100)
+    with pytest.raises(ValueError, match="T"):
+        solve_longrun(HARD, "sgd", 1)
+    with pytest.raises(ValueError, match="ratio"):
+        LongrunOptions(ratio=1.0)
+    with pytest.raises(TypeError, match="options"):
+        solve_longrun(HARD, "sgd", 100, options={"tol": 1e-3})
+    grid = momentum_grid(HARD, 100)
+    with pytest.raises(ValueError, match="coefficients must be 4 arrays"):
+        grid.loss([np.ones(3)] * 4)
+
+
+@pytest.mark.slow
+def test_long_interval_solver_against_the_recursion_at_1e6():
+    grid = momentum_grid(HARD, 10**6)
+    co = _nesterov(grid, zeta0=1.6, p=0.4)
+    assert abs(grid.loss(co)[0][-1] / _exact(grid, co)[-1] - 1) < 3e-4
+
+
+@pytest.mark.slow
+def test_longrun_sweep_feeds_the_payload_and_the_figure():
+    from solvers.control.momentum_forms import forms_payload
+    from solvers.control.momentum_longrun import longrun_exponents
+    from solvers.plots.momentum_forms import momentum_forms_figure
+
+    model = PLRFModel(a=1.5, b=3, sigma=0.7, batch=4, n_modes=10**4)
+    opt = LongrunOptions(knots=0, maxiter=40)
+    fe = longrun_exponents(model, ("sgd", "nesterov"), [100, 300, 1000], options=opt)
+    out = forms_payload(fe)
+    (nest,) = out["forms"]
+    assert nest["form"] == "nesterov" and nest["horizons"] == [100, 300, 1000]
+    assert set(nest["extrapolated"]) == {"value", "halfwidth", "scheme"}
+    assert nest["converged"] == all(s.kkt <= opt.tol for s in fe.solves["nesterov"])
+    assert nest["losses"][-1] < nest["sgd_losses"][-1]  # momentum helps in the hard phase
+    fig = momentum_forms_figure(fe)
+    assert len(fig.axes[1].lines) == 3  # SGD's rate, Nesterov's rate and friction
+    t = np.array([0, 10, 999])
+    _, ga, bt, _ = fe.solves["nesterov"][-1].sampled(t)
+    grid = opt.grid(model, 1000)
+    ref = grid.expand(longrun_controls("nesterov", fe.solves["nesterov"][-1].x, grid, 0))
+    assert np.allclose(ga, ref[1][t]) and np.allclose(bt, ref[2][t])
+
+
+@pytest.mark.slow
+def test_cli_momentum_longrun_json(capsys):
+    import json
+
+    from solvers.cli import main
+
+    argv = ["momentum", "--form", "heavy-ball,nesterov", "--solver", "longrun", "--a", "1.3",
+            "--b", "2.75", "--sigma", "0.7", "--batch", "4", "--modes", "100000",
+            "--T", "100,300,1000", "--format", "json"]  # fmt: skip
+    assert main(argv) in (0, None)
+    out = json.loads(capsys.readouterr().out)
+    assert [f["form"] for f in out["forms"]] == ["heavy-ball", "nesterov"]
+    assert all(f["converged"] for f in out["forms"])
+
+
+def test_report_momentum_paragraph_prints_the_derivation():
+    from solvers.report.sections.beyond import _momentum_paragraph
+    from theory import derive_momentum_exponents
+
+    text = _momentum_paragraph()
+    assert text.count("\\item") == len(derive_momentum_exponents().steps)
+    assert "Statistical limit" in text and "\\begin{itemize}" in text
