@@ -18,6 +18,8 @@ __getattr__, __dir__, __all__ = attach(
         "collapse_spread": "fits",
         "CollapseMeasure": "fits",
         "EndExponentFit": "fits",
+        "ExponentFit": "fits",
+        "fit_exponent": "fits",
         "fit_collapse_exponent": "fits",
         "fit_end_exponent": "fits",
         "fit_power_law": "fits",

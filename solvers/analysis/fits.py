@@ -27,12 +27,14 @@ from theory._checks import check_int, check_real
 __all__ = [
     "CollapseMeasure",
     "EndExponentFit",
+    "ExponentFit",
     "LocalSlopes",
     "PowerLawFit",
     "SlopeDrift",
     "collapse_spread",
     "fit_collapse_exponent",
     "fit_end_exponent",
+    "fit_exponent",
     "fit_power_law",
     "local_slopes",
     "slope_drift",
@@ -525,3 +527,56 @@ def fit_end_exponent(
     fit = fit_power_law(u, vals, confidence=confidence)
     loc = local_slopes(u, vals, window=min(5, u.size))
     return EndExponentFit(fit, (float(lo), float(hi)), loc)
+
+
+@dataclass(frozen=True)
+class ExponentFit:
+    r"""Least-squares fit :math:`\log y = \log A - p \log x` with its uncertainty.
+
+    Attributes
+    ----------
+    exponent : float
+        ``p`` (the decay exponent, positive for a decaying ``y``).
+    stderr : float
+        Standard error of ``p`` from the fit residuals (``nan`` with two points).
+    local_slopes : ndarray, shape (n - 1,)
+        :math:`-\Delta\log y/\Delta\log x` between consecutive points (their drift shows
+        whether the asymptotic regime is reached).
+    x, y : ndarray
+        The data fitted.
+    """
+
+    exponent: float
+    stderr: float
+    local_slopes: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {
+            "exponent": self.exponent,
+            "stderr": self.stderr,
+            "local_slopes": self.local_slopes.tolist(),
+            "x": self.x.tolist(),
+            "y": self.y.tolist(),
+        }
+
+
+def fit_exponent(x, y) -> ExponentFit:
+    """Fit ``y ~ x^-p`` (:func:`fit_power_law` in the decay convention) with the local slopes.
+
+    Examples
+    --------
+    >>> f = fit_exponent([1, 10, 100], [1.0, 0.1, 0.01])
+    >>> round(f.exponent, 12), f.local_slopes.round(12).tolist()
+    (1.0, [1.0, 1.0])
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.shape != y.shape or x.ndim != 1 or x.size < 2:
+        raise ValueError(f"x and y must be 1-d of equal length >= 2, got {x.shape}, {y.shape}")
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("x and y must be positive for a log-log fit")
+    fit = fit_power_law(x, y)
+    slopes = -np.diff(np.log(y)) / np.diff(np.log(x))
+    return ExponentFit(-fit.exponent, fit.stderr, slopes, x, y)

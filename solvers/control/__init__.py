@@ -56,7 +56,7 @@ __getattr__, __dir__, __all__ = attach(
         "solve_direct": "direct",
         "StepRate": "direct",
         "block_edges": "momentum",
-        "ExponentFit": "momentum",
+        "ExponentFit": "momentum",  # re-exported from analysis.fits
         "fit_exponent": "momentum",
         "momentum_exponents": "momentum",
         "momentum_loss_and_gradient": "momentum",

@@ -17,7 +17,12 @@ import numpy as np
 
 from theory._checks import check_int, check_real
 
-__all__ = ["BatchBudget", "BlockRate", "Parametrisation", "StepRate"]
+#: Default geometric growth of the control blocks (about 4 blocks per e-fold of t or T - t).
+DEFAULT_RATIO = 1.3
+#: Default cap on a block, as a fraction of T.
+DEFAULT_MAX_BLOCK = 0.05
+
+__all__ = ["BatchBudget", "BlockRate", "Parametrisation", "StepRate", "block_edges"]
 
 
 class Parametrisation(ABC):
@@ -263,3 +268,20 @@ class _Smoothed(Parametrisation):
 
     def describe(self):
         return {**self.inner.describe(), "smoothness": self.weight}
+
+
+def block_edges(
+    T: int, *, ratio: float = DEFAULT_RATIO, max_block: float = DEFAULT_MAX_BLOCK
+) -> np.ndarray:
+    """Integer block edges ``0 = t_0 < ... < t_K = T``: unit blocks at both ends, geometric between.
+
+    Thin wrapper of :func:`solvers.time_grid` (its integer grid), so that both the start and the
+    final annealing are resolved with ``O(log T)`` blocks.
+    """
+    from ..dynamics.continuum import time_grid
+
+    T = check_int("T", T, ge=1)
+    ratio = check_real("ratio", ratio, gt=1)
+    max_block = check_real("max_block", max_block, gt=0, le=1)
+    edges = np.unique(np.round(time_grid(float(T), ratio=ratio, max_interval=max_block)))
+    return edges.astype(np.int64)

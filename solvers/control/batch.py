@@ -27,9 +27,10 @@ import numpy as np
 from theory import PLRFModel
 from theory._checks import check_int, check_real, reject_unknown
 
+from ..analysis.fits import ExponentFit, fit_exponent
 from .degeneracy import DegeneracyResult, degeneracy_check
 from .direct import BlockRate, Parametrisation, loss_and_gradient, solve_direct
-from .momentum import ExponentFit, block_edges, fit_exponent
+from .momentum import block_edges
 
 __all__ = [
     "BatchRampResult",

@@ -31,12 +31,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
-from scipy.optimize import minimize
 
 from theory import PLRFModel
 from theory._checks import check_int, check_real, reject_unknown
 
+from ..analysis.fits import ExponentFit, fit_exponent
 from ..dynamics._spectrum import initial_state, spectrum
+from ._lbfgsb import BLOWUP, LbfgsbOptions, minimize_box
+from ._parametrisation import DEFAULT_MAX_BLOCK, DEFAULT_RATIO, block_edges
+from .result import STATUS_MESSAGES
 
 __all__ = [
     "ExponentFit",
@@ -51,10 +54,6 @@ __all__ = [
 
 #: Default momentum bound (beta -> 1 freezes the velocity; keep it strictly below).
 DEFAULT_BETA_MAX = 0.99
-#: Default geometric growth of the control blocks (about 4 blocks per e-fold of t or T - t).
-DEFAULT_RATIO = 1.3
-#: Default cap on a block, as a fraction of T.
-DEFAULT_MAX_BLOCK = 0.05
 #: Stay this fraction below the plain-SGD stability limit in the initial guesses.
 START_FRACTION = 0.9
 
@@ -79,6 +78,44 @@ def _step(lam, D, X, V, e, bt, im, Ls2):  # pragma: no cover
         V[k] = Vn
         Ln += lk * Dn
     return Ln
+
+
+@njit(cache=True)
+def _adjoint_step(lam, D, X, V, Ls2, e, bt, im, aD, aX, aV):  # pragma: no cover
+    """One step of the reverse pass: updates the adjoints ``aD, aX, aV`` in place (from step
+    ``t + 1`` to ``t``, the states ``D, X, V`` and noise level ``Ls2`` those of step ``t``)
+    and returns the step's gradient in ``(eta_t, beta_t, inv_m_t)``."""
+    ob = 1.0 - bt
+    ge = 0.0
+    gb = 0.0
+    gi = 0.0
+    aL = 0.0
+    for k in range(lam.shape[0]):
+        lk = lam[k]
+        Dk = D[k]
+        Xk = X[k]
+        Vk = V[k]
+        G = (1.0 + im) * lk * lk * Dk + im * lk * Ls2
+        Ev = bt * Xk + ob * lk * Dk
+        Vn = bt * bt * Vk + 2.0 * bt * ob * lk * Xk + ob * ob * G
+        aDn = aD[k]
+        aXn = aX[k]
+        aVn = aV[k]
+        gV = aVn - e * aXn + e * e * aDn
+        gE = aXn - 2.0 * e * aDn
+        ge += -aXn * Vn + aDn * (-2.0 * Ev + 2.0 * e * Vn)
+        gb += gE * (Xk - lk * Dk) + gV * (
+            2.0 * bt * Vk + 2.0 * (1.0 - 2.0 * bt) * lk * Xk - 2.0 * ob * G
+        )
+        gi += gV * ob * ob * (lk * lk * Dk + lk * Ls2)
+        aL += gV * ob * ob * im * lk
+        aD[k] = aDn + gE * ob * lk + gV * ob * ob * (1.0 + im) * lk * lk
+        aX[k] = gE * bt + gV * 2.0 * bt * ob * lk
+        aV[k] = gV * bt * bt
+    # L(t) = sum_k lam_k D_k(t) feeds the noise of step t
+    for k in range(lam.shape[0]):
+        aD[k] += aL * lam[k]
+    return ge, gb, gi
 
 
 @njit(cache=True)
@@ -146,43 +183,10 @@ def momentum_adjoint(
                 L = _step(lam, D, X, V, eta[t], beta[t], inv_m[t], L + tail + s2)
         for t in range(t1 - 1, t0 - 1, -1):
             i = t - t0
-            e = eta[t]
-            bt = beta[t]
-            ob = 1.0 - bt
-            im = inv_m[t]
-            Ls2 = bufL[i] + tail + s2
-            ge = 0.0
-            gb = 0.0
-            gi = 0.0
-            aL = 0.0
-            for k in range(n):
-                lk = lam[k]
-                Dk = bufD[i, k]
-                Xk = bufX[i, k]
-                Vk = bufV[i, k]
-                G = (1.0 + im) * lk * lk * Dk + im * lk * Ls2
-                Ev = bt * Xk + ob * lk * Dk
-                Vn = bt * bt * Vk + 2.0 * bt * ob * lk * Xk + ob * ob * G
-                aDn = aD[k]
-                aXn = aX[k]
-                aVn = aV[k]
-                gV = aVn - e * aXn + e * e * aDn
-                gE = aXn - 2.0 * e * aDn
-                ge += -aXn * Vn + aDn * (-2.0 * Ev + 2.0 * e * Vn)
-                gb += gE * (Xk - lk * Dk) + gV * (
-                    2.0 * bt * Vk + 2.0 * (1.0 - 2.0 * bt) * lk * Xk - 2.0 * ob * G
-                )
-                gi += gV * ob * ob * (lk * lk * Dk + lk * Ls2)
-                aL += gV * ob * ob * im * lk
-                aD[k] = aDn + gE * ob * lk + gV * ob * ob * (1.0 + im) * lk * lk
-                aX[k] = gE * bt + gV * 2.0 * bt * ob * lk
-                aV[k] = gV * bt * bt
-            g_eta[t] = ge
-            g_beta[t] = gb
-            g_im[t] = gi
-            # L(t) = sum_k lam_k D_k(t) feeds the noise of step t
-            for k in range(n):
-                aD[k] += aL * lam[k]
+            g_eta[t], g_beta[t], g_im[t] = _adjoint_step(
+                lam, bufD[i], bufX[i], bufV[i], bufL[i] + tail + s2,
+                eta[t], beta[t], inv_m[t], aD, aX, aV,
+            )  # fmt: skip
     return math.log(LT), LT
 
 
@@ -251,23 +255,6 @@ def momentum_loss_and_gradient(
 
 
 # -- blocks and the solver --------------------------------------------------------------------
-
-
-def block_edges(
-    T: int, *, ratio: float = DEFAULT_RATIO, max_block: float = DEFAULT_MAX_BLOCK
-) -> np.ndarray:
-    """Integer block edges ``0 = t_0 < ... < t_K = T``: unit blocks at both ends, geometric between.
-
-    Thin wrapper of :func:`solvers.time_grid` (its integer grid), so that both the start and the
-    final annealing are resolved with ``O(log T)`` blocks.
-    """
-    from ..dynamics.continuum import time_grid
-
-    T = check_int("T", T, ge=1)
-    ratio = check_real("ratio", ratio, gt=1)
-    max_block = check_real("max_block", max_block, gt=0, le=1)
-    edges = np.unique(np.round(time_grid(float(T), ratio=ratio, max_interval=max_block)))
-    return edges.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -339,43 +326,102 @@ class MomentumResult:
         }
 
 
+def _box_kkt(lo: np.ndarray, width: np.ndarray):
+    """The relative KKT residual in unit-box coordinates, ``sum |clip(u - g w, 0, 1) - u|``."""
+
+    def kkt(x, g):
+        u = (x - lo) / width
+        return float(np.abs(np.clip(u - g * width, 0.0, 1.0) - u).sum())
+
+    return kkt
+
+
 def _optimise(fg, x0, lo, hi, tol, maxiter):
-    """Bounded L-BFGS-B in unit-box coordinates; returns ``(x, f, status, kkt, iterations)``."""
+    """Bounded L-BFGS-B (the shared driver) with each variable scaled by its box width;
+    returns ``(x, f, status, kkt, iterations)``. Restarts refresh the L-BFGS memory on the
+    flat annealing tail."""
     width = np.where(hi > lo, hi - lo, 1.0)
 
-    def fu(u):
-        f, g = fg(lo + u * width)
-        if not math.isfinite(f):
-            return 1e300, np.zeros_like(u)
-        return f, g * width
+    def fg_finite(x):
+        f, g = fg(x)
+        return (f, g) if math.isfinite(f) else (BLOWUP, None)
 
-    def kkt(u, g):
-        return float(np.abs(np.clip(u - g, 0.0, 1.0) - u).sum())
+    r = minimize_box(
+        fg_finite, x0, lo, hi, scale=lambda x: width, kkt=_box_kkt(lo, width), tol=tol,
+        maxiter=maxiter, options=LbfgsbOptions(restarts=2, maxcor=30, ftol=1e-13, gtol=1e-10),
+    )  # fmt: skip
+    return r.theta, r.f, r.status, r.kkt, r.iterations
 
-    u = (np.clip(x0, lo, hi) - lo) / width
-    its = 0
-    status = 1
-    for _ in range(3):  # restarts refresh the L-BFGS memory on the flat annealing tail
-        r = minimize(
-            fu,
-            u,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(0.0, 1.0)] * u.size,
-            options={"maxiter": maxiter - its, "ftol": 1e-13, "gtol": 1e-10, "maxcor": 30},
+
+def _checked(model, T, beta_max, tol, maxiter) -> tuple:
+    if not isinstance(model, PLRFModel):
+        raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
+    beta_max = check_real("beta_max", beta_max, ge=0)
+    if beta_max >= 1:
+        raise ValueError(f"beta_max must be < 1, got {beta_max!r}")
+    T = check_int("T", T, ge=2)
+    return T, beta_max, check_real("tol", tol, gt=0), check_int("maxiter", maxiter, ge=1)
+
+
+def _objectives(model: PLRFModel, T: int, edges: np.ndarray, frozen_tail: bool):
+    """``(fg_joint, fg_sgd, f_max)``: log L(T) and its gradient in the block rates and
+    momenta (and in the rates alone at ``beta = 0``), and the log of a loss no stable start
+    exceeds (10x the initial loss)."""
+    K = edges.size - 1
+    index = np.repeat(np.arange(K), np.diff(edges))
+    lam, c0 = spectrum(model), initial_state(model)
+    inv_m = np.full(T, model.inv_batch)
+    s2 = model.sigma**2
+    tail = model.tail_loss if frozen_tail else 0.0
+    stride = max(1, math.isqrt(T))
+    ge, gb, gi = np.empty(T), np.empty(T), np.empty(T)
+
+    def fg_joint(x):
+        eta, beta = x[:K][index], x[K:][index]
+        with np.errstate(over="ignore", invalid="ignore"):
+            f, _ = momentum_adjoint(lam, c0, eta, beta, inv_m, s2, tail, stride, ge, gb, gi)
+        g = np.concatenate(
+            [np.bincount(index, ge, minlength=K), np.bincount(index, gb, minlength=K)]
         )
-        its += int(r.nit)
-        u = r.x
-        f, g = fu(u)
-        res = kkt(u, g)
-        if res <= tol:
-            status = 0
-            break
-        if its >= maxiter:
-            status = 1
-            break
-        status = 2
-    return lo + u * width, f, status, res, its
+        return f, g
+
+    def fg_sgd(x):
+        f, g = fg_joint(np.concatenate([x, np.zeros(K)]))
+        return f, g[:K]
+
+    return fg_joint, fg_sgd, math.log(10.0 * (float(lam @ c0) + tail + s2))
+
+
+def _continued_starts(initial, T: int, mid: np.ndarray, model: PLRFModel):
+    """The SGD start and the joint starts (``None``: to be built from the SGD optimum): from a
+    solution at another horizon, or SGD at 0.9 x the stability limit (or ``eta_max``) annealed
+    over the last 10 %."""
+    from ..dynamics.recursion import stability_limit
+
+    if initial is None:
+        cap = min(model.eta_max, START_FRACTION * stability_limit(model))
+        return cap * np.clip((1 - mid / T) / 0.1, 0.02, 1.0), None
+    if not isinstance(initial, MomentumResult):
+        raise TypeError(f"initial must be a MomentumResult, got {type(initial).__name__}")
+    joint = np.concatenate(
+        [_continue(initial, initial.eta, T, mid), _continue(initial, initial.beta, T, mid)]
+    )
+    return _continue(initial, initial.sgd_eta, T, mid), [joint]
+
+
+def _momentum_starts(fg_joint, x_sgd: np.ndarray, model: PLRFModel, beta_max: float) -> list:
+    """Joint starts from the SGD optimum: ``beta = 0`` and ``beta = 0.5`` (with the plateau
+    raised to 0.95 eta_max: momentum's stability region is wider)."""
+    K = x_sgd.size
+    starts = []
+    for b0 in (0.0, min(0.5, beta_max)):
+        x0 = np.concatenate([x_sgd, np.full(K, b0)])
+        if b0 > 0:
+            x0[:K] = np.where(x_sgd >= 0.95 * x_sgd.max(), model.eta_max * 0.95, x_sgd)
+            if not math.isfinite(fg_joint(x0)[0]):
+                x0[:K] = x_sgd
+        starts.append(x0)
+    return starts
 
 
 def solve_momentum(
@@ -418,71 +464,20 @@ def solve_momentum(
         ``T - t``, start both optimisations (continuation; one joint start instead of two).
     """
     reject_unknown("solve_momentum", unknown)
-    if not isinstance(model, PLRFModel):
-        raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
-    from ..dynamics.recursion import stability_limit
-
-    T = check_int("T", T, ge=2)
-    beta_max = check_real("beta_max", beta_max, ge=0)
-    if beta_max >= 1:
-        raise ValueError(f"beta_max must be < 1, got {beta_max!r}")
-    tol = check_real("tol", tol, gt=0)
-    maxiter = check_int("maxiter", maxiter, ge=1)
+    T, beta_max, tol, maxiter = _checked(model, T, beta_max, tol, maxiter)
     t_start = time.perf_counter()
     edges = block_edges(T, ratio=ratio, max_block=max_block)
     K = edges.size - 1
-    index = np.repeat(np.arange(K), np.diff(edges))
-    lam, c0 = spectrum(model), initial_state(model)
-    inv_m = np.full(T, model.inv_batch)
-    s2 = model.sigma**2
-    tail = model.tail_loss if frozen_tail else 0.0
-    stride = max(1, math.isqrt(T))
-    ge, gb, gi = np.empty(T), np.empty(T), np.empty(T)
-
-    def fg_joint(x):
-        eta, beta = x[:K][index], x[K:][index]
-        with np.errstate(over="ignore", invalid="ignore"):
-            f, _ = momentum_adjoint(lam, c0, eta, beta, inv_m, s2, tail, stride, ge, gb, gi)
-        g = np.concatenate(
-            [np.bincount(index, ge, minlength=K), np.bincount(index, gb, minlength=K)]
-        )
-        return f, g
-
-    def fg_sgd(x):
-        f, g = fg_joint(np.concatenate([x, np.zeros(K)]))
-        return f, g[:K]
-
-    # plain SGD first: start at 0.9 x the stability limit (or eta_max), anneal over the last 10%
-    cap = min(model.eta_max, START_FRACTION * stability_limit(model))
+    fg_joint, fg_sgd, f_max = _objectives(model, T, edges, frozen_tail)
     mid = 0.5 * (edges[1:] + edges[:-1])
     lo_e, hi_e = np.zeros(K), np.full(K, model.eta_max)
     lo = np.concatenate([lo_e, np.zeros(K)])
     hi = np.concatenate([hi_e, np.full(K, beta_max)])
-    if initial is not None:
-        if not isinstance(initial, MomentumResult):
-            raise TypeError(f"initial must be a MomentumResult, got {type(initial).__name__}")
-        e_sgd0 = _continue(initial, initial.sgd_eta, T, mid)
-        joint0 = [
-            np.concatenate(
-                [_continue(initial, initial.eta, T, mid), _continue(initial, initial.beta, T, mid)]
-            )
-        ]
-    else:
-        e_sgd0 = cap * np.clip((1 - mid / T) / 0.1, 0.02, 1.0)
-        joint0 = None
-    # a start whose loss exceeds 10x the initial loss is on the unstable side of the edge
-    f_max = math.log(10.0 * (float(lam @ c0) + tail + s2))
+    e_sgd0, joint0 = _continued_starts(initial, T, mid, model)
     e_sgd0 = _stabilise(fg_sgd, e_sgd0, K, f_max)
     x_sgd, f_sgd, *_ = _optimise(fg_sgd, e_sgd0, lo_e, hi_e, tol, maxiter)
     if joint0 is None:
-        joint0 = []
-        for b0 in (0.0, min(0.5, beta_max)):
-            x0 = np.concatenate([x_sgd, np.full(K, b0)])
-            if b0 > 0:  # momentum's stability region is wider: start from the larger bound
-                x0[:K] = np.where(x_sgd >= 0.95 * x_sgd.max(), model.eta_max * 0.95, x_sgd)
-                if not math.isfinite(fg_joint(x0)[0]):
-                    x0[:K] = x_sgd
-            joint0.append(x0)
+        joint0 = _momentum_starts(fg_joint, x_sgd, model, beta_max)
     best = None
     for x0 in joint0:
         x0 = _stabilise(fg_joint, x0, K, f_max)
@@ -493,35 +488,19 @@ def solve_momentum(
     x_plain = np.concatenate([x_sgd, np.zeros(K)])
     if f_sgd < f:  # beta = 0 is feasible: never report worse than plain SGD
         f_p, g_p = fg_joint(x_plain)
-        u = (x_plain - lo) / np.where(hi > lo, hi - lo, 1.0)
-        res_p = float(np.abs(np.clip(u - g_p * (hi - lo), 0.0, 1.0) - u).sum())
+        res_p = _box_kkt(lo, np.where(hi > lo, hi - lo, 1.0))(x_plain, g_p)
         x, f, status, res = x_plain, f_p, (0 if res_p <= tol else 2), res_p
-    if not math.isfinite(f) or f > 1e299:
+    if not math.isfinite(f) or f >= BLOWUP:
         status = 3
-    msg = {
-        0: f"converged: relative KKT residual {res:.3g} <= {tol:g}",
-        1: f"iteration limit: relative KKT residual {res:.3g} > {tol:g}",
-        2: f"optimiser stopped with relative KKT residual {res:.3g} > {tol:g}",
-        3: "the optimised schedule is unstable",
-    }[status]
+    msg = f"{STATUS_MESSAGES[status]} (relative KKT residual {res:.3g}, tol {tol:g})"
     return MomentumResult(
-        model=model,
-        T=T,
-        edges=edges,
-        eta=x[:K],
-        beta=x[K:],
+        model=model, T=T, edges=edges, eta=x[:K], beta=x[K:],
         final_loss=math.exp(f) if status != 3 else math.inf,
         sgd_loss=math.exp(f_sgd) if f_sgd < 700 else math.inf,
-        beta_max=beta_max,
-        frozen_tail=frozen_tail,
-        success=status == 0,
-        status=status,
-        message=msg,
-        kkt_residual=res,
-        iterations=its,
-        seconds=time.perf_counter() - t_start,
+        beta_max=beta_max, frozen_tail=frozen_tail, success=status == 0, status=status,
+        message=msg, kkt_residual=res, iterations=its, seconds=time.perf_counter() - t_start,
         sgd_eta=x_sgd,
-    )
+    )  # fmt: skip
 
 
 #: Shrink factor of the rates of a starting point that is unstable, and the number of tries.
@@ -553,69 +532,6 @@ def _continue(prev: MomentumResult, values: np.ndarray, T: int, mid: np.ndarray)
 
 
 # -- exponent fits ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExponentFit:
-    r"""Least-squares fit :math:`\log y = \log A - p \log x` with its uncertainty.
-
-    Attributes
-    ----------
-    exponent : float
-        ``p`` (the decay exponent, positive for a decaying ``y``).
-    stderr : float
-        Standard error of ``p`` from the fit residuals (``nan`` with two points).
-    local_slopes : ndarray, shape (n - 1,)
-        :math:`-\Delta\log y/\Delta\log x` between consecutive points (their drift shows
-        whether the asymptotic regime is reached).
-    x, y : ndarray
-        The data fitted.
-    """
-
-    exponent: float
-    stderr: float
-    local_slopes: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-
-    def to_dict(self) -> dict:
-        return {
-            "exponent": self.exponent,
-            "stderr": self.stderr,
-            "local_slopes": self.local_slopes.tolist(),
-            "x": self.x.tolist(),
-            "y": self.y.tolist(),
-        }
-
-
-def fit_exponent(x, y) -> ExponentFit:
-    """Fit ``y ~ x^-p`` by least squares in log-log; ``stderr`` from the residuals.
-
-    Examples
-    --------
-    >>> f = fit_exponent([1, 10, 100], [1.0, 0.1, 0.01])
-    >>> round(f.exponent, 12), f.local_slopes.round(12).tolist()
-    (1.0, [1.0, 1.0])
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if x.shape != y.shape or x.ndim != 1 or x.size < 2:
-        raise ValueError(f"x and y must be 1-d of equal length >= 2, got {x.shape}, {y.shape}")
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("x and y must be positive for a log-log fit")
-    lx, ly = np.log(x), np.log(y)
-    A = np.vstack([np.ones_like(lx), lx]).T
-    coef, *_ = np.linalg.lstsq(A, ly, rcond=None)
-    resid = ly - A @ coef
-    dof = x.size - 2
-    if dof > 0:
-        s2 = float(resid @ resid) / dof
-        cov = s2 * np.linalg.inv(A.T @ A)
-        se = math.sqrt(cov[1, 1])
-    else:
-        se = math.nan
-    slopes = -np.diff(ly) / np.diff(lx)
-    return ExponentFit(float(-coef[1]), se, slopes, x, y)
 
 
 @dataclass(frozen=True)
