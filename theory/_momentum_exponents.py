@@ -404,6 +404,22 @@ def derive_momentum_exponents() -> MomentumExponentLaws:
     return load_or_compute("momentum-exponents", _derive_momentum_exponents)
 
 
+def _heavy_ball_bound() -> sp.Expr:
+    r"""The largest effective rate of heavy ball: the noise feedback
+    :math:`\iota\sum_k G(\lambda_k) < 1` with the first-order gain (linear in
+    :math:`\lambda`) summed over the spectrum."""
+    rate = sp.Symbol("eta_eff", positive=True)
+    kk = sp.Symbol("k", positive=True, integer=True)
+    hb = form_dynamics("heavy-ball")
+    per_mode = hb.first_order_gain.subs(eta, rate * kappa)  # G in terms of eta_eff
+    shift = sp.Symbol("B", positive=True)  # b = 1 + B: the mode sum converges (b > 1)
+    slope = sp.cancel(per_mode / lam)  # first order: G = slope * lambda for every mode
+    if slope.has(lam):
+        raise RuntimeError(f"heavy-ball first-order gain not linear in lambda: {per_mode}")
+    trace = sp.summation(kk ** -(1 + shift), (kk, 1, sp.oo)).subs(shift, b - 1)  # sum lambda_k
+    return sp.solve(sp.Eq(inv_m * slope * trace, 1), rate)[0]
+
+
 def _derive_momentum_exponents() -> MomentumExponentLaws:
     r"""Derive the optimal loss exponent of each momentum form in both phases.
 
@@ -425,17 +441,7 @@ def _derive_momentum_exponents() -> MomentumExponentLaws:
     sgd_gain = form_dynamics("ema").first_order_gain.subs(beta, 0)  # EMA at beta=0 is SGD
     exponents, beats = {}, {}
     steps = []
-    rate = sp.Symbol("eta_eff", positive=True)
-    kk = sp.Symbol("k", positive=True, integer=True)
-    hb = form_dynamics("heavy-ball")
-    per_mode = hb.first_order_gain.subs(eta, rate * kappa)  # G in terms of eta_eff
-    shift = sp.Symbol("B", positive=True)  # b = 1 + B: the mode sum converges (b > 1)
-    slope = sp.cancel(per_mode / lam)  # first order: G = slope * lambda for every mode
-    if slope.has(lam):
-        raise RuntimeError(f"heavy-ball first-order gain not linear in lambda: {per_mode}")
-    trace = sp.summation(kk ** -(1 + shift), (kk, 1, sp.oo)).subs(shift, b - 1)  # sum lambda_k
-    total = slope * trace
-    hb_bound = sp.solve(sp.Eq(inv_m * total, 1), rate)[0]
+    hb_bound = _heavy_ball_bound()
     for name in ("ema", "heavy-ball"):
         fd = form_dynamics(name)
         if not _reduces_to_sgd(fd, sgd_gain):
@@ -484,14 +490,6 @@ def _derive_momentum_exponents() -> MomentumExponentLaws:
         "easy": sp.false if easy_at_limit else None,
     }
     return MomentumExponentLaws(
-        exponents,
-        sgd,
-        beats,
-        tuple(cases),
-        bound_exp,
-        bias_only,
-        sp.factor(hb_bound),
-        sp.factor(cases[0].value),
-        limit,
-        tuple(steps),
-    )
+        exponents, sgd, beats, tuple(cases), bound_exp, bias_only, sp.factor(hb_bound),
+        sp.factor(cases[0].value), limit, tuple(steps),
+    )  # fmt: skip
