@@ -98,6 +98,48 @@ def _pieces(n, out):  # pragma: no cover
 
 
 @njit(cache=True)
+def _powers(PE, Pf, Pg, f1, top):  # pragma: no cover
+    """The affine maps of ``2^i`` steps, ``i = 0 .. top``, by repeated squaring of the one-step
+    map already in ``PE[0]`` (its source in ``f1``)."""
+    Pf[0, :] = f1
+    Pg[0, :] = 0.0
+    c = 1.0
+    for i in range(1, top + 1):
+        c = _compose(
+            PE[i - 1], Pf[i - 1], Pg[i - 1], c,
+            PE[i - 1], Pf[i - 1], Pg[i - 1], c,
+            PE[i], Pf[i], Pg[i],
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def _piece(S, Snew, E, Pf, Pg, u, L, im, sigma2, width):  # pragma: no cover
+    """Advance the moments ``S`` over one piece of ``width`` steps in place, the loss feedback
+    linear across it (implicit end value); returns the loss at its end (NaN when not finite
+    or the implicit solve is singular)."""
+    src = im * (L + sigma2)
+    a_hom = 0.0  # u . (M^w s + src P0)_D
+    p1 = 0.0  # u . P1_D / w
+    for k in range(S.shape[0]):
+        Ek = E[k]
+        for i in range(3):
+            acc = S[k, i] + Ek[i, 0] * S[k, 0] + Ek[i, 1] * S[k, 1] + Ek[i, 2] * S[k, 2]
+            Snew[k, i] = acc + src * Pf[k, i]
+        a_hom += u[k] * Snew[k, 0]
+        p1 += u[k] * Pg[k, 0]
+    p1 /= width
+    den = 1.0 - im * p1
+    Ln = (a_hom - im * L * p1) / den
+    if not (den > 0.0 and math.isfinite(Ln) and Ln < 1e300):
+        return np.nan
+    slope = im * (Ln - L) / width
+    for k in range(S.shape[0]):
+        for i in range(3):
+            S[k, i] = Snew[k, i] + slope * Pg[k, i]
+    return Ln
+
+
+@njit(cache=True)
 def interval_forward(
     lam, u, c0, alpha, gamma, kappa, q, steps, im, sigma2, L_nodes
 ):  # pragma: no cover
@@ -130,8 +172,7 @@ def interval_forward(
     n = lam.shape[0]
     J = alpha.shape[0]
     S = np.zeros((n, 3))
-    for k in range(n):
-        S[k, 0] = c0[k]
+    S[:, 0] = c0
     L = 0.0
     for k in range(n):
         L += u[k] * c0[k]
@@ -156,39 +197,13 @@ def interval_forward(
             top = max(top, order[i])
         for k in range(n):
             _step_matrix(alpha[j], gamma[j], kappa[j], q[j], lam[k], im, PE[0, k], f1)
-            Pf[0, k, :] = f1
-            Pg[0, k, :] = 0.0
-            c = 1.0
-            for i in range(1, top + 1):
-                c = _compose(
-                    PE[i - 1, k], Pf[i - 1, k], Pg[i - 1, k], c,
-                    PE[i - 1, k], Pf[i - 1, k], Pg[i - 1, k], c,
-                    PE[i, k], Pf[i, k], Pg[i, k],
-                )  # fmt: skip
+            _powers(PE[:, k], Pf[:, k], Pg[:, k], f1, top)
         for ip in range(npieces):
             e = order[ip]
-            width = float(1 << e)
-            src = im * (L + sigma2)
-            a_hom = 0.0  # u . (M^w s + src P0)_D
-            p1 = 0.0  # u . P1_D / w
-            for k in range(n):
-                E = PE[e, k]
-                for i in range(3):
-                    acc = S[k, i] + E[i, 0] * S[k, 0] + E[i, 1] * S[k, 1] + E[i, 2] * S[k, 2]
-                    Snew[k, i] = acc + src * Pf[e, k, i]
-                a_hom += u[k] * Snew[k, 0]
-                p1 += u[k] * Pg[e, k, 0]
-            p1 /= width
-            den = 1.0 - im * p1
-            Ln = (a_hom - im * L * p1) / den
-            if not (den > 0.0 and math.isfinite(Ln) and Ln < 1e300):
+            L = _piece(S, Snew, PE[e], Pf[e], Pg[e], u, L, im, sigma2, float(1 << e))
+            if not math.isfinite(L):
                 for i in range(j + 1, J + 1):
                     L_nodes[i] = np.nan
                 return j
-            slope = im * (Ln - L) / width
-            for k in range(n):
-                for i in range(3):
-                    S[k, i] = Snew[k, i] + slope * Pg[e, k, i]
-            L = Ln
         L_nodes[j + 1] = L
     return -1
