@@ -156,3 +156,49 @@ def test_no_project_module_loaded_by_string(package):
         if "import_module(" in path.read_text():
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+# -- sizes -------------------------------------------------------------------------------------
+
+#: Largest function (lines from ``def`` to its end, docstring included) and module.
+MAX_FUNCTION_LINES = 80
+MAX_MODULE_LINES = 600
+#: The phrase a longer module's docstring uses to say why it is one file.
+LONG_MODULE_REASON = "longer than the house's"
+
+
+def _sources() -> list[Path]:
+    return sorted(p for pkg in ("theory", "solvers") for p in (ROOT / pkg).rglob("*.py"))
+
+
+def _long_functions(tree: ast.AST, limit: int) -> list[tuple[str, int]]:
+    return [
+        (n.name, n.end_lineno - n.lineno + 1)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        and n.end_lineno - n.lineno + 1 > limit
+    ]
+
+
+def test_no_function_over_80_lines():
+    long = [
+        f"{p.relative_to(ROOT)}:{name} ({n} lines)"
+        for p in _sources()
+        for name, n in _long_functions(ast.parse(p.read_text()), MAX_FUNCTION_LINES)
+    ]
+    assert not long, long
+
+
+def test_size_checker_finds_a_long_function():
+    src = "def f():\n" + "    x = 1\n" * MAX_FUNCTION_LINES
+    assert _long_functions(ast.parse(src), MAX_FUNCTION_LINES) == [("f", MAX_FUNCTION_LINES + 1)]
+
+
+def test_no_module_over_600_lines_without_a_reason():
+    long = []
+    for p in _sources():
+        text = p.read_text()
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if len(text.splitlines()) > MAX_MODULE_LINES and LONG_MODULE_REASON not in doc:
+            long.append(f"{p.relative_to(ROOT)} ({len(text.splitlines())} lines)")
+    assert not long, long
