@@ -278,9 +278,10 @@ def _extrapolated(fe: FormExponents, form: str) -> dict | None:
     """The extrapolating estimator's exponent and interval (``None`` below 3 horizons)."""
     from ..analysis.extrapolate import extrapolate_exponent
 
-    if fe.horizons.size < 3:
-        return None
-    e = extrapolate_exponent(fe.horizons.astype(float), fe.losses(form), sign=-1.0)
+    losses = np.asarray(fe.losses(form), dtype=float)
+    if fe.horizons.size < 3 or not np.all(np.isfinite(losses) & (losses > 0)):
+        return None  # too few horizons, or a failed (unstable) solve: no exponent to extrapolate
+    e = extrapolate_exponent(fe.horizons.astype(float), losses, sign=-1.0)
 
     def num(v):  # an unbounded interval (too few slopes to test a correction) is null in JSON
         return float(v) if math.isfinite(v) else None
@@ -348,6 +349,12 @@ def momentum_forms_latex(fe: FormExponents, *, derivation: bool = True) -> str:
         f"{', '.join(f'{x:.3f}' for x in sgd_fit.local_slopes)} & 1 \\\\"
     ]
     for f in payload["forms"]:
+        if not all(math.isfinite(x) and x > 0 for x in f["losses"]):  # an unstable solve
+            rows.append(
+                f"{f['form']} & {num(f['derived_exponent'])} & \\multicolumn{{3}}{{l}}"
+                "{not measured: a horizon's solve found no stable schedule} \\\\"
+            )
+            continue
         ratio = f["sgd_losses"][-1] / f["losses"][-1]
         rows.append(
             f"{f['form']} & {num(f['derived_exponent'])} & ${f['exponent']:.3f} \\pm "

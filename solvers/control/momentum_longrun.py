@@ -325,7 +325,7 @@ def solve_longrun(
     if value(x0) >= UNSTABLE_LOG_LOSS:
         return LongrunResult(form, T, math.inf, x0, names, False, 3, STATUS_MESSAGES[3],
                              math.inf, 0, n_eval[0], time.process_time() - c0,
-                             time.perf_counter() - w0)  # fmt: skip
+                             time.perf_counter() - w0, (), model, opt)  # fmt: skip
     x, nit = x0, 0
     for attempt in range(RESTARTS + 1):
         # a stopped line search restarts with a fresh Hessian model and central differences
