@@ -175,3 +175,29 @@ def test_report_momentum_paragraph_prints_the_derivation():
     text = _momentum_paragraph()
     assert text.count("\\item") == len(derive_momentum_exponents().steps)
     assert "Statistical limit" in text and "\\begin{itemize}" in text
+
+
+def test_an_unstable_derived_start_is_lowered_until_the_loss_is_finite():
+    """At batch 1 with eta_max = 2 the derived start (0.4 eta_max, beta0 = 0.5) is beyond heavy
+    ball's stability edge; the solve lowers it instead of reporting an unstable result."""
+    from solvers.control.momentum_longrun import (
+        UNSTABLE_LOG_LOSS,
+        LongrunOptions,
+        _stable_start,
+        longrun_controls,
+        longrun_parameters,
+    )
+
+    model = PLRFModel(a=3.0, b=2.0, sigma=0.5, batch=1, n_modes=10**6, eta_max=2.0)
+    opt = LongrunOptions()
+    grid = opt.grid(model, 1000)
+    names, x0, bounds = longrun_parameters("heavy-ball", model, opt.knots)
+
+    def value(x):
+        L, fail = grid.loss(longrun_controls("heavy-ball", x, grid, opt.knots))
+        return math.log(L[-1]) if fail < 0 and L[-1] > 0 else UNSTABLE_LOG_LOSS
+
+    assert value(x0) >= UNSTABLE_LOG_LOSS  # the case the helper exists for
+    x = _stable_start(x0, value, names, bounds)
+    assert value(x) < UNSTABLE_LOG_LOSS
+    assert x[names.index("logit eta0")] < x0[names.index("logit eta0")]

@@ -268,6 +268,25 @@ def _projected(x, g, bounds) -> np.ndarray:
     return pg
 
 
+#: Step (in the logit / log parameters) and number of tries of :func:`_stable_start`.
+_STABLE_STEP, _STABLE_TRIES = 0.5, 40
+
+
+def _stable_start(x0, value, names, bounds) -> np.ndarray:
+    """Lower the start's rates (and its momentum) until the loss is finite: the derived start
+    sits at a fixed fraction of ``eta_max``, which can lie beyond a model's stability edge
+    (heavy ball and Nesterov at batch 1); the optimiser cannot leave a region of infinite loss."""
+    x = np.array(x0, dtype=float)
+    lower = ("logit eta0", "log zeta0", "logit beta0")
+    idx = [names.index(n) for n in lower if n in names]
+    lo = np.array([b[0] for b in bounds])
+    for _ in range(_STABLE_TRIES):
+        if value(x) < UNSTABLE_LOG_LOSS:
+            break
+        x[idx] = np.maximum(x[idx] - _STABLE_STEP, lo[idx])
+    return x
+
+
 def solve_longrun(
     model: PLRFModel,
     form: str,
@@ -322,6 +341,7 @@ def solve_longrun(
         lo, hi = [b[0] for b in bounds], [b[1] for b in bounds]
         starts = np.clip(np.atleast_2d(np.asarray(start, float)), lo, hi)
         x0 = min(starts, key=value)
+    x0 = _stable_start(x0, value, names, bounds)
     if value(x0) >= UNSTABLE_LOG_LOSS:
         return LongrunResult(form, T, math.inf, x0, names, False, 3, STATUS_MESSAGES[3],
                              math.inf, 0, n_eval[0], time.process_time() - c0,
