@@ -53,6 +53,10 @@ LOWER = np.array([0.0, -6.0, -8.0, -8.0, 1.02, 1.02, 0.25])
 UPPER = np.array([np.inf, 4.0, 4.0, 4.0, 8.0, 8.0, 1.5])
 #: Rate powers of the start grid (with ``fit_power``).
 START_POWERS = (0.6, 0.9)
+#: Gradient tolerance of ``least_squares``: its default 1e-8 is absolute, and the weighted
+#: relative residuals (1e-4 each) make gradients that small far from an optimum (a hard-phase
+#: refinement stopped at 25 % above the cost another start reaches).
+GTOL = 1e-13
 
 
 @dataclass(frozen=True)
@@ -128,10 +132,15 @@ class _Data:
     cache: dict = field(default_factory=dict, compare=False)
 
     def grid(self, power: float):
+        if "log" not in self.cache:
+            with np.errstate(divide="ignore"):
+                self.cache["log"] = np.log(self.eta)
         if power not in self.cache:
-            if len(self.cache) > 8:  # the finite-difference Jacobian visits two powers at a time
+            if len(self.cache) > 9:  # the Jacobian visits two powers at a time
+                log_eta = self.cache["log"]
                 self.cache.clear()
-            self.cache[power] = condense(self.eta, self.nodes, power)
+                self.cache["log"] = log_eta
+            self.cache[power] = condense(self.eta, self.nodes, power, self.cache["log"])
         return self.cache[power]
 
 
@@ -303,13 +312,18 @@ def _start_grid(data, nodes, opts):
     return [c[1] for c in cands]
 
 
-def _residuals(x, data, nodes):
+def _parts(x, data, nodes):
+    """Per run: the (bias, noise) parts at the fitted points of the parameter vector ``x``."""
     p = _params(x)
-    out = []
-    for d in data:
-        bias, noise = loss_parts(p, d.grid(p.p), nodes)
-        out.append(d.weight * ((p.L_inf + bias[d.idx] + noise[d.idx]) / d.obs - 1.0))
-    return np.concatenate(out)
+    return [tuple(part[d.idx] for part in loss_parts(p, d.grid(p.p), nodes)) for d in data]
+
+
+def _residuals(x, data, nodes, parts=None):
+    parts = _parts(x, data, nodes) if parts is None else parts
+    return np.concatenate([
+        d.weight * ((x[0] + bias + noise) / d.obs - 1.0)
+        for d, (bias, noise) in zip(data, parts, strict=True)
+    ])  # fmt: skip
 
 
 def _free(opts) -> np.ndarray:
@@ -317,7 +331,58 @@ def _free(opts) -> np.ndarray:
     return np.array([opts.fit_power or n != "p" for n in PARAM_NAMES])
 
 
-def _refine(x0, data, nodes, opts, phase=None):
+class _Objective:
+    """Residuals and Jacobian over the free entries of the (phase-constrained) vector.
+
+    The loss is linear in ``L_inf``, ``A`` and ``nu``: their columns are exact (from the bias
+    and noise parts of the last evaluation); the others, ``(log s', a, b, p)`` or their phase
+    pair, by forward differences with scipy's ``2-point`` step (four evaluations a Jacobian,
+    not seven).
+    """
+
+    def __init__(self, data, nodes, free, phase, z_full, lo, hi):
+        self.data, self.nodes, self.free, self.phase = data, nodes, free, phase
+        self.z_full, self.lo, self.hi = z_full, lo, hi
+        self.last = (None, None, None)
+
+    def full(self, z):
+        zf = self.z_full.copy()
+        zf[self.free] = z
+        return zf
+
+    def _eval(self, z):
+        key = np.asarray(z, dtype=float).tobytes()
+        if self.last[0] != key:
+            x = from_phase(self.full(z), self.phase, UPPER[5])
+            parts = _parts(x, self.data, self.nodes)
+            self.last = (key, parts, _residuals(x, self.data, self.nodes, parts))
+        return self.last[1], self.last[2]
+
+    def fun(self, z):
+        return self._eval(z)[1]
+
+    def jac(self, z):
+        parts, r0 = self._eval(z)
+        zf = self.full(z)
+        cols = []
+        for i in np.flatnonzero(self.free):
+            if i in (0, 1, 3):
+                k = {0: None, 1: 0, 3: 1}[i]
+                cols.append(np.concatenate([
+                    d.weight / d.obs * (1.0 if k is None else np.log(10) * pr[k])
+                    for d, pr in zip(self.data, parts, strict=True)
+                ]))  # fmt: skip
+                continue
+            h = np.sqrt(np.finfo(float).eps) * max(1.0, abs(zf[i]))
+            h = -h if zf[i] + h > self.hi[i] else h
+            zh = zf.copy()
+            zh[i] += h
+            x = from_phase(zh, self.phase, UPPER[5])
+            cols.append((_residuals(x, self.data, self.nodes) - r0) / h)
+        return np.column_stack(cols)
+
+
+def _refine(x0, data, nodes, opts, phase=None, max_nfev=400):
     """``least_squares`` from ``x0`` over the free entries, constrained to ``phase`` if given.
 
     Returns the ``OptimizeResult`` with ``x`` the full vector and ``rss`` the weighted sum of
@@ -326,18 +391,13 @@ def _refine(x0, data, nodes, opts, phase=None):
     free = _free(opts)
     lo, hi = phase_bounds(LOWER, UPPER, phase)
     z_full = np.clip(x0 if phase is None else to_phase(x0, phase), lo, hi)
-
-    def fun(z):
-        z_full[free] = z
-        return _residuals(from_phase(z_full, phase, UPPER[5]), data, nodes)
-
+    obj = _Objective(data, nodes, free, phase, z_full, lo, hi)
     res = least_squares(
-        fun, z_full[free], bounds=(lo[free], hi[free]), loss=opts.loss,
+        obj.fun, z_full[free], jac=obj.jac, bounds=(lo[free], hi[free]), loss=opts.loss,
         f_scale=opts.f_scale, x_scale=np.array([0.1, 0.3, 0.3, 0.3, 0.2, 0.2, 0.1])[free],
-        max_nfev=400,
+        max_nfev=max_nfev, gtol=GTOL,
     )  # fmt: skip
-    z_full[free] = res.x
-    res.x = from_phase(z_full, phase, UPPER[5])
+    res.x = from_phase(obj.full(res.x), phase, UPPER[5])
     res.rss = float(np.sum(res.fun**2))
     return res
 
@@ -366,7 +426,12 @@ def _r2(data, p, nodes) -> tuple[dict, dict]:
 def _phase_fits(data, nodes, opts):
     """Best refinement per phase: the ``n_starts`` best grid starts refined freely, then the
     best start of each phase refined within its phase (a free optimum inside a phase is that
-    phase's optimum too). Returns ``{"easy": res, "hard": res}``."""
+    phase's optimum too). Returns ``{"easy": res, "hard": res}``.
+
+    Refining only the best starts of each phase within it was tried: cheaper, but on 3 of 12
+    llm-curves families it missed the hard optimum (2-3 % higher cost) that a free refinement
+    reaches by crossing ``a = b`` (``benchmarks/results/fit.md``, 2026-11-30b).
+    """
     starts = _start_grid(data, nodes, opts)
     free = [_refine(x0, data, nodes, opts) for x0 in starts[: opts.n_starts]]
     out = {}
