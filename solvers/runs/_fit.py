@@ -428,16 +428,16 @@ def _phase_fits(data, nodes, opts):
     best start of each phase refined within its phase (a free optimum inside a phase is that
     phase's optimum too). Returns ``{"easy": res, "hard": res}``.
 
-    Refining only the best starts of each phase within it was tried: cheaper, but on 3 of 12
-    llm-curves families it missed the hard optimum (2-3 % higher cost) that a free refinement
-    reaches by crossing ``a = b`` (``benchmarks/results/fit.md``, 2026-11-30b).
+    Cheaper schemes were tried and missed optima on the llm-curves families: each phase's own
+    best starts only (3 of 12 families 2-3 % above the hard optimum that a free refinement
+    reaches by crossing ``a = b``), or free refinements capped at 40 evaluations (1 of 3).
     """
     starts = _start_grid(data, nodes, opts)
     free = [_refine(x0, data, nodes, opts) for x0 in starts[: opts.n_starts]]
     out = {}
     for phase in ("easy", "hard"):
-        inside = [f for f in free if (f.x[4] > f.x[5]) == (phase == "easy")]
-        x0 = next(x for x in starts if (x[4] > x[5]) == (phase == "easy"))
+        inside = [f for f in free if _in_phase(f.x, phase)]
+        x0 = next(x for x in starts if _in_phase(x, phase))
         fits = [*inside, _refine(x0, data, nodes, opts, phase)]
         out[phase] = min(fits, key=lambda f: f.cost)
     win, lose = sorted(out, key=lambda k: out[k].cost)
@@ -447,6 +447,10 @@ def _phase_fits(data, nodes, opts):
         out[lose] = min(out[lose], _refine(out[win].x, data, nodes, opts, lose),
                         key=lambda f: f.cost)  # fmt: skip
     return out
+
+
+def _in_phase(x, phase) -> bool:
+    return (x[4] > x[5]) == (phase == "easy")
 
 
 def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
