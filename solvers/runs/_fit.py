@@ -42,17 +42,27 @@ from ._phase import (
 __all__ = ["FitOptions", "RunFit", "fit_points", "fit_runs", "predict_run"]
 
 #: Names of the fitted parameters, in the order of the optimiser's vector.
-PARAM_NAMES = ("L_inf", "A", "s", "nu", "a", "b", "p")
+PARAM_NAMES = ("L_inf", "A", "s", "nu", "a", "b", "p", "gain")
 #: Bounds of (L_inf, log10 A, log10 s', log10 nu, a, b, p). The optimiser sees rates relative to
 #: the fitted runs' reference rate (geometric mean of their peaks, ``RunFit.eta_ref``) and the
 #: scale ``s' = s * eta_ref**p``, the model time per step at that rate (which decorrelates ``s``
 #: from ``p``); a and b stay above 1 (finite mode sums) and below 8 (beyond, k^-a is one mode);
 #: the rate power p within [0.25, 1.5] (a factor 2 in the rate moves the intrinsic rate by
 #: 1.19 to 2.8).
-LOWER = np.array([0.0, -6.0, -8.0, -8.0, 1.02, 1.02, 0.25])
-UPPER = np.array([np.inf, 4.0, 4.0, 4.0, 8.0, 8.0, 1.5])
+#: The noise feedback ``gain' = gain * eta_ref**p`` (linear, 0 = none) within [0, 4]: the
+#: recursion's feedback loop ``gain' (eta / eta_ref)^p sum_k lambda_k / 2`` stays below 1 for
+#: the first mode alone up to 2.
+LOWER = np.array([0.0, -6.0, -8.0, -8.0, 1.02, 1.02, 0.25, 0.0])
+UPPER = np.array([np.inf, 4.0, 4.0, 4.0, 8.0, 8.0, 1.5, 4.0])
+#: Step scales of the optimiser's vector.
+X_SCALE = np.array([0.1, 0.3, 0.3, 0.3, 0.2, 0.2, 0.1, 0.1])
+#: Relative residual given to a point whose predicted loss is not finite (feedback beyond the
+#: stability limit of the fitted rates).
+DIVERGED = 1.0
 #: Rate powers of the start grid (with ``fit_power``).
 START_POWERS = (0.6, 0.9)
+#: Feedback of the starts (with ``fit_gain``; their linear parameters are solved without it).
+START_GAIN = 0.1
 #: Gradient tolerance of ``least_squares``: its default 1e-8 is absolute, and the weighted
 #: relative residuals (1e-4 each) make gradients that small far from an optimum (a hard-phase
 #: refinement stopped at 25 % above the cost another start reaches).
@@ -85,6 +95,11 @@ class FitOptions:
     fit_power : bool
         Fit the rate power ``p`` (7 parameters); False holds ``p = 1`` (6 parameters, the
         model of plain SGD).
+    fit_gain : bool
+        Fit the noise feedback ``gain`` (the loss-dependent noise of SGD at small batch, ``1/m``
+        in the PLRF model); False holds ``gain = 0``. With ``fit_power=False`` this is the
+        7-parameter model of SGD with feedback; its Jacobian is by forward differences only
+        (the loss is then not linear in ``A`` and ``nu``).
     """
 
     split: str = "val"
@@ -98,6 +113,7 @@ class FitOptions:
     n_grid: int = DEFAULT_GRID
     seed: int = 0
     fit_power: bool = True
+    fit_gain: bool = False
 
     def __post_init__(self):
         if self.split not in ("val", "train"):
@@ -111,12 +127,13 @@ class FitOptions:
         check_int("n_boot", self.n_boot, ge=0)
         check_int("n_modes", self.n_modes, ge=1)
         check_int("n_grid", self.n_grid, ge=1)
-        if not isinstance(self.fit_power, bool):
-            raise TypeError(f"fit_power must be a bool, got {self.fit_power!r}")
+        for name in ("fit_power", "fit_gain"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
 
     @property
     def n_params(self) -> int:
-        return len(PARAM_NAMES) - (not self.fit_power)
+        return len(PARAM_NAMES) - (not self.fit_power) - (not self.fit_gain)
 
 
 @dataclass(frozen=True)
@@ -209,9 +226,10 @@ class RunFit:
         """Parameters that ended on a bound of the fit (their interval is then one-sided)."""
         p = self.params
         scale = self.eta_ref**p.p
-        x = np.array([p.L_inf, *np.log10([p.A, p.s * scale, p.nu * scale]), p.a, p.b, p.p])
+        x = np.array([p.L_inf, *np.log10([p.A, p.s * scale, p.nu * scale]), p.a, p.b, p.p,
+                      p.gain * scale])  # fmt: skip
         hit = (np.abs(x - LOWER) < 1e-6) | (np.abs(x - UPPER) < 1e-6)
-        hit[-1] &= self.options.fit_power
+        hit &= _free(self.options)
         return [n for n, h in zip(PARAM_NAMES, hit, strict=True) if h]
 
     def to_dict(self) -> dict:
@@ -235,12 +253,12 @@ class RunFit:
 
 
 def _params(x: np.ndarray) -> LossParams:
-    return LossParams(x[0], 10 ** x[1], 10 ** x[2], 10 ** x[3], x[4], x[5], p=x[6])
+    return LossParams(x[0], 10 ** x[1], 10 ** x[2], 10 ** x[3], x[4], x[5], gain=x[7], p=x[6])
 
 
 def params_from_row(row) -> LossParams:
     """:class:`LossParams` from a row in ``PARAM_NAMES`` order, natural units (``RunFit.boot``)."""
-    return LossParams(*row[:6], p=row[6])
+    return LossParams(*row[:6], p=row[6], gain=row[7])
 
 
 def fit_points(run: Run, opts: FitOptions) -> tuple[np.ndarray, np.ndarray]:
@@ -306,8 +324,11 @@ def _start_grid(data, nodes, opts):
             for a, b in pairs:
                 lin, cost = _linear_start(data, nodes, 10**ls, a, b, p)
                 L0, A, nu = lin
-                x = [L0, np.log10(max(A, 1e-6)), ls, np.log10(max(nu, 1e-8)), a, b, p]
-                cands.append((cost, np.clip(x, LOWER + 1e-9, UPPER - 1e-9)))
+                gain = START_GAIN if opts.fit_gain else 0.0
+                x = [L0, np.log10(max(A, 1e-6)), ls, np.log10(max(nu, 1e-8)), a, b, p, gain]
+                x = np.clip(x, LOWER + 1e-9, UPPER - 1e-9)
+                x[7] = gain  # 0 exactly without fit_gain
+                cands.append((cost, x))
     cands.sort(key=lambda c: c[0])
     return [c[1] for c in cands]
 
@@ -320,15 +341,18 @@ def _parts(x, data, nodes):
 
 def _residuals(x, data, nodes, parts=None):
     parts = _parts(x, data, nodes) if parts is None else parts
-    return np.concatenate([
+    r = np.concatenate([
         d.weight * ((x[0] + bias + noise) / d.obs - 1.0)
         for d, (bias, noise) in zip(data, parts, strict=True)
     ])  # fmt: skip
+    return np.where(np.isfinite(r), r, DIVERGED)
 
 
 def _free(opts) -> np.ndarray:
-    """Mask of the free entries of the optimiser's vector (``p`` held at 1 without fit_power)."""
-    return np.array([opts.fit_power or n != "p" for n in PARAM_NAMES])
+    """Mask of the free entries of the optimiser's vector (``p`` held at 1 without fit_power,
+    ``gain`` at 0 without fit_gain)."""
+    held = {"p": not opts.fit_power, "gain": not opts.fit_gain}
+    return np.array([not held.get(n, False) for n in PARAM_NAMES])
 
 
 class _Objective:
@@ -343,6 +367,7 @@ class _Objective:
     def __init__(self, data, nodes, free, phase, z_full, lo, hi):
         self.data, self.nodes, self.free, self.phase = data, nodes, free, phase
         self.z_full, self.lo, self.hi = z_full, lo, hi
+        self.linear = (0, 1, 3) if not free[7] else ()  # feedback: A and nu enter nonlinearly
         self.last = (None, None, None)
 
     def full(self, z):
@@ -366,7 +391,7 @@ class _Objective:
         zf = self.full(z)
         cols = []
         for i in np.flatnonzero(self.free):
-            if i in (0, 1, 3):
+            if i in self.linear:
                 k = {0: None, 1: 0, 3: 1}[i]
                 cols.append(np.concatenate([
                     d.weight / d.obs * (1.0 if k is None else np.log(10) * pr[k])
@@ -394,7 +419,7 @@ def _refine(x0, data, nodes, opts, phase=None, max_nfev=400):
     obj = _Objective(data, nodes, free, phase, z_full, lo, hi)
     res = least_squares(
         obj.fun, z_full[free], jac=obj.jac, bounds=(lo[free], hi[free]), loss=opts.loss,
-        f_scale=opts.f_scale, x_scale=np.array([0.1, 0.3, 0.3, 0.3, 0.2, 0.2, 0.1])[free],
+        f_scale=opts.f_scale, x_scale=X_SCALE[free],
         max_nfev=max_nfev, gtol=GTOL,
     )  # fmt: skip
     res.x = from_phase(obj.full(res.x), phase, UPPER[5])
@@ -405,11 +430,13 @@ def _refine(x0, data, nodes, opts, phase=None, max_nfev=400):
 def _natural(x: np.ndarray, eta_ref: float) -> np.ndarray:
     """Parameters in natural units from the vector (rates relative to ``eta_ref``).
 
-    The intrinsic rate ``s' (eta / eta_ref)^p`` is ``s eta^p`` and the forcing ``s' nu' (eta /
-    eta_ref)^2p`` is ``s nu eta^2p``: ``s = s' / eta_ref^p``, ``nu = nu' / eta_ref^p``.
+    The intrinsic rate ``s' (eta / eta_ref)^p`` is ``s eta^p`` and the forcing ``s' (nu' +
+    gain' E) (eta / eta_ref)^2p`` is ``s (nu + gain E) eta^2p``: ``s = s' / eta_ref^p``,
+    ``nu = nu' / eta_ref^p``, ``gain = gain' / eta_ref^p``.
     """
     scale = eta_ref ** x[6]
-    return np.array([x[0], 10 ** x[1], 10 ** x[2] / scale, 10 ** x[3] / scale, x[4], x[5], x[6]])
+    return np.array([x[0], 10 ** x[1], 10 ** x[2] / scale, 10 ** x[3] / scale, x[4], x[5], x[6],
+                     x[7] / scale])  # fmt: skip
 
 
 def _r2(data, p, nodes) -> tuple[dict, dict]:
