@@ -363,3 +363,57 @@ def test_easy_phase_no_gain_and_hard_phase_below_the_limit():
     # condition a < b^2/(2b - 1) is what keeps it below (not vacuous)
     assert float(laws.nesterov_bound_exponent.subs({a: 3, b: 2})) > float(lim.subs({a: 3, b: 2}))
     assert float(nest.subs({a: 3, b: 2})) == pytest.approx(float(lim.subs({a: 3, b: 2})))
+
+
+def _mp_log_loss_gradient(lam_k, c0, coef, dps=30):
+    """``log L(T)`` and its gradient in ``coef`` (shape ``(4, T)``) by a reverse sweep in mpmath
+    over the symbolic closure's Jacobians (one mode, no noise: ``1/m = sigma = 0``)."""
+    import mpmath
+
+    from theory import general_momentum
+    from theory.symbols import L, sigma
+
+    cl = second_moment_closure(general_momentum())
+    args = (*cl.moments, lam, L, *cl.update.params, inv_m, sigma)
+    step = sp.lambdify(args, cl.recursion, "mpmath")
+    jm = sp.lambdify(args, [[sp.diff(r, m) for m in cl.moments] for r in cl.recursion], "mpmath")
+    jp = sp.lambdify(
+        args, [[sp.diff(r, p) for p in cl.update.params] for r in cl.recursion], "mpmath"
+    )
+    T = coef.shape[1]
+    with mpmath.workdps(dps):
+        lk, zero = mpmath.mpf(float(lam_k)), mpmath.mpf(0)
+        cf = [[mpmath.mpf(float(x)) for x in row] for row in coef]
+        S = [(mpmath.mpf(float(c0)), zero, zero)]
+        for t in range(T):
+            S.append(tuple(step(*S[t], lk, zero, *(r[t] for r in cf), zero, zero)))
+        adj, grad = [1 / S[T][0], zero, zero], np.empty((4, T))
+        for t in range(T - 1, -1, -1):
+            x = (*S[t], lk, zero, *(r[t] for r in cf), zero, zero)
+            J, P = jm(*x), jp(*x)
+            grad[:, t] = [float(mpmath.fsum(adj[i] * P[i][c] for i in range(3))) for c in range(4)]
+            adj = [mpmath.fsum(adj[i] * J[i][j] for i in range(3)) for j in range(3)]
+        return float(mpmath.log(lk * S[T][0])), grad
+
+
+def test_per_step_adjoint_keeps_the_digits_of_slow_modes():
+    """A slow mode (2 eta lam = 2.8e-9) over 200 steps: the adjoint against mpmath.
+
+    The adjoint used to multiply its costate by the rounded factor ``1 - 2 s lam``; at this
+    ``lam`` that rounding is 5.5e-17 and repeats at every step, a drift of 1.1e-14 in the
+    gradient at t = 0 (fails the 4e-15 bound); adding the change leaves ~1e-15."""
+    import mpmath
+
+    from solvers.control.momentum_per_step import general_momentum_adjoint
+
+    T, lk = 200, 1.409e-9
+    with mpmath.workdps(40):  # the test is sensitive: this lam's factor rounds by >= 4e-17
+        assert abs(mpmath.mpf(1.0 - 2.0 * lk) - (1 - 2 * mpmath.mpf(lk))) > 4e-17
+    one, zero = np.ones(T), np.zeros(T)
+    f_ref, g_ref = _mp_log_loss_gradient(lk, 1.0, np.array([one, zero, zero, one]))
+    f, g = general_momentum_adjoint(
+        np.array([lk]), np.ones(1), np.ones(1), one, zero, zero, one, zero, 0.0
+    )
+    assert f == pytest.approx(f_ref, abs=1e-15)
+    rows = [0, 1]  # alpha, gamma (beta and q do not reach Delta at gamma = beta = 0)
+    assert np.max(np.abs(g[rows] / g_ref[rows] - 1)) < 4e-15
