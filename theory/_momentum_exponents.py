@@ -430,10 +430,26 @@ def _nesterov_derivation() -> _NesterovDerivation:
         rf"{ann.end.name} $T^{{{sp.latex(ann.end.exponent)}}}$, against the bias "
         rf"$T^{{{sp.latex(bias.exponent)}}}$.",
     ]
+    steps.append(_cases_step(annealed, stationary[0]))
     return _NesterovDerivation(
         tuple(annealed), tuple(stationary), sp.factor(-bound[0].exponent), bias_only, lower,
         tuple(steps),
     )  # fmt: skip
+
+
+def _cases_step(annealed, stat: BalanceCase) -> str:
+    """The derivation step that lists the annealed cases and the stationary balance."""
+    return (
+        "Cases against the annealed noise: "
+        + "; ".join(
+            rf"{' at '.join(c.binding)} ($p = {sp.latex(c.value)}$, exponent "
+            rf"${sp.latex(sp.factor(-c.exponent))}$) iff ${sp.latex(c.condition)}$"
+            for c in annealed
+        )
+        + rf". Against the stationary floor instead, {' = '.join(stat.binding)} at "
+        rf"$p = {sp.latex(stat.value)}$ would give ${sp.latex(sp.factor(-stat.exponent))}$ "
+        r"(the earlier claim): a lower bound the annealed optimum beats."
+    )
 
 
 def _statistical_limit() -> tuple[sp.Expr, list[str]]:
@@ -541,36 +557,21 @@ def _derive_momentum_exponents() -> MomentumExponentLaws:
     nest = _piecewise(nd.annealed, "exponent")
     steps += nd.steps
     stat = nd.stationary[0]
-    steps.append(
-        "Cases against the annealed noise: "
-        + "; ".join(
-            rf"{' at '.join(c.binding)} ($p = {sp.latex(c.value)}$, exponent "
-            rf"${sp.latex(sp.factor(-c.exponent))}$) iff ${sp.latex(c.condition)}$"
-            for c in nd.annealed
-        )
-        + rf". Against the stationary floor instead, {' = '.join(stat.binding)} at "
-        rf"$p = {sp.latex(stat.value)}$ would give ${sp.latex(sp.factor(-stat.exponent))}$ "
-        r"(the earlier claim): a lower bound the annealed optimum beats."
-    )
     limit, limit_steps = _statistical_limit()
     steps += limit_steps
     # easy phase: SGD (the form at zeta = 0) already reaches the limit, which bounds every form
     easy_at_limit = sp.simplify(sgd["easy"] - limit) == 0
     # where each case holds, its exponent stays at or below the limit
-    below = [(c, reduce_condition(sp.Le(-c.exponent, limit))) for c in nd.annealed]
+    below = "; ".join(rf"${sp.latex(reduce_condition(sp.Le(-c.exponent, limit)))}$ "
+                      rf"({c.binding[-1]}, holding iff ${sp.latex(c.condition)}$)"
+                      for c in nd.annealed)  # fmt: skip
     steps.append(
         rf"Easy phase: SGD's exponent ${sp.latex(sgd['easy'])}$ "
         + ("equals" if easy_at_limit else "differs from")
         + r" the statistical limit, and the dimension-adapted form contains SGD ($\zeta = 0$): "
         r"its easy-phase exponent is squeezed to the limit, no gain. Hard phase: SGD's "
         rf"${sp.latex(sgd['hard'])}$ lies below the limit; the momentum cases' exponents stay "
-        r"at or below it iff "
-        + "; ".join(
-            rf"${sp.latex(le)}$ ({c.binding[-1]}, holding iff "
-            rf"${sp.latex(c.condition)}$)"
-            for c, le in below
-        )
-        + "."
+        rf"at or below it iff {below}."
     )
     exponents["nesterov"] = {"hard": nest, "easy": sgd["easy"] if easy_at_limit else None}
     beats["nesterov"] = {
@@ -586,10 +587,8 @@ def _derive_momentum_exponents() -> MomentumExponentLaws:
 
 def _piecewise(cases, what: str) -> sp.Expr:
     """The cases' ``exponent`` (as a positive decay rate) or ``value``, piecewise in ``a, b``."""
-    pieces = [
-        (sp.factor(-c.exponent if what == "exponent" else c.value), c.condition) for c in cases
-    ]
-    return sp.Piecewise(*pieces)
+    return sp.Piecewise(*((sp.factor(-c.exponent if what == "exponent" else c.value),
+                           c.condition) for c in cases))  # fmt: skip
 
 
 def _beats(cases, sgd_exponent: sp.Expr) -> sp.Basic:
