@@ -1,7 +1,9 @@
 r"""Joint fit of the loss functional to several runs; held-out prediction from a schedule alone.
 
 Seven free parameters, :math:`(L_\infty, A, s, \nu, a, b, p)` (:class:`LossParams`,
-``gain = 0``; six with ``FitOptions(fit_power=False)``, which holds the rate power ``p = 1``), fitted to the relative residuals :math:`L_{\rm model}(t)/L_{\rm obs}(t) - 1` of every observed
+``gain = 0``; six with ``FitOptions(fit_power=False)``, which holds the rate power ``p = 1``;
+``fit_gain=True`` frees the noise feedback ``gain``, with ``fit_power=False`` the 7-parameter
+model of SGD with feedback), fitted to the relative residuals :math:`L_{\rm model}(t)/L_{\rm obs}(t) - 1` of every observed
 point at ``step >= min_step`` of every run, each run weighted equally (``1/sqrt(n_points)``),
 by :func:`scipy.optimize.least_squares` with a robust loss and box bounds. Starts: a grid over
 :math:`(\log s, a, b)` on which the linear parameters :math:`(L_\infty, A, \nu)` are solved
