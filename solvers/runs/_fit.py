@@ -497,11 +497,14 @@ def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
     data = _prepare(runs, opts, ref)
     nodes = mode_nodes(opts.n_modes)
     by_phase = _phase_fits(data, nodes, opts)
-    best = min(by_phase.values(), key=lambda f: f.cost)
-    params = params_from_row(_natural(best.x, ref))
     cuts = np.cumsum([d.idx.size for d in data])[:-1]
-    n_eff = effective_count(np.split(best.fun, cuts))
+    lowest = min(by_phase.values(), key=lambda f: f.cost)
+    n_eff = effective_count(np.split(lowest.fun, cuts))
     p_easy = phase_probability(by_phase["easy"].rss, by_phase["hard"].rss, n_eff)
+    # The reported fit is the phase p_easy favours: the robust cost and the residual sum of
+    # squares can rank a near tie differently, and "easy" beside p_easy = 0.01 would contradict.
+    best = by_phase["easy" if p_easy >= 0.5 else "hard"]
+    params = params_from_row(_natural(best.x, ref))
     note = phase_note(p_easy, by_phase["easy"].x, by_phase["hard"].x, LOWER, UPPER)
     boot = _bootstrap(by_phase, data, nodes, opts, ref)
     interval = {}
