@@ -188,9 +188,10 @@ def _figures(out: Path, model, Ts, rows, ctx, args, cmp=None) -> None:
 
 def _cmd_validate(args: argparse.Namespace) -> None:
     from .._cache import DiskCache
-    from ..claims.catalog import CLAIMS
+    from ..claims.catalog import CLAIMS, unsolved_horizons
     from ..claims.core import BeyondScale, ExperimentContext
     from ..claims.validate import (
+        DEFAULT_CPU_BUDGET,
         continuum_context,
         default_horizons,
         find_solver,
@@ -210,6 +211,8 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         raise CLIError(
             f"--points: at most {MAX_POINTS} horizons (each is a solve), got {args.points}"
         )
+    if args.cpu_budget is not None and args.cpu_budget < 0:
+        raise CLIError(f"--cpu-budget: expected CPU seconds >= 0 (0: none), got {args.cpu_budget}")
     Ts = horizons(args.T_min, args.T_max, args.points)
     for name in args.claim or []:
         if name not in CLAIMS:
@@ -224,14 +227,23 @@ def _cmd_validate(args: argparse.Namespace) -> None:
     if args.solver == "none":
         ctx = ExperimentContext(**common)
     elif args.solver == "continuum":
+        # the default run caps its optimal sweep by CPU; an explicit sweep runs as asked
+        budget = args.cpu_budget
+        if budget is None:
+            budget = DEFAULT_CPU_BUDGET if per_claim else 0.0
         ctx = continuum_context(
-            cache_dir=args.cache_dir, progress=args.progress, baselines=args.baselines, **common
-        )
+            cache_dir=args.cache_dir, progress=args.progress, baselines=args.baselines,
+            cpu_budget=budget or None, **common,
+        )  # fmt: skip
     else:
         ctx = ExperimentContext(solver=find_solver(args.solver), baselines=args.baselines, **common)
     rows = validate(model, None if per_claim else Ts, claims=args.claim, ctx=ctx)
     # the header names both default sweeps; baselines compare on the short one (Ts)
-    schedule_Ts = default_horizons(model, CLAIMS["optimal loss"]) if per_claim else None
+    schedule_Ts = None
+    if per_claim:
+        cut = set(unsolved_horizons(model, ctx))
+        schedule_Ts = [T for T in default_horizons(model, CLAIMS["optimal loss"]) if T not in cut]
+        schedule_Ts = schedule_Ts or None
     cmp = None
     if args.compare and ctx.has_solver:
         cmp = _comparison(model, Ts, ctx)
@@ -297,6 +309,13 @@ def register(sub) -> None:
     p.add_argument(
         "--no-compare", dest="compare", action="store_false",
         help="skip the table of tuned baselines against the optimum",
+    )  # fmt: skip
+    p.add_argument(
+        "--cpu-budget", type=real,
+        help="CPU seconds the optimal sweep may spend; it stops before a horizon predicted to "
+        "exceed them and the claims say which horizon would settle them (default: "
+        "solvers.claims.validate.DEFAULT_CPU_BUDGET with the default horizons, none when a "
+        "sweep option is given; 0: none)",
     )  # fmt: skip
     p.add_argument("--cache-dir", type=path, help="on-disk cache of the optimal sweep (resumes)")
     p.add_argument("--progress", action="store_true", help="one line per solved horizon")
