@@ -73,3 +73,18 @@ def test_an_uncut_sweep_adds_no_budget_note():
     ctx = ExperimentContext(sweep=_cut_sweep(math.inf))
     r = evaluate_claim(CLAIMS["hard optimal loss"], HARD, horizons(100, 1e4, 5), ctx)
     assert "budget" not in r.verdict and "unsolved_T" not in r.measurement.diagnostics
+
+
+def test_baseline_sweeps_start_no_horizon_past_the_deadline():
+    """The default run's deadline: a passed one leaves a baseline claim without horizons
+    (inconclusive, never a verdict from nothing); none tunes every horizon."""
+    from solvers.claims.catalog import baseline_sweep
+
+    model = PLRFModel(3.0, 2.0, n_modes=10**3)
+    Ts = [100, 300, 1000]
+    assert baseline_sweep("linear", model, Ts, ExperimentContext(cpu_deadline=0.0)) == []
+    full = baseline_sweep("linear", model, Ts, ExperimentContext())
+    assert [r.T for r in full] == Ts
+    r = evaluate_claim(CLAIMS["LR transfer: linear peak"], model, Ts,
+                       ExperimentContext(cpu_deadline=0.0))  # fmt: skip
+    assert r.verdict.startswith("inconclusive"), r.verdict

@@ -10,6 +10,7 @@ registry works the moment a solver is injected.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -88,15 +89,29 @@ def baseline_sweep(name: str, model: PLRFModel, Ts: Sequence[int], ctx: Experime
         opts = {k: v for k, v in ctx.solver_options.items() if k in CONTINUUM_GRID_OPTIONS}
         key = ("continuum-baseline", name, model, tuple(Ts), tuple(sorted(kw.items())))
         if key not in ctx.memo:
-            ctx.memo[key] = [tune_baseline_continuum(name, model, T, **kw, **opts) for T in Ts]
+            ctx.memo[key] = _until_deadline(
+                ctx, Ts, lambda T: tune_baseline_continuum(name, model, T, **kw, **opts)
+            )
         return ctx.memo[key]
     if name == "constant":
         return constant_sweep(model, Ts, ctx)
     Ts = _time_domain_Ts(Ts, ctx)
     key = (name, model, tuple(Ts), tuple(sorted(kw.items())))
     if key not in ctx.memo:
-        ctx.memo[key] = [tune_baseline(name, model, T, grid=ctx.grid(model), **kw) for T in Ts]
+        ctx.memo[key] = _until_deadline(
+            ctx, Ts, lambda T: tune_baseline(name, model, T, grid=ctx.grid(model), **kw)
+        )
     return ctx.memo[key]
+
+
+def _until_deadline(ctx: ExperimentContext, Ts: Sequence[int], tune) -> list:
+    """``tune(T)`` for each horizon in order, starting none after ``ctx.cpu_deadline``."""
+    out = []
+    for T in Ts:
+        if ctx.cpu_deadline is not None and time.process_time() > ctx.cpu_deadline:
+            break
+        out.append(tune(T))
+    return out
 
 
 def _interior_constants(model, Ts, ctx) -> tuple[list, list[int]]:

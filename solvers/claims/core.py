@@ -184,6 +184,10 @@ class ExperimentContext:
         and horizons; :meth:`BeyondScale.quick` for smoke tests).
     cache : DiskCache or None
         On-disk cache of those experiments (``None``: memoised in this context only).
+    cpu_deadline : float or None
+        Process CPU time (:func:`time.process_time`) after which the tuned-baseline sweeps start
+        no further horizon (the default run's CPU budget; ``None``: none). A claim cut short is
+        measured on the horizons reached.
     """
 
     solver: Callable[..., Any] | None = None
@@ -195,6 +199,7 @@ class ExperimentContext:
     memo: dict = field(default_factory=dict)
     beyond: BeyondScale = field(default_factory=BeyondScale)
     cache: DiskCache | None = None
+    cpu_deadline: float | None = None
 
     def __post_init__(self) -> None:
         if self.baselines not in ("recursion", "continuum"):

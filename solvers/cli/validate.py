@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import time
 from pathlib import Path
 
 from ..control.registry import METHODS
@@ -191,6 +192,7 @@ def _cmd_validate(args: argparse.Namespace) -> None:
     from ..claims.catalog import CLAIMS, unsolved_horizons
     from ..claims.core import BeyondScale, ExperimentContext
     from ..claims.validate import (
+        DEFAULT_BASELINE_DEADLINE,
         DEFAULT_CPU_BUDGET,
         continuum_context,
         default_horizons,
@@ -217,7 +219,12 @@ def _cmd_validate(args: argparse.Namespace) -> None:
     for name in args.claim or []:
         if name not in CLAIMS:
             raise CLIError(f"--claim: unknown claim {name!r}; known: {', '.join(CLAIMS.names())}")
+    # the default run: the tuned baselines start no horizon past its deadline (CPU budget)
+    deadline = None
+    if per_claim and args.cpu_budget is None:
+        deadline = time.process_time() + DEFAULT_BASELINE_DEADLINE
     common = {
+        "cpu_deadline": deadline,
         "grid_options": {"exact": args.exact_modes, "ratio": args.bin_ratio},
         "max_T_time_domain": args.T_max_time_domain,
         # the batch/momentum/compute-optimal claims run their own solvers at their own scale
@@ -314,8 +321,9 @@ def register(sub) -> None:
         "--cpu-budget", type=real,
         help="CPU seconds the optimal sweep may spend; it stops before a horizon predicted to "
         "exceed them and the claims say which horizon would settle them (default: "
-        "solvers.claims.validate.DEFAULT_CPU_BUDGET with the default horizons, none when a "
-        "sweep option is given; 0: none)",
+        "solvers.claims.validate.DEFAULT_CPU_BUDGET with the default horizons, when the "
+        "tuned baselines also start no horizon after DEFAULT_BASELINE_DEADLINE CPU seconds; "
+        "none when a sweep option is given; 0: none)",
     )  # fmt: skip
     p.add_argument("--cache-dir", type=path, help="on-disk cache of the optimal sweep (resumes)")
     p.add_argument("--progress", action="store_true", help="one line per solved horizon")
