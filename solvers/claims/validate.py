@@ -77,9 +77,10 @@ CONSTANT_CORRECTION_TARGET = 0.01
 #: start-up: 70-110 s CPU at (3, 2) and (1.5, 3), benchmarks/results/claims.md).
 DEFAULT_CPU_BUDGET = 150.0
 #: CPU seconds from the start of the default run after which the tuned-baseline sweeps start no
-#: further horizon: at the hard corner (1.2, 4) the baselines tuned on the continuum dynamics
-#: to 1e6 alone took the run past 214 s of CPU before it was stopped; this leaves ~60-80 s for
-#: the batch, momentum and compute-optimal claims (benchmarks/results/claims.md, 2026-11-30b).
+#: further horizon: at the hard corner (1.2, 4), after its optimal sweep stopped at ~80 s, the
+#: rest of the run (baselines tuned on the continuum dynamics to 1e6 first) took it past 214 s
+#: of CPU before it was stopped; this leaves ~60-80 s for the batch, momentum and
+#: compute-optimal claims (benchmarks/results/claims.md, 2026-11-30b).
 DEFAULT_BASELINE_DEADLINE = 220.0
 
 
