@@ -187,38 +187,18 @@ def _figures(out: Path, model, Ts, rows, ctx, args, cmp=None) -> None:
             plt.close(fig)
 
 
-def _cmd_validate(args: argparse.Namespace) -> None:
+def _context(args: argparse.Namespace, per_claim: bool):
+    """The experiment context of a run: the solver, the caches and, for the default run
+    (``per_claim`` without ``--cpu-budget``), its CPU budget and baseline deadline."""
     from .._cache import DiskCache
-    from ..claims.catalog import CLAIMS, unsolved_horizons
     from ..claims.core import BeyondScale, ExperimentContext
     from ..claims.validate import (
         DEFAULT_BASELINE_DEADLINE,
         DEFAULT_CPU_BUDGET,
         continuum_context,
-        default_horizons,
         find_solver,
-        horizons,
-        validate,
     )
 
-    model = model_from_args(args, dense=False)  # a log-binned tail, not every mode
-    folder = out_dir(args)  # checked before the sweep, not after it
-    # no sweep option and no --quick: every claim over its default horizons (chosen from its
-    # derived corrections: long continued sweeps for the optimal-schedule claims)
-    per_claim = not args.quick and all(getattr(args, k) is None for k in QUICK)
-    for k, v in QUICK.items():  # --quick fills the sweep options not given, never replaces them
-        if getattr(args, k) is None:
-            setattr(args, k, v if args.quick else SWEEP_DEFAULTS[k])
-    if args.points > MAX_POINTS:
-        raise CLIError(
-            f"--points: at most {MAX_POINTS} horizons (each is a solve), got {args.points}"
-        )
-    if args.cpu_budget is not None and args.cpu_budget < 0:
-        raise CLIError(f"--cpu-budget: expected CPU seconds >= 0 (0: none), got {args.cpu_budget}")
-    Ts = horizons(args.T_min, args.T_max, args.points)
-    for name in args.claim or []:
-        if name not in CLAIMS:
-            raise CLIError(f"--claim: unknown claim {name!r}; known: {', '.join(CLAIMS.names())}")
     # the default run: the tuned baselines start no horizon past its deadline (CPU budget)
     deadline = None
     if per_claim and args.cpu_budget is None:
@@ -244,6 +224,32 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         )  # fmt: skip
     else:
         ctx = ExperimentContext(solver=find_solver(args.solver), baselines=args.baselines, **common)
+    return ctx
+
+
+def _cmd_validate(args: argparse.Namespace) -> None:
+    from ..claims.catalog import CLAIMS, unsolved_horizons
+    from ..claims.validate import default_horizons, horizons, validate
+
+    model = model_from_args(args, dense=False)  # a log-binned tail, not every mode
+    folder = out_dir(args)  # checked before the sweep, not after it
+    # no sweep option and no --quick: every claim over its default horizons (chosen from its
+    # derived corrections: long continued sweeps for the optimal-schedule claims)
+    per_claim = not args.quick and all(getattr(args, k) is None for k in QUICK)
+    for k, v in QUICK.items():  # --quick fills the sweep options not given, never replaces them
+        if getattr(args, k) is None:
+            setattr(args, k, v if args.quick else SWEEP_DEFAULTS[k])
+    if args.points > MAX_POINTS:
+        raise CLIError(
+            f"--points: at most {MAX_POINTS} horizons (each is a solve), got {args.points}"
+        )
+    if args.cpu_budget is not None and args.cpu_budget < 0:
+        raise CLIError(f"--cpu-budget: expected CPU seconds >= 0 (0: none), got {args.cpu_budget}")
+    Ts = horizons(args.T_min, args.T_max, args.points)
+    for name in args.claim or []:
+        if name not in CLAIMS:
+            raise CLIError(f"--claim: unknown claim {name!r}; known: {', '.join(CLAIMS.names())}")
+    ctx = _context(args, per_claim)
     rows = validate(model, None if per_claim else Ts, claims=args.claim, ctx=ctx)
     # the header names both default sweeps; baselines compare on the short one (Ts)
     schedule_Ts = None
