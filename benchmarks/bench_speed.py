@@ -64,6 +64,28 @@ direct.solve_direct(m, 1000, blocks=100); mark("solve_direct (kernels loaded)")
 print(json.dumps(out))
 """
 
+#: The stack's floor: the same imports and the first call of a trivial cached numba kernel
+#: (a sum loop; nothing of optlr), in a fresh process.
+FLOOR = """
+import json, sys, time
+t0, c0 = time.perf_counter(), time.process_time()
+import numpy, scipy.optimize, numba
+sys.path.insert(0, sys.argv[1])
+import trivial_kernel
+trivial_kernel.total(numpy.ones(8))
+print(json.dumps([time.perf_counter() - t0, time.process_time() - c0]))
+"""
+TRIVIAL = """
+import numba
+
+@numba.njit(cache=True)
+def total(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i]
+    return s
+"""
+
 
 def cli_args(p: dict) -> list[str]:
     return (
@@ -137,6 +159,22 @@ def stage_profile(repeat: int) -> list[str]:
     return lines
 
 
+def floor(repeat: int) -> list[str]:
+    """Interpreter start, numpy, scipy.optimize, numba and one cached trivial kernel: what any
+    solve on this stack pays before its own first pass (the kernel is compiled once first)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "trivial_kernel.py").write_text(TRIVIAL)
+        child(["-c", FLOOR, tmp])  # compiles and caches the kernel
+        runs = [child(["-c", FLOOR, tmp]) for _ in range(repeat)]
+    inner = [json.loads(r[2]) for r in runs]
+    return [f"The stack's floor, {repeat} fresh processes (`import numpy, scipy.optimize, numba` and "
+            f"the first call of a trivial cached `@njit` sum, nothing of optlr): wall "
+            f"{stats([r[0] for r in runs])} s, CPU {stats([r[1] for r in runs])} s (inside the "
+            f"process: wall {stats([x[0] for x in inner])} s, CPU {stats([x[1] for x in inner])} s)."]  # fmt: skip
+
+
 def warm(repeat: int) -> list[str]:
     from solvers.control import solve_direct
     from theory import PLRFModel
@@ -207,7 +245,8 @@ def main(argv=None) -> int:
             *against(args.against, args.repeat),
         ]
     parts += ["", "## Where a fresh process spends its time", ""]
-    parts += [*stage_profile(max(3, args.repeat // 2)), "", "## Warm", "", *warm(args.repeat)]
+    parts += [*stage_profile(max(3, args.repeat // 2)), "", *floor(args.repeat)]
+    parts += ["", "## Warm", "", *warm(args.repeat)]
     load.append(os.getloadavg()[0])
     if args.casadi != "none":
         try:

@@ -55,6 +55,30 @@ def _errors(model, res, opt, exact_up_to):
     return out
 
 
+def _record(model, r, opt, args):
+    """The JSON entry of a solve (with its error estimates); prints its line."""
+    err = _errors(model, r, opt, args.exact_up_to)
+    print(f"{r.form:>10} T={r.T:.0e} L={r.loss:.6e} kkt={r.kkt:.1e} it={r.iterations} "
+          f"ev={r.evaluations} ok={r.success} cpu={r.cpu_seconds:.0f}s "
+          f"wall={r.wall_seconds:.0f}s err={ {k: f'{v:.1e}' for k, v in err.items()} } "
+          f"x={np.round(r.x, 3).tolist()}", flush=True)  # fmt: skip
+    return r.to_dict() | {"errors": err, "kkt_history": list(r.kkt_history)}
+
+
+def _restart(model, opt, payload, args, Ts) -> None:
+    """Re-solve the unconverged solves of ``--forms`` at ``Ts`` from their own optimum."""
+    forms = args.forms.split(",")
+    for i, s in enumerate(payload["solves"]):
+        if s["success"] or s["form"] not in forms or s["T"] not in Ts:
+            continue
+        start = np.array(list(s["params"].values()))
+        r = solve_longrun(model, s["form"], s["T"], start=start, options=opt)
+        payload["solves"][i] = _record(model, r, opt, args) | {"restarted_from_kkt": s["kkt"]}
+        if args.json:
+            with open(args.json, "w") as fh:
+                json.dump(payload, fh, indent=1, default=float)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--a", type=float, default=1.3)
@@ -70,6 +94,9 @@ def main(argv=None) -> None:
     ap.add_argument("--resume", default=None,
                     help="a JSON of an earlier run: keep its solves, continue each form from "
                     "its last optimum at the horizons beyond it")  # fmt: skip
+    ap.add_argument("--restart", action="store_true",
+                    help="with --resume: first re-solve the file's unconverged solves of --forms "
+                    "at the horizons of --T, each from its own optimum (replaced in place)")  # fmt: skip
     args = ap.parse_args(argv)
     model = PLRFModel(a=args.a, b=args.b, sigma=args.sigma, batch=args.batch,
                       n_modes=int(args.modes))  # fmt: skip
@@ -84,19 +111,15 @@ def main(argv=None) -> None:
         for s in payload["solves"]:
             done[s["form"]] = (s["T"], np.array(list(s["params"].values())))
     c0, w0 = time.process_time(), time.perf_counter()
+    if args.restart:
+        _restart(model, opt, payload, args, Ts)
     for form in args.forms.split(","):
         last_T, x = done.get(form, (0, None))
         for T in (T for T in Ts if T > last_T):
             start = None if x is None else continuation_starts(model, form, x, opt)
             r = solve_longrun(model, form, T, start=start, options=opt)
             x = r.x
-            err = _errors(model, r, opt, args.exact_up_to)
-            d = r.to_dict() | {"errors": err, "kkt_history": list(r.kkt_history)}
-            payload["solves"].append(d)
-            print(f"{form:>10} T={T:.0e} L={r.loss:.6e} kkt={r.kkt:.1e} it={r.iterations} "
-                  f"ev={r.evaluations} ok={r.success} cpu={r.cpu_seconds:.0f}s "
-                  f"wall={r.wall_seconds:.0f}s err={ {k: f'{v:.1e}' for k, v in err.items()} } "
-                  f"x={np.round(r.x, 3).tolist()}", flush=True)  # fmt: skip
+            payload["solves"].append(_record(model, r, opt, args))
             if args.json:
                 with open(args.json, "w") as fh:
                     json.dump(payload, fh, indent=1, default=float)

@@ -151,3 +151,45 @@ def test_exported_schedule_drives_torch_training_loop():
     initial = float((w_star**2 * lam).sum())
     assert excess < 0.05 * initial
     assert math.isfinite(excess)
+
+
+@pytest.mark.parametrize("form", ["torch", "hf", "optax"])
+def test_cli_snippet_runs_with_the_real_library(tmp_path, capsys, form):
+    """The Python ``optlr export --format torch|hf|optax`` prints runs as written, and the rates
+    it drives are the schedule's (torch and HF through a reloaded ``state_dict``)."""
+    import pickle
+    import runpy
+
+    from solvers.cli import main
+
+    lib = pytest.importorskip(
+        "optax" if form == "optax" else "torch", reason=f"{form} not installed (optional extra)"
+    )
+    assert main(["export", "--schedule", "cosine:0.1", "--T", "50", "--format", form]) == 0
+    snippet = tmp_path / f"sched_{form}.py"
+    snippet.write_text(capsys.readouterr().out)
+    ns = runpy.run_path(str(snippet))
+    expected = make_schedule("cosine", 50, 0.1)
+    if form == "optax":
+        tx = lib.sgd(ns["schedule"])
+        params = np.zeros(2, dtype=np.float32)
+        state = tx.init(params)
+        for _ in range(3):
+            updates, state = tx.update(np.ones(2, dtype=np.float32), state, params)
+            params = lib.apply_updates(params, updates)
+        np.testing.assert_allclose(np.asarray(params), -expected[:3].sum(), rtol=1e-6)
+        return
+    make = ns["make_scheduler"]
+    opt = lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=0.1)
+    sched = make(opt, 50) if form == "hf" else make(opt)
+    seen = []
+    for _ in range(20):
+        seen.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    np.testing.assert_allclose(seen, expected[:20], rtol=1e-12)
+    state = pickle.loads(pickle.dumps(sched.state_dict()))
+    opt2 = lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=0.1)
+    again = make(opt2, 50) if form == "hf" else make(opt2)
+    again.load_state_dict(state)
+    assert again.lr_lambdas[0](30) * 0.1 == pytest.approx(expected[30], rel=1e-12)

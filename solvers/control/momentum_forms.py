@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import sympy as sp
 from scipy.optimize import minimize
 
 from theory import PLRFModel
@@ -374,5 +375,22 @@ def momentum_forms_latex(fe: FormExponents, *, derivation: bool = True) -> str:
         f"family, $T = {T[0]}\\ldots{T[-1]}$, $a = {fe.model.a:g}$, $b = {fe.model.b:g}$.\n\n"
         "\\begin{tabular}{lcccc}\\toprule\nform & derived exponent & measured exponent & local slopes & "
         "$L_{\\rm SGD}/L$ at largest $T$ \\\\\\midrule\n" + "\n".join(rows) + "\n"
-        "\\bottomrule\\end{tabular}\n"
+        "\\bottomrule\\end{tabular}\n\n" + _active_case(fe.model)
     )
+
+
+def _active_case(model: PLRFModel) -> str:
+    """One sentence: what sets the dimension-adapted form's derived exponent at ``model``."""
+    from theory import derive_momentum_exponents
+
+    try:
+        case = derive_momentum_exponents().nesterov_case(model.a, model.b)
+    except ValueError:  # on a case boundary: both hold
+        return ""
+    how = (
+        f"the {case.binding[1]} bound binds ($p = {sp.latex(case.value)}$, {case.binding[0]} "
+        "leads; the noise left by the final annealing is subdominant)"
+        if case.kind == "bound"
+        else f"{case.binding[0]} balances {case.binding[1]} at $p = {sp.latex(case.value)}$"
+    )
+    return f"Dimension-adapted form at this point: {how}.\n"

@@ -70,6 +70,9 @@ OPT_POINTS_PER_BIN = 2
 #: L-BFGS-B restarts (with central differences) after a stopped line search: forward
 #: differences stall near KKT ~1e-4 on the nine-parameter Nesterov family.
 RESTARTS = 5
+#: Central-difference step: truncation 6e7 h^2 / 6 = 1e-6 and rounding 4e-16 / h = 1e-9 in the
+#: worst component measured (Nesterov, (1.3, 2.75), T = 1e8, its ``p``), both below ``tol``.
+CENTRAL_STEP = 3e-7
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,14 @@ class LongrunOptions:
     maxiter : int
         L-BFGS-B iterations.
     fd_step : float
-        Finite-difference step in the (order-one) parameters: the optimiser's forward
-        differences (half the evaluations; error ~``fd_step`` times the curvature, ~1e-6) and
-        the KKT test's central ones.
+        Forward-difference step of the optimiser's first attempt (half the evaluations; error
+        ~``fd_step`` times the curvature).
+    central_step : float
+        Central-difference step of the restarts and of the KKT test (error
+        ~``central_step**2`` times the third derivative, plus the loss's rounding ~4e-16 over
+        the step). Near the noise-feedback stability edge the Nesterov optimum at T = 1e8 has
+        curvature 2e4 and third derivative 6e7 in ``p``: the former step 1e-5 erred by 1e-3,
+        above the tolerance (:data:`CENTRAL_STEP`).
     """
 
     ratio: float = OPT_RATIO
@@ -105,6 +113,7 @@ class LongrunOptions:
     tol: float = 1e-4
     maxiter: int = 300
     fd_step: float = 1e-6
+    central_step: float = CENTRAL_STEP
 
     def __post_init__(self) -> None:
         check_real("ratio", self.ratio, gt=1)
@@ -117,6 +126,7 @@ class LongrunOptions:
         check_real("tol", self.tol, gt=0)
         check_int("maxiter", self.maxiter, ge=1)
         check_real("fd_step", self.fd_step, gt=0, le=0.1)
+        check_real("central_step", self.central_step, gt=0, le=0.1)
 
     def grid(self, model: PLRFModel, T: int) -> MomentumGrid:
         return momentum_grid(
@@ -275,7 +285,10 @@ _STABLE_STEP, _STABLE_TRIES = 0.5, 40
 def _stable_start(x0, value, names, bounds) -> np.ndarray:
     """Lower the start's rates (and its momentum) until the loss is finite: the derived start
     sits at a fixed fraction of ``eta_max``, which can lie beyond a model's stability edge
-    (heavy ball and Nesterov at batch 1); the optimiser cannot leave a region of infinite loss."""
+    (heavy ball and Nesterov at batch 1); the optimiser cannot leave a region of infinite loss.
+    Every start row is lowered before the best is taken: a shorter horizon's optimum, unstable
+    at ``T`` but lowered, was the better start for Nesterov (1.5, 3), 1e7 -> 1e8 (L 0.01515,
+    against 0.01683 from the stable flat start, on a schedule the coarse grid does not resolve)."""
     x = np.array(x0, dtype=float)
     lower = ("logit eta0", "log zeta0", "logit beta0")
     idx = [names.index(n) for n in lower if n in names]
@@ -321,7 +334,7 @@ def solve_longrun(
     def value_grad(x, central=False):
         f0 = value(x)
         g = np.empty(x.size)
-        h = opt.fd_step * (10.0 if central else 1.0)  # central: error h^2, rounding eps/h
+        h = opt.central_step if central else opt.fd_step
         for i in range(x.size):
             e = np.zeros(x.size)
             e[i] = h
@@ -337,10 +350,11 @@ def solve_longrun(
         history.append(float(np.abs(_projected(xk, g, bounds)).max()))
 
     c0, w0 = time.process_time(), time.perf_counter()
-    if start is not None:  # one start, or several (rows): the lowest loss
+    if start is not None:  # one start, or several (rows): the lowest loss once made stable
         lo, hi = [b[0] for b in bounds], [b[1] for b in bounds]
         starts = np.clip(np.atleast_2d(np.asarray(start, float)), lo, hi)
-        x0 = min(starts, key=value)
+        # a shorter horizon's optimum unstable at T is lowered, not dropped (_stable_start)
+        x0 = min((_stable_start(x, value, names, bounds) for x in starts), key=value)
     x0 = _stable_start(x0, value, names, bounds)
     if value(x0) >= UNSTABLE_LOG_LOSS:
         return LongrunResult(form, T, math.inf, x0, names, False, 3, STATUS_MESSAGES[3],
@@ -357,7 +371,8 @@ def solve_longrun(
         x, nit = res.x, nit + int(res.nit)
         f, g = value_grad(x, central=True)
         kkt = float(np.abs(_projected(x, g, bounds)).max())
-        if kkt <= opt.tol or nit >= opt.maxiter or res.nit == 0:
+        # a forward-difference attempt that made no step still gets its central restarts
+        if kkt <= opt.tol or nit >= opt.maxiter or (res.nit == 0 and attempt > 0):
             break
     status = 0 if kkt <= opt.tol else (1 if nit >= opt.maxiter else 2)
     return LongrunResult(

@@ -230,7 +230,9 @@ def general_momentum_adjoint(
             g_q += (pV * (2.0 * bt * lk * Xk + 2.0 * qq * G)
                     + pX * (lk * Dk - ga * bt * lk * Xk - s * G) + gs * ga)  # fmt: skip
             dL += gG * im * lk
-            aD[k] = pD * (1.0 - 2.0 * s * lk) + pX * qq * lk + gG * (1.0 + im) * lk * lk
+            # the change is added (not pD times the rounded 1 - 2 s lk, whose rounding repeats
+            # at every step of a constant schedule: T eps / 2 of drift in a slow mode)
+            aD[k] = pD + (pX * qq * lk - 2.0 * s * lk * pD + gG * (1.0 + im) * lk * lk)
             aX[k] = (pV * 2.0 * bt * qq * lk + pX * (bt - (ga * qq + s) * bt * lk)
                      + pD * (-2.0 * ga * bt + 2.0 * ga * bt * s * lk))  # fmt: skip
             aV[k] = pV * bt * bt - pX * ga * bt * bt + pD * ga * ga * bt * bt
