@@ -234,8 +234,8 @@ def test_noise_sum_tail_in_closed_form_matches_the_exact_sum(b):
     assert n > DENSE_NOISE_MODES
     model = PLRFModel(a=2.0, b=b, sigma=0.5, batch=1, n_modes=n)
     lam = np.arange(1, n + 1, dtype=float) ** -b
-    for eta in (0.1, 0.5, 0.9):
-        exact = math.fsum(eta * lam / (2 - 2 * eta * lam))
-        assert noise_sum(model, eta) == pytest.approx(exact, rel=1e-14, abs=0)
+    for rate in (0.1, 0.5, 0.9):
+        exact = math.fsum(rate * lam / (2 - 2 * rate * lam))
+        assert noise_sum(model, rate) == pytest.approx(exact, rel=1e-14, abs=0)
     huge = model.replace(n_modes=10**12)  # no 7 TiB spectrum: a finite limit below n's
     assert 0 < stability_limit(huge) <= stability_limit(model)
