@@ -87,6 +87,10 @@ def _text(model, Ts, rows, schedule_Ts=None) -> str:
             lines.append(f"{'':<{w}}  extrapolated ({e.message}): {sch}; budget: {bud}")
         elif m is not None and m.drift is not None:
             lines.append(f"{'':<{w}}  {m.drift.verdict}")
+        share = [] if m is None else m.diagnostics.get("label_noise_share", [])
+        if len(share):
+            lines.append(f"{'':<{w}}  label noise's share of the tuned loss: {share[0]:.3g} at the "
+                         f"shortest horizon, {share[-1]:.3g} at the longest")  # fmt: skip
     return "\n".join(lines)
 
 
