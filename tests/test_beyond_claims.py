@@ -2,6 +2,7 @@
 
 import json
 import math
+from dataclasses import replace
 
 import matplotlib
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from solvers import simulate
 from solvers.claims.beyond import momentum_gain_prediction
 from solvers.claims.catalog import CLAIMS
-from solvers.claims.core import BeyondScale, ExperimentContext, evaluate_claim
+from solvers.claims.core import BeyondScale, ExperimentContext, evaluate_claim, statistical_verdict
 from solvers.cli import main
 from solvers.control.batch import _water_fill, optimal_batch_at_rate, solve_batch_ramp
 from theory import PLRFModel
@@ -117,11 +118,30 @@ def test_beyond_claims_get_verdicts_at_a_tiny_scale(model):
     assert deg.measurement.diagnostics["convergence_order"] == pytest.approx(2.0, abs=0.3)
 
 
-def test_batch_ramp_claim_agrees_at_the_quick_scale():
+def test_batch_ramp_claim_gets_a_statistical_verdict_at_the_quick_scale():
+    """The ramp exponent is extrapolated over its horizons (model-free) and judged by its
+    interval, not a fixed band: at the quick scale (three horizons, gamma -0.775, -0.743,
+    -0.749) the interval holds -3/4 but is too wide to settle it; a prediction outside it
+    disagrees."""
     ctx = ExperimentContext(beyond=BeyondScale.quick())
     r = evaluate_claim(CLAIMS["batch ramp"], EASY, [100], ctx)
-    assert r.verdict == "agrees" and abs(r.measured + 0.75) < 0.01
+    e = r.measurement.extrapolation
+    assert e is not None and r.resolution == e.halfwidth and e.contains(-0.75)
+    assert r.verdict.startswith("inconclusive"), r.verdict
+    assert "last value" in e.schemes and len(r.local_slopes) == 3
+    for wrong in e.interval:
+        shifted = wrong + (0.01 if wrong > r.measured else -0.01)
+        assert statistical_verdict(e, shifted, 0.01) == "disagrees"
     assert all(r.measurement.diagnostics["kkt_converged"])
+
+
+def test_a_two_value_series_has_an_unbounded_interval():
+    """Two local slopes (three horizons) cannot be extrapolated: the verdict says so instead
+    of agreeing inside a fixed band."""
+    ctx = ExperimentContext(beyond=replace(TINY, compute_C=(100, 200, 400)))
+    r = evaluate_claim(CLAIMS["compute-optimal"], EASY, [100], ctx)
+    assert len(r.local_slopes) == 2 and r.measurement.extrapolation.primary == "last value"
+    assert r.verdict.startswith("inconclusive: unbounded interval"), r.verdict
 
 
 def test_beyond_experiments_are_cached_on_disk(tmp_path):

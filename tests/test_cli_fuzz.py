@@ -269,3 +269,22 @@ if __name__ == "__main__":  # a tally for the report: python tests/test_cli_fuzz
             if r["problems"]:
                 print(r["problems"], r["code"], " ".join(r["argv"][:1] + r["argv"][-2:]),
                       repr(r["stderr"][-200:]))  # fmt: skip
+
+
+def test_every_huge_horizon_is_refused_or_announced(tmp_path, monkeypatch):
+    """Not sampled: every command's ``--T`` (a count) at 1e12 is refused before it allocates, or
+    says how long it will take — the fuzz's sample missed ``mc --T 1e12`` (a 7 TiB schedule)."""
+    monkeypatch.setenv("OPTLR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("solvers.report.build_report", _stop_at_build)
+    scratch = _scratch(tmp_path)
+    ran, bad = [], []
+    for cmd, actions in _options(build_parser()).items():
+        if any("--T" in a.option_strings and a.type is count for a in actions):
+            base = [x.format(dir=scratch) for x in BASE.get(cmd, [])]
+            r = run_case([cmd, *base, "--T", "1e12"], budget=4.0)
+            ran.append(cmd)
+            if r["problems"] or r["code"] == 0:
+                bad.append(f"{cmd}: exit {r['code']} {r['problems']} {r['stderr'][-200:]!r}")
+    assert {"simulate", "mc", "solve"} <= set(ran), ran
+    assert not bad, bad

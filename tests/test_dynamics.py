@@ -220,3 +220,22 @@ def test_exact_recursion_keeps_the_digits_of_slow_modes():
         assert err[1] < 1e-13 and err[2] < 1e-13, err
         assert err[0] < 2 * T * eps, err
     assert loss[-1] * np.exp(logscale[-1]) == pytest.approx(lam_k @ ref, rel=1e-14)
+
+
+@pytest.mark.parametrize("b", [1.02, 1.5, 3.0])
+def test_noise_sum_tail_in_closed_form_matches_the_exact_sum(b):
+    """Past DENSE_NOISE_MODES the noise sum's tail is three Hurwitz-zeta terms: equal to the
+    exactly rounded dense sum (math.fsum over 3e6 modes) to rounding; a missing term errs by
+    1e-11 at b = 1.02."""
+    from solvers.dynamics import noise_sum, stability_limit
+    from solvers.dynamics.recursion import DENSE_NOISE_MODES
+
+    n = 3_000_000
+    assert n > DENSE_NOISE_MODES
+    model = PLRFModel(a=2.0, b=b, sigma=0.5, batch=1, n_modes=n)
+    lam = np.arange(1, n + 1, dtype=float) ** -b
+    for rate in (0.1, 0.5, 0.9):
+        exact = math.fsum(rate * lam / (2 - 2 * rate * lam))
+        assert noise_sum(model, rate) == pytest.approx(exact, rel=1e-14, abs=0)
+    huge = model.replace(n_modes=10**12)  # no 7 TiB spectrum: a finite limit below n's
+    assert 0 < stability_limit(huge) <= stability_limit(model)

@@ -163,7 +163,8 @@ def test_cli_snippet_runs_with_the_real_library(tmp_path, capsys, form):
     from solvers.cli import main
 
     lib = pytest.importorskip(
-        "optax" if form == "optax" else "torch", reason=f"{form} not installed (optional extra)"
+        "optax" if form == "optax" else "torch",
+        reason="optax/torch not installed (optional extras jax, torch)",
     )
     assert main(["export", "--schedule", "cosine:0.1", "--T", "50", "--format", form]) == 0
     snippet = tmp_path / f"sched_{form}.py"

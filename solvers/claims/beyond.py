@@ -25,6 +25,7 @@ import sympy as sp
 
 from theory import PLRFModel
 
+from ..analysis.extrapolate import extrapolate_sequence
 from ..analysis.fits import LocalSlopes, slope_drift
 from .core import BeyondScale
 
@@ -59,16 +60,26 @@ def _window_centres(fit) -> np.ndarray:
 
 
 def _series_measurement(x, values, errors, diagnostics, message=""):
-    """Measurement whose value is the last of a per-horizon series; the series plays the role of
-    the local slopes (does it still move with the horizon?)."""
+    """An exponent from a per-horizon series (local slopes, or one fit per horizon),
+    extrapolated in the horizon by the model-free schemes of
+    :func:`~solvers.analysis.extrapolate.extrapolate_sequence`: its interval adds the series'
+    own errors (``errors``: standard errors per value, independent) and the spread between the
+    schemes, and the verdict is statistical (:func:`~solvers.claims.core.statistical_verdict`).
+    With fewer values than a model-free extrapolation needs, the interval is unbounded: the
+    series does not say where it is going, and the verdict says so instead of a fixed band.
+    (The series' own errors show in the budget as its ``solver`` term.)"""
     from .core import Measurement
 
     x = np.asarray(x, float)
     v = np.asarray(values, float)
-    e = np.asarray(errors, float)
+    e = np.nan_to_num(np.asarray(errors, float), nan=0.0, posinf=0.0)
     sl = LocalSlopes(x, v, e, 1)
     dr = slope_drift(sl, tail=min(3, v.size)) if v.size >= 2 else None
-    return Measurement(float(v[-1]), float(e[-1]), None, sl, dr, diagnostics, True, message)
+    if v.size < 2:
+        msg = "one value: nothing to extrapolate (unbounded interval); more horizons settle it"
+        return Measurement(float(v[-1]), math.inf, None, sl, dr, diagnostics, False, msg)
+    ex = extrapolate_sequence(x, v, cov_solver=np.diag(e**2))
+    return Measurement(ex.value, ex.stderr, None, sl, dr, diagnostics, True, message, ex)
 
 
 # -- batch size -----------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ registry works the moment a solver is injected.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import sympy as sp
@@ -87,15 +89,29 @@ def baseline_sweep(name: str, model: PLRFModel, Ts: Sequence[int], ctx: Experime
         opts = {k: v for k, v in ctx.solver_options.items() if k in CONTINUUM_GRID_OPTIONS}
         key = ("continuum-baseline", name, model, tuple(Ts), tuple(sorted(kw.items())))
         if key not in ctx.memo:
-            ctx.memo[key] = [tune_baseline_continuum(name, model, T, **kw, **opts) for T in Ts]
+            ctx.memo[key] = _until_deadline(
+                ctx, Ts, lambda T: tune_baseline_continuum(name, model, T, **kw, **opts)
+            )
         return ctx.memo[key]
     if name == "constant":
         return constant_sweep(model, Ts, ctx)
     Ts = _time_domain_Ts(Ts, ctx)
     key = (name, model, tuple(Ts), tuple(sorted(kw.items())))
     if key not in ctx.memo:
-        ctx.memo[key] = [tune_baseline(name, model, T, grid=ctx.grid(model), **kw) for T in Ts]
+        ctx.memo[key] = _until_deadline(
+            ctx, Ts, lambda T: tune_baseline(name, model, T, grid=ctx.grid(model), **kw)
+        )
     return ctx.memo[key]
+
+
+def _until_deadline(ctx: ExperimentContext, Ts: Sequence[int], tune) -> list:
+    """``tune(T)`` for each horizon in order, starting none after ``ctx.cpu_deadline``."""
+    out = []
+    for T in Ts:
+        if ctx.cpu_deadline is not None and time.process_time() > ctx.cpu_deadline:
+            break
+        out.append(tune(T))
+    return out
 
 
 def _interior_constants(model, Ts, ctx) -> tuple[list, list[int]]:
@@ -168,14 +184,23 @@ def _exp_power_chi(model, Ts, ctx):
 
 def optimal_sweep(model: PLRFModel, Ts: Sequence[int], ctx: ExperimentContext) -> dict:
     """``{T: result}`` of the injected optimal solver or sweep, memoised per horizon in ``ctx``
-    (claims on different horizon lists share the horizons they have in common)."""
+    (claims on different horizon lists share the horizons they have in common).
+
+    A sweep may leave horizons unsolved (``None``: its CPU budget ran out); they are left out
+    of the result and listed by :func:`unsolved_horizons`.
+    """
     memo = ctx.memo.setdefault(("optimal", model), {})
     missing = [T for T in dict.fromkeys(Ts) if T not in memo]
     if missing and ctx.sweep is not None:
         memo.update(zip(missing, ctx.sweep(model, missing, **ctx.solver_options), strict=True))
     elif missing:
         memo.update({T: ctx.solver(model, T, **ctx.solver_options) for T in missing})
-    return {T: memo[T] for T in Ts}
+    return {T: memo[T] for T in Ts if memo[T] is not None}
+
+
+def unsolved_horizons(model: PLRFModel, ctx: ExperimentContext) -> list:
+    """Horizons the optimal sweep of ``model`` left unsolved in ``ctx`` (its CPU budget)."""
+    return sorted(T for T, r in ctx.memo.get(("optimal", model), {}).items() if r is None)
 
 
 def solver_errors(sol: dict, Ts, *, order: int) -> tuple[np.ndarray, np.ndarray]:
@@ -201,8 +226,30 @@ def solver_errors(sol: dict, Ts, *, order: int) -> tuple[np.ndarray, np.ndarray]
     return (0.5 * kkt**2 if order == 2 else kkt), np.asarray(quad)
 
 
-def _exp_optimal_loss(model, Ts, ctx):
+def _solved(model, Ts, ctx) -> tuple[dict, list]:
+    """The optimal sweep over ``Ts`` and the horizons it solved (all, unless a CPU budget
+    stopped it: the claim is then measured on the horizons reached)."""
     sol = optimal_sweep(model, Ts, ctx)
+    return sol, list(sol)
+
+
+def _budgeted(experiment):
+    """``experiment`` with the horizons its optimal sweep left unsolved (a CPU budget) in its
+    diagnostics, ``"unsolved_T"``: :func:`~solvers.claims.core.evaluate_claim` says so in an
+    inconclusive verdict, with the horizon the derived correction asks for."""
+
+    def budgeted(model, Ts, ctx):
+        m = experiment(model, Ts, ctx)
+        cut = [T for T in unsolved_horizons(model, ctx) if T in set(Ts)]
+        return replace(m, diagnostics={**m.diagnostics, "unsolved_T": cut}) if cut else m
+
+    budgeted.__name__ = budgeted.__qualname__ = experiment.__name__
+    budgeted.__doc__ = experiment.__doc__
+    return budgeted
+
+
+def _exp_optimal_loss(model, Ts, ctx):
+    sol, Ts = _solved(model, Ts, ctx)
     diag = {
         "success": [bool(sol[T].success) for T in Ts],
         "kkt_residual": [float(getattr(sol[T], "kkt_residual", math.nan)) for T in Ts],
@@ -221,7 +268,7 @@ XI_WINDOW = (0.3, 0.7)
 def _exp_xi(model, Ts, ctx):
     """xi from the mean optimal rate over ``s in XI_WINDOW`` against ``T`` (an integral of the
     schedule; the rate at ``s = 1/2`` and the pooled collapse fit are kept as diagnostics)."""
-    sol = optimal_sweep(model, Ts, ctx)
+    sol, Ts = _solved(model, Ts, ctx)
     sch = {T: _eta_fn(sol[T], T) for T in Ts}
     pooled = fit_collapse_exponent(sch)
     mean = [window_mean_rate(sol[T], T, *XI_WINDOW) for T in Ts]
@@ -238,7 +285,7 @@ def _exp_collapse(model, Ts, ctx):
     """Spread of T^xi eta*(sT) across T at the best-collapsing xi (0 = perfect collapse)."""
     from ..analysis.fits import collapse_spread
 
-    sol = optimal_sweep(model, Ts, ctx)
+    sol, Ts = _solved(model, Ts, ctx)
     sch = {T: _eta_fn(sol[T], T) for T in Ts}
     pooled = fit_collapse_exponent(sch)
     cm = collapse_spread(sch, -pooled.exponent)
@@ -259,7 +306,7 @@ def _exp_delta(model, Ts, ctx):
     relative schedule error ``r`` moves each half's mean by ``r``: delta by
     ``sqrt(2) r / log(u2/um)``.
     """
-    sol = optimal_sweep(model, Ts, ctx)
+    sol, Ts = _solved(model, Ts, ctx)
     deltas = np.array([shape_exponent(sol[T], T) for T in Ts])
     fitted = [fit_end_exponent(_eta_fn(sol[T], T), T=round(T), u_range=DELTA_U_RANGE).delta
               for T in Ts]  # fmt: skip
@@ -280,7 +327,7 @@ def _exp_delta(model, Ts, ctx):
 
 def _exp_peak(model, Ts, ctx):
     """Exponent of the optimal schedule's base rate (max over the bulk t >= 0.05 T) against T."""
-    sol = optimal_sweep(model, Ts, ctx)
+    sol, Ts = _solved(model, Ts, ctx)
     peaks = [bulk_peak(sol[T], T) for T in Ts]
     glob = [float(np.max(sol[T].eta)) for T in Ts]
     upper = [float(getattr(sol[T], "eta_upper", model.eta_max)) for T in Ts]
@@ -295,7 +342,7 @@ def _exp_peak(model, Ts, ctx):
 def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     """Exponent of the annealing window read as the lost time :func:`lost_time` (``/ T``: the
     fraction); the crossing widths of :func:`annealing_width` are kept as diagnostics."""
-    sol = optimal_sweep(model, Ts, ctx)
+    sol, Ts = _solved(model, Ts, ctx)
     lost = [lost_time(sol[T], T) for T in Ts]
     other = {f"width_{lv:g}": [annealing_width(sol[T], T, lv) for T in Ts]
              for lv in (0.9, ANNEAL_LEVEL, 0.1)}  # fmt: skip
@@ -387,53 +434,53 @@ def _schedule_claims() -> list[Claim]:
     return [
             C("phase boundary", "easy phase iff a > b (peak rate shrinks); hard iff a < b (transfers)",
               r"\text{easy} \iff a > b", "exponent of the optimal peak rate max eta*(T)",
-              prediction=peak_rate_exponent, experiment=_exp_peak, needs_solver=True,
+              prediction=peak_rate_exponent, experiment=_budgeted(_exp_peak), needs_solver=True,
               correction="peak_rate",
               provenance="study, paper, derivation"),
             C("easy schedule", "eta*(t) ~ T^(-xi) (1 - t/T)^delta",
               r"\eta^*(t) \sim T^{-\xi}(1 - t/T)^{\delta}", "collapse spread",
-              prediction=lambda: None, experiment=_exp_collapse, phases=("easy",),
+              prediction=lambda: None, experiment=_budgeted(_exp_collapse), phases=("easy",),
               needs_solver=True, provenance="stated by the study"),
             C("xi", "xi = 1 - b/a", r"\xi = 1 - b/a", "xi: eta*(T/2) ~ T^(-xi)",
-              prediction=law("xi", phase="easy"), experiment=_exp_xi, phases=("easy",),
+              prediction=law("xi", phase="easy"), experiment=_budgeted(_exp_xi), phases=("easy",),
               correction="xi",
               needs_solver=True, provenance="study code (collapse) and an independent paper"),
             C("delta", "delta = 2b - 1", r"\delta = 2b - 1",
               "delta of eta* ~ (1 - t/T)^delta over 1 - t/T in [0.1, 0.5]", prediction=law("delta"),
-              experiment=_exp_delta, phases=("easy",), needs_solver=True, resolution=0.1,
+              experiment=_budgeted(_exp_delta), phases=("easy",), needs_solver=True, resolution=0.1,
               correction="delta",
               provenance="same; slow approach in T"),
             C("easy optimal loss", "L* ~ T^(-(a-1)/a)", r"L^* \sim T^{-(a-1)/a}",
               "exponent of L*(T)", prediction=law("loss_exponent", sign=-1, phase="easy"),
-              experiment=_exp_optimal_loss, phases=("easy",), needs_solver=True,
+              experiment=_budgeted(_exp_optimal_loss), phases=("easy",), needs_solver=True,
               correction="loss_exponent",
               provenance="study and paper"),
             C("hard schedule", "eta = eta_max (constant in T), then annealing",
               r"\eta^* = \eta_{\max}\ \text{then anneal}", "exponent of max eta*(T)",
-              prediction=peak_rate_exponent, experiment=_exp_peak, phases=("hard",),
+              prediction=peak_rate_exponent, experiment=_budgeted(_exp_peak), phases=("hard",),
               correction="peak_rate",
               needs_solver=True, provenance="stated by the study"),
             C("hard optimal loss", "L* ~ T^(-(a-1)/b)", r"L^* \sim T^{-(a-1)/b}",
               "exponent of L*(T)", prediction=law("loss_exponent", sign=-1, phase="hard"),
-              experiment=_exp_optimal_loss, phases=("hard",), needs_solver=True,
+              experiment=_budgeted(_exp_optimal_loss), phases=("hard",), needs_solver=True,
               correction="loss_exponent",
               provenance="study code; derivation"),
             C("optimal loss", "L* ~ T^(-(a-1)/a) (easy), T^(-(a-1)/b) (hard)",
               r"L^* \sim T^{-(a-1)/\max(a, b)}", "exponent of L*(T)",
-              prediction=law("loss_exponent", sign=-1), experiment=_exp_optimal_loss,
+              prediction=law("loss_exponent", sign=-1), experiment=_budgeted(_exp_optimal_loss),
               correction="loss_exponent",
               needs_solver=True, provenance="both phase rows (phase diagrams)"),
             C("hard annealing window", "width ~ T^((a+b-1)/(2b-1))",
               r"w \sim T^{(a+b-1)/(2b-1)}",
               "exponent of the steps lost below half the peak rate",
               prediction=law("anneal_window_exponent", phase="hard"),
-              experiment=_exp_anneal_width, phases=("hard",), needs_solver=True,
+              experiment=_budgeted(_exp_anneal_width), phases=("hard",), needs_solver=True,
               correction="anneal_window_exponent",
               provenance="derived only"),
             C("hard annealing fraction", "fraction ~ T^(-(b-a)/(2b-1))",
               r"w/T \sim T^{-(b-a)/(2b-1)}", "exponent of the lost steps / T (half the peak)",
               prediction=law("anneal_fraction_exponent", phase="hard"),
-              experiment=_exp_anneal_fraction, phases=("hard",), needs_solver=True,
+              experiment=_budgeted(_exp_anneal_fraction), phases=("hard",), needs_solver=True,
               correction="anneal_fraction_exponent",
               provenance="derived only"),
     ]  # fmt: skip

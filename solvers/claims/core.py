@@ -54,6 +54,11 @@ DEFAULT_TOLERANCE = 0.03
 #: Default resolution target of an extrapolated exponent: an interval wider than this is
 #: inconclusive (issue 12: "0.01 in an exponent").
 DEFAULT_RESOLUTION = 0.01
+#: The default sweep of a claim with derived corrections runs until the slowest of them,
+#: ``T^-omega`` with unit amplitude, is this small: the extrapolation then bridges at most a few
+#: per cent of the exponent (measured: the easy loss and xi at (3, 2) resolve to +-0.01 once
+#: ``T^(-1/6)`` is below ~0.05, delta to +-0.1 below ~0.03; benchmarks/results/claims.md).
+CORRECTION_TARGET = 0.02
 #: Points per local-slope window (the "measured" value is the slope of the last window).
 SLOPE_WINDOW = 3
 #: Horizons above this are skipped by time-domain baselines (two-parameter tuning costs
@@ -179,6 +184,10 @@ class ExperimentContext:
         and horizons; :meth:`BeyondScale.quick` for smoke tests).
     cache : DiskCache or None
         On-disk cache of those experiments (``None``: memoised in this context only).
+    cpu_deadline : float or None
+        Process CPU time (:func:`time.process_time`) after which the tuned-baseline sweeps start
+        no further horizon (the default run's CPU budget; ``None``: none). A claim cut short is
+        measured on the horizons reached.
     """
 
     solver: Callable[..., Any] | None = None
@@ -190,6 +199,7 @@ class ExperimentContext:
     memo: dict = field(default_factory=dict)
     beyond: BeyondScale = field(default_factory=BeyondScale)
     cache: DiskCache | None = None
+    cpu_deadline: float | None = None
 
     def __post_init__(self) -> None:
         if self.baselines not in ("recursion", "continuum"):
@@ -386,7 +396,34 @@ def evaluate_claim(
         if m.extrapolation is None
         else statistical_verdict(m.extrapolation, pred, claim.resolution)
     )
+    if verdict.startswith("inconclusive") and m.diagnostics.get("unsolved_T"):
+        verdict += "; " + _budget_note(m, claim_omegas(claim, model))
     return ClaimResult(claim.name, a, b, pred, pstr, m.value, m.stderr, verdict, m, res)
+
+
+def derived_horizon(omegas: Sequence[float], target: float = CORRECTION_TARGET) -> float:
+    r"""Horizon where the slowest derived correction :math:`T^{-\omega}` (unit amplitude) falls
+    to ``target``: :math:`T = \mathrm{target}^{-1/\omega_{\min}}` (``inf`` without one).
+
+    >>> round(derived_horizon([1 / 6, 0.5]) / 1e10, 3)   # (3, 2): the boundary layer, 1/(2a)
+    1.563
+    """
+    w = [x for x in omegas if x > 0]
+    return target ** (-1.0 / min(w)) if w else math.inf
+
+
+def _budget_note(m: Measurement, omegas: Sequence[float]) -> str:
+    """What an inconclusive verdict lacks when a CPU budget stopped the sweep: the first horizon
+    left unsolved, and the horizon the slowest derived correction asks for."""
+    first = min(m.diagnostics["unsolved_T"])
+    need = derived_horizon(omegas)
+    ask = (
+        f"its slowest derived correction T^-{min(omegas):.3g} falls to {CORRECTION_TARGET:g} "
+        f"at T ~ {need:.1e}"
+        if math.isfinite(need)
+        else "no derived correction says which horizon would settle it"
+    )
+    return f"the CPU budget stopped the optimal sweep before T = {first:.3g} ({ask})"
 
 
 def claim_omegas(claim: Claim, model: PLRFModel) -> list[float]:

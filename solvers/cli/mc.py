@@ -27,6 +27,7 @@ def _cmd_mc(args: argparse.Namespace) -> None:
     batch = 1 if model.batch == float("inf") else int(model.batch)
     # per step: seeds x batch x modes Gaussian features (and the state, seeds x modes)
     check_size("mc", args.seeds * batch, model.n_modes, per=24)
+    check_size("mc --T", args.T, 1, per=64)  # the schedule and the records, per step
     check_size("mc", args.T * args.seeds * batch, model.n_modes, per=0, rate=MC_RATE)
     eta = parse_schedule(args.schedule, args.T)
     beta = args.beta if args.beta else None

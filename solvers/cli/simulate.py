@@ -27,6 +27,7 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
     # the recorded curve is T / record_every floats; the recursion costs T x modes operations
     check_size("simulate", args.T // args.record_every + 1 + model.n_modes, 1, per=64)
     check_size("simulate", args.T, model.n_modes, per=0)
+    check_size("simulate --T", args.T, 1, per=32)  # the schedule, per step (parsed and kept)
     eta = parse_schedule(args.schedule, args.T)
     traj = simulate(model, eta, time=args.time, record_every=args.record_every)
     if args.format == "json":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import time
 from pathlib import Path
 
 from ..control.registry import METHODS
@@ -186,17 +187,49 @@ def _figures(out: Path, model, Ts, rows, ctx, args, cmp=None) -> None:
             plt.close(fig)
 
 
-def _cmd_validate(args: argparse.Namespace) -> None:
+def _context(args: argparse.Namespace, per_claim: bool):
+    """The experiment context of a run: the solver, the caches and, for the default run
+    (``per_claim`` without ``--cpu-budget``), its CPU budget and baseline deadline."""
     from .._cache import DiskCache
-    from ..claims.catalog import CLAIMS
     from ..claims.core import BeyondScale, ExperimentContext
     from ..claims.validate import (
+        DEFAULT_BASELINE_DEADLINE,
+        DEFAULT_CPU_BUDGET,
         continuum_context,
-        default_horizons,
         find_solver,
-        horizons,
-        validate,
     )
+
+    # the default run: the tuned baselines start no horizon past its deadline (CPU budget)
+    deadline = None
+    if per_claim and args.cpu_budget is None:
+        deadline = time.process_time() + DEFAULT_BASELINE_DEADLINE
+    common = {
+        "cpu_deadline": deadline,
+        "grid_options": {"exact": args.exact_modes, "ratio": args.bin_ratio},
+        "max_T_time_domain": args.T_max_time_domain,
+        # the batch/momentum/compute-optimal claims run their own solvers at their own scale
+        "beyond": BeyondScale.quick() if args.quick else BeyondScale(),
+        "cache": None if args.cache_dir is None else DiskCache(args.cache_dir / "beyond"),
+    }
+    if args.solver == "none":
+        ctx = ExperimentContext(**common)
+    elif args.solver == "continuum":
+        # the default run caps its optimal sweep by CPU; an explicit sweep runs as asked
+        budget = args.cpu_budget
+        if budget is None:
+            budget = DEFAULT_CPU_BUDGET if per_claim else 0.0
+        ctx = continuum_context(
+            cache_dir=args.cache_dir, progress=args.progress, baselines=args.baselines,
+            cpu_budget=budget or None, **common,
+        )  # fmt: skip
+    else:
+        ctx = ExperimentContext(solver=find_solver(args.solver), baselines=args.baselines, **common)
+    return ctx
+
+
+def _cmd_validate(args: argparse.Namespace) -> None:
+    from ..claims.catalog import CLAIMS, unsolved_horizons
+    from ..claims.validate import default_horizons, horizons, validate
 
     model = model_from_args(args, dense=False)  # a log-binned tail, not every mode
     folder = out_dir(args)  # checked before the sweep, not after it
@@ -210,28 +243,20 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         raise CLIError(
             f"--points: at most {MAX_POINTS} horizons (each is a solve), got {args.points}"
         )
+    if args.cpu_budget is not None and args.cpu_budget < 0:
+        raise CLIError(f"--cpu-budget: expected CPU seconds >= 0 (0: none), got {args.cpu_budget}")
     Ts = horizons(args.T_min, args.T_max, args.points)
     for name in args.claim or []:
         if name not in CLAIMS:
             raise CLIError(f"--claim: unknown claim {name!r}; known: {', '.join(CLAIMS.names())}")
-    common = {
-        "grid_options": {"exact": args.exact_modes, "ratio": args.bin_ratio},
-        "max_T_time_domain": args.T_max_time_domain,
-        # the batch/momentum/compute-optimal claims run their own solvers at their own scale
-        "beyond": BeyondScale.quick() if args.quick else BeyondScale(),
-        "cache": None if args.cache_dir is None else DiskCache(args.cache_dir / "beyond"),
-    }
-    if args.solver == "none":
-        ctx = ExperimentContext(**common)
-    elif args.solver == "continuum":
-        ctx = continuum_context(
-            cache_dir=args.cache_dir, progress=args.progress, baselines=args.baselines, **common
-        )
-    else:
-        ctx = ExperimentContext(solver=find_solver(args.solver), baselines=args.baselines, **common)
+    ctx = _context(args, per_claim)
     rows = validate(model, None if per_claim else Ts, claims=args.claim, ctx=ctx)
     # the header names both default sweeps; baselines compare on the short one (Ts)
-    schedule_Ts = default_horizons(model, CLAIMS["optimal loss"]) if per_claim else None
+    schedule_Ts = None
+    if per_claim:
+        cut = set(unsolved_horizons(model, ctx))
+        schedule_Ts = [T for T in default_horizons(model, CLAIMS["optimal loss"]) if T not in cut]
+        schedule_Ts = schedule_Ts or None
     cmp = None
     if args.compare and ctx.has_solver:
         cmp = _comparison(model, Ts, ctx)
@@ -297,6 +322,14 @@ def register(sub) -> None:
     p.add_argument(
         "--no-compare", dest="compare", action="store_false",
         help="skip the table of tuned baselines against the optimum",
+    )  # fmt: skip
+    p.add_argument(
+        "--cpu-budget", type=real,
+        help="CPU seconds the optimal sweep may spend; it stops before a horizon predicted to "
+        "exceed them and the claims say which horizon would settle them (default: "
+        "solvers.claims.validate.DEFAULT_CPU_BUDGET with the default horizons, when the "
+        "tuned baselines also start no horizon after DEFAULT_BASELINE_DEADLINE CPU seconds; "
+        "none when a sweep option is given; 0: none)",
     )  # fmt: skip
     p.add_argument("--cache-dir", type=path, help="on-disk cache of the optimal sweep (resumes)")
     p.add_argument("--progress", action="store_true", help="one line per solved horizon")

@@ -4,11 +4,15 @@
 from the previous two) with every solved horizon stored in a :class:`~solvers._cache.DiskCache`,
 keyed by the model, the horizon, the solver options and the source of the solver modules: an
 interrupted sweep resumes where it stopped, and a validation run reads what a long background
-run computed.
+run computed. A CPU budget, measured as the sweep goes, stops it before a horizon whose
+predicted cost would exceed what is left (the default ``optlr validate`` run: minutes, not hours,
+where the solves grow expensive, as at the hard corner ``(1.2, 4)``).
 """
 
 from __future__ import annotations
 
+import math
+import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +26,28 @@ from ..dynamics.continuum import FrontWarning
 from . import continuum as _continuum
 from .continuum import ContinuumResult, solve_continuum
 
-__all__ = ["optimal_continuum_sweep"]
+__all__ = ["optimal_continuum_sweep", "predicted_cpu"]
+
+#: Largest factor by which the predicted CPU cost of the next horizon exceeds the last one's
+#: (one warm-started step of the sweep; the cost per half-decade grows by 1-2x in the hard
+#: phase, benchmarks/results/longrun.md).
+MAX_COST_GROWTH = 3.0
+
+
+def predicted_cpu(costs: Sequence[float]) -> float:
+    """CPU seconds the next horizon of a sweep is predicted to cost, from the costs so far.
+
+    The last cost times the growth from the one before (at least 1, at most
+    :data:`MAX_COST_GROWTH`); ``0`` before the first horizon (the first always runs).
+
+    >>> predicted_cpu([]), predicted_cpu([2.0]), predicted_cpu([2.0, 4.0]), predicted_cpu([4.0, 2.0])
+    (0.0, 2.0, 8.0, 2.0)
+    """
+    if not costs:
+        return 0.0
+    if len(costs) == 1 or not costs[-2] > 0:
+        return float(costs[-1])
+    return float(costs[-1] * min(max(costs[-1] / costs[-2], 1.0), MAX_COST_GROWTH))
 
 
 def optimal_continuum_sweep(
@@ -31,8 +56,9 @@ def optimal_continuum_sweep(
     *,
     cache_dir: str | Path | None = None,
     progress: bool = False,
+    cpu_budget: float | None = None,
     **options,
-) -> list[ContinuumResult]:
+) -> list[ContinuumResult | None]:
     """Continuum-optimal schedules at every horizon of ``Ts`` (ascending order of solution).
 
     Parameters
@@ -43,21 +69,37 @@ def optimal_continuum_sweep(
         Directory of the on-disk cache (``None``: no cache).
     progress : bool
         Print one line per solved horizon (long sweeps).
+    cpu_budget : float, optional
+        CPU seconds (this process) the sweep may spend. Before each horizon the cost is
+        predicted from the solves so far (:func:`predicted_cpu`; a cached horizon counts with
+        the CPU its solve took); a horizon that would exceed what is left, and every longer one,
+        is not solved. ``None``: no budget.
     **options
         Options of :func:`~solvers.solve_continuum` (not ``initial``).
 
     Returns
     -------
-    list of ContinuumResult, in the order of ``Ts``. A :class:`FrontWarning` raised while solving
-    is kept in the result's ``warnings`` rather than repeated.
+    list of ContinuumResult, in the order of ``Ts``; ``None`` for the horizons the CPU budget
+    left unsolved. A :class:`FrontWarning` raised while solving is kept in the result's
+    ``warnings`` rather than repeated.
     """
     if "initial" in options:
         raise TypeError("optimal_continuum_sweep() warm-starts itself; 'initial' is not accepted")
     Ts = [check_real("Ts[i]", T, ge=1) for T in Ts]
+    if cpu_budget is not None:
+        check_real("cpu_budget", cpu_budget, gt=0)
     cache = DiskCache(cache_dir)
     done: list[ContinuumResult] = []
-    out: dict[float, ContinuumResult] = {}
+    out: dict[float, ContinuumResult | None] = dict.fromkeys(Ts)
+    costs: list[float] = []
+    start = time.process_time()
     for T in sorted(set(Ts)):
+        spent = time.process_time() - start
+        if cpu_budget is not None and costs and spent + predicted_cpu(costs) > cpu_budget:
+            if progress:
+                print(f"T={T:.4g} not solved: CPU budget {cpu_budget:g} s ({spent:.0f} s spent, "
+                      f"next predicted {predicted_cpu(costs):.0f} s)", flush=True)  # fmt: skip
+            break
         init = done[-2:] or None
 
         def compute(T=T, init=init):
@@ -76,4 +118,6 @@ def optimal_continuum_sweep(
             )  # fmt: skip
         done.append(r)
         out[T] = r
+        cost = r.diagnostics.get("cpu_seconds", math.nan)
+        costs.append(cost if math.isfinite(cost) else time.process_time() - start - spent)
     return [out[T] for T in Ts]

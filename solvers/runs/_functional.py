@@ -173,16 +173,48 @@ def run_grid(
     return condense(eta, np.unique(np.clip(nodes, 0, T)), power)
 
 
-def condense(eta: np.ndarray, t: np.ndarray, power: float = 1.0) -> RunGrid:
+def condense(eta: np.ndarray, t: np.ndarray, power: float = 1.0, log_eta=None) -> RunGrid:
     """The :class:`RunGrid` of ``eta**power`` on the nodes ``t`` (increasing, from 0 to T).
 
     Used to re-condense a schedule at another rate power on the same nodes (the fit's ``p``).
+    One pass over the steps (:func:`_condense`), summing in step order within each interval.
+    ``log_eta`` is ``log(eta)`` if the caller holds it (a fit re-condenses at many powers).
     """
     power = check_real("power", power, gt=0, le=MAX_POWER)
-    r = eta if power == 1.0 else eta**power
-    c1 = np.concatenate([[0.0], np.cumsum(r)])
-    c2 = np.concatenate([[0.0], np.cumsum(r * r)])
-    return RunGrid(t, np.diff(c1[t]), np.diff(c2[t]), r[t[1:] - 1] - r[t[:-1]], float(power))
+    eta = np.asarray(eta, dtype=float)
+    if log_eta is None:
+        with np.errstate(divide="ignore"):
+            log_eta = np.log(eta)
+    t = np.asarray(t, dtype=np.int64)
+    s1, s2, de = (np.empty(t.size - 1) for _ in range(3))
+    _condense(eta, log_eta, t, float(power), s1, s2, de)
+    return RunGrid(t, s1, s2, de, float(power))
+
+
+@njit(cache=True)
+def _condense(eta, log_eta, t, power, s1, s2, de):  # pragma: no cover
+    """Per interval ``[t_j, t_j+1)``: sums of ``r = eta**power`` and ``r**2``, last minus first ``r``.
+
+    A step whose rate equals the previous step's reuses its power (constant stretches cost one).
+    """
+    prev = -1.0
+    r = 0.0
+    for j in range(t.shape[0] - 1):
+        a = 0.0
+        b = 0.0
+        first = 0.0
+        for i in range(t[j], t[j + 1]):
+            e = eta[i]
+            if e != prev:
+                r = e if power == 1.0 else (math.exp(power * log_eta[i]) if e > 0.0 else 0.0)
+                prev = e
+            if i == t[j]:
+                first = r
+            a += r
+            b += r * r
+        s1[j] = a
+        s2[j] = b
+        de[j] = r - first
 
 
 def mode_nodes(n_modes: int = DEFAULT_MODES, rule=FIT_RULE) -> tuple[np.ndarray, np.ndarray]:

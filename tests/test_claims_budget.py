@@ -1,0 +1,90 @@
+"""The default run's CPU budget: the optimal sweep stops before a horizon it cannot afford, and
+the claims measured on it say which horizon would settle them (issue 12)."""
+
+import math
+from types import SimpleNamespace
+
+import pytest
+
+from solvers import CLAIMS
+from solvers.claims import ExperimentContext, derived_horizon, evaluate_claim, unsolved_horizons
+from solvers.claims.validate import horizons
+from solvers.control import optimal_continuum_sweep
+from solvers.control.optimal_sweep import MAX_COST_GROWTH, predicted_cpu
+from theory import PLRFModel
+
+HARD = PLRFModel(1.2, 4.0, n_modes=10**12)
+
+
+def test_predicted_cost_grows_with_the_last_step_and_is_capped():
+    assert predicted_cpu([]) == 0.0
+    assert predicted_cpu([3.0]) == 3.0
+    assert predicted_cpu([1.0, 2.0]) == 4.0
+    assert predicted_cpu([2.0, 1.0]) == 1.0  # a cheaper step does not predict a cheaper next
+    assert predicted_cpu([1.0, 100.0]) == 100.0 * MAX_COST_GROWTH
+
+
+def test_the_sweep_stops_before_a_horizon_it_cannot_afford():
+    """With a budget below the first solve's cost, only the first horizon is solved (it always
+    runs: nothing predicts its cost); without a budget every horizon is."""
+    model = PLRFModel(3.0, 2.0, n_modes=10**4)
+    Ts = [100.0, 300.0, 1000.0]
+    rs = optimal_continuum_sweep(model, Ts, exact_modes=16, cpu_budget=1e-6)
+    assert rs[0] is not None and rs[0].success and rs[1:] == [None, None]
+    full = optimal_continuum_sweep(model, Ts, exact_modes=16)
+    assert all(r is not None for r in full)
+    assert full[0].final_loss == pytest.approx(rs[0].final_loss, rel=1e-12)
+    with pytest.raises(ValueError, match="cpu_budget"):
+        optimal_continuum_sweep(model, Ts, cpu_budget=-1.0)
+
+
+def _cut_sweep(T_stop):
+    """A sweep whose budget ran out at ``T_stop``: the hard loss law at (1.2, 4), ``T^-0.05``,
+    with its slow correction."""
+
+    def sweep(model, Ts, **_):
+        return [
+            SimpleNamespace(final_loss=T**-0.05 * (1 + T**-0.05), success=True,
+                            kkt_residual=1e-7, kkt_scaled=1e-7)
+            if T < T_stop else None
+            for T in Ts
+        ]  # fmt: skip
+
+    return sweep
+
+
+def test_a_claim_cut_by_the_budget_says_which_horizon_would_settle_it():
+    ctx = ExperimentContext(sweep=_cut_sweep(2e4))
+    Ts = horizons(100, 1e7, 11)
+    r = evaluate_claim(CLAIMS["hard optimal loss"], HARD, Ts, ctx)
+    assert unsolved_horizons(HARD, ctx) == [T for T in Ts if T >= 2e4]
+    assert r.measurement.diagnostics["T"] == [T for T in Ts if T < 2e4]
+    assert r.verdict.startswith("inconclusive"), r.verdict
+    first = min(T for T in Ts if T >= 2e4)
+    assert f"before T = {first:.3g}" in r.verdict, r.verdict
+    omegas = r.measurement.diagnostics["omegas"]
+    need = derived_horizon(omegas)
+    # at (1.2, 4) the slowest derived correction is the noise-bias estimate T^-(a-1)/b = T^-0.05
+    assert min(omegas) == pytest.approx(0.05)
+    assert need == pytest.approx(0.02**-20) and f"T ~ {need:.1e}" in r.verdict
+
+
+def test_an_uncut_sweep_adds_no_budget_note():
+    ctx = ExperimentContext(sweep=_cut_sweep(math.inf))
+    r = evaluate_claim(CLAIMS["hard optimal loss"], HARD, horizons(100, 1e4, 5), ctx)
+    assert "budget" not in r.verdict and "unsolved_T" not in r.measurement.diagnostics
+
+
+def test_baseline_sweeps_start_no_horizon_past_the_deadline():
+    """The default run's deadline: a passed one leaves a baseline claim without horizons
+    (inconclusive, never a verdict from nothing); none tunes every horizon."""
+    from solvers.claims.catalog import baseline_sweep
+
+    model = PLRFModel(3.0, 2.0, n_modes=10**3)
+    Ts = [100, 300, 1000]
+    assert baseline_sweep("linear", model, Ts, ExperimentContext(cpu_deadline=0.0)) == []
+    full = baseline_sweep("linear", model, Ts, ExperimentContext())
+    assert [r.T for r in full] == Ts
+    r = evaluate_claim(CLAIMS["LR transfer: linear peak"], model, Ts,
+                       ExperimentContext(cpu_deadline=0.0))  # fmt: skip
+    assert r.verdict.startswith("inconclusive"), r.verdict
