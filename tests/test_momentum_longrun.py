@@ -261,3 +261,28 @@ def test_nesterov_solve_meets_its_kkt_tolerance_at_small_scale():
             y = r.x.copy()
             y[i] = np.clip(y[i] + h, *bounds[i])
             assert grid.loss(longrun_controls("nesterov", y, grid, 0))[0][-1] >= r.loss * (1 - 1e-9)
+
+
+@pytest.mark.slow
+def test_nesterov_slope_in_the_balance_case_is_the_derived_one():
+    """At (2.4, 3), inside ``b^2/(2b-1) < a < b`` (hard phase for SGD), the engine predicts the
+    balance case: exponent ``(a-1)/a`` = 0.583, against SGD's ``(a-1)/b`` = 0.467 and the bound
+    case's ``(a-1)(2b-1)/b^2`` = 0.778. The optimum's local slope over 1e3..1e4 must lie within
+    0.04 of the derived value: the pre-asymptotic drift of the first decade's slope measured at the
+    bound-case points was <= 0.012 for Nesterov (benchmarks/results/momentum.md, 2026-11-30b), and
+    0.04 is under half the distance to either wrong exponent, so either fails the check."""
+    from solvers.control.momentum_forms import derived_exponent
+    from solvers.control.momentum_longrun import continuation_starts
+    from theory import derive_momentum_exponents
+
+    model = PLRFModel(a=2.4, b=3.0, sigma=0.7, batch=4, n_modes=10**15)
+    assert derive_momentum_exponents().nesterov_case(2.4, 3.0).kind == "balance"
+    opt = LongrunOptions(knots=3)
+    lo = solve_longrun(model, "nesterov", 10**3, options=opt)
+    start = continuation_starts(model, "nesterov", lo.x, opt)
+    hi = solve_longrun(model, "nesterov", 10**4, start=start, options=opt)
+    assert lo.success and hi.success and max(lo.kkt, hi.kkt) <= 1e-4
+    slope = math.log(lo.loss / hi.loss) / math.log(10.0)
+    derived = derived_exponent("nesterov", model)
+    assert abs(derived - 1.4 / 2.4) < 1e-12  # the balance case's (a-1)/a, not the bound's
+    assert abs(slope - derived) < 0.04
