@@ -562,16 +562,19 @@ def _derive_momentum_exponents() -> MomentumExponentLaws:
     # easy phase: SGD (the form at zeta = 0) already reaches the limit, which bounds every form
     easy_at_limit = sp.simplify(sgd["easy"] - limit) == 0
     # where each case holds, its exponent stays at or below the limit
-    below = "; ".join(rf"${sp.latex(reduce_condition(sp.Le(-c.exponent, limit)))}$ "
-                      rf"({c.binding[-1]}, holding iff ${sp.latex(c.condition)}$)"
-                      for c in nd.annealed)  # fmt: skip
+    below = []
+    for c in nd.annealed:
+        cond = reduce_condition(sp.Le(-c.exponent, limit))
+        when = "always" if cond == sp.true else rf"iff ${sp.latex(cond)}$"
+        below.append(rf"the {c.binding[-1]} case (holding iff ${sp.latex(c.condition)}$) {when}")
+    below = "; ".join(below)
     steps.append(
         rf"Easy phase: SGD's exponent ${sp.latex(sgd['easy'])}$ "
         + ("equals" if easy_at_limit else "differs from")
         + r" the statistical limit, and the dimension-adapted form contains SGD ($\zeta = 0$): "
         r"its easy-phase exponent is squeezed to the limit, no gain. Hard phase: SGD's "
         rf"${sp.latex(sgd['hard'])}$ lies below the limit; the momentum cases' exponents stay "
-        rf"at or below it iff {below}."
+        rf"at or below it: {below}."
     )
     exponents["nesterov"] = {"hard": nest, "easy": sgd["easy"] if easy_at_limit else None}
     beats["nesterov"] = {
