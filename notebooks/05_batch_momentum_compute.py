@@ -191,9 +191,12 @@ rows = [evaluate_claim(CLAIMS[n], easy_inf, [100], ctx)
 for r in rows:
     print(f"{r.claim:<16} predicted {r.predicted:+.4f}  measured {r.measured:+.4g} "
           f"± {r.stderr:.1g}  {r.verdict}")  # fmt: skip
-ramp = {r.claim: r for r in rows}["batch ramp"]
-assert abs(ramp.measured - ramp.predicted) < 0.02  # -0.75 at b = 2
-assert {r.claim: r for r in rows}["compute-optimal"].verdict == "agrees"
+# Two or three horizons cannot be extrapolated: the verdicts are "inconclusive" (an unbounded
+# interval), never "agrees" inside a fixed band; the values themselves sit on the derived ones.
+by = {r.claim: r for r in rows}
+assert not any(r.verdict.startswith("disagrees") for r in rows)
+assert abs(by["batch ramp"].measured - by["batch ramp"].predicted) < 0.02  # -0.75 at b = 2
+assert abs(by["compute-optimal"].measured - by["compute-optimal"].predicted) < 0.02  # -1/2
 
 # %%
 with paper_style():
