@@ -562,12 +562,9 @@ def _derive_momentum_exponents() -> MomentumExponentLaws:
     # easy phase: SGD (the form at zeta = 0) already reaches the limit, which bounds every form
     easy_at_limit = sp.simplify(sgd["easy"] - limit) == 0
     # where each case holds, its exponent stays at or below the limit
-    below = []
-    for c in nd.annealed:
-        cond = reduce_condition(sp.Le(-c.exponent, limit))
-        when = "always" if cond == sp.true else rf"iff ${sp.latex(cond)}$"
-        below.append(rf"the {c.binding[-1]} case (holding iff ${sp.latex(c.condition)}$) {when}")
-    below = "; ".join(below)
+    conds = [(c, reduce_condition(sp.Le(-c.exponent, limit))) for c in nd.annealed]
+    below = "; ".join(rf"the {c.binding[-1]} case (holding iff ${sp.latex(c.condition)}$) "
+                      + ("always" if w == sp.true else rf"iff ${sp.latex(w)}$") for c, w in conds)  # fmt: skip
     steps.append(
         rf"Easy phase: SGD's exponent ${sp.latex(sgd['easy'])}$ "
         + ("equals" if easy_at_limit else "differs from")
