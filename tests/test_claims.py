@@ -172,3 +172,37 @@ def test_power_law_claim_measures_with_the_prediction_sign_at_a_above_2b():
     # the tuned family contains the constant: its loss never decays slower (up to tuning)
     assert min(r.measurement.slopes.slope) > -0.02, r.measurement.slopes.slope
     assert r.verdict != "disagrees", (r.measured, r.resolution, r.verdict)
+
+
+def test_balance_share_is_the_derived_rate_exponent():
+    """The identity the constant-rate regime test rests on: for B (eta T)^-alpha + C eta, the
+    optimum's label-noise share C eta*/L* is alpha/(1 + alpha), which is the engine's derived
+    rate exponent zeta at alpha = (a - 1)/b (the bias of docs/theory.md §1), in both phases."""
+    from theory import derive_scaling_laws
+
+    x, B, C, T, al = sp.symbols("x B C T alpha", positive=True)
+    f = B * (x * T) ** -al + C * x
+    (x_star,) = sp.solve(sp.diff(f, x), x)
+    share = sp.simplify(C * x_star / f.subs(x, x_star))
+    assert sp.simplify(share - al / (1 + al)) == 0
+    laws = derive_scaling_laws()
+    for phase in (laws.easy, laws.hard):
+        zeta = phase["constant_lr_exponent"].expr
+        assert sp.simplify(share.subs(al, (a - 1) / b) - zeta) == 0
+
+
+def test_constant_claims_outside_their_balance_are_inconclusive():
+    """At (1.2, 4) the label noise is < 1 % of the tuned loss (the balance has 4.8 %): the
+    measured slopes (rate flat, loss -(a-1)/b) read "disagrees" at 1e10; the verdict says the
+    balance is not in force. At (3, 2) the share is the balance's (0.5) and no gate fires."""
+    ctx = ExperimentContext(grid_options=SMALL)
+    Ts = [10**k for k in range(2, 8)]
+    corner = PLRFModel(1.2, 4.0, n_modes=10**12)
+    for name in ("optimal constant LR", "optimal constant loss"):
+        r = evaluate_claim(CLAIMS[name], corner, Ts, ctx)
+        assert r.verdict.startswith("inconclusive: outside the derived balance"), r.verdict
+        assert max(r.measurement.diagnostics["label_noise_share"]) < 0.01
+    assert r.measured == pytest.approx(-0.05, abs=0.002)  # the loss: -(a-1)/b, not -0.0476
+    easy = evaluate_claim(CLAIMS["optimal constant loss"], EASY.replace(n_modes=10**12), Ts, ctx)
+    assert "outside" not in easy.verdict
+    assert easy.measurement.diagnostics["label_noise_share"][-1] == pytest.approx(0.5, abs=0.05)
