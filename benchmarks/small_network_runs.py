@@ -31,6 +31,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
+from solvers import make_schedule
+
 D, WIDTH, TEACHER_WIDTH, NOISE, BATCH, N_VAL, POINTS = 256, 128, 32, 0.1, 32, 4096, 60
 HORIZONS = (500, 1000, 2000, 4000)
 RATES = (0.05, 0.1, 0.2, 0.4)
@@ -38,17 +42,11 @@ SCHEDULES = ("constant", "cosine", "wsd")
 WARMUP, DECAY = 0.02, 0.2
 
 
-def rate(kind: str, base: float, T: int, t: int) -> float:
-    """The learning rate of step ``t`` (0-based) of a run of ``T`` steps."""
+def schedule(kind: str, base: float, T: int) -> np.ndarray:
+    """The ``T`` learning rates of a run: a linear warmup, then optlr's ``kind`` family."""
     w = max(1, round(WARMUP * T))
-    if t < w:
-        return base * (t + 1) / w
-    if kind == "constant":
-        return base
-    if kind == "cosine":
-        return base * 0.5 * (1 + math.cos(math.pi * (t - w) / (T - w)))
-    start = T - round(DECAY * T)  # wsd
-    return base if t < start else base * (T - t) / (T - start)
+    args = (round(DECAY * T) / (T - w),) if kind == "wsd" else ()  # decay over the last 20 %
+    return np.concatenate([base * np.arange(1, w + 1) / w, make_schedule(kind, T - w, base, *args)])
 
 
 def problem(torch, seed: int = 0):
@@ -77,8 +75,7 @@ def train(torch, kind: str, base: float, T: int, seed: int, prob) -> list[tuple]
     opt = torch.optim.SGD(net.parameters(), lr=base)
     every = max(1, T // POINTS)
     rows, running, n = [], 0.0, 0
-    for t in range(T):
-        lr = rate(kind, base, T, t)
+    for t, lr in enumerate(schedule(kind, base, T).tolist()):
         for group in opt.param_groups:
             group["lr"] = lr
         x = torch.randn(BATCH, D) * scale

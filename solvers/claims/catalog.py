@@ -22,6 +22,7 @@ from theory import symbols as S
 
 from ..analysis.extrapolate import extrapolate_sequence
 from ..analysis.fits import LocalSlopes, fit_collapse_exponent, fit_end_exponent, slope_drift
+from ..dynamics import stationary_loss
 from ..schedules.tuning import tune_baseline, tune_constant
 from .beyond import beyond_claims
 from .core import (
@@ -127,8 +128,6 @@ def _interior_constants(model, Ts, ctx) -> tuple[list, dict]:
     exponent balances the bias against that label noise; where its share stays far below the
     balance's, the loss-proportional SGD noise is what the tuned rate answers (at (1.2, 4): 0.6 %
     at T = 1e11, and the rate does not decay: ``benchmarks/constant_rate_regimes.py``)."""
-    from ..dynamics import stationary_loss
-
     res = constant_sweep(model, Ts, ctx)
     inner = [r for r in res if not r.at_bound]
     share = [stationary_loss(model, r.params["eta0"]) / r.final_loss for r in inner]

@@ -9,6 +9,7 @@ r"""Numeric PLRF dynamics: the exact discrete recursion and its continuous-time 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import warnings
@@ -188,23 +189,32 @@ def noise_sum(model: PLRFModel, eta: float, batch: float | None = None) -> float
     iff every denominator is positive and :math:`S < 1`. Returns ``inf`` outside that region.
     """
     im = model.inv_batch if batch is None else (0.0 if math.isinf(batch) else 1.0 / batch)
-    n = min(model.n_modes, DENSE_NOISE_MODES)
-    lam = spectrum(model.replace(n_modes=n))
+    lam, tails = _noise_modes(model)
     den = 2.0 - (1.0 + im) * eta * lam
     if (den <= 0).any():
         return math.inf
-    total = float(np.sum(eta * lam * im / den))
-    if model.n_modes > n:  # the tail k = n+1..N, where eta lambda_k <= eta n^-b is tiny
-        from scipy.special import zeta  # deferred like brentq below
+    # the tail k > DENSE_NOISE_MODES: eta lam / (2 - c eta lam) = (eta lam / 2) sum_j
+    # (c eta lam / 2)^j, three terms; the rest is below (eta n^-b)^3 relative to the tail
+    # (1e-15 at b = 1, eta = 2, n = 2^16)
+    c = (1.0 + im) * eta
+    tail = sum(eta / 2 * (c / 2) ** j * z for j, z in enumerate(tails))
+    return float(np.sum(eta * lam * im / den)) + im * tail
 
-        def tail(s: float) -> float:  # sum_{k=n+1}^{N} k^-s (Hurwitz zeta differences)
-            return float(zeta(s, n + 1) - zeta(s, model.n_modes + 1))
 
-        # eta lam / (2 - c eta lam) = (eta lam / 2) sum_j (c eta lam / 2)^j: three terms, the
-        # rest is below (eta n^-b)^3 relative to the tail (1e-15 at b = 1, eta = 2, n = 2^16).
-        c = (1.0 + im) * eta
-        total += im * sum(eta / 2 * (c / 2) ** j * tail((j + 1) * model.b) for j in range(3))
-    return total
+@functools.lru_cache(maxsize=8)
+def _noise_modes(model: PLRFModel) -> tuple[np.ndarray, tuple[float, ...]]:
+    r"""The dense eigenvalues of :func:`noise_sum` (read-only) and its tail sums
+    :math:`\sum_{k=n+1}^{N} k^{-jb}`, ``j = 1, 2, 3`` (Hurwitz zeta differences; empty when
+    every mode is dense), computed once per spectrum rather than at every rate a root search
+    tries."""
+    n, N, b = min(model.n_modes, DENSE_NOISE_MODES), model.n_modes, model.b
+    lam = spectrum(model.replace(n_modes=n))
+    lam.flags.writeable = False
+    if N <= n:
+        return lam, ()
+    from scipy.special import zeta  # deferred like brentq below
+
+    return lam, tuple(float(zeta(j * b, n + 1) - zeta(j * b, N + 1)) for j in (1, 2, 3))
 
 
 def stability_limit(model: PLRFModel, batch: float | None = None) -> float:
