@@ -25,7 +25,6 @@ import numpy as np
 from solvers.control.momentum_longrun import (
     LongrunOptions,
     continuation_starts,
-    longrun_controls,
     solve_longrun,
 )
 from solvers.dynamics.momentum_forms import general_momentum_forward
@@ -35,16 +34,16 @@ from theory import PLRFModel
 def _errors(model, res, opt, exact_up_to):
     """Relative loss errors of the optimum: exact recursion, finer time grid, finer quadrature."""
     grid = opt.grid(model, res.T)
-    base = grid.loss(longrun_controls(res.form, res.x, grid, opt.knots))[0][-1]
+    base = grid.loss(opt.controls(res.form, res.x, grid))[0][-1]
     out = {}
     fine_t = replace(opt, ratio=1.05, max_interval=0.01)
     fine_q = replace(opt, bins_per_decade=8, points_per_bin=4, exact_modes=64)  # 4x the modes
     for name, o in (("time", fine_t), ("quadrature", fine_q)):
         g = o.grid(model, res.T)
-        L = g.loss(longrun_controls(res.form, res.x, g, opt.knots))[0][-1]
+        L = g.loss(opt.controls(res.form, res.x, g))[0][-1]
         out[name] = abs(L / base - 1.0)
     if res.T <= exact_up_to:
-        al, ga, bt, qq = grid.expand(longrun_controls(res.form, res.x, grid, opt.knots))
+        al, ga, bt, qq = grid.expand(opt.controls(res.form, res.x, grid))
         q = grid.quad
         ref = np.empty(1)
         general_momentum_forward(
@@ -89,6 +88,10 @@ def main(argv=None) -> None:
     ap.add_argument("--T", default="1e3,1e4,1e5,1e6,1e7,1e8,1e9")
     ap.add_argument("--forms", default="sgd,nesterov,heavy-ball,ema")
     ap.add_argument("--knots", type=int, default=3)
+    ap.add_argument("--friction-knots", type=int, default=0,
+                    help="free values of the Nesterov friction correction d(t)")  # fmt: skip
+    ap.add_argument("--delta-bounds", default="1,50",
+                    help="box of the Nesterov friction scale delta, 'low,high'")  # fmt: skip
     ap.add_argument("--exact-up-to", type=float, default=1e6)
     ap.add_argument("--json", default=None)
     ap.add_argument("--resume", default=None,
@@ -100,7 +103,8 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     model = PLRFModel(a=args.a, b=args.b, sigma=args.sigma, batch=args.batch,
                       n_modes=int(args.modes))  # fmt: skip
-    opt = LongrunOptions(knots=args.knots)
+    opt = LongrunOptions(knots=args.knots, friction_knots=args.friction_knots,
+                         delta_bounds=tuple(float(v) for v in args.delta_bounds.split(",")))  # fmt: skip
     Ts = [int(float(x)) for x in args.T.split(",")]
     payload = {"model": {"a": model.a, "b": model.b, "sigma": model.sigma, "batch": model.batch,
                          "n_modes": model.n_modes}, "options": opt.__dict__, "solves": []}  # fmt: skip

@@ -22,7 +22,7 @@ import numpy as np
 
 from solvers.analysis.extrapolate import extrapolate_exponent
 from solvers.control.momentum_forms import derived_exponent
-from solvers.control.momentum_longrun import LongrunOptions, longrun_controls
+from solvers.control.momentum_longrun import LongrunOptions
 from theory import PLRFModel
 
 
@@ -36,16 +36,16 @@ def bias_share_and_p(model: PLRFModel, opt: LongrunOptions, solve: dict) -> tupl
     x = np.array(list(solve["params"].values()))
     T, form = int(solve["T"]), solve["form"]
     grid = opt.grid(model, T)
-    L = grid.loss(longrun_controls(form, x, grid, opt.knots))[0][-1]
+    L = grid.loss(opt.controls(form, x, grid))[0][-1]
     free = PLRFModel(a=model.a, b=model.b, sigma=model.sigma, batch=math.inf,
                      n_modes=model.n_modes)  # fmt: skip
     g0 = opt.grid(free, T)
-    bias = g0.loss(longrun_controls(form, x, g0, opt.knots))[0][-1]
+    bias = g0.loss(opt.controls(form, x, g0))[0][-1]
     p = math.nan
     if form == "nesterov":
         t = grid.midpoints
         sel = (t >= T**0.75) & (t <= T / 10)
-        zeta = longrun_controls(form, x, grid, opt.knots)[1]
+        zeta = opt.controls(form, x, grid)[1]
         if sel.sum() >= 3:
             p = -float(np.polyfit(np.log1p(t[sel]), np.log(zeta[sel]), 1)[0])
     return bias / L, p

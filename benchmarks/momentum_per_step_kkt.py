@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from solvers.control.momentum_longrun import LongrunOptions, longrun_controls
+from benchmarks.momentum_longrun_table import _options
 from solvers.control.momentum_per_step import solve_per_step
 from solvers.dynamics.modes import ModeGrid
 from theory import PLRFModel
@@ -33,10 +33,10 @@ def _start(path: str, form: str, T: int):
     model = PLRFModel(a=m["a"], b=m["b"], sigma=m["sigma"], batch=m["batch"],
                       n_modes=int(m["n_modes"]))  # fmt: skip
     s = next(s for s in d["solves"] if s["form"] == form and s["T"] == T)
-    opt = LongrunOptions(knots=d["options"]["knots"])
+    opt = _options(d["options"])
     grid = opt.grid(model, T)
     x = np.array(list(s["params"].values()))
-    return model, grid.expand(longrun_controls(form, x, grid, opt.knots))
+    return model, grid.expand(opt.controls(form, x, grid))
 
 
 def _as_start(form: str, controls: np.ndarray, T: int):

@@ -11,11 +11,16 @@ free correction, evaluated at the midpoints of the intervals of a
   rate is bounded: a plateau is the derived shape);
 * ``"nesterov"`` (dimension-adapted): :math:`\eta_t = \eta_{\max}\,\mathrm{sigmoid}(y_0)A(t)`,
   :math:`\zeta_t = \zeta_0 (1+t)^{-p} e^{c(t)} A(t)`, :math:`\beta_t = 1 - \delta/(t+\delta+1)`
-  (the derived :math:`r = 1`), with :math:`p` and :math:`\delta` free;
+  (the derived :math:`r = 1`), with :math:`p` and :math:`\delta` free; with
+  ``friction_knots`` the friction scale varies, :math:`\delta(t) = \delta e^{d(t)}`
+  (the per-step optimum switches the friction off mid-run and on again at the end:
+  benchmarks/results/momentum.md, 2026-11-30d);
 
 :math:`A(t) = (1 + f^\nu)\,r^\nu/(r^\nu + f^\nu)`, :math:`r = 1 - t/T`, a smooth final
 annealing over a fraction ~``f`` of the run, and :math:`c(t)` piecewise linear in
-:math:`\log(1+t)/\log(1+T)`, zero at both ends, with ``knots`` free interior values.
+:math:`\log(1+t)/\log(1+T)`, zero at both ends, with ``knots`` free interior values; :math:`d(t)` is piecewise linear in the same variable on
+``friction_knots + 1`` equally spaced nodes, zero at :math:`t = 0`, free at the others (the
+end included: the final annealing can be done by friction).
 
 :func:`solve_longrun` minimises :math:`\log L(T)` over these bounded parameters with L-BFGS-B
 (forward finite-difference gradients; the final KKT test with central ones) and reports ``success`` only
@@ -73,6 +78,12 @@ RESTARTS = 5
 #: Central-difference step: truncation 6e7 h^2 / 6 = 1e-6 and rounding 4e-16 / h = 1e-9 in the
 #: worst component measured (Nesterov, (1.3, 2.75), T = 1e8, its ``p``), both below ``tol``.
 CENTRAL_STEP = 3e-7
+#: Default bounds of the Nesterov friction scale ``delta`` (the families of the 2026-11-30
+#: runs). ``delta <= 50`` binds in the balance case; ``delta >= 1`` binds at (1.3, 2.75),
+#: T = 1e3, where the per-step optimum runs without friction (``beta_t = 1``) mid-run.
+DELTA_BOUNDS = (1.0, 50.0)
+#: Bounds of the friction correction's knot values ``d_i`` (``delta(t) = delta e^{d(t)}``).
+FRICTION_KNOT_BOUND = 25.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,10 @@ class LongrunOptions:
         Mode quadrature.
     knots : int
         Free values of the correction :math:`c(t)` (0: the derived shape alone).
+    friction_knots : int
+        Free values of the Nesterov friction correction :math:`d(t)` (0: constant ``delta``).
+    delta_bounds : tuple of float
+        Box of the Nesterov friction scale ``delta`` (:data:`DELTA_BOUNDS`).
     tol : float
         KKT tolerance: largest projected gradient component of ``log L(T)`` (tested with
         central differences, error ~1e-9).
@@ -110,6 +125,8 @@ class LongrunOptions:
     bins_per_decade: float = OPT_BINS_PER_DECADE
     points_per_bin: int = OPT_POINTS_PER_BIN
     knots: int = 3
+    friction_knots: int = 0
+    delta_bounds: tuple = DELTA_BOUNDS
     tol: float = 1e-4
     maxiter: int = 300
     fd_step: float = 1e-6
@@ -123,6 +140,12 @@ class LongrunOptions:
         check_real("bins_per_decade", self.bins_per_decade, gt=0)
         check_int("points_per_bin", self.points_per_bin, ge=1)
         check_int("knots", self.knots, ge=0)
+        check_int("friction_knots", self.friction_knots, ge=0)
+        lo, hi = (check_real("delta_bounds", float(v), gt=0) for v in self.delta_bounds)
+        if not lo < hi:
+            raise ValueError(f"delta_bounds must be (low, high) with 0 < low < high, got "
+                             f"{self.delta_bounds!r}")  # fmt: skip
+        object.__setattr__(self, "delta_bounds", (lo, hi))  # a JSON list becomes a tuple
         check_real("tol", self.tol, gt=0)
         check_int("maxiter", self.maxiter, ge=1)
         check_real("fd_step", self.fd_step, gt=0, le=0.1)
@@ -135,12 +158,29 @@ class LongrunOptions:
             points_per_bin=self.points_per_bin, unit_steps=self.unit_steps,
         )  # fmt: skip
 
+    def parameters(self, form: str, model: PLRFModel):
+        """:func:`longrun_parameters` of ``form`` with these options' knots and bounds."""
+        return longrun_parameters(form, model, self.knots, friction_knots=self.friction_knots,
+                                  delta_bounds=self.delta_bounds)  # fmt: skip
+
+    def controls(self, form: str, x, grid: MomentumGrid) -> tuple[np.ndarray, ...]:
+        """:func:`longrun_controls` of ``form`` with these options' knots."""
+        return longrun_controls(form, x, grid, self.knots, friction_knots=self.friction_knots)
+
 
 # -- parametrisation ----------------------------------------------------------------------------
 
 
-def longrun_parameters(form: str, model: PLRFModel, knots: int):
-    """Names, start and bounds of ``form``'s parameters (``knots`` correction values last)."""
+def longrun_parameters(
+    form: str,
+    model: PLRFModel,
+    knots: int,
+    *,
+    friction_knots: int = 0,
+    delta_bounds: tuple = DELTA_BOUNDS,
+):
+    """Names, start and bounds of ``form``'s parameters (Nesterov's ``friction_knots`` values
+    after ``log delta``, the ``knots`` correction values last)."""
     if form not in LONGRUN_FORMS:
         raise ValueError(f"form must be one of {LONGRUN_FORMS}, got {form!r}")
     y0 = math.log(0.4 / 0.6)  # eta0 = 0.4 eta_max: below the tested models' stability limits
@@ -153,8 +193,12 @@ def longrun_parameters(form: str, model: PLRFModel, knots: int):
         bounds.append((-12.0, 12.0))
     elif form == "nesterov":
         names += ["log zeta0", "p", "log delta"]
-        x0 += [math.log(0.5), 1.0 / model.b, math.log(3.0)]
-        bounds += [(-25.0, 5.0), (-0.5, 1.5), (math.log(1.0), math.log(50.0))]
+        lo, hi = (math.log(v) for v in delta_bounds)
+        x0 += [math.log(0.5), 1.0 / model.b, min(max(math.log(3.0), lo), hi)]
+        bounds += [(-25.0, 5.0), (-0.5, 1.5), (lo, hi)]
+        names += [f"d{i + 1}" for i in range(friction_knots)]
+        x0 += [0.0] * friction_knots
+        bounds += [(-FRICTION_KNOT_BOUND, FRICTION_KNOT_BOUND)] * friction_knots
     names += [f"c{i + 1}" for i in range(knots)]
     x0 += [0.0] * knots
     bounds += [(-6.0, 6.0)] * knots
@@ -174,7 +218,9 @@ def stable_rate(grid: MomentumGrid) -> float:
     return _stable_upper(grid.model, grid.quad, "discrete")
 
 
-def longrun_controls(form: str, x, grid: MomentumGrid, knots: int) -> tuple[np.ndarray, ...]:
+def longrun_controls(
+    form: str, x, grid: MomentumGrid, knots: int, *, friction_knots: int = 0
+) -> tuple[np.ndarray, ...]:
     """Per-interval ``(alpha, gamma, kappa, q)`` of ``form`` for the parameters ``x``."""
     x = np.asarray(x, dtype=float)
     t = grid.midpoints
@@ -183,8 +229,8 @@ def longrun_controls(form: str, x, grid: MomentumGrid, knots: int) -> tuple[np.n
     r = np.maximum(1.0 - t / T, 0.0)
     ann = (1.0 + f**nu) * r**nu / (r**nu + f**nu)
     corr = np.zeros_like(t)
+    s = np.log1p(t) / math.log1p(T)
     if knots:  # interior bumps: c = 0 at both ends, so the power law carries the trend
-        s = np.log1p(t) / math.log1p(T)
         corr = np.interp(s, np.linspace(0.0, 1.0, knots + 2), np.r_[0.0, x[-knots:], 0.0])
     eta_max = grid.model.eta_max
     if form == "sgd":  # the largest stable constant rate: the plateau's bound, kept a box bound
@@ -194,6 +240,9 @@ def longrun_controls(form: str, x, grid: MomentumGrid, knots: int) -> tuple[np.n
         eta = eta_max * _sigmoid(x[0]) * ann
         zeta = np.exp(x[3] + corr - x[4] * np.log1p(t)) * ann
         delta = math.exp(x[5])
+        if friction_knots:  # delta(t) = delta e^{d(t)}, d(0) = 0, free at the other nodes
+            nodes = np.linspace(0.0, 1.0, friction_knots + 1)
+            delta = delta * np.exp(np.interp(s, nodes, np.r_[0.0, x[6 : 6 + friction_knots]]))
         return eta, zeta, delta / (t + delta + 1.0), one
     eta = eta_max * _sigmoid(x[0] + corr) * ann
     if form == "sgd":
@@ -255,7 +304,7 @@ class LongrunResult:
         """Per-step ``(alpha, gamma, beta, q)`` at the steps ``t`` (without expanding to ``T``;
         ``eta_max`` is the model's, accepted for the figure's common call)."""
         grid = self.options.grid(self.model, self.T)
-        co = longrun_controls(self.form, self.x, grid, self.options.knots)
+        co = self.options.controls(self.form, self.x, grid)
         j = np.searchsorted(grid.t, np.asarray(t), side="right") - 1
         j = np.clip(j, 0, grid.steps.size - 1)
         al, ga, ka, qq = (c[j] for c in co)
@@ -319,14 +368,14 @@ def solve_longrun(
     opt = LongrunOptions() if options is None else options
     if not isinstance(opt, LongrunOptions):
         raise TypeError(f"options must be LongrunOptions, got {type(opt).__name__}")
-    names, x0, bounds = longrun_parameters(form, model, opt.knots)
+    names, x0, bounds = opt.parameters(form, model)
     T = check_int("T", T, ge=2)
     grid = opt.grid(model, T)
     n_eval = [0]
 
     def value(x):
         n_eval[0] += 1
-        L, fail = grid.loss(longrun_controls(form, x, grid, opt.knots))
+        L, fail = grid.loss(opt.controls(form, x, grid))
         return math.log(L[-1]) if fail < 0 and L[-1] > 0 else UNSTABLE_LOG_LOSS
 
     last = {}
@@ -389,7 +438,7 @@ def continuation_starts(model: PLRFModel, form: str, x, options: LongrunOptions)
     flat = x.copy()
     if options.knots:
         flat[-options.knots :] = 0.0
-    return np.array([x, flat, longrun_parameters(form, model, options.knots)[1]])
+    return np.array([x, flat, options.parameters(form, model)[1]])
 
 
 def longrun_exponents(

@@ -25,7 +25,8 @@ from theory import general_momentum, second_moment_closure
 from theory.symbols import L, inv_m, lam, sigma
 
 from ..dynamics.modes import ModeGrid
-from .momentum import _optimise
+from ._lbfgsb import BLOWUP, LbfgsbOptions, minimize_box
+from .momentum import _box_kkt, _optimise
 
 __all__ = [
     "PerStepSolve",
@@ -37,6 +38,11 @@ __all__ = [
 
 #: Upper bound of beta in the per-step problems (beta -> 1 freezes the velocity).
 BETA_MAX = 1.0 - 1e-7
+#: Per-step scaling modes of :func:`solve_per_step` (see there).
+SCALINGS = ("box", "value")
+#: Floor of the value scaling, as a fraction of the box width: a control at its lower bound
+#: keeps a finite scale (the run could not leave the bound otherwise).
+VALUE_SCALE_FLOOR = 1e-6
 #: Upper bound of the momentum step zeta: above every family optimum seen (<= 1.7); a wider box
 #: (50) made L-BFGS-B's first unit-box steps unstable and its line search fail.
 ZETA_MAX = 4.0
@@ -112,6 +118,7 @@ class PerStepSolve:
     kkt_residual: float
     iterations: int
     cpu_seconds: float
+    kkt_max: float = math.nan
 
 
 def _to_coef(form: str, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,14 +141,29 @@ def _to_coef(form: str, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def solve_per_step(
-    grid: ModeGrid, form: str, T: int, start, *, tol: float = 1e-4, maxiter: int = 2000
+    grid: ModeGrid,
+    form: str,
+    T: int,
+    start,
+    *,
+    tol: float = 1e-4,
+    maxiter: int = 2000,
+    scaling: str = "box",
 ) -> PerStepSolve:
     """Minimise ``log L(T)`` over per-step controls of ``form`` from the coefficients ``start``.
 
     ``start`` is a family schedule ``(alpha, gamma, beta, q)`` (e.g. ``FormSolve.schedule``).
     Controls: ``nesterov`` (eta, zeta, beta), ``heavy-ball``/``ema`` (eta, beta), ``sgd`` (eta);
     ``eta`` in ``[0, eta_max]``, ``beta`` in ``[0, BETA_MAX]``, ``zeta`` in ``[0, ZETA_MAX]``.
+    ``scaling``: ``"box"`` optimises each control in units of its box width; ``"value"`` in
+    units of its own size (``eta``, ``zeta``) or of ``1 - beta`` (refreshed at every
+    restart: the loss depends on the controls roughly through their logarithms, and late in a
+    run ``zeta_t`` and ``1 - beta_t`` are 1e-3 of their box). The convergence test is the same
+    for both: ``kkt_residual``, the box-scaled projected gradient of ``log L(T)`` summed over
+    the controls, at most ``tol``; ``kkt_max`` is its largest component.
     """
+    if scaling not in SCALINGS:
+        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
     al, ga, bt, _ = (np.asarray(c, dtype=float) for c in start)
     rows = {"nesterov": (al, ga, bt), "heavy-ball": (ga, bt), "ema": (ga, bt), "sgd": (al,)}[form]
     u0 = np.array(rows)
@@ -162,9 +184,39 @@ def solve_per_step(
 
     start_loss = math.exp(fg(u0.ravel())[0])
     c0 = time.process_time()
-    x, f, status, kkt, its = _optimise(fg, u0.ravel(), lo, hi, tol, maxiter)
+    if scaling == "box":
+        x, f, status, kkt, its = _optimise(fg, u0.ravel(), lo, hi, tol, maxiter)
+    else:
+        x, f, status, kkt, its = _optimise_value_scaled(fg, u0.ravel(), lo, hi, k, T, tol, maxiter)
+    width = hi - lo
+    u = (x - lo) / width
+    kmax = float(np.abs(np.clip(u - fg(x)[1] * width, 0.0, 1.0) - u).max())
     return PerStepSolve(form, T, x.reshape(k, T), math.exp(f), start_loss, status, kkt, its,
-                        time.process_time() - c0)  # fmt: skip
+                        time.process_time() - c0, kmax)  # fmt: skip
+
+
+def _optimise_value_scaled(fg, x0, lo, hi, k, T, tol, maxiter):
+    """The shared driver with each control scaled by its own size (``1 - beta`` for ``beta``,
+    the last row of a form with momentum); the box-scaled KKT test of :func:`_optimise`."""
+    width = hi - lo
+    is_beta = np.zeros((k, T), dtype=bool)
+    if k > 1:
+        is_beta[-1] = True
+    is_beta = is_beta.ravel()
+
+    def scale(x):
+        size = np.where(is_beta, hi - x, x - lo)
+        return np.maximum(size, VALUE_SCALE_FLOOR * width)
+
+    def fg_finite(x):
+        f, g = fg(x)
+        return (f, g) if math.isfinite(f) else (BLOWUP, None)
+
+    r = minimize_box(
+        fg_finite, x0, lo, hi, scale=scale, kkt=_box_kkt(lo, width), tol=tol, maxiter=maxiter,
+        options=LbfgsbOptions(restarts=20, maxcor=30, ftol=1e-13, gtol=1e-10),
+    )  # fmt: skip
+    return r.theta, r.f, r.status, r.kkt, r.iterations
 
 
 @njit(cache=True)
