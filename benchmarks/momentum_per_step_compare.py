@@ -35,6 +35,10 @@ def _rows(form: str, coef) -> np.ndarray:
         return np.array([al, ga, bt, al + ga / (1.0 - bt)])
 
 
+def _family_loss(grid, form, start) -> float:
+    return solve_per_step(grid, form, len(start[0]), start, maxiter=1).start_loss
+
+
 def _window_means(rows: np.ndarray, T: int) -> list[tuple[int, np.ndarray]]:
     out = []
     for e in range(int(math.log10(T)) + 1):
@@ -55,13 +59,20 @@ def main(argv=None) -> None:
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--scaling", default="value", choices=("box", "value"))
     ap.add_argument("--out", default=None)
+    ap.add_argument("--resume", default=None,
+                    help="an npz of an earlier run: continue from its per-step controls (the "
+                    "family schedule, the table's reference, still from --start)")  # fmt: skip
     args = ap.parse_args(argv)
     model, start = _start(args.start, args.form, args.T)
     grid = ModeGrid.from_model(model, exact=args.exact, ratio=args.ratio)
+    first = start
+    if args.resume:
+        first = tuple(np.load(args.resume)["per_step"])
     c0, w0 = time.process_time(), time.perf_counter()
-    r = solve_per_step(grid, args.form, args.T, start, tol=args.tol, maxiter=args.maxiter,
+    r = solve_per_step(grid, args.form, args.T, first, tol=args.tol, maxiter=args.maxiter,
                        scaling=args.scaling)  # fmt: skip
-    print(f"{args.form} T={args.T} states={grid.lam.size} scaling={args.scaling}: "
+    print(f"{args.form} T={args.T} states={grid.lam.size} scaling={args.scaling} "
+          f"family L {_family_loss(grid, args.form, start):.6e}: "
           f"L {r.start_loss:.6e} -> {r.loss:.6e} (family/per-step {r.start_loss / r.loss:.4f}) "
           f"kkt sum {r.kkt_residual:.2e} max {r.kkt_max:.2e} status {r.status} "
           f"it {r.iterations} cpu {time.process_time() - c0:.0f}s "
