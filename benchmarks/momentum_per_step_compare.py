@@ -71,9 +71,10 @@ def main(argv=None) -> None:
     c0, w0 = time.process_time(), time.perf_counter()
     r = solve_per_step(grid, args.form, args.T, first, tol=args.tol, maxiter=args.maxiter,
                        scaling=args.scaling)  # fmt: skip
+    fam = _family_loss(grid, args.form, start)
     print(f"{args.form} T={args.T} states={grid.lam.size} scaling={args.scaling} "
-          f"family L {_family_loss(grid, args.form, start):.6e}: "
-          f"L {r.start_loss:.6e} -> {r.loss:.6e} (family/per-step {r.start_loss / r.loss:.4f}) "
+          f"family L {fam:.6e}: L {r.start_loss:.6e} -> {r.loss:.6e} "
+          f"(family/per-step {fam / r.loss:.4f}) "
           f"kkt sum {r.kkt_residual:.2e} max {r.kkt_max:.2e} status {r.status} "
           f"it {r.iterations} cpu {time.process_time() - c0:.0f}s "
           f"wall {time.perf_counter() - w0:.0f}s", flush=True)  # fmt: skip
