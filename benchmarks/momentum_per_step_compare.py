@@ -88,7 +88,7 @@ def main(argv=None) -> None:
         print(f"| {t} | " + " | ".join(f"{f[i]:.4g} / {p[i]:.4g}" for i in range(4)) + " |")
     if args.out:
         np.savez(args.out, family=np.array(start), per_step=np.array(ps), loss=r.loss,
-                 start_loss=r.start_loss, kkt=r.kkt_residual, kkt_max=r.kkt_max,
+                 start_loss=r.start_loss, family_loss=fam, family_file=args.start, kkt=r.kkt_residual, kkt_max=r.kkt_max,
                  a=model.a, b=model.b, T=args.T, form=args.form)  # fmt: skip
 
 

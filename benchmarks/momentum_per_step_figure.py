@@ -30,12 +30,12 @@ def main(argv=None) -> None:
         d = np.load(path)
         form, T = str(d["form"]), int(d["T"])
         t = np.arange(1, T + 1)
-        for name, key, ls in (("family", "family", "--"), ("per-step", "per_step", "-")):
+        family = "friction family" if "friction" in str(d["family_file"]) else "family"
+        for name, key, ls in ((family, "family", "--"), ("per-step", "per_step", "-")):
             rows = _rows(form, d[key])
             rows[2] = 1.0 - rows[2]
-            label = (
-                f"T={T:.0e} {name} (L={float(d['start_loss' if key == 'family' else 'loss']):.4g})"
-            )
+            loss = float(d["family_loss" if key == "family" else "loss"])
+            label = f"T={T:.0e} {name} (L={loss:.4g})"
             for ax, r in zip(axes, rows, strict=True):
                 ax.loglog(t, np.maximum(r, 1e-9), ls, lw=1, label=label)
     for ax, title in zip(axes, _PANELS, strict=True):
