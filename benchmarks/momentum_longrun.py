@@ -90,6 +90,9 @@ def main(argv=None) -> None:
     ap.add_argument("--knots", type=int, default=3)
     ap.add_argument("--friction-knots", type=int, default=0,
                     help="free values of the Nesterov friction correction d(t)")  # fmt: skip
+    ap.add_argument("--bins-per-decade", type=float, default=LongrunOptions.bins_per_decade,
+                    help="mode quadrature of the optimiser (the friction family aliases on 3)")  # fmt: skip
+    ap.add_argument("--points-per-bin", type=int, default=LongrunOptions.points_per_bin)
     ap.add_argument("--delta-bounds", default="1,50",
                     help="box of the Nesterov friction scale delta, 'low,high'")  # fmt: skip
     ap.add_argument("--exact-up-to", type=float, default=1e6)
@@ -104,6 +107,8 @@ def main(argv=None) -> None:
     model = PLRFModel(a=args.a, b=args.b, sigma=args.sigma, batch=args.batch,
                       n_modes=int(args.modes))  # fmt: skip
     opt = LongrunOptions(knots=args.knots, friction_knots=args.friction_knots,
+                         bins_per_decade=args.bins_per_decade,
+                         points_per_bin=args.points_per_bin,
                          delta_bounds=tuple(float(v) for v in args.delta_bounds.split(",")))  # fmt: skip
     Ts = [int(float(x)) for x in args.T.split(",")]
     payload = {"model": {"a": model.a, "b": model.b, "sigma": model.sigma, "batch": model.batch,
