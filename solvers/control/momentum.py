@@ -336,19 +336,24 @@ def _box_kkt(lo: np.ndarray, width: np.ndarray):
     return kkt
 
 
-def _optimise(fg, x0, lo, hi, tol, maxiter):
-    """Bounded L-BFGS-B (the shared driver) with each variable scaled by its box width;
-    returns ``(x, f, status, kkt, iterations)``. Restarts refresh the L-BFGS memory on the
-    flat annealing tail."""
+def _optimise(fg, x0, lo, hi, tol, maxiter, scale=None, restarts=2):
+    """Bounded L-BFGS-B (the shared driver) with each variable scaled by its box width (or by
+    ``scale(x)``, refreshed at every restart); returns ``(x, f, status, kkt, iterations)``.
+    Restarts refresh the L-BFGS memory on the flat annealing tail. The KKT test is the
+    box-scaled one whatever the scaling."""
     width = np.where(hi > lo, hi - lo, 1.0)
+    if scale is None:
+
+        def scale(x):
+            return width
 
     def fg_finite(x):
         f, g = fg(x)
         return (f, g) if math.isfinite(f) else (BLOWUP, None)
 
     r = minimize_box(
-        fg_finite, x0, lo, hi, scale=lambda x: width, kkt=_box_kkt(lo, width), tol=tol,
-        maxiter=maxiter, options=LbfgsbOptions(restarts=2, maxcor=30, ftol=1e-13, gtol=1e-10),
+        fg_finite, x0, lo, hi, scale=scale, kkt=_box_kkt(lo, width), tol=tol, maxiter=maxiter,
+        options=LbfgsbOptions(restarts=restarts, maxcor=30, ftol=1e-13, gtol=1e-10),
     )  # fmt: skip
     return r.theta, r.f, r.status, r.kkt, r.iterations
 

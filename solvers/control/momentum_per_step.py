@@ -25,8 +25,7 @@ from theory import general_momentum, second_moment_closure
 from theory.symbols import L, inv_m, lam, sigma
 
 from ..dynamics.modes import ModeGrid
-from ._lbfgsb import BLOWUP, LbfgsbOptions, minimize_box
-from .momentum import _box_kkt, _optimise
+from .momentum import _optimise
 
 __all__ = [
     "PerStepSolve",
@@ -195,9 +194,13 @@ def solve_per_step(
                         time.process_time() - c0, kmax)  # fmt: skip
 
 
+#: Restarts of the value-scaled runs: each refreshes the scales from the iterate.
+VALUE_RESTARTS = 20
+
+
 def _optimise_value_scaled(fg, x0, lo, hi, k, T, tol, maxiter):
-    """The shared driver with each control scaled by its own size (``1 - beta`` for ``beta``,
-    the last row of a form with momentum); the box-scaled KKT test of :func:`_optimise`."""
+    """:func:`_optimise` with each control scaled by its own size (``1 - beta`` for ``beta``,
+    the last row of a form with momentum)."""
     width = hi - lo
     is_beta = np.zeros((k, T), dtype=bool)
     if k > 1:
@@ -205,18 +208,9 @@ def _optimise_value_scaled(fg, x0, lo, hi, k, T, tol, maxiter):
     is_beta = is_beta.ravel()
 
     def scale(x):
-        size = np.where(is_beta, hi - x, x - lo)
-        return np.maximum(size, VALUE_SCALE_FLOOR * width)
+        return np.maximum(np.where(is_beta, hi - x, x - lo), VALUE_SCALE_FLOOR * width)
 
-    def fg_finite(x):
-        f, g = fg(x)
-        return (f, g) if math.isfinite(f) else (BLOWUP, None)
-
-    r = minimize_box(
-        fg_finite, x0, lo, hi, scale=scale, kkt=_box_kkt(lo, width), tol=tol, maxiter=maxiter,
-        options=LbfgsbOptions(restarts=20, maxcor=30, ftol=1e-13, gtol=1e-10),
-    )  # fmt: skip
-    return r.theta, r.f, r.status, r.kkt, r.iterations
+    return _optimise(fg, x0, lo, hi, tol, maxiter, scale=scale, restarts=VALUE_RESTARTS)
 
 
 @njit(cache=True)
