@@ -435,7 +435,24 @@ def corrections_latex() -> str:
     ]
     for rows in derive_corrections().values():
         parts.extend(c.latex() for c in rows.values())
+    parts.append(_feedback_latex())
     return "\n".join(parts)
+
+
+def _feedback_latex() -> str:
+    """The constant rate's noise-feedback correction in closed form (:mod:`theory._feedback`)."""
+    from ._feedback import derive_feedback_slopes
+
+    f = derive_feedback_slopes()
+    return (
+        r"\paragraph{The constant rate's noise feedback.} With the loss-proportional noise the "
+        r"constant rate's loss is $L = (B(\eta T)^{-\alpha} + \sigma^2 S(\eta))/(1 - S(\eta))$; "
+        r"at the tuned rate ($\partial_{\log\eta}\log L = 0$) its local exponents are exact in "
+        r"the noise sum $S$ and its derivatives in $\log\eta$: "
+        rf"$d\log L^*/d\log T = {sp.latex(f.loss)}$ and $d\log\eta^*/d\log T$ likewise, both "
+        rf"$\to {sp.latex(f.limit)}$ as $S \sim \eta^* \sim T^{{-\zeta}}$ vanishes. The "
+        r"hard-phase constant-rate claims extrapolate their slopes with this part subtracted."
+    )
 
 
 @cache
