@@ -60,8 +60,10 @@ def test_latex_has_every_row(corr):
     from theory import corrections_latex
 
     tex = corrections_latex()
-    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values())
+    # one paragraph per row, and the constant rate's noise feedback in closed form
+    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 1
     assert r"\omega = \frac{1}{2 a}" in tex
+    assert r"noise feedback" in tex and r"\frac{S_{u} \alpha}" in tex
 
 
 def _local_slopes(T, y):
