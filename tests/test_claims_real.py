@@ -100,12 +100,10 @@ def default_scale(tmp_path_factory):
     return measure
 
 
-#: Not resolved to +-0.02 at the default scale (benchmarks/results/claims.md, 2026-11-30): the
-#: tuned constant rate in the hard phase at (1.5, 3) is -0.133 +- 0.069 with T to 1e11 (its
-#: derived correction is T^(-1/7); the claim's own loss exponent resolves, +-0.008). With T to
-#: 1e13 it resolves (-0.1385 +- 0.0086: a slow correction, not a wrong prediction), but the
-#: default cap stays 1e11 (solvers.claims.validate.CONSTANT_T_MAX; claims.md, 2026-11-30b).
-UNRESOLVED = {("hard", "optimal constant LR")}
+#: Claims not resolved to +-0.02 at the default scale (none since the hard constant rate
+#: subtracts its derived feedback correction: -0.1428 +- 0.0009 at (1.5, 3), T <= 1e11, where
+#: it read -0.133 +- 0.069; solvers/claims/constant_rate.py, benchmarks/results/claims.md).
+UNRESOLVED: set = set()
 SHIFT_CASES = [
     pytest.param(ph, n, marks=pytest.mark.xfail(reason="not resolved at the default scale",
                                                  strict=True))
