@@ -97,3 +97,20 @@ def test_constant_rate_correction_omega_from_the_loss_of_a_constant_rate():
     r = s + p
     wfit = -np.polyfit(np.log(x[-4:]), np.log(np.abs(r[-4:])), 1)[0]
     assert abs(wfit - w) < 0.03, (wfit, w)
+
+
+def test_window_answers_a_decaying_noise_source_through_n_T_to_the_1_plus_p():
+    """The window balance redone with the source ~ T^-e (SGD's sigma^2 + L while L is not small):
+    omega(e) is the derived window at e = 0, linear in e with kappa = -b/(2b - 1), and the
+    window depends on T only through n T^(1+p) (its cost ~ W T^-(1+p) against noise ~ n
+    W^-gamma), i.e. omega_0 = -kappa (1 + p)."""
+    from theory import window_source_response
+
+    r = window_source_response()
+    h = derive_scaling_laws().hard
+    w0, p = h["anneal_window_exponent"].expr, h["loss_exponent"].expr
+    assert sp.simplify(r.omega.subs(r.e, 0) - w0) == 0
+    assert sp.simplify(sp.diff(r.omega, r.e, 2)) == 0 and not r.kappa.has(r.e)
+    assert sp.simplify(w0 + r.kappa * (1 + p)) == 0
+    assert sp.simplify(r.kappa + b / (2 * b - 1)) == 0
+    assert "window cost" in r.binding

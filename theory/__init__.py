@@ -34,6 +34,8 @@ __getattr__, __dir__, __all__ = attach(
         "corrections_latex": "_corrections",
         "derive_corrections": "_corrections",
         "tuned_power_law_gain": "_corrections",
+        "window_source_response": "_corrections",
+        "WindowSourceResponse": "_corrections",
         "ModeDynamics": "_dynamics",
         "plrf_dynamics": "_dynamics",
         "derivation_document": "_latex_document",
