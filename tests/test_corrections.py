@@ -60,7 +60,9 @@ def test_latex_has_every_row(corr):
     from theory import corrections_latex
 
     tex = corrections_latex()
-    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values())
+    # one paragraph per exponent and phase, and the window's response to a decaying source
+    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 1
+    assert r"\kappa = - \frac{b}{2 b - 1}" in tex
     assert r"\omega = \frac{1}{2 a}" in tex
 
 
@@ -114,3 +116,17 @@ def test_window_answers_a_decaying_noise_source_through_n_T_to_the_1_plus_p():
     assert sp.simplify(w0 + r.kappa * (1 + p)) == 0
     assert sp.simplify(r.kappa + b / (2 * b - 1)) == 0
     assert "window cost" in r.binding
+
+
+def test_window_boundary_layer_is_its_final_stretch_against_its_noise(corr):
+    """The window's final stretch (kernel argument O(1)) leaves noise W^(-delta/(delta + 1)) =
+    W^(-(2b-1)/(2b)) against the balanced window noise W^(-(b-1)/b): relative W^(-1/(2b)), i.e.
+    T^(-omega_0/(2b)) at W ~ T^omega_0 (the easy phase's 1/(2a) with X = W)."""
+    w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
+    for name in ("anneal_window_exponent", "anneal_fraction_exponent"):
+        terms = corr["hard"][name].terms
+        t = next(t for t in terms if t.mechanism == "end-of-run boundary layer of the window")
+        assert sp.simplify(t.omega - w0 / (2 * b)) == 0
+        # the crossover is divided out by the readout: no T^-p left to extrapolate
+        assert all(not (t.form == POWER and t.mechanism == "noise against bias") for t in terms)
+    assert corr["hard"]["anneal_window_exponent"].omegas(1.5, 3) == pytest.approx([7 / 60, 0.3])
