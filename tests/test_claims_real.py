@@ -89,8 +89,7 @@ SHIFTED = {"xi": 0.02, "delta": 0.2, "easy optimal loss": 0.02, "optimal constan
 def default_scale(tmp_path_factory):
     """Every claim of SHIFTED over its default horizons (``optlr validate`` without options),
     one phase at a time as the tests ask for it (``-k easy`` runs the easy sweep only)."""
-    # the optimal sweep's CPU budget as in `optlr validate` without options (the hard cap, 1e9,
-    # is reached only where the sweep is cheap)
+    # the optimal sweep's CPU budget as in `optlr validate` without options
     ctx = continuum_context(
         cache_dir=tmp_path_factory.mktemp("default"), cpu_budget=DEFAULT_CPU_BUDGET
     )

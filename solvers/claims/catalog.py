@@ -397,7 +397,7 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
         Ts, ys, rel_solver=rs + abs(kappa) * share_L * rs_l,
         rel_quadrature=rq + abs(kappa) * share_L * rq_l,
         diagnostics={"lost_time": lost.tolist(), "level": ANNEAL_LEVEL, "source": source.tolist(),
-                     "kappa": kappa, "label_noise_share": (1.0 - share_L).tolist(), **other},
+                     "kappa": kappa, "source_label_share": (1.0 - share_L).tolist(), **other},
     )  # fmt: skip
 
 
