@@ -225,10 +225,10 @@ def compare_baselines(
             last[n] = float(local_slopes(x, y, window=3).slope[-1])
     beats, margins = {}, {}
     for n, rs in results.items():
-        if not optimal:
+        common = [r for r in rs if r.T in optimal]
+        if not common:  # no horizon in common (e.g. the baseline deadline cut it): no verdict
             beats[n] = None
             continue
-        common = [r for r in rs if r.T in optimal]
         margins[n] = [(r.T, r.final_loss / optimal[r.T] - 1.0) for r in common]
         beats[n] = all(optimal[r.T] <= r.final_loss * (1 + BEATS_RTOL) for r in common)
     return BaselineComparison(
