@@ -24,7 +24,14 @@ import glob
 import json
 import time
 
-from solvers.runs import LAWS, FitOptions, fit_and_predict, load_dataset, schedule_family
+from solvers.runs import (
+    LAWS,
+    FitOptions,
+    fit_and_predict,
+    load_dataset,
+    predict_run,
+    schedule_family,
+)
 
 SPLITS = ("cos-to-wsd", "wsd-to-cos", "short-to-long", "long-to-short", "phase")
 
@@ -47,7 +54,28 @@ def split_ids(name: str, fam: list) -> tuple[list, list]:
     return (cos, rest) if name == "cos-to-wsd" else (rest, cos)
 
 
-def run_split(name: str, n_boot: int, fit_power: bool = True, baselines: bool = True) -> list:
+def held_out_curves(rep, runs) -> dict:
+    """Per held-out run: its relative residual ``predicted / observed - 1`` at every observed
+    point of the fit's split, and where the run's rate is at or above 90 % of its peak (the
+    stable phase, as opposed to warmup and anneal). Where in a run a prediction goes wrong."""
+    out = {}
+    for rid in (p["run"] for p in rep.predictions):
+        run = runs[rid]
+        steps, obs = run.losses(rep.fit.options.split)
+        if not steps.size:
+            continue
+        _, pred, _ = predict_run(rep.fit.params, run, steps)
+        eta = run.schedule(max(run.horizon, int(steps[-1]) + 1))
+        high = eta[steps.clip(max=eta.size - 1)] >= 0.9 * eta.max()
+        out[rid] = {"step": steps.tolist(), "rel": (pred / obs - 1).tolist(),
+                    "stable": high.tolist(), "horizon": run.horizon}  # fmt: skip
+    return out
+
+
+def run_split(
+    name: str, n_boot: int, fit_power: bool = True, baselines: bool = True, curves: bool = False,
+    options: dict | None = None,
+) -> list:  # fmt: skip
     runs = load_dataset("llm-curves")
     rows = []
     for fam_key, fam in sorted(families(runs).items(), key=lambda kv: str(kv[0])):
@@ -56,13 +84,16 @@ def run_split(name: str, n_boot: int, fit_power: bool = True, baselines: bool = 
             continue
         t0, c0 = time.perf_counter(), time.process_time()
         rep = fit_and_predict(
-            runs, fit_ids, pred_ids, FitOptions(n_boot=n_boot, fit_power=fit_power),
+            runs, fit_ids, pred_ids,
+            FitOptions(n_boot=n_boot, fit_power=fit_power, **(options or {})),
             baselines=tuple(LAWS) if baselines else (),
         )  # fmt: skip
         d = rep.to_dict()
         d["family"] = [fam_key[0], fam_key[1]]
         d["fit_ids"], d["predict_ids"] = fit_ids, pred_ids
         d["seconds"] = {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}
+        if curves:
+            d["curves"] = held_out_curves(rep, runs)
         rows.append(d)
         e = d["error"]
         print(f"{name} {fam_key}: optlr {e['mean_rel']} {e['max_rel']}  "
@@ -165,6 +196,8 @@ def main() -> None:
     ap.add_argument("--table", nargs="*")
     ap.add_argument("--p1", action="store_true", help="hold the rate power p = 1 (6 parameters)")
     ap.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
+    ap.add_argument("--curves", action="store_true",
+                    help="store each held-out run's residual curve (JSON 'curves')")  # fmt: skip
     ap.add_argument("--merge-baselines", nargs=2, metavar=("OLD", "NEW"),
                     help="copy OLD's baselines into NEW's rows that have none")  # fmt: skip
     args = ap.parse_args()
@@ -175,7 +208,8 @@ def main() -> None:
         print(table([p for pat in args.table for p in glob.glob(pat)]))
         return
     c0, t0 = time.process_time(), time.perf_counter()
-    rows = run_split(args.split, args.boot, fit_power=not args.p1, baselines=not args.no_baselines)
+    rows = run_split(args.split, args.boot, fit_power=not args.p1,
+                     baselines=not args.no_baselines, curves=args.curves)  # fmt: skip
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
     if args.out:
         with open(args.out, "w") as fh:
