@@ -14,6 +14,8 @@ validation loss is the target; the same FitOptions for every split, nothing tune
 * ``phase``: fit every run of the family (no prediction): phase, p_easy, parameters.
 
 ``--p1`` holds the rate power at 1 (the 6-parameter model of plain SGD; default: fitted, 7).
+``--rate-map norm`` / ``norm-eq``: AdamW's norm map instead of the rate power (7 / 6 parameters).
+``--curves`` stores each held-out run's residual curve.
 Prints CPU (``time.process_time``) and wall seconds per family.
 """
 
@@ -196,6 +198,8 @@ def main() -> None:
     ap.add_argument("--table", nargs="*")
     ap.add_argument("--p1", action="store_true", help="hold the rate power p = 1 (6 parameters)")
     ap.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
+    ap.add_argument("--rate-map", choices=("power", "norm", "norm-eq"), default="power",
+                    help="map from the optimiser's rate to model time (FitOptions.rate_map)")  # fmt: skip
     ap.add_argument("--curves", action="store_true",
                     help="store each held-out run's residual curve (JSON 'curves')")  # fmt: skip
     ap.add_argument("--merge-baselines", nargs=2, metavar=("OLD", "NEW"),
@@ -209,7 +213,8 @@ def main() -> None:
         return
     c0, t0 = time.process_time(), time.perf_counter()
     rows = run_split(args.split, args.boot, fit_power=not args.p1,
-                     baselines=not args.no_baselines, curves=args.curves)  # fmt: skip
+                     baselines=not args.no_baselines, curves=args.curves,
+                     options={"rate_map": args.rate_map})  # fmt: skip
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
     if args.out:
         with open(args.out, "w") as fh:
