@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import glob
 import json
+import math
 import time
 
 from solvers.runs import (
@@ -171,6 +172,60 @@ def table(paths) -> str:
     return "\n".join(lines)
 
 
+def _at(c: dict, frac: float) -> float:
+    """Residual of a held-out curve at the observed point nearest ``frac`` of the horizon."""
+    steps = c["step"]
+    i = min(range(len(steps)), key=lambda j: abs(steps[j] - frac * c["horizon"]))
+    return c["rel"][i]
+
+
+def residual_table(path: str) -> str:
+    """Per held-out run of a ``--curves`` file: its relative residual (%) at 25 % and 50 % of its
+    horizon, at the last point of its stable phase (rate >= 90 % of its peak) and at its end."""
+    runs = load_dataset("llm-curves")
+    lines = [f"\n### held-out residuals, {path} (predicted / observed - 1, %)\n",
+             "| family | run | schedule | lr | T | 25 % | 50 % | end of stable | end |",
+             "|" + "---|" * 9]  # fmt: skip
+    for d in json.load(open(path)):
+        fam = f"{d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M"
+        for rid, c in d.get("curves", {}).items():
+            meta = runs[rid].meta
+            stable = [r for r, h in zip(c["rel"], c["stable"], strict=True) if h]
+            kind = schedule_family(runs[rid]) + (
+                f" {meta['wsd_fract_decay']:g}" if meta.get("scheduler", "").startswith("wsd") else ""
+            )  # fmt: skip
+            cells = [_at(c, 0.25), _at(c, 0.5), stable[-1] if stable else None, c["rel"][-1]]
+            lines.append(f"| {fam} | {rid} | {kind} | {meta.get('lr', 0):g} | {c['horizon']} | "
+                         + " | ".join(_pct(x) for x in cells) + " |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _rss(d: dict) -> float:
+    """Weighted residual sum of squares of the reported fit (its phase's constrained optimum)."""
+    return d["model"]["phase_fits"][d["model"]["phase"]]["rss"]
+
+
+def compare_in_sample(base: str, others) -> str:
+    """Per family, each candidate's in-sample RSS over ``base``'s (``phase`` files: every run of
+    the family fitted), and their geometric mean: the selection rule of the 2026-11-30d
+    candidates (``benchmarks/results/fit_2026-11-30d/PROTOCOL.md``)."""
+    ref = {tuple(d["family"]): d for d in json.load(open(base))}
+    cands = {path: {tuple(d["family"]): d for d in json.load(open(path))} for path in others}
+    lines = ["| family | " + " | ".join(f"{p} RSS / base" for p in cands) + " |",
+             "|" + "---|" * (len(cands) + 1)]  # fmt: skip
+    logs: dict = {p: [] for p in cands}
+    for fam, d in sorted(ref.items(), key=lambda kv: str(kv[0])):
+        cells = []
+        for p, rows in cands.items():
+            ratio = _rss(rows[fam]) / _rss(d)
+            logs[p].append(math.log(ratio))
+            cells.append(f"{ratio:.3f}")
+        lines.append(f"| {fam[0]} {int(fam[1]) / 1e6:.0f}M | " + " | ".join(cells) + " |")
+    gm = [f"**{math.exp(sum(v) / len(v)):.3f}**" for v in logs.values()]
+    lines.append("| geometric mean | " + " | ".join(gm) + " |")
+    return "\n".join(lines)
+
+
 def merge_baselines(old_path: str, new_path: str) -> None:
     """Copy the empirical laws' scores of ``old_path`` into the rows of ``new_path`` without
     them (a run with ``--no-baselines``): the empirical laws do not depend on optlr's model, so their scores
@@ -196,6 +251,9 @@ def main() -> None:
     ap.add_argument("--boot", type=int, default=20)
     ap.add_argument("--out")
     ap.add_argument("--table", nargs="*")
+    ap.add_argument("--compare", nargs="+", metavar="PHASE_JSON",
+                    help="in-sample RSS of candidates' phase files over the first one's")  # fmt: skip
+    ap.add_argument("--residuals", help="per held-out run residual table of a --curves file")
     ap.add_argument("--p1", action="store_true", help="hold the rate power p = 1 (6 parameters)")
     ap.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
     ap.add_argument("--rate-map", choices=("power", "norm", "norm-eq"), default="power",
@@ -207,6 +265,12 @@ def main() -> None:
     args = ap.parse_args()
     if args.merge_baselines:
         merge_baselines(*args.merge_baselines)
+        return
+    if args.compare:
+        print(compare_in_sample(args.compare[0], args.compare[1:]))
+        return
+    if args.residuals:
+        print(residual_table(args.residuals))
         return
     if args.table is not None:
         print(table([p for pat in args.table for p in glob.glob(pat)]))
