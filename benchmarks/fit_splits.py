@@ -126,13 +126,32 @@ def phase_table(rows) -> str:
     return "\n".join(lines)
 
 
+def phase_detail(rows) -> str:
+    """Per family: each phase's constrained optimum ``(a, b)``, its bias exponent ``(a - 1) / b``
+    (the loss of a constant run decays as ``tau^-(a-1)/b`` in model time), the RSS ratio and the
+    effective count that make ``p_easy``; where both phases reach the same exponent with
+    RSS ratio near 1, loss curves identify ``(a - 1) / b`` and not the phase."""
+    lines = ["\n### phase: the two constrained optima per family\n",
+             "| family | easy (a, b) | hard (a, b) | (a-1)/b easy / hard | RSS hard / easy | n_eff | p_easy |",
+             "|" + "---|" * 7]  # fmt: skip
+    for d in rows:
+        m, f = d["model"], d["model"]["phase_fits"]
+        e, h = f["easy"], f["hard"]
+        lines.append(
+            f"| {d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M | ({e['a']:.2f}, {e['b']:.2f}) "
+            f"| ({h['a']:.2f}, {h['b']:.2f}) | {(e['a'] - 1) / e['b']:.3f} / {(h['a'] - 1) / h['b']:.3f} "
+            f"| {h['rss'] / e['rss']:.3f} | {m['n_eff']:.1f} | {m['p_easy']:.2f} |"
+        )  # fmt: skip
+    return "\n".join(lines)
+
+
 def table(paths) -> str:
     lines = []
     for path in sorted(paths):
         rows = json.load(open(path))
         split = path.rsplit("fit_", 1)[-1].removesuffix(".json")
         if split == "phase":
-            lines += [phase_table(rows)]
+            lines += [phase_table(rows), phase_detail(rows)]
             continue
         lines += [f"\n### {split} (final-loss relative error, %: mean / max)\n",
                   f"| family | fit / predicted runs | optlr ({rows[0]['model']['n_params']}) | multi-power (7) | annealing (4) | naive (0) |",

@@ -3,6 +3,7 @@ recursion against its closed form (derived by SymPy here), the equilibrium rate,
 the boundary, and the fit recovering the initial norm."""
 
 import functools
+import json
 
 import numpy as np
 import pytest
@@ -86,3 +87,52 @@ def test_fit_recovers_the_initial_norm():
     assert abs(fit.params.a - truth.a) < 0.15 and abs(fit.params.b - truth.b) < 0.15, fit.params
     power = fit_runs(runs, FitOptions(**opts))
     assert power.cost > 2 * fit.cost
+
+
+@pytest.mark.slow
+def test_cli_fit_and_recommend_with_the_norm_map(tmp_path, capsys):
+    """`optlr fit --rate-map norm` end to end on runs of the norm map: the JSON names the map,
+    its weight decay and initial norm (7 parameters), and the recommended schedule is priced
+    with the norm map (a grid of the power map would raise)."""
+    lam = 0.1
+    truth = EASY.replace(s=EASY.s * 1e-3 / np.sqrt(2 * lam * 1e-3), norm0=0.3e-3 / (2 * lam))
+    curves = ["run,split,step,lr,loss"]
+    meta = ["run,weight_decay,warmup_steps"]
+    for i, (kind, T) in enumerate([("cos", 3000), ("wsd", 3000)]):
+        eta = schedule(kind, T, 1e-3)
+        steps = np.arange(200, T + 1, 200)
+        g = run_grid(eta, steps)
+        L = loss_curve(truth, model_grid(eta, g.t, truth, lam))[g.index(steps)]
+        curves += [f"r{i},val,{s},{eta[min(s, T - 1)]},{v}" for s, v in zip(steps, L, strict=True)]
+        meta.append(f"r{i},{lam},100")
+    (tmp_path / "c.csv").write_text("\n".join(curves) + "\n")
+    (tmp_path / "m.csv").write_text("\n".join(meta) + "\n")
+    from solvers.cli import main
+
+    main(["fit", str(tmp_path / "c.csv"), "--runs", str(tmp_path / "m.csv"), "--fit", "r0",
+          "--predict", "r1", "--rate-map", "norm", "--boot", "0", "--min-step", "200",
+          "--no-baselines", "--recommend", "2000", "--format", "json"])  # fmt: skip
+    d = json.loads(capsys.readouterr().out)
+    m = d["model"]
+    assert (
+        m["rate_map"] == "norm" and m["weight_decay"] == pytest.approx(lam) and m["n_params"] == 7
+    )
+    assert m["norm0"] > 0 and m["p"] == 1.0
+    # priced by the norm map: finite, above L_inf (its comparison with the tuned cosine is not
+    # asserted: the recommendation warms up to the full peak, the tuned baselines to their own)
+    assert m["L_inf"] < d["recommend"]["optimal_loss"] < 10
+
+
+def test_nearest_forms_price_with_the_norm_map():
+    """The parametric forms are priced through the norm map (its weight decay required): a
+    faster anneal than the norm's relaxation makes a 0.2 WSD decay differ from the power map's
+    price at p = 1 with the same parameters."""
+    from solvers.runs import nearest_forms
+
+    norm = EASY.replace(norm0=1e-3 / 0.2)
+    eta = schedule("wsd", 2000, 1e-3)
+    with pytest.raises(ValueError, match="weight_decay"):
+        nearest_forms(eta, params=norm)
+    got = nearest_forms(eta, params=norm, weight_decay=0.1)
+    plain = nearest_forms(eta, params=EASY)
+    assert np.isfinite(got["wsd"]["loss"]) and got["wsd"]["loss"] != plain["wsd"]["loss"]

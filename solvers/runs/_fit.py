@@ -271,6 +271,7 @@ class RunFit:
         out = {k: None if v is None else float(v) for k, v in out.items()}
         out["interval"] = {k: [float(v[0]), float(v[1])] for k, v in self.interval.items()}
         out.update(phase=p.phase, p_easy=float(self.p_easy), n_params=self.n_params)
+        out.update(rate_map=self.options.rate_map, weight_decay=self.wd_ref)
         out.update(p_easy_boot=self.p_easy_boot, phase_note=self.phase_note, n_eff=self.n_eff)
         out["phase_fits"] = {
             k: {
@@ -565,7 +566,7 @@ def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
     interval = {}
     if len(boot):
         lo, hi = np.percentile(boot, [2.5, 97.5], axis=0)
-        interval = {n: (lo[i], hi[i]) for i, n in enumerate(PARAM_NAMES)}
+        interval = {n: (lo[i], hi[i]) for i, n in enumerate(PARAM_NAMES) if np.isfinite(lo[i])}
     r2, res = _r2(data, _params(best.x, data), nodes)
     return RunFit(
         params, [r.id for r in runs], opts, interval, boot, p_easy, r2, res,
