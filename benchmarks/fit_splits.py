@@ -275,7 +275,7 @@ def main() -> None:
     ap.add_argument("--residuals", help="per held-out run residual table of a --curves file")
     ap.add_argument("--p1", action="store_true", help="hold the rate power p = 1 (6 parameters)")
     ap.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
-    ap.add_argument("--rate-map", choices=("power", "norm", "norm-eq"), default="power",
+    ap.add_argument("--rate-map", choices=("auto", "power", "norm", "norm-eq"), default="auto",
                     help="map from the optimiser's rate to model time (FitOptions.rate_map)")  # fmt: skip
     ap.add_argument("--curves", action="store_true",
                     help="store each held-out run's residual curve (JSON 'curves')")  # fmt: skip

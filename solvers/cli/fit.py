@@ -129,10 +129,11 @@ def register(sub) -> None:
     p.add_argument("--seed", type=count, default=0)
     p.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
     p.add_argument("--sgd", action="store_true", help="hold the rate power p = 1 (6 parameters)")
-    p.add_argument("--rate-map", choices=("power", "norm", "norm-eq"), default="power",
-                   help="rate to model time: s*lr^p (power, default); AdamW's weight-norm map with "
-                        "its initial norm fitted (norm, 7 parameters) or at equilibrium (norm-eq, "
-                        "6); the norm maps need a weight_decay column in --runs")  # fmt: skip
+    p.add_argument("--rate-map", choices=("auto", "power", "norm", "norm-eq"), default="auto",
+                   help="rate to model time: s*lr^p (power); AdamW's weight-norm map with its "
+                        "initial norm fitted (norm, 7 parameters) or at equilibrium (norm-eq, 6; "
+                        "both need a weight_decay column in --runs); auto (default): norm when "
+                        "every fitted run has opt adamw and weight_decay > 0, else power")  # fmt: skip
     p.add_argument("--plot", type=path, metavar="STEM", help="write STEM.pdf and STEM.png")
     p.add_argument(
         "--recommend", metavar="T[,PEAK]", help="optimal schedule of the fitted model at horizon T "

@@ -15,7 +15,7 @@ with replacement, refitted from the best fit).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import least_squares, lsq_linear
@@ -31,6 +31,7 @@ from ._functional import (
     mode_nodes,
     model_grid,
     rate_scale,
+    resolve_rate_map,
     run_grid,
     weight_decay_ref,
 )  # fmt: skip
@@ -65,7 +66,7 @@ UPPER = np.array([np.inf, 4.0, 4.0, 4.0, 8.0, 8.0, 1.5, 4.0, 3.0])
 X_SCALE = np.array([0.1, 0.3, 0.3, 0.3, 0.2, 0.2, 0.1, 0.1, 0.3])
 #: Maps from the optimiser's rate to model time (:mod:`._functional`): ``s lr^p``; AdamW's norm
 #: map with its initial norm fitted; the same with the norm starting at equilibrium.
-RATE_MAPS = ("power", "norm", "norm-eq")
+RATE_MAPS = ("auto", "power", "norm", "norm-eq")
 #: Relative residual given to a point whose predicted loss is not finite (feedback beyond the
 #: stability limit of the fitted rates).
 DIVERGED = 1.0
@@ -110,8 +111,11 @@ class FitOptions:
         in the PLRF model); False holds ``gain = 0``. With ``fit_power=False`` this is the
         7-parameter model of SGD with feedback; its Jacobian is by forward differences only
         (the loss is then not linear in ``A`` and ``nu``).
-    rate_map : {"power", "norm", "norm-eq"}
-        ``power``: model time ``s sum lr^p``. ``norm``: AdamW's norm map (the angular rate
+    rate_map : {"auto", "power", "norm", "norm-eq"}
+        ``auto`` (default): ``norm`` when every fitted run's metadata says ``opt`` AdamW with a
+        ``weight_decay > 0``, else ``power`` (chosen on in-sample fit quality over the 12
+        llm-curves families, ``benchmarks/results/fit.md`` 2026-11-30d; the fit reports the
+        map it used). ``power``: model time ``s sum lr^p``. ``norm``: AdamW's norm map (the angular rate
         ``lr / |w|`` with the norm's weight-decay dynamics, :mod:`._functional`; needs each
         run's ``weight_decay``), its initial norm ``norm0`` fitted and ``p = 1`` held
         (``fit_power`` is then ignored). ``norm-eq``: the same, ``norm0`` held at the
@@ -130,7 +134,7 @@ class FitOptions:
     seed: int = 0
     fit_power: bool = True
     fit_gain: bool = False
-    rate_map: str = "power"
+    rate_map: str = "auto"
 
     def __post_init__(self):
         if self.split not in ("val", "train"):
@@ -404,7 +408,7 @@ def _free(opts) -> np.ndarray:
     """Mask of the free entries of the optimiser's vector (``p`` held at 1 without fit_power
     or with the norm map, ``gain`` at 0 without fit_gain, ``norm0`` at equilibrium unless
     ``rate_map="norm"``)."""
-    held = {"p": not opts.fit_power or opts.rate_map != "power", "gain": not opts.fit_gain,
+    held = {"p": not opts.fit_power or "norm" in opts.rate_map, "gain": not opts.fit_gain,
             "norm0": opts.rate_map != "norm"}  # fmt: skip
     return np.array([not held.get(n, False) for n in PARAM_NAMES])
 
@@ -549,6 +553,7 @@ def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
     if not runs:
         raise ValueError("runs must hold at least one run with observed losses")
     ref = eta_ref(runs)
+    opts = replace(opts, rate_map=resolve_rate_map(opts.rate_map, runs))  # before any use
     wd_ref = None if opts.rate_map == "power" else weight_decay_ref(runs)
     data = _prepare(runs, opts, ref)
     nodes = mode_nodes(opts.n_modes)

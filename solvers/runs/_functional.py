@@ -60,7 +60,7 @@ from ..dynamics.continuum import mode_quadrature
 
 __all__ = [
     "LossParams", "RunGrid", "condense", "intrinsic_rates", "loss_curve", "loss_parts",
-    "mode_nodes", "model_grid", "rate_scale", "run_grid", "weight_decay_ref",
+    "mode_nodes", "model_grid", "rate_scale", "resolve_rate_map", "run_grid", "weight_decay_ref",
 ]  # fmt: skip
 
 #: Default number of modes: far beyond the front of any run here (the infinite-N model in all
@@ -302,6 +302,18 @@ def weight_decay_ref(runs) -> float:
                 "weight_decay > 0 in the runs' metadata"
             )
     return float(np.exp(np.mean(np.log(wd))))
+
+
+def resolve_rate_map(rate_map: str, runs) -> str:
+    """``rate_map`` with ``auto`` resolved (:class:`FitOptions`)."""
+    if rate_map != "auto":
+        return rate_map
+    adamw = all(
+        "adamw" in str(r.meta.get("opt", "")).lower()
+        and isinstance(r.meta.get("weight_decay"), (int, float)) and r.meta["weight_decay"] > 0
+        for r in runs
+    )  # fmt: skip
+    return "norm" if adamw else "power"
 
 
 def mode_nodes(n_modes: int = DEFAULT_MODES, rule=FIT_RULE) -> tuple[np.ndarray, np.ndarray]:
