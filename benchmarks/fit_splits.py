@@ -105,6 +105,10 @@ def run_split(
     return rows
 
 
+def _g(x) -> str:
+    return "—" if x is None else f"{x:.3g}"
+
+
 def _pct(x) -> str:
     return "—" if x is None else f"{100 * x:.2f}"
 
@@ -112,14 +116,14 @@ def _pct(x) -> str:
 def phase_table(rows) -> str:
     """Per family: the exponents, rate power, phase, p_easy (likelihood ratio) and its note."""
     lines = ["\n### phase: every run of a family fitted\n",
-             "| family | runs | L_inf | s | nu | a | b | p | phase | p_easy | n_eff | R² min | at bound | note |",
-             "|" + "---|" * 14]  # fmt: skip
+             "| family | runs | L_inf | s | nu | a | b | p | norm0 | phase | p_easy | n_eff | R² min | at bound | note |",
+             "|" + "---|" * 15]  # fmt: skip
     for d in rows:
         m = d["model"]
         note = m.get("phase_note", "").replace("|", "/")
         lines.append(
             f"| {d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M | {len(d['fit_ids'])} "
-            f"| {m['L_inf']:.3f} | {m['s']:.3g} | {m['nu']:.3g} | {m['a']:.2f} | {m['b']:.2f} | {m.get('p', 1.0):.2f} | {m['phase']} "
+            f"| {m['L_inf']:.3f} | {m['s']:.3g} | {m['nu']:.3g} | {m['a']:.2f} | {m['b']:.2f} | {m.get('p', 1.0):.2f} | {_g(m.get('norm0'))} | {m['phase']} "
             f"| {m['p_easy']:.2f} | {m.get('n_eff', float('nan')):.1f} "
             f"| {min(m['r2'].values()):.4f} | {', '.join(m['at_bound']) or '-'} | {note} |"
         )  # fmt: skip

@@ -99,8 +99,8 @@ def recommend(
     edges = np.union1d(_blocks(T, warmup, check_int("n_blocks", n_blocks, ge=2)), [kink])
     steps = np.arange(warmup, T, dtype=float)
 
-    def schedule(x):
-        return np.concatenate([ramp, np.interp(steps, edges, peak * np.asarray(x))])
+    def schedule(x):  # the warmup ramps to the first block's rate, as the baselines' to theirs
+        return np.concatenate([ramp * x[0], np.interp(steps, edges, peak * np.asarray(x))])
 
     def final(x):
         return _loss(params, schedule(x), (nodes, weight_decay))
