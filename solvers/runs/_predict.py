@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _functional as fn
 from ._data import Run
 from ._fit import RunFit, params_from_row
-from ._functional import (
-    DEFAULT_GRID,
-    DEFAULT_MODES,
-    LossParams,
-    loss_parts,
-    mode_nodes,
-    model_grid,
-    run_grid,
-)
 
 __all__ = ["predict_run"]
 
 
-def predict_run(fit: RunFit | LossParams, run: Run, steps=None, *, n_grid: int = DEFAULT_GRID):
+def predict_run(
+    fit: RunFit | fn.LossParams, run: Run, steps=None, *, n_grid: int = fn.DEFAULT_GRID
+):
     """The predicted loss of ``run`` at ``steps`` from its schedule alone.
 
     ``steps`` defaults to every observed step of the fit's split, else the run's last logged
@@ -31,24 +25,24 @@ def predict_run(fit: RunFit | LossParams, run: Run, steps=None, *, n_grid: int =
     """
     params = fit.params if isinstance(fit, RunFit) else fit
     split = fit.options.split if isinstance(fit, RunFit) else "val"
-    n_modes = fit.options.n_modes if isinstance(fit, RunFit) else DEFAULT_MODES
+    n_modes = fit.options.n_modes if isinstance(fit, RunFit) else fn.DEFAULT_MODES
     if steps is None:
         steps = run.losses(split)[0]
         steps = steps if steps.size else np.array([int(run.sched_step[-1])])
     steps = np.atleast_1d(np.asarray(steps, dtype=int))
     eta = run.schedule(max(run.horizon, int(steps.max())))
-    grid = run_grid(eta, steps, n_grid=n_grid)
-    nodes = mode_nodes(n_modes)
+    grid = fn.run_grid(eta, steps, n_grid=n_grid)
+    nodes = fn.mode_nodes(n_modes)
     idx = grid.index(steps)
     wd = run.meta.get("weight_decay")
-    bias, noise = loss_parts(params, model_grid(eta, grid.t, params, wd), nodes)
+    bias, noise = fn.loss_parts(params, fn.model_grid(eta, grid.t, params, wd), nodes)
     pred = params.L_inf + bias[idx] + noise[idx]
     if not isinstance(fit, RunFit) or not len(fit.boot):
         return steps, pred, None
     draws = []
     for row in fit.boot:
         p = params_from_row(row)
-        b2, n2 = loss_parts(p, model_grid(eta, grid.t, p, wd), nodes)
+        b2, n2 = fn.loss_parts(p, fn.model_grid(eta, grid.t, p, wd), nodes)
         draws.append(p.L_inf + b2[idx] + n2[idx])
     lo, hi = np.percentile(np.array(draws), [2.5, 97.5], axis=0)
     return steps, pred, (lo, hi)
