@@ -128,7 +128,9 @@ def register(sub) -> None:
     p.add_argument("--boot", type=count, default=40, help="bootstrap refits over runs (default 40)")
     p.add_argument("--seed", type=count, default=0)
     p.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
-    p.add_argument("--sgd", action="store_true", help="hold the rate power p = 1 (6 parameters)")
+    p.add_argument(
+        "--sgd", action="store_true", help="power map: hold the rate power p = 1 (6 parameters)"
+    )
     p.add_argument("--rate-map", choices=("auto", "power", "norm", "norm-eq"), default="auto",
                    help="rate to model time: s*lr^p (power); AdamW's weight-norm map with its "
                         "initial norm fitted (norm, 7 parameters) or at equilibrium (norm-eq, 6; "
