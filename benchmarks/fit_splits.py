@@ -27,6 +27,8 @@ import json
 import math
 import time
 
+import numpy as np
+
 from solvers.runs import (
     LAWS,
     FitOptions,
@@ -60,7 +62,8 @@ def split_ids(name: str, fam: list) -> tuple[list, list]:
 def held_out_curves(rep, runs) -> dict:
     """Per held-out run: its relative residual ``predicted / observed - 1`` at every observed
     point of the fit's split, and where the run's rate is at or above 90 % of its peak (the
-    stable phase, as opposed to warmup and anneal). Where in a run a prediction goes wrong."""
+    stable phase, as opposed to warmup and anneal: ``stable_end``, the index of its last such
+    point). Where in a run a prediction goes wrong."""
     out = {}
     for rid in (p["run"] for p in rep.predictions):
         run = runs[rid]
@@ -70,8 +73,9 @@ def held_out_curves(rep, runs) -> dict:
         _, pred, _ = predict_run(rep.fit.params, run, steps)
         eta = run.schedule(max(run.horizon, int(steps[-1]) + 1))
         high = eta[steps.clip(max=eta.size - 1)] >= 0.9 * eta.max()
-        out[rid] = {"step": steps.tolist(), "rel": (pred / obs - 1).tolist(),
-                    "stable": high.tolist(), "horizon": run.horizon}  # fmt: skip
+        out[rid] = {"step": steps.tolist(), "rel": [round(x, 7) for x in (pred / obs - 1).tolist()],
+                    "stable_end": int(np.flatnonzero(high)[-1]) if high.any() else None,
+                    "horizon": run.horizon}  # fmt: skip
     return out
 
 
@@ -213,11 +217,16 @@ def residual_table(path: str) -> str:
         fam = f"{d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M"
         for rid, c in d.get("curves", {}).items():
             meta = runs[rid].meta
-            stable = [r for r, h in zip(c["rel"], c["stable"], strict=True) if h]
+            end = c["stable_end"]
             kind = schedule_family(runs[rid]) + (
                 f" {meta['wsd_fract_decay']:g}" if meta.get("scheduler", "").startswith("wsd") else ""
             )  # fmt: skip
-            cells = [_at(c, 0.25), _at(c, 0.5), stable[-1] if stable else None, c["rel"][-1]]
+            cells = [
+                _at(c, 0.25),
+                _at(c, 0.5),
+                None if end is None else c["rel"][end],
+                c["rel"][-1],
+            ]
             lines.append(f"| {fam} | {rid} | {kind} | {meta.get('lr', 0):g} | {c['horizon']} | "
                          + " | ".join(_pct(x) for x in cells) + " |")  # fmt: skip
     return "\n".join(lines)
@@ -249,6 +258,12 @@ def compare_in_sample(base: str, others) -> str:
     return "\n".join(lines)
 
 
+def dump(rows, path: str) -> None:
+    """Write a split's rows; compact when they hold residual curves (thousands of numbers)."""
+    with open(path, "w") as fh:
+        json.dump(rows, fh, indent=None if any("curves" in d for d in rows) else 1)
+
+
 def merge_baselines(old_path: str, new_path: str) -> None:
     """Copy the empirical laws' scores of ``old_path`` into the rows of ``new_path`` without
     them (a run with ``--no-baselines``): the empirical laws do not depend on optlr's model, so their scores
@@ -264,8 +279,7 @@ def merge_baselines(old_path: str, new_path: str) -> None:
             raise SystemExit(f"{old_path}: no row with the runs of {d['family']} in {new_path}")
         d["baselines"] = {**o["baselines"], **d["baselines"]}  # the naive one is recomputed
         d["baselines_from"] = old_path
-    with open(new_path, "w") as fh:
-        json.dump(rows, fh, indent=1)
+    dump(rows, new_path)
 
 
 def main() -> None:
@@ -304,8 +318,7 @@ def main() -> None:
                      options={"rate_map": args.rate_map})  # fmt: skip
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
     if args.out:
-        with open(args.out, "w") as fh:
-            json.dump(rows, fh, indent=1)
+        dump(rows, args.out)
 
 
 if __name__ == "__main__":
