@@ -105,16 +105,14 @@ def default_scale(tmp_path_factory):
     return measure
 
 
-#: Not resolved to +-0.02 at the default scale (benchmarks/results/claims.md, 2026-11-30): the
-#: tuned constant rate in the hard phase at (1.5, 3) is -0.133 +- 0.069 with T to 1e11 (its
-#: derived correction is T^(-1/7); the claim's own loss exponent resolves, +-0.008). With T to
-#: 1e13 it resolves (-0.1385 +- 0.0086: a slow correction, not a wrong prediction), but the
-#: default cap stays 1e11 (solvers.claims.validate.CONSTANT_T_MAX; claims.md, 2026-11-30b).
-#: The hard window at (1.5, 3), read as the lost time times (sigma^2 + L)^kappa (the crossover
-#: divided out), has its window's boundary layer T^(-7/60) left: +-0.020 at the default scale
-#: (the CPU budget stops the sweep near 1e7), +-0.021 with T to 1e9; a shift of -0.02 stays
-#: inside (benchmarks/results/claims.md, 2026-11-30d).
-UNRESOLVED = {("hard", "optimal constant LR"), ("hard", "hard annealing window")}
+#: Claims not resolved to +-0.02 at the default scale. The hard constant rate is resolved since it
+#: subtracts its derived feedback correction (-0.1428 +- 0.0009 at (1.5, 3), T <= 1e11, where it
+#: read -0.133 +- 0.069; solvers/claims/constant_rate.py, benchmarks/results/claims.md). The hard
+#: window at (1.5, 3), read as the lost time times (sigma^2 + L)^kappa (the crossover divided
+#: out), has its window's boundary layer T^(-7/60) left: +-0.020 at the default scale (the CPU
+#: budget stops the sweep near 1e7), +-0.021 with T to 1e9; a shift of -0.02 stays inside
+#: (benchmarks/results/claims.md, 2026-11-30d).
+UNRESOLVED = {("hard", "hard annealing window")}
 SHIFT_CASES = [
     pytest.param(ph, n, marks=pytest.mark.xfail(reason="not resolved at the default scale",
                                                  strict=True))

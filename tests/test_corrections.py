@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from theory import derive_corrections, derive_scaling_laws
+from theory import PLRFModel, derive_corrections, derive_scaling_laws
 from theory._corrections import POWER
 from theory.symbols import a, b
 
@@ -60,10 +60,12 @@ def test_latex_has_every_row(corr):
     from theory import corrections_latex
 
     tex = corrections_latex()
-    # one paragraph per exponent and phase, and the window's response to a decaying source
-    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 1
+    # one paragraph per row, the constant rate's noise feedback in closed form, and the
+    # window's response to a decaying noise source
+    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 2
     assert r"\kappa = - \frac{b}{2 b - 1}" in tex
     assert r"\omega = \frac{1}{2 a}" in tex
+    assert r"noise feedback" in tex and r"\frac{S_{u} \alpha}" in tex
 
 
 def _local_slopes(T, y):
@@ -130,3 +132,29 @@ def test_window_boundary_layer_is_its_final_stretch_against_its_noise(corr):
         # the crossover is divided out by the readout: no T^-p left to extrapolate
         assert all(not (t.form == POWER and t.mechanism == "noise against bias") for t in terms)
     assert corr["hard"]["anneal_window_exponent"].omegas(1.5, 3) == pytest.approx([7 / 60, 0.3])
+
+
+def test_modes_for_horizon_bounds_the_bias_the_model_lacks():
+    """The finite-N correction, on the model's own dynamics: the derived fraction
+    (k*/N)^(a-1) of the bias a model with N modes lacks, solved for N, gives the bias of a
+    constant-rate run (no noise) within 10 % of the asked fraction at (1.2, 1.7), and 1000x
+    fewer modes lack 1000^(a-1) = 4x more (a wrong exponent of N, or a front off by a power,
+    fails both)."""
+    from solvers.dynamics.continuum import continuum_loss
+    from theory import missing_mode_fraction, modes_for_horizon
+
+    k, N = sp.symbols("k_* N", positive=True)
+    assert sp.simplify(missing_mode_fraction() - (k / N) ** (a - 1)) == 0
+    T, eta, t = 10**6, 0.5, np.array([0.0, 1e6])
+
+    def bias(n):
+        model = PLRFModel(1.2, 1.7, sigma=0.0, batch=float("inf"), n_modes=n)
+        return continuum_loss(model, np.array([eta]), t)[-1]
+
+    ref = bias(10**40)
+    for rel in (1e-2, 1e-3):
+        n = modes_for_horizon(1.2, 1.7, T, eta, rel)
+        assert 1 - bias(n) / ref == pytest.approx(rel, rel=0.1)
+        assert 1 - bias(n // 1000) / ref == pytest.approx(1000**0.2 * rel, rel=0.1)
+    with pytest.raises(ValueError, match="a > 1"):
+        modes_for_horizon(1.0, 1.7, T, eta, 1e-3)

@@ -24,7 +24,10 @@ local slopes needs :math:`\omega`. This module derives :math:`\omega` as a SymPy
 * **the mode sum** — Euler--Maclaurin with a summand flat at :math:`k = 0`: corrections beyond
   all orders in :math:`T` (no power);
 * **the finite mode count** ``N`` — a floor :math:`N^{-(a-1)}/(a-1)`, negligible while
-  :math:`T \ll N^{(a-1)/p}`;
+  :math:`T \ll N^{(a-1)/p}`; *relative* to the bias left above the learned front
+  :math:`k_*`, the modes the model lacks are :math:`(k_*/N)^{a-1}` (:func:`missing_mode_fraction`),
+  which near ``a = 1`` is not small far below that horizon (9 % at (1.2, 1.7), ``N = 1e12``,
+  ``T = 1e13``): :func:`modes_for_horizon` gives the ``N`` that keeps it below a tolerance;
 * **the cap** :math:`\eta \le \eta_{\max}` — inactive asymptotically in the easy phase (the
   schedule scales as :math:`T^{-\xi}`), the plateau itself in the hard phase (no correction).
 
@@ -40,6 +43,7 @@ hard phase's :math:`\delta`, the tuned power law), the object says so and carrie
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -66,6 +70,8 @@ __all__ = [
     "WindowSourceResponse",
     "corrections_latex",
     "derive_corrections",
+    "missing_mode_fraction",
+    "modes_for_horizon",
     "tuned_power_law_gain",
     "window_source_response",
 ]
@@ -186,6 +192,56 @@ def _crossover(loss_exp: sp.Expr) -> CorrectionTerm:
         r"The source is $\sigma^2(1 + L/\sigma^2)$ and $L \sim T^{-p}$: a relative correction of "
         r"order $T^{-p}$ (order estimate; it is also where $L \ll \sigma^2$ starts to hold).",
     )  # fmt: skip
+
+
+@cache
+def missing_mode_fraction() -> sp.Expr:
+    r"""Fraction of the bias above the learned front :math:`k_*` that a model with ``N`` modes
+    lacks: the tail :math:`\int_N^\infty k^{-a}\,dk` over :math:`\int_{k_*}^\infty k^{-a}\,dk`,
+    i.e. :math:`(k_*/N)^{a-1}` (derived in the symbols ``k_*``, ``N``, ``a``; kept on disk like
+    the scaling laws).
+
+    Examples
+    --------
+    >>> missing_mode_fraction()
+    (k_*/N)**(a - 1)
+    """
+    from ._disk import load_or_compute
+
+    return load_or_compute("missing_mode_fraction", _missing_mode_fraction)
+
+
+def _missing_mode_fraction() -> sp.Expr:
+    k, x, eps = sp.symbols("k_* x epsilon", positive=True)
+    F = sp.integrate(x ** -(1 + eps), x)  # a = 1 + epsilon > 1: the tails converge
+    tail = lambda lo: sp.limit(F, x, sp.oo) - F.subs(x, lo)  # noqa: E731
+    return sp.powsimp(sp.simplify(tail(N_modes) / tail(k)), force=True).subs(eps, a - 1)
+
+
+def modes_for_horizon(a_: float, b_: float, T: float, eta: float, rel: float) -> int:
+    r"""Mode count with which the bias a run of horizon ``T`` at rates ``<= eta`` leaves lacks
+    about a fraction ``rel`` (:func:`missing_mode_fraction` solved for ``N``), with the front at
+    :math:`k_* = (2\eta T)^{1/b}` (mode ``k`` is learned once :math:`2 k^{-b}\int\eta \sim 1`;
+    on the model's own bias the fraction is 1.06 ``rel`` at (1.2, 1.7), ``tests/test_corrections.py``).
+    The local exponents it perturbs move by about ``rel`` times theirs."""
+    for name, value in (("a", a_), ("b", b_), ("T", T), ("eta", eta), ("rel", rel)):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"modes_for_horizon: {name} must be finite and > 0, got {value!r}")
+    if a_ <= 1 or rel >= 1:
+        raise ValueError(f"modes_for_horizon: need a > 1 and rel < 1, got a={a_!r}, rel={rel!r}")
+    n_expr, k, r = _modes_expr()
+    n = float(n_expr.subs({a: a_, k: (2 * eta * T) ** (1 / b_), r: rel}))
+    return math.ceil(max(n, 1.0))
+
+
+@cache
+def _modes_expr() -> tuple[sp.Expr, sp.Symbol, sp.Symbol]:
+    """:func:`missing_mode_fraction` ``= r`` solved for ``N``, with the symbols ``k_*``, ``r``."""
+    frac = missing_mode_fraction()
+    k = next(s for s in frac.free_symbols if s.name == "k_*")
+    r = sp.Symbol("r", positive=True)
+    (n_expr,) = sp.solve(sp.Eq(frac, r), N_modes)
+    return n_expr, k, r
 
 
 def _mode_sum() -> CorrectionTerm:
@@ -494,8 +550,25 @@ def corrections_latex() -> str:
     ]
     for rows in derive_corrections().values():
         parts.extend(c.latex() for c in rows.values())
+    parts.append(_feedback_latex())
     parts.append(window_source_response().latex())
     return "\n".join(parts)
+
+
+def _feedback_latex() -> str:
+    """The constant rate's noise-feedback correction in closed form (:mod:`theory._feedback`)."""
+    from ._feedback import derive_feedback_slopes
+
+    f = derive_feedback_slopes()
+    return (
+        r"\paragraph{The constant rate's noise feedback.} With the loss-proportional noise the "
+        r"constant rate's loss is $L = (B(\eta T)^{-\alpha} + \sigma^2 S(\eta))/(1 - S(\eta))$; "
+        r"at the tuned rate ($\partial_{\log\eta}\log L = 0$) its local exponents are exact in "
+        r"the noise sum $S$ and its derivatives in $\log\eta$: "
+        rf"$d\log L^*/d\log T = {sp.latex(f.loss)}$ and $d\log\eta^*/d\log T$ likewise, both "
+        rf"$\to {sp.latex(f.limit)}$ as $S \sim \eta^* \sim T^{{-\zeta}}$ vanishes. The "
+        r"hard-phase constant-rate claims extrapolate their slopes with this part subtracted."
+    )
 
 
 @cache

@@ -22,9 +22,9 @@ from theory import symbols as S
 
 from ..analysis.extrapolate import extrapolate_sequence
 from ..analysis.fits import LocalSlopes, fit_collapse_exponent, fit_end_exponent, slope_drift
-from ..dynamics import stationary_loss
-from ..schedules.tuning import tune_baseline, tune_constant
+from ..schedules.tuning import tune_baseline
 from .beyond import beyond_claims
+from .constant_rate import constant_sweep, exp_constant_loss, exp_constant_rate
 from .core import (
     Claim,
     ClaimRegistry,
@@ -52,19 +52,6 @@ __all__ = [
     "peak_rate_exponent",
     "register_claim",
 ]
-
-
-#: Tolerance of the tuned constant rate in ``log eta`` (Brent's bracket): the tuned rate's
-#: relative error, counted in the constant-rate claim's error budget.
-CONSTANT_RATE_TOL = 1e-3
-
-
-def constant_sweep(model: PLRFModel, Ts: Sequence[int], ctx: ExperimentContext):
-    """Tuned optimal constant rates at every horizon (memoised in ``ctx``)."""
-    key = ("constant", model, tuple(Ts))
-    if key not in ctx.memo:
-        ctx.memo[key] = tune_constant(model, Ts, grid=ctx.grid(model), xatol=CONSTANT_RATE_TOL)
-    return ctx.memo[key]
 
 
 def _time_domain_Ts(Ts, ctx):
@@ -113,50 +100,6 @@ def _until_deadline(ctx: ExperimentContext, Ts: Sequence[int], tune) -> list:
             break
         out.append(tune(T))
     return out
-
-
-#: Fraction of the balance's label-noise share below which a constant-rate claim is out of its
-#: derived regime (its verdict is then inconclusive, with the shares; docs/theory.md §5).
-REGIME_FRACTION = 0.5
-
-
-def _interior_constants(model, Ts, ctx) -> tuple[list, dict]:
-    """The tuned constant rates off the search bounds, and diagnostics: the horizons where the
-    rate sat at a bound (there the tuned value is the bound, not the optimum: e.g. a rate
-    ~T^-0.7 reaches the search floor before T = 1e11 at (4, 1.2)), and the label noise's share
-    of the tuned loss, ``sigma^2 S/(1 - S)`` at the tuned rate over ``L(T)``. The derived
-    exponent balances the bias against that label noise; where its share stays far below the
-    balance's, the loss-proportional SGD noise is what the tuned rate answers (at (1.2, 4): 0.6 %
-    at T = 1e11, and the rate does not decay: ``benchmarks/constant_rate_regimes.py``)."""
-    res = constant_sweep(model, Ts, ctx)
-    inner = [r for r in res if not r.at_bound]
-    share = [stationary_loss(model, r.params["eta0"]) / r.final_loss for r in inner]
-    diag = {"at_bound_T": [r.T for r in res if r.at_bound], "label_noise_share": share}
-    # The balance B (eta T)^-alpha + C eta has its optimum at eta ~ T^(-alpha/(1+alpha)) with the
-    # label-noise share alpha/(1+alpha): the share equals the derived rate exponent zeta
-    # (tests/test_claims.py derives the identity). Below half of it the tuned rate answers
-    # something else (the loss-proportional noise), and the verdict cannot test the balance.
-    zeta = getattr(derive_scaling_laws(), model.phase)["constant_lr_exponent"].expr
-    want = float(zeta.subs(model.subs()))
-    if share and share[-1] < REGIME_FRACTION * want:
-        diag["out_of_regime"] = (
-            f"outside the derived balance: the label noise is {share[-1]:.2g} of the tuned loss "
-            f"at T = {inner[-1].T:.3g}, the balance has {want:.2g}"
-        )
-    return inner, diag
-
-
-def _exp_constant_rate(model, Ts, ctx):
-    res, diag = _interior_constants(model, Ts, ctx)
-    return _exponent_measurement(
-        [r.T for r in res], [r.params["eta0"] for r in res], diagnostics=diag,
-        rel_solver=np.full(len(res), CONSTANT_RATE_TOL),
-    )  # fmt: skip
-
-
-def _exp_constant_loss(model, Ts, ctx):
-    res, diag = _interior_constants(model, Ts, ctx)
-    return _exponent_measurement([r.T for r in res], [r.final_loss for r in res], diagnostics=diag)
 
 
 def _exp_power_vs_constant(model, Ts, ctx):
@@ -539,13 +482,13 @@ def _baseline_claims() -> list[Claim]:
     return [
             C("optimal constant LR", "eta ~ T^(-(a-1)/(a+b-1))",
               r"\eta_c \sim T^{-(a-1)/(a+b-1)}", "exponent p of eta_c(T) ~ T^p",
-              prediction=law("constant_lr_exponent", sign=-1), experiment=_exp_constant_rate,
+              prediction=law("constant_lr_exponent", sign=-1), experiment=exp_constant_rate,
               correction="constant_lr_exponent",
               provenance="derived only"),
             C("optimal constant loss", "L ~ T^(-(a-1)/(a+b-1))",
               r"L_c \sim T^{-(a-1)/(a+b-1)}", "exponent p of L_c(T) ~ T^p",
               prediction=law("constant_lr_loss_exponent", sign=-1),
-              experiment=_exp_constant_loss, correction="constant_lr_loss_exponent",
+              experiment=exp_constant_loss, correction="constant_lr_loss_exponent",
               provenance="derived only"),
             C("optimal power law", "eta0 t^(-chi), eta0 tuned: no better loss exponent than constant",
               r"\eta_0 t^{-\chi}:\ \text{no exponent gain}",

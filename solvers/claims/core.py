@@ -439,7 +439,8 @@ def claim_omegas(claim: Claim, model: PLRFModel) -> list[float]:
 def _with_corrections(m: Measurement, claim: Claim, model: PLRFModel) -> Measurement:
     """Re-extrapolate a measurement with the claim's derived corrections: an exponent from its
     values (``extrapolation_input``) or a sequence of per-horizon estimates (``sequence_input``)."""
-    omegas = claim_omegas(claim, model)
+    removed = m.diagnostics.get("removed_omegas", ())  # subtracted by the experiment itself
+    omegas = [w for w in claim_omegas(claim, model) if not any(math.isclose(w, r) for r in removed)]
     if not omegas:
         return m
     if (raw := m.diagnostics.get("extrapolation_input")) is not None:

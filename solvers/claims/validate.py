@@ -73,11 +73,10 @@ SCHEDULE_T_MAX = {"easy": (1e6, 1e11), "hard": (1e6, 1e7)}
 #: baselines, the constant-rate sweep, the batch, momentum and compute-optimal claims and the
 #: start-up: 70-110 s CPU at (3, 2) and (1.5, 3), benchmarks/results/claims.md).
 DEFAULT_CPU_BUDGET = 150.0
-#: The tuned constant rate's sweep (its floor, its cap). At (1.5, 3) it resolves only at 1e13
-#: (-0.1385 +- 0.0086, omega = 1/7), but to 1e13 the rate of (1.2, 1.7) and the loss of (1.2, 4),
-#: whose corrections (omega 0.105, 0.048) have not decayed there, "disagree" on intervals that do
-#: not cover the undecayed correction; so the cap stays 1e11 until the verdict accounts for it
-#: (benchmarks/results/claims.md, 2026-11-30b).
+#: The tuned constant rate's sweep (its floor, its cap). With the derived feedback correction
+#: subtracted (solvers/claims/constant_rate.py) the hard-phase slopes sit at the derived value
+#: from ~1e4-1e7 on, so 1e11 resolves (1.5, 3): -0.1428 +- 0.0009 (it read -0.133 +- 0.069 and
+#: needed 1e13 without it; benchmarks/results/claims.md, 2026-11-30d).
 CONSTANT_T_MAX = (1e8, 1e11)
 #: CPU seconds from the start of the default run after which the tuned-baseline sweeps start no
 #: further horizon: at the hard corner (1.2, 4), after its optimal sweep stopped at ~80 s, the

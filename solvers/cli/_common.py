@@ -153,8 +153,16 @@ def check_size(
         )
 
 
-def add_model_arguments(p: argparse.ArgumentParser, *, a: float = 3.0, b: float = 2.0) -> None:
-    """The PLRF model's parameters, shared by every subcommand."""
+def add_model_arguments(
+    p: argparse.ArgumentParser,
+    *,
+    a: float = 3.0,
+    b: float = 2.0,
+    modes: int | None = 1000,
+    modes_help: str = "default %(default)s",
+) -> None:
+    """The PLRF model's parameters, shared by every subcommand (``modes=None``: the command
+    derives its mode count, described by ``modes_help``)."""
     g = p.add_argument_group("model")
     g.add_argument("--a", type=real, default=a, help="source exponent a > 1 (default %(default)s)")
     g.add_argument(
@@ -166,10 +174,7 @@ def add_model_arguments(p: argparse.ArgumentParser, *, a: float = 3.0, b: float 
         help="batch size m >= 1, or inf (default %(default)s)",
     )  # fmt: skip
     g.add_argument(
-        "--modes",
-        type=count,
-        default=1000,
-        help="number of modes N, e.g. 1e4 (default %(default)s)",
+        "--modes", type=count, default=modes, help=f"number of modes N, e.g. 1e4 ({modes_help})"
     )
     g.add_argument(
         "--eta-max", type=real, default=2.0, help="learning-rate bound (default %(default)s)"

@@ -23,9 +23,15 @@ from ._common import (
 
 __all__ = ["register"]
 
-#: Default number of modes: effectively infinite (the learned front stays below ~1e4 up to
-#: T = 1e8 at the reference points), represented by a log-binned tail / mode quadrature.
+#: Least default number of modes (log-binned tail / mode quadrature): effectively infinite when
+#: ``a`` is not near 1. The default run takes more where the bias its model would lack at its
+#: longest horizon, (k*/N)^(a-1) (theory.modes_for_horizon), exceeds MISSING_MODES_TOL: at
+#: (1.2, 1.7) N = 1e12 lacks 9 % of the bias at T = 1e13 and steepens the constant-rate loss
+#: slope by 0.013; with N = 1e18, by 0.001 (benchmarks/results/claims.md, 2026-11-30d).
 DEFAULT_VALIDATE_MODES = 10**12
+#: Fraction of the bias the default run's model may lack at its longest horizon: local
+#: exponents move by about this fraction of theirs, far below the 0.01 resolution.
+MISSING_MODES_TOL = 1e-3
 #: ``--quick``: a short sweep for tests and smoke runs (seconds, not minutes).
 QUICK = {"T_min": 100.0, "T_max": 3000.0, "points": 3}
 #: Most horizons in one sweep: each is a solve; a finer sweep than this is a mistake, not a plan.
@@ -80,6 +86,13 @@ def _text(model, Ts, rows, schedule_Ts=None) -> str:
                 f"{x:.3g}:{y:+.4f}" for x, y in zip(m.slopes.x, m.slopes.slope, strict=True)
             )
             lines.append(f"{'':<{w}}  per window (T or C: value) {pairs}")
+        raw = None if m is None else m.diagnostics.get("uncorrected_y")
+        if raw is not None:  # the hard constant-rate claims (solvers/claims/constant_rate.py)
+            T_ = m.diagnostics["T"]
+            s_ = [math.log(raw[i] / raw[i - 1]) / math.log(T_[i] / T_[i - 1])
+                  for i in range(1, len(raw))]  # fmt: skip
+            lines.append(f"{'':<{w}}  with the derived noise-feedback correction subtracted; raw "
+                         f"slopes {s_[0]:+.4f} .. {s_[-1]:+.4f}")  # fmt: skip
         e = None if m is None else m.extrapolation
         if e is not None:
             sch = ", ".join(f"{k} {_fmt(v, '+.4f')}" for k, v in e.schemes.items())
@@ -231,11 +244,29 @@ def _context(args: argparse.Namespace, per_claim: bool):
     return ctx
 
 
+def _default_modes(args: argparse.Namespace, Ts) -> int:
+    """The default run's mode count: :data:`DEFAULT_VALIDATE_MODES`, or more where its model
+    would lack over :data:`MISSING_MODES_TOL` of the bias at its longest horizon (``Ts``, or
+    with ``None`` the claims' own default horizons)."""
+    from theory import modes_for_horizon
+
+    from ..claims.catalog import CLAIMS
+    from ..claims.validate import default_horizons
+
+    args.modes = DEFAULT_VALIDATE_MODES
+    probe = model_from_args(args, dense=False)
+    if Ts is None:
+        names = args.claim or CLAIMS.names()
+        Ts = [T for n in names if probe.phase in CLAIMS[n].phases
+              for T in default_horizons(probe, CLAIMS[n])]  # fmt: skip
+    need = modes_for_horizon(probe.a, probe.b, max(Ts), probe.eta_max, MISSING_MODES_TOL)
+    return max(DEFAULT_VALIDATE_MODES, need)
+
+
 def _cmd_validate(args: argparse.Namespace) -> None:
     from ..claims.catalog import CLAIMS, unsolved_horizons
     from ..claims.validate import default_horizons, horizons, validate
 
-    model = model_from_args(args, dense=False)  # a log-binned tail, not every mode
     folder = out_dir(args)  # checked before the sweep, not after it
     # no sweep option and no --quick: every claim over its default horizons (chosen from its
     # derived corrections: long continued sweeps for the optimal-schedule claims)
@@ -253,6 +284,9 @@ def _cmd_validate(args: argparse.Namespace) -> None:
     for name in args.claim or []:
         if name not in CLAIMS:
             raise CLIError(f"--claim: unknown claim {name!r}; known: {', '.join(CLAIMS.names())}")
+    if args.modes is None:  # --modes given is used as given
+        args.modes = _default_modes(args, None if per_claim else Ts)
+    model = model_from_args(args, dense=False)  # a log-binned tail, not every mode
     ctx = _context(args, per_claim)
     rows = validate(model, None if per_claim else Ts, claims=args.claim, ctx=ctx)
     # the header names both default sweeps; baselines compare on the short one (Ts)
@@ -291,8 +325,11 @@ def register(sub) -> None:
         help="check the analytic claims numerically: predicted vs measured exponents",
         description="Measure every claim of the registry over a horizon sweep and give a verdict.",
     )
-    add_model_arguments(p)
-    p.set_defaults(modes=DEFAULT_VALIDATE_MODES)
+    add_model_arguments(
+        p, modes=None,
+        modes_help=f"default {DEFAULT_VALIDATE_MODES:.0e}, or more where the model would lack over "
+        f"{MISSING_MODES_TOL:g} of the bias at the longest horizon",
+    )  # fmt: skip
     p.add_argument("--claim", action="append", help="claim name (repeatable; default all)")
     p.add_argument("--T-min", type=real, help="shortest horizon (default 100)")
     p.add_argument(

@@ -35,6 +35,7 @@ __getattr__, __dir__, __all__ = attach(
         "as_schedule": "recursion",
         "InstabilityWarning": "recursion",
         "noise_sum": "recursion",
+        "noise_sum_derivatives": "recursion",
         "simulate": "recursion",
         "stability_limit": "recursion",
         "stationary_loss": "recursion",
