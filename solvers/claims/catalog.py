@@ -24,7 +24,12 @@ from ..analysis.extrapolate import extrapolate_sequence
 from ..analysis.fits import LocalSlopes, fit_collapse_exponent, fit_end_exponent, slope_drift
 from ..schedules.tuning import tune_baseline
 from .beyond import beyond_claims
-from .constant_rate import constant_sweep, exp_constant_loss, exp_constant_rate
+from .constant_rate import (
+    constant_sweep,
+    exp_constant_loss,
+    exp_constant_rate,
+    subtract_feedback,
+)
 from .core import (
     Claim,
     ClaimRegistry,
@@ -355,11 +360,12 @@ def _transfer_experiment(name: str):
         res = baseline_sweep(name, model, Ts, ctx)
         bound = [r.T for r in res if "eta0" in r.at_bound]
         extra = {"frac": [r.params["frac"] for r in res]} if name == "wsd" else {}
-        return _exponent_measurement(
-            [r.T for r in res], [r.params["eta0"] for r in res],
-            diagnostics={"eta0": [r.params["eta0"] for r in res], "eta0_at_bound_T": bound,
-                         "baselines": ctx.baselines, **extra},
-        )  # fmt: skip
+        etas = [r.params["eta0"] for r in res]
+        diag = {"eta0": etas, "eta0_at_bound_T": bound, "baselines": ctx.baselines, **extra}
+        Ts_, ys = [r.T for r in res], etas
+        if name == "constant":  # the tuned constant rate: its derived feedback correction
+            Ts_, ys = subtract_feedback(model, Ts_, etas, etas, "rate", diag)
+        return _exponent_measurement(Ts_, ys, diagnostics=diag)
 
     experiment.__name__ = f"_exp_transfer_{name}"
     return experiment
