@@ -5,8 +5,9 @@ One continued, cached continuum sweep of ``(a, b)`` (half-decades from 1e2 to ``
 1e12 log-binned modes, sigma 0.5, batch 1), then for each cut-off in ``--cuts`` the claim's
 readout (:mod:`solvers.claims.readouts`) over the horizons up to it, extrapolated with the
 derived corrections exactly as ``optlr validate`` does: easy phase the loss, xi, delta and the
-peak; hard phase the loss, the peak and the annealing window (lost time), plus the local
-exponents of the crossing widths at fixed levels of the peak. Results:
+peak; hard phase the loss, the peak and the annealing window (the lost time times the noise
+source ``(sigma^2 + L)^kappa``, as the claim reads it; the lost time alone beside it), plus the
+local exponents of the crossing widths at fixed levels of the peak. Results:
 ``benchmarks/results/claims.md``.
 
 Usage::
@@ -25,9 +26,9 @@ import numpy as np
 from solvers.analysis.extrapolate import extrapolate_exponent, extrapolate_sequence
 from solvers.claims import annealing_width, bulk_peak, lost_time, shape_exponent
 from solvers.claims import window_mean_rate as mean_rate
-from solvers.claims.catalog import XI_WINDOW
+from solvers.claims.catalog import XI_WINDOW, window_noise_source
 from solvers.control import optimal_continuum_sweep
-from theory import PLRFModel, derive_corrections, derive_scaling_laws
+from theory import PLRFModel, derive_corrections, derive_scaling_laws, window_source_response
 
 
 def _readouts(model, Ts, rs) -> dict[str, tuple]:
@@ -52,9 +53,17 @@ def _readouts(model, Ts, rs) -> dict[str, tuple]:
         d = [shape_exponent(r, T) for r, T in zip(rs, Ts, strict=True)]
         out["delta"] = (extrapolate_sequence(Ts, d, omegas=w("delta")), pred("delta"))
     else:
-        y = [lost_time(r, T) for r, T in zip(rs, Ts, strict=True)]
-        out["window"] = (extrapolate_exponent(Ts, y, omegas=w("anneal_window_exponent")),
-                         pred("anneal_window_exponent"))  # fmt: skip
+        lost = np.array([lost_time(r, T) for r, T in zip(rs, Ts, strict=True)])
+        kappa = float(window_source_response().kappa.subs(model.subs()))
+        n = np.array([window_noise_source(model, r.final_loss) for r in rs])
+        # the claim's readout (the lost time times the source to the derived kappa), and the
+        # lost time alone extrapolated with the crossover it then carries (for comparison)
+        out["window"] = (
+            extrapolate_exponent(Ts, lost * n**kappa, omegas=w("anneal_window_exponent")),
+            pred("anneal_window_exponent"),
+        )
+        raw_w = [*w("anneal_window_exponent"), pred("loss_exponent")]  # + the crossover T^-p
+        out["lost"] = (extrapolate_exponent(Ts, lost, omegas=raw_w), pred("anneal_window_exponent"))  # fmt: skip
     return out
 
 

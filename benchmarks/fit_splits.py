@@ -14,6 +14,8 @@ validation loss is the target; the same FitOptions for every split, nothing tune
 * ``phase``: fit every run of the family (no prediction): phase, p_easy, parameters.
 
 ``--p1`` holds the rate power at 1 (the 6-parameter model of plain SGD; default: fitted, 7).
+``--rate-map norm`` / ``norm-eq``: AdamW's norm map instead of the rate power (7 / 6 parameters).
+``--curves`` stores each held-out run's residual curve.
 Prints CPU (``time.process_time``) and wall seconds per family.
 """
 
@@ -22,9 +24,19 @@ from __future__ import annotations
 import argparse
 import glob
 import json
+import math
 import time
 
-from solvers.runs import LAWS, FitOptions, fit_and_predict, load_dataset, schedule_family
+import numpy as np
+
+from solvers.runs import (
+    LAWS,
+    FitOptions,
+    fit_and_predict,
+    load_dataset,
+    predict_run,
+    schedule_family,
+)
 
 SPLITS = ("cos-to-wsd", "wsd-to-cos", "short-to-long", "long-to-short", "phase")
 
@@ -47,7 +59,30 @@ def split_ids(name: str, fam: list) -> tuple[list, list]:
     return (cos, rest) if name == "cos-to-wsd" else (rest, cos)
 
 
-def run_split(name: str, n_boot: int, fit_power: bool = True, baselines: bool = True) -> list:
+def held_out_curves(rep, runs) -> dict:
+    """Per held-out run: its relative residual ``predicted / observed - 1`` at every observed
+    point of the fit's split, and where the run's rate is at or above 90 % of its peak (the
+    stable phase, as opposed to warmup and anneal: ``stable_end``, the index of its last such
+    point). Where in a run a prediction goes wrong."""
+    out = {}
+    for rid in (p["run"] for p in rep.predictions):
+        run = runs[rid]
+        steps, obs = run.losses(rep.fit.options.split)
+        if not steps.size:
+            continue
+        _, pred, _ = predict_run(rep.fit.params, run, steps)
+        eta = run.schedule(max(run.horizon, int(steps[-1]) + 1))
+        high = eta[steps.clip(max=eta.size - 1)] >= 0.9 * eta.max()
+        out[rid] = {"step": steps.tolist(), "rel": [round(x, 7) for x in (pred / obs - 1).tolist()],
+                    "stable_end": int(np.flatnonzero(high)[-1]) if high.any() else None,
+                    "horizon": run.horizon}  # fmt: skip
+    return out
+
+
+def run_split(
+    name: str, n_boot: int, fit_power: bool = True, baselines: bool = True, curves: bool = False,
+    options: dict | None = None,
+) -> list:  # fmt: skip
     runs = load_dataset("llm-curves")
     rows = []
     for fam_key, fam in sorted(families(runs).items(), key=lambda kv: str(kv[0])):
@@ -56,19 +91,26 @@ def run_split(name: str, n_boot: int, fit_power: bool = True, baselines: bool = 
             continue
         t0, c0 = time.perf_counter(), time.process_time()
         rep = fit_and_predict(
-            runs, fit_ids, pred_ids, FitOptions(n_boot=n_boot, fit_power=fit_power),
+            runs, fit_ids, pred_ids,
+            FitOptions(n_boot=n_boot, fit_power=fit_power, **(options or {})),
             baselines=tuple(LAWS) if baselines else (),
         )  # fmt: skip
         d = rep.to_dict()
         d["family"] = [fam_key[0], fam_key[1]]
         d["fit_ids"], d["predict_ids"] = fit_ids, pred_ids
         d["seconds"] = {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}
+        if curves:
+            d["curves"] = held_out_curves(rep, runs)
         rows.append(d)
         e = d["error"]
         print(f"{name} {fam_key}: optlr {e['mean_rel']} {e['max_rel']}  "
               f"a={d['model']['a']:.3f} b={d['model']['b']:.3f} p_easy={d['model']['p_easy']:.2f}  "
               f"cpu {d['seconds']['cpu']:.1f}s wall {d['seconds']['wall']:.1f}s", flush=True)  # fmt: skip
     return rows
+
+
+def _g(x) -> str:
+    return "—" if x is None else f"{x:.3g}"
 
 
 def _pct(x) -> str:
@@ -78,16 +120,35 @@ def _pct(x) -> str:
 def phase_table(rows) -> str:
     """Per family: the exponents, rate power, phase, p_easy (likelihood ratio) and its note."""
     lines = ["\n### phase: every run of a family fitted\n",
-             "| family | runs | L_inf | s | nu | a | b | p | phase | p_easy | n_eff | R² min | at bound | note |",
-             "|" + "---|" * 14]  # fmt: skip
+             "| family | runs | L_inf | s | nu | a | b | p | norm0 | phase | p_easy | n_eff | R² min | at bound | note |",
+             "|" + "---|" * 15]  # fmt: skip
     for d in rows:
         m = d["model"]
         note = m.get("phase_note", "").replace("|", "/")
         lines.append(
             f"| {d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M | {len(d['fit_ids'])} "
-            f"| {m['L_inf']:.3f} | {m['s']:.3g} | {m['nu']:.3g} | {m['a']:.2f} | {m['b']:.2f} | {m.get('p', 1.0):.2f} | {m['phase']} "
+            f"| {m['L_inf']:.3f} | {m['s']:.3g} | {m['nu']:.3g} | {m['a']:.2f} | {m['b']:.2f} | {m.get('p', 1.0):.2f} | {_g(m.get('norm0'))} | {m['phase']} "
             f"| {m['p_easy']:.2f} | {m.get('n_eff', float('nan')):.1f} "
             f"| {min(m['r2'].values()):.4f} | {', '.join(m['at_bound']) or '-'} | {note} |"
+        )  # fmt: skip
+    return "\n".join(lines)
+
+
+def phase_detail(rows) -> str:
+    """Per family: each phase's constrained optimum ``(a, b)``, its bias exponent ``(a - 1) / b``
+    (the loss of a constant run decays as ``tau^-(a-1)/b`` in model time), the RSS ratio and the
+    effective count that make ``p_easy``; where both phases reach the same exponent with
+    RSS ratio near 1, loss curves identify ``(a - 1) / b`` and not the phase."""
+    lines = ["\n### phase: the two constrained optima per family\n",
+             "| family | easy (a, b) | hard (a, b) | (a-1)/b easy / hard | RSS hard / easy | n_eff | p_easy |",
+             "|" + "---|" * 7]  # fmt: skip
+    for d in rows:
+        m, f = d["model"], d["model"]["phase_fits"]
+        e, h = f["easy"], f["hard"]
+        lines.append(
+            f"| {d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M | ({e['a']:.2f}, {e['b']:.2f}) "
+            f"| ({h['a']:.2f}, {h['b']:.2f}) | {(e['a'] - 1) / e['b']:.3f} / {(h['a'] - 1) / h['b']:.3f} "
+            f"| {h['rss'] / e['rss']:.3f} | {m['n_eff']:.1f} | {m['p_easy']:.2f} |"
         )  # fmt: skip
     return "\n".join(lines)
 
@@ -98,7 +159,7 @@ def table(paths) -> str:
         rows = json.load(open(path))
         split = path.rsplit("fit_", 1)[-1].removesuffix(".json")
         if split == "phase":
-            lines += [phase_table(rows)]
+            lines += [phase_table(rows), phase_detail(rows)]
             continue
         lines += [f"\n### {split} (final-loss relative error, %: mean / max)\n",
                   f"| family | fit / predicted runs | optlr ({rows[0]['model']['n_params']}) | multi-power (7) | annealing (4) | naive (0) |",
@@ -138,6 +199,71 @@ def table(paths) -> str:
     return "\n".join(lines)
 
 
+def _at(c: dict, frac: float) -> float:
+    """Residual of a held-out curve at the observed point nearest ``frac`` of the horizon."""
+    steps = c["step"]
+    i = min(range(len(steps)), key=lambda j: abs(steps[j] - frac * c["horizon"]))
+    return c["rel"][i]
+
+
+def residual_table(path: str) -> str:
+    """Per held-out run of a ``--curves`` file: its relative residual (%) at 25 % and 50 % of its
+    horizon, at the last point of its stable phase (rate >= 90 % of its peak) and at its end."""
+    runs = load_dataset("llm-curves")
+    lines = [f"\n### held-out residuals, {path} (predicted / observed - 1, %)\n",
+             "| family | run | schedule | lr | T | 25 % | 50 % | end of stable | end |",
+             "|" + "---|" * 9]  # fmt: skip
+    for d in json.load(open(path)):
+        fam = f"{d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M"
+        for rid, c in d.get("curves", {}).items():
+            meta = runs[rid].meta
+            end = c["stable_end"]
+            kind = schedule_family(runs[rid]) + (
+                f" {meta['wsd_fract_decay']:g}" if meta.get("scheduler", "").startswith("wsd") else ""
+            )  # fmt: skip
+            cells = [
+                _at(c, 0.25),
+                _at(c, 0.5),
+                None if end is None else c["rel"][end],
+                c["rel"][-1],
+            ]
+            lines.append(f"| {fam} | {rid} | {kind} | {meta.get('lr', 0):g} | {c['horizon']} | "
+                         + " | ".join(_pct(x) for x in cells) + " |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _rss(d: dict) -> float:
+    """Weighted residual sum of squares of the reported fit (its phase's constrained optimum)."""
+    return d["model"]["phase_fits"][d["model"]["phase"]]["rss"]
+
+
+def compare_in_sample(base: str, others) -> str:
+    """Per family, each candidate's in-sample RSS over ``base``'s (``phase`` files: every run of
+    the family fitted), and their geometric mean: the selection rule of the 2026-11-30d
+    candidates (``benchmarks/results/fit_2026-11-30d/PROTOCOL.md``)."""
+    ref = {tuple(d["family"]): d for d in json.load(open(base))}
+    cands = {path: {tuple(d["family"]): d for d in json.load(open(path))} for path in others}
+    lines = ["| family | " + " | ".join(f"{p} RSS / base" for p in cands) + " |",
+             "|" + "---|" * (len(cands) + 1)]  # fmt: skip
+    logs: dict = {p: [] for p in cands}
+    for fam, d in sorted(ref.items(), key=lambda kv: str(kv[0])):
+        cells = []
+        for p, rows in cands.items():
+            ratio = _rss(rows[fam]) / _rss(d)
+            logs[p].append(math.log(ratio))
+            cells.append(f"{ratio:.3f}")
+        lines.append(f"| {fam[0]} {int(fam[1]) / 1e6:.0f}M | " + " | ".join(cells) + " |")
+    gm = [f"**{math.exp(sum(v) / len(v)):.3f}**" for v in logs.values()]
+    lines.append("| geometric mean | " + " | ".join(gm) + " |")
+    return "\n".join(lines)
+
+
+def dump(rows, path: str) -> None:
+    """Write a split's rows; compact when they hold residual curves (thousands of numbers)."""
+    with open(path, "w") as fh:
+        json.dump(rows, fh, indent=None if any("curves" in d for d in rows) else 1)
+
+
 def merge_baselines(old_path: str, new_path: str) -> None:
     """Copy the empirical laws' scores of ``old_path`` into the rows of ``new_path`` without
     them (a run with ``--no-baselines``): the empirical laws do not depend on optlr's model, so their scores
@@ -153,8 +279,7 @@ def merge_baselines(old_path: str, new_path: str) -> None:
             raise SystemExit(f"{old_path}: no row with the runs of {d['family']} in {new_path}")
         d["baselines"] = {**o["baselines"], **d["baselines"]}  # the naive one is recomputed
         d["baselines_from"] = old_path
-    with open(new_path, "w") as fh:
-        json.dump(rows, fh, indent=1)
+    dump(rows, new_path)
 
 
 def main() -> None:
@@ -163,23 +288,37 @@ def main() -> None:
     ap.add_argument("--boot", type=int, default=20)
     ap.add_argument("--out")
     ap.add_argument("--table", nargs="*")
+    ap.add_argument("--compare", nargs="+", metavar="PHASE_JSON",
+                    help="in-sample RSS of candidates' phase files over the first one's")  # fmt: skip
+    ap.add_argument("--residuals", help="per held-out run residual table of a --curves file")
     ap.add_argument("--p1", action="store_true", help="hold the rate power p = 1 (6 parameters)")
     ap.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
+    ap.add_argument("--rate-map", choices=("auto", "power", "norm", "norm-eq"), default="auto",
+                    help="map from the optimiser's rate to model time (FitOptions.rate_map)")  # fmt: skip
+    ap.add_argument("--curves", action="store_true",
+                    help="store each held-out run's residual curve (JSON 'curves')")  # fmt: skip
     ap.add_argument("--merge-baselines", nargs=2, metavar=("OLD", "NEW"),
                     help="copy OLD's baselines into NEW's rows that have none")  # fmt: skip
     args = ap.parse_args()
     if args.merge_baselines:
         merge_baselines(*args.merge_baselines)
         return
+    if args.compare:
+        print(compare_in_sample(args.compare[0], args.compare[1:]))
+        return
+    if args.residuals:
+        print(residual_table(args.residuals))
+        return
     if args.table is not None:
         print(table([p for pat in args.table for p in glob.glob(pat)]))
         return
     c0, t0 = time.process_time(), time.perf_counter()
-    rows = run_split(args.split, args.boot, fit_power=not args.p1, baselines=not args.no_baselines)
+    rows = run_split(args.split, args.boot, fit_power=not args.p1,
+                     baselines=not args.no_baselines, curves=args.curves,
+                     options={"rate_map": args.rate_map})  # fmt: skip
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
     if args.out:
-        with open(args.out, "w") as fh:
-            json.dump(rows, fh, indent=1)
+        dump(rows, args.out)
 
 
 if __name__ == "__main__":

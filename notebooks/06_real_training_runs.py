@@ -15,10 +15,16 @@
 # # The theory on real training runs
 #
 # `solvers.runs` fits the PLRF loss functional — bias plus noise convolution in the model's
-# intrinsic time `tau = s * sum(lr**p)`, seven parameters `(L_inf, A, s, nu, a, b, p)`; the
-# rate power `p` maps AdamW's rate to the model's, 1 for SGD — to real loss curves, predicts held-out runs from their schedules alone and scores the multi-power and
+# intrinsic time — to real loss curves, predicts held-out runs from their schedules alone and
+# scores the multi-power and
 # LR-annealing laws the same way. The data are the shipped `llm-curves` set: 82 runs of small
 # language models (AdamW, cosine and WSD at several horizons; MIT licence, see its README).
+#
+# The map from the optimiser's rate to model time: for AdamW runs with weight decay (these) the
+# weight-norm map `tau = s * sum(lr_i / sqrt(N_i))`, the angular rate of weights whose squared
+# norm follows `N <- (1 - lr wd)^2 N + lr^2` from a fitted `norm0` (seven parameters
+# `(L_inf, A, s, nu, a, b, norm0)`); for other runs the rate power `tau = s * sum(lr**p)` (`p`
+# fitted; 1 is SGD). `FitOptions(rate_map=...)` picks one; `benchmarks/results/fit.md` says why.
 
 # %%
 import matplotlib.pyplot as plt
@@ -95,7 +101,7 @@ fit_ids = [r.id for r in family if schedule_family(r) == "cos"]
 held_ids = [r.id for r in family if schedule_family(r) != "cos"]
 report = fit_and_predict(runs, fit_ids, held_ids, FitOptions(n_boot=0))  # bootstrap: above
 d = report.to_dict()
-print({k: round(d["model"][k], 4) for k in ("L_inf", "s", "nu", "a", "b", "p")},
+print(d["model"]["rate_map"], {k: round(d["model"][k], 4) for k in ("L_inf", "s", "nu", "a", "b", "norm0")},
       d["model"]["phase"], round(d["model"]["p_easy"], 3), d["model"]["at_bound"])  # fmt: skip
 print(d["model"]["phase_note"])
 for p in d["predictions"]:
@@ -122,7 +128,9 @@ ax1.set_title("relative residuals of the fitted points")
 # with their predicted penalty.
 
 # %%
-rec = recommend(report.fit.params, 60_000, 1e-3, warmup=300, n_blocks=12)
+rec = recommend(
+    report.fit.params, 60_000, 1e-3, warmup=300, n_blocks=12, weight_decay=report.fit.wd_ref
+)  # the norm map's (AdamW runs: the default)
 print("optimal", round(rec.optimal_loss, 4), rec.baselines)
 for form, v in rec.parametric.items():
     print(form, {k: round(x, 5) for k, x in v.items()})

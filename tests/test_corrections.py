@@ -60,8 +60,10 @@ def test_latex_has_every_row(corr):
     from theory import corrections_latex
 
     tex = corrections_latex()
-    # one paragraph per row, and the constant rate's noise feedback in closed form
-    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 1
+    # one paragraph per row, the constant rate's noise feedback in closed form, and the
+    # window's response to a decaying noise source
+    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 2
+    assert r"\kappa = - \frac{b}{2 b - 1}" in tex
     assert r"\omega = \frac{1}{2 a}" in tex
     assert r"noise feedback" in tex and r"\frac{S_{u} \alpha}" in tex
 
@@ -99,6 +101,37 @@ def test_constant_rate_correction_omega_from_the_loss_of_a_constant_rate():
     r = s + p
     wfit = -np.polyfit(np.log(x[-4:]), np.log(np.abs(r[-4:])), 1)[0]
     assert abs(wfit - w) < 0.03, (wfit, w)
+
+
+def test_window_answers_a_decaying_noise_source_through_n_T_to_the_1_plus_p():
+    """The window balance redone with the source ~ T^-e (SGD's sigma^2 + L while L is not small):
+    omega(e) is the derived window at e = 0, linear in e with kappa = -b/(2b - 1), and the
+    window depends on T only through n T^(1+p) (its cost ~ W T^-(1+p) against noise ~ n
+    W^-gamma), i.e. omega_0 = -kappa (1 + p)."""
+    from theory import window_source_response
+
+    r = window_source_response()
+    h = derive_scaling_laws().hard
+    w0, p = h["anneal_window_exponent"].expr, h["loss_exponent"].expr
+    assert sp.simplify(r.omega.subs(r.e, 0) - w0) == 0
+    assert sp.simplify(sp.diff(r.omega, r.e, 2)) == 0 and not r.kappa.has(r.e)
+    assert sp.simplify(w0 + r.kappa * (1 + p)) == 0
+    assert sp.simplify(r.kappa + b / (2 * b - 1)) == 0
+    assert "window cost" in r.binding
+
+
+def test_window_boundary_layer_is_its_final_stretch_against_its_noise(corr):
+    """The window's final stretch (kernel argument O(1)) leaves noise W^(-delta/(delta + 1)) =
+    W^(-(2b-1)/(2b)) against the balanced window noise W^(-(b-1)/b): relative W^(-1/(2b)), i.e.
+    T^(-omega_0/(2b)) at W ~ T^omega_0 (the easy phase's 1/(2a) with X = W)."""
+    w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
+    for name in ("anneal_window_exponent", "anneal_fraction_exponent"):
+        terms = corr["hard"][name].terms
+        t = next(t for t in terms if t.mechanism == "end-of-run boundary layer of the window")
+        assert sp.simplify(t.omega - w0 / (2 * b)) == 0
+        # the crossover is divided out by the readout: no T^-p left to extrapolate
+        assert all(not (t.form == POWER and t.mechanism == "noise against bias") for t in terms)
+    assert corr["hard"]["anneal_window_exponent"].omegas(1.5, 3) == pytest.approx([7 / 60, 0.3])
 
 
 def test_modes_for_horizon_bounds_the_bias_the_model_lacks():

@@ -35,11 +35,14 @@ def test_condense_matches_exactly_rounded_sums(p):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-22)
 
 
-@pytest.mark.parametrize("fit_gain", [False, True])
-def test_fit_jacobian_matches_central_differences(fit_gain):
+@pytest.mark.parametrize(
+    ("fit_gain", "rate_map"), [(False, "power"), (True, "power"), (False, "norm")]
+)
+def test_fit_jacobian_matches_central_differences(fit_gain, rate_map):
     """At a generic point, every free column (exact and forward-difference; with the feedback
-    free, all by forward differences) against central differences of the residuals; a wrong
-    exact column (say a missing log(10)) is off by 2x or more."""
+    free, all by forward differences; with the norm map, its initial norm) against central
+    differences of the residuals; a wrong exact column (say a missing log(10)) is off by 2x or
+    more."""
     truth = LossParams(L_inf=2.5, A=1.0, s=50.0, nu=100.0, a=2.2, b=1.4, p=0.8)
     runs = []
     for i, (T, lr) in enumerate([(3000, 1e-3), (4000, 5e-4)]):
@@ -48,11 +51,14 @@ def test_fit_jacobian_matches_central_differences(fit_gain):
         steps = np.arange(200, T + 1, 200)
         g = run_grid(eta, steps, power=0.8)
         loss = loss_curve(truth, g, mode_nodes(10**6))[g.index(steps)] * (1 + 1e-3 * np.sin(steps))
-        runs.append(Run(f"r{i}", np.arange(T), eta, {"val": (steps, loss)}))
-    opts = FitOptions(n_boot=0, n_modes=10**6, min_step=200, n_grid=60, fit_gain=fit_gain)
+        runs.append(Run(f"r{i}", np.arange(T), eta, {"val": (steps, loss)}, {"weight_decay": 0.1}))
+    opts = FitOptions(n_boot=0, n_modes=10**6, min_step=200, n_grid=60, fit_gain=fit_gain,
+                      rate_map=rate_map)  # fmt: skip
     data = _prepare(runs, opts, eta_ref(runs))
     free = _free(opts)
-    z_full = np.array([2.4, 0.1, 1.2, 1.7, 2.0, 1.5, 0.7, 0.3 if fit_gain else 0.0])
+    norm = rate_map == "norm"
+    z_full = np.array([2.4, 0.1, 1.2, 1.7, 2.0, 1.5, 1.0 if norm else 0.7,
+                       0.3 if fit_gain else 0.0, 0.4])  # fmt: skip
     obj = _Objective(data, mode_nodes(10**6), free, None, z_full.copy(), LOWER, UPPER)
     z = z_full[free]
     J, r0, eps = obj.jac(z), obj.fun(z), np.finfo(float).eps

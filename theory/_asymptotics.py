@@ -278,8 +278,14 @@ def _derive_xi(r: _Response, d_star: sp.Expr) -> tuple[list[BalanceCase], Deriva
     return cases, Derivation("xi", "Learning-rate scale", steps, tuple(cases))
 
 
-def _derive_window(r: _Response, d_star: sp.Expr) -> tuple[list[BalanceCase], PowerLaw, Derivation]:
+def _derive_window(
+    r: _Response, d_star: sp.Expr, source_decay: sp.Expr | int = 0
+) -> tuple[list[BalanceCase], PowerLaw, Derivation, list[PowerLaw]]:
     # eta = eta_max on [0, T - W], then eta_max (1 - (t - T + W)/W)^delta in the window.
+    # source_decay: the noise source sigma^2/m taken to scale as T^-source_decay (0: the label
+    # noise; theory._corrections.window_source_response asks how the window answers a source
+    # that decays, as sigma^2 + L does while L is not small against sigma^2). The terms are
+    # returned too: the subleading ones are the window's corrections (theory._corrections).
     Wt = T**omega
     ann = _annealed(r, W, 0, d_star, scale=eta_max)
     ann = _Annealed(
@@ -305,7 +311,10 @@ def _derive_window(r: _Response, d_star: sp.Expr) -> tuple[list[BalanceCase], Po
         r.noise_coef * eta_max * tail * _kernel(r, v) / v**kernel_exp, W, "plateau noise"
     )
     plateau = PowerLaw(plateau.coef, plateau.exponent * omega, T, "plateau noise")
-    terms = [cost, ann.bulk, ann.end, plateau]
+    noise = [
+        PowerLaw(n.coef, n.exponent - source_decay, T, n.name) for n in (ann.bulk, ann.end, plateau)
+    ]
+    terms = [cost, *noise]
     cases = minimise_leading_exponent(terms, omega, 0, 1, bound_names=(r"$W = O(1)$", r"$W = T$"))
     steps = (
         DerivationStep(
@@ -330,6 +339,7 @@ def _derive_window(r: _Response, d_star: sp.Expr) -> tuple[list[BalanceCase], Po
         cases,
         bias_lead,
         Derivation("window", "Hard-phase annealing window", steps, tuple(cases)),
+        terms,
     )
 
 
@@ -589,7 +599,7 @@ def _derive_scaling_laws() -> ScalingLaws:
     if reduce_condition(sp.Or(boundary, hard_cond)) == sp.true:
         msgs.append("phase conditions overlap")
 
-    w_cases, bias_lead, d_window = _derive_window(r, d_star)
+    w_cases, bias_lead, d_window, _ = _derive_window(r, d_star)
     w_case = _single(w_cases, "window balance", lambda cs: cs.kind == "balance")
     # the window terms must be subdominant to the bias of the plateau
     window_sub = reduce_condition(sp.Lt(w_case.exponent, bias_lead.exponent))

@@ -56,11 +56,13 @@ from ._asymptotics import (
     _kernel,
     _response,
     derive_scaling_laws,
+    omega,
     v,
     xi,
     zeta,
 )
 from ._powerlaw import PowerLaw, power_exponent, power_integral
+from ._window_source import window_source_response
 from .symbols import a, b
 
 __all__ = [
@@ -77,6 +79,8 @@ __all__ = [
 N_modes = sp.Symbol("N", positive=True)
 
 POWER, NONE, FLOOR, NOT_DERIVABLE = "power", "beyond all orders", "floor", "not derivable"
+#: A correction that the claim's readout divides out (no exponent left to extrapolate).
+DIVIDED = "divided out by the readout"
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ class CorrectionTerm:
     ----------
     mechanism : str
         What produces it ("end-of-run boundary layer", "discrete time", ...).
-    form : {"power", "beyond all orders", "floor", "not derivable"}
+    form : {"power", "beyond all orders", "floor", "not derivable", "divided out by the readout"}
         ``"power"``: relative correction :math:`T^{-\omega}`; ``"floor"``: an additive constant
         (see ``horizon``); the others carry no exponent.
     omega : sympy.Expr or None
@@ -108,9 +112,9 @@ class CorrectionTerm:
     horizon: sp.Expr | None = None
 
     def __post_init__(self) -> None:
-        if self.form not in (POWER, NONE, FLOOR, NOT_DERIVABLE):
+        if self.form not in (POWER, NONE, FLOOR, NOT_DERIVABLE, DIVIDED):
             raise ValueError(f"form must be one of power, beyond all orders, floor, not "
-                             f"derivable; got {self.form!r}")  # fmt: skip
+                             f"derivable, divided out by the readout; got {self.form!r}")  # fmt: skip
         if (self.form == POWER) != (self.omega is not None):
             raise ValueError(f"omega is given iff form == 'power' (form {self.form!r})")
 
@@ -321,6 +325,33 @@ def _window_terms() -> list[CorrectionTerm]:
     ]  # fmt: skip
 
 
+def _window_boundary_layer() -> list[CorrectionTerm]:
+    """The window balance's subleading terms at the derived width: the window's own end-of-run
+    boundary layer (its final stretch, where the kernel argument is O(1), levels off)."""
+    from ._asymptotics import _derive_delta, _derive_window
+
+    r = _response()
+    d_star, _ = _derive_delta(r)
+    cases, _, _, terms = _derive_window(r, d_star)
+    w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
+    (case,) = [c for c in cases if c.kind == "balance" and sp.simplify(c.value - w0) == 0]
+    return _gap_terms(terms, case.exponent, {omega: w0},
+                      {"window final noise": "end-of-run boundary layer of the window"})  # fmt: skip
+
+
+def _window_source_term() -> CorrectionTerm:
+    """The noise-against-bias crossover of the window claims, which their readout divides out."""
+    return CorrectionTerm(
+        "noise against bias", DIVIDED,
+        note=r"The source is $\sigma^2 + L$, and the window answers it as $W \propto T^{\omega_0}"
+             r"(\sigma^2 + L)^{-\kappa}$ (window source response below): the claim reads "
+             r"$W (\sigma^2 + L(T))^{\kappa}$. Over the window the source is $(\sigma^2 + B)$ "
+             r"times a function of $(T - t)/W$ ($B$ the bias; the noise the window leaves is "
+             r"driven by the same source), and $L(T) = B(1 + O(T^{-(b-a)/(2b-1)}))$: what "
+             r"remains is of the window's own order.",
+    )  # fmt: skip
+
+
 def _constant_terms() -> list[CorrectionTerm]:
     r = _response()
     z_star = derive_scaling_laws().easy["constant_lr_exponent"].expr
@@ -417,7 +448,7 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
         if phase == "easy":
             rows["xi"] = (ph["xi"].expr, [*loss_terms, *common])
         else:
-            win = [*_window_terms(), _crossover(p)]
+            win = [*_window_terms(), *_window_boundary_layer(), _window_source_term()]
             rows["anneal_window_exponent"] = (ph["anneal_window_exponent"].expr, win)
             rows["anneal_fraction_exponent"] = (ph["anneal_fraction_exponent"].expr, win)
         for name, (expr, terms) in rows.items():
@@ -436,6 +467,7 @@ def corrections_latex() -> str:
     for rows in derive_corrections().values():
         parts.extend(c.latex() for c in rows.values())
     parts.append(_feedback_latex())
+    parts.append(window_source_response().latex())
     return "\n".join(parts)
 
 

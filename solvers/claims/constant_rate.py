@@ -31,7 +31,12 @@ from ..dynamics import noise_sum_derivatives, stationary_loss
 from ..schedules.tuning import tune_constant
 from .core import ExperimentContext, Measurement, _exponent_measurement
 
-__all__ = ["CONSTANT_RATE_TOL", "constant_sweep", "feedback_correction"]
+__all__ = [
+    "CONSTANT_RATE_TOL",
+    "constant_sweep",
+    "feedback_correction",
+    "subtract_feedback",
+]
 
 #: Tolerance of the tuned constant rate in ``log eta`` (Brent's bracket): the tuned rate's
 #: relative error, counted in the constant-rate claim's error budget.
@@ -88,32 +93,39 @@ def _interior_constants(model, Ts, ctx) -> tuple[list, dict]:
     return inner, {"at_bound_T": [r.T for r in res if r.at_bound], "label_noise_share": share}
 
 
+def subtract_feedback(model, Ts, etas, ys, kind: str, diag: dict) -> tuple[list, list]:
+    """Horizons and values with the derived feedback correction divided out (hard phase; the
+    easy phase returns them unchanged). Horizons where the feedback exceeds the bias exponent
+    are left out (the balance holds once it is below: like those at a search bound); if the
+    last is outside, so is the claim (``diag["out_of_regime"]``). Records what it did in
+    ``diag``."""
+    if model.phase != "hard" or not len(Ts):
+        return list(Ts), list(ys)
+    corr = feedback_correction(model, etas, kind)
+    outside = np.nonzero(~np.isfinite(corr))[0]
+    first = 0 if outside.size == 0 else int(outside[-1]) + 1
+    diag["feedback_correction"] = corr.tolist()
+    diag["outside_balance_T"] = list(Ts[:first])
+    if first == len(Ts):
+        diag["out_of_regime"] = (
+            f"outside the derived balance: the noise feedback exceeds the bias exponent "
+            f"{_balance_exponents(model)[0]:.3g} up to T = {Ts[-1]:.3g}"
+        )
+        return list(Ts), list(ys)
+    Ts, ys = list(Ts[first:]), list(ys[first:])
+    diag["uncorrected_y"] = ys
+    # the exact noise sum carries both T^-zeta corrections of the derived list (noise against
+    # bias, and the discreteness eta lambda of the top modes' noise)
+    diag["removed_omegas"] = [_balance_exponents(model)[1]]
+    return Ts, _feedback_removed(model, Ts, ys, corr[first:]).tolist()
+
+
 def _measure(model, Ts, ctx, kind: str) -> Measurement:
     res, diag = _interior_constants(model, Ts, ctx)
-    if model.phase == "hard" and res:
-        corr = feedback_correction(model, [r.params["eta0"] for r in res], kind)
-        # the balance holds once the feedback is below the bias exponent: earlier horizons are
-        # left out (like those at a search bound); if the last is outside, so is the claim
-        outside = np.nonzero(~np.isfinite(corr))[0]
-        first = 0 if outside.size == 0 else int(outside[-1]) + 1
-        diag["feedback_correction"] = corr.tolist()
-        diag["outside_balance_T"] = [r.T for r in res[:first]]
-        if first == len(res):
-            diag["out_of_regime"] = (
-                f"outside the derived balance: the noise feedback exceeds the bias exponent "
-                f"{_balance_exponents(model)[0]:.3g} up to T = {res[-1].T:.3g}"
-            )
-        else:
-            res, corr = res[first:], corr[first:]
-    Ts_ = [r.T for r in res]
-    ys = [r.params["eta0"] if kind == "rate" else r.final_loss for r in res]
-    if "feedback_correction" in diag and "out_of_regime" not in diag:
-        diag["uncorrected_y"] = ys
-        ys = _feedback_removed(model, Ts_, ys, corr)
-        # the exact noise sum carries both T^-zeta corrections of the derived list (noise
-        # against bias, and the discreteness eta lambda of the top modes' noise)
-        diag["removed_omegas"] = [_balance_exponents(model)[1]]
-    rel = np.full(len(res), CONSTANT_RATE_TOL) if kind == "rate" else None
+    etas = [r.params["eta0"] for r in res]
+    ys = etas if kind == "rate" else [r.final_loss for r in res]
+    Ts_, ys = subtract_feedback(model, [r.T for r in res], etas, ys, kind, diag)
+    rel = np.full(len(ys), CONSTANT_RATE_TOL) if kind == "rate" else None
     return _exponent_measurement(Ts_, ys, diagnostics=diag, rel_solver=rel)
 
 

@@ -114,17 +114,18 @@ def _nearest(args, sched) -> dict:
 
     from solvers.runs import LossParams, nearest_forms
 
-    params = None
+    params, wd = None, None
     if args.model is not None:
         try:
             m = json.loads(open(args.model).read())["model"]
             params = LossParams(m["L_inf"], m["A"], m["s"], m["nu"], m["a"], m["b"],
-                                p=m.get("p", 1.0))  # fmt: skip
+                                p=m.get("p", 1.0), norm0=m.get("norm0"))  # fmt: skip
+            wd = m.get("weight_decay")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CLIError(
                 f"--model: {args.model}: expected the JSON of optlr fit ({exc})"
             ) from None
-    return nearest_forms(sched.lr, warmup=args.warmup, params=params)
+    return nearest_forms(sched.lr, warmup=args.warmup, params=params, weight_decay=wd)
 
 
 def _nearest_text(nearest) -> str:

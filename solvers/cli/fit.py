@@ -31,7 +31,9 @@ def _text(d: dict) -> str:
     m = d["model"]
     lines = [f"fitted on {', '.join(m['fit_runs'])} ({m['n_points']} points, {m['n_params']} "
              f"parameters; {m['message']})"]  # fmt: skip
-    for name in ("L_inf", "A", "s", "nu", "a", "b", "p"):
+    for name in ("L_inf", "A", "s", "nu", "a", "b", "p", "norm0"):
+        if m.get(name) is None:
+            continue  # norm0: the norm map only
         lo, hi = m["interval"].get(name, (float("nan"), float("nan")))
         lines.append(f"  {name:6s} = {m[name]:.6g}   95% [{lo:.4g}, {hi:.4g}]")
     lines.append(f"  phase  = {m['phase']}  (p_easy = {m['p_easy']:.2f}; {m['phase_note']})")
@@ -73,7 +75,8 @@ def _recommend(args, runs, report) -> dict:
     fitted = [runs[i] for i in report.fit.run_ids]
     peak = peak or max(float(r.sched_lr.max()) for r in fitted)
     warmup = int(fitted[0].meta.get("warmup_steps", 0) or 0)
-    rec = recommend(report.fit.params, T, peak, warmup=min(warmup, T - 2))
+    rec = recommend(report.fit.params, T, peak, warmup=min(warmup, T - 2),
+                    weight_decay=report.fit.wd_ref)  # fmt: skip
     if args.export:
         rec.optimal.save(args.export)
     return rec.to_dict()
@@ -88,7 +91,7 @@ def _cmd_fit(args: argparse.Namespace) -> None:
     runs = _load(args)
     split = args.split or runs.default_split()
     opts = FitOptions(split=split, min_step=args.min_step, n_boot=args.boot, seed=args.seed,
-                      fit_power=not args.sgd)  # fmt: skip
+                      fit_power=not args.sgd, rate_map=args.rate_map)  # fmt: skip
     report = fit_and_predict(
         runs, _ids(args.fit, "--fit"), _ids(args.predict, "--predict"), opts,
         baselines=() if args.no_baselines else ("multi_power", "annealing"),
@@ -125,7 +128,14 @@ def register(sub) -> None:
     p.add_argument("--boot", type=count, default=40, help="bootstrap refits over runs (default 40)")
     p.add_argument("--seed", type=count, default=0)
     p.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
-    p.add_argument("--sgd", action="store_true", help="hold the rate power p = 1 (6 parameters)")
+    p.add_argument(
+        "--sgd", action="store_true", help="power map: hold the rate power p = 1 (6 parameters)"
+    )
+    p.add_argument("--rate-map", choices=("auto", "power", "norm", "norm-eq"), default="auto",
+                   help="rate to model time: s*lr^p (power); AdamW's weight-norm map with its "
+                        "initial norm fitted (norm, 7 parameters) or at equilibrium (norm-eq, 6; "
+                        "both need a weight_decay column in --runs); auto (default): norm when "
+                        "every fitted run has opt adamw and weight_decay > 0, else power")  # fmt: skip
     p.add_argument("--plot", type=path, metavar="STEM", help="write STEM.pdf and STEM.png")
     p.add_argument(
         "--recommend", metavar="T[,PEAK]", help="optimal schedule of the fitted model at horizon T "

@@ -3,7 +3,7 @@ recommend a schedule (``optlr fit``).
 
 * loading and validating CSV runs, the shipped ``llm-curves`` data set (:mod:`._data`);
 * the PLRF loss functional of a whole schedule in model time (:mod:`._functional`);
-* the joint fit and held-out prediction (:mod:`._fit`), scored against the empirical laws
+* the joint fit (:mod:`._fit`) and held-out prediction (:mod:`._predict`), scored against the empirical laws
   (:mod:`._laws`) and learning-rate transfer (:mod:`._evaluate`);
 * the fitted model's optimal schedule at a new horizon (:mod:`._recommend`); figures (:mod:`._plot`).
 
@@ -41,7 +41,7 @@ __getattr__, __dir__, __all__ = attach(
         "plot_curves": "_plot",
         "plot_report": "_plot",
         "plot_residuals": "_plot",
-        "predict_run": "_fit",
+        "predict_run": "_predict",
         "recommend": "_recommend",
         "Recommendation": "_recommend",
         "Run": "_data",

@@ -27,7 +27,9 @@ CURVE_COLUMNS = ("run", "step", "lr", "loss")
 #: Data sets shipped as package data: name -> directory under ``solvers/runs/data``.
 DATASETS = {"llm-curves": "llm_curves"}
 #: Metadata columns turned into numbers when they parse as numbers.
-_NUMERIC_META = ("params", "lr", "iterations", "warmup_steps", "wsd_fract_decay", "cos_final_lr")
+_NUMERIC_META = (
+    "params", "lr", "iterations", "warmup_steps", "wsd_fract_decay", "cos_final_lr", "weight_decay",
+)  # fmt: skip
 
 
 class RunsDataError(ValueError):

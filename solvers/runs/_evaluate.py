@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._data import Run, RunSet
-from ._fit import PARAM_NAMES, FitOptions, RunFit, fit_runs, predict_run
+from ._fit import PARAM_NAMES, FitOptions, RunFit, fit_runs
 from ._laws import LAWS, fit_law, naive_final
+from ._predict import predict_run
 
 __all__ = ["FitReport", "fit_and_predict", "lr_transfer", "schedule_family"]
 

@@ -3,7 +3,8 @@ r"""Joint fit of the loss functional to several runs; held-out prediction from a
 Seven free parameters, :math:`(L_\infty, A, s, \nu, a, b, p)` (:class:`LossParams`,
 ``gain = 0``; six with ``FitOptions(fit_power=False)``, which holds the rate power ``p = 1``;
 ``fit_gain=True`` frees the noise feedback ``gain``, with ``fit_power=False`` the 7-parameter
-model of SGD with feedback), fitted to the relative residuals :math:`L_{\rm model}(t)/L_{\rm obs}(t) - 1` of every observed
+model of SGD with feedback; ``rate_map="norm"`` replaces ``p`` by the initial weight norm
+``norm0`` of AdamW's norm map, ``"norm-eq"`` holds that norm at equilibrium, 6 parameters), fitted to the relative residuals :math:`L_{\rm model}(t)/L_{\rm obs}(t) - 1` of every observed
 point at ``step >= min_step`` of every run, each run weighted equally (``1/sqrt(n_points)``),
 by :func:`scipy.optimize.least_squares` with a robust loss and box bounds. Starts: a grid over
 :math:`(\log s, a, b)` on which the linear parameters :math:`(L_\infty, A, \nu)` are solved
@@ -14,7 +15,7 @@ with replacement, refitted from the best fit).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import least_squares, lsq_linear
@@ -26,10 +27,13 @@ from ._functional import (
     DEFAULT_GRID,
     DEFAULT_MODES,
     LossParams,
-    condense,
     loss_parts,
     mode_nodes,
+    model_grid,
+    rate_scale,
+    resolve_rate_map,
     run_grid,
+    weight_decay_ref,
 )  # fmt: skip
 from ._phase import (
     PHASE_MARGIN,
@@ -41,10 +45,10 @@ from ._phase import (
     to_phase,
 )
 
-__all__ = ["FitOptions", "RunFit", "fit_points", "fit_runs", "predict_run"]
+__all__ = ["FitOptions", "RunFit", "fit_points", "fit_runs"]
 
 #: Names of the fitted parameters, in the order of the optimiser's vector.
-PARAM_NAMES = ("L_inf", "A", "s", "nu", "a", "b", "p", "gain")
+PARAM_NAMES = ("L_inf", "A", "s", "nu", "a", "b", "p", "gain", "norm0")
 #: Bounds of (L_inf, log10 A, log10 s', log10 nu, a, b, p). The optimiser sees rates relative to
 #: the fitted runs' reference rate (geometric mean of their peaks, ``RunFit.eta_ref``) and the
 #: scale ``s' = s * eta_ref**p``, the model time per step at that rate (which decorrelates ``s``
@@ -54,10 +58,15 @@ PARAM_NAMES = ("L_inf", "A", "s", "nu", "a", "b", "p", "gain")
 #: The noise feedback ``gain' = gain * eta_ref**p`` (linear, 0 = none) within [0, 4]: the
 #: recursion's feedback loop ``gain' (eta / eta_ref)^p sum_k lambda_k / 2`` stays below 1 for
 #: the first mode alone up to 2.
-LOWER = np.array([0.0, -6.0, -8.0, -8.0, 1.02, 1.02, 0.25, 0.0])
-UPPER = np.array([np.inf, 4.0, 4.0, 4.0, 8.0, 8.0, 1.5, 4.0])
+#: The norm map's initial norm as ``log10`` of its ratio to the equilibrium norm at ``eta_ref``,
+#: within [-3, 3].
+LOWER = np.array([0.0, -6.0, -8.0, -8.0, 1.02, 1.02, 0.25, 0.0, -3.0])
+UPPER = np.array([np.inf, 4.0, 4.0, 4.0, 8.0, 8.0, 1.5, 4.0, 3.0])
 #: Step scales of the optimiser's vector.
-X_SCALE = np.array([0.1, 0.3, 0.3, 0.3, 0.2, 0.2, 0.1, 0.1])
+X_SCALE = np.array([0.1, 0.3, 0.3, 0.3, 0.2, 0.2, 0.1, 0.1, 0.3])
+#: Maps from the optimiser's rate to model time (:mod:`._functional`): ``s lr^p``; AdamW's norm
+#: map with its initial norm fitted; the same with the norm starting at equilibrium.
+RATE_MAPS = ("auto", "power", "norm", "norm-eq")
 #: Relative residual given to a point whose predicted loss is not finite (feedback beyond the
 #: stability limit of the fitted rates).
 DIVERGED = 1.0
@@ -102,6 +111,15 @@ class FitOptions:
         in the PLRF model); False holds ``gain = 0``. With ``fit_power=False`` this is the
         7-parameter model of SGD with feedback; its Jacobian is by forward differences only
         (the loss is then not linear in ``A`` and ``nu``).
+    rate_map : {"auto", "power", "norm", "norm-eq"}
+        ``auto`` (default): ``norm`` when every fitted run's metadata says ``opt`` AdamW with a
+        ``weight_decay > 0``, else ``power`` (chosen on in-sample fit quality over the 12
+        llm-curves families, ``benchmarks/results/fit.md`` 2026-11-30d; the fit reports the
+        map it used). ``power``: model time ``s sum lr^p``. ``norm``: AdamW's norm map (the angular rate
+        ``lr / |w|`` with the norm's weight-decay dynamics, :mod:`._functional`; needs each
+        run's ``weight_decay``), its initial norm ``norm0`` fitted and ``p = 1`` held
+        (``fit_power`` is then ignored). ``norm-eq``: the same, ``norm0`` held at the
+        equilibrium norm of the fit's reference rate.
     """
 
     split: str = "val"
@@ -116,6 +134,7 @@ class FitOptions:
     seed: int = 0
     fit_power: bool = True
     fit_gain: bool = False
+    rate_map: str = "auto"
 
     def __post_init__(self):
         if self.split not in ("val", "train"):
@@ -129,13 +148,15 @@ class FitOptions:
         check_int("n_boot", self.n_boot, ge=0)
         check_int("n_modes", self.n_modes, ge=1)
         check_int("n_grid", self.n_grid, ge=1)
+        if self.rate_map not in RATE_MAPS:
+            raise ValueError(f"rate_map must be one of {RATE_MAPS}, got {self.rate_map!r}")
         for name in ("fit_power", "fit_gain"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
 
     @property
     def n_params(self) -> int:
-        return len(PARAM_NAMES) - (not self.fit_power) - (not self.fit_gain)
+        return int(np.sum(_free(self)))
 
 
 @dataclass(frozen=True)
@@ -148,19 +169,28 @@ class _Data:
     idx: np.ndarray
     obs: np.ndarray
     weight: float
+    norm: tuple | None = None
     cache: dict = field(default_factory=dict, compare=False)
 
-    def grid(self, power: float):
+    def grid(self, q: LossParams):
+        """The grid for the fit-internal parameters ``q`` (cached by ``p`` and ``norm0``).
+
+        ``norm``: ``(decay, unit, n_unit)`` of the norm map: the run's weight decay times the
+        fit's reference rate (rates here are relative to it), the equilibrium rate and the
+        equilibrium norm (relative units) at that rate.
+        """
         if "log" not in self.cache:
             with np.errstate(divide="ignore"):
                 self.cache["log"] = np.log(self.eta)
-        if power not in self.cache:
+        key = (q.p, q.norm0)
+        if key not in self.cache:
             if len(self.cache) > 9:  # the Jacobian visits two powers at a time
                 log_eta = self.cache["log"]
                 self.cache.clear()
                 self.cache["log"] = log_eta
-            self.cache[power] = condense(self.eta, self.nodes, power, self.cache["log"])
-        return self.cache[power]
+            decay, unit = self.norm[:2] if q.norm0 is not None else (None, 1.0)
+            self.cache[key] = model_grid(self.eta, self.nodes, q, decay, self.cache["log"], unit)
+        return self.cache[key]
 
 
 @dataclass(frozen=True)
@@ -192,6 +222,9 @@ class RunFit:
         Per-run ``(steps, relative residual)``.
     eta_ref : float
         Reference rate of the fit (geometric mean of the fitted runs' peak rates).
+    wd_ref : float or None
+        Reference weight decay of the norm map (geometric mean over the fitted runs; None
+        with the power map).
     success, status, message, cost, n_points
     """
 
@@ -214,6 +247,7 @@ class RunFit:
     phase_note: str = ""
     phase_params: dict = field(default_factory=dict)
     n_eff: float = 0.0
+    wd_ref: float | None = None
 
     @property
     def p_easy_boot(self) -> float | None:
@@ -227,23 +261,29 @@ class RunFit:
     def at_bound(self) -> list:
         """Parameters that ended on a bound of the fit (their interval is then one-sided)."""
         p = self.params
-        scale = self.eta_ref**p.p
+        scale = rate_scale(p.p, self.eta_ref, self.wd_ref)
+        mu0 = 0.0 if p.norm0 is None else np.log10(p.norm0 * 2 * self.wd_ref / self.eta_ref)
         x = np.array([p.L_inf, *np.log10([p.A, p.s * scale, p.nu * scale]), p.a, p.b, p.p,
-                      p.gain * scale])  # fmt: skip
+                      p.gain * scale, mu0])  # fmt: skip
         hit = (np.abs(x - LOWER) < 1e-6) | (np.abs(x - UPPER) < 1e-6)
         hit &= _free(self.options)
         return [n for n, h in zip(PARAM_NAMES, hit, strict=True) if h]
 
     def to_dict(self) -> dict:
         p = self.params
-        out = {name: float(getattr(p, name)) for name in PARAM_NAMES}
+        out = {name: getattr(p, name) for name in PARAM_NAMES}
+        out = {k: None if v is None else float(v) for k, v in out.items()}
         out["interval"] = {k: [float(v[0]), float(v[1])] for k, v in self.interval.items()}
         out.update(phase=p.phase, p_easy=float(self.p_easy), n_params=self.n_params)
+        out.update(rate_map=self.options.rate_map, weight_decay=self.wd_ref)
         out.update(p_easy_boot=self.p_easy_boot, phase_note=self.phase_note, n_eff=self.n_eff)
         out["phase_fits"] = {
             k: {
                 "rss": float(self.phase_rss[k]),
-                **dict(zip(PARAM_NAMES, map(float, v), strict=True)),
+                **{
+                    n: float(u) if np.isfinite(u) else None
+                    for n, u in zip(PARAM_NAMES, v, strict=True)
+                },
             }
             for k, v in self.phase_params.items()
         }
@@ -254,13 +294,18 @@ class RunFit:
         return out
 
 
-def _params(x: np.ndarray) -> LossParams:
-    return LossParams(x[0], 10 ** x[1], 10 ** x[2], 10 ** x[3], x[4], x[5], gain=x[7], p=x[6])
+def _params(x: np.ndarray, data=()) -> LossParams:
+    """Fit-internal parameters of the vector ``x`` (the norm map's if ``data`` has one)."""
+    norm = data[0].norm if len(data) else None
+    norm0 = None if norm is None else 10 ** x[8] * norm[2]
+    return LossParams(x[0], 10 ** x[1], 10 ** x[2], 10 ** x[3], x[4], x[5], gain=x[7], p=x[6],
+                      norm0=norm0)  # fmt: skip
 
 
 def params_from_row(row) -> LossParams:
     """:class:`LossParams` from a row in ``PARAM_NAMES`` order, natural units (``RunFit.boot``)."""
-    return LossParams(*row[:6], p=row[6], gain=row[7])
+    norm0 = float(row[8]) if np.isfinite(row[8]) else None
+    return LossParams(*row[:6], p=row[6], gain=row[7], norm0=norm0)
 
 
 def fit_points(run: Run, opts: FitOptions) -> tuple[np.ndarray, np.ndarray]:
@@ -288,20 +333,29 @@ def eta_ref(runs) -> float:
 
 
 def _prepare(runs, opts: FitOptions, ref: float) -> list[_Data]:
-    """Per run: its schedule relative to ``ref``, grid nodes and fitted points."""
+    """Per run: its schedule relative to ``ref``, grid nodes, fitted points, norm map."""
     out = []
+    wd_ref = None if opts.rate_map == "power" else weight_decay_ref(runs)
     for run in runs:
         steps, loss = fit_points(run, opts)
         eta = run.schedule(max(run.horizon, int(steps[-1]))) / ref
         grid = run_grid(eta, steps, n_grid=opts.n_grid)
-        out.append(_Data(run, eta, grid.t, grid.index(steps), loss, 1.0 / np.sqrt(steps.size)))
+        norm = None
+        if wd_ref is not None:
+            norm = (
+                run.meta["weight_decay"] * ref,
+                rate_scale(1, ref, wd_ref),
+                0.5 / (wd_ref * ref),
+            )
+        w = 1.0 / np.sqrt(steps.size)
+        out.append(_Data(run, eta, grid.t, grid.index(steps), loss, w, norm))
     return out
 
 
 def _basis(data, nodes, s, a, b, p):
-    """Per run: (bias, noise) at the fitted points for A = nu = 1."""
-    q = LossParams(0.0, 1.0, s, 1.0, a, b, p=p)
-    return [tuple(part[d.idx] for part in loss_parts(q, d.grid(p), nodes)) for d in data]
+    """Per run: (bias, noise) at the fitted points for A = nu = 1 (norm map: at equilibrium)."""
+    q = _params(np.array([0.0, 0.0, np.log10(s), 0.0, a, b, p, 0.0, 0.0]), data)
+    return [tuple(part[d.idx] for part in loss_parts(q, d.grid(q), nodes)) for d in data]
 
 
 def _linear_start(data, nodes, s, a, b, p=1.0):
@@ -319,7 +373,7 @@ def _linear_start(data, nodes, s, a, b, p=1.0):
 def _start_grid(data, nodes, opts):
     """Points of a grid over ``(log s, a, b, p)``, linear parameters solved, best first."""
     cands = []
-    powers = START_POWERS if opts.fit_power else (1.0,)
+    powers = START_POWERS if _free(opts)[6] else (1.0,)
     pairs = [(a, b) for a in (1.2, 1.6, 2.5, 4.0) for b in (1.2, 1.6, 2.5, 4.0)]
     for p in powers:
         for ls in np.linspace(-5.0, 0.0, 6):
@@ -327,9 +381,9 @@ def _start_grid(data, nodes, opts):
                 lin, cost = _linear_start(data, nodes, 10**ls, a, b, p)
                 L0, A, nu = lin
                 gain = START_GAIN if opts.fit_gain else 0.0
-                x = [L0, np.log10(max(A, 1e-6)), ls, np.log10(max(nu, 1e-8)), a, b, p, gain]
+                x = [L0, np.log10(max(A, 1e-6)), ls, np.log10(max(nu, 1e-8)), a, b, p, gain, 0.0]
                 x = np.clip(x, LOWER + 1e-9, UPPER - 1e-9)
-                x[7] = gain  # 0 exactly without fit_gain
+                x[7], x[8] = gain, 0.0  # 0 exactly without fit_gain; norm at equilibrium
                 cands.append((cost, x))
     cands.sort(key=lambda c: c[0])
     return [c[1] for c in cands]
@@ -337,8 +391,8 @@ def _start_grid(data, nodes, opts):
 
 def _parts(x, data, nodes):
     """Per run: the (bias, noise) parts at the fitted points of the parameter vector ``x``."""
-    p = _params(x)
-    return [tuple(part[d.idx] for part in loss_parts(p, d.grid(p.p), nodes)) for d in data]
+    p = _params(x, data)
+    return [tuple(part[d.idx] for part in loss_parts(p, d.grid(p), nodes)) for d in data]
 
 
 def _residuals(x, data, nodes, parts=None):
@@ -351,9 +405,11 @@ def _residuals(x, data, nodes, parts=None):
 
 
 def _free(opts) -> np.ndarray:
-    """Mask of the free entries of the optimiser's vector (``p`` held at 1 without fit_power,
-    ``gain`` at 0 without fit_gain)."""
-    held = {"p": not opts.fit_power, "gain": not opts.fit_gain}
+    """Mask of the free entries of the optimiser's vector (``p`` held at 1 without fit_power
+    or with the norm map, ``gain`` at 0 without fit_gain, ``norm0`` at equilibrium unless
+    ``rate_map="norm"``)."""
+    held = {"p": not opts.fit_power or "norm" in opts.rate_map, "gain": not opts.fit_gain,
+            "norm0": opts.rate_map != "norm"}  # fmt: skip
     return np.array([not held.get(n, False) for n in PARAM_NAMES])
 
 
@@ -429,22 +485,25 @@ def _refine(x0, data, nodes, opts, phase=None, max_nfev=400):
     return res
 
 
-def _natural(x: np.ndarray, eta_ref: float) -> np.ndarray:
+def _natural(x: np.ndarray, eta_ref: float, wd_ref: float | None = None) -> np.ndarray:
     """Parameters in natural units from the vector (rates relative to ``eta_ref``).
 
     The intrinsic rate ``s' (eta / eta_ref)^p`` is ``s eta^p`` and the forcing ``s' (nu' +
     gain' E) (eta / eta_ref)^2p`` is ``s (nu + gain E) eta^2p``: ``s = s' / eta_ref^p``,
-    ``nu = nu' / eta_ref^p``, ``gain = gain' / eta_ref^p``.
+    ``nu = nu' / eta_ref^p``, ``gain = gain' / eta_ref^p``. The norm map likewise with
+    ``sqrt(2 wd_ref eta_ref)`` for ``eta_ref^p``, and ``norm0`` (NaN with the power map) in
+    units of the squared update: ``10^x8`` times the equilibrium ``eta_ref / (2 wd_ref)``.
     """
-    scale = eta_ref ** x[6]
+    scale = rate_scale(x[6], eta_ref, wd_ref)
+    norm0 = np.nan if wd_ref is None else 10 ** x[8] * eta_ref / (2 * wd_ref)
     return np.array([x[0], 10 ** x[1], 10 ** x[2] / scale, 10 ** x[3] / scale, x[4], x[5], x[6],
-                     x[7] / scale])  # fmt: skip
+                     x[7] / scale, norm0])  # fmt: skip
 
 
 def _r2(data, p, nodes) -> tuple[dict, dict]:
     r2, res = {}, {}
     for d in data:
-        bias, noise = loss_parts(p, d.grid(p.p), nodes)
+        bias, noise = loss_parts(p, d.grid(p), nodes)
         pred = p.L_inf + bias[d.idx] + noise[d.idx]
         ss = float(np.sum((d.obs - d.obs.mean()) ** 2))
         r2[d.run.id] = 1.0 - float(np.sum((d.obs - pred) ** 2)) / ss if ss > 0 else float("nan")
@@ -494,6 +553,8 @@ def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
     if not runs:
         raise ValueError("runs must hold at least one run with observed losses")
     ref = eta_ref(runs)
+    opts = replace(opts, rate_map=resolve_rate_map(opts.rate_map, runs))  # before any use
+    wd_ref = None if opts.rate_map == "power" else weight_decay_ref(runs)
     data = _prepare(runs, opts, ref)
     nodes = mode_nodes(opts.n_modes)
     by_phase = _phase_fits(data, nodes, opts)
@@ -504,24 +565,24 @@ def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
     # The reported fit is the phase p_easy favours: the robust cost and the residual sum of
     # squares can rank a near tie differently, and "easy" beside p_easy = 0.01 would contradict.
     best = by_phase["easy" if p_easy >= 0.5 else "hard"]
-    params = params_from_row(_natural(best.x, ref))
+    params = params_from_row(_natural(best.x, ref, wd_ref))
     note = phase_note(p_easy, by_phase["easy"].x, by_phase["hard"].x, LOWER, UPPER)
-    boot = _bootstrap(by_phase, data, nodes, opts, ref)
+    boot = _bootstrap(by_phase, data, nodes, opts, ref, wd_ref)
     interval = {}
     if len(boot):
         lo, hi = np.percentile(boot, [2.5, 97.5], axis=0)
-        interval = {n: (lo[i], hi[i]) for i, n in enumerate(PARAM_NAMES)}
-    r2, res = _r2(data, _params(best.x), nodes)
+        interval = {n: (lo[i], hi[i]) for i, n in enumerate(PARAM_NAMES) if np.isfinite(lo[i])}
+    r2, res = _r2(data, _params(best.x, data), nodes)
     return RunFit(
         params, [r.id for r in runs], opts, interval, boot, p_easy, r2, res,
         success=bool(best.success), status=int(best.status), message=str(best.message),
         cost=float(best.cost), n_points=sum(d.idx.size for d in data), n_params=opts.n_params,
         eta_ref=ref, phase_rss={k: v.rss for k, v in by_phase.items()}, phase_note=note, n_eff=n_eff,
-        phase_params={k: _natural(v.x, ref) for k, v in by_phase.items()},
+        phase_params={k: _natural(v.x, ref, wd_ref) for k, v in by_phase.items()}, wd_ref=wd_ref,
     )  # fmt: skip
 
 
-def _bootstrap(by_phase, data, nodes, opts, ref) -> np.ndarray:
+def _bootstrap(by_phase, data, nodes, opts, ref, wd_ref) -> np.ndarray:
     """Refits on runs drawn with replacement: each refits both phases from their optima and
     keeps the better (so the replicates explore both basins)."""
     rng = np.random.default_rng(opts.seed)
@@ -529,39 +590,5 @@ def _bootstrap(by_phase, data, nodes, opts, ref) -> np.ndarray:
     for _ in range(opts.n_boot):
         pick = [data[i] for i in rng.integers(0, len(data), len(data))]
         fits = [_refine(f.x, pick, nodes, opts, phase) for phase, f in by_phase.items()]
-        out.append(_natural(min(fits, key=lambda f: f.cost).x, ref))
+        out.append(_natural(min(fits, key=lambda f: f.cost).x, ref, wd_ref))
     return np.array(out).reshape(-1, len(PARAM_NAMES))
-
-
-def predict_run(fit: RunFit | LossParams, run: Run, steps=None, *, n_grid: int = DEFAULT_GRID):
-    """The predicted loss of ``run`` at ``steps`` from its schedule alone.
-
-    ``steps`` defaults to every observed step of the fit's split, else the run's last logged
-    step. Returns ``(steps, loss, band)``: ``band`` is ``(lo, hi)``, the 2.5 and 97.5
-    percentiles of the prediction over the bootstrap refits of a :class:`RunFit`, or None
-    (plain :class:`LossParams`, or no bootstrap). The band is the spread of the *parameters*
-    only: it leaves out the error of the model itself, which dominates on real runs (on the
-    llm-curves splits it covers few held-out losses; ``benchmarks/results/fit.md``).
-    """
-    params = fit.params if isinstance(fit, RunFit) else fit
-    split = fit.options.split if isinstance(fit, RunFit) else "val"
-    n_modes = fit.options.n_modes if isinstance(fit, RunFit) else DEFAULT_MODES
-    if steps is None:
-        steps = run.losses(split)[0]
-        steps = steps if steps.size else np.array([int(run.sched_step[-1])])
-    steps = np.atleast_1d(np.asarray(steps, dtype=int))
-    eta = run.schedule(max(run.horizon, int(steps.max())))
-    grid = run_grid(eta, steps, n_grid=n_grid)
-    nodes = mode_nodes(n_modes)
-    idx = grid.index(steps)
-    bias, noise = loss_parts(params, condense(eta, grid.t, params.p), nodes)
-    pred = params.L_inf + bias[idx] + noise[idx]
-    if not isinstance(fit, RunFit) or not len(fit.boot):
-        return steps, pred, None
-    draws = []
-    for row in fit.boot:
-        p = params_from_row(row)
-        b2, n2 = loss_parts(p, condense(eta, grid.t, p.p), nodes)
-        draws.append(p.L_inf + b2[idx] + n2[idx])
-    lo, hi = np.percentile(np.array(draws), [2.5, 97.5], axis=0)
-    return steps, pred, (lo, hi)

@@ -24,6 +24,18 @@ linear in :math:`(A, \nu)`, which the fit exploits. The PLRF model of :mod:`theo
 :math:`s = A = 1`, :math:`\nu = \sigma^2/m`, :math:`\gamma = 1/m` (its continuous-time
 limit), which is how the tests hold this functional against ``solvers.simulate``.
 
+The norm map (``LossParams.norm0`` set): AdamW with decoupled weight decay :math:`\lambda` on
+scale-invariant weights (every weight matrix followed by a normalisation) moves the weights'
+direction, not their scale, and its update has a size set by the rate alone (Adam normalises
+the gradient). With the update orthogonal to the weights, of unit squared norm per step, the
+squared norm obeys :math:`N_{i+1} = (1 - \lambda\eta_i)^2 N_i + \eta_i^2` and the angular
+(intrinsic) rate is :math:`\eta_i/\sqrt{N_i}`, :math:`\tau(t) = s\sum_{i<t}\eta_i/\sqrt{N_i}`
+(:func:`intrinsic_rates`). At equilibrium :math:`N^* \approx \eta/(2\lambda)` and the rate is
+:math:`\sqrt{2\lambda\eta}` (the power map with :math:`p = 1/2`); the norm relaxes on its own
+time scale :math:`1/(2\lambda\eta)` steps (5000 at :math:`\eta = 10^{-3}`, :math:`\lambda =
+0.1`), so an anneal faster than that lowers the rate as :math:`\eta` itself (:math:`p = 1`).
+:math:`N_0` (``norm0``, in units of the squared update) is the norm at step 0.
+
 Evaluation: the mode sum uses the project's log-binned mode quadrature (``mode_quadrature``;
 exact modes ``1..16``, 3-point Gauss-Legendre rules on 3 bins per decade of ``log k`` beyond,
 88 nodes for :math:`N = 10^9`); time is a grid of a few hundred nodes per run (:func:`run_grid`) on which
@@ -47,7 +59,8 @@ from theory._checks import check_int, check_real
 from ..dynamics.continuum import mode_quadrature
 
 __all__ = [
-    "LossParams", "RunGrid", "condense", "loss_curve", "loss_parts", "mode_nodes", "run_grid"
+    "LossParams", "RunGrid", "condense", "intrinsic_rates", "loss_curve", "loss_parts",
+    "mode_nodes", "model_grid", "rate_scale", "resolve_rate_map", "run_grid", "weight_decay_ref",
 ]  # fmt: skip
 
 #: Default number of modes: far beyond the front of any run here (the infinite-N model in all
@@ -86,6 +99,10 @@ class LossParams:
     p : float
         Power of the map from the optimiser's rate to the model's: ``s * lr**p`` (1: SGD).
         A grid passed to :func:`loss_parts` must be condensed with ``power=p``.
+    norm0 : float or None
+        None: the power map ``s * lr**p``. A number: the norm map (module docstring), the
+        squared weight norm at step 0 in units of the squared update (``p`` must be 1); grids
+        come from :func:`model_grid` with the run's weight decay.
     """
 
     L_inf: float
@@ -96,6 +113,7 @@ class LossParams:
     b: float
     gain: float = 0.0
     p: float = 1.0
+    norm0: float | None = None
 
     def __post_init__(self):
         check_real("L_inf", self.L_inf)
@@ -106,6 +124,10 @@ class LossParams:
         check_real("b", self.b, gt=1)
         check_real("gain", self.gain, ge=0)
         check_real("p", self.p, gt=0, le=MAX_POWER)
+        if self.norm0 is not None:
+            check_real("norm0", self.norm0, gt=0)
+            if self.p != 1:
+                raise ValueError(f"p must be 1 with the norm map (norm0 set), got {self.p!r}")
 
     @property
     def phase(self) -> str:
@@ -130,6 +152,8 @@ class RunGrid:
         Rate at the last step of each interval minus the rate at its first.
     power : float
         The sums are of ``eta**power`` (the rate power ``p`` of :class:`LossParams`).
+    norm0 : float or None
+        Set when the sums are of the norm map's rates (:func:`model_grid`) from this ``norm0``.
     """
 
     t: np.ndarray
@@ -137,6 +161,7 @@ class RunGrid:
     s2: np.ndarray
     de: np.ndarray
     power: float = 1.0
+    norm0: float | None = None
 
     def index(self, steps) -> np.ndarray:
         """Positions of ``steps`` among the nodes (each must be a node)."""
@@ -217,6 +242,80 @@ def _condense(eta, log_eta, t, power, s1, s2, de):  # pragma: no cover
         de[j] = r - first
 
 
+@njit(cache=True)
+def _norm_rates(eta, decay, norm0, out):  # pragma: no cover
+    n = norm0
+    for i in range(eta.shape[0]):
+        out[i] = eta[i] / math.sqrt(n)
+        shrink = 1.0 - decay * eta[i]
+        n = shrink * shrink * n + eta[i] * eta[i]
+
+
+def intrinsic_rates(eta, weight_decay: float, norm0: float) -> np.ndarray:
+    r"""Per-step angular rates :math:`\eta_i/\sqrt{N_i}` of the norm map (module docstring).
+
+    ``eta`` and ``sqrt(norm0)`` in the same units (the result is unchanged if both are scaled).
+
+    >>> r = intrinsic_rates(np.full(200000, 1e-3), 0.1, 1e-3 / 0.2)  # starts at equilibrium
+    >>> bool(abs(r[-1] / np.sqrt(2 * 0.1 * 1e-3) - 1) < 1e-4)
+    True
+    """
+    check_real("weight_decay", weight_decay, gt=0)
+    check_real("norm0", norm0, gt=0)
+    eta = np.asarray(eta, dtype=float)
+    out = np.empty(eta.size)
+    _norm_rates(eta, float(weight_decay), float(norm0), out)
+    return out
+
+
+def model_grid(eta, t, params: LossParams, weight_decay=None, log_eta=None, unit=1.0) -> RunGrid:
+    """The grid of ``eta`` on the nodes ``t`` for ``params``' map from the rate to model time.
+
+    The power map: :func:`condense` at ``params.p``. The norm map: the sums of
+    :func:`intrinsic_rates` divided by ``unit`` (``weight_decay`` required, > 0), marked with
+    ``params.norm0``.
+    """
+    if params.norm0 is None:
+        return condense(eta, t, params.p, log_eta)
+    if weight_decay is None or not weight_decay > 0:
+        raise ValueError(
+            f"weight_decay must be > 0 for the norm map (norm0 = {params.norm0:g}), got "
+            f"{weight_decay!r} (the runs' metadata need a weight_decay column)"
+        )
+    r = intrinsic_rates(eta, weight_decay, params.norm0) / unit
+    return replace(condense(r, t, 1.0), norm0=params.norm0)
+
+
+def rate_scale(p: float, ref: float, wd_ref: float | None) -> float:
+    """Intrinsic rate at the reference rate, the unit of the optimiser's ``s'``: ``ref**p``
+    (power map) or ``sqrt(2 wd_ref ref)`` (the norm map's equilibrium rate)."""
+    return ref**p if wd_ref is None else float(np.sqrt(2 * wd_ref * ref))
+
+
+def weight_decay_ref(runs) -> float:
+    """The norm map's reference weight decay: the geometric mean of the runs' ``weight_decay``."""
+    wd = [r.meta.get("weight_decay") for r in runs]
+    for r, w in zip(runs, wd, strict=True):
+        if not isinstance(w, (int, float)) or not w > 0:
+            raise ValueError(
+                f"runs: run {r.id!r} has weight_decay {w!r}; the norm map needs a "
+                "weight_decay > 0 in the runs' metadata"
+            )
+    return float(np.exp(np.mean(np.log(wd))))
+
+
+def resolve_rate_map(rate_map: str, runs) -> str:
+    """``rate_map`` with ``auto`` resolved (:class:`FitOptions`)."""
+    if rate_map != "auto":
+        return rate_map
+    adamw = all(
+        "adamw" in str(r.meta.get("opt", "")).lower()
+        and isinstance(r.meta.get("weight_decay"), (int, float)) and r.meta["weight_decay"] > 0
+        for r in runs
+    )  # fmt: skip
+    return "norm" if adamw else "power"
+
+
 def mode_nodes(n_modes: int = DEFAULT_MODES, rule=FIT_RULE) -> tuple[np.ndarray, np.ndarray]:
     """Nodes ``x`` and weights ``w`` of the log-binned mode quadrature of ``n_modes`` modes.
 
@@ -289,6 +388,11 @@ def loss_parts(params: LossParams, grid: RunGrid, nodes=None) -> tuple[np.ndarra
         raise ValueError(
             f"grid: condensed with power {grid.power}, the parameters have p = {params.p} "
             "(pass power=p to run_grid)"
+        )
+    if grid.norm0 != params.norm0:
+        raise ValueError(
+            f"grid: built for norm0 = {grid.norm0}, the parameters have norm0 = {params.norm0} "
+            "(build it with model_grid)"
         )
     x, w = mode_nodes() if nodes is None else nodes
     lam = x ** (-params.b)

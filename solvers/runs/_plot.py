@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._fit import predict_run
+from ._predict import predict_run
 
 __all__ = ["plot_curves", "plot_report", "plot_residuals"]
 

@@ -22,7 +22,7 @@ from scipy.optimize import minimize, minimize_scalar
 from theory._checks import check_int, check_real
 
 from ..schedules.export import ExportedSchedule, export_schedule
-from ._functional import LossParams, loss_curve, mode_nodes, run_grid
+from ._functional import LossParams, loss_curve, mode_nodes, model_grid, run_grid
 
 __all__ = ["Recommendation", "nearest_forms", "parametric_schedule", "recommend"]
 
@@ -80,9 +80,13 @@ class Recommendation:
 
 
 def recommend(
-    params: LossParams, T: int, peak: float, *, warmup: int = 0, n_blocks: int = 48
-) -> Recommendation:
-    """Optimal schedule of the fitted model at horizon ``T`` with rates ``<= peak``."""
+    params: LossParams, T: int, peak: float, *, warmup: int = 0, n_blocks: int = 48,
+    weight_decay: float | None = None,
+) -> Recommendation:  # fmt: skip
+    """Optimal schedule of the fitted model at horizon ``T`` with rates ``<= peak``.
+
+    ``weight_decay``: the runs' (``RunFit.wd_ref``), needed by the norm map (``params.norm0``).
+    """
     T = check_int("T", T, ge=2)
     peak = check_real("peak", peak, gt=0)
     warmup = check_int("warmup", warmup, ge=0)
@@ -90,16 +94,16 @@ def recommend(
         raise ValueError(f"warmup must be < T - 1 = {T - 1}, got {warmup}")
     nodes = mode_nodes()
     ramp = peak * (np.arange(warmup) + 1) / max(warmup, 1)
-    base = _tuned_baselines(params, T, peak, warmup, nodes)
+    base = _tuned_baselines(params, T, peak, warmup, (nodes, weight_decay))
     kink = T - round(base["wsd"]["frac"] * T)  # the tuned WSD is exactly representable
     edges = np.union1d(_blocks(T, warmup, check_int("n_blocks", n_blocks, ge=2)), [kink])
     steps = np.arange(warmup, T, dtype=float)
 
-    def schedule(x):
-        return np.concatenate([ramp, np.interp(steps, edges, peak * np.asarray(x))])
+    def schedule(x):  # the warmup ramps to the first block's rate, as the baselines' to theirs
+        return np.concatenate([ramp * x[0], np.interp(steps, edges, peak * np.asarray(x))])
 
     def final(x):
-        return _loss(params, schedule(x), nodes)
+        return _loss(params, schedule(x), (nodes, weight_decay))
 
     starts = [np.clip(1 - (edges - warmup) / (T - warmup), 0.05, 1.0)]
     for b in base.values():  # the tuned families at the edges
@@ -110,12 +114,18 @@ def recommend(
     eta = schedule(res.x)
     opt = export_schedule(eta, name="optlr optimal", meta={"T": T, "peak": peak})
     L_opt = float(res.fun)
-    para = nearest_forms(eta, warmup=warmup, params=params, nodes=nodes, reference_loss=L_opt)
+    para = nearest_forms(eta, warmup=warmup, params=params, nodes=nodes, reference_loss=L_opt,
+                         weight_decay=weight_decay)  # fmt: skip
     return Recommendation(T, peak, opt, L_opt, base, para, bool(res.success), str(res.message))
 
 
-def _loss(params, eta, nodes) -> float:
-    return float(loss_curve(params, run_grid(eta, power=params.p), nodes)[-1])
+def _loss(params, eta, model) -> float:
+    """Final loss of ``eta``; ``model`` is ``(mode nodes, weight decay)``."""
+    nodes, wd = model
+    grid = run_grid(eta, power=params.p)
+    if params.norm0 is not None:
+        grid = model_grid(eta, grid.t, params, wd)
+    return float(loss_curve(params, grid, nodes)[-1])
 
 
 def _tuned_baselines(params, T, peak, warmup, nodes) -> dict:
@@ -145,7 +155,7 @@ SHAPES = {
 
 
 def nearest_forms(eta, *, warmup: int = 0, params: LossParams | None = None, nodes=None,
-                  reference_loss: float | None = None) -> dict:  # fmt: skip
+                  reference_loss: float | None = None, weight_decay=None) -> dict:  # fmt: skip
     """Per built-in form (``poly``: torch ``PolynomialLR`` / ``optax.polynomial_schedule``;
     ``wsd``, ``wsd_sqrt``), the shape on the grid ``SHAPES`` and the peak (exact linear least
     squares after the warmup, capped at the schedule's peak) nearest to ``eta``.
@@ -160,9 +170,9 @@ def nearest_forms(eta, *, warmup: int = 0, params: LossParams | None = None, nod
     if T < 2 or not peak > 0 or warmup >= T - 1:
         raise ValueError(f"eta must have >= 2 steps after warmup {warmup} and a positive peak")
     if params is not None:
-        nodes = mode_nodes() if nodes is None else nodes
+        model = (mode_nodes() if nodes is None else nodes, weight_decay)
         if reference_loss is None:
-            reference_loss = _loss(params, eta, nodes)
+            reference_loss = _loss(params, eta, model)
     out = {}
     post = slice(warmup, T)
     for form, shapes in (("poly", SHAPES["poly"]), ("wsd", SHAPES["wsd"]),
@@ -176,6 +186,6 @@ def nearest_forms(eta, *, warmup: int = 0, params: LossParams | None = None, nod
                 best = (float(shape), c, rms)
         out[form] = {"peak": best[1], "shape": best[0], "rms": best[2]}
         if params is not None:
-            L = _loss(params, parametric_schedule(form, T, best[1], best[0], warmup), nodes)
+            L = _loss(params, parametric_schedule(form, T, best[1], best[0], warmup), model)
             out[form].update(loss=L, penalty=L - reference_loss)
     return out

@@ -57,10 +57,20 @@ def _pct(x) -> str:
     return "--" if x is None else f"{100 * x:.2f}\\%"
 
 
+#: The map from the optimiser's rate to model time, as the report words it (``FitOptions.rate_map``).
+_MAPS = {
+    "power": "the rate power $p$ of the intrinsic rate $s\\eta^p$",
+    "norm": "AdamW's weight-norm map $s\\eta/\\sqrt{N}$ with the initial norm \\texttt{norm0}",
+    "norm-eq": "AdamW's weight-norm map $s\\eta/\\sqrt{N}$ from the equilibrium norm",
+}
+
+
 def _params_table(d: dict) -> str:
     m = d["model"]
     rows = []
-    for name in ("L_inf", "A", "s", "nu", "a", "b", "p"):
+    for name in ("L_inf", "A", "s", "nu", "a", "b", "p", "norm0"):
+        if m.get(name) is None:
+            continue  # norm0: the norm map only
         lo, hi = m["interval"].get(name, (None, None))
         band = "--" if lo is None else f"[{lo:.4g}, {hi:.4g}]"
         rows.append(f"\\texttt{{{latex_escape(name)}}} & {m[name]:.5g} & {band} \\\\")
@@ -138,7 +148,9 @@ def curves_section(ctx: ReportContext) -> SectionOutput:
     body = (
         f"Runs from \\texttt{{{latex_escape(str(spec.curves))}}}: fitted on "
         f"{len(fit_ids)} runs ({m['n_points']} points, {m['n_params']} parameters: "
-        "$L_\\infty, A, s, \\nu, a, b$ and the rate power $p$ of the intrinsic rate $s\\eta^p$), "
+        "$L_\\infty, A, s, \\nu, a, b$ and the map from the rate to model time: "
+        + _MAPS[m.get("rate_map", "power")]
+        + "), "
         f"predicted {len(predict_ids)} held-out runs from their schedules alone.\n\n"
         + _params_table(d)
         + f"\n\\medskip\nPhase: {m['phase']}, $p_{{\\rm easy}} = {m['p_easy']:.2f}$ "
