@@ -260,3 +260,40 @@ def test_hard_constant_loss_slope_is_the_feedback_envelope():
         assert np.ptp(slope) > 3e-3  # the slopes still move: the check is not of a constant
         for wrong in (slope + (alpha + 0.02) * (1 - s_mid), slope + alpha):
             assert np.abs(wrong).max() > 1e-2
+
+
+def test_fixed_shape_family_has_its_own_peak_exponent():
+    """The LR-transfer claims of the linear-decay and WSD families predict their own balance
+    (theory.fixed_shape_peak_exponent): at the optimum's shape (1 - t/T)^(2b-1) the derivation
+    returns the engine's xi (an independent check), for a linear decay xi only when b < 2 and
+    (2a - 2 - b)/(2a - 2 + b) when b > 2 (measured at (4, 3.5): -0.264 +- 0.002 to 1e8 against
+    0.263; xi = 0.125; benchmarks/results/claims.md, 2026-11-30d)."""
+    from theory import derive_scaling_laws, fixed_shape_peak_at, fixed_shape_peak_exponent
+
+    xi = derive_scaling_laws().easy["xi"].expr
+    optimum = [v for c, v in fixed_shape_peak_exponent(2 * b - 1) if bool(c.subs({a: 3, b: 2}))]
+    assert len(optimum) == 1 and sp.simplify(optimum[0] - xi) == 0
+    assert fixed_shape_peak_at(1, 4.0, 1.2) == pytest.approx(0.7)  # b < 2: xi
+    assert fixed_shape_peak_at(1, 3.0, 2.0) == pytest.approx(1 / 3)  # b = 2: both sides
+    assert fixed_shape_peak_at(1, 4.0, 3.5) == pytest.approx(2.5 / 9.5)
+    for name in ("LR transfer: WSD peak", "LR transfer: linear peak"):
+        pred = CLAIMS[name].predicted_expr()
+        assert float(pred.subs({a: 4.0, b: 3.5})) == pytest.approx(-2.5 / 9.5)
+        assert float(pred.subs({a: 1.5, b: 3.0})) == 0.0  # hard phase: the plateau transfers
+
+
+@pytest.mark.slow
+def test_linear_decay_peak_follows_its_own_balance_at_4_3p5(tmp_path):
+    """Measured (baselines tuned on the continuum dynamics, as `optlr validate` does, T to 1e7):
+    the tuned linear-decay peak at (4, 3.5) does not disagree with -(2a-2-b)/(2a-2+b) and
+    disagrees with the optimum's -xi = -0.125 (the claim's old prediction)."""
+    from solvers.claims.core import statistical_verdict
+    from solvers.claims.validate import continuum_context
+
+    model = PLRFModel(4.0, 3.5, n_modes=10**12)
+    Ts = [int(x) for x in np.geomspace(100, 1e7, 11)]
+    ctx = continuum_context(cache_dir=tmp_path)
+    r = evaluate_claim(CLAIMS["LR transfer: linear peak"], model, Ts, ctx)
+    assert r.verdict != "disagrees", (r.measured, r.resolution)
+    e = r.measurement.extrapolation
+    assert statistical_verdict(e, -0.125, 0.01) == "disagrees"

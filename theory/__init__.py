@@ -39,6 +39,8 @@ __getattr__, __dir__, __all__ = attach(
         "window_source_response": "_window_source",
         "WindowSourceResponse": "_window_source",
         "derive_feedback_slopes": "_feedback",
+        "fixed_shape_peak_at": "_fixed_shape",
+        "fixed_shape_peak_exponent": "_fixed_shape",
         "FeedbackSlopes": "_feedback",
         "ModeDynamics": "_dynamics",
         "plrf_dynamics": "_dynamics",

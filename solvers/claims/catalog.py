@@ -17,7 +17,13 @@ from dataclasses import replace
 import numpy as np
 import sympy as sp
 
-from theory import PLRFModel, derive_scaling_laws, tuned_power_law_gain, window_source_response
+from theory import (
+    PLRFModel,
+    derive_scaling_laws,
+    fixed_shape_peak_exponent,
+    tuned_power_law_gain,
+    window_source_response,
+)
 from theory import symbols as S
 
 from ..analysis.extrapolate import extrapolate_sequence
@@ -409,6 +415,19 @@ def peak_rate_exponent() -> sp.Expr:
     return sp.Piecewise((out[0], laws.phase_boundary), (out[1], True))
 
 
+def annealed_family_peak_exponent() -> sp.Expr:
+    r"""Prediction of the LR-transfer claims of the linear-decay and WSD families: in the easy
+    phase the tuned peak of a family that decays linearly (:math:`\delta = 1`) has its own
+    balance (:func:`theory.fixed_shape_peak_exponent`) — :math:`T^{-\xi}` for :math:`b < 2`,
+    :math:`T^{-(2a-2-b)/(2a-2+b)}` for :math:`b > 2` (both :math:`\xi` at :math:`b = 2`, the last
+    branch); in the hard phase the optimum's plateau (:func:`peak_rate_exponent`)."""
+    laws = derive_scaling_laws()
+    easy = [(-v, c) for c, v in fixed_shape_peak_exponent(1)]
+    easy.append((-laws.easy["xi"].expr, True))
+    hard = peak_rate_exponent().args[1][0]
+    return sp.Piecewise((sp.Piecewise(*easy), laws.phase_boundary), (hard, True))
+
+
 def _gain_prediction() -> sp.Expr:
     """Loss-exponent gain of the power law with tuned ``eta0`` (the family the experiment tunes)
     over the tuned constant, derived by :func:`theory.tuned_power_law_gain`."""
@@ -506,13 +525,16 @@ def _baseline_claims() -> list[Claim]:
             C("optimal power law chi", "chi* with eta0 tuned: not fixed by the exponents",
               r"\chi^*", "tuned chi at the longest horizon", prediction=lambda: None,
               experiment=_exp_power_chi, provenance="open; derived by the engine"),
-            C("LR transfer: WSD peak", "annealed base rate: transfers (hard), ~T^(-xi) (easy)",
-              r"\eta_0^{\mathrm{WSD}} \sim T^{-\xi}\ /\ T^0",
-              "exponent of the tuned WSD peak rate", prediction=peak_rate_exponent,
+            C("LR transfer: WSD peak",
+              "annealed base rate: transfers (hard), ~T^(-nu_1) (easy: a linear decay's balance)",
+              r"\eta_0^{\mathrm{WSD}} \sim T^{-\nu_1}\ /\ T^0",
+              "exponent of the tuned WSD peak rate", prediction=annealed_family_peak_exponent,
               experiment=_transfer_experiment("wsd"), provenance="study (practical message)"),
-            C("LR transfer: linear peak", "annealed base rate: transfers (hard), ~T^(-xi) (easy)",
-              r"\eta_0^{\mathrm{lin}} \sim T^{-\xi}\ /\ T^0",
-              "exponent of the tuned linear-decay peak rate", prediction=peak_rate_exponent,
+            C("LR transfer: linear peak",
+              "annealed base rate: transfers (hard), ~T^(-nu_1) (easy: a linear decay's balance)",
+              r"\eta_0^{\mathrm{lin}} \sim T^{-\nu_1}\ /\ T^0",
+              "exponent of the tuned linear-decay peak rate",
+              prediction=annealed_family_peak_exponent,
               experiment=_transfer_experiment("linear"), provenance="study (practical message)"),
             C("LR transfer: constant", "unannealed base rate shrinks in both phases",
               r"\eta_c \sim T^{-(a-1)/(a+b-1)}", "exponent of the tuned constant rate",
