@@ -23,13 +23,14 @@ the derivation against the engine's easy phase); for :math:`\delta = 1` and :mat
 
 from __future__ import annotations
 
+import hashlib
 import math
 from functools import cache
 
 import sympy as sp
 
 from ._balance import minimise_leading_exponent
-from ._powerlaw import PowerLaw, power_integral, power_tail_integral
+from ._powerlaw import PowerLaw, power_exponent, power_integral, power_tail_integral
 from .symbols import a, b
 
 __all__ = ["fixed_shape_peak_at", "fixed_shape_peak_exponent"]
@@ -50,15 +51,23 @@ def fixed_shape_peak_exponent(delta: sp.Expr | int = 1) -> list[tuple[sp.Basic, 
     >>> fixed_shape_peak_at(1, 4.0, 3.5), fixed_shape_peak_at(1, 4.0, 1.2)
     (0.2631578947368421, 0.7)
     """
+    from ._disk import load_or_compute
+
     delta = sp.sympify(delta)
+    tag = hashlib.sha1(sp.srepr(delta).encode()).hexdigest()[:12]
+    return load_or_compute(f"fixed_shape-{tag}", lambda: _derive(delta))
+
+
+def _derive(delta: sp.Expr) -> list[tuple[sp.Basic, sp.Expr]]:
+    """The derivation behind :func:`fixed_shape_peak_exponent` (no caching)."""
     eta0 = _T**-_nu
     front = (eta0 * _T) ** (1 / b)  # k*: the modes learned by the end
     bias = PowerLaw.from_expr((eta0 * _T) ** (-(a - 1) / b), _T, "bias")
     # mode k's end noise lambda_k eta0 u_k^delta, u_k = (lambda_k eta0 T)^(-1/(delta+1))
     per_mode = _k**-b * eta0 * (_k**-b * eta0 * _T) ** (-delta / (delta + 1))
-    q = sp.simplify(sp.log(per_mode.subs(_T, 1).subs(_nu, 0)) / sp.log(_k))  # -b/(delta+1)
+    q = power_exponent(per_mode, _k)  # -b/(delta+1)
     scale = sp.powsimp(per_mode / _k**q, force=True)
-    cond_unlearned, tail = power_tail_integral(-2 * b, _k, front)
+    _, tail = power_tail_integral(-2 * b, _k, front)  # converges: b > 1/2
     unlearned = PowerLaw.from_expr(sp.powsimp(eta0**2 * _T * tail, force=True), _T, "unlearned")
     out = []
     for cond, value, where in power_integral(q, _k, front):
@@ -67,7 +76,6 @@ def fixed_shape_peak_exponent(delta: sp.Expr | int = 1) -> list[tuple[sp.Basic, 
             holds = sp.simplify(sp.And(cond, *case.conditions))
             if holds is not sp.false:
                 out.append((holds, sp.factor(case.value)))
-    del cond_unlearned  # b > 1/2 always: the tail converges
     return out
 
 

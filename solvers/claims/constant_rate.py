@@ -76,7 +76,7 @@ def feedback_correction(model: PLRFModel, etas: Sequence[float], kind: str) -> n
     return np.array(out)
 
 
-def _feedback_removed(model, Ts, ys, corr) -> np.ndarray:
+def _feedback_removed(Ts, ys, corr) -> np.ndarray:
     """``ys`` with the correction's integral over ``log T`` divided out (trapezoid)."""
     steps = np.diff(np.log(np.asarray(Ts, float))) * (corr[1:] + corr[:-1]) / 2
     return np.asarray(ys, float) * np.exp(-np.concatenate([[0.0], np.cumsum(steps)]))
@@ -102,6 +102,7 @@ def subtract_feedback(model, Ts, etas, ys, kind: str, diag: dict) -> tuple[list,
     if model.phase != "hard" or not len(Ts):
         return list(Ts), list(ys)
     corr = feedback_correction(model, etas, kind)
+    alpha, zeta = _balance_exponents(model)
     outside = np.nonzero(~np.isfinite(corr))[0]
     first = 0 if outside.size == 0 else int(outside[-1]) + 1
     diag["feedback_correction"] = corr.tolist()
@@ -109,15 +110,15 @@ def subtract_feedback(model, Ts, etas, ys, kind: str, diag: dict) -> tuple[list,
     if first == len(Ts):
         diag["out_of_regime"] = (
             f"outside the derived balance: the noise feedback exceeds the bias exponent "
-            f"{_balance_exponents(model)[0]:.3g} up to T = {Ts[-1]:.3g}"
+            f"{alpha:.3g} up to T = {Ts[-1]:.3g}"
         )
         return list(Ts), list(ys)
     Ts, ys = list(Ts[first:]), list(ys[first:])
     diag["uncorrected_y"] = ys
     # the exact noise sum carries both T^-zeta corrections of the derived list (noise against
     # bias, and the discreteness eta lambda of the top modes' noise)
-    diag["removed_omegas"] = [_balance_exponents(model)[1]]
-    return Ts, _feedback_removed(model, Ts, ys, corr[first:]).tolist()
+    diag["removed_omegas"] = [zeta]
+    return Ts, _feedback_removed(Ts, ys, corr[first:]).tolist()
 
 
 def _measure(model, Ts, ctx, kind: str) -> Measurement:

@@ -188,7 +188,7 @@ def noise_sum(model: PLRFModel, eta: float, batch: float | None = None) -> float
     The stationary loss of a constant rate is :math:`\sigma^2 S/(1-S)`; the recursion is stable
     iff every denominator is positive and :math:`S < 1`. Returns ``inf`` outside that region.
     """
-    return noise_sum_derivatives(model, eta, batch)[0]
+    return _noise_terms(model, eta, batch, derivatives=False)[0]
 
 
 def noise_sum_derivatives(
@@ -198,20 +198,28 @@ def noise_sum_derivatives(
     :math:`(S, S_u, S_{uu})` (exact per mode: with :math:`x = \eta\lambda_k` and
     :math:`c = 1 + 1/m`, :math:`x\,d/dx` of :math:`x/(2 - cx)` is :math:`2x/(2-cx)^2` and
     twice :math:`2x(2 + cx)/(2-cx)^3`). ``inf`` outside the stable region."""
+    return _noise_terms(model, eta, batch, derivatives=True)
+
+
+def _noise_terms(model, eta, batch, *, derivatives: bool) -> tuple[float, ...]:
+    """``(S,)`` or ``(S, S_u, S_uu)``: the derivatives only when asked (a root search over
+    :func:`noise_sum` calls it ~50 times)."""
     im = model.inv_batch if batch is None else (0.0 if math.isinf(batch) else 1.0 / batch)
     lam, tails = _noise_modes(model)
     c = (1.0 + im) * eta
-    x = eta * lam
-    den = 2.0 - (1.0 + im) * x
+    den = 2.0 - c * lam
     if (den <= 0).any():
-        return math.inf, math.inf, math.inf
+        return (math.inf,) * (3 if derivatives else 1)
     # the tail k > DENSE_NOISE_MODES: eta lam / (2 - c eta lam) = (eta lam / 2) sum_j
     # (c eta lam / 2)^j, three terms; the rest is below (eta n^-b)^3 relative to the tail
     # (1e-15 at b = 1, eta = 2, n = 2^16); the j-th term is ~eta^(j+1)
     tail = [eta / 2 * (c / 2) ** j * z for j, z in enumerate(tails)]
+    x = eta * lam
     S = float(np.sum(x * im / den)) + im * sum(tail)
+    if not derivatives:
+        return (S,)
     S_u = float(np.sum(2 * x * im / den**2)) + im * sum((j + 1) * t for j, t in enumerate(tail))
-    S_uu = float(np.sum(2 * x * im * (2 + (1 + im) * x) / den**3)) + im * sum(
+    S_uu = float(np.sum(2 * x * im * (2 + c * lam) / den**3)) + im * sum(
         (j + 1) ** 2 * t for j, t in enumerate(tail)
     )
     return S, S_u, S_uu
