@@ -16,6 +16,9 @@ validation loss is the target; the same FitOptions for every split, nothing tune
 ``--p1`` holds the rate power at 1 (the 6-parameter model of plain SGD; default: fitted, 7).
 ``--rate-map norm`` / ``norm-eq``: AdamW's norm map instead of the rate power (7 / 6 parameters).
 ``--curves`` stores each held-out run's residual curve.
+``--shared``: one joint fit per data set with ``(a, b)`` shared by its model sizes
+(``solvers.runs.fit_shared``; the same per-family run selection), rows per family as above plus
+a ``shared`` record (the joint phase, ``p_easy``, intervals) in each family's row.
 Prints CPU (``time.process_time``) and wall seconds per family.
 """
 
@@ -33,6 +36,8 @@ from solvers.runs import (
     LAWS,
     FitOptions,
     fit_and_predict,
+    fit_runs,
+    fit_shared,
     load_dataset,
     predict_run,
     schedule_family,
@@ -107,6 +112,42 @@ def run_split(
               f"a={d['model']['a']:.3f} b={d['model']['b']:.3f} p_easy={d['model']['p_easy']:.2f}  "
               f"cpu {d['seconds']['cpu']:.1f}s wall {d['seconds']['wall']:.1f}s", flush=True)  # fmt: skip
     return rows
+
+
+def _shared_rows(name, runs, dataset, fams, opts) -> list:
+    """One data set's rows of a ``--shared`` split: the joint fit, then per family its
+    predictions with its own size's parameters (a lone size is fitted alone)."""
+    groups = {k: runs.select(split_ids(name, f)[0], argument="--fit") for k, f in fams.items()}
+    t0, c0 = time.perf_counter(), time.process_time()
+    if len(groups) > 1:
+        joint = fit_shared(groups, opts)
+        fits, shared = joint.fits, {k: v for k, v in joint.to_dict().items() if k != "sizes"}
+    else:
+        fits, shared = {k: fit_runs(v, opts) for k, v in groups.items()}, None
+    seconds = {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}
+    rows = []
+    for key, fam in fams.items():
+        fit_ids, pred_ids = split_ids(name, fam)
+        rep = fit_and_predict(runs, fit_ids, pred_ids, opts, baselines=(), transfer=False,
+                              fit=fits[key])  # fmt: skip
+        rows.append({**rep.to_dict(), "family": [key[0], key[1]], "fit_ids": fit_ids,
+                     "predict_ids": pred_ids, "shared": shared, "seconds": seconds})  # fmt: skip
+    print(f"{name} {dataset} ({len(groups)} sizes): a={rows[0]['model']['a']:.3f} "
+          f"b={rows[0]['model']['b']:.3f} p_easy={rows[0]['model']['p_easy']:.2f} "
+          f"cpu {seconds['cpu']:.1f}s wall {seconds['wall']:.1f}s", flush=True)  # fmt: skip
+    return rows
+
+
+def run_shared_split(name: str, n_boot: int, options: dict | None = None) -> list:
+    """A split with one joint fit per data set (``--shared``; module docstring)."""
+    runs = load_dataset("llm-curves")
+    by_set: dict = {}
+    for key, fam in sorted(families(runs).items(), key=lambda kv: str(kv[0])):
+        fit_ids, pred_ids = split_ids(name, fam)
+        if fit_ids and (name == "phase" or pred_ids):
+            by_set.setdefault(key[0], {})[key] = fam
+    opts = FitOptions(n_boot=n_boot, **(options or {}))
+    return [row for ds, fams in by_set.items() for row in _shared_rows(name, runs, ds, fams, opts)]
 
 
 def _g(x) -> str:
@@ -293,6 +334,8 @@ def main() -> None:
     ap.add_argument("--residuals", help="per held-out run residual table of a --curves file")
     ap.add_argument("--p1", action="store_true", help="hold the rate power p = 1 (6 parameters)")
     ap.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
+    ap.add_argument("--shared", action="store_true",
+                    help="one joint fit per data set, (a, b) shared by its sizes (no baselines)")  # fmt: skip
     ap.add_argument("--rate-map", choices=("auto", "power", "norm", "norm-eq"), default="auto",
                     help="map from the optimiser's rate to model time (FitOptions.rate_map)")  # fmt: skip
     ap.add_argument("--curves", action="store_true",
@@ -313,9 +356,12 @@ def main() -> None:
         print(table([p for pat in args.table for p in glob.glob(pat)]))
         return
     c0, t0 = time.process_time(), time.perf_counter()
-    rows = run_split(args.split, args.boot, fit_power=not args.p1,
-                     baselines=not args.no_baselines, curves=args.curves,
-                     options={"rate_map": args.rate_map})  # fmt: skip
+    if args.shared:
+        rows = run_shared_split(args.split, args.boot, {"rate_map": args.rate_map})
+    else:
+        rows = run_split(args.split, args.boot, fit_power=not args.p1,
+                         baselines=not args.no_baselines, curves=args.curves,
+                         options={"rate_map": args.rate_map})  # fmt: skip
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
     if args.out:
         dump(rows, args.out)

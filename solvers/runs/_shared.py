@@ -21,6 +21,7 @@ columns touch its own residuals only; only ``a`` and ``b`` re-evaluate every siz
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -82,7 +83,7 @@ class _Joint:
         self.z_full, self.lo, self.hi = z_full, lo, hi
         self.linear = (0, 1, 3) if not free[7] else ()
         sizes = np.cumsum([0] + [sum(d.idx.size for d in g) for g in data])
-        self.rows = [slice(i, j) for i, j in zip(sizes[:-1], sizes[1:], strict=True)]
+        self.rows = [slice(i, j) for i, j in itertools.pairwise(sizes)]
         self.last = (None, None, None)
 
     def full(self, z):
