@@ -31,6 +31,7 @@ import math
 import time
 
 import numpy as np
+from scipy.stats import chi2
 
 from solvers.runs import (
     LAWS,
@@ -273,6 +274,68 @@ def residual_table(path: str) -> str:
     return "\n".join(lines)
 
 
+def _pooled(rows) -> tuple:
+    """Mean (over held-out runs) and worst final-loss relative error of a split's rows."""
+    rel = [abs(q["predicted"] / q["observed"] - 1) for d in rows for q in d["predictions"]
+           if q["observed"] is not None]  # fmt: skip
+    return (float(np.mean(rel)), float(np.max(rel)), len(rel)) if rel else (None, None, 0)
+
+
+def shared_table(paths, per_family_dir: str) -> str:
+    """``--shared`` files: the joint phase per data set (``phase`` files), and per split the
+    held-out error of the shared fit beside the per-family fit's file of the same name in
+    ``per_family_dir``, over all runs and per data set."""
+    lines = []
+    for path in sorted(paths):
+        rows = json.load(open(path))
+        split = path.rsplit("fit_", 1)[-1].removesuffix(".json")
+        by_set: dict = {}
+        for d in rows:
+            by_set.setdefault(d["family"][0], []).append(d)
+        if split.startswith("phase"):
+            lines += [f"\n#### {split}: (a, b) shared by each data set's sizes\n",
+                      "| data set | sizes (runs) | a | b | (a-1)/b | phase | p_easy | n_eff | "
+                      "p_easy (boot) | a [95 %] | b [95 %] | (a-1)/b [95 %] | params | note |",
+                      "|" + "---|" * 14]  # fmt: skip
+            sep = {
+                tuple(d["family"]): d for d in json.load(open(f"{per_family_dir}/fit_phase.json"))
+            }
+            tests = ["\nsharing against the per-family fits (likelihood ratio with the joint "
+                     "n_eff, 2 (G - 1) degrees of freedom):\n",
+                     "| data set | RSS shared / per family | statistic | dof | p |", "|---|---|---|---|---|"]  # fmt: skip
+            for ds, rs in by_set.items():
+                rss = min(v["rss"] for v in rs[0]["shared"]["phase_fits"].values())
+                apart = sum(min(v["rss"] for v in sep[tuple(d["family"])]["model"]["phase_fits"].values())
+                            for d in rs)  # fmt: skip
+                stat, dof = rs[0]["shared"]["n_eff"] * math.log(rss / apart), 2 * (len(rs) - 1)
+                tests.append(
+                    f"| {ds} | {rss / apart:.3f} | {stat:.1f} | {dof} | {chi2.sf(stat, dof):.2g} |"
+                )
+            for ds, rs in by_set.items():
+                sh, m = rs[0]["shared"] or {}, rs[0]["model"]
+                iv = {k: f"[{v[0]:.2f}, {v[1]:.2f}]" for k, v in sh.get("interval", {}).items()}
+                sizes = ", ".join(
+                    f"{int(d['family'][1]) / 1e6:.0f}M ({len(d['fit_ids'])})" for d in rs
+                )
+                lines.append(
+                    f"| {ds} | {sizes} | {m['a']:.2f} | {m['b']:.2f} | {(m['a'] - 1) / m['b']:.3f} "
+                    f"| {m['phase']} | {m['p_easy']:.2f} | {m['n_eff']:.1f} | {_g(sh.get('p_easy_boot'))} "
+                    f"| {iv.get('a', '—')} | {iv.get('b', '—')} | {iv.get('(a-1)/b', '—')} "
+                    f"| {m['n_params']} | {m['phase_note'].replace('|', '/')} |"
+                )  # fmt: skip
+            lines += tests
+            continue
+        ref = json.load(open(f"{per_family_dir}/fit_{split}.json"))
+        lines += [f"\n#### {split}: held-out final-loss error, %: mean / worst (runs)\n",
+                  "| data set | shared (a, b) | per family |", "|---|---|---|"]  # fmt: skip
+        for ds, rs in [*by_set.items(), ("all", rows)]:
+            mine = _pooled(rs)
+            theirs = _pooled([d for d in ref if ds in ("all", d["family"][0])])
+            lines.append(f"| {ds} | {_pct(mine[0])} / {_pct(mine[1])} ({mine[2]}) "
+                         f"| {_pct(theirs[0])} / {_pct(theirs[1])} ({theirs[2]}) |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def _rss(d: dict) -> float:
     """Weighted residual sum of squares of the reported fit (its phase's constrained optimum)."""
     return d["model"]["phase_fits"][d["model"]["phase"]]["rss"]
@@ -332,6 +395,8 @@ def main() -> None:
     ap.add_argument("--compare", nargs="+", metavar="PHASE_JSON",
                     help="in-sample RSS of candidates' phase files over the first one's")  # fmt: skip
     ap.add_argument("--residuals", help="per held-out run residual table of a --curves file")
+    ap.add_argument("--shared-table", nargs="+", metavar=("PER_FAMILY_DIR", "JSON"),
+                    help="--shared files against the per-family files in PER_FAMILY_DIR")  # fmt: skip
     ap.add_argument("--p1", action="store_true", help="hold the rate power p = 1 (6 parameters)")
     ap.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
     ap.add_argument("--shared", action="store_true",
@@ -348,6 +413,9 @@ def main() -> None:
         return
     if args.compare:
         print(compare_in_sample(args.compare[0], args.compare[1:]))
+        return
+    if args.shared_table:
+        print(shared_table(args.shared_table[1:], args.shared_table[0]))
         return
     if args.residuals:
         print(residual_table(args.residuals))
