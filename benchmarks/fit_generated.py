@@ -169,8 +169,9 @@ def _fit_record(fit, a: float, b: float) -> dict:
 def sizes_study(phase: str, sizes=SIZES) -> dict:
     """Identifiability with ``(a, b)`` shared across model sizes (PROTOCOL 2026-11-30e): the
     fitted runs at every size; fits of the largest size alone (functional with 1e9 modes, then
-    with the size's own), and the shared fit of all sizes, each with and without the noise
-    feedback."""
+    with the size's own), and the shared fit of all sizes (every functional with 1e9 modes, as
+    on real runs whose feature counts are unknown; then each with its size's), each with its
+    own modes with and without the noise feedback."""
     t0, c0 = time.perf_counter(), time.process_time()
     a, b = POINTS[phase]
     runs = {N: generate(phase, n_modes=N, fractions=FIT_FRACTIONS) for N in sizes}
@@ -178,6 +179,10 @@ def sizes_study(phase: str, sizes=SIZES) -> dict:
     base = dict(n_boot=0, min_step=50, max_points=20, n_grid=100)
     out = {"phase": phase, "a_true": a, "b_true": b, "sizes": list(sizes), "fits": {}}
     out["fits"]["one size, 1e9 modes"] = _fit_record(fit_runs(runs[big], FitOptions(**base)), a, b)
+    # the real runs' case: the sizes' feature counts unknown, every functional with 1e9 modes
+    joint = fit_shared(runs, FitOptions(**base))
+    rec = _fit_record(next(iter(joint.fits.values())), a, b)
+    out["fits"][f"shared {len(sizes)} sizes, 1e9 modes"] = rec
     for gain in (False, True):
         opts = FitOptions(**base, fit_power=not gain, fit_gain=gain)
         one = fit_runs(runs[big], replace(opts, n_modes=big))
