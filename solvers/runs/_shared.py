@@ -35,6 +35,7 @@ from ._fit import (
     RunFit,
     _free,
     _natural,
+    _Objective,
     _params,
     _parts,
     _prepare,
@@ -72,24 +73,16 @@ def _size_vector(x: np.ndarray, g: int) -> np.ndarray:
     return xg
 
 
-class _Joint:
-    """Residuals and Jacobian of the joint vector (the interface of ``_fit._Objective``).
+class _Joint(_Objective):
+    """Residuals and Jacobian of the joint vector (``_fit._Objective``'s, per size).
 
     ``data`` is one list of ``_Data`` per size, ``nodes`` one mode rule per size.
     """
 
     def __init__(self, data, nodes, free, phase, z_full, lo, hi):
-        self.data, self.nodes, self.free, self.phase = data, nodes, free, phase
-        self.z_full, self.lo, self.hi = z_full, lo, hi
-        self.linear = (0, 1, 3) if not free[7] else ()
+        super().__init__(data, nodes, free, phase, z_full, lo, hi)
         sizes = np.cumsum([0] + [sum(d.idx.size for d in g) for g in data])
         self.rows = [slice(i, j) for i, j in itertools.pairwise(sizes)]
-        self.last = (None, None, None)
-
-    def full(self, z):
-        zf = self.z_full.copy()
-        zf[self.free] = z
-        return zf
 
     def _x(self, zf):
         return from_phase(zf, self.phase, UPPER[B_INDEX])
