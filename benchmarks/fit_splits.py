@@ -327,12 +327,19 @@ def shared_table(paths, per_family_dir: str) -> str:
             continue
         ref = json.load(open(f"{per_family_dir}/fit_{split}.json"))
         lines += [f"\n#### {split}: held-out final-loss error, %: mean / worst (runs)\n",
-                  "| data set | shared (a, b) | per family |", "|---|---|---|"]  # fmt: skip
+                  "| data set | shared (a, b) | per family | the shared fit's (a, b), phase, p_easy |",
+                  "|---|---|---|---|"]  # fmt: skip
         for ds, rs in [*by_set.items(), ("all", rows)]:
             mine = _pooled(rs)
             theirs = _pooled([d for d in ref if ds in ("all", d["family"][0])])
+            m = rs[0]["model"]
+            fit = (
+                f"({m['a']:.2f}, {m['b']:.2f}), {m['phase']}, {m['p_easy']:.2f}"
+                if ds != "all"
+                else ""
+            )
             lines.append(f"| {ds} | {_pct(mine[0])} / {_pct(mine[1])} ({mine[2]}) "
-                         f"| {_pct(theirs[0])} / {_pct(theirs[1])} ({theirs[2]}) |")  # fmt: skip
+                         f"| {_pct(theirs[0])} / {_pct(theirs[1])} ({theirs[2]}) | {fit} |")  # fmt: skip
     return "\n".join(lines)
 
 
