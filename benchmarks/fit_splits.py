@@ -16,6 +16,9 @@ validation loss is the target; the same FitOptions for every split, nothing tune
 ``--p1`` holds the rate power at 1 (the 6-parameter model of plain SGD; default: fitted, 7).
 ``--rate-map norm`` / ``norm-eq``: AdamW's norm map instead of the rate power (7 / 6 parameters).
 ``--curves`` stores each held-out run's residual curve.
+``--shared``: one joint fit per data set with ``(a, b)`` shared by its model sizes
+(``solvers.runs.fit_shared``; the same per-family run selection), rows per family as above plus
+a ``shared`` record (the joint phase, ``p_easy``, intervals) in each family's row.
 Prints CPU (``time.process_time``) and wall seconds per family.
 """
 
@@ -28,11 +31,14 @@ import math
 import time
 
 import numpy as np
+from scipy.stats import chi2
 
 from solvers.runs import (
     LAWS,
     FitOptions,
     fit_and_predict,
+    fit_runs,
+    fit_shared,
     load_dataset,
     predict_run,
     schedule_family,
@@ -107,6 +113,42 @@ def run_split(
               f"a={d['model']['a']:.3f} b={d['model']['b']:.3f} p_easy={d['model']['p_easy']:.2f}  "
               f"cpu {d['seconds']['cpu']:.1f}s wall {d['seconds']['wall']:.1f}s", flush=True)  # fmt: skip
     return rows
+
+
+def _shared_rows(name, runs, dataset, fams, opts) -> list:
+    """One data set's rows of a ``--shared`` split: the joint fit, then per family its
+    predictions with its own size's parameters (a lone size is fitted alone)."""
+    groups = {k: runs.select(split_ids(name, f)[0], argument="--fit") for k, f in fams.items()}
+    t0, c0 = time.perf_counter(), time.process_time()
+    if len(groups) > 1:
+        joint = fit_shared(groups, opts)
+        fits, shared = joint.fits, {k: v for k, v in joint.to_dict().items() if k != "sizes"}
+    else:
+        fits, shared = {k: fit_runs(v, opts) for k, v in groups.items()}, None
+    seconds = {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}
+    rows = []
+    for key, fam in fams.items():
+        fit_ids, pred_ids = split_ids(name, fam)
+        rep = fit_and_predict(runs, fit_ids, pred_ids, opts, baselines=(), transfer=False,
+                              fit=fits[key])  # fmt: skip
+        rows.append({**rep.to_dict(), "family": [key[0], key[1]], "fit_ids": fit_ids,
+                     "predict_ids": pred_ids, "shared": shared, "seconds": seconds})  # fmt: skip
+    print(f"{name} {dataset} ({len(groups)} sizes): a={rows[0]['model']['a']:.3f} "
+          f"b={rows[0]['model']['b']:.3f} p_easy={rows[0]['model']['p_easy']:.2f} "
+          f"cpu {seconds['cpu']:.1f}s wall {seconds['wall']:.1f}s", flush=True)  # fmt: skip
+    return rows
+
+
+def run_shared_split(name: str, n_boot: int, options: dict | None = None) -> list:
+    """A split with one joint fit per data set (``--shared``; module docstring)."""
+    runs = load_dataset("llm-curves")
+    by_set: dict = {}
+    for key, fam in sorted(families(runs).items(), key=lambda kv: str(kv[0])):
+        fit_ids, pred_ids = split_ids(name, fam)
+        if fit_ids and (name == "phase" or pred_ids):
+            by_set.setdefault(key[0], {})[key] = fam
+    opts = FitOptions(n_boot=n_boot, **(options or {}))
+    return [row for ds, fams in by_set.items() for row in _shared_rows(name, runs, ds, fams, opts)]
 
 
 def _g(x) -> str:
@@ -232,6 +274,75 @@ def residual_table(path: str) -> str:
     return "\n".join(lines)
 
 
+def _pooled(rows) -> tuple:
+    """Mean (over held-out runs) and worst final-loss relative error of a split's rows."""
+    rel = [abs(q["predicted"] / q["observed"] - 1) for d in rows for q in d["predictions"]
+           if q["observed"] is not None]  # fmt: skip
+    return (float(np.mean(rel)), float(np.max(rel)), len(rel)) if rel else (None, None, 0)
+
+
+def shared_table(paths, per_family_dir: str) -> str:
+    """``--shared`` files: the joint phase per data set (``phase`` files), and per split the
+    held-out error of the shared fit beside the per-family fit's file of the same name in
+    ``per_family_dir``, over all runs and per data set."""
+    lines = []
+    for path in sorted(paths):
+        rows = json.load(open(path))
+        split = path.rsplit("fit_", 1)[-1].removesuffix(".json")
+        by_set: dict = {}
+        for d in rows:
+            by_set.setdefault(d["family"][0], []).append(d)
+        if split.startswith("phase"):
+            lines += [f"\n#### {split}: (a, b) shared by each data set's sizes\n",
+                      "| data set | sizes (runs) | a | b | (a-1)/b | phase | p_easy | n_eff | "
+                      "p_easy (boot) | a [95 %] | b [95 %] | (a-1)/b [95 %] | params | note |",
+                      "|" + "---|" * 14]  # fmt: skip
+            sep = {
+                tuple(d["family"]): d for d in json.load(open(f"{per_family_dir}/fit_phase.json"))
+            }
+            tests = ["\nsharing against the per-family fits (likelihood ratio with the joint "
+                     "n_eff, 2 (G - 1) degrees of freedom):\n",
+                     "| data set | RSS shared / per family | statistic | dof | p |", "|---|---|---|---|---|"]  # fmt: skip
+            for ds, rs in by_set.items():
+                rss = min(v["rss"] for v in rs[0]["shared"]["phase_fits"].values())
+                apart = sum(min(v["rss"] for v in sep[tuple(d["family"])]["model"]["phase_fits"].values())
+                            for d in rs)  # fmt: skip
+                stat, dof = rs[0]["shared"]["n_eff"] * math.log(rss / apart), 2 * (len(rs) - 1)
+                tests.append(
+                    f"| {ds} | {rss / apart:.3f} | {stat:.1f} | {dof} | {chi2.sf(stat, dof):.2g} |"
+                )
+            for ds, rs in by_set.items():
+                sh, m = rs[0]["shared"] or {}, rs[0]["model"]
+                iv = {k: f"[{v[0]:.2f}, {v[1]:.2f}]" for k, v in sh.get("interval", {}).items()}
+                sizes = ", ".join(
+                    f"{int(d['family'][1]) / 1e6:.0f}M ({len(d['fit_ids'])})" for d in rs
+                )
+                lines.append(
+                    f"| {ds} | {sizes} | {m['a']:.2f} | {m['b']:.2f} | {(m['a'] - 1) / m['b']:.3f} "
+                    f"| {m['phase']} | {m['p_easy']:.2f} | {m['n_eff']:.1f} | {_g(sh.get('p_easy_boot'))} "
+                    f"| {iv.get('a', '—')} | {iv.get('b', '—')} | {iv.get('(a-1)/b', '—')} "
+                    f"| {m['n_params']} | {m['phase_note'].replace('|', '/')} |"
+                )  # fmt: skip
+            lines += tests
+            continue
+        ref = json.load(open(f"{per_family_dir}/fit_{split}.json"))
+        lines += [f"\n#### {split}: held-out final-loss error, %: mean / worst (runs)\n",
+                  "| data set | shared (a, b) | per family | the shared fit's (a, b), phase, p_easy |",
+                  "|---|---|---|---|"]  # fmt: skip
+        for ds, rs in [*by_set.items(), ("all", rows)]:
+            mine = _pooled(rs)
+            theirs = _pooled([d for d in ref if ds in ("all", d["family"][0])])
+            m = rs[0]["model"]
+            fit = (
+                f"({m['a']:.2f}, {m['b']:.2f}), {m['phase']}, {m['p_easy']:.2f}"
+                if ds != "all"
+                else ""
+            )
+            lines.append(f"| {ds} | {_pct(mine[0])} / {_pct(mine[1])} ({mine[2]}) "
+                         f"| {_pct(theirs[0])} / {_pct(theirs[1])} ({theirs[2]}) | {fit} |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def _rss(d: dict) -> float:
     """Weighted residual sum of squares of the reported fit (its phase's constrained optimum)."""
     return d["model"]["phase_fits"][d["model"]["phase"]]["rss"]
@@ -291,8 +402,12 @@ def main() -> None:
     ap.add_argument("--compare", nargs="+", metavar="PHASE_JSON",
                     help="in-sample RSS of candidates' phase files over the first one's")  # fmt: skip
     ap.add_argument("--residuals", help="per held-out run residual table of a --curves file")
+    ap.add_argument("--shared-table", nargs="+", metavar=("PER_FAMILY_DIR", "JSON"),
+                    help="--shared files against the per-family files in PER_FAMILY_DIR")  # fmt: skip
     ap.add_argument("--p1", action="store_true", help="hold the rate power p = 1 (6 parameters)")
     ap.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
+    ap.add_argument("--shared", action="store_true",
+                    help="one joint fit per data set, (a, b) shared by its sizes (no baselines)")  # fmt: skip
     ap.add_argument("--rate-map", choices=("auto", "power", "norm", "norm-eq"), default="auto",
                     help="map from the optimiser's rate to model time (FitOptions.rate_map)")  # fmt: skip
     ap.add_argument("--curves", action="store_true",
@@ -306,6 +421,9 @@ def main() -> None:
     if args.compare:
         print(compare_in_sample(args.compare[0], args.compare[1:]))
         return
+    if args.shared_table:
+        print(shared_table(args.shared_table[1:], args.shared_table[0]))
+        return
     if args.residuals:
         print(residual_table(args.residuals))
         return
@@ -313,9 +431,12 @@ def main() -> None:
         print(table([p for pat in args.table for p in glob.glob(pat)]))
         return
     c0, t0 = time.process_time(), time.perf_counter()
-    rows = run_split(args.split, args.boot, fit_power=not args.p1,
-                     baselines=not args.no_baselines, curves=args.curves,
-                     options={"rate_map": args.rate_map})  # fmt: skip
+    if args.shared:
+        rows = run_shared_split(args.split, args.boot, {"rate_map": args.rate_map})
+    else:
+        rows = run_split(args.split, args.boot, fit_power=not args.p1,
+                         baselines=not args.no_baselines, curves=args.curves,
+                         options={"rate_map": args.rate_map})  # fmt: skip
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
     if args.out:
         dump(rows, args.out)

@@ -3,7 +3,8 @@ recommend a schedule (``optlr fit``).
 
 * loading and validating CSV runs, the shipped ``llm-curves`` data set (:mod:`._data`);
 * the PLRF loss functional of a whole schedule in model time (:mod:`._functional`);
-* the joint fit (:mod:`._fit`) and held-out prediction (:mod:`._predict`), scored against the empirical laws
+* the joint fit (:mod:`._fit`), the fit of several model sizes with ``(a, b)`` shared
+  (:mod:`._shared`) and held-out prediction (:mod:`._predict`), scored against the empirical laws
   (:mod:`._laws`) and learning-rate transfer (:mod:`._evaluate`);
 * the fitted model's optimal schedule at a new horizon (:mod:`._recommend`); figures (:mod:`._plot`).
 
@@ -23,6 +24,7 @@ __getattr__, __dir__, __all__ = attach(
         "fit_law": "_laws",
         "fit_points": "_fit",
         "fit_runs": "_fit",
+        "fit_shared": "_shared",
         "FitOptions": "_fit",
         "FitReport": "_evaluate",
         "LawFit": "_laws",
@@ -51,5 +53,6 @@ __getattr__, __dir__, __all__ = attach(
         "RunsDataError": "_data",
         "RunSet": "_data",
         "schedule_family": "_evaluate",
+        "SharedFit": "_shared",
     },
 )

@@ -88,7 +88,7 @@ def _baselines(fit_runs_, targets, options, laws) -> dict:
 
 def fit_and_predict(
     runs: RunSet, fit_ids, predict_ids=(), options: FitOptions | None = None, *,
-    baselines=tuple(LAWS), transfer: bool = True,
+    baselines=tuple(LAWS), transfer: bool = True, fit: RunFit | None = None,
 ) -> FitReport:  # fmt: skip
     """Fit the theory (and the baselines) on ``fit_ids``; predict ``predict_ids``.
 
@@ -102,11 +102,13 @@ def fit_and_predict(
         Empirical laws to fit and score (keys of ``LAWS``); the naive predictor is always scored.
     transfer : bool
         Measure learning-rate transfer where the runs sweep the base rate.
+    fit : RunFit, optional
+        A fit already made on ``fit_ids`` (one size of :func:`fit_shared`); default: fitted here.
     """
     opts = FitOptions(split=runs.default_split()) if options is None else options
     fitted = runs.select(fit_ids, argument="--fit")
     held = runs.select(predict_ids, argument="--predict")
-    fit = fit_runs(fitted, opts)
+    fit = fit_runs(fitted, opts) if fit is None else fit
     targets = [(r, *_target(r, opts.split)) for r in held]
     preds = []
     for r, step, obs in targets:

@@ -36,7 +36,7 @@ from ._functional import (
     weight_decay_ref,
 )  # fmt: skip
 from ._phase import (
-    PHASE_MARGIN,
+    best_per_phase,
     effective_count,
     from_phase,
     phase_bounds,
@@ -370,8 +370,9 @@ def _linear_start(data, nodes, s, a, b, p=1.0):
     return sol.x, float(np.sum((M @ sol.x - y) ** 2))
 
 
-def _start_grid(data, nodes, opts):
-    """Points of a grid over ``(log s, a, b, p)``, linear parameters solved, best first."""
+def _start_grid(data, nodes, opts, with_cost=False):
+    """Points of a grid over ``(log s, a, b, p)``, linear parameters solved, best first
+    (``with_cost``: ``(cost, x)`` pairs)."""
     cands = []
     powers = START_POWERS if _free(opts)[6] else (1.0,)
     pairs = [(a, b) for a in (1.2, 1.6, 2.5, 4.0) for b in (1.2, 1.6, 2.5, 4.0)]
@@ -386,7 +387,7 @@ def _start_grid(data, nodes, opts):
                 x[7], x[8] = gain, 0.0  # 0 exactly without fit_gain; norm at equilibrium
                 cands.append((cost, x))
     cands.sort(key=lambda c: c[0])
-    return [c[1] for c in cands]
+    return cands if with_cost else [c[1] for c in cands]
 
 
 def _parts(x, data, nodes):
@@ -450,11 +451,7 @@ class _Objective:
         cols = []
         for i in np.flatnonzero(self.free):
             if i in self.linear:
-                k = {0: None, 1: 0, 3: 1}[i]
-                cols.append(np.concatenate([
-                    d.weight / d.obs * (1.0 if k is None else np.log(10) * pr[k])
-                    for d, pr in zip(self.data, parts, strict=True)
-                ]))  # fmt: skip
+                cols.append(linear_column(self.data, parts, i))
                 continue
             h = np.sqrt(np.finfo(float).eps) * max(1.0, abs(zf[i]))
             h = -h if zf[i] + h > self.hi[i] else h
@@ -465,20 +462,29 @@ class _Objective:
         return np.column_stack(cols)
 
 
-def _refine(x0, data, nodes, opts, phase=None, max_nfev=400):
+def linear_column(data, parts, i: int) -> np.ndarray:
+    """Exact Jacobian column of ``L_inf`` (``i = 0``), ``log10 A`` (1) or ``log10 nu`` (3)."""
+    k = {0: None, 1: 0, 3: 1}[i]
+    return np.concatenate([
+        d.weight / d.obs * (1.0 if k is None else np.log(10) * pr[k])
+        for d, pr in zip(data, parts, strict=True)
+    ])  # fmt: skip
+
+
+def _refine(x0, data, nodes, opts, phase=None, max_nfev=400, layout=None):
     """``least_squares`` from ``x0`` over the free entries, constrained to ``phase`` if given.
 
-    Returns the ``OptimizeResult`` with ``x`` the full vector and ``rss`` the weighted sum of
-    squared relative residuals.
+    ``layout`` is ``(objective class, free mask, lower, upper, x_scale)`` of another vector
+    (the joint fit of :mod:`._shared`); default one fit's. Returns the ``OptimizeResult`` with
+    ``x`` the full vector and ``rss`` the weighted sum of squared relative residuals.
     """
-    free = _free(opts)
-    lo, hi = phase_bounds(LOWER, UPPER, phase)
+    cls, free, lower, upper, scale = layout or (_Objective, _free(opts), LOWER, UPPER, X_SCALE)
+    lo, hi = phase_bounds(lower, upper, phase)
     z_full = np.clip(x0 if phase is None else to_phase(x0, phase), lo, hi)
-    obj = _Objective(data, nodes, free, phase, z_full, lo, hi)
+    obj = cls(data, nodes, free, phase, z_full, lo, hi)
     res = least_squares(
         obj.fun, z_full[free], jac=obj.jac, bounds=(lo[free], hi[free]), loss=opts.loss,
-        f_scale=opts.f_scale, x_scale=X_SCALE[free],
-        max_nfev=max_nfev, gtol=GTOL,
+        f_scale=opts.f_scale, x_scale=scale[free], max_nfev=max_nfev, gtol=GTOL,
     )  # fmt: skip
     res.x = from_phase(obj.full(res.x), phase, UPPER[5])
     res.rss = float(np.sum(res.fun**2))
@@ -511,36 +517,6 @@ def _r2(data, p, nodes) -> tuple[dict, dict]:
     return r2, res
 
 
-def _phase_fits(data, nodes, opts):
-    """Best refinement per phase: the ``n_starts`` best grid starts refined freely, then the
-    best start of each phase refined within its phase (a free optimum inside a phase is that
-    phase's optimum too). Returns ``{"easy": res, "hard": res}``.
-
-    Cheaper schemes were tried and missed optima on the llm-curves families: each phase's own
-    best starts only (3 of 12 families 2-3 % above the hard optimum that a free refinement
-    reaches by crossing ``a = b``), or free refinements capped at 40 evaluations (1 of 3).
-    """
-    starts = _start_grid(data, nodes, opts)
-    free = [_refine(x0, data, nodes, opts) for x0 in starts[: opts.n_starts]]
-    out = {}
-    for phase in ("easy", "hard"):
-        inside = [f for f in free if _in_phase(f.x, phase)]
-        x0 = next(x for x in starts if _in_phase(x, phase))
-        fits = [*inside, _refine(x0, data, nodes, opts, phase)]
-        out[phase] = min(fits, key=lambda f: f.cost)
-    win, lose = sorted(out, key=lambda k: out[k].cost)
-    if abs(out[win].x[4] - out[win].x[5]) <= 2 * PHASE_MARGIN:
-        # the better optimum is on the boundary a = b, which the other phase reaches too: its
-        # refinement from there (a local optimum elsewhere must not decide the phase)
-        out[lose] = min(out[lose], _refine(out[win].x, data, nodes, opts, lose),
-                        key=lambda f: f.cost)  # fmt: skip
-    return out
-
-
-def _in_phase(x, phase) -> bool:
-    return (x[4] > x[5]) == (phase == "easy")
-
-
 def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
     """Fit the functional jointly to ``runs`` (a list of :class:`Run` with observed losses).
 
@@ -557,7 +533,9 @@ def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
     wd_ref = None if opts.rate_map == "power" else weight_decay_ref(runs)
     data = _prepare(runs, opts, ref)
     nodes = mode_nodes(opts.n_modes)
-    by_phase = _phase_fits(data, nodes, opts)
+    by_phase = best_per_phase(_start_grid(data, nodes, opts),
+                              lambda x0, phase=None: _refine(x0, data, nodes, opts, phase),
+                              opts.n_starts)  # fmt: skip
     cuts = np.cumsum([d.idx.size for d in data])[:-1]
     lowest = min(by_phase.values(), key=lambda f: f.cost)
     n_eff = effective_count(np.split(lowest.fun, cuts))
