@@ -190,7 +190,7 @@ def _feedback_mass() -> tuple[sp.Expr, PowerLaw, sp.Expr, list[str]]:
     """The plateau gain at ``beta = 1`` and the feedback mass of the modes that reached it."""
     gain = sp.factor(form_dynamics("nesterov").noise_gain.subs(kappa, 0))
     plateau = sp.factor(sp.limit(gain, lam, 0))
-    first = sp.series(plateau, zeta, 0, 2).removeO()  # leading order in the momentum step
+    first = sp.diff(plateau, zeta).subs(zeta, 0) * zeta  # leading order in the momentum step
     s_b = mode_sum_asymptotics(k**-b, k**-b)  # d/dx sum_k (1 - e^{-x lam_k}) = sum lam_k e^{..}
     shift = sp.Symbol("B", positive=True)  # b = 1 + B: the integral converges at z = 0
     n_eff = sp.integrate(s_b.at(_z).subs(b, 1 + shift), (_z, 0, _x), conds="none")
