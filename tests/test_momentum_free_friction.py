@@ -10,6 +10,7 @@ against a fixed schedule's local slopes out to T = 1e12 (slow).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -140,12 +141,12 @@ def test_fixed_shape_slope_tends_to_the_derived_exponent():
     """A fixed free-friction schedule with p = 1/b: local slope at 1e11-1e12 within 0.001 of
     (a-1)(2b-1)/b^2 = 0.2778 (0.3124 at 1e3-1e4). With p = 1/4 its slope is larger (0.29) until
     its feedback mass reaches 1, then the loss grows (by T = 1e12): p < 1/b cannot last."""
-    from benchmarks.momentum_free_friction import SHAPE
+    from benchmarks.momentum_free_friction import FINE, SHAPE
 
-    opt = FreeFrictionOptions()
+    fine = replace(FreeFrictionOptions().grid, **FINE)  # the optimiser's quadrature: 0.2801
 
     def loss(p, T):
-        grid = opt.grid.grid(POINT, T)
+        grid = fine.grid(POINT, T)
         L, fail = grid.loss(free_friction_controls([p if v is None else v for v in SHAPE], grid))
         return float(L[-1]) if fail < 0 else math.inf
 
