@@ -13,6 +13,7 @@
 * ``shape``: one fixed free-friction schedule (the family's parameters held, ``p`` given) at
   ``T = 1e3 .. 1e10``: its local slopes must tend to ``(2 - p)(a - 1)/b`` for ``p >= 1/b``, and a
   schedule with ``p < 1/b`` must lose stability once its feedback mass reaches 1.
+* ``table``: a ``solve`` file's optima with the same diagnostics.
 * ``solve``: multi-start optimum of the free-friction family per horizon (continued), losses
   re-evaluated on a finer quadrature, local slopes.
 """
@@ -137,11 +138,42 @@ def solve(a: float, b: float, Ts, fixed_p, out: str | None) -> None:
         )
 
 
+def table(path: str) -> None:
+    """The ``solve`` file's optima: fine losses, slopes, the T-scaling of zeta and the mass."""
+    with open(path) as fh:
+        d = json.load(fh)
+    a, b = d["a"], d["b"]
+    model = _model(a, b)
+    opt = FreeFrictionOptions()
+    print(f"a = {a:g}, b = {b:g}, fixed p = {d['fixed_p']}: derived {(2 - 1 / b) * (a - 1) / b:.4f}"
+          "\n\n| T | L (opt. quad.) | L (fine) | KKT | starts' L | CPU s | zeta(0.1T) / zeta(0.5T) "
+          "| mass (0.1T) | slope (fine) | q = -dlog zeta(0.5T)/dlog T | (2 - q)(a-1)/b |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+    prev = None
+    for s in d["solves"]:
+        T, x = s["T"], np.array(list(s["params"].values()))
+        grid = opt.grid.grid(model, T)
+        co = free_friction_controls(x, grid)
+        z = [float(co[1][np.searchsorted(grid.t, f * T) - 1]) for f in (0.1, 0.5)]
+        row = (f"| {T:.0e} | {s['loss']:.6g} | {s['loss_fine']:.6g} | {s['kkt']:.1e} | "
+               f"{', '.join(f'{v:.5g}' for v in s['start_losses'])} | {s['cpu_seconds']:.0f} | "
+               f"{z[0]:.4g} / {z[1]:.4g} | {feedback_mass(grid, co, 0.1 * T):.3f} |")  # fmt: skip
+        if prev is None:
+            row += " -- | -- | -- |"
+        else:
+            dec = math.log10(T / prev[0])
+            q = -math.log10(z[1] / prev[2]) / dec
+            row += (f" {-math.log10(s['loss_fine'] / prev[1]) / dec:.4f} | {q:.3f} | "
+                    f"{(2 - q) * (a - 1) / b:.4f} |")  # fmt: skip
+        print(row)
+        prev = (T, s["loss_fine"], z[1])
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    d = sub.add_parser("diagnose")
-    d.add_argument("path")
+    for name in ("diagnose", "table"):
+        sub.add_parser(name).add_argument("path")
     for name in ("shape", "solve"):
         s = sub.add_parser(name)
         s.add_argument("--a", type=float, required=True)
@@ -152,8 +184,8 @@ def main(argv=None) -> None:
     sub.choices["solve"].add_argument("--json", default=None)
     args = ap.parse_args(argv)
     derive_free_friction_exponent()  # once, before any timing
-    if args.cmd == "diagnose":
-        diagnose(args.path)
+    if args.cmd in ("diagnose", "table"):
+        (diagnose if args.cmd == "diagnose" else table)(args.path)
         return
     Ts = [int(float(t)) for t in args.T.split(",")]
     if args.cmd == "shape":
