@@ -28,7 +28,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from benchmarks.momentum_longrun_table import _options
+from benchmarks.momentum_family_gap import _load
 from solvers.control import (
     FreeFrictionOptions,
     feedback_mass,
@@ -50,19 +50,14 @@ def _model(a: float, b: float) -> PLRFModel:
 
 
 def diagnose(path: str) -> None:
-    with open(path) as fh:
-        d = json.load(fh)
-    m = d["model"]
-    model = PLRFModel(a=m["a"], b=m["b"], sigma=m["sigma"], batch=m["batch"],
-                      n_modes=int(m["n_modes"]))  # fmt: skip
-    opt = _options(d["options"])
+    model, opt, solves = _load(path, "nesterov")
     a, b = model.a, model.b
     print(f"a = {a:g}, b = {b:g}: 1/b = {1 / b:.4f}, derived {(2 - 1 / b) * (a - 1) / b:.4f}\n")
     print("| T | L(T) | zeta(0.1T) | zeta(0.5T) | feedback mass (0.1T) | p_loc (0.1T / 0.5T) "
           "| slope | (2 - p_loc)(a-1)/b |\n|---|---|---|---|---|---|---|---|")  # fmt: skip
     prev = None
-    for s in sorted((s for s in d["solves"] if s["form"] == "nesterov"), key=lambda s: s["T"]):
-        T, x = s["T"], np.array(list(s["params"].values()))
+    for T in sorted(solves):
+        x = np.array(list(solves[T]["params"].values()))
         grid = opt.grid(model, T)
         co = opt.controls("nesterov", x, grid)
         L = grid.loss(co)[0][-1]

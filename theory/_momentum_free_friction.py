@@ -43,7 +43,7 @@ from functools import cache
 import sympy as sp
 
 from ._asymptotics import _annealed, _derive_delta, _response
-from ._balance import BalanceCase, minimise_leading_exponent
+from ._balance import BalanceCase, case_at, minimise_leading_exponent
 from ._mode_sums import mode_sum_asymptotics
 from ._moments import beta, g, gaussian_gradient_moments
 from ._momentum_exponents import form_dynamics, kappa, momentum_form, p_exp, zeta
@@ -113,14 +113,7 @@ class FreeFrictionLaws:
 
     def case(self, a_value: float, b_value: float) -> BalanceCase:
         """The case of ``cases`` that holds at ``(a, b)``."""
-        at = {a: sp.nsimplify(a_value), b: sp.nsimplify(b_value)}
-        held = [c for c in self.cases if bool(c.condition.subs(at))]
-        if len(held) != 1:
-            raise ValueError(
-                f"(a, b) = ({a_value}, {b_value}) must lie inside one case's region (a > 1, "
-                f"b > 1, off the boundaries), got {len(held)} cases"
-            )
-        return held[0]
+        return case_at(self.cases, a_value, b_value)
 
 
 def _mean_map() -> sp.Matrix:
