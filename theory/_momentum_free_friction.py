@@ -243,7 +243,7 @@ def _derive_free_friction_exponent() -> FreeFrictionLaws:
     --------
     >>> ff = derive_free_friction_exponent()
     >>> ff.progress.exponent, ff.feedback_mass.exponent, ff.stability_p
-    (2 - p, -p + 1/b, 1/b)
+    (2 - p, (-b*p + 1)/b, 1/b)
     >>> -ff.case(1.5, 3).exponent
     (a - 1)*(2*b - 1)/b**2
     >>> ff.study_p
