@@ -228,14 +228,6 @@ def _window_exponent(progress: PowerLaw) -> tuple[sp.Expr, list[str]]:
     return e, [step]
 
 
-@cache
-def derive_free_friction_exponent() -> FreeFrictionLaws:
-    """:func:`_derive_free_friction_exponent`, kept on disk like the other derivations."""
-    from ._disk import load_or_compute
-
-    return load_or_compute("momentum-free-friction", _derive_free_friction_exponent)
-
-
 def _derive_free_friction_exponent() -> FreeFrictionLaws:
     r"""Derive the loss exponent of the Nesterov form with the friction off mid-run.
 
@@ -278,3 +270,11 @@ def _derive_free_friction_exponent() -> FreeFrictionLaws:
         weight, progress, damping, freq2, plateau, mass, lower, window, local, study,
         tuple(cases), exponent, tuple(steps),
     )  # fmt: skip
+
+
+@cache
+def derive_free_friction_exponent() -> FreeFrictionLaws:
+    """:func:`_derive_free_friction_exponent`, kept on disk like the other derivations."""
+    from ._disk import load_or_compute
+
+    return load_or_compute("momentum-free-friction", _derive_free_friction_exponent)
