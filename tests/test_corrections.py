@@ -158,3 +158,21 @@ def test_modes_for_horizon_bounds_the_bias_the_model_lacks():
         assert 1 - bias(n // 1000) / ref == pytest.approx(1000**0.2 * rel, rel=0.1)
     with pytest.raises(ValueError, match="a > 1"):
         modes_for_horizon(1.0, 1.7, T, eta, 1e-3)
+
+
+def test_power_law_gain_corrections_are_both_tuned_families(corr):
+    """The tuned power law's own balance (in mu = nu + chi, theory._corrections) leaves the bulk
+    noise of the slow modes as its subleading term, with the gap the constant rate's balance
+    (in zeta, a separate derivation) gives its upper-end noise: (b - 1)/(a + b - 1). The gain's
+    corrections are the union, and its slowest is that gap at every easy point; the hard phase
+    has none derived."""
+    gain = corr["easy"]["power_law_gain"]
+    const = corr["easy"]["constant_lr_loss_exponent"]
+    assert gain.exponent == 0
+    for aa, bb in [(4, 1.2), (3, 2), (2.5, 1.5), (4, 3.5)]:
+        want = (bb - 1) / (aa + bb - 1)
+        assert gain.omegas(aa, bb)[0] == pytest.approx(want, rel=1e-9)
+        assert set(const.omegas(aa, bb)) <= set(gain.omegas(aa, bb))
+    (bulk,) = [t for t in gain.terms if "slow modes" in t.mechanism and "bulk" in t.note]
+    assert sp.simplify(bulk.omega - (b - 1) / (a + b - 1)) == 0
+    assert not corr["hard"]["power_law_gain"].derivable
