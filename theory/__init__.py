@@ -61,6 +61,8 @@ __getattr__, __dir__, __all__ = attach(
         "general_momentum": "_momentum_exponents",
         "momentum_form": "_momentum_exponents",
         "MomentumExponentLaws": "_momentum_exponents",
+        "derive_free_friction_exponent": "_momentum_free_friction",
+        "FreeFrictionLaws": "_momentum_free_friction",
         "ema_momentum": "_moments",
         "gaussian_expectation": "_moments",
         "gaussian_gradient_moments": "_moments",

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ._powerlaw import PowerLaw, reduce_condition, simplify_conjunction
+from .symbols import a, b
 
-__all__ = ["BalanceCase", "minimise_leading_exponent"]
+__all__ = ["BalanceCase", "case_at", "minimise_leading_exponent"]
 
 
 @dataclass(frozen=True)
@@ -168,3 +169,15 @@ def _bound_cases(terms, unknown, e, slope, bounds, bound_names) -> list[BalanceC
                     BalanceCase(unknown, sp.sympify(bound), lead, names, eqs, kept, "bound")
                 )
     return cases
+
+
+def case_at(cases, a_value: float, b_value: float) -> BalanceCase:
+    """The one case of ``cases`` whose conditions hold at ``(a, b)``."""
+    at = {a: sp.nsimplify(a_value), b: sp.nsimplify(b_value)}
+    held = [c for c in cases if bool(c.condition.subs(at))]
+    if len(held) != 1:
+        raise ValueError(
+            f"(a, b) = ({a_value}, {b_value}) must lie inside one case's region (a > 1, "
+            f"b > 1, off the boundaries), got {len(held)} cases"
+        )
+    return held[0]

@@ -39,7 +39,7 @@ from functools import cache
 import sympy as sp
 
 from ._asymptotics import _annealed, _derive_delta, _response, derive_scaling_laws
-from ._balance import BalanceCase, minimise_leading_exponent
+from ._balance import BalanceCase, case_at, minimise_leading_exponent
 from ._beyond import momentum_bias_dynamics
 from ._moments import Delta, MomentClosure, OptimizerUpdate, beta, g, second_moment_closure, v
 from ._powerlaw import PowerLaw, power_integral, reduce_condition
@@ -273,14 +273,7 @@ class MomentumExponentLaws:
     def nesterov_case(self, a_value: float, b_value: float) -> BalanceCase:
         """The case of ``nesterov_cases`` whose conditions hold at ``(a, b)``: which constraint
         or balance sets the dimension-adapted form's exponent there, and why."""
-        at = {a: sp.nsimplify(a_value), b: sp.nsimplify(b_value)}
-        held = [c for c in self.nesterov_cases if bool(c.condition.subs(at))]
-        if len(held) != 1:
-            raise ValueError(
-                f"(a, b) = ({a_value}, {b_value}) must lie inside one case's region (a > 1, "
-                f"b > 1, off the boundaries), got {len(held)} cases"
-            )
-        return held[0]
+        return case_at(self.nesterov_cases, a_value, b_value)
 
 
 def _first_order(gain: sp.Expr) -> sp.Expr:

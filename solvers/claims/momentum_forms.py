@@ -55,9 +55,14 @@ def _experiment(form: str):
 
 def _prediction(form: str):
     def prediction():
-        from theory import derive_momentum_exponents
+        from theory import derive_free_friction_exponent, derive_momentum_exponents
 
-        return derive_momentum_exponents().exponents[form]["hard"]
+        derived = derive_momentum_exponents().exponents[form]["hard"]
+        if form == "nesterov":  # two derivations (friction ~ 1/t, friction free): one exponent
+            free = derive_free_friction_exponent().exponent
+            if free != derived:
+                raise RuntimeError(f"nesterov: friction-free exponent {free} != {derived}")
+        return derived
 
     return prediction
 
@@ -72,7 +77,9 @@ def momentum_form_claims() -> list:
                        "feedback", r"p = (a-1)/b"),
         "nesterov": ("(a-1)(2b-1)/b^2 for a < b^2/(2b-1): the growing effective rate at the "
                      "noise-feedback stability bound zeta_t ~ t^(-1/b) (the constraint binds; "
-                     "the noise the final annealing leaves is subdominant), (a-1)/a above",
+                     "the noise the final annealing leaves is subdominant), (a-1)/a above; the "
+                     "same with the friction switched off mid-run (ballistic progress, same "
+                     "bound: theory.derive_free_friction_exponent)",
                      r"p = \frac{(a-1)(2b-1)}{b^2}\ (a < \tfrac{b^2}{2b-1})"),
     }  # fmt: skip
     return [
