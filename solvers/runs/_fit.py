@@ -120,6 +120,10 @@ class FitOptions:
         run's ``weight_decay``), its initial norm ``norm0`` fitted and ``p = 1`` held
         (``fit_power`` is then ignored). ``norm-eq``: the same, ``norm0`` held at the
         equilibrium norm of the fit's reference rate.
+    mode_law : bool
+        :func:`fit_shared` only: each size's mode count from a fitted law
+        ``N = N_ref (params / params_ref)^gamma`` of its runs' ``params`` (2 parameters for any
+        number of sizes; ``n_modes`` is then its upper clip). :func:`fit_runs` rejects it.
     """
 
     split: str = "val"
@@ -135,6 +139,7 @@ class FitOptions:
     fit_power: bool = True
     fit_gain: bool = False
     rate_map: str = "auto"
+    mode_law: bool = False
 
     def __post_init__(self):
         if self.split not in ("val", "train"):
@@ -150,7 +155,7 @@ class FitOptions:
         check_int("n_grid", self.n_grid, ge=1)
         if self.rate_map not in RATE_MAPS:
             raise ValueError(f"rate_map must be one of {RATE_MAPS}, got {self.rate_map!r}")
-        for name in ("fit_power", "fit_gain"):
+        for name in ("fit_power", "fit_gain", "mode_law"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
 
@@ -525,6 +530,8 @@ def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
     did not converge is reported in ``success``, ``status`` and ``message``.
     """
     opts = FitOptions() if options is None else options
+    if opts.mode_law:
+        raise ValueError("options.mode_law=True needs several model sizes: use fit_shared")
     runs = list(runs)
     if not runs:
         raise ValueError("runs must hold at least one run with observed losses")

@@ -60,7 +60,7 @@ from ..dynamics.continuum import mode_quadrature
 
 __all__ = [
     "LossParams", "RunGrid", "condense", "intrinsic_rates", "loss_curve", "loss_parts",
-    "mode_nodes", "model_grid", "rate_scale", "resolve_rate_map", "run_grid", "weight_decay_ref",
+    "mode_nodes", "mode_nodes_at", "model_grid", "rate_scale", "resolve_rate_map", "run_grid", "weight_decay_ref",
 ]  # fmt: skip
 
 #: Default number of modes: far beyond the front of any run here (the infinite-N model in all
@@ -329,6 +329,29 @@ def mode_nodes(n_modes: int = DEFAULT_MODES, rule=FIT_RULE) -> tuple[np.ndarray,
         exact_modes=exact, bins_per_decade=bins, points_per_bin=points,
     )  # fmt: skip
     return q.x, q.weight
+
+
+def mode_nodes_at(n: float, n_max: int = DEFAULT_MODES, rule=FIT_RULE):
+    r"""The rule of :func:`mode_nodes` for a real mode count ``n`` in ``[1, n_max]``, smooth in ``n``.
+
+    The exact modes ``k <= k0`` weigh :math:`\min(1, \max(0, n - k + 1))` (mode ``k`` is in
+    from ``n = k - 1`` to ``n = k``: at integer ``n`` exactly the first ``n``), the rest the
+    midpoint integral over :math:`[k_0 + \tfrac12, n + \tfrac12]` in the number of bins of
+    ``n_max`` (fixed, so the nodes move continuously with ``n``; empty for ``n <= k0``). A fit
+    can then vary the mode count like any other parameter (``FitOptions.mode_law``).
+    """
+    n = float(np.clip(n, 1.0, n_max))
+    exact, bins, points = rule
+    k = np.arange(1, exact + 1, dtype=float)
+    w_exact = np.clip(n - k + 1.0, 0.0, 1.0)
+    lo, top = math.log(exact + 0.5), math.log(max(n, exact) + 0.5)
+    n_bins = max(1, math.ceil(bins * (math.log(n_max + 0.5) - lo) / math.log(10.0)))
+    gx, gw = np.polynomial.legendre.leggauss(points)
+    edges = np.linspace(lo, top, n_bins + 1)
+    half, mid = 0.5 * np.diff(edges), 0.5 * (edges[1:] + edges[:-1])
+    u = (mid[:, None] + half[:, None] * gx[None, :]).ravel()
+    wu = (half[:, None] * gw[None, :]).ravel()
+    return np.concatenate([k, np.exp(u)]), np.concatenate([w_exact, wu * np.exp(u)])
 
 
 @njit(cache=True)

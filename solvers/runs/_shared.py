@@ -47,7 +47,7 @@ from ._fit import (
     linear_column,
     params_from_row,
 )
-from ._functional import mode_nodes, resolve_rate_map, weight_decay_ref
+from ._functional import mode_nodes, mode_nodes_at, resolve_rate_map, weight_decay_ref
 from ._phase import (
     A_INDEX,
     B_INDEX,
@@ -64,6 +64,35 @@ __all__ = ["SharedFit", "fit_shared"]
 NP = len(PARAM_NAMES)
 #: Entries of the first vector that every size shares.
 SHARED = (A_INDEX, B_INDEX)
+#: Mode-count law ``(log10 N_ref, gamma)`` (``FitOptions.mode_law``), appended to the joint
+#: vector: lower bounds (one mode at the reference size; a count that does not fall with the
+#: size), the upper bound of ``gamma`` (a 10x larger model with 1000x the modes), step scales,
+#: and the law's starts (a feature count like the width, ``gamma = 1/2``, or like the size).
+LAW_LOWER = np.array([0.0, 0.0])
+LAW_GAMMA_MAX = 3.0
+LAW_SCALE = np.array([0.3, 0.2])
+LAW_STARTS = tuple((n, g) for g in (0.5, 1.0) for n in (1.0, 3.0, 6.0))
+
+
+class _Modes:
+    """Each size's mode rule from the joint vector: fixed counts, or with ``log_size`` (the
+    sizes' ``log10(params / params_ref)``) the law in the vector's last two entries."""
+
+    def __init__(self, counts, n_max: int, log_size=None):
+        self.fixed = None if log_size is not None else [mode_nodes(n) for n in counts]
+        self.n_max, self.log_size, self.fixed_counts = n_max, log_size, counts
+
+    def counts(self, x) -> np.ndarray:
+        """The sizes' (real) mode counts at the joint vector ``x``, clipped to ``[1, n_max]``."""
+        if self.fixed is not None:
+            return np.asarray(self.fixed_counts, dtype=float)
+        log_n = x[-2] + x[-1] * self.log_size
+        return np.clip(10.0**log_n, 1.0, self.n_max)
+
+    def __call__(self, x) -> list:
+        if self.fixed is not None:
+            return self.fixed
+        return [mode_nodes_at(n, self.n_max) for n in self.counts(x)]
 
 
 def _size_vector(x: np.ndarray, g: int) -> np.ndarray:
@@ -76,26 +105,28 @@ def _size_vector(x: np.ndarray, g: int) -> np.ndarray:
 class _Joint(_Objective):
     """Residuals and Jacobian of the joint vector (``_fit._Objective``'s, per size).
 
-    ``data`` is one list of ``_Data`` per size, ``nodes`` one mode rule per size.
+    ``data`` is one list of ``_Data`` per size, ``nodes`` a :class:`_Modes`. With the mode
+    law the vector's last two entries are the law's, shared by every size.
     """
 
     def __init__(self, data, nodes, free, phase, z_full, lo, hi):
         super().__init__(data, nodes, free, phase, z_full, lo, hi)
         sizes = np.cumsum([0] + [sum(d.idx.size for d in g) for g in data])
         self.rows = [slice(i, j) for i, j in itertools.pairwise(sizes)]
+        self.n_joint = len(data) * NP
 
     def _x(self, zf):
         return from_phase(zf, self.phase, UPPER[B_INDEX])
 
     def _size(self, x, g, parts=None):
-        return _residuals(_size_vector(x, g), self.data[g], self.nodes[g], parts)
+        return _residuals(_size_vector(x, g), self.data[g], self.nodes(x)[g], parts)
 
     def _eval(self, z):
         key = np.asarray(z, dtype=float).tobytes()
         if self.last[0] != key:
             x = self._x(self.full(z))
             parts = [_parts(_size_vector(x, g), d, n)
-                     for g, (d, n) in enumerate(zip(self.data, self.nodes, strict=True))]  # fmt: skip
+                     for g, (d, n) in enumerate(zip(self.data, self.nodes(x), strict=True))]  # fmt: skip
             res = [self._size(x, g, p) for g, p in enumerate(parts)]
             self.last = (key, parts, res)
         return self.last[1], self.last[2]
@@ -109,7 +140,8 @@ class _Joint(_Objective):
         J = np.zeros((self.rows[-1].stop, int(self.free.sum())))
         for c, i in enumerate(np.flatnonzero(self.free)):
             g, j = divmod(int(i), NP)
-            if j in self.linear:
+            every = i in SHARED or i >= self.n_joint  # (a, b) or the mode law
+            if j in self.linear and not every:
                 J[self.rows[g], c] = linear_column(self.data[g], parts[g], j)
                 continue
             h = np.sqrt(np.finfo(float).eps) * max(1.0, abs(zf[i]))
@@ -117,7 +149,7 @@ class _Joint(_Objective):
             zh = zf.copy()
             zh[i] += h
             x = self._x(zh)
-            for gg in range(len(self.data)) if i in SHARED else (g,):
+            for gg in range(len(self.data)) if every else (g,):
                 J[self.rows[gg], c] = (self._size(x, gg) - r0[gg]) / h
         return J
 
@@ -140,7 +172,11 @@ class SharedFit:
     phase_params : dict
         ``phase -> (a, b)`` of each phase-constrained joint optimum.
     n_params : int
-        ``2 + G (n - 2)`` for ``G`` sizes of an ``n``-parameter single fit.
+        ``2 + G (n - 2)`` for ``G`` sizes of an ``n``-parameter single fit (plus 2 with the
+        mode law).
+    mode_law : dict or None
+        With ``FitOptions.mode_law``: ``N_ref``, ``gamma`` and ``n_modes`` (size key -> fitted
+        real mode count; the size's ``RunFit.options.n_modes`` is it rounded).
     """
 
     fits: dict
@@ -155,6 +191,7 @@ class SharedFit:
     success: bool = True
     message: str = ""
     cost: float = 0.0
+    mode_law: dict | None = None
 
     @property
     def a(self) -> float:
@@ -177,46 +214,77 @@ class SharedFit:
                                "b": float(v[1])} for k, v in self.phase_params.items()},
             "n_params": self.n_params, "success": self.success, "message": self.message,
             "sizes": {str(k): f.to_dict() for k, f in self.fits.items()},
+            "mode_law": self.mode_law,
         }  # fmt: skip
 
 
 def _layout(opts: FitOptions, n_sizes: int):
     """``(free, lower, upper, x_scale)`` of the joint vector: the sizes' own entries free as in
-    a single fit, the shared ``a, b`` free in the first vector only."""
+    a single fit, the shared ``a, b`` free in the first vector only, then the mode law's two
+    entries with ``opts.mode_law``."""
     free = np.tile(_free(opts), n_sizes)
     for g in range(1, n_sizes):
         free[g * NP + np.array(SHARED)] = False
-    return free, np.tile(LOWER, n_sizes), np.tile(UPPER, n_sizes), np.tile(X_SCALE, n_sizes)
+    lower, upper, scale = (np.tile(v, n_sizes) for v in (LOWER, UPPER, X_SCALE))
+    if opts.mode_law:
+        law_upper = np.array([np.log10(opts.n_modes), LAW_GAMMA_MAX])
+        free, lower = np.append(free, [True, True]), np.append(lower, LAW_LOWER)
+        upper, scale = np.append(upper, law_upper), np.append(scale, LAW_SCALE)
+    return free, lower, upper, scale
 
 
-def _joint_starts(data, nodes, opts) -> list:
-    """Joint starts, best first: per grid pair ``(a, b)``, each size's best start at that pair
-    (its ``log s`` and ``p`` from the single-fit grid, linear parameters solved); the joint
-    cost is the sum of the sizes'."""
-    best: dict = {}
-    for g, (d, n) in enumerate(zip(data, nodes, strict=True)):
-        for cost, x in _start_grid(d, n, opts, with_cost=True):
-            pair = (round(x[A_INDEX], 9), round(x[B_INDEX], 9))
-            rows = best.setdefault(pair, [None] * len(data))
-            if rows[g] is None or cost < rows[g][0]:
-                rows[g] = (cost, x)
-    joint = [(sum(c for c, _ in rows), np.concatenate([x for _, x in rows]))
-             for rows in best.values()]  # fmt: skip
+def _joint_starts(data, modes: _Modes, opts) -> list:
+    """Joint starts, best first: per grid pair ``(a, b)`` (and law start, with the mode law),
+    each size's best start at that pair (its ``log s`` and ``p`` from the single-fit grid,
+    linear parameters solved); the joint cost is the sum of the sizes'."""
+    laws = [np.array(law) for law in LAW_STARTS] if opts.mode_law else [np.empty(0)]
+    joint = []
+    for law in laws:
+        best: dict = {}
+        for g, (d, n) in enumerate(zip(data, modes(law), strict=True)):
+            for cost, x in _start_grid(d, n, opts, with_cost=True):
+                pair = (round(x[A_INDEX], 9), round(x[B_INDEX], 9))
+                rows = best.setdefault(pair, [None] * len(data))
+                if rows[g] is None or cost < rows[g][0]:
+                    rows[g] = (cost, x)
+        joint += [(sum(c for c, _ in rows), np.concatenate([x for _, x in rows] + [law]))
+                  for rows in best.values()]  # fmt: skip
     joint.sort(key=lambda c: c[0])
     return [x for _, x in joint]
+
+
+def _modes(groups: dict, opts: FitOptions, n_modes: dict | None) -> _Modes:
+    """The sizes' mode rules: ``n_modes`` (default ``opts.n_modes``), or the law of the runs'
+    ``params`` with ``opts.mode_law``."""
+    if not opts.mode_law:
+        modes = {k: opts.n_modes for k in groups} | dict(n_modes or {})
+        if set(modes) != set(groups):
+            raise ValueError(f"n_modes: keys {sorted(map(str, modes))} are not the sizes' keys")
+        return _Modes(list(modes.values()), opts.n_modes)
+    if n_modes is not None:
+        raise ValueError("n_modes must be None with options.mode_law=True (the law fits them)")
+    size = np.array([float(v[0].meta.get("params", np.nan)) for v in groups.values()])
+    if not np.all(np.isfinite(size) & (size > 0)) or len(set(size)) < 2:
+        got = dict(zip(map(str, groups), size.tolist(), strict=True))
+        raise ValueError(f"mode_law: each size's runs need a distinct positive 'params', got {got}")
+    log_size = np.log10(size)
+    return _Modes(None, opts.n_modes, log_size - log_size.mean())
 
 
 def fit_shared(
     groups: dict, options: FitOptions | None = None, *, n_modes: dict | None = None
 ) -> SharedFit:
-    """Fit the functional to runs of several model sizes with ``(a, b)`` shared (module docstring).
+    r"""Fit the functional to runs of several model sizes with ``(a, b)`` shared (module docstring).
 
     Parameters
     ----------
     groups : dict
         ``size key -> list of Run`` (at least one run each, at least two sizes).
     options : FitOptions
-        As for :func:`fit_runs`; ``rate_map="auto"`` is resolved over every run.
+        As for :func:`fit_runs`; ``rate_map="auto"`` is resolved over every run. With
+        ``mode_law=True`` each size's mode count is :math:`N_g = N_{\rm ref}
+        (P_g / P_{\rm ref})^\gamma` of its runs' ``params`` :math:`P_g` (``P_ref`` their
+        geometric mean), ``N_ref`` and ``gamma`` fitted (in ``SharedFit.mode_law``).
     n_modes : dict, optional
         ``size key -> number of modes`` of that size's functional (the model's feature count,
         when known, as for runs of the recursion); default ``options.n_modes`` for all.
@@ -231,21 +299,18 @@ def fit_shared(
     if len(groups) < 2 or any(not v for v in groups.values()):
         sizes = {k: len(v) for k, v in groups.items()}
         raise ValueError(f"groups must hold at least two sizes with runs each, got {sizes}")
-    modes = {k: opts.n_modes for k in groups} | dict(n_modes or {})
-    if set(modes) != set(groups):
-        raise ValueError(f"n_modes: keys {sorted(map(str, modes))} are not the sizes' keys")
+    modes = _modes(groups, opts, n_modes)
     every = [r for v in groups.values() for r in v]
     opts = replace(opts, rate_map=resolve_rate_map(opts.rate_map, every))
     refs = [eta_ref(v) for v in groups.values()]
     wds = [None if opts.rate_map == "power" else weight_decay_ref(v) for v in groups.values()]
     data = [_prepare(v, opts, ref) for v, ref in zip(groups.values(), refs, strict=True)]
-    nodes = [mode_nodes(modes[k]) for k in groups]
     layout = (_Joint, *_layout(opts, len(groups)))
 
     def refine(x0, phase=None, data=data):
-        return _refine(x0, data, nodes, opts, phase, layout=layout)
+        return _refine(x0, data, modes, opts, phase, layout=layout)
 
-    by_phase = best_per_phase(_joint_starts(data, nodes, opts), refine, opts.n_starts)
+    by_phase = best_per_phase(_joint_starts(data, modes, opts), refine, opts.n_starts)
     lowest = min(by_phase.values(), key=lambda f: f.cost)
     cuts = np.cumsum([d.idx.size for g in data for d in g])[:-1]
     n_eff = effective_count(np.split(lowest.fun, cuts))
@@ -256,12 +321,13 @@ def fit_shared(
     fits = {}
     for g, key in enumerate(groups):
         xg = _size_vector(best.x, g)
-        r2, res = _r2(data[g], _params(xg, data[g]), nodes[g])
+        r2, res = _r2(data[g], _params(xg, data[g]), modes(best.x)[g])
         rows = np.array([_natural(_size_vector(x, g), refs[g], wds[g]) for x in boot])
         rows = rows.reshape(-1, NP)
         fits[key] = RunFit(
             params_from_row(_natural(xg, refs[g], wds[g])), [r.id for r in groups[key]],
-            replace(opts, n_modes=modes[key]), _percentiles(rows), rows, p_easy, r2, res,
+            replace(opts, n_modes=max(1, round(float(modes.counts(best.x)[g])))),
+            _percentiles(rows), rows, p_easy, r2, res,
             success=bool(best.success), status=int(best.status), message=str(best.message),
             cost=float(best.cost), n_points=sum(d.idx.size for d in data[g]),
             n_params=int(layout[1].sum()), eta_ref=refs[g], n_eff=n_eff, wd_ref=wds[g],
@@ -276,7 +342,15 @@ def fit_shared(
         {k: v.rss for k, v in by_phase.items()},
         {k: (float(v.x[A_INDEX]), float(v.x[B_INDEX])) for k, v in by_phase.items()},
         interval, int(layout[1].sum()), bool(best.success), str(best.message), float(best.cost),
+        _law(modes, best.x, groups) if opts.mode_law else None,
     )  # fmt: skip
+
+
+def _law(modes: _Modes, x: np.ndarray, groups: dict) -> dict:
+    """The fitted mode law of the joint vector ``x`` (``SharedFit.mode_law``)."""
+    counts = modes.counts(x)
+    return {"N_ref": float(10 ** x[-2]), "gamma": float(x[-1]),
+            "n_modes": {str(k): float(n) for k, n in zip(groups, counts, strict=True)}}  # fmt: skip
 
 
 def _percentiles(rows: np.ndarray, names=PARAM_NAMES) -> dict:
