@@ -12,8 +12,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from solvers.runs import FitOptions, Run, fit_runs, fit_shared
-from solvers.runs._functional import loss_curve, mode_nodes, mode_nodes_at, run_grid
+from solvers.runs import (
+    FitOptions,
+    Run,
+    fit_runs,
+    fit_shared,
+    loss_curve,
+    mode_nodes,
+    mode_nodes_at,
+    run_grid,
+)
 from tests.test_runs import HARD, schedule
 
 SPECS = [("cos", 4000, 1e-3), ("wsd", 6000, 1e-3), ("const", 8000, 5e-4)]

@@ -36,6 +36,7 @@ __getattr__, __dir__, __all__ = attach(
         "LossParams": "_functional",
         "lr_transfer": "_evaluate",
         "mode_nodes": "_functional",
+        "mode_nodes_at": "_functional",
         "multi_power_law": "_laws",
         "nearest_forms": "_recommend",
         "naive_final": "_laws",
