@@ -61,8 +61,8 @@ from ._asymptotics import (
     xi,
     zeta,
 )
-from ._powerlaw import PowerLaw, power_exponent, power_integral
 from ._hard_loss_source import hard_loss_source
+from ._powerlaw import PowerLaw, power_exponent, power_integral
 from ._window_source import window_source_response
 from .symbols import a, b
 

@@ -66,7 +66,6 @@ class HardLossSource:
 
     def latex(self) -> str:
         """One LaTeX paragraph: the hard loss's excess against a decaying source."""
-        f, ell = self.symbols
         return (
             r"\paragraph{Hard optimal loss against the source $\sigma^2 + L$.} "
             r"$L^* = B(1 + \varphi)$, $B \propto T^{-p}$ the plateau's bias and $\varphi$ the "
