@@ -72,8 +72,8 @@ class HardLossSource:
             rf"window's relative excess, $\varphi \propto T^{{-g(e)}}$, $g(e) = {sp.latex(self.gap)}$ "
             r"for a source $\propto T^{-e}$; with $e = -\ell s$ the local exponent is "
             rf"$s = {sp.latex(self.slope)}$ ($f = \varphi/(1+\varphi)$, "
-            rf"$\ell = L/(\sigma^2 + L)$): the correction is $T^{{-{sp.latex(self.label_gap)}}}$ "
-            rf"while $L \ll \sigma^2$, $T^{{-{sp.latex(self.loss_gap)}}}$ while $L \gg \sigma^2$."
+            rf"$\ell = L/(\sigma^2 + L)$): the correction is $T^{{{sp.latex(-self.label_gap)}}}$ "
+            rf"while $L \ll \sigma^2$, $T^{{{sp.latex(-self.loss_gap)}}}$ while $L \gg \sigma^2$."
         )
 
 
