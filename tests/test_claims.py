@@ -174,6 +174,38 @@ def test_power_law_claim_measures_with_the_prediction_sign_at_a_above_2b():
     assert r.verdict != "disagrees", (r.measured, r.resolution, r.verdict)
 
 
+@pytest.mark.slow
+def test_power_law_gain_with_its_derived_correction_at_4_1p2():
+    """(4, 1.2): the tuned power law's gain over the tuned constant falls like T^-(b-1)/(a+b-1) =
+    T^-0.048 (both families' slow-mode noise). Extrapolated model-free to 1e6 it read
+    +0.0092 +- 0.004 and "disagreed" (reversed at 1e8); with the derived correction over the
+    claim's default horizons (to 1e11) it agrees with 0 at resolution <= 0.01, a prediction
+    moved by +-0.02 disagrees, and on the old horizons the model-free interval still excludes 0
+    where the derived form is honestly wide (the defect the derivation removes)."""
+    from solvers.analysis.extrapolate import extrapolate_sequence
+    from solvers.claims.core import statistical_verdict
+    from solvers.claims.validate import continuum_context, default_horizons, validate
+
+    model = PLRFModel(4.0, 1.2, n_modes=10**12)
+    claim = CLAIMS["optimal power law"]
+    Ts = default_horizons(model, claim)
+    assert Ts[-1] >= 1e10
+    ctx = continuum_context(baselines="continuum")
+    (r,) = validate(model, Ts, claims=[claim.name], ctx=ctx)
+    assert r.verdict == "agrees" and r.resolution <= 0.01, (r.measured, r.resolution, r.verdict)
+    e = r.measurement.extrapolation
+    for shift in (-0.02, 0.02):
+        assert statistical_verdict(e, shift, claim.resolution) == "disagrees"
+    # the old default (T <= 1e6): model-free excludes 0, the derived form holds it (wide)
+    short = e.x < 1e6
+    free = extrapolate_sequence(e.x[short], e.slopes[short])
+    derived = extrapolate_sequence(
+        e.x[short], e.slopes[short], omegas=r.measurement.diagnostics["omegas"]
+    )
+    assert not free.contains(0.0), (free.value, free.halfwidth)
+    assert derived.contains(0.0) and derived.halfwidth > 0.01, (derived.value, derived.halfwidth)
+
+
 def test_balance_share_is_the_derived_rate_exponent():
     """The identity the constant-rate regime test rests on: for B (eta T)^-alpha + C eta, the
     optimum's label-noise share C eta*/L* is alpha/(1 + alpha), which is the engine's derived

@@ -80,3 +80,15 @@ def test_without_sweep_options_each_claim_runs_over_its_default_horizons(capsys)
                        "--modes", "10000", "--exact-modes", "32")  # fmt: skip
     assert "optimal schedules T = 100 .. 31622776602 (18 points)" in out
     assert "others T = 100 .. 1000000 (9 points)" in out
+
+
+def test_progress_goes_to_stderr_and_json_stays_parseable(capsys, tmp_path):
+    """``--progress`` prints one line per solved horizon on stderr: with ``--format json`` the
+    standard output is the JSON document alone (it was interleaved with the progress lines)."""
+    code, out, err = run(capsys, "validate", "--claim", "xi", "--format", "json", "--progress",
+                         "--cache-dir", str(tmp_path), "--T-min", "30", "--T-max", "120",
+                         "--points", "3", "--modes", "300", "--exact-modes", "16",
+                         "--bin-ratio", "2")  # fmt: skip
+    assert code == 0
+    assert [r["claim"] for r in json.loads(out)] == ["xi"]
+    assert err.count("T=") >= 3, err

@@ -207,3 +207,21 @@ def test_hard_loss_slope_against_a_self_consistent_excess():
         assert s == pytest.approx(fd, abs=1e-6), (T, s, fd)
         # the label-noise-only response (ell = 0: phi ~ T^-g(0)) misses the self-consistent slope
         assert abs(h.slope_at(a_, b_, f, 0.0) - fd) > 5e-5, (T, h.slope_at(a_, b_, f, 0.0), fd)
+
+
+def test_power_law_gain_corrections_are_both_tuned_families(corr):
+    """The tuned power law's own balance (in mu = nu + chi, theory._corrections) leaves the bulk
+    noise of the slow modes as its subleading term, with the gap the constant rate's balance
+    (in zeta, a separate derivation) gives its upper-end noise: (b - 1)/(a + b - 1). The gain's
+    corrections are the union, and its slowest is that gap at every easy point; the hard phase
+    has none derived."""
+    gain = corr["easy"]["power_law_gain"]
+    const = corr["easy"]["constant_lr_loss_exponent"]
+    assert gain.exponent == 0
+    for aa, bb in [(4, 1.2), (3, 2), (2.5, 1.5), (4, 3.5)]:
+        want = (bb - 1) / (aa + bb - 1)
+        assert gain.omegas(aa, bb)[0] == pytest.approx(want, rel=1e-9)
+        assert set(const.omegas(aa, bb)) <= set(gain.omegas(aa, bb))
+    (bulk,) = [t for t in gain.terms if "slow modes" in t.mechanism and "bulk" in t.note]
+    assert sp.simplify(bulk.omega - (b - 1) / (a + b - 1)) == 0
+    assert not corr["hard"]["power_law_gain"].derivable

@@ -397,6 +397,14 @@ def _shape_terms(loss_terms: list, common: list) -> list[CorrectionTerm]:
     ]
 
 
+def _distinct(terms: list[CorrectionTerm]) -> list[CorrectionTerm]:
+    """``terms`` without repeats of a mechanism with the same ``omega`` (the first kept)."""
+    seen: dict[tuple, CorrectionTerm] = {}
+    for t in terms:
+        seen.setdefault((t.mechanism, t.form, sp.simplify(t.omega) if t.omega else None), t)
+    return list(seen.values())
+
+
 def _not_derivable(what: str) -> CorrectionTerm:
     return CorrectionTerm("shape", NOT_DERIVABLE, note=what)
 
@@ -412,7 +420,8 @@ def derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
     dict
         ``{"easy": {name: ScalingCorrection}, "hard": {...}}`` with ``name`` among
         ``loss_exponent, xi, peak_rate, delta, constant_lr_exponent, constant_lr_loss_exponent,
-        power_law_loss_exponent`` and (hard) ``anneal_window_exponent, anneal_fraction_exponent``.
+        power_law_loss_exponent, power_law_gain`` (the tuned power law's loss-exponent gain over
+        the tuned constant: both families' corrections) and (hard) ``anneal_window_exponent, anneal_fraction_exponent``.
 
     Examples
     --------
@@ -442,6 +451,15 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
         common = [*([_crossover(p)] if phase == "easy" else []), _mode_sum(), _finite_n(p)]
         const_cross = _crossover(ph["constant_lr_loss_exponent"].expr)
         loss_terms = easy_terms if phase == "easy" else _hard_loss_terms()
+        # the gain of the tuned power law (eta0 tuned too) is the difference of two slopes:
+        # both tuned families' corrections
+        gain_terms = (
+            _distinct([*_power_law_terms(), _crossover(-_power_law_balance()[1].exponent),
+                       *const, const_cross])
+            if phase == "easy"
+            else [_not_derivable(r"The tuned power law's balance is derived against the easy "
+                                 r"phase's constant rate only; not derived.")]
+        )  # fmt: skip
         rows = {
             "loss_exponent": (p, [*loss_terms, *common]),
             # the schedule's amplitude follows the same balance: the same relative corrections
@@ -456,8 +474,9 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
             "constant_lr_loss_exponent": (ph["constant_lr_loss_exponent"].expr,
                                           [*const, const_cross]),
             "power_law_loss_exponent": (ph["power_law_loss_exponent"].expr, [_not_derivable(
-                r"The tuned power law's corrections depend on which of $(\eta_0, \chi)$ the "
-                r"prefactors select; not derived.")]),
+                r"The power law with a fixed $\eta_0$: its corrections depend on which $\chi$ "
+                r"the prefactors select; not derived.")]),
+            "power_law_gain": (tuned_power_law_gain()[0], gain_terms),
         }  # fmt: skip
         if phase == "easy":
             rows["xi"] = (ph["xi"].expr, [*loss_terms, *common])
@@ -503,21 +522,8 @@ def _feedback_latex() -> str:
 
 
 @cache
-def tuned_power_law_gain() -> tuple[sp.Expr, str]:
-    r"""Loss-exponent gain of the power law :math:`\eta = \eta_0 t^{-\chi}` with *tuned*
-    :math:`\eta_0 = T^{-\nu}` over the tuned constant rate, by the engine's balance.
-
-    With :math:`\mu = \nu + \chi` (the end rate :math:`\eta(T) \propto T^{-\mu}`) the bias,
-    final-noise and bulk-noise exponents (:math:`\chi < 1/2`) depend on :math:`\mu` alone — the
-    derivation checks it — so the family's best exponent is the constant rate's balance in
-    :math:`\mu`: the gain is derived, not assumed.
-
-    Returns
-    -------
-    gain : sympy.Expr
-        ``p_power - p_constant`` (positive if the tuned power law decays faster).
-    latex : str
-    """
+def _power_law_balance() -> tuple[list[PowerLaw], object]:
+    r"""The tuned power law's terms in :math:`\mu = \nu + \chi` and their balance case."""
     from ._balance import minimise_leading_exponent
 
     r = _response()
@@ -538,6 +544,37 @@ def tuned_power_law_gain() -> tuple[sp.Expr, str]:
     terms = [PowerLaw(sp.Integer(1), t.exponent, T, t.name) for t in terms]
     cases = minimise_leading_exponent(terms, mu, 0, 1)
     (case,) = [cs for cs in cases if cs.kind == "balance"]
+    return terms, case
+
+
+def _power_law_terms() -> list[CorrectionTerm]:
+    r"""The tuned power law's own corrections: every term of its balance in :math:`\mu` below the
+    leading order (the bulk noise of the slow modes). The tuned :math:`(\eta_0, \chi)` drift
+    with :math:`T` only through these corrections' prefactors, so by the envelope theorem the drift
+    enters the tuned loss at second order (:math:`T^{-2\omega}`)."""
+    terms, case = _power_law_balance()
+    mu = case.unknown
+    return _gap_terms(terms, case.exponent, {mu: case.value},
+                      {"bulk noise": "noise of the slow modes (upper end)"})  # fmt: skip
+
+
+@cache
+def tuned_power_law_gain() -> tuple[sp.Expr, str]:
+    r"""Loss-exponent gain of the power law :math:`\eta = \eta_0 t^{-\chi}` with *tuned*
+    :math:`\eta_0 = T^{-\nu}` over the tuned constant rate, by the engine's balance.
+
+    With :math:`\mu = \nu + \chi` (the end rate :math:`\eta(T) \propto T^{-\mu}`) the bias,
+    final-noise and bulk-noise exponents (:math:`\chi < 1/2`) depend on :math:`\mu` alone — the
+    derivation checks it — so the family's best exponent is the constant rate's balance in
+    :math:`\mu`: the gain is derived, not assumed.
+
+    Returns
+    -------
+    gain : sympy.Expr
+        ``p_power - p_constant`` (positive if the tuned power law decays faster).
+    latex : str
+    """
+    terms, case = _power_law_balance()
     p_pow = -case.exponent
     p_const = derive_scaling_laws().easy["constant_lr_loss_exponent"].expr
     gain = sp.simplify(p_pow - p_const)

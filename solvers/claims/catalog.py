@@ -133,7 +133,8 @@ def _exp_power_vs_constant(model, Ts, ctx):
     return Measurement(
         e.value, e.stderr, mp.fit, sl, dr,
         {"T": Ts_, "power_loss": [r.final_loss for r in pw], "loss_ratio_power_over_constant": ratio,
-         "power_exponent": mp.value, "constant_exponent": mc.value},
+         "power_exponent": mp.value, "constant_exponent": mc.value,
+         "sequence_input": {"x": x.tolist(), "s": gains.tolist()}},
         True, "gain = power-law loss decay exponent - constant's (local slopes, extrapolated)", e,
     )  # fmt: skip
 
@@ -523,7 +524,7 @@ def _baseline_claims() -> list[Claim]:
               r"\eta_0 t^{-\chi}:\ \text{no exponent gain}",
               "loss-exponent gain of the tuned power law over the tuned constant",
               prediction=_gain_prediction, experiment=_exp_power_vs_constant,
-              provenance="derived only, weak"),
+              correction="power_law_gain", provenance="derived only, weak"),
             # with eta0 tuned too, only mu = nu + chi enters the leading exponents
             # (theory.tuned_power_law_gain): chi* is set by prefactors, not predicted
             C("optimal power law chi", "chi* with eta0 tuned: not fixed by the exponents",

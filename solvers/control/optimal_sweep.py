@@ -12,6 +12,7 @@ where the solves grow expensive, as at the hard corner ``(1.2, 4)``).
 from __future__ import annotations
 
 import math
+import sys
 import time
 import warnings
 from collections.abc import Sequence
@@ -98,7 +99,7 @@ def optimal_continuum_sweep(
         if cpu_budget is not None and costs and spent + predicted_cpu(costs) > cpu_budget:
             if progress:
                 print(f"T={T:.4g} not solved: CPU budget {cpu_budget:g} s ({spent:.0f} s spent, "
-                      f"next predicted {predicted_cpu(costs):.0f} s)", flush=True)  # fmt: skip
+                      f"next predicted {predicted_cpu(costs):.0f} s)", file=sys.stderr, flush=True)  # fmt: skip
             break
         init = done[-2:] or None
 
@@ -114,7 +115,7 @@ def optimal_continuum_sweep(
         if progress:
             print(
                 f"T={T:.4g} L={r.final_loss:.6g} success={r.success} kkt={r.kkt_residual:.2g} "
-                f"seconds={r.seconds:.1f}", flush=True,
+                f"seconds={r.seconds:.1f}", file=sys.stderr, flush=True,
             )  # fmt: skip
         done.append(r)
         out[T] = r

@@ -44,6 +44,9 @@ __all__ = ["BASELINES", "BaselineResult", "tune_baseline", "tune_constant"]
 
 #: Lowest rate searched, relative to the stability limit (six decades below it).
 ETA_FLOOR = 1e-6
+#: Smallest ``eta T lambda_1`` a tuned constant rate searches (far below any optimum: at it the
+#: top mode has not started to learn).
+LEARN_FLOOR = 1e-2
 #: Coarse-grid points per decade of a rate before polishing.
 GRID_PER_DECADE = 3
 #: Relative distance (in the transformed parameter's range) that counts as "at a bound".
@@ -193,6 +196,10 @@ def tune_constant(
     grid = ModeGrid.from_model(model) if grid is None else grid
     Ts = [check_int("T", t, ge=1) for t in np.atleast_1d(T).tolist()]
     ((lo, hi),) = BASELINES["constant"].bounds(grid, 0, {})
+    # a rate with eta T lambda_1 < LEARN_FLOOR leaves even the top mode unlearned: the optimum is
+    # above it at every T, while a fixed floor cuts the optimum off at long horizons (at (4, 1.2)
+    # eta_c ~ T^-0.71 reached ETA_FLOOR times the stability limit near T = 3e9)
+    lo = min(lo, LEARN_FLOOR / (max(Ts) * float(grid.lam.max())))
     zlo, zhi = math.log(lo), math.log(hi)
     n = max(8, int(GRID_PER_DECADE * (zhi - zlo) / math.log(10)) + 1)
     zs = np.linspace(zlo, zhi, n)
