@@ -32,8 +32,8 @@ __all__ = ["divide_out_excess", "excess_correction", "plateau_bias"]
 #: Relative slack of the bound L* >= B_cap (quadrature and solver round-off).
 EXCESS_RTOL = 1e-9
 #: Least ratio of the excess's measured decay to the derived one over the last horizons for the
-#: division to apply (on real optima 0.73-0.84 at (1.2, 1.7) and (1.2, 4): the window's own
-#: corrections; benchmarks/results/claims.md, 2026-11-30e). Below it the excess does not vanish
+#: division to apply (on real optima 0.72-0.86 at (1.2, 1.7) and (1.2, 4), not explained;
+#: benchmarks/results/claims.md, 2026-11-30e). Below it the excess does not vanish
 #: as derived and the raw slopes are extrapolated: a loss that decays slower than the plateau's
 #: bias then disagrees rather than being divided into an arbitrary value.
 EXCESS_DECAY_FRACTION = 0.5
@@ -87,7 +87,7 @@ def divide_out_excess(model: PLRFModel, Ts, sol: dict, ys, diag: dict, solver_op
     if (why := _excess_not_decaying(Ts, f, corr)) is not None:
         diag["excess_not_divided"] = why
         return list(ys)
-    diag.update(excess_fraction=(1.0 - np.divide(biases, ys)).tolist(),
+    diag.update(excess_fraction=f.tolist(),
                 excess_correction=corr.tolist(), uncorrected_y=list(ys))  # fmt: skip
     return _feedback_removed(Ts, ys, corr).tolist()
 
