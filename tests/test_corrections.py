@@ -172,6 +172,11 @@ def test_hard_loss_excess_answers_the_source_through_the_window_balance(corr):
     p = laws["loss_exponent"].expr
     f, ell = h.symbols
     assert sp.simplify(h.gap - (1 - r.omega.subs(r.e, h.e))) == 0
+    # the balanced excess over the bias: the window balance's own leading exponent, -(p + g(e))
+    from theory._window_source import decaying_source_balance
+
+    case = decaying_source_balance(h.e)
+    assert sp.simplify(-case.exponent - p - h.gap) == 0
     assert sp.simplify(h.slope + p + f * h.gap.subs(h.e, -ell * h.slope)) == 0
     assert sp.simplify(h.slope.subs(f, 0) + p) == 0
     assert sp.simplify(h.label_gap - (laws["anneal_window_loss_exponent"].expr - p)) == 0

@@ -338,7 +338,8 @@ def _window_terms() -> list[CorrectionTerm]:
     ]  # fmt: skip
 
 
-def _window_boundary_layer() -> list[CorrectionTerm]:
+@cache
+def _window_boundary_layer() -> tuple[CorrectionTerm, ...]:
     """The window balance's subleading terms at the derived width: the window's own end-of-run
     boundary layer (its final stretch, where the kernel argument is O(1), levels off)."""
     from ._asymptotics import _derive_delta, _derive_window
@@ -348,8 +349,8 @@ def _window_boundary_layer() -> list[CorrectionTerm]:
     cases, _, _, terms = _derive_window(r, d_star)
     w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
     (case,) = [c for c in cases if c.kind == "balance" and sp.simplify(c.value - w0) == 0]
-    return _gap_terms(terms, case.exponent, {omega: w0},
-                      {"window final noise": "end-of-run boundary layer of the window"})  # fmt: skip
+    return tuple(_gap_terms(terms, case.exponent, {omega: w0},
+                            {"window final noise": "end-of-run boundary layer of the window"}))  # fmt: skip
 
 
 def _window_source_term() -> CorrectionTerm:

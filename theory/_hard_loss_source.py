@@ -28,7 +28,7 @@ from functools import cache
 import sympy as sp
 
 from ._asymptotics import derive_scaling_laws
-from ._window_source import decaying_source_balance
+from ._window_source import window_source_response
 
 __all__ = ["HardLossSource", "hard_loss_source"]
 
@@ -102,12 +102,14 @@ def hard_loss_source() -> HardLossSource:
 
 def _hard_loss_source() -> HardLossSource:
     """The derivation behind :func:`hard_loss_source` (no caching)."""
-    e = sp.Symbol("e", nonnegative=True)
-    case = decaying_source_balance(e)
+    r = window_source_response()
+    e = r.e
     p = derive_scaling_laws().hard["loss_exponent"].expr
-    gap = sp.factor(-case.exponent - p)
-    if sp.simplify(gap - (1 - case.value)) != 0:  # the balanced excess is the cost W T^-(1+p)
-        raise RuntimeError(f"window excess {case.exponent} is not its cost at omega = {case.value}")
+    # the window's balance binds its cost W T^-(1+p): the balanced excess over the bias T^-p is
+    # T^-(1 - omega(e)) (tests/test_corrections.py checks it against the balance's own exponent)
+    if "window cost" not in r.binding:
+        raise RuntimeError(f"the window balance does not bind its cost: {r.binding}")
+    gap = sp.factor(1 - r.omega)
     s = sp.Symbol("s", real=True)
     f, ell = sp.symbols("f ell", nonnegative=True)
     (slope,) = sp.solve(sp.Eq(s, -p - f * gap.subs(e, -ell * s)), s)
