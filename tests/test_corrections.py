@@ -61,8 +61,8 @@ def test_latex_has_every_row(corr):
 
     tex = corrections_latex()
     # one paragraph per row, the constant rate's noise feedback in closed form, and the
-    # window's response to a decaying noise source
-    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 2
+    # window's response to a decaying noise source (and the hard loss against the same source)
+    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 3
     assert r"\kappa = - \frac{b}{2 b - 1}" in tex
     assert r"\omega = \frac{1}{2 a}" in tex
     assert r"noise feedback" in tex and r"\frac{S_{u} \alpha}" in tex
@@ -158,6 +158,60 @@ def test_modes_for_horizon_bounds_the_bias_the_model_lacks():
         assert 1 - bias(n // 1000) / ref == pytest.approx(1000**0.2 * rel, rel=0.1)
     with pytest.raises(ValueError, match="a > 1"):
         modes_for_horizon(1.0, 1.7, T, eta, 1e-3)
+
+
+def test_hard_loss_excess_answers_the_source_through_the_window_balance(corr):
+    """theory.hard_loss_source: the window's relative excess decays as T^-g(e), g(e) = 1 - omega(e)
+    (its cost W T^-(1+p) at the window of window_source_response); the local exponent solves
+    s = -p - f g(-ell s) (substitution) and is -p without excess; the hard loss's corrections are
+    g(0), g(p) and the window's boundary layer on g(0): the crossover T^-p is gone."""
+    from theory import hard_loss_source, window_source_response
+
+    h, r = hard_loss_source(), window_source_response()
+    laws = derive_scaling_laws().hard
+    p = laws["loss_exponent"].expr
+    f, ell = h.symbols
+    assert sp.simplify(h.gap - (1 - r.omega.subs(r.e, h.e))) == 0
+    # the balanced excess over the bias: the window balance's own leading exponent, -(p + g(e))
+    from theory._window_source import decaying_source_balance
+
+    case = decaying_source_balance(h.e)
+    assert sp.simplify(-case.exponent - p - h.gap) == 0
+    assert sp.simplify(h.slope + p + f * h.gap.subs(h.e, -ell * h.slope)) == 0
+    assert sp.simplify(h.slope.subs(f, 0) + p) == 0
+    assert sp.simplify(h.label_gap - (laws["anneal_window_loss_exponent"].expr - p)) == 0
+    assert sp.simplify(h.loss_gap - (b - 1) / (2 * b - 1)) == 0
+    c = corr["hard"]["loss_exponent"]
+    assert c.omegas(1.2, 4) == pytest.approx([0.4, 3 / 7, 0.4 + 0.075])
+    assert all(t.estimate is False for t in c.terms if t.form == POWER)
+    assert 0.05 not in [pytest.approx(w) for w in c.omegas(1.2, 4)]
+
+
+def test_hard_loss_slope_against_a_self_consistent_excess():
+    """Independent numerics: L = B T^-p (1 + phi), phi = C T^-g(0) (sigma^2 + L)^(b/(2b-1)) (the
+    window balance's excess with SGD's source), solved for L at each T by fixed point; its
+    finite-difference local exponent is the derived s(f, ell) within 1e-6; the slope without the
+    source's decay (ell = 0) misses it by 50-1000x that."""
+    from theory import hard_loss_source
+
+    h = hard_loss_source()
+    a_, b_, s2 = 1.2, 1.7, 0.25
+    p, g0, m = (a_ - 1) / b_, (b_ - a_) / (2 * b_ - 1), b_ / (2 * b_ - 1)
+
+    def loss(T):
+        L = 1.0
+        for _ in range(200):
+            L = 3.0 * T**-p * (1 + 0.4 * T**-g0 * (s2 + L) ** m)
+        return L
+
+    for T in (1e4, 1e7, 1e10):
+        L = loss(T)
+        fd = (np.log(loss(T * 1.001)) - np.log(loss(T / 1.001))) / (2 * np.log(1.001))
+        f = 1 - 3.0 * T**-p / L
+        s = h.slope_at(a_, b_, f, L / (s2 + L))
+        assert s == pytest.approx(fd, abs=1e-6), (T, s, fd)
+        # the label-noise-only response (ell = 0: phi ~ T^-g(0)) misses the self-consistent slope
+        assert abs(h.slope_at(a_, b_, f, 0.0) - fd) > 5e-5, (T, h.slope_at(a_, b_, f, 0.0), fd)
 
 
 def test_power_law_gain_corrections_are_both_tuned_families(corr):

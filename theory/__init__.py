@@ -36,6 +36,8 @@ __getattr__, __dir__, __all__ = attach(
         "missing_mode_fraction": "_corrections",
         "modes_for_horizon": "_corrections",
         "tuned_power_law_gain": "_corrections",
+        "hard_loss_source": "_hard_loss_source",
+        "HardLossSource": "_hard_loss_source",
         "window_source_response": "_window_source",
         "WindowSourceResponse": "_window_source",
         "derive_feedback_slopes": "_feedback",

@@ -61,6 +61,7 @@ from ._asymptotics import (
     xi,
     zeta,
 )
+from ._hard_loss_source import hard_loss_source
 from ._powerlaw import PowerLaw, power_exponent, power_integral
 from ._window_source import window_source_response
 from .symbols import a, b
@@ -298,10 +299,22 @@ def _hard_loss_terms() -> list[CorrectionTerm]:
     laws = derive_scaling_laws()
     h = laws.hard
     gap = sp.factor(h["anneal_window_loss_exponent"].expr - h["loss_exponent"].expr)
+    source = hard_loss_source()
+    layer = next(t for t in _window_boundary_layer() if t.mechanism.startswith("end-of-run"))
     return [
         CorrectionTerm(
             "annealing window (cost and noise)", POWER, gap, False,
             r"The window's balanced cost and noise against the bias of the plateau.",
+        ),
+        CorrectionTerm(
+            "noise against bias", POWER, source.loss_gap, False,
+            r"The noise is subleading here: SGD's source $\sigma^2 + L$ moves only the window's "
+            r"excess, from $T^{-(b-a)/(2b-1)}$ while $L \ll \sigma^2$ to this exponent while "
+            r"$L \gg \sigma^2$ (hard optimal loss against the source, below); no $T^{-p}$.",
+        ),
+        CorrectionTerm(
+            "window boundary layer (on its excess)", POWER, sp.factor(gap + layer.omega), False,
+            r"The window's own final stretch, relative to its excess.",
         ),
         CorrectionTerm(
             "discrete time", NONE,
@@ -325,7 +338,8 @@ def _window_terms() -> list[CorrectionTerm]:
     ]  # fmt: skip
 
 
-def _window_boundary_layer() -> list[CorrectionTerm]:
+@cache
+def _window_boundary_layer() -> tuple[CorrectionTerm, ...]:
     """The window balance's subleading terms at the derived width: the window's own end-of-run
     boundary layer (its final stretch, where the kernel argument is O(1), levels off)."""
     from ._asymptotics import _derive_delta, _derive_window
@@ -335,8 +349,8 @@ def _window_boundary_layer() -> list[CorrectionTerm]:
     cases, _, _, terms = _derive_window(r, d_star)
     w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
     (case,) = [c for c in cases if c.kind == "balance" and sp.simplify(c.value - w0) == 0]
-    return _gap_terms(terms, case.exponent, {omega: w0},
-                      {"window final noise": "end-of-run boundary layer of the window"})  # fmt: skip
+    return tuple(_gap_terms(terms, case.exponent, {omega: w0},
+                            {"window final noise": "end-of-run boundary layer of the window"}))  # fmt: skip
 
 
 def _window_source_term() -> CorrectionTerm:
@@ -434,7 +448,8 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
     for phase in ("easy", "hard"):
         ph = getattr(laws, phase)
         p = ph["loss_exponent"].expr
-        common = [_crossover(p), _mode_sum(), _finite_n(p)]
+        # the hard phase's noise is subleading: its crossover is in _hard_loss_terms
+        common = [*([_crossover(p)] if phase == "easy" else []), _mode_sum(), _finite_n(p)]
         const_cross = _crossover(ph["constant_lr_loss_exponent"].expr)
         loss_terms = easy_terms if phase == "easy" else _hard_loss_terms()
         # the gain of the tuned power law (eta0 tuned too) is the difference of two slopes:
@@ -487,6 +502,7 @@ def corrections_latex() -> str:
         parts.extend(c.latex() for c in rows.values())
     parts.append(_feedback_latex())
     parts.append(window_source_response().latex())
+    parts.append(hard_loss_source().latex())
     return "\n".join(parts)
 
 

@@ -80,19 +80,24 @@ def window_source_response() -> WindowSourceResponse:
     return load_or_compute("window-source", _window_source_response)
 
 
-def _window_source_response() -> WindowSourceResponse:
-    """The derivation behind :func:`window_source_response` (no caching)."""
-    e = sp.Symbol("e", nonnegative=True)
+def decaying_source_balance(e: sp.Symbol):
+    """The window balance (a :class:`theory.BalanceCase`) with the noise source taken to scale
+    as ``T^-e``: the case that is the derived window at ``e = 0`` (the others are its bounds, or
+    a balance whose conditions are contradictory)."""
     r = _response()
     d_star, _ = _derive_delta(r)
     cases, _, _, _ = _derive_window(r, d_star, source_decay=e)
     w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
-    # the case that is the derived window at e = 0 (the others are its bounds, or a balance
-    # whose conditions are contradictory)
     hit = [c for c in cases if c.kind == "balance" and sp.simplify(c.value.subs(e, 0) - w0) == 0]
     if len(hit) != 1:
         raise RuntimeError(f"window balance with a decaying source: expected one case, got {hit}")
-    (case,) = hit
+    return hit[0]
+
+
+def _window_source_response() -> WindowSourceResponse:
+    """The derivation behind :func:`window_source_response` (no caching)."""
+    e = sp.Symbol("e", nonnegative=True)
+    case = decaying_source_balance(e)
     kappa = sp.factor(sp.diff(case.value, e))
     if kappa.has(e):
         raise RuntimeError(f"window exponent not linear in the source exponent: {case.value}")

@@ -44,6 +44,7 @@ from .core import (
     _exponent_measurement,
     law,
 )
+from .hard_loss import divide_out_excess
 from .readouts import (
     ANNEAL_LEVEL,
     BULK_START,
@@ -226,15 +227,18 @@ def _budgeted(experiment):
 
 
 def _exp_optimal_loss(model, Ts, ctx):
+    """Exponent of L*(T); in the hard phase with the window's derived excess divided out
+    (:func:`~solvers.claims.hard_loss.divide_out_excess`)."""
     sol, Ts = _solved(model, Ts, ctx)
     diag = {
         "success": [bool(sol[T].success) for T in Ts],
         "kkt_residual": [float(getattr(sol[T], "kkt_residual", math.nan)) for T in Ts],
     }
-    rs, rq = solver_errors(sol, Ts, order=2)
-    return _exponent_measurement(
-        Ts, [sol[T].final_loss for T in Ts], diagnostics=diag, rel_solver=rs, rel_quadrature=rq
+    ys = divide_out_excess(
+        model, Ts, sol, [sol[T].final_loss for T in Ts], diag, ctx.solver_options
     )
+    rs, rq = solver_errors(sol, Ts, order=2)
+    return _exponent_measurement(Ts, ys, diagnostics=diag, rel_solver=rs, rel_quadrature=rq)
 
 
 #: Fractions ``s = t/T`` over which the xi experiment averages the optimal rate: centred on the
