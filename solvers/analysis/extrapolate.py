@@ -45,6 +45,7 @@ __all__ = [
     "extrapolate_exponent",
     "extrapolate_sequence",
     "local_slope_sequence",
+    "remove_slope_correction",
 ]
 
 #: Grid of correction exponents of the free-omega scheme (slower than T^-0.05 is a log; faster
@@ -143,6 +144,20 @@ class Extrapolation:
         if now <= target:
             return self.last_T
         return self.last_T * (now / target) ** (1.0 / w)
+
+
+def remove_slope_correction(T, y, correction) -> np.ndarray:
+    r"""``y`` with a known part of its local exponent divided out: ``correction`` (per horizon,
+    :math:`d\log y/d\log T` minus what is left) integrated over :math:`\log T` by the trapezoid
+    rule from the first horizon, where the two agree.
+
+    >>> T = np.geomspace(1e2, 1e6, 5)
+    >>> bool(np.allclose(remove_slope_correction(T, T**-0.5, np.full(5, -0.2)), 1e2**-0.2 * T**-0.3))
+    True
+    """
+    corr = np.asarray(correction, float)
+    steps = np.diff(np.log(np.asarray(T, float))) * (corr[1:] + corr[:-1]) / 2
+    return np.asarray(y, float) * np.exp(-np.concatenate([[0.0], np.cumsum(steps)]))
 
 
 def local_slope_sequence(T, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

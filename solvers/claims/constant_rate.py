@@ -27,6 +27,7 @@ import numpy as np
 
 from theory import PLRFModel, derive_feedback_slopes, derive_scaling_laws
 
+from ..analysis.extrapolate import remove_slope_correction
 from ..dynamics import noise_sum_derivatives, stationary_loss
 from ..schedules.tuning import tune_constant
 from .core import ExperimentContext, Measurement, _exponent_measurement
@@ -76,12 +77,6 @@ def feedback_correction(model: PLRFModel, etas: Sequence[float], kind: str) -> n
     return np.array(out)
 
 
-def _feedback_removed(Ts, ys, corr) -> np.ndarray:
-    """``ys`` with the correction's integral over ``log T`` divided out (trapezoid)."""
-    steps = np.diff(np.log(np.asarray(Ts, float))) * (corr[1:] + corr[:-1]) / 2
-    return np.asarray(ys, float) * np.exp(-np.concatenate([[0.0], np.cumsum(steps)]))
-
-
 def _interior_constants(model, Ts, ctx) -> tuple[list, dict]:
     """The tuned constant rates off the search bounds, and diagnostics: the horizons where the
     rate sat at a bound (there the tuned value is the bound, not the optimum: e.g. a rate
@@ -118,7 +113,7 @@ def subtract_feedback(model, Ts, etas, ys, kind: str, diag: dict) -> tuple[list,
     # the exact noise sum carries both T^-zeta corrections of the derived list (noise against
     # bias, and the discreteness eta lambda of the top modes' noise)
     diag["removed_omegas"] = [zeta]
-    return Ts, _feedback_removed(Ts, ys, corr[first:]).tolist()
+    return Ts, remove_slope_correction(Ts, ys, corr[first:]).tolist()
 
 
 def _measure(model, Ts, ctx, kind: str) -> Measurement:

@@ -18,14 +18,15 @@ same form. :math:`B_{\rm cap}` is the model's own noiseless loss at the constant
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 from theory import PLRFModel, derive_scaling_laws, hard_loss_source
 
+from ..analysis.extrapolate import remove_slope_correction
 from ..dynamics.continuum import mode_quadrature
-from .constant_rate import _feedback_removed
 
 __all__ = ["divide_out_excess", "excess_correction", "plateau_bias"]
 
@@ -49,11 +50,19 @@ def plateau_bias(model: PLRFModel, res, T: float, solver_options: dict | None = 
     d = getattr(res, "diagnostics", None) or {}
     if "eta_upper" not in d or "dynamics" not in d:
         return math.nan
-    opts = {k: v for k, v in (solver_options or {}).items() if k in QUADRATURE_OPTIONS}
-    q = mode_quadrature(model, **opts)
+    opts = tuple(
+        sorted((k, v) for k, v in (solver_options or {}).items() if k in QUADRATURE_OPTIONS)
+    )
+    q = _quadrature(model, opts)
     x = d["eta_upper"] * q.lam
     log_rho = 2 * np.log1p(-x) if d["dynamics"] == "discrete" else -2 * x
     return float(q.u @ (q.c0 * np.exp(T * log_rho)))
+
+
+@functools.lru_cache(maxsize=8)
+def _quadrature(model: PLRFModel, opts: tuple):
+    """The solve's mode quadrature, built once for every horizon of a sweep."""
+    return mode_quadrature(model, **dict(opts))
 
 
 def excess_correction(model: PLRFModel, losses, biases) -> np.ndarray:
@@ -89,7 +98,7 @@ def divide_out_excess(model: PLRFModel, Ts, sol: dict, ys, diag: dict, solver_op
         return list(ys)
     diag.update(excess_fraction=f.tolist(),
                 excess_correction=corr.tolist(), uncorrected_y=list(ys))  # fmt: skip
-    return _feedback_removed(Ts, ys, corr).tolist()
+    return remove_slope_correction(Ts, ys, corr).tolist()
 
 
 def _excess_not_decaying(Ts, f, corr) -> str | None:

@@ -115,6 +115,14 @@ def _rate_bounds(grid: ModeGrid, cap: float) -> tuple[float, float]:
     return (ETA_FLOOR * grid_stability_limit(grid), cap)
 
 
+def _constant_bounds(grid: ModeGrid, T: int) -> tuple[float, float]:
+    """A constant rate's search range at horizon ``T``: below the stability limit, down to
+    where ``eta T lambda_1 = LEARN_FLOOR`` once that is under the fixed floor (a fixed floor cut
+    the optimum off at long horizons: at (4, 1.2) ``eta_c ~ T^-0.71`` reached it near T = 3e9)."""
+    lo, hi = _rate_bounds(grid, grid_stability_limit(grid) * (1 - 1e-9))
+    return (min(lo, LEARN_FLOOR / (T * float(grid.lam.max()))), hi)
+
+
 def _easy_rate(t: np.ndarray, T: float, p: dict, fx: dict) -> np.ndarray:
     """``c T^-xi (1 - t/T)^delta``: the ``poly`` family with the derived exponents ``fx``."""
     return SCHEDULES["poly"].rate(t, T, p["c"] * T ** (-fx["xi"]), fx["delta"])
@@ -138,8 +146,7 @@ def _easy_bounds(grid: ModeGrid, T: int, fx: dict):
 BASELINES: dict[str, Baseline] = {
     b.name: b
     for b in (
-        _family("constant", (True,),
-                lambda g, T, fx: [_rate_bounds(g, grid_stability_limit(g) * (1 - 1e-9))]),
+        _family("constant", (True,), lambda g, T, fx: [_constant_bounds(g, T)]),
         _family("power", (True, False),
                 lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), (0.0, CHI_MAX)]),
         _family("linear", (True,), lambda g, T, fx: [_rate_bounds(g, g.model.eta_max)]),
@@ -195,11 +202,7 @@ def tune_constant(
     """
     grid = ModeGrid.from_model(model) if grid is None else grid
     Ts = [check_int("T", t, ge=1) for t in np.atleast_1d(T).tolist()]
-    ((lo, hi),) = BASELINES["constant"].bounds(grid, 0, {})
-    # a rate with eta T lambda_1 < LEARN_FLOOR leaves even the top mode unlearned: the optimum is
-    # above it at every T, while a fixed floor cuts the optimum off at long horizons (at (4, 1.2)
-    # eta_c ~ T^-0.71 reached ETA_FLOOR times the stability limit near T = 3e9)
-    lo = min(lo, LEARN_FLOOR / (max(Ts) * float(grid.lam.max())))
+    ((lo, hi),) = BASELINES["constant"].bounds(grid, max(Ts), {})  # one range for every T
     zlo, zhi = math.log(lo), math.log(hi)
     n = max(8, int(GRID_PER_DECADE * (zhi - zlo) / math.log(10)) + 1)
     zs = np.linspace(zlo, zhi, n)
