@@ -18,13 +18,13 @@ import argparse
 import json
 import math
 import time
-from dataclasses import replace
 
 import numpy as np
 
 from solvers.control.momentum_longrun import (
     LongrunOptions,
     continuation_starts,
+    discretisation_errors,
     solve_longrun,
 )
 from solvers.dynamics.momentum_forms import general_momentum_forward
@@ -35,13 +35,7 @@ def _errors(model, res, opt, exact_up_to):
     """Relative loss errors of the optimum: exact recursion, finer time grid, finer quadrature."""
     grid = opt.grid(model, res.T)
     base = grid.loss(opt.controls(res.form, res.x, grid))[0][-1]
-    out = {}
-    fine_t = replace(opt, ratio=1.05, max_interval=0.01)
-    fine_q = replace(opt, bins_per_decade=8, points_per_bin=4, exact_modes=64)  # 4x the modes
-    for name, o in (("time", fine_t), ("quadrature", fine_q)):
-        g = o.grid(model, res.T)
-        L = g.loss(opt.controls(res.form, res.x, g))[0][-1]
-        out[name] = abs(L / base - 1.0)
+    out = discretisation_errors(res)
     if res.T <= exact_up_to:
         al, ga, bt, qq = grid.expand(opt.controls(res.form, res.x, grid))
         q = grid.quad
@@ -78,6 +72,21 @@ def _restart(model, opt, payload, args, Ts) -> None:
                 json.dump(payload, fh, indent=1, default=float)
 
 
+def _between(model, opt, payload, args, Ts) -> None:
+    """Solve the horizons of ``Ts`` the payload lacks, each from its nearest shorter optimum."""
+    for form in args.forms.split(","):
+        have = {s["T"]: s for s in payload["solves"] if s["form"] == form}
+        for T in (T for T in Ts if T not in have):
+            shorter = [t for t in have if t < T]
+            x = np.array(list(have[max(shorter)]["params"].values())) if shorter else None
+            start = None if x is None else continuation_starts(model, form, x, opt)
+            r = solve_longrun(model, form, T, start=start, options=opt)
+            payload["solves"].append(_record(model, r, opt, args))
+            if args.json:
+                with open(args.json, "w") as fh:
+                    json.dump(payload, fh, indent=1, default=float)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--a", type=float, default=1.3)
@@ -103,6 +112,10 @@ def main(argv=None) -> None:
     ap.add_argument("--restart", action="store_true",
                     help="with --resume: first re-solve the file's unconverged solves of --forms "
                     "at the horizons of --T, each from its own optimum (replaced in place)")  # fmt: skip
+    ap.add_argument("--between", action="store_true",
+                    help="with --resume: solve only the horizons of --T the file lacks, each "
+                    "continued from the file's optimum at the nearest shorter horizon "
+                    "(half-decade points inside a finished sweep)")  # fmt: skip
     args = ap.parse_args(argv)
     model = PLRFModel(a=args.a, b=args.b, sigma=args.sigma, batch=args.batch,
                       n_modes=int(args.modes))  # fmt: skip
@@ -122,7 +135,9 @@ def main(argv=None) -> None:
     c0, w0 = time.process_time(), time.perf_counter()
     if args.restart:
         _restart(model, opt, payload, args, Ts)
-    for form in args.forms.split(","):
+    if args.between:
+        _between(model, opt, payload, args, Ts)
+    for form in [] if args.between else args.forms.split(","):
         last_T, x = done.get(form, (0, None))
         for T in (T for T in Ts if T > last_T):
             start = None if x is None else continuation_starts(model, form, x, opt)

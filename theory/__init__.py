@@ -64,6 +64,8 @@ __getattr__, __dir__, __all__ = attach(
         "momentum_form": "_momentum_exponents",
         "MomentumExponentLaws": "_momentum_exponents",
         "derive_free_friction_exponent": "_momentum_free_friction",
+        "derive_momentum_corrections": "_momentum_corrections",
+        "momentum_omegas": "_momentum_corrections",
         "FreeFrictionLaws": "_momentum_free_friction",
         "ema_momentum": "_moments",
         "gaussian_expectation": "_moments",

@@ -1,8 +1,10 @@
 r"""Claims beyond the learning rate: batch size, momentum, compute-optimal scaling (issue 6).
 
 Each experiment runs its own solver at its own scale — the wall-clock batch ramp
-(:func:`~solvers.control.batch.optimal_batch_at_rate`), the joint ``(eta, beta)`` momentum control
-(:func:`~solvers.control.momentum.momentum_exponents`), the compute-optimal sweep over model
+(:func:`~solvers.control.batch.optimal_batch_at_rate`), the long-horizon momentum forms sweep
+(:func:`solvers.claims.momentum_forms.forms_sweep`, shared with the per-form rows; the joint
+``(eta, beta)`` block control :func:`momentum_sweep` is kept for the report's figure), the
+compute-optimal sweep over model
 size (:func:`~solvers.control.compute_optimal.compute_optimal_scaling`) — so they do not use the
 context's learning-rate solver or its horizons ``Ts``: the scale is :class:`BeyondScale`
 (``ExperimentContext.beyond``; :meth:`BeyondScale.quick` for smoke tests). Results are memoised
@@ -191,33 +193,19 @@ def momentum_sweep(model: PLRFModel, ctx):
 
 
 def _exp_momentum_gain(model, Ts, ctx):
-    """Gain = SGD loss exponent - momentum loss exponent of the optimal schedules (last window)."""
-    res = momentum_sweep(model, ctx)
-    mom, sgd = res.momentum.local_slopes, res.sgd.local_slopes
-    gain = mom - sgd  # decay exponents: momentum faster => positive
-    err = np.full(gain.size, math.hypot(res.momentum.stderr, res.sgd.stderr))
-    return _series_measurement(
-        _window_centres(res.momentum), gain, err,
-        {"T": [r.T for r in res.results], "loss_momentum": [r.final_loss for r in res.results],
-         "loss_sgd": [r.sgd_loss for r in res.results],
-         "loss_ratio_sgd_over_momentum": [r.gain for r in res.results],
-         "momentum_exponent": res.momentum.exponent, "sgd_exponent": res.sgd.exponent,
-         "messages": [r.message for r in res.results]},
-        "gain = local loss-decay exponent with momentum minus without, last window; stderr from "
-        "the global fits",
-    )  # fmt: skip
+    """Gain of EMA momentum's loss exponent over SGD's: the optimal schedules of the long-horizon
+    forms sweep, extrapolated with the derived corrections and their error budgets
+    (:func:`solvers.claims.momentum_forms.form_measurement`)."""
+    from .momentum_forms import form_measurement
+
+    return form_measurement(model, ctx, "ema", gain_over="sgd")
 
 
 def _exp_momentum_loss(model, Ts, ctx):
-    """Loss-decay exponent of the optimal (eta, beta) schedule, as a slope of L against T."""
-    res = momentum_sweep(model, ctx)
-    f = res.momentum
-    return _series_measurement(
-        _window_centres(f), -np.asarray(f.local_slopes), np.full(f.local_slopes.size, f.stderr),
-        {"T": f.x.tolist(), "loss": f.y.tolist(), "sgd_slopes": (-res.sgd.local_slopes).tolist(),
-         "global_exponent": -f.exponent},
-        "local slope of L*(T) with momentum (last window); stderr of the global fit",
-    )  # fmt: skip
+    """Loss-decay exponent of EMA momentum's optimal schedules (the long-horizon forms sweep)."""
+    from .momentum_forms import form_measurement
+
+    return form_measurement(model, ctx, "ema")
 
 
 # -- compute-optimal ------------------------------------------------------------------------------
@@ -278,14 +266,14 @@ def beyond_claims() -> list:
               tolerance=0.03, provenance="derived only"),
         Claim("momentum", "no exponent gain (easy); better loss exponent (hard) [study]; the "
               "engine derives no gain for EMA momentum with eta <= eta_max",
-              r"\Delta p_{\mathrm{mom}} = 0", "loss-exponent gain of optimal momentum over SGD",
+              r"\Delta p_{\mathrm{mom}} = 0", "loss-exponent gain of optimal EMA momentum over SGD",
               prediction=momentum_gain_prediction, experiment=_exp_momentum_gain,
-              provenance="abstract; hard exponent open"),
-        Claim("momentum loss", "loss exponent of optimal (eta, beta) schedules: SGD's "
-              "-(a-1)/max(a, b) if momentum brings no exponent gain",
-              r"L^*_{\mathrm{mom}} \sim T^{-(a-1)/\max(a,b)}", "exponent of L*_mom(T)",
-              prediction=law("loss_exponent", sign=-1), experiment=_exp_momentum_loss,
-              provenance="open (measured)"),
+              provenance="abstract; derived by the engine (docs/theory.md §5)"),
+        Claim("momentum loss", "loss exponent of optimal (eta, beta) EMA schedules: SGD's "
+              "(a-1)/max(a, b), momentum bringing no exponent gain",
+              r"L^*_{\mathrm{mom}} \sim T^{-(a-1)/\max(a,b)}", "decay exponent of L*_mom(T)",
+              prediction=law("loss_exponent"), experiment=_exp_momentum_loss,
+              provenance="derived by the engine (docs/theory.md §5)"),
         Claim("compute-optimal", "easy: L* ~ C^(-(a-1)/(a+1)); hard: L* ~ C^(-(a-1)/(b+1))",
               r"L^* \sim C^{-(a-1)/(a+1)}\ /\ C^{-(a-1)/(b+1)}", "exponent of L*(C)",
               prediction=law("compute_optimal.loss_exponent", sign=-1),

@@ -4,12 +4,15 @@ Each claim compares the exponent derived by :func:`theory.derive_momentum_expone
 with the exponent extrapolated from the optimal schedules of that form's derived shape with a free
 correction on the long-horizon solver (:func:`solvers.control.momentum_longrun.longrun_exponents`,
 L-BFGS-B to its KKT tolerance) over the horizons ``ctx.beyond.momentum_T``, on log-binned modes
-(``model.n_modes`` of them). The sweep is memoised per run (``ctx.memo``).
+(``model.n_modes`` of them), by the estimator of ``optlr momentum --form``
+(:func:`~solvers.control.momentum_forms.form_extrapolation`: the derived corrections of
+:func:`theory.momentum_omegas` and the error budget). The sweep is memoised per run (``ctx.memo``)
+and also serves the "momentum" and "momentum loss" rows (:mod:`solvers.claims.beyond`).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import math
 
 from theory import PLRFModel
 
@@ -17,9 +20,6 @@ __all__ = ["momentum_form_claims"]
 
 #: Forms with a claim (SGD is each claim's reference, solved alongside).
 CLAIM_FORMS = ("ema", "heavy-ball", "nesterov")
-#: Agreement band on the exponent: the family optimum's exponent drifts slowly with T
-#: (measured at (1.3, 2.75) and (1.5, 3), benchmarks/results/momentum.md).
-FORM_TOLERANCE = 0.02
 
 
 def forms_sweep(model: PLRFModel, ctx):
@@ -33,22 +33,62 @@ def forms_sweep(model: PLRFModel, ctx):
     return ctx.memo[key]
 
 
+def form_measurement(model: PLRFModel, ctx, form: str, *, gain_over: str | None = None):
+    """The :class:`~solvers.claims.core.Measurement` of ``form``'s loss exponent (or, with
+    ``gain_over``, of its exponent minus that form's) from the memoised sweep, by
+    :func:`~solvers.control.momentum_forms.form_extrapolation`: derived corrections, error
+    budget (fit, schemes, KKT, discretisation). With too few local slopes to extrapolate, or an
+    unconverged solve, it is unsuccessful and says which horizon the derived correction asks
+    for."""
+    import numpy as np
+
+    from ..analysis.fits import LocalSlopes
+    from ..control.momentum_forms import form_extrapolation, form_gain_extrapolation
+    from .core import Measurement
+
+    fe = forms_sweep(model, ctx)
+    e = form_extrapolation(fe, form) if gain_over is None else form_gain_extrapolation(
+        fe, form, gain_over)  # fmt: skip
+    diag = {"T": fe.horizons.tolist(), "loss": fe.losses(form).tolist(),
+            "sgd_loss": fe.losses("sgd").tolist(), "converged": bool(fe.converged(form)),
+            "kkt": [float(getattr(s, "kkt", math.nan)) for s in fe.solves[form]]}  # fmt: skip
+    if e is None:  # fewer than three horizons: the last local slope, unextrapolated
+        s = -np.diff(np.log(fe.losses(form))) / np.diff(np.log(fe.horizons.astype(float)))
+        if gain_over is not None:
+            s = s + np.diff(np.log(fe.losses(gain_over))) / np.diff(np.log(fe.horizons))
+        return Measurement(float(s[-1]), math.inf, diagnostics=diag, success=False,
+                           message=_unsettled(model, form, fe.horizons))  # fmt: skip
+    sl = LocalSlopes(e.x, e.slopes, np.full(e.x.size, math.nan), 2)
+    ok = fe.converged(form) and (gain_over is None or fe.converged(gain_over))
+    msg = e.message if ok else "some optimisations stopped above their KKT tolerance"
+    if ok and not math.isfinite(e.halfwidth):
+        ok, msg = False, _unsettled(model, form, fe.horizons)
+    return Measurement(e.value, e.stderr, None, sl, None, diag, ok, msg, e)
+
+
+def _unsettled(model: PLRFModel, form: str, horizons) -> str:
+    """Why the sweep cannot settle the exponent, and the horizon its slowest derived correction
+    asks for (:func:`~solvers.claims.core.derived_horizon`)."""
+    from theory import derive_momentum_corrections, momentum_omegas
+
+    from .core import CORRECTION_TARGET, derived_horizon
+
+    head = (f"{len(horizons) - 1} local slopes up to T = {horizons[-1]:.3g} leave the "
+            "extrapolated interval unbounded")  # fmt: skip
+    ws = momentum_omegas(form, str(model.phase), model.a, model.b) if model.phase in (
+        "easy", "hard") else []  # fmt: skip
+    if not ws:
+        return head + "; no correction is derived here to say which horizon settles it"
+    row = derive_momentum_corrections()[form][str(model.phase)]
+    lead = row.leading(model.a, model.b)
+    return (f"{head}; the slowest derived correction, T^-{ws[0]:.3g} ({lead.mechanism}), falls "
+            f"to {CORRECTION_TARGET:g} at T ~ {derived_horizon(ws):.1e}: a long-horizon sweep "
+            "(optlr momentum --form ... --solver longrun --T 1e3,...,1e9) settles it")  # fmt: skip
+
+
 def _experiment(form: str):
     def experiment(model, Ts, ctx):
-        from .core import _exponent_measurement
-
-        fe = forms_sweep(model, ctx)
-        diagnostics = {
-            "sgd_loss": fe.losses("sgd").tolist(),
-            "sgd_exponent": fe.fits["sgd"].exponent,
-            "converged": bool(fe.converged(form)),
-        }
-        # the loss decays: its exponent, as a positive decay rate, is -d log L / d log T
-        m = _exponent_measurement(fe.horizons, fe.losses(form), sign=-1.0, diagnostics=diagnostics)
-        if not fe.converged(form):
-            m = replace(m, success=False, message=m.message + "; some optimisations stopped "
-                        "above their KKT tolerance")  # fmt: skip
-        return m
+        return form_measurement(model, ctx, form)
 
     return experiment
 
@@ -90,7 +130,6 @@ def momentum_form_claims() -> list:
             "loss exponent of the best schedule of the form",
             prediction=_prediction(form),
             experiment=_experiment(form),
-            tolerance=FORM_TOLERANCE,
             phases=("hard",),
             provenance="derived by the engine (docs/theory.md §5)",
         )

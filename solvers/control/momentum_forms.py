@@ -50,6 +50,8 @@ __all__ = [
     "FormSolve",
     "derived_exponent",
     "form_exponents",
+    "form_extrapolation",
+    "form_gain_extrapolation",
     "form_schedule",
     "forms_payload",
     "momentum_forms_latex",
@@ -275,28 +277,93 @@ def derived_exponent(form: str, model: PLRFModel) -> float | None:
     return float(expr.subs(model.subs()))
 
 
-def _extrapolated(fe: FormExponents, form: str) -> dict | None:
-    """The extrapolating estimator's exponent and interval (``None`` below 3 horizons)."""
+#: Smallest curvature of ``log L`` in a family's parameters (measured: the Nesterov family's
+#: correction knots, ~1e-3; benchmarks/results/momentum.md, 2026-11-30b): a KKT residual ``g``
+#: leaves the loss at most ``g**2 / (2 KKT_CURVATURE)`` (relative) above the family optimum.
+KKT_CURVATURE = 1e-3
+
+
+def form_extrapolation(fe: FormExponents, form: str, options=None):
+    r"""The loss exponent of ``form`` extrapolated to :math:`T \to \infty` with its derived
+    corrections and error budget (``None`` below 3 horizons or with a failed solve).
+
+    The corrections are :func:`theory.momentum_omegas` (SGD's hard-loss corrections for the
+    SGD-like forms; the stability-bound transients for Nesterov; SGD's easy ones in the easy
+    phase); the budget adds to the fit and scheme spread the solver error of each optimum
+    (``kkt**2 / (2 KKT_CURVATURE)``) and its discretisation error (``errors["time"]``,
+    ``errors["quadrature"]`` of a :class:`~solvers.control.momentum_longrun.LongrunResult`: the
+    loss re-evaluated on finer grids), as relative errors of the loss per horizon
+    (:func:`solvers.analysis.extrapolate_exponent`).
+    """
     from ..analysis.extrapolate import extrapolate_exponent
 
     losses = np.asarray(fe.losses(form), dtype=float)
     if fe.horizons.size < 3 or not np.all(np.isfinite(losses) & (losses > 0)):
         return None  # too few horizons, or a failed (unstable) solve: no exponent to extrapolate
-    e = extrapolate_exponent(fe.horizons.astype(float), losses, sign=-1.0)
+    rs, rq = _relative_errors(fe, form)
+    return extrapolate_exponent(
+        fe.horizons.astype(float), losses, sign=-1.0, omegas=_omegas(fe, form),
+        rel_err_solver=rs, rel_err_quadrature=rq, options=options,
+    )  # fmt: skip
+
+
+def form_gain_extrapolation(fe: FormExponents, form: str, reference: str = "sgd", options=None):
+    """The gain of ``form``'s loss exponent over ``reference``'s, extrapolated from the
+    differences of their local slopes with ``form``'s derived corrections and both budgets
+    (:func:`form_extrapolation`; ``None`` where either has none)."""
+    from ..analysis.extrapolate import extrapolate_sequence, local_slope_sequence
+
+    if any(form_extrapolation(fe, f) is None for f in (form, reference)):
+        return None
+    T = fe.horizons.astype(float)
+    x, s_form, D = local_slope_sequence(T, fe.losses(form))
+    _, s_ref, _ = local_slope_sequence(T, fe.losses(reference))
+    errs = [_relative_errors(fe, f) for f in (form, reference)]
+    cov = [sum((D * e[i] ** 2) @ D.T for e in errs) for i in (0, 1)]
+    return extrapolate_sequence(x, s_ref - s_form, omegas=_omegas(fe, form), cov_solver=cov[0],
+                                cov_quadrature=cov[1], options=options)  # fmt: skip
+
+
+def _omegas(fe: FormExponents, form: str) -> list[float]:
+    from theory import momentum_omegas
+
+    m = fe.model
+    return momentum_omegas(form, str(m.phase), m.a, m.b) if m.phase in ("easy", "hard") else []
+
+
+def _relative_errors(fe: FormExponents, form: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-horizon relative loss errors of ``form``'s optima: the solver's from its KKT residual
+    (:data:`KKT_CURVATURE`) and the grids' (time and quadrature, in quadrature)."""
+    solves = fe.solves[form]
+    kkt = np.nan_to_num(np.array([getattr(s, "kkt", 0.0) for s in solves], float), posinf=0.0)
+    errs = [getattr(s, "errors", None) or {} for s in solves]
+    quad = np.array([math.hypot(e.get("time", 0.0), e.get("quadrature", 0.0)) for e in errs])
+    return kkt**2 / (2 * KKT_CURVATURE), quad
+
+
+def _extrapolated(fe: FormExponents, form: str) -> dict | None:
+    """:func:`form_extrapolation` as a JSON object (``None`` without one)."""
+    e = form_extrapolation(fe, form)
+    if e is None:
+        return None
 
     def num(v):  # an unbounded interval (too few slopes to test a correction) is null in JSON
         return float(v) if math.isfinite(v) else None
 
-    return {"value": num(e.value), "halfwidth": num(e.halfwidth), "scheme": e.primary}
+    return {"value": num(e.value), "halfwidth": num(e.halfwidth), "stderr": num(e.stderr),
+            "scheme": e.primary, "omega": e.omega, "budget": {k: num(v) for k, v in e.budget.items()},
+            "local_slopes": e.slopes.tolist()}  # fmt: skip
 
 
 def forms_payload(fe: FormExponents) -> dict:
     """The ``optlr momentum --form`` JSON object: ``{"model": ..., "forms": [...]}``.
 
     Every entry of ``forms`` holds ``form, horizons, losses, sgd_losses, exponent, stderr,
-    local_slopes, extrapolated, derived_exponent, sgd_exponent, converged`` (exponents are positive decay
-    rates, :math:`L \\sim T^{-\\text{exponent}}`; ``converged``: every family optimisation met
-    its tolerances).
+    local_slopes, extrapolated, global_fit, derived_exponent, sgd_exponent, converged``
+    (exponents are positive decay rates, :math:`L \\sim T^{-\\text{exponent}}`; ``exponent`` and
+    ``stderr`` are :func:`form_extrapolation`'s value and total uncertainty where it applies,
+    else the global fit's, which ``global_fit`` always holds; ``converged``: every family
+    optimisation met its tolerances).
     """
     if "sgd" not in fe.solves:
         raise ValueError("the sweep must include the 'sgd' form (the reference)")
@@ -305,19 +372,21 @@ def forms_payload(fe: FormExponents) -> dict:
     for f in fe.solves:
         if f == "sgd":
             continue
-        fit = fe.fits[f]
+        fit, ex, ex_sgd = fe.fits[f], _extrapolated(fe, f), _extrapolated(fe, "sgd")
         forms.append(
             {
                 "form": f,
                 "horizons": fe.horizons.tolist(),
                 "losses": fe.losses(f).tolist(),
                 "sgd_losses": sgd.tolist(),
-                "exponent": fit.exponent,
-                "stderr": fit.stderr,
+                # the extrapolated exponent and its total uncertainty (form_extrapolation)
+                "exponent": fit.exponent if ex is None else ex["value"],
+                "stderr": fit.stderr if ex is None else ex["stderr"],
                 "local_slopes": fit.local_slopes.tolist(),
-                "extrapolated": _extrapolated(fe, f),
+                "extrapolated": ex,
+                "global_fit": {"exponent": fit.exponent, "stderr": fit.stderr},
                 "derived_exponent": derived_exponent(f, fe.model),
-                "sgd_exponent": fe.fits["sgd"].exponent,
+                "sgd_exponent": fe.fits["sgd"].exponent if ex_sgd is None else ex_sgd["value"],
                 "sgd_derived_exponent": derived_exponent("sgd", fe.model),
                 "converged": fe.converged(f),
                 "solves": [s.to_dict() for s in fe.solves[f]],
