@@ -333,11 +333,12 @@ def _omegas(fe: FormExponents, form: str) -> list[float]:
 
 def _relative_errors(fe: FormExponents, form: str) -> tuple[np.ndarray, np.ndarray]:
     """Per-horizon relative loss errors of ``form``'s optima: the solver's from its KKT residual
-    (:data:`KKT_CURVATURE`) and the grids' (time and quadrature, in quadrature)."""
+    (:data:`KKT_CURVATURE`) and the grids' (every entry of a solve's ``errors``, e.g. time and
+    quadrature, in quadrature)."""
     solves = fe.solves[form]
     kkt = np.nan_to_num(np.array([getattr(s, "kkt", 0.0) for s in solves], float), posinf=0.0)
     errs = [getattr(s, "errors", None) or {} for s in solves]
-    quad = np.array([math.hypot(e.get("time", 0.0), e.get("quadrature", 0.0)) for e in errs])
+    quad = np.array([math.hypot(*e.values()) if e else 0.0 for e in errs])
     return kkt**2 / (2 * KKT_CURVATURE), quad
 
 
