@@ -23,7 +23,12 @@ from dataclasses import fields
 import numpy as np
 
 from solvers.claims.core import statistical_verdict
-from solvers.control.momentum_forms import FormExponents, derived_exponent, form_extrapolation
+from solvers.control.momentum_forms import (
+    FormExponents,
+    derived_exponent,
+    form_extrapolation,
+    form_gain_extrapolation,
+)
 from solvers.control.momentum_longrun import DELTA_BOUNDS, LongrunOptions, LongrunResult
 from theory import PLRFModel, momentum_omegas
 
@@ -130,13 +135,13 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+")
     ap.add_argument("--check", action="store_true", help="per-solve figures and every scheme")
-    ap.add_argument("--refined", default=None,
+    ap.add_argument("--refined", action="append", default=[],
                     help="JSON of benchmarks.momentum_refine: its losses replace the optimiser "
                     "grid's, with its refinement error and the optimum's shift in the budget")  # fmt: skip
     args = ap.parse_args(argv)
     data = load(args.files)
-    if args.refined:
-        refine(data, args.refined)
+    for path in args.refined:
+        refine(data, path)
     print("| point | form | derived | measured ± half-width | |diff| | budget fit / schemes / "
           "solver / discretisation (s.e.) | scheme | local slopes | horizons | max KKT | "
           "verdict at 0.02 / 0.01 / pred - 0.02 / pred + 0.02 |\n" + "|---" * 11 + "|")  # fmt: skip
@@ -144,6 +149,26 @@ def main(argv=None) -> None:
         for form in ("sgd", "ema", "heavy-ball", "nesterov"):
             if form in data[point] and len(data[point][form]) >= 3:
                 print("\n".join(row(sweep(data[point][form]), form, args.check)))
+    print("\n| point | form | gain over SGD ± half-width | derived gain | local slope gains |\n"
+          "|---|---|---|---|---|")  # fmt: skip
+    for point in sorted(data):
+        for form in ("ema", "heavy-ball", "nesterov"):
+            if "sgd" in data[point] and form in data[point]:
+                print(gain_row(data[point], form))
+
+
+def gain_row(forms: dict, form: str) -> str:
+    """The gain of ``form``'s exponent over SGD's on their common horizons."""
+    Ts = sorted(set(forms["sgd"]) & set(forms[form]))
+    model = forms["sgd"][Ts[0]][0]
+    fe = FormExponents(model, np.array(Ts), {f: tuple(forms[f][T][1] for T in Ts)
+                                             for f in ("sgd", form)}, {})  # fmt: skip
+    g = form_gain_extrapolation(fe, form)
+    der = derived_exponent(form, model) - derived_exponent("sgd", model)
+    return (
+        f"| ({model.a:g}, {model.b:g}) | {form} | {g.value:+.4f} ± {g.halfwidth:.4f} | "
+        f"{der:+.4f} | {', '.join(f'{v:+.4f}' for v in g.slopes)} |"
+    )
 
 
 if __name__ == "__main__":

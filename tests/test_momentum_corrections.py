@@ -130,3 +130,27 @@ def test_omegas_are_derived_only_where_the_case_holds():
     with pytest.raises(ValueError, match="form must be one of"):
         momentum_omegas("adam", "hard", 1.5, 3.0)
     assert math.isclose(min(momentum_omegas("nesterov", "hard", 1.5, 3.0)), 1 / 6)
+
+
+RESULTS = "benchmarks/results/"
+RECORDED = [f"{RESULTS}momentum_longrun_{f}_{p}.json" for f in ("sgd", "hb_ema", "nesterov")
+            for p in ("1.3_2.75", "1.5_3")] + [f"{RESULTS}momentum_longrun_easy_3_2.json",
+                                               f"{RESULTS}momentum_longrun_easy6_3_2.json"]  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", [(1.3, 2.75), (1.5, 3.0), (3.0, 2.0)])
+@pytest.mark.parametrize("form", ["sgd", "ema", "heavy-ball"])
+def test_recorded_optima_agree_and_a_shifted_prediction_disagrees(point, form):
+    """The recorded long-horizon optima (KKT <= 1e-4, 1e3-1e9): the derived exponent lies in the
+    estimator's interval, which is at most 0.02 wide (0.005 in the hard phase), and the
+    prediction shifted by +-0.02 falls outside it."""
+    from benchmarks.momentum_exponents_table import load, sweep
+
+    fe = sweep(load(RECORDED)[point][form])
+    assert all(s.success for s in fe.solves[form])
+    e = form_extrapolation(fe, form)
+    pred = derived_exponent(form, fe.model)
+    assert e.contains(pred) and e.halfwidth <= (0.005 if fe.model.phase == "hard" else 0.02)
+    for shift in (-0.02, 0.02):
+        assert statistical_verdict(e, pred + shift, 0.02) == "disagrees"

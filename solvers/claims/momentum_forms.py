@@ -57,24 +57,24 @@ def form_measurement(model: PLRFModel, ctx, form: str, *, gain_over: str | None 
         if gain_over is not None:
             s = s + np.diff(np.log(fe.losses(gain_over))) / np.diff(np.log(fe.horizons))
         return Measurement(float(s[-1]), math.inf, diagnostics=diag, success=False,
-                           message=_unsettled(model, form, fe.horizons))  # fmt: skip
+                           message=_unsettled(model, form, fe.horizons, s[-1]))  # fmt: skip
     sl = LocalSlopes(e.x, e.slopes, np.full(e.x.size, math.nan), 2)
     ok = fe.converged(form) and (gain_over is None or fe.converged(gain_over))
     msg = e.message if ok else "some optimisations stopped above their KKT tolerance"
     if ok and not math.isfinite(e.halfwidth):
-        ok, msg = False, _unsettled(model, form, fe.horizons)
+        ok, msg = False, _unsettled(model, form, fe.horizons, e.slopes[-1])
     return Measurement(e.value, e.stderr, None, sl, None, diag, ok, msg, e)
 
 
-def _unsettled(model: PLRFModel, form: str, horizons) -> str:
+def _unsettled(model: PLRFModel, form: str, horizons, last: float) -> str:
     """Why the sweep cannot settle the exponent, and the horizon its slowest derived correction
     asks for (:func:`~solvers.claims.core.derived_horizon`)."""
     from theory import derive_momentum_corrections, momentum_omegas
 
     from .core import CORRECTION_TARGET, derived_horizon
 
-    head = (f"{len(horizons) - 1} local slopes up to T = {horizons[-1]:.3g} leave the "
-            "extrapolated interval unbounded")  # fmt: skip
+    head = (f"{len(horizons) - 1} local slopes up to T = {horizons[-1]:.3g} (the last "
+            f"{last:.4g}, pre-asymptotic) leave the extrapolated interval unbounded")  # fmt: skip
     ws = momentum_omegas(form, str(model.phase), model.a, model.b) if model.phase in (
         "easy", "hard") else []  # fmt: skip
     if not ws:
