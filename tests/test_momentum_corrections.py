@@ -154,3 +154,30 @@ def test_recorded_optima_agree_and_a_shifted_prediction_disagrees(point, form):
     assert e.contains(pred) and e.halfwidth <= (0.005 if fe.model.phase == "hard" else 0.02)
     for shift in (-0.02, 0.02):
         assert statistical_verdict(e, pred + shift, 0.02) == "disagrees"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", [(1.3, 2.75), (1.5, 3.0)])
+def test_recorded_gains_over_sgd(point):
+    """The gains of the recorded optima over SGD's (Nesterov's losses on the converged grids of
+    benchmarks.momentum_refine): Nesterov's interval holds the derived gain and excludes 0 —
+    momentum improves the hard-phase exponent; EMA's and heavy ball's hold 0 and exclude +-0.02."""
+    from benchmarks.momentum_exponents_table import load, refine
+
+    files = [*RECORDED, f"{RESULTS}momentum_longrun_nesterov6_1.5_3.json"]
+    data = load(files)
+    for path in ("momentum_refined_nesterov.json", "momentum_refined_nesterov_1.5_3.json"):
+        refine(data, RESULTS + path)
+    forms = data[point]
+    for form in ("ema", "heavy-ball", "nesterov"):
+        Ts = sorted(set(forms["sgd"]) & set(forms[form]))
+        model = forms["sgd"][Ts[0]][0]
+        fe = FormExponents(model, np.array(Ts), {f: tuple(forms[f][T][1] for T in Ts)
+                                                 for f in ("sgd", form)}, {})  # fmt: skip
+        g = form_gain_extrapolation(fe, form)
+        gain = derived_exponent(form, model) - derived_exponent("sgd", model)
+        assert g.contains(gain), (form, g.value, g.halfwidth)
+        if form == "nesterov":
+            assert gain > 0.05 and not g.contains(0.0)
+        else:
+            assert not g.contains(0.02) and not g.contains(-0.02)
