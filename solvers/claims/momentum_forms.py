@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from theory import PLRFModel
 
 __all__ = ["momentum_form_claims"]
@@ -22,15 +24,24 @@ __all__ = ["momentum_form_claims"]
 CLAIM_FORMS = ("ema", "heavy-ball", "nesterov")
 
 
-def forms_sweep(model: PLRFModel, ctx):
-    """:func:`~solvers.control.momentum_longrun.longrun_exponents` for SGD and every form,
-    memoised."""
+def forms_sweep(model: PLRFModel, ctx, forms=("sgd", *CLAIM_FORMS)):
+    """:func:`~solvers.control.momentum_longrun.longrun_exponents` for ``forms`` (default: SGD
+    and every form), memoised per form (a row needing two forms solves only those two) or as a
+    whole sweep stored under ``("momentum-forms", model, Ts)``."""
+    from ..control.momentum_forms import FormExponents
     from ..control.momentum_longrun import longrun_exponents
 
-    key = ("momentum-forms", model, tuple(ctx.beyond.momentum_T))
-    if key not in ctx.memo:
-        ctx.memo[key] = longrun_exponents(model, ("sgd", *CLAIM_FORMS), ctx.beyond.momentum_T)
-    return ctx.memo[key]
+    Ts = tuple(ctx.beyond.momentum_T)
+    whole = ctx.memo.get(("momentum-forms", model, Ts))
+    if whole is not None and set(forms) <= set(whole.solves):
+        return whole
+    solves, fits = {}, {}
+    for f in forms:
+        key = ("momentum-forms", model, Ts, f)
+        if key not in ctx.memo:
+            ctx.memo[key] = longrun_exponents(model, (f,), Ts)
+        solves[f], fits[f] = ctx.memo[key].solves[f], ctx.memo[key].fits[f]
+    return FormExponents(model, np.array(Ts), solves, fits)
 
 
 def form_measurement(model: PLRFModel, ctx, form: str, *, gain_over: str | None = None):
@@ -40,13 +51,11 @@ def form_measurement(model: PLRFModel, ctx, form: str, *, gain_over: str | None 
     budget (fit, schemes, KKT, discretisation). With too few local slopes to extrapolate, or an
     unconverged solve, it is unsuccessful and says which horizon the derived correction asks
     for."""
-    import numpy as np
-
     from ..analysis.fits import LocalSlopes
     from ..control.momentum_forms import form_extrapolation, form_gain_extrapolation
     from .core import Measurement
 
-    fe = forms_sweep(model, ctx)
+    fe = forms_sweep(model, ctx, tuple(dict.fromkeys(("sgd", form, gain_over or "sgd"))))
     e = form_extrapolation(fe, form) if gain_over is None else form_gain_extrapolation(
         fe, form, gain_over)  # fmt: skip
     diag = {"T": fe.horizons.tolist(), "loss": fe.losses(form).tolist(),

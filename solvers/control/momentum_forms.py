@@ -413,10 +413,11 @@ def momentum_forms_latex(fe: FormExponents, *, derivation: bool = True) -> str:
         return "--" if x is None else f"{x:.3f}"
 
     payload = forms_payload(fe)
-    sgd_fit = fe.fits["sgd"]
+    sgd_fit, sgd = fe.fits["sgd"], _extrapolated(fe, "sgd")
     rows = [
         f"SGD & {num(derived_exponent('sgd', fe.model))} & "
-        f"${sgd_fit.exponent:.3f} \\pm {sgd_fit.stderr:.3f}$ & "
+        f"${num(sgd['value'] if sgd else sgd_fit.exponent)} \\pm "
+        f"{num(sgd['stderr'] if sgd else sgd_fit.stderr)}$ & "
         f"{', '.join(f'{x:.3f}' for x in sgd_fit.local_slopes)} & 1 \\\\"
     ]
     for f in payload["forms"]:
@@ -428,8 +429,8 @@ def momentum_forms_latex(fe: FormExponents, *, derivation: bool = True) -> str:
             continue
         ratio = f["sgd_losses"][-1] / f["losses"][-1]
         rows.append(
-            f"{f['form']} & {num(f['derived_exponent'])} & ${f['exponent']:.3f} \\pm "
-            f"{f['stderr']:.3f}$ & {', '.join(f'{x:.3f}' for x in f['local_slopes'])} & "
+            f"{f['form']} & {num(f['derived_exponent'])} & ${num(f['exponent'])} \\pm "
+            f"{num(f['stderr'])}$ & {', '.join(f'{x:.3f}' for x in f['local_slopes'])} & "
             f"{ratio:.2f} \\\\"
         )
     T = fe.horizons
@@ -442,7 +443,9 @@ def momentum_forms_latex(fe: FormExponents, *, derivation: bool = True) -> str:
         "% optlr momentum --form\n"
         + head
         + f"Loss exponents ($L^* \\sim T^{{-p}}$) of the best schedule of each form's derived "
-        f"family, $T = {T[0]}\\ldots{T[-1]}$, $a = {fe.model.a:g}$, $b = {fe.model.b:g}$.\n\n"
+        f"family, $T = {T[0]}\\ldots{T[-1]}$, $a = {fe.model.a:g}$, $b = {fe.model.b:g}$; measured: "
+        "extrapolated with the derived corrections, $\\pm$ the total uncertainty "
+        "(--: too few horizons).\n\n"
         "\\begin{tabular}{lcccc}\\toprule\nform & derived exponent & measured exponent & local slopes & "
         "$L_{\\rm SGD}/L$ at largest $T$ \\\\\\midrule\n" + "\n".join(rows) + "\n"
         "\\bottomrule\\end{tabular}\n\n" + _active_case(fe.model)
