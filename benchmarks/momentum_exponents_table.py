@@ -157,12 +157,18 @@ def main(argv=None) -> None:
                 print(gain_row(data[point], form))
 
 
-def gain_row(forms: dict, form: str) -> str:
-    """The gain of ``form``'s exponent over SGD's on their common horizons."""
+def pair_sweep(forms: dict, form: str) -> FormExponents:
+    """SGD's and ``form``'s optima at one point on their common horizons."""
     Ts = sorted(set(forms["sgd"]) & set(forms[form]))
     model = forms["sgd"][Ts[0]][0]
-    fe = FormExponents(model, np.array(Ts), {f: tuple(forms[f][T][1] for T in Ts)
-                                             for f in ("sgd", form)}, {})  # fmt: skip
+    return FormExponents(model, np.array(Ts), {f: tuple(forms[f][T][1] for T in Ts)
+                                               for f in ("sgd", form)}, {})  # fmt: skip
+
+
+def gain_row(forms: dict, form: str) -> str:
+    """The gain of ``form``'s exponent over SGD's on their common horizons."""
+    fe = pair_sweep(forms, form)
+    model = fe.model
     g = form_gain_extrapolation(fe, form)
     der = derived_exponent(form, model) - derived_exponent("sgd", model)
     return (

@@ -162,7 +162,7 @@ def test_recorded_gains_over_sgd(point):
     """The gains of the recorded optima over SGD's (Nesterov's losses on the converged grids of
     benchmarks.momentum_refine): Nesterov's interval holds the derived gain and excludes 0 —
     momentum improves the hard-phase exponent; EMA's and heavy ball's hold 0 and exclude +-0.02."""
-    from benchmarks.momentum_exponents_table import load, refine
+    from benchmarks.momentum_exponents_table import load, pair_sweep, refine
 
     files = [*RECORDED, f"{RESULTS}momentum_longrun_nesterov6_1.5_3.json"]
     data = load(files)
@@ -170,10 +170,8 @@ def test_recorded_gains_over_sgd(point):
         refine(data, RESULTS + path)
     forms = data[point]
     for form in ("ema", "heavy-ball", "nesterov"):
-        Ts = sorted(set(forms["sgd"]) & set(forms[form]))
-        model = forms["sgd"][Ts[0]][0]
-        fe = FormExponents(model, np.array(Ts), {f: tuple(forms[f][T][1] for T in Ts)
-                                                 for f in ("sgd", form)}, {})  # fmt: skip
+        fe = pair_sweep(forms, form)
+        model = fe.model
         g = form_gain_extrapolation(fe, form)
         gain = derived_exponent(form, model) - derived_exponent("sgd", model)
         assert g.contains(gain), (form, g.value, g.halfwidth)
