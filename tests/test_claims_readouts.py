@@ -14,6 +14,7 @@ from solvers.claims import (
     lost_time,
     shape_exponent,
     window_mean_rate,
+    window_shape_exponent,
 )
 from solvers.dynamics import time_grid
 from theory import PLRFModel
@@ -60,6 +61,19 @@ def test_lost_time_of_the_window_form(T, W, d):
     for level in (0.5, 0.2):
         want = W * level ** (1 / d) * d / (d + 1)
         assert lost_time(res, T, level) == pytest.approx(want, rel=1e-3)
+
+
+@pytest.mark.parametrize(("T", "W", "d"), [(1e5, 3e3, 5.0), (1e9, 4e6, 2.8)])
+def test_window_shape_exponent_of_the_window_form(T, W, d):
+    """The window form's delta from two lost times, whatever W; a shape that is not one power
+    (its upper part rounded off) reads a different, level-dependent exponent."""
+    res = _cells(T, lambda t: 0.6 * np.minimum(1.0, ((T - t) / W) ** d))
+    assert window_shape_exponent(res, T) == pytest.approx(d, rel=2e-3)
+    assert window_shape_exponent(res, T, (0.05, 0.5)) == pytest.approx(d, rel=2e-3)
+    rounded = _cells(T, lambda t: 0.6 * ((T - t) / W) ** d / (1 + ((T - t) / W) ** d))
+    assert abs(window_shape_exponent(rounded, T) - d) > 0.3
+    with pytest.raises(ValueError, match="levels"):
+        window_shape_exponent(res, T, (0.75, 0.25))
 
 
 def test_default_horizons_follow_the_derived_corrections():

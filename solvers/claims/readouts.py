@@ -22,6 +22,7 @@ __all__ = [
     "lost_time",
     "shape_exponent",
     "window_mean_rate",
+    "window_shape_exponent",
 ]
 
 
@@ -183,3 +184,28 @@ def lost_time(res, T: float, level: float = ANNEAL_LEVEL) -> float:
     rate = integral.derivative()(x)  # the reconstructed rate, continuous across cells
     deficit = np.clip(1.0 - rate / (level * bulk_peak(res, T)), 0.0, None)
     return float(np.sum(half * (deficit @ weights)))
+
+
+#: Levels whose lost times give the window's shape exponent (:func:`window_shape_exponent`).
+WINDOW_SHAPE_LEVELS = (0.25, 0.75)
+
+
+def window_shape_exponent(
+    res, T: float, levels: tuple[float, float] = WINDOW_SHAPE_LEVELS
+) -> float:
+    r"""Exponent :math:`\delta` of the final annealing window's shape, from the lost times of two
+    levels.
+
+    For the window form :math:`\eta_{\rm peak}\min(1, ((T - t)/W)^{\delta})`,
+    :math:`\Lambda_\ell = W\,\ell^{1/\delta}\,\delta/(\delta + 1)` (:func:`lost_time`), so
+
+    .. math:: \delta = \frac{\log(\ell_1/\ell_2)}{\log(\Lambda_{\ell_1}/\Lambda_{\ell_2})},
+
+    whatever ``W``. The hard window's balance gives :math:`\delta = 2b - 1`; on real optima this
+    readout tells how far the window's shape is from it (its drift with ``T`` is what moves every
+    fixed-level readout of the window's width).
+    """
+    l1, l2 = levels
+    if not 0 < l1 < l2 <= 1:
+        raise ValueError(f"levels: need 0 < l1 < l2 <= 1, got {levels!r}")
+    return math.log(l1 / l2) / math.log(lost_time(res, T, l1) / lost_time(res, T, l2))
