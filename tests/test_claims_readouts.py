@@ -74,6 +74,8 @@ def test_window_shape_exponent_of_the_window_form(T, W, d):
     assert abs(window_shape_exponent(rounded, T) - d) > 0.3
     with pytest.raises(ValueError, match="levels"):
         window_shape_exponent(res, T, (0.75, 0.25))
+    flat = _cells(T, lambda t: 0.6 - 0.3 * t / T)  # never below 0.25 of its peak
+    assert math.isnan(window_shape_exponent(flat, T))
 
 
 def test_default_horizons_follow_the_derived_corrections():

@@ -201,11 +201,15 @@ def window_shape_exponent(
 
     .. math:: \delta = \frac{\log(\ell_1/\ell_2)}{\log(\Lambda_{\ell_1}/\Lambda_{\ell_2})},
 
-    whatever ``W``. The hard window's balance gives :math:`\delta = 2b - 1`; on real optima this
+    whatever ``W`` (``nan`` when the rate never falls below ``l1`` times its peak). The hard
+    window's balance gives :math:`\delta = 2b - 1`; on real optima this
     readout tells how far the window's shape is from it (its drift with ``T`` is what moves every
     fixed-level readout of the window's width).
     """
     l1, l2 = levels
     if not 0 < l1 < l2 <= 1:
         raise ValueError(f"levels: need 0 < l1 < l2 <= 1, got {levels!r}")
-    return math.log(l1 / l2) / math.log(lost_time(res, T, l1) / lost_time(res, T, l2))
+    lost = (lost_time(res, T, l1), lost_time(res, T, l2))
+    if not (0 < lost[0] < lost[1]):  # a schedule that never goes below l1: no window shape
+        return math.nan
+    return math.log(l1 / l2) / math.log(lost[0] / lost[1])
