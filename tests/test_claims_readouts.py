@@ -125,6 +125,8 @@ def test_window_claim_divides_out_the_noise_source():
     r = evaluate_claim(claim, model, Ts, ctx)
     assert r.measured == pytest.approx(w0, abs=3e-3) and r.verdict == "agrees", r.verdict
     assert abs(r.measurement.extrapolation.slopes[-1] - w0) < 2e-3
+    # the window's shape, as diagnosed: the balance's 2b - 1 at every horizon
+    assert np.allclose(r.measurement.diagnostics["window_shape_exponent"], d, rtol=2e-3)
     # the lost time alone: local slopes off by b p f/(2b - 1) (f = L/n, 0.6..0.9 here)
     lost = r.measurement.diagnostics["lost_time"]
     raw = extrapolate_exponent(Ts, lost, omegas=[(b - a) / (2 * b - 1)])
