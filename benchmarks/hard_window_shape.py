@@ -28,20 +28,17 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import math
-import time
 
 import numpy as np
 import sympy as sp
 from scipy.optimize import minimize_scalar
 
-from benchmarks.hard_loss_source import default_model
+from benchmarks.hard_loss_source import cli_sweep
 from solvers.analysis.extrapolate import extrapolate_exponent
-from solvers.claims import CLAIMS, default_horizons, lost_time, window_shape_exponent
+from solvers.claims import CLAIMS, lost_time, window_shape_exponent
 from solvers.claims.core import claim_omegas
-from solvers.control import optimal_continuum_sweep
-from theory import PLRFModel, derive_scaling_laws, window_source_response
+from theory import PLRFModel, derive_corrections, derive_scaling_laws, window_source_response
 from theory import symbols as S
 
 #: Levels of the lost-time readouts compared in table 1.
@@ -148,28 +145,23 @@ def cuts_table(model: PLRFModel, T, rs, cuts) -> str:
     return "\n".join(rows)
 
 
+def boundary_layer_omega(model: PLRFModel) -> float:
+    """The window's derived end-of-run boundary layer exponent, ``omega_0/(2b)``."""
+    row = derive_corrections()["hard"]["anneal_window_exponent"]
+    (term,) = [t for t in row.terms if t.mechanism.startswith("end-of-run boundary layer")]
+    return term.omega_at(model.a, model.b)
+
+
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--a", type=float, required=True)
-    p.add_argument("--b", type=float, required=True)
-    p.add_argument("--T-max", type=float, default=1e9)
-    p.add_argument("--cache-dir", default=None)
-    args = p.parse_args()
-    model = default_model(args.a, args.b)
+    model, Ts, rs = cli_sweep(__doc__.splitlines()[0], 1e9)
     if model.phase != "hard":
-        raise SystemExit(f"(a, b) = ({args.a}, {args.b}) is not in the hard phase")
-    Ts = [T for T in default_horizons(model, CLAIMS["hard annealing window"])
-          if T <= args.T_max * 1.001]  # fmt: skip
-    c0, t0 = time.process_time(), time.perf_counter()
-    rs = optimal_continuum_sweep(model, Ts, cache_dir=args.cache_dir, progress=True)
-    print(f"{model}; sweep {time.process_time() - c0:.1f} s CPU, "
-          f"{time.perf_counter() - t0:.1f} s wall; max KKT {max(r.kkt_residual for r in rs):.2g}")  # fmt: skip
+        raise SystemExit(f"{model} is not in the hard phase")
     T = np.asarray(Ts, float)
     for title, tab in (("Local slopes of the lost time times n^kappa, per level",
                         readout_table(model, T, rs)),
                        ("The window's shape exponent (2b - 1 = "
                         f"{2 * model.b - 1:g}) and its drift rate (omega_0/(2b) = "
-                        f"{claim_omegas(CLAIMS['hard annealing window'], model)[0]:.4f})",
+                        f"{boundary_layer_omega(model):.4f})",
                         shape_table(model, T, rs)),
                        ("The fixed-shape balance's correction", balance_table(model, T, rs)),
                        ("The claim's readout extrapolated up to each cut",
