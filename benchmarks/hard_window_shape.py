@@ -133,7 +133,7 @@ def cuts_table(model: PLRFModel, T, rs, cuts) -> str:
     y = window_readout(model, T, rs)
     omegas = claim_omegas(CLAIMS["hard annealing window"], model)
     rows = ["| T_max | value +- half-width | primary | schemes |", "|---|---|---|---|"]
-    for cut in cuts:
+    for cut in [c for c in cuts if c <= T[-1] * 1.001] or [T[-1]]:  # each cut once
         m = T <= cut * 1.001
         if m.sum() < 4:
             continue
