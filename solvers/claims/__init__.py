@@ -17,6 +17,7 @@ __getattr__, __dir__, __all__ = attach(
         "lost_time": "readouts",
         "shape_exponent": "readouts",
         "window_mean_rate": "readouts",
+        "window_shape_exponent": "readouts",
         "Claim": "core",
         "ClaimRegistry": "core",
         "ClaimResult": "core",

@@ -398,6 +398,8 @@ def evaluate_claim(
     )
     if verdict.startswith("inconclusive") and m.diagnostics.get("unsolved_T"):
         verdict += "; " + _budget_note(m, claim_omegas(claim, model))
+    if verdict.startswith("inconclusive") and m.diagnostics.get("unconverged"):
+        verdict += "; " + m.diagnostics["unconverged"]  # what the experiment saw still moving
     if m.diagnostics.get("out_of_regime"):  # the measurement cannot test the prediction here
         verdict = f"inconclusive: {m.diagnostics['out_of_regime']} (the verdict was: {verdict})"
     return ClaimResult(claim.name, a, b, pred, pstr, m.value, m.stderr, verdict, m, res)
