@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from theory import PLRFModel, derive_corrections, derive_scaling_laws
+from theory import PLRFModel, derive_beyond_corrections, derive_corrections, derive_scaling_laws
 from theory._checks import check_int, check_real
 
 from .._cache import DiskCache
@@ -75,11 +75,12 @@ class BeyondScale:
 
     Attributes
     ----------
-    ramp_T : tuple of int
-        Horizons of the batch ramp (one fit per horizon; the longest is the measurement).
+    ramp_T : tuple of int or None
+        Horizons of the batch ramp (one fit per horizon); ``None``: derived from the model
+        (:func:`solvers.claims.beyond.ramp_plan`).
     ramp_modes, ramp_eta, ramp_mean_batch : int, float, float
-        Modes of the ramp problem, its rate (held at the bound, the regime of the derivation)
-        and the sample budget per step ``D / T``.
+        Modes of the ramp problem (the least, when ``ramp_T`` is derived), its rate (held at the
+        bound, the regime of the derivation) and the sample budget per step ``D / T``.
     degeneracy_samples : int
         Samples of the ``eta/m`` degeneracy check.
     momentum_T : tuple of int
@@ -92,7 +93,7 @@ class BeyondScale:
         (:data:`solvers.control.compute_optimal.FAMILIES`).
     """
 
-    ramp_T: tuple[int, ...] = (1_000, 10_000, 100_000)
+    ramp_T: tuple[int, ...] | None = None
     ramp_modes: int = 300
     ramp_eta: float = 0.1
     ramp_mean_batch: float = 64.0
@@ -106,9 +107,9 @@ class BeyondScale:
     def __post_init__(self) -> None:
         for name in ("ramp_T", "momentum_T", "compute_C"):
             vals = getattr(self, name)
-            if len(vals) < 2:
+            if vals is not None and len(vals) < 2:
                 raise ValueError(f"{name} must hold at least two values, got {vals!r}")
-        for T in (*self.ramp_T, *self.momentum_T):
+        for T in (*(self.ramp_T or ()), *self.momentum_T):
             check_int("T", T, ge=10)
         check_int("ramp_modes", self.ramp_modes, ge=1)
         check_int("momentum_modes", self.momentum_modes, ge=1)
@@ -433,6 +434,8 @@ def claim_omegas(claim: Claim, model: PLRFModel) -> list[float]:
     if claim.correction is None or model.phase not in ("easy", "hard"):
         return []
     row = derive_corrections()[model.phase].get(claim.correction)
+    if row is None:  # the claims beyond the learning rate (batch ramp, compute-optimal)
+        row = derive_beyond_corrections()[model.phase].get(claim.correction)
     return [] if row is None else row.omegas(model.a, model.b)
 
 
