@@ -34,6 +34,7 @@ __getattr__, __dir__, __all__ = attach(
         "corrections_latex": "_corrections",
         "derive_corrections": "_corrections",
         "derive_beyond_corrections": "_beyond_corrections",
+        "beyond_corrections_latex": "_beyond_corrections",
         "ramp_front": "_beyond_corrections",
         "ramp_missing_kernel_fraction": "_beyond_corrections",
         "missing_mode_fraction": "_corrections",

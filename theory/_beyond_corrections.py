@@ -55,6 +55,7 @@ from ._powerlaw import power_exponent
 from .symbols import T, a, b, c, eta, eta_max, inv_m, k, lam
 
 __all__ = [
+    "beyond_corrections_latex",
     "derive_beyond_corrections",
     "ramp_front",
     "ramp_missing_kernel_fraction",

@@ -91,6 +91,9 @@ class BeyondScale:
     compute_baselines : tuple of str
         Tuned schedule families compared at each compute level besides the constant rate
         (:data:`solvers.control.compute_optimal.FAMILIES`).
+    compute_claim_C : tuple of float or None
+        Compute levels of the compute-optimal claims (the optimal schedule alone); ``None``:
+        :data:`solvers.claims.beyond.COMPUTE_CLAIM_C`.
     """
 
     ramp_T: tuple[int, ...] | None = None
@@ -103,9 +106,10 @@ class BeyondScale:
     momentum_maxiter: int = 300
     compute_C: tuple[float, ...] = (1e4, 3.16e4, 1e5)
     compute_baselines: tuple[str, ...] = ("cosine",)
+    compute_claim_C: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        for name in ("ramp_T", "momentum_T", "compute_C"):
+        for name in ("ramp_T", "momentum_T", "compute_C", "compute_claim_C"):
             vals = getattr(self, name)
             if vals is not None and len(vals) < 2:
                 raise ValueError(f"{name} must hold at least two values, got {vals!r}")
@@ -124,6 +128,7 @@ class BeyondScale:
             momentum_T=(100, 300, 1_000),
             momentum_maxiter=100,
             compute_C=(1e3, 3e3, 1e4),
+            compute_claim_C=(1e3, 3e3, 1e4),
         )
 
 
@@ -395,7 +400,13 @@ def evaluate_claim(
     verdict = (
         _band_verdict(m, pred, claim.tolerance)
         if m.extrapolation is None
-        else statistical_verdict(m.extrapolation, pred, claim.resolution)
+        else statistical_verdict(
+            m.extrapolation,
+            pred,
+            claim.resolution,
+            omegas=m.diagnostics.get("omegas", ()),
+            variable=m.diagnostics.get("variable", "T"),
+        )
     )
     if verdict.startswith("inconclusive") and m.diagnostics.get("unsolved_T"):
         verdict += "; " + _budget_note(m, claim_omegas(claim, model))
@@ -456,10 +467,18 @@ def _with_corrections(m: Measurement, claim: Claim, model: PLRFModel) -> Measure
     return replace(m, value=e.value, stderr=e.stderr, extrapolation=e, diagnostics=diag)
 
 
-def statistical_verdict(e: Extrapolation, pred: float, resolution: float) -> str:
+def statistical_verdict(
+    e: Extrapolation,
+    pred: float,
+    resolution: float,
+    *,
+    omegas: Sequence[float] = (),
+    variable: str = "T",
+) -> str:
     """``agrees`` iff ``pred`` lies in the interval, ``disagrees`` iff not; ``inconclusive``
     when it lies inside an interval wider than ``resolution`` (with the horizon that would
-    settle it, from the fitted correction)."""
+    settle it, from the fitted correction or, when the primary scheme fitted none, from the
+    slowest derived one of ``omegas``; ``variable`` names the horizon, e.g. ``"C"``)."""
     hw = e.halfwidth
     if not e.contains(pred):
         return "disagrees"
@@ -467,13 +486,31 @@ def statistical_verdict(e: Extrapolation, pred: float, resolution: float) -> str
         return "agrees"
     T_star = e.horizon_for(resolution)
     where = (
-        f"the fitted correction falls below {resolution / 2:g} at T ~ {T_star:.1g}"
+        f"the fitted correction falls below {resolution / 2:g} at {variable} ~ {T_star:.1g}"
         if math.isfinite(T_star)
-        else "no correction exponent to say which horizon would settle it"
+        else _derived_settling(e, omegas, resolution, variable)
     )
     if not math.isfinite(hw):
         return f"inconclusive: unbounded interval (too few horizons to extrapolate); {where}"
     return f"inconclusive: interval ±{hw:.3g} > {resolution:g}; {where}"
+
+
+def _derived_settling(e: Extrapolation, omegas, resolution: float, variable: str) -> str:
+    """What would settle an interval the primary scheme fitted no correction for: when the
+    spread between the extrapolation schemes dominates, it shrinks like the slowest derived
+    correction, to ``resolution`` at ``last * (halfwidth / resolution)^(1/omega)``; when the
+    values' own errors dominate, more (or less noisy) values."""
+    w = [x for x in omegas if x > 0]
+    spread = e.budget.get("schemes", math.nan)
+    noise = math.sqrt(sum(e.budget.get(k, 0.0) ** 2 for k in ("fit", "solver", "quadrature")))
+    if not w or not math.isfinite(spread):
+        return "no correction exponent to say which horizon would settle it"
+    if spread < noise:
+        return ("the interval is set by the errors of the values (fit, solver, interpolation), "
+                "not by the extrapolation: more or less noisy values would narrow it")  # fmt: skip
+    need = e.last_T * (e.halfwidth / resolution) ** (1 / min(w))
+    return (f"the spread of the extrapolations shrinks like the slowest derived correction "
+            f"{variable}^-{min(w):.3g}: to {resolution:g} at {variable} ~ {need:.1g}")  # fmt: skip
 
 
 def _band_verdict(m: Measurement, pred: float, tol: float) -> str:
