@@ -314,8 +314,9 @@ def compute_claim_sweep(model: PLRFModel, ctx):
 
 #: Two correction exponents are told apart over a sweep only if their ratio of powers changes
 #: by at least this factor over it (closer ones are near-collinear: a fit with both extrapolates
-#: noise; at (1.5, 3) the four derived C^-0.225 ... C^-0.3125 gave intercepts up to 42).
-RESOLVABLE_RATIO = 2.0
+#: noise; at (1.5, 3) the four derived C^-0.225 ... C^-0.3125 gave intercepts up to 42, and at
+#: (3, 2) over three decades a factor 2 still let four terms in, intercept -4.6).
+RESOLVABLE_RATIO = 4.0
 
 
 def resolvable_omegas(omegas, x) -> list[float]:
@@ -326,7 +327,7 @@ def resolvable_omegas(omegas, x) -> list[float]:
     >>> resolvable_omegas([0.225, 0.25, 0.3, 0.3125], [1e3, 1e5])
     [0.225]
     >>> resolvable_omegas([0.125, 0.25, 0.375, 0.5], [1e3, 1e5])
-    [0.125, 0.375]
+    [0.125, 0.5]
     """
     span = max(x) / min(x)
     kept: list[float] = []

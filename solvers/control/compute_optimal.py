@@ -180,6 +180,7 @@ VERTEX_POINTS = 5
 def _poly_min(x: np.ndarray, y: np.ndarray, degree: int) -> tuple[float, float] | None:
     """Lowest interior local minimum ``(x, y)`` of the least-squares polynomial (``None``: none)."""
     P = np.polynomial.Polynomial.fit(x, y, degree)
+    P = P.trim(1e-9 * float(np.abs(P.coef).max()))  # a vanishing top coefficient spoils the roots
     d1, d2 = P.deriv(), P.deriv(2)
     crit = [r.real for r in d1.roots() if abs(r.imag) < 1e-9 and x[0] <= r.real <= x[-1]]
     crit = [r for r in crit if d2(r) > 0]
