@@ -355,8 +355,12 @@ def _compute_experiment(attr: str):
         err = [getattr(p, f"{attr}_error") for p in pts]
         row = derive_beyond_corrections()[model.phase][correction]
         omegas = row.omegas(model.a, model.b)
-        kept = resolvable_omegas(omegas, np.sqrt(np.multiply(C[1:], C[:-1])))
+        x_mid = np.sqrt(np.multiply(C[1:], C[:-1]))
+        kept = resolvable_omegas(omegas, x_mid)
         merged = [w for w in omegas if w not in kept]
+        if len(pts) < 3:  # one slope: nothing to extrapolate (an unbounded interval)
+            y = np.log([getattr(p, attr) for p in pts])
+            return _series_measurement(x_mid, np.diff(y) / np.diff(np.log(C)), [0.0], {"C": C})
         return _exponent_measurement(
             C, [getattr(p, attr) for p in pts], rel_solver=np.nan_to_num(err, nan=0.0),
             diagnostics={"variable": "C", "C": C, "vertex_error": err, "removed_omegas": merged,
