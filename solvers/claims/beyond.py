@@ -37,8 +37,8 @@ __all__ = [
     "momentum_gain_prediction",
     "momentum_sweep",
     "ramp_plan",
-    "resolvable_omegas",
     "ramp_sweep",
+    "resolvable_omegas",
 ]
 
 
