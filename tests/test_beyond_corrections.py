@@ -142,11 +142,18 @@ def test_batch_ramp_settles_and_shifted_predictions_disagree():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["compute-optimal", "compute-optimal model size"])
-def test_compute_optimal_shifted_predictions_disagree(name):
-    """(3, 2), the default compute levels (~30 s CPU): a prediction 0.02 off is not inside the
-    interval, or the interval says it is too wide to tell (then its resolution is > 0.01)."""
-    r, shifted = _shifted(name, PLRFModel(3, 2))
+def test_compute_optimal_interval_covers_the_prediction(name):
+    """(3, 2), the default compute levels (~20 s CPU). The +-0.02 shifts do not flip at this
+    scale (resolution 0.025 and 0.17: the derived C^-1/8 is too slow for two decades, claims.md
+    2026-11-30h), so what is held is that the interval covers the prediction (an interval too
+    narrow for the real error fails here), that the inconclusive verdict names the compute from
+    the derived correction, and that a prediction 0.02 beyond the interval disagrees."""
+    r, _ = _shifted(name, PLRFModel(3, 2))
+    e = r.measurement.extrapolation
+    assert r.verdict != "disagrees" and e.contains(r.predicted)
     if r.resolution <= 0.01:
-        assert set(shifted.values()) == {"disagrees"}
+        assert r.verdict == "agrees"
     else:
-        assert r.verdict.startswith("inconclusive") and "C ~" in r.verdict
+        assert r.verdict.startswith("inconclusive") and "at C ~" in r.verdict
+    for edge, step in ((e.interval[0], -0.02), (e.interval[1], 0.02)):
+        assert claims.statistical_verdict(e, edge + step, 0.01) == "disagrees"
