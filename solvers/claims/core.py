@@ -499,7 +499,7 @@ def _derived_settling(e: Extrapolation, omegas, resolution: float, variable: str
     """What would settle an interval the primary scheme fitted no correction for: when the
     spread between the extrapolation schemes dominates, it shrinks like the slowest derived
     correction, to ``resolution`` at ``last * (halfwidth / resolution)^(1/omega)``; when the
-    values' own errors dominate, more (or less noisy) values."""
+    values' own errors dominate, more values or less noisy ones."""
     w = [x for x in omegas if x > 0]
     spread = e.budget.get("schemes", math.nan)
     noise = math.sqrt(sum(e.budget.get(k, 0.0) ** 2 for k in ("fit", "solver", "quadrature")))
@@ -507,7 +507,7 @@ def _derived_settling(e: Extrapolation, omegas, resolution: float, variable: str
         return "no correction exponent to say which horizon would settle it"
     if spread < noise:
         return ("the interval is set by the errors of the values (fit, solver, interpolation), "
-                "not by the extrapolation: more or less noisy values would narrow it")  # fmt: skip
+                "not by the extrapolation: more values, or less noisy ones, would narrow it")  # fmt: skip
     need = e.last_T * (e.halfwidth / resolution) ** (1 / min(w))
     return (f"the spread of the extrapolations shrinks like the slowest derived correction "
             f"{variable}^-{min(w):.3g}: to {resolution:g} at {variable} ~ {need:.1g}")  # fmt: skip
