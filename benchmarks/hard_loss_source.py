@@ -62,11 +62,13 @@ def table(model: PLRFModel, Ts, rs) -> str:
     return "\n".join(rows)
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def cli_sweep(description: str, T_max: float) -> tuple[PLRFModel, list, list]:
+    """The command line ``--a --b --T-max --cache-dir`` and its continued, cached sweep over
+    half-decades from 1e2 (``optlr validate``'s default horizons): ``(model, Ts, optima)``."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("--a", type=float, required=True)
     p.add_argument("--b", type=float, required=True)
-    p.add_argument("--T-max", type=float, default=1e7)
+    p.add_argument("--T-max", type=float, default=T_max)
     p.add_argument("--cache-dir", default=None)
     args = p.parse_args()
     model = default_model(args.a, args.b)
@@ -75,8 +77,14 @@ def main() -> None:
     c0, t0 = time.process_time(), time.perf_counter()
     rs = optimal_continuum_sweep(model, Ts, cache_dir=args.cache_dir, progress=True)
     print(
-        f"{model}; sweep {time.process_time() - c0:.1f} s CPU, {time.perf_counter() - t0:.1f} s wall"
+        f"{model}; sweep {time.process_time() - c0:.1f} s CPU, {time.perf_counter() - t0:.1f} s "
+        f"wall; largest KKT residual {max(r.kkt_residual for r in rs):.2g}"
     )
+    return model, Ts, rs
+
+
+def main() -> None:
+    model, Ts, rs = cli_sweep(__doc__.splitlines()[0], 1e7)
     print(table(model, Ts, rs))
 
 

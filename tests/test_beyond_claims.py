@@ -23,7 +23,8 @@ EASY = PLRFModel(3.0, 2.0, sigma=0.5, n_modes=10**12)
 HARD = PLRFModel(1.5, 3.0, sigma=0.5, n_modes=10**12)
 TINY = BeyondScale(
     ramp_T=(300, 1000), ramp_modes=50, momentum_T=(40, 80), momentum_modes=10,
-    momentum_maxiter=15, compute_C=(200, 400), degeneracy_samples=400,
+    momentum_maxiter=15, compute_C=(200, 400), compute_claim_C=(200, 400),
+    degeneracy_samples=400,
 )  # fmt: skip
 
 
@@ -138,7 +139,7 @@ def test_batch_ramp_claim_gets_a_statistical_verdict_at_the_quick_scale():
 def test_a_two_value_series_has_an_unbounded_interval():
     """Two local slopes (three horizons) cannot be extrapolated: the verdict says so instead
     of agreeing inside a fixed band."""
-    ctx = ExperimentContext(beyond=replace(TINY, compute_C=(100, 200, 400)))
+    ctx = ExperimentContext(beyond=replace(TINY, compute_claim_C=(100, 200, 400)))
     r = evaluate_claim(CLAIMS["compute-optimal"], EASY, [100], ctx)
     assert len(r.local_slopes) == 2 and r.measurement.extrapolation.primary == "last value"
     assert r.verdict.startswith("inconclusive: unbounded interval"), r.verdict

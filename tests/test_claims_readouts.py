@@ -14,6 +14,7 @@ from solvers.claims import (
     lost_time,
     shape_exponent,
     window_mean_rate,
+    window_shape_exponent,
 )
 from solvers.dynamics import time_grid
 from theory import PLRFModel
@@ -60,6 +61,21 @@ def test_lost_time_of_the_window_form(T, W, d):
     for level in (0.5, 0.2):
         want = W * level ** (1 / d) * d / (d + 1)
         assert lost_time(res, T, level) == pytest.approx(want, rel=1e-3)
+
+
+@pytest.mark.parametrize(("T", "W", "d"), [(1e5, 3e3, 5.0), (1e9, 4e6, 2.8)])
+def test_window_shape_exponent_of_the_window_form(T, W, d):
+    """The window form's delta from two lost times, whatever W; a shape that is not one power
+    (its upper part rounded off) reads a different, level-dependent exponent."""
+    res = _cells(T, lambda t: 0.6 * np.minimum(1.0, ((T - t) / W) ** d))
+    assert window_shape_exponent(res, T) == pytest.approx(d, rel=2e-3)
+    assert window_shape_exponent(res, T, (0.25, 0.75)) == pytest.approx(d, rel=2e-3)
+    rounded = _cells(T, lambda t: 0.6 * ((T - t) / W) ** d / (1 + ((T - t) / W) ** d))
+    assert abs(window_shape_exponent(rounded, T) - d) > 0.05 * d
+    with pytest.raises(ValueError, match="levels"):
+        window_shape_exponent(res, T, (0.75, 0.25))
+    flat = _cells(T, lambda t: 0.6 - 0.3 * t / T)  # never below 0.05 of its peak
+    assert math.isnan(window_shape_exponent(flat, T))
 
 
 def test_default_horizons_follow_the_derived_corrections():
@@ -109,7 +125,42 @@ def test_window_claim_divides_out_the_noise_source():
     r = evaluate_claim(claim, model, Ts, ctx)
     assert r.measured == pytest.approx(w0, abs=3e-3) and r.verdict == "agrees", r.verdict
     assert abs(r.measurement.extrapolation.slopes[-1] - w0) < 2e-3
+    # the window's shape, as diagnosed: the balance's 2b - 1 at every horizon, so no drift noted
+    assert np.allclose(r.measurement.diagnostics["window_shape_exponent"], d, rtol=5e-3)
+    assert "unconverged" not in r.measurement.diagnostics
     # the lost time alone: local slopes off by b p f/(2b - 1) (f = L/n, 0.6..0.9 here)
     lost = r.measurement.diagnostics["lost_time"]
     raw = extrapolate_exponent(Ts, lost, omegas=[(b - a) / (2 * b - 1)])
     assert abs(raw.slopes[-1] - w0) > 0.03
+
+
+def test_an_inconclusive_window_says_its_shape_still_changes():
+    """A window whose shape steepens with T (its exponent 5 - 6 T^-0.12, the drift the real optima
+    show at (1.5, 3)): the claim's diagnostics record the drift per decade, and an inconclusive
+    verdict carries it; a fixed shape records none (above)."""
+    from dataclasses import replace
+
+    import sympy as sp
+
+    from solvers.claims import Claim, ExperimentContext, evaluate_claim
+
+    model = PLRFModel(1.5, 3.0, n_modes=10**12)
+
+    def optimum(T):
+        d, W = 5 - 6 * T**-0.12, 0.05 * T**0.7
+        res = _cells(T, lambda t: 0.6 * np.minimum(1.0, ((T - t) / W) ** d))
+        return SimpleNamespace(**vars(res), final_loss=0.1, success=True)
+
+    ctx = ExperimentContext(sweep=lambda model, Ts, **_: [optimum(T) for T in Ts])
+    Ts = [round(10 ** (3 + k / 2)) for k in range(9)]
+    r = evaluate_claim(CLAIMS["hard annealing window"], model, Ts, ctx)
+    note = r.measurement.diagnostics["unconverged"]
+    d = [5 - 6 * T**-0.12 for T in Ts[-2:]]
+    assert f"{(d[1] - d[0]) / 0.5:+.2f} per decade" in note and f"{d[1]:.2f}" in note, note
+    # the same measurement, inside an interval wider than the resolution: the note is the reason
+    m = r.measurement
+    wide = Claim("w", "", "", prediction=lambda: sp.Float(m.value), resolution=1e-9,
+                 experiment=lambda *_: m, phases=("hard",))  # fmt: skip
+    v = evaluate_claim(wide, model, Ts, ctx).verdict
+    assert v.startswith("inconclusive") and v.endswith(note), v
+    assert "unconverged" not in replace(m, diagnostics={}).diagnostics

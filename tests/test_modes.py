@@ -23,6 +23,18 @@ def test_closed_form_constant_loss_matches_recursion(a, b):
     assert np.isinf(constant_rate_loss(grid, 1.01 * stability_limit(m), [10])).all()
 
 
+def test_closed_form_keeps_its_digits_over_seventy_decades_of_spectrum():
+    """Near a = 1 with b = 4 and ~1e18 modes the grid spans lambda from 1 to 1e-72 and the initial
+    errors c_j(0) grow to 1e47: a dense eigensolver's absolute rounding, carried by those errors,
+    put the closed form 3.5e-7 off the recursion at T = 1e5 with 2048 exact modes (4e-6 at 1e6,
+    79 % at 1e11). The secular-equation form stays at the recursion's own rounding."""
+    m = PLRFModel(1.2, 4.0, sigma=0.5, n_modes=795_270_728_767_055_360)
+    grid = ModeGrid.from_model(m, exact=2048)
+    eta, T = 0.0679, 10**5
+    ref, _ = grid_final_loss(grid, np.full(T, eta))
+    assert constant_rate_loss(grid, eta, [T])[0] == pytest.approx(ref, rel=1e-11)
+
+
 def test_weighted_recursion_equals_simulate_without_bins():
     m = PLRFModel(2.5, 1.5, n_modes=300)
     eta = make_schedule("cosine", 500, 0.3)

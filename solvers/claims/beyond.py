@@ -34,10 +34,13 @@ from .core import BeyondScale
 __all__ = [
     "BeyondScale",
     "beyond_claims",
+    "compute_claim_sweep",
     "compute_sweep",
     "momentum_gain_prediction",
     "momentum_sweep",
+    "ramp_plan",
     "ramp_sweep",
+    "resolvable_omegas",
 ]
 
 
@@ -80,19 +83,60 @@ def _series_measurement(x, values, errors, diagnostics, message=""):
     if v.size < 2:
         msg = "one value: nothing to extrapolate (unbounded interval); more horizons settle it"
         return Measurement(float(v[-1]), math.inf, None, sl, dr, diagnostics, False, msg)
-    ex = extrapolate_sequence(x, v, cov_solver=np.diag(e**2))
+    cov = np.diag(e**2)
+    ex = extrapolate_sequence(x, v, cov_solver=cov)
+    diagnostics = {**diagnostics, "sequence_input": {"x": x, "s": v, "cov_solver": cov}}
     return Measurement(ex.value, ex.stderr, None, sl, dr, diagnostics, True, message, ex)
 
 
 # -- batch size -----------------------------------------------------------------------------------
 
+#: Window of ``y = 1 - t/T`` over which the ramp is read at every horizon: fixed, so that its
+#: corrections are powers of ``T`` (:func:`theory.derive_beyond_corrections`).
+RAMP_WINDOW = (0.01, 0.1)
+#: Front mode ``k_* = (2 eta n)^(1/b)`` at the window's near end (``n = 0.01 T`` steps left) from
+#: which the discreteness of the modes has died out: at (1.5, 3) the source-divided exponent is
+#: off by -0.0066 at k_* = 2.7 (T = 1e4), -0.0006 at 3.9, +0.0002 beyond (claims.md, 2026-11-30h).
+RAMP_FRONT_MIN = 3.5
+#: Largest fraction of the ramp's kernel the finite mode count may lack at the window's far end
+#: (``theory.ramp_missing_kernel_fraction``): measured, the exponent moves by ~0.12 times it
+#: ((3, 2), N = 300: -0.0003 at 0.0033, -0.0021 at 0.017); at (2.5, 1.5) 0.005 (N = 1067) left
+#: the last value 0.0005 low and a free-omega scheme at -0.676 (interval +-0.018), 0.001
+#: (N = 2385) agrees within +-0.006.
+RAMP_MISSING_MAX = 0.001
+#: Horizons per decade and how many, from the first one the front allows.
+RAMP_PER_DECADE, RAMP_POINTS = 4, 5
+#: Caps of the derived plan (CPU: one solve costs ~2 s per 1e5 steps x 300 modes).
+RAMP_T_CAP, RAMP_MODES_CAP = 2e5, 4000
+
+
+def ramp_plan(model: PLRFModel, sc: BeyondScale) -> tuple[int, list[int]]:
+    """Modes and horizons of the batch ramp: ``sc.ramp_T`` with ``sc.ramp_modes`` when given;
+    otherwise derived — from the horizon where the front at the window's near end reaches
+    :data:`RAMP_FRONT_MIN` (mode discreteness), :data:`RAMP_POINTS` quarter-decades, with the
+    mode count that keeps the kernel's missing fraction below :data:`RAMP_MISSING_MAX` at the
+    last (at least ``sc.ramp_modes``, at most :data:`RAMP_MODES_CAP`), and no horizon past
+    :data:`RAMP_T_CAP` or past the mode count's reach."""
+    from theory import ramp_front
+
+    if sc.ramp_T is not None:
+        return sc.ramp_modes, [int(T) for T in sc.ramp_T]
+    eta, (lo, hi), b = min(model.eta_max, sc.ramp_eta), RAMP_WINDOW, model.b
+    T0 = RAMP_FRONT_MIN**b / (2 * eta * lo)  # k_*(lo T0) = RAMP_FRONT_MIN
+    Ts = [T0 * 10 ** (j / RAMP_PER_DECADE) for j in range(RAMP_POINTS)]
+    reach = RAMP_MISSING_MAX ** (1 / (2 * b - 1))  # k_* / N at the allowed missing fraction
+    N = min(max(sc.ramp_modes, math.ceil(ramp_front(b, eta, hi * Ts[-1]) / reach)), RAMP_MODES_CAP)
+    T_N = (N * reach) ** b / (2 * eta * hi)  # the last horizon N modes reach
+    return N, [round(T) for T in Ts if T <= min(RAMP_T_CAP, T_N)]
+
 
 def ramp_sweep(model: PLRFModel, ctx) -> list:
-    """:func:`~solvers.control.batch.optimal_batch_at_rate` at each horizon of ``ctx.beyond``."""
+    """:func:`~solvers.control.batch.optimal_batch_at_rate` at each horizon of :func:`ramp_plan`."""
     from ..control import batch as _batch
 
     sc = ctx.beyond
-    rm = model.replace(n_modes=sc.ramp_modes, eta_max=min(model.eta_max, sc.ramp_eta))
+    N, Ts = ramp_plan(model, sc)
+    rm = model.replace(n_modes=N, eta_max=min(model.eta_max, sc.ramp_eta))
 
     def run(T):
         return _cached(
@@ -103,21 +147,26 @@ def ramp_sweep(model: PLRFModel, ctx) -> list:
             depends_on=(_batch,),
         )
 
-    return [run(int(T)) for T in sc.ramp_T]
+    return [run(T) for T in Ts]
 
 
 def _exp_batch_ramp(model, Ts, ctx):
+    """The ramp exponent over :data:`RAMP_WINDOW` with the noise source divided out, one value
+    per horizon, extrapolated in ``T`` (with the derived corrections, by the claim)."""
+    from ..control.batch import source_divided_ramp_fit
+
     res = ramp_sweep(model, ctx)
-    conv = [r.success for r in res]
+    fits = [source_divided_ramp_fit(r, RAMP_WINDOW) for r in res]
+    gam = [-f.exponent for f in fits]
     return _series_measurement(
-        [r.T for r in res], [r.gamma for r in res], [r.gamma_stderr for r in res],
-        {"T": [r.T for r in res], "gamma": [r.gamma for r in res],
-         "kkt_converged": conv, "messages": [r.message for r in res],
-         "fit_range": [list(r.fit_range) for r in res],
-         "ramp_loss": [r.final_loss for r in res],
+        [r.T for r in res], gam, [f.stderr for f in fits],
+        {"T": [r.T for r in res], "gamma": gam, "gamma_with_source": [r.gamma for r in res],
+         "kkt_converged": [r.success for r in res], "messages": [r.message for r in res],
+         "window": list(RAMP_WINDOW), "ramp_loss": [r.final_loss for r in res],
          "constant_batch_loss_same_rate": [r.constant_loss for r in res],
          "eta": res[-1].model.eta_max, "n_modes": res[-1].model.n_modes},
-        "gamma of m*(t) ~ (1 - t/T)^gamma at eta = eta_max, per-step KKT solution",
+        f"gamma of m*(t)/sqrt(sigma^2 + L_t) ~ (1 - t/T)^gamma over y in {RAMP_WINDOW} at "
+        "eta = eta_max, per-step KKT solution, one value per horizon",
     )  # fmt: skip
 
 
@@ -212,6 +261,8 @@ def _exp_momentum_loss(model, Ts, ctx):
 
 
 def compute_sweep(model: PLRFModel, ctx):
+    """The compute-optimal sweep of the report: ``ctx.beyond.compute_C`` with the tuned constant
+    rate and the baseline families at each level."""
     from ..control import compute_optimal as co
 
     Cs = [float(c) for c in ctx.beyond.compute_C]
@@ -226,20 +277,87 @@ def compute_sweep(model: PLRFModel, ctx):
     )
 
 
+#: Compute levels of the compute-optimal claims (quarter decades: the local slopes of N* are
+#: noisy from its interpolation on the grid of model sizes, so the claims take many levels of
+#: the optimal schedule alone; ~30 s CPU at (1.5, 3), claims.md 2026-11-30h).
+COMPUTE_CLAIM_C = tuple(float(f"{10 ** (3 + j / 4):.3g}") for j in range(9))
+#: Spacing of the model sizes of the claims' sweep (finer than the report's 1.5: the
+#: interpolation error of the vertex falls with the square of the spacing).
+COMPUTE_CLAIM_FACTOR = 1.25
+
+
+def compute_claim_sweep(model: PLRFModel, ctx):
+    """The compute-optimal claims' sweep: the optimal schedule alone at
+    ``ctx.beyond.compute_claim_C`` (``None``: :data:`COMPUTE_CLAIM_C`)."""
+    from ..control import compute_optimal as co
+
+    sc = ctx.beyond
+    Cs = [float(c) for c in (COMPUTE_CLAIM_C if sc.compute_claim_C is None else sc.compute_claim_C)]
+    return _cached(
+        ctx,
+        "claims-compute-optimal-claim",
+        {"model": model, "C": Cs, "factor": COMPUTE_CLAIM_FACTOR},
+        lambda: co.compute_optimal_scaling(model, Cs, constant=False, factor=COMPUTE_CLAIM_FACTOR),
+        depends_on=(co,),
+    )
+
+
+#: Two correction exponents are told apart over a sweep only if their ratio of powers changes
+#: by at least this factor over it (closer ones are near-collinear: a fit with both extrapolates
+#: noise; at (1.5, 3) the four derived C^-0.225 ... C^-0.3125 gave intercepts up to 42, and at
+#: (3, 2) over three decades a factor 2 still let four terms in, intercept -4.6).
+RESOLVABLE_RATIO = 4.0
+
+
+def resolvable_omegas(omegas, x) -> list[float]:
+    """The derived correction exponents a sweep over ``x`` can tell apart: the slowest, then
+    each whose power changes by :data:`RESOLVABLE_RATIO` against the last kept over ``x`` (the
+    slowest of a near-collinear group stands for it).
+
+    >>> resolvable_omegas([0.225, 0.25, 0.3, 0.3125], [1e3, 1e5])
+    [0.225]
+    >>> resolvable_omegas([0.125, 0.25, 0.375, 0.5], [1e3, 1e5])
+    [0.125, 0.5]
+    """
+    span = max(x) / min(x)
+    kept: list[float] = []
+    for w in sorted(omegas):
+        if not kept or span ** (w - kept[-1]) >= RESOLVABLE_RATIO:
+            kept.append(w)
+    return kept
+
+
 def _compute_experiment(attr: str):
-    """Slope of ``attr``'s quantity against ``C`` (:class:`ExponentFit` holds decay exponents,
-    so the slope is minus theirs)."""
+    """Exponent of the optimal ``attr`` (``"N_star"`` or ``"L_star"``) against ``C``, with the
+    vertex's interpolation error per level in the budget; the claim extrapolates it with its
+    derived corrections, less those the sweep cannot resolve (``removed_omegas``)."""
+    from theory import derive_beyond_corrections
+
+    from .core import _exponent_measurement
+
+    correction = {"N_star": "compute_optimal.model_size_exponent",
+                  "L_star": "compute_optimal.loss_exponent"}[attr]  # fmt: skip
 
     def experiment(model, Ts, ctx):
-        res = compute_sweep(model, ctx)
-        f = getattr(res, attr)
-        return _series_measurement(
-            _window_centres(f), -np.asarray(f.local_slopes), np.full(f.local_slopes.size, f.stderr),
-            {"C": f.x.tolist(), attr: f.y.tolist(), "global_exponent": -f.exponent,
-             "constant_rate": res.measured().get("constant.loss_exponent"),
-             "derived": res.derived},
-            f"local slope of {attr[0]}*(C) over the last pair of compute levels; stderr of the "
-            "global fit",
+        res = compute_claim_sweep(model, ctx)
+        pts = res.points
+        C = [p.C for p in pts]
+        err = [getattr(p, f"{attr}_error") for p in pts]
+        row = derive_beyond_corrections()[model.phase][correction]
+        omegas = row.omegas(model.a, model.b)
+        x_mid = np.sqrt(np.multiply(C[1:], C[:-1]))
+        kept = resolvable_omegas(omegas, x_mid)
+        merged = [w for w in omegas if w not in kept]
+        if len(pts) < 3:  # one slope: nothing to extrapolate (an unbounded interval)
+            y = np.log([getattr(p, attr) for p in pts])
+            return _series_measurement(x_mid, np.diff(y) / np.diff(np.log(C)), [0.0], {"C": C})
+        return _exponent_measurement(
+            C, [getattr(p, attr) for p in pts], rel_solver=np.nan_to_num(err, nan=0.0),
+            diagnostics={"variable": "C", "C": C, "vertex_error": err, "removed_omegas": merged,
+                         "merged_omegas": merged, "N_star": [p.N_star for p in pts],
+                         "L_star": [p.L_star for p in pts],
+                         "converged": [bool(p.converged.all()) for p in pts],
+                         "derived": res.derived},
         )  # fmt: skip
 
     experiment.__name__ = f"_exp_compute_{attr}"
@@ -263,7 +381,7 @@ def beyond_claims() -> list:
         Claim("batch ramp", "wall-clock optimum: m*(t) ~ (1 - t/T)^(1/(2b) - 1) at eta = eta_max",
               r"m^*(t) \sim (1 - t/T)^{1/(2b) - 1}", "gamma of m*(t) ~ (1 - t/T)^gamma",
               prediction=law("batch_ramp_exponent"), experiment=_exp_batch_ramp,
-              tolerance=0.03, provenance="derived only"),
+              correction="batch_ramp_exponent", provenance="derived only"),
         Claim("momentum", "no exponent gain (easy); better loss exponent (hard) [study]; the "
               "engine derives no gain for EMA momentum with eta <= eta_max",
               r"\Delta p_{\mathrm{mom}} = 0", "loss-exponent gain of optimal EMA momentum over SGD",
@@ -277,12 +395,12 @@ def beyond_claims() -> list:
         Claim("compute-optimal", "easy: L* ~ C^(-(a-1)/(a+1)); hard: L* ~ C^(-(a-1)/(b+1))",
               r"L^* \sim C^{-(a-1)/(a+1)}\ /\ C^{-(a-1)/(b+1)}", "exponent of L*(C)",
               prediction=law("compute_optimal.loss_exponent", sign=-1),
-              experiment=_compute_experiment("L_fit"), tolerance=0.05,
-              provenance="derived only"),
+              experiment=_compute_experiment("L_star"),
+              correction="compute_optimal.loss_exponent", provenance="derived only"),
         Claim("compute-optimal model size", "easy: N* ~ C^(1/(a+1)); hard: N* ~ C^(1/(b+1))",
               r"N^* \sim C^{1/(a+1)}\ /\ C^{1/(b+1)}", "exponent of N*(C)",
               prediction=law("compute_optimal.model_size_exponent"),
-              experiment=_compute_experiment("N_fit"), tolerance=0.05,
-              provenance="derived only"),
+              experiment=_compute_experiment("N_star"),
+              correction="compute_optimal.model_size_exponent", provenance="derived only"),
         *momentum_form_claims(),
     ]  # fmt: skip

@@ -55,6 +55,7 @@ from .readouts import (
     lost_time,
     shape_exponent,
     window_mean_rate,
+    window_shape_exponent,
 )
 
 __all__ = [
@@ -332,6 +333,12 @@ def window_noise_source(model: PLRFModel, final_loss: float) -> float:
     return model.sigma**2 + final_loss
 
 
+#: Drift of the window's shape exponent per decade of ``T`` that an inconclusive window verdict
+#: mentions: below it the lost time's local slope moves by < 1e-3 (``d log Lambda/d delta`` is
+#: 0.1-0.3 for delta = 2-5 at the claim's level).
+SHAPE_DRIFT_NOTED = 0.01
+
+
 def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     r"""Exponent of the annealing window read as the lost time :func:`lost_time` (``/ T``: the
     fraction) times :math:`n^{\kappa}`, :math:`n` the noise source (:func:`window_noise_source`)
@@ -339,14 +346,22 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     gives :math:`W \propto T^{\omega_0} n^{-\kappa}`, and while the loss is not small against
     :math:`\sigma^2` the source decays with ``T`` (at (1.2, 1.7) the lost time alone reads
     0.756 +- 0.032 against 0.7917 at T <= 1e7; benchmarks/results/claims.md, 2026-11-30d).
-    The lost time alone, the label noise's share of the source and the crossing widths of
-    :func:`annealing_width` are kept as diagnostics."""
+    The lost time alone, the label noise's share of the source, the crossing widths of
+    :func:`annealing_width` and the window's shape exponent (:func:`window_shape_exponent`,
+    against the balance's ``2b - 1``) are kept as diagnostics."""
     sol, Ts = _solved(model, Ts, ctx)
     lost = np.array([lost_time(sol[T], T) for T in Ts])
     source = np.array([window_noise_source(model, sol[T].final_loss) for T in Ts])
     kappa = float(window_source_response().kappa.subs(model.subs()))
     other = {f"width_{lv:g}": [annealing_width(sol[T], T, lv) for T in Ts]
              for lv in (0.9, ANNEAL_LEVEL, 0.1)}  # fmt: skip
+    # the window's shape against the balance's 2b - 1: its drift is the slow correction
+    other["window_shape_exponent"] = shape = [window_shape_exponent(sol[T], T) for T in Ts]
+    drift = (shape[-1] - shape[-2]) / math.log10(Ts[-1] / Ts[-2]) if len(Ts) >= 2 else math.nan
+    if abs(drift) >= SHAPE_DRIFT_NOTED:
+        other["unconverged"] = (f"the window's shape still changes: its exponent "
+                                f"(window_shape_exponent) moves by {drift:+.2f} per decade at "
+                                f"T = {Ts[-1]:.3g}, where it is {shape[-1]:.2f}")  # fmt: skip
     ys = lost * source**kappa / (np.asarray(Ts, float) if fraction else 1.0)
     rs, rq = solver_errors(sol, Ts, order=1)
     # the source enters as L**|kappa|: the loss's own relative errors (a value at a minimum)

@@ -28,27 +28,59 @@ import numpy as np
 from theory import PLRFModel, derive_feedback_slopes, derive_scaling_laws
 
 from ..analysis.extrapolate import remove_slope_correction
-from ..dynamics import noise_sum_derivatives, stationary_loss
+from ..dynamics import ModeGrid, noise_sum_derivatives, stationary_loss
+from ..dynamics.modes import DEFAULT_EXACT_MODES
 from ..schedules.tuning import tune_constant
 from .core import ExperimentContext, Measurement, _exponent_measurement
 
 __all__ = [
     "CONSTANT_RATE_TOL",
+    "FRONT_EXACT_CAP",
     "constant_sweep",
     "feedback_correction",
+    "front_exact_modes",
     "subtract_feedback",
 ]
 
 #: Tolerance of the tuned constant rate in ``log eta`` (Brent's bracket): the tuned rate's
 #: relative error, counted in the constant-rate claim's error budget.
 CONSTANT_RATE_TOL = 1e-3
+#: Most modes the sweep keeps one by one to hold the learning front (the cost of the closed form
+#: grows as the square of the grid: ~0.5 s per rate at 1400 states).
+FRONT_EXACT_CAP = 2048
+
+
+def front_exact_modes(model: PLRFModel, T_max: float) -> int | None:
+    r"""Exact modes that hold the learning front of any stable constant rate up to ``T_max``,
+    or ``None`` when that exceeds :data:`FRONT_EXACT_CAP` (the default grid is used).
+
+    The front is where :math:`2\eta\lambda_k T \approx 1`; with :math:`\eta` at most the
+    stability bound :math:`2/(1 + 1/m)`, :math:`k_f = (2\eta T)^{1/b}`, kept one by one to
+    :math:`2 k_f`. A single-node bin at the front misplaces its share of the decay: at (1.2, 4)
+    the default grid (256 exact modes, bin ratio 1.1) moved the tuned rate's local slopes by up
+    to 7e-4 at T >= 1e9 (the unexplained wobble of the 2026-11-30 note), while 1024 and 2048
+    exact modes agree to 3e-5 (benchmarks/results/claims.md, 2026-11-30 lead).
+
+    >>> front_exact_modes(PLRFModel(1.2, 4.0), 1e11), front_exact_modes(PLRFModel(1.5, 3.0), 1e11)
+    (1338, None)
+    """
+    eta_bound = 2.0 / (1.0 + model.inv_batch)
+    k = 2.0 * (2.0 * eta_bound * float(T_max)) ** (1.0 / model.b)
+    return max(DEFAULT_EXACT_MODES, math.ceil(k)) if k <= FRONT_EXACT_CAP else None
 
 
 def constant_sweep(model: PLRFModel, Ts: Sequence[int], ctx: ExperimentContext):
-    """Tuned optimal constant rates at every horizon (memoised in ``ctx``)."""
+    """Tuned optimal constant rates at every horizon (memoised in ``ctx``), on a grid that keeps
+    the learning front in exact modes where that is affordable (:func:`front_exact_modes`;
+    an explicit ``exact`` in the context's grid options is used as given)."""
     key = ("constant", model, tuple(Ts))
     if key not in ctx.memo:
-        ctx.memo[key] = tune_constant(model, Ts, grid=ctx.grid(model), xatol=CONSTANT_RATE_TOL)
+        exact = front_exact_modes(model, max(Ts))
+        if ctx.grid_options.get("exact") is not None or exact is None:
+            grid = ctx.grid(model)
+        else:
+            grid = ModeGrid.from_model(model, **{**ctx.grid_options, "exact": exact})
+        ctx.memo[key] = tune_constant(model, Ts, grid=grid, xatol=CONSTANT_RATE_TOL)
     return ctx.memo[key]
 
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from theory import PLRFModel, derive_corrections, derive_scaling_laws
+from theory import PLRFModel, derive_beyond_corrections, derive_corrections, derive_scaling_laws
 from theory._checks import check_int, check_real
 
 from .._cache import DiskCache
@@ -75,11 +75,12 @@ class BeyondScale:
 
     Attributes
     ----------
-    ramp_T : tuple of int
-        Horizons of the batch ramp (one fit per horizon; the longest is the measurement).
+    ramp_T : tuple of int or None
+        Horizons of the batch ramp (one fit per horizon); ``None``: derived from the model
+        (:func:`solvers.claims.beyond.ramp_plan`).
     ramp_modes, ramp_eta, ramp_mean_batch : int, float, float
-        Modes of the ramp problem, its rate (held at the bound, the regime of the derivation)
-        and the sample budget per step ``D / T``.
+        Modes of the ramp problem (the least, when ``ramp_T`` is derived), its rate (held at the
+        bound, the regime of the derivation) and the sample budget per step ``D / T``.
     degeneracy_samples : int
         Samples of the ``eta/m`` degeneracy check.
     momentum_T : tuple of int
@@ -90,9 +91,12 @@ class BeyondScale:
     compute_baselines : tuple of str
         Tuned schedule families compared at each compute level besides the constant rate
         (:data:`solvers.control.compute_optimal.FAMILIES`).
+    compute_claim_C : tuple of float or None
+        Compute levels of the compute-optimal claims (the optimal schedule alone); ``None``:
+        :data:`solvers.claims.beyond.COMPUTE_CLAIM_C`.
     """
 
-    ramp_T: tuple[int, ...] = (1_000, 10_000, 100_000)
+    ramp_T: tuple[int, ...] | None = None
     ramp_modes: int = 300
     ramp_eta: float = 0.1
     ramp_mean_batch: float = 64.0
@@ -102,13 +106,14 @@ class BeyondScale:
     momentum_maxiter: int = 300
     compute_C: tuple[float, ...] = (1e4, 3.16e4, 1e5)
     compute_baselines: tuple[str, ...] = ("cosine",)
+    compute_claim_C: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        for name in ("ramp_T", "momentum_T", "compute_C"):
+        for name in ("ramp_T", "momentum_T", "compute_C", "compute_claim_C"):
             vals = getattr(self, name)
-            if len(vals) < 2:
+            if vals is not None and len(vals) < 2:
                 raise ValueError(f"{name} must hold at least two values, got {vals!r}")
-        for T in (*self.ramp_T, *self.momentum_T):
+        for T in (*(self.ramp_T or ()), *self.momentum_T):
             check_int("T", T, ge=10)
         check_int("ramp_modes", self.ramp_modes, ge=1)
         check_int("momentum_modes", self.momentum_modes, ge=1)
@@ -123,6 +128,7 @@ class BeyondScale:
             momentum_T=(100, 300, 1_000),
             momentum_maxiter=100,
             compute_C=(1e3, 3e3, 1e4),
+            compute_claim_C=(1e3, 3e3, 1e4),
         )
 
 
@@ -394,10 +400,18 @@ def evaluate_claim(
     verdict = (
         _band_verdict(m, pred, claim.tolerance)
         if m.extrapolation is None
-        else statistical_verdict(m.extrapolation, pred, claim.resolution)
+        else statistical_verdict(
+            m.extrapolation,
+            pred,
+            claim.resolution,
+            omegas=m.diagnostics.get("omegas", ()),
+            variable=m.diagnostics.get("variable", "T"),
+        )
     )
     if verdict.startswith("inconclusive") and m.diagnostics.get("unsolved_T"):
         verdict += "; " + _budget_note(m, claim_omegas(claim, model))
+    if verdict.startswith("inconclusive") and m.diagnostics.get("unconverged"):
+        verdict += "; " + m.diagnostics["unconverged"]  # what the experiment saw still moving
     if m.diagnostics.get("out_of_regime"):  # the measurement cannot test the prediction here
         verdict = f"inconclusive: {m.diagnostics['out_of_regime']} (the verdict was: {verdict})"
     return ClaimResult(claim.name, a, b, pred, pstr, m.value, m.stderr, verdict, m, res)
@@ -407,8 +421,8 @@ def derived_horizon(omegas: Sequence[float], target: float = CORRECTION_TARGET) 
     r"""Horizon where the slowest derived correction :math:`T^{-\omega}` (unit amplitude) falls
     to ``target``: :math:`T = \mathrm{target}^{-1/\omega_{\min}}` (``inf`` without one).
 
-    >>> round(derived_horizon([1 / 6, 0.5]) / 1e10, 3)   # (3, 2): the boundary layer, 1/(2a)
-    1.563
+    >>> round(derived_horizon([1 / 6, 0.5]) / 1e10, 4)   # (3, 2): the boundary layer, 1/(2a)
+    1.5625
     """
     w = [x for x in omegas if x > 0]
     return target ** (-1.0 / min(w)) if w else math.inf
@@ -433,6 +447,8 @@ def claim_omegas(claim: Claim, model: PLRFModel) -> list[float]:
     if claim.correction is None or model.phase not in ("easy", "hard"):
         return []
     row = derive_corrections()[model.phase].get(claim.correction)
+    if row is None:  # the claims beyond the learning rate (batch ramp, compute-optimal)
+        row = derive_beyond_corrections()[model.phase].get(claim.correction)
     return [] if row is None else row.omegas(model.a, model.b)
 
 
@@ -453,10 +469,18 @@ def _with_corrections(m: Measurement, claim: Claim, model: PLRFModel) -> Measure
     return replace(m, value=e.value, stderr=e.stderr, extrapolation=e, diagnostics=diag)
 
 
-def statistical_verdict(e: Extrapolation, pred: float, resolution: float) -> str:
+def statistical_verdict(
+    e: Extrapolation,
+    pred: float,
+    resolution: float,
+    *,
+    omegas: Sequence[float] = (),
+    variable: str = "T",
+) -> str:
     """``agrees`` iff ``pred`` lies in the interval, ``disagrees`` iff not; ``inconclusive``
     when it lies inside an interval wider than ``resolution`` (with the horizon that would
-    settle it, from the fitted correction)."""
+    settle it, from the fitted correction or, when the primary scheme fitted none, from the
+    slowest derived one of ``omegas``; ``variable`` names the horizon, e.g. ``"C"``)."""
     hw = e.halfwidth
     if not e.contains(pred):
         return "disagrees"
@@ -464,13 +488,31 @@ def statistical_verdict(e: Extrapolation, pred: float, resolution: float) -> str
         return "agrees"
     T_star = e.horizon_for(resolution)
     where = (
-        f"the fitted correction falls below {resolution / 2:g} at T ~ {T_star:.1g}"
+        f"the fitted correction falls below {resolution / 2:g} at {variable} ~ {T_star:.1g}"
         if math.isfinite(T_star)
-        else "no correction exponent to say which horizon would settle it"
+        else _derived_settling(e, omegas, resolution, variable)
     )
     if not math.isfinite(hw):
         return f"inconclusive: unbounded interval (too few horizons to extrapolate); {where}"
     return f"inconclusive: interval ±{hw:.3g} > {resolution:g}; {where}"
+
+
+def _derived_settling(e: Extrapolation, omegas, resolution: float, variable: str) -> str:
+    """What would settle an interval the primary scheme fitted no correction for: when the
+    spread between the extrapolation schemes dominates, it shrinks like the slowest derived
+    correction, to ``resolution`` at ``last * (halfwidth / resolution)^(1/omega)``; when the
+    values' own errors dominate, more values or less noisy ones."""
+    w = [x for x in omegas if x > 0]
+    spread = e.budget.get("schemes", math.nan)
+    noise = math.sqrt(sum(e.budget.get(k, 0.0) ** 2 for k in ("fit", "solver", "quadrature")))
+    if not w or not math.isfinite(spread):
+        return "no correction exponent to say which horizon would settle it"
+    if spread < noise:
+        return ("the interval is set by the errors of the values (fit, solver, interpolation), "
+                "not by the extrapolation: more values, or less noisy ones, would narrow it")  # fmt: skip
+    need = e.last_T * (e.halfwidth / resolution) ** (1 / min(w))
+    return (f"the spread of the extrapolations shrinks like the slowest derived correction "
+            f"{variable}^-{min(w):.3g}: to {resolution:g} at {variable} ~ {need:.1g}")  # fmt: skip
 
 
 def _band_verdict(m: Measurement, pred: float, tol: float) -> str:

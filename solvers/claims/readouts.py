@@ -22,6 +22,7 @@ __all__ = [
     "lost_time",
     "shape_exponent",
     "window_mean_rate",
+    "window_shape_exponent",
 ]
 
 
@@ -183,3 +184,35 @@ def lost_time(res, T: float, level: float = ANNEAL_LEVEL) -> float:
     rate = integral.derivative()(x)  # the reconstructed rate, continuous across cells
     deficit = np.clip(1.0 - rate / (level * bulk_peak(res, T)), 0.0, None)
     return float(np.sum(half * (deficit @ weights)))
+
+
+#: Levels whose lost times give the window's shape exponent (:func:`window_shape_exponent`): the
+#: window's lower part, where the balance's power applies (the upper part meets the plateau's
+#: rounded corner: at (1.2, 1.7) the exponent from 0.25 and 0.75 sits at 1.42 from T = 1e5 to
+#: 1e10, the one from 0.05 and 0.25 moves at the derived rate; benchmarks/results/claims.md).
+WINDOW_SHAPE_LEVELS = (0.05, 0.25)
+
+
+def window_shape_exponent(
+    res, T: float, levels: tuple[float, float] = WINDOW_SHAPE_LEVELS
+) -> float:
+    r"""Exponent :math:`\delta` of the final annealing window's shape, from the lost times of two
+    levels.
+
+    For the window form :math:`\eta_{\rm peak}\min(1, ((T - t)/W)^{\delta})`,
+    :math:`\Lambda_\ell = W\,\ell^{1/\delta}\,\delta/(\delta + 1)` (:func:`lost_time`), so
+
+    .. math:: \delta = \frac{\log(\ell_1/\ell_2)}{\log(\Lambda_{\ell_1}/\Lambda_{\ell_2})},
+
+    whatever ``W`` (``nan`` when the rate never falls below ``l1`` times its peak). The hard
+    window's balance has :math:`\delta = 2b - 1`; on real optima the shape is not one power (the
+    value depends on the levels) and it drifts with ``T`` at the rate of the window's derived
+    boundary layer: the drift that moves every fixed-level readout of the window's width.
+    """
+    l1, l2 = levels
+    if not 0 < l1 < l2 <= 1:
+        raise ValueError(f"levels: need 0 < l1 < l2 <= 1, got {levels!r}")
+    lost = (lost_time(res, T, l1), lost_time(res, T, l2))
+    if not (0 < lost[0] < lost[1]):  # a schedule that never goes below l1: no window shape
+        return math.nan
+    return math.log(l1 / l2) / math.log(lost[0] / lost[1])

@@ -222,7 +222,8 @@ def _context(args: argparse.Namespace, per_claim: bool):
         deadline = time.process_time() + DEFAULT_BASELINE_DEADLINE
     common = {
         "cpu_deadline": deadline,
-        "grid_options": {"exact": args.exact_modes, "ratio": args.bin_ratio},
+        "grid_options": {"ratio": args.bin_ratio}
+        | ({} if args.exact_modes is None else {"exact": args.exact_modes}),
         "max_T_time_domain": args.T_max_time_domain,
         # the batch/momentum/compute-optimal claims run their own solvers at their own scale
         "beyond": BeyondScale.quick() if args.quick else BeyondScale(),
@@ -348,7 +349,13 @@ def register(sub) -> None:
         "--T-max-time-domain", type=count, default=10_000,
         help="cap on T for baselines tuned on the time-domain recursion (default %(default)s)",
     )  # fmt: skip
-    p.add_argument("--exact-modes", type=count, default=256, help="modes kept one by one")
+    p.add_argument(
+        "--exact-modes",
+        type=count,
+        default=None,
+        help="modes kept one by one (default 256; the constant-rate sweep keeps its "
+        "learning front exact where affordable)",
+    )
     p.add_argument("--bin-ratio", type=real, default=1.1, help="tail bin-edge ratio (> 1)")
     p.add_argument(
         "--solver", default="continuum", choices=SOLVER_CHOICES,

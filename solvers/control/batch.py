@@ -41,6 +41,7 @@ __all__ = [
     "degeneracy_check",
     "optimal_batch_at_rate",
     "solve_batch_ramp",
+    "source_divided_ramp_fit",
     "wall_clock_saving",
 ]
 
@@ -522,3 +523,24 @@ def optimal_batch_at_rate(
         tuple(float(v) for v in fit_range), _derived_ramp(model), 1.0, status == 0, status,
         message, time.perf_counter() - t0,
     )  # fmt: skip
+
+
+def source_divided_ramp_fit(result: BatchRampResult, fit_range: tuple[float, float]) -> ExponentFit:
+    r"""The ramp exponent of ``result``'s per-step batch with the noise source divided out.
+
+    The square-root rule is :math:`m_t \propto \sqrt{(\sigma^2 + L_t)\,G_t}` with :math:`G_t` the
+    propagation of step ``t``'s injected noise to :math:`L(T)`; the derivation's
+    :math:`K(2\eta_{\max}T y)` is :math:`G_t`. This fits :math:`m_t/\sqrt{\sigma^2 + L_t}`
+    (:math:`L_t` from the exact recursion under the optimal controls) on
+    :func:`binned_ramp_fit` over ``fit_range`` of ``y = 1 - t/T``. Needs a per-step result
+    (:func:`optimal_batch_at_rate`).
+    """
+    from ..dynamics.recursion import simulate
+
+    if result.batch.size != result.T:
+        raise ValueError(f"result must hold one batch per step (T = {result.T}), got "
+                         f"{result.batch.size} blocks")  # fmt: skip
+    model = result.model
+    loss = simulate(model, np.full(result.T, model.eta_max), batch=result.batch).loss[:-1]
+    y = 1.0 - (np.arange(result.T) + 0.5) / result.T
+    return binned_ramp_fit(y, result.batch / np.sqrt(model.sigma**2 + loss), fit_range)

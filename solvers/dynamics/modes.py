@@ -19,8 +19,9 @@ with :math:`D_j = 1 - 2\eta\lambda_j + (1 + 1/m)\eta^2\lambda_j^2` — identical
 For a constant rate the recursion is linear and time-invariant, :math:`c' \mapsto A c' + f`
 with the symmetric :math:`A = \mathrm{diag}(D) + g v v^\top` in the variables
 :math:`c'_j = \sqrt{w_j} c_j`, :math:`v_j = \sqrt{w_j}\lambda_j`, :math:`g = \eta^2/m`. One
-eigendecomposition of :math:`B = I - A = Q\,\mathrm{diag}(\beta)\,Q^\top` gives the loss at
-every horizon at once,
+eigendecomposition of :math:`B = I - A = Q\,\mathrm{diag}(\beta)\,Q^\top` — from its secular
+equation, to relative accuracy (:mod:`solvers.dynamics._secular`) — gives the loss at every
+horizon at once,
 
 .. math::
 
@@ -44,6 +45,7 @@ from theory import PLRFModel
 from theory._checks import check_int, check_real
 
 from ._kernels import weighted_forward
+from ._secular import secular_modes
 from .recursion import as_batch_schedule, as_schedule
 
 #: Loss beyond which a run counts as blown up (the next steps overflow to inf).
@@ -207,17 +209,15 @@ def constant_rate_loss(grid: ModeGrid, eta: float, T) -> np.ndarray:
         return np.full(Ts.shape, math.inf)
     im = grid.model.inv_batch
     lam, w = grid.lam, grid.weight
-    v = np.sqrt(w) * lam
     g = im * eta * eta
-    one_minus_D = lam * (2.0 * eta - (1.0 + im) * eta * eta * lam)
-    B = np.diag(one_minus_D) - g * np.outer(v, v)
-    # Eigenvalues far below eps*||B|| (deep-tail modes, frozen over any horizon) come out as
-    # +-rounding noise; the expm1 form below is continuous through beta = 0, so they are harmless.
-    with _blas_limit():
-        beta, Q = np.linalg.eigh(B)
-    y0 = Q.T @ (np.sqrt(w) * grid.c0)
-    yf = Q.T @ (g * grid.model.sigma**2 * v)
-    p = Q.T @ v
+    d = lam * (2.0 * eta - (1.0 + im) * eta * eta * lam)  # 1 - D_j
+    mass = w * lam * grid.c0  # v_j (sqrt(w_j) c_j(0)): each bin's bias mass
+    if g > 0:
+        # relative accuracy for the small eigenvalues (a dense eigensolver loses it: _secular)
+        beta, bias, noise = secular_modes(d, w * lam * lam, mass, g)
+        noise = noise * (g * grid.model.sigma**2)
+    else:
+        beta, bias, noise = d, mass, np.zeros_like(d)
     pos = beta < 1
     logmod = np.where(pos, np.log1p(-np.where(pos, beta, 0.0)), np.log(np.abs(1.0 - beta)))
     x = np.multiply.outer(Ts, logmod)  # T log|1 - beta|, shape T.shape + (n,)
@@ -230,4 +230,4 @@ def constant_rate_loss(grid: ModeGrid, eta: float, T) -> np.ndarray:
             np.where(odd_negative, 1.0 + np.exp(x), -np.expm1(x)) / beta,
             Ts[..., None] if Ts.ndim else Ts,
         )
-    return (powT * (p * y0)).sum(-1) + (geo * (p * yf)).sum(-1)
+    return (powT * bias).sum(-1) + (geo * noise).sum(-1)

@@ -221,32 +221,73 @@ def _tune_constant_scan(grid, Ts, zs, lo, hi, xatol):
     n = zs.size
     zlo, zhi = zs[0], zs[-1]
     table = np.array([constant_rate_loss(grid, math.exp(z), Ts) for z in zs])  # (n, nT)
-    out = []
-    for j, T_ in enumerate(Ts):
+    cache: dict[float, np.ndarray] = {}  # every evaluation gives the loss at every horizon
+
+    def logloss(z: float, j: int) -> float:
+        if z not in cache:
+            cache[z] = constant_rate_loss(grid, math.exp(z), Ts)
+        v = float(cache[z][j])
+        return math.log(v) if math.isfinite(v) and v > 0 else math.log(BLOWUP)
+
+    out: list = [None] * len(Ts)
+    found: list[tuple[float, float]] = []  # (log T, log eta*) of the horizons done, increasing T
+    for j in sorted(range(len(Ts)), key=lambda j: Ts[j]):
+        T_ = Ts[j]
         col = np.log(np.where(np.isfinite(table[:, j]), table[:, j], BLOWUP))
         i = int(np.argmin(col))
         a_, b_ = zs[max(i - 1, 0)], zs[min(i + 1, n - 1)]
-        count = [0]
-
-        def f(z, T_=T_, count=count):
-            count[0] += 1
-            v = float(constant_rate_loss(grid, math.exp(z), [T_])[0])
-            return math.log(v) if math.isfinite(v) and v > 0 else math.log(BLOWUP)
-
-        res = minimize_scalar(f, bounds=(a_, b_), method="bounded", options={"xatol": xatol})
-        z = float(res.x) if res.fun <= col[i] else float(zs[i])
-        loss = math.exp(min(float(res.fun), float(col[i])))
+        before = len(cache)
+        z, fz = _bracketed_near(lambda z, j=j: logloss(z, j), _predict(found, T_), a_, b_, xatol)
+        if z is None:
+            res = minimize_scalar(lambda z, j=j: logloss(z, j), bounds=(a_, b_), method="bounded",
+                                  options={"xatol": xatol})  # fmt: skip
+            z, fz = float(res.x), float(res.fun)
+        if fz > col[i]:
+            z, fz = float(zs[i]), float(col[i])
+        found.append((math.log(T_), z))
         ab = _at_bound([z], [(zlo, zhi)], ["eta0"])
+        loss = math.exp(fz)
         # the penalty itself (or a value within rounding of it) is not a loss
         ok = bool(np.isfinite(table[:, j]).any()) and math.isfinite(loss) and loss < BLOWUP / 10
-        out.append(
-            BaselineResult(
-                "constant", T_, {"eta0": math.exp(z)}, loss, ab, {"eta0": (lo, hi)},
-                n + count[0], ok, "closed-form scan + bounded Brent in log eta"
-                + (f"; optimum at bound {ab}" if ab else ""),
-            )
+        out[j] = BaselineResult(
+            "constant", T_, {"eta0": math.exp(z)}, loss, ab, {"eta0": (lo, hi)},
+            n + len(cache) - before, ok, "closed-form scan + bounded search in log eta"
+            + (f"; optimum at bound {ab}" if ab else ""),
         )  # fmt: skip
     return out
+
+
+def _predict(found: list[tuple[float, float]], T: int) -> float | None:
+    """``log eta*`` at ``T`` extrapolated linearly in ``log T`` from the last two horizons done
+    (the tuned rate is a smooth power of ``T``), or ``None`` before two are done."""
+    if len(found) < 2:
+        return None
+    (x0, z0), (x1, z1) = found[-2:]
+    return z1 + (z1 - z0) / (x1 - x0) * (math.log(T) - x1) if x1 > x0 else z1
+
+
+def _bracketed_near(f, guess, a_, b_, xatol):
+    """Three points ``guess + (-xatol, 0, xatol)``, stepped toward the lower side until the
+    middle one is lowest: the minimum then lies within ``xatol`` of it, and the vertex of the
+    parabola through the three (evaluated; error ~xatol^2) is returned if lower.
+    ``(None, None)`` when there is no guess or the steps leave ``[a_, b_]`` (Brent takes over)."""
+    if guess is None or not a_ + xatol <= guess <= b_ - xatol:
+        return None, None
+    z = guess
+    for _ in range(8):
+        fl, fm, fr = f(z - xatol), f(z), f(z + xatol)
+        if fm <= fl and fm <= fr:
+            curv = fl - 2.0 * fm + fr
+            if curv > 0:
+                zv = z + 0.5 * xatol * (fl - fr) / curv
+                fv = f(zv)
+                if fv < fm:
+                    return zv, fv
+            return z, fm
+        z = z - xatol if fl < fr else z + xatol
+        if not a_ + xatol <= z <= b_ - xatol:
+            break
+    return None, None
 
 
 def _optimise(f, spec: Baseline, zb, max_evaluations: int):

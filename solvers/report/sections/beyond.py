@@ -135,10 +135,16 @@ def beyond_section(ctx: ReportContext) -> SectionOutput:
         rows.append(row)
     parts.append(
         "\\paragraph{Measured.} The batch ramp at horizons "
-        f"${sc.ramp_T[0]}\\ldots{sc.ramp_T[-1]}$, momentum at ${sc.momentum_T[0]}\\ldots"
+        + (
+            f"${sc.ramp_T[0]}\\ldots{sc.ramp_T[-1]}$"
+            if sc.ramp_T is not None
+            else "chosen per point from its derived corrections"
+        )
+        + f", momentum at ${sc.momentum_T[0]}\\ldots"
         f"{sc.momentum_T[-1]}$, compute-optimal at $C = {latex_number(sc.compute_C[0])}\\ldots"
         f"{latex_number(sc.compute_C[-1])}$ (the claims of these rows in the claims table come "
-        "from the same solves). Loss exponents are decay rates; the batch exponent $\\gamma$ is "
+        "from the same ramp solves; the compute-optimal claims from denser levels of the optimal "
+        "schedule alone). Loss exponents are decay rates; the batch exponent $\\gamma$ is "
         "the fit at the longest horizon.\n"
         "\\begin{center}\\footnotesize\\begin{tabular}{lcccccccc}\\toprule\n"
         "point & $\\gamma$ & derived & $p$ Nesterov & $p$ SGD & $N^*$ exp. & derived & "

@@ -92,6 +92,7 @@ def derivation_section(ctx: ReportContext) -> SectionOutput:
     PLRF problem and from :func:`theory.derive_scaling_laws` (power-law ansatz, dominant balance).
     """
     from theory import (
+        beyond_corrections_latex,
         corrections_latex,
         derivation_fragments,
         derive_scaling_laws,
@@ -115,4 +116,5 @@ def derivation_section(ctx: ReportContext) -> SectionOutput:
         parts.append(f"\\paragraph{{{latex_escape(title)}}}\n{tex}\n")
     parts.append(f"\\paragraph{{Power law with a tuned base rate}}\n{tuned_power_law_gain()[1]}\n")
     parts.append(corrections_latex())
+    parts.append(beyond_corrections_latex())
     return SectionOutput("\n".join(parts), ())
