@@ -89,7 +89,7 @@ def refine(data: dict, path: str) -> None:
                 e = ref.get(f"{a:g}_{b:g}", {}).get(str(T))
                 if e is None or e["form"] != form:
                     continue
-                delta = e["loss"] / r.loss - 1.0
+                delta = e["loss"] / e["optimiser_loss"] - 1.0  # r.loss may be refined already
                 errs = {"refinement": e["error"], "shift": delta**2 / (2 * SHIFT_CURVATURE)}
                 by_T[T] = (model, replace(r, loss=e["loss"], errors=errs))
 
