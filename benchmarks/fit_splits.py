@@ -15,6 +15,7 @@ validation loss is the target; the same FitOptions for every split, nothing tune
 
 ``--p1`` holds the rate power at 1 (the 6-parameter model of plain SGD; default: fitted, 7).
 ``--rate-map norm`` / ``norm-eq``: AdamW's norm map instead of the rate power (7 / 6 parameters).
+``--fit-theta`` frees the noise spectrum's exponent ``theta`` (one more parameter, 2026-11-30g).
 ``--curves`` stores each held-out run's residual curve.
 ``--shared``: one joint fit per data set with ``(a, b)`` shared by its model sizes
 (``solvers.runs.fit_shared``; the same per-family run selection), rows per family as above plus
@@ -410,6 +411,8 @@ def main() -> None:
                     help="one joint fit per data set, (a, b) shared by its sizes (no baselines)")  # fmt: skip
     ap.add_argument("--rate-map", choices=("auto", "power", "norm", "norm-eq"), default="auto",
                     help="map from the optimiser's rate to model time (FitOptions.rate_map)")  # fmt: skip
+    ap.add_argument("--fit-theta", action="store_true",
+                    help="fit the noise spectrum's exponent theta (FitOptions.fit_theta)")  # fmt: skip
     ap.add_argument("--curves", action="store_true",
                     help="store each held-out run's residual curve (JSON 'curves')")  # fmt: skip
     ap.add_argument("--merge-baselines", nargs=2, metavar=("OLD", "NEW"),
@@ -432,11 +435,12 @@ def main() -> None:
         return
     c0, t0 = time.process_time(), time.perf_counter()
     if args.shared:
-        rows = run_shared_split(args.split, args.boot, {"rate_map": args.rate_map})
+        rows = run_shared_split(args.split, args.boot, {"rate_map": args.rate_map,
+                                                        "fit_theta": args.fit_theta})  # fmt: skip
     else:
         rows = run_split(args.split, args.boot, fit_power=not args.p1,
                          baselines=not args.no_baselines, curves=args.curves,
-                         options={"rate_map": args.rate_map})  # fmt: skip
+                         options={"rate_map": args.rate_map, "fit_theta": args.fit_theta})  # fmt: skip
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
     if args.out:
         dump(rows, args.out)
