@@ -32,8 +32,9 @@ def _text(d: dict) -> str:
     lines = [f"fitted on {', '.join(m['fit_runs'])} ({m['n_points']} points, {m['n_params']} "
              f"parameters; {m['message']})"]  # fmt: skip
     for name in ("L_inf", "A", "s", "nu", "a", "b", "p", "norm0", "theta"):
-        if m.get(name) is None or (name == "theta" and "theta" not in m["interval"]
-                                   and m["theta"] == 1.0):
+        if m.get(name) is None or (
+            name == "theta" and "theta" not in m["interval"] and m["theta"] == 1.0
+        ):
             continue  # norm0: the norm map only; theta: when not the PLRF's
         lo, hi = m["interval"].get(name, (float("nan"), float("nan")))
         lines.append(f"  {name:6s} = {m[name]:.6g}   95% [{lo:.4g}, {hi:.4g}]")

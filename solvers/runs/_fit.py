@@ -58,6 +58,7 @@ from ._phase import (
 
 __all__ = ["FitOptions", "RunFit", "fit_points", "fit_runs"]
 
+
 @dataclass(frozen=True)
 class _Data:
     """A run's schedule, grid nodes and fitted points; its grids per rate power, cached."""

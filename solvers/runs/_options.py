@@ -142,8 +142,6 @@ class FitOptions:
         return int(np.sum(_free(self)))
 
 
-
-
 def _free(opts) -> np.ndarray:
     """Mask of the free entries of the optimiser's vector (``p`` held at 1 without fit_power
     or with the norm map, ``gain`` at 0 without fit_gain, ``norm0`` at equilibrium unless
