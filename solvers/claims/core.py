@@ -407,8 +407,8 @@ def derived_horizon(omegas: Sequence[float], target: float = CORRECTION_TARGET) 
     r"""Horizon where the slowest derived correction :math:`T^{-\omega}` (unit amplitude) falls
     to ``target``: :math:`T = \mathrm{target}^{-1/\omega_{\min}}` (``inf`` without one).
 
-    >>> round(derived_horizon([1 / 6, 0.5]) / 1e10, 3)   # (3, 2): the boundary layer, 1/(2a)
-    1.563
+    >>> round(derived_horizon([1 / 6, 0.5]) / 1e10, 4)   # (3, 2): the boundary layer, 1/(2a)
+    1.5625
     """
     w = [x for x in omegas if x > 0]
     return target ** (-1.0 / min(w)) if w else math.inf

