@@ -5,6 +5,7 @@ import json
 import pytest
 
 from solvers.cli import main
+from solvers.cli.fit import _shared_text
 from solvers.runs import FitOptions, Run, fit_shared, predict_run
 from tests.test_runs import HARD, synthetic
 
@@ -121,4 +122,6 @@ def test_cli_fit_shared_reports_one_a_b_and_tests_sharing(tmp_path, capsys):
         p_values.append(d["sharing"]["p"])
         if large is LARGE:
             assert d["error"]["max_rel"] < 5e-3, d["error"]
+            text = _shared_text(d)  # the text format of the same result
+            assert "(a, b) shared by 2 model sizes" in text and "predict Lr2" in text
     assert p_values[0] > 0.05 and p_values[1] < 1e-3, p_values
