@@ -93,7 +93,10 @@ class FitOptions:
     fit_theta : bool
         Fit the exponent ``theta`` of the noise spectrum (mode ``k``'s noise forcing
         ``~ lambda_k**theta``, :mod:`._functional`; one more parameter); False holds
-        ``theta = 1``, the PLRF's (the Hessian's spectrum).
+        ``theta = 1``, the PLRF's (the Hessian's spectrum). Off by default: on the llm-curves
+        runs it gains 0-11 % of in-sample RSS and its rule (BIC) rejects it, and ``theta``
+        trades off with ``b`` along ``(a - 1)/b = const`` (``benchmarks/results/fit.md``,
+        2026-11-30g).
     mode_law : bool
         :func:`fit_shared` only: each size's mode count from a fitted law
         ``N = N_ref (params / params_ref)^gamma`` of its runs' ``params`` (2 parameters for any
