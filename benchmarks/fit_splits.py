@@ -15,6 +15,7 @@ validation loss is the target; the same FitOptions for every split, nothing tune
 
 ``--p1`` holds the rate power at 1 (the 6-parameter model of plain SGD; default: fitted, 7).
 ``--rate-map norm`` / ``norm-eq``: AdamW's norm map instead of the rate power (7 / 6 parameters).
+``--fit-theta`` frees the noise spectrum's exponent ``theta`` (one more parameter, 2026-11-30g).
 ``--curves`` stores each held-out run's residual curve.
 ``--shared``: one joint fit per data set with ``(a, b)`` shared by its model sizes
 (``solvers.runs.fit_shared``; the same per-family run selection), rows per family as above plus
@@ -31,7 +32,6 @@ import math
 import time
 
 import numpy as np
-from scipy.stats import chi2
 
 from solvers.runs import (
     LAWS,
@@ -42,6 +42,7 @@ from solvers.runs import (
     load_dataset,
     predict_run,
     schedule_family,
+    sharing_test,
 )
 
 SPLITS = ("cos-to-wsd", "wsd-to-cos", "short-to-long", "long-to-short", "phase")
@@ -305,12 +306,11 @@ def shared_table(paths, per_family_dir: str) -> str:
                      "| data set | RSS shared / per family | statistic | dof | p |", "|---|---|---|---|---|"]  # fmt: skip
             for ds, rs in by_set.items():
                 rss = min(v["rss"] for v in rs[0]["shared"]["phase_fits"].values())
-                apart = sum(min(v["rss"] for v in sep[tuple(d["family"])]["model"]["phase_fits"].values())
-                            for d in rs)  # fmt: skip
-                stat, dof = rs[0]["shared"]["n_eff"] * math.log(rss / apart), 2 * (len(rs) - 1)
-                tests.append(
-                    f"| {ds} | {rss / apart:.3f} | {stat:.1f} | {dof} | {chi2.sf(stat, dof):.2g} |"
-                )
+                apart = [min(v["rss"] for v in sep[tuple(d["family"])]["model"]["phase_fits"].values())
+                         for d in rs]  # fmt: skip
+                t = sharing_test(rss, apart, rs[0]["shared"]["n_eff"])
+                tests.append(f"| {ds} | {rss / t['rss_apart']:.3f} | {t['statistic']:.1f} "
+                             f"| {t['dof']} | {t['p']:.2g} |")  # fmt: skip
             for ds, rs in by_set.items():
                 sh, m = rs[0]["shared"] or {}, rs[0]["model"]
                 iv = {k: f"[{v[0]:.2f}, {v[1]:.2f}]" for k, v in sh.get("interval", {}).items()}
@@ -369,6 +369,44 @@ def compare_in_sample(base: str, others) -> str:
     return "\n".join(lines)
 
 
+def bic_rule(base: str, others, majority: int = 7) -> str:
+    """The 2026-11-30g selection rule (``benchmarks/results/fit_2026-11-30g/PROTOCOL.md``) on
+    ``phase`` files: per family ``dBIC = n ln(R_cand / R_base) + dk ln(n)`` with ``n`` the base
+    fit's ``n_eff``; a candidate passes if the sum is < 0 and ``dBIC < 0`` in at least
+    ``majority`` families. Beside it, for the record: the AIC sum (``2 dk``), the geometric
+    mean of the RSS ratios and each family's fitted ``theta``."""
+    ref = {tuple(d["family"]): d for d in json.load(open(base))}
+    lines = []
+    for path in others:
+        rows = {tuple(d["family"]): d for d in json.load(open(path))}
+        lines += [f"\n#### {path} against {base}\n",
+                  "| family | n_eff | RSS ratio | dk | dBIC | dAIC | theta | (a, b) | phase, p_easy |",
+                  "|" + "---|" * 9]  # fmt: skip
+        tot = {"bic": 0.0, "aic": 0.0, "log": 0.0, "wins": 0}
+        for fam, d in sorted(ref.items(), key=lambda kv: str(kv[0])):
+            c, n = rows[fam], d["model"]["n_eff"]
+            ratio, dk = _rss(c) / _rss(d), c["model"]["n_params"] - d["model"]["n_params"]
+            bic, aic = n * math.log(ratio) + dk * math.log(n), n * math.log(ratio) + 2 * dk
+            tot["bic"] += bic
+            tot["aic"] += aic
+            tot["log"] += math.log(ratio)
+            tot["wins"] += bic < 0
+            m = c["model"]
+            lines.append(
+                f"| {fam[0]} {int(fam[1]) / 1e6:.0f}M | {n:.1f} | {ratio:.3f} | {dk} | {bic:.1f} "
+                f"| {aic:.1f} | {_g(m.get('theta'))} | ({m['a']:.2f}, {m['b']:.2f}) "
+                f"| {m['phase']}, {m['p_easy']:.2f} |"
+            )  # fmt: skip
+        passed = tot["bic"] < 0 and tot["wins"] >= majority
+        lines.append(
+            f"| **sum** | | geo. mean **{math.exp(tot['log'] / len(ref)):.3f}** | | "
+            f"**{tot['bic']:.1f}** | **{tot['aic']:.1f}** | | | |\n\n"
+            f"dBIC < 0 in {tot['wins']} of {len(ref)} families; the rule "
+            f"{'**adopts**' if passed else '**rejects**'} this candidate."
+        )  # fmt: skip
+    return "\n".join(lines)
+
+
 def dump(rows, path: str) -> None:
     """Write a split's rows; compact when they hold residual curves (thousands of numbers)."""
     with open(path, "w") as fh:
@@ -401,6 +439,8 @@ def main() -> None:
     ap.add_argument("--table", nargs="*")
     ap.add_argument("--compare", nargs="+", metavar="PHASE_JSON",
                     help="in-sample RSS of candidates' phase files over the first one's")  # fmt: skip
+    ap.add_argument("--bic", nargs="+", metavar="PHASE_JSON",
+                    help="the 2026-11-30g BIC rule: candidates' phase files against the first")  # fmt: skip
     ap.add_argument("--residuals", help="per held-out run residual table of a --curves file")
     ap.add_argument("--shared-table", nargs="+", metavar=("PER_FAMILY_DIR", "JSON"),
                     help="--shared files against the per-family files in PER_FAMILY_DIR")  # fmt: skip
@@ -410,6 +450,8 @@ def main() -> None:
                     help="one joint fit per data set, (a, b) shared by its sizes (no baselines)")  # fmt: skip
     ap.add_argument("--rate-map", choices=("auto", "power", "norm", "norm-eq"), default="auto",
                     help="map from the optimiser's rate to model time (FitOptions.rate_map)")  # fmt: skip
+    ap.add_argument("--fit-theta", action="store_true",
+                    help="fit the noise spectrum's exponent theta (FitOptions.fit_theta)")  # fmt: skip
     ap.add_argument("--curves", action="store_true",
                     help="store each held-out run's residual curve (JSON 'curves')")  # fmt: skip
     ap.add_argument("--merge-baselines", nargs=2, metavar=("OLD", "NEW"),
@@ -420,6 +462,9 @@ def main() -> None:
         return
     if args.compare:
         print(compare_in_sample(args.compare[0], args.compare[1:]))
+        return
+    if args.bic:
+        print(bic_rule(args.bic[0], args.bic[1:]))
         return
     if args.shared_table:
         print(shared_table(args.shared_table[1:], args.shared_table[0]))
@@ -432,11 +477,12 @@ def main() -> None:
         return
     c0, t0 = time.process_time(), time.perf_counter()
     if args.shared:
-        rows = run_shared_split(args.split, args.boot, {"rate_map": args.rate_map})
+        rows = run_shared_split(args.split, args.boot, {"rate_map": args.rate_map,
+                                                        "fit_theta": args.fit_theta})  # fmt: skip
     else:
         rows = run_split(args.split, args.boot, fit_power=not args.p1,
                          baselines=not args.no_baselines, curves=args.curves,
-                         options={"rate_map": args.rate_map})  # fmt: skip
+                         options={"rate_map": args.rate_map, "fit_theta": args.fit_theta})  # fmt: skip
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
     if args.out:
         dump(rows, args.out)

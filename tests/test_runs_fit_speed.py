@@ -36,13 +36,15 @@ def test_condense_matches_exactly_rounded_sums(p):
 
 
 @pytest.mark.parametrize(
-    ("fit_gain", "rate_map"), [(False, "power"), (True, "power"), (False, "norm")]
-)
-def test_fit_jacobian_matches_central_differences(fit_gain, rate_map):
+    ("fit_gain", "rate_map", "fit_theta"),
+    [(False, "power", False), (True, "power", False), (False, "norm", False),
+     (False, "norm", True)],
+)  # fmt: skip
+def test_fit_jacobian_matches_central_differences(fit_gain, rate_map, fit_theta):
     """At a generic point, every free column (exact and forward-difference; with the feedback
-    free, all by forward differences; with the norm map, its initial norm) against central
-    differences of the residuals; a wrong exact column (say a missing log(10)) is off by 2x or
-    more."""
+    free, all by forward differences; with the norm map, its initial norm; the noise spectrum's
+    exponent) against central differences of the residuals; a wrong exact column (say a missing
+    log(10)) is off by 2x or more."""
     truth = LossParams(L_inf=2.5, A=1.0, s=50.0, nu=100.0, a=2.2, b=1.4, p=0.8)
     runs = []
     for i, (T, lr) in enumerate([(3000, 1e-3), (4000, 5e-4)]):
@@ -53,16 +55,16 @@ def test_fit_jacobian_matches_central_differences(fit_gain, rate_map):
         loss = loss_curve(truth, g, mode_nodes(10**6))[g.index(steps)] * (1 + 1e-3 * np.sin(steps))
         runs.append(Run(f"r{i}", np.arange(T), eta, {"val": (steps, loss)}, {"weight_decay": 0.1}))
     opts = FitOptions(n_boot=0, n_modes=10**6, min_step=200, n_grid=60, fit_gain=fit_gain,
-                      rate_map=rate_map)  # fmt: skip
+                      rate_map=rate_map, fit_theta=fit_theta)  # fmt: skip
     data = _prepare(runs, opts, eta_ref(runs))
     free = _free(opts)
     norm = rate_map == "norm"
     z_full = np.array([2.4, 0.1, 1.2, 1.7, 2.0, 1.5, 1.0 if norm else 0.7,
-                       0.3 if fit_gain else 0.0, 0.4])  # fmt: skip
+                       0.3 if fit_gain else 0.0, 0.4, 0.7 if fit_theta else 1.0])  # fmt: skip
     obj = _Objective(data, mode_nodes(10**6), free, None, z_full.copy(), LOWER, UPPER)
     z = z_full[free]
     J, r0, eps = obj.jac(z), obj.fun(z), np.finfo(float).eps
-    assert J.shape == (sum(d.idx.size for d in data), 8 if fit_gain else 7)
+    assert J.shape == (sum(d.idx.size for d in data), 7 + fit_gain + fit_theta)
     for i in range(z.size):
         h = 1e-5
         zp, zm = z.copy(), z.copy()

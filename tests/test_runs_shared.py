@@ -1,7 +1,11 @@
 """The joint fit of several model sizes with ``(a, b)`` shared (``solvers.runs.fit_shared``)."""
 
+import json
+
 import pytest
 
+from solvers.cli import main
+from solvers.cli.fit import _shared_text
 from solvers.runs import FitOptions, Run, fit_shared, predict_run
 from tests.test_runs import HARD, synthetic
 
@@ -55,3 +59,69 @@ def test_shared_fit_input_errors():
         fit_shared({"small": runs, "large": []}, OPTS)
     with pytest.raises(ValueError, match="n_modes"):
         fit_shared({"small": runs[:1], "large": runs[1:]}, OPTS, n_modes={"huge": 10})
+
+
+# -- optlr fit --shared ------------------------------------------------------------------------
+
+
+def _write_sizes(tmp_path, groups: dict) -> tuple:
+    """CSV files of ``optlr fit`` for runs of several sizes (``params`` = the size key)."""
+    curves, meta = tmp_path / "curves.csv", tmp_path / "runs.csv"
+    rows, metas = ["run,step,lr,loss"], ["run,dataset,params,scheduler,lr,iterations"]
+    for size, runs in groups.items():
+        for r in runs:
+            obs = dict(zip(*(x.tolist() for x in r.losses("val")), strict=True))
+            for s in range(0, r.horizon, 50):
+                rows.append(f"{r.id},{s},{r.sched_lr[s]:.9g},{obs.get(s, '')}")
+            rows += [f"{r.id},{s},{r.sched_lr[min(s, r.horizon - 1)]:.9g},{v:.9g}"
+                     for s, v in obs.items() if s % 50 or s >= r.horizon]  # fmt: skip
+            metas.append(f"{r.id},syn,{size},{r.meta['scheduler']},{r.meta['lr']},{r.horizon}")
+    curves.write_text("\n".join(rows) + "\n")
+    meta.write_text("\n".join(metas) + "\n")
+    return str(curves), str(meta)
+
+
+def test_cli_fit_shared_input_errors(tmp_path, capsys):
+    """``--shared`` needs fitted runs of two sizes, a predicted run of a fitted size, and takes
+    no ``--recommend``; each a one-line error naming the flag, before any fit."""
+    groups = {1e6: _sized(HARD, "S", 1), 4e6: _sized(LARGE, "L", 2), 9e6: _sized(HARD, "X", 3)}
+    curves, meta = _write_sizes(tmp_path, groups)
+    base = ["fit", curves, "--runs", meta, "--shared", "--boot", "0"]
+    assert main([*base, "--fit", "Sr0,Sr1"]) == 2
+    assert "--shared: the --fit runs are of 1 model size" in capsys.readouterr().err
+    assert main([*base, "--fit", "Sr0,Lr1", "--predict", "Xr2"]) == 2
+    assert "--predict: run 'Xr2' is of a model size with no --fit run" in capsys.readouterr().err
+    assert main([*base, "--fit", "Sr0,Lr1", "--recommend", "1000"]) == 2
+    assert "--recommend: not with --shared" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_fit_shared_reports_one_a_b_and_tests_sharing(tmp_path, capsys):
+    """Two sizes generated with one (a, b): the JSON has ``fit``'s keys plus ``sharing``, one
+    (a, b) in every size, each held-out run predicted by its own size, and the likelihood ratio
+    does not reject sharing (p > 0.05). The wrong answer: the large size generated with
+    b = 1.6 instead of 2.2, which the test must reject (p < 1e-3)."""
+    args = ["--fit", "Sr0,Sr1,Lr0,Lr1", "--predict", "Sr2,Lr2", "--boot", "0", "--min-step",
+            "200", "--no-baselines", "--sgd", "--format", "json", "--shared"]  # fmt: skip
+    p_values = []
+    for large in (LARGE, LARGE.replace(b=1.6)):
+        curves, meta = _write_sizes(
+            tmp_path, {1e6: _sized(HARD, "S", 1), 4e6: _sized(large, "L", 2)}
+        )
+        code = main(["fit", curves, "--runs", meta, *args])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        d = json.loads(out)
+        assert set(d) == {"model", "predictions", "error", "baselines", "transfer", "sharing"}
+        sizes = d["model"]["sizes"]
+        assert len(sizes) == 2 and {(f["a"], f["b"]) for f in sizes.values()} == {
+            (d["model"]["a"], d["model"]["b"])
+        }
+        assert [p["run"] for p in d["predictions"]] == ["Sr2", "Lr2"]
+        assert d["sharing"]["dof"] == 2
+        p_values.append(d["sharing"]["p"])
+        if large is LARGE:
+            assert d["error"]["max_rel"] < 5e-3, d["error"]
+            text = _shared_text(d)  # the text format of the same result
+            assert "(a, b) shared by 2 model sizes" in text and "predict Lr2" in text
+    assert p_values[0] > 0.05 and p_values[1] < 1e-3, p_values

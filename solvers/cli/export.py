@@ -119,7 +119,8 @@ def _nearest(args, sched) -> dict:
         try:
             m = json.loads(open(args.model).read())["model"]
             params = LossParams(m["L_inf"], m["A"], m["s"], m["nu"], m["a"], m["b"],
-                                p=m.get("p", 1.0), norm0=m.get("norm0"))  # fmt: skip
+                                p=m.get("p", 1.0), norm0=m.get("norm0"),
+                                theta=m.get("theta", 1.0))  # fmt: skip
             wd = m.get("weight_decay")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CLIError(

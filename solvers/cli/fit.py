@@ -27,17 +27,24 @@ def _load(args):
     return load_runs(args.curves, args.runs)
 
 
-def _text(d: dict) -> str:
-    m = d["model"]
+def _model_text(m: dict) -> list[str]:
     lines = [f"fitted on {', '.join(m['fit_runs'])} ({m['n_points']} points, {m['n_params']} "
              f"parameters; {m['message']})"]  # fmt: skip
-    for name in ("L_inf", "A", "s", "nu", "a", "b", "p", "norm0"):
-        if m.get(name) is None:
-            continue  # norm0: the norm map only
+    for name in ("L_inf", "A", "s", "nu", "a", "b", "p", "norm0", "theta"):
+        if m.get(name) is None or (
+            name == "theta" and "theta" not in m["interval"] and m["theta"] == 1.0
+        ):
+            continue  # norm0: the norm map only; theta: when not the PLRF's
         lo, hi = m["interval"].get(name, (float("nan"), float("nan")))
         lines.append(f"  {name:6s} = {m[name]:.6g}   95% [{lo:.4g}, {hi:.4g}]")
     lines.append(f"  phase  = {m['phase']}  (p_easy = {m['p_easy']:.2f}; {m['phase_note']})")
     lines.append("  R^2    = " + ", ".join(f"{k} {v:.4f}" for k, v in m["r2"].items()))
+    return lines
+
+
+def _text(d: dict) -> str:
+    """Text of a fit: the model (``None``: left out), predictions, scores and transfer."""
+    lines = [] if d["model"] is None else _model_text(d["model"])
     for p in d["predictions"]:
         obs = "unknown" if p["observed"] is None else f"{p['observed']:.4f}"
         lines.append(f"predict {p['run']} step {p['step']}: {p['predicted']:.4f} (observed {obs})")
@@ -52,6 +59,23 @@ def _text(d: dict) -> str:
         lines.append(f"transfer {kind}: lr* ~ T^{t['exponent']:.3f} +- {t['stderr']:.3f} "
                      f"({t['n_horizons']} horizons; theory {t['theory_exponent']})")  # fmt: skip
     return "\n".join(lines)
+
+
+def _shared_text(d: dict) -> str:
+    """Text of ``--shared``: the shared ``(a, b)``, the test of sharing, each size's own
+    parameters, then the predictions and scores as without it."""
+    m, t = d["model"], d["sharing"]
+    lines = [f"(a, b) shared by {len(m['sizes'])} model sizes ({m['n_params']} parameters; "
+             f"{m['message']})",
+             f"  a = {m['a']:.4g}, b = {m['b']:.4g}, phase = {m['phase']} (p_easy = "
+             f"{m['p_easy']:.2f}; {m['phase_note']})",
+             f"  sharing: RSS shared / apart = {t['rss_shared'] / t['rss_apart']:.3f}, "
+             f"likelihood ratio {t['statistic']:.2f} on {t['dof']} dof, p = {t['p']:.3g}"]  # fmt: skip
+    for key, f in m["sizes"].items():
+        names = ("L_inf", "A", "s", "nu", "p", "norm0", "theta")
+        vals = ", ".join(f"{n} {f[n]:.4g}" for n in names if f.get(n) is not None)
+        lines.append(f"  size {key}: {vals}; R^2 min {min(f['r2'].values()):.4f}")
+    return "\n".join([*lines, _text({**d, "model": None})])
 
 
 def _recommend_spec(text: str | None) -> tuple[int, float | None] | None:
@@ -83,20 +107,27 @@ def _recommend(args, runs, report) -> dict:
 
 
 def _cmd_fit(args: argparse.Namespace) -> None:
-    from solvers.runs import FitOptions, fit_and_predict
+    from solvers.runs import FitOptions, fit_and_predict, fit_and_predict_shared
 
     _recommend_spec(args.recommend)  # bad input fails before the fit
     if args.export and not args.recommend:
         raise CLIError("--export: needs --recommend T[,PEAK]")
+    for flag in ("recommend", "plot"):
+        if args.shared and getattr(args, flag):
+            raise CLIError(f"--{flag}: not with --shared (it takes one fitted model)")
     runs = _load(args)
     split = args.split or runs.default_split()
     opts = FitOptions(split=split, min_step=args.min_step, n_boot=args.boot, seed=args.seed,
-                      fit_power=not args.sgd, rate_map=args.rate_map)  # fmt: skip
-    report = fit_and_predict(
+                      fit_power=not args.sgd, rate_map=args.rate_map,
+                      fit_theta=args.fit_theta)  # fmt: skip
+    report = (fit_and_predict_shared if args.shared else fit_and_predict)(
         runs, _ids(args.fit, "--fit"), _ids(args.predict, "--predict"), opts,
         baselines=() if args.no_baselines else ("multi_power", "annealing"),
     )  # fmt: skip
     d = report.to_dict()
+    if args.shared:
+        emit(dumps(d) if args.format == "json" else _shared_text(d), args.out)
+        return
     if args.recommend:
         d["recommend"] = _recommend(args, runs, report)
     emit(dumps(d) if args.format == "json" else _text(d), args.out)
@@ -136,6 +167,13 @@ def register(sub) -> None:
                         "initial norm fitted (norm, 7 parameters) or at equilibrium (norm-eq, 6; "
                         "both need a weight_decay column in --runs); auto (default): norm when "
                         "every fitted run has opt adamw and weight_decay > 0, else power")  # fmt: skip
+    p.add_argument("--fit-theta", action="store_true",
+                   help="fit the exponent theta of the noise spectrum (mode k's noise forcing "
+                        "~ lambda_k^theta; one more parameter; default theta = 1, the PLRF's)")  # fmt: skip
+    p.add_argument("--shared", action="store_true",
+                   help="one fit with (a, b) shared by the model sizes (dataset, params) of the "
+                        "--fit runs, each size its own other parameters; JSON 'sharing': the "
+                        "likelihood-ratio test against each size fitted alone")  # fmt: skip
     p.add_argument("--plot", type=path, metavar="STEM", help="write STEM.pdf and STEM.png")
     p.add_argument(
         "--recommend", metavar="T[,PEAK]", help="optimal schedule of the fitted model at horizon T "

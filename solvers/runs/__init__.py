@@ -21,6 +21,7 @@ __getattr__, __dir__, __all__ = attach(
         "annealing_law": "_laws",
         "DATASETS": "_data",
         "fit_and_predict": "_evaluate",
+        "fit_and_predict_shared": "_evaluate",
         "fit_law": "_laws",
         "fit_points": "_fit",
         "fit_runs": "_fit",
@@ -55,5 +56,7 @@ __getattr__, __dir__, __all__ = attach(
         "RunSet": "_data",
         "schedule_family": "_evaluate",
         "SharedFit": "_shared",
+        "SharedReport": "_evaluate",
+        "sharing_test": "_shared",
     },
 )

@@ -25,8 +25,12 @@ from ._data import Run, RunSet
 from ._fit import PARAM_NAMES, FitOptions, RunFit, fit_runs
 from ._laws import LAWS, fit_law, naive_final
 from ._predict import predict_run
+from ._shared import SharedFit, fit_shared, sharing_test
 
-__all__ = ["FitReport", "fit_and_predict", "lr_transfer", "schedule_family"]
+__all__ = [
+    "FitReport", "SharedReport", "fit_and_predict", "fit_and_predict_shared", "lr_transfer",
+    "schedule_family",
+]  # fmt: skip
 
 
 def schedule_family(run: Run) -> str:
@@ -121,6 +125,78 @@ def fit_and_predict(
     base = _baselines(fitted, targets, opts, baselines) if held else {}
     tr = lr_transfer(list(fitted) + list(held), fit, opts.split) if transfer else {}
     return FitReport(fit, preds, error, base, tr)
+
+
+@dataclass(frozen=True)
+class SharedReport:
+    """Result of :func:`fit_and_predict_shared` (``to_dict`` is the JSON of ``optlr fit
+    --shared``: the keys of :class:`FitReport`'s, ``model`` the shared fit's with each size's
+    parameters under ``sizes``, plus ``sharing``, the likelihood-ratio test of :func:`sharing_test`).
+    """
+
+    shared: SharedFit
+    reports: dict
+    sharing: dict
+
+    def to_dict(self) -> dict:
+        preds = [p for r in self.reports.values() for p in r.predictions]
+        error = _errors([(p["predicted"], p["observed"]) for p in preds])
+        baselines = {}
+        for name in sorted({n for r in self.reports.values() for n in r.baselines}):
+            parts = [r.baselines[name] for r in self.reports.values() if name in r.baselines]
+            n = sum(b["n"] for b in parts)
+            baselines[name] = {
+                "mean_rel": sum(b["mean_rel"] * b["n"] for b in parts if b["n"]) / n if n else None,
+                "max_rel": max((b["max_rel"] for b in parts if b["n"]), default=None),
+                "n_params": parts[0]["n_params"],
+            }  # fmt: skip
+        transfer = {f"{key} {kind}": v for key, r in self.reports.items()
+                    for kind, v in r.transfer.items()}  # fmt: skip
+        return {"model": self.shared.to_dict(), "predictions": preds,
+                "error": {k: error[k] for k in ("mean_rel", "max_rel")}, "baselines": baselines,
+                "transfer": transfer, "sharing": self.sharing}  # fmt: skip
+
+
+def fit_and_predict_shared(
+    runs: RunSet, fit_ids, predict_ids=(), options: FitOptions | None = None, *,
+    baselines=tuple(LAWS), transfer: bool = True,
+) -> SharedReport:  # fmt: skip
+    """:func:`fit_and_predict` with ``(a, b)`` shared by the model sizes of the fitted runs.
+
+    The ``fit_ids`` are grouped by model size (``Run.family``: data set and parameter count;
+    at least two sizes); one :func:`fit_shared` fit, and each size fitted alone for the
+    likelihood-ratio test of sharing (``SharedReport.sharing``). A held-out run is predicted
+    with its own size's parameters, and the baselines are fitted per size on the same runs.
+    """
+    opts = FitOptions(split=runs.default_split()) if options is None else options
+    fitted = runs.select(fit_ids, argument="--fit")
+    held = runs.select(predict_ids, argument="--predict")
+    groups: dict = {}
+    for r in fitted:
+        groups.setdefault(r.family, []).append(r)
+    if len(groups) < 2:
+        raise ValueError(
+            f"--shared: the --fit runs are of {len(groups)} model size (dataset, params) "
+            f"{list(groups)}; sharing (a, b) needs runs of two or more"
+        )
+    orphan = [r.id for r in held if r.family not in groups]
+    if orphan:
+        raise ValueError(
+            f"--predict: run {orphan[0]!r} is of a model size with no --fit run "
+            f"({runs[orphan[0]].family}); --shared predicts a run with its own size's fit"
+        )
+    joint = fit_shared(groups, opts)
+    apart = [fit_runs(v, opts) for v in groups.values()]
+    test = sharing_test(min(joint.phase_rss.values()), [min(f.phase_rss.values()) for f in apart],
+                        joint.n_eff)  # fmt: skip
+    reports = {
+        str(key): fit_and_predict(
+            runs, [r.id for r in v], [r.id for r in held if r.family == key], opts,
+            baselines=baselines, transfer=transfer, fit=joint.fits[key],
+        )
+        for key, v in groups.items()
+    }  # fmt: skip
+    return SharedReport(joint, reports, test)
 
 
 def _vertex(log_lr: np.ndarray, loss: np.ndarray) -> tuple[float, float] | None:

@@ -4,10 +4,11 @@ Seven free parameters, :math:`(L_\infty, A, s, \nu, a, b, p)` (:class:`LossParam
 ``gain = 0``; six with ``FitOptions(fit_power=False)``, which holds the rate power ``p = 1``;
 ``fit_gain=True`` frees the noise feedback ``gain``, with ``fit_power=False`` the 7-parameter
 model of SGD with feedback; ``rate_map="norm"`` replaces ``p`` by the initial weight norm
-``norm0`` of AdamW's norm map, ``"norm-eq"`` holds that norm at equilibrium, 6 parameters), fitted to the relative residuals :math:`L_{\rm model}(t)/L_{\rm obs}(t) - 1` of every observed
+``norm0`` of AdamW's norm map, ``"norm-eq"`` holds that norm at equilibrium, 6 parameters;
+``fit_theta=True`` frees the noise spectrum's exponent ``theta``, one more), fitted to the relative residuals :math:`L_{\rm model}(t)/L_{\rm obs}(t) - 1` of every observed
 point at ``step >= min_step`` of every run, each run weighted equally (``1/sqrt(n_points)``),
 by :func:`scipy.optimize.least_squares` with a robust loss and box bounds. Starts: a grid over
-:math:`(\log s, a, b)` on which the linear parameters :math:`(L_\infty, A, \nu)` are solved
+:math:`(\log s, a, b)` (and ``p``, ``theta`` when free) on which the linear parameters :math:`(L_\infty, A, \nu)` are solved
 exactly (the excess loss is linear in ``A`` and ``nu``); the best ``n_starts`` are refined.
 Intervals and the probability of the easy phase come from a bootstrap over runs (runs drawn
 with replacement, refitted from the best fit).
@@ -15,17 +16,14 @@ with replacement, refitted from the best fit).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import least_squares, lsq_linear
 
-from theory._checks import check_int, check_real
-
 from ._data import Run
 from ._functional import (
-    DEFAULT_GRID,
-    DEFAULT_MODES,
     LossParams,
     loss_parts,
     mode_nodes,
@@ -35,6 +33,19 @@ from ._functional import (
     run_grid,
     weight_decay_ref,
 )  # fmt: skip
+from ._options import (
+    DIVERGED,
+    GTOL,
+    LOWER,
+    PARAM_NAMES,
+    START_GAIN,
+    START_POWERS,
+    START_THETAS,
+    UPPER,
+    X_SCALE,
+    FitOptions,
+    _free,
+)
 from ._phase import (
     best_per_phase,
     effective_count,
@@ -46,125 +57,6 @@ from ._phase import (
 )
 
 __all__ = ["FitOptions", "RunFit", "fit_points", "fit_runs"]
-
-#: Names of the fitted parameters, in the order of the optimiser's vector.
-PARAM_NAMES = ("L_inf", "A", "s", "nu", "a", "b", "p", "gain", "norm0")
-#: Bounds of (L_inf, log10 A, log10 s', log10 nu, a, b, p). The optimiser sees rates relative to
-#: the fitted runs' reference rate (geometric mean of their peaks, ``RunFit.eta_ref``) and the
-#: scale ``s' = s * eta_ref**p``, the model time per step at that rate (which decorrelates ``s``
-#: from ``p``); a and b stay above 1 (finite mode sums) and below 8 (beyond, k^-a is one mode);
-#: the rate power p within [0.25, 1.5] (a factor 2 in the rate moves the intrinsic rate by
-#: 1.19 to 2.8).
-#: The noise feedback ``gain' = gain * eta_ref**p`` (linear, 0 = none) within [0, 4]: the
-#: recursion's feedback loop ``gain' (eta / eta_ref)^p sum_k lambda_k / 2`` stays below 1 for
-#: the first mode alone up to 2.
-#: The norm map's initial norm as ``log10`` of its ratio to the equilibrium norm at ``eta_ref``,
-#: within [-3, 3].
-LOWER = np.array([0.0, -6.0, -8.0, -8.0, 1.02, 1.02, 0.25, 0.0, -3.0])
-UPPER = np.array([np.inf, 4.0, 4.0, 4.0, 8.0, 8.0, 1.5, 4.0, 3.0])
-#: Step scales of the optimiser's vector.
-X_SCALE = np.array([0.1, 0.3, 0.3, 0.3, 0.2, 0.2, 0.1, 0.1, 0.3])
-#: Maps from the optimiser's rate to model time (:mod:`._functional`): ``s lr^p``; AdamW's norm
-#: map with its initial norm fitted; the same with the norm starting at equilibrium.
-RATE_MAPS = ("auto", "power", "norm", "norm-eq")
-#: Relative residual given to a point whose predicted loss is not finite (feedback beyond the
-#: stability limit of the fitted rates).
-DIVERGED = 1.0
-#: Rate powers of the start grid (with ``fit_power``).
-START_POWERS = (0.6, 0.9)
-#: Feedback of the starts (with ``fit_gain``; their linear parameters are solved without it).
-START_GAIN = 0.1
-#: Gradient tolerance of ``least_squares``: its default 1e-8 is absolute, and the weighted
-#: relative residuals (1e-4 each) make gradients that small far from an optimum (a hard-phase
-#: refinement stopped at 25 % above the cost another start reaches).
-GTOL = 1e-13
-
-
-@dataclass(frozen=True)
-class FitOptions:
-    """Options of :func:`fit_runs`.
-
-    Attributes
-    ----------
-    split : {"val", "train"}
-        Which observed losses to fit.
-    min_step : int
-        Points before this step are not fitted (the first few hundred steps of a language
-        model are not the power-law regime the theory describes).
-    loss, f_scale : str, float
-        Robust loss of ``least_squares`` and its scale (relative residual).
-    n_starts : int
-        Grid starts refined by ``least_squares``.
-    max_points : int
-        At most this many fitted points per run, evenly spaced in the run's list of points and
-        always including its last (the curves are smooth on this scale; it bounds the cost).
-    n_boot : int
-        Bootstrap refits over runs (0: no intervals, ``p_easy`` from the point fit alone).
-    n_modes, n_grid : int
-        Mode count of the functional and uniform grid intervals per run.
-    seed : int
-    fit_power : bool
-        Fit the rate power ``p`` (7 parameters); False holds ``p = 1`` (6 parameters, the
-        model of plain SGD).
-    fit_gain : bool
-        Fit the noise feedback ``gain`` (the loss-dependent noise of SGD at small batch, ``1/m``
-        in the PLRF model); False holds ``gain = 0``. With ``fit_power=False`` this is the
-        7-parameter model of SGD with feedback; its Jacobian is by forward differences only
-        (the loss is then not linear in ``A`` and ``nu``).
-    rate_map : {"auto", "power", "norm", "norm-eq"}
-        ``auto`` (default): ``norm`` when every fitted run's metadata says ``opt`` AdamW with a
-        ``weight_decay > 0``, else ``power`` (chosen on in-sample fit quality over the 12
-        llm-curves families, ``benchmarks/results/fit.md`` 2026-11-30d; the fit reports the
-        map it used). ``power``: model time ``s sum lr^p``. ``norm``: AdamW's norm map (the angular rate
-        ``lr / |w|`` with the norm's weight-decay dynamics, :mod:`._functional`; needs each
-        run's ``weight_decay``), its initial norm ``norm0`` fitted and ``p = 1`` held
-        (``fit_power`` is then ignored). ``norm-eq``: the same, ``norm0`` held at the
-        equilibrium norm of the fit's reference rate.
-    mode_law : bool
-        :func:`fit_shared` only: each size's mode count from a fitted law
-        ``N = N_ref (params / params_ref)^gamma`` of its runs' ``params`` (2 parameters for any
-        number of sizes; ``n_modes`` is then its upper clip). :func:`fit_runs` rejects it.
-        Experimental: on runs generated by the recursion it recovers the easy point but not the
-        hard one (``b`` 3.42 against 2.5: the mode count and ``b`` trade off along a valley), so
-        its phase is not to be trusted (``benchmarks/results/fit.md``, 2026-11-30f).
-    """
-
-    split: str = "val"
-    min_step: int = 1000
-    loss: str = "soft_l1"
-    f_scale: float = 0.01
-    n_starts: int = 3
-    max_points: int = 60
-    n_boot: int = 40
-    n_modes: int = DEFAULT_MODES
-    n_grid: int = DEFAULT_GRID
-    seed: int = 0
-    fit_power: bool = True
-    fit_gain: bool = False
-    rate_map: str = "auto"
-    mode_law: bool = False
-
-    def __post_init__(self):
-        if self.split not in ("val", "train"):
-            raise ValueError(f"split must be 'val' or 'train', got {self.split!r}")
-        check_int("min_step", self.min_step, ge=0)
-        if self.loss not in ("linear", "soft_l1", "huber", "cauchy", "arctan"):
-            raise ValueError(f"loss must be a least_squares loss name, got {self.loss!r}")
-        check_real("f_scale", self.f_scale, gt=0)
-        check_int("n_starts", self.n_starts, ge=1)
-        check_int("max_points", self.max_points, ge=2)
-        check_int("n_boot", self.n_boot, ge=0)
-        check_int("n_modes", self.n_modes, ge=1)
-        check_int("n_grid", self.n_grid, ge=1)
-        if self.rate_map not in RATE_MAPS:
-            raise ValueError(f"rate_map must be one of {RATE_MAPS}, got {self.rate_map!r}")
-        for name in ("fit_power", "fit_gain", "mode_law"):
-            if not isinstance(getattr(self, name), bool):
-                raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
-
-    @property
-    def n_params(self) -> int:
-        return int(np.sum(_free(self)))
 
 
 @dataclass(frozen=True)
@@ -272,7 +164,7 @@ class RunFit:
         scale = rate_scale(p.p, self.eta_ref, self.wd_ref)
         mu0 = 0.0 if p.norm0 is None else np.log10(p.norm0 * 2 * self.wd_ref / self.eta_ref)
         x = np.array([p.L_inf, *np.log10([p.A, p.s * scale, p.nu * scale]), p.a, p.b, p.p,
-                      p.gain * scale, mu0])  # fmt: skip
+                      p.gain * scale, mu0, p.theta])  # fmt: skip
         hit = (np.abs(x - LOWER) < 1e-6) | (np.abs(x - UPPER) < 1e-6)
         hit &= _free(self.options)
         return [n for n, h in zip(PARAM_NAMES, hit, strict=True) if h]
@@ -307,13 +199,13 @@ def _params(x: np.ndarray, data=()) -> LossParams:
     norm = data[0].norm if len(data) else None
     norm0 = None if norm is None else 10 ** x[8] * norm[2]
     return LossParams(x[0], 10 ** x[1], 10 ** x[2], 10 ** x[3], x[4], x[5], gain=x[7], p=x[6],
-                      norm0=norm0)  # fmt: skip
+                      norm0=norm0, theta=x[9])  # fmt: skip
 
 
 def params_from_row(row) -> LossParams:
     """:class:`LossParams` from a row in ``PARAM_NAMES`` order, natural units (``RunFit.boot``)."""
     norm0 = float(row[8]) if np.isfinite(row[8]) else None
-    return LossParams(*row[:6], p=row[6], gain=row[7], norm0=norm0)
+    return LossParams(*row[:6], p=row[6], gain=row[7], norm0=norm0, theta=row[9])
 
 
 def fit_points(run: Run, opts: FitOptions) -> tuple[np.ndarray, np.ndarray]:
@@ -360,16 +252,16 @@ def _prepare(runs, opts: FitOptions, ref: float) -> list[_Data]:
     return out
 
 
-def _basis(data, nodes, s, a, b, p):
+def _basis(data, nodes, s, a, b, p, theta=1.0):
     """Per run: (bias, noise) at the fitted points for A = nu = 1 (norm map: at equilibrium)."""
-    q = _params(np.array([0.0, 0.0, np.log10(s), 0.0, a, b, p, 0.0, 0.0]), data)
+    q = _params(np.array([0.0, 0.0, np.log10(s), 0.0, a, b, p, 0.0, 0.0, theta]), data)
     return [tuple(part[d.idx] for part in loss_parts(q, d.grid(q), nodes)) for d in data]
 
 
-def _linear_start(data, nodes, s, a, b, p=1.0):
+def _linear_start(data, nodes, s, a, b, p=1.0, theta=1.0):
     """(L_inf, A, nu) solving the weighted relative least squares exactly, and its cost."""
     rows, rhs = [], []
-    for d, (bias, noise) in zip(data, _basis(data, nodes, s, a, b, p), strict=True):
+    for d, (bias, noise) in zip(data, _basis(data, nodes, s, a, b, p, theta), strict=True):
         w = d.weight / d.obs
         rows.append(np.column_stack([w, w * bias, w * noise]))
         rhs.append(w * d.obs)
@@ -379,21 +271,20 @@ def _linear_start(data, nodes, s, a, b, p=1.0):
 
 
 def _start_grid(data, nodes, opts, with_cost=False):
-    """Points of a grid over ``(log s, a, b, p)``, linear parameters solved, best first
+    """Points of a grid over ``(log s, a, b, p, theta)``, linear parameters solved, best first
     (``with_cost``: ``(cost, x)`` pairs)."""
     cands = []
     powers = START_POWERS if _free(opts)[6] else (1.0,)
+    thetas = START_THETAS if opts.fit_theta else (1.0,)
     pairs = [(a, b) for a in (1.2, 1.6, 2.5, 4.0) for b in (1.2, 1.6, 2.5, 4.0)]
-    for p in powers:
-        for ls in np.linspace(-5.0, 0.0, 6):
-            for a, b in pairs:
-                lin, cost = _linear_start(data, nodes, 10**ls, a, b, p)
-                L0, A, nu = lin
-                gain = START_GAIN if opts.fit_gain else 0.0
-                x = [L0, np.log10(max(A, 1e-6)), ls, np.log10(max(nu, 1e-8)), a, b, p, gain, 0.0]
-                x = np.clip(x, LOWER + 1e-9, UPPER - 1e-9)
-                x[7], x[8] = gain, 0.0  # 0 exactly without fit_gain; norm at equilibrium
-                cands.append((cost, x))
+    for p, th, ls in itertools.product(powers, thetas, np.linspace(-5.0, 0.0, 6)):
+        for a, b in pairs:
+            (L0, A, nu), cost = _linear_start(data, nodes, 10**ls, a, b, p, th)
+            gain = START_GAIN if opts.fit_gain else 0.0
+            x = [L0, np.log10(max(A, 1e-6)), ls, np.log10(max(nu, 1e-8)), a, b, p, gain, 0.0, th]
+            x = np.clip(x, LOWER + 1e-9, UPPER - 1e-9)
+            x[7], x[8], x[9] = gain, 0.0, th  # exact: no gain; norm at equilibrium; theta
+            cands.append((cost, x))
     cands.sort(key=lambda c: c[0])
     return cands if with_cost else [c[1] for c in cands]
 
@@ -411,15 +302,6 @@ def _residuals(x, data, nodes, parts=None):
         for d, (bias, noise) in zip(data, parts, strict=True)
     ])  # fmt: skip
     return np.where(np.isfinite(r), r, DIVERGED)
-
-
-def _free(opts) -> np.ndarray:
-    """Mask of the free entries of the optimiser's vector (``p`` held at 1 without fit_power
-    or with the norm map, ``gain`` at 0 without fit_gain, ``norm0`` at equilibrium unless
-    ``rate_map="norm"``)."""
-    held = {"p": not opts.fit_power or "norm" in opts.rate_map, "gain": not opts.fit_gain,
-            "norm0": opts.rate_map != "norm"}  # fmt: skip
-    return np.array([not held.get(n, False) for n in PARAM_NAMES])
 
 
 class _Objective:
@@ -511,7 +393,7 @@ def _natural(x: np.ndarray, eta_ref: float, wd_ref: float | None = None) -> np.n
     scale = rate_scale(x[6], eta_ref, wd_ref)
     norm0 = np.nan if wd_ref is None else 10 ** x[8] * eta_ref / (2 * wd_ref)
     return np.array([x[0], 10 ** x[1], 10 ** x[2] / scale, 10 ** x[3] / scale, x[4], x[5], x[6],
-                     x[7] / scale, norm0])  # fmt: skip
+                     x[7] / scale, norm0, x[9]])  # fmt: skip
 
 
 def _r2(data, p, nodes) -> tuple[dict, dict]:

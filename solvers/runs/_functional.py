@@ -11,7 +11,13 @@ optimiser's; for AdamW the map is not known to be linear, and the llm-curves fit
     \dot c_k = -2 s\eta\lambda_k c_k + s\eta^2\lambda_k\,(\nu + \gamma E), \qquad
     E(t) = \sum_k \lambda_k c_k(t), \qquad L(t) = L_\infty + E(t),
 
-with :math:`\lambda_k = k^{-b}`, :math:`\lambda_k c_k(0) = A k^{-a}`. Without feedback
+with :math:`\lambda_k = k^{-b}`, :math:`\lambda_k c_k(0) = A k^{-a}`. The noise spectrum
+(``LossParams.theta``, :math:`\theta`): the forcing of mode :math:`k` is
+:math:`s\eta^2\lambda_k^\theta(\nu + \gamma E)`; :math:`\theta = 1` (the default) is the
+PLRF, whose noise has the Hessian's spectrum; :math:`\theta < 1` puts more noise in the slow
+modes (a stationary noise loss :math:`\nu\eta\sum_k\lambda_k^\theta/2`), so an anneal's gain
+grows with its length (``benchmarks/results/fit.md``, 2026-11-30g). Below :math:`\theta = 1`
+for brevity. Without feedback
 (:math:`\gamma = 0`, the default for real runs) the excess loss splits into a bias and a
 noise convolution with the same kernel,
 
@@ -103,6 +109,9 @@ class LossParams:
         None: the power map ``s * lr**p``. A number: the norm map (module docstring), the
         squared weight norm at step 0 in units of the squared update (``p`` must be 1); grids
         come from :func:`model_grid` with the run's weight decay.
+    theta : float
+        Exponent of the noise spectrum: mode ``k``'s forcing ``~ lambda_k**theta`` (1: the
+        PLRF's, the Hessian's spectrum), > 0.
     """
 
     L_inf: float
@@ -114,6 +123,7 @@ class LossParams:
     gain: float = 0.0
     p: float = 1.0
     norm0: float | None = None
+    theta: float = 1.0
 
     def __post_init__(self):
         check_real("L_inf", self.L_inf)
@@ -124,6 +134,7 @@ class LossParams:
         check_real("b", self.b, gt=1)
         check_real("gain", self.gain, ge=0)
         check_real("p", self.p, gt=0, le=MAX_POWER)
+        check_real("theta", self.theta, gt=0)
         if self.norm0 is not None:
             check_real("norm0", self.norm0, gt=0)
             if self.p != 1:
@@ -363,8 +374,13 @@ def _ramp(z):  # pragma: no cover
 
 
 @njit(cache=True)
-def _forward(lam, u, c0, s1, s2, de, s, nu, gain, bias_out, noise_out):  # pragma: no cover
-    """Bias and noise parts of ``E`` at the grid nodes (see the module docstring)."""
+def _forward(lam, u, un, c0, s1, s2, de, s, nu, gain, bias_out, noise_out):  # pragma: no cover
+    """Bias and noise parts of ``E`` at the grid nodes (see the module docstring).
+
+    ``cn`` is each mode's noise under the PLRF's forcing ``~ lambda_k``; the noise spectrum
+    ``lambda_k**theta`` scales mode ``k``'s by ``lambda_k**(theta - 1)``, which the weights
+    ``un = w lambda_k**theta`` of the noise carry (``u = w lambda_k`` those of the bias).
+    """
     n = lam.shape[0]
     cb = c0.copy()
     cn = np.zeros(n)
@@ -389,13 +405,13 @@ def _forward(lam, u, c0, s1, s2, de, s, nu, gain, bias_out, noise_out):  # pragm
                 cb[k] *= D
                 cn[k] = cn[k] * D + f0 * inc[k]
                 Eb_new += u[k] * cb[k]
-                En_new += u[k] * cn[k]
+                En_new += un[k] * cn[k]
             if gain > 0.0:  # Heun: redo the forcing with the mean of the start and end losses
                 f1 = 0.5 * (f0 + nu + gain * (Eb_new + En_new))
                 En_new = 0.0
                 for k in range(n):
                     cn[k] += (f1 - f0) * inc[k]
-                    En_new += u[k] * cn[k]
+                    En_new += un[k] * cn[k]
             Eb = Eb_new
             En = En_new
         bias_out[j + 1] = Eb
@@ -420,10 +436,12 @@ def loss_parts(params: LossParams, grid: RunGrid, nodes=None) -> tuple[np.ndarra
     x, w = mode_nodes() if nodes is None else nodes
     lam = x ** (-params.b)
     c0 = params.A * x ** (-(params.a - params.b))
+    u = w * lam
+    un = u if params.theta == 1 else w * lam**params.theta
     bias = np.empty(grid.t.size)
     noise = np.empty(grid.t.size)
     _forward(
-        lam, w * lam, c0, grid.s1, grid.s2, grid.de, params.s, params.nu, params.gain, bias, noise
+        lam, u, un, c0, grid.s1, grid.s2, grid.de, params.s, params.nu, params.gain, bias, noise
     )
     return bias, noise
 

@@ -25,6 +25,7 @@ import itertools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy.stats import chi2
 
 from ._fit import (
     LOWER,
@@ -58,7 +59,7 @@ from ._phase import (
     phase_probability,
 )
 
-__all__ = ["SharedFit", "fit_shared"]
+__all__ = ["SharedFit", "fit_shared", "sharing_test"]
 
 #: Length of one size's vector.
 NP = len(PARAM_NAMES)
@@ -371,3 +372,28 @@ def _bootstrap(by_phase, data, opts, refine) -> list:
         fits = [refine(f.x, phase, data=pick) for phase, f in by_phase.items()]
         out.append(min(fits, key=lambda f: f.cost).x)
     return out
+
+
+def sharing_test(rss_shared: float, rss_apart, n_eff: float) -> dict:
+    r"""Likelihood-ratio test of one ``(a, b)`` for all sizes against each size's own.
+
+    With the weighted residual sums of squares of the shared fit :math:`R_s` and of the sizes'
+    separate fits :math:`R_g`, and the shared fit's effective count :math:`n` (the assumption
+    behind ``p_easy``, :mod:`._phase`), the statistic :math:`n\ln(R_s/\sum_g R_g)` is
+    :math:`\chi^2` with :math:`2(G - 1)` degrees of freedom when the sizes share ``(a, b)``.
+    Small ``p``: the data reject a common ``(a, b)``.
+
+    >>> d = sharing_test(1.1, [0.5, 0.5], 50.0)
+    >>> round(d["statistic"], 2), d["dof"], round(d["p"], 4)
+    (4.77, 2, 0.0923)
+    """
+    apart = [float(r) for r in rss_apart]
+    if len(apart) < 2 or not rss_shared > 0 or min(apart) <= 0 or not n_eff > 0:
+        raise ValueError(
+            f"sharing_test: needs rss_shared > 0, two or more rss_apart > 0 and n_eff > 0, got "
+            f"{rss_shared!r}, {apart!r}, {n_eff!r}"
+        )
+    stat = float(n_eff * np.log(rss_shared / sum(apart)))
+    dof = 2 * (len(apart) - 1)
+    return {"rss_shared": float(rss_shared), "rss_apart": float(sum(apart)), "statistic": stat,
+            "dof": dof, "p": float(chi2.sf(stat, dof))}  # fmt: skip
