@@ -157,3 +157,18 @@ def test_compute_optimal_interval_covers_the_prediction(name):
         assert r.verdict.startswith("inconclusive") and "at C ~" in r.verdict
     for edge, step in ((e.interval[0], -0.02), (e.interval[1], 0.02)):
         assert claims.statistical_verdict(e, edge + step, 0.01) == "disagrees"
+
+
+def test_an_unbounded_interval_names_the_horizon_of_its_derived_correction():
+    """Two values fit no correction (the interval is unbounded): with a derived omega the verdict
+    names where that correction falls to the target, without one it says it has none."""
+    from solvers.analysis.extrapolate import extrapolate_sequence
+    from solvers.claims.core import CORRECTION_TARGET
+
+    e = extrapolate_sequence(np.array([1e3, 1e4]), np.array([-0.9, -0.88]), omegas=[1.0])
+    assert not np.isfinite(e.halfwidth)
+    named = claims.statistical_verdict(e, -0.875, 0.01, omegas=[1.0])
+    assert named.startswith("inconclusive: unbounded interval")
+    assert f"T ~ {1 / CORRECTION_TARGET:.2g}" in named, named
+    bare = claims.statistical_verdict(e, -0.875, 0.01)
+    assert bare.endswith("no correction exponent to say which horizon would settle it")

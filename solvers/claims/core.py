@@ -505,8 +505,12 @@ def _derived_settling(e: Extrapolation, omegas, resolution: float, variable: str
     w = [x for x in omegas if x > 0]
     spread = e.budget.get("schemes", math.nan)
     noise = math.sqrt(sum(e.budget.get(k, 0.0) ** 2 for k in ("fit", "solver", "quadrature")))
-    if not w or not math.isfinite(spread):
+    if not w:
         return "no correction exponent to say which horizon would settle it"
+    if not math.isfinite(spread):  # too few values for any scheme to fit the correction
+        return (f"the slowest derived correction, {variable}^-{min(w):.3g}, falls to "
+                f"{CORRECTION_TARGET:g} at {variable} ~ {derived_horizon(w):.2g}: values up to "
+                "there settle it")  # fmt: skip
     if spread < noise:
         return ("the interval is set by the errors of the values (fit, solver, interpolation), "
                 "not by the extrapolation: more values, or less noisy ones, would narrow it")  # fmt: skip
