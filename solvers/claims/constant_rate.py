@@ -59,7 +59,7 @@ def front_exact_modes(model: PLRFModel, T_max: float) -> int | None:
     :math:`2 k_f`. A single-node bin at the front misplaces its share of the decay: at (1.2, 4)
     the default grid (256 exact modes, bin ratio 1.1) moved the tuned rate's local slopes by up
     to 7e-4 at T >= 1e9 (the unexplained wobble of the 2026-11-30 note), while 1024 and 2048
-    exact modes agree to 3e-5 (benchmarks/results/claims.md, 2026-11-30 lead).
+    exact modes agree to 3e-5 (benchmarks/results/claims.md, 2026-11-30i).
 
     >>> front_exact_modes(PLRFModel(1.2, 4.0), 1e11), front_exact_modes(PLRFModel(1.5, 3.0), 1e11)
     (1338, None)

@@ -8,7 +8,7 @@ accuracy of about :math:`\epsilon \lVert B \rVert`; on a grid whose modes span 7
 state then carry rounding from modes whose initial errors are :math:`10^{40}` times larger, and
 the loss drifts away from the recursion in proportion to ``T`` (measured: 4e-6 relative at
 :math:`T = 10^6` with 2048 exact modes, 79 % at :math:`10^{11}`; benchmarks/results/claims.md,
-2026-11-30 lead).
+2026-11-30i).
 
 Here the eigenvalues come from the secular equation instead. With :math:`d` sorted increasing,
 the eigenvalues interlace, :math:`\mu_i = d_i - \tau_i` with :math:`0 < \tau_i < d_i - d_{i-1}`
