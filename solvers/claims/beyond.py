@@ -354,7 +354,7 @@ def _compute_experiment(attr: str):
         return _exponent_measurement(
             C, [getattr(p, attr) for p in pts], rel_solver=np.nan_to_num(err, nan=0.0),
             diagnostics={"variable": "C", "C": C, "vertex_error": err, "removed_omegas": merged,
-                         "merged_omegas": merged, "N_star": [p.N_star for p in pts],
+                         "N_star": [p.N_star for p in pts],
                          "L_star": [p.L_star for p in pts],
                          "converged": [bool(p.converged.all()) for p in pts],
                          "derived": res.derived},

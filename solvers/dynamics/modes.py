@@ -34,7 +34,6 @@ at a cost independent of ``T`` (:func:`constant_rate_loss`).
 from __future__ import annotations
 
 import math
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,17 +57,6 @@ __all__ = ["ModeGrid", "constant_rate_loss", "grid_final_loss", "grid_stability_
 DEFAULT_EXACT_MODES = 256
 #: Default ratio of successive bin edges: ~10 bins per e-fold; relative binning error ~1e-6 (tested).
 DEFAULT_BIN_RATIO = 1.1
-#: BLAS threads for the closed-form scans: the matrices are a few hundred wide, where extra
-#: threads only contend (measured 9x slower with default threading on a loaded 2-core host).
-BLAS_THREADS = 1
-
-
-def _blas_limit():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: without it the scan just runs with the default threads
-        return nullcontext()
-    return threadpool_limits(BLAS_THREADS, user_api="blas")
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,6 @@ from theory._checks import check_int, check_real, reject_unknown
 
 from ..dynamics.modes import (
     ModeGrid,
-    _blas_limit,
     constant_rate_loss,
     grid_final_loss,
     grid_stability_limit,
@@ -206,8 +205,7 @@ def tune_constant(
     zlo, zhi = math.log(lo), math.log(hi)
     n = max(8, int(GRID_PER_DECADE * (zhi - zlo) / math.log(10)) + 1)
     zs = np.linspace(zlo, zhi, n)
-    with _blas_limit():
-        out = _tune_constant_scan(grid, Ts, zs, lo, hi, xatol)
+    out = _tune_constant_scan(grid, Ts, zs, lo, hi, xatol)
     if bad := [r.T for r in out if not r.success]:
         raise ValueError(
             f"tune_constant: no constant rate in [{lo:.3g}, {hi:.3g}] gives a finite loss at "
