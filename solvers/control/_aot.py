@@ -12,7 +12,10 @@ millisecond and needs neither numba nor LLVM at run time.
 ``_adjoint.py`` and of the CPU's instruction-set flags it was compiled for — matches the
 current ones, and otherwise the njit kernels of :mod:`solvers.control._adjoint`, so a stale or
 foreign build is never run and a missing one only costs time. Both compute the same
-arithmetic: ``tests/test_direct.py`` holds the compiled kernels to the njit ones.
+arithmetic: ``tests/test_aot.py`` holds the compiled kernels to the njit ones. The compiled
+functions do not check their arguments (a strided array is read as contiguous, a float32 one
+crashes the process): :class:`solvers.control._objective._Workspace`, their only caller, hands
+them contiguous float64 arrays of its own shapes.
 """
 
 from __future__ import annotations
@@ -38,14 +41,14 @@ CPUINFO = Path("/proc/cpuinfo")
 
 
 def _cpu_flags() -> str:
-    """The CPU's instruction-set flags, or ``""`` where they cannot be read."""
+    """The CPU's instruction-set flags (of its first core), or ``""`` where they cannot be read."""
     try:
-        text = CPUINFO.read_text()
+        with CPUINFO.open() as fh:  # read up to the first flags line only (one per core follows)
+            for line in fh:
+                if line.startswith(("flags", "Features")):
+                    return " ".join(sorted(line.split(":", 1)[1].split()))
     except OSError:
-        return ""
-    for line in text.splitlines():
-        if line.startswith(("flags", "Features")):
-            return " ".join(sorted(line.split(":", 1)[1].split()))
+        pass
     return ""
 
 
