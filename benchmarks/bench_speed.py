@@ -7,16 +7,21 @@ Runs, on the original study's default problem (``optlr solve --a 2 --b 2 --sigma
 * ``optlr solve`` as a fresh process, ``--repeat`` times: wall time, CPU time of the child
   (user + system, ``resource.getrusage``) and the result's own ``seconds`` (the solve alone);
 * where a fresh process spends its time (a child timing each import, the first call of the
-  compiled kernels and the solve);
+  compiled kernels, the solve, and its start and exit), and the floor of the stack piece by
+  piece (numpy; scipy.optimize through what it imports; numba's import and its first call of a
+  trivial cached kernel), which any solve on it pays before its first pass;
 * the same solve warm in-process (kernels loaded), ``--repeat`` times;
 * the study's method, CasADi + IPOPT single shooting with the exact Hessian
   (:func:`benchmarks.bench_casadi.casadi_single_shooting`, from a constant 0.2), if ``casadi``
   imports: its CPU and wall time, and both final losses re-evaluated by ``solvers.simulate``.
 
 Medians (and minima) are reported with the load average; on the shared 2-core host CPU time is
-the figure to compare. Writes ``benchmarks/results/speed.md`` (``--out``).
+the figure to compare. Children run with bytecode caching on (:data:`PYCACHE`) after one untimed
+warm-up run each. Writes ``benchmarks/results/speed.md`` (``--out``), or appends to it as a
+section (``--section TITLE``).
 
-    python -m benchmarks.bench_speed [--repeat 5] [--casadi all|default|none] [--against DIR]
+    python -m benchmarks.bench_speed [--repeat 5] [--casadi all|default|none] [--against DIR ...]
+        [--section TITLE]
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -114,10 +120,21 @@ def cli_args(p: dict) -> list[str]:
     ).split()
 
 
+#: Children run as a user's Python does, with bytecode caching on: with
+#: ``PYTHONDONTWRITEBYTECODE`` set (as in the shell this was measured from) every fresh process
+#: compiles optlr's modules from source, ~45 ms CPU more. Their ``.pyc`` files go to this
+#: separate tree (``PYTHONPYCACHEPREFIX``), so no checkout is written to; :func:`warm_up`
+#: fills it before anything is timed.
+PYCACHE = Path(tempfile.gettempdir(), "optlr-bench-pycache")
+
+
 def child(argv: list[str], root: Path | None = None) -> tuple[float, float, str]:
     """Run ``python argv`` as a fresh process (with ``root`` first on the path, if given):
     ``(wall, cpu, stdout)``."""
-    env = None if root is None else {**os.environ, "PYTHONPATH": str(root)}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    if root is not None:
+        env["PYTHONPATH"] = str(root)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     out = subprocess.run(
@@ -126,6 +143,15 @@ def child(argv: list[str], root: Path | None = None) -> tuple[float, float, str]
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), out
+
+
+def warm_up(roots: list[Path]) -> None:
+    """One untimed run of each timed program (the bytecode and numba caches filled)."""
+    for argv in (["--version"], ["--help"]):
+        child(["-m", "solvers.cli", *argv])
+    for root in [None, *roots]:
+        child(["-m", "solvers.cli", *cli_args(STUDY)], root)
+    child(["-c", STAGES])
 
 
 def stats(xs) -> str:
@@ -273,6 +299,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     load = [os.getloadavg()[0]]
     c0, w0 = time.process_time(), time.perf_counter()
+    warm_up(args.against)
     parts = ["## Fresh processes", ""]
     table, _ = fresh_cli(args.repeat)
     parts += table
