@@ -70,7 +70,7 @@ def kernels() -> ModuleType:
         from . import _adjoint_aot as compiled
     except ImportError:  # not built (or built for another Python / NumPy ABI)
         compiled = None
-    if compiled is not None and compiled.build_key() == build_key():
+    if compiled is not None and getattr(compiled, "build_key", lambda: None)() == build_key():
         return compiled
     from . import _adjoint
 
