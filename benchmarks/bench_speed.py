@@ -154,6 +154,12 @@ def warm_up(roots: list[Path]) -> None:
     child(["-c", STAGES])
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def stats(xs) -> str:
     return f"{statistics.median(xs):.3f} (min {min(xs):.3f})"
 
@@ -329,7 +335,8 @@ def main(argv=None) -> int:
         f"`python -m benchmarks.bench_speed {' '.join(argv or sys.argv[1:])}`, "
         f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
         f"load average (1 min) {' / '.join(f'{x:.1f}' for x in load)} (start / mid / end); "
-        f"this script: {time.process_time() - c0:.0f} s CPU, {time.perf_counter() - w0:.0f} s wall.",
+        f"this script: {time.process_time() - c0:.0f} s CPU ({children_cpu():.0f} s more in its "
+        f"children), {time.perf_counter() - w0:.0f} s wall.",
         "",
     ]  # fmt: skip
     if args.section is not None:  # one level down: the section's parts are its subsections
