@@ -55,30 +55,45 @@ OMEGA_GRID = np.geomspace(0.05, 2.0, 121)
 
 @dataclass(frozen=True)
 class ExtrapolationOptions:
-    """How exponents are extrapolated.
+    r"""How exponents are extrapolated.
 
     Attributes
     ----------
     tail : int
-        Local slopes used by the primary fit (the last ``tail``).
+        Fewest local slopes of the primary fit (the last ``tail``; with ``span``, more where
+        they span fewer than ``span`` e-folds of the slowest derived correction).
     short : int
         Local slopes of the short-window scheme.
     z : float
         Interval half-width in units of the total uncertainty (2: about 95 %).
     free_min_points : int
         Fewest slopes for the free-omega scheme (three parameters).
+    span : float
+        With derived corrections, the tail reaches back until the slowest one,
+        :math:`T^{-\omega_1}`, changes over it by a factor :math:`\ge e^{\mathrm{span}}`
+        (a window in :math:`\omega_1 \log T`, the same at every point; 0: ``tail`` slopes only).
+    harmonic : bool
+        Fits over such a window carry the second order of the slowest correction,
+        :math:`T^{-2\omega_1}`: the derived schemes add it to their list when it is absent and
+        the free-omega scheme fits :math:`c_1 T^{-\omega} + c_2 T^{-2\omega}` (with at least
+        ``free_min_points + 2`` values).
     """
 
     tail: int = 6
     short: int = 3
     z: float = 2.0
     free_min_points: int = 4
+    span: float = 0.0
+    harmonic: bool = False
 
     def __post_init__(self) -> None:
         check_int("tail", self.tail, ge=2)
         check_int("short", self.short, ge=2)
         check_real("z", self.z, gt=0)
         check_int("free_min_points", self.free_min_points, ge=3)
+        check_real("span", self.span, ge=0)
+        if not isinstance(self.harmonic, bool):
+            raise TypeError(f"harmonic: expected a bool, got {self.harmonic!r}")
 
 
 @dataclass(frozen=True)
@@ -206,17 +221,17 @@ def _fit_error(X, s, w_row) -> float:
     return math.sqrt(rss / dof * float(w_row @ w_row))
 
 
-def _free_omega(x: np.ndarray, s: np.ndarray, orders=(1,)) -> tuple:
+def _free_omega(x: np.ndarray, s: np.ndarray, sl: slice, orders=(1,)) -> tuple:
     """Profile least squares over :data:`OMEGA_GRID` of ``s ~ p + sum_j c_j x^(-j omega)``
-    (``j`` in ``orders``): (value, omega, amplitude, weights)."""
+    (``j`` in ``orders``) on ``s[sl]``: a scheme tuple (:func:`_scheme`)."""
     best = None
     for w in OMEGA_GRID:
-        X = _design(x, [j * w for j in orders])
-        beta, row, rss, _ = _lsq(X, s)
+        X = _design(x[sl], [j * w for j in orders])
+        beta, row, rss, _ = _lsq(X, s[sl])
         if best is None or rss < best[0] * (1 - 1e-12):
-            best = (rss, float(beta[0]), float(w), float(beta[1]), row)
-    _, p, w, c, row = best
-    return p, w, c, row
+            best = (rss, float(beta[0]), float(w), float(beta[1]), row, X)
+    _, p, w, c, row, X = best
+    return p, row, sl, w, c, _fit_error(X, s[sl], row)
 
 
 def extrapolate_sequence(
@@ -282,6 +297,24 @@ def _scheme(x, s, sl: slice, omegas) -> tuple:
     return float(beta[0]), row, sl, (omegas[0] if omegas else None), amp, _fit_error(X, s[sl], row)
 
 
+def _tail(x, omegas, opt: ExtrapolationOptions) -> slice:
+    r"""The primary window: the last ``tail`` values, extended back (with derived corrections
+    and ``span``) until :math:`\omega_1 \log(x_{-1}/x_0) \ge` ``span`` or the data run out."""
+    n = x.size
+    m = min(opt.tail, n)
+    if omegas and opt.span > 0:
+        while m < n and omegas[0] * math.log(x[-1] / x[n - m]) < opt.span * (1 - 1e-9):
+            m += 1
+    return slice(n - m, n)
+
+
+def _free_orders(m: int, derived: bool, opt: ExtrapolationOptions) -> tuple[int, ...]:
+    """Correction orders of a free-omega fit on ``m`` values: with ``harmonic``, derived
+    corrections (whose window ``span`` sets) and two degrees of freedom to spare, ``T^-omega``
+    and ``T^-2 omega``; else ``T^-omega`` alone (model-free extrapolations are unchanged)."""
+    return (1, 2) if opt.harmonic and derived and m >= opt.free_min_points + 2 else (1,)
+
+
 def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
     """Every scheme the data support, the primary first.
 
@@ -291,8 +324,10 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
     needs plus one) and the correction exponent itself (``free omega``).
     """
     n = s.size
-    tail = slice(max(0, n - opt.tail), n)
+    tail = _tail(x, omegas, opt)
     m = tail.stop - tail.start
+    if omegas and opt.harmonic and not any(math.isclose(2 * omegas[0], w) for w in omegas):
+        omegas = sorted([*omegas, 2 * omegas[0]])  # the slowest correction's second order
     k = min(len(omegas), max(m - 2, 0))
     out: dict[str, tuple] = {}
     if k >= 1:
@@ -312,13 +347,11 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
         if short.stop - short.start < m:
             out["derived (short)"] = _scheme(x, s, short, omegas[:jj])
     if m >= opt.free_min_points:
-        p, w, c, row = _free_omega(x[tail], s[tail])
-        out["free omega"] = (p, row, tail, w, c, _fit_error(_design(x[tail], [w]), s[tail], row))
+        out["free omega"] = _free_omega(x, s, tail, _free_orders(m, bool(omegas), opt))
     if m >= opt.free_min_points + 1:  # the window: drop the earliest value
-        sl = slice(tail.start + 1, n)
-        p, w, c, row = _free_omega(x[sl], s[sl])
-        X = _design(x[sl], [w])
-        out["free omega (short)"] = (p, row, sl, w, c, _fit_error(X, s[sl], row))
+        out["free omega (short)"] = _free_omega(
+            x, s, slice(tail.start + 1, n), _free_orders(m - 1, bool(omegas), opt)
+        )
     if k == 0 and m >= 3:  # omega -> 0: a logarithmic correction s = p + c / log x
         X = np.column_stack([np.ones(m), 1.0 / np.log(x[tail])])
         beta, row, _, _ = _lsq(X, s[tail])
