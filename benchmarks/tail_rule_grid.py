@@ -154,11 +154,14 @@ def main(argv=None) -> None:
     if args.cmd == "capture":
         capture(args.a, args.b, args.cache_dir, args.out)
     else:
-        compare(args.files, MAIN_OPTIONS, ExtrapolationOptions())
+        compare(args.files, MAIN_OPTIONS, RULE_OPTIONS)
 
 
 #: The options main's default run uses (the tail counted in slopes).
-MAIN_OPTIONS = ExtrapolationOptions(tail=6, short=3)
+MAIN_OPTIONS = ExtrapolationOptions(tail=6, short=3, span=0.0, harmonic=False)
+#: The rule of the protocol: the window spans 1.5 e-folds of the slowest derived correction and
+#: the fits carry its second order.
+RULE_OPTIONS = ExtrapolationOptions(span=1.5, harmonic=True)
 
 if __name__ == "__main__":
     np.set_printoptions(precision=5)

@@ -224,14 +224,17 @@ def _fit_error(X, s, w_row) -> float:
 def _free_omega(x: np.ndarray, s: np.ndarray, sl: slice, orders=(1,)) -> tuple:
     """Profile least squares over :data:`OMEGA_GRID` of ``s ~ p + sum_j c_j x^(-j omega)``
     (``j`` in ``orders``) on ``s[sl]``: a scheme tuple (:func:`_scheme`)."""
-    best = None
-    for w in OMEGA_GRID:
-        X = _design(x[sl], [j * w for j in orders])
-        beta, row, rss, _ = _lsq(X, s[sl])
-        if best is None or rss < best[0] * (1 - 1e-12):
-            best = (rss, float(beta[0]), float(w), float(beta[1]), row, X)
-    _, p, w, c, row, X = best
-    return p, row, sl, w, c, _fit_error(X, s[sl], row)
+    xs, ys = x[sl], s[sl]
+    # every grid point's design at once, shape (grid, values, 1 + orders): one batched pinv
+    Xs = np.stack([_design(xs, [j * w for j in orders]) for w in OMEGA_GRID])
+    rss = (((Xs @ (np.linalg.pinv(Xs) @ ys)[..., None])[..., 0] - ys) ** 2).sum(axis=1)
+    best = 0
+    for i in range(1, rss.size):  # the first of near-ties, as a scan from the slowest omega
+        if rss[i] < rss[best] * (1 - 1e-12):
+            best = i
+    beta, row, _, _ = _lsq(Xs[best], ys)
+    w = float(OMEGA_GRID[best])
+    return float(beta[0]), row, sl, w, float(beta[1]), _fit_error(Xs[best], ys, row)
 
 
 def extrapolate_sequence(
