@@ -23,6 +23,13 @@ estimate it:
   ``tail`` to test the correction's form, or no derived correction at all (a
   model-free extrapolation's distance from the last value counts in full as uncertainty).
 
+The window is the last ``tail`` values; with ``span`` it reaches back until the slowest derived
+correction changes over it by :math:`e^{\mathrm{span}}` (a window in :math:`\omega_1 \log T`, the
+same estimator at every point, where a fixed count of half-decade slopes spans 0.7 e-folds at
+:math:`\omega = 1/8` and 2.9 at 1/2), and with ``harmonic`` the fits over it carry the slowest
+correction's second order :math:`T^{-2\omega_1}` (derived list and free-omega scheme alike:
+``benchmarks/results/claims_tail7_PROTOCOL.md``).
+
 The uncertainty adds, in quadrature, the fit error (residual scatter), the solver error and the
 quadrature error of the mode grid (each a relative error of :math:`Y` per horizon, propagated
 exactly through the linear estimator) and the spread between the schemes (a systematic error:
