@@ -81,9 +81,13 @@ class ExtrapolationOptions:
         (a window in :math:`\omega_1 \log T`, the same at every point; 0: ``tail`` slopes only).
     harmonic : bool
         Fits over such a window carry the second order of the slowest correction,
-        :math:`T^{-2\omega_1}`: the derived schemes add it to their list when it is absent and
-        the free-omega scheme fits :math:`c_1 T^{-\omega} + c_2 T^{-2\omega}` (with at least
-        ``free_min_points + 2`` values).
+        :math:`T^{-2\omega_1}`: the free-omega scheme fits :math:`c_1 T^{-\omega} + c_2
+        T^{-2\omega}` on at least ``harmonic_min_points`` values and, with
+        ``harmonic_derived``, the derived schemes add it to their list when it is absent.
+    harmonic_derived : bool
+        See ``harmonic`` (protocol v1: true; v2: false).
+    harmonic_min_points : int
+        Fewest values of the two-term free-omega fit (four parameters; v1: 6, v2: 8).
     """
 
     tail: int = 6
@@ -92,6 +96,8 @@ class ExtrapolationOptions:
     free_min_points: int = 4
     span: float = 0.0
     harmonic: bool = False
+    harmonic_derived: bool = True
+    harmonic_min_points: int = 6
 
     def __post_init__(self) -> None:
         check_int("tail", self.tail, ge=2)
@@ -99,8 +105,10 @@ class ExtrapolationOptions:
         check_real("z", self.z, gt=0)
         check_int("free_min_points", self.free_min_points, ge=3)
         check_real("span", self.span, ge=0)
-        if not isinstance(self.harmonic, bool):
-            raise TypeError(f"harmonic: expected a bool, got {self.harmonic!r}")
+        check_int("harmonic_min_points", self.harmonic_min_points, ge=5)
+        for name in ("harmonic", "harmonic_derived"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name}: expected a bool, got {getattr(self, name)!r}")
 
 
 @dataclass(frozen=True)
@@ -320,9 +328,9 @@ def _tail(x, omegas, opt: ExtrapolationOptions) -> slice:
 
 def _free_orders(m: int, derived: bool, opt: ExtrapolationOptions) -> tuple[int, ...]:
     """Correction orders of a free-omega fit on ``m`` values: with ``harmonic``, derived
-    corrections (whose window ``span`` sets) and two degrees of freedom to spare, ``T^-omega``
+    corrections (whose window ``span`` sets) and ``harmonic_min_points`` values, ``T^-omega``
     and ``T^-2 omega``; else ``T^-omega`` alone (model-free extrapolations are unchanged)."""
-    return (1, 2) if opt.harmonic and derived and m >= opt.free_min_points + 2 else (1,)
+    return (1, 2) if opt.harmonic and derived and m >= opt.harmonic_min_points else (1,)
 
 
 def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
@@ -336,7 +344,12 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
     n = s.size
     tail = _tail(x, omegas, opt)
     m = tail.stop - tail.start
-    if omegas and opt.harmonic and not any(math.isclose(2 * omegas[0], w) for w in omegas):
+    if (
+        omegas
+        and opt.harmonic
+        and opt.harmonic_derived
+        and not any(math.isclose(2 * omegas[0], w) for w in omegas)
+    ):
         omegas = sorted([*omegas, 2 * omegas[0]])  # the slowest correction's second order
     k = min(len(omegas), max(m - 2, 0))
     out: dict[str, tuple] = {}
