@@ -127,16 +127,19 @@ def shifted_flip(row: dict, e) -> str:
     return "yes" if all(flips) else "no"
 
 
-def compare(files, before: ExtrapolationOptions, after: ExtrapolationOptions) -> None:
-    """Markdown table per point: every claim with an extrapolation, before and after."""
+def compare(files, before: ExtrapolationOptions, rules: dict) -> None:
+    """Markdown table per point: every claim with an extrapolation, before and after each rule
+    (``{name: options}``); the last column says whether a prediction moved by twice the
+    resolution target disagrees, before / after each rule."""
     for path in files:
         data = pickle.loads(Path(path).read_bytes())
         print(f"\n({data['a']}, {data['b']}): {data['cpu']:.0f} s CPU, {data['wall']:.0f} s wall")
-        print("| claim | pred | slowest omega | before | after | values before / after "
-              "| ±2x target flips before / after |")  # fmt: skip
-        print("|---|---|---|---|---|---|---|")
+        names = list(rules)
+        print(f"| claim | pred | slowest omega | before | {' | '.join(names)} | values "
+              f"| ±2x target flips |")  # fmt: skip
+        print("|---" * (len(names) + 6) + "|")
         for row in data["rows"]:
-            eb, ea = reextrapolate(row, before), reextrapolate(row, after)
+            eb = reextrapolate(row, before)
             if eb is None:
                 continue
             run = math.nan if row["measured"] is None else float(row["measured"])
@@ -145,11 +148,13 @@ def compare(files, before: ExtrapolationOptions, after: ExtrapolationOptions) ->
                 print(f"| {row['claim']} | (re-extrapolation {eb.value:.6g} != run's "
                       f"{row['measured']}: not compared) |")  # fmt: skip
                 continue
+            es = [eb, *(reextrapolate(row, o) for o in rules.values())]
             w = min(row["omegas"]) if row["omegas"] else math.nan
-            nb, na = (int(e.message.split(" over ")[1].split()[0]) for e in (eb, ea))
+            counts = " / ".join(e.message.split(" over ")[1].split()[0] for e in es)
+            flips = " / ".join(shifted_flip(row, e) for e in es)
             pred = "-" if row["predicted"] is None else f"{row['predicted']:.4g}"
-            print(f"| {row['claim']} | {pred} | {w:.3g} | {_cell(row, eb)} | {_cell(row, ea)} "
-                  f"| {nb} / {na} | {shifted_flip(row, eb)} / {shifted_flip(row, ea)} |")  # fmt: skip
+            cells = " | ".join(_cell(row, e) for e in es)
+            print(f"| {row['claim']} | {pred} | {w:.3g} | {cells} | {counts} | {flips} |")
 
 
 def main(argv=None) -> None:
@@ -166,14 +171,20 @@ def main(argv=None) -> None:
     if args.cmd == "capture":
         capture(args.a, args.b, args.cache_dir, args.out)
     else:
-        compare(args.files, MAIN_OPTIONS, RULE_OPTIONS)
+        compare(args.files, MAIN_OPTIONS, RULES)
 
 
 #: The options main's default run uses (the tail counted in slopes).
 MAIN_OPTIONS = ExtrapolationOptions(tail=6, short=3, span=0.0, harmonic=False)
-#: The rule of the protocol: the window spans 1.5 e-folds of the slowest derived correction and
-#: the fits carry its second order.
-RULE_OPTIONS = ExtrapolationOptions(span=1.5, harmonic=True)
+#: The rules of the protocol: the window spans 1.5 e-folds of the slowest derived correction and
+#: the fits carry its second order (v1); v2 leaves the derived list as derived and fits the free
+#: second order on >= 8 values only (the addendum).
+RULES = {
+    "v1": ExtrapolationOptions(span=1.5, harmonic=True),
+    "v2": ExtrapolationOptions(
+        span=1.5, harmonic=True, harmonic_derived=False, harmonic_min_points=8
+    ),
+}
 
 if __name__ == "__main__":
     np.set_printoptions(precision=5)
