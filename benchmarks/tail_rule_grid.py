@@ -133,7 +133,8 @@ def compare(files, before: ExtrapolationOptions, rules: dict) -> None:
     resolution target disagrees, before / after each rule."""
     for path in files:
         data = pickle.loads(Path(path).read_bytes())
-        print(f"\n({data['a']}, {data['b']}): {data['cpu']:.0f} s CPU, {data['wall']:.0f} s wall")
+        print(f"\n**({data['a']}, {data['b']}): {data['cpu']:.0f} s CPU, {data['wall']:.0f} s wall** "
+              "(CPU: the process's own rusage)\n")  # fmt: skip
         names = list(rules)
         print(f"| claim | pred | slowest omega | before | {' | '.join(names)} | values "
               f"| ±2x target flips |")  # fmt: skip
