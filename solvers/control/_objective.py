@@ -2,7 +2,8 @@ r"""The direct solver's objective: :math:`\log L(T)` of the exact recursion, its
 and the KKT measures, on work arrays allocated once per solve.
 
 :class:`_Workspace` runs the compiled forward pass and discrete adjoint of
-:mod:`solvers.control._adjoint` (storing every state, or checkpointing every ``sqrt(T)``
+:mod:`solvers.control._adjoint` (compiled ahead of time where :mod:`solvers.control._aot` has
+built them; storing every state, or checkpointing every ``sqrt(T)``
 steps); :class:`_Problem` composes it with a :class:`~solvers.control._parametrisation.Parametrisation`
 into the objective of the optimiser, ``f(theta) = log L(T) (+ penalties)``, and measures how far
 a point is from first-order optimality (``KKT_DEFINITIONS``).
@@ -12,13 +13,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
 from theory import PLRFModel
 
 from ..dynamics._spectrum import initial_state, spectrum
-from ._adjoint import adjoint_gradient, forward_checkpointed
+from ._aot import kernels
 from ._parametrisation import Parametrisation
 
 __all__ = ["KKT_DEFINITIONS", "STORE_ALL_BYTES", "loss_and_gradient"]
@@ -48,7 +50,8 @@ def _stride(T: int, n: int, memory: int) -> int:
 
 @dataclass(frozen=True)
 class _Workspace:
-    """Arrays reused by every evaluation of one solve (no allocation in the loop)."""
+    """Arrays reused by every evaluation of one solve (no allocation in the loop), and the
+    module of compiled kernels that runs on them (:func:`solvers.control._aot.kernels`)."""
 
     lam: np.ndarray
     c0: np.ndarray
@@ -60,6 +63,7 @@ class _Workspace:
     logscale: np.ndarray
     g_eta: np.ndarray
     g_im: np.ndarray
+    kernels: ModuleType
 
     @classmethod
     def create(cls, model: PLRFModel, T: int, memory: int = STORE_ALL_BYTES) -> _Workspace:
@@ -69,7 +73,7 @@ class _Workspace:
         return cls(
             lam=spectrum(model),
             c0=initial_state(model),
-            s2=model.sigma**2,
+            s2=float(model.sigma**2),
             stride=stride,
             ckpt=np.empty((n_ckpt, n)),
             buf=np.empty((stride if stride > 1 else 1, n)),
@@ -77,15 +81,33 @@ class _Workspace:
             logscale=np.empty(T + 1),
             g_eta=np.empty(T),
             g_im=np.empty(T),
+            kernels=kernels(),
         )
 
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.ckpt, self.buf, self.loss, self.logscale, self.g_eta))
 
+    def _schedules(self, eta, inv_m) -> tuple[np.ndarray, np.ndarray]:
+        """``eta`` and ``inv_m`` as the kernels need them: contiguous float64 of length ``T``.
+
+        The boundary of the compiled kernels: those built ahead of time
+        (:mod:`solvers.control._aot`) do not check their arguments — a strided array is read
+        as if it were contiguous, a float32 one crashes the process.
+        """
+        eta = np.ascontiguousarray(eta, dtype=np.float64)
+        inv_m = np.ascontiguousarray(inv_m, dtype=np.float64)
+        if eta.shape != self.g_eta.shape or inv_m.shape != self.g_eta.shape:
+            raise ValueError(
+                f"eta and inv_m must have shape {self.g_eta.shape}, got {eta.shape} and "
+                f"{inv_m.shape}"
+            )
+        return eta, inv_m
+
     def forward(self, eta: np.ndarray, inv_m: np.ndarray) -> float:
         """``log L(T)``."""
-        forward_checkpointed(
+        eta, inv_m = self._schedules(eta, inv_m)
+        self.kernels.forward_checkpointed(
             self.lam, self.c0, eta, inv_m, self.s2, self.stride, self.ckpt, self.loss, self.logscale
         )
         LT = self.loss[-1]
@@ -93,7 +115,8 @@ class _Workspace:
 
     def backward(self, eta: np.ndarray, inv_m: np.ndarray) -> None:
         """Fill ``g_eta``, ``g_im`` (call right after :meth:`forward` with the same arguments)."""
-        adjoint_gradient(
+        eta, inv_m = self._schedules(eta, inv_m)
+        self.kernels.adjoint_gradient(
             self.lam,
             eta,
             inv_m,

@@ -473,6 +473,7 @@ def _result(run: _Run, best: tuple, single_level: dict | None) -> ScheduleResult
         "initial": start_name,
         "stride": run.ws.stride,
         "work_bytes": run.ws.nbytes,
+        "kernels": run.ws.kernels.__name__,
         "kkt_box": kkt_box,
         "kkt_scaled": kkt_scaled,
         "levels": run.level_log,
@@ -555,7 +556,9 @@ def solve_direct(
     ScheduleResult
         ``diagnostics`` holds ``oscillation`` (period-2 amplitude), ``oscillating_steps``,
         ``initial`` (the starting guess used), ``stride`` (checkpoint interval),
-        ``work_bytes``, ``kkt_scaled`` and ``kkt_box`` (both measures at the result) and
+        ``work_bytes``, ``kernels`` (the module that ran the passes: the kernels compiled
+        ahead of time, ``solvers.control._adjoint_aot``, or numba's, ``solvers.control._adjoint``;
+        :mod:`solvers.control._aot`), ``kkt_scaled`` and ``kkt_box`` (both measures at the result) and
         ``levels`` (per multilevel level: blocks, iterations, evaluations, log loss, KKT).
     """
     if options is not None and kwargs:
