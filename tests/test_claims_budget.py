@@ -116,3 +116,18 @@ def test_baseline_sweeps_start_no_horizon_past_the_deadline():
     r = evaluate_claim(CLAIMS["LR transfer: linear peak"], model, Ts,
                        ExperimentContext(cpu_deadline=0.0))  # fmt: skip
     assert r.verdict.startswith("inconclusive"), r.verdict
+
+
+def test_a_horizon_out_of_reach_is_words_not_inf_in_a_verdict(capsys):
+    """At (1.2, 1.7) Nesterov's slowest derived correction is T^-0.0035: the horizon it asks for
+    is past the largest float. The verdict says so in words; a printed ``inf`` made the default
+    ``optlr validate --a 1.2 --b 1.7`` fail at its output check (and, before, overflow)."""
+    from solvers.claims.core import _scaled_horizon, horizon_text
+    from solvers.claims.momentum_forms import _unsettled
+    from solvers.cli._common import emit
+
+    text = _unsettled(PLRFModel(1.2, 1.7, n_modes=10**12), "nesterov", [1e2, 1e3, 1e4], 0.18)
+    assert "out of reach" in text
+    emit(text, None)  # raises ResultError on a printed nan or inf
+    assert capsys.readouterr().out.strip() == text
+    assert _scaled_horizon(1e4, 100.0, 0.00346) == math.inf and horizon_text(2e9) == "2e+09"

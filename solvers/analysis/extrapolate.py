@@ -40,6 +40,7 @@ the largest distance of a scheme from the primary value). The interval is the va
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -173,7 +174,8 @@ class Extrapolation:
         now = abs(self.amplitude) * self.last_T**-w
         if now <= target:
             return self.last_T
-        return self.last_T * (now / target) ** (1.0 / w)
+        log_T = math.log(self.last_T) + math.log(now / target) / w
+        return math.exp(log_T) if log_T < math.log(sys.float_info.max) else math.inf
 
 
 def remove_slope_correction(T, y, correction) -> np.ndarray:

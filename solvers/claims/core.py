@@ -434,6 +434,22 @@ def derived_horizon(omegas: Sequence[float], target: float = CORRECTION_TARGET) 
     return math.exp(log_T) if log_T < math.log(sys.float_info.max) else math.inf
 
 
+def horizon_text(T: float, spec: str = ".2g") -> str:
+    """A horizon in a verdict's text: ``T`` formatted with ``spec``, or, past the largest float,
+    words (a printed ``inf`` reads as a non-finite result to ``optlr``, which then fails).
+
+    >>> horizon_text(1.5625e10, ".1e"), horizon_text(math.inf)
+    ('1.6e+10', 'beyond 1e308 (out of reach)')
+    """
+    return format(T, spec) if math.isfinite(T) else "beyond 1e308 (out of reach)"
+
+
+def _scaled_horizon(T: float, factor: float, omega: float) -> float:
+    """``T * factor^(1/omega)``, ``inf`` past the largest float (not an OverflowError)."""
+    log_T = math.log(T) + math.log(factor) / omega
+    return math.exp(log_T) if log_T < math.log(sys.float_info.max) else math.inf
+
+
 def _budget_note(m: Measurement, omegas: Sequence[float]) -> str:
     """What an inconclusive verdict lacks when a CPU budget stopped the sweep: the first horizon
     left unsolved, and the horizon the slowest derived correction asks for."""
@@ -515,14 +531,15 @@ def _derived_settling(e: Extrapolation, omegas, resolution: float, variable: str
         return "no correction exponent to say which horizon would settle it"
     if not math.isfinite(spread):  # too few values for any scheme to fit the correction
         return (f"the slowest derived correction, {variable}^-{min(w):.3g}, falls to "
-                f"{CORRECTION_TARGET:g} at {variable} ~ {derived_horizon(w):.2g}: values up to "
+                f"{CORRECTION_TARGET:g} at {variable} ~ {horizon_text(derived_horizon(w))}: values up to "
                 "there settle it")  # fmt: skip
     if spread < noise:
         return ("the interval is set by the errors of the values (fit, solver, interpolation), "
                 "not by the extrapolation: more values, or less noisy ones, would narrow it")  # fmt: skip
-    need = e.last_T * (e.halfwidth / resolution) ** (1 / min(w))
+    need = _scaled_horizon(e.last_T, e.halfwidth / resolution, min(w))
     return (f"the spread of the extrapolations shrinks like the slowest derived correction "
-            f"{variable}^-{min(w):.3g}: to {resolution:g} at {variable} ~ {need:.1g}")  # fmt: skip
+            f"{variable}^-{min(w):.3g}: to {resolution:g} at {variable} ~ "
+            f"{horizon_text(need, '.1g')}")  # fmt: skip
 
 
 def _band_verdict(m: Measurement, pred: float, tol: float) -> str:

@@ -80,7 +80,7 @@ def _unsettled(model: PLRFModel, form: str, horizons, last: float) -> str:
     asks for (:func:`~solvers.claims.core.derived_horizon`)."""
     from theory import derive_momentum_corrections, momentum_omegas
 
-    from .core import CORRECTION_TARGET, derived_horizon
+    from .core import CORRECTION_TARGET, derived_horizon, horizon_text
 
     head = (f"{len(horizons) - 1} local slopes up to T = {horizons[-1]:.3g} (the last "
             f"{last:.4g}, pre-asymptotic) leave the extrapolated interval unbounded")  # fmt: skip
@@ -91,7 +91,8 @@ def _unsettled(model: PLRFModel, form: str, horizons, last: float) -> str:
     row = derive_momentum_corrections()[form][str(model.phase)]
     lead = row.leading(model.a, model.b)
     return (f"{head}; the slowest derived correction, T^-{ws[0]:.3g} ({lead.mechanism}), falls "
-            f"to {CORRECTION_TARGET:g} at T ~ {derived_horizon(ws):.1e}: a long-horizon sweep "
+            f"to {CORRECTION_TARGET:g} at T ~ {horizon_text(derived_horizon(ws), '.1e')}: a "
+            "long-horizon sweep "
             "(optlr momentum --form ... --solver longrun --T 1e3,...,1e9) settles it")  # fmt: skip
 
 
