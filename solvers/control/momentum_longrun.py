@@ -399,58 +399,6 @@ def _stable_start(x0, value, names, bounds) -> np.ndarray:
     return x
 
 
-#: Fraction of the run where the optimiser's Nesterov coordinates measure the momentum step
-#: (:class:`_PivotCoordinates`): where the noise-feedback mass is read (2026-11-30e/g).
-PIVOT_FRACTION = 0.1
-
-
-@dataclass(frozen=True)
-class _PivotCoordinates:
-    r"""The optimiser's coordinates: the parameters, except that the Nesterov ``log zeta0`` is
-    replaced by :math:`\log\zeta` at :math:`t_* =` :data:`PIVOT_FRACTION` ``T``,
-    :math:`y_3 = x_3 - x_4 \log(1 + t_*)`.
-
-    With :math:`\zeta_t = \zeta_0 (1+t)^{-p}` a change of ``p`` at fixed ``zeta0`` moves the
-    late momentum step by :math:`\log T` times as much: the loss has a narrow curved valley in
-    ``(log zeta0, p)`` that L-BFGS-B's finite differences and Hessian model follow slowly. The
-    family, its bounds (``x3`` clipped into its box, which no optimum has touched), the KKT test
-    and the results stay in the parameters ``x``.
-    """
-
-    shift: float  # log(1 + t_*); 0: the identity (the other forms)
-
-    @classmethod
-    def of(cls, form: str, T: int) -> _PivotCoordinates:
-        return cls(math.log1p(PIVOT_FRACTION * T) if form == "nesterov" else 0.0)
-
-    def to_opt(self, x) -> np.ndarray:
-        y = np.array(x, dtype=float)
-        if self.shift:
-            y[3] -= self.shift * y[4]
-        return y
-
-    def from_opt(self, y, bounds) -> np.ndarray:
-        x = np.array(y, dtype=float)
-        if self.shift:
-            x[3] = min(max(x[3] + self.shift * x[4], bounds[3][0]), bounds[3][1])
-        return x
-
-    def grad_x(self, g_y) -> np.ndarray:
-        """The gradient in ``x`` of one in the optimiser's coordinates (``g_x = A^T g_y``)."""
-        g = np.array(g_y, dtype=float)
-        if self.shift:
-            g[4] -= self.shift * g[3]
-        return g
-
-    def bounds(self, bounds) -> list:
-        """A box in ``y`` holding the image of the box in ``x``."""
-        out = list(bounds)
-        if self.shift:
-            (lo3, hi3), (lo4, hi4) = bounds[3], bounds[4]
-            out[3] = (lo3 - self.shift * hi4, hi3 - self.shift * lo4)
-        return out
-
-
 def solve_longrun(
     model: PLRFModel,
     form: str,
@@ -463,8 +411,7 @@ def solve_longrun(
 
     ``start`` (e.g. a shorter horizon's optimum, clipped into the bounds; or several as the
     rows of an array, the one with the lowest loss is taken, :func:`continuation_starts`)
-    defaults to the derived shape (:func:`longrun_parameters`). Non-convergence is reported in the
-    result. The optimiser works in :class:`_PivotCoordinates`; the KKT test is in the parameters.
+    defaults to the derived shape (:func:`longrun_parameters`). Non-convergence is reported in the result.
     """
     if not isinstance(model, PLRFModel):
         raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
@@ -481,6 +428,26 @@ def solve_longrun(
         L, fail = grid.loss(opt.controls(form, x, grid))
         return math.log(L[-1]) if fail < 0 and L[-1] > 0 else UNSTABLE_LOG_LOSS
 
+    last = {}
+
+    def value_grad(x, central=False):
+        f0 = value(x)
+        g = np.empty(x.size)
+        h = opt.central_step if central else opt.fd_step
+        for i in range(x.size):
+            e = np.zeros(x.size)
+            e[i] = h
+            back = value(x - e) if central else f0
+            g[i] = (value(x + e) - back) / (h * (2.0 if central else 1.0))
+        last.update(x=x.copy(), g=g)
+        return f0, g
+
+    history = []
+
+    def callback(xk):
+        g = last["g"] if np.array_equal(xk, last.get("x")) else value_grad(xk)[1]
+        history.append(float(np.abs(_projected(xk, g, bounds)).max()))
+
     c0, w0 = time.process_time(), time.perf_counter()
     if start is not None:  # one start, or several (rows): the lowest loss once made stable
         lo, hi = [b[0] for b in bounds], [b[1] for b in bounds]
@@ -492,58 +459,26 @@ def solve_longrun(
         return LongrunResult(form, T, math.inf, x0, names, False, 3, STATUS_MESSAGES[3],
                              math.inf, 0, n_eval[0], time.process_time() - c0,
                              time.perf_counter() - w0, (), model, opt)  # fmt: skip
-    x, f, kkt, nit, history = _minimise(value, x0, bounds, _PivotCoordinates.of(form, T), opt)
+    x, nit = x0, 0
+    for attempt in range(RESTARTS + 1):
+        # a stopped line search restarts with a fresh Hessian model and central differences
+        fun = value_grad if attempt == 0 else partial(value_grad, central=True)
+        res = minimize(
+            fun, x, jac=True, method="L-BFGS-B", bounds=bounds, callback=callback,
+            options={"maxiter": opt.maxiter - nit, "gtol": opt.tol, "ftol": 1e-15, "maxcor": 20},
+        )  # fmt: skip
+        x, nit = res.x, nit + int(res.nit)
+        f, g = value_grad(x, central=True)
+        kkt = float(np.abs(_projected(x, g, bounds)).max())
+        # a forward-difference attempt that made no step still gets its central restarts
+        if kkt <= opt.tol or nit >= opt.maxiter or (res.nit == 0 and attempt > 0):
+            break
     status = 0 if kkt <= opt.tol else (1 if nit >= opt.maxiter else 2)
     return LongrunResult(
         form, T, math.exp(f), x, names, status == 0, status, STATUS_MESSAGES[status], kkt,
         nit, n_eval[0], time.process_time() - c0, time.perf_counter() - w0,
         tuple(history), model, opt,
     )  # fmt: skip
-
-
-def _minimise(value, x0, bounds, coords: _PivotCoordinates, opt: LongrunOptions) -> tuple:
-    """L-BFGS-B on ``value`` in ``coords`` from ``x0``: forward differences first, then restarts
-    with central ones after a stopped line search. Returns ``(x, log L, kkt, iterations,
-    kkt history)``, the KKT residual the largest projected gradient component in ``x``."""
-    last = {}
-
-    def value_grad(y, central=False):
-        f0 = value(coords.from_opt(y, bounds))
-        g = np.empty(y.size)
-        h = opt.central_step if central else opt.fd_step
-        for i in range(y.size):
-            e = np.zeros(y.size)
-            e[i] = h
-            back = value(coords.from_opt(y - e, bounds)) if central else f0
-            g[i] = (value(coords.from_opt(y + e, bounds)) - back) / (h * (2.0 if central else 1.0))
-        last.update(y=y.copy(), g=g)
-        return f0, g
-
-    def kkt_of(y, g):
-        return float(np.abs(_projected(coords.from_opt(y, bounds), coords.grad_x(g), bounds)).max())
-
-    history = []
-
-    def callback(yk):
-        g = last["g"] if np.array_equal(yk, last.get("y")) else value_grad(yk)[1]
-        history.append(kkt_of(yk, g))
-
-    y, nit = coords.to_opt(x0), 0
-    gtol = opt.tol / (1.0 + coords.shift)  # |g_x| <= (1 + shift) max |g_y|: the KKT test in x
-    for attempt in range(RESTARTS + 1):
-        # a stopped line search restarts with a fresh Hessian model and central differences
-        fun = value_grad if attempt == 0 else partial(value_grad, central=True)
-        res = minimize(
-            fun, y, jac=True, method="L-BFGS-B", bounds=coords.bounds(bounds), callback=callback,
-            options={"maxiter": opt.maxiter - nit, "gtol": gtol, "ftol": 1e-15, "maxcor": 20},
-        )  # fmt: skip
-        y, nit = res.x, nit + int(res.nit)
-        f, g = value_grad(y, central=True)
-        kkt = kkt_of(y, g)
-        # a forward-difference attempt that made no step still gets its central restarts
-        if kkt <= opt.tol or nit >= opt.maxiter or (res.nit == 0 and attempt > 0):
-            break
-    return coords.from_opt(y, bounds), f, kkt, nit, history
 
 
 def continuation_starts(
