@@ -1,6 +1,7 @@
 """Long-horizon continuum solver: kernel, quadrature, gradient, optimum (issue 4, item 3)."""
 
 import math
+import pickle
 import warnings
 
 import mpmath
@@ -159,6 +160,24 @@ def test_adjoint_gradient_matches_finite_differences(dynamics):
         em[j] -= d
         fd = (p.loss_curve(ep)[0][-1] - p.loss_curve(em)[0][-1]) / (2 * d)
         assert g[j] == pytest.approx(fd, rel=1e-6, abs=1e-12 * LT)
+
+
+def test_gradient_passes_share_a_workspace_without_sharing_state():
+    """A problem reuses one workspace for all its gradient passes (no per-pass allocation):
+    a pass after an unstable one, or after another schedule, gives exactly what a fresh
+    problem gives, and a pickled problem leaves the workspace behind."""
+    model = PLRFModel(a=1.5, b=3, n_modes=10**4)
+    p = _problem(model, 1000, "discrete")
+    eta_j = _test_schedule(p.t, p.T)
+    unstable = np.full_like(eta_j, 10 * p.upper)
+    assert not p.value_grad(unstable)[3]  # stops part-way, the workspace half written
+    p.value_grad(0.5 * eta_j)
+    LT, g, Ln, ok = p.value_grad(eta_j)
+    LT0, g0, Ln0, _ = _problem(model, 1000, "discrete").value_grad(eta_j)
+    assert ok and LT == LT0 and np.array_equal(g, g0) and np.array_equal(Ln, Ln0)
+    q = pickle.loads(pickle.dumps(p))
+    assert "_workspace" not in q.__dict__
+    assert q.value_grad(eta_j)[0] == LT0
 
 
 # -- optimum ----------------------------------------------------------------------------------

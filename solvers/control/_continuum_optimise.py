@@ -12,6 +12,7 @@ from scipy.ndimage import maximum_filter1d
 
 from ..dynamics.continuum import ContinuumProblem
 from ._lbfgsb import LbfgsbOptions, minimize_box
+from ._threads import single_threaded_blas
 
 #: Floor on eta (relative to the upper bound) in scales and when schedules are interpolated.
 LOG_ETA_FLOOR = 1e-12
@@ -217,5 +218,6 @@ def _optimise(prob, eta, opts, kkt_of, maxiter, n_eval):
     eta, nit, stop = _lbfgs(prob, eta, kkt_of, handover, maxiter, opts, n_eval)
     if not opts.newton or stop.status == 1:
         return eta, nit, 0, 0, stop
-    eta, steps, hessians, stop = _newton(prob, eta, kkt_of, opts.tol, maxiter - nit, n_eval)
+    with single_threaded_blas():  # the Hessians' eigendecompositions (_threads)
+        eta, steps, hessians, stop = _newton(prob, eta, kkt_of, opts.tol, maxiter - nit, n_eval)
     return eta, nit, steps, hessians, stop

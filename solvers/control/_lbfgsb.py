@@ -32,28 +32,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._threads import single_threaded_blas
 from .result import STATUS_MESSAGES
 
 __all__ = ["BLOWUP", "BoxResult", "LbfgsbOptions", "minimize_box"]
 
 #: Objective value reported to L-BFGS-B where the objective cannot be evaluated.
 BLOWUP = 1e300
-#: BLAS threads for L-BFGS-B's small dense algebra (its compact matrices): at a few hundred wide
-#: extra threads only contend (measured 9x slower with default threading on a loaded 2-core host).
-BLAS_THREADS = 1
-
-
-def _blas_limit():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: without it the driver runs with the default threads
-        return nullcontext()
-    return threadpool_limits(BLAS_THREADS, user_api="blas")
 
 
 @dataclass(frozen=True)
@@ -185,7 +174,7 @@ def _run(track, theta, lo, hi, scale, kkt, tol, budget, options, progress, offse
     # L-BFGS-B's small dense algebra (its compact (2m x 2m) matrices) gains nothing from
     # BLAS threads; on the shared 2-core host they contended: 14 ms per L-BFGS-B update
     # with 100 variables, 80% of a K = 100 solve.
-    with _blas_limit():
+    with single_threaded_blas():
         r = minimize(
             fx, (theta - lo) / scale, jac=True, method="L-BFGS-B", callback=callback,
             bounds=list(zip(np.zeros_like(scale), (hi - lo) / scale, strict=True)),

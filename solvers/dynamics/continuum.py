@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -250,13 +251,23 @@ class ContinuumProblem:
         )  # fmt: skip
         return Ln, bool(ok)
 
+    @cached_property
+    def _workspace(self) -> tuple[np.ndarray, ...]:
+        """Arrays :func:`value_and_grad` fills on every pass (allocated once per problem)."""
+        J, n = self.h.size, self.quad.lam.size
+        M = J * self.substeps
+        return np.empty((M + 1, n)), np.empty(M + 1), np.empty((6, J, n)), np.empty(J)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_workspace"}
+
     def value_grad(self, eta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, bool]:
         Ln = np.empty(self.t.size)
         g = np.zeros(eta.size)
         q = self.quad
         LT, ok = value_and_grad(
             q.lam, q.u, q.c0, eta, self.h, self.substeps, self.model.inv_batch,
-            self.model.sigma**2, self.discrete, Ln, g,
+            self.model.sigma**2, self.discrete, Ln, g, *self._workspace,
         )  # fmt: skip
         return float(LT), g, Ln, bool(ok)
 
