@@ -491,7 +491,7 @@ def continuation_starts(
     momentum step scales with ``T`` as derived (:func:`derived_momentum_shift`), first: at fixed
     ``log zeta0`` the noise-feedback mass grows like ``T^(1/b - p)`` and the previous optimum is
     unstable at the next decade (at (1.5, 3), 1e9 -> 1e10), where the derived shift keeps it
-    within 0.3-3 % of the next optimum (benchmarks/results/momentum.md, 2026-11-30h).
+    within 0.2-4 % of the next optimum in loss (benchmarks/results/momentum.md, 2026-11-30h).
     """
     x = np.asarray(x, float)
     flat = x.copy()
