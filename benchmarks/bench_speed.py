@@ -7,16 +7,21 @@ Runs, on the original study's default problem (``optlr solve --a 2 --b 2 --sigma
 * ``optlr solve`` as a fresh process, ``--repeat`` times: wall time, CPU time of the child
   (user + system, ``resource.getrusage``) and the result's own ``seconds`` (the solve alone);
 * where a fresh process spends its time (a child timing each import, the first call of the
-  compiled kernels and the solve);
+  compiled kernels, the solve, and its start and exit), and the floor of the stack piece by
+  piece (numpy; scipy.optimize through what it imports; numba's import and its first call of a
+  trivial cached kernel), which any solve on it pays before its first pass;
 * the same solve warm in-process (kernels loaded), ``--repeat`` times;
 * the study's method, CasADi + IPOPT single shooting with the exact Hessian
   (:func:`benchmarks.bench_casadi.casadi_single_shooting`, from a constant 0.2), if ``casadi``
   imports: its CPU and wall time, and both final losses re-evaluated by ``solvers.simulate``.
 
 Medians (and minima) are reported with the load average; on the shared 2-core host CPU time is
-the figure to compare. Writes ``benchmarks/results/speed.md`` (``--out``).
+the figure to compare. Children run with bytecode caching on (:data:`PYCACHE`) after one untimed
+warm-up run each. Writes ``benchmarks/results/speed.md`` (``--out``), or appends to it as a
+section (``--section TITLE``).
 
-    python -m benchmarks.bench_speed [--repeat 5] [--casadi all|default|none] [--against DIR]
+    python -m benchmarks.bench_speed [--repeat 5] [--casadi all|default|none] [--against DIR ...]
+        [--section TITLE]
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,36 +50,56 @@ OTHERS = [
 ]
 MODES, ETA_MAX, BLOCKS = 500, 2.0, 100
 
-#: The child that times each stage of a fresh process (printed as one JSON line).
+#: The child that times each stage of a fresh ``optlr solve`` in the order the program meets
+#: them (one JSON line: the stages, and the module whose kernels ran); like the program, it
+#: freezes the garbage collector before it exits (``solvers.cli.main``).
 STAGES = """
-import json, time
+import gc, json, sys, time
 t0, c0 = time.perf_counter(), time.process_time()
 out = []
 def mark(name):
     out.append((name, time.perf_counter() - t0, time.process_time() - c0))
 import numpy; mark("import numpy")
 import scipy.optimize; mark("import scipy.optimize")
-import numba; mark("import numba")
+import solvers.cli; mark("import solvers.cli (the parser)")
 from theory import PLRFModel
-from solvers.control import direct; mark("import theory, solvers.control.direct")
+from solvers.control import direct
 m = PLRFModel(a=2, b=2, sigma=0.5, batch=5, n_modes=500, eta_max=2)
 ws = direct._Workspace.create(m, 1000)
+mark("import theory, solvers.control.direct" + (" (and numba)" if "numba" in sys.modules else ""))
 e = numpy.full(1000, 0.2)
 ws.forward(e, e); ws.backward(e, e); mark("first call of the compiled kernels")
 direct.solve_direct(m, 1000, blocks=100); mark("solve_direct (kernels loaded)")
-print(json.dumps(out))
+print(json.dumps([out, "solvers.control._adjoint"]))
+gc.freeze()
 """
 
-#: The stack's floor: the same imports and the first call of a trivial cached numba kernel
-#: (a sum loop; nothing of optlr), in a fresh process.
+#: The stack's floor, one piece per line, each timed in the same fresh process after the ones
+#: above it (one JSON line of ``(piece, cpu)``); ``argv[1]`` holds a trivial cached kernel.
 FLOOR = """
 import json, sys, time
-t0, c0 = time.perf_counter(), time.process_time()
-import numpy, scipy.optimize, numba
+out, c = [], time.process_time()
+def mark(name):
+    global c
+    c2 = time.process_time(); out.append((name, c2 - c)); c = c2
+import numpy; mark("import numpy")
+for name in dir(numpy):
+    getattr(numpy, name, None)
+mark("numpy submodules that scipy's array-API layer loads by cloning numpy (f2py, testing, ma, "
+     "random, polynomial, ...)")
+import scipy._lib._util; mark("the rest of scipy's array-API layer (scipy._lib._util)")
+import scipy.linalg; mark("import scipy.linalg")
+import scipy.sparse.linalg; mark("import scipy.sparse.linalg")
+import scipy.special; mark("import scipy.special")
+import scipy.fft; mark("import scipy.fft")
+import scipy.spatial; mark("import scipy.spatial (scipy.optimize._shgo)")
+import scipy.optimize; mark("import scipy.optimize (its own modules)")
+import numba; mark("import numba")
 sys.path.insert(0, sys.argv[1])
 import trivial_kernel
 trivial_kernel.total(numpy.ones(8))
-print(json.dumps([time.perf_counter() - t0, time.process_time() - c0]))
+mark("numba's first call of a cached kernel (registries, runtime)")
+print(json.dumps(out))
 """
 TRIVIAL = """
 import numba
@@ -94,10 +120,21 @@ def cli_args(p: dict) -> list[str]:
     ).split()
 
 
+#: Children run as a user's Python does, with bytecode caching on: with
+#: ``PYTHONDONTWRITEBYTECODE`` set (as in the shell this was measured from) every fresh process
+#: compiles optlr's modules from source, ~45 ms CPU more. Their ``.pyc`` files go to this
+#: separate tree (``PYTHONPYCACHEPREFIX``), so no checkout is written to; :func:`warm_up`
+#: fills it before anything is timed.
+PYCACHE = Path(tempfile.gettempdir(), "optlr-bench-pycache")
+
+
 def child(argv: list[str], root: Path | None = None) -> tuple[float, float, str]:
     """Run ``python argv`` as a fresh process (with ``root`` first on the path, if given):
     ``(wall, cpu, stdout)``."""
-    env = None if root is None else {**os.environ, "PYTHONPATH": str(root)}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    if root is not None:
+        env["PYTHONPATH"] = str(root)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     out = subprocess.run(
@@ -106,6 +143,21 @@ def child(argv: list[str], root: Path | None = None) -> tuple[float, float, str]
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), out
+
+
+def warm_up(roots: list[Path]) -> None:
+    """One untimed run of each timed program (the bytecode and numba caches filled)."""
+    for argv in (["--version"], ["--help"]):
+        child(["-m", "solvers.cli", *argv])
+    for root in [None, *roots]:
+        child(["-m", "solvers.cli", *cli_args(STUDY)], root)
+    child(["-c", STAGES])
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def stats(xs) -> str:
@@ -131,48 +183,59 @@ def fresh_cli(repeat: int) -> tuple[list[str], dict]:
     return lines, {"runs": runs, "results": solve}
 
 
-def against(root: Path, repeat: int) -> list[str]:
-    """The study's solve from this tree and from the checkout ``root``, interleaved."""
+def against(roots: list[Path], repeat: int) -> list[str]:
+    """The study's solve from this tree and from the checkouts ``roots``, interleaved."""
     here = Path(__file__).resolve().parents[1]
-    runs: dict[Path, list] = {here: [], root: []}
+    runs: dict[Path, list] = {here: [], **{root: [] for root in roots}}
     for _ in range(repeat):
         for r in runs:
             wall, cpu, out = child(["-m", "solvers.cli", *cli_args(STUDY)], r)
             runs[r].append((wall, cpu, json.loads(out)))
-    lines = ["| tree | wall s median (min) | CPU s median (min) | `seconds` | L(T) | passes |",
-             "|---|---|---|---|---|---|"]  # fmt: skip
+    lines = ["| tree | wall s median (min) | CPU s median (min) | `seconds` | L(T) | passes | kernels |",
+             "|---|---|---|---|---|---|---|"]  # fmt: skip
     for r, v in runs.items():
         d = v[0][2]
         lines.append(f"| `{r}` | {stats([x[0] for x in v])} | {stats([x[1] for x in v])} | "
-                     f"{stats([x[2]['seconds'] for x in v])} | {d['final_loss']:.10e} | "
-                     f"{d['n_evaluations']} |")  # fmt: skip
+                     f"{stats([x[2]['seconds'] for x in v])} | {d['final_loss']:.16e} | "
+                     f"{d['n_evaluations']} | {d['diagnostics'].get('kernels', '-')} |")  # fmt: skip
     return lines
 
 
 def stage_profile(repeat: int) -> list[str]:
-    runs = [json.loads(child(["-c", STAGES])[2]) for _ in range(repeat)]
-    lines = ["| stage of a fresh process | wall s (median) | CPU s (median) |", "|---|---|---|"]
-    for i, (name, *_rest) in enumerate(runs[0]):
-        dw = [r[i][1] - (r[i - 1][1] if i else 0.0) for r in runs]
-        dc = [r[i][2] - (r[i - 1][2] if i else 0.0) for r in runs]
+    """The stages of :data:`STAGES`, and what the process spends outside them (interpreter start
+    and exit: the child's CPU from ``getrusage`` less its last stage)."""
+    runs = [child(["-c", STAGES]) for _ in range(repeat)]
+    inner = [json.loads(r[2]) for r in runs]
+    marks, kernels = [x[0] for x in inner], inner[0][1]
+    lines = [f"Kernels: `{kernels}`.", "",
+             "| stage of a fresh process | wall s (median) | CPU s (median) |", "|---|---|---|"]  # fmt: skip
+    for i, (name, *_rest) in enumerate(marks[0]):
+        dw = [r[i][1] - (r[i - 1][1] if i else 0.0) for r in marks]
+        dc = [r[i][2] - (r[i - 1][2] if i else 0.0) for r in marks]
         lines.append(f"| {name} | {statistics.median(dw):.3f} | {statistics.median(dc):.3f} |")
+    outside = [r[1] - m[-1][2] for r, m in zip(runs, marks, strict=True)]
+    total = [r[1] for r in runs]
+    lines += [f"| interpreter start and exit (gc frozen at exit) | - | {statistics.median(outside):.3f} |",
+              f"| the whole process | {stats([r[0] for r in runs])} | {stats(total)} |"]  # fmt: skip
     return lines
 
 
 def floor(repeat: int) -> list[str]:
-    """Interpreter start, numpy, scipy.optimize, numba and one cached trivial kernel: what any
-    solve on this stack pays before its own first pass (the kernel is compiled once first)."""
+    """What any solve on this stack pays before its own first pass, piece by piece in one fresh
+    process: numpy, scipy.optimize (through what it imports), numba and numba's first call of a
+    trivial cached kernel (compiled once first); and a bare interpreter's start and exit."""
     import tempfile
 
+    bare = [child(["-c", "pass"])[1] for _ in range(repeat)]
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "trivial_kernel.py").write_text(TRIVIAL)
         child(["-c", FLOOR, tmp])  # compiles and caches the kernel
-        runs = [child(["-c", FLOOR, tmp]) for _ in range(repeat)]
-    inner = [json.loads(r[2]) for r in runs]
-    return [f"The stack's floor, {repeat} fresh processes (`import numpy, scipy.optimize, numba` and "
-            f"the first call of a trivial cached `@njit` sum, nothing of optlr): wall "
-            f"{stats([r[0] for r in runs])} s, CPU {stats([r[1] for r in runs])} s (inside the "
-            f"process: wall {stats([x[0] for x in inner])} s, CPU {stats([x[1] for x in inner])} s)."]  # fmt: skip
+        runs = [json.loads(child(["-c", FLOOR, tmp])[2]) for _ in range(repeat)]
+    lines = ["| piece of the floor (fresh process, after the rows above it) | CPU s median (min) |",
+             "|---|---|", f"| interpreter start and exit (`python -c pass`) | {stats(bare)} |"]  # fmt: skip
+    for i, (name, _cpu) in enumerate(runs[0]):
+        lines.append(f"| {name} | {stats([r[i][1] for r in runs])} |")
+    return lines
 
 
 def warm(repeat: int) -> list[str]:
@@ -230,17 +293,26 @@ def main(argv=None) -> int:
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--casadi", choices=("all", "default", "none"), default="all")
     p.add_argument("--out", type=Path, default=Path("benchmarks/results/speed.md"))
-    p.add_argument("--against", type=Path, help="another checkout (e.g. main) to time beside")
+    p.add_argument(
+        "--against",
+        type=Path,
+        action="append",
+        default=[],
+        help="another checkout (e.g. main) to time beside (repeatable)",
+    )
+    p.add_argument("--section", help="append the figures to --out as a section of this title "
+                   "(default: --out holds only them)")  # fmt: skip
     args = p.parse_args(argv)
     load = [os.getloadavg()[0]]
     c0, w0 = time.process_time(), time.perf_counter()
+    warm_up(args.against)
     parts = ["## Fresh processes", ""]
     table, _ = fresh_cli(args.repeat)
     parts += table
-    if args.against is not None:
+    if args.against:
         parts += [
             "",
-            f"Interleaved with `{args.against}`:",
+            f"Interleaved with {', '.join(f'`{a}`' for a in args.against)}:",
             "",
             *against(args.against, args.repeat),
         ]
@@ -256,17 +328,26 @@ def main(argv=None) -> int:
         except ImportError as exc:
             parts += ["", f"CasADi not importable ({exc}): side-by-side skipped."]
     load.append(os.getloadavg()[0])
+    title = "Speed of the study's problem (issue 15 item 7)"
+    level = "#" if args.section is None else "##"
     head = [
-        "# Speed of the study's problem (issue 15 item 7)", "",
+        f"{level} {title if args.section is None else args.section}", "",
         f"`python -m benchmarks.bench_speed {' '.join(argv or sys.argv[1:])}`, "
         f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
         f"load average (1 min) {' / '.join(f'{x:.1f}' for x in load)} (start / mid / end); "
-        f"this script: {time.process_time() - c0:.0f} s CPU, {time.perf_counter() - w0:.0f} s wall.",
+        f"this script: {time.process_time() - c0:.0f} s CPU ({children_cpu():.0f} s more in its "
+        f"children), {time.perf_counter() - w0:.0f} s wall.",
         "",
     ]  # fmt: skip
+    if args.section is not None:  # one level down: the section's parts are its subsections
+        parts = [f"#{x}" if x.startswith("## ") else x for x in parts]
     text = "\n".join(head + parts) + "\n"
     print(text)
-    args.out.write_text(text)
+    if args.section is None:
+        args.out.write_text(text)
+    else:
+        with args.out.open("a") as fh:
+            fh.write("\n" + text)
     return 0
 
 

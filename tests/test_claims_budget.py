@@ -38,6 +38,33 @@ def test_the_sweep_stops_before_a_horizon_it_cannot_afford():
         optimal_continuum_sweep(model, Ts, cpu_budget=-1.0)
 
 
+def test_the_budget_counts_work_not_the_clock(monkeypatch):
+    """The horizons a budgeted sweep reaches do not depend on how fast the machine runs: with
+    the process clock slowed 100-fold the same budget reaches the same horizons: the cost is
+    the solves' work at a fixed reference rate (its calibration is in
+    benchmarks/results/longrun.md, not a unit test)."""
+    import time
+
+    from solvers.control.optimal_sweep import SECONDS_PER_SOLVE, SECONDS_PER_WORK, solve_cost
+
+    model = PLRFModel(3.0, 2.0, n_modes=10**4)
+    Ts = [100.0, 300.0, 1000.0, 3000.0, 1e4]
+    full = optimal_continuum_sweep(model, Ts, exact_modes=16)
+    costs = [solve_cost(r) for r in full]
+    for r, c in zip(full, costs, strict=True):
+        d = r.diagnostics
+        work = r.n_evaluations * (len(r.t) - 1) * d["n_quadrature"] * d["substeps"]
+        assert d["work"] == work and c == work * SECONDS_PER_WORK + SECONDS_PER_SOLVE
+    budget = 0.5 * sum(costs)
+    fast = optimal_continuum_sweep(model, Ts, exact_modes=16, cpu_budget=budget)
+    clock = time.process_time
+    monkeypatch.setattr(time, "process_time", lambda: 100.0 * clock())
+    slow = optimal_continuum_sweep(model, Ts, exact_modes=16, cpu_budget=budget)
+    reached = [r is not None for r in fast]
+    assert reached == [r is not None for r in slow]
+    assert reached[:2] == [True, True] and not reached[-1]
+
+
 def _cut_sweep(T_stop):
     """A sweep whose budget ran out at ``T_stop``: the hard loss law at (1.2, 4), ``T^-0.05``,
     with its slow correction."""

@@ -63,6 +63,17 @@ def test_lost_time_of_the_window_form(T, W, d):
         assert lost_time(res, T, level) == pytest.approx(want, rel=1e-3)
 
 
+def test_lost_time_counts_the_final_window_only():
+    """A dip below the level that the rate climbs out of before its final descent (as the
+    continuum optima at (1.5, 3), T = 1e10 and 1e11, have) is not part of the final window."""
+    T, W, d = 1e8, 2e6, 3.0
+    window = lambda t: 0.6 * np.minimum(1.0, ((T - t) / W) ** d)  # noqa: E731
+    dip = lambda t: window(t) * (1 - 0.8 * np.exp(-((((T - t) - 3 * W) / (0.2 * W)) ** 2)))  # noqa: E731
+    want = W * 0.5 ** (1 / d) * d / (d + 1)
+    assert lost_time(_cells(T, dip), T) == pytest.approx(want, rel=1e-3)
+    assert lost_time(_cells(T, window), T) == pytest.approx(want, rel=1e-3)
+
+
 @pytest.mark.parametrize(("T", "W", "d"), [(1e5, 3e3, 5.0), (1e9, 4e6, 2.8)])
 def test_window_shape_exponent_of_the_window_form(T, W, d):
     """The window form's delta from two lost times, whatever W; a shape that is not one power

@@ -1,10 +1,11 @@
+import argparse
 import json
 import subprocess
 import sys
 
 import pytest
 
-from solvers.cli import main
+from solvers.cli import build_parser, main
 
 
 def run(capsys, *argv):
@@ -100,3 +101,20 @@ def test_console_script_version_and_help():
         [sys.executable, "-m", "solvers.cli", "--help"], capture_output=True, text=True
     )
     assert h.returncode == 0 and "simulate" in h.stdout
+
+
+def _subcommands(parser) -> dict:
+    (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices
+
+
+def test_one_command_registers_its_module_only():
+    """``optlr NAME ...`` builds only NAME's module's parsers, and NAME's is the one the whole
+    parser has (a wrong row of the module table gives another parser or none)."""
+    full = _subcommands(build_parser())
+    assert len(full) == 12
+    for name, parser in full.items():
+        alone = _subcommands(build_parser(name))
+        assert name in alone and len(alone) <= 3
+        assert alone[name].format_help() == parser.format_help()
+    assert set(_subcommands(build_parser("no-such-command"))) == set(full)

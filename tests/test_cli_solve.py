@@ -162,3 +162,45 @@ def test_solve_criterion_and_multilevel_options(capsys):
     assert code == 0 and d["parameters"]["criterion"] == "box"
     assert d["parameters"]["multilevel"] == []
     assert d["kkt_residual"] == d["diagnostics"]["kkt_box"]
+
+
+#: The original study's default problem (issue 15 item 7; benchmarks/bench_speed.py).
+STUDY_ARGS = "solve --a 2 --b 2 --sigma 0.5 --batch 5 --modes 500 --T 1000 --eta-max 2 --blocks 100"
+#: ``python -m solvers.cli`` in a child that afterwards reports on the process it ran in.
+PROGRAM = """
+import gc, json, runpy, sys
+try:
+    runpy.run_module("solvers.cli", run_name="__main__")
+except SystemExit as exc:
+    status = exc.code
+mods = [m for m in sys.modules if m.split(".")[0] in ("sympy", "matplotlib", "numba")]
+print(json.dumps({"status": status, "frozen": gc.get_freeze_count(), "modules": mods}),
+      file=sys.stderr)
+"""
+
+
+def test_study_problem_as_a_program(capsys):
+    """The study's solve as a fresh process: its whole answer on stdout, the same as the solver's
+    in this process, without SymPy or matplotlib, and the exit-time collection skipped (the
+    process's objects frozen) there but never in a caller of ``main(argv)``."""
+    import subprocess
+    import sys
+
+    argv = [*STUDY_ARGS.split(), "--quiet", "--format", "json"]
+    child = subprocess.run(
+        [sys.executable, "-c", PROGRAM, *argv], capture_output=True, text=True, check=True
+    )
+    report = json.loads(child.stderr.strip().splitlines()[-1])
+    d = json.loads(child.stdout)
+    assert all(m.startswith("numba") for m in report["modules"])
+    assert report["status"] == 0
+    assert report["frozen"] > 10_000  # NumPy and SciPy alone leave more than 10^5 objects
+    model = PLRFModel(a=2, b=2, sigma=0.5, batch=5, n_modes=500, eta_max=2)
+    r = solve_direct(model, 1000, blocks=100)
+    assert d["final_loss"] == pytest.approx(r.final_loss, rel=1e-12)
+    assert np.array_equal(np.asarray(d["eta"]), r.eta) and d["success"] is True
+    import gc
+
+    frozen = gc.get_freeze_count()
+    assert run(capsys, *SMALL_ARGS, "--format", "json")[0] == 0
+    assert gc.get_freeze_count() == frozen

@@ -163,3 +163,19 @@ def test_long_horizon_reaches_the_tolerance(model, T):
     model = PLRFModel(a=model[0], b=model[1], sigma=0.5, batch=1, n_modes=10**12)
     res = solve_continuum(model, T, diagnostics=False)
     assert res.success and res.kkt_residual <= 1e-6, res.message
+
+
+def test_newton_step_pins_a_pushed_rate_at_its_bound_and_resolves_the_rest():
+    """The quadratic model ``q(d) = g.d + d.H.d/2`` with ``g = (-4, 0)``, ``H = [[2, 1], [1, 2]]``
+    from ``eta = (0.5, 0.5)`` in ``[0, 1]`` (unit scales): the Newton step ``(8, -4)/3`` leaves
+    the box in both rates, but only the first is pushed out by its gradient. Its face's
+    minimiser is ``d = (0.5, -0.25)``, ``q = -1.8125``; clipping the Newton step gives
+    ``(0.5, -0.5)``, ``q = -1.75``."""
+    from solvers.control._continuum_optimise import _NewtonModel
+
+    H = np.array([[2.0, 1.0], [1.0, 2.0]])
+    model = _NewtonModel(np.arange(2), np.ones(2), H, *np.linalg.eigh(H))
+    trial, pred, size = model.step(np.array([0.5, 0.5]), np.array([-4.0, 0.0]), 10.0, 1.0)
+    assert trial == pytest.approx([1.0, 0.25], abs=1e-12)
+    assert pred == pytest.approx(-1.8125, abs=1e-12)
+    assert size == pytest.approx(math.hypot(0.5, 0.25), abs=1e-12)

@@ -22,7 +22,7 @@ def _modules() -> list[str]:
             spec = info.module_finder.find_spec(info.name)
             infos.append((info.name, spec.origin if spec else None))
         for name, origin in infos:
-            if origin and not name.endswith("__main__"):
+            if origin and origin.endswith(".py") and not name.endswith("__main__"):
                 with open(origin, encoding="utf-8") as fh:
                     if ">>>" in fh.read():
                         names.append(name)

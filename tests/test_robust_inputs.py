@@ -125,7 +125,7 @@ def test_an_escaping_internal_error_is_one_line_or_a_traceback_on_request(capsys
     def broken(args):
         raise ZeroDivisionError("boom")
 
-    def build():
+    def build(command=None):
         parser = build_parser()
         sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         sub.choices["simulate"].set_defaults(func=broken)

@@ -23,6 +23,13 @@ estimate it:
   ``tail`` to test the correction's form, or no derived correction at all (a
   model-free extrapolation's distance from the last value counts in full as uncertainty).
 
+The window is the last ``tail`` values; with ``span`` it reaches back until the slowest derived
+correction changes over it by :math:`e^{\mathrm{span}}` (a window in :math:`\omega_1 \log T`, the
+same estimator at every point, where a fixed count of half-decade slopes spans 0.7 e-folds at
+:math:`\omega = 1/8` and 2.9 at 1/2), and with ``harmonic`` the fits over it carry the slowest
+correction's second order :math:`T^{-2\omega_1}` (derived list and free-omega scheme alike:
+``benchmarks/results/claims_tail7_PROTOCOL.md``).
+
 The uncertainty adds, in quadrature, the fit error (residual scatter), the solver error and the
 quadrature error of the mode grid (each a relative error of :math:`Y` per horizon, propagated
 exactly through the linear estimator) and the spread between the schemes (a systematic error:
@@ -55,30 +62,53 @@ OMEGA_GRID = np.geomspace(0.05, 2.0, 121)
 
 @dataclass(frozen=True)
 class ExtrapolationOptions:
-    """How exponents are extrapolated.
+    r"""How exponents are extrapolated.
 
     Attributes
     ----------
     tail : int
-        Local slopes used by the primary fit (the last ``tail``).
+        Fewest local slopes of the primary fit (the last ``tail``; with ``span``, more where
+        they span fewer than ``span`` e-folds of the slowest derived correction).
     short : int
         Local slopes of the short-window scheme.
     z : float
         Interval half-width in units of the total uncertainty (2: about 95 %).
     free_min_points : int
         Fewest slopes for the free-omega scheme (three parameters).
+    span : float
+        With derived corrections, the tail reaches back until the slowest one,
+        :math:`T^{-\omega_1}`, changes over it by a factor :math:`\ge e^{\mathrm{span}}`
+        (a window in :math:`\omega_1 \log T`, the same at every point; 0: ``tail`` slopes only).
+    harmonic : bool
+        Fits over such a window carry the second order of the slowest correction,
+        :math:`T^{-2\omega_1}`: the free-omega scheme fits :math:`c_1 T^{-\omega} + c_2
+        T^{-2\omega}` on at least ``harmonic_min_points`` values and, with
+        ``harmonic_derived``, the derived schemes add it to their list when it is absent.
+    harmonic_derived : bool
+        See ``harmonic`` (protocol v1: true; v2: false).
+    harmonic_min_points : int
+        Fewest values of the two-term free-omega fit (four parameters; v1: 6, v2: 8).
     """
 
     tail: int = 6
     short: int = 3
     z: float = 2.0
     free_min_points: int = 4
+    span: float = 0.0
+    harmonic: bool = False
+    harmonic_derived: bool = True
+    harmonic_min_points: int = 6
 
     def __post_init__(self) -> None:
         check_int("tail", self.tail, ge=2)
         check_int("short", self.short, ge=2)
         check_real("z", self.z, gt=0)
         check_int("free_min_points", self.free_min_points, ge=3)
+        check_real("span", self.span, ge=0)
+        check_int("harmonic_min_points", self.harmonic_min_points, ge=5)
+        for name in ("harmonic", "harmonic_derived"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name}: expected a bool, got {getattr(self, name)!r}")
 
 
 @dataclass(frozen=True)
@@ -206,17 +236,20 @@ def _fit_error(X, s, w_row) -> float:
     return math.sqrt(rss / dof * float(w_row @ w_row))
 
 
-def _free_omega(x: np.ndarray, s: np.ndarray, orders=(1,)) -> tuple:
+def _free_omega(x: np.ndarray, s: np.ndarray, sl: slice, orders=(1,)) -> tuple:
     """Profile least squares over :data:`OMEGA_GRID` of ``s ~ p + sum_j c_j x^(-j omega)``
-    (``j`` in ``orders``): (value, omega, amplitude, weights)."""
-    best = None
-    for w in OMEGA_GRID:
-        X = _design(x, [j * w for j in orders])
-        beta, row, rss, _ = _lsq(X, s)
-        if best is None or rss < best[0] * (1 - 1e-12):
-            best = (rss, float(beta[0]), float(w), float(beta[1]), row)
-    _, p, w, c, row = best
-    return p, w, c, row
+    (``j`` in ``orders``) on ``s[sl]``: a scheme tuple (:func:`_scheme`)."""
+    xs, ys = x[sl], s[sl]
+    # every grid point's design at once, shape (grid, values, 1 + orders): one batched pinv
+    Xs = np.stack([_design(xs, [j * w for j in orders]) for w in OMEGA_GRID])
+    rss = (((Xs @ (np.linalg.pinv(Xs) @ ys)[..., None])[..., 0] - ys) ** 2).sum(axis=1)
+    best = 0
+    for i in range(1, rss.size):  # the first of near-ties, as a scan from the slowest omega
+        if rss[i] < rss[best] * (1 - 1e-12):
+            best = i
+    beta, row, _, _ = _lsq(Xs[best], ys)
+    w = float(OMEGA_GRID[best])
+    return float(beta[0]), row, sl, w, float(beta[1]), _fit_error(Xs[best], ys, row)
 
 
 def extrapolate_sequence(
@@ -282,6 +315,24 @@ def _scheme(x, s, sl: slice, omegas) -> tuple:
     return float(beta[0]), row, sl, (omegas[0] if omegas else None), amp, _fit_error(X, s[sl], row)
 
 
+def _tail(x, omegas, opt: ExtrapolationOptions) -> slice:
+    r"""The primary window: the last ``tail`` values, extended back (with derived corrections
+    and ``span``) until :math:`\omega_1 \log(x_{-1}/x_0) \ge` ``span`` or the data run out."""
+    n = x.size
+    m = min(opt.tail, n)
+    if omegas and opt.span > 0:
+        while m < n and omegas[0] * math.log(x[-1] / x[n - m]) < opt.span * (1 - 1e-9):
+            m += 1
+    return slice(n - m, n)
+
+
+def _free_orders(m: int, derived: bool, opt: ExtrapolationOptions) -> tuple[int, ...]:
+    """Correction orders of a free-omega fit on ``m`` values: with ``harmonic``, derived
+    corrections (whose window ``span`` sets) and ``harmonic_min_points`` values, ``T^-omega``
+    and ``T^-2 omega``; else ``T^-omega`` alone (model-free extrapolations are unchanged)."""
+    return (1, 2) if opt.harmonic and derived and m >= opt.harmonic_min_points else (1,)
+
+
 def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
     """Every scheme the data support, the primary first.
 
@@ -291,8 +342,15 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
     needs plus one) and the correction exponent itself (``free omega``).
     """
     n = s.size
-    tail = slice(max(0, n - opt.tail), n)
+    tail = _tail(x, omegas, opt)
     m = tail.stop - tail.start
+    if (
+        omegas
+        and opt.harmonic
+        and opt.harmonic_derived
+        and not any(math.isclose(2 * omegas[0], w) for w in omegas)
+    ):
+        omegas = sorted([*omegas, 2 * omegas[0]])  # the slowest correction's second order
     k = min(len(omegas), max(m - 2, 0))
     out: dict[str, tuple] = {}
     if k >= 1:
@@ -312,13 +370,11 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
         if short.stop - short.start < m:
             out["derived (short)"] = _scheme(x, s, short, omegas[:jj])
     if m >= opt.free_min_points:
-        p, w, c, row = _free_omega(x[tail], s[tail])
-        out["free omega"] = (p, row, tail, w, c, _fit_error(_design(x[tail], [w]), s[tail], row))
+        out["free omega"] = _free_omega(x, s, tail, _free_orders(m, bool(omegas), opt))
     if m >= opt.free_min_points + 1:  # the window: drop the earliest value
-        sl = slice(tail.start + 1, n)
-        p, w, c, row = _free_omega(x[sl], s[sl])
-        X = _design(x[sl], [w])
-        out["free omega (short)"] = (p, row, sl, w, c, _fit_error(X, s[sl], row))
+        out["free omega (short)"] = _free_omega(
+            x, s, slice(tail.start + 1, n), _free_orders(m - 1, bool(omegas), opt)
+        )
     if k == 0 and m >= 3:  # omega -> 0: a logarithmic correction s = p + c / log x
         X = np.column_stack([np.ones(m), 1.0 / np.log(x[tail])])
         beta, row, _, _ = _lsq(X, s[tail])

@@ -22,6 +22,7 @@ This module imports no experiment; the catalogue (:mod:`solvers.claims.catalog`,
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -423,9 +424,14 @@ def derived_horizon(omegas: Sequence[float], target: float = CORRECTION_TARGET) 
 
     >>> round(derived_horizon([1 / 6, 0.5]) / 1e10, 4)   # (3, 2): the boundary layer, 1/(2a)
     1.5625
+    >>> derived_horizon([0.00346])   # Nesterov at (1.2, 1.7): beyond any float, not an error
+    inf
     """
     w = [x for x in omegas if x > 0]
-    return target ** (-1.0 / min(w)) if w else math.inf
+    if not w:
+        return math.inf
+    log_T = -math.log(target) / min(w)
+    return math.exp(log_T) if log_T < math.log(sys.float_info.max) else math.inf
 
 
 def _budget_note(m: Measurement, omegas: Sequence[float]) -> str:

@@ -169,12 +169,17 @@ def lost_time(res, T: float, level: float = ANNEAL_LEVEL) -> float:
 
         \Lambda_\ell = \int_0^T \Bigl(1 - \frac{\eta(t)}{\ell\,\eta_{\rm peak}}\Bigr)_+ dt,
 
-    :math:`\eta_{\rm peak}` the bulk maximum (:func:`bulk_peak`). For the window form
-    :math:`\eta_{\rm peak}((T - t)/W)^{\delta}` it is
+    :math:`\eta_{\rm peak}` the bulk maximum (:func:`bulk_peak`), over the **final** window only:
+    from the last time the rate is at or above :math:`\ell\,\eta_{\rm peak}` to ``T``. For the
+    window form :math:`\eta_{\rm peak}((T - t)/W)^{\delta}` it is
     :math:`W\,\ell^{1/\delta}\,\delta/(\delta + 1)`: proportional to :math:`W`. Unlike the
     crossing time of :func:`annealing_width` it is continuous in every cell's rate, and read
     from the reconstructed rate (:func:`_integral`) it does not jump with the cells as ``T``
-    moves.
+    moves. A dip below the level that the rate climbs out of again is not part of the final
+    annealing and is not counted: at (1.5, 3) the optima at ``T = 1e10`` and ``1e11`` dip before
+    their final descent, and counting the dip put the local slopes of the lost time at 0.46-0.96
+    between 3e9 and 3e11 where they sit at 0.68-0.72 without it (benchmarks/results/claims.md,
+    2026-11-30k).
     """
     integral = _integral(res, T)
     t = integral.x
@@ -183,7 +188,11 @@ def lost_time(res, T: float, level: float = ANNEAL_LEVEL) -> float:
     x = mid[:, None] + half[:, None] * nodes[None, :]
     rate = integral.derivative()(x)  # the reconstructed rate, continuous across cells
     deficit = np.clip(1.0 - rate / (level * bulk_peak(res, T)), 0.0, None)
-    return float(np.sum(half * (deficit @ weights)))
+    flat = deficit.reshape(-1)  # cells in time order, nodes in order within a cell
+    reached = np.flatnonzero(flat == 0.0)  # at or above the level
+    if reached.size:
+        flat[: reached[-1] + 1] = 0.0  # before the final window
+    return float(np.sum(half * (flat.reshape(deficit.shape) @ weights)))
 
 
 #: Levels whose lost times give the window's shape exponent (:func:`window_shape_exponent`): the

@@ -6,24 +6,57 @@ input exits with status 2 and a one-line message naming the argument, never a tr
 computation that gives no trustworthy answer (nan, inf) exits with status 1. Anything else that
 escapes is a bug: one line, status 1 (``OPTLR_DEBUG=1`` re-raises it with its traceback).
 Command modules import their numerics inside their handlers, so that ``optlr --help`` imports
-nothing heavy.
+nothing heavy, and a run of one command imports and registers that command's module only.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import warnings
 from collections.abc import Sequence
 
-from . import beyond, derive, estimate, export, fit, mc, report, simulate, solve, validate
 from ._common import CLIError, ResultError, _version
 
 __all__ = ["build_parser", "main"]
 
-#: The commands, in help order.
-COMMANDS = (simulate, derive, solve, validate, mc, export, estimate, fit, report, beyond)
+#: One command of each command module, in help order (``beyond`` registers ``batch``,
+#: ``momentum`` and ``compute-optimal``).
+MODULE_COMMANDS = (
+    "simulate", "derive", "solve", "validate", "mc", "export", "estimate", "fit", "report", "batch",
+)  # fmt: skip
+
+
+def _command_modules(command: str | None) -> tuple:
+    """The modules that register the subcommands: every one in help order, or only the one
+    that registers ``command`` (importing and registering all twelve costs a fresh
+    ``optlr solve`` about 50 ms CPU; ``tests/test_cli.py`` holds this table to the parsers)."""
+    match command:
+        case "simulate":
+            from . import simulate as module
+        case "derive":
+            from . import derive as module
+        case "solve":
+            from . import solve as module
+        case "validate":
+            from . import validate as module
+        case "mc":
+            from . import mc as module
+        case "export":
+            from . import export as module
+        case "estimate":
+            from . import estimate as module
+        case "fit":
+            from . import fit as module
+        case "report":
+            from . import report as module
+        case "batch" | "momentum" | "compute-optimal":
+            from . import beyond as module
+        case _:
+            return tuple(_command_modules(name)[0] for name in MODULE_COMMANDS)
+    return (module,)
 
 
 class _VersionAction(argparse.Action):
@@ -44,7 +77,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``optlr`` parser with every subcommand, or with ``command``'s only (its module's)."""
     parser = _Parser(
         prog="optlr",
         description="Optimal learning-rate schedules for power-law random-feature models: "
@@ -52,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(sub)
+    for module in _command_modules(command):
+        module.register(sub)
     return parser
 
 
@@ -72,8 +106,27 @@ def _fail(status: int, kind: str, message: str, caught: list) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``optlr`` with ``argv``; the exit status (0 done, 1 failed, 2 bad input)."""
-    parser = build_parser()
+    """Run ``optlr`` with ``argv``; the exit status (0 done, 1 failed, 2 bad input).
+
+    Called without ``argv`` (as the program: the ``optlr`` script, ``python -m solvers.cli``),
+    it freezes the garbage collector before returning: the process exits next, and the
+    interpreter's exit-time collections would walk the ~120,000 objects that NumPy, SciPy and
+    numba leave and destroy numba's compiler state one object at a time (measured 0.27 s CPU
+    of a 1.9 s ``optlr solve``, benchmarks/results/speed.md); frozen objects are left to the
+    operating system. ``atexit`` handlers still run and the standard streams are still
+    flushed; nothing of optlr relies on a finaliser at exit (its writes are closed and
+    atomic before ``main`` returns).
+    """
+    status = _run(argv)
+    if argv is None:
+        gc.freeze()
+    return status
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """:func:`main`'s work: parse ``argv``, run the command, map exceptions to a status."""
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(words[0] if words else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a one-line usage error (status 2)

@@ -50,7 +50,6 @@ def _progress(args, model):
 
 def _cmd_solve(args: argparse.Namespace) -> None:
     from ..control import SOLVERS, get_solver
-    from ..plots import plot_schedule
 
     model = model_from_args(args, dense=args.method != "continuum")  # continuum bins the modes
     if args.method not in SOLVERS:
@@ -84,6 +83,8 @@ def _cmd_solve(args: argparse.Namespace) -> None:
         result.save(args.save)
     if args.plot is not None:
         import matplotlib
+
+        from ..plots import plot_schedule
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt

@@ -43,6 +43,10 @@ CHORD_CONTRACTION = 0.9
 TRUST_RADIUS = 1.0
 TRUST_RADIUS_MIN = 1e-10
 
+#: Rounds of a Newton step in which the rates it carries past a bound are pinned there and the
+#: step is re-solved on the others (each round one eigendecomposition of the rest).
+PIN_ROUNDS = 8
+
 #: Relative change of log L(T) below which two losses are taken as equal (rounding).
 LOSS_NOISE = 1e-13
 
@@ -120,12 +124,38 @@ class _NewtonModel:
     V: np.ndarray
 
     def step(self, eta, G, radius, upper):
-        """Trial schedule, predicted change of ``log L`` and step length (scaled)."""
+        """Trial schedule, predicted change of ``log L`` and step length (scaled).
+
+        The trust-region step of the quadratic model; a rate it carries past a bound that its
+        gradient pushes against is pinned there and the step re-solved on the others
+        (``PIN_ROUNDS`` times at most, then clipped), so the step ends near the model's minimiser
+        on the face it reaches rather than on the clipped unconstrained step. A rate carried
+        past a bound only by its coupling to the others is pinned only when no rate is pushed.
+        """
         f, s = self.free, self.s[self.free]
         g = G[f] * s
+        lo, hi = -eta[f] / s, (upper - eta[f]) / s
+        d = _trust_region_step(self.w, self.V, g, radius)
+        pinned = np.zeros(d.size, dtype=bool)
+        for _ in range(PIN_ROUNDS):
+            out = ~pinned & ((d < lo) | (d > hi))
+            if not out.any():
+                break
+            pushed = out & (((d > hi) & (g < 0)) | ((d < lo) & (g > 0)))
+            out = pushed if pushed.any() else out
+            d[out] = np.where(d[out] < lo[out], lo[out], hi[out])
+            pinned |= out
+            rest = np.flatnonzero(~pinned)
+            left = radius**2 - float(d[pinned] @ d[pinned])
+            if rest.size == 0 or left <= 0:
+                d[rest] = 0.0
+                break
+            H_rr = self.H[np.ix_(rest, rest)]
+            g_r = g[rest] + self.H[np.ix_(rest, np.flatnonzero(pinned))] @ d[pinned]
+            d[rest] = _trust_region_step(*np.linalg.eigh(H_rr), g_r, math.sqrt(left))
+        d = np.clip(d, lo, hi)
         trial = eta.copy()
-        trial[f] = np.clip(eta[f] + _trust_region_step(self.w, self.V, g, radius) * s, 0, upper)
-        d = (trial[f] - eta[f]) / s
+        trial[f] = np.clip(eta[f] + d * s, 0, upper)
         return trial, float(g @ d + 0.5 * d @ (self.H @ d)), float(np.linalg.norm(d))
 
 

@@ -69,7 +69,7 @@ class _Workspace:
         return cls(
             lam=spectrum(model),
             c0=initial_state(model),
-            s2=model.sigma**2,
+            s2=float(model.sigma**2),
             stride=stride,
             ckpt=np.empty((n_ckpt, n)),
             buf=np.empty((stride if stride > 1 else 1, n)),

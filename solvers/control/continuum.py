@@ -199,7 +199,9 @@ class ContinuumResult(ScheduleResult):
     holds ``eta_upper`` (``min(eta_max, (1 - 1e-3) x stability limit)``), ``kkt_scaled`` and
     ``kkt_metric`` (both measures, ``KKT_DEFINITIONS``), ``lbfgs_iterations``,
     ``newton_iterations``, ``hessians``, ``levels`` (per multilevel level: intervals,
-    iterations, KKT), ``cpu_seconds``, ``quadrature_error`` and ``time_error`` (relative change
+    iterations, KKT), ``cpu_seconds``, ``work`` (the gradient passes' mode-interval-substep
+    updates, ``evaluations x J x n_quadrature x substeps``: the solve's cost, independent of
+    the machine and its load), ``quadrature_error`` and ``time_error`` (relative change
     of ``L(T)`` when the quadrature, or the substeps, are doubled), ``front`` (learned front
     ``k* = (2 tau)^(1/b)``, ``tau = int eta``), ``tail_loss`` (unlearnable loss beyond
     ``n_modes``, not in ``loss``), ``n_quadrature``, ``n_exact``, ``n_bins``, ``dynamics``,
@@ -432,6 +434,7 @@ def _make_result(prob, eta, run: dict, opts, clocks) -> ContinuumResult:
         "quadrature_error": qerr, "time_error": terr, "front": front,
         "tail_loss": model.tail_loss, "warnings": notes,
         "cpu_seconds": time.process_time() - clocks[1],
+        "work": run["evaluations"] * prob.h.size * prob.quad.size * prob.substeps,
     }  # fmt: skip
     T = int(prob.T) if float(prob.T).is_integer() else prob.T
     return ContinuumResult(

@@ -4,16 +4,15 @@
 from the previous two) with every solved horizon stored in a :class:`~solvers._cache.DiskCache`,
 keyed by the model, the horizon, the solver options and the source of the solver modules: an
 interrupted sweep resumes where it stopped, and a validation run reads what a long background
-run computed. A CPU budget, measured as the sweep goes, stops it before a horizon whose
-predicted cost would exceed what is left (the default ``optlr validate`` run: minutes, not hours,
-where the solves grow expensive, as at the hard corner ``(1.2, 4)``).
+run computed. A CPU budget, counted in the solves' work (reference CPU seconds, not the
+process's clock, so that the horizons reached do not depend on the machine's load), stops it
+before a horizon whose predicted cost would exceed what is left (the default ``optlr validate``
+run: minutes, not hours, where the solves grow expensive, as at the hard corner ``(1.2, 4)``).
 """
 
 from __future__ import annotations
 
-import math
 import sys
-import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,8 +26,18 @@ from ..dynamics.continuum import FrontWarning
 from . import continuum as _continuum
 from .continuum import ContinuumResult, solve_continuum
 
-__all__ = ["optimal_continuum_sweep", "predicted_cpu"]
+__all__ = ["optimal_continuum_sweep", "predicted_cpu", "solve_cost"]
 
+#: Reference CPU seconds of one unit of a solve's ``work`` (one mode advanced by one substep of
+#: one interval in a gradient pass, forward and adjoint), and of a solve's fixed costs (its
+#: start, grids and two diagnostic passes): measured 43.4-47.9 ns over 21 continued hard-phase
+#: solves at (1.5, 3), T = 3e3 .. 1e13, on the 2-core host with both cores busy
+#: (benchmarks/results/longrun.md). A CPU budget is spent in these units, not in the process's
+#: measured CPU time, so the horizons a budgeted sweep reaches — and the verdicts they give —
+#: do not depend on the load of the machine (measured: three cold default runs at (4, 3.5)
+#: reached 1e11, 1e10 and 3.16e9 with the same code).
+SECONDS_PER_WORK = 45e-9
+SECONDS_PER_SOLVE = 0.5
 #: Largest factor by which the predicted CPU cost of the next horizon exceeds the last one's
 #: (one warm-started step of the sweep; the cost per half-decade grows by 1-2x in the hard
 #: phase, benchmarks/results/longrun.md).
@@ -71,10 +80,12 @@ def optimal_continuum_sweep(
     progress : bool
         Print one line per solved horizon (long sweeps).
     cpu_budget : float, optional
-        CPU seconds (this process) the sweep may spend. Before each horizon the cost is
-        predicted from the solves so far (:func:`predicted_cpu`; a cached horizon counts with
-        the CPU its solve took); a horizon that would exceed what is left, and every longer one,
-        is not solved. ``None``: no budget.
+        Reference CPU seconds the sweep may spend: each solve costs its ``work`` times
+        :data:`SECONDS_PER_WORK` plus :data:`SECONDS_PER_SOLVE` (:func:`solve_cost`), whatever
+        the machine and its load, so that the same call always reaches the same horizons.
+        Before each horizon the cost is predicted from the solves so far
+        (:func:`predicted_cpu`; a cached horizon counts as its solve did); a horizon that would
+        exceed what is left, and every longer one, is not solved. ``None``: no budget.
     **options
         Options of :func:`~solvers.solve_continuum` (not ``initial``).
 
@@ -93,12 +104,11 @@ def optimal_continuum_sweep(
     done: list[ContinuumResult] = []
     out: dict[float, ContinuumResult | None] = dict.fromkeys(Ts)
     costs: list[float] = []
-    start = time.process_time()
     for T in sorted(set(Ts)):
-        spent = time.process_time() - start
+        spent = sum(costs)
         if cpu_budget is not None and costs and spent + predicted_cpu(costs) > cpu_budget:
             if progress:
-                print(f"T={T:.4g} not solved: CPU budget {cpu_budget:g} s ({spent:.0f} s spent, "
+                print(f"T={T:.4g} not solved: CPU budget {cpu_budget:g} reference s ({spent:.0f} s spent, "
                       f"next predicted {predicted_cpu(costs):.0f} s)", file=sys.stderr, flush=True)  # fmt: skip
             break
         init = done[-2:] or None
@@ -119,6 +129,15 @@ def optimal_continuum_sweep(
             )  # fmt: skip
         done.append(r)
         out[T] = r
-        cost = r.diagnostics.get("cpu_seconds", math.nan)
-        costs.append(cost if math.isfinite(cost) else time.process_time() - start - spent)
+        costs.append(solve_cost(r))
     return [out[T] for T in Ts]
+
+
+def solve_cost(result: ContinuumResult) -> float:
+    """Reference CPU seconds of a continuum solve: ``work x SECONDS_PER_WORK +
+    SECONDS_PER_SOLVE`` (a result without ``work``, from an older cache entry, counts its
+    measured ``cpu_seconds``)."""
+    work = result.diagnostics.get("work")
+    if work is None:
+        return float(result.diagnostics.get("cpu_seconds", SECONDS_PER_SOLVE))
+    return float(work) * SECONDS_PER_WORK + SECONDS_PER_SOLVE

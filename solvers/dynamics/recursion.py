@@ -22,7 +22,6 @@ import numpy as np
 from theory import PLRFModel
 from theory._checks import check_int, check_real
 
-from ._kernels import continuous_forward, discrete_forward
 from ._spectrum import initial_state, spectrum
 
 __all__ = [
@@ -354,6 +353,8 @@ def simulate(
 
     if time == "discrete":
         _warn_if_unstable(model, eta, inv_m)
+    # deferred: its five dispatchers (~12 ms) are never called by importers of stability_limit
+    from ._kernels import continuous_forward, discrete_forward
 
     lam = spectrum(model)
     c0 = initial_state(model)
