@@ -42,8 +42,9 @@ def _base_family(opt: LongrunOptions) -> bool:
     return opt.friction_knots == 0 and tuple(opt.delta_bounds) == DELTA_BOUNDS
 
 
-def load(paths) -> dict:
-    """``{(a, b): {form: {T: LongrunResult}}}`` from the base-family files (later files win)."""
+def load(paths, max_kkt: float = math.inf) -> dict:
+    """``{(a, b): {form: {T: LongrunResult}}}`` from the base-family files (later files win),
+    without the solves whose KKT residual exceeds ``max_kkt``."""
     out: dict = {}
     for path in paths:
         with open(path) as fh:
@@ -55,7 +56,7 @@ def load(paths) -> dict:
         model = PLRFModel(a=m["a"], b=m["b"], sigma=m["sigma"], batch=m["batch"],
                           n_modes=int(m["n_modes"]))  # fmt: skip
         for s in d["solves"]:
-            if not math.isfinite(s["loss"]):
+            if not math.isfinite(s["loss"]) or s["kkt"] > max_kkt:
                 continue
             names = tuple(s["params"])
             r = LongrunResult(
@@ -138,8 +139,10 @@ def main(argv=None) -> None:
     ap.add_argument("--refined", action="append", default=[],
                     help="JSON of benchmarks.momentum_refine: its losses replace the optimiser "
                     "grid's, with its refinement error and the optimum's shift in the budget")  # fmt: skip
+    ap.add_argument("--max-kkt", type=float, default=math.inf,
+                    help="leave out the solves whose KKT residual exceeds this (e.g. 1e-4)")  # fmt: skip
     args = ap.parse_args(argv)
-    data = load(args.files)
+    data = load(args.files, args.max_kkt)
     for path in args.refined:
         refine(data, path)
     print("| point | form | derived | measured ± half-width | |diff| | budget fit / schemes / "

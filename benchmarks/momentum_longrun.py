@@ -79,7 +79,8 @@ def _between(model, opt, payload, args, Ts) -> None:
         for T in (T for T in Ts if T not in have):
             shorter = [t for t in have if t < T]
             x = np.array(list(have[max(shorter)]["params"].values())) if shorter else None
-            start = None if x is None else continuation_starts(model, form, x, opt)
+            start = None if x is None else continuation_starts(model, form, x, opt,
+                                                                ratio=T / max(shorter))  # fmt: skip
             r = solve_longrun(model, form, T, start=start, options=opt)
             payload["solves"].append(_record(model, r, opt, args))
             if args.json:
@@ -140,9 +141,10 @@ def main(argv=None) -> None:
     for form in [] if args.between else args.forms.split(","):
         last_T, x = done.get(form, (0, None))
         for T in (T for T in Ts if T > last_T):
-            start = None if x is None else continuation_starts(model, form, x, opt)
+            start = None if x is None else continuation_starts(model, form, x, opt,
+                                                                ratio=T / last_T)  # fmt: skip
             r = solve_longrun(model, form, T, start=start, options=opt)
-            x = r.x
+            x, last_T = r.x, T
             payload["solves"].append(_record(model, r, opt, args))
             if args.json:
                 with open(args.json, "w") as fh:

@@ -181,3 +181,24 @@ def test_recorded_gains_over_sgd(point):
             assert gain > 0.05 and not g.contains(0.0)
         else:
             assert not g.contains(0.02) and not g.contains(-0.02)
+
+
+@pytest.mark.slow
+def test_recorded_nesterov_optima_to_1e11_resolve_the_derived_exponent():
+    """The Nesterov optima at (1.3, 2.75) to T = 1e11 (every KKT <= 1e-4; losses on the converged
+    grids of benchmarks.momentum_refine; benchmarks/results/momentum.md, 2026-11-30h): the
+    unchanged estimator's interval holds the derived ``(a-1)(2b-1)/b^2`` = 0.1785, is narrower
+    than 0.01, and rejects the prediction moved by +-0.02 (and the study's ``1.5(a-1)/b``)."""
+    from benchmarks.momentum_exponents_table import load, refine, sweep
+
+    files = [f"{RESULTS}momentum_longrun_nesterov{v}_1.3_2.75.json" for v in ("", "7")]
+    data = load(files, max_kkt=1e-4)
+    refine(data, RESULTS + "momentum_refined_nesterov7.json")
+    fe = sweep(data[(1.3, 2.75)]["nesterov"])
+    assert fe.horizons[-1] == 10**11 and all(s.kkt <= 1e-4 for s in fe.solves["nesterov"])
+    e = form_extrapolation(fe, "nesterov")
+    pred = derived_exponent("nesterov", fe.model)
+    assert abs(pred - 0.3 * 4.5 / 2.75**2) < 1e-12
+    assert e.contains(pred) and e.halfwidth <= 0.01
+    for wrong in (pred - 0.02, pred + 0.02, 1.5 * 0.3 / 2.75):
+        assert statistical_verdict(e, wrong, 0.02) == "disagrees"

@@ -290,3 +290,36 @@ def test_nesterov_slope_in_the_balance_case_is_the_derived_one():
     derived = derived_exponent("nesterov", model)
     assert abs(derived - 1.4 / 2.4) < 1e-12  # the balance case's (a-1)/a, not the bound's
     assert abs(slope - derived) < 0.04
+
+
+@pytest.mark.parametrize(("a", "b", "p_star"), [(1.5, 3.0, 1 / 3), (2.4, 3.0, (4.8 - 3.0) / 2.4)])
+def test_derived_shift_moves_the_momentum_step_by_the_derived_power_of_T(a, b, p_star):
+    """The continuation start for a horizon ``r`` times longer keeps the schedule's shape in
+    ``t/T`` and scales its momentum step at a fixed fraction of the run by ``r^(-p*)``: ``1/b``
+    at the stability bound (1.5, 3), ``(2a - b)/a`` in the balance case (2.4, 3) (the closed
+    forms of theory.derive_momentum_exponents().optimal_p, typed here). Using the optimum's own
+    ``p`` (no shift: the unstable start it replaces), or the bound's ``1/b`` at (2.4, 3), misses
+    by >= 0.08 in the exponent against a 1e-7 tolerance."""
+    from types import SimpleNamespace
+
+    from solvers.control.momentum_longrun import continuation_starts, derived_momentum_shift
+
+    model = PLRFModel(a=a, b=b, sigma=0.7, batch=4, n_modes=10**15)
+    x = np.array([-0.1, -0.7, 1.3, -3.0, 0.07, 2.7])  # a 1e9 optimum's size, no knots
+    T, ratio = 10**9, 10.0
+    y = derived_momentum_shift(model, x, ratio)
+    assert np.array_equal(np.delete(y, 3), np.delete(x, 3))  # only log zeta0 moves
+
+    def zeta_at(params, horizon, theta):
+        grid = SimpleNamespace(midpoints=np.array([theta * horizon]), T=horizon, model=model)
+        return longrun_controls("nesterov", params, grid, 0)[1][0]
+
+    for theta in (0.01, 0.1, 0.5):
+        q = -math.log(zeta_at(y, ratio * T, theta) / zeta_at(x, T, theta)) / math.log(ratio)
+        assert abs(q - p_star) < 1e-7  # log(1 + t) against log t: 3e-9 at t = 1e7
+    opt = LongrunOptions(knots=0)
+    rows = continuation_starts(model, "nesterov", x, opt, ratio=ratio)
+    assert np.array_equal(rows[0], y) and rows.shape == (4, x.size)
+    assert continuation_starts(model, "nesterov", x, opt).shape == (3, x.size)
+    with pytest.raises(ValueError, match="ratio"):
+        continuation_starts(model, "nesterov", x, opt, ratio=-1.0)

@@ -58,6 +58,7 @@ __all__ = [
     "LongrunOptions",
     "LongrunResult",
     "continuation_starts",
+    "derived_momentum_shift",
     "discretisation_errors",
     "longrun_controls",
     "longrun_exponents",
@@ -480,14 +481,43 @@ def solve_longrun(
     )  # fmt: skip
 
 
-def continuation_starts(model: PLRFModel, form: str, x, options: LongrunOptions) -> np.ndarray:
+def continuation_starts(
+    model: PLRFModel, form: str, x, options: LongrunOptions, *, ratio: float | None = None
+) -> np.ndarray:
     """Starts for the next horizon from an optimum ``x``: itself, without its correction (the
-    correction's knots move with ``log T``), and the derived start; rows of an array."""
+    correction's knots move with ``log T``), and the derived start; rows of an array.
+
+    With ``ratio`` (next horizon over ``x``'s) a Nesterov optimum also gives the start whose
+    momentum step scales with ``T`` as derived (:func:`derived_momentum_shift`), first: at fixed
+    ``log zeta0`` the noise-feedback mass grows like ``T^(1/b - p)`` and the previous optimum is
+    unstable at the next decade (at (1.5, 3), 1e9 -> 1e10), where the derived shift keeps it
+    within 0.2-4 % of the next optimum in loss (benchmarks/results/momentum.md, 2026-11-30h).
+    """
     x = np.asarray(x, float)
     flat = x.copy()
     if options.knots:
         flat[-options.knots :] = 0.0
-    return np.array([x, flat, options.parameters(form, model)[1]])
+    rows = [x, flat, options.parameters(form, model)[1]]
+    if ratio is not None and form == "nesterov":
+        rows.insert(0, derived_momentum_shift(model, x, check_real("ratio", ratio, gt=0)))
+    return np.array(rows)
+
+
+def derived_momentum_shift(model: PLRFModel, x, ratio: float) -> np.ndarray:
+    r"""A Nesterov optimum ``x`` moved to the horizon ``ratio`` times longer by the derived
+    scaling of its momentum step: :math:`\zeta(\theta T) \propto T^{-p^*}` at a fixed fraction
+    :math:`\theta` of the run, :math:`p^*` the derived optimal ``p``
+    (:attr:`theory.MomentumExponentLaws.optimal_p`; ``1/b`` at the stability bound, where the
+    noise-feedback mass :math:`\propto \zeta\,t^{1/b}` stays fixed). With
+    :math:`\zeta_t = \zeta_0 (1+t)^{-p}` that is
+    :math:`\log\zeta_0 \mathrel{+}= (p - p^*)\log(\mathrm{ratio})`; the other parameters are kept.
+    """
+    from theory import derive_momentum_exponents
+
+    p_star = float(derive_momentum_exponents().optimal_p.subs(model.subs()))
+    out = np.array(x, dtype=float)
+    out[3] += (out[4] - p_star) * math.log(ratio)
+    return out
 
 
 def longrun_exponents(
