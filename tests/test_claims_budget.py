@@ -122,7 +122,7 @@ def test_a_horizon_out_of_reach_is_words_not_inf_in_a_verdict(capsys):
     """At (1.2, 1.7) Nesterov's slowest derived correction is T^-0.0035: the horizon it asks for
     is past the largest float. The verdict says so in words; a printed ``inf`` made the default
     ``optlr validate --a 1.2 --b 1.7`` fail at its output check (and, before, overflow)."""
-    from solvers.claims.core import _scaled_horizon, horizon_text
+    from solvers.claims._horizon import _scaled_horizon, horizon_text
     from solvers.claims.momentum_forms import _unsettled
     from solvers.cli._common import emit
 

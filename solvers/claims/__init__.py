@@ -42,7 +42,7 @@ __getattr__, __dir__, __all__ = attach(
         "horizons": "validate",
         "default_horizons": "validate",
         "DEFAULT_CPU_BUDGET": "validate",
-        "derived_horizon": "core",
+        "derived_horizon": "_horizon",
         "unsolved_horizons": "catalog",
         "phase_diagram": "validate",
         "PhaseDiagram": "validate",

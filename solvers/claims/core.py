@@ -22,7 +22,6 @@ This module imports no experiment; the catalogue (:mod:`solvers.claims.catalog`,
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -37,6 +36,7 @@ from .._cache import DiskCache
 from ..analysis.extrapolate import Extrapolation, extrapolate_exponent, extrapolate_sequence
 from ..analysis.fits import LocalSlopes, PowerLawFit, SlopeDrift, fit_power_law, slope_drift
 from ..dynamics.modes import ModeGrid
+from ._horizon import CORRECTION_TARGET, _scaled_horizon, derived_horizon, horizon_text
 
 __all__ = [
     "BeyondScale",
@@ -55,11 +55,6 @@ DEFAULT_TOLERANCE = 0.03
 #: Default resolution target of an extrapolated exponent: an interval wider than this is
 #: inconclusive (issue 12: "0.01 in an exponent").
 DEFAULT_RESOLUTION = 0.01
-#: The default sweep of a claim with derived corrections runs until the slowest of them,
-#: ``T^-omega`` with unit amplitude, is this small: the extrapolation then bridges at most a few
-#: per cent of the exponent (measured: the easy loss and xi at (3, 2) resolve to +-0.01 once
-#: ``T^(-1/6)`` is below ~0.05, delta to +-0.1 below ~0.03; benchmarks/results/claims.md).
-CORRECTION_TARGET = 0.02
 #: Points per local-slope window (the "measured" value is the slope of the last window).
 SLOPE_WINDOW = 3
 #: Horizons above this are skipped by time-domain baselines (two-parameter tuning costs
@@ -416,38 +411,6 @@ def evaluate_claim(
     if m.diagnostics.get("out_of_regime"):  # the measurement cannot test the prediction here
         verdict = f"inconclusive: {m.diagnostics['out_of_regime']} (the verdict was: {verdict})"
     return ClaimResult(claim.name, a, b, pred, pstr, m.value, m.stderr, verdict, m, res)
-
-
-def derived_horizon(omegas: Sequence[float], target: float = CORRECTION_TARGET) -> float:
-    r"""Horizon where the slowest derived correction :math:`T^{-\omega}` (unit amplitude) falls
-    to ``target``: :math:`T = \mathrm{target}^{-1/\omega_{\min}}` (``inf`` without one).
-
-    >>> round(derived_horizon([1 / 6, 0.5]) / 1e10, 4)   # (3, 2): the boundary layer, 1/(2a)
-    1.5625
-    >>> derived_horizon([0.00346])   # Nesterov at (1.2, 1.7): beyond any float, not an error
-    inf
-    """
-    w = [x for x in omegas if x > 0]
-    if not w:
-        return math.inf
-    log_T = -math.log(target) / min(w)
-    return math.exp(log_T) if log_T < math.log(sys.float_info.max) else math.inf
-
-
-def horizon_text(T: float, spec: str = ".2g") -> str:
-    """A horizon in a verdict's text: ``T`` formatted with ``spec``, or, past the largest float,
-    words (a printed ``inf`` reads as a non-finite result to ``optlr``, which then fails).
-
-    >>> horizon_text(1.5625e10, ".1e"), horizon_text(math.inf)
-    ('1.6e+10', 'beyond 1e308 (out of reach)')
-    """
-    return format(T, spec) if math.isfinite(T) else "beyond 1e308 (out of reach)"
-
-
-def _scaled_horizon(T: float, factor: float, omega: float) -> float:
-    """``T * factor^(1/omega)``, ``inf`` past the largest float (not an OverflowError)."""
-    log_T = math.log(T) + math.log(factor) / omega
-    return math.exp(log_T) if log_T < math.log(sys.float_info.max) else math.inf
 
 
 def _budget_note(m: Measurement, omegas: Sequence[float]) -> str:

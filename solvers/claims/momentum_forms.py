@@ -80,7 +80,7 @@ def _unsettled(model: PLRFModel, form: str, horizons, last: float) -> str:
     asks for (:func:`~solvers.claims.core.derived_horizon`)."""
     from theory import derive_momentum_corrections, momentum_omegas
 
-    from .core import CORRECTION_TARGET, derived_horizon, horizon_text
+    from ._horizon import CORRECTION_TARGET, derived_horizon, horizon_text
 
     head = (f"{len(horizons) - 1} local slopes up to T = {horizons[-1]:.3g} (the last "
             f"{last:.4g}, pre-asymptotic) leave the extrapolated interval unbounded")  # fmt: skip

@@ -1,0 +1,48 @@
+"""The horizon a claim asks for: where its slowest derived correction falls to a target, and how
+a verdict prints it (a horizon past the largest float is words, not ``inf``)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+
+__all__ = ["CORRECTION_TARGET", "derived_horizon", "horizon_text"]
+
+#: The default sweep of a claim with derived corrections runs until the slowest of them,
+#: ``T^-omega`` with unit amplitude, is this small: the extrapolation then bridges at most a few
+#: per cent of the exponent (measured: the easy loss and xi at (3, 2) resolve to +-0.01 once
+#: ``T^(-1/6)`` is below ~0.05, delta to +-0.1 below ~0.03; benchmarks/results/claims.md).
+CORRECTION_TARGET = 0.02
+
+
+def derived_horizon(omegas: Sequence[float], target: float = CORRECTION_TARGET) -> float:
+    r"""Horizon where the slowest derived correction :math:`T^{-\omega}` (unit amplitude) falls
+    to ``target``: :math:`T = \mathrm{target}^{-1/\omega_{\min}}` (``inf`` without one).
+
+    >>> round(derived_horizon([1 / 6, 0.5]) / 1e10, 4)   # (3, 2): the boundary layer, 1/(2a)
+    1.5625
+    >>> derived_horizon([0.00346])   # Nesterov at (1.2, 1.7): beyond any float, not an error
+    inf
+    """
+    w = [x for x in omegas if x > 0]
+    if not w:
+        return math.inf
+    log_T = -math.log(target) / min(w)
+    return math.exp(log_T) if log_T < math.log(sys.float_info.max) else math.inf
+
+
+def horizon_text(T: float, spec: str = ".2g") -> str:
+    """A horizon in a verdict's text: ``T`` formatted with ``spec``, or, past the largest float,
+    words (a printed ``inf`` reads as a non-finite result to ``optlr``, which then fails).
+
+    >>> horizon_text(1.5625e10, ".1e"), horizon_text(math.inf)
+    ('1.6e+10', 'beyond 1e308 (out of reach)')
+    """
+    return format(T, spec) if math.isfinite(T) else "beyond 1e308 (out of reach)"
+
+
+def _scaled_horizon(T: float, factor: float, omega: float) -> float:
+    """``T * factor^(1/omega)``, ``inf`` past the largest float (not an OverflowError)."""
+    log_T = math.log(T) + math.log(factor) / omega
+    return math.exp(log_T) if log_T < math.log(sys.float_info.max) else math.inf
