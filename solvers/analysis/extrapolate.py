@@ -54,6 +54,7 @@ __all__ = [
     "extrapolate_sequence",
     "local_slope_sequence",
     "remove_slope_correction",
+    "scaled_horizon",
 ]
 
 #: Grid of correction exponents of the free-omega scheme (slower than T^-0.05 is a log; faster
@@ -174,8 +175,18 @@ class Extrapolation:
         now = abs(self.amplitude) * self.last_T**-w
         if now <= target:
             return self.last_T
-        log_T = math.log(self.last_T) + math.log(now / target) / w
-        return math.exp(log_T) if log_T < math.log(sys.float_info.max) else math.inf
+        return scaled_horizon(self.last_T, now / target, w)
+
+
+def scaled_horizon(T: float, factor: float, omega: float) -> float:
+    """``T * factor^(1/omega)``: the horizon where a ``T^-omega`` correction has shrunk by
+    ``factor``; ``inf`` past the largest float (not an OverflowError).
+
+    >>> f"{scaled_horizon(1e4, 100.0, 0.5):.6g}", scaled_horizon(1e4, 100.0, 0.00346)
+    ('1e+08', inf)
+    """
+    log_T = math.log(T) + math.log(factor) / omega
+    return math.exp(log_T) if log_T < math.log(sys.float_info.max) else math.inf
 
 
 def remove_slope_correction(T, y, correction) -> np.ndarray:

@@ -4,8 +4,9 @@ a verdict prints it (a horizon past the largest float is words, not ``inf``)."""
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Sequence
+
+from ..analysis.extrapolate import scaled_horizon as _scaled_horizon
 
 __all__ = ["CORRECTION_TARGET", "derived_horizon", "horizon_text"]
 
@@ -28,8 +29,7 @@ def derived_horizon(omegas: Sequence[float], target: float = CORRECTION_TARGET) 
     w = [x for x in omegas if x > 0]
     if not w:
         return math.inf
-    log_T = -math.log(target) / min(w)
-    return math.exp(log_T) if log_T < math.log(sys.float_info.max) else math.inf
+    return _scaled_horizon(1.0, 1.0 / target, min(w))
 
 
 def horizon_text(T: float, spec: str = ".2g") -> str:
@@ -40,9 +40,3 @@ def horizon_text(T: float, spec: str = ".2g") -> str:
     ('1.6e+10', 'beyond 1e308 (out of reach)')
     """
     return format(T, spec) if math.isfinite(T) else "beyond 1e308 (out of reach)"
-
-
-def _scaled_horizon(T: float, factor: float, omega: float) -> float:
-    """``T * factor^(1/omega)``, ``inf`` past the largest float (not an OverflowError)."""
-    log_T = math.log(T) + math.log(factor) / omega
-    return math.exp(log_T) if log_T < math.log(sys.float_info.max) else math.inf

@@ -135,9 +135,6 @@ def optimal_continuum_sweep(
 
 def solve_cost(result: ContinuumResult) -> float:
     """Reference CPU seconds of a continuum solve: ``work x SECONDS_PER_WORK +
-    SECONDS_PER_SOLVE`` (a result without ``work``, from an older cache entry, counts its
-    measured ``cpu_seconds``)."""
-    work = result.diagnostics.get("work")
-    if work is None:
-        return float(result.diagnostics.get("cpu_seconds", SECONDS_PER_SOLVE))
-    return float(work) * SECONDS_PER_WORK + SECONDS_PER_SOLVE
+    SECONDS_PER_SOLVE`` (a cached result always has ``work``: the cache is keyed by the
+    package's source, so no entry from before it existed is served)."""
+    return float(result.diagnostics["work"]) * SECONDS_PER_WORK + SECONDS_PER_SOLVE
