@@ -25,6 +25,7 @@ from solvers.control.momentum_longrun import (
     LongrunOptions,
     continuation_starts,
     discretisation_errors,
+    kkt_residual,
     solve_longrun,
 )
 from solvers.dynamics.momentum_forms import general_momentum_forward
@@ -51,11 +52,15 @@ def _errors(model, res, opt, exact_up_to):
 def _record(model, r, opt, args):
     """The JSON entry of a solve (with its error estimates); prints its line."""
     err = _errors(model, r, opt, args.exact_up_to)
-    print(f"{r.form:>10} T={r.T:.0e} L={r.loss:.6e} kkt={r.kkt:.1e} it={r.iterations} "
+    other = "finite-difference" if opt.gradient == "adjoint" else "adjoint"
+    check = kkt_residual(r, other) if np.isfinite(r.loss) else math.inf  # the other gradient's
+    print(f"{r.form:>10} T={r.T:.0e} L={r.loss:.6e} kkt={r.kkt:.1e} ({other}: {check:.1e}) "
+          f"it={r.iterations} "
           f"ev={r.evaluations} ok={r.success} cpu={r.cpu_seconds:.0f}s "
           f"wall={r.wall_seconds:.0f}s err={ {k: f'{v:.1e}' for k, v in err.items()} } "
           f"x={np.round(r.x, 3).tolist()}", flush=True)  # fmt: skip
-    return r.to_dict() | {"errors": err, "kkt_history": list(r.kkt_history)}
+    return r.to_dict() | {"errors": err, "kkt_history": list(r.kkt_history),
+                          f"kkt_{other.replace('-', '_')}": check}  # fmt: skip
 
 
 def _restart(model, opt, payload, args, Ts) -> None:
@@ -106,6 +111,9 @@ def main(argv=None) -> None:
     ap.add_argument("--delta-bounds", default="1,50",
                     help="box of the Nesterov friction scale delta, 'low,high'")  # fmt: skip
     ap.add_argument("--exact-up-to", type=float, default=1e6)
+    ap.add_argument("--gradient", default="adjoint", choices=("adjoint", "finite-difference"),
+                    help="the optimiser's gradient (finite-difference: the solver before "
+                    "2026-11-30i)")  # fmt: skip
     ap.add_argument("--json", default=None)
     ap.add_argument("--resume", default=None,
                     help="a JSON of an earlier run: keep its solves, continue each form from "
@@ -122,7 +130,7 @@ def main(argv=None) -> None:
                       n_modes=int(args.modes))  # fmt: skip
     opt = LongrunOptions(knots=args.knots, friction_knots=args.friction_knots,
                          bins_per_decade=args.bins_per_decade,
-                         points_per_bin=args.points_per_bin,
+                         points_per_bin=args.points_per_bin, gradient=args.gradient,
                          delta_bounds=tuple(float(v) for v in args.delta_bounds.split(",")))  # fmt: skip
     Ts = [int(float(x)) for x in args.T.split(",")]
     payload = {"model": {"a": model.a, "b": model.b, "sigma": model.sigma, "batch": model.batch,

@@ -23,7 +23,8 @@ annealing over a fraction ~``f`` of the run, and :math:`c(t)` piecewise linear i
 end included: the final annealing can be done by friction).
 
 :func:`solve_longrun` minimises :math:`\log L(T)` over these bounded parameters with L-BFGS-B
-(forward finite-difference gradients; the final KKT test with central ones) and reports ``success`` only
+(the exact gradient by the interval kernel's adjoint, or finite differences:
+:attr:`LongrunOptions.gradient`) and reports ``success`` only
 when the KKT residual — the largest projected gradient component of :math:`\log L(T)` in the
 parameters — is at most ``tol``.
 """
@@ -58,8 +59,10 @@ __all__ = [
     "LongrunOptions",
     "LongrunResult",
     "continuation_starts",
+    "controls_jacobian",
     "derived_momentum_shift",
     "discretisation_errors",
+    "kkt_residual",
     "longrun_controls",
     "longrun_exponents",
     "longrun_parameters",
@@ -81,6 +84,11 @@ RESTARTS = 5
 #: Central-difference step: truncation 6e7 h^2 / 6 = 1e-6 and rounding 4e-16 / h = 1e-9 in the
 #: worst component measured (Nesterov, (1.3, 2.75), T = 1e8, its ``p``), both below ``tol``.
 CENTRAL_STEP = 3e-7
+#: Gradients of :func:`solve_longrun` (:attr:`LongrunOptions.gradient`).
+GRADIENTS = ("adjoint", "finite-difference")
+#: Imaginary step of the controls' complex-step derivative: exact to rounding for any small
+#: step (no subtraction), far below every parameter's scale.
+COMPLEX_STEP = 1e-30
 #: Default bounds of the Nesterov friction scale ``delta`` (the families of the 2026-11-30
 #: runs). ``delta <= 50`` binds in the balance case; ``delta >= 1`` binds at (1.3, 2.75),
 #: T = 1e3, where the per-step optimum runs without friction (``beta_t = 1``) mid-run.
@@ -113,6 +121,12 @@ class LongrunOptions:
     fd_step : float
         Forward-difference step of the optimiser's first attempt (half the evaluations; error
         ~``fd_step`` times the curvature).
+    gradient : str
+        ``"adjoint"`` (default): the exact gradient of the grid's loss, by the adjoint of the
+        interval kernel (:meth:`MomentumGrid.loss_gradient`) and the complex-step derivative of
+        the controls, for every attempt and the KKT test; ``"finite-difference"``: forward
+        differences (``fd_step``), then central ones (``central_step``) after a stopped line
+        search and for the KKT test (the solver before 2026-11-30i).
     central_step : float
         Central-difference step of the restarts and of the KKT test (error
         ~``central_step**2`` times the third derivative, plus the loss's rounding ~4e-16 over
@@ -134,6 +148,7 @@ class LongrunOptions:
     maxiter: int = 300
     fd_step: float = 1e-6
     central_step: float = CENTRAL_STEP
+    gradient: str = "adjoint"
 
     def __post_init__(self) -> None:
         check_real("ratio", self.ratio, gt=1)
@@ -153,6 +168,8 @@ class LongrunOptions:
         check_int("maxiter", self.maxiter, ge=1)
         check_real("fd_step", self.fd_step, gt=0, le=0.1)
         check_real("central_step", self.central_step, gt=0, le=0.1)
+        if self.gradient not in GRADIENTS:
+            raise ValueError(f"gradient must be one of {GRADIENTS}, got {self.gradient!r}")
 
     def grid(self, model: PLRFModel, T: int) -> MomentumGrid:
         return momentum_grid(
@@ -224,11 +241,13 @@ def stable_rate(grid: MomentumGrid) -> float:
 def longrun_controls(
     form: str, x, grid: MomentumGrid, knots: int, *, friction_knots: int = 0
 ) -> tuple[np.ndarray, ...]:
-    """Per-interval ``(alpha, gamma, kappa, q)`` of ``form`` for the parameters ``x``."""
-    x = np.asarray(x, dtype=float)
+    """Per-interval ``(alpha, gamma, kappa, q)`` of ``form`` for the parameters ``x`` (complex
+    ``x`` gives complex controls: the complex-step derivative of :func:`controls_jacobian`)."""
+    x = np.asarray(x)
+    x = x if np.iscomplexobj(x) else x.astype(float)
     t = grid.midpoints
     T = float(grid.T)
-    f, nu = math.exp(x[1]), math.exp(x[2])
+    f, nu = np.exp(x[1]), np.exp(x[2])
     r = np.maximum(1.0 - t / T, 0.0)
     ann = (1.0 + f**nu) * r**nu / (r**nu + f**nu)
     corr = np.zeros_like(t)
@@ -242,7 +261,7 @@ def longrun_controls(
     if form == "nesterov":
         eta = eta_max * _sigmoid(x[0]) * ann
         zeta = np.exp(x[3] + corr - x[4] * np.log1p(t)) * ann
-        delta = math.exp(x[5])
+        delta = np.exp(x[5])
         if friction_knots:  # delta(t) = delta e^{d(t)}, d(0) = 0, free at the other nodes
             nodes = np.linspace(0.0, 1.0, friction_knots + 1)
             delta = delta * np.exp(np.interp(s, nodes, np.r_[0.0, x[6 : 6 + friction_knots]]))
@@ -250,9 +269,67 @@ def longrun_controls(
     eta = eta_max * _sigmoid(x[0] + corr) * ann
     if form == "sgd":
         return eta, zero, one, one  # alpha = eta, kappa = 1 (beta = 0): no velocity
-    beta0 = float(_sigmoid(x[3]))
+    beta0 = _sigmoid(x[3])
     q = (1.0 - beta0) * one if form == "ema" else one
     return zero, eta, (1.0 - beta0) * one, q
+
+
+def controls_jacobian(form: str, x, grid: MomentumGrid, knots: int, *, friction_knots: int = 0):
+    """:func:`longrun_controls` as an array of shape ``(4, J)`` and its derivative in ``x``,
+    shape ``(len(x), 4, J)``, by complex steps (:data:`COMPLEX_STEP`; exact to rounding)."""
+    x = np.asarray(x, dtype=float)
+    co = np.array(longrun_controls(form, x, grid, knots, friction_knots=friction_knots))
+    jac = np.empty((x.size, *co.shape))
+    for i in range(x.size):
+        xc = x.astype(complex)
+        xc[i] += 1j * COMPLEX_STEP
+        ci = longrun_controls(form, xc, grid, knots, friction_knots=friction_knots)
+        jac[i] = np.array([np.imag(c) * np.ones(co.shape[1]) for c in ci]) / COMPLEX_STEP
+    return co, jac
+
+
+class _Objective:
+    """``log L(T)`` of ``form``'s parameters on ``grid`` and its gradient (:attr:`LongrunOptions.
+    gradient`); counts the evaluations and keeps the last gradient for the KKT history."""
+
+    def __init__(self, form: str, grid: MomentumGrid, opt: LongrunOptions) -> None:
+        self.form, self.grid, self.opt = form, grid, opt
+        self.evaluations = 0
+        self.last: dict = {}
+
+    def value(self, x) -> float:
+        self.evaluations += 1
+        L, fail = self.grid.loss(self.opt.controls(self.form, x, self.grid))
+        return math.log(L[-1]) if fail < 0 and L[-1] > 0 else UNSTABLE_LOG_LOSS
+
+    def value_grad(self, x, central: bool = False) -> tuple[float, np.ndarray]:
+        """Value and gradient: the adjoint's, or differences (forward; ``central`` ones)."""
+        opt = self.opt
+        if opt.gradient == "adjoint":
+            self.evaluations += 1
+            co, jac = controls_jacobian(self.form, x, self.grid, opt.knots,
+                                        friction_knots=opt.friction_knots)  # fmt: skip
+            L, gL, fail = self.grid.loss_gradient(co)
+            if fail >= 0 or not L[-1] > 0:
+                f0, g = UNSTABLE_LOG_LOSS, np.zeros(x.size)
+            else:
+                f0, g = math.log(L[-1]), np.einsum("icj,cj->i", jac, gL) / L[-1]
+        else:
+            f0 = self.value(x)
+            g = np.empty(x.size)
+            h = opt.central_step if central else opt.fd_step
+            for i in range(x.size):
+                e = np.zeros(x.size)
+                e[i] = h
+                back = self.value(x - e) if central else f0
+                g[i] = (self.value(x + e) - back) / (h * (2.0 if central else 1.0))
+        self.last.update(x=np.array(x, float), g=g)
+        return f0, g
+
+    def gradient_at(self, x) -> np.ndarray:
+        """The last gradient if it was taken at ``x``, else a new one."""
+        same = np.array_equal(x, self.last.get("x"))
+        return self.last["g"] if same else self.value_grad(x)[1]
 
 
 # -- solve ----------------------------------------------------------------------------------------
@@ -420,33 +497,12 @@ def solve_longrun(
         raise TypeError(f"options must be LongrunOptions, got {type(opt).__name__}")
     names, x0, bounds = opt.parameters(form, model)
     T = check_int("T", T, ge=2)
-    grid = opt.grid(model, T)
-    n_eval = [0]
-
-    def value(x):
-        n_eval[0] += 1
-        L, fail = grid.loss(opt.controls(form, x, grid))
-        return math.log(L[-1]) if fail < 0 and L[-1] > 0 else UNSTABLE_LOG_LOSS
-
-    last = {}
-
-    def value_grad(x, central=False):
-        f0 = value(x)
-        g = np.empty(x.size)
-        h = opt.central_step if central else opt.fd_step
-        for i in range(x.size):
-            e = np.zeros(x.size)
-            e[i] = h
-            back = value(x - e) if central else f0
-            g[i] = (value(x + e) - back) / (h * (2.0 if central else 1.0))
-        last.update(x=x.copy(), g=g)
-        return f0, g
-
+    obj = _Objective(form, opt.grid(model, T), opt)
+    value, value_grad = obj.value, obj.value_grad
     history = []
 
     def callback(xk):
-        g = last["g"] if np.array_equal(xk, last.get("x")) else value_grad(xk)[1]
-        history.append(float(np.abs(_projected(xk, g, bounds)).max()))
+        history.append(float(np.abs(_projected(xk, obj.gradient_at(xk), bounds)).max()))
 
     c0, w0 = time.process_time(), time.perf_counter()
     if start is not None:  # one start, or several (rows): the lowest loss once made stable
@@ -457,7 +513,7 @@ def solve_longrun(
     x0 = _stable_start(x0, value, names, bounds)
     if value(x0) >= UNSTABLE_LOG_LOSS:
         return LongrunResult(form, T, math.inf, x0, names, False, 3, STATUS_MESSAGES[3],
-                             math.inf, 0, n_eval[0], time.process_time() - c0,
+                             math.inf, 0, obj.evaluations, time.process_time() - c0,
                              time.perf_counter() - w0, (), model, opt)  # fmt: skip
     x, nit = x0, 0
     for attempt in range(RESTARTS + 1):
@@ -470,15 +526,29 @@ def solve_longrun(
         x, nit = res.x, nit + int(res.nit)
         f, g = value_grad(x, central=True)
         kkt = float(np.abs(_projected(x, g, bounds)).max())
-        # a forward-difference attempt that made no step still gets its central restarts
-        if kkt <= opt.tol or nit >= opt.maxiter or (res.nit == 0 and attempt > 0):
+        # a forward-difference attempt that made no step still gets its central restarts (an
+        # adjoint one would repeat itself)
+        stuck = res.nit == 0 and (attempt > 0 or opt.gradient == "adjoint")
+        if kkt <= opt.tol or nit >= opt.maxiter or stuck:
             break
     status = 0 if kkt <= opt.tol else (1 if nit >= opt.maxiter else 2)
     return LongrunResult(
         form, T, math.exp(f), x, names, status == 0, status, STATUS_MESSAGES[status], kkt,
-        nit, n_eval[0], time.process_time() - c0, time.perf_counter() - w0,
+        nit, obj.evaluations, time.process_time() - c0, time.perf_counter() - w0,
         tuple(history), model, opt,
     )  # fmt: skip
+
+
+def kkt_residual(res: LongrunResult, gradient: str = "finite-difference") -> float:
+    """The KKT residual of ``res``'s parameters with the other gradient: central differences
+    (``central_step``) cross-check an adjoint solve, the adjoint a finite-difference one."""
+    if gradient not in GRADIENTS:
+        raise ValueError(f"gradient must be one of {GRADIENTS}, got {gradient!r}")
+    opt = replace(res.options, gradient=gradient)
+    bounds = opt.parameters(res.form, res.model)[2]
+    obj = _Objective(res.form, opt.grid(res.model, res.T), opt)
+    g = obj.value_grad(np.asarray(res.x, float), central=True)[1]
+    return float(np.abs(_projected(np.asarray(res.x, float), g, bounds)).max())
 
 
 def continuation_starts(
