@@ -64,10 +64,11 @@ def _record(model, r, opt, args):
 
 
 def _restart(model, opt, payload, args, Ts) -> None:
-    """Re-solve the unconverged solves of ``--forms`` at ``Ts`` from their own optimum."""
+    """Re-solve the unconverged solves of ``--forms`` at ``Ts`` (every one with ``--repolish``)
+    from their own optimum."""
     forms = args.forms.split(",")
     for i, s in enumerate(payload["solves"]):
-        if s["success"] or s["form"] not in forms or s["T"] not in Ts:
+        if (s["success"] and not args.repolish) or s["form"] not in forms or s["T"] not in Ts:
             continue
         start = np.array(list(s["params"].values()))
         r = solve_longrun(model, s["form"], s["T"], start=start, options=opt)
@@ -121,6 +122,10 @@ def main(argv=None) -> None:
     ap.add_argument("--restart", action="store_true",
                     help="with --resume: first re-solve the file's unconverged solves of --forms "
                     "at the horizons of --T, each from its own optimum (replaced in place)")  # fmt: skip
+    ap.add_argument("--repolish", action="store_true",
+                    help="with --restart: re-solve every solve of --forms at the horizons of --T "
+                    "from its own optimum, converged or not (a finite-difference KKT test can "
+                    "pass a point the exact gradient does not: 2026-11-30i)")  # fmt: skip
     ap.add_argument("--between", action="store_true",
                     help="with --resume: solve only the horizons of --T the file lacks, each "
                     "continued from the file's optimum at the nearest shorter horizon "

@@ -141,10 +141,19 @@ def _piece_adjoint(
 
 
 @njit(cache=True)
-def _interval_powers(j, lam, alpha, gamma, kappa, q, im, PE, Pf, Pg, f1, top):  # pragma: no cover
+def _interval_powers(
+    j, steps, order, lam, alpha, gamma, kappa, q, im, PE, Pf, Pg, f1
+):  # pragma: no cover
+    """Interval ``j``'s pieces (into ``order``) and every mode's powers up to the largest;
+    returns ``(number of pieces, top exponent)``."""
+    npieces = _pieces(steps[j], order)
+    top = 0
+    for i in range(npieces):
+        top = max(top, order[i])
     for k in range(lam.shape[0]):
         _step_matrix(alpha[j], gamma[j], kappa[j], q[j], lam[k], im, PE[0, k], f1)
         _powers(PE[:, k], Pf[:, k], Pg[:, k], f1, top)
+    return npieces, top
 
 
 @njit(cache=True)
@@ -190,11 +199,8 @@ def interval_gradient(
     L_nodes[0] = L
     for j in range(J):  # forward, as interval_forward, recording the interval starts
         S_start[j] = S
-        npieces = _pieces(steps[j], order)
-        top = 0
-        for i in range(npieces):
-            top = max(top, order[i])
-        _interval_powers(j, lam, alpha, gamma, kappa, q, im, PE, Pf, Pg, f1, top)
+        npieces, top = _interval_powers(j, steps, order, lam, alpha, gamma, kappa, q, im,
+                                        PE, Pf, Pg, f1)  # fmt: skip
         for ip in range(npieces):
             e = order[ip]
             L = _piece(S, Snew, PE[e], Pf[e], Pg[e], u, L, im, sigma2, float(1 << e))
@@ -206,11 +212,8 @@ def interval_gradient(
     Lb = 1.0
     g4 = np.empty(4)
     for j in range(J - 1, -1, -1):  # backward: recompute the interval, then its adjoint
-        npieces = _pieces(steps[j], order)
-        top = 0
-        for i in range(npieces):
-            top = max(top, order[i])
-        _interval_powers(j, lam, alpha, gamma, kappa, q, im, PE, Pf, Pg, f1, top)
+        npieces, top = _interval_powers(j, steps, order, lam, alpha, gamma, kappa, q, im,
+                                        PE, Pf, Pg, f1)  # fmt: skip
         Sp[0] = S_start[j]
         Lp[0] = L_nodes[j]
         for ip in range(npieces):
