@@ -144,8 +144,9 @@ def main(argv=None) -> None:
     if args.resume:
         with open(args.resume) as fh:
             payload["solves"] = json.load(fh)["solves"]
-        for s in payload["solves"]:
-            done[s["form"]] = (s["T"], np.array(list(s["params"].values())))
+        for s in payload["solves"]:  # each form continues from its longest horizon
+            if s["T"] > done.get(s["form"], (0, None))[0]:
+                done[s["form"]] = (s["T"], np.array(list(s["params"].values())))
     c0, w0 = time.process_time(), time.perf_counter()
     if args.restart:
         _restart(model, opt, payload, args, Ts)
