@@ -141,8 +141,17 @@ def main(argv=None) -> None:
                     "grid's, with its refinement error and the optimum's shift in the budget")  # fmt: skip
     ap.add_argument("--max-kkt", type=float, default=math.inf,
                     help="leave out the solves whose KKT residual exceeds this (e.g. 1e-4)")  # fmt: skip
+    ap.add_argument("--T", default=None,
+                    help="only these horizons, comma-separated (e.g. the decades of a file that "
+                    "also holds a half-decade)")  # fmt: skip
     args = ap.parse_args(argv)
     data = load(args.files, args.max_kkt)
+    if args.T is not None:
+        keep = {int(float(v)) for v in args.T.split(",")}
+        for forms in data.values():
+            for by_T in forms.values():
+                for T in set(by_T) - keep:
+                    del by_T[T]
     for path in args.refined:
         refine(data, path)
     print("| point | form | derived | measured ± half-width | |diff| | budget fit / schemes / "
