@@ -81,7 +81,7 @@ def test_parameter_gradient_of_log_loss_against_central_differences(form):
     ~1e-8) to 1e-6 — the KKT tolerance is 1e-4."""
     fk = 2 if form == "nesterov" else 0
     opt = LongrunOptions(knots=3, friction_knots=fk)
-    grid = opt.grid(MODEL, 10**5)
+    grid = opt.grid(MODEL, 10**4)
     x = longrun_parameters(form, MODEL, 3, friction_knots=fk)[1]
     x = x + 0.1 * np.random.default_rng(1).standard_normal(x.size)
     co, jac = controls_jacobian(form, x, grid, 3, friction_knots=fk)
