@@ -25,12 +25,16 @@ loss (and of the parameters' log-loss) and shows that a dropped term fails.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
-from ._momentum_interval_kernels import _piece, _pieces, _powers, _step_matrix
+from ._momentum_interval_kernels import (
+    _buffers,
+    _forward,
+    _interval_powers,
+    _piece,
+    _start,
+)
 
 __all__ = ["interval_gradient"]
 
@@ -141,22 +145,6 @@ def _piece_adjoint(
 
 
 @njit(cache=True)
-def _interval_powers(
-    j, steps, order, lam, alpha, gamma, kappa, q, im, PE, Pf, Pg, f1
-):  # pragma: no cover
-    """Interval ``j``'s pieces (into ``order``) and every mode's powers up to the largest;
-    returns ``(number of pieces, top exponent)``."""
-    npieces = _pieces(steps[j], order)
-    top = 0
-    for i in range(npieces):
-        top = max(top, order[i])
-    for k in range(lam.shape[0]):
-        _step_matrix(alpha[j], gamma[j], kappa[j], q[j], lam[k], im, PE[0, k], f1)
-        _powers(PE[:, k], Pf[:, k], Pg[:, k], f1, top)
-    return npieces, top
-
-
-@njit(cache=True)
 def interval_gradient(
     lam, u, c0, alpha, gamma, kappa, q, steps, im, sigma2, L_nodes, grad
 ):  # pragma: no cover
@@ -172,42 +160,18 @@ def interval_gradient(
         ``-1``, or the first failed interval (``grad`` is then left at zero).
     """
     n, J = lam.shape[0], alpha.shape[0]
-    nmax = 1
-    for j in range(J):
-        nmax = max(nmax, steps[j])
-    K = 1
-    while (1 << K) <= nmax:
-        K += 1
-    PE = np.empty((K, n, 3, 3))
-    Pf = np.empty((K, n, 3))
-    Pg = np.empty((K, n, 3))
+    grad[:, :] = 0.0
+    S_start = np.empty((J, n, 3))  # the state at each interval's start
+    fail = _forward(lam, u, c0, alpha, gamma, kappa, q, steps, im, sigma2, L_nodes, S_start)
+    if fail >= 0:
+        return fail
+    K = _start(c0, u, steps)[2]
+    PE, Pf, Pg, f1, order, Snew = _buffers(K, n)
     PEb = np.empty((K, n, 3, 3))
     Pfb = np.empty((K, n, 3))
     Pgb = np.empty((K, n, 3))
-    f1 = np.empty(3)
-    order = np.empty(2 * K + 2, dtype=np.int64)
     Sp = np.empty((2 * K + 3, n, 3))  # the state before each piece of one interval
     Lp = np.empty(2 * K + 3)
-    Snew = np.empty((n, 3))
-    S_start = np.empty((J, n, 3))  # the state at each interval's start
-    grad[:, :] = 0.0
-    S = np.zeros((n, 3))
-    S[:, 0] = c0
-    L = 0.0
-    for k in range(n):
-        L += u[k] * c0[k]
-    L_nodes[0] = L
-    for j in range(J):  # forward, as interval_forward, recording the interval starts
-        S_start[j] = S
-        npieces, top = _interval_powers(j, steps, order, lam, alpha, gamma, kappa, q, im,
-                                        PE, Pf, Pg, f1)  # fmt: skip
-        for ip in range(npieces):
-            e = order[ip]
-            L = _piece(S, Snew, PE[e], Pf[e], Pg[e], u, L, im, sigma2, float(1 << e))
-            if not math.isfinite(L):
-                L_nodes[j + 1 :] = np.nan
-                return j
-        L_nodes[j + 1] = L
     Sb = np.zeros((n, 3))
     Lb = 1.0
     g4 = np.empty(4)

@@ -140,6 +140,40 @@ def _piece(S, Snew, E, Pf, Pg, u, L, im, sigma2, width):  # pragma: no cover
 
 
 @njit(cache=True)
+def _interval_powers(
+    j, steps, order, lam, alpha, gamma, kappa, q, im, PE, Pf, Pg, f1
+):  # pragma: no cover
+    """Interval ``j``'s pieces (into ``order``) and every mode's powers up to the largest;
+    returns ``(number of pieces, top exponent)``."""
+    npieces = _pieces(steps[j], order)
+    top = 0
+    for i in range(npieces):
+        top = max(top, order[i])
+    for k in range(lam.shape[0]):
+        _step_matrix(alpha[j], gamma[j], kappa[j], q[j], lam[k], im, PE[0, k], f1)
+        _powers(PE[:, k], Pf[:, k], Pg[:, k], f1, top)
+    return npieces, top
+
+
+@njit(cache=True)
+def _start(c0, u, steps):  # pragma: no cover
+    """The moments and loss at ``t = 0`` and the number of power levels the intervals need."""
+    n = c0.shape[0]
+    S = np.zeros((n, 3))
+    S[:, 0] = c0
+    L = 0.0
+    for k in range(n):
+        L += u[k] * c0[k]
+    nmax = 1
+    for j in range(steps.shape[0]):
+        nmax = max(nmax, steps[j])
+    K = 1
+    while (1 << K) <= nmax:
+        K += 1
+    return S, L, K
+
+
+@njit(cache=True)
 def interval_forward(
     lam, u, c0, alpha, gamma, kappa, q, steps, im, sigma2, L_nodes
 ):  # pragma: no cover
@@ -169,35 +203,33 @@ def interval_forward(
         ``-1``, or the first interval whose loss is not finite (an unstable schedule) or whose
         implicit solve is singular.
     """
-    n = lam.shape[0]
+    return _forward(lam, u, c0, alpha, gamma, kappa, q, steps, im, sigma2, L_nodes,
+                    np.empty((0, lam.shape[0], 3)))  # fmt: skip
+
+
+@njit(cache=True)
+def _buffers(K, n):  # pragma: no cover
+    """Work arrays of one interval: powers ``(E, f, g)`` per level and mode, the one-step
+    source, the pieces' exponents and a state."""
+    return (np.empty((K, n, 3, 3)), np.empty((K, n, 3)), np.empty((K, n, 3)), np.empty(3),
+            np.empty(2 * K + 2, dtype=np.int64), np.empty((n, 3)))  # fmt: skip
+
+
+@njit(cache=True)
+def _forward(
+    lam, u, c0, alpha, gamma, kappa, q, steps, im, sigma2, L_nodes, S_start
+):  # pragma: no cover
+    """:func:`interval_forward`; records the moments at each interval's start into ``S_start``
+    when it has a row per interval (the adjoint's forward pass)."""
     J = alpha.shape[0]
-    S = np.zeros((n, 3))
-    S[:, 0] = c0
-    L = 0.0
-    for k in range(n):
-        L += u[k] * c0[k]
+    S, L, K = _start(c0, u, steps)
     L_nodes[0] = L
-    nmax = 1
+    PE, Pf, Pg, f1, order, Snew = _buffers(K, lam.shape[0])
     for j in range(J):
-        nmax = max(nmax, steps[j])
-    K = 1
-    while (1 << K) <= nmax:
-        K += 1
-    PE = np.empty((K, n, 3, 3))
-    Pf = np.empty((K, n, 3))
-    Pg = np.empty((K, n, 3))
-    f1 = np.empty(3)
-    order = np.empty(2 * K + 2, dtype=np.int64)
-    Snew = np.empty((n, 3))
-    for j in range(J):
-        nj = steps[j]
-        npieces = _pieces(nj, order)
-        top = 0
-        for i in range(npieces):
-            top = max(top, order[i])
-        for k in range(n):
-            _step_matrix(alpha[j], gamma[j], kappa[j], q[j], lam[k], im, PE[0, k], f1)
-            _powers(PE[:, k], Pf[:, k], Pg[:, k], f1, top)
+        if S_start.shape[0] == J:
+            S_start[j] = S
+        npieces, _ = _interval_powers(j, steps, order, lam, alpha, gamma, kappa, q, im,
+                                      PE, Pf, Pg, f1)  # fmt: skip
         for ip in range(npieces):
             e = order[ip]
             L = _piece(S, Snew, PE[e], Pf[e], Pg[e], u, L, im, sigma2, float(1 << e))
