@@ -122,6 +122,9 @@ def main(argv=None) -> None:
     ap.add_argument("--restart", action="store_true",
                     help="with --resume: first re-solve the file's unconverged solves of --forms "
                     "at the horizons of --T, each from its own optimum (replaced in place)")  # fmt: skip
+    ap.add_argument("--from-T", type=float, default=None,
+                    help="with --resume: continue from the optimum at this horizon, not the "
+                    "longest (another start for a multimodal horizon)")  # fmt: skip
     ap.add_argument("--repolish", action="store_true",
                     help="with --restart: re-solve every solve of --forms at the horizons of --T "
                     "from its own optimum, converged or not (a finite-difference KKT test can "
@@ -146,6 +149,9 @@ def main(argv=None) -> None:
             payload["solves"] = json.load(fh)["solves"]
         for s in payload["solves"]:  # each form continues from its longest horizon
             if s["T"] > done.get(s["form"], (0, None))[0]:
+                done[s["form"]] = (s["T"], np.array(list(s["params"].values())))
+        for s in payload["solves"]:  # or from the one asked for
+            if args.from_T is not None and s["T"] == int(args.from_T):
                 done[s["form"]] = (s["T"], np.array(list(s["params"].values())))
     c0, w0 = time.process_time(), time.perf_counter()
     if args.restart:
