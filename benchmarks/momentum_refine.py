@@ -26,12 +26,14 @@ def main(argv=None) -> None:
     ap.add_argument("files", nargs="+")
     ap.add_argument("--form", default="nesterov")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--T", default=None, help="only these horizons, comma-separated")
     args = ap.parse_args(argv)
+    only = None if args.T is None else {int(float(v)) for v in args.T.split(",")}
     out = json.load(open(args.out)) if os.path.exists(args.out) else {}
     for (a, b), forms in sorted(load(args.files).items()):
         key = f"{a:g}_{b:g}"
         for T, (_model, r) in sorted(forms.get(args.form, {}).items()):
-            if str(T) in out.get(key, {}):
+            if str(T) in out.get(key, {}) or (only is not None and T not in only):
                 continue
             c0 = time.process_time()
             L, err = refined_loss(r)
