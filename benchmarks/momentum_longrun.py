@@ -118,7 +118,7 @@ def main(argv=None) -> None:
     ap.add_argument("--json", default=None)
     ap.add_argument("--resume", default=None,
                     help="a JSON of an earlier run: keep its solves, continue each form from "
-                    "its last optimum at the horizons beyond it")  # fmt: skip
+                    "its longest horizon's optimum at the horizons beyond it")  # fmt: skip
     ap.add_argument("--restart", action="store_true",
                     help="with --resume: first re-solve the file's unconverged solves of --forms "
                     "at the horizons of --T, each from its own optimum (replaced in place)")  # fmt: skip

@@ -87,6 +87,7 @@ def test_parameter_gradient_of_log_loss_against_central_differences(form):
     co, jac = controls_jacobian(form, x, grid, 3, friction_knots=fk)
     assert np.array_equal(co, np.array(longrun_controls(form, x, grid, 3, friction_knots=fk)))
     L, gL, fail = grid.loss_gradient(co)
+    assert fail == -1
     g = np.einsum("icj,cj->i", jac, gL) / L[-1]
     h = 1e-5
     for i in range(x.size):
