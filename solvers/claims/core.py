@@ -33,7 +33,12 @@ from theory import PLRFModel, derive_beyond_corrections, derive_corrections, der
 from theory._checks import check_int, check_real
 
 from .._cache import DiskCache
-from ..analysis.extrapolate import Extrapolation, extrapolate_exponent, extrapolate_sequence
+from ..analysis.extrapolate import (
+    Extrapolation,
+    extrapolate_exponent,
+    extrapolate_sequence,
+    with_reference,
+)
 from ..analysis.fits import LocalSlopes, PowerLawFit, SlopeDrift, fit_power_law, slope_drift
 from ..dynamics.modes import ModeGrid
 from ._horizon import CORRECTION_TARGET, _scaled_horizon, derived_horizon, horizon_text
@@ -439,7 +444,10 @@ def claim_omegas(claim: Claim, model: PLRFModel) -> list[float]:
 
 def _with_corrections(m: Measurement, claim: Claim, model: PLRFModel) -> Measurement:
     """Re-extrapolate a measurement with the claim's derived corrections: an exponent from its
-    values (``extrapolation_input``) or a sequence of per-horizon estimates (``sequence_input``)."""
+    values (``extrapolation_input``) or a sequence of per-horizon estimates (``sequence_input``).
+    A ``reference_input`` (values of the same limit without an excess the corrections do not
+    describe, e.g. the compute-optimal plateau) is extrapolated alike and its distance counted
+    in the error budget (:func:`~solvers.analysis.extrapolate.with_reference`)."""
     removed = m.diagnostics.get("removed_omegas", ())  # subtracted by the experiment itself
     omegas = [w for w in claim_omegas(claim, model) if not any(math.isclose(w, r) for r in removed)]
     if not omegas:
@@ -451,6 +459,10 @@ def _with_corrections(m: Measurement, claim: Claim, model: PLRFModel) -> Measure
     else:
         return m
     diag = {**m.diagnostics, "omegas": omegas}
+    if (ref := m.diagnostics.get("reference_input")) is not None:  # same limit, no excess
+        r = extrapolate_exponent(**ref, omegas=omegas)
+        e = with_reference(e, r)
+        diag["reference_value"] = r.value
     return replace(m, value=e.value, stderr=e.stderr, extrapolation=e, diagnostics=diag)
 
 
