@@ -33,15 +33,11 @@ from theory import PLRFModel, derive_beyond_corrections, derive_corrections, der
 from theory._checks import check_int, check_real
 
 from .._cache import DiskCache
-from ..analysis.extrapolate import (
-    Extrapolation,
-    extrapolate_exponent,
-    extrapolate_sequence,
-    with_reference,
-)
+from ..analysis.extrapolate import Extrapolation, extrapolate_exponent, extrapolate_sequence
 from ..analysis.fits import LocalSlopes, PowerLawFit, SlopeDrift, fit_power_law, slope_drift
 from ..dynamics.modes import ModeGrid
 from ._horizon import CORRECTION_TARGET, _scaled_horizon, derived_horizon, horizon_text
+from ._reference import add_reference, settling_or
 
 __all__ = [
     "BeyondScale",
@@ -191,10 +187,12 @@ class ExperimentContext:
         and horizons; :meth:`BeyondScale.quick` for smoke tests).
     cache : DiskCache or None
         On-disk cache of those experiments (``None``: memoised in this context only).
-    cpu_deadline : float or None
-        Process CPU time (:func:`time.process_time`) after which the tuned-baseline sweeps start
-        no further horizon (the default run's CPU budget; ``None``: none). A claim cut short is
-        measured on the horizons reached.
+    baseline_budget : float or None
+        Reference CPU seconds the tuned-baseline sweeps may spend together, counted in their
+        work (:attr:`~solvers.schedules.tuning.BaselineResult.cost`), not the clock: once spent,
+        they start no further horizon (the default run's budget; ``None``: none). The same run
+        reaches the same horizons at any load; a claim cut short is measured on the horizons
+        reached.
     """
 
     solver: Callable[..., Any] | None = None
@@ -206,12 +204,17 @@ class ExperimentContext:
     memo: dict = field(default_factory=dict)
     beyond: BeyondScale = field(default_factory=BeyondScale)
     cache: DiskCache | None = None
-    cpu_deadline: float | None = None
+    baseline_budget: float | None = None
 
     def __post_init__(self) -> None:
         if self.baselines not in ("recursion", "continuum"):
             raise ValueError(
                 f"baselines must be 'recursion' or 'continuum', got {self.baselines!r}"
+            )
+        if self.baseline_budget is not None and not self.baseline_budget >= 0:
+            raise ValueError(
+                f"baseline_budget: expected reference CPU seconds >= 0 or None, "
+                f"got {self.baseline_budget!r}"
             )
 
     @property
@@ -409,6 +412,9 @@ def evaluate_claim(
             variable=m.diagnostics.get("variable", "T"),
         )
     )
+    if m.extrapolation is not None:  # a reference of the same limit may set the interval
+        verdict = settling_or(m.extrapolation, m.diagnostics, claim.resolution,
+                              m.diagnostics.get("variable", "T"), verdict)  # fmt: skip
     if verdict.startswith("inconclusive") and m.diagnostics.get("unsolved_T"):
         verdict += "; " + _budget_note(m, claim_omegas(claim, model))
     if verdict.startswith("inconclusive") and m.diagnostics.get("unconverged"):
@@ -460,9 +466,7 @@ def _with_corrections(m: Measurement, claim: Claim, model: PLRFModel) -> Measure
         return m
     diag = {**m.diagnostics, "omegas": omegas}
     if (ref := m.diagnostics.get("reference_input")) is not None:  # same limit, no excess
-        r = extrapolate_exponent(**ref, omegas=omegas)
-        e = with_reference(e, r)
-        diag["reference_value"] = r.value
+        e = add_reference(e, ref, omegas, diag)
     return replace(m, value=e.value, stderr=e.stderr, extrapolation=e, diagnostics=diag)
 
 
