@@ -27,8 +27,10 @@ def test_the_plateau_optimum_is_the_minimum_and_has_the_derived_exponent():
     -(a-1)/(b+1) (measured: -0.07399 against -0.07407)."""
     C = 1e4
     N, L = co.plateau_compute_optimum(NEAR_A1, C, N_guess=30)
-    brute = min(co.plateau_loss(NEAR_A1, n, round(C / n)) for n in range(10, 100))
-    assert brute * (1 - 1e-4) <= L <= brute * (1 + 1e-4)
+    brute = {n: co.plateau_loss(NEAR_A1, n, round(C / n)) for n in range(10, 100)}
+    n_best = min(brute, key=brute.get)
+    assert 10 < n_best < 99 and abs(N - n_best) <= 1.5
+    assert brute[n_best] * (1 - 1e-4) <= L <= brute[n_best] * (1 + 1e-4)
     (_, L6), (_, L7) = (co.plateau_compute_optimum(NEAR_A1, c) for c in (1e6, 1e7))
     slope = math.log(L7 / L6) / math.log(10)
     assert slope == pytest.approx(_derived_loss_exponent(NEAR_A1), abs=1e-3)
