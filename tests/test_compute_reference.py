@@ -62,7 +62,7 @@ def _drifting(seed: int):
     cov = np.diag(np.full(x.size, 4e-8))
     e = extrapolate_sequence(x, s, omegas=omegas, cov_solver=cov)
     ref = extrapolate_sequence(x, r, omegas=omegas, cov_solver=cov)
-    return p, s - r, e, with_reference(e, ref)
+    return p, s - r, e, with_reference(e, ref), ref.value
 
 
 def test_the_reference_covers_an_excess_the_corrections_do_not_describe():
@@ -71,10 +71,11 @@ def test_the_reference_covers_an_excess_the_corrections_do_not_describe():
     and where the reference sets the interval the settling text names the gap's measured rate."""
     bare_misses = 0
     for seed in range(10):
-        p, gap, bare, e = _drifting(seed)
+        p, gap, bare, e, ref = _drifting(seed)
         bare_misses += not bare.contains(p)
         res = claims.CLAIMS["compute-optimal"].resolution
         assert e.contains(p), (seed, e.interval)
+        assert e.contains(2 * ref - e.value)  # past the reference by the distance again
         for d in (0.02, -0.02):
             assert claims.statistical_verdict(e, p + d, res) == "disagrees", (seed, d)
         text = reference_settling(e, {"reference_slope_gap": gap.tolist()}, res, "C")
