@@ -10,7 +10,6 @@ registry works the moment a solver is injected.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -51,8 +50,8 @@ from .readouts import (
     DELTA_U_RANGE,
     _eta_fn,
     annealing_width,
-    bulk_peak,
     lost_time,
+    peak_rate,
     shape_exponent,
     window_mean_rate,
     window_shape_exponent,
@@ -90,7 +89,7 @@ def baseline_sweep(name: str, model: PLRFModel, Ts: Sequence[int], ctx: Experime
         opts = {k: v for k, v in ctx.solver_options.items() if k in CONTINUUM_GRID_OPTIONS}
         key = ("continuum-baseline", name, model, tuple(Ts), tuple(sorted(kw.items())))
         if key not in ctx.memo:
-            ctx.memo[key] = _until_deadline(
+            ctx.memo[key] = _within_budget(
                 ctx, Ts, lambda T: tune_baseline_continuum(name, model, T, **kw, **opts)
             )
         return ctx.memo[key]
@@ -99,19 +98,28 @@ def baseline_sweep(name: str, model: PLRFModel, Ts: Sequence[int], ctx: Experime
     Ts = _time_domain_Ts(Ts, ctx)
     key = (name, model, tuple(Ts), tuple(sorted(kw.items())))
     if key not in ctx.memo:
-        ctx.memo[key] = _until_deadline(
+        ctx.memo[key] = _within_budget(
             ctx, Ts, lambda T: tune_baseline(name, model, T, grid=ctx.grid(model), **kw)
         )
     return ctx.memo[key]
 
 
-def _until_deadline(ctx: ExperimentContext, Ts: Sequence[int], tune) -> list:
-    """``tune(T)`` for each horizon in order, starting none after ``ctx.cpu_deadline``."""
+#: Key of the context's ledger of reference CPU seconds spent on tuned baselines.
+BASELINE_LEDGER = "baseline-reference-seconds"
+
+
+def _within_budget(ctx: ExperimentContext, Ts: Sequence[int], tune) -> list:
+    """``tune(T)`` for each horizon in order, starting none once the baselines of the run have
+    spent ``ctx.baseline_budget`` reference CPU seconds (their results' ``cost``: the work, so
+    the horizons reached do not depend on the machine's load)."""
     out = []
     for T in Ts:
-        if ctx.cpu_deadline is not None and time.process_time() > ctx.cpu_deadline:
+        spent = ctx.memo.get(BASELINE_LEDGER, 0.0)
+        if ctx.baseline_budget is not None and spent >= ctx.baseline_budget:
             break
-        out.append(tune(T))
+        r = tune(T)
+        ctx.memo[BASELINE_LEDGER] = spent + r.cost
+        out.append(r)
     return out
 
 
@@ -308,9 +316,10 @@ def _exp_delta(model, Ts, ctx):
 
 
 def _exp_peak(model, Ts, ctx):
-    """Exponent of the optimal schedule's base rate (max over the bulk t >= 0.05 T) against T."""
+    """Exponent of the optimal schedule's base rate (the largest window mean over the bulk
+    t >= 0.05 T, :func:`~solvers.claims.readouts.peak_rate`) against T."""
     sol, Ts = _solved(model, Ts, ctx)
-    peaks = [bulk_peak(sol[T], T) for T in Ts]
+    peaks = [peak_rate(sol[T], T) for T in Ts]
     glob = [float(np.max(sol[T].eta)) for T in Ts]
     upper = [float(getattr(sol[T], "eta_upper", model.eta_max)) for T in Ts]
     at_bound = [p >= (1 - 1e-6) * u for p, u in zip(peaks, upper, strict=True)]
