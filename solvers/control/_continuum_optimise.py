@@ -38,6 +38,12 @@ HESSIAN_STEP = 1e-6
 #: 0.9 built 2 (624 passes, 8 s CPU).
 CHORD_CONTRACTION = 0.9
 
+#: Keep the Hessian after a step that the trust region bounded and whose loss change the model
+#: predicted to within 25 % (the radius then doubles): the model is right and only the region
+#: limited the step. Rebuilding it there cost most of the Hessians at the hard corner, where
+#: soft directions hold the steps at the radius for dozens of iterations.
+KEEP_BOUNDED = True
+
 #: Initial trust radius, as the root-mean-square relative change of the rates (the radius is
 #: this times sqrt(J) in the scaled rates eta_j / s_j), and the radius (absolute) below which
 #: the solve is declared stalled.
@@ -255,14 +261,17 @@ def _newton(prob, eta, kkt_of, tol, maxiter, n_eval, polish=True):
         r_t = kkt_of(prob, trial, G_t) if G_t is not None else math.inf
         nit += 1
         measurable = abs(f_t - f) > LOSS_NOISE * max(1.0, abs(f))
+        bounded = measurable and (f_t - f) / pred > 0.75 and size > 0.9 * radius
         if measurable and (pred >= 0 or (f_t - f) / pred < 0.25):
             radius = 0.25 * size
-        elif measurable and (f_t - f) / pred > 0.75 and size > 0.9 * radius:
+        elif bounded:
             radius *= 2.0
         if f_t < f or (not measurable and r_t < r):
-            contracted = r_t <= CHORD_CONTRACTION * r
+            # keep the Hessian while the steps contract the residual, or while the model
+            # predicts the loss well and only the trust region limits the step (KEEP_BOUNDED)
+            keep = r_t <= CHORD_CONTRACTION * r or (KEEP_BOUNDED and bounded)
             eta, f, G, r = trial, f_t, G_t, r_t
-            if not contracted:
+            if not keep:
                 model = None
             fresh = False
         elif not fresh:
