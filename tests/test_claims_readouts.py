@@ -11,7 +11,9 @@ import pytest
 from solvers.claims import (
     CLAIMS,
     default_horizons,
+    bulk_peak,
     lost_time,
+    peak_rate,
     shape_exponent,
     window_mean_rate,
     window_shape_exponent,
@@ -40,6 +42,25 @@ def test_window_mean_rate_of_the_scaling_form(T):
     assert window_mean_rate(res, T, lo, hi) == pytest.approx(want, rel=2e-5)
     with pytest.raises(ValueError, match="window"):
         window_mean_rate(res, T, 0.7, 0.3)
+
+
+def test_peak_rate_scales_exactly_where_the_largest_cell_jumps():
+    """A rate falling through the bulk, eta = c T^-xi (1 - t/T)^d as in the easy phase: the peak
+    readout's local slopes are -xi at every half-decade on the solver's own grids. The largest
+    cell of the bulk (bulk_peak) changes cell as T moves and its slopes jump; the test checks
+    that the reference fails, so a readout read from one cell would fail too."""
+    c, xi, d = 0.7, 0.125, 6.0
+    Ts = np.round(10 ** np.arange(4.0, 9.01, 0.5))
+    slopes = {}
+    for read in (peak_rate, bulk_peak):
+        v = [read(_cells(T, lambda t, T=T: c * T**-xi * (1 - t / T) ** d), T) for T in Ts]
+        slopes[read] = np.diff(np.log(v)) / np.diff(np.log(Ts))
+    assert np.abs(slopes[peak_rate] + xi).max() < 2e-4
+    assert np.abs(slopes[bulk_peak] + xi).max() > 5e-3
+    # the readout is the mean over the first window of the bulk, [0.05, 0.10] T, here
+    T = 1e7
+    want = c * T**-xi * (0.95 ** (d + 1) - 0.90 ** (d + 1)) / ((d + 1) * 0.05)
+    assert peak_rate(_cells(T, lambda t: c * T**-xi * (1 - t / T) ** d), T) == pytest.approx(want, rel=1e-4)
 
 
 @pytest.mark.parametrize("d", [1.0, 3.0, 5.5])

@@ -18,6 +18,7 @@ __getattr__, __dir__, __all__ = attach(
         "claim_omegas": "core",
         "annealing_width": "readouts",
         "bulk_peak": "readouts",
+        "peak_rate": "readouts",
         "lost_time": "readouts",
         "shape_exponent": "readouts",
         "step_error": "readouts",

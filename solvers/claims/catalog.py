@@ -51,8 +51,8 @@ from .readouts import (
     DELTA_U_RANGE,
     _eta_fn,
     annealing_width,
-    bulk_peak,
     lost_time,
+    peak_rate,
     shape_exponent,
     step_error,
     window_mean_rate,
@@ -309,9 +309,10 @@ def _exp_delta(model, Ts, ctx):
 
 
 def _exp_peak(model, Ts, ctx):
-    """Exponent of the optimal schedule's base rate (max over the bulk t >= 0.05 T) against T."""
+    """Exponent of the optimal schedule's base rate (the largest window mean over the bulk
+    t >= 0.05 T, :func:`~solvers.claims.readouts.peak_rate`) against T."""
     sol, Ts = _solved(model, Ts, ctx)
-    peaks = [bulk_peak(sol[T], T) for T in Ts]
+    peaks = [peak_rate(sol[T], T) for T in Ts]
     glob = [float(np.max(sol[T].eta)) for T in Ts]
     upper = [float(getattr(sol[T], "eta_upper", model.eta_max)) for T in Ts]
     at_bound = [p >= (1 - 1e-6) * u for p, u in zip(peaks, upper, strict=True)]
