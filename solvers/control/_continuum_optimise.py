@@ -287,12 +287,12 @@ def _polish(prob, eta, f, G, r, kkt_of, n_eval):
     neither the loss (beyond rounding) nor the residual's quality.
 
     The residual ``tol`` bounds the loss's first-order change, not where the rates settle:
-    along the Hessian's soft directions (most eigenvalues below 1e-3 of the largest in the
-    hard phase) a residual of 1e-6 leaves a readout of the schedule's shape 1e-3 off. At
+    along the Hessian's soft directions (174 eigenvalues below 1e-3 of the largest at (1.5, 3),
+    T = 1e8) a residual of 1e-6 leaves a readout of the schedule's shape 1e-3 off. At
     (1.5, 3), T = 3e11 .. 1e13, two converged sweeps read lost times 1.4e-3 apart at losses
     equal to 1e-9; one such step from each brought them within 6e-5 and the residual from
-    ~5e-7 to ~5e-9, lowering ``log L`` by the predicted ~1e-9 (benchmarks/results/claims.md,
-    2026-11-30m).
+    2.5e-7 .. 7.9e-7 to 3.5e-9 .. 4.5e-8, lowering ``log L`` by the predicted 3e-10 .. 2e-9
+    (benchmarks/results/claims.md, 2026-11-30m).
 
     Returns ``((eta, f, G, r), model, taken)``: the point, its Hessian model (for
     :func:`_remaining_step`) and 1 if the step was taken, else 0.
