@@ -103,31 +103,65 @@ def test_an_uncut_sweep_adds_no_budget_note():
     assert "budget" not in r.verdict and "unsolved_T" not in r.measurement.diagnostics
 
 
-def test_baseline_sweeps_start_no_horizon_past_the_deadline():
-    """The default run's deadline: a passed one leaves a baseline claim without horizons
+def test_baseline_sweeps_start_no_horizon_once_the_budget_is_spent():
+    """The default run's baseline budget: a spent one leaves a baseline claim without horizons
     (inconclusive, never a verdict from nothing); none tunes every horizon."""
     from solvers.claims.catalog import baseline_sweep
 
     model = PLRFModel(3.0, 2.0, n_modes=10**3)
     Ts = [100, 300, 1000]
-    assert baseline_sweep("linear", model, Ts, ExperimentContext(cpu_deadline=0.0)) == []
+    assert baseline_sweep("linear", model, Ts, ExperimentContext(baseline_budget=0.0)) == []
     full = baseline_sweep("linear", model, Ts, ExperimentContext())
     assert [r.T for r in full] == Ts
     r = evaluate_claim(CLAIMS["LR transfer: linear peak"], model, Ts,
-                       ExperimentContext(cpu_deadline=0.0))  # fmt: skip
+                       ExperimentContext(baseline_budget=0.0))  # fmt: skip
     assert r.verdict.startswith("inconclusive"), r.verdict
+    with pytest.raises(ValueError, match="baseline_budget"):
+        ExperimentContext(baseline_budget=-1.0)
 
 
-def test_a_horizon_out_of_reach_is_words_not_inf_in_a_verdict(capsys):
-    """At (1.2, 1.7) Nesterov's slowest derived correction is T^-0.0035: the horizon it asks for
-    is past the largest float. The verdict says so in words; a printed ``inf`` made the default
-    ``optlr validate --a 1.2 --b 1.7`` fail at its output check (and, before, overflow)."""
-    from solvers.claims._horizon import _scaled_horizon, horizon_text
-    from solvers.claims.momentum_forms import _unsettled
-    from solvers.cli._common import emit
+def test_the_baseline_budget_counts_work_not_the_clock(monkeypatch):
+    """The horizons the tuned baselines reach do not depend on how fast the machine runs: each
+    tuning costs its evaluations times the size of one (continuum: intervals x substeps x mode
+    nodes) at a fixed reference rate, the families share one ledger, and with the process clock
+    slowed 100-fold the same budget reaches the same horizons."""
+    import time
 
-    text = _unsettled(PLRFModel(1.2, 1.7, n_modes=10**12), "nesterov", [1e2, 1e3, 1e4], 0.18)
-    assert "out of reach" in text
-    emit(text, None)  # raises ResultError on a printed nan or inf
-    assert capsys.readouterr().out.strip() == text
-    assert _scaled_horizon(1e4, 100.0, 0.00346) == math.inf and horizon_text(2e9) == "2e+09"
+    from solvers.claims.catalog import baseline_sweep
+    from solvers.schedules.tuning import SECONDS_PER_UNIT
+    from solvers.schedules.tuning_continuum import continuum_problem
+
+    model = PLRFModel(3.0, 2.0, n_modes=10**3)
+    Ts = [100, 300, 1000, 3000]
+    full = baseline_sweep("linear", model, Ts, ExperimentContext(baselines="continuum"))
+    for r in full:
+        p = continuum_problem(model, r.T)
+        size = p.h.size * p.substeps * p.quad.size
+        assert r.cost == pytest.approx(r.evaluations * size * SECONDS_PER_UNIT["continuum"])
+    costs = [r.cost for r in full]
+    budget = costs[0] + 0.5 * costs[1]  # spent during the second horizon: two are tuned
+
+    def reached(slow: float) -> tuple[list, list]:
+        clock = time.process_time
+        monkeypatch.setattr(time, "process_time", lambda: slow * clock())
+        ctx = ExperimentContext(baselines="continuum", baseline_budget=budget)
+        lin = [r.T for r in baseline_sweep("linear", model, Ts, ctx)]
+        cos = [r.T for r in baseline_sweep("cosine", model, Ts, ctx)]  # the same ledger
+        monkeypatch.setattr(time, "process_time", clock)
+        return lin, cos
+
+    assert reached(1.0) == reached(100.0) == ([100, 300], [])
+
+
+def test_recursion_baselines_count_their_work_too():
+    """On the exact recursion a tuning costs its evaluations x steps x grid modes (the constant
+    rate: evaluations x grid modes of its closed form)."""
+    from solvers.dynamics.modes import ModeGrid
+    from solvers.schedules.tuning import SECONDS_PER_UNIT, tune_baseline
+
+    model = PLRFModel(3.0, 2.0, n_modes=10**3)
+    n = ModeGrid.from_model(model).lam.size
+    r = tune_baseline("linear", model, 200)
+    assert r.cost == pytest.approx(r.evaluations * 200 * n * SECONDS_PER_UNIT["recursion"])
+    c = tune_baseline("constant", model, 200)
+    assert c.cost == pytest.approx(c.evaluations * n * SECONDS_PER_UNIT["closed form"])

@@ -10,8 +10,8 @@ import pytest
 
 from solvers.claims import (
     CLAIMS,
-    default_horizons,
     bulk_peak,
+    default_horizons,
     lost_time,
     peak_rate,
     shape_exponent,
@@ -60,7 +60,9 @@ def test_peak_rate_scales_exactly_where_the_largest_cell_jumps():
     # the readout is the mean over the first window of the bulk, [0.05, 0.10] T, here
     T = 1e7
     want = c * T**-xi * (0.95 ** (d + 1) - 0.90 ** (d + 1)) / ((d + 1) * 0.05)
-    assert peak_rate(_cells(T, lambda t: c * T**-xi * (1 - t / T) ** d), T) == pytest.approx(want, rel=1e-4)
+    assert peak_rate(_cells(T, lambda t: c * T**-xi * (1 - t / T) ** d), T) == pytest.approx(
+        want, rel=1e-4
+    )
 
 
 @pytest.mark.parametrize("d", [1.0, 3.0, 5.5])

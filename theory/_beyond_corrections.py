@@ -176,7 +176,29 @@ def _compute_terms(phase: str) -> list[CorrectionTerm]:
         r"Sums over the modes that stop at $N$ carry $f(N)/2$ against $\int_N f$: a relative "
         rf"$N^{{-1}} = C^{{-{sp.latex(w_cut)}}}$.",
     ))  # fmt: skip
+    if phase == "hard":
+        out.append(_excess_beyond_first_order())
     return out
+
+
+def _excess_beyond_first_order() -> CorrectionTerm:
+    r"""The window's excess at the compute optimum while it is not small (hard phase).
+
+    With :math:`L_{\rm dyn} = B(1 + \varphi)` the envelope theorem gives, to first order in
+    :math:`\varphi`, :math:`L^*(C) = L_B(C)\,(1 + s_B\varphi(T_B))`, :math:`L_B` the plateau's
+    compute optimum and :math:`s_B` its dynamic share: the correction :math:`C^{-(1-\nu) g(e)}`
+    of the terms above. At reachable compute :math:`\varphi` is not small (2-5 at (1.2, 1.7)),
+    so no power of :math:`C` describes its effect: the claim counts its distance to
+    :math:`L_B(C)` instead."""
+    return CorrectionTerm(
+        "annealing-window excess beyond first order", NOT_DERIVABLE,
+        note=r"The optimum's loss is the plateau's bias times $1 + \varphi$; by the envelope "
+             r"theorem $L^*(C) = L_B(C)(1 + s_B\varphi) + O(\varphi^2)$ ($L_B$ the noiseless "
+             r"plateau's compute optimum, $s_B$ its dynamic share), which gives the window terms "
+             r"above. Where $\varphi \gtrsim 1$ (2--5 at $(1.2, 1.7)$ for $C \le 10^5$) no "
+             r"power of $C$ describes it; the measurement counts the distance of its "
+             r"extrapolation from that of $L_B(C)$, which has the same limit.",
+    )  # fmt: skip
 
 
 @cache

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -55,6 +55,7 @@ __all__ = [
     "local_slope_sequence",
     "remove_slope_correction",
     "scaled_horizon",
+    "with_reference",
 ]
 
 #: Grid of correction exponents of the free-omega scheme (slower than T^-0.05 is a log; faster
@@ -176,6 +177,28 @@ class Extrapolation:
         if now <= target:
             return self.last_T
         return scaled_horizon(self.last_T, now / target, w)
+
+
+def with_reference(e: Extrapolation, reference: Extrapolation) -> Extrapolation:
+    r"""``e`` with the distance to the extrapolation of a *reference* sequence — one the theory
+    gives the same limit, without a mechanism the derived corrections do not describe at the
+    reachable horizons — added to its error budget (``budget["reference"]``, in quadrature).
+
+    If the reference's extrapolation were exact, ``e``'s error would be that distance; counted
+    as one standard error, the interval (``z`` of them) reaches past the reference by at least
+    the distance again. A reference without a finite value makes the interval unbounded.
+
+    >>> e = extrapolate_sequence(np.geomspace(1e3, 1e5, 8), np.full(8, -0.0786), omegas=[0.13])
+    >>> r = extrapolate_sequence(np.geomspace(1e3, 1e5, 8), np.full(8, -0.0741), omegas=[0.13])
+    >>> w = with_reference(e, r)
+    >>> round(w.budget["reference"], 4), w.contains(-0.0741), w.value == e.value
+    (0.0045, True, True)
+    """
+    gap = abs(e.value - reference.value) if math.isfinite(reference.value) else math.inf
+    budget = {**e.budget, "reference": gap}
+    total = math.sqrt(sum(v * v for v in budget.values()))
+    z = e.halfwidth / e.stderr if e.stderr > 0 else ExtrapolationOptions().z
+    return replace(e, stderr=total, halfwidth=z * total, budget=budget)
 
 
 def scaled_horizon(T: float, factor: float, omega: float) -> float:

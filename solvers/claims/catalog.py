@@ -10,7 +10,6 @@ registry works the moment a solver is injected.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -91,7 +90,7 @@ def baseline_sweep(name: str, model: PLRFModel, Ts: Sequence[int], ctx: Experime
         opts = {k: v for k, v in ctx.solver_options.items() if k in CONTINUUM_GRID_OPTIONS}
         key = ("continuum-baseline", name, model, tuple(Ts), tuple(sorted(kw.items())))
         if key not in ctx.memo:
-            ctx.memo[key] = _until_deadline(
+            ctx.memo[key] = _within_budget(
                 ctx, Ts, lambda T: tune_baseline_continuum(name, model, T, **kw, **opts)
             )
         return ctx.memo[key]
@@ -100,19 +99,28 @@ def baseline_sweep(name: str, model: PLRFModel, Ts: Sequence[int], ctx: Experime
     Ts = _time_domain_Ts(Ts, ctx)
     key = (name, model, tuple(Ts), tuple(sorted(kw.items())))
     if key not in ctx.memo:
-        ctx.memo[key] = _until_deadline(
+        ctx.memo[key] = _within_budget(
             ctx, Ts, lambda T: tune_baseline(name, model, T, grid=ctx.grid(model), **kw)
         )
     return ctx.memo[key]
 
 
-def _until_deadline(ctx: ExperimentContext, Ts: Sequence[int], tune) -> list:
-    """``tune(T)`` for each horizon in order, starting none after ``ctx.cpu_deadline``."""
+#: Key of the context's ledger of reference CPU seconds spent on tuned baselines.
+BASELINE_LEDGER = "baseline-reference-seconds"
+
+
+def _within_budget(ctx: ExperimentContext, Ts: Sequence[int], tune) -> list:
+    """``tune(T)`` for each horizon in order, starting none once the baselines of the run have
+    spent ``ctx.baseline_budget`` reference CPU seconds (their results' ``cost``: the work, so
+    the horizons reached do not depend on the machine's load)."""
     out = []
     for T in Ts:
-        if ctx.cpu_deadline is not None and time.process_time() > ctx.cpu_deadline:
+        spent = ctx.memo.get(BASELINE_LEDGER, 0.0)
+        if ctx.baseline_budget is not None and spent >= ctx.baseline_budget:
             break
-        out.append(tune(T))
+        r = tune(T)
+        ctx.memo[BASELINE_LEDGER] = spent + r.cost
+        out.append(r)
     return out
 
 

@@ -37,6 +37,7 @@ from ..analysis.extrapolate import Extrapolation, extrapolate_exponent, extrapol
 from ..analysis.fits import LocalSlopes, PowerLawFit, SlopeDrift, fit_power_law, slope_drift
 from ..dynamics.modes import ModeGrid
 from ._horizon import CORRECTION_TARGET, _scaled_horizon, derived_horizon, horizon_text
+from ._reference import add_reference, settling_or
 
 __all__ = [
     "BeyondScale",
@@ -186,10 +187,12 @@ class ExperimentContext:
         and horizons; :meth:`BeyondScale.quick` for smoke tests).
     cache : DiskCache or None
         On-disk cache of those experiments (``None``: memoised in this context only).
-    cpu_deadline : float or None
-        Process CPU time (:func:`time.process_time`) after which the tuned-baseline sweeps start
-        no further horizon (the default run's CPU budget; ``None``: none). A claim cut short is
-        measured on the horizons reached.
+    baseline_budget : float or None
+        Reference CPU seconds the tuned-baseline sweeps may spend together, counted in their
+        work (:attr:`~solvers.schedules.tuning.BaselineResult.cost`), not the clock: once spent,
+        they start no further horizon (the default run's budget; ``None``: none). The same run
+        reaches the same horizons at any load; a claim cut short is measured on the horizons
+        reached.
     """
 
     solver: Callable[..., Any] | None = None
@@ -201,12 +204,17 @@ class ExperimentContext:
     memo: dict = field(default_factory=dict)
     beyond: BeyondScale = field(default_factory=BeyondScale)
     cache: DiskCache | None = None
-    cpu_deadline: float | None = None
+    baseline_budget: float | None = None
 
     def __post_init__(self) -> None:
         if self.baselines not in ("recursion", "continuum"):
             raise ValueError(
                 f"baselines must be 'recursion' or 'continuum', got {self.baselines!r}"
+            )
+        if self.baseline_budget is not None and not self.baseline_budget >= 0:
+            raise ValueError(
+                f"baseline_budget: expected reference CPU seconds >= 0 or None, "
+                f"got {self.baseline_budget!r}"
             )
 
     @property
@@ -404,6 +412,9 @@ def evaluate_claim(
             variable=m.diagnostics.get("variable", "T"),
         )
     )
+    if m.extrapolation is not None:  # a reference of the same limit may set the interval
+        verdict = settling_or(m.extrapolation, m.diagnostics, claim.resolution,
+                              m.diagnostics.get("variable", "T"), verdict)  # fmt: skip
     if verdict.startswith("inconclusive") and m.diagnostics.get("unsolved_T"):
         verdict += "; " + _budget_note(m, claim_omegas(claim, model))
     if verdict.startswith("inconclusive") and m.diagnostics.get("unconverged"):
@@ -439,7 +450,10 @@ def claim_omegas(claim: Claim, model: PLRFModel) -> list[float]:
 
 def _with_corrections(m: Measurement, claim: Claim, model: PLRFModel) -> Measurement:
     """Re-extrapolate a measurement with the claim's derived corrections: an exponent from its
-    values (``extrapolation_input``) or a sequence of per-horizon estimates (``sequence_input``)."""
+    values (``extrapolation_input``) or a sequence of per-horizon estimates (``sequence_input``).
+    A ``reference_input`` (values of the same limit without an excess the corrections do not
+    describe, e.g. the compute-optimal plateau) is extrapolated alike and its distance counted
+    in the error budget (:func:`~solvers.analysis.extrapolate.with_reference`)."""
     removed = m.diagnostics.get("removed_omegas", ())  # subtracted by the experiment itself
     omegas = [w for w in claim_omegas(claim, model) if not any(math.isclose(w, r) for r in removed)]
     if not omegas:
@@ -451,6 +465,8 @@ def _with_corrections(m: Measurement, claim: Claim, model: PLRFModel) -> Measure
     else:
         return m
     diag = {**m.diagnostics, "omegas": omegas}
+    if (ref := m.diagnostics.get("reference_input")) is not None:  # same limit, no excess
+        e = add_reference(e, ref, omegas, diag)
     return replace(m, value=e.value, stderr=e.stderr, extrapolation=e, diagnostics=diag)
 
 

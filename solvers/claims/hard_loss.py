@@ -26,7 +26,7 @@ import numpy as np
 from theory import PLRFModel, derive_scaling_laws, hard_loss_source
 
 from ..analysis.extrapolate import remove_slope_correction
-from ..dynamics.continuum import mode_quadrature
+from ..dynamics.continuum import mode_quadrature, noiseless_constant_loss
 
 __all__ = ["divide_out_excess", "excess_correction", "plateau_bias"]
 
@@ -53,10 +53,7 @@ def plateau_bias(model: PLRFModel, res, T: float, solver_options: dict | None = 
     opts = tuple(
         sorted((k, v) for k, v in (solver_options or {}).items() if k in QUADRATURE_OPTIONS)
     )
-    q = _quadrature(model, opts)
-    x = d["eta_upper"] * q.lam
-    log_rho = 2 * np.log1p(-x) if d["dynamics"] == "discrete" else -2 * x
-    return float(q.u @ (q.c0 * np.exp(T * log_rho)))
+    return noiseless_constant_loss(_quadrature(model, opts), d["eta_upper"], T, d["dynamics"])
 
 
 @functools.lru_cache(maxsize=8)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import time
 from pathlib import Path
 
 from ..control.registry import METHODS
@@ -206,22 +205,20 @@ def _figures(out: Path, model, Ts, rows, ctx, args, cmp=None) -> None:
 
 def _context(args: argparse.Namespace, per_claim: bool):
     """The experiment context of a run: the solver, the caches and, for the default run
-    (``per_claim`` without ``--cpu-budget``), its CPU budget and baseline deadline."""
+    (``per_claim`` without ``--cpu-budget``), its CPU budgets (the optimal sweep's and the tuned
+    baselines', both counted in work, not the clock)."""
     from .._cache import DiskCache
     from ..claims.core import BeyondScale, ExperimentContext
     from ..claims.validate import (
-        DEFAULT_BASELINE_DEADLINE,
+        DEFAULT_BASELINE_BUDGET,
         DEFAULT_CPU_BUDGET,
         continuum_context,
         find_solver,
     )
 
-    # the default run: the tuned baselines start no horizon past its deadline (CPU budget)
-    deadline = None
-    if per_claim and args.cpu_budget is None:
-        deadline = time.process_time() + DEFAULT_BASELINE_DEADLINE
+    default_run = per_claim and args.cpu_budget is None
     common = {
-        "cpu_deadline": deadline,
+        "baseline_budget": DEFAULT_BASELINE_BUDGET if default_run else None,
         "grid_options": {"ratio": args.bin_ratio}
         | ({} if args.exact_modes is None else {"exact": args.exact_modes}),
         "max_T_time_domain": args.T_max_time_domain,
@@ -376,7 +373,8 @@ def register(sub) -> None:
         help="CPU seconds the optimal sweep may spend; it stops before a horizon predicted to "
         "exceed them and the claims say which horizon would settle them (default: "
         "solvers.claims.validate.DEFAULT_CPU_BUDGET with the default horizons, when the "
-        "tuned baselines also start no horizon after DEFAULT_BASELINE_DEADLINE CPU seconds; "
+        "tuned baselines also start no horizon once their work has cost "
+        "DEFAULT_BASELINE_BUDGET reference CPU seconds; "
         "none when a sweep option is given; 0: none)",
     )  # fmt: skip
     p.add_argument("--cache-dir", type=path, help="on-disk cache of the optimal sweep (resumes)")

@@ -29,6 +29,7 @@ from theory._checks import check_int, check_real
 
 from ..dynamics.continuum import FrontWarning, continuum_loss, time_grid
 from ..schedules.families import SCHEDULES
+from ..schedules.tuning_continuum import continuum_problem
 from .continuum import solve_continuum
 from .momentum import ExponentFit, fit_exponent
 
@@ -42,6 +43,8 @@ __all__ = [
     "compute_optimal_scaling",
     "derived_compute_exponents",
     "optimal_loss",
+    "plateau_compute_optimum",
+    "plateau_loss",
     "vertex_error",
 ]
 
@@ -101,6 +104,49 @@ def best_family_loss(model: PLRFModel, T: float, family: str) -> tuple[float, fl
 def best_constant_loss(model: PLRFModel, T: float) -> tuple[float, float]:
     """``(test loss, eta)`` of the best constant learning rate at horizon ``T`` (continuum)."""
     return best_family_loss(model, T, "constant")
+
+
+def plateau_loss(model: PLRFModel, N: int, T: float) -> float:
+    r"""The noiseless plateau's loss with the top ``N`` features after ``T`` steps: the bias of
+    the rate cap (:meth:`~solvers.dynamics.continuum.ContinuumProblem.plateau_bias`, the
+    continuum solver's quadrature and cap) plus the unlearnable tail :math:`\sum_{k>N} k^{-a}`.
+    No schedule under the cap has less bias: it is :func:`optimal_loss` without the excess of
+    the final annealing window (its lost time and its noise)."""
+    mod = model.replace(n_modes=int(N))
+    return continuum_problem(mod, T).plateau_bias() + mod.tail_loss
+
+
+#: Model sizes of :func:`plateau_compute_optimum` per compute level: a geometric grid over a
+#: factor PLATEAU_SPAN either side of the guess (the plateau's loss is a closed-form sum, so a
+#: dense grid costs milliseconds and leaves the vertex's interpolation error negligible).
+PLATEAU_POINTS = 41
+PLATEAU_SPAN = 3.0
+
+
+def plateau_compute_optimum(
+    model: PLRFModel, C: float, *, N_guess: float | None = None
+) -> tuple[float, float]:
+    r"""``(N_B, L_B)``: the compute-optimal allocation of the noiseless plateau,
+    :math:`\min_N` :func:`plateau_loss` ``(N, C/(N m))``, located like :func:`compute_optimal_point`
+    (polynomial vertex, the grid moved past an edge minimum up to :data:`MAX_EXTENSIONS` times).
+
+    In the hard phase the optimal loss is the plateau's bias times ``1 + phi``, the window's
+    relative excess ``phi -> 0`` (``theory.hard_loss_source``), so ``L_B(C)`` has the exponent
+    :math:`-(a-1)/(b+1)` of ``L*(C)`` without its excess: a reference of the same limit.
+    """
+    C = check_real("C", C, gt=0, le=MAX_COMPUTE)
+    m = 1.0 if math.isinf(model.batch) else model.batch
+    centre = C ** (1 / 3) if N_guess is None else check_real("N_guess", N_guess, gt=0)
+    for _ in range(MAX_EXTENSIONS + 1):
+        grid = np.geomspace(centre / PLATEAU_SPAN, centre * PLATEAU_SPAN, PLATEAU_POINTS)
+        Ns = np.unique(np.round(grid))
+        Ns = Ns[(Ns >= MIN_N) & (C / (Ns * m) >= 2)]
+        L = np.array([plateau_loss(model, int(N), round(C / (N * m))) for N in Ns])
+        j = int(np.argmin(L))
+        if 0 < j < Ns.size - 1 or (j == 0 and Ns[0] <= MIN_N) or Ns.size < 3:
+            break
+        centre = float(Ns[j])  # an edge minimum: centre the grid on it
+    return _vertex(Ns, L)
 
 
 def _stable_cap(model: PLRFModel) -> float:

@@ -14,6 +14,7 @@ __getattr__, __dir__, __all__ = attach(
         "ContinuumProblem": "continuum",
         "FrontWarning": "continuum",
         "mode_quadrature": "continuum",
+        "noiseless_constant_loss": "continuum",
         "ModeQuadrature": "continuum",
         "time_grid": "continuum",
         "constant_rate_loss": "modes",

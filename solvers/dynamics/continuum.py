@@ -38,6 +38,7 @@ __all__ = [
     "build_problem",
     "continuum_loss",
     "mode_quadrature",
+    "noiseless_constant_loss",
     "time_grid",
 ]
 
@@ -270,6 +271,30 @@ class ContinuumProblem:
             self.model.sigma**2, self.discrete, Ln, g, *self._workspace,
         )  # fmt: skip
         return float(LT), g, Ln, bool(ok)
+
+    def plateau_bias(self, T: float | None = None) -> float:
+        """The noiseless loss after ``T`` (default: the problem's horizon) steps at the rate
+        cap ``upper``: the bias of the plateau no schedule under the cap can undercut
+        (:func:`noiseless_constant_loss`)."""
+        return noiseless_constant_loss(self.quad, self.upper, self.T if T is None else T,
+                                       self.dynamics)  # fmt: skip
+
+
+def noiseless_constant_loss(
+    quad: ModeQuadrature, eta: float, T: float, dynamics: Dynamics
+) -> float:
+    r"""The loss without noise after ``T`` steps at the constant rate ``eta``,
+    :math:`\sum_k w_k \lambda_k c_k(0)\,\rho_k^{T}` on the quadrature ``quad``, with
+    :math:`\rho_k = (1 - \eta\lambda_k)^2` for the discrete-corrected dynamics and
+    :math:`e^{-2\eta\lambda_k}` for the continuous one.
+
+    >>> q = mode_quadrature(PLRFModel(a=2, b=1.5, n_modes=1))
+    >>> bool(abs(noiseless_constant_loss(q, 0.5, 3, "discrete") - 0.5**6) < 1e-15)
+    True
+    """
+    x = eta * quad.lam
+    log_rho = 2 * np.log1p(-x) if dynamics == "discrete" else -2 * x
+    return float(quad.u @ (quad.c0 * np.exp(T * log_rho)))
 
 
 def _stable_upper(model: PLRFModel, quad: ModeQuadrature, dynamics: Dynamics) -> float:

@@ -54,6 +54,13 @@ AT_BOUND_RTOL = 1e-3
 CHI_MAX = 1.5
 #: Stand-in for an infinite loss inside optimisers (they need finite comparisons).
 BLOWUP = 1e300
+#: Reference CPU seconds of one unit of a loss evaluation, per kernel: ``continuum`` a mode
+#: node advanced one substep of one interval of the continuum grid (forward pass only),
+#: ``recursion`` a grid mode advanced one step of the exact recursion, ``closed form`` a grid
+#: mode of the constant rate's closed-form loss. Measured at (1.2, 4), (3, 2) and (1.5, 3),
+#: T = 1e4 .. 1e8, with both cores busy: 36.7-39.1 ns, 1.75-1.80 ns and 6.3-8.0 us
+#: (benchmarks/results/claims.md, 2026-11-30l).
+SECONDS_PER_UNIT = {"continuum": 40e-9, "recursion": 1.8e-9, "closed form": 7e-6}
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,10 @@ class BaselineResult:
         Search bounds per parameter.
     evaluations : int
     success, message
+    cost : float
+        Reference CPU seconds of the tuning: its loss evaluations times the size of one, at the
+        fixed rate of the kernel it ran on (:data:`SECONDS_PER_UNIT`), not the process's clock,
+        so that a budget spent in it reaches the same horizons at any load of the machine.
     """
 
     name: str
@@ -86,6 +97,7 @@ class BaselineResult:
     success: bool
     message: str
     fixed: dict = field(default_factory=dict)
+    cost: float = 0.0
 
     def schedule(self) -> np.ndarray:
         """The tuned schedule, shape ``(T,)``."""
@@ -247,10 +259,12 @@ def _tune_constant_scan(grid, Ts, zs, lo, hi, xatol):
         loss = math.exp(fz)
         # the penalty itself (or a value within rounding of it) is not a loss
         ok = bool(np.isfinite(table[:, j]).any()) and math.isfinite(loss) and loss < BLOWUP / 10
+        evals = n + len(cache) - before
         out[j] = BaselineResult(
             "constant", T_, {"eta0": math.exp(z)}, loss, ab, {"eta0": (lo, hi)},
-            n + len(cache) - before, ok, "closed-form scan + bounded search in log eta"
+            evals, ok, "closed-form scan + bounded search in log eta"
             + (f"; optimum at bound {ab}" if ab else ""),
+            cost=evals * grid.lam.size * SECONDS_PER_UNIT["closed form"],
         )  # fmt: skip
     return out
 
@@ -370,16 +384,21 @@ def tune_baseline(
     def loss_of(params):
         return grid_final_loss(grid, spec.build(T, params, fixed))[0]
 
-    return tune_in_box(name, T, spec, bounds, loss_of, fixed, max_evaluations)
+    unit = T * grid.lam.size * SECONDS_PER_UNIT["recursion"]
+    return tune_in_box(name, T, spec, bounds, loss_of, fixed, max_evaluations, seconds_each=unit)
 
 
-def tune_in_box(name, T, spec, bounds, loss_of, fixed, max_evaluations, *, context: str = ""):
+def tune_in_box(
+    name, T, spec, bounds, loss_of, fixed, max_evaluations, *, context: str = "",
+    seconds_each: float = 0.0,
+):  # fmt: skip
     """Minimise ``log loss_of(params)`` over the box ``bounds`` of ``spec``'s parameters.
 
     The driver shared by the time-domain tuner (:func:`tune_baseline`) and the continuum one
     (:func:`solvers.schedules.tuning_continuum.tune_baseline_continuum`); they differ only in how a
     schedule's loss is evaluated. Trials outside the box or with a non-finite loss score as
-    :data:`BLOWUP`. ``context`` prefixes the result's message.
+    :data:`BLOWUP`. ``context`` prefixes the result's message; ``seconds_each`` is the
+    reference cost of one evaluation (the result's ``cost`` is the evaluations times it).
     """
     _, zb = _to_z([b[0] for b in bounds], spec.log, bounds)
     count = [0]
@@ -408,5 +427,6 @@ def tune_in_box(name, T, spec, bounds, loss_of, fixed, max_evaluations, *, conte
         + ("" if ok else "; every trial blew up")
     )
     return BaselineResult(
-        name, T, params_of(z_opt), loss if ok else math.inf, ab, bnds, count[0], ok, msg, fixed
-    )
+        name, T, params_of(z_opt), loss if ok else math.inf, ab, bnds, count[0], ok, msg, fixed,
+        count[0] * seconds_each,
+    )  # fmt: skip

@@ -35,7 +35,7 @@ from ..dynamics.continuum import (
     build_problem,
 )
 from ..dynamics.continuum import DEFAULT_POINTS_PER_BIN as _PPB
-from .tuning import BASELINES, ETA_FLOOR, BaselineResult, tune_in_box
+from .tuning import BASELINES, ETA_FLOOR, SECONDS_PER_UNIT, BaselineResult, tune_in_box
 
 __all__ = ["CONTINUOUS_FAMILIES", "continuum_problem", "tune_baseline_continuum"]
 
@@ -142,9 +142,11 @@ def tune_baseline_continuum(
         f"continuum dynamics ({prob.dynamics}, {prob.h.size} intervals, {prob.quad.size} mode "
         "nodes); "
     )
+    unit = prob.h.size * prob.substeps * prob.quad.size * SECONDS_PER_UNIT["continuum"]
     return tune_in_box(
-        name, round(T), spec, bounds, loss_of, fixed, max_evaluations, context=context
-    )
+        name, round(T), spec, bounds, loss_of, fixed, max_evaluations, context=context,
+        seconds_each=unit,
+    )  # fmt: skip
 
 
 def _param_box(name: str) -> tuple[float, float]:
