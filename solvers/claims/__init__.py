@@ -21,6 +21,7 @@ __getattr__, __dir__, __all__ = attach(
         "peak_rate": "readouts",
         "lost_time": "readouts",
         "shape_exponent": "readouts",
+        "step_error": "readouts",
         "window_mean_rate": "readouts",
         "window_shape_exponent": "readouts",
         "Claim": "core",

@@ -53,6 +53,7 @@ from .readouts import (
     lost_time,
     peak_rate,
     shape_exponent,
+    step_error,
     window_mean_rate,
     window_shape_exponent,
 )
@@ -373,6 +374,10 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
                                 f"T = {Ts[-1]:.3g}, where it is {shape[-1]:.2f}")  # fmt: skip
     ys = lost * source**kappa / (np.asarray(Ts, float) if fraction else 1.0)
     rs, rq = solver_errors(sol, Ts, order=1)
+    # the window's shape may move along directions the loss hardly sees: the lost time's change
+    # under the solver's remaining Newton step, where it exceeds the KKT residual's bound
+    other["step_error"] = step = [step_error(sol[T], T, lost_time) for T in Ts]
+    rs = np.fmax(rs, np.asarray(step, float))
     # the source enters as L**|kappa|: the loss's own relative errors (a value at a minimum)
     rs_l, rq_l = solver_errors(sol, Ts, order=2)
     share_L = 1.0 - model.sigma**2 / source

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
@@ -22,6 +23,7 @@ __all__ = [
     "lost_time",
     "peak_rate",
     "shape_exponent",
+    "step_error",
     "window_mean_rate",
     "window_shape_exponent",
 ]
@@ -249,3 +251,22 @@ def window_shape_exponent(
     if not (0 < lost[0] < lost[1]):  # a schedule that never goes below l1: no window shape
         return math.nan
     return math.log(l1 / l2) / math.log(lost[0] / lost[1])
+
+
+def step_error(res, T: float, readout: Callable[..., float]) -> float:
+    r"""Relative solver error of ``readout(res, T)``: its change when the schedule takes the step
+    the solver's last Newton Hessian still proposes (the result's ``newton_step``),
+
+    .. math:: \epsilon = \left|\frac{R(\eta + \Delta\eta)}{R(\eta)} - 1\right|.
+
+    A KKT residual bounds the loss's first-order change; a readout of the schedule's *shape*
+    can still move along the Hessian's soft directions, which the loss hardly sees. ``nan``
+    when the result holds no step (a solve without a Newton finish, or a result of another
+    solver).
+    """
+    step = getattr(res, "diagnostics", {}).get("newton_step")
+    if step is None:
+        return math.nan
+    eta = np.asarray(res.eta, float)
+    moved = replace(res, eta=np.clip(eta + np.asarray(step, float), 0.0, None))
+    return abs(readout(moved, T) / readout(res, T) - 1.0)

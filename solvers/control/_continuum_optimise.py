@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import maximum_filter1d
 
 from ..dynamics.continuum import ContinuumProblem
@@ -36,6 +37,12 @@ HESSIAN_STEP = 1e-6
 #: b=2, from a residual of 0.1): 0.1 built 6 Hessians (1787 passes), 0.5 built 4 (1203),
 #: 0.9 built 2 (624 passes, 8 s CPU).
 CHORD_CONTRACTION = 0.9
+
+#: Keep the Hessian after a step that the trust region bounded and whose loss change the model
+#: predicted to within 25 % (the radius then doubles): the model is right and only the region
+#: limited the step. Rebuilding it there cost most of the Hessians at the hard corner, where
+#: soft directions hold the steps at the radius for dozens of iterations.
+KEEP_BOUNDED = True
 
 #: Initial trust radius, as the root-mean-square relative change of the rates (the radius is
 #: this times sqrt(J) in the scaled rates eta_j / s_j), and the radius (absolute) below which
@@ -66,10 +73,30 @@ def _coarsen(t: np.ndarray, factor: int) -> np.ndarray:
     return tc if tc[-1] == t[-1] else np.append(tc, t[-1])
 
 
+def _dip_level(eta: np.ndarray) -> np.ndarray:
+    """The level a rate sits below on both sides: the smaller of the largest rates in the
+    ``SCALE_WINDOW`` intervals before it and in those after it (``0`` at the ends).
+
+    At most the rate itself wherever the schedule is monotone (the plateau, the window, the
+    bulk's decay), so it changes nothing there. In a dip it is the level a step could raise the
+    rate to: with the floor alone, a rate stuck at 5e-4 of its neighbours inside the hard
+    window counted at 1 % of them, so its log-gradient of 7e-5 read as a residual of 6e-7
+    (converged) while raising it to its neighbours' level lowered L(T) by 2e-5 (at (1.5, 3),
+    T = 1e10 and 1e11: the zigzag of the window's local slopes; benchmarks/results/claims.md,
+    2026-11-30m).
+    """
+    w = SCALE_WINDOW
+    pad = np.concatenate([np.zeros(w), eta, np.zeros(w)])
+    side = sliding_window_view(pad, w).max(axis=1)  # side[i] = max(pad[i : i + w])
+    return np.minimum(side[: eta.size], side[w + 1 : w + 1 + eta.size])
+
+
 def _rate_scale(eta: np.ndarray, upper: float) -> np.ndarray:
-    """Each rate's scale: its size, at least ``SCALE_FLOOR`` x its neighbourhood's largest rate."""
+    """Each rate's scale: its size, at least ``SCALE_FLOOR`` x its neighbourhood's largest rate,
+    and in a dip at least the level it sits below (:func:`_dip_level`)."""
     local = maximum_filter1d(eta, size=2 * SCALE_WINDOW + 1, mode="nearest")
-    return np.clip(eta, np.maximum(SCALE_FLOOR * local, LOG_ETA_FLOOR * upper), upper)
+    size = np.maximum(eta, _dip_level(eta))
+    return np.clip(size, np.maximum(SCALE_FLOOR * local, LOG_ETA_FLOOR * upper), upper)
 
 
 def _kkt_scaled(prob: ContinuumProblem, eta: np.ndarray, G: np.ndarray) -> float:
@@ -201,53 +228,114 @@ def _trust_region_step(w, V, g, radius):
     return -(V @ (a / (w + hi)))
 
 
-def _newton(prob, eta, kkt_of, tol, maxiter, n_eval):
-    """Projected trust-region Newton on ``log L(T)``; returns ``(eta, steps, hessians, _Stop)``.
+def _newton(prob, eta, kkt_of, tol, maxiter, n_eval, polish=True):
+    """Projected trust-region Newton on ``log L(T)``.
 
     A Hessian (``_newton_model``) is reused for the next step while each accepted step cuts
     the residual by ``CHORD_CONTRACTION``; a rejected step with a reused Hessian rebuilds it,
     with a fresh one shrinks the trust region. Stalled (status 4) when the region collapses.
+    Once converged, ``polish`` takes one more step with a fresh Hessian (:func:`_polish`).
+
+    Returns ``(eta, steps, hessians, _Stop, remaining)``: ``remaining`` is the step the last
+    Hessian still proposes from the final point (:func:`_remaining_step`; ``None`` if no
+    Hessian was built).
     """
     f, G = _log_loss(prob, eta, n_eval)
     r = kkt_of(prob, eta, G)
     radius = TRUST_RADIUS * math.sqrt(eta.size)
-    model, fresh, nit, hessians = None, False, 0, 0
+    model, last, fresh, nit, hessians = None, None, False, 0, 0
+
+    def out(stop):
+        return eta, nit, hessians, stop, _remaining_step(last, eta, G, prob.upper)
+
     while r > tol:
         if nit >= maxiter:
-            return eta, nit, hessians, _Stop(1, "Newton: iteration limit")
+            return out(_Stop(1, "Newton: iteration limit"))
         if radius < TRUST_RADIUS_MIN:
-            return eta, nit, hessians, _Stop(4, f"Newton: trust region below {TRUST_RADIUS_MIN:g}")
+            return out(_Stop(4, f"Newton: trust region below {TRUST_RADIUS_MIN:g}"))
         if model is None:
             model, fresh, hessians = _newton_model(prob, eta, G, n_eval), True, hessians + 1
+            last = model
         trial, pred, size = model.step(eta, G, radius, prob.upper)
         f_t, G_t = _log_loss(prob, trial, n_eval)
         r_t = kkt_of(prob, trial, G_t) if G_t is not None else math.inf
         nit += 1
         measurable = abs(f_t - f) > LOSS_NOISE * max(1.0, abs(f))
+        bounded = measurable and (f_t - f) / pred > 0.75 and size > 0.9 * radius
         if measurable and (pred >= 0 or (f_t - f) / pred < 0.25):
             radius = 0.25 * size
-        elif measurable and (f_t - f) / pred > 0.75 and size > 0.9 * radius:
+        elif bounded:
             radius *= 2.0
         if f_t < f or (not measurable and r_t < r):
-            contracted = r_t <= CHORD_CONTRACTION * r
+            # keep the Hessian while the steps contract the residual, or while the model
+            # predicts the loss well and only the trust region limits the step (KEEP_BOUNDED)
+            keep = r_t <= CHORD_CONTRACTION * r or (KEEP_BOUNDED and bounded)
             eta, f, G, r = trial, f_t, G_t, r_t
-            if not contracted:
+            if not keep:
                 model = None
             fresh = False
         elif not fresh:
             model = None
-    return eta, nit, hessians, _Stop(0, "Newton: converged")
+    if polish:
+        (eta, f, G, r), last, taken = _polish(prob, eta, f, G, r, kkt_of, n_eval)
+        nit, hessians = nit + taken, hessians + 1
+    return out(_Stop(0, "Newton: converged"))
+
+
+def _polish(prob, eta, f, G, r, kkt_of, n_eval):
+    """One full Newton step from a converged point with a fresh Hessian, taken when it lowers
+    neither the loss (beyond rounding) nor the residual's quality.
+
+    The residual ``tol`` bounds the loss's first-order change, not where the rates settle:
+    along the Hessian's soft directions (174 eigenvalues below 1e-3 of the largest at (1.5, 3),
+    T = 1e8) a residual of 1e-6 leaves a readout of the schedule's shape 1e-3 off. At
+    (1.5, 3), T = 3e11 .. 1e13, two converged sweeps read lost times 1.4e-3 apart at losses
+    equal to 1e-9; one such step from each brought them within 6e-5 and the residual from
+    2.5e-7 .. 7.9e-7 to 3.5e-9 .. 4.5e-8, lowering ``log L`` by the predicted 3e-10 .. 2e-9
+    (benchmarks/results/claims.md, 2026-11-30m).
+
+    Returns ``((eta, f, G, r), model, taken)``: the point, its Hessian model (for
+    :func:`_remaining_step`) and 1 if the step was taken, else 0.
+    """
+    model = _newton_model(prob, eta, G, n_eval)
+    trial, _, _ = model.step(eta, G, TRUST_RADIUS * math.sqrt(eta.size), prob.upper)
+    f_t, G_t = _log_loss(prob, trial, n_eval)
+    if G_t is None or f_t > f + LOSS_NOISE * max(1.0, abs(f)):
+        return (eta, f, G, r), model, 0
+    r_t = kkt_of(prob, trial, G_t)
+    if r_t > r:
+        return (eta, f, G, r), model, 0
+    return (trial, f_t, G_t, r_t), model, 1
+
+
+def _remaining_step(model: _NewtonModel | None, eta, G, upper) -> np.ndarray | None:
+    """The change of the rates that ``model``'s quadratic still proposes from ``eta`` (its
+    trust-region step at the initial radius ``TRUST_RADIUS * sqrt(J)``, within the bounds).
+
+    After :func:`_polish` the model is the fresh Hessian of the point before its step: the
+    step it still proposes is the next Newton step, a measure of how far the rates are from
+    where they would settle. A readout of the schedule moved by it is the readout's solver
+    error (:func:`solvers.claims.readouts.step_error`; at (1.5, 3), T = 3e11 .. 1e13, 2e-6 ..
+    6e-5 of the lost time, matching the distance between two polished sweeps).
+    """
+    if model is None:
+        return None
+    trial, _, _ = model.step(eta, G, TRUST_RADIUS * math.sqrt(eta.size), upper)
+    return trial - eta
 
 
 def _optimise(prob, eta, opts, kkt_of, maxiter, n_eval):
     """L-BFGS-B to ``newton_from`` (or ``tol`` without Newton), then Newton to ``tol``.
 
-    Returns ``(eta, lbfgs_iterations, newton_steps, hessians, _Stop)``.
+    Returns ``(eta, lbfgs_iterations, newton_steps, hessians, _Stop, remaining)``
+    (``remaining``: :func:`_remaining_step`, ``None`` without a Newton finish).
     """
     handover = max(opts.tol, opts.newton_from) if opts.newton else opts.tol
     eta, nit, stop = _lbfgs(prob, eta, kkt_of, handover, maxiter, opts, n_eval)
     if not opts.newton or stop.status == 1:
-        return eta, nit, 0, 0, stop
+        return eta, nit, 0, 0, stop, None
     with single_threaded_blas():  # the Hessians' eigendecompositions (_threads)
-        eta, steps, hessians, stop = _newton(prob, eta, kkt_of, opts.tol, maxiter - nit, n_eval)
-    return eta, nit, steps, hessians, stop
+        eta, steps, hessians, stop, remaining = _newton(
+            prob, eta, kkt_of, opts.tol, maxiter - nit, n_eval, opts.polish
+        )
+    return eta, nit, steps, hessians, stop, remaining
