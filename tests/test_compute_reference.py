@@ -86,6 +86,31 @@ def test_the_reference_covers_an_excess_the_corrections_do_not_describe():
     assert bare_misses >= 3
 
 
+def test_a_reference_leaves_an_unbounded_interval_unbounded():
+    """Too few levels to extrapolate (``optlr report --quick``: C = 1e3, 3e3, 1e4, two local
+    slopes): the interval is unbounded before the reference and after it, so the verdict is
+    inconclusive. A halfwidth computed as inf * (inf / inf) is nan, which contains nothing: the
+    quick report printed "disagrees" for both compute-optimal claims at (1.5, 3)."""
+    x = np.array([1.7e3, 5.5e3])
+    e = extrapolate_sequence(x, np.array([-0.1353, -0.1349]), omegas=[0.225, 0.45])
+    ref = extrapolate_sequence(x, np.array([-0.1290, -0.1280]), omegas=[0.225, 0.45])
+    assert math.isinf(e.halfwidth)
+    w = with_reference(e, ref)
+    assert math.isinf(w.halfwidth) and w.contains(-0.125)
+    assert claims.statistical_verdict(w, -0.125, 0.01).startswith("inconclusive: unbounded")
+
+
+@pytest.mark.slow
+def test_the_quick_scale_compute_claims_are_inconclusive_not_disagreeing():
+    """The quick report's levels at (1.5, 3) (~6 s CPU): both compute-optimal claims read two
+    local slopes, so inconclusive (they printed "disagrees" with a nan half-width)."""
+    for quick in ("compute-optimal", "compute-optimal model size"):
+        model = PLRFModel(1.5, 3.0)
+        ctx = claims.ExperimentContext(beyond=claims.BeyondScale(compute_claim_C=(1e3, 3e3, 1e4)))
+        r = claims.evaluate_claim(claims.CLAIMS[quick], model, [], ctx)
+        assert r.verdict.startswith("inconclusive"), (quick, r.measured, r.verdict)
+
+
 @pytest.mark.slow
 def test_compute_optimal_at_the_default_scale_near_a_equal_1():
     """(1.2, 1.7), the default compute levels (~8 s CPU): main called -0.0786 +- 0.0012

@@ -197,7 +197,8 @@ def with_reference(e: Extrapolation, reference: Extrapolation) -> Extrapolation:
     gap = abs(e.value - reference.value) if math.isfinite(reference.value) else math.inf
     budget = {**e.budget, "reference": gap}
     total = math.sqrt(sum(v * v for v in budget.values()))
-    z = e.halfwidth / e.stderr if e.stderr > 0 else ExtrapolationOptions().z
+    # an unbounded interval (too few horizons) stays unbounded: inf / inf is no z
+    z = e.halfwidth / e.stderr if 0 < e.stderr < math.inf else ExtrapolationOptions().z
     return replace(e, stderr=total, halfwidth=z * total, budget=budget)
 
 
