@@ -119,20 +119,21 @@ def main(argv=None) -> None:
     ap.add_argument("--resume", default=None,
                     help="a JSON of an earlier run: keep its solves, continue each form from "
                     "its longest horizon's optimum at the horizons beyond it")  # fmt: skip
-    ap.add_argument("--restart", action="store_true",
-                    help="with --resume: first re-solve the file's unconverged solves of --forms "
-                    "at the horizons of --T, each from its own optimum (replaced in place)")  # fmt: skip
     ap.add_argument("--from-T", type=float, default=None,
                     help="with --resume: continue from the optimum at this horizon, not the "
                     "longest (another start for a multimodal horizon)")  # fmt: skip
-    ap.add_argument("--repolish", action="store_true",
-                    help="with --restart: re-solve every solve of --forms at the horizons of --T "
-                    "from its own optimum, converged or not (a finite-difference KKT test can "
-                    "pass a point the exact gradient does not: 2026-11-30i)")  # fmt: skip
-    ap.add_argument("--between", action="store_true",
-                    help="with --resume: solve only the horizons of --T the file lacks, each "
-                    "continued from the file's optimum at the nearest shorter horizon "
-                    "(half-decade points inside a finished sweep)")  # fmt: skip
+    switches = {
+        "--restart": "with --resume: first re-solve the file's unconverged solves of --forms at "
+        "the horizons of --T, each from its own optimum (replaced in place)",
+        "--repolish": "with --restart: re-solve every solve of --forms at the horizons of --T "
+        "from its own optimum, converged or not (a finite-difference KKT test can pass a point "
+        "the exact gradient does not: 2026-11-30i)",
+        "--between": "with --resume: solve only the horizons of --T the file lacks, each "
+        "continued from the file's optimum at the nearest shorter horizon (half-decade points "
+        "inside a finished sweep)",
+    }
+    for flag, text in switches.items():
+        ap.add_argument(flag, action="store_true", help=text)
     args = ap.parse_args(argv)
     model = PLRFModel(a=args.a, b=args.b, sigma=args.sigma, batch=args.batch,
                       n_modes=int(args.modes))  # fmt: skip
