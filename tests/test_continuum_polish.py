@@ -139,3 +139,30 @@ def test_the_window_claims_solver_error_carries_the_remaining_step():
     assert np.all(step > 1e-4)
     solver = [out[m].measurement.extrapolation.budget["solver"] for m in (False, True)]
     assert solver[0] < 1e-6 and solver[1] > 1e-5, solver
+
+
+@pytest.mark.parametrize("name", ["xi", "delta", "phase boundary"])
+def test_easy_shape_claims_carry_the_remaining_step_too(name):
+    """xi, delta and the phase boundary read the easy optimum's shape (window means): a remaining
+    step that moves the schedule by 1e-3 .. 2e-3 of itself raises the solver term of their budget
+    from the KKT bound (0 here) to the step's size; a claim that ignored it keeps ~0."""
+    model = PLRFModel(3.0, 2.0, n_modes=10**12)
+    Ts = [round(10 ** (3 + k / 2)) for k in range(9)]
+
+    def optimum(T, moved):
+        t = time_grid(T)
+        mid = 0.5 * (t[1:] + t[:-1])
+        eta = 0.5 * T ** (-1 / 3) * (1 - mid / T) ** 3
+        step = 1e-3 * eta * (1 + (np.log10(T) % 1))
+        # the step's size varies with the position too, so that delta's halves move apart
+        step *= 1 + (mid / T)
+        return _Result(t, eta, diagnostics={"newton_step": step if moved else 0 * step})
+
+    solver = []
+    for moved in (False, True):
+        ctx = ExperimentContext(
+            sweep=lambda m, Ts, moved=moved, **_: [optimum(T, moved) for T in Ts]
+        )
+        r = evaluate_claim(CLAIMS[name], model, Ts, ctx)
+        solver.append(r.measurement.extrapolation.budget["solver"])
+    assert solver[0] < 1e-6 and solver[1] > 1e-5, solver
