@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ..analysis.extrapolate import scaled_horizon as _scaled_horizon
+from ..analysis.extrapolate import scaled_horizon
 
 __all__ = ["CORRECTION_TARGET", "derived_horizon", "horizon_text"]
 
@@ -29,7 +29,7 @@ def derived_horizon(omegas: Sequence[float], target: float = CORRECTION_TARGET) 
     w = [x for x in omegas if x > 0]
     if not w:
         return math.inf
-    return _scaled_horizon(1.0, 1.0 / target, min(w))
+    return scaled_horizon(1.0, 1.0 / target, min(w))
 
 
 def horizon_text(T: float, spec: str = ".2g") -> str:

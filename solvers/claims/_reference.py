@@ -17,8 +17,13 @@ import math
 
 import numpy as np
 
-from ..analysis.extrapolate import Extrapolation, extrapolate_exponent, with_reference
-from ._horizon import _scaled_horizon, horizon_text
+from ..analysis.extrapolate import (
+    Extrapolation,
+    extrapolate_exponent,
+    scaled_horizon,
+    with_reference,
+)
+from ._horizon import horizon_text
 
 __all__ = ["add_reference", "reference_settling", "settling_or"]
 
@@ -66,7 +71,7 @@ def reference_settling(
     )
     if not rate > 0:
         return f"{head} does not close over the sweep: no horizon can be named"
-    need = _scaled_horizon(e.last_T, e.halfwidth / resolution, rate)
+    need = scaled_horizon(e.last_T, e.halfwidth / resolution, rate)
     return (f"{head}, measured, closes like {variable}^-{rate:.2g}: {resolution:g} at "
             f"{variable} ~ {horizon_text(need, '.1g')}")  # fmt: skip
 

@@ -53,6 +53,7 @@ from .readouts import (
     lost_time,
     peak_rate,
     shape_exponent,
+    shape_windows,
     step_error,
     window_mean_rate,
     window_shape_exponent,
@@ -311,10 +312,8 @@ def _exp_delta(model, Ts, ctx):
     fitted = [fit_end_exponent(_eta_fn(sol[T], T), T=round(T), u_range=DELTA_U_RANGE).delta
               for T in Ts]  # fmt: skip
     rs, _ = solver_errors(sol, Ts, order=1)
-    u1, u2 = DELTA_U_RANGE
-    um = math.sqrt(u1 * u2)
-    rs = shape_solver_errors(sol, Ts, rs, lambda r, T: window_mean_rate(r, T, 1 - um, 1 - u1),
-                             lambda r, T: window_mean_rate(r, T, 1 - u2, 1 - um))  # fmt: skip
+    halves = [lambda r, T, w=w: window_mean_rate(r, T, *w) for w in shape_windows(DELTA_U_RANGE)]
+    rs = shape_solver_errors(sol, Ts, rs, *halves)
     half = 0.5 * math.log(DELTA_U_RANGE[1] / DELTA_U_RANGE[0])
     x = np.asarray(Ts, float)
     raw = {"x": x, "s": deltas, "cov_solver": np.diag(2 * (rs / half) ** 2)}
@@ -390,8 +389,8 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     rs, rq = solver_errors(sol, Ts, order=1)
     # the window's shape may move along directions the loss hardly sees: the lost time's change
     # under the solver's remaining Newton step, where it exceeds the KKT residual's bound
-    other["step_error"] = [step_error(sol[T], T, lost_time) for T in Ts]
-    rs = shape_solver_errors(sol, Ts, rs, lost_time)
+    other["step_error"] = step = [step_error(sol[T], T, lost_time) for T in Ts]
+    rs = np.fmax(rs, np.asarray(step, float))  # unknown steps (nan) leave the KKT bound
     # the source enters as L**|kappa|: the loss's own relative errors (a value at a minimum)
     rs_l, rq_l = solver_errors(sol, Ts, order=2)
     share_L = 1.0 - model.sigma**2 / source

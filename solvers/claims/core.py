@@ -33,10 +33,15 @@ from theory import PLRFModel, derive_beyond_corrections, derive_corrections, der
 from theory._checks import check_int, check_real
 
 from .._cache import DiskCache
-from ..analysis.extrapolate import Extrapolation, extrapolate_exponent, extrapolate_sequence
+from ..analysis.extrapolate import (
+    Extrapolation,
+    extrapolate_exponent,
+    extrapolate_sequence,
+    scaled_horizon,
+)
 from ..analysis.fits import LocalSlopes, PowerLawFit, SlopeDrift, fit_power_law, slope_drift
 from ..dynamics.modes import ModeGrid
-from ._horizon import CORRECTION_TARGET, _scaled_horizon, derived_horizon, horizon_text
+from ._horizon import CORRECTION_TARGET, derived_horizon, horizon_text
 from ._reference import add_reference, settling_or
 
 __all__ = [
@@ -515,7 +520,7 @@ def _derived_settling(e: Extrapolation, omegas, resolution: float, variable: str
     if spread < noise:
         return ("the interval is set by the errors of the values (fit, solver, interpolation), "
                 "not by the extrapolation: more values, or less noisy ones, would narrow it")  # fmt: skip
-    need = _scaled_horizon(e.last_T, e.halfwidth / resolution, min(w))
+    need = scaled_horizon(e.last_T, e.halfwidth / resolution, min(w))
     return (f"the spread of the extrapolations shrinks like the slowest derived correction "
             f"{variable}^-{min(w):.3g}: to {resolution:g} at {variable} ~ "
             f"{horizon_text(need, '.1g')}")  # fmt: skip

@@ -23,6 +23,7 @@ __all__ = [
     "lost_time",
     "peak_rate",
     "shape_exponent",
+    "shape_windows",
     "step_error",
     "window_mean_rate",
     "window_shape_exponent",
@@ -112,13 +113,18 @@ def shape_exponent(res, T: float, u_range: tuple[float, float] = DELTA_U_RANGE) 
 
     Integrals rather than a fit to point values: the estimate moves smoothly with ``T``.
     """
+    inner, outer = (window_mean_rate(res, T, *w) for w in shape_windows(u_range))
+    return math.log(outer / inner) / (0.5 * math.log(u_range[1] / u_range[0]))
+
+
+def shape_windows(u_range: tuple[float, float]) -> tuple[tuple[float, float], ...]:
+    """The fractions ``(lo, hi)`` of ``t/T`` of :func:`shape_exponent`'s two geometric halves of
+    ``u_range`` (``u = 1 - t/T``): the inner half ``[u1, um]`` first, then ``[um, u2]``."""
     u1, u2 = u_range
     if not 0 < u1 < u2 <= 1:
         raise ValueError(f"u_range: need 0 < u1 < u2 <= 1, got {u_range!r}")
     um = math.sqrt(u1 * u2)
-    inner = window_mean_rate(res, T, 1 - um, 1 - u1)
-    outer = window_mean_rate(res, T, 1 - u2, 1 - um)
-    return math.log(outer / inner) / math.log(u2 / um)
+    return (1 - um, 1 - u1), (1 - u2, 1 - um)
 
 
 #: The base (peak) rate is the maximum over t >= BULK_START * T: the optimum has an early

@@ -38,12 +38,6 @@ HESSIAN_STEP = 1e-6
 #: 0.9 built 2 (624 passes, 8 s CPU).
 CHORD_CONTRACTION = 0.9
 
-#: Keep the Hessian after a step that the trust region bounded and whose loss change the model
-#: predicted to within 25 % (the radius then doubles): the model is right and only the region
-#: limited the step. Rebuilding it there cost most of the Hessians at the hard corner, where
-#: soft directions hold the steps at the radius for dozens of iterations.
-KEEP_BOUNDED = True
-
 #: Initial trust radius, as the root-mean-square relative change of the rates (the radius is
 #: this times sqrt(J) in the scaled rates eta_j / s_j), and the radius (absolute) below which
 #: the solve is declared stalled.
@@ -268,8 +262,10 @@ def _newton(prob, eta, kkt_of, tol, maxiter, n_eval, polish=True):
             radius *= 2.0
         if f_t < f or (not measurable and r_t < r):
             # keep the Hessian while the steps contract the residual, or while the model
-            # predicts the loss well and only the trust region limits the step (KEEP_BOUNDED)
-            keep = r_t <= CHORD_CONTRACTION * r or (KEEP_BOUNDED and bounded)
+            # predicts the loss to within 25 % and only the trust region limits the step:
+            # rebuilding it there cost most of the Hessians at the hard corner (1.2, 4), where
+            # soft directions hold the steps at the radius for dozens of iterations
+            keep = r_t <= CHORD_CONTRACTION * r or bounded
             eta, f, G, r = trial, f_t, G_t, r_t
             if not keep:
                 model = None
