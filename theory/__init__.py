@@ -44,6 +44,8 @@ __getattr__, __dir__, __all__ = attach(
         "HardLossSource": "_hard_loss_source",
         "window_source_response": "_window_source",
         "WindowSourceResponse": "_window_source",
+        "window_source_residual": "_window_source",
+        "WindowSourceResidual": "_window_source",
         "derive_feedback_slopes": "_feedback",
         "fixed_shape_peak_at": "_fixed_shape",
         "fixed_shape_peak_exponent": "_fixed_shape",

@@ -63,7 +63,7 @@ from ._asymptotics import (
 )
 from ._hard_loss_source import hard_loss_source
 from ._powerlaw import PowerLaw, power_exponent, power_integral
-from ._window_source import window_source_response
+from ._window_source import window_source_residual, window_source_response
 from .symbols import a, b
 
 __all__ = [
@@ -366,6 +366,21 @@ def _window_source_term() -> CorrectionTerm:
     )  # fmt: skip
 
 
+def _window_source_residual_term() -> CorrectionTerm:
+    """What the readout's division by the source at the end keeps of the source over the window
+    (:func:`theory.window_source_residual`)."""
+    res = window_source_residual()
+    return CorrectionTerm(
+        "source at the end against the source over the window", POWER, res.divided, False,
+        r"The window answers the source over the window; the readout divides by "
+        r"$\sigma^2 + L(T)$. They differ by the window's cost in $L(T)$, the noise the window "
+        r"leaves and the bias's drift over the window, each "
+        rf"$T^{{-{sp.latex(res.divided)}}}$ relative while $L \ll \sigma^2$ "
+        r"(window source residual). The lost time alone keeps the source's own decay, "
+        rf"$T^{{-{sp.latex(res.bare)}}}$ times $\kappa$, and no power while $L = O(\sigma^2)$.",
+    )  # fmt: skip
+
+
 def _constant_terms() -> list[CorrectionTerm]:
     r = _response()
     z_star = derive_scaling_laws().easy["constant_lr_exponent"].expr
@@ -482,7 +497,8 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
         if phase == "easy":
             rows["xi"] = (ph["xi"].expr, [*loss_terms, *common])
         else:
-            win = [*_window_terms(), *_window_boundary_layer(), _window_source_term()]
+            win = [*_window_terms(), *_window_boundary_layer(), _window_source_term(),
+                   _window_source_residual_term()]  # fmt: skip
             rows["anneal_window_exponent"] = (ph["anneal_window_exponent"].expr, win)
             rows["anneal_fraction_exponent"] = (ph["anneal_fraction_exponent"].expr, win)
         for name, (expr, terms) in rows.items():

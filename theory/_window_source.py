@@ -15,7 +15,12 @@ import sympy as sp
 
 from ._asymptotics import _derive_delta, _derive_window, _response, derive_scaling_laws
 
-__all__ = ["WindowSourceResponse", "window_source_response"]
+__all__ = [
+    "WindowSourceResidual",
+    "WindowSourceResponse",
+    "window_source_residual",
+    "window_source_response",
+]
 
 
 @dataclass(frozen=True)
@@ -102,3 +107,93 @@ def _window_source_response() -> WindowSourceResponse:
     if kappa.has(e):
         raise RuntimeError(f"window exponent not linear in the source exponent: {case.value}")
     return WindowSourceResponse(e, sp.factor(case.value), kappa, case.binding)
+
+
+@dataclass(frozen=True)
+class WindowSourceResidual:
+    r"""What a readout of the hard window keeps of the noise source's decay.
+
+    The window answers the source *over the window*, :math:`n_W`, while a readout can only
+    divide by what it knows at the end, :math:`n(T) = \sigma^2 + L(T)`. With
+    :math:`\epsilon = B/\sigma^2 \propto T^{-p}` (:math:`B` the plateau's bias,
+    :math:`p = (a-1)/b`), the two differ through three small quantities:
+
+    * the excess of :math:`L(T)` over the plateau's bias (the window's cost), relative
+      :math:`T^{-(1-\omega_0)}`;
+    * the noise the window leaves at the end, per unit source: the window-noise term of the
+      window balance at the derived width;
+    * the bias over the window against its value at ``T``, :math:`(1 - W/T)^{-p} - 1 \sim W/T`.
+
+    (The plateau's own noise floor makes :math:`n_W` a fixed multiple of
+    :math:`\sigma^2 + B`: constant in ``T`` at fixed shape, gone from a local slope.)
+    To first order in :math:`\epsilon` and in these, :math:`\log(n(T)/n_W)` is a sum of
+    powers of ``T``; ``divided`` is the slowest one's exponent: the correction that the claim's
+    readout :math:`\Lambda\,n(T)^{\kappa}` keeps (while :math:`L \ll \sigma^2`; where
+    :math:`L = O(\sigma^2)` the factor :math:`\epsilon` is O(1) and what is left is
+    :math:`T^{-(1-\omega_0)}`, a term of the window's own list). ``bare`` is the exponent of the
+    source's decay in :math:`\log n(T)` itself: the lost time alone has the slope
+    :math:`\omega_0 + \kappa\,d\log n/d\log T \approx \omega_0 - \kappa\,p\,\ell`,
+    :math:`\ell = L/(\sigma^2 + L)`, a correction :math:`T^{-p}` while :math:`L \ll \sigma^2`
+    and no power at all while :math:`L = O(\sigma^2)`.
+
+    Attributes
+    ----------
+    bare, divided : sympy.Expr
+        Correction exponents (in ``a, b``) of the lost time alone and of the claim's readout.
+    terms : dict
+        ``{name: exponent}``: each first-order term of :math:`\log(n(T)/n_W)`, as the power of
+        :math:`T^{-1}` it decays with.
+    """
+
+    bare: sp.Expr
+    divided: sp.Expr
+    terms: dict
+
+
+@cache
+def window_source_residual() -> WindowSourceResidual:
+    r"""Derive :class:`WindowSourceResidual`: the source correction each window readout keeps.
+
+    Examples
+    --------
+    >>> r = window_source_residual()
+    >>> r.bare, sp.factor(r.divided)    # p, and p + (b - a)/(2b - 1)
+    ((a - 1)/b, (b - 1)*(a + b - 1)/(b*(2*b - 1)))
+    """
+    from ._disk import load_or_compute
+
+    return load_or_compute("window-source-residual", _window_source_residual)
+
+
+def _window_source_residual() -> WindowSourceResidual:
+    """The derivation behind :func:`window_source_residual` (no caching)."""
+    from ._asymptotics import omega as width_exp
+    from .symbols import T
+
+    laws = derive_scaling_laws().hard
+    p, w0 = laws["loss_exponent"].expr, laws["anneal_window_exponent"].expr
+    r = _response()
+    d_star, _ = _derive_delta(r)
+    _, _, _, window = _derive_window(r, d_star)
+    at = {t.name: sp.factor(t.exponent.subs(width_exp, w0)) for t in window}
+    h = sp.Symbol("h", positive=True)  # bookkeeping: first order in the small quantities
+    c = sp.symbols("c1:4", positive=True)  # their O(1) amplitudes
+    small = {
+        "cost (L(T) over the plateau's bias)": c[0] * T ** (at["window cost"] + p),
+        "noise the window leaves": c[1] * T ** at["window noise"],
+        "bias over the window against at T": c[2] * T ** (w0 - 1),
+    }
+    eps = T**-p  # B / sigma^2, up to its constant
+    n_end = 1 + h * eps * (1 + small["cost (L(T) over the plateau's bias)"])
+    n_end += h * small["noise the window leaves"]
+    n_win = 1 + h * eps * (1 + small["bias over the window against at T"])
+    first = sp.expand(sp.diff(sp.log(n_end / n_win), h).subs(h, 0))
+    # each term's share of the first order: the coefficient of its amplitude, a power of T
+    terms = {name: sp.factor(-sp.powsimp(first.coeff(ci)).as_coeff_exponent(T)[1])
+             for name, ci in zip(small, c)}  # fmt: skip
+    slowest = terms[next(iter(terms))]
+    if any(sp.simplify(e - slowest) != 0 for e in terms.values()):
+        raise RuntimeError(f"source residual: terms decay at different rates {terms}")
+    bare_part = sp.expand(sp.diff(sp.log(n_end), h).subs(h, 0)).subs(dict.fromkeys(c, 0))
+    bare = sp.factor(-sp.powsimp(bare_part).as_coeff_exponent(T)[1])
+    return WindowSourceResidual(bare, slowest, terms)
