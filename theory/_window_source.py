@@ -190,7 +190,7 @@ def _window_source_residual() -> WindowSourceResidual:
     first = sp.expand(sp.diff(sp.log(n_end / n_win), h).subs(h, 0))
     # each term's share of the first order: the coefficient of its amplitude, a power of T
     terms = {name: sp.factor(-sp.powsimp(first.coeff(ci)).as_coeff_exponent(T)[1])
-             for name, ci in zip(small, c)}  # fmt: skip
+             for name, ci in zip(small, c, strict=True)}  # fmt: skip
     slowest = terms[next(iter(terms))]
     if any(sp.simplify(e - slowest) != 0 for e in terms.values()):
         raise RuntimeError(f"source residual: terms decay at different rates {terms}")
