@@ -91,6 +91,10 @@ class ExtrapolationOptions:
         See ``harmonic`` (protocol v1: true; v2: false).
     harmonic_min_points : int
         Fewest values of the two-term free-omega fit (four parameters; v1: 6, v2: 8).
+    min_terms : int
+        Fewest derived correction terms of the derived schemes (0: a constant through the tail
+        competes too). A caller that *measures* its slowest correction present (the hard
+        window's drifting shape) sets 1: a limit without it contradicts that measurement.
     """
 
     tail: int = 6
@@ -101,6 +105,7 @@ class ExtrapolationOptions:
     harmonic: bool = False
     harmonic_derived: bool = True
     harmonic_min_points: int = 6
+    min_terms: int = 0
 
     def __post_init__(self) -> None:
         check_int("tail", self.tail, ge=2)
@@ -109,6 +114,7 @@ class ExtrapolationOptions:
         check_int("free_min_points", self.free_min_points, ge=3)
         check_real("span", self.span, ge=0)
         check_int("harmonic_min_points", self.harmonic_min_points, ge=5)
+        check_int("min_terms", self.min_terms, ge=0)
         for name in ("harmonic", "harmonic_derived"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name}: expected a bool, got {getattr(self, name)!r}")
@@ -394,7 +400,8 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
         # 0 .. k derived terms on the tail; the primary is the one whose intercept has the
         # smallest residual-based error (a second term the data cannot resolve only adds noise,
         # a missing one leaves a trend in the residuals)
-        fits = {j: _scheme(x, s, tail, omegas[:j]) for j in range(k + 1) if m - j - 1 >= 1}
+        lo = min(opt.min_terms, k)
+        fits = {j: _scheme(x, s, tail, omegas[:j]) for j in range(lo, k + 1) if m - j - 1 >= 1}
         best = min((j for j in fits if j >= 1), key=lambda j: (fits[j][5], -j))
         if fits.get(0) is not None and fits[0][5] < fits[best][5]:
             best = 0

@@ -25,7 +25,7 @@ from theory import (
 )
 from theory import symbols as S
 
-from ..analysis.extrapolate import extrapolate_sequence
+from ..analysis.extrapolate import ExtrapolationOptions, extrapolate_sequence
 from ..analysis.fits import LocalSlopes, fit_collapse_exponent, fit_end_exponent, slope_drift
 from ..schedules.tuning import tune_baseline
 from .beyond import beyond_claims
@@ -381,7 +381,8 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     # the window's shape against the balance's 2b - 1: its drift is the slow correction
     other["window_shape_exponent"] = shape = [window_shape_exponent(sol[T], T) for T in Ts]
     drift = (shape[-1] - shape[-2]) / math.log10(Ts[-1] / Ts[-2]) if len(Ts) >= 2 else math.nan
-    if abs(drift) >= SHAPE_DRIFT_NOTED:
+    if abs(drift) >= SHAPE_DRIFT_NOTED:  # measured, so no limit without it (claims.md 2026-11-30o)
+        other["extrapolation_options"] = ExtrapolationOptions(min_terms=1)
         other["unconverged"] = (f"the window's shape still changes: its exponent "
                                 f"(window_shape_exponent) moves by {drift:+.2f} per decade at "
                                 f"T = {Ts[-1]:.3g}, where it is {shape[-1]:.2f}")  # fmt: skip

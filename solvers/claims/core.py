@@ -463,8 +463,9 @@ def _with_corrections(m: Measurement, claim: Claim, model: PLRFModel) -> Measure
     omegas = [w for w in claim_omegas(claim, model) if not any(math.isclose(w, r) for r in removed)]
     if not omegas:
         return m
+    opt = m.diagnostics.get("extrapolation_options")  # an experiment's (None: the defaults)
     if (raw := m.diagnostics.get("extrapolation_input")) is not None:
-        e = extrapolate_exponent(**raw, omegas=omegas)
+        e = extrapolate_exponent(**raw, omegas=omegas, options=opt)
     elif (raw := m.diagnostics.get("sequence_input")) is not None:
         e = extrapolate_sequence(**raw, omegas=omegas)
     else:
