@@ -367,18 +367,10 @@ def _window_source_term() -> CorrectionTerm:
 
 
 def _window_source_residual_term() -> CorrectionTerm:
-    """What the readout's division by the source at the end keeps of the source over the window
-    (:func:`theory.window_source_residual`)."""
+    """What the readout's division by the source at the end keeps (window source residual)."""
     res = window_source_residual()
-    return CorrectionTerm(
-        "source at the end against the source over the window", POWER, res.divided, False,
-        r"The window answers the source over the window; the readout divides by "
-        r"$\sigma^2 + L(T)$. They differ by the window's cost in $L(T)$, the noise the window "
-        r"leaves and the bias's drift over the window, each "
-        rf"$T^{{-{sp.latex(res.divided)}}}$ relative while $L \ll \sigma^2$ "
-        r"(window source residual). The lost time alone keeps the source's own decay, "
-        rf"$T^{{-{sp.latex(res.bare)}}}$ times $\kappa$, and no power while $L = O(\sigma^2)$.",
-    )  # fmt: skip
+    return CorrectionTerm("source at the end against the source over the window", POWER,
+                          res.divided, False, res.latex())  # fmt: skip
 
 
 def _constant_terms() -> list[CorrectionTerm]:

@@ -149,6 +149,18 @@ class WindowSourceResidual:
     divided: sp.Expr
     terms: dict
 
+    def latex(self) -> str:
+        """One LaTeX sentence: what each readout keeps."""
+        return (
+            r"The window answers the source over the window; the readout divides by "
+            r"$\sigma^2 + L(T)$. They differ by the window's cost in $L(T)$, the noise the "
+            r"window leaves and the bias's drift over the window, each "
+            rf"$T^{{-{sp.latex(self.divided)}}}$ relative while $L \ll \sigma^2$ (window "
+            r"source residual). The lost time alone keeps the source's own decay, "
+            rf"$T^{{-{sp.latex(self.bare)}}}$ times $\kappa$, and no power while "
+            r"$L = O(\sigma^2)$."
+        )
+
 
 @cache
 def window_source_residual() -> WindowSourceResidual:
