@@ -124,8 +124,8 @@ def prior_from_fits(fits: Mapping, names=PRIOR_NAMES) -> ParamPrior:
     models = {tuple(k): _model(f) for k, f in fits.items()}
     x = np.array([[_coordinate(m, n) for n in names] for m in models.values()])
     ids = frozenset(i for m in models.values() for i in m.get("fit_runs", ()))
-    return ParamPrior(tuple(names), tuple(x.mean(axis=0)), tuple(x.std(axis=0, ddof=1)),
-                      frozenset(models), ids)  # fmt: skip
+    mean, sd = (tuple(float(v) for v in col) for col in (x.mean(axis=0), x.std(axis=0, ddof=1)))
+    return ParamPrior(tuple(names), mean, sd, frozenset(models), ids)
 
 
 def leave_one_out(fits: Mapping, family, names=PRIOR_NAMES) -> ParamPrior:
