@@ -110,7 +110,10 @@ class FitOptions:
         families' fits (:mod:`._prior`, :func:`leave_one_out`); the fit is then the posterior
         mode, refined from the fit without the prior (kept as ``RunFit.base``). Its names must
         be free parameters of the fit; runs of the prior's source families are refused.
-        None (default): no prior.
+        None (default): no prior. Off by default: on the llm-curves splits it lowers
+        cos-to-wsd's held-out error (0.79 -> 0.52 %) but raises short-to-long's (0.20 ->
+        0.25 %), and its pre-registered rule rejects it (``benchmarks/results/fit.md``,
+        2026-11-30h).
     """
 
     split: str = "val"
