@@ -504,6 +504,8 @@ def main() -> None:
     if args.table is not None:
         print(table([p for pat in args.table for p in glob.glob(pat)]))
         return
+    if args.shared and args.prior:
+        raise SystemExit("--prior: not with --shared (fit_shared takes no prior)")
     c0, t0 = time.process_time(), time.perf_counter()
     if args.shared:
         rows = run_shared_split(args.split, args.boot, {"rate_map": args.rate_map,
