@@ -11,7 +11,8 @@ by :func:`scipy.optimize.least_squares` with a robust loss and box bounds. Start
 :math:`(\log s, a, b)` (and ``p``, ``theta`` when free) on which the linear parameters :math:`(L_\infty, A, \nu)` are solved
 exactly (the excess loss is linear in ``A`` and ``nu``); the best ``n_starts`` are refined.
 Intervals and the probability of the easy phase come from a bootstrap over runs (runs drawn
-with replacement, refitted from the best fit).
+with replacement, refitted from the best fit). ``FitOptions.prior`` (:mod:`._prior`, other
+families' fits) turns the fit into a posterior mode, refined from the fit without it.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from ._phase import (
     phase_probability,
     to_phase,
 )
+from ._prior import ParamPrior
 
 __all__ = ["FitOptions", "RunFit", "fit_points", "fit_runs"]
 
@@ -493,7 +495,7 @@ def _assemble(by_phase, ctx, opts, layout=None, base=None) -> RunFit:
 class _PriorRows:
     """The prior's residual rows ``sigma z_j`` of a fit's vector (:mod:`._prior`)."""
 
-    prior: object
+    prior: ParamPrior
     sigma: float
     ref: float
     wd_ref: float | None
