@@ -25,7 +25,10 @@ from theory import general_momentum, second_moment_closure
 from theory.symbols import L, inv_m, lam, sigma
 
 from ..dynamics.modes import ModeGrid
-from .momentum import _optimise
+from ._lbfgsb import BLOWUP, LbfgsbOptions, minimize_box
+from .direct import multilevel_blocks
+from .momentum import _box_kkt, _optimise
+from .result import STATUS_MESSAGES
 
 __all__ = [
     "PerStepSolve",
@@ -118,6 +121,13 @@ class PerStepSolve:
     iterations: int
     cpu_seconds: float
     kkt_max: float = math.nan
+    message: str = ""
+    levels: tuple = ()
+
+    @property
+    def success(self) -> bool:
+        """``kkt_residual <= tol`` was met (status 0); a stall is a nonzero ``status``."""
+        return self.status == 0
 
 
 def _to_coef(form: str, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,39 +149,17 @@ def _to_coef(form: str, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return coef, chain
 
 
-def solve_per_step(
-    grid: ModeGrid,
-    form: str,
-    T: int,
-    start,
-    *,
-    tol: float = 1e-4,
-    maxiter: int = 2000,
-    scaling: str = "box",
-) -> PerStepSolve:
-    """Minimise ``log L(T)`` over per-step controls of ``form`` from the coefficients ``start``.
-
-    ``start`` is a family schedule ``(alpha, gamma, beta, q)`` (e.g. ``FormSolve.schedule``).
-    Controls: ``nesterov`` (eta, zeta, beta), ``heavy-ball``/``ema`` (eta, beta), ``sgd`` (eta);
-    ``eta`` in ``[0, eta_max]``, ``beta`` in ``[0, BETA_MAX]``, ``zeta`` in ``[0, ZETA_MAX]``.
-    ``scaling``: ``"box"`` optimises each control in units of its box width; ``"value"`` in
-    units of its own size (``eta``, ``zeta``) or of ``1 - beta`` (refreshed at every
-    restart: the loss depends on the controls roughly through their logarithms, and late in a
-    run ``zeta_t`` and ``1 - beta_t`` are 1e-3 of their box). The convergence test is the same
-    for both: ``kkt_residual``, the box-scaled projected gradient of ``log L(T)`` summed over
-    the controls, at most ``tol``; ``kkt_max`` is its largest component.
-    """
-    if scaling not in SCALINGS:
-        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
-    al, ga, bt, _ = (np.asarray(c, dtype=float) for c in start)
-    rows = {"nesterov": (al, ga, bt), "heavy-ball": (ga, bt), "ema": (ga, bt), "sgd": (al,)}[form]
-    u0 = np.array(rows)
-    k = u0.shape[0]
+def _box(grid: ModeGrid, form: str, T: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Bounds ``(lo, hi)`` of the flattened ``(k, T)`` controls of ``form``, and ``k``."""
     hi_row = {"nesterov": (grid.model.eta_max, ZETA_MAX, BETA_MAX),
               "heavy-ball": (grid.model.eta_max, BETA_MAX), "ema": (grid.model.eta_max, BETA_MAX),
               "sgd": (grid.model.eta_max,)}[form]  # fmt: skip
-    lo = np.zeros(k * T)
-    hi = np.repeat(np.array(hi_row), T)
+    k = len(hi_row)
+    return np.zeros(k * T), np.repeat(np.array(hi_row), T), k
+
+
+def _step_objective(grid: ModeGrid, form: str, k: int, T: int):
+    """``fg(x)``: ``log L(T)`` and its gradient in the flattened ``(k, T)`` controls."""
 
     def fg(x):
         coef, chain = _to_coef(form, x.reshape(k, T))
@@ -181,17 +169,144 @@ def solve_per_step(
             out[ui] += s * g[ci]
         return f, out.ravel()
 
+    return fg
+
+
+def solve_per_step(
+    grid: ModeGrid,
+    form: str,
+    T: int,
+    start,
+    *,
+    tol: float = 1e-4,
+    maxiter: int = 2000,
+    scaling: str = "box",
+    multilevel: bool = False,
+) -> PerStepSolve:
+    r"""Minimise ``log L(T)`` over per-step controls of ``form`` from the coefficients ``start``.
+
+    ``start`` is a family schedule ``(alpha, gamma, beta, q)`` (e.g. ``FormSolve.schedule``).
+    Controls: ``nesterov`` (eta, zeta, beta), ``heavy-ball``/``ema`` (eta, beta), ``sgd`` (eta);
+    ``eta`` in ``[0, eta_max]``, ``beta`` in ``[0, BETA_MAX]``, ``zeta`` in ``[0, ZETA_MAX]``.
+
+    ``multilevel=True`` (the method that converges, :func:`_solve_multilevel`): the controls on
+    equal blocks first (:func:`solvers.control.direct.multilevel_blocks`, coarse to fine, each
+    level started from the last), then per step; every level in friction-value units (``eta``,
+    ``zeta`` in units of their own size, ``beta`` in units of ``1 - beta``); ``scaling`` is
+    ignored. Otherwise the older single-level run: ``scaling="box"`` optimises each control in
+    units of its box width; ``"value"`` in units of its own size or of the distance of ``beta``
+    to its bound (refreshed at every restart).
+
+    The convergence test is the same for every method: ``kkt_residual``, the box-scaled
+    projected gradient of ``log L(T)`` summed over the controls,
+
+    .. math::
+
+        r = \sum_i \bigl|\mathrm{clip}(u_i - w_i \partial_i \log L, 0, 1) - u_i\bigr|,
+        \qquad u_i = (x_i - lo_i) / w_i,\ w_i = hi_i - lo_i,
+
+    at most ``tol`` (``success``); ``kkt_max`` is its largest component. A run that stops
+    above ``tol`` returns its status (:data:`~solvers.control.result.STATUS_MESSAGES`) and
+    residual.
+    """
+    if scaling not in SCALINGS:
+        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+    al, ga, bt, _ = (np.asarray(c, dtype=float) for c in start)
+    rows = {"nesterov": (al, ga, bt), "heavy-ball": (ga, bt), "ema": (ga, bt), "sgd": (al,)}[form]
+    u0 = np.array(rows)
+    lo, hi, k = _box(grid, form, T)
+    fg = _step_objective(grid, form, k, T)
     start_loss = math.exp(fg(u0.ravel())[0])
     c0 = time.process_time()
-    if scaling == "box":
+    levels: tuple = ()
+    if multilevel:
+        x, f, status, kkt, its, levels = _solve_multilevel(fg, u0.ravel(), lo, hi, k, T, tol,
+                                                           maxiter)  # fmt: skip
+    elif scaling == "box":
         x, f, status, kkt, its = _optimise(fg, u0.ravel(), lo, hi, tol, maxiter)
     else:
         x, f, status, kkt, its = _optimise_value_scaled(fg, u0.ravel(), lo, hi, k, T, tol, maxiter)
     width = hi - lo
     u = (x - lo) / width
     kmax = float(np.abs(np.clip(u - fg(x)[1] * width, 0.0, 1.0) - u).max())
+    msg = f"{STATUS_MESSAGES[status]} (KKT sum {kkt:.3g}, tol {tol:g})"
     return PerStepSolve(form, T, x.reshape(k, T), math.exp(f), start_loss, status, kkt, its,
-                        time.process_time() - c0, kmax)  # fmt: skip
+                        time.process_time() - c0, kmax, msg, levels)  # fmt: skip
+
+
+#: Forms of :func:`solve_per_step`.
+FORMS = ("sgd", "ema", "heavy-ball", "nesterov")
+#: L-BFGS-B settings of the multilevel method: the SGD direct solver's (memory 20, no SciPy
+#: ftol/gtol stop, fresh restarts while the loss falls), which converge per step where the older
+#: settings (memory 30, ftol 1e-13, 2 restarts) stalled (benchmarks/results/momentum.md, 2026-11-30j).
+MULTILEVEL_LBFGSB = LbfgsbOptions(restarts=10, maxcor=20, maxfun_per_iteration=4)
+#: KKT tolerance of the coarse levels (they only provide a start for the next level).
+COARSE_TOL = 1e-3
+#: Iteration cap of one coarse level (bounds a bad case; the per-step level gets the rest).
+COARSE_MAXITER = 500
+
+
+def _friction_scale(lo, hi, k, T):
+    """``scale(x)``: rates in units of their own size (floored at ``VALUE_SCALE_FLOOR`` of the
+    box), ``beta`` (the last row of a form with momentum) in units of ``1 - beta`` — the loss
+    depends on the friction roughly through ``log(1 - beta)``, and ``1 - beta`` reaches
+    ``1 - BETA_MAX`` on the bound, where a box-relative floor would be 10x too coarse."""
+    width = hi - lo
+    is_beta = np.zeros((k, T), dtype=bool)
+    if k > 1:
+        is_beta[-1] = True
+    is_beta = is_beta.ravel()
+
+    def scale(x):
+        rate = np.clip(x - lo, VALUE_SCALE_FLOOR * width, width)
+        return np.where(is_beta, np.clip(1.0 - x, 1.0 - hi, width), rate)
+
+    return scale
+
+
+def _solve_multilevel(fg, x0, lo, hi, k, T, tol, maxiter):
+    """Block levels coarse to fine, then per step; ``(x, f, status, kkt, iterations, levels)``
+    with ``levels`` a tuple of ``(blocks, iterations, kkt, log L)`` per level."""
+    x, its, log = np.asarray(x0, dtype=float), 0, []
+    for K in multilevel_blocks(T):
+        edges = np.linspace(0, T, K + 1).round().astype(int)
+        index = np.repeat(np.arange(K), np.diff(edges))
+        counts = np.diff(edges)
+
+        def fg_block(xb, index=index, edges=edges):
+            f, g = fg(xb.reshape(k, -1)[:, index].ravel())
+            return f, np.add.reduceat(g.reshape(k, T), edges[:-1], axis=1).ravel()
+
+        xb0 = np.add.reduceat(x.reshape(k, T), edges[:-1], axis=1) / counts
+        lob, hib = lo.reshape(k, T)[:, :K].ravel(), hi.reshape(k, T)[:, :K].ravel()
+        r = _minimise(fg_block, xb0.ravel(), lob, hib, k, K, max(tol, COARSE_TOL),
+                      min(COARSE_MAXITER, maxiter - its))  # fmt: skip
+        its += r.iterations
+        log.append((K, r.iterations, r.kkt, r.f))
+        x = r.theta.reshape(k, K)[:, index].ravel()
+        if its >= maxiter:
+            break
+    r = _minimise(fg, x, lo, hi, k, T, tol, max(maxiter - its, 1))
+    its += r.iterations
+    log.append((T, r.iterations, r.kkt, r.f))
+    return r.theta, r.f, r.status, r.kkt, its, tuple(log)
+
+
+def _minimise(fg, x0, lo, hi, k, n, tol, maxiter):
+    """:func:`~solvers.control._lbfgsb.minimize_box` on ``k`` rows of ``n`` controls, friction
+    scaled, box KKT test."""
+    width = np.where(hi > lo, hi - lo, 1.0)
+
+    def fg_finite(x):
+        f, g = fg(x)
+        return (f, g) if math.isfinite(f) else (BLOWUP, None)
+
+    return minimize_box(
+        fg_finite, x0, lo, hi, scale=_friction_scale(lo, hi, k, n), kkt=_box_kkt(lo, width),
+        tol=tol, maxiter=maxiter, options=MULTILEVEL_LBFGSB,
+    )  # fmt: skip
 
 
 #: Restarts of the value-scaled runs: each refreshes the scales from the iterate.
