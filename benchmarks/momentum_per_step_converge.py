@@ -6,11 +6,11 @@
 For each form and horizon: :func:`solvers.control.momentum_per_step.solve_per_step` (exact moment
 recursion, exact adjoint) from the long-horizon family optimum of that form at ``T`` (the JSON
 files of :mod:`benchmarks.momentum_longrun`, expanded per step as in
-:mod:`benchmarks.momentum_per_step_kkt`), with the multilevel method (``--method multilevel``)
+:mod:`benchmarks.momentum_per_step_kkt`), with the multilevel L-BFGS-B + truncated Newton method (``--method newton``)
 or the older single-level run (``--method box`` / ``value``). Prints one markdown row per solve:
 iterations, the KKT residual (box-scaled projected gradient of ``log L(T)``, summed and
 largest), the family's and the per-step ``L(T)`` and their gap, CPU and wall seconds, status;
-and the levels of a multilevel solve. ``--out`` stores the per-step controls (``npz``).
+and the phases of a Newton solve. ``--out`` stores the per-step controls (``npz``).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
     c0, w0 = time.process_time(), time.perf_counter()
     r = solve_per_step(grid, form, T, start, tol=args.tol, maxiter=maxiter,
                        scaling="value" if method == "value" else "box",
-                       multilevel=method == "multilevel")  # fmt: skip
+                       method="newton" if method == "newton" else "lbfgsb")  # fmt: skip
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     if args.out:
         np.savez(f"{args.out}_{form}_{T}.npz", controls=r.controls, loss=r.loss,
@@ -55,7 +55,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--forms", default="sgd,ema,heavy-ball,nesterov")
     ap.add_argument("--T", default="1000,10000")
-    ap.add_argument("--method", default="multilevel", choices=("multilevel", "box", "value"))
+    ap.add_argument("--method", default="newton", choices=("newton", "box", "value"))
     ap.add_argument("--maxiter", type=int, default=4000)
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--exact", type=int, default=32)

@@ -26,6 +26,7 @@ from theory.symbols import L, inv_m, lam, sigma
 
 from ..dynamics.modes import ModeGrid
 from ._lbfgsb import BLOWUP, LbfgsbOptions, minimize_box
+from ._truncated_newton import truncated_newton_box
 from .direct import multilevel_blocks
 from .momentum import _box_kkt, _optimise
 from .result import STATUS_MESSAGES
@@ -181,7 +182,7 @@ def solve_per_step(
     tol: float = 1e-4,
     maxiter: int = 2000,
     scaling: str = "box",
-    multilevel: bool = False,
+    method: str = "lbfgsb",
 ) -> PerStepSolve:
     r"""Minimise ``log L(T)`` over per-step controls of ``form`` from the coefficients ``start``.
 
@@ -189,13 +190,17 @@ def solve_per_step(
     Controls: ``nesterov`` (eta, zeta, beta), ``heavy-ball``/``ema`` (eta, beta), ``sgd`` (eta);
     ``eta`` in ``[0, eta_max]``, ``beta`` in ``[0, BETA_MAX]``, ``zeta`` in ``[0, ZETA_MAX]``.
 
-    ``multilevel=True`` (the method that converges, :func:`_solve_multilevel`): the controls on
-    equal blocks first (:func:`solvers.control.direct.multilevel_blocks`, coarse to fine, each
-    level started from the last), then per step; every level in friction-value units (``eta``,
-    ``zeta`` in units of their own size, ``beta`` in units of ``1 - beta``); ``scaling`` is
-    ignored. Otherwise the older single-level run: ``scaling="box"`` optimises each control in
-    units of its box width; ``"value"`` in units of its own size or of the distance of ``beta``
-    to its bound (refreshed at every restart).
+    ``method="newton"`` (the method that converges, :func:`_solve_newton`): L-BFGS-B on the
+    controls on equal blocks first (:func:`solvers.control.direct.multilevel_blocks`, coarse to
+    fine, each level started from the last), then per step until the KKT sum is below
+    ``NEWTON_FROM``, then a truncated-Newton finish
+    (:func:`~solvers.control._truncated_newton.truncated_newton_box`) to ``tol``; every phase in
+    friction-value units (``eta``, ``zeta`` in units of their own size, ``beta`` in units of
+    ``1 - beta``); ``scaling`` is ignored and ``maxiter`` bounds the L-BFGS-B iterations plus
+    the Newton phase's gradient evaluations. ``method="lbfgsb"``: the older single-level
+    L-BFGS-B run; ``scaling="box"`` optimises each control in units of its box width,
+    ``"value"`` in units of its own size or of the distance of ``beta`` to its bound
+    (refreshed at every restart).
 
     The convergence test is the same for every method: ``kkt_residual``, the box-scaled
     projected gradient of ``log L(T)`` summed over the controls,
@@ -211,6 +216,8 @@ def solve_per_step(
     """
     if scaling not in SCALINGS:
         raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if form not in FORMS:
         raise ValueError(f"form must be one of {FORMS}, got {form!r}")
     al, ga, bt, _ = (np.asarray(c, dtype=float) for c in start)
@@ -221,9 +228,9 @@ def solve_per_step(
     start_loss = math.exp(fg(u0.ravel())[0])
     c0 = time.process_time()
     levels: tuple = ()
-    if multilevel:
-        x, f, status, kkt, its, levels = _solve_multilevel(fg, u0.ravel(), lo, hi, k, T, tol,
-                                                           maxiter)  # fmt: skip
+    if method == "newton":
+        x, f, status, kkt, its, levels = _solve_newton(fg, u0.ravel(), lo, hi, k, T, tol,
+                                                       maxiter)  # fmt: skip
     elif scaling == "box":
         x, f, status, kkt, its = _optimise(fg, u0.ravel(), lo, hi, tol, maxiter)
     else:
@@ -238,6 +245,14 @@ def solve_per_step(
 
 #: Forms of :func:`solve_per_step`.
 FORMS = ("sgd", "ema", "heavy-ball", "nesterov")
+#: Methods of :func:`solve_per_step`.
+METHODS = ("lbfgsb", "newton")
+#: KKT sum at which the per-step L-BFGS-B phase hands over to the Newton finish (measured,
+#: Nesterov T = 1e3: L-BFGS-B falls to ~3e-3 in 1000 iterations, then crawls; from there
+#: TNC reached 1e-5 in 4000 evaluations, 2026-11-30j).
+NEWTON_FROM = 3e-3
+#: Iteration cap of the per-step L-BFGS-B phase before the Newton finish.
+PER_STEP_LBFGSB_MAXITER = 1000
 #: L-BFGS-B settings of the multilevel method: the SGD direct solver's (memory 20, no SciPy
 #: ftol/gtol stop, fresh restarts while the loss falls), which converge per step where the older
 #: settings (memory 30, ftol 1e-13, 2 restarts) stalled (benchmarks/results/momentum.md, 2026-11-30j).
@@ -245,7 +260,7 @@ MULTILEVEL_LBFGSB = LbfgsbOptions(restarts=10, maxcor=20, maxfun_per_iteration=4
 #: KKT tolerance of the coarse levels (they only provide a start for the next level).
 COARSE_TOL = 1e-3
 #: Iteration cap of one coarse level (bounds a bad case; the per-step level gets the rest).
-COARSE_MAXITER = 500
+COARSE_MAXITER = 200
 
 
 def _friction_scale(lo, hi, k, T):
@@ -266,32 +281,42 @@ def _friction_scale(lo, hi, k, T):
     return scale
 
 
-def _solve_multilevel(fg, x0, lo, hi, k, T, tol, maxiter):
-    """Block levels coarse to fine, then per step; ``(x, f, status, kkt, iterations, levels)``
-    with ``levels`` a tuple of ``(blocks, iterations, kkt, log L)`` per level."""
+def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter):
+    """Block levels coarse to fine and per step by L-BFGS-B, then truncated Newton;
+    ``(x, f, status, kkt, iterations, levels)`` with ``levels`` a tuple of ``(blocks or
+    "newton", iterations or evaluations, kkt, log L)`` per phase."""
     x, its, log = np.asarray(x0, dtype=float), 0, []
     for K in multilevel_blocks(T):
         edges = np.linspace(0, T, K + 1).round().astype(int)
         index = np.repeat(np.arange(K), np.diff(edges))
-        counts = np.diff(edges)
 
         def fg_block(xb, index=index, edges=edges):
             f, g = fg(xb.reshape(k, -1)[:, index].ravel())
             return f, np.add.reduceat(g.reshape(k, T), edges[:-1], axis=1).ravel()
 
-        xb0 = np.add.reduceat(x.reshape(k, T), edges[:-1], axis=1) / counts
+        xb0 = np.add.reduceat(x.reshape(k, T), edges[:-1], axis=1) / np.diff(edges)
         lob, hib = lo.reshape(k, T)[:, :K].ravel(), hi.reshape(k, T)[:, :K].ravel()
         r = _minimise(fg_block, xb0.ravel(), lob, hib, k, K, max(tol, COARSE_TOL),
                       min(COARSE_MAXITER, maxiter - its))  # fmt: skip
         its += r.iterations
         log.append((K, r.iterations, r.kkt, r.f))
         x = r.theta.reshape(k, K)[:, index].ravel()
-        if its >= maxiter:
-            break
-    r = _minimise(fg, x, lo, hi, k, T, tol, max(maxiter - its, 1))
+    r = _minimise(fg, x, lo, hi, k, T, max(tol, NEWTON_FROM),
+                  max(1, min(PER_STEP_LBFGSB_MAXITER, maxiter - its)))  # fmt: skip
     its += r.iterations
     log.append((T, r.iterations, r.kkt, r.f))
-    return r.theta, r.f, r.status, r.kkt, its, tuple(log)
+    if r.kkt > tol and its < maxiter:
+        width = np.where(hi > lo, hi - lo, 1.0)
+        # box units in the Newton phase (measured, Nesterov T = 1e3: KKT 7e-5 in 4224
+        # evaluations against 3e-4 after 6802 in friction units, 2026-11-30j)
+        r = truncated_newton_box(fg, r.theta, lo, hi, scale=lambda th: width,
+                                 kkt=_box_kkt(lo, width), tol=tol, maxfun=maxiter - its)  # fmt: skip
+        its += r.iterations
+        log.append(("newton", r.iterations, r.kkt, r.f))
+    status = r.status if r.kkt > tol else 0
+    if r.kkt > tol and status == 0:
+        status = 1  # the L-BFGS-B phase met NEWTON_FROM, not tol, and the budget is spent
+    return r.theta, r.f, status, r.kkt, its, tuple(log)
 
 
 def _minimise(fg, x0, lo, hi, k, n, tol, maxiter):
