@@ -263,16 +263,21 @@ COARSE_TOL = 1e-3
 COARSE_MAXITER = 200
 
 
+def _beta_mask(k: int, T: int) -> np.ndarray:
+    """Which of the flattened ``(k, T)`` controls are ``beta`` (the last row of a form with
+    momentum)."""
+    is_beta = np.zeros((k, T), dtype=bool)
+    if k > 1:
+        is_beta[-1] = True
+    return is_beta.ravel()
+
+
 def _friction_scale(lo, hi, k, T):
     """``scale(x)``: rates in units of their own size (floored at ``VALUE_SCALE_FLOOR`` of the
     box), ``beta`` (the last row of a form with momentum) in units of ``1 - beta`` — the loss
     depends on the friction roughly through ``log(1 - beta)``, and ``1 - beta`` reaches
     ``1 - BETA_MAX`` on the bound, where a box-relative floor would be 10x too coarse."""
-    width = hi - lo
-    is_beta = np.zeros((k, T), dtype=bool)
-    if k > 1:
-        is_beta[-1] = True
-    is_beta = is_beta.ravel()
+    width, is_beta = hi - lo, _beta_mask(k, T)
 
     def scale(x):
         rate = np.clip(x - lo, VALUE_SCALE_FLOOR * width, width)
@@ -341,11 +346,7 @@ VALUE_RESTARTS = 20
 def _optimise_value_scaled(fg, x0, lo, hi, k, T, tol, maxiter):
     """:func:`_optimise` with each control scaled by its own size (``1 - beta`` for ``beta``,
     the last row of a form with momentum)."""
-    width = hi - lo
-    is_beta = np.zeros((k, T), dtype=bool)
-    if k > 1:
-        is_beta[-1] = True
-    is_beta = is_beta.ravel()
+    width, is_beta = hi - lo, _beta_mask(k, T)
 
     def scale(x):
         return np.maximum(np.where(is_beta, hi - x, x - lo), VALUE_SCALE_FLOOR * width)
