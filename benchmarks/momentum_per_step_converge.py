@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from benchmarks.momentum_per_step_kkt import _start
+from benchmarks.momentum_per_step_kkt import _as_start, _start
 from solvers.control.momentum_per_step import solve_per_step
 from solvers.dynamics.modes import ModeGrid
 
@@ -36,6 +36,9 @@ STARTS = {
 def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
     model, start = _start(STARTS[form], form, T)
     grid = ModeGrid.from_model(model, exact=args.exact, ratio=args.ratio)
+    family = solve_per_step(grid, form, T, start, maxiter=1).start_loss
+    if args.resume:  # continue from the per-step controls of an earlier run (--out)
+        start = _as_start(form, np.load(f"{args.resume}_{form}_{T}.npz")["controls"], T)
     c0, w0 = time.process_time(), time.perf_counter()
     r = solve_per_step(grid, form, T, start, tol=args.tol, maxiter=maxiter,
                        scaling="value" if method == "value" else "box",
@@ -43,11 +46,11 @@ def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     if args.out:
         np.savez(f"{args.out}_{form}_{T}.npz", controls=r.controls, loss=r.loss,
-                 family_loss=r.start_loss, kkt=r.kkt_residual, status=r.status)  # fmt: skip
+                 family_loss=family, kkt=r.kkt_residual, status=r.status)  # fmt: skip
     levels = " ".join(f"{K}:{it}it/{kkt:.1e}" for K, it, kkt, _ in r.levels)
     return (f"| {form} | {T} | {method} | {r.iterations} | {r.kkt_residual:.2e} | "
-            f"{r.kkt_max:.1e} | {r.start_loss:.6f} | {r.loss:.6f} | "
-            f"{100 * (1 - r.loss / r.start_loss):.2f} % | {cpu:.0f} | {wall:.0f} | "
+            f"{r.kkt_max:.1e} | {family:.6f} | {r.loss:.6f} | "
+            f"{100 * (1 - r.loss / family):.2f} % | {cpu:.0f} | {wall:.0f} | "
             f"{r.status}{' converged' if r.success else ''} | {levels} |")  # fmt: skip
 
 
@@ -61,6 +64,8 @@ def main(argv=None) -> None:
     ap.add_argument("--exact", type=int, default=32)
     ap.add_argument("--ratio", type=float, default=1.3)
     ap.add_argument("--out", default=None, help="prefix of npz files of the per-step controls")
+    ap.add_argument("--resume", default=None,
+                    help="prefix of npz files (--out) of an earlier run to continue from")  # fmt: skip
     args = ap.parse_args(argv)
     print("| form | T | method | iterations | KKT sum | KKT max | L family | L per-step | "
           "per-step below family | CPU s | wall s | status | levels (blocks:iterations/KKT) |\n"
