@@ -41,7 +41,7 @@ def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
         start = _as_start(form, np.load(f"{args.resume}_{form}_{T}.npz")["controls"], T)
     c0, w0 = time.process_time(), time.perf_counter()
     r = solve_per_step(grid, form, T, start, tol=args.tol, maxiter=maxiter,
-                       scaling="value" if method == "value" else "box",
+                       scaling="value" if method == "value" else args.scaling,
                        method="newton" if method == "newton" else "lbfgsb")  # fmt: skip
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     if args.out:
@@ -61,11 +61,14 @@ def main(argv=None) -> None:
     ap.add_argument("--method", default="newton", choices=("newton", "box", "value"))
     ap.add_argument("--maxiter", type=int, default=4000)
     ap.add_argument("--tol", type=float, default=1e-4)
+    ap.add_argument("--scaling", default="box", choices=("box", "value"),
+                    help="units of the Newton phase (--method newton)")  # fmt: skip
     ap.add_argument("--exact", type=int, default=32)
     ap.add_argument("--ratio", type=float, default=1.3)
     ap.add_argument("--out", default=None, help="prefix of npz files of the per-step controls")
     ap.add_argument("--resume", default=None,
-                    help="prefix of npz files (--out) of an earlier run to continue from")  # fmt: skip
+                    help="prefix of npz files (--out) of an earlier run to continue from (the block "
+                    "levels of --method newton run again, on its block means)")  # fmt: skip
     args = ap.parse_args(argv)
     print("| form | T | method | iterations | KKT sum | KKT max | L family | L per-step | "
           "per-step below family | CPU s | wall s | status | levels (blocks:iterations/KKT) |\n"

@@ -200,8 +200,9 @@ def solve_per_step(
     ``NEWTON_FROM``, then a truncated-Newton finish
     (:func:`~solvers.control._truncated_newton.truncated_newton_box`) to ``tol``; every phase in
     friction-value units (``eta``, ``zeta`` in units of their own size, ``beta`` in units of
-    ``1 - beta``); ``scaling`` is ignored and ``maxiter`` bounds the L-BFGS-B iterations plus
-    the Newton phase's gradient evaluations. ``method="lbfgsb"``: the older single-level
+    ``1 - beta``) but the Newton phase, whose units ``scaling`` chooses (``"box"``, or
+    ``"value"``: the friction-value units); ``maxiter`` bounds the L-BFGS-B iterations plus the
+    Newton phase's gradient evaluations. ``method="lbfgsb"``: the older single-level
     L-BFGS-B run; ``scaling="box"`` optimises each control in units of its box width,
     ``"value"`` in units of its own size or of the distance of ``beta`` to its bound
     (refreshed at every restart).
@@ -234,7 +235,7 @@ def solve_per_step(
     levels: tuple = ()
     if method == "newton":
         x, f, status, kkt, its, levels = _solve_newton(fg, u0.ravel(), lo, hi, k, T, tol,
-                                                       maxiter)  # fmt: skip
+                                                       maxiter, scaling)  # fmt: skip
     elif scaling == "box":
         x, f, status, kkt, its = _optimise(fg, u0.ravel(), lo, hi, tol, maxiter)
     else:
@@ -290,7 +291,7 @@ def _friction_scale(lo, hi, k, T):
     return scale
 
 
-def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter):
+def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling):
     """Block levels coarse to fine and per step by L-BFGS-B, then truncated Newton;
     ``(x, f, status, kkt, iterations, levels)`` with ``levels`` a tuple of ``(blocks or
     "newton", iterations or evaluations, kkt, log L)`` per phase."""
@@ -316,10 +317,12 @@ def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter):
     log.append((T, r.iterations, r.kkt, r.f))
     if r.kkt > tol and its < maxiter:
         width = np.where(hi > lo, hi - lo, 1.0)
-        # box units in the Newton phase (measured, Nesterov T = 1e3: KKT 7e-5 in 4224
-        # evaluations against 3e-4 after 6802 in friction units, 2026-11-30j)
-        r = truncated_newton_box(fg, r.theta, lo, hi, scale=lambda th: width,
-                                 kkt=_box_kkt(lo, width), tol=tol, maxfun=maxiter - its)  # fmt: skip
+        # box units by default (measured, Nesterov T = 1e3: KKT 7e-5 in 4224 evaluations
+        # against 3e-4 after 6802 in friction units; at T = 1e4 the friction units progressed
+        # where box units did not, 2026-11-30j)
+        scale = _friction_scale(lo, hi, k, T) if scaling == "value" else (lambda th: width)
+        r = truncated_newton_box(fg, r.theta, lo, hi, scale=scale, kkt=_box_kkt(lo, width),
+                                 tol=tol, maxfun=maxiter - its)  # fmt: skip
         its += r.iterations
         log.append(("newton", r.iterations, r.kkt, r.f))
     status = r.status if r.kkt > tol else 0
