@@ -170,3 +170,32 @@ def test_bad_method_and_form_name_the_argument():
         solve_per_step(None, "nesterov", 10, np.zeros((4, 10)), method="bfgs")
     with pytest.raises(ValueError, match="form"):
         solve_per_step(None, "adam", 10, np.zeros((4, 10)))
+
+
+def test_truncated_newton_box_meets_its_test_or_says_why():
+    """An ill-conditioned quadratic (condition 1e6) whose minimum lies partly outside the box:
+    the driver ends on the bound and at the interior minimum, status 0 with the caller's KKT
+    measure (the projected Newton step) below tol; with one chunk of 5 evaluations it returns status 1 and that residual."""
+    from solvers.control._truncated_newton import truncated_newton_box
+
+    n = 50
+    d = np.logspace(0, 6, n)
+    target = np.where(np.arange(n) % 2 == 0, 2.0, 0.5)  # even entries beyond hi = 1
+
+    def fg(x):
+        r = x - target
+        return float(0.5 * r @ (d * r)), d * r
+
+    lo, hi = np.zeros(n), np.ones(n)
+
+    def kkt(x, g):  # the projected Newton step's length
+        return float(np.abs(np.clip(x - g / d, 0.0, 1.0) - x).sum())
+
+    r = truncated_newton_box(fg, np.full(n, 0.1), lo, hi, scale=lambda x: 1.0 / np.sqrt(d),
+                             kkt=kkt, tol=1e-5, maxfun=5000)  # fmt: skip
+    assert r.status == 0 and r.success and r.kkt <= 1e-5
+    np.testing.assert_allclose(r.theta, np.minimum(target, 1.0), atol=1e-5)
+    short = truncated_newton_box(fg, np.full(n, 0.1), lo, hi, scale=lambda x: 1.0 / np.sqrt(d),
+                                 kkt=kkt, tol=1e-5, maxfun=5)  # fmt: skip
+    assert short.status == 1 and not short.success
+    assert short.kkt == pytest.approx(kkt(short.theta, fg(short.theta)[1])) and short.kkt > 1e-5
