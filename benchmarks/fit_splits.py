@@ -17,6 +17,12 @@ validation loss is the target; the same FitOptions for every split, nothing tune
 ``--rate-map norm`` / ``norm-eq``: AdamW's norm map instead of the rate power (7 / 6 parameters).
 ``--fit-theta`` frees the noise spectrum's exponent ``theta`` (one more parameter, 2026-11-30g).
 ``--curves`` stores each held-out run's residual curve.
+``--prior PHASE_JSON``: each family's fit with the leave-one-family-out empirical-Bayes prior
+(``solvers.runs.leave_one_out``) built from the OTHER families' rows of ``PHASE_JSON`` (a
+``phase`` file: every run of each family fitted); the fitted set is then "this family's fitted
+runs plus the other families' fits", said in each row (``fitted_set``). The same fit without
+the prior (its first stage, same code and options) is scored in the same row
+(``without_prior``); ``benchmarks/fit_prior_rule.py`` applies the 2026-11-30h rule.
 ``--shared``: one joint fit per data set with ``(a, b)`` shared by its model sizes
 (``solvers.runs.fit_shared``; the same per-family run selection), rows per family as above plus
 a ``shared`` record (the joint phase, ``p_easy``, intervals) in each family's row.
@@ -39,6 +45,7 @@ from solvers.runs import (
     fit_and_predict,
     fit_runs,
     fit_shared,
+    leave_one_out,
     load_dataset,
     predict_run,
     schedule_family,
@@ -86,23 +93,38 @@ def held_out_curves(rep, runs) -> dict:
     return out
 
 
+def _without_prior(rep, runs, fit_ids, pred_ids) -> dict:
+    """The held-out scores of a prior fit's first stage (``RunFit.base``: no prior)."""
+    base = fit_and_predict(runs, fit_ids, pred_ids, rep.fit.base.options, baselines=(),
+                           transfer=False, fit=rep.fit.base)  # fmt: skip
+    return {"error": base.to_dict()["error"], "predictions": base.predictions}
+
+
 def run_split(
     name: str, n_boot: int, fit_power: bool = True, baselines: bool = True, curves: bool = False,
-    options: dict | None = None,
+    options: dict | None = None, prior_from: str | None = None,
 ) -> list:  # fmt: skip
     runs = load_dataset("llm-curves")
+    sources = None
+    if prior_from:
+        sources = {tuple(d["family"]): d["model"] for d in json.load(open(prior_from))}
     rows = []
     for fam_key, fam in sorted(families(runs).items(), key=lambda kv: str(kv[0])):
         fit_ids, pred_ids = split_ids(name, fam)
         if not fit_ids or (name != "phase" and not pred_ids):
             continue
         t0, c0 = time.perf_counter(), time.process_time()
+        prior = None if sources is None else leave_one_out(sources, fam_key)
         rep = fit_and_predict(
             runs, fit_ids, pred_ids,
-            FitOptions(n_boot=n_boot, fit_power=fit_power, **(options or {})),
+            FitOptions(n_boot=n_boot, fit_power=fit_power, prior=prior, **(options or {})),
             baselines=tuple(LAWS) if baselines else (),
         )  # fmt: skip
         d = rep.to_dict()
+        if prior is not None:
+            d["without_prior"] = _without_prior(rep, runs, fit_ids, pred_ids)
+            d["fitted_set"] = (f"{len(fit_ids)} runs of this family + the prior from the fits of "
+                               f"{len(prior.families)} other families on all their runs")  # fmt: skip
         d["family"] = [fam_key[0], fam_key[1]]
         d["fit_ids"], d["predict_ids"] = fit_ids, pred_ids
         d["seconds"] = {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}
@@ -110,6 +132,11 @@ def run_split(
             d["curves"] = held_out_curves(rep, runs)
         rows.append(d)
         e = d["error"]
+        if prior is not None:
+            w = d["without_prior"]["error"]
+            print(f"{name} {fam_key}: without prior {w['mean_rel']} {w['max_rel']}  "
+                  f"phase {d['model']['without_prior']['phase']} "
+                  f"p_easy={d['model']['without_prior']['p_easy']:.2f}", flush=True)  # fmt: skip
         print(f"{name} {fam_key}: optlr {e['mean_rel']} {e['max_rel']}  "
               f"a={d['model']['a']:.3f} b={d['model']['b']:.3f} p_easy={d['model']['p_easy']:.2f}  "
               f"cpu {d['seconds']['cpu']:.1f}s wall {d['seconds']['wall']:.1f}s", flush=True)  # fmt: skip
@@ -452,6 +479,8 @@ def main() -> None:
                     help="map from the optimiser's rate to model time (FitOptions.rate_map)")  # fmt: skip
     ap.add_argument("--fit-theta", action="store_true",
                     help="fit the noise spectrum's exponent theta (FitOptions.fit_theta)")  # fmt: skip
+    ap.add_argument("--prior", metavar="PHASE_JSON",
+                    help="leave-one-family-out prior from the other families' rows of PHASE_JSON")  # fmt: skip
     ap.add_argument("--curves", action="store_true",
                     help="store each held-out run's residual curve (JSON 'curves')")  # fmt: skip
     ap.add_argument("--merge-baselines", nargs=2, metavar=("OLD", "NEW"),
@@ -475,6 +504,8 @@ def main() -> None:
     if args.table is not None:
         print(table([p for pat in args.table for p in glob.glob(pat)]))
         return
+    if args.shared and args.prior:
+        raise SystemExit("--prior: not with --shared (fit_shared takes no prior)")
     c0, t0 = time.process_time(), time.perf_counter()
     if args.shared:
         rows = run_shared_split(args.split, args.boot, {"rate_map": args.rate_map,
@@ -482,7 +513,8 @@ def main() -> None:
     else:
         rows = run_split(args.split, args.boot, fit_power=not args.p1,
                          baselines=not args.no_baselines, curves=args.curves,
-                         options={"rate_map": args.rate_map, "fit_theta": args.fit_theta})  # fmt: skip
+                         options={"rate_map": args.rate_map, "fit_theta": args.fit_theta},
+                         prior_from=args.prior)  # fmt: skip
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
     if args.out:
         dump(rows, args.out)

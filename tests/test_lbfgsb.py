@@ -97,6 +97,33 @@ def test_points_that_cannot_be_evaluated_are_never_accepted():
     assert any(c[0] > 0.5 for c in calls)  # the line search did try the invalid region
 
 
+def _log_loss_with_an_edge(th):
+    """A log-loss that cannot be evaluated past the stability edge ``sum(th) >= 2``; its
+    minimum lies inside, near 0.58 in each coordinate."""
+    if th.sum() >= 2.0:
+        return 0.0, None
+    r = ((th - 0.6) ** 2).sum() + 1e-2
+    f = np.log(r) - np.log(2.0 - th.sum())
+    return float(f), 2 * (th - 0.6) / r + 1 / (2.0 - th.sum())
+
+
+@pytest.mark.parametrize(("blowup", "converges"), [(BLOWUP, False), (50.0, True)])
+def test_a_blowup_of_the_objectives_size_keeps_the_line_search_going(blowup, converges):
+    """The first step crosses the edge. Shown 1e300 there, L-BFGS-B's line search shrinks the
+    step to nothing and the run ends by its relative reduction at the start (KKT 0.73); a value
+    of the log-loss's own size lets it back off and converge (the long-horizon momentum solver
+    met the first at T = 1000)."""
+    lo, hi = np.zeros(3), np.full(3, 5.0)
+    r = minimize_box(
+        _log_loss_with_an_edge, np.full(3, 0.1), lo, hi, scale=np.ones_like,
+        kkt=box_kkt(lo, hi), tol=1e-6, maxiter=200,
+        options=LbfgsbOptions(restarts=5, ftol=1e-15, blowup=blowup),
+    )  # fmt: skip
+    assert r.success is converges
+    if converges:
+        assert np.allclose(r.theta, r.theta[0]) and 0.5 < r.theta[0] < 0.6
+
+
 def test_restarts_are_bounded_and_stop_when_a_run_no_longer_lowers_f():
     """The first restart always runs (the first run is compared with nothing); the second does
     not, as the first restart ended no lower than the run before it."""
@@ -112,7 +139,8 @@ def test_restarts_are_bounded_and_stop_when_a_run_no_longer_lowers_f():
 @pytest.mark.parametrize(
     ("kwargs", "name"),
     [({"restarts": -1}, "restarts"), ({"maxcor": 0}, "maxcor"), ({"ftol": -1.0}, "ftol"),
-     ({"maxfun_per_iteration": 0}, "maxfun_per_iteration"), ({"maxls": 2.5}, "maxls")],
+     ({"maxfun_per_iteration": 0}, "maxfun_per_iteration"), ({"maxls": 2.5}, "maxls"),
+     ({"blowup": float("nan")}, "blowup")],
 )  # fmt: skip
 def test_options_name_the_bad_argument(kwargs, name):
     with pytest.raises(ValueError, match=name):

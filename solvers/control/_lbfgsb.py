@@ -63,6 +63,12 @@ class LbfgsbOptions:
     maxfun_per_iteration : int or None
         Evaluation limit of a run as a multiple of its iteration budget (``None``: SciPy's
         default of 15000).
+    blowup : float
+        Value shown to L-BFGS-B where the objective cannot be evaluated (:data:`BLOWUP`). An
+        objective of modest range (a log-loss) needs one of its own size: against ``1e300`` the
+        line search's interpolation shrinks the step to nothing and the run "converges" by its
+        relative reduction (the long-horizon momentum solver at T = 1000: KKT 0.53 after 2
+        iterations, against 6.5e-6 after 27 with 50).
     """
 
     restarts: int = 0
@@ -71,6 +77,7 @@ class LbfgsbOptions:
     gtol: float = 0.0
     maxls: int = 20
     maxfun_per_iteration: int | None = None
+    blowup: float = BLOWUP
 
     def __post_init__(self) -> None:
         for name, least in (("restarts", 0), ("maxcor", 1), ("maxls", 1)):
@@ -81,6 +88,8 @@ class LbfgsbOptions:
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
                 raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
+        if not (isinstance(self.blowup, int | float) and math.isfinite(self.blowup)):
+            raise ValueError(f"blowup must be a finite number, got {self.blowup!r}")
 
 
 def _check_count(name: str, value, least: int) -> None:
@@ -151,7 +160,7 @@ def _run(track, theta, lo, hi, scale, kkt, tol, budget, options, progress, offse
 
     def fx(x):
         f, g = track(np.clip(lo + x * scale, lo, hi))
-        return (BLOWUP, np.zeros_like(x)) if g is None else (f, g * scale)
+        return (options.blowup, np.zeros_like(x)) if g is None else (f, g * scale)
 
     count = [0]
 

@@ -34,10 +34,8 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
-from functools import partial
 
 import numpy as np
-from scipy.optimize import minimize
 
 from theory import PLRFModel
 from theory._checks import check_int, check_real
@@ -50,8 +48,9 @@ from ..dynamics.momentum_longrun import (
     MomentumGrid,
     momentum_grid,
 )
+from ._lbfgsb import LbfgsbOptions, minimize_box
 from ._momentum_grid_errors import discretisation_errors, refined_loss
-from .continuum import STATUS_MESSAGES  # one status table (0-3 used here)
+from .continuum import STATUS_MESSAGES  # one status table
 from .momentum import fit_exponent
 from .momentum_forms import FORM_NAMES, UNSTABLE_LOG_LOSS, FormExponents
 
@@ -461,9 +460,6 @@ def solve_longrun(
     value, value_grad = obj.value, obj.value_grad
     history = []
 
-    def callback(xk):
-        history.append(float(np.abs(_projected(xk, obj.gradient_at(xk), bounds)).max()))
-
     c0, w0 = time.process_time(), time.perf_counter()
     if start is not None:  # one start, or several (rows): the lowest loss once made stable
         lo, hi = [b[0] for b in bounds], [b[1] for b in bounds]
@@ -475,28 +471,50 @@ def solve_longrun(
         return LongrunResult(form, T, math.inf, x0, names, False, 3, STATUS_MESSAGES[3],
                              math.inf, 0, obj.evaluations, time.process_time() - c0,
                              time.perf_counter() - w0, (), model, opt)  # fmt: skip
-    x, nit = x0, 0
-    for attempt in range(RESTARTS + 1):
-        # a stopped line search restarts with a fresh Hessian model and central differences
-        fun = value_grad if attempt == 0 else partial(value_grad, central=True)
-        res = minimize(
-            fun, x, jac=True, method="L-BFGS-B", bounds=bounds, callback=callback,
-            options={"maxiter": opt.maxiter - nit, "gtol": opt.tol, "ftol": 1e-15, "maxcor": 20},
-        )  # fmt: skip
-        x, nit = res.x, nit + int(res.nit)
-        f, g = value_grad(x, central=True)
-        kkt = float(np.abs(_projected(x, g, bounds)).max())
-        # a forward-difference attempt that made no step still gets its central restarts (an
-        # adjoint one would repeat itself)
-        stuck = res.nit == 0 and (attempt > 0 or opt.gradient == "adjoint")
-        if kkt <= opt.tol or nit >= opt.maxiter or stuck:
-            break
-    status = 0 if kkt <= opt.tol else (1 if nit >= opt.maxiter else 2)
+    box = _minimize(obj, x0, bounds, opt, history)
+    f, g = value_grad(box.theta, central=True)
+    kkt = float(np.abs(_projected(box.theta, g, bounds)).max())
+    status = 0 if kkt <= opt.tol else (box.status if box.status else 2)
     return LongrunResult(
-        form, T, math.exp(f), x, names, status == 0, status, STATUS_MESSAGES[status], kkt,
-        nit, obj.evaluations, time.process_time() - c0, time.perf_counter() - w0,
-        tuple(history), model, opt,
+        form, T, math.exp(f), box.theta, names, status == 0, status, STATUS_MESSAGES[status],
+        kkt, box.iterations, obj.evaluations, time.process_time() - c0,
+        time.perf_counter() - w0, tuple(history), model, opt,
     )  # fmt: skip
+
+
+def _minimize(obj: _Objective, x0, bounds, opt: LongrunOptions, history: list):
+    """The project's bounded L-BFGS-B driver on ``log L(T)`` in the unscaled parameters, its
+    KKT test the largest projected gradient component (recorded per iteration in ``history``).
+
+    The adjoint gradient runs with :data:`RESTARTS` fresh restarts; the finite-difference one
+    first with forward differences, then restarts with central ones (a stopped line search)."""
+    lo, hi = (np.array([b[i] for b in bounds], float) for i in (0, 1))
+
+    def kkt(x, g):
+        history.append(float(np.abs(_projected(x, g, bounds)).max()))
+        return history[-1]
+
+    def fg(central: bool):
+        def f_g(x):
+            f, g = obj.value_grad(x, central=central)
+            return (f, None) if f >= UNSTABLE_LOG_LOSS else (f, g)
+
+        return f_g
+
+    lbfgsb = LbfgsbOptions(maxcor=20, ftol=1e-15, gtol=opt.tol, blowup=UNSTABLE_LOG_LOSS)
+    runs = [(False, RESTARTS)] if opt.gradient == "adjoint" else [(False, 0), (True, RESTARTS - 1)]
+    box, used = None, 0
+    for central, restarts in runs:
+        box_ = minimize_box(
+            fg(central), x0 if box is None else box.theta, lo, hi, scale=np.ones_like,
+            kkt=kkt, tol=opt.tol, maxiter=opt.maxiter - used,
+            options=replace(lbfgsb, restarts=restarts),
+        )  # fmt: skip
+        used += box_.iterations
+        box = replace(box_, iterations=used)
+        if box.success or used >= opt.maxiter:
+            break
+    return box
 
 
 def kkt_residual(res: LongrunResult, gradient: str = "finite-difference") -> float:

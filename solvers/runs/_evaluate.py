@@ -112,6 +112,8 @@ def fit_and_predict(
     opts = FitOptions(split=runs.default_split()) if options is None else options
     fitted = runs.select(fit_ids, argument="--fit")
     held = runs.select(predict_ids, argument="--predict")
+    if opts.prior is not None:
+        opts.prior.check_runs(held, "--predict")
     fit = fit_runs(fitted, opts) if fit is None else fit
     targets = [(r, *_target(r, opts.split)) for r in held]
     preds = []

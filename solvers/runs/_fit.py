@@ -11,13 +11,15 @@ by :func:`scipy.optimize.least_squares` with a robust loss and box bounds. Start
 :math:`(\log s, a, b)` (and ``p``, ``theta`` when free) on which the linear parameters :math:`(L_\infty, A, \nu)` are solved
 exactly (the excess loss is linear in ``A`` and ``nu``); the best ``n_starts`` are refined.
 Intervals and the probability of the easy phase come from a bootstrap over runs (runs drawn
-with replacement, refitted from the best fit).
+with replacement, refitted from the best fit). ``FitOptions.prior`` (:mod:`._prior`, other
+families' fits) turns the fit into a posterior mode, refined from the fit without it.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 from scipy.optimize import least_squares, lsq_linear
@@ -55,6 +57,7 @@ from ._phase import (
     phase_probability,
     to_phase,
 )
+from ._prior import ParamPrior
 
 __all__ = ["FitOptions", "RunFit", "fit_points", "fit_runs"]
 
@@ -125,6 +128,12 @@ class RunFit:
     wd_ref : float or None
         Reference weight decay of the norm map (geometric mean over the fitted runs; None
         with the power map).
+    base : RunFit or None
+        With ``options.prior``: the fit of the same runs without the prior (no bootstrap),
+        whose residual scale weighs the prior (:mod:`._prior`).
+    prior_penalty : dict
+        With ``options.prior``: ``phase ->`` the prior's part of ``phase_rss``
+        (``sigma^2 sum z_j^2``; the data's part is the difference).
     success, status, message, cost, n_points
     """
 
@@ -148,6 +157,8 @@ class RunFit:
     phase_params: dict = field(default_factory=dict)
     n_eff: float = 0.0
     wd_ref: float | None = None
+    base: RunFit | None = None
+    prior_penalty: dict = field(default_factory=dict)
 
     @property
     def p_easy_boot(self) -> float | None:
@@ -191,6 +202,10 @@ class RunFit:
         out["r2"] = {k: float(v) for k, v in self.r2.items()}
         out["at_bound"] = self.at_bound
         out["fit_runs"] = list(self.run_ids)
+        if self.base is not None:
+            out["prior"] = {**self.options.prior.to_dict(), "penalty": self.prior_penalty}
+            out["without_prior"] = {k: v for k, v in self.base.to_dict().items()
+                                    if k not in ("r2", "fit_runs", "interval")}  # fmt: skip
         return out
 
 
@@ -411,8 +426,10 @@ def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
     """Fit the functional jointly to ``runs`` (a list of :class:`Run` with observed losses).
 
     The fit's parameters are those of the better of the two phase-constrained optima;
-    ``p_easy`` compares them (:mod:`._phase`). Returns a :class:`RunFit`; a refinement that
-    did not converge is reported in ``success``, ``status`` and ``message``.
+    ``p_easy`` compares them (:mod:`._phase`). With ``options.prior`` the fit without it comes
+    first (``RunFit.base``, no bootstrap), then each phase's posterior mode (:func:`_with_prior`).
+    Returns a :class:`RunFit`; a refinement that did not converge is reported in ``success``,
+    ``status`` and ``message``.
     """
     opts = FitOptions() if options is None else options
     if opts.mode_law:
@@ -420,45 +437,137 @@ def fit_runs(runs, options: FitOptions | None = None) -> RunFit:
     runs = list(runs)
     if not runs:
         raise ValueError("runs must hold at least one run with observed losses")
+    if opts.prior is not None:
+        opts.prior.check_runs(runs)
     ref = eta_ref(runs)
     opts = replace(opts, rate_map=resolve_rate_map(opts.rate_map, runs))  # before any use
+    held = (
+        [n for n in opts.prior.names if not _free(opts)[PARAM_NAMES.index(n)]] if opts.prior else []
+    )
+    if held:
+        raise ValueError(f"options.prior names {held}, held in this fit (rate map "
+                         f"{opts.rate_map!r}); a prior may name free parameters only")  # fmt: skip
     wd_ref = None if opts.rate_map == "power" else weight_decay_ref(runs)
     data = _prepare(runs, opts, ref)
     nodes = mode_nodes(opts.n_modes)
     by_phase = best_per_phase(_start_grid(data, nodes, opts),
                               lambda x0, phase=None: _refine(x0, data, nodes, opts, phase),
                               opts.n_starts)  # fmt: skip
+    ctx = (runs, data, nodes, ref, wd_ref)
+    if opts.prior is None:
+        return _assemble(by_phase, ctx, opts)
+    base = _assemble(by_phase, ctx, replace(opts, prior=None, n_boot=0))
+    return _with_prior(base, by_phase, ctx, opts)
+
+
+def _assemble(by_phase, ctx, opts, layout=None, base=None) -> RunFit:
+    """The :class:`RunFit` of the phases' optima ``by_phase`` (``layout``: the prior's, whose
+    rows follow the data's residuals and enter ``rss`` and ``p_easy``)."""
+    runs, data, nodes, ref, wd_ref = ctx
+    n_data = sum(d.idx.size for d in data)
     cuts = np.cumsum([d.idx.size for d in data])[:-1]
     lowest = min(by_phase.values(), key=lambda f: f.cost)
-    n_eff = effective_count(np.split(lowest.fun, cuts))
+    n_eff = effective_count(np.split(lowest.fun[:n_data], cuts))
     p_easy = phase_probability(by_phase["easy"].rss, by_phase["hard"].rss, n_eff)
     # The reported fit is the phase p_easy favours: the robust cost and the residual sum of
     # squares can rank a near tie differently, and "easy" beside p_easy = 0.01 would contradict.
     best = by_phase["easy" if p_easy >= 0.5 else "hard"]
     params = params_from_row(_natural(best.x, ref, wd_ref))
     note = phase_note(p_easy, by_phase["easy"].x, by_phase["hard"].x, LOWER, UPPER)
-    boot = _bootstrap(by_phase, data, nodes, opts, ref, wd_ref)
+    boot = _bootstrap(by_phase, data, nodes, opts, ref, wd_ref, layout)
     interval = {}
     if len(boot):
         lo, hi = np.percentile(boot, [2.5, 97.5], axis=0)
         interval = {n: (lo[i], hi[i]) for i, n in enumerate(PARAM_NAMES) if np.isfinite(lo[i])}
     r2, res = _r2(data, _params(best.x, data), nodes)
+    penalty = {k: float(np.sum(v.fun[n_data:] ** 2)) for k, v in by_phase.items()}
     return RunFit(
         params, [r.id for r in runs], opts, interval, boot, p_easy, r2, res,
         success=bool(best.success), status=int(best.status), message=str(best.message),
-        cost=float(best.cost), n_points=sum(d.idx.size for d in data), n_params=opts.n_params,
+        cost=float(best.cost), n_points=n_data, n_params=opts.n_params,
         eta_ref=ref, phase_rss={k: v.rss for k, v in by_phase.items()}, phase_note=note, n_eff=n_eff,
         phase_params={k: _natural(v.x, ref, wd_ref) for k, v in by_phase.items()}, wd_ref=wd_ref,
+        base=base, prior_penalty=penalty if layout is not None else {},
     )  # fmt: skip
 
 
-def _bootstrap(by_phase, data, nodes, opts, ref, wd_ref) -> np.ndarray:
+@dataclass(frozen=True)
+class _PriorRows:
+    """The prior's residual rows ``sigma z_j`` of a fit's vector (:mod:`._prior`)."""
+
+    prior: ParamPrior
+    sigma: float
+    ref: float
+    wd_ref: float | None
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        natural = dict(zip(PARAM_NAMES, _natural(x, self.ref, self.wd_ref), strict=True))
+        return self.sigma * self.prior.z(natural)
+
+    def start(self, x: np.ndarray) -> np.ndarray:
+        """``x`` with each named parameter at the prior's mean (the vector's units)."""
+        shift = np.log10(rate_scale(x[6], self.ref, self.wd_ref))
+        shift8 = 0.0 if self.wd_ref is None else -np.log10(self.ref / (2 * self.wd_ref))
+        to_x = {"L_inf": (0, 0.0), "A": (1, 0.0), "s": (2, shift), "nu": (3, shift),
+                "a": (4, 0.0), "b": (5, 0.0), "norm0": (8, shift8)}  # fmt: skip
+        out = np.array(x, dtype=float)
+        for name, mean in zip(self.prior.names, self.prior.mean, strict=True):
+            i, add = to_x[name]
+            out[i] = mean + add
+        return out
+
+
+class _PriorObjective(_Objective):
+    """:class:`_Objective` with the prior's rows (``rows(x)``) after the data's residuals;
+    their Jacobian by forward differences (they cost nothing beside the functional)."""
+
+    def __init__(self, *args, rows):
+        super().__init__(*args)
+        self.rows = rows
+
+    def _prior(self, z):
+        return self.rows(from_phase(self.full(z), self.phase, UPPER[5]))
+
+    def fun(self, z):
+        return np.concatenate([super().fun(z), self._prior(z)])
+
+    def jac(self, z):
+        r0, hi, cols = self._prior(z), self.hi[self.free], []
+        for j in range(len(z)):
+            h = 1e-7 * max(1.0, abs(z[j]))
+            h = -h if z[j] + h > hi[j] else h
+            zh = np.array(z, dtype=float)
+            zh[j] += h
+            cols.append((self._prior(zh) - r0) / h)
+        return np.vstack([super().jac(z), np.column_stack(cols)])
+
+
+def _with_prior(base: RunFit, by_phase, ctx, opts) -> RunFit:
+    """Each phase's posterior mode under ``opts.prior``, its weight ``sigma^2 = R_0 / n_eff``
+    from ``base`` (the fit without the prior, :mod:`._prior`): refined from the phase's optimum
+    without the prior and from the prior's mean, the lower cost kept."""
+    _, data, nodes, ref, wd_ref = ctx
+    rows = _PriorRows(opts.prior, float(np.sqrt(min(base.phase_rss.values()) / base.n_eff)), ref,
+                      wd_ref)  # fmt: skip
+    layout = (partial(_PriorObjective, rows=rows), _free(opts), LOWER, UPPER, X_SCALE)
+    out = {}
+    for phase, f in by_phase.items():
+        fits = [
+            _refine(x0, data, nodes, opts, phase, layout=layout) for x0 in (f.x, rows.start(f.x))
+        ]
+        out[phase] = min(fits, key=lambda r: r.cost)
+    return _assemble(out, ctx, opts, layout, base)
+
+
+def _bootstrap(by_phase, data, nodes, opts, ref, wd_ref, layout=None) -> np.ndarray:
     """Refits on runs drawn with replacement: each refits both phases from their optima and
-    keeps the better (so the replicates explore both basins)."""
+    keeps the better (so the replicates explore both basins); ``layout`` as in :func:`_refine`
+    (the prior's: the prior is held, the runs resampled)."""
     rng = np.random.default_rng(opts.seed)
     out = []
     for _ in range(opts.n_boot):
         pick = [data[i] for i in rng.integers(0, len(data), len(data))]
-        fits = [_refine(f.x, pick, nodes, opts, phase) for phase, f in by_phase.items()]
+        fits = [_refine(f.x, pick, nodes, opts, phase, layout=layout)
+                for phase, f in by_phase.items()]  # fmt: skip
         out.append(_natural(min(fits, key=lambda f: f.cost).x, ref, wd_ref))
     return np.array(out).reshape(-1, len(PARAM_NAMES))

@@ -296,6 +296,8 @@ def fit_shared(
         Non-convergence of the reported refinement is in ``success`` and ``message``.
     """
     opts = FitOptions() if options is None else options
+    if opts.prior is not None:
+        raise ValueError("options.prior: fit_shared takes no prior (fit_runs does)")
     groups = {k: list(v) for k, v in groups.items()}
     if len(groups) < 2 or any(not v for v in groups.values()):
         sizes = {k: len(v) for k, v in groups.items()}
