@@ -170,6 +170,10 @@ def test_bad_method_and_form_name_the_argument():
         solve_per_step(None, "nesterov", 10, np.zeros((4, 10)), method="bfgs")
     with pytest.raises(ValueError, match="form"):
         solve_per_step(None, "adam", 10, np.zeros((4, 10)))
+    with pytest.raises(ValueError, match="start must be 4 rows of T = 12"):
+        solve_per_step(None, "nesterov", 12, np.zeros((4, 10)), method="newton")
+    with pytest.raises(ValueError, match="tol"):
+        solve_per_step(None, "nesterov", 10, np.zeros((4, 10)), tol=0.0)
 
 
 def test_truncated_newton_box_meets_its_test_or_says_why():

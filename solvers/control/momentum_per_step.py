@@ -26,6 +26,7 @@ import sympy as sp
 from numba import njit
 
 from theory import general_momentum, second_moment_closure
+from theory._checks import check_int, check_real
 from theory.symbols import L, inv_m, lam, sigma
 
 from ..dynamics.modes import ModeGrid
@@ -225,7 +226,12 @@ def solve_per_step(
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if form not in FORMS:
         raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+    T, maxiter = check_int("T", T, ge=1), check_int("maxiter", maxiter, ge=1)
+    tol = check_real("tol", tol, gt=0)
     al, ga, bt, _ = (np.asarray(c, dtype=float) for c in start)
+    if not al.shape == ga.shape == bt.shape == (T,):
+        raise ValueError(f"start must be 4 rows of T = {T} coefficients, got shapes "
+                         f"{[np.shape(c) for c in start]}")  # fmt: skip
     rows = {"nesterov": (al, ga, bt), "heavy-ball": (ga, bt), "ema": (ga, bt), "sgd": (al,)}[form]
     u0 = np.array(rows)
     lo, hi, k = _box(grid, form, T)
