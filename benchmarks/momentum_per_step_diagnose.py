@@ -8,7 +8,8 @@ One model, ``(1.3, 2.75)``, sigma 0.7, batch 4, with ``--modes`` exact modes (no
 iterations, ``L(T)``, both KKT measures recomputed from the per-step adjoint at the result (box:
 ``sum |clip(u - w g, 0, 1) - u|``; scaled: the direct solver's rate-relative one) and CPU
 seconds: ``solve_direct`` under its two criteria, and the per-step SGD form from the annealed
-start with ``--methods`` (``box``/``value``: the single-level L-BFGS-B runs; ``newton``).
+start with ``--methods`` (``box``/``value``: the single-level L-BFGS-B runs; ``newton``; empty:
+none).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def main(argv=None) -> None:
     s = (np.arange(T) + 0.5) / T  # the direct solver's annealed start: 0.9 x the stable plateau
     eta0 = 0.9 * 1.27 * np.clip((1 - s) / 0.1, 0, 1)
     one = np.ones(T)
-    for method in args.methods.split(","):
+    for method in filter(None, args.methods.split(",")):
         c0 = time.process_time()
         r = solve_per_step(grid, "sgd", T, (eta0, 0 * one, 0 * one, one), maxiter=args.maxiter,
                            scaling="value" if method == "value" else "box",
