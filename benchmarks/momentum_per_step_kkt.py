@@ -40,9 +40,12 @@ def _start(path: str, form: str, T: int):
 
 
 def _as_start(form: str, controls: np.ndarray, T: int):
+    """Coefficients ``(alpha, gamma, beta, q)`` of the per-step controls of ``form``."""
     one, zero = np.ones(T), np.zeros(T)
     if form == "sgd":
         return controls[0], zero, zero, one
+    if form in ("heavy-ball", "ema"):  # eta, beta
+        return zero, controls[0], controls[1], one if form == "heavy-ball" else 1.0 - controls[1]
     return controls[0], controls[1], controls[2], one  # nesterov: eta, zeta, beta
 
 

@@ -5,9 +5,13 @@ in the moments, in the coupling ``L`` and in the coefficients :math:`(\alpha, \g
 are differentiated symbolically once (:func:`_derivatives`) and evaluated vectorised over the
 modes. :func:`form_loss_and_gradient` returns :math:`\log L(T)` and its exact gradient in the
 form's per-step controls (reverse sweep over stored states: memory ``3 T n``, for ``T`` up to
-~1e4). :func:`solve_per_step` minimises it with bounded L-BFGS-B from a family schedule
+~1e4). :func:`solve_per_step` minimises it from a family schedule
 (:func:`solvers.control.momentum_forms.form_schedule`) and reports the KKT residual — the check of how
-much the derived family leaves on the table.
+much the derived family leaves on the table. Its ``method="newton"`` converges where bounded
+L-BFGS-B alone stalls (benchmarks/results/momentum.md, 2026-11-30j): L-BFGS-B on equal blocks,
+coarse to fine, then per step, in units of each control's size (``1 - beta`` for the friction),
+then a truncated-Newton finish (:mod:`solvers.control._truncated_newton`) whose conjugate
+gradients see the curvature that couples ``zeta_t``, ``beta_t`` and neighbouring steps.
 """
 
 from __future__ import annotations
@@ -22,10 +26,15 @@ import sympy as sp
 from numba import njit
 
 from theory import general_momentum, second_moment_closure
+from theory._checks import check_int, check_real
 from theory.symbols import L, inv_m, lam, sigma
 
 from ..dynamics.modes import ModeGrid
-from .momentum import _optimise
+from ._lbfgsb import BLOWUP, LbfgsbOptions, minimize_box
+from ._truncated_newton import truncated_newton_box
+from .direct import multilevel_blocks
+from .momentum import _box_kkt, _optimise
+from .result import STATUS_MESSAGES
 
 __all__ = [
     "PerStepSolve",
@@ -118,6 +127,13 @@ class PerStepSolve:
     iterations: int
     cpu_seconds: float
     kkt_max: float = math.nan
+    message: str = ""
+    levels: tuple = ()
+
+    @property
+    def success(self) -> bool:
+        """``kkt_residual <= tol`` was met (status 0); a stall is a nonzero ``status``."""
+        return self.status == 0
 
 
 def _to_coef(form: str, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,39 +155,17 @@ def _to_coef(form: str, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return coef, chain
 
 
-def solve_per_step(
-    grid: ModeGrid,
-    form: str,
-    T: int,
-    start,
-    *,
-    tol: float = 1e-4,
-    maxiter: int = 2000,
-    scaling: str = "box",
-) -> PerStepSolve:
-    """Minimise ``log L(T)`` over per-step controls of ``form`` from the coefficients ``start``.
-
-    ``start`` is a family schedule ``(alpha, gamma, beta, q)`` (e.g. ``FormSolve.schedule``).
-    Controls: ``nesterov`` (eta, zeta, beta), ``heavy-ball``/``ema`` (eta, beta), ``sgd`` (eta);
-    ``eta`` in ``[0, eta_max]``, ``beta`` in ``[0, BETA_MAX]``, ``zeta`` in ``[0, ZETA_MAX]``.
-    ``scaling``: ``"box"`` optimises each control in units of its box width; ``"value"`` in
-    units of its own size (``eta``, ``zeta``) or of ``1 - beta`` (refreshed at every
-    restart: the loss depends on the controls roughly through their logarithms, and late in a
-    run ``zeta_t`` and ``1 - beta_t`` are 1e-3 of their box). The convergence test is the same
-    for both: ``kkt_residual``, the box-scaled projected gradient of ``log L(T)`` summed over
-    the controls, at most ``tol``; ``kkt_max`` is its largest component.
-    """
-    if scaling not in SCALINGS:
-        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
-    al, ga, bt, _ = (np.asarray(c, dtype=float) for c in start)
-    rows = {"nesterov": (al, ga, bt), "heavy-ball": (ga, bt), "ema": (ga, bt), "sgd": (al,)}[form]
-    u0 = np.array(rows)
-    k = u0.shape[0]
+def _box(grid: ModeGrid, form: str, T: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Bounds ``(lo, hi)`` of the flattened ``(k, T)`` controls of ``form``, and ``k``."""
     hi_row = {"nesterov": (grid.model.eta_max, ZETA_MAX, BETA_MAX),
               "heavy-ball": (grid.model.eta_max, BETA_MAX), "ema": (grid.model.eta_max, BETA_MAX),
               "sgd": (grid.model.eta_max,)}[form]  # fmt: skip
-    lo = np.zeros(k * T)
-    hi = np.repeat(np.array(hi_row), T)
+    k = len(hi_row)
+    return np.zeros(k * T), np.repeat(np.array(hi_row), T), k
+
+
+def _step_objective(grid: ModeGrid, form: str, k: int, T: int):
+    """``fg(x)``: ``log L(T)`` and its gradient in the flattened ``(k, T)`` controls."""
 
     def fg(x):
         coef, chain = _to_coef(form, x.reshape(k, T))
@@ -181,17 +175,181 @@ def solve_per_step(
             out[ui] += s * g[ci]
         return f, out.ravel()
 
+    return fg
+
+
+def solve_per_step(
+    grid: ModeGrid,
+    form: str,
+    T: int,
+    start,
+    *,
+    tol: float = 1e-4,
+    maxiter: int = 2000,
+    scaling: str = "box",
+    method: str = "lbfgsb",
+) -> PerStepSolve:
+    r"""Minimise ``log L(T)`` over per-step controls of ``form`` from the coefficients ``start``.
+
+    ``start`` is a family schedule ``(alpha, gamma, beta, q)`` (e.g. ``FormSolve.schedule``).
+    Controls: ``nesterov`` (eta, zeta, beta), ``heavy-ball``/``ema`` (eta, beta), ``sgd`` (eta);
+    ``eta`` in ``[0, eta_max]``, ``beta`` in ``[0, BETA_MAX]``, ``zeta`` in ``[0, ZETA_MAX]``.
+
+    ``method="newton"`` (the method that converges, :func:`_solve_newton`): L-BFGS-B on the
+    controls on equal blocks first (:func:`solvers.control.direct.multilevel_blocks`, coarse to
+    fine, each level started from the last), then per step until the KKT sum is below
+    ``NEWTON_FROM``, then a truncated-Newton finish
+    (:func:`~solvers.control._truncated_newton.truncated_newton_box`) to ``tol``; every phase in
+    friction-value units (``eta``, ``zeta`` in units of their own size, ``beta`` in units of
+    ``1 - beta``) but the Newton phase, whose units ``scaling`` chooses (``"box"``, or
+    ``"value"``: the friction-value units); ``maxiter`` bounds the L-BFGS-B iterations plus the
+    Newton phase's gradient evaluations. ``method="lbfgsb"``: the older single-level
+    L-BFGS-B run; ``scaling="box"`` optimises each control in units of its box width,
+    ``"value"`` in units of its own size or of the distance of ``beta`` to its bound
+    (refreshed at every restart).
+
+    The convergence test is the same for every method: ``kkt_residual``, the box-scaled
+    projected gradient of ``log L(T)`` summed over the controls,
+
+    .. math::
+
+        r = \sum_i \bigl|\mathrm{clip}(u_i - w_i \partial_i \log L, 0, 1) - u_i\bigr|,
+        \qquad u_i = (x_i - lo_i) / w_i,\ w_i = hi_i - lo_i,
+
+    at most ``tol`` (``success``); ``kkt_max`` is its largest component. A run that stops
+    above ``tol`` returns its status (:data:`~solvers.control.result.STATUS_MESSAGES`) and
+    residual.
+    """
+    if scaling not in SCALINGS:
+        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+    T, maxiter = check_int("T", T, ge=1), check_int("maxiter", maxiter, ge=1)
+    tol = check_real("tol", tol, gt=0)
+    al, ga, bt, _ = (np.asarray(c, dtype=float) for c in start)
+    if not al.shape == ga.shape == bt.shape == (T,):
+        raise ValueError(f"start must be 4 rows of T = {T} coefficients, got shapes "
+                         f"{[np.shape(c) for c in start]}")  # fmt: skip
+    rows = {"nesterov": (al, ga, bt), "heavy-ball": (ga, bt), "ema": (ga, bt), "sgd": (al,)}[form]
+    u0 = np.array(rows)
+    lo, hi, k = _box(grid, form, T)
+    fg = _step_objective(grid, form, k, T)
     start_loss = math.exp(fg(u0.ravel())[0])
     c0 = time.process_time()
-    if scaling == "box":
+    levels: tuple = ()
+    if method == "newton":
+        x, f, status, kkt, its, levels = _solve_newton(fg, u0.ravel(), lo, hi, k, T, tol,
+                                                       maxiter, scaling)  # fmt: skip
+    elif scaling == "box":
         x, f, status, kkt, its = _optimise(fg, u0.ravel(), lo, hi, tol, maxiter)
     else:
         x, f, status, kkt, its = _optimise_value_scaled(fg, u0.ravel(), lo, hi, k, T, tol, maxiter)
     width = hi - lo
     u = (x - lo) / width
     kmax = float(np.abs(np.clip(u - fg(x)[1] * width, 0.0, 1.0) - u).max())
+    msg = f"{STATUS_MESSAGES[status]} (KKT sum {kkt:.3g}, tol {tol:g})"
     return PerStepSolve(form, T, x.reshape(k, T), math.exp(f), start_loss, status, kkt, its,
-                        time.process_time() - c0, kmax)  # fmt: skip
+                        time.process_time() - c0, kmax, msg, levels)  # fmt: skip
+
+
+#: Forms of :func:`solve_per_step`.
+FORMS = ("sgd", "ema", "heavy-ball", "nesterov")
+#: Methods of :func:`solve_per_step`.
+METHODS = ("lbfgsb", "newton")
+#: KKT sum at which the per-step L-BFGS-B phase hands over to the Newton finish (measured,
+#: Nesterov T = 1e3: L-BFGS-B falls to ~3e-3 in 1000 iterations, then crawls; from there
+#: TNC reached 1e-5 in 4000 evaluations, 2026-11-30j).
+NEWTON_FROM = 3e-3
+#: Iteration cap of the per-step L-BFGS-B phase before the Newton finish.
+PER_STEP_LBFGSB_MAXITER = 1000
+#: L-BFGS-B settings of the multilevel method: the SGD direct solver's (memory 20, no SciPy
+#: ftol/gtol stop, fresh restarts while the loss falls), which converge per step where the older
+#: settings (memory 30, ftol 1e-13, 2 restarts) stalled (benchmarks/results/momentum.md, 2026-11-30j).
+MULTILEVEL_LBFGSB = LbfgsbOptions(restarts=10, maxcor=20, maxfun_per_iteration=4)
+#: KKT tolerance of the coarse levels (they only provide a start for the next level).
+COARSE_TOL = 1e-3
+#: Iteration cap of one coarse level (bounds a bad case; the per-step level gets the rest).
+COARSE_MAXITER = 200
+
+
+def _beta_mask(k: int, T: int) -> np.ndarray:
+    """Which of the flattened ``(k, T)`` controls are ``beta`` (the last row of a form with
+    momentum)."""
+    is_beta = np.zeros((k, T), dtype=bool)
+    if k > 1:
+        is_beta[-1] = True
+    return is_beta.ravel()
+
+
+def _friction_scale(lo, hi, k, T):
+    """``scale(x)``: rates in units of their own size (floored at ``VALUE_SCALE_FLOOR`` of the
+    box), ``beta`` (the last row of a form with momentum) in units of ``1 - beta`` — the loss
+    depends on the friction roughly through ``log(1 - beta)``, and ``1 - beta`` reaches
+    ``1 - BETA_MAX`` on the bound, where a box-relative floor would be 10x too coarse."""
+    width, is_beta = hi - lo, _beta_mask(k, T)
+
+    def scale(x):
+        rate = np.clip(x - lo, VALUE_SCALE_FLOOR * width, width)
+        return np.where(is_beta, np.clip(1.0 - x, 1.0 - hi, width), rate)
+
+    return scale
+
+
+def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling):
+    """Block levels coarse to fine and per step by L-BFGS-B, then truncated Newton;
+    ``(x, f, status, kkt, iterations, levels)`` with ``levels`` a tuple of ``(blocks or
+    "newton", iterations or evaluations, kkt, log L)`` per phase."""
+    x, its, log = np.asarray(x0, dtype=float), 0, []
+    for K in multilevel_blocks(T):
+        edges = np.linspace(0, T, K + 1).round().astype(int)
+        index = np.repeat(np.arange(K), np.diff(edges))
+
+        def fg_block(xb, index=index, edges=edges):
+            f, g = fg(xb.reshape(k, -1)[:, index].ravel())
+            return f, np.add.reduceat(g.reshape(k, T), edges[:-1], axis=1).ravel()
+
+        xb0 = np.add.reduceat(x.reshape(k, T), edges[:-1], axis=1) / np.diff(edges)
+        lob, hib = lo.reshape(k, T)[:, :K].ravel(), hi.reshape(k, T)[:, :K].ravel()
+        r = _minimise(fg_block, xb0.ravel(), lob, hib, k, K, max(tol, COARSE_TOL),
+                      min(COARSE_MAXITER, maxiter - its))  # fmt: skip
+        its += r.iterations
+        log.append((K, r.iterations, r.kkt, r.f))
+        x = r.theta.reshape(k, K)[:, index].ravel()
+    r = _minimise(fg, x, lo, hi, k, T, max(tol, NEWTON_FROM),
+                  max(1, min(PER_STEP_LBFGSB_MAXITER, maxiter - its)))  # fmt: skip
+    its += r.iterations
+    log.append((T, r.iterations, r.kkt, r.f))
+    if r.kkt > tol and its < maxiter:
+        width = np.where(hi > lo, hi - lo, 1.0)
+        # box units by default (measured, Nesterov T = 1e3: KKT 7e-5 in 4224 evaluations
+        # against 3e-4 after 6802 in friction units; at T = 1e4 the friction units progressed
+        # where box units did not, 2026-11-30j)
+        scale = _friction_scale(lo, hi, k, T) if scaling == "value" else (lambda th: width)
+        r = truncated_newton_box(fg, r.theta, lo, hi, scale=scale, kkt=_box_kkt(lo, width),
+                                 tol=tol, maxfun=maxiter - its)  # fmt: skip
+        its += r.iterations
+        log.append(("newton", r.iterations, r.kkt, r.f))
+    status = r.status if r.kkt > tol else 0
+    if r.kkt > tol and status == 0:
+        status = 1  # the L-BFGS-B phase met NEWTON_FROM, not tol, and the budget is spent
+    return r.theta, r.f, status, r.kkt, its, tuple(log)
+
+
+def _minimise(fg, x0, lo, hi, k, n, tol, maxiter):
+    """:func:`~solvers.control._lbfgsb.minimize_box` on ``k`` rows of ``n`` controls, friction
+    scaled, box KKT test."""
+    width = np.where(hi > lo, hi - lo, 1.0)
+
+    def fg_finite(x):
+        f, g = fg(x)
+        return (f, g) if math.isfinite(f) else (BLOWUP, None)
+
+    return minimize_box(
+        fg_finite, x0, lo, hi, scale=_friction_scale(lo, hi, k, n), kkt=_box_kkt(lo, width),
+        tol=tol, maxiter=maxiter, options=MULTILEVEL_LBFGSB,
+    )  # fmt: skip
 
 
 #: Restarts of the value-scaled runs: each refreshes the scales from the iterate.
@@ -201,11 +359,7 @@ VALUE_RESTARTS = 20
 def _optimise_value_scaled(fg, x0, lo, hi, k, T, tol, maxiter):
     """:func:`_optimise` with each control scaled by its own size (``1 - beta`` for ``beta``,
     the last row of a form with momentum)."""
-    width = hi - lo
-    is_beta = np.zeros((k, T), dtype=bool)
-    if k > 1:
-        is_beta[-1] = True
-    is_beta = is_beta.ravel()
+    width, is_beta = hi - lo, _beta_mask(k, T)
 
     def scale(x):
         return np.maximum(np.where(is_beta, hi - x, x - lo), VALUE_SCALE_FLOOR * width)

@@ -1,0 +1,82 @@
+"""Per-step momentum control converged (issue 13): every form, several horizons, one table.
+
+    nice -n 10 python -m benchmarks.momentum_per_step_converge --forms sgd,ema,heavy-ball,nesterov \
+        --T 1000,10000 --maxiter 4000
+
+For each form and horizon: :func:`solvers.control.momentum_per_step.solve_per_step` (exact moment
+recursion, exact adjoint) from the long-horizon family optimum of that form at ``T`` (the JSON
+files of :mod:`benchmarks.momentum_longrun`, expanded per step as in
+:mod:`benchmarks.momentum_per_step_kkt`), with the multilevel L-BFGS-B + truncated Newton method (``--method newton``)
+or the older single-level run (``--method box`` / ``value``). Prints one markdown row per solve:
+iterations, the KKT residual (box-scaled projected gradient of ``log L(T)``, summed and
+largest), the family's and the per-step ``L(T)`` and their gap, CPU and wall seconds, status;
+and the phases of a Newton solve. ``--out`` stores the per-step controls (``npz``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from benchmarks.momentum_per_step_kkt import _as_start, _start
+from solvers.control.momentum_per_step import solve_per_step
+from solvers.dynamics.modes import ModeGrid
+
+#: The family optimum of each form at (1.3, 2.75) (benchmarks/results/momentum.md).
+STARTS = {
+    "sgd": "benchmarks/results/momentum_longrun_sgd_1.3_2.75.json",
+    "ema": "benchmarks/results/momentum_longrun_hb_ema_1.3_2.75.json",
+    "heavy-ball": "benchmarks/results/momentum_longrun_hb_ema_1.3_2.75.json",
+    "nesterov": "benchmarks/results/momentum_longrun_nesterov_1.3_2.75.json",
+}
+
+
+def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
+    model, start = _start(STARTS[form], form, T)
+    grid = ModeGrid.from_model(model, exact=args.exact, ratio=args.ratio)
+    family = solve_per_step(grid, form, T, start, maxiter=1).start_loss
+    if args.resume:  # continue from the per-step controls of an earlier run (--out)
+        start = _as_start(form, np.load(f"{args.resume}_{form}_{T}.npz")["controls"], T)
+    c0, w0 = time.process_time(), time.perf_counter()
+    r = solve_per_step(grid, form, T, start, tol=args.tol, maxiter=maxiter,
+                       scaling="value" if method == "value" else args.scaling,
+                       method="newton" if method == "newton" else "lbfgsb")  # fmt: skip
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    if args.out:
+        np.savez(f"{args.out}_{form}_{T}.npz", controls=r.controls, loss=r.loss,
+                 family_loss=family, kkt=r.kkt_residual, status=r.status)  # fmt: skip
+    levels = " ".join(f"{K}:{it}it/{kkt:.1e}" for K, it, kkt, _ in r.levels)
+    return (f"| {form} | {T} | {method} | {r.iterations} | {r.kkt_residual:.2e} | "
+            f"{r.kkt_max:.1e} | {family:.6f} | {r.loss:.6f} | "
+            f"{100 * (1 - r.loss / family):.2f} % | {cpu:.0f} | {wall:.0f} | "
+            f"{r.status}{' converged' if r.success else ''} | {levels} |")  # fmt: skip
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--forms", default="sgd,ema,heavy-ball,nesterov")
+    ap.add_argument("--T", default="1000,10000")
+    ap.add_argument("--method", default="newton", choices=("newton", "box", "value"))
+    ap.add_argument("--maxiter", type=int, default=4000)
+    ap.add_argument("--tol", type=float, default=1e-4)
+    ap.add_argument("--scaling", default="box", choices=("box", "value"),
+                    help="units of the Newton phase (--method newton)")  # fmt: skip
+    ap.add_argument("--exact", type=int, default=32)
+    ap.add_argument("--ratio", type=float, default=1.3)
+    ap.add_argument("--out", default=None, help="prefix of npz files of the per-step controls")
+    ap.add_argument("--resume", default=None,
+                    help="prefix of npz files (--out) of an earlier run to continue from (the block "
+                    "levels of --method newton run again, on its block means)")  # fmt: skip
+    args = ap.parse_args(argv)
+    print("| form | T | method | iterations | KKT sum | KKT max | L family | L per-step | "
+          "per-step below family | CPU s | wall s | status | levels (blocks:iterations/KKT) |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)  # fmt: skip
+    for T in (int(float(t)) for t in args.T.split(",")):
+        for form in args.forms.split(","):
+            print(_row(form, T, args.method, args.maxiter, args), flush=True)
+
+
+if __name__ == "__main__":
+    main()
