@@ -110,3 +110,24 @@ def test_unknown_inputs():
 def test_blowup_is_reported_not_raised():
     r = tune_baseline("cosine", M, 50, grid=GRID)
     assert math.isfinite(r.final_loss)
+
+
+def test_a_parameter_on_its_bound_leaves_the_other_to_be_tuned():
+    """The power law's case at (2.5, 3.2): ``eta0`` optimal on its upper bound, ``chi`` inside
+    between grid points. The search must tune ``chi`` (here to 0.2995, the grid's nearest point
+    is 0.3): a simplex stepped across the bound scored BLOWUP and returned the grid point."""
+    from types import SimpleNamespace
+
+    from solvers.schedules.tuning import _optimise
+
+    zb = [(math.log(1e-4), math.log(0.65)), (0.0, 1.5)]
+    spec = SimpleNamespace(log=(True, False))
+
+    def f(z):  # decreasing in log eta0 up to its bound; chi's optimum off the grid
+        if not (zb[0][0] <= z[0] <= zb[0][1] and zb[1][0] <= z[1] <= zb[1][1]):
+            return math.log(1e300)
+        return -0.01 * z[0] + 100.0 * (z[1] - 0.2995) ** 2
+
+    z, _, _ = _optimise(f, spec, zb, 400)
+    assert z[0] == pytest.approx(zb[0][1], abs=1e-6)
+    assert z[1] == pytest.approx(0.2995, abs=2e-4)

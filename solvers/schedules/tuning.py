@@ -323,9 +323,17 @@ def _optimise(f, spec: Baseline, zb, max_evaluations: int):
         method = "coarse grid + bounded Brent"
     else:
         steps = [ax[1] - ax[0] for ax in axes]
-        simplex = [best] + [best + np.eye(len(best))[i] * steps[i] * 0.5 for i in range(len(best))]
+        lo_, hi_ = np.array([b[0] for b in zb]), np.array([b[1] for b in zb])
+        # the simplex steps into the box: a grid best on a bound (the power law's eta0 at the
+        # stability limit) stepped across it scored BLOWUP, and the search returned the grid
+        # point unchanged (chi = 0.3 exactly at (2.5, 3.2), T = 1e11; claims.md 2026-11-30p)
+        simplex = [best] + [
+            best + np.eye(len(best))[i] * steps[i] * (0.5 if best[i] + steps[i] * 0.5 <= hi_[i]
+                                                      else -0.5)
+            for i in range(len(best))
+        ]  # fmt: skip
         res = minimize(
-            f, best, method="Nelder-Mead",
+            f, best, method="Nelder-Mead", bounds=list(zip(lo_, hi_, strict=True)),
             options={"initial_simplex": np.array(simplex), "xatol": 1e-4, "fatol": 1e-9,
                      "maxfev": max_evaluations},
         )  # fmt: skip
