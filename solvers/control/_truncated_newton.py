@@ -88,7 +88,7 @@ def truncated_newton_box(
     status, message, runs = 0, "the start meets the KKT test", 0
     while res > tol:
         if used[0] >= maxfun:
-            status, message = 1, "evaluation limit"
+            status, message = 1, STATUS_MESSAGES[1]
             break
         s = scale(theta)
 
@@ -113,6 +113,4 @@ def truncated_newton_box(
         theta, f, g = new, f_new, g_new
         res = kkt(theta, g)
         status, message = (0, "KKT test passed") if res <= tol else (1, f"TNC: {r.message}")
-    if status != 0 and message.startswith("evaluation"):
-        message = STATUS_MESSAGES[1]
     return BoxResult(theta, float(f), g, float(res), status, message, used[0], runs)
