@@ -232,3 +232,27 @@ def test_newton_method_converges_in_both_units(form, scaling):
                        scaling=scaling)  # fmt: skip
     assert r.success and _form_kkt_sum(grid, form, r.controls) <= 1e-4
     assert r.loss < r.start_loss
+
+
+def test_reused_workspace_gives_the_one_off_answer():
+    """One workspace evaluated at a blow-up schedule and then at two stable ones returns, each
+    time, exactly the one-off call's value and gradient (fresh arrays), and the symbolic
+    Jacobians' to rounding: state or costates left over from an earlier call (a reset missed)
+    would change the second answer."""
+    from solvers.control._momentum_adjoint import MomentumWorkspace
+    from solvers.control.momentum_forms import form_schedule
+    from solvers.control.momentum_per_step import symbolic_loss_and_gradient
+
+    grid = ModeGrid.from_model(HARD, exact=8, ratio=2.0)
+    T = 40
+    ws = MomentumWorkspace.create(grid.lam, grid.weight, grid.c0, T, 1 / HARD.batch, HARD.sigma**2)
+    blow = np.array([np.full(T, 1e4), np.zeros(T), np.zeros(T), np.ones(T)])
+    assert ws(blow)[0] == math.inf
+    for x in ([-0.5, 0.0, 0.7, -1.0, 0.3], [0.5, 1.0, 0.0, -2.0, 0.6]):
+        coef = np.array(form_schedule("nesterov", x, T, HARD.eta_max))
+        f, g = ws(coef)
+        f1, g1 = form_loss_and_gradient(grid, coef)
+        assert f == f1 and np.array_equal(g, g1)
+        f2, g2 = symbolic_loss_and_gradient(grid, coef)
+        assert f == pytest.approx(f2, rel=1e-13)
+        assert np.max(abs(g - g2)) <= 1e-12 * np.max(abs(g2))

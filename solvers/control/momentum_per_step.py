@@ -23,7 +23,6 @@ from functools import cache
 
 import numpy as np
 import sympy as sp
-from numba import njit
 
 from theory import general_momentum, second_moment_closure
 from theory._checks import check_int, check_real
@@ -31,6 +30,7 @@ from theory.symbols import L, inv_m, lam, sigma
 
 from ..dynamics.modes import ModeGrid
 from ._lbfgsb import BLOWUP, LbfgsbOptions, minimize_box
+from ._momentum_adjoint import MomentumWorkspace, general_momentum_adjoint
 from ._truncated_newton import truncated_newton_box
 from .direct import multilevel_blocks
 from .momentum import _box_kkt, _optimise
@@ -167,9 +167,11 @@ def _box(grid: ModeGrid, form: str, T: int) -> tuple[np.ndarray, np.ndarray, int
 def _step_objective(grid: ModeGrid, form: str, k: int, T: int):
     """``fg(x)``: ``log L(T)`` and its gradient in the flattened ``(k, T)`` controls."""
 
+    ws = _workspace(grid, T)
+
     def fg(x):
         coef, chain = _to_coef(form, x.reshape(k, T))
-        f, g = form_loss_and_gradient(grid, coef)
+        f, g = ws(coef)
         out = np.zeros((k, T))
         for ci, ui, s in chain:
             out[ui] += s * g[ci]
@@ -367,86 +369,14 @@ def _optimise_value_scaled(fg, x0, lo, hi, k, T, tol, maxiter):
     return _optimise(fg, x0, lo, hi, tol, maxiter, scale=scale, restarts=VALUE_RESTARTS)
 
 
-@njit(cache=True)
-def general_momentum_adjoint(
-    lam, weight, c0, alpha, gamma, beta, q, inv_m, sigma2
-):  # pragma: no cover
-    r"""``log L(T)`` of :func:`~solvers.dynamics.momentum_forms.general_momentum_forward` and its exact
-    gradient in ``(alpha, gamma, beta, q)`` (shape ``(4, T)``), by a reverse sweep over the
-    stored moments (memory ``3 (T+1) n`` floats). Hand-derived from the step in the forward
-    kernel's docstring; tested against :func:`symbolic_loss_and_gradient`.
-    """
-    n = lam.shape[0]
-    T = alpha.shape[0]
-    D = np.empty((T + 1, n))
-    X = np.zeros((T + 1, n))
-    V = np.zeros((T + 1, n))
-    Ls = np.empty(T + 1)
-    D[0] = c0
-    Ls[0] = np.sum(weight * lam * c0)
-    for t in range(T):
-        al, ga, bt, qq, im = alpha[t], gamma[t], beta[t], q[t], inv_m[t]
-        s = al + ga * qq
-        Ln = 0.0
-        for k in range(n):
-            lk, Dk, Xk, Vk = lam[k], D[t, k], X[t, k], V[t, k]
-            G = (1.0 + im) * lk * lk * Dk + im * lk * (Ls[t] + sigma2)
-            V[t + 1, k] = bt * bt * Vk + 2.0 * bt * qq * lk * Xk + qq * qq * G
-            X[t + 1, k] = (bt * Xk + qq * lk * Dk - ga * bt * bt * Vk
-                           - (ga * qq + s) * bt * lk * Xk - s * qq * G)  # fmt: skip
-            Dn = (Dk - 2.0 * ga * bt * Xk - 2.0 * s * lk * Dk + ga * ga * bt * bt * Vk
-                  + 2.0 * ga * bt * s * lk * Xk + s * s * G)  # fmt: skip
-            D[t + 1, k] = Dn
-            Ln += weight[k] * lk * Dn
-        Ls[t + 1] = Ln
-    grad = np.zeros((4, T))
-    LT = Ls[T]
-    if not (LT > 0.0 and LT < 1e300):
-        return np.inf, grad
-    aD = weight * lam / LT
-    aX = np.zeros(n)
-    aV = np.zeros(n)
-    for t in range(T - 1, -1, -1):
-        al, ga, bt, qq, im = alpha[t], gamma[t], beta[t], q[t], inv_m[t]
-        s = al + ga * qq
-        dL = 0.0
-        g_a = g_g = g_b = g_q = 0.0
-        for k in range(n):
-            lk, Dk, Xk, Vk = lam[k], D[t, k], X[t, k], V[t, k]
-            G = (1.0 + im) * lk * lk * Dk + im * lk * (Ls[t] + sigma2)
-            pD, pX, pV = aD[k], aX[k], aV[k]
-            gG = pV * qq * qq - pX * s * qq + pD * s * s
-            gs = pX * (-bt * lk * Xk - qq * G) + pD * (-2.0 * lk * Dk + 2.0 * ga * bt * lk * Xk
-                                                       + 2.0 * s * G)  # fmt: skip
-            g_a += gs
-            g_g += (pX * (-bt * bt * Vk - qq * bt * lk * Xk)
-                    + pD * (-2.0 * bt * Xk + 2.0 * ga * bt * bt * Vk + 2.0 * bt * s * lk * Xk)
-                    + gs * qq)  # fmt: skip
-            g_b += (
-                pV * (2.0 * bt * Vk + 2.0 * qq * lk * Xk)
-                + pX * (Xk - 2.0 * ga * bt * Vk - (ga * qq + s) * lk * Xk)
-                + pD * (-2.0 * ga * Xk + 2.0 * ga * ga * bt * Vk + 2.0 * ga * s * lk * Xk)
-            )
-            g_q += (pV * (2.0 * bt * lk * Xk + 2.0 * qq * G)
-                    + pX * (lk * Dk - ga * bt * lk * Xk - s * G) + gs * ga)  # fmt: skip
-            dL += gG * im * lk
-            # the change is added (not pD times the rounded 1 - 2 s lk, whose rounding repeats
-            # at every step of a constant schedule: T eps / 2 of drift in a slow mode)
-            aD[k] = pD + (pX * qq * lk - 2.0 * s * lk * pD + gG * (1.0 + im) * lk * lk)
-            aX[k] = (pV * 2.0 * bt * qq * lk + pX * (bt - (ga * qq + s) * bt * lk)
-                     + pD * (-2.0 * ga * bt + 2.0 * ga * bt * s * lk))  # fmt: skip
-            aV[k] = pV * bt * bt - pX * ga * bt * bt + pD * ga * ga * bt * bt
-        for k in range(n):
-            aD[k] += dL * weight[k] * lam[k]
-        grad[0, t], grad[1, t], grad[2, t], grad[3, t] = g_a, g_g, g_b, g_q
-    return np.log(LT), grad
+def _workspace(grid: ModeGrid, T: int) -> MomentumWorkspace:
+    m = grid.model
+    inv_m = 0.0 if math.isinf(m.batch) else 1.0 / m.batch
+    return MomentumWorkspace.create(grid.lam, grid.weight, grid.c0, T, inv_m, m.sigma**2)
 
 
 def form_loss_and_gradient(grid: ModeGrid, coef: np.ndarray) -> tuple[float, np.ndarray]:
-    """``log L(T)`` and its gradient in the coefficients ``coef`` (shape ``(4, T)``)."""
-    m = grid.model
-    T = coef.shape[1]
-    inv_m = np.full(T, 0.0 if math.isinf(m.batch) else 1.0 / m.batch)
-    c = [np.ascontiguousarray(x, dtype=float) for x in coef]
-    f, g = general_momentum_adjoint(grid.lam, grid.weight, grid.c0, *c, inv_m, m.sigma**2)
-    return float(f), g
+    """``log L(T)`` and its gradient in the coefficients ``coef`` (shape ``(4, T)``); a one-off
+    call (a solve reuses one :class:`~solvers.control._momentum_adjoint.MomentumWorkspace`)."""
+    f, g = _workspace(grid, np.shape(coef)[1])(coef)
+    return float(f), g.copy()
