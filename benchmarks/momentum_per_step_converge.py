@@ -61,8 +61,9 @@ def main(argv=None) -> None:
     ap.add_argument("--method", default="newton", choices=("newton", "box", "value"))
     ap.add_argument("--maxiter", type=int, default=4000)
     ap.add_argument("--tol", type=float, default=1e-4)
-    ap.add_argument("--scaling", default="box", choices=("box", "value"),
-                    help="units of the Newton phase (--method newton)")  # fmt: skip
+    ap.add_argument("--scaling", default="box", choices=("box", "value", "log"),
+                    help="units of the Newton phase (--method newton); log: the friction as "
+                    "log(1 - beta) in every phase")  # fmt: skip
     ap.add_argument("--exact", type=int, default=32)
     ap.add_argument("--ratio", type=float, default=1.3)
     ap.add_argument("--out", default=None, help="prefix of npz files of the per-step controls")

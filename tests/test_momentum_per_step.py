@@ -96,7 +96,7 @@ def test_bad_friction_options_name_the_argument():
     with pytest.raises(ValueError, match="delta_bounds"):
         LongrunOptions(delta_bounds=(0.0, 1.0))
     with pytest.raises(ValueError, match="scaling"):
-        solve_per_step(None, "nesterov", 10, np.zeros((4, 10)), scaling="log")
+        solve_per_step(None, "nesterov", 10, np.zeros((4, 10)), scaling="logs")
 
 
 # -- the converging method (multilevel L-BFGS-B + truncated Newton) ------------------------------
@@ -223,10 +223,11 @@ def _form_kkt_sum(modes: ModeGrid, form: str, controls: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("form", ["sgd", "ema"])
-@pytest.mark.parametrize("scaling", ["box", "value"])
+@pytest.mark.parametrize("scaling", ["box", "value", "log"])
 def test_newton_method_converges_in_both_units(form, scaling):
-    """SGD and EMA forms, T = 300, the Newton phase in box and in value units (~0.5 s each):
-    converged on the recomputed residual, and below the family start."""
+    """SGD and EMA forms, T = 300, the Newton phase in box and in value units, and every phase
+    with the friction as ``log(1 - beta)`` (~0.5 s each): converged on the recomputed residual,
+    and below the family start."""
     grid, start = _small_problem(form)
     r = solve_per_step(grid, form, SMALL_T, start, maxiter=4000, method="newton",
                        scaling=scaling)  # fmt: skip
@@ -256,3 +257,22 @@ def test_reused_workspace_gives_the_one_off_answer():
         f2, g2 = symbolic_loss_and_gradient(grid, coef)
         assert f == pytest.approx(f2, rel=1e-13)
         assert np.max(abs(g - g2)) <= 1e-12 * np.max(abs(g2))
+
+
+def test_log_friction_units_converge_and_a_stopped_solve_says_so():
+    """Nesterov, T = 300, every phase in log-friction units (~1.5 s): KKT 1e-4 met on the
+    residual recomputed from the adjoint in the controls (a wrong chain rule for
+    ``beta = 1 - e^y`` would stop the solver on its own residual and fail here), ``beta`` inside
+    its box, the loss below the family start; with 400 iterations: status 1, not ``success``,
+    the true residual."""
+    grid, start = _small_problem()
+    r = solve_per_step(grid, "nesterov", SMALL_T, start, maxiter=4000, method="newton",
+                       scaling="log")  # fmt: skip
+    assert r.success and _box_kkt_sum(grid, r.controls) <= 1e-4
+    assert r.controls[2].min() >= 0.0 and r.controls[2].max() <= BETA_MAX
+    assert r.loss < 0.9 * r.start_loss
+    short = solve_per_step(grid, "nesterov", SMALL_T, start, maxiter=400, method="newton",
+                           scaling="log")  # fmt: skip
+    assert short.status == 1 and not short.success and "iteration limit" in short.message
+    assert short.kkt_residual == pytest.approx(_box_kkt_sum(grid, short.controls), rel=1e-12)
+    assert short.kkt_residual > 1e-4

@@ -29,7 +29,7 @@ from theory._checks import check_int, check_real
 from theory.symbols import L, inv_m, lam, sigma
 
 from ..dynamics.modes import ModeGrid
-from ._lbfgsb import BLOWUP, LbfgsbOptions, minimize_box
+from ._lbfgsb import BLOWUP, BoxResult, LbfgsbOptions, minimize_box
 from ._momentum_adjoint import MomentumWorkspace, general_momentum_adjoint
 from ._truncated_newton import truncated_newton_box
 from .direct import multilevel_blocks
@@ -47,7 +47,7 @@ __all__ = [
 #: Upper bound of beta in the per-step problems (beta -> 1 freezes the velocity).
 BETA_MAX = 1.0 - 1e-7
 #: Per-step scaling modes of :func:`solve_per_step` (see there).
-SCALINGS = ("box", "value")
+SCALINGS = ("box", "value", "log")
 #: Floor of the value scaling, as a fraction of the box width: a control at its lower bound
 #: keeps a finite scale (the run could not leave the bound otherwise).
 VALUE_SCALE_FLOOR = 1e-6
@@ -204,7 +204,9 @@ def solve_per_step(
     (:func:`~solvers.control._truncated_newton.truncated_newton_box`) to ``tol``; every phase in
     friction-value units (``eta``, ``zeta`` in units of their own size, ``beta`` in units of
     ``1 - beta``) but the Newton phase, whose units ``scaling`` chooses (``"box"``, or
-    ``"value"``: the friction-value units); ``maxiter`` bounds the L-BFGS-B iterations plus the
+    ``"value"``: the friction-value units); ``scaling="log"`` runs every phase with the
+    friction as ``log(1 - beta)`` (:class:`_LogFriction`; the rates in their own size's
+    units), for optima whose friction spans decades near 1; ``maxiter`` bounds the L-BFGS-B iterations plus the
     Newton phase's gradient evaluations. ``method="lbfgsb"``: the older single-level
     L-BFGS-B run; ``scaling="box"`` optimises each control in units of its box width,
     ``"value"`` in units of its own size or of the distance of ``beta`` to its bound
@@ -315,22 +317,16 @@ def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling):
         xb0 = np.add.reduceat(x.reshape(k, T), edges[:-1], axis=1) / np.diff(edges)
         lob, hib = lo.reshape(k, T)[:, :K].ravel(), hi.reshape(k, T)[:, :K].ravel()
         r = _minimise(fg_block, xb0.ravel(), lob, hib, k, K, max(tol, COARSE_TOL),
-                      min(COARSE_MAXITER, maxiter - its))  # fmt: skip
+                      min(COARSE_MAXITER, maxiter - its), scaling == "log")  # fmt: skip
         its += r.iterations
         log.append((K, r.iterations, r.kkt, r.f))
         x = r.theta.reshape(k, K)[:, index].ravel()
     r = _minimise(fg, x, lo, hi, k, T, max(tol, NEWTON_FROM),
-                  max(1, min(PER_STEP_LBFGSB_MAXITER, maxiter - its)))  # fmt: skip
+                  max(1, min(PER_STEP_LBFGSB_MAXITER, maxiter - its)), scaling == "log")  # fmt: skip
     its += r.iterations
     log.append((T, r.iterations, r.kkt, r.f))
     if r.kkt > tol and its < maxiter:
-        width = np.where(hi > lo, hi - lo, 1.0)
-        # box units by default (measured, Nesterov T = 1e3: KKT 7e-5 in 4224 evaluations
-        # against 3e-4 after 6802 in friction units; at T = 1e4 the friction units progressed
-        # where box units did not, 2026-11-30j)
-        scale = _friction_scale(lo, hi, k, T) if scaling == "value" else (lambda th: width)
-        r = truncated_newton_box(fg, r.theta, lo, hi, scale=scale, kkt=_box_kkt(lo, width),
-                                 tol=tol, maxfun=maxiter - its)  # fmt: skip
+        r = _newton_phase(fg, r.theta, lo, hi, k, T, tol, maxiter - its, scaling)
         its += r.iterations
         log.append(("newton", r.iterations, r.kkt, r.f))
     status = r.status if r.kkt > tol else 0
@@ -339,17 +335,104 @@ def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling):
     return r.theta, r.f, status, r.kkt, its, tuple(log)
 
 
-def _minimise(fg, x0, lo, hi, k, n, tol, maxiter):
+def _newton_phase(fg, x, lo, hi, k, T, tol, maxfun, scaling):
+    """:func:`~solvers.control._truncated_newton.truncated_newton_box` from ``x`` in the units
+    ``scaling`` names; a :class:`~solvers.control._lbfgsb.BoxResult` in the controls."""
+    width = np.where(hi > lo, hi - lo, 1.0)
+    kkt = _box_kkt(lo, width)
+    if scaling == "log":
+        lf = _LogFriction(lo, hi, _beta_mask(k, T))
+        r = truncated_newton_box(lf.objective(fg), lf.to_y(x), lf.ylo, lf.yhi, scale=lf.scale,
+                                 kkt=lf.kkt(kkt), tol=tol, maxfun=maxfun)  # fmt: skip
+        return lf.result(r)
+    # box units by default (measured, Nesterov T = 1e3: KKT 7e-5 in 4224 evaluations against
+    # 3e-4 after 6802 in friction units; at T = 1e4 the friction units progressed where box
+    # units did not, 2026-11-30j)
+    scale = _friction_scale(lo, hi, k, T) if scaling == "value" else (lambda th: width)
+    return truncated_newton_box(fg, x, lo, hi, scale=scale, kkt=kkt, tol=tol, maxfun=maxfun)
+
+
+@dataclass(frozen=True)
+class _LogFriction:
+    r"""The controls with each friction as :math:`y = \log(1 - \beta)` (rates unchanged).
+
+    Where the optimum holds :math:`1 - \beta` at 1e-7 .. 1e-3 over thousands of steps, the
+    loss is nearly flat in :math:`\beta` and the moves it wants are decades of
+    :math:`1 - \beta`: steps of many units in friction-value units (refreshed only per chunk),
+    a few in :math:`y` (2026-11-30k §2). The bounds :math:`0 \le \beta \le` ``BETA_MAX``
+    become :math:`\log(1 - \mathrm{BETA\_MAX}) \le y \le 0`.
+    """
+
+    lo: np.ndarray
+    hi: np.ndarray
+    is_beta: np.ndarray
+
+    def _on_beta(self, x: np.ndarray, beta_values: np.ndarray) -> np.ndarray:
+        """``x`` with its friction entries replaced by ``beta_values``."""
+        out = np.array(x, dtype=float)
+        out[self.is_beta] = beta_values
+        return out
+
+    @property
+    def ylo(self) -> np.ndarray:
+        return self._on_beta(self.lo, np.log1p(-self.hi[self.is_beta]))
+
+    @property
+    def yhi(self) -> np.ndarray:
+        return self._on_beta(self.hi, np.log1p(-self.lo[self.is_beta]))
+
+    def to_x(self, y: np.ndarray) -> np.ndarray:
+        return self._on_beta(y, -np.expm1(y[self.is_beta]))
+
+    def to_y(self, x: np.ndarray) -> np.ndarray:
+        x = np.clip(x, self.lo, self.hi)
+        return self._on_beta(x, np.log1p(-x[self.is_beta]))
+
+    def _dxdy(self, y: np.ndarray) -> np.ndarray:
+        return self._on_beta(np.ones_like(y), -np.exp(y[self.is_beta]))
+
+    def objective(self, fg):
+        """``fg`` in ``y``: the gradient by the chain rule ``d beta / d y = -(1 - beta)``."""
+
+        def fgy(y):
+            f, g = fg(self.to_x(y))
+            return f, (None if g is None else g * self._dxdy(y))
+
+        return fgy
+
+    def kkt(self, kkt):
+        """The caller's KKT measure (in the controls) of a point and gradient in ``y``."""
+        return lambda y, gy: kkt(self.to_x(y), gy / self._dxdy(y))
+
+    def scale(self, y: np.ndarray) -> np.ndarray:
+        """Rates in units of their own size (floored as :func:`_friction_scale`), ``y`` in 1."""
+        width = self.yhi - self.ylo
+        return np.where(self.is_beta, 1.0, np.clip(y - self.ylo, VALUE_SCALE_FLOOR * width, width))
+
+    def result(self, r: BoxResult) -> BoxResult:
+        """``r`` (in ``y``) with its point and gradient in the controls."""
+        x = self.to_x(r.theta)
+        g = None if r.g is None else r.g / self._dxdy(r.theta)
+        return BoxResult(x, r.f, g, r.kkt, r.status, r.message, r.iterations, r.runs)
+
+
+def _minimise(fg, x0, lo, hi, k, n, tol, maxiter, log_friction=False):
     """:func:`~solvers.control._lbfgsb.minimize_box` on ``k`` rows of ``n`` controls, friction
-    scaled, box KKT test."""
+    scaled (or in :class:`_LogFriction` variables), box KKT test; the result in the controls."""
     width = np.where(hi > lo, hi - lo, 1.0)
 
     def fg_finite(x):
         f, g = fg(x)
         return (f, g) if math.isfinite(f) else (BLOWUP, None)
 
+    kkt = _box_kkt(lo, width)
+    if log_friction:
+        lf = _LogFriction(lo, hi, _beta_mask(k, n))
+        r = minimize_box(lf.objective(fg_finite), lf.to_y(x0), lf.ylo, lf.yhi, scale=lf.scale,
+                         kkt=lf.kkt(kkt), tol=tol, maxiter=maxiter, options=MULTILEVEL_LBFGSB)  # fmt: skip
+        return lf.result(r)
     return minimize_box(
-        fg_finite, x0, lo, hi, scale=_friction_scale(lo, hi, k, n), kkt=_box_kkt(lo, width),
+        fg_finite, x0, lo, hi, scale=_friction_scale(lo, hi, k, n), kkt=kkt,
         tol=tol, maxiter=maxiter, options=MULTILEVEL_LBFGSB,
     )  # fmt: skip
 
