@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from benchmarks.momentum_per_step_kkt import _as_start, _start
-from solvers.control.momentum_per_step import solve_per_step
+from solvers.control.momentum_per_step import solve_per_step, stretched_start
 from solvers.dynamics.modes import ModeGrid
 
 #: The family optimum of each form at (1.3, 2.75) (benchmarks/results/momentum.md).
@@ -36,9 +36,12 @@ STARTS = {
 def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
     model, start = _start(STARTS[form], form, T)
     grid = ModeGrid.from_model(model, exact=args.exact, ratio=args.ratio)
-    family = solve_per_step(grid, form, T, start, maxiter=1).start_loss
+    family = solve_per_step(grid, form, T, start, maxiter=1).start_loss  # before any --resume
     if args.resume:  # continue from the per-step controls of an earlier run (--out)
         start = _as_start(form, np.load(f"{args.resume}_{form}_{T}.npz")["controls"], T)
+    if args.stretch:  # continuation in T: an earlier optimum at a shorter horizon, stretched
+        prefix, T0 = args.stretch.rsplit(":", 1)
+        start = stretched_start(form, np.load(f"{prefix}_{form}_{T0}.npz")["controls"], T)
     c0, w0 = time.process_time(), time.perf_counter()
     r = solve_per_step(grid, form, T, start, tol=args.tol, maxiter=maxiter,
                        scaling="value" if method == "value" else args.scaling,
@@ -70,6 +73,9 @@ def main(argv=None) -> None:
     ap.add_argument("--resume", default=None,
                     help="prefix of npz files (--out) of an earlier run to continue from (the block "
                     "levels of --method newton run again, on its block means)")  # fmt: skip
+    ap.add_argument("--stretch", default=None,
+                    help="PREFIX:T0 — start from the controls PREFIX_form_T0.npz (--out) of a "
+                    "shorter horizon stretched in relative time (stretched_start)")  # fmt: skip
     args = ap.parse_args(argv)
     print("| form | T | method | iterations | KKT sum | KKT max | L family | L per-step | "
           "per-step below family | CPU s | wall s | status | levels (blocks:iterations/KKT) |\n"

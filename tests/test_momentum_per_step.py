@@ -276,3 +276,24 @@ def test_log_friction_units_converge_and_a_stopped_solve_says_so():
     assert short.status == 1 and not short.success and "iteration limit" in short.message
     assert short.kkt_residual == pytest.approx(_box_kkt_sum(grid, short.controls), rel=1e-12)
     assert short.kkt_residual > 1e-4
+
+
+def test_stretched_start_interpolates_in_relative_time():
+    """Continuation in ``T``: the same ``T`` returns the controls exactly; a row linear in
+    relative time stays linear; the friction is interpolated in ``log(1 - beta)`` (halfway
+    between ``1 - beta`` = 1e-2 and 1e-4 lies 1e-3, not the arithmetic 5e-3); the coefficients
+    are the form's (EMA: ``q = 1 - beta``); a wrong number of rows names the argument."""
+    from solvers.control.momentum_per_step import stretched_start
+
+    u = np.array([[0.5, 0.4, 0.3], [1 - 1e-2, 1 - 1e-4, 0.5]])
+    same = stretched_start("ema", u, 3)
+    np.testing.assert_allclose(same, [[0, 0, 0], u[0], u[1], 1 - u[1]], rtol=1e-15, atol=0)
+    T = 6  # new midpoints (t + 1/2)/6: 1/12 .. 11/12; old ones 1/6, 1/2, 5/6
+    co = stretched_start("ema", u, T)
+    s = (np.arange(T) + 0.5) / T
+    np.testing.assert_allclose(co[1], np.interp(s, [1 / 6, 1 / 2, 5 / 6], u[0]), rtol=1e-15)
+    np.testing.assert_allclose(co[1][1:5], 0.55 - 0.3 * s[1:5], rtol=1e-14)  # linear inside
+    np.testing.assert_allclose(1 - co[2][2], 10 ** (-2 - 2 * (s[2] - 1 / 6) * 3), rtol=1e-12)
+    np.testing.assert_allclose(co[3], 1 - co[2], rtol=1e-15)
+    with pytest.raises(ValueError, match="controls must have 3 rows"):
+        stretched_start("nesterov", u, T)

@@ -18,6 +18,7 @@ __getattr__, __dir__, __all__ = attach(
         "solve_free_friction": "momentum_free_friction",
         "form_loss_and_gradient": "momentum_per_step",
         "solve_per_step": "momentum_per_step",
+        "stretched_start": "momentum_per_step",
         "FORM_NAMES": "momentum_forms",
         "FormExponents": "momentum_forms",
         "FormSolve": "momentum_forms",

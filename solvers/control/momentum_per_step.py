@@ -41,6 +41,7 @@ __all__ = [
     "form_loss_and_gradient",
     "general_momentum_adjoint",
     "solve_per_step",
+    "stretched_start",
     "symbolic_loss_and_gradient",
 ]
 
@@ -153,6 +154,31 @@ def _to_coef(form: str, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         coef = np.array([u[0], zero, zero, one])
         chain = [(0, 0, 1.0)]
     return coef, chain
+
+
+def stretched_start(form: str, controls: np.ndarray, T: int) -> np.ndarray:
+    r"""Continuation in ``T``: the per-step controls of a solve at ``T0`` as a start at ``T``.
+
+    Each row of ``controls`` (shape ``(k, T0)``, the form's controls as in
+    :attr:`PerStepSolve.controls`) is read as a function of relative time, its value at step
+    ``s`` placed at :math:`(s + 1/2)/T_0`, and interpolated linearly at :math:`(t + 1/2)/T`
+    (held constant beyond the end points); the friction row is interpolated in
+    :math:`\log(1 - \beta)`. Returns the coefficients ``(alpha, gamma, beta, q)``, shape
+    ``(4, T)``, the ``start`` of :func:`solve_per_step`.
+    """
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+    T = check_int("T", T, ge=1)
+    u = np.atleast_2d(np.asarray(controls, dtype=float))
+    k = {"nesterov": 3, "heavy-ball": 2, "ema": 2, "sgd": 1}[form]
+    if u.shape[0] != k or u.shape[1] < 1:
+        raise ValueError(f"controls must have {k} rows for form {form!r}, got shape {u.shape}")
+    s_old = (np.arange(u.shape[1]) + 0.5) / u.shape[1]
+    s_new = (np.arange(T) + 0.5) / T
+    rows = [np.interp(s_new, s_old, r) for r in u]
+    if k > 1:
+        rows[-1] = -np.expm1(np.interp(s_new, s_old, np.log1p(-np.minimum(u[-1], BETA_MAX))))
+    return _to_coef(form, np.array(rows))[0]
 
 
 def _box(grid: ModeGrid, form: str, T: int) -> tuple[np.ndarray, np.ndarray, int]:
