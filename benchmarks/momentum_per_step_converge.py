@@ -45,7 +45,7 @@ def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
     c0, w0 = time.process_time(), time.perf_counter()
     r = solve_per_step(grid, form, T, start, tol=args.tol, maxiter=maxiter,
                        scaling="value" if method == "value" else args.scaling,
-                       method="newton" if method == "newton" else "lbfgsb")  # fmt: skip
+                       method=method if method.startswith("newton") else "lbfgsb")  # fmt: skip
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     if args.out:
         np.savez(f"{args.out}_{form}_{T}.npz", controls=r.controls, loss=r.loss,
@@ -61,7 +61,9 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--forms", default="sgd,ema,heavy-ball,nesterov")
     ap.add_argument("--T", default="1000,10000")
-    ap.add_argument("--method", default="newton", choices=("newton", "box", "value"))
+    ap.add_argument(
+        "--method", default="newton", choices=("newton", "newton-finish", "box", "value")
+    )
     ap.add_argument("--maxiter", type=int, default=4000)
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--scaling", default="box", choices=("box", "value", "log"),

@@ -297,3 +297,19 @@ def test_stretched_start_interpolates_in_relative_time():
     np.testing.assert_allclose(co[3], 1 - co[2], rtol=1e-15)
     with pytest.raises(ValueError, match="controls must have 3 rows"):
         stretched_start("nesterov", u, T)
+
+
+def test_newton_finish_continues_a_stopped_solve():
+    """``method="newton-finish"`` from the controls of a solve stopped at its iteration limit:
+    only the Newton phase runs, from that point (its start loss is the stopped solve's loss),
+    and it meets KKT 1e-4 on the recomputed residual."""
+    from solvers.control.momentum_per_step import stretched_start
+
+    grid, start = _small_problem()
+    stopped = solve_per_step(grid, "nesterov", SMALL_T, start, maxiter=300, method="newton")
+    assert not stopped.success
+    again = stretched_start("nesterov", stopped.controls, SMALL_T)  # the same T: the controls
+    r = solve_per_step(grid, "nesterov", SMALL_T, again, maxiter=6000, method="newton-finish")
+    assert r.start_loss == pytest.approx(stopped.loss, rel=1e-13)
+    assert [lv[0] for lv in r.levels] == ["newton"]
+    assert r.success and _box_kkt_sum(grid, r.controls) <= 1e-4 and r.loss < stopped.loss

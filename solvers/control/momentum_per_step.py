@@ -232,7 +232,9 @@ def solve_per_step(
     ``1 - beta``) but the Newton phase, whose units ``scaling`` chooses (``"box"``, or
     ``"value"``: the friction-value units); ``scaling="log"`` runs every phase with the
     friction as ``log(1 - beta)`` (:class:`_LogFriction`; the rates in their own size's
-    units), for optima whose friction spans decades near 1; ``maxiter`` bounds the L-BFGS-B iterations plus the
+    units), for optima whose friction spans decades near 1. ``method="newton-finish"``: the
+    truncated-Newton phase alone from ``start`` (to continue a solve from its controls);
+    ``maxiter`` bounds the L-BFGS-B iterations plus the
     Newton phase's gradient evaluations. ``method="lbfgsb"``: the older single-level
     L-BFGS-B run; ``scaling="box"`` optimises each control in units of its box width,
     ``"value"`` in units of its own size or of the distance of ``beta`` to its bound
@@ -272,6 +274,10 @@ def solve_per_step(
     if method == "newton":
         x, f, status, kkt, its, levels = _solve_newton(fg, u0.ravel(), lo, hi, k, T, tol,
                                                        maxiter, scaling)  # fmt: skip
+    elif method == "newton-finish":
+        r = _newton_phase(fg, u0.ravel(), lo, hi, k, T, tol, maxiter, scaling)
+        x, f, status, kkt, its = r.theta, r.f, r.status, r.kkt, r.iterations
+        levels = (("newton", r.iterations, r.kkt, r.f),)
     elif scaling == "box":
         x, f, status, kkt, its = _optimise(fg, u0.ravel(), lo, hi, tol, maxiter)
     else:
@@ -287,7 +293,7 @@ def solve_per_step(
 #: Forms of :func:`solve_per_step`.
 FORMS = ("sgd", "ema", "heavy-ball", "nesterov")
 #: Methods of :func:`solve_per_step`.
-METHODS = ("lbfgsb", "newton")
+METHODS = ("lbfgsb", "newton", "newton-finish")
 #: KKT sum at which the per-step L-BFGS-B phase hands over to the Newton finish (measured,
 #: Nesterov T = 1e3: L-BFGS-B falls to ~3e-3 in 1000 iterations, then crawls; from there
 #: TNC reached 1e-5 in 4000 evaluations, 2026-11-30j).
