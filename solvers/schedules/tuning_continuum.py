@@ -35,7 +35,14 @@ from ..dynamics.continuum import (
     build_problem,
 )
 from ..dynamics.continuum import DEFAULT_POINTS_PER_BIN as _PPB
-from .tuning import BASELINES, ETA_FLOOR, SECONDS_PER_UNIT, BaselineResult, tune_in_box
+from .tuning import (
+    BASELINES,
+    ETA_FLOOR,
+    SECONDS_PER_UNIT,
+    BaselineResult,
+    constant_floor,
+    tune_in_box,
+)
 
 __all__ = ["CONTINUOUS_FAMILIES", "continuum_problem", "tune_baseline_continuum"]
 
@@ -126,7 +133,9 @@ def tune_baseline_continuum(
     x = _projection_points(prob.t)
     bounds = []
     for pname in spec.params:
-        if pname == "eta0":
+        if pname == "eta0" and name == "constant":  # the floor of the time-domain tuner
+            bounds.append((constant_floor(up, T, float(prob.quad.lam.max())), up))
+        elif pname == "eta0":
             bounds.append((ETA_FLOOR * up, up))
         elif pname == "c":
             bounds.append((ETA_FLOOR * up * T ** fixed["xi"], up * T ** fixed["xi"]))
