@@ -270,24 +270,26 @@ def solve_per_step(
     fg = _step_objective(grid, form, k, T)
     start_loss = math.exp(fg(u0.ravel())[0])
     c0 = time.process_time()
-    levels: tuple = ()
-    if method == "newton":
-        x, f, status, kkt, its, levels = _solve_newton(fg, u0.ravel(), lo, hi, k, T, tol,
-                                                       maxiter, scaling)  # fmt: skip
-    elif method == "newton-finish":
-        r = _newton_phase(fg, u0.ravel(), lo, hi, k, T, tol, maxiter, scaling)
-        x, f, status, kkt, its = r.theta, r.f, r.status, r.kkt, r.iterations
-        levels = (("newton", r.iterations, r.kkt, r.f),)
-    elif scaling == "box":
-        x, f, status, kkt, its = _optimise(fg, u0.ravel(), lo, hi, tol, maxiter)
-    else:
-        x, f, status, kkt, its = _optimise_value_scaled(fg, u0.ravel(), lo, hi, k, T, tol, maxiter)
+    x, f, status, kkt, its, levels = _run(method, scaling, fg, u0.ravel(), lo, hi, k, T, tol,
+                                          maxiter)  # fmt: skip
     width = hi - lo
     u = (x - lo) / width
     kmax = float(np.abs(np.clip(u - fg(x)[1] * width, 0.0, 1.0) - u).max())
     msg = f"{STATUS_MESSAGES[status]} (KKT sum {kkt:.3g}, tol {tol:g})"
     return PerStepSolve(form, T, x.reshape(k, T), math.exp(f), start_loss, status, kkt, its,
                         time.process_time() - c0, kmax, msg, levels)  # fmt: skip
+
+
+def _run(method, scaling, fg, x0, lo, hi, k, T, tol, maxiter):
+    """``(x, f, status, kkt, iterations, levels)`` of ``method`` (see :func:`solve_per_step`)."""
+    if method == "newton":
+        return _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling)
+    if method == "newton-finish":
+        r = _newton_phase(fg, x0, lo, hi, k, T, tol, maxiter, scaling)
+        return r.theta, r.f, r.status, r.kkt, r.iterations, (("newton", r.iterations, r.kkt, r.f),)
+    if scaling == "box":
+        return (*_optimise(fg, x0, lo, hi, tol, maxiter), ())
+    return (*_optimise_value_scaled(fg, x0, lo, hi, k, T, tol, maxiter), ())
 
 
 #: Forms of :func:`solve_per_step`.
