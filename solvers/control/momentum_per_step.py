@@ -4,14 +4,18 @@ The one-step map of the moments is the closure of :func:`theory.general_momentum
 in the moments, in the coupling ``L`` and in the coefficients :math:`(\alpha, \gamma, \beta, q)`
 are differentiated symbolically once (:func:`_derivatives`) and evaluated vectorised over the
 modes. :func:`form_loss_and_gradient` returns :math:`\log L(T)` and its exact gradient in the
-form's per-step controls (reverse sweep over stored states: memory ``3 T n``, for ``T`` up to
-~1e4). :func:`solve_per_step` minimises it from a family schedule
+form's per-step controls (the compiled kernels of :mod:`solvers.control._momentum_adjoint`:
+reverse sweep over stored states, memory ``3 T n``, one workspace per solve; ``T`` up to ~1e4
+in practice). :func:`solve_per_step` minimises it from a family schedule
 (:func:`solvers.control.momentum_forms.form_schedule`) and reports the KKT residual — the check of how
 much the derived family leaves on the table. Its ``method="newton"`` converges where bounded
 L-BFGS-B alone stalls (benchmarks/results/momentum.md, 2026-11-30j): L-BFGS-B on equal blocks,
 coarse to fine, then per step, in units of each control's size (``1 - beta`` for the friction),
 then a truncated-Newton finish (:mod:`solvers.control._truncated_newton`) whose conjugate
-gradients see the curvature that couples ``zeta_t``, ``beta_t`` and neighbouring steps.
+gradients see the curvature that couples ``zeta_t``, ``beta_t`` and neighbouring steps. With
+``scaling="log"`` every phase optimises the friction as ``log(1 - beta)``, which converged the
+EMA form at ``T = 1e4`` (2026-11-30k); :func:`stretched_start` gives a start from a shorter
+horizon's optimum (continuation in ``T``).
 """
 
 from __future__ import annotations
