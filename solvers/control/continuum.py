@@ -50,6 +50,7 @@ from theory import PLRFModel
 from theory._checks import check_int, check_real, reject_unknown
 
 from ..dynamics.continuum import (
+    COLUMN_WORK,
     DEFAULT_BINS_PER_DECADE,
     DEFAULT_EXACT_MODES,
     DEFAULT_MAX_INTERVAL,
@@ -208,9 +209,10 @@ class ContinuumResult(ScheduleResult):
     Newton Hessian still proposes from the result, shape ``(J,)``, or ``None`` without a Newton
     finish: how far the rates may still move along directions the loss hardly sees; the
     solver error of a readout of the schedule), ``levels`` (per multilevel level: intervals,
-    iterations, KKT), ``cpu_seconds``, ``work`` (the gradient passes' mode-interval-substep
-    updates, ``evaluations x J x n_quadrature x substeps``: the solve's cost, independent of
-    the machine and its load), ``quadrature_error`` and ``time_error`` (relative change
+    iterations, KKT), ``cpu_seconds``, ``hessian_columns`` (moved gradients of the
+    Newton Hessians, counted in ``evaluations``), ``work`` (the gradient passes'
+    mode-interval-substep updates, ``(passes + COLUMN_WORK x columns) x J x n_quadrature x
+    substeps``: the solve's cost, independent of the machine and its load), ``quadrature_error`` and ``time_error`` (relative change
     of ``L(T)`` when the quadrature, or the substeps, are doubled), ``front`` (learned front
     ``k* = (2 tau)^(1/b)``, ``tau = int eta``), ``tail_loss`` (unlearnable loss beyond
     ``n_modes``, not in ``loss``), ``n_quadrature``, ``n_exact``, ``n_bins``, ``dynamics``,
@@ -443,7 +445,8 @@ def _make_result(prob, eta, run: dict, opts, clocks) -> ContinuumResult:
         "quadrature_error": qerr, "time_error": terr, "front": front,
         "tail_loss": model.tail_loss, "warnings": notes,
         "cpu_seconds": time.process_time() - clocks[1],
-        "work": run["evaluations"] * prob.h.size * prob.quad.size * prob.substeps,
+        "work": (run["evaluations"] - (1.0 - COLUMN_WORK) * run["hessian_columns"])
+        * prob.h.size * prob.quad.size * prob.substeps,
     }  # fmt: skip
     T = int(prob.T) if float(prob.T).is_integer() else prob.T
     return ContinuumResult(
@@ -511,7 +514,7 @@ def solve_continuum(
     prob, eta0 = _validate(model, T, grid, initial, opts)
     kkt_of = _kkt_scaled if opts.criterion == "scaled" else _kkt_metric
     multilevel = (initial is None and grid is None) if opts.multilevel is None else opts.multilevel
-    n_eval = [0]
+    n_eval = [0, 0]  # gradient passes, Hessian columns
     eta, nit_c, levels = _initial_guess(prob, eta0, multilevel, opts, kkt_of, n_eval)
     eta, nit, steps, hessians, stop, remaining = _optimise(
         prob, eta, opts, kkt_of, max(opts.maxiter - nit_c, 1), n_eval
@@ -521,7 +524,7 @@ def solve_continuum(
     levels.append({"intervals": int(prob.h.size), "iterations": nit + steps, "kkt": kkt})
     run = {
         "lbfgs_iterations": nit_c + nit, "newton_iterations": steps, "hessians": hessians,
-        "evaluations": n_eval[0], "levels": levels, "stop": stop, "newton_step": remaining,
+        "evaluations": n_eval[0] + n_eval[1], "hessian_columns": n_eval[1], "levels": levels, "stop": stop, "newton_step": remaining,
     }  # fmt: skip
     return _make_result(prob, eta, run, opts, clocks)
 
