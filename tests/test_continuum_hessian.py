@@ -64,6 +64,8 @@ def test_an_unstable_moved_schedule_reads_nan_and_the_others_stay_exact():
     np.testing.assert_array_equal(G[2], prob.value_grad(e)[1])
     with pytest.raises(ValueError, match="cols"):
         prob.perturbed_grads(eta, np.array([eta.size]), np.array([1e-6]))
+    with pytest.raises(ValueError, match="eta must have shape"):
+        prob.perturbed_grads(eta[:-1], cols, steps)
 
 
 def test_the_newton_hessian_is_the_one_built_from_full_passes():

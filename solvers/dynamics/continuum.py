@@ -290,7 +290,13 @@ class ContinuumProblem:
         """``L(T)`` at ``eta``, and ``L(T)`` and its gradient at ``eta + steps[i] e_cols[i]``
         for every ``i``: ``(L_T, L_moved (k,), G_moved (k, J), ok)``, each row exactly what
         :meth:`value_grad` returns at the moved schedule (NaN ``L_moved`` where it is unstable),
-        for ~1/5 of its cost (:func:`~solvers.dynamics._continuum_kernels.perturbed_gradients`)."""
+        for ``COLUMN_WORK`` of its cost each
+        (:func:`~solvers.dynamics._continuum_kernels.perturbed_gradients`)."""
+        eta = np.ascontiguousarray(eta, dtype=float)
+        if eta.shape != self.h.shape:
+            raise ValueError(
+                f"eta must have shape {self.h.shape} (one rate per interval), got {eta.shape}"
+            )
         cols = np.ascontiguousarray(cols, dtype=np.int64)
         steps = np.ascontiguousarray(steps, dtype=float)
         if cols.shape != steps.shape or cols.ndim != 1:
@@ -305,7 +311,7 @@ class ContinuumProblem:
         G = np.zeros((cols.size, eta.size))
         q = self.quad
         LT, ok = perturbed_gradients(
-            q.lam, q.u, q.c0, np.ascontiguousarray(eta, dtype=float), self.h, self.substeps,
+            q.lam, q.u, q.c0, eta, self.h, self.substeps,
             self.model.inv_batch, self.model.sigma**2, self.discrete, cols, steps, L_moved, G,
             *self._workspace, *self._column_workspace,
         )  # fmt: skip
