@@ -3,6 +3,7 @@
     python -m benchmarks.fit_design --design                        # the real set's design, counted
     python -m benchmarks.fit_design --points easy --arms one,two-low --out FILE [--noiseless]
     python -m benchmarks.fit_design --table FILE [FILE ...]          # markdown tables
+    python -m benchmarks.fit_design --signature FILE [FILE ...]      # residuals, real vs generated
 
 Is cos-to-wsd's miss on the real runs (fitted on cosine runs at one base rate per family, the
 WSD runs at half that rate predicted 0.79 % off) the design or the model? Here the truth is
@@ -225,6 +226,45 @@ def table(paths) -> str:
     return "\n".join(lines)
 
 
+#: The real cos-to-wsd files with held-out residual curves (2026-11-30d), by rate map.
+REAL_CURVES = {m: f"benchmarks/results/fit_2026-11-30d/{m}/fit_cos-to-wsd.json"
+               for m in ("power", "norm")}  # fmt: skip
+
+
+def _signature_row(name: str, rows, kind_of) -> str:
+    """One row of :func:`signature_table` from rows holding ``predictions`` and ``gain``."""
+    const = [100 * (q["predicted"] / q["observed"] - 1) for d in rows for q in d["predictions"]
+             if kind_of(q["run"]) == "constant"]  # fmt: skip
+    gains = [g for d in rows for g in d["gain"]]
+    cols = [[g["stable"] for g in gains], [g["end"] for g in gains],
+            [g["end"] - g["stable"] for g in gains], const]  # fmt: skip
+    cells = [f"{np.median(v):+.2f} ({min(v):+.2f} .. {max(v):+.2f})" for v in cols]
+    high = sum(g["end"] > 0 for g in gains)
+    return (f"| {name} | {len(gains)} | {cells[0]} | {cells[1]} | {cells[2]} | "
+            f"{high} of {len(gains)} | {cells[3]} |")  # fmt: skip
+
+
+def signature_table(paths) -> str:
+    """Where the held-out error sits, real (``REAL_CURVES``) against generated (``paths``):
+    per WSD run the residual (%) at the end of its stable phase and at its end, the missing
+    anneal gain (end minus stable, points), and the constant runs' final residual."""
+    real = load_dataset("llm-curves")
+    kind = {r.id: schedule_family(r) for r in real}
+    lines = ["| fit | WSD runs | end of stable, median (range) % | end % | missing anneal gain, "
+             "points | WSD runs ending too high | constant runs' end % |", "|" + "---|" * 7]  # fmt: skip
+    for m, path in REAL_CURVES.items():
+        rows = json.load(open(path))
+        for d in rows:
+            d["gain"] = _gain_residuals(d["curves"], real.runs)
+        lines.append(_signature_row(f"real, {m} map (2026-11-30d)", rows, kind.get))
+    groups: dict = {}
+    for d in (d for p in paths for d in json.load(open(p))):
+        groups.setdefault((d["point"], d["arm"], d["noise"]), []).append(d)
+    for (pt, arm, noise), rows in groups.items():
+        lines.append(_signature_row(f"generated {pt}, {arm}, noise {noise:g}", rows, kind.get))
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--design", action="store_true", help="count the real set's design")
@@ -233,6 +273,8 @@ def main() -> None:
     ap.add_argument("--noiseless", action="store_true", help="observe the truth exactly")
     ap.add_argument("--out")
     ap.add_argument("--table", nargs="+", metavar="JSON")
+    ap.add_argument("--signature", nargs="+", metavar="JSON",
+                    help="held-out residuals by phase of the run, real against generated")  # fmt: skip
     args = ap.parse_args()
     if args.design:
         real = load_dataset("llm-curves")
@@ -240,6 +282,9 @@ def main() -> None:
         return
     if args.table:
         print(table(args.table))
+        return
+    if args.signature:
+        print(signature_table(args.signature))
         return
     c0, t0 = time.process_time(), time.perf_counter()
     rows = []
