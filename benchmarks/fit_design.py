@@ -42,6 +42,7 @@ from benchmarks.fit_splits import families, held_out_curves, split_ids
 from solvers import simulate
 from solvers.dynamics.recursion import stability_limit
 from solvers.runs import FitOptions, Run, RunSet, fit_and_predict, load_dataset, schedule_family
+from solvers.runs._functional import intrinsic_rates
 from theory import PLRFModel
 
 #: Cosine base-rate factors per arm (1: the family's real cosine rate).
@@ -57,6 +58,10 @@ NOISE_REL = 2.5e-4
 #: The PLRF model's settings, as ``benchmarks/fit_generated.py``'s.
 SIGMA, BATCH, N_MODES = 0.5, 1.0, 2000
 #: Metadata copied from the real run (the optimiser's are left out: the recursion is SGD).
+#: PROTOCOL addendum (``--adamw``): the real runs' weight decay, and the initial squared weight
+#: norm as a fraction of its equilibrium at the cosine rate (the real fits' norm0 are 0.10-0.40
+#: of it, 2026-11-30d).
+ADAMW_WD, NORM0_FRACTION = 0.1, 0.25
 META_KEYS = ("dataset", "params", "scheduler", "iterations", "warmup_steps", "wsd_fract_decay",
              "cos_final_lr")  # fmt: skip
 
@@ -114,28 +119,52 @@ def offset(fam: list, truth: dict) -> float:
     return max(0.0, (truth[const.id][-1] - cos_final) / g - cos_final)
 
 
-def mirror_family(fam: list, point: str, factors, *, noise: float = NOISE_REL, seed: int = 0):
+def _rates(fam: list, model, adamw: bool):
+    """``(optimiser rate scale, map)``: the factor from the real rate to the run's recorded
+    ``lr``, and the map from a recorded schedule to the recursion's per-step rate. SGD: the
+    recorded rate scaled so the family's cosine rate is ``COS_FRACTION`` of the stability
+    limit, fed as is. ``adamw`` (PROTOCOL addendum): the real rates kept, the recursion fed
+    AdamW's angular rate ``c lr_i / sqrt(N_i)`` (``solvers.runs._functional.intrinsic_rates``,
+    weight decay ``ADAMW_WD``, ``N_0`` = ``NORM0_FRACTION`` of the equilibrium norm at the
+    cosine rate ``R``), ``c`` such that the equilibrium rate at ``R`` is ``COS_FRACTION`` of the
+    limit."""
+    cos_rate = max(r.meta["lr"] for r in fam if schedule_family(r) == "cos")
+    limit = stability_limit(model)
+    if not adamw:
+        scale = COS_FRACTION * limit / cos_rate
+        return scale, lambda eta: eta
+    c = COS_FRACTION * limit / np.sqrt(2 * ADAMW_WD * cos_rate)
+    norm0 = NORM0_FRACTION * cos_rate / (2 * ADAMW_WD)
+    return 1.0, lambda eta: c * intrinsic_rates(eta, ADAMW_WD, norm0)
+
+
+def mirror_family(
+    fam: list, point: str, factors, *, noise: float = NOISE_REL, seed: int = 0,
+    adamw: bool = False,
+):  # fmt: skip
     """The family's runs replayed at ``point`` (module docstring): ``(RunSet, fit_ids,
-    predict_ids, L_off)``; the cosine runs at every base-rate factor of ``factors``."""
+    predict_ids, L_off)``; the cosine runs at every base-rate factor of ``factors``; with
+    ``adamw`` the recursion driven by AdamW's angular rate (:func:`_rates`)."""
     a, b = POINTS[point]
     model = PLRFModel(a=a, b=b, sigma=SIGMA, batch=BATCH, n_modes=N_MODES)
-    cos_rate = max(r.meta["lr"] for r in fam if schedule_family(r) == "cos")
-    scale = COS_FRACTION * stability_limit(model) / cos_rate
+    scale, to_model = _rates(fam, model, adamw)
     jobs = []  # (id, real run, rate factor)
     for r in fam:
         kind = schedule_family(r)
         for f in factors if kind == "cos" else (1.0,):
             jobs.append((r.id if f == 1.0 else f"{r.id}@x{f:g}", r, f))
-    truth = {rid: _truth(model, r.schedule() * scale * f, r.losses("val")[0]) for rid, r, f in jobs}
+    truth = {rid: _truth(model, to_model(r.schedule() * scale * f), r.losses("val")[0])
+             for rid, r, f in jobs}  # fmt: skip
     l_off = offset(fam, truth)
     runs, fit_ids, pred_ids = {}, [], []
+    extra = {"opt": "adamw", "weight_decay": ADAMW_WD} if adamw else {}
     for rid, r, f in jobs:
         steps = r.losses("val")[0]
         z = np.random.default_rng([seed, zlib.crc32(rid.encode())]).standard_normal(steps.size)
         meta = {k: r.meta[k] for k in META_KEYS if k in r.meta} | {"lr": r.meta["lr"] * scale * f}
         eta = r.schedule() * scale * f
         obs = (l_off + truth[rid]) * (1 + noise * z)
-        runs[rid] = Run(rid, np.arange(eta.size), eta, {"val": (steps, obs)}, meta)
+        runs[rid] = Run(rid, np.arange(eta.size), eta, {"val": (steps, obs)}, meta | extra)
         (fit_ids if schedule_family(r) == "cos" else pred_ids).append(rid)
     return RunSet(runs, f"generated-{point}"), fit_ids, pred_ids, l_off
 
@@ -151,7 +180,8 @@ def _gain_residuals(curves: dict, runs) -> list:
     return out
 
 
-def run_arm(point: str, arm: str, noise: float = NOISE_REL, seed: int = 0) -> list:
+def run_arm(point: str, arm: str, noise: float = NOISE_REL, seed: int = 0,
+            adamw: bool = False) -> list:  # fmt: skip
     """Every family of the real cos-to-wsd split, replayed at ``point`` with ``arm``'s rates."""
     rows = []
     real = load_dataset("llm-curves")
@@ -160,7 +190,7 @@ def run_arm(point: str, arm: str, noise: float = NOISE_REL, seed: int = 0) -> li
             continue
         t0, c0 = time.perf_counter(), time.process_time()
         runs, fit_ids, pred_ids, l_off = mirror_family(fam, point, ARMS[arm], noise=noise,
-                                                       seed=seed)  # fmt: skip
+                                                       seed=seed, adamw=adamw)  # fmt: skip
         rep = fit_and_predict(runs, fit_ids, pred_ids, FitOptions(n_boot=0), baselines=(),
                               transfer=False)  # fmt: skip
         d = rep.to_dict()
@@ -168,21 +198,26 @@ def run_arm(point: str, arm: str, noise: float = NOISE_REL, seed: int = 0) -> li
         a, b = POINTS[point]
         side = m["p_easy"] > 0.9 if a > b else m["p_easy"] < 0.1
         rec = {"family": [key[0], key[1]], "point": point, "arm": arm, "noise": noise,
+               "truth": "adamw" if adamw else "sgd",
                "fit_ids": fit_ids, "predict_ids": pred_ids, "L_off": l_off,
                "error": d["error"], "predictions": d["predictions"],
                "model": {k: m.get(k) for k in ("L_inf", "A", "s", "nu", "a", "b", "p", "phase",
-                                                "p_easy", "phase_note", "n_eff", "at_bound",
+                                                "p_easy", "phase_note", "n_eff", "at_bound", "norm0",
                                                 "rate_map", "n_params")},
                "recovered": bool(side and abs(m["a"] - a) <= 0.2 and abs(m["b"] - b) <= 0.2),
                "gain": _gain_residuals(held_out_curves(rep, runs.runs), runs.runs),
                "seconds": {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}}  # fmt: skip
         rows.append(rec)
         e = d["error"]
-        print(f"{point} {arm} noise={noise:g} {key}: {100 * e['mean_rel']:.3f} / "
+        print(f"{point} {arm} {rec['truth']} noise={noise:g} {key}: {100 * e['mean_rel']:.3f} / "
               f"{100 * e['max_rel']:.3f} %  a={m['a']:.2f} b={m['b']:.2f} p={m['p']:.2f} "
               f"p_easy={m['p_easy']:.2f} L_off={l_off:.4g}  cpu {rec['seconds']['cpu']:.1f}s "
               f"wall {rec['seconds']['wall']:.1f}s", flush=True)  # fmt: skip
     return rows
+
+
+#: Label of the truth's rate map in the tables.
+_TRUTH = {"sgd": "", "adamw": " [AdamW map]"}
 
 
 def pooled(rows) -> dict:
@@ -202,23 +237,23 @@ def table(paths) -> str:
     rows = [d for p in paths for d in json.load(open(p))]
     groups: dict = {}
     for d in rows:
-        groups.setdefault((d["point"], d["arm"], d["noise"]), []).append(d)
+        groups.setdefault((d["point"], d["arm"], d["noise"], d.get("truth", "sgd")), []).append(d)
     lines = ["| point | arm (cosine rate factors) | noise | held-out | mean % | worst % | "
              "missing anneal gain, median (points) | phase recovered | easy fits | CPU s |",
              "|" + "---|" * 10]  # fmt: skip
-    for (pt, arm, noise), rs in groups.items():
+    for (pt, arm, noise, truth), rs in groups.items():
         s = pooled(rs)
         factors = ", ".join(f"{f:g}" for f in ARMS[arm])
-        lines.append(f"| {pt} {POINTS[pt]} | {arm} ({factors}) | {noise:g} | {s['n']} | "
+        lines.append(f"| {pt} {POINTS[pt]} | {arm} ({factors}){_TRUTH[truth]} | {noise:g} | {s['n']} | "
                      f"{s['mean']:.3f} | {s['worst']:.3f} | {s['gain_miss']:+.3f} | "
                      f"{s['recovered']} of {s['families']} | {s['easy']} of {s['families']} | "
                      f"{s['cpu']:.0f} |")  # fmt: skip
     lines += ["", "| point | arm | noise | family | L_off | mean / worst % | (a, b) | p | "
               "p_easy | at bound |", "|" + "---|" * 10]  # fmt: skip
-    for (pt, arm, noise), rs in groups.items():
+    for (pt, arm, noise, truth), rs in groups.items():
         for d in rs:
             m, e = d["model"], d["error"]
-            lines.append(f"| {pt} | {arm} | {noise:g} | {d['family'][0]} "
+            lines.append(f"| {pt} | {arm}{_TRUTH[truth]} | {noise:g} | {d['family'][0]} "
                          f"{int(d['family'][1]) / 1e6:.0f}M | {d['L_off']:.4g} | "
                          f"{100 * e['mean_rel']:.3f} / {100 * e['max_rel']:.3f} | "
                          f"({m['a']:.2f}, {m['b']:.2f}) | {m['p']:.2f} | {m['p_easy']:.2f} | "
@@ -259,9 +294,10 @@ def signature_table(paths) -> str:
         lines.append(_signature_row(f"real, {m} map (2026-11-30d)", rows, kind.get))
     groups: dict = {}
     for d in (d for p in paths for d in json.load(open(p))):
-        groups.setdefault((d["point"], d["arm"], d["noise"]), []).append(d)
-    for (pt, arm, noise), rows in groups.items():
-        lines.append(_signature_row(f"generated {pt}, {arm}, noise {noise:g}", rows, kind.get))
+        groups.setdefault((d["point"], d["arm"], d["noise"], d.get("truth", "sgd")), []).append(d)
+    for (pt, arm, noise, truth), rows in groups.items():
+        name = f"generated {pt}, {arm}{_TRUTH[truth]}, noise {noise:g}"
+        lines.append(_signature_row(name, rows, kind.get))
     return "\n".join(lines)
 
 
@@ -271,6 +307,8 @@ def main() -> None:
     ap.add_argument("--points", default="easy,hard", help="generating points (POINTS keys)")
     ap.add_argument("--arms", default="one,two-low", help=f"arms, of {list(ARMS)}")
     ap.add_argument("--noiseless", action="store_true", help="observe the truth exactly")
+    ap.add_argument("--adamw", action="store_true",
+                    help="the recursion driven by AdamW's angular rate (PROTOCOL addendum)")  # fmt: skip
     ap.add_argument("--out")
     ap.add_argument("--table", nargs="+", metavar="JSON")
     ap.add_argument("--signature", nargs="+", metavar="JSON",
@@ -292,7 +330,8 @@ def main() -> None:
         for arm in args.arms.split(","):
             if arm not in ARMS:
                 raise SystemExit(f"--arms: unknown arm {arm!r} (expected one of {list(ARMS)})")
-            rows += run_arm(point, arm, noise=0.0 if args.noiseless else NOISE_REL)
+            rows += run_arm(point, arm, noise=0.0 if args.noiseless else NOISE_REL,
+                            adamw=args.adamw)  # fmt: skip
             if args.out:
                 with open(args.out, "w") as fh:
                     json.dump(rows, fh, indent=1)
