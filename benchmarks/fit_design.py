@@ -4,6 +4,7 @@
     python -m benchmarks.fit_design --points easy --arms one,two-low --out FILE [--noiseless]
     python -m benchmarks.fit_design --table FILE [FILE ...]          # markdown tables
     python -m benchmarks.fit_design --signature FILE [FILE ...]      # residuals, real vs generated
+    python -m benchmarks.fit_design --truth-misfit [--adamw] [--points P]  # model at the truth
 
 Is cos-to-wsd's miss on the real runs (fitted on cosine runs at one base rate per family, the
 WSD runs at half that rate predicted 0.79 % off) the design or the model? Here the truth is
@@ -41,7 +42,16 @@ from benchmarks.fit_generated import POINTS
 from benchmarks.fit_splits import families, held_out_curves, split_ids
 from solvers import simulate
 from solvers.dynamics.recursion import stability_limit
-from solvers.runs import FitOptions, Run, RunSet, fit_and_predict, load_dataset, schedule_family
+from solvers.runs import (
+    FitOptions,
+    LossParams,
+    Run,
+    RunSet,
+    fit_and_predict,
+    load_dataset,
+    predict_run,
+    schedule_family,
+)
 from solvers.runs._functional import intrinsic_rates
 from theory import PLRFModel
 
@@ -261,6 +271,40 @@ def table(paths) -> str:
     return "\n".join(lines)
 
 
+def truth_misfit(point: str, adamw: bool, keys=None) -> list:
+    """The functional at the TRUE parameters against the noiseless replayed runs (points from
+    step 1000 on): how far the recursion is from the fitted model family, per family. The
+    truth in the functional's units: ``A = 1``, ``L_inf = L_off``, ``a, b``; the SGD map
+    ``s = 1``, ``nu = sigma^2``; the AdamW map ``s = c``, ``nu = c sigma^2`` (the recursion's
+    noise is ``(c r)^2``, the functional's ``s nu r^2``), ``norm0 = N_0``; no feedback."""
+    a, b = POINTS[point]
+    model = PLRFModel(a=a, b=b, sigma=SIGMA, batch=BATCH, n_modes=N_MODES)
+    out = []
+    for key, fam in sorted(families(load_dataset("llm-curves")).items(), key=lambda kv: str(kv[0])):
+        if (keys and key not in keys) or not split_ids("cos-to-wsd", fam)[0]:
+            continue
+        runs, *_, l_off = mirror_family(fam, point, (1.0, 0.5), noise=0.0, adamw=adamw)
+        cos_rate = max(r.meta["lr"] for r in fam if schedule_family(r) == "cos")
+        c = COS_FRACTION * stability_limit(model) / np.sqrt(2 * ADAMW_WD * cos_rate)
+        kw = (dict(s=c, nu=c * SIGMA**2, norm0=NORM0_FRACTION * cos_rate / (2 * ADAMW_WD))
+              if adamw else dict(s=1.0, nu=SIGMA**2))  # fmt: skip
+        truth = LossParams(L_inf=l_off, A=1.0, a=a, b=b, **kw)
+        final, every = [], []
+        for r in runs:
+            steps, obs = r.losses("val")
+            keep = steps >= 1000
+            rel = predict_run(truth, r, steps[keep])[1] / obs[keep] - 1
+            final.append(100 * rel[-1])
+            every.append(rel)
+        rms = 100 * float(np.sqrt(np.mean(np.concatenate(every) ** 2)))
+        out.append({"family": list(key), "final_median": float(np.median(final)),
+                    "final_range": [min(final), max(final)], "rms": rms})  # fmt: skip
+        print(f"{point} {'AdamW' if adamw else 'SGD'} map {key}: final residual median "
+              f"{np.median(final):+.3f} % ({min(final):+.3f} .. {max(final):+.3f}), rms over the "
+              f"curves {rms:.3f} %", flush=True)  # fmt: skip
+    return out
+
+
 #: The real cos-to-wsd files with held-out residual curves (2026-11-30d), by rate map.
 REAL_CURVES = {m: f"benchmarks/results/fit_2026-11-30d/{m}/fit_cos-to-wsd.json"
                for m in ("power", "norm")}  # fmt: skip
@@ -309,6 +353,8 @@ def main() -> None:
     ap.add_argument("--noiseless", action="store_true", help="observe the truth exactly")
     ap.add_argument("--adamw", action="store_true",
                     help="the recursion driven by AdamW's angular rate (PROTOCOL addendum)")  # fmt: skip
+    ap.add_argument("--truth-misfit", action="store_true",
+                    help="the functional at the true parameters against the noiseless runs")  # fmt: skip
     ap.add_argument("--out")
     ap.add_argument("--table", nargs="+", metavar="JSON")
     ap.add_argument("--signature", nargs="+", metavar="JSON",
@@ -320,6 +366,10 @@ def main() -> None:
         return
     if args.table:
         print(table(args.table))
+        return
+    if args.truth_misfit:
+        for point in args.points.split(","):
+            truth_misfit(point, args.adamw)
         return
     if args.signature:
         print(signature_table(args.signature))
