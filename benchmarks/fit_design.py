@@ -150,11 +150,15 @@ def _rates(fam: list, model, adamw: bool):
 
 def mirror_family(
     fam: list, point: str, factors, *, noise: float = NOISE_REL, seed: int = 0,
-    adamw: bool = False,
+    adamw: bool = False, functional: bool = False,
 ):  # fmt: skip
     """The family's runs replayed at ``point`` (module docstring): ``(RunSet, fit_ids,
     predict_ids, L_off)``; the cosine runs at every base-rate factor of ``factors``; with
-    ``adamw`` the recursion driven by AdamW's angular rate (:func:`_rates`)."""
+    ``adamw`` the recursion driven by AdamW's angular rate (:func:`_rates`); with
+    ``functional`` (and ``adamw``) the functional itself with the norm map at the true
+    parameters instead of the recursion (:func:`_functional_truth`)."""
+    if functional and not adamw:
+        raise ValueError("functional=True needs adamw=True (the norm map's truth)")
     a, b = POINTS[point]
     model = PLRFModel(a=a, b=b, sigma=SIGMA, batch=BATCH, n_modes=N_MODES)
     scale, to_model = _rates(fam, model, adamw)
@@ -163,8 +167,11 @@ def mirror_family(
         kind = schedule_family(r)
         for f in factors if kind == "cos" else (1.0,):
             jobs.append((r.id if f == 1.0 else f"{r.id}@x{f:g}", r, f))
-    truth = {rid: _truth(model, to_model(r.schedule() * scale * f), r.losses("val")[0])
-             for rid, r, f in jobs}  # fmt: skip
+    if functional:
+        truth = {rid: _functional_truth(fam, point, r, f) for rid, r, f in jobs}
+    else:
+        truth = {rid: _truth(model, to_model(r.schedule() * scale * f), r.losses("val")[0])
+                 for rid, r, f in jobs}  # fmt: skip
     l_off = offset(fam, truth)
     runs, fit_ids, pred_ids = {}, [], []
     extra = {"opt": "adamw", "weight_decay": ADAMW_WD} if adamw else {}
@@ -179,6 +186,23 @@ def mirror_family(
     return RunSet(runs, f"generated-{point}"), fit_ids, pred_ids, l_off
 
 
+def _true_params(fam: list, point: str) -> LossParams:
+    """The AdamW-map truth in the functional's units (:func:`truth_misfit`), no floor."""
+    a, b = POINTS[point]
+    model = PLRFModel(a=a, b=b, sigma=SIGMA, batch=BATCH, n_modes=N_MODES)
+    cos_rate = max(r.meta["lr"] for r in fam if schedule_family(r) == "cos")
+    c = COS_FRACTION * stability_limit(model) / np.sqrt(2 * ADAMW_WD * cos_rate)
+    norm0 = NORM0_FRACTION * cos_rate / (2 * ADAMW_WD)
+    return LossParams(L_inf=0.0, A=1.0, a=a, b=b, s=c, nu=c * SIGMA**2, norm0=norm0)
+
+
+def _functional_truth(fam: list, point: str, r: Run, f: float) -> np.ndarray:
+    """The functional (1e9 modes, norm map, PROTOCOL addendum 2) at the true parameters on
+    run ``r``'s schedule at ``f`` times its rate, at its validation steps."""
+    run = Run(r.id, np.arange(r.horizon), r.schedule() * f, {}, {"weight_decay": ADAMW_WD})
+    return predict_run(_true_params(fam, point), run, r.losses("val")[0])[1]
+
+
 def _gain_residuals(curves: dict, runs) -> list:
     """Per held-out WSD run: its relative residual (%) at its first logged point at or above
     90 % of its peak rate's last (the end of its stable phase) and at its end."""
@@ -191,7 +215,7 @@ def _gain_residuals(curves: dict, runs) -> list:
 
 
 def run_arm(point: str, arm: str, noise: float = NOISE_REL, seed: int = 0,
-            adamw: bool = False) -> list:  # fmt: skip
+            adamw: bool = False, functional: bool = False) -> list:  # fmt: skip
     """Every family of the real cos-to-wsd split, replayed at ``point`` with ``arm``'s rates."""
     rows = []
     real = load_dataset("llm-curves")
@@ -200,7 +224,8 @@ def run_arm(point: str, arm: str, noise: float = NOISE_REL, seed: int = 0,
             continue
         t0, c0 = time.perf_counter(), time.process_time()
         runs, fit_ids, pred_ids, l_off = mirror_family(fam, point, ARMS[arm], noise=noise,
-                                                       seed=seed, adamw=adamw)  # fmt: skip
+                                                       seed=seed, adamw=adamw,
+                                                       functional=functional)  # fmt: skip
         rep = fit_and_predict(runs, fit_ids, pred_ids, FitOptions(n_boot=0), baselines=(),
                               transfer=False)  # fmt: skip
         d = rep.to_dict()
@@ -208,7 +233,7 @@ def run_arm(point: str, arm: str, noise: float = NOISE_REL, seed: int = 0,
         a, b = POINTS[point]
         side = m["p_easy"] > 0.9 if a > b else m["p_easy"] < 0.1
         rec = {"family": [key[0], key[1]], "point": point, "arm": arm, "noise": noise,
-               "truth": "adamw" if adamw else "sgd",
+               "truth": "functional" if functional else "adamw" if adamw else "sgd",
                "fit_ids": fit_ids, "predict_ids": pred_ids, "L_off": l_off,
                "error": d["error"], "predictions": d["predictions"],
                "model": {k: m.get(k) for k in ("L_inf", "A", "s", "nu", "a", "b", "p", "phase",
@@ -227,7 +252,7 @@ def run_arm(point: str, arm: str, noise: float = NOISE_REL, seed: int = 0,
 
 
 #: Label of the truth's rate map in the tables.
-_TRUTH = {"sgd": "", "adamw": " [AdamW map]"}
+_TRUTH = {"sgd": "", "adamw": " [AdamW map]", "functional": " [functional, norm map]"}
 
 
 def pooled(rows) -> dict:
@@ -278,17 +303,13 @@ def truth_misfit(point: str, adamw: bool, keys=None) -> list:
     ``s = 1``, ``nu = sigma^2``; the AdamW map ``s = c``, ``nu = c sigma^2`` (the recursion's
     noise is ``(c r)^2``, the functional's ``s nu r^2``), ``norm0 = N_0``; no feedback."""
     a, b = POINTS[point]
-    model = PLRFModel(a=a, b=b, sigma=SIGMA, batch=BATCH, n_modes=N_MODES)
     out = []
     for key, fam in sorted(families(load_dataset("llm-curves")).items(), key=lambda kv: str(kv[0])):
         if (keys and key not in keys) or not split_ids("cos-to-wsd", fam)[0]:
             continue
         runs, *_, l_off = mirror_family(fam, point, (1.0, 0.5), noise=0.0, adamw=adamw)
-        cos_rate = max(r.meta["lr"] for r in fam if schedule_family(r) == "cos")
-        c = COS_FRACTION * stability_limit(model) / np.sqrt(2 * ADAMW_WD * cos_rate)
-        kw = (dict(s=c, nu=c * SIGMA**2, norm0=NORM0_FRACTION * cos_rate / (2 * ADAMW_WD))
-              if adamw else dict(s=1.0, nu=SIGMA**2))  # fmt: skip
-        truth = LossParams(L_inf=l_off, A=1.0, a=a, b=b, **kw)
+        truth = (_true_params(fam, point).replace(L_inf=l_off) if adamw else
+                 LossParams(L_inf=l_off, A=1.0, a=a, b=b, s=1.0, nu=SIGMA**2))  # fmt: skip
         final, every = [], []
         for r in runs:
             steps, obs = r.losses("val")
@@ -353,6 +374,8 @@ def main() -> None:
     ap.add_argument("--noiseless", action="store_true", help="observe the truth exactly")
     ap.add_argument("--adamw", action="store_true",
                     help="the recursion driven by AdamW's angular rate (PROTOCOL addendum)")  # fmt: skip
+    ap.add_argument("--functional", action="store_true",
+                    help="with --adamw: the functional itself as the truth (PROTOCOL addendum 2)")  # fmt: skip
     ap.add_argument("--truth-misfit", action="store_true",
                     help="the functional at the true parameters against the noiseless runs")  # fmt: skip
     ap.add_argument("--out")
@@ -381,7 +404,7 @@ def main() -> None:
             if arm not in ARMS:
                 raise SystemExit(f"--arms: unknown arm {arm!r} (expected one of {list(ARMS)})")
             rows += run_arm(point, arm, noise=0.0 if args.noiseless else NOISE_REL,
-                            adamw=args.adamw)  # fmt: skip
+                            adamw=args.adamw, functional=args.functional)  # fmt: skip
             if args.out:
                 with open(args.out, "w") as fh:
                     json.dump(rows, fh, indent=1)
