@@ -372,14 +372,14 @@ def main() -> None:
     ap.add_argument("--points", default="easy,hard", help="generating points (POINTS keys)")
     ap.add_argument("--arms", default="one,two-low", help=f"arms, of {list(ARMS)}")
     ap.add_argument("--noiseless", action="store_true", help="observe the truth exactly")
+    ap.add_argument("--out")
     ap.add_argument("--adamw", action="store_true",
                     help="the recursion driven by AdamW's angular rate (PROTOCOL addendum)")  # fmt: skip
     ap.add_argument("--functional", action="store_true",
                     help="with --adamw: the functional itself as the truth (PROTOCOL addendum 2)")  # fmt: skip
+    ap.add_argument("--table", nargs="+", metavar="JSON")
     ap.add_argument("--truth-misfit", action="store_true",
                     help="the functional at the true parameters against the noiseless runs")  # fmt: skip
-    ap.add_argument("--out")
-    ap.add_argument("--table", nargs="+", metavar="JSON")
     ap.add_argument("--signature", nargs="+", metavar="JSON",
                     help="held-out residuals by phase of the run, real against generated")  # fmt: skip
     args = ap.parse_args()
