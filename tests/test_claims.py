@@ -161,6 +161,28 @@ def test_power_law_prediction_is_the_tuned_family_at_a_above_2b():
     assert float(CLAIMS["optimal power law"].predicted_expr()) == 0.0
 
 
+def test_power_law_gain_tunes_both_families_on_one_dynamics():
+    """The gain is a difference of slopes of order 1e-4, so the constant it is measured against
+    must be tuned on the power law's dynamics (the continuum grid, with continuum baselines).
+    The constant of the constant-rate claims (exact recursion, binned modes) differs from it by
+    ~1e-3 relative and wobbled the gain by 3e-4 at (2.5, 3.2): with it, the loss recomputed
+    here on the continuum grid misses by far more than the tolerance, and the power law (a
+    family containing the constant, chi = 0) need not beat it."""
+    from solvers.claims.validate import continuum_context
+    from solvers.schedules.tuning_continuum import continuum_problem
+
+    model = PLRFModel(2.5, 3.2, sigma=0.5, n_modes=10**12)
+    ctx = continuum_context(baselines="continuum")
+    r = evaluate_claim(CLAIMS["optimal power law"], model, [10**4, 31623, 10**5], ctx)
+    d = r.measurement.diagnostics
+    rows = zip(d["T"], d["constant_eta0"], d["constant_loss"], d["power_loss"], strict=True)
+    for T, eta0, L_const, L_pow in rows:
+        prob = continuum_problem(model, T)
+        L, ok = prob.loss_curve(np.full(prob.h.size, eta0))
+        assert ok and L[-1] == pytest.approx(L_const, rel=1e-9), (T, L[-1], L_const)
+        assert L_pow <= L_const * (1 + 1e-9), (T, L_pow, L_const)
+
+
 @pytest.mark.slow
 def test_power_law_claim_measures_with_the_prediction_sign_at_a_above_2b():
     """Measured gain has the prediction's sign convention (> 0 iff the power law decays
@@ -180,8 +202,10 @@ def test_power_law_gain_with_its_derived_correction_at_4_1p2():
     T^-0.048 (both families' slow-mode noise). Extrapolated model-free to 1e6 it read
     +0.0092 +- 0.004 and "disagreed" (reversed at 1e8); with the derived correction over the
     claim's default horizons (to 1e11) it agrees with 0 at resolution <= 0.01, a prediction
-    moved by +-0.02 disagrees, and on the old horizons the model-free interval still excludes 0
-    where the derived form is honestly wide (the defect the derivation removes)."""
+    moved by +-0.02 disagrees, and on the old horizons the model-free value still sits biased
+    high (+0.0087 +- 0.0088 with both families on the continuum grid; against the constant of
+    the exact recursion it excluded 0) where the derived form is honestly wide (the defect the
+    derivation removes)."""
     from solvers.analysis.extrapolate import extrapolate_sequence
     from solvers.claims.core import statistical_verdict
     from solvers.claims.validate import continuum_context, default_horizons, validate
@@ -202,7 +226,7 @@ def test_power_law_gain_with_its_derived_correction_at_4_1p2():
     derived = extrapolate_sequence(
         e.x[short], e.slopes[short], omegas=r.measurement.diagnostics["omegas"]
     )
-    assert not free.contains(0.0), (free.value, free.halfwidth)
+    assert free.value > 0.005, (free.value, free.halfwidth)
     assert derived.contains(0.0) and derived.halfwidth > 0.01, (derived.value, derived.halfwidth)
 
 

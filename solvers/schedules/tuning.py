@@ -46,6 +46,15 @@ ETA_FLOOR = 1e-6
 #: Smallest ``eta T lambda_1`` a tuned constant rate searches (far below any optimum: at it the
 #: top mode has not started to learn).
 LEARN_FLOOR = 1e-2
+#: Smallest WSD decay fraction searched (:func:`frac_bounds`).
+FRAC_FLOOR = 1e-5
+#: Relative distances below the upper bound of a rate (a family's first parameter, log-scaled)
+#: added to its coarse grid.
+#: The hard phase's tuned WSD peak sits just below the stability limit, where the loss rises
+#: steeply (at (1.5, 3), T = 1e6: eta0 = 0.972 of the limit, loss 0.18154; on the limit 0.18832
+#: at best): between the log grid's last two points (the limit and 0.46 of it) neither start
+#: found it, and the polish kept the peak on the limit (3.6 % above the tuned loss).
+NEAR_BOUND = (0.3, 0.1, 0.03, 0.01, 0.003)
 #: Coarse-grid points per decade of a rate before polishing.
 GRID_PER_DECADE = 3
 #: Relative distance (in the transformed parameter's range) that counts as "at a bound".
@@ -126,12 +135,28 @@ def _rate_bounds(grid: ModeGrid, cap: float) -> tuple[float, float]:
     return (ETA_FLOOR * grid_stability_limit(grid), cap)
 
 
+def constant_floor(upper: float, T: float, lam_max: float) -> float:
+    """Lowest constant rate searched at horizon ``T``: :data:`ETA_FLOOR` below the upper bound,
+    or lower, down to where ``eta T lambda_1 = LEARN_FLOOR`` (a fixed floor cut the optimum off
+    at long horizons: at (4, 1.2) ``eta_c ~ T^-0.71`` reached it near T = 3e9). One rule for
+    the time-domain and the continuum tuners."""
+    return min(ETA_FLOOR * upper, LEARN_FLOOR / (T * lam_max))
+
+
 def _constant_bounds(grid: ModeGrid, T: int) -> tuple[float, float]:
     """A constant rate's search range at horizon ``T``: below the stability limit, down to
-    where ``eta T lambda_1 = LEARN_FLOOR`` once that is under the fixed floor (a fixed floor cut
-    the optimum off at long horizons: at (4, 1.2) ``eta_c ~ T^-0.71`` reached it near T = 3e9)."""
-    lo, hi = _rate_bounds(grid, grid_stability_limit(grid) * (1 - 1e-9))
-    return (min(lo, LEARN_FLOOR / (T * float(grid.lam.max()))), hi)
+    :func:`constant_floor`."""
+    limit = grid_stability_limit(grid)
+    return (constant_floor(limit, T, float(grid.lam.max())), limit * (1 - 1e-9))
+
+
+def frac_bounds(T: float) -> tuple[float, float]:
+    """WSD's decay fraction, searched on a log axis from one step (or :data:`FRAC_FLOOR`) to the
+    whole run. The optimal fraction shrinks with ``T`` (in the hard phase like the annealing
+    window, ``~T^(omega_0 - 1)``: 0.39 at 1e3, 0.13 at 1e5 at (1.5, 3)); a linear grid in
+    ``[0, 1]`` (0, 0.2, ...) put its basin between the first two points and the polish
+    kept the peak on its bound with the wrong fraction (7 % above the tuned loss at 1e5)."""
+    return (max(1.0 / T, FRAC_FLOOR), 1.0)
 
 
 def _easy_rate(t: np.ndarray, T: float, p: dict, fx: dict) -> np.ndarray:
@@ -162,8 +187,8 @@ BASELINES: dict[str, Baseline] = {
                 lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), (0.0, CHI_MAX)]),
         _family("linear", (True,), lambda g, T, fx: [_rate_bounds(g, g.model.eta_max)]),
         _family("cosine", (True,), lambda g, T, fx: [_rate_bounds(g, g.model.eta_max)]),
-        _family("wsd", (True, False),
-                lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), (0.0, 1.0)]),
+        _family("wsd", (True, True),
+                lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), frac_bounds(T)]),
         Baseline("easy", ("c",), (True,), _easy_bounds, _easy_rate, "c T^-xi (1 - t/T)^delta"),
     )
 }  # fmt: skip
@@ -307,9 +332,13 @@ def _optimise(f, spec: Baseline, zb, max_evaluations: int):
     then a bounded Brent polish (one parameter) or Nelder-Mead (two). Returns
     ``(z_opt, f_opt, method)``."""
     axes = []
-    for (lo, hi), lg in zip(zb, spec.log, strict=True):
+    for i, ((lo, hi), lg) in enumerate(zip(zb, spec.log, strict=True)):
         n = max(6, int(GRID_PER_DECADE * (hi - lo) / math.log(10)) + 1) if lg else 6
-        axes.append(np.linspace(lo, hi, n))
+        ax = np.linspace(lo, hi, n)
+        if lg and i == 0:  # the rate: also just below its bound, where a cliff may follow
+            near = hi + np.log1p(-np.asarray(NEAR_BOUND))
+            ax = np.union1d(ax, near[near > ax[-2]])
+        axes.append(ax)
     mesh = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, len(axes))
     vals = np.array([f(z) for z in mesh])
     best = mesh[int(np.argmin(vals))]
@@ -322,26 +351,57 @@ def _optimise(f, spec: Baseline, zb, max_evaluations: int):
         z_opt, f_opt = [float(res.x)], float(res.fun)
         method = "coarse grid + bounded Brent"
     else:
-        steps = [ax[1] - ax[0] for ax in axes]
-        lo_, hi_ = np.array([b[0] for b in zb]), np.array([b[1] for b in zb])
-        # the simplex steps into the box: a grid best on a bound (the power law's eta0 at the
-        # stability limit) stepped across it scored BLOWUP, and the search returned the grid
-        # point unchanged (chi = 0.3 exactly at (2.5, 3.2), T = 1e11; claims.md 2026-11-30p)
-        simplex = [best] + [
-            best + np.eye(len(best))[i] * steps[i] * (0.5 if best[i] + steps[i] * 0.5 <= hi_[i]
-                                                      else -0.5)
-            for i in range(len(best))
-        ]  # fmt: skip
-        res = minimize(
-            f, best, method="Nelder-Mead", bounds=list(zip(lo_, hi_, strict=True)),
-            options={"initial_simplex": np.array(simplex), "xatol": 1e-4, "fatol": 1e-9,
-                     "maxfev": max_evaluations},
-        )  # fmt: skip
-        z_opt, f_opt = [float(v) for v in res.x], float(res.fun)
-        method = "coarse grid + Nelder-Mead"
+        starts = _grid_minima(vals.reshape([ax.size for ax in axes]), mesh, MAX_STARTS)
+        runs = [_nelder_mead(f, z0, [ax[1] - ax[0] for ax in axes], zb, max_evaluations)
+                for z0 in starts]  # fmt: skip
+        z_opt, f_opt = min(runs, key=lambda r: r[1])
+        method = f"coarse grid + Nelder-Mead from {len(starts)} grid minima"
     if f_opt > vals.min():
         z_opt, f_opt = [float(v) for v in best], float(vals.min())
     return z_opt, f_opt, method
+
+
+#: Most Nelder-Mead starts of a two-parameter tuning: the grid's lowest local minima. The power
+#: law has two basins (its constant edge ``chi = 0`` and an interior ``chi ~ 0.3``); from the grid
+#: best alone the polish kept the edge at (4.5, 1.5), T = 1000 (loss 0.003222 against 0.002917).
+MAX_STARTS = 3
+
+
+def _grid_minima(vals: np.ndarray, mesh: np.ndarray, k: int) -> list[np.ndarray]:
+    """The ``k`` lowest points of the grid ``vals`` (shape of the axes) no higher than any of
+    their neighbours along an axis, lowest first (the grid's best is always the first; points
+    scored as blow-ups are none)."""
+    is_min = np.ones(vals.shape, bool)
+    for ax in range(vals.ndim):
+        for shift in (1, -1):
+            nb = np.roll(vals, shift, axis=ax)
+            edge = [slice(None)] * vals.ndim
+            edge[ax] = 0 if shift == 1 else -1
+            nb[tuple(edge)] = np.inf  # no wrap-around across the box
+            is_min &= vals <= nb
+    is_min &= vals < math.log(BLOWUP) / 2  # no point of a blow-up plateau
+    idx = np.flatnonzero(is_min.ravel())
+    idx = idx[np.argsort(vals.ravel()[idx], kind="stable")][:k]
+    return [mesh[i] for i in idx]
+
+
+def _nelder_mead(f, best, steps, zb, max_evaluations: int) -> tuple[list[float], float]:
+    """Bounded Nelder-Mead from ``best`` with a simplex of half grid steps inside the box."""
+    lo_, hi_ = np.array([b[0] for b in zb]), np.array([b[1] for b in zb])
+    # the simplex steps into the box: a grid best on a bound (the power law's eta0 at the
+    # stability limit) stepped across it scored BLOWUP, and the search returned the grid
+    # point unchanged (chi = 0.3 exactly at (2.5, 3.2), T = 1e11; claims.md 2026-11-30p)
+    simplex = [best] + [
+        best + np.eye(len(best))[i] * steps[i] * (0.5 if best[i] + steps[i] * 0.5 <= hi_[i]
+                                                  else -0.5)
+        for i in range(len(best))
+    ]  # fmt: skip
+    res = minimize(
+        f, best, method="Nelder-Mead", bounds=list(zip(lo_, hi_, strict=True)),
+        options={"initial_simplex": np.array(simplex), "xatol": 1e-4, "fatol": 1e-9,
+                 "maxfev": max_evaluations},
+    )  # fmt: skip
+    return [float(v) for v in res.x], float(res.fun)
 
 
 def tune_baseline(

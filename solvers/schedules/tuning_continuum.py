@@ -35,7 +35,15 @@ from ..dynamics.continuum import (
     build_problem,
 )
 from ..dynamics.continuum import DEFAULT_POINTS_PER_BIN as _PPB
-from .tuning import BASELINES, ETA_FLOOR, SECONDS_PER_UNIT, BaselineResult, tune_in_box
+from .tuning import (
+    BASELINES,
+    ETA_FLOOR,
+    SECONDS_PER_UNIT,
+    BaselineResult,
+    constant_floor,
+    frac_bounds,
+    tune_in_box,
+)
 
 __all__ = ["CONTINUOUS_FAMILIES", "continuum_problem", "tune_baseline_continuum"]
 
@@ -126,12 +134,14 @@ def tune_baseline_continuum(
     x = _projection_points(prob.t)
     bounds = []
     for pname in spec.params:
-        if pname == "eta0":
+        if pname == "eta0" and name == "constant":  # the floor of the time-domain tuner
+            bounds.append((constant_floor(up, T, float(prob.quad.lam.max())), up))
+        elif pname == "eta0":
             bounds.append((ETA_FLOOR * up, up))
         elif pname == "c":
             bounds.append((ETA_FLOOR * up * T ** fixed["xi"], up * T ** fixed["xi"]))
         else:
-            bounds.append(_param_box(pname))
+            bounds.append(frac_bounds(T) if pname == "frac" else _param_box(pname))
 
     def loss_of(params):
         eta = np.clip(spec.rate(x, T, params, fixed), 0.0, up)
@@ -153,4 +163,4 @@ def _param_box(name: str) -> tuple[float, float]:
     """Search box of a shape parameter (same as the time-domain tuner's)."""
     from .tuning import CHI_MAX
 
-    return {"chi": (0.0, CHI_MAX), "frac": (0.0, 1.0)}[name]
+    return {"chi": (0.0, CHI_MAX)}[name]
