@@ -110,13 +110,10 @@ def default_scale(tmp_path_factory):
 #: Claims not resolved to +-0.02 at the default scale. The hard constant rate is resolved since it
 #: subtracts its derived feedback correction (-0.1428 +- 0.0009 at (1.5, 3), T <= 1e11, where it
 #: read -0.133 +- 0.069; solvers/claims/constant_rate.py, benchmarks/results/claims.md). The hard
-#: window at (1.5, 3), read as the lost time times (sigma^2 + L)^kappa (the crossover divided
-#: out), has its window's boundary layer T^(-7/60) left: +-0.020 with T to 1e7, +-0.046 at the
-#: default scale since the hard cap is 1e9 (the CPU budget stops the sweep first); a shift of
-#: -0.02 stays inside (benchmarks/results/claims.md, 2026-11-30d, 2026-11-30f). That correction is
-#: the window's shape converging at the derived rate, which every fixed-level readout inherits and
-#: whose amplitude is not derived (2026-11-30g): unresolved until T ~ 1e13.
-UNRESOLVED = {("hard", "hard annealing window")}
+#: window at (1.5, 3) is resolved to +-0.02 since the default sweep reaches 1e13 and solves the
+#: hard phase to KKT 1e-9 (0.6995 +- 0.0058, where it read 0.6911 +- 0.0142 at 3.16e8; its
+#: boundary layer T^(-7/60) still leaves it wider than 0.01; claims.md, 2026-11-30q).
+UNRESOLVED: set = set()
 SHIFT_CASES = [
     pytest.param(ph, n, marks=pytest.mark.xfail(reason="not resolved at the default scale",
                                                  strict=True))
@@ -144,8 +141,8 @@ def test_shifted_predictions_disagree_at_the_default_scale(default_scale, phase,
 def test_hard_loss_near_a_1_resolved_at_the_default_scale(tmp_path, ab):
     """Near a = 1 the hard optimal loss divides out the window's derived excess (SGD's source
     sigma^2 + L; solvers/claims/hard_loss.py): at the default scale (CPU budget, the mode count
-    `optlr validate` derives for T = 1e11) it agrees to <= 0.01 at (1.2, 4) (the budget stops the
-    sweep near 1e4) and (1.2, 1.7) (1e9, the hard cap), and the prediction shifted by +-0.02 disagrees
+    `optlr validate` derives for T = 1e11) it agrees to <= 0.01 at (1.2, 4) and (1.2, 1.7) (sweeps
+    as far as the budget or the hard cap allows), and the prediction shifted by +-0.02 disagrees
     (benchmarks/results/claims.md, 2026-11-30e: it read -0.065 +- 0.087 and -0.1105 +- 0.0059)."""
     from theory import modes_for_horizon
 

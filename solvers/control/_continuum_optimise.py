@@ -5,7 +5,7 @@ contracts the residual), and the scaled KKT measures that stop both."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -143,6 +143,17 @@ class _NewtonModel:
     H: np.ndarray
     w: np.ndarray
     V: np.ndarray
+    #: Eigendecompositions of ``H`` restricted to the rates left free by a set of pinned ones,
+    #: keyed by that set: the steps of a kept Hessian pin the same rates again and again (474 ->
+    #: 240 ``eigh`` calls over the (1.5, 3) default sweep to 1e9, the same steps bit for bit).
+    _restricted: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def restricted(self, rest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``eigh`` of ``H[rest, rest]`` (computed once per ``rest``)."""
+        key = rest.tobytes()
+        if key not in self._restricted:
+            self._restricted[key] = np.linalg.eigh(self.H[np.ix_(rest, rest)])
+        return self._restricted[key]
 
     def step(self, eta, G, radius, upper):
         """Trial schedule, predicted change of ``log L`` and step length (scaled).
@@ -171,9 +182,8 @@ class _NewtonModel:
             if rest.size == 0 or left <= 0:
                 d[rest] = 0.0
                 break
-            H_rr = self.H[np.ix_(rest, rest)]
             g_r = g[rest] + self.H[np.ix_(rest, np.flatnonzero(pinned))] @ d[pinned]
-            d[rest] = _trust_region_step(*np.linalg.eigh(H_rr), g_r, math.sqrt(left))
+            d[rest] = _trust_region_step(*self.restricted(rest), g_r, math.sqrt(left))
         d = np.clip(d, lo, hi)
         trial = eta.copy()
         trial[f] = np.clip(eta[f] + d * s, 0, upper)
@@ -184,19 +194,27 @@ def _newton_model(prob, eta, G, n_eval) -> _NewtonModel:
     """Hessian of ``log L(T)`` in ``y = eta / s`` on the rates not held at a bound.
 
     Column ``j`` is a forward difference of the exact adjoint gradient with step
-    ``HESSIAN_STEP * s_j`` (backward at the upper bound): one gradient pass per free rate.
+    ``HESSIAN_STEP * s_j`` (backward at the upper bound), each moved gradient from
+    :meth:`~solvers.dynamics.continuum.ContinuumProblem.perturbed_grads`: the same numbers as a
+    full gradient pass at the moved schedule, for ``COLUMN_WORK`` of its cost (one rate moved
+    changes one interval's propagators). ``n_eval`` counts one pass and ``free.size`` columns.
     """
     up = prob.upper
     s = _rate_scale(eta, up)
     held = ((eta >= up * (1 - 1e-12)) & (G < 0)) | ((eta <= 0) & (G > 0))
     free = np.flatnonzero(~held)
-    H = np.empty((free.size, free.size))
-    for c, j in enumerate(free):
-        h = HESSIAN_STEP * s[j] * (1.0 if eta[j] + HESSIAN_STEP * s[j] <= up else -1.0)
-        e = eta.copy()
-        e[j] += h
-        _, Gj = _log_loss(prob, e, n_eval)
-        H[:, c] = (Gj[free] - G[free]) * (s[free] * (s[j] / h))
+    h = HESSIAN_STEP * s[free] * np.where(eta[free] + HESSIAN_STEP * s[free] <= up, 1.0, -1.0)
+    n_eval[0] += 1  # the base pass the columns continue from
+    n_eval[1] += free.size
+    _, L_moved, g_moved, ok = prob.perturbed_grads(eta, free, h)
+    if not (ok and np.all(L_moved > 0)):  # NaN where a moved schedule is unstable
+        bad = free[~(L_moved > 0)] if ok else free
+        raise FloatingPointError(
+            f"Hessian: the schedule moved by {HESSIAN_STEP:g} of its scale at rates {bad[:5]} "
+            "is unstable (a rate within that step of the stability limit)"
+        )
+    Gj = g_moved[:, free] / L_moved[:, None]  # row c: d log L / d eta_free at eta + h_c e_c
+    H = ((Gj - G[free]) * (s[free][None, :] * (s[free] / h)[:, None])).T  # old order, bit for bit
     H = 0.5 * (H + H.T)
     w, V = np.linalg.eigh(H)
     return _NewtonModel(free, s, H, w, V)

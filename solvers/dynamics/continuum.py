@@ -29,7 +29,7 @@ from scipy.optimize import brentq
 from theory import PLRFModel
 from theory._checks import check_int, check_real
 
-from ._continuum_kernels import forward, value_and_grad
+from ._continuum_kernels import forward, perturbed_gradients, value_and_grad
 
 __all__ = [
     "ContinuumProblem",
@@ -56,6 +56,10 @@ DEFAULT_EXACT_MODES = 64
 #: Default log-bins per decade of k and Gauss-Legendre nodes per bin.
 DEFAULT_BINS_PER_DECADE = 4
 DEFAULT_POINTS_PER_BIN = 4
+#: Cost of one moved gradient of :meth:`ContinuumProblem.perturbed_grads` (a Hessian column) as a
+#: fraction of a full gradient pass: 0.11-0.17 measured at J = 198-584 intervals, n = 228-316
+#: mode nodes ((1.5, 3), (1.2, 4), (4, 3.5); benchmarks/results/longrun.md, 2026-11-30q).
+COLUMN_WORK = 0.15
 #: Upper bounds stay this fraction below the stability limit (the implicit solve is singular there).
 STABILITY_MARGIN = 1e-3
 
@@ -259,8 +263,16 @@ class ContinuumProblem:
         M = J * self.substeps
         return np.empty((M + 1, n)), np.empty(M + 1), np.empty((6, J, n)), np.empty(J)
 
+    @cached_property
+    def _column_workspace(self) -> tuple[np.ndarray, ...]:
+        """The moved states and one interval's propagators of :func:`perturbed_gradients`."""
+        J, n = self.h.size, self.quad.lam.size
+        M = J * self.substeps
+        return np.empty((M + 1, n)), np.empty(M + 1), np.empty((6, n))
+
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_workspace"}
+        skip = ("_workspace", "_column_workspace")
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def value_grad(self, eta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, bool]:
         Ln = np.empty(self.t.size)
@@ -271,6 +283,39 @@ class ContinuumProblem:
             self.model.sigma**2, self.discrete, Ln, g, *self._workspace,
         )  # fmt: skip
         return float(LT), g, Ln, bool(ok)
+
+    def perturbed_grads(
+        self, eta: np.ndarray, cols: np.ndarray, steps: np.ndarray
+    ) -> tuple[float, np.ndarray, np.ndarray, bool]:
+        """``L(T)`` at ``eta``, and ``L(T)`` and its gradient at ``eta + steps[i] e_cols[i]``
+        for every ``i``: ``(L_T, L_moved (k,), G_moved (k, J), ok)``, each row exactly what
+        :meth:`value_grad` returns at the moved schedule (NaN ``L_moved`` where it is unstable),
+        for ``COLUMN_WORK`` of its cost each
+        (:func:`~solvers.dynamics._continuum_kernels.perturbed_gradients`)."""
+        eta = np.ascontiguousarray(eta, dtype=float)
+        if eta.shape != self.h.shape:
+            raise ValueError(
+                f"eta must have shape {self.h.shape} (one rate per interval), got {eta.shape}"
+            )
+        cols = np.ascontiguousarray(cols, dtype=np.int64)
+        steps = np.ascontiguousarray(steps, dtype=float)
+        if cols.shape != steps.shape or cols.ndim != 1:
+            raise ValueError(
+                f"cols and steps must be 1-d of one shape, got {cols.shape}, {steps.shape}"
+            )
+        if cols.size and not (0 <= cols.min() and cols.max() < eta.size):
+            raise ValueError(
+                f"cols must index the {eta.size} rates, got {cols.min()}..{cols.max()}"
+            )
+        L_moved = np.full(cols.size, np.nan)
+        G = np.zeros((cols.size, eta.size))
+        q = self.quad
+        LT, ok = perturbed_gradients(
+            q.lam, q.u, q.c0, eta, self.h, self.substeps,
+            self.model.inv_batch, self.model.sigma**2, self.discrete, cols, steps, L_moved, G,
+            *self._workspace, *self._column_workspace,
+        )  # fmt: skip
+        return float(LT), L_moved, G, bool(ok)
 
     def plateau_bias(self, T: float | None = None) -> float:
         """The noiseless loss after ``T`` (default: the problem's horizon) steps at the rate

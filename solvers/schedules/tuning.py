@@ -46,6 +46,15 @@ ETA_FLOOR = 1e-6
 #: Smallest ``eta T lambda_1`` a tuned constant rate searches (far below any optimum: at it the
 #: top mode has not started to learn).
 LEARN_FLOOR = 1e-2
+#: Smallest WSD decay fraction searched (:func:`frac_bounds`).
+FRAC_FLOOR = 1e-5
+#: Relative distances below the upper bound of a rate (a family's first parameter, log-scaled)
+#: added to its coarse grid.
+#: The hard phase's tuned WSD peak sits just below the stability limit, where the loss rises
+#: steeply (at (1.5, 3), T = 1e6: eta0 = 0.972 of the limit, loss 0.18154; on the limit 0.18832
+#: at best): between the log grid's last two points (the limit and 0.46 of it) neither start
+#: found it, and the polish kept the peak on the limit (3.6 % above the tuned loss).
+NEAR_BOUND = (0.3, 0.1, 0.03, 0.01, 0.003)
 #: Coarse-grid points per decade of a rate before polishing.
 GRID_PER_DECADE = 3
 #: Relative distance (in the transformed parameter's range) that counts as "at a bound".
@@ -141,6 +150,15 @@ def _constant_bounds(grid: ModeGrid, T: int) -> tuple[float, float]:
     return (constant_floor(limit, T, float(grid.lam.max())), limit * (1 - 1e-9))
 
 
+def frac_bounds(T: float) -> tuple[float, float]:
+    """WSD's decay fraction, searched on a log axis from one step (or :data:`FRAC_FLOOR`) to the
+    whole run. The optimal fraction shrinks with ``T`` (in the hard phase like the annealing
+    window, ``~T^(omega_0 - 1)``: 0.39 at 1e3, 0.13 at 1e5 at (1.5, 3)); a linear grid in
+    ``[0, 1]`` (0, 0.2, ...) put its basin between the first two points and the polish
+    kept the peak on its bound with the wrong fraction (7 % above the tuned loss at 1e5)."""
+    return (max(1.0 / T, FRAC_FLOOR), 1.0)
+
+
 def _easy_rate(t: np.ndarray, T: float, p: dict, fx: dict) -> np.ndarray:
     """``c T^-xi (1 - t/T)^delta``: the ``poly`` family with the derived exponents ``fx``."""
     return SCHEDULES["poly"].rate(t, T, p["c"] * T ** (-fx["xi"]), fx["delta"])
@@ -169,8 +187,8 @@ BASELINES: dict[str, Baseline] = {
                 lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), (0.0, CHI_MAX)]),
         _family("linear", (True,), lambda g, T, fx: [_rate_bounds(g, g.model.eta_max)]),
         _family("cosine", (True,), lambda g, T, fx: [_rate_bounds(g, g.model.eta_max)]),
-        _family("wsd", (True, False),
-                lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), (0.0, 1.0)]),
+        _family("wsd", (True, True),
+                lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), frac_bounds(T)]),
         Baseline("easy", ("c",), (True,), _easy_bounds, _easy_rate, "c T^-xi (1 - t/T)^delta"),
     )
 }  # fmt: skip
@@ -314,9 +332,13 @@ def _optimise(f, spec: Baseline, zb, max_evaluations: int):
     then a bounded Brent polish (one parameter) or Nelder-Mead (two). Returns
     ``(z_opt, f_opt, method)``."""
     axes = []
-    for (lo, hi), lg in zip(zb, spec.log, strict=True):
+    for i, ((lo, hi), lg) in enumerate(zip(zb, spec.log, strict=True)):
         n = max(6, int(GRID_PER_DECADE * (hi - lo) / math.log(10)) + 1) if lg else 6
-        axes.append(np.linspace(lo, hi, n))
+        ax = np.linspace(lo, hi, n)
+        if lg and i == 0:  # the rate: also just below its bound, where a cliff may follow
+            near = hi + np.log1p(-np.asarray(NEAR_BOUND))
+            ax = np.union1d(ax, near[near > ax[-2]])
+        axes.append(ax)
     mesh = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, len(axes))
     vals = np.array([f(z) for z in mesh])
     best = mesh[int(np.argmin(vals))]

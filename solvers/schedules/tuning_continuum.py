@@ -41,6 +41,7 @@ from .tuning import (
     SECONDS_PER_UNIT,
     BaselineResult,
     constant_floor,
+    frac_bounds,
     tune_in_box,
 )
 
@@ -140,7 +141,7 @@ def tune_baseline_continuum(
         elif pname == "c":
             bounds.append((ETA_FLOOR * up * T ** fixed["xi"], up * T ** fixed["xi"]))
         else:
-            bounds.append(_param_box(pname))
+            bounds.append(frac_bounds(T) if pname == "frac" else _param_box(pname))
 
     def loss_of(params):
         eta = np.clip(spec.rate(x, T, params, fixed), 0.0, up)
@@ -162,4 +163,4 @@ def _param_box(name: str) -> tuple[float, float]:
     """Search box of a shape parameter (same as the time-domain tuner's)."""
     from .tuning import CHI_MAX
 
-    return {"chi": (0.0, CHI_MAX), "frac": (0.0, 1.0)}[name]
+    return {"chi": (0.0, CHI_MAX)}[name]
