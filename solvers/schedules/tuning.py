@@ -122,7 +122,7 @@ class Baseline:
     name: str
     params: tuple[str, ...]
     log: tuple[bool, ...]
-    bounds: Callable[[ModeGrid, int, dict], list[tuple[float, float]]]
+    bounds: Callable[[RateBox, int, dict], list[tuple[float, float]]]
     rate: Callable[[np.ndarray, float, dict, dict], np.ndarray]
     formula: str
 
@@ -131,23 +131,36 @@ class Baseline:
         return self.rate(np.arange(T, dtype=float), float(T), params, fixed)
 
 
-def _rate_bounds(grid: ModeGrid, cap: float) -> tuple[float, float]:
-    return (ETA_FLOOR * grid_stability_limit(grid), cap)
+@dataclass(frozen=True)
+class RateBox:
+    """The rates a tuner searches, one set of numbers per dynamics: ``limit`` the largest stable
+    constant rate (every family's rate range starts :data:`ETA_FLOOR` below it), ``cap`` a
+    family's largest peak rate, ``constant_cap`` the constant's largest rate, ``lam_max`` the
+    top mode's eigenvalue. The families' :attr:`Baseline.bounds` are functions of it, so the
+    time-domain and the continuum tuner search the same ranges of their own dynamics."""
+
+    limit: float
+    cap: float
+    constant_cap: float
+    lam_max: float
+
+    @classmethod
+    def of_grid(cls, grid: ModeGrid) -> RateBox:
+        """The exact recursion on ``grid``: peaks up to ``eta_max`` (a rate above the stability
+        limit blows up and scores as such), the constant just below the limit."""
+        limit = grid_stability_limit(grid)
+        return cls(limit, grid.model.eta_max, limit * (1 - 1e-9), float(grid.lam.max()))
+
+
+def _rate_bounds(box: RateBox) -> tuple[float, float]:
+    return (ETA_FLOOR * box.limit, box.cap)
 
 
 def constant_floor(upper: float, T: float, lam_max: float) -> float:
     """Lowest constant rate searched at horizon ``T``: :data:`ETA_FLOOR` below the upper bound,
     or lower, down to where ``eta T lambda_1 = LEARN_FLOOR`` (a fixed floor cut the optimum off
-    at long horizons: at (4, 1.2) ``eta_c ~ T^-0.71`` reached it near T = 3e9). One rule for
-    the time-domain and the continuum tuners."""
+    at long horizons: at (4, 1.2) ``eta_c ~ T^-0.71`` reached it near T = 3e9)."""
     return min(ETA_FLOOR * upper, LEARN_FLOOR / (T * lam_max))
-
-
-def _constant_bounds(grid: ModeGrid, T: int) -> tuple[float, float]:
-    """A constant rate's search range at horizon ``T``: below the stability limit, down to
-    :func:`constant_floor`."""
-    limit = grid_stability_limit(grid)
-    return (constant_floor(limit, T, float(grid.lam.max())), limit * (1 - 1e-9))
 
 
 def frac_bounds(T: float) -> tuple[float, float]:
@@ -174,21 +187,19 @@ def _family(name: str, log: tuple[bool, ...], bounds) -> Baseline:
     return Baseline(name, kind.params, log, bounds, rate, kind.formula)
 
 
-def _easy_bounds(grid: ModeGrid, T: int, fx: dict):
-    eta_max = grid.model.eta_max
-    return [(ETA_FLOOR * grid_stability_limit(grid) * T ** fx["xi"], eta_max * T ** fx["xi"])]
+def _easy_bounds(box: RateBox, T: int, fx: dict):
+    return [(ETA_FLOOR * box.limit * T ** fx["xi"], box.cap * T ** fx["xi"])]
 
 
 BASELINES: dict[str, Baseline] = {
     b.name: b
     for b in (
-        _family("constant", (True,), lambda g, T, fx: [_constant_bounds(g, T)]),
-        _family("power", (True, False),
-                lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), (0.0, CHI_MAX)]),
-        _family("linear", (True,), lambda g, T, fx: [_rate_bounds(g, g.model.eta_max)]),
-        _family("cosine", (True,), lambda g, T, fx: [_rate_bounds(g, g.model.eta_max)]),
-        _family("wsd", (True, True),
-                lambda g, T, fx: [_rate_bounds(g, g.model.eta_max), frac_bounds(T)]),
+        _family("constant", (True,), lambda box, T, fx: [
+            (constant_floor(box.limit, T, box.lam_max), box.constant_cap)]),
+        _family("power", (True, False), lambda box, T, fx: [_rate_bounds(box), (0.0, CHI_MAX)]),
+        _family("linear", (True,), lambda box, T, fx: [_rate_bounds(box)]),
+        _family("cosine", (True,), lambda box, T, fx: [_rate_bounds(box)]),
+        _family("wsd", (True, True), lambda box, T, fx: [_rate_bounds(box), frac_bounds(T)]),
         Baseline("easy", ("c",), (True,), _easy_bounds, _easy_rate, "c T^-xi (1 - t/T)^delta"),
     )
 }  # fmt: skip
@@ -238,7 +249,7 @@ def tune_constant(
     """
     grid = ModeGrid.from_model(model) if grid is None else grid
     Ts = [check_int("T", t, ge=1) for t in np.atleast_1d(T).tolist()]
-    ((lo, hi),) = BASELINES["constant"].bounds(grid, max(Ts), {})  # one range for every T
+    ((lo, hi),) = BASELINES["constant"].bounds(RateBox.of_grid(grid), max(Ts), {})  # every T
     zlo, zhi = math.log(lo), math.log(hi)
     n = max(8, int(GRID_PER_DECADE * (zhi - zlo) / math.log(10)) + 1)
     zs = np.linspace(zlo, zhi, n)
@@ -447,7 +458,7 @@ def tune_baseline(
             raise ValueError("the 'easy' baseline needs the theory's exponents xi and delta")
         fixed = {"xi": check_real("xi", xi), "delta": check_real("delta", delta, ge=0)}
     spec = BASELINES[name]
-    bounds = spec.bounds(grid, T, fixed)
+    bounds = spec.bounds(RateBox.of_grid(grid), T, fixed)
 
     def loss_of(params):
         return grid_final_loss(grid, spec.build(T, params, fixed))[0]

@@ -35,15 +35,7 @@ from ..dynamics.continuum import (
     build_problem,
 )
 from ..dynamics.continuum import DEFAULT_POINTS_PER_BIN as _PPB
-from .tuning import (
-    BASELINES,
-    ETA_FLOOR,
-    SECONDS_PER_UNIT,
-    BaselineResult,
-    constant_floor,
-    frac_bounds,
-    tune_in_box,
-)
+from .tuning import BASELINES, SECONDS_PER_UNIT, BaselineResult, RateBox, tune_in_box
 
 __all__ = ["CONTINUOUS_FAMILIES", "continuum_problem", "tune_baseline_continuum"]
 
@@ -132,16 +124,9 @@ def tune_baseline_continuum(
     spec = BASELINES[name]
     up = prob.upper
     x = _projection_points(prob.t)
-    bounds = []
-    for pname in spec.params:
-        if pname == "eta0" and name == "constant":  # the floor of the time-domain tuner
-            bounds.append((constant_floor(up, T, float(prob.quad.lam.max())), up))
-        elif pname == "eta0":
-            bounds.append((ETA_FLOOR * up, up))
-        elif pname == "c":
-            bounds.append((ETA_FLOOR * up * T ** fixed["xi"], up * T ** fixed["xi"]))
-        else:
-            bounds.append(frac_bounds(T) if pname == "frac" else _param_box(pname))
+    # the families' own ranges, every rate up to the solver's bound (the floor of the constant
+    # down to eta T lambda_1 = 1e-2 as on the exact recursion)
+    bounds = spec.bounds(RateBox(up, up, up, float(prob.quad.lam.max())), T, fixed)
 
     def loss_of(params):
         eta = np.clip(spec.rate(x, T, params, fixed), 0.0, up)
@@ -157,10 +142,3 @@ def tune_baseline_continuum(
         name, round(T), spec, bounds, loss_of, fixed, max_evaluations, context=context,
         seconds_each=unit,
     )  # fmt: skip
-
-
-def _param_box(name: str) -> tuple[float, float]:
-    """Search box of a shape parameter (same as the time-domain tuner's)."""
-    from .tuning import CHI_MAX
-
-    return {"chi": (0.0, CHI_MAX)}[name]
