@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 import sympy as sp
@@ -35,6 +35,8 @@ from theory.symbols import L, inv_m, lam, sigma
 from ..dynamics.modes import ModeGrid
 from ._lbfgsb import BLOWUP, BoxResult, LbfgsbOptions, minimize_box
 from ._momentum_adjoint import MomentumWorkspace, general_momentum_adjoint
+from ._momentum_hessian import control_hessian_diagonal
+from ._projected_newton import projected_newton_box
 from ._truncated_newton import truncated_newton_box
 from .direct import multilevel_blocks
 from .momentum import _box_kkt, _optimise
@@ -207,6 +209,18 @@ def _step_objective(grid: ModeGrid, form: str, k: int, T: int):
             out[ui] += s * g[ci]
         return f, out.ravel()
 
+    def diagonal(x):
+        """The Hessian's exact diagonal in the controls (and the gradient) at ``x``."""
+        coef, chain = _to_coef(form, x.reshape(k, T))
+        f, g = ws(coef)
+        if not math.isfinite(f):
+            return np.ones(k * T), np.zeros(k * T)
+        out = np.zeros((k, T))
+        for ci, ui, s in chain:
+            out[ui] += s * g[ci]
+        return control_hessian_diagonal(ws, coef, g, chain, k).ravel(), out.ravel()
+
+    fg.diagonal = diagonal
     return fg
 
 
@@ -286,10 +300,10 @@ def solve_per_step(
 
 def _run(method, scaling, fg, x0, lo, hi, k, T, tol, maxiter):
     """``(x, f, status, kkt, iterations, levels)`` of ``method`` (see :func:`solve_per_step`)."""
-    if method == "newton":
-        return _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling)
-    if method == "newton-finish":
-        r = _newton_phase(fg, x0, lo, hi, k, T, tol, maxiter, scaling)
+    if method in ("newton", "pnewton"):
+        return _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling, method)
+    if method in ("newton-finish", "pnewton-finish"):
+        r = _newton_phase(fg, x0, lo, hi, k, T, tol, maxiter, scaling, method[: -len("-finish")])
         return r.theta, r.f, r.status, r.kkt, r.iterations, (("newton", r.iterations, r.kkt, r.f),)
     if scaling == "box":
         return (*_optimise(fg, x0, lo, hi, tol, maxiter), ())
@@ -299,7 +313,10 @@ def _run(method, scaling, fg, x0, lo, hi, k, T, tol, maxiter):
 #: Forms of :func:`solve_per_step`.
 FORMS = ("sgd", "ema", "heavy-ball", "nesterov")
 #: Methods of :func:`solve_per_step`.
-METHODS = ("lbfgsb", "newton", "newton-finish")
+METHODS = ("lbfgsb", "newton", "newton-finish", "pnewton", "pnewton-finish")
+#: Coarse blocks per control row of the projected Newton finish's two-level preconditioner
+#: (:func:`~solvers.control._projected_newton.projected_newton_box`; 0: none).
+PNEWTON_BLOCKS = 16
 #: KKT sum at which the per-step L-BFGS-B phase hands over to the Newton finish (measured,
 #: Nesterov T = 1e3: L-BFGS-B falls to ~3e-3 in 1000 iterations, then crawls; from there
 #: TNC reached 1e-5 in 4000 evaluations, 2026-11-30j).
@@ -339,7 +356,7 @@ def _friction_scale(lo, hi, k, T):
     return scale
 
 
-def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling):
+def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling, finish="newton"):
     """Block levels coarse to fine and per step by L-BFGS-B, then truncated Newton;
     ``(x, f, status, kkt, iterations, levels)`` with ``levels`` a tuple of ``(blocks or
     "newton", iterations or evaluations, kkt, log L)`` per phase."""
@@ -364,7 +381,7 @@ def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling):
     its += r.iterations
     log.append((T, r.iterations, r.kkt, r.f))
     if r.kkt > tol and its < maxiter:
-        r = _newton_phase(fg, r.theta, lo, hi, k, T, tol, maxiter - its, scaling)
+        r = _newton_phase(fg, r.theta, lo, hi, k, T, tol, maxiter - its, scaling, finish)
         its += r.iterations
         log.append(("newton", r.iterations, r.kkt, r.f))
     status = r.status if r.kkt > tol else 0
@@ -373,21 +390,30 @@ def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling):
     return r.theta, r.f, status, r.kkt, its, tuple(log)
 
 
-def _newton_phase(fg, x, lo, hi, k, T, tol, maxfun, scaling):
-    """:func:`~solvers.control._truncated_newton.truncated_newton_box` from ``x`` in the units
-    ``scaling`` names; a :class:`~solvers.control._lbfgsb.BoxResult` in the controls."""
+def _newton_phase(fg, x, lo, hi, k, T, tol, maxfun, scaling, finish="newton"):
+    """:func:`~solvers.control._truncated_newton.truncated_newton_box` (``finish="newton"``) or
+    :func:`~solvers.control._projected_newton.projected_newton_box` (``"pnewton"``) from ``x``
+    in the units ``scaling`` names; a :class:`~solvers.control._lbfgsb.BoxResult` in the
+    controls."""
     width = np.where(hi > lo, hi - lo, 1.0)
     kkt = _box_kkt(lo, width)
+    if finish == "pnewton":
+        solver = partial(projected_newton_box, rows=k, blocks=PNEWTON_BLOCKS,
+                         diagonal=getattr(fg, "diagonal", None))  # fmt: skip
+    else:
+        solver = truncated_newton_box
     if scaling == "log":
         lf = _LogFriction(lo, hi, _beta_mask(k, T))
-        r = truncated_newton_box(lf.objective(fg), lf.to_y(x), lf.ylo, lf.yhi, scale=lf.scale,
-                                 kkt=lf.kkt(kkt), tol=tol, maxfun=maxfun)  # fmt: skip
+        if finish == "pnewton" and hasattr(fg, "diagonal"):
+            solver = partial(solver, diagonal=lf.diagonal(fg.diagonal))
+        r = solver(lf.objective(fg), lf.to_y(x), lf.ylo, lf.yhi, scale=lf.scale,
+                   kkt=lf.kkt(kkt), tol=tol, maxfun=maxfun)  # fmt: skip
         return lf.result(r)
     # box units by default (measured, Nesterov T = 1e3: KKT 7e-5 in 4224 evaluations against
     # 3e-4 after 6802 in friction units; at T = 1e4 the friction units progressed where box
     # units did not, 2026-11-30j)
     scale = _friction_scale(lo, hi, k, T) if scaling == "value" else (lambda th: width)
-    return truncated_newton_box(fg, x, lo, hi, scale=scale, kkt=kkt, tol=tol, maxfun=maxfun)
+    return solver(fg, x, lo, hi, scale=scale, kkt=kkt, tol=tol, maxfun=maxfun)
 
 
 @dataclass(frozen=True)
@@ -437,6 +463,17 @@ class _LogFriction:
             return f, (None if g is None else g * self._dxdy(y))
 
         return fgy
+
+    def diagonal(self, diag):
+        """The Hessian's diagonal in ``y`` from ``diag(x) -> (h, g)`` in the controls:
+        ``h (dx/dy)^2 + g d^2x/dy^2`` (for the friction ``d^2 beta / dy^2 = -(1 - beta)``)."""
+
+        def diag_y(y):
+            h, g = diag(self.to_x(y))
+            d1 = self._dxdy(y)
+            return h * d1 * d1 + np.where(self.is_beta, g * d1, 0.0), g * d1
+
+        return diag_y
 
     def kkt(self, kkt):
         """The caller's KKT measure (in the controls) of a point and gradient in ``y``."""

@@ -1,0 +1,110 @@
+r"""The exact per-step diagonal of the Hessian of ``log L(T)`` in the momentum coefficients.
+
+The moment map :math:`S_{t+1} = f(S_t, c_t)` of :mod:`._momentum_adjoint` is affine in the
+states (the noise term is linear in :math:`L_t = w\lambda \cdot D_t`), so :math:`L(T)` is affine
+in :math:`S_{t+1}` and the costate :math:`a_{t+1} = \nabla_{S_{t+1}} \log L(T)` depends on
+:math:`c_t` only through :math:`1/L(T)`: :math:`\partial a_{t+1}/\partial c_t = -a_{t+1}
+g_t^T`. Hence the per-step block of the Hessian is
+
+.. math::
+
+    \frac{\partial^2 \log L(T)}{\partial c_t \partial c_t^T}
+    = \sum_k a_{t+1,k} \cdot \frac{\partial^2 f_k}{\partial c_t \partial c_t^T}(S_{t,k}, c_t)
+      - g_t g_t^T,
+
+with the second derivatives of the closure's step map differentiated symbolically (SymPy)
+and the costates from one more reverse sweep (:func:`momentum_costates`, stored per step).
+:func:`control_hessian_diagonal` maps it to a form's controls (the linear chain of
+:func:`~solvers.control.momentum_per_step._to_coef`): the diagonal preconditioner of the
+projected Newton finish (:mod:`._projected_newton`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import sympy as sp
+from numba import njit
+
+from theory import general_momentum, second_moment_closure
+from theory.symbols import L, inv_m, lam, sigma
+
+from ._momentum_adjoint import MomentumWorkspace
+
+__all__ = ["control_hessian_diagonal", "momentum_costates"]
+
+
+@njit(cache=True)
+def momentum_costates(lam, wl, alpha, gamma, beta, q, inv_m, Ls, A):  # pragma: no cover
+    """The costates ``A[t] = (aD, aX, aV)`` (shape ``(T+1, 3, n)``) of ``log L(T)`` after a
+    forward pass (the costate recursion of :func:`._momentum_adjoint.momentum_backward`)."""
+    n = lam.shape[0]
+    T = alpha.shape[0]
+    for k in range(n):
+        A[T, 0, k] = wl[k] / Ls[T]
+        A[T, 1, k] = 0.0
+        A[T, 2, k] = 0.0
+    for t in range(T - 1, -1, -1):
+        ga, bt, qq, im = gamma[t], beta[t], q[t], inv_m[t]
+        s = alpha[t] + ga * qq
+        l2c = 1.0 + im
+        b2, gb, gqs = bt * bt, ga * bt, ga * qq + s
+        dL = 0.0
+        for k in range(n):
+            lk = lam[k]
+            pD, pX, pV = A[t + 1, 0, k], A[t + 1, 1, k], A[t + 1, 2, k]
+            gG = pV * qq * qq - pX * s * qq + pD * s * s
+            dL += gG * lk
+            A[t, 0, k] = pD + (pX * qq * lk - 2.0 * s * lk * pD + gG * l2c * lk * lk)
+            A[t, 1, k] = (pV * 2.0 * bt * qq * lk + pX * (bt - gqs * bt * lk)
+                          + pD * (-2.0 * gb + 2.0 * gb * s * lk))  # fmt: skip
+            A[t, 2, k] = b2 * (pV - pX * ga + pD * ga * ga)
+        dL *= im
+        for k in range(n):
+            A[t, 0, k] += dL * wl[k]
+
+
+@cache
+def _second_derivatives():
+    """Lambdified ``sum_m a_m d^2 f_m / dc_i dc_j`` for the 10 pairs ``i <= j``."""
+    closure = second_moment_closure(general_momentum())
+    M, P = closure.moments, closure.update.params
+    a = sp.symbols("a_D a_X a_V")
+    args = (*M, *a, lam, L, *P, inv_m, sigma)
+    pairs = [(i, j) for i in range(4) for j in range(i, 4)]
+    exprs = [sum(am * sp.diff(r, P[i], P[j]) for am, r in zip(a, closure.recursion, strict=True))
+             for i, j in pairs]  # fmt: skip
+    return pairs, sp.lambdify(args, exprs, "numpy", cse=True)
+
+
+def coefficient_hessian_blocks(ws: MomentumWorkspace, coef: np.ndarray, grad: np.ndarray):
+    """Per-step blocks ``(4, 4, T)`` of the Hessian of ``log L(T)`` in the coefficients, after
+    ``ws(coef)`` (its states) returned the gradient ``grad`` (shape ``(4, T)``)."""
+    T = coef.shape[1]
+    al, ga, bt, q = (np.ascontiguousarray(c, dtype=float) for c in coef)
+    A = np.empty((T + 1, 3, ws.lam.size))
+    momentum_costates(ws.lam, ws.wl, al, ga, bt, q, ws.inv_m, ws.Ls, A)
+    pairs, fn = _second_derivatives()
+    lamb, c = ws.lam[None, :], [x[:, None] for x in coef]
+    vals = fn(ws.D[:T], ws.X[:T], ws.V[:T], A[1:, 0], A[1:, 1], A[1:, 2], lamb,
+              ws.Ls[:T, None], *c, ws.inv_m[:, None], np.sqrt(ws.sigma2))  # fmt: skip
+    B = -grad[:, None, :] * grad[None, :, :]
+    for (i, j), v in zip(pairs, vals, strict=True):
+        s = np.broadcast_to(v, (T, ws.lam.size)).sum(axis=1)
+        B[i, j] += s
+        if i != j:
+            B[j, i] += s
+    return B
+
+
+def control_hessian_diagonal(ws, coef, grad, chain, k: int) -> np.ndarray:
+    """The Hessian's diagonal ``(k, T)`` in a form's controls (``chain`` as in ``_to_coef``:
+    ``(coefficient row, control row, sign)``), from :func:`coefficient_hessian_blocks`."""
+    B = coefficient_hessian_blocks(ws, coef, grad)
+    out = np.zeros((k, coef.shape[1]))
+    for ci, ui, s in chain:
+        for cj, uj, sj in chain:
+            if ui == uj:
+                out[ui] += s * sj * B[ci, cj]
+    return out

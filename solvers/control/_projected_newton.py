@@ -1,0 +1,220 @@
+r"""Projected truncated Newton on a box with a two-level (coarse-block) preconditioner.
+
+The per-step momentum problems (``k T`` controls) end bang-bang in the friction: hundreds of
+controls switch between a bound and the interior. SciPy's TNC (:mod:`._truncated_newton`) is an
+active-set method that frees at most one bound per iteration and truncates each step at the
+first bound it meets, and its Hessian (differences of the exact gradient) carries a dense,
+smooth coupling between distant steps (benchmarks/results/momentum.md, 2026-11-30k §2).
+:func:`projected_newton_box` treats both:
+
+* **Active set by projection** (Bertsekas' two-metric projected Newton): a control within
+  ``eps`` of a bound whose gradient pushes it outward is held (moved by a scaled gradient step,
+  then projected); the others take a Newton step; the line search is along the projected arc
+  :math:`P(y + \alpha d)`, so one iteration can fix or free any number of bounds.
+* **Two-level preconditioner** for the conjugate gradients on the free controls: with ``P`` the
+  prolongation of ``K`` equal blocks per control row (piecewise constant) and ``Z = H P`` (``k K``
+  Hessian-vector products, refreshed every ``refresh`` iterations), the balancing preconditioner
+
+  .. math::
+
+      M^{-1} = (I - Q Z^T)(I - Z Q^T) + Q P^T, \qquad Q = P H_c^{-1}, \quad H_c = P^T Z,
+
+  which solves the smooth (coarse) part exactly and leaves the rest in the caller's units.
+  ``blocks=0`` gives unpreconditioned CG (the same method without the coarse level).
+
+Hessian-vector products are forward differences of the exact gradient in the scaled variables
+``y = (theta - lo)/s`` (``s = scale(theta)``, refreshed every iteration). Returns the bounded
+drivers' :class:`~solvers.control._lbfgsb.BoxResult` (``iterations`` = evaluations of ``fg``;
+``runs`` = Newton iterations); statuses of :data:`~solvers.control.result.STATUS_MESSAGES`:
+0 converged, 1 evaluation limit, 4 stalled (the line search found no decrease).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from ._lbfgsb import BoxResult
+from .result import STATUS_MESSAGES
+
+__all__ = ["projected_newton_box"]
+
+#: Conjugate-gradient products per Newton step.
+MAX_CG = 100
+#: Newton iterations between two refreshes of the coarse level.
+REFRESH = 5
+#: Largest active-set margin ``eps`` (in the scaled variables).
+EPS_MAX = 1e-3
+#: Floor of the Jacobi fine level's diagonal, relative to its largest entry (controls the
+#: loss does not see have a zero diagonal).
+DIAGONAL_FLOOR = 1e-10
+#: Evaluations charged for one call of ``diagonal`` (a forward and reverse pass, the costate
+#: sweep and the second derivatives: measured at about two gradient evaluations).
+DIAGONAL_COST = 2
+#: Armijo constant and the backtracking factor and cap of the projected line search.
+ARMIJO, BACKTRACK, MAX_BACKTRACK = 1e-4, 0.5, 40
+
+
+class _Counter:
+    """``fg`` with an evaluation count; ``(f, None)`` where it cannot be evaluated."""
+
+    def __init__(self, fg):
+        self.fg, self.used = fg, 0
+
+    def __call__(self, theta):
+        self.used += 1
+        f, g = self.fg(theta)
+        return (math.inf, None) if g is None or not math.isfinite(f) else (f, np.array(g))
+
+
+def _coarse(hvp, free, rows: int, blocks: int):
+    """``(P, Z, Hc^{-1})`` of the coarse level on the free controls (``None`` if no block)."""
+    n = free.size
+    T = n // rows
+    edges = np.linspace(0, T, blocks + 1).round().astype(int)
+    col = (np.arange(n) // T) * blocks + np.searchsorted(edges, np.arange(n) % T, "right") - 1
+    P = np.zeros((n, rows * blocks))
+    P[np.arange(n), col] = free
+    P = P[:, P.sum(axis=0) > 0]
+    if P.shape[1] == 0:
+        return None
+    Z = np.column_stack([hvp(p) for p in P.T])
+    Hc = P.T @ Z
+    w, V = np.linalg.eigh(0.5 * (Hc + Hc.T))
+    w = np.maximum(np.abs(w), 1e-12 * max(np.abs(w).max(), 1e-300))
+    return P, Z, (V / w) @ V.T
+
+
+def _preconditioner(level, free, dinv):
+    """``M^{-1}`` on the free controls: balancing with the fine level ``dinv`` (the inverse
+    diagonal, or ones), or ``dinv`` alone without a coarse level."""
+    dinv = dinv[free]
+    if level is None:
+        return lambda r: dinv * r
+    P, Z, Hci = level[0][free], level[1][free], level[2]
+    Q = P @ Hci
+
+    def apply(r):
+        y = dinv * (r - Z @ (Q.T @ r))
+        return y - Q @ (Z.T @ y) + Q @ (P.T @ r)
+
+    return apply
+
+
+def _cg(hvp, g, precond, max_cg):
+    """Truncated preconditioned CG for ``H d = -g`` (``d`` descent; stops on negative curvature
+    or the forcing test ``|r| <= min(0.5, sqrt|g|) |g|``); returns ``(d, products)``."""
+    d, r = np.zeros_like(g), -g
+    z = precond(r)
+    p, rz = z.copy(), r @ z
+    gnorm = np.linalg.norm(g)
+    forcing = min(0.5, math.sqrt(gnorm)) * gnorm
+    for it in range(max_cg):
+        Hp = hvp(p)
+        curv = p @ Hp
+        if not curv > 0:
+            return (d if it else z), it + 1
+        a = rz / curv
+        d += a * p
+        r -= a * Hp
+        if np.linalg.norm(r) <= forcing:
+            return d, it + 1
+        z = precond(r)
+        rz_new = r @ z
+        p = z + (rz_new / rz) * p
+        rz = rz_new
+    return d, max_cg
+
+
+def projected_newton_box(
+    fg: Callable[[np.ndarray], tuple[float, np.ndarray | None]],
+    theta0: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    *,
+    scale: Callable[[np.ndarray], np.ndarray],
+    kkt: Callable[[np.ndarray, np.ndarray], float],
+    tol: float,
+    maxfun: int,
+    rows: int = 1,
+    blocks: int = 16,
+    refresh: int = REFRESH,
+    max_cg: int = MAX_CG,
+    diagonal: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
+) -> BoxResult:
+    """Minimise ``f`` over ``lo <= theta <= hi`` by projected truncated Newton until ``kkt <= tol``.
+
+    ``fg``, ``scale``, ``kkt``, ``tol``, ``maxfun`` as in
+    :func:`~solvers.control._truncated_newton.truncated_newton_box`; ``theta`` holds ``rows``
+    rows of ``T`` steps (the coarse level's blocks are per row); ``blocks`` equal blocks per row
+    (0: no coarse level), refreshed every ``refresh`` Newton iterations; ``diagonal(theta)
+    -> (h, g)``, the Hessian's diagonal in ``theta`` (and the gradient), makes the fine level
+    Jacobi (counted as one evaluation per iteration); without it the fine level is the
+    identity in the scaled variables.
+    """
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    count = _Counter(fg)
+    theta = np.clip(np.asarray(theta0, dtype=float), lo, hi)
+    f, g = count(theta)
+    if g is None:
+        return BoxResult(theta, f, None, math.inf, 4, "the start cannot be evaluated", 1, 0)
+    res, level, its = kkt(theta, g), None, 0
+    status, message = 0, "the start meets the KKT test"
+    while res > tol:
+        if count.used >= maxfun:
+            status, message = 1, STATUS_MESSAGES[1]
+            break
+        s = scale(theta)
+        y, ub, gy = (theta - lo) / s, (hi - lo) / s, g * s
+        eps = min(EPS_MAX, float(np.linalg.norm(np.clip(y - gy, 0.0, ub) - y)))
+        active = ((y <= eps) & (gy > 0)) | ((y >= ub - eps) & (gy < 0))
+        free = ~active
+        dinv = np.ones_like(y)
+        if diagonal is not None:
+            count.used += DIAGONAL_COST
+            hy = np.abs(diagonal(theta)[0]) * s * s
+            dinv = 1.0 / np.maximum(hy, DIAGONAL_FLOOR * max(hy.max(), 1e-300))
+
+        def hvp(v, y=y, s=s, gy=gy):
+            h = math.sqrt(np.finfo(float).eps) * (1.0 + np.linalg.norm(y)) / np.linalg.norm(v)
+            gv = count(lo + (y + h * v) * s)[1]
+            return np.zeros_like(v) if gv is None else (gv * s - gy) / h
+
+        def hvp_free(v, free=free, hvp=hvp):
+            full = np.zeros(free.size)
+            full[free] = v
+            return hvp(full)[free]
+
+        if blocks and its % refresh == 0:
+            level = _coarse(lambda p, hvp=hvp, free=free: hvp(p * free) * free, free, rows, blocks)
+        d = -gy.copy()
+        d[free], _ = _cg(hvp_free, gy[free], _preconditioner(level, free, dinv), max_cg)
+        its += 1
+        theta_new, f_new, g_new = _projected_search(count, f, gy, y, d, ub, lo, s)
+        if g_new is None:
+            status, message = 4, "projected line search found no decrease"
+            break
+        theta, f, g = theta_new, f_new, g_new
+        res = kkt(theta, g)
+        status, message = (0, "KKT test passed") if res <= tol else (1, STATUS_MESSAGES[1])
+    return BoxResult(theta, float(f), g, float(res), status, message, count.used, its)
+
+
+def _projected_search(count, f, gy, y, d, ub, lo, s):
+    """Armijo backtracking along ``clip(y + a d, 0, ub)``; ``(theta, f, g)`` or ``g = None``."""
+    a = 1.0
+    for _ in range(MAX_BACKTRACK):
+        y_new = np.clip(y + a * d, 0.0, ub)
+        step = y_new - y
+        decrease = gy @ step
+        if decrease >= 0:
+            a *= BACKTRACK
+            continue
+        theta = lo + y_new * s
+        f_new, g_new = count(theta)
+        if g_new is not None and f_new <= f + ARMIJO * decrease:
+            return theta, f_new, g_new
+        a *= BACKTRACK
+    return None, None, None
