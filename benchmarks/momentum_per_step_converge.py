@@ -7,7 +7,9 @@ For each form and horizon: :func:`solvers.control.momentum_per_step.solve_per_st
 recursion, exact adjoint) from the long-horizon family optimum of that form at ``T`` (the JSON
 files of :mod:`benchmarks.momentum_longrun`, expanded per step as in
 :mod:`benchmarks.momentum_per_step_kkt`), with the multilevel L-BFGS-B + truncated Newton method (``--method newton``)
-or the older single-level run (``--method box`` / ``value``). Prints one markdown row per solve:
+or with the projected Newton finish (``--method pnewton``: exact Hessian diagonal, coarse-block
+balancing preconditioner, ``--blocks`` per control row), or the older single-level run
+(``--method box`` / ``value``). Prints one markdown row per solve:
 iterations, the KKT residual (box-scaled projected gradient of ``log L(T)``, summed and
 largest), the family's and the per-step ``L(T)`` and their gap, CPU and wall seconds, status;
 and the phases of a Newton solve. ``--out`` stores the per-step controls (``npz``).
@@ -21,6 +23,7 @@ import time
 import numpy as np
 
 from benchmarks.momentum_per_step_kkt import _as_start, _start
+from solvers.control import momentum_per_step
 from solvers.control.momentum_per_step import solve_per_step, stretched_start
 from solvers.dynamics.modes import ModeGrid
 
@@ -45,7 +48,7 @@ def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
     c0, w0 = time.process_time(), time.perf_counter()
     r = solve_per_step(grid, form, T, start, tol=args.tol, maxiter=maxiter,
                        scaling="value" if method == "value" else args.scaling,
-                       method=method if method.startswith("newton") else "lbfgsb")  # fmt: skip
+                       method=method if "newton" in method else "lbfgsb")  # fmt: skip
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     if args.out:
         np.savez(f"{args.out}_{form}_{T}.npz", controls=r.controls, loss=r.loss,
@@ -62,7 +65,9 @@ def main(argv=None) -> None:
     ap.add_argument("--forms", default="sgd,ema,heavy-ball,nesterov")
     ap.add_argument("--T", default="1000,10000")
     ap.add_argument(
-        "--method", default="newton", choices=("newton", "newton-finish", "box", "value")
+        "--method",
+        default="newton",
+        choices=("newton", "newton-finish", "pnewton", "pnewton-finish", "box", "value"),
     )
     ap.add_argument("--maxiter", type=int, default=4000)
     ap.add_argument("--tol", type=float, default=1e-4)
@@ -78,7 +83,11 @@ def main(argv=None) -> None:
     ap.add_argument("--stretch", default=None,
                     help="PREFIX:T0 — start from the controls PREFIX_form_T0.npz (--out) of a "
                     "shorter horizon stretched in relative time (stretched_start)")  # fmt: skip
+    ap.add_argument("--blocks", type=int, default=None,
+                    help="coarse blocks per control row of --method pnewton (0: Jacobi only)")  # fmt: skip
     args = ap.parse_args(argv)
+    if args.blocks is not None:
+        momentum_per_step.PNEWTON_BLOCKS = args.blocks
     print("| form | T | method | iterations | KKT sum | KKT max | L family | L per-step | "
           "per-step below family | CPU s | wall s | status | levels (blocks:iterations/KKT) |\n"
           "|---|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)  # fmt: skip

@@ -25,7 +25,7 @@ from functools import cache
 
 import numpy as np
 import sympy as sp
-from numba import njit
+from numba import njit, vectorize
 
 from theory import general_momentum, second_moment_closure
 from theory.symbols import L, inv_m, lam, sigma
@@ -37,14 +37,14 @@ __all__ = ["control_hessian_diagonal", "momentum_costates"]
 
 @njit(cache=True)
 def momentum_costates(lam, wl, alpha, gamma, beta, q, inv_m, Ls, A):  # pragma: no cover
-    """The costates ``A[t] = (aD, aX, aV)`` (shape ``(T+1, 3, n)``) of ``log L(T)`` after a
+    """The costates ``A[:, t] = (aD, aX, aV)`` (shape ``(3, T+1, n)``) of ``log L(T)`` after a
     forward pass (the costate recursion of :func:`._momentum_adjoint.momentum_backward`)."""
     n = lam.shape[0]
     T = alpha.shape[0]
     for k in range(n):
-        A[T, 0, k] = wl[k] / Ls[T]
-        A[T, 1, k] = 0.0
-        A[T, 2, k] = 0.0
+        A[0, T, k] = wl[k] / Ls[T]
+        A[1, T, k] = 0.0
+        A[2, T, k] = 0.0
     for t in range(T - 1, -1, -1):
         ga, bt, qq, im = gamma[t], beta[t], q[t], inv_m[t]
         s = alpha[t] + ga * qq
@@ -53,55 +53,62 @@ def momentum_costates(lam, wl, alpha, gamma, beta, q, inv_m, Ls, A):  # pragma: 
         dL = 0.0
         for k in range(n):
             lk = lam[k]
-            pD, pX, pV = A[t + 1, 0, k], A[t + 1, 1, k], A[t + 1, 2, k]
+            pD, pX, pV = A[0, t + 1, k], A[1, t + 1, k], A[2, t + 1, k]
             gG = pV * qq * qq - pX * s * qq + pD * s * s
             dL += gG * lk
-            A[t, 0, k] = pD + (pX * qq * lk - 2.0 * s * lk * pD + gG * l2c * lk * lk)
-            A[t, 1, k] = (pV * 2.0 * bt * qq * lk + pX * (bt - gqs * bt * lk)
+            A[0, t, k] = pD + (pX * qq * lk - 2.0 * s * lk * pD + gG * l2c * lk * lk)
+            A[1, t, k] = (pV * 2.0 * bt * qq * lk + pX * (bt - gqs * bt * lk)
                           + pD * (-2.0 * gb + 2.0 * gb * s * lk))  # fmt: skip
-            A[t, 2, k] = b2 * (pV - pX * ga + pD * ga * ga)
+            A[2, t, k] = b2 * (pV - pX * ga + pD * ga * ga)
         dL *= im
         for k in range(n):
-            A[t, 0, k] += dL * wl[k]
+            A[0, t, k] += dL * wl[k]
 
 
 @cache
-def _second_derivatives():
-    """Lambdified ``sum_m a_m d^2 f_m / dc_i dc_j`` for the 10 pairs ``i <= j``."""
+def _second_derivatives(pairs: tuple):
+    """``sum_m a_m d^2 f_m / dc_i dc_j`` for the ``pairs`` ``(i, j)``: one compiled ufunc each
+    (numpy's temporaries made the lambdified expressions 5x the cost of an evaluation)."""
     closure = second_moment_closure(general_momentum())
     M, P = closure.moments, closure.update.params
     a = sp.symbols("a_D a_X a_V")
     args = (*M, *a, lam, L, *P, inv_m, sigma)
-    pairs = [(i, j) for i in range(4) for j in range(i, 4)]
     exprs = [sum(am * sp.diff(r, P[i], P[j]) for am, r in zip(a, closure.recursion, strict=True))
              for i, j in pairs]  # fmt: skip
-    return pairs, sp.lambdify(args, exprs, "numpy", cse=True)
+    return tuple(vectorize(cache=False)(sp.lambdify(args, e, "math")) for e in exprs)
 
 
-def coefficient_hessian_blocks(ws: MomentumWorkspace, coef: np.ndarray, grad: np.ndarray):
+def coefficient_hessian_blocks(
+    ws: MomentumWorkspace,
+    coef: np.ndarray,
+    grad: np.ndarray,
+    pairs: tuple = tuple((i, j) for i in range(4) for j in range(i, 4)),
+):
     """Per-step blocks ``(4, 4, T)`` of the Hessian of ``log L(T)`` in the coefficients, after
-    ``ws(coef)`` (its states) returned the gradient ``grad`` (shape ``(4, T)``)."""
+    ``ws(coef)`` (its states) returned the gradient ``grad`` (shape ``(4, T)``); only the
+    entries ``pairs`` (``i <= j``) and their mirror images are filled (the rest are 0)."""
     T = coef.shape[1]
     al, ga, bt, q = (np.ascontiguousarray(c, dtype=float) for c in coef)
-    A = np.empty((T + 1, 3, ws.lam.size))
+    A = np.empty((3, T + 1, ws.lam.size))
     momentum_costates(ws.lam, ws.wl, al, ga, bt, q, ws.inv_m, ws.Ls, A)
-    pairs, fn = _second_derivatives()
+    fn = _second_derivatives(pairs)
     lamb, c = ws.lam[None, :], [x[:, None] for x in coef]
-    vals = fn(ws.D[:T], ws.X[:T], ws.V[:T], A[1:, 0], A[1:, 1], A[1:, 2], lamb,
-              ws.Ls[:T, None], *c, ws.inv_m[:, None], np.sqrt(ws.sigma2))  # fmt: skip
-    B = -grad[:, None, :] * grad[None, :, :]
+    vals = (f(ws.D[:T], ws.X[:T], ws.V[:T], A[0, 1:], A[1, 1:], A[2, 1:], lamb,
+              ws.Ls[:T, None], *c, ws.inv_m[:, None], np.sqrt(ws.sigma2)) for f in fn)  # fmt: skip
+    B = np.zeros((4, 4, T))
     for (i, j), v in zip(pairs, vals, strict=True):
         s = np.broadcast_to(v, (T, ws.lam.size)).sum(axis=1)
-        B[i, j] += s
-        if i != j:
-            B[j, i] += s
+        B[i, j] = s - grad[i] * grad[j]
+        B[j, i] = B[i, j]
     return B
 
 
 def control_hessian_diagonal(ws, coef, grad, chain, k: int) -> np.ndarray:
     """The Hessian's diagonal ``(k, T)`` in a form's controls (``chain`` as in ``_to_coef``:
     ``(coefficient row, control row, sign)``), from :func:`coefficient_hessian_blocks`."""
-    B = coefficient_hessian_blocks(ws, coef, grad)
+    pairs = tuple(sorted({(min(ci, cj), max(ci, cj)) for ci, ui, _ in chain
+                          for cj, uj, _ in chain if ui == uj}))  # fmt: skip
+    B = coefficient_hessian_blocks(ws, coef, grad, pairs)
     out = np.zeros((k, coef.shape[1]))
     for ci, ui, s in chain:
         for cj, uj, sj in chain:
