@@ -15,7 +15,10 @@ then a truncated-Newton finish (:mod:`solvers.control._truncated_newton`) whose 
 gradients see the curvature that couples ``zeta_t``, ``beta_t`` and neighbouring steps. With
 ``scaling="log"`` every phase optimises the friction as ``log(1 - beta)``, which converged the
 EMA form at ``T = 1e4`` (2026-11-30k); :func:`stretched_start` gives a start from a shorter
-horizon's optimum (continuation in ``T``).
+horizon's optimum (continuation in ``T``). ``method="pnewton"`` replaces the TNC finish by a
+projected Newton method (bounds fixed and freed by projection, CG preconditioned by the exact
+Hessian diagonal and a coarse-block level), which needs 2-3x fewer evaluations on the momentum
+forms (2026-12-01).
 """
 
 from __future__ import annotations
@@ -252,6 +255,11 @@ def solve_per_step(
     friction as ``log(1 - beta)`` (:class:`_LogFriction`; the rates in their own size's
     units), for optima whose friction spans decades near 1. ``method="newton-finish"``: the
     truncated-Newton phase alone from ``start`` (to continue a solve from its controls);
+    ``method="pnewton"`` / ``"pnewton-finish"``: the same with the finish replaced by the
+    projected Newton method of :mod:`solvers.control._projected_newton` (active set by
+    projection, CG preconditioned by the exact Hessian diagonal of
+    :mod:`solvers.control._momentum_hessian` and ``PNEWTON_BLOCKS`` coarse blocks per control
+    row; 2026-12-01 in benchmarks/results/momentum.md);
     ``maxiter`` bounds the L-BFGS-B iterations plus the
     Newton phase's gradient evaluations. ``method="lbfgsb"``: the older single-level
     L-BFGS-B run; ``scaling="box"`` optimises each control in units of its box width,
