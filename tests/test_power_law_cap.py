@@ -132,3 +132,27 @@ def test_a_wrong_correction_is_caught():
             mp.setattr(power_law, "rate_cap_correction", wrong)
             r = _evaluate(model, Ts, pw, cst)
         assert r.verdict == "disagrees", (r.measured, r.resolution)
+
+
+@pytest.mark.slow
+def test_the_gain_at_4_3p5_on_real_tunings():
+    """(4, 3.5), the claim's default horizons on continuum tunings (~50 s CPU): the tuned eta0
+    sits on its bound at every horizon (a < 2b), the claim agrees with 0 with the rate cap
+    divided out and a prediction shifted by 0.02 disagrees; the same tunings read with the
+    power corrections alone (the old readout) disagree (+0.00024 +- 0.00005 before)."""
+    from solvers.analysis.extrapolate import extrapolate_sequence, local_slope_sequence
+    from solvers.claims.validate import continuum_context, default_horizons, validate
+
+    model = PLRFModel(A, B_, n_modes=10**12)
+    claim = CLAIMS["optimal power law"]
+    ctx = continuum_context(baselines="continuum")
+    (r,) = validate(model, default_horizons(model, claim), claims=[claim.name], ctx=ctx)
+    d = r.measurement.diagnostics
+    assert d["capped_T"] == d["T"], (d["capped_T"], d["T"])
+    assert r.verdict == "agrees", (r.measured, r.resolution)
+    for shift in (-0.02, 0.02):
+        assert statistical_verdict(r.measurement.extrapolation, shift, 0.01) == "disagrees"
+    x, s_pow, _ = local_slope_sequence(d["T"], d["uncorrected_power_loss"])
+    _, s_const, _ = local_slope_sequence(d["T"], d["constant_loss"])
+    old = extrapolate_sequence(x, s_const - s_pow, omegas=d["omegas"])
+    assert not old.contains(0.0), (old.value, old.halfwidth)
