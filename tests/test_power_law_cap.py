@@ -98,8 +98,8 @@ def test_the_claim_divides_out_the_cap_and_agrees_where_the_power_list_disagreed
     derived power corrections, over the default horizons (1e2 .. 1e8): with eta0 reported on
     its bound the readout divides the log term out and agrees with 0 to < 2e-5; with the same
     losses reported off the bound (the old readout: the power list alone) it disagrees, as the
-    real (4, 3.5) did; a prediction shifted by 0.02 disagrees; the free-omega scheme on the
-    corrected slopes finds the derived omega, on the raw ones a slower one (the log)."""
+    real (4, 3.5) did; a prediction shifted by 0.02 disagrees; the free-omega scheme reads 0 on
+    the corrected slopes, not on the raw ones. An eta0 at its lower bound is not the cap."""
     model = PLRFModel(A, B_)
     Ts = [round(10**k) for k in np.arange(2, 8.01, 0.5)]
     assert derive_corrections()["easy"]["power_law_gain"].omegas(A, B_)[0] == pytest.approx(OMEGA)
@@ -112,6 +112,9 @@ def test_the_claim_divides_out_the_cap_and_agrees_where_the_power_list_disagreed
     assert r.measurement.diagnostics["capped_T"] == Ts
     free = e.schemes["free omega"]
     assert abs(free) < 2e-5, e.schemes
+    low = [SimpleNamespace(**{**vars(r), "bounds": {"eta0": (1e-6 * CAP, CAP)},
+                              "params": {**r.params, "eta0": 1e-6 * CAP}}) for r in pw]  # fmt: skip
+    assert _evaluate(model, Ts, low, cst).measurement.diagnostics["capped_T"] == []
     old = _evaluate(model, Ts, *_sweep(Ts, flip=True))
     assert old.verdict == "disagrees" and old.measured > 2e-4, (old.measured, old.resolution)
     assert old.measurement.extrapolation.schemes["free omega"] > 1e-4

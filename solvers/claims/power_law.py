@@ -23,19 +23,28 @@ from theory import PLRFModel, capped_power_law
 from ..analysis.extrapolate import remove_slope_correction
 from .core import Measurement
 
-__all__ = ["power_chi_measurement", "rate_cap_correction", "subtract_rate_cap"]
+__all__ = ["on_cap", "power_chi_measurement", "rate_cap_correction", "subtract_rate_cap"]
+
+
+def on_cap(result) -> bool:
+    """Whether a tuned power law's ``eta0`` sits on its *upper* bound (the stability limit), by
+    the tuner's own test (``at_bound``: within 1e-3 of the log range, i.e. ~1.4 % of the cap)."""
+    if "eta0" not in result.at_bound:
+        return False
+    bounds = getattr(result, "bounds", {}).get("eta0")
+    return bounds is None or result.params["eta0"] > math.sqrt(bounds[0] * bounds[1])
 
 
 def rate_cap_correction(model: PLRFModel, results: Sequence) -> np.ndarray:
     r"""The derived rate-cap part of the tuned power law's local loss exponent at each horizon
     (:attr:`theory.CappedPowerLaw.slope_correction` at the tuned ``chi``), 0 where its
-    ``eta0`` is off the bound (there both parameters are free) and outside the easy phase (not
+    ``eta0`` is off the cap (there both parameters are free) and outside the easy phase (not
     derived there)."""
     if model.phase != "easy":
         return np.zeros(len(results))
     cap = capped_power_law()
     return np.array([
-        cap.correction_at(model.a, model.b, r.params["chi"], r.T) if "eta0" in r.at_bound else 0.0
+        cap.correction_at(model.a, model.b, r.params["chi"], r.T) if on_cap(r) else 0.0
         for r in results
     ])  # fmt: skip
 
@@ -48,7 +57,7 @@ def subtract_rate_cap(model: PLRFModel, results: Sequence, diag: dict) -> list[f
     Ts = [r.T for r in results]
     ys = [r.final_loss for r in results]
     corr = rate_cap_correction(model, results)
-    diag["capped_T"] = [r.T for r in results if "eta0" in r.at_bound]
+    diag["capped_T"] = [r.T for r in results if on_cap(r)]
     diag["rate_cap_correction"] = corr.tolist()
     diag["power_chi"] = [r.params["chi"] for r in results]
     if len(Ts) < 2 or not np.any(corr):
