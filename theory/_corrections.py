@@ -548,7 +548,7 @@ def _power_law_terms() -> list[CorrectionTerm]:
         *_gap_terms(terms, case.exponent, {mu: case.value},
                     {"bulk noise": "noise of the slow modes (upper end)"}),
         CorrectionTerm(
-            "rate cap on eta0 (capped power law)", DIVIDED,
+            "rate cap on the base rate (capped power law)", DIVIDED,
             note=rf"Where the tuned $\eta_0$ sits on the stability limit (asymptotically iff "
                  rf"${sp.latex(cap.condition)}$) the local exponent is $-p + "
                  rf"{sp.latex(cap.slope_correction)}$, $\ell = \log T$, "
@@ -556,7 +556,7 @@ def _power_law_terms() -> list[CorrectionTerm]:
                  r"logarithmic correction, subtracted by the readout at the tuned $\chi_T$.",
         ),
         CorrectionTerm(
-            "noise of the capped family's bulk (eta0 on the cap)", POWER, cap.bulk_gap, False,
+            "noise of the capped family's bulk (base rate on the cap)", POWER, cap.bulk_gap, False,
             r"With $\eta_0 = \eta_{\max}$ and $\chi = p$: the slow modes' noise for $p < 1/2$, "
             r"the first steps' noise (which the slow modes keep) for $p > 1/2$.",
         ),
