@@ -37,6 +37,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._lbfgsb import BoxResult
+from ._threads import single_threaded_blas
 from .result import STATUS_MESSAGES
 
 __all__ = ["projected_newton_box"]
@@ -129,7 +130,14 @@ def _cg(hvp, g, precond, max_cg):
     return d, max_cg
 
 
-def projected_newton_box(
+def projected_newton_box(*args, **kwargs) -> BoxResult:
+    """:func:`_projected_newton_box` with one BLAS thread (its small dense products thrash a
+    shared machine's threads: the preconditioner cost as much as an evaluation at T = 1e4)."""
+    with single_threaded_blas():
+        return _projected_newton_box(*args, **kwargs)
+
+
+def _projected_newton_box(
     fg: Callable[[np.ndarray], tuple[float, np.ndarray | None]],
     theta0: np.ndarray,
     lo: np.ndarray,
