@@ -170,3 +170,29 @@ def test_pnewton_converges_and_a_wrong_preconditioner_costs(monkeypatch):
 
     flat = _finish(monkeypatch, stopped.controls, grid, T, _step_objective=no_diagonal)
     assert not flat.success or flat.iterations > 1.3 * good.iterations
+
+
+def test_log_friction_diagonal_against_differences():
+    """The diagonal in ``y = log(1 - beta)`` (chain rule with the second-order term ``g d2x/dy2``)
+    against central differences of the gradient in ``y`` (EMA, T = 40): 1e-6 relative; without
+    the second-order term the friction rows are off (asserted, so the check can fail)."""
+    T, form = 40, "ema"
+    grid, start = _problem(form, T)
+    k = ROWS[form]
+    x = _controls(form, start).ravel()
+    x[T:] = 1.0 - np.geomspace(1e-1, 1e-5, T)  # frictions over decades near 1
+    lo, hi, _ = mps._box(grid, form, T)
+    fg = mps._step_objective(grid, form, k, T)
+    lf = mps._LogFriction(lo, hi, mps._beta_mask(k, T))
+    fy, y = lf.objective(fg), lf.to_y(x)
+    h = lf.diagonal(fg.diagonal)(y)[0]
+    fd = np.empty(k * T)
+    for i in range(k * T):
+        step = 1e-5 * max(abs(y[i]), 1e-3)
+        e = np.zeros(k * T)
+        e[i] = step
+        fd[i] = (fy(y + e)[1][i] - fy(y - e)[1][i]) / (2 * step)
+    scale = np.abs(fd).max()
+    assert np.abs(h - fd).max() <= 1e-6 * scale
+    g_y = fy(y)[1]
+    assert np.abs((h - g_y * lf.is_beta) - fd).max() > 1e-3 * scale
