@@ -130,9 +130,10 @@ def _finish(monkeypatch, start_controls, grid, T, **patch):
 def test_pnewton_converges_and_a_wrong_preconditioner_costs(monkeypatch):
     """Nesterov, T = 300, the projected Newton finish from a stopped 300-iteration solve: KKT
     1e-4 on the residual recomputed from the adjoint, at or below the TNC finish's loss given
-    the same start. Wrong preconditioners, each measured slower or failing (1024 evaluations
-    when right; 2999 with the coarse correction's sign flipped, 2557 with the prolongation
-    reversed in time, 1572 with the identity in place of the Hessian's diagonal)."""
+    the same start. Wrong preconditioners, each measured slower or failing (1065 evaluations
+    when right; with the coarse correction's sign flipped not converged in 3000, with the
+    prolongation reversed in time 2231, with the identity in place of the Hessian's diagonal
+    1680)."""
     T = 300
     grid, fam = _problem("nesterov", T)
     stopped = mps.solve_per_step(grid, "nesterov", T, fam, maxiter=300, method="newton")
