@@ -60,6 +60,9 @@ DEFAULT_POINTS_PER_BIN = 4
 #: fraction of a full gradient pass: 0.11-0.17 measured at J = 198-584 intervals, n = 228-316
 #: mode nodes ((1.5, 3), (1.2, 4), (4, 3.5); benchmarks/results/longrun.md, 2026-11-30q).
 COLUMN_WORK = 0.15
+#: Longest horizon of an integer time grid: doubles represent every integer, so every node and
+#: every offset ``T - t`` from the end, exactly only up to ``2**53`` (~9.007e15).
+INTEGER_GRID_T_MAX = 2**53
 #: Upper bounds stay this fraction below the stability limit (the implicit solve is singular there).
 STABILITY_MARGIN = 1e-3
 
@@ -210,16 +213,23 @@ def time_grid(
     min_interval = check_real("min_interval", min_interval, gt=0)
     if integer and T != round(T):
         raise ValueError(f"T must be an integer for an integer grid, got {T!r}")
+    if integer and T > INTEGER_GRID_T_MAX:
+        raise ValueError(
+            f"an integer grid needs T <= 2**53 = {INTEGER_GRID_T_MAX:.4g} (doubles hold every "
+            f"integer node, and so every step count T - t, exactly only up to there), got {T:.4g}"
+        )
     half = 0.5 * T
     cap = max(max_interval * T, min_interval)
     d = [0.0]
     while d[-1] < half:
         d.append(d[-1] + min(cap, max(min_interval, (ratio - 1.0) * d[-1])))
     d = np.asarray(d[:-1])  # distances strictly below T/2
-    nodes = np.concatenate([d, [half], T - d[::-1]])
     if integer:
-        nodes = np.round(nodes)
-    nodes = np.unique(nodes)
+        # Round the distances, not the nodes: T - d rounded to a double first (spacing 0.125 at
+        # T = 1e15) moved end nodes by a step from the start's mirror image (at d ~ 20 at 1e15,
+        # steps of 2 at the end beyond 2**53); T - round(d) is exact below 2**53.
+        d, half = np.round(d), float(np.round(half))
+    nodes = np.unique(np.concatenate([d, [half], T - d[::-1]]))
     # merge a sliver next to the midpoint into its neighbour
     h = np.diff(nodes)
     if h.size > 2:
