@@ -132,3 +132,74 @@ def test_kernel_loss_and_gradient_match_long_double_at_long_horizons(T):
         down[j] -= step
         fd = (_loss_ld(prob, up) - _loss_ld(prob, down)) / (2 * LD(step))
         assert float(LD(g[j]) / fd - 1) == pytest.approx(0.0, abs=1e-6), j
+
+
+# -- the end of the grid anchored to the window's derived scale --------------------------------
+
+#: Half-decades from 1e8 to 1e15 (the hard sweep's horizons there).
+_HALF_DECADES = sorted(
+    [10**k for k in range(8, 16)] + [round(10 ** (k + 0.5)) for k in range(8, 15)]
+)
+
+
+@pytest.mark.parametrize("T", [10**6, 10**13, 10**15])
+def test_anchored_grid_passes_through_the_anchor(T):
+    """With ``anchor = T^0.7`` the end's geometric distances are ``anchor * 1.1^k`` (to the
+    integer rounding: < 0.005 of a cell beyond 1e3 steps); the start, the unit steps at the end
+    and the number of intervals are the unanchored grid's."""
+    plain, t = time_grid(float(T)), time_grid(float(T), anchor=T**0.7)
+    assert np.array_equal(plain[plain < T / 2], t[t < T / 2])
+    assert np.diff(t)[-10:].tolist() == [1.0] * 10 and np.all(np.diff(t) >= 1)
+    assert abs(t.size - plain.size) <= 2
+    rem = T - t
+    geometric = rem[(rem > 1e3) & (rem < 0.05 * T)]
+    k = np.log(geometric / T**0.7) / math.log(1.1)
+    assert geometric.size > 20 and np.max(np.abs(k - np.round(k))) < 0.005
+
+
+def _lost_time_error(T, anchor, delta=5.0, peak=0.6, level=0.5):
+    """Relative error of :func:`lost_time` on the exact cell means of the window form
+    ``peak min(1, ((T - t)/W)^delta)``, ``W = 3 T^0.7``, against its closed form
+    ``W level^(1/delta) delta/(delta + 1)``."""
+    from types import SimpleNamespace
+
+    from solvers.claims.readouts import lost_time
+
+    W = 3.0 * T**0.7
+    t = time_grid(float(T), anchor=anchor)
+
+    def integral(r):  # int of the rate over the last r steps
+        return peak * (W / (delta + 1) * np.minimum(r / W, 1) ** (delta + 1) + np.maximum(r - W, 0))
+
+    eta = (integral(T - t[:-1]) - integral(T - t[1:])) / np.diff(t)
+    measured = lost_time(SimpleNamespace(eta=eta, t=t, T=T), T, level)
+    return measured / (W * level ** (1 / delta) * delta / (delta + 1)) - 1
+
+
+def test_window_readout_does_not_move_with_the_grid_phase_when_anchored():
+    """The lost time of the exact window form, read from its cell means: on the grid anchored
+    to ``T^0.7`` its error is one number at every half-decade from 1e8 to 1e15 (9.09e-5, within
+    1.1e-8: the integer rounding), so it leaves no trace in a local slope; on the unanchored
+    grid it alternates between -3e-4 and +1.4e-4 (the window moves 8.46 cells a half-decade),
+    +-4e-4 in a local slope: the wobble the hard window's slopes showed at ratio 1.1."""
+    anchored = [_lost_time_error(T, T**0.7) for T in _HALF_DECADES]
+    plain = [_lost_time_error(T, None) for T in _HALF_DECADES]
+    assert max(anchored) - min(anchored) < 1e-7 and max(map(abs, anchored)) < 1e-3
+    assert max(plain) - min(plain) > 1e-4  # what the anchor removes
+
+
+def test_the_hard_sweep_anchors_its_grid_to_the_derived_window_width():
+    """The default run's hard sweep solves on the grid anchored to ``T^omega_0``, ``omega_0 =
+    (a + b - 1)/(2b - 1)`` (the window claim's prediction, closed form written out here: 0.7
+    at (1.5, 3)); the easy phase's sweep does not anchor, and an explicit option wins."""
+    from solvers.claims.validate import continuum_context
+
+    ctx = continuum_context()
+    model = PLRFModel(1.5, 3.0, sigma=0.5, n_modes=10**4)
+    (hard,) = ctx.sweep(model, [316], exact_modes=16)
+    assert hard.parameters["anchor_exponent"] == pytest.approx((1.5 + 3 - 1) / (2 * 3 - 1))
+    assert np.array_equal(hard.t, time_grid(316.0, anchor=316**0.7))
+    (easy,) = ctx.sweep(PLRFModel(3.0, 2.0, n_modes=10**4), [100], exact_modes=16)
+    assert easy.parameters["anchor_exponent"] is None
+    (asked,) = ctx.sweep(model, [100], exact_modes=16, anchor_exponent=None)
+    assert asked.parameters["anchor_exponent"] is None
