@@ -66,12 +66,12 @@ BASELINE_T_MAX = 1e6
 #: pass (it was 30-60 s); the tuned constant rate on the exact recursion: ~5-13 s CPU to
 #: 1e8-1e11, so its floor is 1e8: at (4, 3.5) omega = 0.38 asks for only 3e4, where the interval
 #: is still +-0.05; benchmarks/results/claims.md). The hard cap is 1e15: the window's slowest
-#: correction (T^-7/60 at (1.5, 3)) asks for far more, so the CPU budget sets the reach (1e9
-#: was the cap while a half-decade cost 30-60 s; 1e13 until the solver was checked beyond it:
-#: the grid's offsets from the end are exact below 2**53 ~ 9e15, the kernel's loss and gradient
-#: match a long-double re-evaluation at 1e15, and refining the time grid, the substeps or the
-#: modes moves the window's readout by amounts that do not grow from 1e13 to 1e15;
-#: claims.md, 2026-11-30q and 2026-12-01a).
+#: correction (T^-7/60 at (1.5, 3)) asks for 3.7e14, so 1e15; where it asks for more, the cap
+#: or the CPU budget sets the reach (1e9 was the cap while a half-decade cost 30-60 s; 1e13
+#: until the solver was checked beyond it: the grid's offsets from the end are exact below
+#: 2**53 ~ 9e15, the kernel's loss and gradient match a long-double re-evaluation at 1e15, and
+#: refining the time grid, the substeps or the modes moves the window's readout by amounts that
+#: do not grow from 1e13 to 1e15; claims.md, 2026-11-30q and 2026-12-01a).
 SCHEDULE_T_MAX = {"easy": (1e6, 1e11), "hard": (1e6, 1e15)}
 #: CPU seconds the default run's optimal sweep may spend (``optlr validate`` without sweep
 #: options): the issue's 5 minutes on 2 cores less what the rest of the run costs (the tuned
