@@ -61,8 +61,10 @@ def test_latex_has_every_row(corr):
 
     tex = corrections_latex()
     # one paragraph per row, the constant rate's noise feedback in closed form, and the
-    # window's response to a decaying noise source (and the hard loss against the same source)
-    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 3
+    # window's response to a decaying noise source (and the hard loss against the same source),
+    # and the tuned power law under the rate cap
+    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 4
+    assert r"The tuned power law under the rate cap" in tex and r"a < 2 b" in tex
     assert r"\kappa = - \frac{b}{2 b - 1}" in tex
     assert r"\omega = \frac{1}{2 a}" in tex
     assert r"noise feedback" in tex and r"\frac{S_{u} \alpha}" in tex

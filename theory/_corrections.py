@@ -28,8 +28,10 @@ local slopes needs :math:`\omega`. This module derives :math:`\omega` as a SymPy
   :math:`k_*`, the modes the model lacks are :math:`(k_*/N)^{a-1}` (:func:`missing_mode_fraction`),
   which near ``a = 1`` is not small far below that horizon (9 % at (1.2, 1.7), ``N = 1e12``,
   ``T = 1e13``): :func:`modes_for_horizon` gives the ``N`` that keeps it below a tolerance;
-* **the cap** :math:`\eta \le \eta_{\max}` — inactive asymptotically in the easy phase (the
-  schedule scales as :math:`T^{-\xi}`), the plateau itself in the hard phase (no correction).
+* **the cap** :math:`\eta \le \eta_{\max}` — inactive asymptotically for the easy phase's optimum
+  (the schedule scales as :math:`T^{-\xi}`), the plateau itself in the hard phase (no
+  correction); for the tuned power law it pins :math:`\eta_0` when :math:`a < 2b` and leaves a
+  logarithmic correction (:func:`theory.capped_power_law`).
 
 The easy-phase shape exponent :math:`\delta` is read at fixed fractions :math:`u = 1 - t/T` of
 the run: if :math:`\eta^*(t) = C\,T^{-\xi} g(u)\,(1 + T^{-\omega} h(u) + \dots)`, the exponent
@@ -37,7 +39,7 @@ read over a fixed window of :math:`u` is the limit shape's plus :math:`T^{-\omeg
 function of the window — the schedule's own relative corrections (this assumes that the limit
 shape :math:`g` is the derived power over the window; if it is not, the extrapolated value
 differs from :math:`2b - 1` and the claim disagrees). Where a correction is not derivable (the
-hard phase's :math:`\delta`, the tuned power law), the object says so and carries no
+hard phase's :math:`\delta`, the hard phase's tuned power law), the object says so and carries no
 :math:`\omega`: estimators fall back to model-free extrapolation.
 """
 
@@ -62,6 +64,7 @@ from ._asymptotics import (
     zeta,
 )
 from ._hard_loss_source import hard_loss_source
+from ._power_law_family import capped_power_law, power_law_terms, tuned_power_law_gain
 from ._powerlaw import PowerLaw, power_exponent, power_integral
 from ._window_source import window_source_residual, window_source_response
 from .symbols import a, b
@@ -73,7 +76,6 @@ __all__ = [
     "derive_corrections",
     "missing_mode_fraction",
     "modes_for_horizon",
-    "tuned_power_law_gain",
 ]
 
 #: Symbol of the mode count in the finite-``N`` horizon.
@@ -462,7 +464,7 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
         # the gain of the tuned power law (eta0 tuned too) is the difference of two slopes:
         # both tuned families' corrections
         gain_terms = (
-            _distinct([*_power_law_terms(), _crossover(-_power_law_balance()[1].exponent),
+            _distinct([*_power_law_terms(), _crossover(-power_law_terms()[1].exponent),
                        *const, const_cross])
             if phase == "easy"
             else [_not_derivable(r"The tuned power law's balance is derived against the easy "
@@ -509,6 +511,7 @@ def corrections_latex() -> str:
     for rows in derive_corrections().values():
         parts.extend(c.latex() for c in rows.values())
     parts.append(_feedback_latex())
+    parts.append(capped_power_law().latex())
     parts.append(window_source_response().latex())
     parts.append(hard_loss_source().latex())
     return "\n".join(parts)
@@ -530,67 +533,31 @@ def _feedback_latex() -> str:
     )
 
 
-@cache
-def _power_law_balance() -> tuple[list[PowerLaw], object]:
-    r"""The tuned power law's terms in :math:`\mu = \nu + \chi` and their balance case."""
-    from ._balance import minimise_leading_exponent
-
-    r = _response()
-    mu, nu_, chi_ = sp.symbols("mu nu chi", real=True)
-    s = sp.Symbol("s", positive=True)
-    tau_T = T ** (-nu_) * next(val for _c, val, w in power_integral(-chi_, s, T) if w == "upper")
-    bias = _bias_term(r, tau_T, T)
-    end = PowerLaw.from_expr(
-        r.noise_coef * r.kernel_integral * T ** (-nu_ - chi_), T, "final noise"
-    )
-    sq = next(val for _c, val, w in power_integral(-2 * chi_, s, T) if w == "upper")
-    bulk = PowerLaw.from_expr(
-        r.noise_coef * _kernel(r, tau_T) * T ** (-2 * nu_) * sq, T, "bulk noise"
-    )
-    terms = [t.subs({nu_: mu - chi_}) for t in (bias, end, bulk)]
-    if any(sp.simplify(sp.diff(t.exponent, chi_)) != 0 for t in terms):
-        raise RuntimeError("tuned power law: exponents do not depend on mu alone")
-    terms = [PowerLaw(sp.Integer(1), t.exponent, T, t.name) for t in terms]
-    cases = minimise_leading_exponent(terms, mu, 0, 1)
-    (case,) = [cs for cs in cases if cs.kind == "balance"]
-    return terms, case
-
-
 def _power_law_terms() -> list[CorrectionTerm]:
     r"""The tuned power law's own corrections: every term of its balance in :math:`\mu` below the
-    leading order (the bulk noise of the slow modes). The tuned :math:`(\eta_0, \chi)` drift
-    with :math:`T` only through these corrections' prefactors, so by the envelope theorem the drift
-    enters the tuned loss at second order (:math:`T^{-2\omega}`)."""
-    terms, case = _power_law_balance()
+    leading order (the bulk noise of the slow modes), and what the rate cap on :math:`\eta_0`
+    adds (:func:`theory.capped_power_law`): at fixed :math:`\mu` the leading loss still falls with
+    :math:`\chi`, so the tuned :math:`\chi` is not set by the corrections' prefactors (no
+    envelope argument): it runs to the first steps' noise or, for :math:`a < 2b`, the cap pins
+    :math:`\eta_0` and leaves a logarithmic correction, which the claim's readout subtracts at
+    the tuned :math:`\chi_T`; the capped family's own bulk noise is a power."""
+    terms, case = power_law_terms()
     mu = case.unknown
-    return _gap_terms(terms, case.exponent, {mu: case.value},
-                      {"bulk noise": "noise of the slow modes (upper end)"})  # fmt: skip
-
-
-@cache
-def tuned_power_law_gain() -> tuple[sp.Expr, str]:
-    r"""Loss-exponent gain of the power law :math:`\eta = \eta_0 t^{-\chi}` with *tuned*
-    :math:`\eta_0 = T^{-\nu}` over the tuned constant rate, by the engine's balance.
-
-    With :math:`\mu = \nu + \chi` (the end rate :math:`\eta(T) \propto T^{-\mu}`) the bias,
-    final-noise and bulk-noise exponents (:math:`\chi < 1/2`) depend on :math:`\mu` alone — the
-    derivation checks it — so the family's best exponent is the constant rate's balance in
-    :math:`\mu`: the gain is derived, not assumed.
-
-    Returns
-    -------
-    gain : sympy.Expr
-        ``p_power - p_constant`` (positive if the tuned power law decays faster).
-    latex : str
-    """
-    terms, case = _power_law_balance()
-    p_pow = -case.exponent
-    p_const = derive_scaling_laws().easy["constant_lr_loss_exponent"].expr
-    gain = sp.simplify(p_pow - p_const)
-    tex = (
-        r"Tuned $\eta_0 = T^{-\nu}$, $\eta = \eta_0 t^{-\chi}$: with $\mu=\nu+\chi$ the terms "
-        + ", ".join(rf"{t.name} $\sim T^{{{sp.latex(t.exponent)}}}$" for t in terms)
-        + rf" depend on $\mu$ only; balance $\mu = {sp.latex(case.value)}$, loss exponent "
-        rf"${sp.latex(p_pow)}$, gain over the constant rate ${sp.latex(gain)}$."
-    )
-    return gain, tex
+    cap = capped_power_law()
+    return [
+        *_gap_terms(terms, case.exponent, {mu: case.value},
+                    {"bulk noise": "noise of the slow modes (upper end)"}),
+        CorrectionTerm(
+            "rate cap on the base rate (capped power law)", DIVIDED,
+            note=rf"Where the tuned $\eta_0$ sits on the stability limit (asymptotically iff "
+                 rf"${sp.latex(cap.condition)}$) the local exponent is $-p + "
+                 rf"{sp.latex(cap.slope_correction)}$, $\ell = \log T$, "
+                 rf"$\sim {sp.latex(cap.leading)}$ with $\chi = p + \kappa/\ell$: a "
+                 r"logarithmic correction, subtracted by the readout at the tuned $\chi_T$.",
+        ),
+        CorrectionTerm(
+            "noise of the capped family's bulk (base rate on the cap)", POWER, cap.bulk_gap, False,
+            r"With $\eta_0 = \eta_{\max}$ and $\chi = p$: the slow modes' noise for $p < 1/2$, "
+            r"the first steps' noise (which the slow modes keep) for $p > 1/2$.",
+        ),
+    ]  # fmt: skip

@@ -39,6 +39,7 @@ from .core import (
     law,
 )
 from .hard_loss import divide_out_excess
+from .power_law import power_chi_measurement, subtract_rate_cap
 from .readouts import (
     ANNEAL_LEVEL,
     BULK_START,
@@ -122,13 +123,17 @@ def _within_budget(ctx: ExperimentContext, Ts: Sequence[int], tune) -> list:
 
 def _exp_power_vs_constant(model, Ts, ctx):
     """Loss-exponent gain of the tuned power law over the tuned constant (<= 0: no gain),
-    extrapolated from the differences of their local slopes (model-free). Both on one dynamics
-    (:func:`baseline_sweep`): :func:`constant_sweep`'s binned modes wobble its slope by +-3e-4."""
+    extrapolated from the differences of their local slopes, the power law's derived rate-cap
+    correction divided out where its ``eta0`` is on the bound (:func:`subtract_rate_cap`). Both
+    on one dynamics (:func:`baseline_sweep`): :func:`constant_sweep`'s binned modes wobble its
+    slope by +-3e-4."""
     pw = baseline_sweep("power", model, Ts, ctx)
     cst = {r.T: r for r in baseline_sweep("constant", model, [r.T for r in pw], ctx)}
     pw, Ts_ = [r for r in pw if r.T in cst], [r.T for r in pw if r.T in cst]  # the budget
-    mp = _exponent_measurement(Ts_, [r.final_loss for r in pw])
-    mc = _exponent_measurement(Ts_, [cst[T].final_loss for T in Ts_])
+    diag = {"T": Ts_, "constant_loss": [cst[T].final_loss for T in Ts_],
+            "constant_eta0": [cst[T].params["eta0"] for T in Ts_]}  # fmt: skip
+    mp = _exponent_measurement(Ts_, subtract_rate_cap(model, pw, diag))
+    mc = _exponent_measurement(Ts_, diag["constant_loss"])
     if not (mp.success and mc.success):
         return Measurement(math.nan, math.nan, success=False, message=mp.message or mc.message)
     x = mp.extrapolation.x
@@ -138,31 +143,17 @@ def _exp_power_vs_constant(model, Ts, ctx):
     dr = slope_drift(sl, tail=min(3, sl.slope.size)) if sl.slope.size >= 2 else None
     return Measurement(
         e.value, e.stderr, mp.fit, sl, dr,
-        {"T": Ts_, "power_loss": [r.final_loss for r in pw], "constant_loss": [cst[T].final_loss
-         for T in Ts_], "constant_eta0": [cst[T].params["eta0"] for T in Ts_],
+        {**diag, "power_loss": [r.final_loss for r in pw],
          "loss_ratio_power_over_constant": [r.final_loss / cst[r.T].final_loss for r in pw],
          "power_exponent": mp.value, "constant_exponent": mc.value,
          "sequence_input": {"x": x.tolist(), "s": gains.tolist()}},
-        True, "gain = power-law loss decay exponent - constant's (local slopes, extrapolated)", e,
+        True, "gain = power-law loss decay exponent - constant's (local slopes, extrapolated; "
+        "the power law's rate-cap correction divided out)", e,
     )  # fmt: skip
 
 
 def _exp_power_chi(model, Ts, ctx):
-    pw = baseline_sweep("power", model, Ts, ctx)
-    chis = [r.params["chi"] for r in pw]
-    if len(chis) < 2:
-        return Measurement(math.nan, math.nan, success=False, message="too few horizons")
-    # chi* itself, not an exponent: report the last value, its change over the last decade
-    Ts_ = np.array([r.T for r in pw], float)
-    last = chis[-1]
-    x = np.log10(Ts_[-3:])
-    trend = float(np.polyfit(x, chis[-3:], 1)[0]) if x.size >= 2 else math.nan
-    return Measurement(
-        float(last), abs(trend), diagnostics={"T": Ts_.tolist(), "chi": chis,
-        "eta0": [r.params["eta0"] for r in pw], "trend_per_decade": trend,
-        "at_bound": [r.at_bound for r in pw]},
-        message="stderr column holds |d chi*/d log10 T| over the last horizons (drift)",
-    )  # fmt: skip
+    return power_chi_measurement(baseline_sweep("power", model, Ts, ctx))
 
 
 # -- experiments that need the optimal-control solver ---------------------------------------------
