@@ -130,8 +130,9 @@ def test_default_horizons_follow_the_derived_corrections():
     # a faster correction stops earlier: omega_min = 1/(2 * 1.7) at (1.7, 1.2) -> the floor 1e6
     assert default_horizons(PLRFModel(1.7, 1.2, n_modes=10**12), CLAIMS["xi"])[-1] == 10**6
     hard = default_horizons(PLRFModel(1.5, 3.0, n_modes=10**12), CLAIMS["hard optimal loss"])
-    # the window's boundary layer, omega_0/(2b) = 7/60 at (1.5, 3), asks for 3e14: the hard cap 1e13
-    assert hard[-1] == 10**13 and math.isclose(math.log10(hard[-2]), 12.5, abs_tol=1e-4)
+    # the window's boundary layer, omega_0/(2b) = 7/60 at (1.5, 3), asks for 0.02^(-60/7) = 3.7e14:
+    # the next half-decade, 1e15, the hard cap
+    assert hard[-1] == 10**15 and math.isclose(math.log10(hard[-2]), 14.5, abs_tol=1e-4)
 
 
 def test_window_claim_divides_out_the_noise_source():

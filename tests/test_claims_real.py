@@ -111,8 +111,9 @@ def default_scale(tmp_path_factory):
 #: subtracts its derived feedback correction (-0.1428 +- 0.0009 at (1.5, 3), T <= 1e11, where it
 #: read -0.133 +- 0.069; solvers/claims/constant_rate.py, benchmarks/results/claims.md). The hard
 #: window at (1.5, 3) is resolved to +-0.02 since the default sweep reaches 1e13 and solves the
-#: hard phase to KKT 1e-9 (0.6995 +- 0.0058, where it read 0.6911 +- 0.0142 at 3.16e8; its
-#: boundary layer T^(-7/60) still leaves it wider than 0.01; claims.md, 2026-11-30q).
+#: hard phase to KKT 1e-9 (0.6995 +- 0.0058, where it read 0.6911 +- 0.0142 at 3.16e8;
+#: claims.md, 2026-11-30q), and to 0.01 since the sweep's grid is anchored to the window's
+#: derived width and reaches 1e15 (0.69995 +- 0.00039; claims.md, 2026-12-01a).
 UNRESOLVED: set = set()
 SHIFT_CASES = [
     pytest.param(ph, n, marks=pytest.mark.xfail(reason="not resolved at the default scale",

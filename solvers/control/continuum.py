@@ -124,6 +124,10 @@ class ContinuumOptions:
         ``1 - 2 eta lam + (1+1/m) eta^2 lam^2``; ``"continuous"``: the continuous-time limit.
     ratio, max_interval : float
         Time grid (see :func:`~solvers.dynamics.time_grid`); ignored when a grid is given.
+    anchor_exponent : float, optional
+        The time grid's geometric part near the end passes through ``T**anchor_exponent``
+        (``time_grid``'s ``anchor``): give the derived exponent of a feature's width (the hard
+        window's ``omega_0``) to keep the cells at one place relative to it at every ``T``.
     substeps : int
         Integration substeps per interval.
     exact_modes, bins_per_decade, points_per_bin
@@ -159,6 +163,7 @@ class ContinuumOptions:
     dynamics: Dynamics = "discrete"
     ratio: float = DEFAULT_RATIO
     max_interval: float = DEFAULT_MAX_INTERVAL
+    anchor_exponent: float | None = None
     substeps: int = DEFAULT_SUBSTEPS
     exact_modes: int = DEFAULT_EXACT_MODES
     bins_per_decade: float = DEFAULT_BINS_PER_DECADE
@@ -185,6 +190,8 @@ class ContinuumOptions:
             )
         check_real("ratio", self.ratio, gt=1)
         check_real("max_interval", self.max_interval, gt=0, le=1)
+        if self.anchor_exponent is not None:
+            check_real("anchor_exponent", self.anchor_exponent, gt=0, le=1)
         check_real("bins_per_decade", self.bins_per_decade, gt=0)
         for name in ("tol", "newton_from", "ftol", "gtol"):
             check_real(name, getattr(self, name), ge=0)
@@ -276,8 +283,13 @@ def _midpoints(t: np.ndarray) -> np.ndarray:
     return 0.5 * (t[1:] + t[:-1])
 
 
-def _logit(s: np.ndarray) -> np.ndarray:
-    return np.log(s) - np.log1p(-s)
+def _logit_midpoints(t: np.ndarray, T: float) -> np.ndarray:
+    """``logit(s)`` at the intervals' midpoints, ``s = t/T``, as ``log(t) - log(T - t)`` with the
+    remaining steps ``T - t`` taken from the nodes' own offsets (exact on an integer grid below
+    ``2**53``): ``1 - t/T`` of the last cells, formed from ``s`` rounded to a double, is off by
+    ~20 % at ``T = 1e15`` and ``0`` (an infinite logit) beyond ``~1e16``."""
+    rem = 0.5 * ((T - t[1:]) + (T - t[:-1]))
+    return np.log(_midpoints(t)) - np.log(rem)
 
 
 def _family_guess(prob: ContinuumProblem) -> np.ndarray:
@@ -323,11 +335,11 @@ def _warm_start(previous: Sequence[ContinuumResult], prob: ContinuumProblem) -> 
     stretches both the start and the annealing end); with two or more, ``log eta`` at fixed
     ``logit(t/T)`` is extrapolated linearly in ``log T`` from the last two.
     """
-    z = _logit(_midpoints(prob.t) / prob.T)
+    z = _logit_midpoints(prob.t, prob.T)
     floor = LOG_ETA_FLOOR * prob.upper
 
     def on_grid(r: ContinuumResult) -> np.ndarray:
-        zr = _logit(_midpoints(r.t) / r.T)
+        zr = _logit_midpoints(r.t, r.T)
         return np.interp(z, zr, np.log(np.maximum(r.eta, floor)))
 
     last = on_grid(previous[-1])
@@ -352,9 +364,12 @@ def _options(options: ContinuumOptions | None, kwargs: dict) -> ContinuumOptions
 
 def _validate(model, T, grid, initial, opts: ContinuumOptions):
     """The discretised problem and the caller's start (``None``, an array or earlier results)."""
+    anchor = (
+        None if opts.anchor_exponent is None else check_real("T", T, ge=1) ** opts.anchor_exponent
+    )
     prob = build_problem(
         model, T, grid, opts.ratio, opts.max_interval, opts.substeps, opts.dynamics,
-        opts.exact_modes, opts.bins_per_decade, opts.points_per_bin,
+        opts.exact_modes, opts.bins_per_decade, opts.points_per_bin, anchor,
     )  # fmt: skip
     J = prob.h.size
     if initial is None:

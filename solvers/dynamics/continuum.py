@@ -60,6 +60,9 @@ DEFAULT_POINTS_PER_BIN = 4
 #: fraction of a full gradient pass: 0.11-0.17 measured at J = 198-584 intervals, n = 228-316
 #: mode nodes ((1.5, 3), (1.2, 4), (4, 3.5); benchmarks/results/longrun.md, 2026-11-30q).
 COLUMN_WORK = 0.15
+#: Longest horizon of an integer time grid: doubles represent every integer, so every node and
+#: every offset ``T - t`` from the end, exactly only up to ``2**53`` (~9.007e15).
+INTEGER_GRID_T_MAX = 2**53
 #: Upper bounds stay this fraction below the stability limit (the implicit solve is singular there).
 STABILITY_MARGIN = 1e-3
 
@@ -175,6 +178,7 @@ def time_grid(
     max_interval: float = DEFAULT_MAX_INTERVAL,
     min_interval: float = 1.0,
     integer: bool = True,
+    anchor: float | None = None,
 ) -> np.ndarray:
     r"""Grid ``0 = t_0 < ... < t_J = T`` refined geometrically towards both ends.
 
@@ -194,6 +198,17 @@ def time_grid(
         Smallest interval (one step by default).
     integer : bool
         Round the nodes to integers (steps of the discrete recursion); needs integral ``T``.
+    anchor : float, optional
+        A distance from the end that the geometric part near the end passes through: its
+        distances are ``anchor * ratio**k`` (from the first one a ``min_interval`` beyond the
+        unit steps, up to the cap), not ``1/(ratio - 1) * ratio**k`` at every ``T``. Give the
+        derived scale of a feature that moves with ``T`` (the hard window's width
+        ``T^omega_0``): the cells then sit at the same place relative to it at every horizon,
+        so its readout's discretisation error does not change with the grid's phase. Without
+        it the phase advances by ``omega_0 log(sqrt(10))/log(ratio)`` cells a half-decade (8.46
+        at (1.5, 3)): the hard window's lost time wobbled by +-2e-4 between half-decades, its
+        local slopes by +-5e-4 (benchmarks/results/claims.md, 2026-12-01). The start keeps the
+        unanchored progression.
 
     Returns
     -------
@@ -210,16 +225,23 @@ def time_grid(
     min_interval = check_real("min_interval", min_interval, gt=0)
     if integer and T != round(T):
         raise ValueError(f"T must be an integer for an integer grid, got {T!r}")
+    if integer and T > INTEGER_GRID_T_MAX:
+        raise ValueError(
+            f"an integer grid needs T <= 2**53 = {INTEGER_GRID_T_MAX:.4g} (doubles hold every "
+            f"integer node, and so every step count T - t, exactly only up to there), got {T:.4g}"
+        )
+    if anchor is not None:
+        anchor = check_real("anchor", anchor, gt=0)
     half = 0.5 * T
     cap = max(max_interval * T, min_interval)
-    d = [0.0]
-    while d[-1] < half:
-        d.append(d[-1] + min(cap, max(min_interval, (ratio - 1.0) * d[-1])))
-    d = np.asarray(d[:-1])  # distances strictly below T/2
-    nodes = np.concatenate([d, [half], T - d[::-1]])
+    d = _distances(half, ratio, cap, min_interval, None)
+    e = d if anchor is None else _distances(half, ratio, cap, min_interval, anchor)
     if integer:
-        nodes = np.round(nodes)
-    nodes = np.unique(nodes)
+        # Round the distances, not the nodes: T - d rounded to a double first (spacing 0.125 at
+        # T = 1e15) moved end nodes by a step from the start's mirror image (at d ~ 20 at 1e15,
+        # steps of 2 at the end beyond 2**53); T - round(d) is exact below 2**53.
+        d, e, half = np.round(d), np.round(e), float(np.round(half))
+    nodes = np.unique(np.concatenate([d, [half], T - e[::-1]]))
     # merge a sliver next to the midpoint into its neighbour
     h = np.diff(nodes)
     if h.size > 2:
@@ -227,6 +249,24 @@ def time_grid(
         if h[i] < 0.5 * min(np.r_[h[0], h[:-1]][i], np.r_[h[1:], h[-1]][i]) and 0 < i < h.size - 1:
             nodes = np.delete(nodes, i + 1)
     return nodes
+
+
+def _distances(
+    half: float, ratio: float, cap: float, min_interval: float, anchor: float | None
+) -> np.ndarray:
+    """Distances from one end, strictly below ``half``: steps of ``max(min_interval,
+    (ratio - 1) d)`` up to ``cap``; with ``anchor``, the geometric steps land on
+    ``anchor * ratio**k`` (the next such point, at least ``min_interval`` on)."""
+    log_ratio = math.log(ratio)
+    d = [0.0]
+    while d[-1] < half:
+        x = d[-1]
+        step = min(cap, max(min_interval, (ratio - 1.0) * x))
+        if anchor is not None and min_interval < (ratio - 1.0) * x and step < cap:
+            k = math.floor(math.log(x / anchor) / log_ratio + 1e-9) + 1  # next point above x
+            step = min(cap, max(min_interval, anchor * ratio**k - x))
+        d.append(x + step)
+    return np.asarray(d[:-1])
 
 
 # -- the discretised problem -----------------------------------------------------------------
@@ -382,6 +422,7 @@ def build_problem(
     exact_modes,
     bins_per_decade,
     points_per_bin,
+    anchor=None,
 ):
     if not isinstance(model, PLRFModel):
         raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
@@ -390,7 +431,9 @@ def build_problem(
     T = check_real("T", T, ge=1)
     substeps = check_int("substeps", substeps, ge=1)
     if grid is None:
-        t = time_grid(T, ratio=ratio, max_interval=max_interval, integer=(T == round(T)))
+        t = time_grid(
+            T, ratio=ratio, max_interval=max_interval, integer=(T == round(T)), anchor=anchor
+        )
     else:
         t = np.asarray(grid, dtype=float)
         if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)):
