@@ -34,6 +34,17 @@ def _controls(form: str, start) -> np.ndarray:
 
 
 @pytest.mark.parametrize("form", ["sgd", "ema", "heavy-ball", "nesterov"])
+def _diagonal_by_differences(fg, x):
+    """The Hessian's diagonal by central differences of the gradient ``fg(x)[1]``."""
+    fd = np.empty(x.size)
+    for i in range(x.size):
+        step = 1e-5 * max(abs(x[i]), 1e-3)
+        e = np.zeros(x.size)
+        e[i] = step
+        fd[i] = (fg(x + e)[1][i] - fg(x - e)[1][i]) / (2 * step)
+    return fd
+
+
 def test_hessian_diagonal_against_differences_of_the_gradient(form):
     """The costate formula's diagonal (per step ``a . d2f/dc2 - g g``, chained to the form's
     controls) against central differences of the exact gradient in each control (T = 40, every
@@ -47,12 +58,7 @@ def test_hessian_diagonal_against_differences_of_the_gradient(form):
     fg = mps._step_objective(grid, form, k, T)
     h, g = fg.diagonal(x)
     np.testing.assert_allclose(g, fg(x)[1], rtol=1e-14, atol=0)
-    fd = np.empty(k * T)
-    for i in range(k * T):
-        step = 1e-5 * max(abs(x[i]), 1e-3)
-        e = np.zeros(k * T)
-        e[i] = step
-        fd[i] = (fg(x + e)[1][i] - fg(x - e)[1][i]) / (2 * step)
+    fd = _diagonal_by_differences(fg, x)
     scale = np.abs(fd).max()
     assert np.abs(h - fd).max() <= 1e-6 * scale
     assert np.abs(h - g * g - fd).max() > 1e-3 * scale  # the g g term, dropped twice, is seen
@@ -187,12 +193,7 @@ def test_log_friction_diagonal_against_differences():
     lf = mps._LogFriction(lo, hi, mps._beta_mask(k, T))
     fy, y = lf.objective(fg), lf.to_y(x)
     h = lf.diagonal(fg.diagonal)(y)[0]
-    fd = np.empty(k * T)
-    for i in range(k * T):
-        step = 1e-5 * max(abs(y[i]), 1e-3)
-        e = np.zeros(k * T)
-        e[i] = step
-        fd[i] = (fy(y + e)[1][i] - fy(y - e)[1][i]) / (2 * step)
+    fd = _diagonal_by_differences(fy, y)
     scale = np.abs(fd).max()
     assert np.abs(h - fd).max() <= 1e-6 * scale
     g_y = fy(y)[1]
