@@ -33,7 +33,6 @@ def _controls(form: str, start) -> np.ndarray:
     return np.array([np.asarray(start[i], dtype=float) for i in rows])
 
 
-@pytest.mark.parametrize("form", ["sgd", "ema", "heavy-ball", "nesterov"])
 def _diagonal_by_differences(fg, x):
     """The Hessian's diagonal by central differences of the gradient ``fg(x)[1]``."""
     fd = np.empty(x.size)
@@ -45,6 +44,7 @@ def _diagonal_by_differences(fg, x):
     return fd
 
 
+@pytest.mark.parametrize("form", ["sgd", "ema", "heavy-ball", "nesterov"])
 def test_hessian_diagonal_against_differences_of_the_gradient(form):
     """The costate formula's diagonal (per step ``a . d2f/dc2 - g g``, chained to the form's
     controls) against central differences of the exact gradient in each control (T = 40, every
