@@ -113,8 +113,9 @@ def test_window_shape_exponent_of_the_window_form(T, W, d):
 
 
 def test_default_horizons_follow_the_derived_corrections():
-    """Half-decades from 1e2; the optimal-schedule claims go on until the slowest derived
-    correction T^-omega is 0.02 (clipped per phase), baseline claims to 1e6."""
+    """Half-decades from 1e2; the optimal-schedule claims go on until their derived corrections
+    together are 0.02 (clipped per phase), the tuned constant until its slowest is, baseline
+    claims to 1e6."""
     easy = PLRFModel(3.0, 2.0, n_modes=10**12)
     Ts = default_horizons(easy, CLAIMS["xi"])
     assert Ts[0] == 100 and np.allclose(np.diff(np.log10(Ts)), 0.5, atol=1e-3)
@@ -127,12 +128,40 @@ def test_default_horizons_follow_the_derived_corrections():
     hard_c = default_horizons(PLRFModel(1.5, 3.0, n_modes=10**12), CLAIMS["optimal constant LR"])
     assert hard_c[-1] == 10**11
     assert default_horizons(easy, CLAIMS["LR transfer: WSD peak"])[-1] == 10**6
-    # a faster correction stops earlier: omega_min = 1/(2 * 1.7) at (1.7, 1.2) -> the floor 1e6
-    assert default_horizons(PLRFModel(1.7, 1.2, n_modes=10**12), CLAIMS["xi"])[-1] == 10**6
+    # a faster correction stops earlier: omega_min = 1/(2 * 1.7) at (1.7, 1.2) reaches 0.02 at
+    # 6e5, with its neighbours 0.41 and 0.59 at 1.14e6 (the sum is 0.021 at 1e6) -> 10^6.5
+    assert default_horizons(PLRFModel(1.7, 1.2, n_modes=10**12), CLAIMS["xi"])[-1] == round(10**6.5)
     hard = default_horizons(PLRFModel(1.5, 3.0, n_modes=10**12), CLAIMS["hard optimal loss"])
     # the window's boundary layer, omega_0/(2b) = 7/60 at (1.5, 3), asks for 0.02^(-60/7) = 3.7e14:
     # the next half-decade, 1e15, the hard cap
     assert hard[-1] == 10**15 and math.isclose(math.log10(hard[-2]), 14.5, abs_tol=1e-4)
+
+
+def test_the_optimal_sweep_bridges_its_corrections_together():
+    """The sweep runs until a claim's derived corrections *together* (unit amplitudes) fall to
+    0.02: the root of sum_j T^-omega_j = 0.02. Two equal exponents ask for the horizon of
+    0.01 (the slowest alone would stop where 0.02 is reached: a factor 2^(1/omega) short)."""
+    from solvers.claims import derived_horizon
+    from solvers.claims._horizon import CORRECTION_TARGET, summed_horizon
+    from solvers.claims.core import claim_omegas
+
+    w = 0.13
+    assert math.isclose(summed_horizon([w, w]), (CORRECTION_TARGET / 2) ** (-1 / w), rel_tol=1e-9)
+    assert math.isclose(summed_horizon([w]), derived_horizon([w]), rel_tol=1e-12)
+    assert summed_horizon([]) == math.inf and summed_horizon([1e-4, 0.5]) == math.inf
+    for ws in ([0.13, 0.136, 0.6], [1 / 6, 0.5], [0.075, 0.4, 0.45]):  # a residual, not a form
+        T = summed_horizon(ws)
+        assert math.isclose(sum(T**-x for x in ws), CORRECTION_TARGET, rel_tol=1e-9)
+    # well separated, the slowest alone sets it (within 1 %): (3, 2) keeps 0.02^-6 -> 10^10.5
+    assert summed_horizon([1 / 6, 0.5]) / derived_horizon([1 / 6]) < 1.01
+    # (2.5, 3.2): the window's two slowest, (b - a)/(2b - 1) and (a + b - 1)/(2b(2b - 1)), are
+    # 0.130 and 0.136; the slowest alone asks for 0.02^(-1/0.1296) = 1.3e13 (the sweep stopped at
+    # 3.16e13), together 1.2e15 -> 1e15, the hard cap
+    model = PLRFModel(2.5, 3.2, n_modes=10**12)
+    omegas = claim_omegas(CLAIMS["hard annealing window"], model)
+    assert np.allclose(omegas[:2], [0.7 / 5.4, 4.7 / (6.4 * 5.4)], rtol=1e-9)
+    assert derived_horizon(omegas) < 10**13.5 < 10**15 < summed_horizon(omegas)
+    assert default_horizons(model, CLAIMS["hard annealing window"])[-1] == 10**15
 
 
 def test_window_claim_divides_out_the_noise_source():

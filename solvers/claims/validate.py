@@ -20,6 +20,7 @@ from theory._checks import check_real
 from ..analysis.fits import PowerLawFit, fit_power_law, local_slopes
 from ..analysis.sweep import SweepResult, horizons, run_sweep
 from ..schedules.tuning import BASELINES, BaselineResult
+from ._horizon import summed_horizon
 from .catalog import CLAIMS, baseline_sweep, default_claims, optimal_sweep
 from .core import (
     CORRECTION_TARGET,
@@ -106,22 +107,28 @@ DEFAULT_BASELINE_BUDGET = 100.0
 def default_horizons(model: PLRFModel, claim: Claim) -> list[int]:
     r"""Default horizons of ``claim`` at ``model``, chosen from the derived corrections.
 
-    Half-decades from :data:`DEFAULT_T_MIN` to the horizon where the slowest derived correction
-    falls to :data:`CORRECTION_TARGET`,
+    Half-decades from :data:`DEFAULT_T_MIN` to the horizon where the derived corrections fall to
+    :data:`CORRECTION_TARGET`, clipped to the bounds of the kind of sweep. Claims measured on
+    optimal schedules (``claim.needs_solver``: one continued sweep per phase and ``(a, b)``,
+    :data:`SCHEDULE_T_MAX`, bounded by the run's CPU budget) take the longest horizon any such
+    claim of the phase asks for, where its corrections *together* at unit amplitude fall to the
+    target (:func:`~solvers.claims._horizon.summed_horizon`); other claims with a derived
+    correction (the tuned constant rate, :data:`CONSTANT_T_MAX`) where their slowest does,
 
-    .. math:: T_{\max} = \mathrm{target}^{-1/\omega_{\min}},
+    .. math:: T_{\max} = \mathrm{target}^{-1/\omega_{\min}};
 
-    clipped to the bounds of the kind of sweep. Claims measured on optimal schedules
-    (``claim.needs_solver``) take the slowest correction of all such claims in the phase (one
-    continued sweep per phase and ``(a, b)``, :data:`SCHEDULE_T_MAX`); other claims with a
-    derived correction (the tuned constant rate) their own (:data:`CONSTANT_T_MAX`); the rest
-    run to :data:`BASELINE_T_MAX`.
+    the rest run to :data:`BASELINE_T_MAX`.
     """
     if claim.needs_solver and model.phase in SCHEDULE_T_MAX:
-        omegas = [w for c in CLAIMS if c.needs_solver and model.phase in c.phases
-                  for w in claim_omegas(c, model)]  # fmt: skip
+        lists = [w for c in CLAIMS if c.needs_solver and model.phase in c.phases
+                 if (w := claim_omegas(c, model))]  # fmt: skip
         lo, hi = SCHEDULE_T_MAX[model.phase]
-    elif claim.correction is not None and not claim.needs_solver:
+        # each claim's corrections together (summed_horizon): at (2.5, 3.2) the window's two
+        # slowest, T^-0.130 and T^-0.136, are one correction to a fit; the slowest alone asked
+        # for 3.16e13, where the window read 0.871 +- 0.013 (claims.md, 2026-12-01c)
+        T_max = max((summed_horizon(w) for w in lists), default=hi)
+        return _half_decades(min(max(T_max, lo), hi))
+    if claim.correction is not None and not claim.needs_solver:
         omegas, (lo, hi) = claim_omegas(claim, model), CONSTANT_T_MAX
     else:
         return _half_decades(BASELINE_T_MAX)
