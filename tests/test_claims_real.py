@@ -137,6 +137,17 @@ def test_shifted_predictions_disagree_at_the_default_scale(default_scale, phase,
         assert v == "disagrees", (phase, name, shift, r.measured, r.resolution)
 
 
+def _agrees_sharply_at_the_default_scale(model, claim, cache_dir):
+    """``claim`` at ``model`` over its default horizons, the default run's CPU budget: it agrees
+    with resolution <= 0.01, and the prediction shifted by +-0.02 disagrees."""
+    ctx = continuum_context(cache_dir=cache_dir, cpu_budget=DEFAULT_CPU_BUDGET)
+    (r,) = validate(model, claims=[claim], ctx=ctx)
+    e = r.measurement.extrapolation
+    assert r.verdict == "agrees" and r.resolution <= 0.01, (r.measured, r.resolution, r.verdict)
+    for shift in (-0.02, 0.02):
+        assert statistical_verdict(e, r.predicted + shift, 0.01) == "disagrees"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("ab", [(1.2, 4.0), (1.2, 1.7)], ids=["1.2-4", "1.2-1.7"])
 def test_hard_loss_near_a_1_resolved_at_the_default_scale(tmp_path, ab):
@@ -150,12 +161,7 @@ def test_hard_loss_near_a_1_resolved_at_the_default_scale(tmp_path, ab):
     a, b = ab
     n = max(10**12, modes_for_horizon(a, b, 1e11, 2.0, 1e-3))
     model = PLRFModel(a, b, sigma=0.5, batch=1, n_modes=n, eta_max=2.0)
-    ctx = continuum_context(cache_dir=tmp_path, cpu_budget=DEFAULT_CPU_BUDGET)
-    (r,) = validate(model, claims=["hard optimal loss"], ctx=ctx)
-    e = r.measurement.extrapolation
-    assert r.verdict == "agrees" and r.resolution <= 0.01, (r.measured, r.resolution, r.verdict)
-    for shift in (-0.02, 0.02):
-        assert statistical_verdict(e, r.predicted + shift, 0.01) == "disagrees"
+    _agrees_sharply_at_the_default_scale(model, "hard optimal loss", tmp_path)
 
 
 @pytest.mark.slow
@@ -166,9 +172,4 @@ def test_window_with_two_near_equal_corrections_resolved_at_the_default_scale(tm
     the slowest alone the sweep stopped at 3.16e13 and read 0.8713 +- 0.013, inconclusive
     (benchmarks/results/claims.md, 2026-12-01c)."""
     model = PLRFModel(2.5, 3.2, sigma=0.5, batch=1, n_modes=10**12, eta_max=2.0)
-    ctx = continuum_context(cache_dir=tmp_path, cpu_budget=DEFAULT_CPU_BUDGET)
-    (r,) = validate(model, claims=["hard annealing window"], ctx=ctx)
-    e = r.measurement.extrapolation
-    assert r.verdict == "agrees" and r.resolution <= 0.01, (r.measured, r.resolution, r.verdict)
-    for shift in (-0.02, 0.02):
-        assert statistical_verdict(e, r.predicted + shift, 0.01) == "disagrees"
+    _agrees_sharply_at_the_default_scale(model, "hard annealing window", tmp_path)
