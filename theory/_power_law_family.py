@@ -77,9 +77,9 @@ def _family_terms() -> dict[str, PowerLaw]:
 
 
 @cache
-def _power_law_balance() -> tuple[list[PowerLaw], object]:
+def power_law_terms() -> tuple[list[PowerLaw], object]:
     r"""The tuned power law's terms (:math:`\chi < 1/2`) in :math:`\mu = \nu + \chi` and their
-    balance case."""
+    balance case (for the corrections)."""
     from ._balance import minimise_leading_exponent
 
     terms = [t.subs({_nu: _mu - chi_}) for k, t in _family_terms().items() if k != "early noise"]
@@ -89,11 +89,6 @@ def _power_law_balance() -> tuple[list[PowerLaw], object]:
     cases = minimise_leading_exponent(terms, _mu, 0, 1)
     (case,) = [cs for cs in cases if cs.kind == "balance"]
     return terms, case
-
-
-def power_law_terms() -> tuple[list[PowerLaw], object]:
-    """The tuned power law's terms in ``mu`` and their balance case (for the corrections)."""
-    return _power_law_balance()
 
 
 @cache
@@ -112,7 +107,7 @@ def tuned_power_law_gain() -> tuple[sp.Expr, str]:
         ``p_power - p_constant`` (positive if the tuned power law decays faster).
     latex : str
     """
-    terms, case = _power_law_balance()
+    terms, case = power_law_terms()
     p_pow = -case.exponent
     p_const = derive_scaling_laws().easy["constant_lr_loss_exponent"].expr
     gain = sp.simplify(p_pow - p_const)
@@ -213,7 +208,7 @@ def _capped_power_law() -> CappedPowerLaw:
     pref = sp.simplify(sp.diff(sp.log(F.subs(E, E_star)), chi_).subs(alpha, p_ / (1 - p_)))
     # where the first steps' noise reaches the leading order (mu = p)
     terms = _family_terms()
-    _, case = _power_law_balance()
+    _, case = power_law_terms()
     p = -case.exponent
     early = terms["early noise"].exponent.subs(_nu, _mu - chi_).subs(_mu, p)
     (chi_c,) = sp.solve(sp.Eq(early, -p), chi_)

@@ -204,24 +204,25 @@ def _step_objective(grid: ModeGrid, form: str, k: int, T: int):
 
     ws = _workspace(grid, T)
 
-    def fg(x):
+    def evaluate(x):
+        """``(coef, chain, log L, gradient in the coefficients, gradient in the controls)``."""
         coef, chain = _to_coef(form, x.reshape(k, T))
         f, g = ws(coef)
         out = np.zeros((k, T))
         for ci, ui, s in chain:
             out[ui] += s * g[ci]
-        return f, out.ravel()
+        return coef, chain, f, g, out.ravel()
+
+    def fg(x):
+        _, _, f, _, gu = evaluate(x)
+        return f, gu
 
     def diagonal(x):
         """The Hessian's exact diagonal in the controls (and the gradient) at ``x``."""
-        coef, chain = _to_coef(form, x.reshape(k, T))
-        f, g = ws(coef)
+        coef, chain, f, g, gu = evaluate(x)
         if not math.isfinite(f):
             return np.ones(k * T), np.zeros(k * T)
-        out = np.zeros((k, T))
-        for ci, ui, s in chain:
-            out[ui] += s * g[ci]
-        return control_hessian_diagonal(ws, coef, g, chain, k).ravel(), out.ravel()
+        return control_hessian_diagonal(ws, coef, g, chain, k).ravel(), gu
 
     fg.diagonal = diagonal
     return fg
