@@ -12,12 +12,17 @@ balancing preconditioner, ``--blocks`` per control row), or the older single-lev
 (``--method box`` / ``value``). Prints one markdown row per solve:
 iterations, the KKT residual (box-scaled projected gradient of ``log L(T)``, summed and
 largest), the family's and the per-step ``L(T)`` and their gap, CPU and wall seconds, status;
-and the phases of a Newton solve. ``--out`` stores the per-step controls (``npz``).
+and the phases of a Newton solve. ``--out`` stores the per-step controls (``npz``). A horizon
+that the family files do not hold (e.g. 3000) starts from the next stored one above, stretched
+in relative time. ``--trust`` / ``--forcing-norm l1`` select the projected Newton variants of
+2026-12-01e; after each projected Newton solve a comment line counts its CG exits (negative
+curvature, forcing test, product limit, trust-region boundary), ``--trace`` stores them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -36,8 +41,21 @@ STARTS = {
 }
 
 
+def _family_start(form: str, T: int):
+    """``(model, start)``: the stored family optimum at ``T``, or, at a horizon not stored, the
+    one at the next stored horizon above stretched to ``T`` (:func:`stretched_start`)."""
+    with open(STARTS[form]) as fh:
+        stored = sorted(s["T"] for s in json.load(fh)["solves"] if s["form"] == form)
+    T0 = next(t for t in stored if t >= T)
+    model, start = _start(STARTS[form], form, T0)
+    if T0 != T:
+        rows = {"nesterov": (0, 1, 2), "heavy-ball": (1, 2), "ema": (1, 2), "sgd": (0,)}[form]
+        start = stretched_start(form, np.array([start[i] for i in rows]), T)
+    return model, start
+
+
 def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
-    model, start = _start(STARTS[form], form, T)
+    model, start = _family_start(form, T)
     grid = ModeGrid.from_model(model, exact=args.exact, ratio=args.ratio)
     family = solve_per_step(grid, form, T, start, maxiter=1).start_loss  # before any --resume
     if args.resume:  # continue from the per-step controls of an earlier run (--out)
@@ -85,15 +103,32 @@ def main(argv=None) -> None:
                     "shorter horizon stretched in relative time (stretched_start)")  # fmt: skip
     ap.add_argument("--blocks", type=int, default=None,
                     help="coarse blocks per control row of --method pnewton (0: Jacobi only)")  # fmt: skip
+    ap.add_argument("--trust", action="store_true",
+                    help="--method pnewton: Steihaug-Toint CG in a trust region")  # fmt: skip
+    ap.add_argument("--forcing-norm", default="l2", choices=("l2", "l1"),
+                    help="--method pnewton: the norm of CG's forcing test")  # fmt: skip
+    ap.add_argument("--trace", default=None,
+                    help="--method pnewton: JSON file of the per-iteration trace (CG exits)")  # fmt: skip
     args = ap.parse_args(argv)
     if args.blocks is not None:
         momentum_per_step.PNEWTON_BLOCKS = args.blocks
+    trace: list = []
+    momentum_per_step.PNEWTON_OPTIONS = {"trust": args.trust, "forcing_norm": args.forcing_norm,
+                                         "trace": trace}  # fmt: skip
     print("| form | T | method | iterations | KKT sum | KKT max | L family | L per-step | "
           "per-step below family | CPU s | wall s | status | levels (blocks:iterations/KKT) |\n"
           "|---|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)  # fmt: skip
     for T in (int(float(t)) for t in args.T.split(",")):
         for form in args.forms.split(","):
             print(_row(form, T, args.method, args.maxiter, args), flush=True)
+            exits = {}
+            for it in trace:
+                exits[it["exit"]] = exits.get(it["exit"], 0) + 1
+            print(f"<!-- {form} {T}: {len(trace)} Newton iterations, CG exits {exits} -->")
+            if args.trace:
+                with open(f"{args.trace}_{form}_{T}.json", "w") as fh:
+                    json.dump(trace, fh)
+            trace.clear()
 
 
 if __name__ == "__main__":

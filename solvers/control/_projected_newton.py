@@ -22,6 +22,13 @@ smooth coupling between distant steps (benchmarks/results/momentum.md, 2026-11-3
   which solves the smooth (coarse) part exactly and leaves the rest in the caller's units.
   ``blocks=0`` gives unpreconditioned CG (the same method without the coarse level).
 
+Measured (benchmarks/results/momentum.md, 2026-12-01e): on the per-step problems the reduced
+Hessian is indefinite along most of the path (CG meets negative curvature, confirmed by central
+differences, in 70-96 % of the Newton iterations at T = 1e3 - 3e3), so the finish is mostly a
+preconditioned gradient method there. Two variants are options, neither faster on every case:
+``trust=True`` (Steihaug-Toint CG in a trust region, which follows negative curvature to the
+boundary) and ``forcing_norm="l1"`` (CG's forcing test in the KKT sum's norm).
+
 Hessian-vector products are forward differences of the exact gradient in the scaled variables
 ``y = (theta - lo)/s`` (``s = scale(theta)``, refreshed every iteration). Returns the bounded
 drivers' :class:`~solvers.control._lbfgsb.BoxResult` (``iterations`` = evaluations of ``fg``;
@@ -105,29 +112,106 @@ def _preconditioner(level, free, dinv):
     return apply
 
 
-def _cg(hvp, g, precond, max_cg):
+#: Norms of the CG forcing test: ``"l2"``, or ``"l1"``, the norm of the KKT sum itself.
+NORMS = {"l2": np.linalg.norm, "l1": lambda v: float(np.abs(v).sum())}
+
+
+def _cg(hvp, g, precond, max_cg, norm=np.linalg.norm):
     """Truncated preconditioned CG for ``H d = -g`` (``d`` descent; stops on negative curvature
-    or the forcing test ``|r| <= min(0.5, sqrt|g|) |g|``); returns ``(d, products)``."""
+    or the forcing test ``|r| <= min(0.5, sqrt|g|) |g|`` in ``norm``); returns ``(d, products,
+    exit)``, ``exit`` one of ``"negative curvature"``, ``"forcing"``, ``"limit"``."""
     d, r = np.zeros_like(g), -g
     z = precond(r)
     p, rz = z.copy(), r @ z
-    gnorm = np.linalg.norm(g)
+    gnorm = norm(g)
     forcing = min(0.5, math.sqrt(gnorm)) * gnorm
     for it in range(max_cg):
         Hp = hvp(p)
         curv = p @ Hp
         if not curv > 0:
-            return (d if it else z), it + 1
+            return (d if it else z), it + 1, "negative curvature"
         a = rz / curv
         d += a * p
         r -= a * Hp
-        if np.linalg.norm(r) <= forcing:
-            return d, it + 1
+        if norm(r) <= forcing:
+            return d, it + 1, "forcing"
         z = precond(r)
         rz_new = r @ z
         p = z + (rz_new / rz) * p
         rz = rz_new
-    return d, max_cg
+    return d, max_cg, "limit"
+
+
+def _to_boundary(d, p, dMp, pMp, dMd, radius):
+    """``d + tau p`` with ``tau >= 0`` and ``|d + tau p|_M = radius``, from the ``M``-inner
+    products ``dMp = d M p``, ``pMp``, ``dMd`` (``|d|_M <= radius``)."""
+    gap = max(radius * radius - dMd, 0.0)
+    tau = (math.sqrt(dMp * dMp + pMp * gap) - dMp) / pMp if pMp > 0 else 0.0
+    return d + tau * p
+
+
+def _steihaug_cg(hvp, g, precond, max_cg, radius, norm=np.linalg.norm):
+    """Steihaug-Toint truncated CG for ``min g d + d H d / 2`` subject to ``|d|_M <= radius``
+    (``M`` the inverse of the preconditioner; the norms from the CG recurrences, Conn, Gould &
+    Toint, *Trust-Region Methods*, alg. 7.5.1). Where :func:`_cg` stops short on negative
+    curvature, this goes on along the direction to the boundary; it also stops there.
+    Returns ``(d, products, exit, |d|_M)``, ``exit`` as :func:`_cg`'s or ``"boundary"``."""
+    d, r = np.zeros_like(g), -g
+    z = precond(r)
+    p, rz = z.copy(), r @ z
+    dMd, dMp, pMp = 0.0, 0.0, rz
+    gnorm = norm(g)
+    forcing = min(0.5, math.sqrt(gnorm)) * gnorm
+    for it in range(max_cg):
+        Hp = hvp(p)
+        curv = p @ Hp
+        if not curv > 0:
+            return _to_boundary(d, p, dMp, pMp, dMd, radius), it + 1, "negative curvature", radius
+        a = rz / curv
+        if dMd + 2 * a * dMp + a * a * pMp >= radius * radius:
+            return _to_boundary(d, p, dMp, pMp, dMd, radius), it + 1, "boundary", radius
+        d += a * p
+        dMd += 2 * a * dMp + a * a * pMp
+        r -= a * Hp
+        if norm(r) <= forcing:
+            return d, it + 1, "forcing", math.sqrt(dMd)
+        z = precond(r)
+        rz_new = r @ z
+        b = rz_new / rz
+        dMp = b * (dMp + a * pMp)
+        pMp = rz_new + b * b * pMp
+        p = z + b * p
+        rz = rz_new
+    return d, max_cg, "limit", math.sqrt(dMd)
+
+
+class _Step:
+    """The Newton direction on the free controls: :func:`_cg` (stops short on negative
+    curvature), or with ``trust`` :func:`_steihaug_cg` with a radius that starts at the
+    ``M``-norm of the first preconditioned gradient step, doubles after a full step to the
+    boundary and shrinks to the accepted step otherwise; ``forcing_norm`` (``NORMS``) the norm
+    of the CG forcing test."""
+
+    def __init__(self, max_cg: int, trust: bool, forcing_norm: str):
+        if forcing_norm not in NORMS:
+            raise ValueError(f"forcing_norm must be one of {tuple(NORMS)}, got {forcing_norm!r}")
+        self.max_cg, self.trust, self.norm = max_cg, trust, NORMS[forcing_norm]
+        self.radius, self.dnorm = None, 0.0
+
+    def __call__(self, hvp, g, precond):
+        """``(d, products, exit)``."""
+        if not self.trust:
+            return _cg(hvp, g, precond, self.max_cg, self.norm)
+        if self.radius is None:
+            self.radius = math.sqrt(max(g @ precond(g), 0.0))
+        d, n, why, self.dnorm = _steihaug_cg(hvp, g, precond, self.max_cg, self.radius, self.norm)
+        return d, n, why
+
+    def accepted(self, a: float) -> None:
+        """Update the radius after a step of length ``a`` along the direction was accepted."""
+        if self.trust:
+            full = a == 1.0 and self.dnorm >= self.radius
+            self.radius = 2.0 * self.radius if full else min(self.radius, a * self.dnorm)
 
 
 def projected_newton_box(*args, **kwargs) -> BoxResult:
@@ -152,6 +236,9 @@ def _projected_newton_box(
     refresh: int = REFRESH,
     max_cg: int = MAX_CG,
     diagonal: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
+    trust: bool = False,
+    forcing_norm: str = "l2",
+    trace: list | None = None,
 ) -> BoxResult:
     """Minimise ``f`` over ``lo <= theta <= hi`` by projected truncated Newton until ``kkt <= tol``.
 
@@ -161,10 +248,10 @@ def _projected_newton_box(
     (0: no coarse level), refreshed every ``refresh`` Newton iterations; ``diagonal(theta)
     -> (h, g)``, the Hessian's diagonal in ``theta`` (and the gradient), makes the fine level
     Jacobi (counted as one evaluation per iteration); without it the fine level is the
-    identity in the scaled variables.
-    """
+    identity in the scaled variables. ``trust``, ``forcing_norm``: :class:`_Step`; ``trace``: a
+    list given one dict per Newton iteration (CG products and exit, free controls, step, KKT)."""
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
-    count = _Counter(fg)
+    count, step = _Counter(fg), _Step(max_cg, trust, forcing_norm)
     theta = np.clip(np.asarray(theta0, dtype=float), lo, hi)
     f, g = count(theta)
     if g is None:
@@ -199,20 +286,24 @@ def _projected_newton_box(
         if blocks and its % refresh == 0:
             level = _coarse(lambda p, hvp=hvp, free=free: hvp(p * free) * free, free, rows, blocks)
         d = -gy.copy()
-        d[free], _ = _cg(hvp_free, gy[free], _preconditioner(level, free, dinv), max_cg)
+        d[free], products, why = step(hvp_free, gy[free], _preconditioner(level, free, dinv))
         its += 1
-        theta_new, f_new, g_new = _projected_search(count, f, gy, y, d, ub, lo, s)
+        theta_new, f_new, g_new, a = _projected_search(count, f, gy, y, d, ub, lo, s)
         if g_new is None:
             status, message = 4, "projected line search found no decrease"
             break
-        theta, f, g = theta_new, f_new, g_new
+        step.accepted(a)
+        theta, f, g, df = theta_new, f_new, g_new, f - f_new
         res = kkt(theta, g)
+        if trace is not None:
+            trace.append(dict(products=products, exit=why, free=int(free.sum()), step=a,
+                              decrease=df, kkt=res, evaluations=count.used))  # fmt: skip
         status, message = (0, "KKT test passed") if res <= tol else (1, STATUS_MESSAGES[1])
     return BoxResult(theta, float(f), g, float(res), status, message, count.used, its)
 
 
 def _projected_search(count, f, gy, y, d, ub, lo, s):
-    """Armijo backtracking along ``clip(y + a d, 0, ub)``; ``(theta, f, g)`` or ``g = None``."""
+    """Armijo backtracking along ``clip(y + a d, 0, ub)``; ``(theta, f, g, a)`` or ``g = None``."""
     a = 1.0
     for _ in range(MAX_BACKTRACK):
         y_new = np.clip(y + a * d, 0.0, ub)
@@ -224,6 +315,6 @@ def _projected_search(count, f, gy, y, d, ub, lo, s):
         theta = lo + y_new * s
         f_new, g_new = count(theta)
         if g_new is not None and f_new <= f + ARMIJO * decrease:
-            return theta, f_new, g_new
+            return theta, f_new, g_new, a
         a *= BACKTRACK
-    return None, None, None
+    return None, None, None, a

@@ -326,6 +326,10 @@ METHODS = ("lbfgsb", "newton", "newton-finish", "pnewton", "pnewton-finish")
 #: Coarse blocks per control row of the projected Newton finish's two-level preconditioner
 #: (:func:`~solvers.control._projected_newton.projected_newton_box`; 0: none).
 PNEWTON_BLOCKS = 16
+#: Further keywords of the projected Newton finish (``trust``, ``forcing_norm``, ``trace``:
+#: :func:`~solvers.control._projected_newton.projected_newton_box`); none by default. Measured
+#: (2026-12-01e): neither ``trust=True`` nor ``forcing_norm="l1"`` is faster on every case.
+PNEWTON_OPTIONS: dict = {}
 #: KKT sum at which the per-step L-BFGS-B phase hands over to the Newton finish (measured,
 #: Nesterov T = 1e3: L-BFGS-B falls to ~3e-3 in 1000 iterations, then crawls; from there
 #: TNC reached 1e-5 in 4000 evaluations, 2026-11-30j).
@@ -408,7 +412,7 @@ def _newton_phase(fg, x, lo, hi, k, T, tol, maxfun, scaling, finish="newton"):
     kkt = _box_kkt(lo, width)
     if finish == "pnewton":
         solver = partial(projected_newton_box, rows=k, blocks=PNEWTON_BLOCKS,
-                         diagonal=getattr(fg, "diagonal", None))  # fmt: skip
+                         diagonal=getattr(fg, "diagonal", None), **PNEWTON_OPTIONS)  # fmt: skip
     else:
         solver = truncated_newton_box
     if scaling == "log":

@@ -1,0 +1,126 @@
+"""Variants of the projected Newton finish (issue 13, 2026-12-01e): Steihaug-Toint CG in a trust
+region against the closed forms of a small quadratic (the boundary step along negative
+curvature, the norm from its recurrences, plain CG inside the region), both variants on the box
+quadratic and on the per-step Nesterov problem to a residual recomputed here, and the trace that
+showed why the finish stalls (CG stops on negative curvature in most iterations)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from solvers.control import _projected_newton as pn
+from solvers.control import momentum_per_step as mps
+from tests.test_projected_newton import _box_qp, _nesterov_kkt, _problem, _projected_gradient
+
+
+def _model(g, H, d):
+    return float(g @ d + 0.5 * d @ H @ d)
+
+
+def test_steihaug_goes_to_the_boundary_along_negative_curvature():
+    """An indefinite quadratic (eigenvalues 3, 1, -2, -0.5), preconditioner ``D^{-1}`` (so the
+    region is ``d D d <= R^2``), a gradient whose first CG direction has positive curvature and
+    the second negative: Steihaug's step lies on the boundary in the ``D``-norm computed here,
+    and decreases the model more than the Cauchy point (the minimiser along the preconditioned
+    gradient inside the region) — a step to the wrong root of the boundary
+    equation (``tau < 0``, uphill along the curvature direction) does not; plain CG stops short,
+    inside the region. Recurrence check: ``|d|_M`` it reports equals the explicit norm."""
+    rng = np.random.default_rng(3)
+    Q, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    H = Q @ np.diag([3.0, 1.0, -2.0, -0.5]) @ Q.T
+    D = np.array([1.0, 4.0, 0.5, 2.0])
+    g = np.array([1.0, 0.0, 0.0, 0.0])
+    R = 2.0
+    d, n, why, dnorm = pn._steihaug_cg(lambda v: H @ v, g, lambda r: r / D, 50, R)
+    assert why == "negative curvature" and n == 2  # one CG step, then negative curvature
+    assert np.sqrt(d @ (D * d)) == pytest.approx(R, rel=1e-12) and dnorm == R
+    z = -g / D  # the Cauchy point: along z, at the model's minimum or the boundary
+    zHz, zmax = z @ H @ z, R / np.sqrt(z @ (D * z))
+    t = min(zmax, -(g @ z) / zHz) if zHz > 0 else zmax
+    assert _model(g, H, d) <= _model(g, H, t * z) - 0.1
+    c, _, why_cg = pn._cg(lambda v: H @ v, g, lambda r: r / D, 50)
+    assert why_cg == "negative curvature" and np.sqrt(c @ (D * c)) < R
+    assert _model(g, H, d) < _model(g, H, c)
+    boundary = pn._to_boundary
+
+    def wrong_root(d0, p, dMp, pMp, dMd, radius):
+        gap = max(radius * radius - dMd, 0.0)
+        return d0 - (np.sqrt(dMp * dMp + pMp * gap) + dMp) / pMp * p
+
+    pn._to_boundary = wrong_root
+    try:
+        bad = pn._steihaug_cg(lambda v: H @ v, g, lambda r: r / D, 50, R)[0]
+    finally:
+        pn._to_boundary = boundary
+    assert np.sqrt(bad @ (D * bad)) == pytest.approx(R, rel=1e-9)
+    assert _model(g, H, bad) > _model(g, H, t * z)
+
+
+def test_steihaug_inside_the_region_is_cg():
+    """A positive definite system and a radius beyond the Newton step: the same step as plain
+    CG (the Newton step, to the forcing test's accuracy), reported inside, ``|d|_M`` exact."""
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((6, 6))
+    H = A @ A.T + 6 * np.eye(6)
+    g = rng.standard_normal(6) * 1e-3
+    d, _, why, dnorm = pn._steihaug_cg(lambda v: H @ v, g, lambda r: r, 50, 1e3)
+    c, _, _ = pn._cg(lambda v: H @ v, g, lambda r: r, 50)
+    assert why == "forcing"
+    np.testing.assert_allclose(d, c, rtol=1e-12, atol=0)
+    assert dnorm == pytest.approx(np.linalg.norm(d), rel=1e-10)
+    newton = np.linalg.solve(H, -g)
+    assert np.linalg.norm(d - newton) <= 0.1 * np.linalg.norm(newton)
+
+
+@pytest.mark.parametrize("options", [{"trust": True}, {"forcing_norm": "l1"}])
+def test_variants_reach_the_box_quadratics_kkt_point(options):
+    """The box quadratic of ``test_projected_newton_box_meets_its_test_or_says_why`` (dense
+    coupling, condition ~1e6): each variant reaches the dense active-set solution to 1e-5."""
+    n = 60
+    d = np.logspace(0, 6, n)
+    u = np.cos(np.linspace(0, 1, n))
+    target = np.where(np.arange(n) % 3 == 0, 2.0, 0.4)
+    H = np.diag(d) + 1e3 * np.outer(u, u)
+
+    def fg(x):
+        r = x - target
+        return float(0.5 * r @ H @ r), H @ r
+
+    lo, hi = np.zeros(n), np.ones(n)
+    r = pn.projected_newton_box(fg, np.full(n, 0.1), lo, hi, scale=lambda x: 1.0 / np.sqrt(d),
+                                kkt=_projected_gradient(lo, hi), tol=1e-6, maxfun=5000, blocks=4,
+                                **options)  # fmt: skip
+    assert r.success and r.kkt <= 1e-6
+    np.testing.assert_allclose(r.theta, _box_qp(H, target, lo, hi), atol=1e-5)
+    with pytest.raises(ValueError, match="forcing_norm"):
+        pn.projected_newton_box(fg, np.full(n, 0.1), lo, hi, scale=lambda x: hi - lo,
+                                kkt=_projected_gradient(lo, hi), tol=1e-6, maxfun=5,
+                                forcing_norm="l3")  # fmt: skip
+
+
+def test_trace_and_the_trust_region_finish_on_the_nesterov_problem(monkeypatch):
+    """Nesterov, T = 300, the projected Newton finish from a stopped 300-iteration solve: the
+    trace has one entry per Newton iteration, its evaluation count ends at the solve's, and most
+    CG runs end on negative curvature (the diagnosis of 2026-12-01e: 81 % of them here, 96 % at
+    T = 1e3); the default finish and the trust-region finish both converge on the residual
+    recomputed from the adjoint, to losses within 1e-6 of each other."""
+    T = 300
+    grid, fam = _problem("nesterov", T)
+    stopped = mps.solve_per_step(grid, "nesterov", T, fam, maxiter=300, method="newton")
+    start = (*stopped.controls, np.ones(T))
+    results = {}
+    for trust in (False, True):
+        trace: list = []
+        monkeypatch.setattr(mps, "PNEWTON_OPTIONS", {"trust": trust, "trace": trace})
+        r = mps.solve_per_step(grid, "nesterov", T, start, maxiter=3000, method="pnewton-finish")
+        assert r.success and _nesterov_kkt(grid, r.controls) <= 1e-4
+        assert trace and trace[-1]["evaluations"] == r.iterations
+        assert trace[-1]["kkt"] == pytest.approx(r.kkt_residual, rel=1e-12)
+        exits = [it["exit"] for it in trace]
+        results[trust] = r.loss
+        if not trust:
+            assert exits.count("negative curvature") > 0.5 * len(exits)
+        else:
+            assert set(exits) <= {"negative curvature", "boundary", "forcing", "limit"}
+    assert results[True] == pytest.approx(results[False], rel=1e-6)
