@@ -26,6 +26,7 @@ from numba import njit
 from theory import PLRFModel
 from theory._checks import check_int
 
+from ._kernels import record_step, start_record
 from .modes import ModeGrid
 from .montecarlo import gaussian_features
 
@@ -57,13 +58,7 @@ def general_momentum_forward(
     D = c0.copy()
     X = np.zeros(n)
     V = np.zeros(n)
-    L = 0.0
-    for k in range(n):
-        L += weight[k] * lam[k] * D[k]
-    j = 0
-    if t_record[0] == 0:
-        loss_out[0] = L
-        j = 1
+    L, j = start_record(weight * lam, D, t_record, loss_out)
     for t in range(T):
         al = alpha[t]
         ga = gamma[t]
@@ -100,13 +95,9 @@ def general_momentum_forward(
             V[k] = Vn
             Ln += weight[k] * lk * Dn
         L = Ln
-        if not math.isfinite(L) or L > 1e300:
-            for i in range(j, loss_out.shape[0]):
-                loss_out[i] = np.nan
+        j = record_step(L, t, j, t_record, loss_out, 1e300)
+        if j < 0:
             return D, X, V, t + 1
-        if j < t_record.shape[0] and t_record[j] == t + 1:
-            loss_out[j] = L
-            j += 1
     return D, X, V, -1
 
 
