@@ -19,22 +19,21 @@ from theory._moments import MomentClosure, momentum_closure
 
 from ._kernels import momentum_forward
 from ._spectrum import initial_state, spectrum
-from .recursion import InstabilityWarning, Trajectory, _record_steps, as_batch_schedule, as_schedule
+from .recursion import (
+    InstabilityWarning,
+    Trajectory,
+    _record_steps,
+    as_batch_schedule,
+    as_schedule,
+    per_step,
+)
 
 __all__ = ["as_momentum_schedule", "simulate_closure", "simulate_momentum"]
 
 
 def as_momentum_schedule(beta, T: int) -> np.ndarray:
     """Validate a momentum schedule (scalar or length ``T``, each in ``[0, 1)``)."""
-    arr = np.asarray(beta, dtype=float)
-    if arr.ndim == 0:
-        arr = np.full(T, float(arr))
-    if arr.ndim != 1 or arr.size != T:
-        raise ValueError(f"beta must be a scalar or have length T = {T}, got shape {arr.shape}")
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr >= 1)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(f"beta must be in [0, 1), got {float(arr[i])!r} at step {i}")
+    arr = per_step(beta, T, "beta", "in [0, 1)", lambda a: ~np.isfinite(a) | (a < 0) | (a >= 1))
     return np.ascontiguousarray(arr)
 
 

@@ -37,7 +37,8 @@ from theory import PLRFModel
 from theory._checks import check_int, check_real
 
 from ._spectrum import initial_state, spectrum
-from .recursion import as_schedule
+from .momentum import as_momentum_schedule
+from .recursion import as_schedule, per_step
 
 __all__ = [
     "FeatureModel",
@@ -280,34 +281,14 @@ class MCResult:
 
 
 def _batch_sizes(batch, T: int) -> np.ndarray:
-    arr = np.asarray(batch, dtype=float)
-    if arr.ndim == 0:
-        arr = np.full(T, float(arr))
-    if arr.ndim != 1 or arr.size != T:
-        raise ValueError(f"batch must be a scalar or have length T = {T}, got shape {arr.shape}")
-    finite = np.isfinite(arr)
-    bad = np.isnan(arr) | (arr < 1) | (finite & (arr != np.round(arr)))
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(
-            f"batch must be an integer >= 1 (or inf) for Monte-Carlo SGD, "
-            f"got {float(arr[i])!r} at step {i}"
-        )
-    return arr
+    def bad(a):
+        return np.isnan(a) | (a < 1) | (np.isfinite(a) & (a != np.round(a)))
+
+    return per_step(batch, T, "batch", "an integer >= 1 (or inf) for Monte-Carlo SGD", bad)
 
 
 def _momentum_schedule(beta, T: int) -> np.ndarray:
-    if beta is None:
-        return np.zeros(T)
-    arr = np.asarray(beta, dtype=float)
-    if arr.ndim == 0:
-        arr = np.full(T, float(arr))
-    if arr.ndim != 1 or arr.size != T:
-        raise ValueError(f"beta must be a scalar or have length T = {T}, got shape {arr.shape}")
-    if not np.isfinite(arr).all() or (arr < 0).any() or (arr >= 1).any():
-        i = int(np.argmax(~np.isfinite(arr) | (arr < 0) | (arr >= 1)))
-        raise ValueError(f"beta must be in [0, 1), got {float(arr[i])!r} at step {i}")
-    return arr
+    return np.zeros(T) if beta is None else as_momentum_schedule(beta, T)
 
 
 def _sgd_step(data, rng, delta, v, lam, eta_t, m_t, beta_t, seeds):
