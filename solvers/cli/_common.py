@@ -21,7 +21,9 @@ __all__ = [
     "count",
     "dumps",
     "emit",
+    "model_dict",
     "model_from_args",
+    "model_text",
     "na",
     "out_dir",
     "path",
@@ -203,6 +205,27 @@ def model_from_args(args: argparse.Namespace, *, dense: bool = True):
         n_modes=args.modes,
         eta_max=args.eta_max,
     )
+
+
+def model_text(model) -> str:
+    """The model as the text formats print it: ``a=3 b=2 sigma=0.5 batch=1 modes=1000``."""
+    return (
+        f"a={model.a:g} b={model.b:g} sigma={model.sigma:g} batch={model.batch:g} "
+        f"modes={model.n_modes}"
+    )
+
+
+def model_dict(model) -> dict:
+    """The model as the JSON formats give it (under ``"model"``)."""
+    return {
+        "a": model.a,
+        "b": model.b,
+        "sigma": model.sigma,
+        "batch": model.batch,
+        "n_modes": model.n_modes,
+        "eta_max": model.eta_max,
+        "phase": str(model.phase),
+    }
 
 
 def add_output_arguments(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:

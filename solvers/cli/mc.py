@@ -11,6 +11,7 @@ from ._common import (
     count,
     dumps,
     emit,
+    model_dict,
     model_from_args,
     real,
 )
@@ -55,14 +56,7 @@ def _cmd_mc(args: argparse.Namespace) -> None:
         "bonferroni_threshold": cmp.family_threshold,
         "agree_3sigma": cmp.agree,
         "agree_family": cmp.agree_family,
-        "model": {
-            "a": model.a,
-            "b": model.b,
-            "sigma": model.sigma,
-            "batch": model.batch,
-            "n_modes": model.n_modes,
-            "phase": model.phase,
-        },
+        "model": model_dict(model),
     }
     if args.format == "json":
         emit(dumps(payload), args.out)

@@ -16,6 +16,7 @@ from ._common import (
     dumps,
     emit,
     model_from_args,
+    model_text,
 )
 
 
@@ -53,8 +54,7 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
 
         idx = np.unique(np.geomspace(1, traj.t.size, TEXT_ROWS).astype(int) - 1)
         lines = [
-            f"optlr simulate: a={model.a:g} b={model.b:g} sigma={model.sigma:g} "
-            f"batch={model.batch:g} modes={model.n_modes} phase={model.phase}",
+            f"optlr simulate: {model_text(model)} phase={model.phase}",
             f"schedule {args.schedule}, T={traj.T}, {traj.time} time",
             f"{'t':>10}  {'excess loss':>14}",
             *(f"{int(traj.t[i]):>10}  {traj.loss[i]:>14.6e}" for i in idx),

@@ -19,6 +19,7 @@ from ._common import (
     dumps,
     emit,
     model_from_args,
+    model_text,
     path,
     real,
 )
@@ -111,8 +112,7 @@ def _cmd_solve(args: argparse.Namespace) -> None:
         emit(buf.getvalue(), args.out)
     else:  # text
         lines = [
-            f"optlr solve ({result.method}): a={model.a:g} b={model.b:g} sigma={model.sigma:g} "
-            f"batch={model.batch:g} modes={model.n_modes} eta_max={model.eta_max:g} "
+            f"optlr solve ({result.method}): {model_text(model)} eta_max={model.eta_max:g} "
             f"T={result.T} phase={model.phase}",
             f"final excess loss L(T) = {result.final_loss:.10e}",
             f"{result.message}; {result.iterations} iterations, {result.n_evaluations} "

@@ -15,6 +15,7 @@ from ._common import (
     dumps,
     emit,
     model_from_args,
+    model_text,
     out_dir,
     path,
     real,
@@ -66,10 +67,7 @@ def _text(model, Ts, rows, schedule_Ts=None) -> str:
         if schedule_Ts is None
         else f"optimal schedules {_sweep_text(schedule_Ts)}, others {_sweep_text(Ts)}"
     )
-    head = (
-        f"optlr validate: a={model.a:g} b={model.b:g} sigma={model.sigma:g} batch={model.batch:g} "
-        f"modes={model.n_modes} phase={model.phase}; {sweep}"
-    )
+    head = f"optlr validate: {model_text(model)} phase={model.phase}; {sweep}"
     w = max(len(r.claim) for r in rows)
     lines = [
         head,
