@@ -17,6 +17,7 @@ from ._common import (
     count,
     dumps,
     emit,
+    model_dict,
     model_from_args,
     na,
     path,
@@ -29,18 +30,6 @@ BATCH_RATE = 5e6
 NOT_AVAILABLE = ("stderr", "gamma_stderr")
 #: Fields of the constant-rate sweep, not available when ``--no-constant`` skipped it.
 SKIPPED_CONSTANT = ("N_star_constant", "T_star_constant", "L_star_constant", "constant_loss")
-
-
-def _model_dict(model) -> dict:
-    return {
-        "a": model.a,
-        "b": model.b,
-        "sigma": model.sigma,
-        "batch": model.batch,
-        "n_modes": model.n_modes,
-        "eta_max": model.eta_max,
-        "phase": str(model.phase),
-    }
 
 
 def _horizons(text: str) -> list[int]:
@@ -71,15 +60,31 @@ def _add_plot_argument(p) -> None:
     )  # fmt: skip
 
 
-def _figure(name: str, data, stem: Path) -> str:
-    """Draw ``solvers.plots.beyond.<name>(data)`` in the paper style (the style applies when
-    the figure is built), save it as ``stem.pdf`` and ``stem.png``; the line that says so."""
-    from ..plots import beyond as _beyond_plots
+def _figure(draw, data, stem: Path) -> str:
+    """Draw ``draw(data)`` in the paper style (the style applies when the figure is built),
+    save it as ``stem.pdf`` and ``stem.png``; the line that says so."""
     from ..plots.figures import paper_style, save_figure
 
     with paper_style():
-        paths = save_figure(getattr(_beyond_plots, name)(data), stem)
+        paths = save_figure(draw(data), stem)
     return f"figure: {', '.join(map(str, paths))}"
+
+
+def _tables():
+    """:mod:`solvers.report.tables`, imported only for ``--format latex``."""
+    from ..report import tables
+
+    return tables
+
+
+def _emit_result(args, lines: list[str], payload, latex, optional=NOT_AVAILABLE) -> None:
+    """Emit a command's ``--format``: the text ``lines``, the JSON of ``payload`` (a non-finite
+    value under a key in ``optional`` as null) or ``latex()`` (called for that format only)."""
+    if args.format == "latex":
+        text = latex()
+    else:
+        text = dumps(payload, optional) if args.format == "json" else "\n".join(lines)
+    emit(text, args.out)
 
 
 # -- batch -------------------------------------------------------------------------------------
@@ -130,7 +135,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
         [[1, 1], [args.factor, args.factor], [args.factor, 1]],
     )
     payload = {
-        "model": _model_dict(model),
+        "model": model_dict(model),
         "degeneracy": {
             "symbolic": {
                 "degenerate": sym.degenerate,
@@ -165,14 +170,10 @@ def _cmd_batch(args: argparse.Namespace) -> None:
                 f"(saving x{sv.saving:.3g})"
             )
         if args.plot is not None:
-            lines.append(_figure("batch_ramp_figure", ramps, args.plot))
-    if args.format == "latex":
-        from ..report.tables import batch_latex
+            from ..plots.beyond import batch_ramp_figure
 
-        text = batch_latex(sym, deg, ramps)
-    else:
-        text = dumps(payload, NOT_AVAILABLE) if args.format == "json" else "\n".join(lines)
-    emit(text, args.out)
+            lines.append(_figure(batch_ramp_figure, ramps, args.plot))
+    _emit_result(args, lines, payload, lambda: _tables().batch_latex(sym, deg, ramps))
 
 
 def _register_batch(sub) -> None:
@@ -216,8 +217,6 @@ def _cmd_momentum_forms(args: argparse.Namespace) -> None:
         forms_payload,
         momentum_forms_latex,
     )
-    from ..plots.figures import paper_style, save_figure
-    from ..plots.momentum_forms import momentum_forms_figure
 
     forms = [f.strip() for f in args.form.split(",") if f.strip()]
     bad = [f for f in forms if f not in FORM_NAMES or f == "sgd"]
@@ -239,14 +238,10 @@ def _cmd_momentum_forms(args: argparse.Namespace) -> None:
             f"{f['losses'][-1] / f['sgd_losses'][-1]:.3f}, converged {f['converged']}"
         )
     if args.plot is not None:
-        with paper_style():
-            paths = save_figure(momentum_forms_figure(fe), args.plot)
-        lines.append(f"figure: {', '.join(map(str, paths))}")
-    if args.format == "latex":
-        text = momentum_forms_latex(fe)
-    else:
-        text = dumps(payload, NOT_AVAILABLE) if args.format == "json" else "\n".join(lines)
-    emit(text, args.out)
+        from ..plots.momentum_forms import momentum_forms_figure
+
+        lines.append(_figure(momentum_forms_figure, fe, args.plot))
+    _emit_result(args, lines, payload, lambda: momentum_forms_latex(fe))
 
 
 def _cmd_momentum(args: argparse.Namespace) -> None:
@@ -263,7 +258,7 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
     check_size("momentum", args.maxiter * sum(Ts), model.n_modes, per=0)  # says if it is long
     res = momentum_exponents(model, Ts, beta_max=args.beta_max, maxiter=args.maxiter)
     payload = {
-        "model": _model_dict(model),
+        "model": model_dict(model),
         "derived": {
             "slow_rate": str(mb.slow_rate),
             "stability_boundary": str(mb.stability_boundary),
@@ -288,14 +283,10 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
         f"{res.gradient_flow_exponent:.4f}",
     ]
     if args.plot is not None:
-        lines.append(_figure("momentum_figure", res, args.plot))
-    if args.format == "latex":
-        from ..report.tables import momentum_latex
+        from ..plots.beyond import momentum_figure
 
-        text = momentum_latex(mb, res)
-    else:
-        text = dumps(payload, NOT_AVAILABLE) if args.format == "json" else "\n".join(lines)
-    emit(text, args.out)
+        lines.append(_figure(momentum_figure, res, args.plot))
+    _emit_result(args, lines, payload, lambda: _tables().momentum_latex(mb, res))
 
 
 def _register_momentum(sub) -> None:
@@ -363,16 +354,12 @@ def _cmd_compute(args: argparse.Namespace) -> None:
         ),
     ]
     if args.plot is not None:
-        lines.append(_figure("compute_optimal_figure", res, args.plot))
-    if args.format == "latex":
-        from ..report.tables import compute_latex
+        from ..plots.beyond import compute_optimal_figure
 
-        text = compute_latex(res)
-    else:
-        # measured() pairs (exponent, stderr): the stderr is n/a with two compute levels
-        optional = NOT_AVAILABLE + ("measured",) + (SKIPPED_CONSTANT if args.no_constant else ())
-        text = dumps(d, optional) if args.format == "json" else "\n".join(lines)
-    emit(text, args.out)
+        lines.append(_figure(compute_optimal_figure, res, args.plot))
+    # measured() pairs (exponent, stderr): the stderr is n/a with two compute levels
+    optional = NOT_AVAILABLE + ("measured",) + (SKIPPED_CONSTANT if args.no_constant else ())
+    _emit_result(args, lines, d, lambda: _tables().compute_latex(res), optional)
 
 
 def _register_compute(sub) -> None:
