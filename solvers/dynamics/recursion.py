@@ -138,6 +138,20 @@ class Trajectory:
         )
 
 
+def blowup_step(fail: int, eta: np.ndarray, name: str = "eta") -> int | None:
+    """The step at which a simulation's loss stopped being finite (``fail``, ``-1`` for none:
+    ``None``), announced as an :class:`InstabilityWarning` attributed to the simulator's caller."""
+    if fail < 0:
+        return None
+    warnings.warn(
+        f"the loss stopped being finite at step {int(fail)} (max {name} = {eta.max():g}); "
+        "the schedule is unstable for this model",
+        InstabilityWarning,
+        stacklevel=3,
+    )
+    return int(fail)
+
+
 def as_schedule(eta, T: int | None = None, *, name: str = "eta") -> np.ndarray:
     """Validate a learning-rate schedule: finite, non-negative, 1-D, of length ``T`` if given."""
     arr = np.asarray(eta, dtype=float)
@@ -374,12 +388,5 @@ def simulate(
             c, fail = discrete_forward(lam, c0, eta, inv_m, s2, t_rec, loss)
         else:
             c, fail = continuous_forward(lam, c0, eta, inv_m, s2, substeps, t_rec, loss)
-    blowup = None if fail < 0 else int(fail)
-    if blowup is not None:
-        warnings.warn(
-            f"the loss stopped being finite at step {blowup} (max eta = {eta.max():g}); "
-            "the schedule is unstable for this model",
-            InstabilityWarning,
-            stacklevel=2,
-        )
+    blowup = blowup_step(fail, eta)
     return Trajectory(model, eta, inv_m, t_rec, loss, c, time, blowup)
