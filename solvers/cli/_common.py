@@ -17,6 +17,7 @@ __all__ = [
     "add_model_arguments",
     "add_out_dir_argument",
     "add_output_arguments",
+    "add_steps_argument",
     "check_size",
     "count",
     "dumps",
@@ -181,6 +182,13 @@ def add_model_arguments(
     g.add_argument(
         "--eta-max", type=real, default=2.0, help="learning-rate bound (default %(default)s)"
     )
+
+
+def add_steps_argument(
+    p: argparse.ArgumentParser, default: int, help: str = "number of steps, e.g. 1e5"
+) -> None:
+    """``--T``, the horizon: a count (``1e5`` accepted), ``help`` followed by the default."""
+    p.add_argument("--T", type=count, default=default, help=help + " (default %(default)s)")
 
 
 #: Bytes per mode of a command that keeps every mode (a few dozen float64 arrays of n_modes).

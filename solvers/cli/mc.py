@@ -7,6 +7,7 @@ import argparse
 from ._common import (
     add_model_arguments,
     add_output_arguments,
+    add_steps_argument,
     check_size,
     count,
     dumps,
@@ -86,7 +87,7 @@ def register(sub) -> None:
         "features for many seeds and compare the mean loss with the exact recursion.",
     )
     add_model_arguments(p)
-    p.add_argument("--T", type=count, default=200, help="number of steps (default %(default)s)")
+    add_steps_argument(p, 200, "number of steps")
     p.add_argument("--schedule", default="constant:0.2", help="kind:params (see simulate)")
     p.add_argument("--beta", type=real, default=0.0, help="EMA momentum (default 0: SGD)")
     p.add_argument(

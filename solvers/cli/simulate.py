@@ -11,6 +11,7 @@ from ._common import (
     TEXT_ROWS,
     add_model_arguments,
     add_output_arguments,
+    add_steps_argument,
     check_size,
     count,
     dumps,
@@ -70,9 +71,7 @@ def register(sub) -> None:
         description="Run the PLRF dynamics (exact SGD recursion) for a named schedule.",
     )
     add_model_arguments(p)
-    p.add_argument(
-        "--T", type=count, default=1000, help="number of steps, e.g. 1e5 (default %(default)s)"
-    )
+    add_steps_argument(p, 1000)
     p.add_argument(
         "--schedule",
         default="constant:0.2",

@@ -14,6 +14,7 @@ from ._common import (
     CLIError,
     add_model_arguments,
     add_output_arguments,
+    add_steps_argument,
     check_size,
     count,
     dumps,
@@ -128,9 +129,7 @@ def _add_solve(sub) -> None:
         description="Minimise the final excess loss L(T) over the learning-rate schedule.",
     )
     add_model_arguments(p)
-    p.add_argument(
-        "--T", type=count, default=1000, help="number of steps, e.g. 1e4 (default %(default)s)"
-    )
+    add_steps_argument(p, 1000, "number of steps, e.g. 1e4")
     p.add_argument(
         "--method",
         choices=tuple(METHODS),
