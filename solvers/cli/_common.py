@@ -159,18 +159,33 @@ def check_size(
 def add_model_arguments(
     p: argparse.ArgumentParser,
     *,
-    a: float = 3.0,
-    b: float = 2.0,
+    a: float | list[float] = 3.0,
+    b: float | list[float] = 2.0,
     modes: int | None = 1000,
     modes_help: str = "default %(default)s",
+    paired: bool = False,
 ) -> None:
     """The PLRF model's parameters, shared by every subcommand (``modes=None``: the command
-    derives its mode count, described by ``modes_help``)."""
-    g = p.add_argument_group("model")
-    g.add_argument("--a", type=real, default=a, help="source exponent a > 1 (default %(default)s)")
-    g.add_argument(
-        "--b", type=real, default=b, help="spectral exponent b > 1 (default %(default)s)"
-    )
+    derives its mode count, described by ``modes_help``). ``paired``: ``--a`` and ``--b`` take
+    one or more values, one model per pair (``a`` and ``b`` are then lists)."""
+    if paired:
+        g = p.add_argument_group("model (one point per pair of --a/--b values)")
+        g.add_argument(
+            "--a", type=real, nargs="+", default=a,
+            help="source exponents a > 1 (default: %(default)s)",
+        )  # fmt: skip
+        g.add_argument(
+            "--b", type=real, nargs="+", default=b,
+            help="spectral exponents b > 1, paired with --a (default: %(default)s)",
+        )  # fmt: skip
+    else:
+        g = p.add_argument_group("model")
+        g.add_argument(
+            "--a", type=real, default=a, help="source exponent a > 1 (default %(default)s)"
+        )
+        g.add_argument(
+            "--b", type=real, default=b, help="spectral exponent b > 1 (default %(default)s)"
+        )
     g.add_argument("--sigma", type=real, default=0.5, help="label-noise std (default %(default)s)")
     g.add_argument(
         "--batch", type=real_or_inf, default=1.0,
@@ -195,8 +210,9 @@ def add_steps_argument(
 BYTES_PER_MODE = 512
 
 
-def model_from_args(args: argparse.Namespace, *, dense: bool = True):
-    """The :class:`theory.PLRFModel` of the model options.
+def model_from_args(args: argparse.Namespace, *, dense: bool = True, a=None, b=None):
+    """The :class:`theory.PLRFModel` of the model options (``a``, ``b``: one pair of
+    ``add_model_arguments(paired=True)``'s lists instead of ``args.a``, ``args.b``).
 
     ``dense``: the command keeps arrays over all ``n_modes`` modes, so ``--modes`` is checked
     against available memory (``validate`` bins the tail and passes ``False``).
@@ -206,8 +222,8 @@ def model_from_args(args: argparse.Namespace, *, dense: bool = True):
     if dense:
         check_size("--modes", args.modes, 1, per=BYTES_PER_MODE)
     return PLRFModel(
-        a=args.a,
-        b=args.b,
+        a=args.a if a is None else a,
+        b=args.b if b is None else b,
         sigma=args.sigma,
         batch=args.batch,
         n_modes=args.modes,
