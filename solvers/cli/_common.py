@@ -15,6 +15,7 @@ __all__ = [
     "CLIError",
     "ResultError",
     "add_model_arguments",
+    "add_model_command",
     "add_out_dir_argument",
     "add_output_arguments",
     "add_steps_argument",
@@ -197,6 +198,14 @@ def add_model_arguments(
     g.add_argument(
         "--eta-max", type=real, default=2.0, help="learning-rate bound (default %(default)s)"
     )
+
+
+def add_model_command(sub, name: str, help: str, description: str, **model_options):
+    """A subcommand that works on one PLRF model: its parser, with the model options
+    (``model_options`` as for :func:`add_model_arguments`)."""
+    p = sub.add_parser(name, help=help, description=description)
+    add_model_arguments(p, **model_options)
+    return p
 
 
 def add_steps_argument(

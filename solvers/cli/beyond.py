@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ._common import (
     CLIError,
-    add_model_arguments,
+    add_model_command,
     add_output_arguments,
     check_size,
     count,
@@ -177,7 +177,8 @@ def _cmd_batch(args: argparse.Namespace) -> None:
 
 
 def _register_batch(sub) -> None:
-    p = sub.add_parser(
+    p = add_model_command(
+        sub,
         "batch",
         help="eta/m degeneracy at fixed samples and the wall-clock batch ramp",
         description="Derive and check the eta/m degeneracy at a fixed sample budget; with --T, "
@@ -185,7 +186,6 @@ def _register_batch(sub) -> None:
         "m*(t) ~ (1 - t/T)^gamma. Long run: --T 1000,10000,100000,1000000 --fix-eta --modes 300 "
         "--plot ramp.",
     )
-    add_model_arguments(p)
     p.add_argument("--samples", type=count, default=1600, help="samples of the degeneracy check")
     p.add_argument("--ratio", type=real, default=0.05, help="eta/m of the first half")
     p.add_argument("--factor", type=count, default=8, help="batch factor of the second profile")
@@ -290,15 +290,17 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
 
 
 def _register_momentum(sub) -> None:
-    p = sub.add_parser(
+    p = add_model_command(
+        sub,
         "momentum",
         help="optimal (eta, beta) schedules of EMA momentum and their loss exponent",
         description="Optimise the learning rate and the EMA momentum jointly (exact adjoint of "
         "the moment recursion) at several horizons and fit the loss exponent with and without "
         "momentum. Report run: --a 1.5 --b 3 --sigma 0.7 --batch 4 --modes 300 "
         "--T 1000,3000,10000,30000,100000.",
+        a=1.5,
+        b=3.0,
     )
-    add_model_arguments(p, a=1.5, b=3.0)
     p.set_defaults(modes=100)
     p.add_argument("--T", default="100,300", help="comma-separated horizons")
     p.add_argument("--beta-max", type=real, default=0.99)
@@ -363,14 +365,14 @@ def _cmd_compute(args: argparse.Namespace) -> None:
 
 
 def _register_compute(sub) -> None:
-    p = sub.add_parser(
+    p = add_model_command(
+        sub,
         "compute-optimal",
         help="compute-optimal model size, horizon and loss at C = N T m",
         description="Sweep N at fixed compute with the optimal (continuum) schedule and the best "
         "constant rate; fit N*, T*, L* against C. Report run: --C "
         "1e4,3.16e4,1e5,3.16e5,1e6,3.16e6,1e7.",
     )
-    add_model_arguments(p)
     p.add_argument("--C", default="1e3,3e3", help="comma-separated compute levels")
     p.add_argument("--no-constant", action="store_true", help="skip the constant-rate sweep")
     p.add_argument(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ._common import (
-    add_model_arguments,
+    add_model_command,
     add_output_arguments,
     add_steps_argument,
     check_size,
@@ -80,13 +80,13 @@ def _cmd_mc(args: argparse.Namespace) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
+    p = add_model_command(
+        sub,
         "mc",
         help="Monte-Carlo SGD over many seeds, compared with the exact recursion",
         description="Simulate one-pass minibatch SGD (EMA momentum optional) on Gaussian "
         "features for many seeds and compare the mean loss with the exact recursion.",
     )
-    add_model_arguments(p)
     add_steps_argument(p, 200, "number of steps")
     p.add_argument("--schedule", default="constant:0.2", help="kind:params (see simulate)")
     p.add_argument("--beta", type=real, default=0.0, help="EMA momentum (default 0: SGD)")

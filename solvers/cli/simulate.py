@@ -9,7 +9,7 @@ from dataclasses import asdict
 
 from ._common import (
     TEXT_ROWS,
-    add_model_arguments,
+    add_model_command,
     add_output_arguments,
     add_steps_argument,
     check_size,
@@ -65,12 +65,12 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
+    p = add_model_command(
+        sub,
         "simulate",
         help="run the exact recursion for a schedule and print the loss curve",
         description="Run the PLRF dynamics (exact SGD recursion) for a named schedule.",
     )
-    add_model_arguments(p)
     add_steps_argument(p, 1000)
     p.add_argument(
         "--schedule",

@@ -12,7 +12,7 @@ import warnings
 from ..control.registry import METHODS
 from ._common import (
     CLIError,
-    add_model_arguments,
+    add_model_command,
     add_output_arguments,
     add_steps_argument,
     check_size,
@@ -123,12 +123,12 @@ def _cmd_solve(args: argparse.Namespace) -> None:
 
 
 def _add_solve(sub) -> None:
-    p = sub.add_parser(
+    p = add_model_command(
+        sub,
         "solve",
         help="optimise the learning-rate schedule (direct, bvp or continuum method)",
         description="Minimise the final excess loss L(T) over the learning-rate schedule.",
     )
-    add_model_arguments(p)
     add_steps_argument(p, 1000, "number of steps, e.g. 1e4")
     p.add_argument(
         "--method",

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..control.registry import METHODS
 from ._common import (
     CLIError,
-    add_model_arguments,
+    add_model_command,
     add_out_dir_argument,
     count,
     dumps,
@@ -316,13 +316,11 @@ def _cmd_validate(args: argparse.Namespace) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "validate",
+    p = add_model_command(
+        sub, "validate",
         help="check the analytic claims numerically: predicted vs measured exponents",
         description="Measure every claim of the registry over a horizon sweep and give a verdict.",
-    )
-    add_model_arguments(
-        p, modes=None,
+        modes=None,
         modes_help=f"default {DEFAULT_VALIDATE_MODES:.0e}, or more where the model would lack over "
         f"{MISSING_MODES_TOL:g} of the bias at the longest horizon",
     )  # fmt: skip
