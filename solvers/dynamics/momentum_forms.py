@@ -28,7 +28,7 @@ from theory._checks import check_int
 
 from ._kernels import record_step, start_record
 from .modes import ModeGrid
-from .montecarlo import gaussian_features
+from .montecarlo import gaussian_features, minibatch_gradient, seed_statistics
 
 __all__ = ["general_momentum_forward", "monte_carlo_form", "simulate_form"]
 
@@ -144,17 +144,14 @@ def monte_carlo_form(
     mean, sem = np.full(t_rec.size, np.nan), np.full(t_rec.size, np.nan)
 
     def record(j):
-        loss = (delta**2) @ data.lam
-        mean[j], sem[j] = loss.mean(), loss.std(ddof=1) / math.sqrt(seeds)
+        mean[j], sem[j] = seed_statistics(delta, data.lam)
 
     j = 0
     if t_rec[0] == 0:
         record(0)
         j = 1
     for t in range(T):
-        x, eps = data.draw(rng, seeds, m)
-        resid = np.einsum("smn,sn->sm", x, delta) - eps
-        g = np.einsum("smn,sm->sn", x, resid) / m
+        g = minibatch_gradient(data, rng, delta, m)
         v = bt[t] * v + q[t] * g
         delta = delta - alpha[t] * g - gamma[t] * v
         if j < t_rec.size and t_rec[j] == t + 1:

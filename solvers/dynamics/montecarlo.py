@@ -291,14 +291,23 @@ def _momentum_schedule(beta, T: int) -> np.ndarray:
     return np.zeros(T) if beta is None else as_momentum_schedule(beta, T)
 
 
-def _sgd_step(data, rng, delta, v, lam, eta_t, m_t, beta_t, seeds):
+def minibatch_gradient(data, rng, delta: np.ndarray, m: int) -> np.ndarray:
+    """The gradient of every seed's run (a row of ``delta``) on ``m`` fresh samples of its own."""
+    x, eps = data.draw(rng, delta.shape[0], m)
+    resid = np.einsum("smn,sn->sm", x, delta) - eps
+    return np.einsum("smn,sm->sn", x, resid) / m
+
+
+def seed_statistics(delta: np.ndarray, lam: np.ndarray) -> tuple[float, float]:
+    """The mean over seeds (rows of ``delta``) of the loss ``sum_k lam_k delta_k^2``, and its
+    standard error."""
+    loss = (delta**2) @ lam
+    return loss.mean(), loss.std(ddof=1) / math.sqrt(delta.shape[0])
+
+
+def _sgd_step(data, rng, delta, v, lam, eta_t, m_t, beta_t):
     """One minibatch SGD step (EMA momentum when ``beta_t > 0``) on every seed at once."""
-    if math.isinf(m_t):
-        g = delta * lam
-    else:
-        x, eps = data.draw(rng, seeds, int(m_t))
-        resid = np.einsum("smn,sn->sm", x, delta) - eps
-        g = np.einsum("smn,sm->sn", x, resid) / m_t
+    g = delta * lam if math.isinf(m_t) else minibatch_gradient(data, rng, delta, int(m_t))
     v = g if beta_t == 0.0 else beta_t * v + (1.0 - beta_t) * g
     return delta - eta_t * v, v
 
@@ -316,15 +325,13 @@ def _run(data, eta, m, beta, seeds, seed, t_rec, steps):
 
     def record():
         nonlocal j
-        loss = (delta**2) @ lam
-        mean[j] = loss.mean()
-        sem[j] = loss.std(ddof=1) / math.sqrt(seeds)
+        mean[j], sem[j] = seed_statistics(delta, lam)
         j += 1
 
     record()
     with np.errstate(over="ignore", invalid="ignore"):
         for t in steps:
-            delta, v = _sgd_step(data, rng, delta, v, lam, eta[t], m[t], beta[t], seeds)
+            delta, v = _sgd_step(data, rng, delta, v, lam, eta[t], m[t], beta[t])
             if j < t_rec.size and t_rec[j] == t + 1:
                 record()
     return delta, mean, sem
