@@ -62,7 +62,11 @@ def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
         start = _as_start(form, np.load(f"{args.resume}_{form}_{T}.npz")["controls"], T)
     if args.stretch:  # continuation in T: an earlier optimum at a shorter horizon, stretched
         prefix, T0 = args.stretch.rsplit(":", 1)
-        start = stretched_start(form, np.load(f"{prefix}_{form}_{T0}.npz")["controls"], T)
+        stretched = stretched_start(form, np.load(f"{prefix}_{form}_{T0}.npz")["controls"], T)
+        if args.cap_by_family:  # the rates no higher than the family's (a stretched optimum
+            # can be unstable: SGD's 1e4 optimum stretched to 1e5 diverges, 2026-12-01e)
+            stretched[:2] = np.minimum(stretched[:2], np.asarray(start[:2], dtype=float))
+        start = stretched
     c0, w0 = time.process_time(), time.perf_counter()
     r = solve_per_step(grid, form, T, start, tol=args.tol, maxiter=maxiter,
                        scaling="value" if method == "value" else args.scaling,
@@ -101,6 +105,8 @@ def main(argv=None) -> None:
     ap.add_argument("--stretch", default=None,
                     help="PREFIX:T0 — start from the controls PREFIX_form_T0.npz (--out) of a "
                     "shorter horizon stretched in relative time (stretched_start)")  # fmt: skip
+    ap.add_argument("--cap-by-family", action="store_true",
+                    help="with --stretch: rates capped by the family's at T")  # fmt: skip
     ap.add_argument("--blocks", type=int, default=None,
                     help="coarse blocks per control row of --method pnewton (0: Jacobi only)")  # fmt: skip
     ap.add_argument("--trust", action="store_true",
