@@ -124,3 +124,25 @@ def test_trace_and_the_trust_region_finish_on_the_nesterov_problem(monkeypatch):
         else:
             assert set(exits) <= {"negative curvature", "boundary", "forcing", "limit"}
     assert results[True] == pytest.approx(results[False], rel=1e-6)
+
+
+def test_l1_forcing_resolves_the_many_small_components():
+    """A diagonal system (curvatures 1 .. 1e3), one large gradient component and 399 small ones
+    that carry 3 % of the L1 norm: CG's 2-norm forcing test is met after one product with the
+    small components unresolved (L1 residual 3.3 % of the gradient's, above its 1 % forcing
+    bound); the L1 test goes on until the L1 residual is within the bound
+    ``min(0.5, sqrt|g|_1) |g|_1``. With the norm not passed on (``l1`` ignored), it would stop
+    after one product, and the test fails."""
+    n = 400
+    h = np.logspace(0, 3, n)
+    g = np.full(n, 1e-8)
+    g[-1] = 1e-4
+    results = {}
+    for name in ("l2", "l1"):
+        d, products, why = pn._cg(lambda v: h * v, g, lambda r: r, 300, pn.NORMS[name])
+        r = -g - h * d
+        results[name] = products, float(np.abs(r).sum())
+        assert why == "forcing"
+    gl1 = float(np.abs(g).sum())
+    assert results["l2"][0] == 1 and results["l2"][1] > np.sqrt(gl1) * gl1
+    assert results["l1"][0] > 5 and results["l1"][1] <= np.sqrt(gl1) * gl1
