@@ -24,8 +24,8 @@ smooth coupling between distant steps (benchmarks/results/momentum.md, 2026-11-3
 
 Measured (benchmarks/results/momentum.md, 2026-12-01e): on the per-step problems the reduced
 Hessian is indefinite along most of the path (CG meets negative curvature, confirmed by central
-differences, in 70-96 % of the Newton iterations at T = 1e3 - 3e3), so the finish is mostly a
-preconditioned gradient method there. Two variants are options, neither faster on every case:
+differences, in 79-99 % of the Newton iterations of SGD, heavy ball and Nesterov at T = 1e3 -
+1e4), so the finish is mostly a preconditioned gradient method there. Two variants are options, neither faster on every case:
 ``trust=True`` (Steihaug-Toint CG in a trust region, which follows negative curvature to the
 boundary) and ``forcing_norm="l1"`` (CG's forcing test in the KKT sum's norm).
 
