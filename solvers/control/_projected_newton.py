@@ -23,9 +23,10 @@ smooth coupling between distant steps (benchmarks/results/momentum.md, 2026-11-3
   ``blocks=0`` gives unpreconditioned CG (the same method without the coarse level).
 
 Measured (benchmarks/results/momentum.md, 2026-12-01e): on the per-step problems the reduced
-Hessian is indefinite along most of the path (CG meets negative curvature, confirmed by central
-differences, in 79-99 % of the Newton iterations of SGD, heavy ball and Nesterov at T = 1e3 -
-1e4), so the finish is mostly a preconditioned gradient method there. Two variants are options, neither faster on every case:
+Hessian is indefinite until the path reaches a convex region (CG meets negative curvature,
+confirmed by central differences, in 79-99 % of the Newton iterations of the SGD, heavy-ball
+and Nesterov solves at T = 1e3 and SGD's at 1e4), so the finish is mostly a preconditioned
+gradient method there. Two variants are options, neither faster on every case:
 ``trust=True`` (Steihaug-Toint CG in a trust region, which follows negative curvature to the
 boundary) and ``forcing_norm="l1"`` (CG's forcing test in the KKT sum's norm).
 
