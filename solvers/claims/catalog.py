@@ -28,6 +28,7 @@ from theory import symbols as S
 from ..analysis.extrapolate import ExtrapolationOptions, extrapolate_sequence
 from ..analysis.fits import LocalSlopes, fit_collapse_exponent, fit_end_exponent, slope_drift
 from ..schedules.tuning import tune_baseline
+from . import easy_layer as layer
 from .beyond import beyond_claims
 from .constant_rate import constant_sweep, exp_constant_loss, exp_constant_rate, subtract_feedback
 from .core import (
@@ -38,7 +39,6 @@ from .core import (
     _exponent_measurement,
     law,
 )
-from .easy_layer import divided_shape_exponent, grid_error, layer_epsilon, layer_factor
 from .hard_loss import divide_out_excess
 from .power_law import power_chi_measurement, subtract_rate_cap
 from .readouts import (
@@ -261,18 +261,18 @@ def _exp_xi(model, Ts, ctx):
     sol, Ts = _solved(model, Ts, ctx)
     sch = {T: _eta_fn(sol[T], T) for T in Ts}
     pooled = fit_collapse_exponent(sch)
-    raw = [window_mean_rate(sol[T], T, *XI_WINDOW) for T in Ts]
-    eps = [layer_epsilon(model, sol[T], T) for T in Ts]
-    mean = [m / layer_factor(model, e, XI_WINDOW) for m, e in zip(raw, eps, strict=True)]
+    readout = lambda r, T: layer.divided_mean(model, r, T, XI_WINDOW)  # noqa: E731
+    mean = [readout(sol[T], T) for T in Ts]
     mid = [float(sch[T](np.array([0.5 * T]))[0]) for T in Ts]
     rs, rq = solver_errors(sol, Ts, order=1)
     rs = shape_solver_errors(sol, Ts, rs, lambda r, T: window_mean_rate(r, T, *XI_WINDOW))
-    return _exponent_measurement(
+    m = _exponent_measurement(
         Ts, mean, sign=-1.0, rel_solver=rs, rel_quadrature=rq,
         diagnostics={"pooled_xi": -pooled.exponent, "pooled_xi_stderr": pooled.stderr,
-                     "window": XI_WINDOW, "eta_at_half": mid, "mean_raw": raw,
-                     "layer_epsilon": eps},
+                     "window": XI_WINDOW, "eta_at_half": mid, "mean_raw": [window_mean_rate(
+                         sol[T], T, *XI_WINDOW) for T in Ts]},
     )  # fmt: skip
+    return layer.with_slope_grid_error(model, sol, Ts, ctx, m, readout)
 
 
 def _exp_collapse(model, Ts, ctx):
@@ -304,7 +304,7 @@ def _exp_delta(model, Ts, ctx):
     longest horizon) enters as a common offset of every value.
     """
     sol, Ts = _solved(model, Ts, ctx)
-    divided = lambda r, T: divided_shape_exponent(r, T, layer_epsilon(model, r, T))  # noqa: E731
+    divided = lambda r, T: layer.divided_delta(model, r, T)  # noqa: E731
     deltas = np.array([divided(sol[T], T) for T in Ts])
     fitted = [fit_end_exponent(_eta_fn(sol[T], T), T=round(T), u_range=DELTA_U_RANGE).delta
               for T in Ts]  # fmt: skip
@@ -313,7 +313,7 @@ def _exp_delta(model, Ts, ctx):
     rs = shape_solver_errors(sol, Ts, rs, *halves)
     half = 0.5 * math.log(DELTA_U_RANGE[1] / DELTA_U_RANGE[0])
     x = np.asarray(Ts, float)
-    grid = grid_error(model, sol[Ts[-1]], Ts[-1], divided, ctx.solver_options) if Ts else math.nan
+    grid = layer.grid_error(model, sol[Ts[-1]], Ts[-1], divided, ctx) if Ts else math.nan
     raw = {"x": x, "s": deltas, "cov_solver": np.diag(2 * (rs / half) ** 2),
            "cov_quadrature": np.full((x.size,) * 2, np.nan_to_num(grid) ** 2)}  # fmt: skip
     sl = LocalSlopes(x, deltas, np.full(x.size, math.nan), 1)
