@@ -40,11 +40,11 @@ __all__ = [
 ]
 
 #: The refined re-solve of :func:`grid_error`: cells half as long in the bulk and a geometric
-#: ratio half as far from 1 near the ends. Its change of delta's divided readout is 0.76x the
-#: default grid's real error at (3, 2), T = 1e10, and 0.83x at (4, 3.5), T = 1e9 (against the
+#: ratio half as far from 1 near the ends. Its change of delta's divided readout is 0.77x the
+#: default grid's real error at (3, 2), T = 1e10, and 0.82x at (4, 3.5), T = 1e9 (against the
 #: grid with 8x shorter cells and ratio 1.025), hence the factor :data:`GRID_SAFETY`.
 GRID_REFINEMENT = {"max_interval": 0.5, "ratio": 0.5}
-#: Multiplies the refined re-solve's change into the stated grid error (>= the measured 1/0.76).
+#: Multiplies the refined re-solve's change into the stated grid error (>= the measured 1/0.77).
 GRID_SAFETY = 2.0
 
 
