@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
 import math
 import pickle
@@ -60,6 +61,7 @@ def _row(r, registry) -> dict:
         "omegas": list(diag.get("omegas", ())), "variable": diag.get("variable", "T"),
         "out_of_regime": diag.get("out_of_regime"),
         "has_extrapolation": m is not None and m.extrapolation is not None,
+        "options": diag.get("extrapolation_options"),
     }  # fmt: skip
 
 
@@ -95,7 +97,18 @@ def reextrapolate(row: dict, options: ExtrapolationOptions):
     if row["raw"] is None or not row["has_extrapolation"]:
         return None
     f = extrapolate_exponent if row["kind"] == "exponent" else extrapolate_sequence
-    return f(**row["raw"], omegas=row["omegas"], options=options)
+    return f(**row["raw"], omegas=row["omegas"], options=_merged(options, row.get("options")))
+
+
+def _merged(options: ExtrapolationOptions, own) -> ExtrapolationOptions:
+    """``options`` with the fields a claim set for itself (``own``, e.g. the hard window's
+    ``min_terms=1`` while its shape drifts) where they differ from the defaults."""
+    if own is None:
+        return options
+    default = ExtrapolationOptions()
+    changed = {f.name: getattr(own, f.name) for f in dataclasses.fields(own)
+               if getattr(own, f.name) != getattr(default, f.name)}  # fmt: skip
+    return dataclasses.replace(options, **changed)
 
 
 def verdict(row: dict, e) -> str:
@@ -168,11 +181,13 @@ def main(argv=None) -> None:
     c.add_argument("--out", type=Path, required=True)
     m = sub.add_parser("compare")
     m.add_argument("files", nargs="+")
+    m.add_argument("--rules", choices=sorted(RULE_SETS), default="tail7",
+                   help="the protocol whose variants are compared with main's options")  # fmt: skip
     args = p.parse_args(argv)
     if args.cmd == "capture":
         capture(args.a, args.b, args.cache_dir, args.out)
     else:
-        compare(args.files, MAIN_OPTIONS, RULES)
+        compare(args.files, MAIN_OPTIONS, RULE_SETS[args.rules])
 
 
 #: The options main's default run uses (the tail counted in slopes).
@@ -186,6 +201,15 @@ RULES = {
         span=1.5, harmonic=True, harmonic_derived=False, harmonic_min_points=8
     ),
 }
+
+#: benchmarks/results/claims_harmonic12_PROTOCOL.md: the slowest derived correction's second
+#: order on main's window (no span): in the derived and the free-omega schemes ("h"), or in the
+#: derived schemes only ("hd": the free-omega fit keeps one term).
+RULES_HARMONIC12 = {
+    "h": ExtrapolationOptions(harmonic=True),
+    "hd": ExtrapolationOptions(harmonic=True, harmonic_min_points=10**6),
+}
+RULE_SETS = {"tail7": RULES, "harmonic12": RULES_HARMONIC12}
 
 if __name__ == "__main__":
     np.set_printoptions(precision=5)
