@@ -143,12 +143,15 @@ def easy_end_layer() -> EasyEndLayer:
     eta_outer = sp.powsimp(sp.expand_power_base(_c / sp.sqrt(kinf.subs(_U, U_of_w)), force=True))
     outer = sp.factor(power_exponent(eta_outer, _w))
     # amplitude: eta at fixed u ∝ c^(2b) T^(2b-1) = (X + D)^(2b)/T, X^(2a) (1 + y) = Q T
-    X = _T ** (1 / (2 * a)) * (1 + _y) ** (-1 / (2 * a))
-    amp = sp.powsimp(sp.expand_power_base((X * (1 + _y)) ** (2 * b), force=True), force=True)
     Q = _stationarity()
     if Q.has(_T) or Q.has(sp.Symbol("X", positive=True)):
         raise RuntimeError(f"the loss's stationarity is not X^(2a) (1 + y) = Q T: Q = {Q}")
-    base, amp_exp = sp.powdenest(amp.subs(_T, 1), force=True).as_base_exp()
+    X = (Q * _T / (1 + _y)) ** (1 / (2 * a))  # that relation solved for X
+    if sp.simplify(sp.powdenest(X ** (2 * a), force=True) * (1 + _y) - Q * _T) != 0:
+        raise RuntimeError("X does not solve the stationarity")
+    amp = sp.powsimp(sp.expand_power_base((X * (1 + _y)) ** (2 * b), force=True), force=True)
+    amp = amp / amp.subs(_y, 0)  # the factor the layer puts on the leading amplitude
+    base, amp_exp = sp.powdenest(sp.simplify(amp), force=True).as_base_exp()
     if base != 1 + _y:
         raise RuntimeError(f"the amplitude is not a power of 1 + y: {amp}")
     return EasyEndLayer(kappa, A, outer, sp.expand(amp_exp), r.kernel_at_zero)
