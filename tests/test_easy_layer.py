@@ -97,3 +97,21 @@ def test_dividing_the_layer_out_of_real_optima(optima):
         assert (abs(xi - 1 / 3) < 0.002) == ok, (scale, xi)
         if not ok:
             assert abs(d7 - 3) > 0.03 and abs(xi - 1 / 3) > 0.002
+
+
+def test_a_schedule_without_the_floor_is_read_raw(optima):
+    """The division needs the layer: an optimum's end rate times zeta(2b)^(1/2) is its mid-run
+    eta K(2U)^(1/2) (ratio 1.0-1.4); with the last 1 % of the run cut to the outer power's zero
+    (no floor, as a stand-in of the outer form has) eps is 0 and the readouts are the raw ones."""
+    from dataclasses import replace
+
+    from solvers.claims.easy_layer import FLOOR_MATCH, layer_epsilon
+
+    model, sol = optima
+    r = sol[1e7]
+    assert layer_epsilon(model, r, 1e7) < 0
+    t = np.asarray(r.t)
+    mid = 0.5 * (t[1:] + t[:-1])
+    cut = np.where(mid > 0.99 * 1e7, np.asarray(r.eta) * ((1e7 - mid) / 1e7) ** 3, r.eta)
+    assert cut[-1] * FLOOR_MATCH < r.eta[-1] / 1e3
+    assert layer_epsilon(model, replace(r, eta=cut), 1e7) == 0.0

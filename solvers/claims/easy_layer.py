@@ -28,6 +28,7 @@ from ..analysis.extrapolate import local_slope_sequence
 from .readouts import DELTA_U_RANGE, shape_windows, window_mean_rate
 
 __all__ = [
+    "FLOOR_MATCH",
     "GRID_REFINEMENT",
     "divided_delta",
     "divided_mean",
@@ -48,9 +49,24 @@ GRID_REFINEMENT = {"max_interval": 0.5, "ratio": 0.5}
 GRID_SAFETY = 2.0
 
 
+#: An optimum ends on the layer's floor: its end rate times :math:`\zeta(2b)^{1/2}` and its
+#: mid-run :math:`\eta K(2U)^{1/2}` are the same ``c`` (ratio 1.00-1.37 on the continuum optima
+#: at (3, 2), (4, 3.5) and (2.5, 1.5), T = 1e2 .. 1e11). A schedule farther off than this factor has no such
+#: floor (not an optimum of this problem, e.g. a stand-in of the outer form): it is read raw.
+FLOOR_MATCH = 2.0
+
+
 def layer_epsilon(model: PLRFModel, res, T: float) -> float:
-    """:math:`\\varepsilon = D(b)/(cT)` of an optimum, ``c`` from its end rate (last cell)."""
-    return easy_end_layer().epsilon(model.b, float(np.asarray(res.eta)[-1]), T)
+    """:math:`\\varepsilon = D(b)/(cT)` of an optimum, ``c`` from its end rate (last cell); 0 (no
+    division) when that ``c`` is not the mid-run one to within :data:`FLOOR_MATCH`."""
+    layer = easy_end_layer()
+    end = float(np.asarray(res.eta)[-1])
+    c_end = end * math.sqrt(layer.kernel(model.b, 0.0))
+    U_mid = window_mean_rate(res, T, 0.5, 1.0) * 0.5 * T  # remaining intrinsic time at T/2
+    c_mid = window_mean_rate(res, T, 0.49, 0.51) * math.sqrt(layer.kernel(model.b, 2 * U_mid))
+    if not (c_mid > 0 and 1 / FLOOR_MATCH <= c_end / c_mid <= FLOOR_MATCH):
+        return 0.0
+    return layer.epsilon(model.b, end, T)
 
 
 def power_window_mean(lo: float, hi: float, eps: float, power: float) -> float:
