@@ -10,8 +10,10 @@ the layer's :math:`T^{-1/(2a)}` correction and all its powers are one function o
 
 On real optima (benchmarks/results/claims.md, 2026-12-01e): at (3, 2), ``T = 1e10``, delta
 reads 2.859 raw and 3.0000 divided on a grid with 8x shorter cells (``max_interval`` 0.00125,
-``ratio`` 1.025); at (4, 3.5), ``T = 1e9``, 4.970 and 5.994. On the default grid the divided readout drifts with the grid's own error (+0.0047 at
-(3, 2), ``T = 1e11``), which :func:`grid_error` estimates by one refined re-solve.
+``ratio`` 1.025); at (4, 3.5), ``T = 1e9``, 4.970 and 5.994. On the default grid the divided
+readout carries the grid's own error (+0.0047 at (3, 2), ``T = 1e10``), which :func:`grid_error`
+and :func:`with_slope_grid_error` estimate by refined re-solves. Where the schedule does not end
+on the layer's floor (:data:`FLOOR_MATCH`) nothing is divided.
 """
 
 from __future__ import annotations
