@@ -95,7 +95,7 @@ def test_loss_slope_matches_the_exact_envelope(tuned):
 def test_corrected_rate_slopes_decay_like_the_next_correction():
     """The tuned rate's two-point slopes with the deficit divided out approach -zeta faster
     than the midpoint of omega_1 and zeta over 1e6-1e8 (measured 0.44, the derived next
-    correction zeta = 0.45; 3.7e-4 from -zeta at 5.6e7); raw, flipped or doubled they decay at
+    correction zeta = 0.45; 3.6e-4 from -zeta at 5.6e7); raw, flipped or doubled they decay at
     0.07-0.16, and stay 7e-3-1.2e-2 from it."""
     grid = ModeGrid.from_model(MODEL, exact=128, ratio=1.2)
     Ts = [int(10 ** (k / 2)) for k in range(12, 17)]
