@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 from dataclasses import replace
 
 import matplotlib
@@ -221,6 +222,15 @@ def test_cli_momentum_and_compute_latex(capsys, tmp_path):
     code, out, _ = run(capsys, "compute-optimal", "--C", "200,400", "--no-constant",
                        "--format", "latex")  # fmt: skip
     assert code == 0 and "exponent of $C$" in out and "$N^*$" in out
+
+
+def test_cli_momentum_forms_latex_with_two_horizons(capsys):
+    """Two horizons give one local slope and no uncertainty: the table says "--" (its caption's
+    mark), not ``\\pm nan`` (which the CLI's non-finite guard turned into exit 1)."""
+    code, out, err = run(capsys, "momentum", "--form", "ema", "--T", "100,300", "--maxfev", "30",
+                         "--modes", "50", "--format", "latex")  # fmt: skip
+    assert code == 0, err
+    assert not re.search(r"\bnan\b", out) and "$0." in out and "\\pm --$" in out
 
 
 def test_tuned_families_never_beat_the_optimum_at_fixed_compute():

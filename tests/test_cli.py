@@ -118,3 +118,39 @@ def test_one_command_registers_its_module_only():
         assert name in alone and len(alone) <= 3
         assert alone[name].format_help() == parser.format_help()
     assert set(_subcommands(build_parser("no-such-command"))) == set(full)
+
+
+MODEL_ARGS = ("--a", "2.5", "--b", "1.75", "--sigma", "0.3", "--batch", "4", "--modes", "30",
+              "--eta-max", "1.5")  # fmt: skip
+#: Distinct values, so that a field printed under another's name fails.
+MODEL = {"a": 2.5, "b": 1.75, "sigma": 0.3, "batch": 4.0, "n_modes": 30, "eta_max": 1.5}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("simulate", "--T", "10"),
+        ("solve", "--T", "20", "--blocks", "4", "--maxiter", "5"),
+    ],
+)
+def test_text_header_names_the_model_given(capsys, argv):
+    """The first line of the text format gives each model option under its own name."""
+    code, out, _ = run(capsys, *argv, *MODEL_ARGS)
+    assert code == 0
+    fields = dict(w.split("=", 1) for w in out.splitlines()[0].split() if "=" in w)
+    printed = {k: float(fields[k]) for k in ("a", "b", "sigma", "batch", "eta_max") if k in fields}
+    assert printed == {k: MODEL[k] for k in printed} and len(printed) >= 4
+    assert int(fields["modes"]) == MODEL["n_modes"]
+
+
+def test_json_model_record_is_the_model_given(capsys):
+    """mc and batch give the same ``model`` record: every option under its own name."""
+    records = []
+    for argv in (("mc", "--T", "10", "--seeds", "20"), ("batch",)):
+        code, out, _ = run(capsys, *argv, *MODEL_ARGS, "--format", "json")
+        assert code == 0
+        records.append(json.loads(out)["model"])
+    for rec in records:
+        assert {k: rec[k] for k in MODEL} == MODEL
+        assert rec["phase"] in ("easy", "hard", "boundary")
+    assert records[0] == records[1]

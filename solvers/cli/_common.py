@@ -15,13 +15,17 @@ __all__ = [
     "CLIError",
     "ResultError",
     "add_model_arguments",
+    "add_model_command",
     "add_out_dir_argument",
     "add_output_arguments",
+    "add_steps_argument",
     "check_size",
     "count",
     "dumps",
     "emit",
+    "model_dict",
     "model_from_args",
+    "model_text",
     "na",
     "out_dir",
     "path",
@@ -156,18 +160,33 @@ def check_size(
 def add_model_arguments(
     p: argparse.ArgumentParser,
     *,
-    a: float = 3.0,
-    b: float = 2.0,
+    a: float | list[float] = 3.0,
+    b: float | list[float] = 2.0,
     modes: int | None = 1000,
     modes_help: str = "default %(default)s",
+    paired: bool = False,
 ) -> None:
     """The PLRF model's parameters, shared by every subcommand (``modes=None``: the command
-    derives its mode count, described by ``modes_help``)."""
-    g = p.add_argument_group("model")
-    g.add_argument("--a", type=real, default=a, help="source exponent a > 1 (default %(default)s)")
-    g.add_argument(
-        "--b", type=real, default=b, help="spectral exponent b > 1 (default %(default)s)"
-    )
+    derives its mode count, described by ``modes_help``). ``paired``: ``--a`` and ``--b`` take
+    one or more values, one model per pair (``a`` and ``b`` are then lists)."""
+    if paired:
+        g = p.add_argument_group("model (one point per pair of --a/--b values)")
+        g.add_argument(
+            "--a", type=real, nargs="+", default=a,
+            help="source exponents a > 1 (default: %(default)s)",
+        )  # fmt: skip
+        g.add_argument(
+            "--b", type=real, nargs="+", default=b,
+            help="spectral exponents b > 1, paired with --a (default: %(default)s)",
+        )  # fmt: skip
+    else:
+        g = p.add_argument_group("model")
+        g.add_argument(
+            "--a", type=real, default=a, help="source exponent a > 1 (default %(default)s)"
+        )
+        g.add_argument(
+            "--b", type=real, default=b, help="spectral exponent b > 1 (default %(default)s)"
+        )
     g.add_argument("--sigma", type=real, default=0.5, help="label-noise std (default %(default)s)")
     g.add_argument(
         "--batch", type=real_or_inf, default=1.0,
@@ -181,12 +200,28 @@ def add_model_arguments(
     )
 
 
+def add_model_command(sub, name: str, help: str, description: str, **model_options):
+    """A subcommand that works on one PLRF model: its parser, with the model options
+    (``model_options`` as for :func:`add_model_arguments`)."""
+    p = sub.add_parser(name, help=help, description=description)
+    add_model_arguments(p, **model_options)
+    return p
+
+
+def add_steps_argument(
+    p: argparse.ArgumentParser, default: int, help: str = "number of steps, e.g. 1e5"
+) -> None:
+    """``--T``, the horizon: a count (``1e5`` accepted), ``help`` followed by the default."""
+    p.add_argument("--T", type=count, default=default, help=help + " (default %(default)s)")
+
+
 #: Bytes per mode of a command that keeps every mode (a few dozen float64 arrays of n_modes).
 BYTES_PER_MODE = 512
 
 
-def model_from_args(args: argparse.Namespace, *, dense: bool = True):
-    """The :class:`theory.PLRFModel` of the model options.
+def model_from_args(args: argparse.Namespace, *, dense: bool = True, a=None, b=None):
+    """The :class:`theory.PLRFModel` of the model options (``a``, ``b``: one pair of
+    ``add_model_arguments(paired=True)``'s lists instead of ``args.a``, ``args.b``).
 
     ``dense``: the command keeps arrays over all ``n_modes`` modes, so ``--modes`` is checked
     against available memory (``validate`` bins the tail and passes ``False``).
@@ -196,13 +231,34 @@ def model_from_args(args: argparse.Namespace, *, dense: bool = True):
     if dense:
         check_size("--modes", args.modes, 1, per=BYTES_PER_MODE)
     return PLRFModel(
-        a=args.a,
-        b=args.b,
+        a=args.a if a is None else a,
+        b=args.b if b is None else b,
         sigma=args.sigma,
         batch=args.batch,
         n_modes=args.modes,
         eta_max=args.eta_max,
     )
+
+
+def model_text(model) -> str:
+    """The model as the text formats print it: ``a=3 b=2 sigma=0.5 batch=1 modes=1000``."""
+    return (
+        f"a={model.a:g} b={model.b:g} sigma={model.sigma:g} batch={model.batch:g} "
+        f"modes={model.n_modes}"
+    )
+
+
+def model_dict(model) -> dict:
+    """The model as the JSON formats give it (under ``"model"``)."""
+    return {
+        "a": model.a,
+        "b": model.b,
+        "sigma": model.sigma,
+        "batch": model.batch,
+        "n_modes": model.n_modes,
+        "eta_max": model.eta_max,
+        "phase": str(model.phase),
+    }
 
 
 def add_output_arguments(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:

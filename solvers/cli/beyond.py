@@ -11,12 +11,13 @@ from pathlib import Path
 
 from ._common import (
     CLIError,
-    add_model_arguments,
+    add_model_command,
     add_output_arguments,
     check_size,
     count,
     dumps,
     emit,
+    model_dict,
     model_from_args,
     na,
     path,
@@ -29,18 +30,6 @@ BATCH_RATE = 5e6
 NOT_AVAILABLE = ("stderr", "gamma_stderr")
 #: Fields of the constant-rate sweep, not available when ``--no-constant`` skipped it.
 SKIPPED_CONSTANT = ("N_star_constant", "T_star_constant", "L_star_constant", "constant_loss")
-
-
-def _model_dict(model) -> dict:
-    return {
-        "a": model.a,
-        "b": model.b,
-        "sigma": model.sigma,
-        "batch": model.batch,
-        "n_modes": model.n_modes,
-        "eta_max": model.eta_max,
-        "phase": str(model.phase),
-    }
 
 
 def _horizons(text: str) -> list[int]:
@@ -71,15 +60,31 @@ def _add_plot_argument(p) -> None:
     )  # fmt: skip
 
 
-def _figure(name: str, data, stem: Path) -> str:
-    """Draw ``solvers.plots.beyond.<name>(data)`` in the paper style (the style applies when
-    the figure is built), save it as ``stem.pdf`` and ``stem.png``; the line that says so."""
-    from ..plots import beyond as _beyond_plots
+def _figure(draw, data, stem: Path) -> str:
+    """Draw ``draw(data)`` in the paper style (the style applies when the figure is built),
+    save it as ``stem.pdf`` and ``stem.png``; the line that says so."""
     from ..plots.figures import paper_style, save_figure
 
     with paper_style():
-        paths = save_figure(getattr(_beyond_plots, name)(data), stem)
+        paths = save_figure(draw(data), stem)
     return f"figure: {', '.join(map(str, paths))}"
+
+
+def _tables():
+    """:mod:`solvers.report.tables`, imported only for ``--format latex``."""
+    from ..report import tables
+
+    return tables
+
+
+def _emit_result(args, lines: list[str], payload, latex, optional=NOT_AVAILABLE) -> None:
+    """Emit a command's ``--format``: the text ``lines``, the JSON of ``payload`` (a non-finite
+    value under a key in ``optional`` as null) or ``latex()`` (called for that format only)."""
+    if args.format == "latex":
+        text = latex()
+    else:
+        text = dumps(payload, optional) if args.format == "json" else "\n".join(lines)
+    emit(text, args.out)
 
 
 # -- batch -------------------------------------------------------------------------------------
@@ -130,7 +135,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
         [[1, 1], [args.factor, args.factor], [args.factor, 1]],
     )
     payload = {
-        "model": _model_dict(model),
+        "model": model_dict(model),
         "degeneracy": {
             "symbolic": {
                 "degenerate": sym.degenerate,
@@ -165,18 +170,15 @@ def _cmd_batch(args: argparse.Namespace) -> None:
                 f"(saving x{sv.saving:.3g})"
             )
         if args.plot is not None:
-            lines.append(_figure("batch_ramp_figure", ramps, args.plot))
-    if args.format == "latex":
-        from ..report.tables import batch_latex
+            from ..plots.beyond import batch_ramp_figure
 
-        text = batch_latex(sym, deg, ramps)
-    else:
-        text = dumps(payload, NOT_AVAILABLE) if args.format == "json" else "\n".join(lines)
-    emit(text, args.out)
+            lines.append(_figure(batch_ramp_figure, ramps, args.plot))
+    _emit_result(args, lines, payload, lambda: _tables().batch_latex(sym, deg, ramps))
 
 
 def _register_batch(sub) -> None:
-    p = sub.add_parser(
+    p = add_model_command(
+        sub,
         "batch",
         help="eta/m degeneracy at fixed samples and the wall-clock batch ramp",
         description="Derive and check the eta/m degeneracy at a fixed sample budget; with --T, "
@@ -184,7 +186,6 @@ def _register_batch(sub) -> None:
         "m*(t) ~ (1 - t/T)^gamma. Long run: --T 1000,10000,100000,1000000 --fix-eta --modes 300 "
         "--plot ramp.",
     )
-    add_model_arguments(p)
     p.add_argument("--samples", type=count, default=1600, help="samples of the degeneracy check")
     p.add_argument("--ratio", type=real, default=0.05, help="eta/m of the first half")
     p.add_argument("--factor", type=count, default=8, help="batch factor of the second profile")
@@ -216,8 +217,6 @@ def _cmd_momentum_forms(args: argparse.Namespace) -> None:
         forms_payload,
         momentum_forms_latex,
     )
-    from ..plots.figures import paper_style, save_figure
-    from ..plots.momentum_forms import momentum_forms_figure
 
     forms = [f.strip() for f in args.form.split(",") if f.strip()]
     bad = [f for f in forms if f not in FORM_NAMES or f == "sgd"]
@@ -239,14 +238,10 @@ def _cmd_momentum_forms(args: argparse.Namespace) -> None:
             f"{f['losses'][-1] / f['sgd_losses'][-1]:.3f}, converged {f['converged']}"
         )
     if args.plot is not None:
-        with paper_style():
-            paths = save_figure(momentum_forms_figure(fe), args.plot)
-        lines.append(f"figure: {', '.join(map(str, paths))}")
-    if args.format == "latex":
-        text = momentum_forms_latex(fe)
-    else:
-        text = dumps(payload, NOT_AVAILABLE) if args.format == "json" else "\n".join(lines)
-    emit(text, args.out)
+        from ..plots.momentum_forms import momentum_forms_figure
+
+        lines.append(_figure(momentum_forms_figure, fe, args.plot))
+    _emit_result(args, lines, payload, lambda: momentum_forms_latex(fe))
 
 
 def _cmd_momentum(args: argparse.Namespace) -> None:
@@ -263,7 +258,7 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
     check_size("momentum", args.maxiter * sum(Ts), model.n_modes, per=0)  # says if it is long
     res = momentum_exponents(model, Ts, beta_max=args.beta_max, maxiter=args.maxiter)
     payload = {
-        "model": _model_dict(model),
+        "model": model_dict(model),
         "derived": {
             "slow_rate": str(mb.slow_rate),
             "stability_boundary": str(mb.stability_boundary),
@@ -288,26 +283,24 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
         f"{res.gradient_flow_exponent:.4f}",
     ]
     if args.plot is not None:
-        lines.append(_figure("momentum_figure", res, args.plot))
-    if args.format == "latex":
-        from ..report.tables import momentum_latex
+        from ..plots.beyond import momentum_figure
 
-        text = momentum_latex(mb, res)
-    else:
-        text = dumps(payload, NOT_AVAILABLE) if args.format == "json" else "\n".join(lines)
-    emit(text, args.out)
+        lines.append(_figure(momentum_figure, res, args.plot))
+    _emit_result(args, lines, payload, lambda: _tables().momentum_latex(mb, res))
 
 
 def _register_momentum(sub) -> None:
-    p = sub.add_parser(
+    p = add_model_command(
+        sub,
         "momentum",
         help="optimal (eta, beta) schedules of EMA momentum and their loss exponent",
         description="Optimise the learning rate and the EMA momentum jointly (exact adjoint of "
         "the moment recursion) at several horizons and fit the loss exponent with and without "
         "momentum. Report run: --a 1.5 --b 3 --sigma 0.7 --batch 4 --modes 300 "
         "--T 1000,3000,10000,30000,100000.",
+        a=1.5,
+        b=3.0,
     )
-    add_model_arguments(p, a=1.5, b=3.0)
     p.set_defaults(modes=100)
     p.add_argument("--T", default="100,300", help="comma-separated horizons")
     p.add_argument("--beta-max", type=real, default=0.99)
@@ -363,27 +356,23 @@ def _cmd_compute(args: argparse.Namespace) -> None:
         ),
     ]
     if args.plot is not None:
-        lines.append(_figure("compute_optimal_figure", res, args.plot))
-    if args.format == "latex":
-        from ..report.tables import compute_latex
+        from ..plots.beyond import compute_optimal_figure
 
-        text = compute_latex(res)
-    else:
-        # measured() pairs (exponent, stderr): the stderr is n/a with two compute levels
-        optional = NOT_AVAILABLE + ("measured",) + (SKIPPED_CONSTANT if args.no_constant else ())
-        text = dumps(d, optional) if args.format == "json" else "\n".join(lines)
-    emit(text, args.out)
+        lines.append(_figure(compute_optimal_figure, res, args.plot))
+    # measured() pairs (exponent, stderr): the stderr is n/a with two compute levels
+    optional = NOT_AVAILABLE + ("measured",) + (SKIPPED_CONSTANT if args.no_constant else ())
+    _emit_result(args, lines, d, lambda: _tables().compute_latex(res), optional)
 
 
 def _register_compute(sub) -> None:
-    p = sub.add_parser(
+    p = add_model_command(
+        sub,
         "compute-optimal",
         help="compute-optimal model size, horizon and loss at C = N T m",
         description="Sweep N at fixed compute with the optimal (continuum) schedule and the best "
         "constant rate; fit N*, T*, L* against C. Report run: --C "
         "1e4,3.16e4,1e5,3.16e5,1e6,3.16e6,1e7.",
     )
-    add_model_arguments(p)
     p.add_argument("--C", default="1e3,3e3", help="comma-separated compute levels")
     p.add_argument("--no-constant", action="store_true", help="skip the constant-rate sweep")
     p.add_argument(

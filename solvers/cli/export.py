@@ -6,7 +6,16 @@ import argparse
 import csv
 import io
 
-from ._common import CLIError, add_output_arguments, check_size, count, dumps, emit, real
+from ._common import (
+    CLIError,
+    add_output_arguments,
+    add_steps_argument,
+    check_size,
+    count,
+    dumps,
+    emit,
+    real,
+)
 
 
 def _cmd_export(args: argparse.Namespace) -> None:
@@ -168,9 +177,7 @@ def register(sub) -> None:
     )
     p.add_argument("--schedule", help="kind:params, e.g. poly:0.5,3 (see simulate)")
     p.add_argument("--input", help="schedule file (.csv with step,lr or .json)")
-    p.add_argument(
-        "--T", type=count, default=1000, help="steps of --schedule (default %(default)s)"
-    )
+    add_steps_argument(p, 1000, "steps of --schedule")
     p.add_argument("--fit", choices=("none", "power", "wsd"), default="none")
     p.add_argument("--bound", type=real, help="upper bound excluded from the power fit")
     p.add_argument("--to-T", type=count, help="new horizon")

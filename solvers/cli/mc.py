@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 
 from ._common import (
-    add_model_arguments,
+    add_model_command,
     add_output_arguments,
+    add_steps_argument,
     check_size,
     count,
     dumps,
     emit,
+    model_dict,
     model_from_args,
     real,
 )
@@ -55,14 +57,7 @@ def _cmd_mc(args: argparse.Namespace) -> None:
         "bonferroni_threshold": cmp.family_threshold,
         "agree_3sigma": cmp.agree,
         "agree_family": cmp.agree_family,
-        "model": {
-            "a": model.a,
-            "b": model.b,
-            "sigma": model.sigma,
-            "batch": model.batch,
-            "n_modes": model.n_modes,
-            "phase": model.phase,
-        },
+        "model": model_dict(model),
     }
     if args.format == "json":
         emit(dumps(payload), args.out)
@@ -85,14 +80,14 @@ def _cmd_mc(args: argparse.Namespace) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
+    p = add_model_command(
+        sub,
         "mc",
         help="Monte-Carlo SGD over many seeds, compared with the exact recursion",
         description="Simulate one-pass minibatch SGD (EMA momentum optional) on Gaussian "
         "features for many seeds and compare the mean loss with the exact recursion.",
     )
-    add_model_arguments(p)
-    p.add_argument("--T", type=count, default=200, help="number of steps (default %(default)s)")
+    add_steps_argument(p, 200, "number of steps")
     p.add_argument("--schedule", default="constant:0.2", help="kind:params (see simulate)")
     p.add_argument("--beta", type=real, default=0.0, help="EMA momentum (default 0: SGD)")
     p.add_argument(

@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ._common import add_out_dir_argument, count, path, real, real_or_inf
+from ._common import add_model_arguments, add_out_dir_argument, count, path
 
 __all__ = ["register"]
 
@@ -17,25 +17,15 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
     matplotlib.use("Agg")  # figures are files; never open a window
 
-    from theory import PLRFModel
-
     from ..report import ReportConfig, build_report
-    from ._common import CLIError, ResultError, out_dir
+    from ._common import CLIError, ResultError, model_from_args, out_dir
 
     if len(args.a) != len(args.b):
         raise CLIError(
             f"--a and --b must list the same number of points, got {len(args.a)} and {len(args.b)}"
         )
     models = [
-        PLRFModel(
-            a=a,
-            b=b,
-            sigma=args.sigma,
-            batch=args.batch,
-            n_modes=args.modes,
-            eta_max=args.eta_max,
-        )
-        for a, b in zip(args.a, args.b, strict=True)
+        model_from_args(args, dense=False, a=a, b=b) for a, b in zip(args.a, args.b, strict=True)
     ]
     config = ReportConfig.default(
         quick=args.quick,
@@ -94,34 +84,7 @@ def register(sub) -> None:
         "compile it to report.pdf with latexmk or pdflatex when installed. Solves are cached, so "
         "a re-run with the same arguments recomputes nothing.",
     )
-    g = p.add_argument_group("model (one point per pair of --a/--b values)")
-    g.add_argument(
-        "--a",
-        type=real,
-        nargs="+",
-        default=[3.0, 1.5],
-        help="source exponents a > 1 (default: %(default)s)",
-    )
-    g.add_argument(
-        "--b",
-        type=real,
-        nargs="+",
-        default=[2.0, 3.0],
-        help="spectral exponents b > 1, paired with --a (default: %(default)s)",
-    )
-    g.add_argument("--sigma", type=real, default=0.5, help="label-noise std (default %(default)s)")
-    g.add_argument(
-        "--batch",
-        type=real_or_inf,
-        default=1.0,
-        help="batch size m >= 1, or inf (default %(default)s)",
-    )
-    g.add_argument(
-        "--modes", type=count, default=1000, help="number of modes N (default %(default)s)"
-    )
-    g.add_argument(
-        "--eta-max", type=real, default=2.0, help="learning-rate bound (default %(default)s)"
-    )
+    add_model_arguments(p, a=[3.0, 1.5], b=[2.0, 3.0], paired=True)
     add_out_dir_argument(p, "output directory", default=Path("optlr-report"))
     p.add_argument(
         "--quick", action="store_true", help="smoke-test size: horizons up to 1e4 (seconds)"

@@ -9,13 +9,15 @@ from dataclasses import asdict
 
 from ._common import (
     TEXT_ROWS,
-    add_model_arguments,
+    add_model_command,
     add_output_arguments,
+    add_steps_argument,
     check_size,
     count,
     dumps,
     emit,
     model_from_args,
+    model_text,
 )
 
 
@@ -53,8 +55,7 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
 
         idx = np.unique(np.geomspace(1, traj.t.size, TEXT_ROWS).astype(int) - 1)
         lines = [
-            f"optlr simulate: a={model.a:g} b={model.b:g} sigma={model.sigma:g} "
-            f"batch={model.batch:g} modes={model.n_modes} phase={model.phase}",
+            f"optlr simulate: {model_text(model)} phase={model.phase}",
             f"schedule {args.schedule}, T={traj.T}, {traj.time} time",
             f"{'t':>10}  {'excess loss':>14}",
             *(f"{int(traj.t[i]):>10}  {traj.loss[i]:>14.6e}" for i in idx),
@@ -64,15 +65,13 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
+    p = add_model_command(
+        sub,
         "simulate",
         help="run the exact recursion for a schedule and print the loss curve",
         description="Run the PLRF dynamics (exact SGD recursion) for a named schedule.",
     )
-    add_model_arguments(p)
-    p.add_argument(
-        "--T", type=count, default=1000, help="number of steps, e.g. 1e5 (default %(default)s)"
-    )
+    add_steps_argument(p, 1000)
     p.add_argument(
         "--schedule",
         default="constant:0.2",

@@ -12,13 +12,15 @@ import warnings
 from ..control.registry import METHODS
 from ._common import (
     CLIError,
-    add_model_arguments,
+    add_model_command,
     add_output_arguments,
+    add_steps_argument,
     check_size,
     count,
     dumps,
     emit,
     model_from_args,
+    model_text,
     path,
     real,
 )
@@ -111,8 +113,7 @@ def _cmd_solve(args: argparse.Namespace) -> None:
         emit(buf.getvalue(), args.out)
     else:  # text
         lines = [
-            f"optlr solve ({result.method}): a={model.a:g} b={model.b:g} sigma={model.sigma:g} "
-            f"batch={model.batch:g} modes={model.n_modes} eta_max={model.eta_max:g} "
+            f"optlr solve ({result.method}): {model_text(model)} eta_max={model.eta_max:g} "
             f"T={result.T} phase={model.phase}",
             f"final excess loss L(T) = {result.final_loss:.10e}",
             f"{result.message}; {result.iterations} iterations, {result.n_evaluations} "
@@ -122,15 +123,13 @@ def _cmd_solve(args: argparse.Namespace) -> None:
 
 
 def _add_solve(sub) -> None:
-    p = sub.add_parser(
+    p = add_model_command(
+        sub,
         "solve",
         help="optimise the learning-rate schedule (direct, bvp or continuum method)",
         description="Minimise the final excess loss L(T) over the learning-rate schedule.",
     )
-    add_model_arguments(p)
-    p.add_argument(
-        "--T", type=count, default=1000, help="number of steps, e.g. 1e4 (default %(default)s)"
-    )
+    add_steps_argument(p, 1000, "number of steps, e.g. 1e4")
     p.add_argument(
         "--method",
         choices=tuple(METHODS),

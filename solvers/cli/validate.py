@@ -9,12 +9,13 @@ from pathlib import Path
 from ..control.registry import METHODS
 from ._common import (
     CLIError,
-    add_model_arguments,
+    add_model_command,
     add_out_dir_argument,
     count,
     dumps,
     emit,
     model_from_args,
+    model_text,
     out_dir,
     path,
     real,
@@ -66,10 +67,7 @@ def _text(model, Ts, rows, schedule_Ts=None) -> str:
         if schedule_Ts is None
         else f"optimal schedules {_sweep_text(schedule_Ts)}, others {_sweep_text(Ts)}"
     )
-    head = (
-        f"optlr validate: a={model.a:g} b={model.b:g} sigma={model.sigma:g} batch={model.batch:g} "
-        f"modes={model.n_modes} phase={model.phase}; {sweep}"
-    )
+    head = f"optlr validate: {model_text(model)} phase={model.phase}; {sweep}"
     w = max(len(r.claim) for r in rows)
     lines = [
         head,
@@ -318,13 +316,11 @@ def _cmd_validate(args: argparse.Namespace) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "validate",
+    p = add_model_command(
+        sub, "validate",
         help="check the analytic claims numerically: predicted vs measured exponents",
         description="Measure every claim of the registry over a horizon sweep and give a verdict.",
-    )
-    add_model_arguments(
-        p, modes=None,
+        modes=None,
         modes_help=f"default {DEFAULT_VALIDATE_MODES:.0e}, or more where the model would lack over "
         f"{MISSING_MODES_TOL:g} of the bias at the longest horizon",
     )  # fmt: skip

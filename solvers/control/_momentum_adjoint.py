@@ -31,6 +31,29 @@ _FASTMATH = {"reassoc", "contract", "arcp", "nsz"}
 OVERFLOW_LOSS = 1e300
 
 
+@njit(inline="always")
+def costate_noise(pD, pX, pV, s, qq):  # pragma: no cover
+    """``d log L(T) / d G`` of one mode's step (``G`` its gradient second moment): the costates
+    ``(pD, pX, pV)`` after the step on the step's ``G`` coefficients ``(s^2, -s q, q^2)``."""
+    return pV * qq * qq - pX * s * qq + pD * s * s
+
+
+@njit(inline="always")
+def costate_step(pD, pX, pV, gG, lk, s, qq, ga, bt, l2c, b2, gb, gqs):  # pragma: no cover
+    """One mode's costates ``(aD, aX, aV)`` before a step from those after it (the transpose of
+    the step's map, without the loss-feedback term ``1/m L`` that couples the modes); ``gG`` is
+    :func:`costate_noise`. Inlined (the caller's fastmath flags apply), shared by
+    :func:`momentum_backward` and :func:`momentum_costates` (one file: numba's cache of a
+    caller is not invalidated by an edit of an inlined function in another file)."""
+    # the change is added (not pD times the rounded 1 - 2 s lk, whose rounding repeats
+    # at every step of a constant schedule: T eps / 2 of drift in a slow mode)
+    aD = pD + (pX * qq * lk - 2.0 * s * lk * pD + gG * l2c * lk * lk)
+    aX = (pV * 2.0 * bt * qq * lk + pX * (bt - gqs * bt * lk)
+          + pD * (-2.0 * gb + 2.0 * gb * s * lk))  # fmt: skip
+    aV = b2 * (pV - pX * ga + pD * ga * ga)
+    return aD, aX, aV
+
+
 @njit(cache=True, fastmath=_FASTMATH)
 def momentum_forward_store(
     lam, wl, alpha, gamma, beta, q, inv_m, sigma2, D, X, V, Ls
@@ -98,7 +121,7 @@ def momentum_backward(
             G = l2c * lk * lk * Dk + noise * lk
             pD, pX, pV = aD[k], aX[k], aV[k]
             lX = lk * Xk
-            gG = pV * qq * qq - pX * s * qq + pD * s * s
+            gG = costate_noise(pD, pX, pV, s, qq)
             gs = pX * (-bt * lX - qq * G) + pD * (-2.0 * lk * Dk + 2.0 * gb * lX + 2.0 * s * G)
             g_a += gs
             g_g += (pX * (-b2 * Vk - qq * bt * lX)
@@ -109,12 +132,7 @@ def momentum_backward(
             g_q += (pV * (2.0 * bt * lX + 2.0 * qq * G)
                     + pX * (lk * Dk - gb * lX - s * G) + gs * ga)  # fmt: skip
             dL += gG * lk
-            # the change is added (not pD times the rounded 1 - 2 s lk, whose rounding repeats
-            # at every step of a constant schedule: T eps / 2 of drift in a slow mode)
-            aD[k] = pD + (pX * qq * lk - 2.0 * s * lk * pD + gG * l2c * lk * lk)
-            aX[k] = (pV * 2.0 * bt * qq * lk + pX * (bt - gqs * bt * lk)
-                     + pD * (-2.0 * gb + 2.0 * gb * s * lk))  # fmt: skip
-            aV[k] = b2 * (pV - pX * ga + pD * ga * ga)
+            aD[k], aX[k], aV[k] = costate_step(pD, pX, pV, gG, lk, s, qq, ga, bt, l2c, b2, gb, gqs)
         dL *= im
         for k in range(n):
             aD[k] += dL * wl[k]
@@ -122,6 +140,37 @@ def momentum_backward(
         grad[1, t] = g_g
         grad[2, t] = g_b
         grad[3, t] = g_q
+
+
+@njit(cache=True)
+def momentum_costates(lam, wl, alpha, gamma, beta, q, inv_m, Ls, A):  # pragma: no cover
+    """The costates ``A[:, t] = (aD, aX, aV)`` (shape ``(3, T+1, n)``) of ``log L(T)`` after a
+    forward pass: the reverse sweep of :func:`momentum_backward` (the same per-mode
+    :func:`costate_step`), each step's costates stored instead of a gradient accumulated (the
+    Hessian's diagonal, :mod:`._momentum_hessian`)."""
+    n = lam.shape[0]
+    T = alpha.shape[0]
+    for k in range(n):
+        A[0, T, k] = wl[k] / Ls[T]
+        A[1, T, k] = 0.0
+        A[2, T, k] = 0.0
+    for t in range(T - 1, -1, -1):
+        ga, bt, qq, im = gamma[t], beta[t], q[t], inv_m[t]
+        s = alpha[t] + ga * qq
+        l2c = 1.0 + im
+        b2, gb, gqs = bt * bt, ga * bt, ga * qq + s
+        dL = 0.0
+        for k in range(n):
+            lk = lam[k]
+            pD, pX, pV = A[0, t + 1, k], A[1, t + 1, k], A[2, t + 1, k]
+            gG = costate_noise(pD, pX, pV, s, qq)
+            dL += gG * lk
+            A[0, t, k], A[1, t, k], A[2, t, k] = costate_step(
+                pD, pX, pV, gG, lk, s, qq, ga, bt, l2c, b2, gb, gqs
+            )
+        dL *= im
+        for k in range(n):
+            A[0, t, k] += dL * wl[k]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ g_t^T`. Hence the per-step block of the Hessian is
       - g_t g_t^T,
 
 with the second derivatives of the closure's step map differentiated symbolically (SymPy)
-and the costates from one more reverse sweep (:func:`momentum_costates`, stored per step).
+and the costates from one more reverse sweep
+(:func:`._momentum_adjoint.momentum_costates`, stored per step).
 :func:`control_hessian_diagonal` maps it to a form's controls (the linear chain of
 :func:`~solvers.control.momentum_per_step._to_coef`): the diagonal preconditioner of the
 projected Newton finish (:mod:`._projected_newton`).
@@ -25,44 +26,14 @@ from functools import cache
 
 import numpy as np
 import sympy as sp
-from numba import njit, vectorize
+from numba import vectorize
 
 from theory import general_momentum, second_moment_closure
 from theory.symbols import L, inv_m, lam, sigma
 
-from ._momentum_adjoint import MomentumWorkspace
+from ._momentum_adjoint import MomentumWorkspace, momentum_costates
 
 __all__ = ["control_hessian_diagonal", "momentum_costates"]
-
-
-@njit(cache=True)
-def momentum_costates(lam, wl, alpha, gamma, beta, q, inv_m, Ls, A):  # pragma: no cover
-    """The costates ``A[:, t] = (aD, aX, aV)`` (shape ``(3, T+1, n)``) of ``log L(T)`` after a
-    forward pass (the costate recursion of :func:`._momentum_adjoint.momentum_backward`)."""
-    n = lam.shape[0]
-    T = alpha.shape[0]
-    for k in range(n):
-        A[0, T, k] = wl[k] / Ls[T]
-        A[1, T, k] = 0.0
-        A[2, T, k] = 0.0
-    for t in range(T - 1, -1, -1):
-        ga, bt, qq, im = gamma[t], beta[t], q[t], inv_m[t]
-        s = alpha[t] + ga * qq
-        l2c = 1.0 + im
-        b2, gb, gqs = bt * bt, ga * bt, ga * qq + s
-        dL = 0.0
-        for k in range(n):
-            lk = lam[k]
-            pD, pX, pV = A[0, t + 1, k], A[1, t + 1, k], A[2, t + 1, k]
-            gG = pV * qq * qq - pX * s * qq + pD * s * s
-            dL += gG * lk
-            A[0, t, k] = pD + (pX * qq * lk - 2.0 * s * lk * pD + gG * l2c * lk * lk)
-            A[1, t, k] = (pV * 2.0 * bt * qq * lk + pX * (bt - gqs * bt * lk)
-                          + pD * (-2.0 * gb + 2.0 * gb * s * lk))  # fmt: skip
-            A[2, t, k] = b2 * (pV - pX * ga + pD * ga * ga)
-        dL *= im
-        for k in range(n):
-            A[0, t, k] += dL * wl[k]
 
 
 @cache

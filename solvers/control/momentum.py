@@ -36,6 +36,7 @@ from theory import PLRFModel
 from theory._checks import check_int, check_real, reject_unknown
 
 from ..analysis.fits import ExponentFit, fit_exponent
+from ..dynamics._kernels import ema_step, ema_velocity
 from ..dynamics._spectrum import initial_state, spectrum
 from ._lbfgsb import BLOWUP, LbfgsbOptions, minimize_box
 from ._parametrisation import DEFAULT_MAX_BLOCK, DEFAULT_RATIO, block_edges
@@ -70,12 +71,8 @@ def _step(lam, D, X, V, e, bt, im, Ls2):  # pragma: no cover
         lk = lam[k]
         Dk = D[k]
         G = (1.0 + im) * lk * lk * Dk + im * lk * Ls2
-        Ev = bt * X[k] + ob * lk * Dk
-        Vn = bt * bt * V[k] + 2.0 * bt * ob * lk * X[k] + ob * ob * G
-        X[k] = Ev - e * Vn
-        Dn = Dk - 2.0 * e * Ev + e * e * Vn
+        Dn, X[k], V[k] = ema_step(lk, Dk, X[k], V[k], G, e, bt, ob)
         D[k] = Dn
-        V[k] = Vn
         Ln += lk * Dn
     return Ln
 
@@ -96,8 +93,7 @@ def _adjoint_step(lam, D, X, V, Ls2, e, bt, im, aD, aX, aV):  # pragma: no cover
         Xk = X[k]
         Vk = V[k]
         G = (1.0 + im) * lk * lk * Dk + im * lk * Ls2
-        Ev = bt * Xk + ob * lk * Dk
-        Vn = bt * bt * Vk + 2.0 * bt * ob * lk * Xk + ob * ob * G
+        Ev, Vn = ema_velocity(lk, Dk, Xk, Vk, G, bt, ob)
         aDn = aD[k]
         aXn = aX[k]
         aVn = aV[k]

@@ -409,8 +409,8 @@ def momentum_forms_latex(fe: FormExponents, *, derivation: bool = True) -> str:
     """
     from theory import derive_momentum_exponents
 
-    def num(x):
-        return "--" if x is None else f"{x:.3f}"
+    def num(x):  # "--" where there is no value: one local slope has no uncertainty
+        return "--" if x is None or not math.isfinite(x) else f"{x:.3f}"
 
     payload = forms_payload(fe)
     sgd_fit, sgd = fe.fits["sgd"], _extrapolated(fe, "sgd")

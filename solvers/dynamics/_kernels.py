@@ -24,6 +24,57 @@ __all__ = [
 _PHI_SERIES_BELOW = 1e-3
 
 
+@njit(inline="always")
+def start_record(wl, c, t_record, loss_out):  # pragma: no cover
+    """The initial loss ``L = sum_k wl_k c_k``, written to ``loss_out[0]`` when ``t_record``
+    starts at step 0. Returns ``(L, j)``, ``j`` the index of the next record.
+
+    Inlined into the forward kernels (with their own compile flags); a kernel in another file
+    that inlines it is recompiled only when its own file changes (numba's cache does not see
+    this one): clear ``__pycache__`` after editing it."""
+    L = 0.0
+    for k in range(wl.shape[0]):
+        L += wl[k] * c[k]
+    j = 0
+    if t_record[0] == 0:
+        loss_out[0] = L
+        j = 1
+    return L, j
+
+
+@njit(inline="always")
+def record_step(L, t, j, t_record, loss_out, limit):  # pragma: no cover
+    """After step ``t`` with loss ``L``: ``-1`` if ``L`` is not finite or above ``limit`` (the
+    records not yet written become NaN), else the index of the next record (``L`` written to
+    ``loss_out[j]`` first when ``t_record[j] == t + 1``). As :func:`start_record`, inlined."""
+    if not math.isfinite(L) or L > limit:
+        for i in range(j, loss_out.shape[0]):
+            loss_out[i] = np.nan
+        return -1
+    if j < t_record.shape[0] and t_record[j] == t + 1:
+        loss_out[j] = L
+        j += 1
+    return j
+
+
+@njit(inline="always")
+def ema_velocity(lk, Dk, Xk, Vk, G, bt, ob):  # pragma: no cover
+    r"""One mode's EMA-momentum step (:math:`v' = \beta v + (1-\beta) g`, ``ob = 1 - bt``,
+    ``G`` = :math:`E[g^2]`): :math:`E[\Delta v']` and :math:`V' = E[v'^2]`. Inlined into the
+    forward kernel and the adjoint's (:mod:`solvers.control.momentum`)."""
+    Ev = bt * Xk + ob * lk * Dk
+    Vn = bt * bt * Vk + 2.0 * bt * ob * lk * Xk + ob * ob * G
+    return Ev, Vn
+
+
+@njit(inline="always")
+def ema_step(lk, Dk, Xk, Vk, G, e, bt, ob):  # pragma: no cover
+    r"""One mode's EMA-momentum moments after the step :math:`\Delta' = \Delta - \eta v'`:
+    ``(D', X', V')`` from :func:`ema_velocity`."""
+    Ev, Vn = ema_velocity(lk, Dk, Xk, Vk, G, bt, ob)
+    return Dk - 2.0 * e * Ev + e * e * Vn, Ev - e * Vn, Vn
+
+
 @njit(cache=True)
 def weighted_forward(lam, weight, c0, eta, inv_m, sigma2, t_record, loss_out):  # pragma: no cover
     """Run the exact recursion for modes of multiplicity ``weight`` (``L = sum w_k lam_k c_k``);
@@ -37,13 +88,7 @@ def weighted_forward(lam, weight, c0, eta, inv_m, sigma2, t_record, loss_out):  
     T = eta.shape[0]
     c = c0.copy()
     wl = weight * lam
-    L = 0.0
-    for k in range(n):
-        L += wl[k] * c[k]
-    j = 0
-    if t_record[0] == 0:
-        loss_out[0] = L
-        j = 1
+    L, j = start_record(wl, c, t_record, loss_out)
     for t in range(T):
         e = eta[t]
         im = inv_m[t]
@@ -58,13 +103,9 @@ def weighted_forward(lam, weight, c0, eta, inv_m, sigma2, t_record, loss_out):  
             c[k] = ck
             Ln += wl[k] * ck
         L = Ln
-        if not math.isfinite(L):
-            for i in range(j, loss_out.shape[0]):
-                loss_out[i] = np.nan
+        j = record_step(L, t, j, t_record, loss_out, math.inf)
+        if j < 0:
             return c, t + 1
-        if j < t_record.shape[0] and t_record[j] == t + 1:
-            loss_out[j] = L
-            j += 1
     return c, -1
 
 
@@ -105,13 +146,7 @@ def continuous_forward(
     ez = np.empty(n)
     hp1 = np.empty(n)
     hp2 = np.empty(n)
-    L = 0.0
-    for k in range(n):
-        L += lam[k] * c[k]
-    j = 0
-    if t_record[0] == 0:
-        loss_out[0] = L
-        j = 1
+    L, j = start_record(lam, c, t_record, loss_out)
     e_prev = -1.0
     for t in range(T):
         e = eta[t]
@@ -138,13 +173,9 @@ def continuous_forward(
                 c[k] = ck
                 Ln += lam[k] * ck
             L = Ln
-        if not math.isfinite(L):
-            for i in range(j, loss_out.shape[0]):
-                loss_out[i] = np.nan
+        j = record_step(L, t, j, t_record, loss_out, math.inf)
+        if j < 0:
             return c, t + 1
-        if j < t_record.shape[0] and t_record[j] == t + 1:
-            loss_out[j] = L
-            j += 1
     return c, -1
 
 
@@ -164,13 +195,7 @@ def momentum_forward(lam, c0, eta, beta, inv_m, sigma2, t_record, loss_out):  # 
     D = c0.copy()
     X = np.zeros(n)
     V = np.zeros(n)
-    L = 0.0
-    for k in range(n):
-        L += lam[k] * D[k]
-    j = 0
-    if t_record[0] == 0:
-        loss_out[0] = L
-        j = 1
+    L, j = start_record(lam, D, t_record, loss_out)
     for t in range(T):
         e = eta[t]
         bt = beta[t]
@@ -182,19 +207,11 @@ def momentum_forward(lam, c0, eta, beta, inv_m, sigma2, t_record, loss_out):  # 
             lk = lam[k]
             Dk = D[k]
             G = (1.0 + im) * lk * lk * Dk + noise * lk
-            Ev = bt * X[k] + ob * lk * Dk
-            Vn = bt * bt * V[k] + 2.0 * bt * ob * lk * X[k] + ob * ob * G
-            X[k] = Ev - e * Vn
-            Dn = Dk - 2.0 * e * Ev + e * e * Vn
+            Dn, X[k], V[k] = ema_step(lk, Dk, X[k], V[k], G, e, bt, ob)
             D[k] = Dn
-            V[k] = Vn
             Ln += lk * Dn
         L = Ln
-        if not math.isfinite(L):
-            for i in range(j, loss_out.shape[0]):
-                loss_out[i] = np.nan
+        j = record_step(L, t, j, t_record, loss_out, math.inf)
+        if j < 0:
             return D, X, V, t + 1
-        if j < t_record.shape[0] and t_record[j] == t + 1:
-            loss_out[j] = L
-            j += 1
     return D, X, V, -1

@@ -8,7 +8,6 @@ The one-step map is the closure derived symbolically by :func:`theory.second_mom
 from __future__ import annotations
 
 import math
-import warnings
 from functools import cache
 
 import numpy as np
@@ -19,22 +18,21 @@ from theory._moments import MomentClosure, momentum_closure
 
 from ._kernels import momentum_forward
 from ._spectrum import initial_state, spectrum
-from .recursion import InstabilityWarning, Trajectory, _record_steps, as_batch_schedule, as_schedule
+from .recursion import (
+    Trajectory,
+    _record_steps,
+    as_batch_schedule,
+    as_schedule,
+    blowup_step,
+    per_step,
+)
 
 __all__ = ["as_momentum_schedule", "simulate_closure", "simulate_momentum"]
 
 
 def as_momentum_schedule(beta, T: int) -> np.ndarray:
     """Validate a momentum schedule (scalar or length ``T``, each in ``[0, 1)``)."""
-    arr = np.asarray(beta, dtype=float)
-    if arr.ndim == 0:
-        arr = np.full(T, float(arr))
-    if arr.ndim != 1 or arr.size != T:
-        raise ValueError(f"beta must be a scalar or have length T = {T}, got shape {arr.shape}")
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr >= 1)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(f"beta must be in [0, 1), got {float(arr[i])!r} at step {i}")
+    arr = per_step(beta, T, "beta", "in [0, 1)", lambda a: ~np.isfinite(a) | (a < 0) | (a >= 1))
     return np.ascontiguousarray(arr)
 
 
@@ -89,7 +87,7 @@ def simulate_closure(
     loss = np.full(t_rec.size, np.nan)
     loss[0] = float(lam @ M[0])
     j = 1
-    blowup = None
+    fail = -1
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(T):
             p = [sched[n][t] for n in names]
@@ -97,17 +95,12 @@ def simulate_closure(
             M = step(*M, lam, Lg, *p, inv_m[t], model.sigma)
             L = float(lam @ M[0])
             if not math.isfinite(L):
-                blowup = t + 1
+                fail = t + 1
                 break
             if j < t_rec.size and t_rec[j] == t + 1:
                 loss[j] = L
                 j += 1
-    if blowup is not None:
-        warnings.warn(
-            f"the loss stopped being finite at step {blowup}; the schedule is unstable",
-            InstabilityWarning,
-            stacklevel=2,
-        )
+    blowup = blowup_step(fail, eta, eta_name)
     meta = {
         "closure": closure.update.name,
         "moments": {str(s): m for s, m in zip(closure.moments, M, strict=True)},
@@ -170,14 +163,7 @@ def simulate_momentum(
         D, X, V, fail = momentum_forward(
             lam, initial_state(model), eta, beta, inv_m, model.sigma**2, t_rec, loss
         )
-    blowup = None if fail < 0 else int(fail)
-    if blowup is not None:
-        warnings.warn(
-            f"the loss stopped being finite at step {blowup} (max eta = {eta.max():g}); "
-            "the schedule is unstable for this model",
-            InstabilityWarning,
-            stacklevel=2,
-        )
+    blowup = blowup_step(fail, eta)
     moments = {str(s): m for s, m in zip(momentum_closure().moments, (D, X, V), strict=True)}
     return Trajectory(
         model, eta, inv_m, t_rec, loss, D, "discrete", blowup, {"beta": beta, "moments": moments}

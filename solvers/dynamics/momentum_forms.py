@@ -26,8 +26,9 @@ from numba import njit
 from theory import PLRFModel
 from theory._checks import check_int
 
+from ._kernels import record_step, start_record
 from .modes import ModeGrid
-from .montecarlo import gaussian_features
+from .montecarlo import gaussian_features, minibatch_gradient, seed_statistics
 
 __all__ = ["general_momentum_forward", "monte_carlo_form", "simulate_form"]
 
@@ -57,13 +58,7 @@ def general_momentum_forward(
     D = c0.copy()
     X = np.zeros(n)
     V = np.zeros(n)
-    L = 0.0
-    for k in range(n):
-        L += weight[k] * lam[k] * D[k]
-    j = 0
-    if t_record[0] == 0:
-        loss_out[0] = L
-        j = 1
+    L, j = start_record(weight * lam, D, t_record, loss_out)
     for t in range(T):
         al = alpha[t]
         ga = gamma[t]
@@ -100,13 +95,9 @@ def general_momentum_forward(
             V[k] = Vn
             Ln += weight[k] * lk * Dn
         L = Ln
-        if not math.isfinite(L) or L > 1e300:
-            for i in range(j, loss_out.shape[0]):
-                loss_out[i] = np.nan
+        j = record_step(L, t, j, t_record, loss_out, 1e300)
+        if j < 0:
             return D, X, V, t + 1
-        if j < t_record.shape[0] and t_record[j] == t + 1:
-            loss_out[j] = L
-            j += 1
     return D, X, V, -1
 
 
@@ -153,17 +144,14 @@ def monte_carlo_form(
     mean, sem = np.full(t_rec.size, np.nan), np.full(t_rec.size, np.nan)
 
     def record(j):
-        loss = (delta**2) @ data.lam
-        mean[j], sem[j] = loss.mean(), loss.std(ddof=1) / math.sqrt(seeds)
+        mean[j], sem[j] = seed_statistics(delta, data.lam)
 
     j = 0
     if t_rec[0] == 0:
         record(0)
         j = 1
     for t in range(T):
-        x, eps = data.draw(rng, seeds, m)
-        resid = np.einsum("smn,sn->sm", x, delta) - eps
-        g = np.einsum("smn,sm->sn", x, resid) / m
+        g = minibatch_gradient(data, rng, delta, m)
         v = bt[t] * v + q[t] * g
         delta = delta - alpha[t] * g - gamma[t] * v
         if j < t_rec.size and t_rec[j] == t + 1:

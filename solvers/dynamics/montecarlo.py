@@ -37,7 +37,8 @@ from theory import PLRFModel
 from theory._checks import check_int, check_real
 
 from ._spectrum import initial_state, spectrum
-from .recursion import as_schedule
+from .momentum import as_momentum_schedule
+from .recursion import as_schedule, per_step
 
 __all__ = [
     "FeatureModel",
@@ -280,44 +281,33 @@ class MCResult:
 
 
 def _batch_sizes(batch, T: int) -> np.ndarray:
-    arr = np.asarray(batch, dtype=float)
-    if arr.ndim == 0:
-        arr = np.full(T, float(arr))
-    if arr.ndim != 1 or arr.size != T:
-        raise ValueError(f"batch must be a scalar or have length T = {T}, got shape {arr.shape}")
-    finite = np.isfinite(arr)
-    bad = np.isnan(arr) | (arr < 1) | (finite & (arr != np.round(arr)))
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(
-            f"batch must be an integer >= 1 (or inf) for Monte-Carlo SGD, "
-            f"got {float(arr[i])!r} at step {i}"
-        )
-    return arr
+    def bad(a):
+        return np.isnan(a) | (a < 1) | (np.isfinite(a) & (a != np.round(a)))
+
+    return per_step(batch, T, "batch", "an integer >= 1 (or inf) for Monte-Carlo SGD", bad)
 
 
 def _momentum_schedule(beta, T: int) -> np.ndarray:
-    if beta is None:
-        return np.zeros(T)
-    arr = np.asarray(beta, dtype=float)
-    if arr.ndim == 0:
-        arr = np.full(T, float(arr))
-    if arr.ndim != 1 or arr.size != T:
-        raise ValueError(f"beta must be a scalar or have length T = {T}, got shape {arr.shape}")
-    if not np.isfinite(arr).all() or (arr < 0).any() or (arr >= 1).any():
-        i = int(np.argmax(~np.isfinite(arr) | (arr < 0) | (arr >= 1)))
-        raise ValueError(f"beta must be in [0, 1), got {float(arr[i])!r} at step {i}")
-    return arr
+    return np.zeros(T) if beta is None else as_momentum_schedule(beta, T)
 
 
-def _sgd_step(data, rng, delta, v, lam, eta_t, m_t, beta_t, seeds):
+def minibatch_gradient(data, rng, delta: np.ndarray, m: int) -> np.ndarray:
+    """The gradient of every seed's run (a row of ``delta``) on ``m`` fresh samples of its own."""
+    x, eps = data.draw(rng, delta.shape[0], m)
+    resid = np.einsum("smn,sn->sm", x, delta) - eps
+    return np.einsum("smn,sm->sn", x, resid) / m
+
+
+def seed_statistics(delta: np.ndarray, lam: np.ndarray) -> tuple[float, float]:
+    """The mean over seeds (rows of ``delta``) of the loss ``sum_k lam_k delta_k^2``, and its
+    standard error."""
+    loss = (delta**2) @ lam
+    return loss.mean(), loss.std(ddof=1) / math.sqrt(delta.shape[0])
+
+
+def _sgd_step(data, rng, delta, v, lam, eta_t, m_t, beta_t):
     """One minibatch SGD step (EMA momentum when ``beta_t > 0``) on every seed at once."""
-    if math.isinf(m_t):
-        g = delta * lam
-    else:
-        x, eps = data.draw(rng, seeds, int(m_t))
-        resid = np.einsum("smn,sn->sm", x, delta) - eps
-        g = np.einsum("smn,sm->sn", x, resid) / m_t
+    g = delta * lam if math.isinf(m_t) else minibatch_gradient(data, rng, delta, int(m_t))
     v = g if beta_t == 0.0 else beta_t * v + (1.0 - beta_t) * g
     return delta - eta_t * v, v
 
@@ -335,15 +325,13 @@ def _run(data, eta, m, beta, seeds, seed, t_rec, steps):
 
     def record():
         nonlocal j
-        loss = (delta**2) @ lam
-        mean[j] = loss.mean()
-        sem[j] = loss.std(ddof=1) / math.sqrt(seeds)
+        mean[j], sem[j] = seed_statistics(delta, lam)
         j += 1
 
     record()
     with np.errstate(over="ignore", invalid="ignore"):
         for t in steps:
-            delta, v = _sgd_step(data, rng, delta, v, lam, eta[t], m[t], beta[t], seeds)
+            delta, v = _sgd_step(data, rng, delta, v, lam, eta[t], m[t], beta[t])
             if j < t_rec.size and t_rec[j] == t + 1:
                 record()
     return delta, mean, sem

@@ -138,6 +138,20 @@ class Trajectory:
         )
 
 
+def blowup_step(fail: int, eta: np.ndarray, name: str = "eta") -> int | None:
+    """The step at which a simulation's loss stopped being finite (``fail``, ``-1`` for none:
+    ``None``), announced as an :class:`InstabilityWarning` attributed to the simulator's caller."""
+    if fail < 0:
+        return None
+    warnings.warn(
+        f"the loss stopped being finite at step {int(fail)} (max {name} = {eta.max():g}); "
+        "the schedule is unstable for this model",
+        InstabilityWarning,
+        stacklevel=3,
+    )
+    return int(fail)
+
+
 def as_schedule(eta, T: int | None = None, *, name: str = "eta") -> np.ndarray:
     """Validate a learning-rate schedule: finite, non-negative, 1-D, of length ``T`` if given."""
     arr = np.asarray(eta, dtype=float)
@@ -151,26 +165,34 @@ def as_schedule(eta, T: int | None = None, *, name: str = "eta") -> np.ndarray:
         raise ValueError(f"{name} must have at least one step (T >= 1), got length 0")
     if T is not None and arr.size != T:
         raise ValueError(f"{name} must have length T = {T}, got length {arr.size}")
-    bad = ~np.isfinite(arr)
+    check_steps(arr, ~np.isfinite(arr), name, "finite")
+    check_steps(arr, arr < 0, name, ">= 0")
+    return np.ascontiguousarray(arr)
+
+
+def check_steps(arr: np.ndarray, bad: np.ndarray, name: str, expected: str) -> None:
+    """Raise ``ValueError`` naming the first step where ``bad`` holds: ``{name} must be
+    {expected}, got {value} at step {i}``."""
     if bad.any():
         i = int(np.argmax(bad))
-        raise ValueError(f"{name} must be finite, got {float(arr[i])!r} at step {i}")
-    if (arr < 0).any():
-        i = int(np.argmax(arr < 0))
-        raise ValueError(f"{name} must be >= 0, got {float(arr[i])!r} at step {i}")
-    return np.ascontiguousarray(arr)
+        raise ValueError(f"{name} must be {expected}, got {float(arr[i])!r} at step {i}")
+
+
+def per_step(value, T: int, name: str, expected: str, bad) -> np.ndarray:
+    """``value`` as one float per step: a scalar repeated ``T`` times or an array of length ``T``,
+    every entry passing ``bad(arr)`` (a mask of the entries that are not ``expected``)."""
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        arr = np.full(T, float(arr))
+    if arr.ndim != 1 or arr.size != T:
+        raise ValueError(f"{name} must be a scalar or have length T = {T}, got shape {arr.shape}")
+    check_steps(arr, bad(arr), name, expected)
+    return arr
 
 
 def as_batch_schedule(batch, T: int) -> np.ndarray:
     """Validate a batch-size schedule (scalar or length ``T``, each ``>= 1`` or inf); return ``1/m``."""
-    arr = np.asarray(batch, dtype=float)
-    if arr.ndim == 0:
-        arr = np.full(T, float(arr))
-    if arr.ndim != 1 or arr.size != T:
-        raise ValueError(f"batch must be a scalar or have length T = {T}, got shape {arr.shape}")
-    if np.isnan(arr).any() or (arr < 1).any():
-        i = int(np.argmax(np.isnan(arr) | (arr < 1)))
-        raise ValueError(f"batch must be >= 1 (or inf), got {float(arr[i])!r} at step {i}")
+    arr = per_step(batch, T, "batch", ">= 1 (or inf)", lambda a: np.isnan(a) | (a < 1))
     return np.ascontiguousarray(1.0 / arr)
 
 
@@ -366,12 +388,5 @@ def simulate(
             c, fail = discrete_forward(lam, c0, eta, inv_m, s2, t_rec, loss)
         else:
             c, fail = continuous_forward(lam, c0, eta, inv_m, s2, substeps, t_rec, loss)
-    blowup = None if fail < 0 else int(fail)
-    if blowup is not None:
-        warnings.warn(
-            f"the loss stopped being finite at step {blowup} (max eta = {eta.max():g}); "
-            "the schedule is unstable for this model",
-            InstabilityWarning,
-            stacklevel=2,
-        )
+    blowup = blowup_step(fail, eta)
     return Trajectory(model, eta, inv_m, t_rec, loss, c, time, blowup)
