@@ -405,7 +405,8 @@ def _slow_noise_divided(terms: list[CorrectionTerm]) -> list[CorrectionTerm]:
     slow = "noise of the slow modes (upper end)"
     note = (
         r"The slow modes' finite-$T$ noise deficit $\Delta = \sum_k s_k q_k^T$ enters the "
-        r"tuned balance exactly (theory.derive_deficit_slopes); the claim divides its part of the "
+        r"tuned balance exactly ($s_k$: mode $k$'s stationary noise share, $q_k$: its decay "
+        r"factor); the claim divides its part of the "
         r"local slopes out at each tuned rate, to all orders in $\Delta$."
     )
     return [CorrectionTerm(slow, DIVIDED, note=note) if t.mechanism == slow else t
