@@ -39,9 +39,16 @@ def test_engine_prediction_lies_in_the_measured_interval(results, case):
     # (the hard window reads W (sigma^2 + L)^kappa: the crossover T^-1/6 is divided out, and
     # its slowest correction is its own end-of-run boundary layer, omega_0/(2b) = 7/60; the
     # hard loss's is the window's excess, (b - a)/(2b - 1) = 0.3: its noise is subleading, no
-    # crossover T^-p, theory.hard_loss_source)
-    slowest = {"easy": 1 / (2 * EASY.a), "hard": 0.3, "window": 7 / 60}
+    # crossover T^-p, theory.hard_loss_source; xi and delta divide the easy end-of-run boundary
+    # layer out, and their slowest is the learned modes' noise floor, T^-xi)
+    slowest = {
+        "easy": 1 / (2 * EASY.a),
+        "hard": 0.3,
+        "window": 7 / 60,
+        "shape": 1 - EASY.b / EASY.a,
+    }
     phase = "window" if case[1] == "hard annealing window" else case[0].phase
+    phase = "shape" if case[1] in ("xi", "delta") else phase
     assert r.measurement.diagnostics["omegas"][0] == pytest.approx(slowest[phase])
 
 
@@ -57,12 +64,15 @@ def test_a_prediction_outside_the_interval_disagrees(results, case):
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[1] != "delta"], ids=lambda c: c[1])
 def test_shifted_prediction_flips_where_resolved(results, case):
-    """Shifted by +-0.02 the prediction disagrees whenever the interval's half-width is below
-    0.02 (at this small scale not every claim resolves that finely: see benchmarks/results/
-    claims.md for the default scale)."""
+    """Shifted by +-0.02 the prediction disagrees whenever the interval resolves the shift: its
+    half-width plus the measured value's distance from the prediction is below 0.02 (at this
+    small scale not every claim resolves that finely: see benchmarks/results/claims.md for the
+    default scale). The half-width alone is not enough: at T <= 3e4 xi with the end-of-run
+    boundary layer divided out reads 0.344 +- 0.0148, an interval that holds 1/3 and 1/3 + 0.02
+    alike (it read 0.355 +- 0.044 before)."""
     r = results[case]
     e = r.measurement.extrapolation
-    if e.halfwidth < 0.02:
+    if e.halfwidth + abs(e.value - r.predicted) < 0.02:
         for shift in (-0.02, 0.02):
             v = statistical_verdict(e, r.predicted + shift, CLAIMS[case[1]].resolution)
             assert v == "disagrees", (case[1], shift, e.value, e.halfwidth)

@@ -5,7 +5,7 @@ import pytest
 import sympy as sp
 
 from theory import PLRFModel, derive_corrections, derive_scaling_laws
-from theory._corrections import POWER
+from theory._corrections import DIVIDED, POWER
 from theory.symbols import a, b
 
 
@@ -48,10 +48,19 @@ def test_hard_window_gap_is_window_terms_against_the_bias(corr):
 
 
 def test_easy_delta_carries_the_schedules_corrections_hard_delta_none(corr):
-    """delta is read at fixed u = 1 - t/T: its corrections are the schedule amplitude's."""
-    c, peak = corr["easy"]["delta"], corr["easy"]["peak_rate"]
-    assert c.derivable and c.omegas(3, 2) == peak.omegas(3, 2)
-    assert sp.simplify(c.leading(3, 2).omega - 1 / (2 * a)) == 0
+    """delta is read at fixed u = 1 - t/T: its corrections are xi's (the schedule's), with the
+    end-of-run boundary layer divided out by both readouts (theory.easy_end_layer) and the
+    learned modes' noise floor (T^-xi) in its place; the loss keeps the layer as a power."""
+    c, x = corr["easy"]["delta"], corr["easy"]["xi"]
+    assert c.derivable and c.omegas(3, 2) == x.omegas(3, 2)
+    for row in (c, x):
+        layer = next(t for t in row.terms if t.mechanism == "end-of-run boundary layer")
+        assert layer.form == DIVIDED and layer.omega is None
+        assert sp.simplify(row.leading(3, 2).omega - (1 - b / a)) == 0
+    loss = corr["easy"]["loss_exponent"].leading(3, 2)
+    assert (
+        loss.mechanism == "end-of-run boundary layer" and sp.simplify(loss.omega - 1 / (2 * a)) == 0
+    )
     h = corr["hard"]["delta"]
     assert not h.derivable and h.leading(1.5, 3) is None and h.omegas(1.5, 3) == []
 
@@ -62,8 +71,9 @@ def test_latex_has_every_row(corr):
     tex = corrections_latex()
     # one paragraph per row, the constant rate's noise feedback in closed form, and the
     # window's response to a decaying noise source (and the hard loss against the same source),
-    # and the tuned power law under the rate cap
-    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 4
+    # and the tuned power law under the rate cap, and the easy phase's end-of-run boundary layer
+    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 5
+    assert r"end-of-run boundary layer, divided out" in tex
     assert r"The tuned power law under the rate cap" in tex and r"a < 2 b" in tex
     assert r"\kappa = - \frac{b}{2 b - 1}" in tex
     assert r"\omega = \frac{1}{2 a}" in tex

@@ -33,6 +33,8 @@ __getattr__, __dir__, __all__ = attach(
         "ScalingCorrection": "_corrections",
         "corrections_latex": "_corrections",
         "derive_corrections": "_corrections",
+        "EasyEndLayer": "_easy_layer",
+        "easy_end_layer": "_easy_layer",
         "derive_beyond_corrections": "_beyond_corrections",
         "beyond_corrections_latex": "_beyond_corrections",
         "ramp_front": "_beyond_corrections",

@@ -63,6 +63,7 @@ from ._asymptotics import (
     xi,
     zeta,
 )
+from ._easy_layer import easy_end_layer
 from ._hard_loss_source import hard_loss_source
 from ._power_law_family import capped_power_law, power_law_terms, tuned_power_law_gain
 from ._powerlaw import PowerLaw, power_exponent, power_integral
@@ -421,6 +422,26 @@ def _shape_terms(loss_terms: list, common: list) -> list[CorrectionTerm]:
     ]
 
 
+def _layer_divided(loss_terms: list[CorrectionTerm]) -> list[CorrectionTerm]:
+    r"""The easy schedule's corrections as xi's and delta's readouts see them: the end-of-run
+    boundary layer divided out (:func:`theory.easy_end_layer`), and the learned modes' noise
+    floor, which the loss's balance does not carry (it is a correction of the schedule, not of
+    the loss's exponents: :math:`L(t) \ge \eta\sigma^2\sum_k\lambda_k/(2m)` feeds the source)."""
+    layer = "end-of-run boundary layer"
+    xi_star = derive_scaling_laws().easy["xi"].expr
+    out = [CorrectionTerm(layer, DIVIDED, note=r"$\eta = c\,K(2U)^{-1/2}$ exactly (a constant "
+                          r"Hamiltonian): the layer shifts the outer power's zero by $D(b)/c$ steps, "
+                          r"a function of $\varepsilon = D/(cT) \sim T^{-1/(2a)}$ that the readout "
+                          r"divides out at the end rate $\eta(T) = c\,\zeta(2b)^{-1/2}$.")
+           if t.mechanism == layer else t for t in loss_terms]  # fmt: skip
+    return [*out, CorrectionTerm(
+        "noise floor of the learned modes", POWER, sp.factor(xi_star), False,
+        r"The modes with $\lambda_k U \gg 1$ sit at $c_k \simeq \eta\sigma^2/(2m)$, so the "
+        r"source is $\sigma^2(1 + \eta\sum_k\lambda_k/(2m) + \dots)$ with $\eta \sim T^{-\xi}$: "
+        r"a relative correction of the schedule's shape and amplitude (not derived in amplitude).",
+    )]  # fmt: skip
+
+
 def _distinct(terms: list[CorrectionTerm]) -> list[CorrectionTerm]:
     """``terms`` without repeats of a mechanism with the same ``omega`` (the first kept)."""
     seen: dict[tuple, CorrectionTerm] = {}
@@ -495,8 +516,8 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
                           [*loss_terms, *common] if phase == "easy" else _window_terms()),
             # read at fixed u = 1 - t/T (easy): the shape carries the schedule's relative
             # corrections (module docstring)
-            "delta": (ph["delta"].expr,
-                      _shape_terms(loss_terms, common) if phase == "easy" else [delta_nd]),
+            "delta": (ph["delta"].expr, _shape_terms(_layer_divided(loss_terms), common)
+                      if phase == "easy" else [delta_nd]),
             # a constant rate's loss decays as T^-p_c: its own noise-bias crossover
             "constant_lr_exponent": (ph["constant_lr_exponent"].expr, const_rows),
             "constant_lr_loss_exponent": (ph["constant_lr_loss_exponent"].expr, const_rows),
@@ -506,7 +527,7 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
             "power_law_gain": (tuned_power_law_gain()[0], gain_terms),
         }  # fmt: skip
         if phase == "easy":
-            rows["xi"] = (ph["xi"].expr, [*loss_terms, *common])
+            rows["xi"] = (ph["xi"].expr, [*_layer_divided(loss_terms), *common])
         else:
             win = [*_window_terms(), *_window_boundary_layer(), _window_source_term(),
                    _window_source_residual_term()]  # fmt: skip
@@ -529,6 +550,7 @@ def corrections_latex() -> str:
         parts.extend(c.latex() for c in rows.values())
     parts.append(_feedback_latex())
     parts.append(capped_power_law().latex())
+    parts.append(easy_end_layer().latex())
     parts.append(window_source_response().latex())
     parts.append(hard_loss_source().latex())
     return "\n".join(parts)

@@ -28,6 +28,7 @@ from theory import symbols as S
 from ..analysis.extrapolate import ExtrapolationOptions, extrapolate_sequence
 from ..analysis.fits import LocalSlopes, fit_collapse_exponent, fit_end_exponent, slope_drift
 from ..schedules.tuning import tune_baseline
+from . import easy_layer as layer
 from .beyond import beyond_claims
 from .constant_rate import constant_sweep, exp_constant_loss, exp_constant_rate, subtract_feedback
 from .core import (
@@ -255,19 +256,23 @@ XI_WINDOW = (0.3, 0.7)
 
 def _exp_xi(model, Ts, ctx):
     """xi from the mean optimal rate over ``s in XI_WINDOW`` against ``T`` (an integral of the
-    schedule; the rate at ``s = 1/2`` and the pooled collapse fit are kept as diagnostics)."""
+    schedule) with the end-of-run boundary layer divided out (:mod:`.easy_layer`); the raw
+    means, the rate at ``s = 1/2`` and the pooled collapse fit are kept as diagnostics."""
     sol, Ts = _solved(model, Ts, ctx)
     sch = {T: _eta_fn(sol[T], T) for T in Ts}
     pooled = fit_collapse_exponent(sch)
-    mean = [window_mean_rate(sol[T], T, *XI_WINDOW) for T in Ts]
+    readout = lambda r, T: layer.divided_mean(model, r, T, XI_WINDOW)  # noqa: E731
+    mean = [readout(sol[T], T) for T in Ts]
     mid = [float(sch[T](np.array([0.5 * T]))[0]) for T in Ts]
     rs, rq = solver_errors(sol, Ts, order=1)
     rs = shape_solver_errors(sol, Ts, rs, lambda r, T: window_mean_rate(r, T, *XI_WINDOW))
-    return _exponent_measurement(
+    m = _exponent_measurement(
         Ts, mean, sign=-1.0, rel_solver=rs, rel_quadrature=rq,
         diagnostics={"pooled_xi": -pooled.exponent, "pooled_xi_stderr": pooled.stderr,
-                     "window": XI_WINDOW, "eta_at_half": mid},
+                     "window": XI_WINDOW, "eta_at_half": mid, "mean_raw": [window_mean_rate(
+                         sol[T], T, *XI_WINDOW) for T in Ts]},
     )  # fmt: skip
+    return layer.with_slope_grid_error(model, sol, Ts, ctx, m, readout)
 
 
 def _exp_collapse(model, Ts, ctx):
@@ -288,15 +293,19 @@ def _exp_collapse(model, Ts, ctx):
 
 
 def _exp_delta(model, Ts, ctx):
-    """delta per horizon (:func:`shape_exponent` over DELTA_U_RANGE), extrapolated in ``T``.
+    """delta per horizon (:func:`shape_exponent`'s windows over DELTA_U_RANGE) with the
+    end-of-run boundary layer divided out (:func:`.easy_layer.divided_shape_exponent`),
+    extrapolated in ``T``.
 
     The per-horizon values play the role of local slopes; :func:`evaluate_claim`
     re-extrapolates them with the derived corrections of the schedule's shape. The solver's
     relative schedule error ``r`` moves each half's mean by ``r``: delta by
-    ``sqrt(2) r / log(u2/um)``.
+    ``sqrt(2) r / log(u2/um)``. The time grid's error (:func:`.easy_layer.grid_error`, at the
+    longest horizon) enters as a common offset of every value.
     """
     sol, Ts = _solved(model, Ts, ctx)
-    deltas = np.array([shape_exponent(sol[T], T) for T in Ts])
+    divided = lambda r, T: layer.divided_delta(model, r, T)  # noqa: E731
+    deltas = np.array([divided(sol[T], T) for T in Ts])
     fitted = [fit_end_exponent(_eta_fn(sol[T], T), T=round(T), u_range=DELTA_U_RANGE).delta
               for T in Ts]  # fmt: skip
     rs, _ = solver_errors(sol, Ts, order=1)
@@ -304,13 +313,16 @@ def _exp_delta(model, Ts, ctx):
     rs = shape_solver_errors(sol, Ts, rs, *halves)
     half = 0.5 * math.log(DELTA_U_RANGE[1] / DELTA_U_RANGE[0])
     x = np.asarray(Ts, float)
-    raw = {"x": x, "s": deltas, "cov_solver": np.diag(2 * (rs / half) ** 2)}
+    grid = layer.grid_error(model, sol[Ts[-1]], Ts[-1], divided, ctx) if Ts else math.nan
+    raw = {"x": x, "s": deltas, "cov_solver": np.diag(2 * (rs / half) ** 2),
+           "cov_quadrature": np.full((x.size,) * 2, np.nan_to_num(grid) ** 2)}  # fmt: skip
     sl = LocalSlopes(x, deltas, np.full(x.size, math.nan), 1)
     dr = slope_drift(sl, tail=min(3, len(Ts))) if len(Ts) >= 2 else None
     e = extrapolate_sequence(**raw)
     return Measurement(
         e.value, e.stderr, None, sl, dr,
         {"T": list(Ts), "delta": deltas.tolist(), "u_range": DELTA_U_RANGE,
+         "delta_raw": [shape_exponent(sol[T], T) for T in Ts], "grid_error": grid,
          "delta_fitted": fitted, "sequence_input": raw},
         True, "", e,
     )  # fmt: skip

@@ -1,0 +1,180 @@
+r"""xi's and delta's readouts with the easy phase's end-of-run boundary layer divided out.
+
+The optimum's outer schedule is :math:`\eta \propto T^{-\xi}(1+y)^{2b-b/a}(u - \varepsilon)^{2b-1}`,
+:math:`u = 1 - t/T`, with :math:`\varepsilon = D(b)/(cT) = y/(1+y)` and
+:math:`c = \eta(T)\,\zeta(2b)^{1/2}` read from the end rate (:func:`theory.easy_end_layer`):
+the layer's :math:`T^{-1/(2a)}` correction and all its powers are one function of
+:math:`\varepsilon`. :func:`divided_shape_exponent` solves the window-mean ratio of
+:func:`~solvers.claims.readouts.shape_exponent` for the power of :math:`(u - \varepsilon)`;
+:func:`layer_factor` is what the layer does to a window mean of the rate.
+
+On real optima (benchmarks/results/claims.md, 2026-12-01e): at (3, 2), ``T = 1e10``, delta
+reads 2.859 raw and 3.0000 divided on a grid with 8x shorter cells (``max_interval`` 0.00125,
+``ratio`` 1.025); at (4, 3.5), ``T = 1e9``, 4.970 and 5.994. On the default grid the divided
+readout carries the grid's own error (+0.0047 at (3, 2), ``T = 1e10``), which :func:`grid_error`
+and :func:`with_slope_grid_error` estimate by refined re-solves. Where the schedule does not end
+on the layer's floor (:data:`FLOOR_MATCH`) nothing is divided.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+from scipy.optimize import brentq
+
+from theory import PLRFModel, easy_end_layer
+
+from ..analysis.extrapolate import local_slope_sequence
+from .readouts import DELTA_U_RANGE, shape_windows, window_mean_rate
+
+__all__ = [
+    "FLOOR_MATCH",
+    "GRID_REFINEMENT",
+    "divided_delta",
+    "divided_mean",
+    "divided_shape_exponent",
+    "grid_error",
+    "layer_epsilon",
+    "layer_factor",
+    "power_window_mean",
+    "with_slope_grid_error",
+]
+
+#: The refined re-solve of :func:`grid_error`: cells half as long in the bulk and a geometric
+#: ratio half as far from 1 near the ends. Its change of delta's divided readout is 0.77x the
+#: default grid's real error at (3, 2), T = 1e10, and 0.82x at (4, 3.5), T = 1e9 (against the
+#: grid with 8x shorter cells and ratio 1.025), hence the factor :data:`GRID_SAFETY`.
+GRID_REFINEMENT = {"max_interval": 0.5, "ratio": 0.5}
+#: Multiplies the refined re-solve's change into the stated grid error (>= the measured 1/0.77).
+GRID_SAFETY = 2.0
+
+
+#: An optimum ends on the layer's floor: its end rate times :math:`\zeta(2b)^{1/2}` and its
+#: mid-run :math:`\eta K(2U)^{1/2}` are the same ``c`` (ratio 1.00-1.37 on the continuum optima
+#: at (3, 2), (4, 3.5) and (2.5, 1.5), T = 1e2 .. 1e11). A schedule farther off than this factor has no such
+#: floor (not an optimum of this problem, e.g. a stand-in of the outer form): it is read raw.
+FLOOR_MATCH = 2.0
+
+
+def layer_epsilon(model: PLRFModel, res, T: float) -> float:
+    """:math:`\\varepsilon = D(b)/(cT)` of an optimum, ``c`` from its end rate (last cell); 0 (no
+    division) when that ``c`` is not the mid-run one to within :data:`FLOOR_MATCH`."""
+    layer = easy_end_layer()
+    end = float(np.asarray(res.eta)[-1])
+    c_end = end * math.sqrt(layer.kernel(model.b, 0.0))
+    U_mid = window_mean_rate(res, T, 0.5, 1.0) * 0.5 * T  # remaining intrinsic time at T/2
+    c_mid = window_mean_rate(res, T, 0.49, 0.51) * math.sqrt(layer.kernel(model.b, 2 * U_mid))
+    if not (c_mid > 0 and 1 / FLOOR_MATCH <= c_end / c_mid <= FLOOR_MATCH):
+        return 0.0
+    return layer.epsilon(model.b, end, T)
+
+
+def power_window_mean(lo: float, hi: float, eps: float, power: float) -> float:
+    r"""Mean of :math:`(u - \varepsilon)^{p}` over :math:`u \in [\mathrm{lo}, \mathrm{hi}]`.
+
+    >>> power_window_mean(0.0, 1.0, 0.0, 2.0)  # int_0^1 u^2 du
+    0.3333333333333333
+    """
+    return ((hi - eps) ** (power + 1) - (lo - eps) ** (power + 1)) / ((power + 1) * (hi - lo))
+
+
+def divided_shape_exponent(
+    res, T: float, eps: float, u_range: tuple[float, float] = DELTA_U_RANGE
+) -> float:
+    r"""delta with the layer divided out: the power ``p`` whose :math:`(u - \varepsilon)^{p}` has
+    the optimum's ratio of window means over the two geometric halves of ``u_range`` (the
+    windows of :func:`~solvers.claims.readouts.shape_exponent`; ``eps = 0`` gives its value)."""
+    inner, outer = (window_mean_rate(res, T, *w) for w in shape_windows(u_range))
+    ratio = outer / inner
+    u1, u2 = u_range
+    um = math.sqrt(u1 * u2)
+    if eps == 0:
+        return math.log(ratio) / math.log(u2 / um)
+    if eps >= u1:  # D < 0: the derived shift is always negative
+        raise ValueError(f"eps = {eps!r} is not below the window's start u1 = {u1!r}")
+
+    def gap(p: float) -> float:
+        return math.log(
+            power_window_mean(um, u2, eps, p) / power_window_mean(u1, um, eps, p) / ratio
+        )
+
+    return brentq(gap, 1e-3, 64.0, xtol=1e-12)
+
+
+def layer_factor(model: PLRFModel, eps: float, window: tuple[float, float]) -> float:
+    r"""What the layer does to the mean rate over ``t/T in window``: :math:`(1+y)^{2b-b/a}` times
+    the window mean of :math:`(u - \varepsilon)^{2b-1}` over that of :math:`u^{2b-1}`."""
+    layer = easy_end_layer()
+    y = eps / (1 - eps)
+    lo, hi = 1 - window[1], 1 - window[0]
+    p = 2 * model.b - 1
+    shape = power_window_mean(lo, hi, eps, p) / power_window_mean(lo, hi, 0.0, p)
+    return (1 + y) ** layer.amplitude_power(model.a, model.b) * shape
+
+
+def divided_mean(model: PLRFModel, res, T: float, window: tuple[float, float]) -> float:
+    """The mean rate over ``t/T in window`` with the layer divided out (:func:`layer_factor`)."""
+    return window_mean_rate(res, T, *window) / layer_factor(
+        model, layer_epsilon(model, res, T), window
+    )
+
+
+def divided_delta(model: PLRFModel, res, T: float) -> float:
+    """delta over :data:`~solvers.claims.readouts.DELTA_U_RANGE` with the layer divided out."""
+    return divided_shape_exponent(res, T, layer_epsilon(model, res, T))
+
+
+def _refined(model: PLRFModel, res, T: float, ctx):
+    """The optimum at ``T`` re-solved from itself on the refined grid (:data:`GRID_REFINEMENT`),
+    memoised in ``ctx``; ``None`` for a result without a continuum grid."""
+    from ..control.continuum import ContinuumOptions, ContinuumResult, solve_continuum
+
+    if not isinstance(res, ContinuumResult):
+        return None
+    memo = ctx.memo.setdefault(("refined grid", model), {})
+    if T not in memo:
+        fields = ContinuumOptions.__dataclass_fields__
+        opts = {k: v for k, v in ctx.solver_options.items() if k in fields}
+        base = ContinuumOptions(**opts)
+        fine = {"max_interval": base.max_interval * GRID_REFINEMENT["max_interval"],
+                "ratio": 1 + (base.ratio - 1) * GRID_REFINEMENT["ratio"]}  # fmt: skip
+        memo[T] = solve_continuum(model, T, initial=res, **{**opts, **fine})
+    return memo[T]
+
+
+def grid_error(model: PLRFModel, res, T: float, readout, ctx) -> float:
+    """The time grid's error of ``readout(result, T)`` at one horizon: :data:`GRID_SAFETY` times
+    its change on the refined grid (:func:`_refined`); ``nan`` without a continuum grid."""
+    fine = _refined(model, res, T, ctx)
+    return math.nan if fine is None else GRID_SAFETY * abs(readout(fine, T) - readout(res, T))
+
+
+def with_slope_grid_error(model: PLRFModel, sol: dict, Ts, ctx, m, readout):
+    """An exponent measurement (``extrapolation_input``, values ``readout``) turned into a
+    sequence of signed local slopes whose covariance adds the time grid's error of the last
+    local slope as a common offset: :data:`GRID_SAFETY` times the change of that slope on the
+    refined grid. The grid's error of a level is nearly the same at every ``T`` (the cells sit
+    at fixed fractions of the run), so the slopes see only how it changes: at (3, 2) the refined
+    grid moves xi's last slope by ~6e-5 where the levels move by ~1.4e-3."""
+    raw = m.diagnostics.get("extrapolation_input")
+    if raw is None or len(Ts) < 3:
+        return m
+    fine = [_refined(model, sol[T], T, ctx) for T in Ts[-2:]]
+    if any(f is None for f in fine):
+        return m
+    change = [
+        math.log(readout(f, T) / readout(sol[T], T)) for f, T in zip(fine, Ts[-2:], strict=True)
+    ]
+    g = GRID_SAFETY * abs(change[1] - change[0]) / math.log(Ts[-1] / Ts[-2])
+    x, slopes, D = local_slope_sequence(raw["T"], raw["y"])
+
+    def cov(rel):
+        return None if rel is None else (D * np.asarray(rel, float) ** 2) @ D.T
+
+    seq = {"x": x, "s": raw["sign"] * slopes, "cov_solver": cov(raw["rel_err_solver"]),
+           "cov_quadrature": (0 if (q := cov(raw["rel_err_quadrature"])) is None else q)
+           + g**2 * np.ones((x.size, x.size))}  # fmt: skip
+    diag = {k: v for k, v in m.diagnostics.items() if k != "extrapolation_input"}
+    return replace(m, diagnostics={**diag, "sequence_input": seq, "grid_error": g})
