@@ -401,15 +401,11 @@ def _constant_terms() -> list[CorrectionTerm]:
 
 
 def _slow_noise_divided(terms: list[CorrectionTerm]) -> list[CorrectionTerm]:
-    """The easy-phase constant-rate claims divide the slow modes' noise deficit out of their
-    slopes (:mod:`theory._noise_deficit`, at each tuned rate): that term carries no exponent."""
+    """The easy constant-rate claims divide the slow modes' noise out (theory._noise_deficit)."""
     slow = "noise of the slow modes (upper end)"
-    note = (
-        r"The slow modes' finite-$T$ noise deficit $\Delta = \sum_k s_k q_k^T$ enters the "
-        r"tuned balance exactly ($s_k$: mode $k$'s stationary noise share, $q_k$: its decay "
-        r"factor); the claim divides its part of the "
-        r"local slopes out at each tuned rate, to all orders in $\Delta$."
-    )
+    note = (r"The slow modes' finite-$T$ noise deficit $\Delta = \sum_k s_k q_k^T$ ($s_k$: mode "
+            r"$k$'s stationary noise share, $q_k$: its decay factor) enters the tuned balance "
+            r"exactly; the claim divides its part of the local slopes out at each tuned rate.")  # fmt: skip
     return [CorrectionTerm(slow, DIVIDED, note=note) if t.mechanism == slow else t
             for t in terms]  # fmt: skip
 
@@ -496,9 +492,7 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
         common = [*([_crossover(p)] if phase == "easy" else []), _mode_sum(), _finite_n(p)]
         const_cross = _crossover(ph["constant_lr_loss_exponent"].expr)
         loss_terms = easy_terms if phase == "easy" else _hard_loss_terms()
-        # the easy phase's constant-rate claims divide the slow modes' noise out (the hard
-        # phase's divide the feedback out: solvers.claims.constant_rate)
-        const_rows = [*const, const_cross]
+        const_rows = [*const, const_cross]  # easy: the slow modes' noise divided out
         const_rows = _slow_noise_divided(const_rows) if phase == "easy" else const_rows
         # the gain of the tuned power law (eta0 tuned too) is the difference of two slopes:
         # both tuned families' corrections
