@@ -253,7 +253,7 @@ def test_constant_claims_remove_the_derived_feedback_correction():
     ~-0.003, loss -0.050: the old "disagrees" with -0.0476) are what the feedback balance
     predicts horizon by horizon, to 1e-3; with it removed the loss agrees. Left in (the
     correction zeroed) the same data disagree, so the check has teeth. In the easy phase the
-    slow modes' noise leads and nothing is subtracted."""
+    slow modes' noise deficit is divided out instead (tests/test_constant_deficit.py)."""
     from solvers.claims import constant_rate as cr
 
     corner = PLRFModel(1.2, 4.0, n_modes=10**15)
@@ -280,6 +280,7 @@ def test_constant_claims_remove_the_derived_feedback_correction():
     assert left_in.verdict == "disagrees", (left_in.measured, left_in.resolution)
     easy = evaluate_claim(CLAIMS["optimal constant loss"], EASY, Ts[:4], ctx)
     assert "feedback_correction" not in easy.measurement.diagnostics
+    assert "deficit_correction" in easy.measurement.diagnostics
 
 
 def test_hard_constant_loss_slope_is_the_feedback_envelope():

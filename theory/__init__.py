@@ -54,6 +54,8 @@ __getattr__, __dir__, __all__ = attach(
         "fixed_shape_peak_at": "_fixed_shape",
         "fixed_shape_peak_exponent": "_fixed_shape",
         "FeedbackSlopes": "_feedback",
+        "derive_deficit_slopes": "_noise_deficit",
+        "DeficitSlopes": "_noise_deficit",
         "ModeDynamics": "_dynamics",
         "plrf_dynamics": "_dynamics",
         "derivation_document": "_latex_document",

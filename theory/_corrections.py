@@ -400,6 +400,16 @@ def _constant_terms() -> list[CorrectionTerm]:
     return [*gaps, discrete]
 
 
+def _slow_noise_divided(terms: list[CorrectionTerm]) -> list[CorrectionTerm]:
+    """The easy constant-rate claims divide the slow modes' noise out (theory._noise_deficit)."""
+    slow = "noise of the slow modes (upper end)"
+    note = (r"The slow modes' finite-$T$ noise deficit $\Delta = \sum_k s_k q_k^T$ ($s_k$: mode "
+            r"$k$'s stationary noise share, $q_k$: its decay factor) enters the tuned balance "
+            r"exactly; the claim divides its part of the local slopes out at each tuned rate.")  # fmt: skip
+    return [CorrectionTerm(slow, DIVIDED, note=note) if t.mechanism == slow else t
+            for t in terms]  # fmt: skip
+
+
 def _shape_terms(loss_terms: list, common: list) -> list[CorrectionTerm]:
     """The schedule's relative corrections, as corrections of its shape at fixed ``1 - t/T``."""
     lead = r"The shape at fixed $u = 1 - t/T$ carries the schedule's relative correction: "
@@ -482,6 +492,8 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
         common = [*([_crossover(p)] if phase == "easy" else []), _mode_sum(), _finite_n(p)]
         const_cross = _crossover(ph["constant_lr_loss_exponent"].expr)
         loss_terms = easy_terms if phase == "easy" else _hard_loss_terms()
+        const_rows = [*const, const_cross]  # easy: the slow modes' noise divided out
+        const_rows = _slow_noise_divided(const_rows) if phase == "easy" else const_rows
         # the gain of the tuned power law (eta0 tuned too) is the difference of two slopes:
         # both tuned families' corrections
         gain_terms = (
@@ -501,9 +513,8 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
             "delta": (ph["delta"].expr, _shape_terms(_layer_divided(loss_terms), common)
                       if phase == "easy" else [delta_nd]),
             # a constant rate's loss decays as T^-p_c: its own noise-bias crossover
-            "constant_lr_exponent": (ph["constant_lr_exponent"].expr, [*const, const_cross]),
-            "constant_lr_loss_exponent": (ph["constant_lr_loss_exponent"].expr,
-                                          [*const, const_cross]),
+            "constant_lr_exponent": (ph["constant_lr_exponent"].expr, const_rows),
+            "constant_lr_loss_exponent": (ph["constant_lr_loss_exponent"].expr, const_rows),
             "power_law_loss_exponent": (ph["power_law_loss_exponent"].expr, [_not_derivable(
                 r"The power law with a fixed $\eta_0$: its corrections depend on which $\chi$ "
                 r"the prefactors select; not derived.")]),

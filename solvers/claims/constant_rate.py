@@ -12,8 +12,14 @@ with it subtracted (trapezoid in :math:`\log T`); on the exact recursion the pre
 match the measured ones within 3e-4 from T = 1e4 on at (1.5, 3), (2, 3) and (1.2, 4), from 1e7
 on at (1.2, 1.7), where the feedback starts near the bias exponent (benchmarks/results/claims.md,
 2026-11-30d). In the easy phase the slow modes' noise, which this
-balance leaves out, is the slowest correction (:math:`\omega = (b-1)/(a+b-1) < \zeta`), and the
-raw slopes are extrapolated as before. Where the feedback exceeds the bias exponent
+balance leaves out, is the slowest correction (:math:`\omega_1 = (b-1)/(a+b-1) < \zeta`): the
+modes with :math:`2\eta\lambda_k T \lesssim 1` have not reached their stationary noise. Their
+deficit :math:`\Delta(\eta, T)` enters the same balance exactly
+(:func:`theory.derive_deficit_slopes`), summed over the sweep's mode grid at each tuned rate,
+and the easy-phase claims divide its part of the slopes out (:func:`subtract_deficit`); what is
+left approaches :math:`-\zeta` like :math:`T^{-\zeta}` (the feedback and discrete time), which
+the claims extrapolate (tests/test_constant_deficit.py; benchmarks/results/claims.md,
+2026-12-01f). Where the feedback exceeds the bias exponent
 (:math:`\phi = S_u/(1-S) \ge \alpha`) the balance has no interior optimum and the verdict is
 ``inconclusive: outside the derived balance``.
 """
@@ -25,7 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from theory import PLRFModel, derive_feedback_slopes, derive_scaling_laws
+from theory import PLRFModel, derive_deficit_slopes, derive_feedback_slopes, derive_scaling_laws
 
 from ..analysis.extrapolate import remove_slope_correction
 from ..dynamics import ModeGrid, noise_sum_derivatives, stationary_loss
@@ -37,9 +43,13 @@ __all__ = [
     "CONSTANT_RATE_TOL",
     "FRONT_EXACT_CAP",
     "constant_sweep",
+    "deficit_correction",
+    "deficit_sums",
     "feedback_correction",
     "front_exact_modes",
+    "subtract_deficit",
     "subtract_feedback",
+    "sweep_grid",
 ]
 
 #: Tolerance of the tuned constant rate in ``log eta`` (Brent's bracket): the tuned rate's
@@ -75,13 +85,19 @@ def constant_sweep(model: PLRFModel, Ts: Sequence[int], ctx: ExperimentContext):
     an explicit ``exact`` in the context's grid options is used as given)."""
     key = ("constant", model, tuple(Ts))
     if key not in ctx.memo:
-        exact = front_exact_modes(model, max(Ts))
-        if ctx.grid_options.get("exact") is not None or exact is None:
-            grid = ctx.grid(model)
-        else:
-            grid = ModeGrid.from_model(model, **{**ctx.grid_options, "exact": exact})
+        grid = sweep_grid(model, Ts, ctx)
         ctx.memo[key] = tune_constant(model, Ts, grid=grid, xatol=CONSTANT_RATE_TOL)
     return ctx.memo[key]
+
+
+def sweep_grid(model: PLRFModel, Ts: Sequence[int], ctx: ExperimentContext) -> ModeGrid:
+    """The mode grid :func:`constant_sweep` tunes on (the front in exact modes where
+    :func:`front_exact_modes` affords it; an explicit ``exact`` in the context's options as
+    given)."""
+    exact = front_exact_modes(model, max(Ts))
+    if ctx.grid_options.get("exact") is not None or exact is None:
+        return ctx.grid(model)
+    return ModeGrid.from_model(model, **{**ctx.grid_options, "exact": exact})
 
 
 def _balance_exponents(model: PLRFModel) -> tuple[float, float]:
@@ -109,6 +125,36 @@ def feedback_correction(model: PLRFModel, etas: Sequence[float], kind: str) -> n
     return np.array(out)
 
 
+def deficit_sums(grid: ModeGrid, eta: float, T: float) -> tuple[float, ...]:
+    r"""The slow modes' noise deficit :math:`(\Delta, \Delta_u, \Delta_v, \Delta_{uu},
+    \Delta_{uv})` of the constant rate ``eta`` at step ``T``, summed over ``grid``'s modes
+    (:func:`theory.derive_deficit_slopes`: each mode's missing share of its stationary noise)."""
+    im = grid.model.inv_batch
+    return derive_deficit_slopes().mode_sums(eta * grid.lam, float(T), im, grid.weight)
+
+
+def deficit_correction(
+    grid: ModeGrid, etas: Sequence[float], Ts: Sequence[float], kind: str, *, scale: float = 1.0
+) -> np.ndarray:
+    r"""The part of the tuned ``"rate"``'s or ``"loss"``'s local exponent that the slow modes'
+    noise deficit carries, at each tuned rate and horizon: the slope of
+    :func:`theory.derive_deficit_slopes` minus the same with :math:`\Delta = 0` (the feedback
+    slope), all orders in :math:`\Delta`. ``scale`` multiplies the deficit (1: the model's;
+    the tests' wrong variants use others)."""
+    if kind not in ("rate", "loss"):
+        raise ValueError(f"kind must be 'rate' or 'loss', got {kind!r}")
+    model, d = grid.model, derive_deficit_slopes()
+    alpha, _ = _balance_exponents(model)
+    j = 0 if kind == "rate" else 1
+    out = []
+    for eta, T in zip(etas, Ts, strict=True):
+        S = noise_sum_derivatives(model, eta)
+        D = tuple(scale * x for x in deficit_sums(grid, eta, T))
+        full = d.slopes(alpha, model.sigma**2, S, D)[j]
+        out.append(full - d.slopes(alpha, model.sigma**2, S, (0.0,) * 5)[j])
+    return np.array(out)
+
+
 def _interior_constants(model, Ts, ctx) -> tuple[list, dict]:
     """The tuned constant rates off the search bounds, and diagnostics: the horizons where the
     rate sat at a bound (there the tuned value is the bound, not the optimum: e.g. a rate
@@ -120,13 +166,16 @@ def _interior_constants(model, Ts, ctx) -> tuple[list, dict]:
     return inner, {"at_bound_T": [r.T for r in res if r.at_bound], "label_noise_share": share}
 
 
-def subtract_feedback(model, Ts, etas, ys, kind: str, diag: dict) -> tuple[list, list]:
+def subtract_feedback(model, Ts, etas, ys, kind: str, diag: dict, grid=None) -> tuple[list, list]:
     """Horizons and values with the derived feedback correction divided out (hard phase; the
-    easy phase returns them unchanged). Horizons where the feedback exceeds the bias exponent
+    easy phase divides out the slow modes' noise deficit instead, on ``grid``:
+    :func:`subtract_deficit`). Horizons where the feedback exceeds the bias exponent
     are left out (the balance holds once it is below: like those at a search bound); if the
     last is outside, so is the claim (``diag["out_of_regime"]``). Records what it did in
     ``diag``."""
     if model.phase != "hard" or not len(Ts):
+        if model.phase == "easy" and grid is not None and len(Ts):
+            return subtract_deficit(grid, Ts, etas, ys, kind, diag)
         return list(Ts), list(ys)
     corr = feedback_correction(model, etas, kind)
     alpha, zeta = _balance_exponents(model)
@@ -148,11 +197,53 @@ def subtract_feedback(model, Ts, etas, ys, kind: str, diag: dict) -> tuple[list,
     return Ts, remove_slope_correction(Ts, ys, corr[first:]).tolist()
 
 
+def subtract_deficit(grid: ModeGrid, Ts, etas, ys, kind: str, diag: dict) -> tuple[list, list]:
+    """Easy phase: horizons and values with the slow modes' noise deficit divided out
+    (:func:`deficit_correction`, trapezoid in ``log T``). What is left approaches the derived
+    exponent like the next derived correction, :math:`T^{-\\zeta}` (feedback and discrete time),
+    which the claim extrapolates. Records what it did in ``diag``."""
+    corr = deficit_correction(grid, etas, Ts, kind)
+    diag["deficit_correction"] = corr.tolist()
+    diag["uncorrected_y"] = list(ys)
+    # the derived list marks the slow modes' noise as divided out (theory._corrections)
+    diag["removed_omegas"] = [(grid.model.b - 1) / (grid.model.a + grid.model.b - 1)]
+    return list(Ts), divide_slope_correction(Ts, ys, corr).tolist()
+
+
+def divide_slope_correction(Ts, ys, corr) -> np.ndarray:
+    r"""``ys`` with ``corr`` (a part of the local exponent at each horizon) divided out: its
+    integral over :math:`\log T` by a cubic spline through the horizons. The trapezoid rule
+    (:func:`~solvers.analysis.extrapolate.remove_slope_correction`) errs by
+    :math:`h^2 \omega^2 c/12` on a correction :math:`c \propto T^{-\omega}` at step :math:`h`:
+    on half-decades at (2, 1.2) 2.4e-6 at T = 5.6e12 (the deficit is still 2.4e-3 there and
+    decays at :math:`\omega_1` = 0.09), which became the corrected slopes' slowest term
+    (benchmarks/results/claims.md, 2026-12-01f).
+
+    >>> T = np.geomspace(1e2, 1e12, 21)
+    >>> c = 0.01 * (T / 1e2) ** -0.1
+    >>> exact = np.exp(-0.1 * (1 - c / 0.01))  # exp of minus the integral of c over log T
+    >>> err = lambda f: float(np.abs(f(T, np.ones(21), c) / exact - 1).max())
+    >>> err(divide_slope_correction) < 1e-7 < 1e-5 < err(remove_slope_correction)  # 3e-8, 1e-4
+    True
+    """
+    from scipy.interpolate import CubicSpline  # deferred like the dynamics' scipy imports
+
+    x = np.log(np.asarray(Ts, float))
+    corr = np.asarray(corr, float)
+    if x.size < 4:  # too few horizons for a spline: the trapezoid rule
+        return remove_slope_correction(Ts, ys, corr)
+    spline = CubicSpline(x, corr)
+    steps = [spline.integrate(x[i], x[i + 1]) for i in range(x.size - 1)]
+    return np.asarray(ys, float) * np.exp(-np.concatenate([[0.0], np.cumsum(steps)]))
+
+
 def _measure(model, Ts, ctx, kind: str) -> Measurement:
     res, diag = _interior_constants(model, Ts, ctx)
     etas = [r.params["eta0"] for r in res]
     ys = etas if kind == "rate" else [r.final_loss for r in res]
-    Ts_, ys = subtract_feedback(model, [r.T for r in res], etas, ys, kind, diag)
+    Ts_ = [r.T for r in res]
+    grid = sweep_grid(model, Ts, ctx)  # the grid the rates were tuned on
+    Ts_, ys = subtract_feedback(model, Ts_, etas, ys, kind, diag, grid)
     rel = np.full(len(ys), CONSTANT_RATE_TOL) if kind == "rate" else None
     return _exponent_measurement(Ts_, ys, diagnostics=diag, rel_solver=rel)
 

@@ -84,11 +84,16 @@ def _text(model, Ts, rows, schedule_Ts=None) -> str:
             )
             lines.append(f"{'':<{w}}  per window (T or C: value) {pairs}")
         raw = None if m is None else m.diagnostics.get("uncorrected_y")
-        if raw is not None:  # the hard constant-rate claims (solvers/claims/constant_rate.py)
+        if raw is not None:  # the constant-rate claims (solvers/claims/constant_rate.py)
             T_ = m.diagnostics["T"]
             s_ = [math.log(raw[i] / raw[i - 1]) / math.log(T_[i] / T_[i - 1])
                   for i in range(1, len(raw))]  # fmt: skip
-            lines.append(f"{'':<{w}}  with the derived noise-feedback correction subtracted; raw "
+            what = (
+                "the slow modes' noise deficit"
+                if "deficit_correction" in m.diagnostics
+                else "the noise-feedback correction"
+            )  # easy / hard phase
+            lines.append(f"{'':<{w}}  with {what} (derived) divided out; raw "
                          f"slopes {s_[0]:+.4f} .. {s_[-1]:+.4f}")  # fmt: skip
         e = None if m is None else m.extrapolation
         if e is not None:
