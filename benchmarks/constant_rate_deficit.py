@@ -24,13 +24,9 @@ import time
 
 import numpy as np
 
+from solvers.analysis.extrapolate import remove_slope_correction
 from solvers.claims import ExperimentContext
-from solvers.claims.constant_rate import (
-    constant_sweep,
-    deficit_correction,
-    divide_slope_correction,
-    sweep_grid,
-)
+from solvers.claims.constant_rate import constant_sweep, deficit_correction, sweep_grid
 from solvers.claims.validate import horizons
 from theory import PLRFModel
 
@@ -54,7 +50,7 @@ def residuals(a: float, b: float, T_max: float, ratio: float) -> tuple[np.ndarra
         out[kind] = {}
         for name, scale in VARIANTS.items():
             c = deficit_correction(grid, eta, T, kind, scale=scale)
-            ys = divide_slope_correction(T, y, c) if scale else y
+            ys = remove_slope_correction(T, y, c) if scale else y
             out[kind][name] = np.diff(np.log(ys)) / np.diff(np.log(T)) + zeta
     return np.sqrt(T[1:] * T[:-1]), out, time.process_time() - t0
 

@@ -16,6 +16,7 @@ import pytest
 import sympy as sp
 
 from solvers import tune_constant
+from solvers.analysis.extrapolate import remove_slope_correction
 from solvers.claims import constant_rate as cr
 from solvers.dynamics import ModeGrid, noise_sum_derivatives
 from solvers.dynamics.modes import constant_rate_loss
@@ -105,7 +106,7 @@ def test_corrected_rate_slopes_decay_like_the_next_correction():
 
     def residual(scale):
         corr = cr.deficit_correction(grid, etas, Ts, "rate", scale=scale)
-        s = np.diff(np.log(cr.divide_slope_correction(Ts, etas, corr))) / np.diff(logT) + ZETA
+        s = np.diff(np.log(remove_slope_correction(Ts, etas, corr))) / np.diff(logT) + ZETA
         mid = (logT[1:] + logT[:-1]) / 2
         return math.log(abs(s[0] / s[-1])) / (mid[-1] - mid[0]), s
 

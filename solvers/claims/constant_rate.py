@@ -207,34 +207,7 @@ def subtract_deficit(grid: ModeGrid, Ts, etas, ys, kind: str, diag: dict) -> tup
     diag["uncorrected_y"] = list(ys)
     # the derived list marks the slow modes' noise as divided out (theory._corrections)
     diag["removed_omegas"] = [(grid.model.b - 1) / (grid.model.a + grid.model.b - 1)]
-    return list(Ts), divide_slope_correction(Ts, ys, corr).tolist()
-
-
-def divide_slope_correction(Ts, ys, corr) -> np.ndarray:
-    r"""``ys`` with ``corr`` (a part of the local exponent at each horizon) divided out: its
-    integral over :math:`\log T` by a cubic spline through the horizons. The trapezoid rule
-    (:func:`~solvers.analysis.extrapolate.remove_slope_correction`) errs by
-    :math:`h^2 \omega^2 c/12` on a correction :math:`c \propto T^{-\omega}` at step :math:`h`:
-    on half-decades at (2, 1.2) 2.4e-6 at T = 5.6e12 (the deficit is still 2.4e-3 there and
-    decays at :math:`\omega_1` = 0.09), which became the corrected slopes' slowest term
-    (benchmarks/results/claims.md, 2026-12-01f).
-
-    >>> T = np.geomspace(1e2, 1e12, 21)
-    >>> c = 0.01 * (T / 1e2) ** -0.1
-    >>> exact = np.exp(-0.1 * (1 - c / 0.01))  # exp of minus the integral of c over log T
-    >>> err = lambda f: float(np.abs(f(T, np.ones(21), c) / exact - 1).max())
-    >>> err(divide_slope_correction) < 1e-7 < 1e-5 < err(remove_slope_correction)  # 3e-8, 1e-4
-    True
-    """
-    from scipy.interpolate import CubicSpline  # deferred like the dynamics' scipy imports
-
-    x = np.log(np.asarray(Ts, float))
-    corr = np.asarray(corr, float)
-    if x.size < 4:  # too few horizons for a spline: the trapezoid rule
-        return remove_slope_correction(Ts, ys, corr)
-    spline = CubicSpline(x, corr)
-    steps = [spline.integrate(x[i], x[i + 1]) for i in range(x.size - 1)]
-    return np.asarray(ys, float) * np.exp(-np.concatenate([[0.0], np.cumsum(steps)]))
+    return list(Ts), remove_slope_correction(Ts, ys, corr).tolist()
 
 
 def _measure(model, Ts, ctx, kind: str) -> Measurement:
