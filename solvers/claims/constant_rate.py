@@ -166,16 +166,14 @@ def _interior_constants(model, Ts, ctx) -> tuple[list, dict]:
     return inner, {"at_bound_T": [r.T for r in res if r.at_bound], "label_noise_share": share}
 
 
-def subtract_feedback(model, Ts, etas, ys, kind: str, diag: dict, grid=None) -> tuple[list, list]:
+def subtract_feedback(model, Ts, etas, ys, kind: str, diag: dict) -> tuple[list, list]:
     """Horizons and values with the derived feedback correction divided out (hard phase; the
-    easy phase divides out the slow modes' noise deficit instead, on ``grid``:
+    easy phase returns them unchanged: its claims divide out the slow modes' noise deficit,
     :func:`subtract_deficit`). Horizons where the feedback exceeds the bias exponent
     are left out (the balance holds once it is below: like those at a search bound); if the
     last is outside, so is the claim (``diag["out_of_regime"]``). Records what it did in
     ``diag``."""
     if model.phase != "hard" or not len(Ts):
-        if model.phase == "easy" and grid is not None and len(Ts):
-            return subtract_deficit(grid, Ts, etas, ys, kind, diag)
         return list(Ts), list(ys)
     corr = feedback_correction(model, etas, kind)
     alpha, zeta = _balance_exponents(model)
@@ -199,14 +197,15 @@ def subtract_feedback(model, Ts, etas, ys, kind: str, diag: dict, grid=None) -> 
 
 def subtract_deficit(grid: ModeGrid, Ts, etas, ys, kind: str, diag: dict) -> tuple[list, list]:
     """Easy phase: horizons and values with the slow modes' noise deficit divided out
-    (:func:`deficit_correction`, trapezoid in ``log T``). What is left approaches the derived
-    exponent like the next derived correction, :math:`T^{-\\zeta}` (feedback and discrete time),
-    which the claim extrapolates. Records what it did in ``diag``."""
+    (:func:`deficit_correction`, integrated over ``log T`` by
+    :func:`~solvers.analysis.extrapolate.remove_slope_correction`). What is left approaches the
+    derived exponent like the next derived correction, :math:`T^{-\\zeta}` (feedback and
+    discrete time), which the claim extrapolates; the derived list already marks the slow
+    modes' noise as divided out (theory._corrections), so no exponent is removed here. Records
+    what it did in ``diag``."""
     corr = deficit_correction(grid, etas, Ts, kind)
     diag["deficit_correction"] = corr.tolist()
     diag["uncorrected_y"] = list(ys)
-    # the derived list marks the slow modes' noise as divided out (theory._corrections)
-    diag["removed_omegas"] = [(grid.model.b - 1) / (grid.model.a + grid.model.b - 1)]
     return list(Ts), remove_slope_correction(Ts, ys, corr).tolist()
 
 
@@ -215,8 +214,10 @@ def _measure(model, Ts, ctx, kind: str) -> Measurement:
     etas = [r.params["eta0"] for r in res]
     ys = etas if kind == "rate" else [r.final_loss for r in res]
     Ts_ = [r.T for r in res]
-    grid = sweep_grid(model, Ts, ctx)  # the grid the rates were tuned on
-    Ts_, ys = subtract_feedback(model, Ts_, etas, ys, kind, diag, grid)
+    if model.phase == "easy" and Ts_:  # on the grid the rates were tuned on
+        Ts_, ys = subtract_deficit(sweep_grid(model, Ts, ctx), Ts_, etas, ys, kind, diag)
+    else:
+        Ts_, ys = subtract_feedback(model, Ts_, etas, ys, kind, diag)
     rel = np.full(len(ys), CONSTANT_RATE_TOL) if kind == "rate" else None
     return _exponent_measurement(Ts_, ys, diagnostics=diag, rel_solver=rel)
 

@@ -117,15 +117,20 @@ def _preconditioner(level, free, dinv):
 NORMS = {"l2": np.linalg.norm, "l1": lambda v: float(np.abs(v).sum())}
 
 
+def _cg_start(g, precond, norm):
+    """Preconditioned CG's start for ``H d = -g``: ``(d, r, z, p, rz, forcing)``, with the
+    forcing tolerance ``min(0.5, sqrt|g|) |g|`` in ``norm`` (both CG variants' stopping test)."""
+    d, r = np.zeros_like(g), -g
+    z = precond(r)
+    gnorm = norm(g)
+    return d, r, z, z.copy(), r @ z, min(0.5, math.sqrt(gnorm)) * gnorm
+
+
 def _cg(hvp, g, precond, max_cg, norm=np.linalg.norm):
     """Truncated preconditioned CG for ``H d = -g`` (``d`` descent; stops on negative curvature
     or the forcing test ``|r| <= min(0.5, sqrt|g|) |g|`` in ``norm``); returns ``(d, products,
     exit)``, ``exit`` one of ``"negative curvature"``, ``"forcing"``, ``"limit"``."""
-    d, r = np.zeros_like(g), -g
-    z = precond(r)
-    p, rz = z.copy(), r @ z
-    gnorm = norm(g)
-    forcing = min(0.5, math.sqrt(gnorm)) * gnorm
+    d, r, z, p, rz, forcing = _cg_start(g, precond, norm)
     for it in range(max_cg):
         Hp = hvp(p)
         curv = p @ Hp
@@ -157,12 +162,8 @@ def _steihaug_cg(hvp, g, precond, max_cg, radius, norm=np.linalg.norm):
     Toint, *Trust-Region Methods*, alg. 7.5.1). Where :func:`_cg` stops short on negative
     curvature, this goes on along the direction to the boundary; it also stops there.
     Returns ``(d, products, exit, |d|_M)``, ``exit`` as :func:`_cg`'s or ``"boundary"``."""
-    d, r = np.zeros_like(g), -g
-    z = precond(r)
-    p, rz = z.copy(), r @ z
+    d, r, z, p, rz, forcing = _cg_start(g, precond, norm)
     dMd, dMp, pMp = 0.0, 0.0, rz
-    gnorm = norm(g)
-    forcing = min(0.5, math.sqrt(gnorm)) * gnorm
     for it in range(max_cg):
         Hp = hvp(p)
         curv = p @ Hp
