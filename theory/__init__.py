@@ -47,6 +47,8 @@ __getattr__, __dir__, __all__ = attach(
         "hard_loss_source": "_hard_loss_source",
         "HardLossSource": "_hard_loss_source",
         "window_source_response": "_window_source",
+        "WindowEndLayer": "_window_layer",
+        "window_end_layer": "_window_layer",
         "WindowSourceResponse": "_window_source",
         "window_source_residual": "_window_source",
         "WindowSourceResidual": "_window_source",

@@ -67,6 +67,7 @@ from ._easy_layer import easy_end_layer
 from ._hard_loss_source import hard_loss_source
 from ._power_law_family import capped_power_law, power_law_terms, tuned_power_law_gain
 from ._powerlaw import PowerLaw, power_exponent, power_integral
+from ._window_layer import window_end_layer
 from ._window_source import window_source_residual, window_source_response
 from .symbols import a, b
 
@@ -523,8 +524,9 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
         if phase == "easy":
             rows["xi"] = (ph["xi"].expr, [*_layer_divided(loss_terms), *common])
         else:
-            win = [*_window_terms(), *_window_boundary_layer(), _window_source_term(),
-                   _window_source_residual_term()]  # fmt: skip
+            win = [*_window_terms(), *window_end_layer().correction_terms(  # the layer divided
+                ph["anneal_window_exponent"].expr, CorrectionTerm, DIVIDED, POWER),
+                _window_source_term(), _window_source_residual_term()]  # fmt: skip
             rows["anneal_window_exponent"] = (ph["anneal_window_exponent"].expr, win)
             rows["anneal_fraction_exponent"] = (ph["anneal_fraction_exponent"].expr, win)
         for name, (expr, terms) in rows.items():
@@ -546,6 +548,7 @@ def corrections_latex() -> str:
     parts.append(capped_power_law().latex())
     parts.append(easy_end_layer().latex())
     parts.append(window_source_response().latex())
+    parts.append(window_end_layer().latex())
     parts.append(hard_loss_source().latex())
     return "\n".join(parts)
 
