@@ -156,12 +156,23 @@ def test_the_optimal_sweep_bridges_its_corrections_together():
     assert summed_horizon([1 / 6, 0.5]) / derived_horizon([1 / 6]) < 1.01
     # (2.5, 3.2): the window's two slowest, (b - a)/(2b - 1) and (a + b - 1)/(2b(2b - 1)), are
     # 0.130 and 0.136; the slowest alone asks for 0.02^(-1/0.1296) = 1.3e13 (the sweep stopped at
-    # 3.16e13), together 1.2e15 -> 1e15, the hard cap
+    # 3.16e13), together 1.2e15 -> 1e15, the hard cap. The claim divides the second (the window's
+    # end-of-run boundary layer) out and keeps its second order, 2 x 0.136; the sweep's horizon
+    # counts the layer's first order still (solvers/claims/window_layer.sweep_omegas)
+    from solvers.claims.window_layer import sweep_omegas
+
     model = PLRFModel(2.5, 3.2, n_modes=10**12)
-    omegas = claim_omegas(CLAIMS["hard annealing window"], model)
-    assert np.allclose(omegas[:2], [0.7 / 5.4, 4.7 / (6.4 * 5.4)], rtol=1e-9)
-    assert derived_horizon(omegas) < 10**13.5 < 10**15 < summed_horizon(omegas)
-    assert default_horizons(model, CLAIMS["hard annealing window"])[-1] == 10**15
+    claim = CLAIMS["hard annealing window"]
+    omegas = claim_omegas(claim, model)
+    assert np.allclose(omegas[:2], [0.7 / 5.4, 2 * 4.7 / (6.4 * 5.4)], rtol=1e-9)
+    swept = sweep_omegas(claim, model, omegas)
+    assert np.allclose(swept[:2], [0.7 / 5.4, 4.7 / (6.4 * 5.4)], rtol=1e-9)
+    assert derived_horizon(swept) < 10**13.5 < 10**15 < summed_horizon(swept)
+    assert summed_horizon(omegas) < 10**15  # the divided list alone would stop earlier
+    assert default_horizons(model, claim)[-1] == 10**15
+    # every other claim's list is its own
+    other = CLAIMS["hard optimal loss"]
+    assert sweep_omegas(other, model, claim_omegas(other, model)) == claim_omegas(other, model)
 
 
 def test_window_claim_divides_out_the_noise_source():

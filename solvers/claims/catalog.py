@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import sympy as sp
@@ -46,15 +47,13 @@ from .readouts import (
     BULK_START,
     DELTA_U_RANGE,
     _eta_fn,
-    annealing_width,
-    lost_time,
     peak_rate,
     shape_exponent,
     shape_windows,
     step_error,
     window_mean_rate,
-    window_shape_exponent,
 )
+from .window_layer import divided_lost_time, window_readouts
 
 __all__ = [
     "CLAIMS",
@@ -373,13 +372,10 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     :func:`annealing_width` and the window's shape exponent (:func:`window_shape_exponent`,
     against the balance's ``2b - 1``) are kept as diagnostics."""
     sol, Ts = _solved(model, Ts, ctx)
-    lost = np.array([lost_time(sol[T], T) for T in Ts])
+    lost, other = window_readouts(model, sol, Ts)  # the window's boundary layer divided out
     source = np.array([window_noise_source(model, sol[T].final_loss) for T in Ts])
     kappa = float(window_source_response().kappa.subs(model.subs()))
-    other = {f"width_{lv:g}": [annealing_width(sol[T], T, lv) for T in Ts]
-             for lv in (0.9, ANNEAL_LEVEL, 0.1)}  # fmt: skip
-    # the window's shape against the balance's 2b - 1: its drift is the slow correction
-    other["window_shape_exponent"] = shape = [window_shape_exponent(sol[T], T) for T in Ts]
+    shape = other["window_shape_exponent"]  # against the balance's 2b - 1: drift = correction
     drift = (shape[-1] - shape[-2]) / math.log10(Ts[-1] / Ts[-2]) if len(Ts) >= 2 else math.nan
     if abs(drift) >= SHAPE_DRIFT_NOTED:  # measured, so no limit without it (claims.md 2026-11-30o)
         other["extrapolation_options"] = ExtrapolationOptions(min_terms=1)
@@ -390,7 +386,8 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     rs, rq = solver_errors(sol, Ts, order=1)
     # the window's shape may move along directions the loss hardly sees: the lost time's change
     # under the solver's remaining Newton step, where it exceeds the KKT residual's bound
-    other["step_error"] = step = [step_error(sol[T], T, lost_time) for T in Ts]
+    other["step_error"] = step = [step_error(sol[T], T, partial(divided_lost_time, model))
+                                  for T in Ts]  # fmt: skip
     rs = np.fmax(rs, np.asarray(step, float))  # unknown steps (nan) leave the KKT bound
     # the source enters as L**|kappa|: the loss's own relative errors (a value at a minimum)
     rs_l, rq_l = solver_errors(sol, Ts, order=2)

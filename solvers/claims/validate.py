@@ -32,6 +32,7 @@ from .core import (
     derived_horizon,
     evaluate_claim,
 )
+from .window_layer import sweep_omegas
 
 __all__ = [
     "DEFAULT_BASELINE_BUDGET",
@@ -120,8 +121,9 @@ def default_horizons(model: PLRFModel, claim: Claim) -> list[int]:
     the rest run to :data:`BASELINE_T_MAX`.
     """
     if claim.needs_solver and model.phase in SCHEDULE_T_MAX:
+        # a layer the readout divides out still sets the sweep's length (sweep_omegas)
         lists = [w for c in CLAIMS if c.needs_solver and model.phase in c.phases
-                 if (w := claim_omegas(c, model))]  # fmt: skip
+                 if (w := sweep_omegas(c, model, claim_omegas(c, model)))]  # fmt: skip
         lo, hi = SCHEDULE_T_MAX[model.phase]
         # each claim's corrections together (summed_horizon): at (2.5, 3.2) the window's two
         # slowest, T^-0.130 and T^-0.136, are one correction to a fit; the slowest alone asked

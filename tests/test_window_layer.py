@@ -1,0 +1,127 @@
+"""The hard window's end-of-run boundary layer (theory.window_end_layer), divided out of the window
+claims' lost time (solvers/claims/window_layer.py): its exponent against the window balance's own
+subleading term, the vanishing first-order response of the width, and the shift D(b)/c against
+real optima, where a wrong amplitude (D x 2, D / 2, -D) or a wrong exponent fails."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from solvers import continuum_context
+from solvers.claims.catalog import optimal_sweep
+from solvers.claims.readouts import _integral, lost_time
+from solvers.claims.validate import horizons
+from solvers.claims.window_layer import divided_lost_time, layer_shift
+from theory import (
+    PLRFModel,
+    derive_corrections,
+    derive_scaling_laws,
+    easy_end_layer,
+    window_end_layer,
+)
+from theory.symbols import a, b
+
+HARD = PLRFModel(1.5, 3.0, n_modes=10**6)
+TS = horizons(100, 3e4, 7)
+
+
+@pytest.fixture(scope="module")
+def optima(tmp_path_factory):
+    ctx = continuum_context(
+        cache_dir=tmp_path_factory.mktemp("optima"), solver_options={"exact_modes": 16}
+    )
+    return optimal_sweep(HARD, TS, ctx)
+
+
+def test_the_layer_exponent_is_the_window_balances_subleading_term():
+    """r omega_0 (the layer's relative shift D/(cW), c ~ U_W^-(1 - 1/(2b))) equals the gap of the
+    window balance's final-noise term (theory._corrections: the subleading terms of
+    _derive_window at the derived width), an independent route; 1/b instead of 1/(2b) fails."""
+    from theory._corrections import _window_boundary_layer
+
+    layer = window_end_layer()
+    w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
+    (gap,) = [t.omega for t in _window_boundary_layer() if t.mechanism.startswith("end-of-run")]
+    assert sp.simplify(layer.omega(w0) - gap) == 0
+    assert sp.simplify(layer.rate_exponent + 1 - 1 / (2 * b)) == 0
+    for a_val, b_val in ((1.2, 4), (1.5, 3), (2.5, 3.2)):
+        pt = {a: a_val, b: b_val}
+        assert float(gap.subs(pt)) != pytest.approx(float((w0 / b).subs(pt)), rel=1e-3)
+
+
+def test_the_widths_first_order_response_vanishes_with_dL_dT_equal_to_H():
+    """The first-order response is zero because dL*/dT = H = -(n/m) c^2; with the plateau's bias
+    rate at the window's start (-2 (n/m) c^2) or without the horizon term it is not."""
+    layer = window_end_layer()
+    assert layer.first_order_amplitude == 0
+    U, C, nu, D = sp.symbols("U C nu D", positive=True)
+    c = C * U**layer.rate_exponent
+    L_T = sp.Symbol("L_T")  # dL/dT, a number at the optimum while U_W varies
+    grad = sp.diff(L_T * (-D / c) + nu * D * c, U)
+    assert sp.simplify(grad.subs(L_T, -nu * c**2)) == 0
+    for wrong in (-2 * nu * c**2, 0):
+        assert sp.simplify(grad.subs(L_T, wrong)) != 0
+
+
+def test_the_window_rows_divide_the_layer_and_keep_its_second_order():
+    corr = derive_corrections()["hard"]
+    for name in ("anneal_window_exponent", "anneal_fraction_exponent"):
+        terms = corr[name].terms
+        (t,) = [t for t in terms if t.mechanism == "end-of-run boundary layer of the window"]
+        assert t.form == "divided out by the readout" and t.omega is None
+        (s,) = [t for t in terms if t.mechanism == "second order of the window's boundary layer"]
+        w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
+        assert sp.simplify(s.omega - w0 / b) == 0
+    # (1.5, 3): 2 x 7/60, the lost intrinsic time's 0.3, the source residual 1/6 + 0.3
+    assert corr["anneal_window_exponent"].omegas(1.5, 3) == pytest.approx([7 / 30, 0.3, 7 / 15])
+
+
+def _shift_read_from_the_schedule(res, T, b_val, kernel_at_zero, A):
+    """``c s - A U^(1/(2b))`` along the window's lower part (``1 <= U <= 30``, where ``K`` is its
+    power law and the rate is far below the cap): the layer's shift read from the schedule
+    itself, not from the claim's readout."""
+    c = float(res.eta[-1]) * math.sqrt(kernel_at_zero)
+    F, lam = _integral(res, T), lost_time(res, T)
+    s = np.geomspace(1e-3 * lam, lam, 200)
+    U = F(T) - F(T - s)
+    keep = (U >= 1) & (U <= 30)
+    return c * s[keep] - A * U[keep] ** (1 / (2 * b_val))
+
+
+def test_the_optimum_ends_on_the_derived_layer(optima):
+    """On real optima (1.5, 3), T = 1e3 .. 3e4: c s - A U^(1/(2b)) sits at the derived D(3)
+    (the easy layer's quadrature) to 10 %; D x 2, D / 2 and -D are >= 40 % off."""
+    lay = easy_end_layer()
+    D, k0 = lay.shift(HARD.b), lay.kernel(HARD.b, 0.0)
+    A = float(lay.outer_coef.subs(b, HARD.b))
+    checked = 0
+    for T in TS[2:]:
+        read = _shift_read_from_the_schedule(optima[T], T, HARD.b, k0, A)
+        if read.size < 5:
+            continue
+        checked += 1
+        med = float(np.median(read))
+        assert med == pytest.approx(D, rel=0.1), (T, med, D)
+        for wrong in (2 * D, D / 2, -D):
+            assert abs(med - wrong) > 0.4 * abs(D), (T, med, wrong)
+    assert checked >= 2
+
+
+def test_the_readout_adds_the_layers_steps_back(optima):
+    """divided_lost_time is the lost time plus |D|/c steps (c from the end rate); a schedule
+    without the layer's floor (its end rate far from eta K(2U)^1/2 inside) is read raw."""
+    from dataclasses import replace
+
+    lay = easy_end_layer()
+    T = TS[-1]
+    res = optima[T]
+    c = float(res.eta[-1]) * math.sqrt(lay.kernel(HARD.b, 0.0))
+    assert layer_shift(HARD, res, T) == pytest.approx(lay.shift(HARD.b) / c, rel=1e-12)
+    assert divided_lost_time(HARD, res, T) == pytest.approx(
+        lost_time(res, T) - lay.shift(HARD.b) / c, rel=1e-12
+    )
+    eta = np.array(res.eta, float)
+    eta[-1] *= 100.0  # no floor: the end rate 100x the layer's
+    assert layer_shift(HARD, replace(res, eta=eta), T) == 0.0
