@@ -370,7 +370,9 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     0.756 +- 0.032 against 0.7917 at T <= 1e7; benchmarks/results/claims.md, 2026-11-30d).
     The lost time alone, the label noise's share of the source, the crossing widths of
     :func:`annealing_width` and the window's shape exponent (:func:`window_shape_exponent`,
-    against the balance's ``2b - 1``) are kept as diagnostics."""
+    against the balance's ``2b - 1``) are kept as diagnostics. The lost time is the outer
+    window's: the window's end-of-run boundary layer (|D|/c steps) added back first
+    (:mod:`~solvers.claims.window_layer`; the raw lost times in ``lost_time_raw``)."""
     sol, Ts = _solved(model, Ts, ctx)
     lost, other = window_readouts(model, sol, Ts)  # the window's boundary layer divided out
     source = np.array([window_noise_source(model, sol[T].final_loss) for T in Ts])
