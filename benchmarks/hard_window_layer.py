@@ -14,7 +14,7 @@ run's ``--cache-dir`` is read back without solving), over the default half-decad
    claim's derived list (``solvers.analysis.extrapolate_exponent``; fit and scheme spread only,
    without the solver and quadrature terms of the claim's budget).
 
-Results: ``benchmarks/results/claims.md`` (2026-12-01h).
+Results: ``benchmarks/results/claims.md`` (2026-12-01i).
 
 Usage::
 

@@ -5,7 +5,7 @@ The layer ends the optimal window :math:`D(b)/c` steps early (:func:`theory.wind
 rate), and the width's first-order response to it vanishes. So the lost time of the outer window
 is the optimum's plus :math:`|D|/c` steps: :func:`divided_lost_time`. On the continuum optima at
 (1.2, 4) (default run, to ``T = 3.16e14``) the claim's local slopes read 0.6066 at the last
-horizon and 0.6003 divided, against 0.6 (benchmarks/results/claims.md, 2026-12-01h).
+horizon and 0.6003 divided, against 0.6 (benchmarks/results/claims.md, 2026-12-01i).
 
 The relation :math:`c\,s = \int_0^U K(2U')^{1/2} dU'` holds where the rate is small; where the
 optimum does not end on the layer's floor (the end rate's ``c`` not the one of
@@ -114,7 +114,7 @@ def sweep_omegas(claim, model: PLRFModel, omegas: list[float]) -> list[float]:
     whose amplitude the rule cannot know. At (1.2, 4) the optima read
     :math:`\varepsilon = D/(c\Lambda)` = -1.87 at ``T = 1e2`` and -0.144 at 3.16e11, the horizon
     the divided list asks for, where the divided window reads 0.6009 +- 0.0072 (half-width
-    0.0144, inconclusive); it agrees from 3.16e12 on (benchmarks/results/claims.md, 2026-12-01h).
+    0.0144, inconclusive); it agrees from 3.16e12 on (benchmarks/results/claims.md, 2026-12-01i).
     So the sweep runs as far as the undivided layer asks, as before the division.
     """
     from theory import derive_corrections, derive_scaling_laws
