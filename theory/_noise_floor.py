@@ -89,7 +89,7 @@ class NoiseFloor:
             r"\paragraph{The easy phase's noise floor, divided out.} The learned modes sit at "
             r"the recursion's fixed point, $\lambda_k c_k = s(\eta\lambda_k)(L + \sigma^2)$, "
             rf"$s(x) = {sp.latex(self.share)}$ ($\iota = 1/m$), so the source is "
-            rf"$\sigma^2 {sp.latex(self.source)}$ with $S = \sum_k s(\eta\lambda_k) = "
+            rf"$\sigma^2 \left({sp.latex(self.source)}\right)$ with $S = \sum_k s(\eta\lambda_k) = "
             rf"{sp.latex(k1)}\,\eta + {sp.latex(k2)}\,\eta^2 + \dots$. Eliminated, they leave "
             r"$L(T) = B(U_0) + (\sigma^2/m)\int \varphi(\eta) K(2U)\,dt$, "
             rf"$\varphi = {sp.latex(self.running_cost)}$, whose first integral is "

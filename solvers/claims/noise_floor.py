@@ -238,3 +238,20 @@ def floor_exponent(model: PLRFModel) -> float:
     from theory import symbols
 
     return float(noise_floor().exponent.subs({symbols.a: model.a, symbols.b: model.b}))
+
+
+def divided_readout(model: PLRFModel, sol: dict, Ts, window: tuple[float, float]):
+    """xi's readout of an optimum, ``readout(result, T)``: its mean rate over ``t/T in window``
+    with the end-of-run layer (:func:`~solvers.claims.easy_layer.divided_mean`) and the floor
+    (:func:`floor_factors`) divided out, ``nan`` at a horizon without a floor factor (left out
+    of the fit); and the diagnostics: the factors, and the floor's exponent as removed from the
+    fit's derived corrections where it was divided (``removed_omegas``)."""
+    from .easy_layer import divided_mean
+
+    fl = floor_factors(model, sol, Ts, window)
+
+    def readout(res, T):
+        return divided_mean(model, res, T, window) / fl.get(T, 1.0)
+
+    diag = {"floor_factor": [fl.get(T, math.nan) for T in Ts]}
+    return readout, {**diag, **({"removed_omegas": [floor_exponent(model)]} if fl else {})}
