@@ -1,0 +1,170 @@
+"""The study's ``optlr solve`` end to end, before and after (issue 15 item 7: <= 0.7 s).
+
+Times the original study's default problem (``optlr solve --a 2 --b 2 --sigma 0.5 --batch 5
+--modes 500 --T 1000 --eta-max 2 --blocks 100 --quiet --format json``) as a fresh process from
+this tree and from each ``--against`` checkout, and the floor under it as a program of its own
+(the imports and numba's first dispatch, no optlr), **interleaved** (one run of each in turn,
+``--repeat`` rounds), so that a shared host's load falls on all alike. Reports, per program,
+the median and minimum of the wall time and of the child's CPU time (user + system,
+``resource.getrusage``), the solve's own ``seconds``, and whether its JSON answer (all of it but
+``seconds``) is identical to this tree's.
+
+Then the floor piece by piece, each row a fresh process doing everything of the rows above it
+(cumulative), run as ``optlr solve`` now runs (collection paused, one BLAS thread: "lean") and
+as before (neither: "default"): the bare interpreter (``python -S -c pass``, ``python -c pass``), NumPy,
+``scipy.optimize``, numba, and numba's first call of a trivial cached kernel.
+
+Children run with bytecode caching on (:data:`benchmarks.bench_speed.PYCACHE`) after one untimed
+warm-up run each (numba's caches and the bytecode filled).
+
+    python -m benchmarks.bench_end_to_end [--repeat 9] [--against DIR ...] [--section TITLE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.bench_speed import STUDY, TRIVIAL, child, children_cpu, cli_args, stats
+
+#: The floor, cumulative: row ``i`` runs the statements of rows ``0..i``; ``{kernels}`` is the
+#: folder holding :data:`~benchmarks.bench_speed.TRIVIAL`. The program's start-up settings are
+#: put first when ``lean`` (see :func:`floor`).
+FLOOR_ROWS = [
+    ("import numpy", "import numpy"),
+    ("import scipy.optimize", "import scipy.optimize"),
+    ("import numba", "import numba"),
+    (
+        "numba's first call of a trivial cached kernel",
+        "import sys; sys.path.insert(0, {kernels!r}); import trivial_kernel; "
+        "trivial_kernel.total(numpy.ones(8))",
+    ),
+]
+#: What ``optlr solve`` now sets before its imports (solvers.cli._common.begin_start_up).
+LEAN = "import gc, os; gc.disable(); os.environ['OPENBLAS_NUM_THREADS'] = '1'"
+#: What ``optlr`` does (before and after) as it exits: freeze, so that the interpreter's
+#: exit-time collection, which runs even with the collector disabled, has nothing to walk
+#: (without it the floor's exit takes ~0.2 s CPU more than its imports).
+EXIT = "import gc; gc.freeze()"
+
+
+def answer(out: str) -> dict:
+    """The JSON answer without its timing (``seconds``), for the identity check."""
+    d = json.loads(out)
+    d.pop("seconds")
+    return d
+
+
+def floor_program(kernels: str, lean: bool) -> list[str]:
+    """The whole floor as one program (every row of :data:`FLOOR_ROWS`), lean or default."""
+    body = [stmt.format(kernels=kernels) for _name, stmt in FLOOR_ROWS]
+    return ["-c", "\n".join([LEAN, *body, EXIT] if lean else [*body, EXIT])]
+
+
+def interleaved(roots: list[Path], repeat: int) -> list[str]:
+    """The study's solve from each tree in ``roots`` (the first is this one), interleaved with
+    the floor as a program (lean and default)."""
+    argv = ["-m", "solvers.cli", *cli_args(STUDY)]
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "trivial_kernel.py").write_text(TRIVIAL)
+        progs = {f"`{r}`": (argv, r) for r in roots}
+        progs["floor, lean (no optlr)"] = (floor_program(tmp, True), None)
+        progs["floor, default (no optlr)"] = (floor_program(tmp, False), None)
+        for prog, root in progs.values():
+            child(prog, root)  # warm-up: bytecode, numba's caches
+        runs: dict[str, list] = {name: [] for name in progs}
+        for _ in range(repeat):
+            for name, (prog, root) in progs.items():
+                runs[name].append(child(prog, root))
+    ref = answer(runs[f"`{roots[0]}`"][0][2])
+    lines = [
+        "| program | wall s median (min) | CPU s median (min) | `seconds` median (min) | "
+        "answer identical to the first row's |",
+        "|---|---|---|---|---|",
+    ]
+    for name, v in runs.items():
+        secs = same = "-"
+        if name.startswith("`"):
+            secs = stats([json.loads(x[2])["seconds"] for x in v])
+            same = f"{'yes' if all(answer(x[2]) == ref for x in v) else 'NO'} ({len(v)} runs)"
+        lines.append(
+            f"| {name} | {stats([x[0] for x in v])} | {stats([x[1] for x in v])} | {secs} | "
+            f"{same} |"
+        )
+    return lines
+
+
+def floor(repeat: int) -> list[str]:
+    """The floor rows (cumulative fresh processes), lean and default settings interleaved."""
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "trivial_kernel.py").write_text(TRIVIAL)
+        progs = {"python -S -c pass": (["-S", "-c", "pass"], ["-S", "-c", "pass"])}
+        progs["python -c pass"] = (["-c", "pass"], ["-c", "pass"])
+        body: list[str] = []
+        for name, stmt in FLOOR_ROWS:
+            body.append(stmt.format(kernels=tmp))
+            progs[f"... + {name}"] = (
+                ["-c", "\n".join([LEAN, *body, EXIT])],
+                ["-c", "\n".join([*body, EXIT])],
+            )
+        child(progs[f"... + {FLOOR_ROWS[-1][0]}"][1])  # compiles and caches the kernel
+        lines = [
+            "| fresh process (cumulative) | lean: wall s median (min) | lean: CPU s median (min) "
+            "| default: wall s median (min) | default: CPU s median (min) |",
+            "|---|---|---|---|---|",
+        ]
+        for name, (lean, default) in progs.items():
+            a, b = [], []
+            for _ in range(repeat):
+                a.append(child(lean))
+                b.append(child(default))
+            lines.append(
+                f"| {name} | {stats([x[0] for x in a])} | {stats([x[1] for x in a])} | "
+                f"{stats([x[0] for x in b])} | {stats([x[1] for x in b])} |"
+            )
+    return lines
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--repeat", type=int, default=9)
+    p.add_argument("--against", type=Path, action="append", default=[],
+                   help="another checkout (e.g. main) to time beside (repeatable)")  # fmt: skip
+    p.add_argument("--no-floor", action="store_true", help="skip the floor table")
+    p.add_argument("--out", type=Path, default=Path("benchmarks/results/speed.md"))
+    p.add_argument("--section", help="append the figures to --out under this title "
+                   "(default: print them only)")  # fmt: skip
+    args = p.parse_args(argv)
+    load = [os.getloadavg()[0]]
+    c0, w0 = time.process_time(), time.perf_counter()
+    here = Path(__file__).resolve().parents[1]
+    parts = ["### The study's `optlr solve` and the floor, interleaved", ""]
+    parts += interleaved([here, *args.against], args.repeat)
+    load.append(os.getloadavg()[0])
+    if not args.no_floor:
+        parts += ["", "### The floor (fresh processes)", "", *floor(args.repeat)]
+    load.append(os.getloadavg()[0])
+    head = [
+        f"`python -m benchmarks.bench_end_to_end {' '.join(argv or sys.argv[1:])}`, "
+        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+        f"load average (1 min) {' / '.join(f'{x:.1f}' for x in load)} (start / mid / end); "
+        f"this script: {time.process_time() - c0:.0f} s CPU ({children_cpu():.0f} s in its "
+        f"children), {time.perf_counter() - w0:.0f} s wall.",
+        "",
+    ]
+    text = "\n".join(head + parts) + "\n"
+    print(text)
+    if args.section is not None:
+        with args.out.open("a") as fh:
+            fh.write(f"\n## {args.section}\n\n{text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
