@@ -5,9 +5,12 @@ Times the original study's default problem (``optlr solve --a 2 --b 2 --sigma 0.
 this tree and from each ``--against`` checkout, and the floor under it as a program of its own
 (the imports and numba's first dispatch, no optlr), **interleaved** (one run of each in turn,
 ``--repeat`` rounds), so that a shared host's load falls on all alike. Reports, per program,
-the median and minimum of the wall time and of the child's CPU time (user + system,
-``resource.getrusage``), the solve's own ``seconds``, and whether its JSON answer (all of it but
-``seconds``) is identical to this tree's.
+the median and minimum of the wall time, of the child's CPU time (user + system,
+``resource.getrusage``) and of its main thread's CPU time up to its exit handlers (what an idle
+host's wall time would be: any helper thread runs on the other core), the solve's own
+``seconds``, and whether its JSON answer (all of it but ``seconds``) is identical to this
+tree's. The solve runs as ``python -m solvers.cli`` does (``runpy``), behind an exit handler
+that reports the main thread's CPU time.
 
 Then the floor piece by piece, each row a fresh process doing everything of the rows above it
 (cumulative), run as ``optlr solve`` now runs (collection paused, one BLAS thread: "lean") and
@@ -26,12 +29,14 @@ import argparse
 import datetime
 import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_speed import STUDY, TRIVIAL, child, children_cpu, cli_args, stats
+from benchmarks.bench_speed import PYCACHE, STUDY, TRIVIAL, child, children_cpu, cli_args, stats
 
 #: The floor, cumulative: row ``i`` runs the statements of rows ``0..i``; ``{kernels}`` is the
 #: folder holding :data:`~benchmarks.bench_speed.TRIVIAL`. The program's start-up settings are
@@ -54,6 +59,40 @@ LEAN = "import gc, os; gc.disable(); os.environ['OPENBLAS_NUM_THREADS'] = '1'"
 EXIT = "import gc; gc.freeze()"
 
 
+#: Put first in every timed program: at exit (after ``main`` has returned, before the
+#: interpreter's teardown) it writes the main thread's CPU time to stderr. On an idle host the
+#: wall time is about this (the host's other core takes any helper thread's work); on a loaded
+#: one it is the figure that says what an idle run would take.
+THREAD_CPU = (
+    "import atexit, sys, time; atexit.register(lambda: sys.stderr.write("
+    "f'\\nmain-thread-cpu {time.thread_time()}\\n'))"
+)
+#: ``optlr`` as ``python -m solvers.cli`` does it, with :data:`THREAD_CPU` first.
+OPTLR = (
+    THREAD_CPU
+    + "; import runpy; runpy.run_module('solvers.cli', run_name='__main__', alter_sys=True)"
+)
+
+
+def run(argv: list[str], root: Path | None = None) -> tuple[float, float, float, str]:
+    """:func:`benchmarks.bench_speed.child`, also reading the main thread's CPU time that
+    :data:`THREAD_CPU` writes: ``(wall, cpu, main-thread cpu, stdout)``."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    if root is not None:
+        env["PYTHONPATH"] = str(root)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    p = subprocess.run(
+        [sys.executable, *argv], capture_output=True, text=True, check=True, env=env, cwd=root
+    )
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    marks = [x for x in p.stderr.splitlines() if x.startswith("main-thread-cpu ")]
+    return wall, cpu, float(marks[-1].split()[1]), p.stdout
+
+
 def answer(out: str) -> dict:
     """The JSON answer without its timing (``seconds``), for the identity check."""
     d = json.loads(out)
@@ -64,38 +103,38 @@ def answer(out: str) -> dict:
 def floor_program(kernels: str, lean: bool) -> list[str]:
     """The whole floor as one program (every row of :data:`FLOOR_ROWS`), lean or default."""
     body = [stmt.format(kernels=kernels) for _name, stmt in FLOOR_ROWS]
-    return ["-c", "\n".join([LEAN, *body, EXIT] if lean else [*body, EXIT])]
+    return ["-c", "\n".join([THREAD_CPU, LEAN, *body, EXIT] if lean else [THREAD_CPU, *body, EXIT])]
 
 
 def interleaved(roots: list[Path], repeat: int) -> list[str]:
     """The study's solve from each tree in ``roots`` (the first is this one), interleaved with
     the floor as a program (lean and default)."""
-    argv = ["-m", "solvers.cli", *cli_args(STUDY)]
+    argv = ["-c", OPTLR, *cli_args(STUDY)]
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "trivial_kernel.py").write_text(TRIVIAL)
         progs = {f"`{r}`": (argv, r) for r in roots}
         progs["floor, lean (no optlr)"] = (floor_program(tmp, True), None)
         progs["floor, default (no optlr)"] = (floor_program(tmp, False), None)
         for prog, root in progs.values():
-            child(prog, root)  # warm-up: bytecode, numba's caches
+            run(prog, root)  # warm-up: bytecode, numba's caches
         runs: dict[str, list] = {name: [] for name in progs}
         for _ in range(repeat):
             for name, (prog, root) in progs.items():
-                runs[name].append(child(prog, root))
-    ref = answer(runs[f"`{roots[0]}`"][0][2])
+                runs[name].append(run(prog, root))
+    ref = answer(runs[f"`{roots[0]}`"][0][3])
     lines = [
-        "| program | wall s median (min) | CPU s median (min) | `seconds` median (min) | "
-        "answer identical to the first row's |",
-        "|---|---|---|---|---|",
+        "| program | wall s median (min) | CPU s median (min) | main thread's CPU s median (min) "
+        "| `seconds` median (min) | answer identical to the first row's |",
+        "|---|---|---|---|---|---|",
     ]
     for name, v in runs.items():
         secs = same = "-"
         if name.startswith("`"):
-            secs = stats([json.loads(x[2])["seconds"] for x in v])
-            same = f"{'yes' if all(answer(x[2]) == ref for x in v) else 'NO'} ({len(v)} runs)"
+            secs = stats([json.loads(x[3])["seconds"] for x in v])
+            same = f"{'yes' if all(answer(x[3]) == ref for x in v) else 'NO'} ({len(v)} runs)"
         lines.append(
-            f"| {name} | {stats([x[0] for x in v])} | {stats([x[1] for x in v])} | {secs} | "
-            f"{same} |"
+            f"| {name} | {stats([x[0] for x in v])} | {stats([x[1] for x in v])} | "
+            f"{stats([x[2] for x in v])} | {secs} | {same} |"
         )
     return lines
 
