@@ -12,7 +12,8 @@ host's wall time would be: any helper thread runs on the other core), the solve'
 tree's. The solve runs as ``python -m solvers.cli`` does (``runpy``), behind an exit handler
 that reports the main thread's CPU time.
 
-Then the floor piece by piece, each row a fresh process doing everything of the rows above it
+Then the collector's work in the solve of each tree (collections per generation, the CPU time
+inside them, the objects they freed: a ``gc.callbacks`` probe), and the floor piece by piece, each row a fresh process doing everything of the rows above it
 (cumulative), run as ``optlr solve`` now runs (collection paused, one BLAS thread: "lean") and
 as before (neither: "default"): the bare interpreter (``python -S -c pass``, ``python -c pass``), NumPy,
 ``scipy.optimize``, numba, and numba's first call of a trivial cached kernel.
@@ -72,6 +73,49 @@ OPTLR = (
     THREAD_CPU
     + "; import runpy; runpy.run_module('solvers.cli', run_name='__main__', alter_sys=True)"
 )
+
+
+#: Put first in a program: counts the collector's work (collections per generation, the CPU
+#: time inside them, the objects they freed) and writes it to stderr at exit.
+GC_PROBE = """
+import atexit, gc, json, sys, time
+_gc = {"collections": [0, 0, 0], "cpu": 0.0, "freed": 0, "start": 0.0}
+def _probe(phase, info):
+    if phase == "start":
+        _gc["start"] = time.process_time()
+    else:
+        _gc["collections"][info["generation"]] += 1
+        _gc["cpu"] += time.process_time() - _gc["start"]
+        _gc["freed"] += info["collected"]
+gc.callbacks.append(_probe)
+atexit.register(lambda: sys.stderr.write("\\ngc-probe " + json.dumps(_gc) + "\\n"))
+"""
+
+
+def collector_work(roots: list[Path], repeat: int) -> list[str]:
+    """The collector's work in the study's solve from each tree (median of ``repeat`` runs)."""
+    lines = [
+        "| tree | collections (young, middle, full) | CPU s in collections median (min) | "
+        "objects freed |",
+        "|---|---|---|---|",
+    ]
+    code = (
+        GC_PROBE
+        + "import runpy; runpy.run_module('solvers.cli', run_name='__main__', alter_sys=True)"
+    )
+    for r in roots:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update(PYTHONPYCACHEPREFIX=str(PYCACHE), PYTHONPATH=str(r))
+        seen = []
+        for _ in range(repeat):
+            err = subprocess.run([sys.executable, "-c", code, *cli_args(STUDY)], cwd=r, env=env,
+                                 capture_output=True, text=True, check=True).stderr  # fmt: skip
+            seen.append(json.loads(err.split("gc-probe ")[-1]))
+        lines.append(
+            f"| `{r}` | {', '.join(map(str, seen[0]['collections']))} | "
+            f"{stats([x['cpu'] for x in seen])} | {seen[0]['freed']} |"
+        )
+    return lines
 
 
 def run(argv: list[str], root: Path | None = None) -> tuple[float, float, float, str]:
@@ -185,6 +229,8 @@ def main(argv=None) -> int:
     here = Path(__file__).resolve().parents[1]
     parts = ["### The study's `optlr solve` and the floor, interleaved", ""]
     parts += interleaved([here, *args.against], args.repeat)
+    parts += ["", "### The collector's work in one solve", ""]
+    parts += collector_work([here, *args.against], 3)
     load.append(os.getloadavg()[0])
     if not args.no_floor:
         parts += ["", "### The floor (fresh processes)", "", *floor(args.repeat)]
