@@ -178,14 +178,15 @@ def begin_start_up(*, one_blas_thread: bool = False) -> None:
 
     * Pauses the automatic garbage collection until :func:`end_start_up`: importing NumPy,
       SciPy and numba and loading numba's first kernel make ~200,000 objects and almost no
-      garbage (a collector callback counted ~1,100 objects freed in the study's whole solve),
-      yet the collector walked them 280 times (257 young, 23 middle, 2 full collections:
-      0.13 s CPU of a 0.95 s fresh ``optlr solve``; benchmarks/results/speed.md).
+      garbage (a collector callback counted ~1,200 objects freed in the study's whole solve),
+      yet the collector walked them 282 times (257 young, 23 middle, 2 full collections:
+      0.12 s CPU of a 0.95 s fresh ``optlr solve``; benchmarks/results/speed.md).
     * ``one_blas_thread``: OpenBLAS is started with one thread (``OPENBLAS_NUM_THREADS=1``),
-      for a command whose BLAS work all runs single-threaded anyway
-      (:func:`solvers.control._threads.single_threaded_blas`): its second thread would only
-      be created and spin in its wait loop (~0.05 s CPU at start). Not done if the user set any
-      of :data:`BLAS_THREAD_VARIABLES`, or NumPy is already loaded (the setting would not
+      for a command whose BLAS work all runs single-threaded anyway (its matrix algebra
+      inside :func:`solvers.control._threads.single_threaded_blas`, its dot products too short
+      for OpenBLAS to split): the second thread would only be created and spin in its wait
+      loop (~0.05 s CPU at start). Not done if the user set any of
+      :data:`BLAS_THREAD_VARIABLES`, or NumPy is already loaded (the setting would not
       apply); child processes inherit it.
     """
     global _paused
