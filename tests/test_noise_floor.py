@@ -122,7 +122,9 @@ def test_optimum_follows_the_first_integral(sweep):
     def measured(s):
         j = int(np.searchsorted(t, s * T, side="right") - 1)
         Us = U[j + 1] + (U[j] - U[j + 1]) * (xg + 1) / 2
-        return eta[j], eta[j] * sum(w * math.sqrt(_kernel(u, lam)) for u, w in zip(Us, wg, strict=True)) / 2
+        return eta[j], eta[j] * sum(
+            w * math.sqrt(_kernel(u, lam)) for u, w in zip(Us, wg, strict=True)
+        ) / 2
 
     def predicted(e, scale=1.0, first=False):
         S = scale * float(np.sum(_share(e * lam, M.batch)))
