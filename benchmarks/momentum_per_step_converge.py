@@ -18,7 +18,7 @@ in relative time. ``--trust`` / ``--forcing-norm l1`` select the projected Newto
 2026-12-01e; after each projected Newton solve a comment line counts its CG exits (negative
 curvature, forcing test, product limit, trust-region boundary), ``--trace`` stores them.
 ``--from-ema PREFIX`` starts heavy ball from the EMA solve ``PREFIX_ema_T.npz`` by the exact map
-of :mod:`solvers.control.momentum_maps` (2026-12-01g).
+of :mod:`solvers.control.momentum_maps` (2026-12-01i).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
             # can be unstable: SGD's 1e4 optimum stretched to 1e5 diverges, 2026-12-01e)
             stretched[:2] = np.minimum(stretched[:2], np.asarray(start[:2], dtype=float))
         start = stretched
-    if args.from_ema:  # heavy ball from an EMA solve by the exact map (2026-12-01g)
+    if args.from_ema:  # heavy ball from an EMA solve by the exact map (2026-12-01i)
         start = _from_ema(args.from_ema, T, grid)
     c0, w0 = time.process_time(), time.perf_counter()
     r = solve_per_step(grid, form, T, start, tol=args.tol, maxiter=maxiter,
