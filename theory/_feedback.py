@@ -82,20 +82,14 @@ def derive_feedback_slopes() -> FeedbackSlopes:
 
 
 def _derive_feedback_slopes() -> FeedbackSlopes:
-    u, v, alpha, sigma2, B, bias = sp.symbols("u v alpha sigma2 B bias", positive=True)
-    S0, S1, S2 = sp.symbols("S S_u S_uu", real=True)
-    Sf = sp.Function("S")(u)
-    logL = sp.log(B * sp.exp(-alpha * (u + v)) + sigma2 * Sf) - sp.log(1 - Sf)
-    F = sp.diff(logL, u)
-    derivs = {sp.Derivative(Sf, (u, 2)): S2, sp.Derivative(Sf, u): S1}
+    r"""The balance with the slow modes' deficit (:func:`theory.derive_deficit_slopes`, one
+    derivation of the tuned constant rate's slopes) at :math:`\Delta = 0`."""
+    from ._noise_deficit import derive_deficit_slopes
 
-    def at_optimum(e: sp.Expr) -> sp.Expr:
-        e = e.subs(derivs).subs(Sf, S0).subs(B * sp.exp(-alpha * (u + v)), bias)
-        return e.subs(B, bias * sp.exp(alpha * (u + v)))
-
-    (bias_star,) = sp.solve(at_optimum(F), bias)  # F = 0 fixes the bias term
-    rate = sp.simplify(at_optimum(-sp.diff(F, v) / sp.diff(F, u)).subs(bias, bias_star))
-    loss = sp.simplify(at_optimum(sp.diff(logL, v)).subs(bias, bias_star))
+    d = derive_deficit_slopes()
+    alpha, sigma2, S0, S1, S2 = d.symbols[:5]
+    zero = {s: 0 for s in d.symbols[5:]}
+    rate, loss = (sp.simplify(e.subs(zero)) for e in (d.rate, d.loss))
     limit = sp.simplify(sp.limit(rate.subs({S2: S1}).subs(S0, S1), S1, 0))
     if sp.simplify(limit - sp.limit(loss.subs(S0, S1), S1, 0)) != 0:  # pragma: no cover
         raise AssertionError("the rate and loss slopes must share their feedback-free limit")

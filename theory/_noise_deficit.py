@@ -18,7 +18,8 @@ rate the bias term is fixed by :math:`S, S_u, \Delta, \Delta_u`, so that
 
 are exact functions of :math:`\alpha, \sigma^2` and of the sums
 :math:`S, S_u, S_{uu}, \Delta, \Delta_u, \Delta_v, \Delta_{uu}, \Delta_{uv}` at the tuned rate (all
-orders in :math:`\Delta`). With :math:`\Delta = 0` they are :func:`derive_feedback_slopes`.
+orders in :math:`\Delta`). With :math:`\Delta = 0` they are :func:`derive_feedback_slopes`
+(which is derived from these).
 Since :math:`\Delta/S \sim (\eta T)^{-(b-1)/b}` and :math:`\eta T \sim T^{1-\zeta}`, the part of
 the slopes that :math:`\Delta` carries decays like :math:`T^{-(b-1)/(a+b-1)}`: the slowest
 derived correction of the easy-phase constant rate ("noise of the slow modes"), which the claim
@@ -93,11 +94,9 @@ def derive_deficit_slopes() -> DeficitSlopes:
 
     Examples
     --------
-    >>> from theory import derive_feedback_slopes
-    >>> d, f = derive_deficit_slopes(), derive_feedback_slopes()
-    >>> zero = {s: 0 for s in d.symbols[5:]}
-    >>> sp.simplify(d.loss.subs(zero) - f.loss), sp.simplify(d.rate.subs(zero) - f.rate)
-    (0, 0)
+    >>> d = derive_deficit_slopes()
+    >>> d.symbols[5:]
+    (D, D_u, D_v, D_uu, D_uv)
     """
     from ._disk import load_or_compute
 

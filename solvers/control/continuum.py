@@ -36,13 +36,11 @@ exponentially, so no optimum lives there.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -229,6 +227,8 @@ class ContinuumResult(ScheduleResult):
     read them.
     """
 
+    _t_dtype = float  # the grid's nodes are not integers in general
+
     evaluations = property(lambda self: self.n_evaluations)
     eta_upper = property(lambda self: self.diagnostics["eta_upper"])
     kkt_scaled = property(lambda self: self.diagnostics["kkt_scaled"])
@@ -262,18 +262,6 @@ class ContinuumResult(ScheduleResult):
         if np.any(self.t != np.round(self.t)):
             raise ValueError("per_step() needs an integer time grid")
         return np.repeat(self.eta, np.diff(self.t).astype(np.int64))
-
-    @classmethod
-    def load(cls, path: str | Path) -> ContinuumResult:
-        """Reload a result written by :meth:`save` (the grid keeps its float nodes)."""
-        res = super().load(path)
-        path = Path(path)
-        if path.suffix == ".npz":
-            with np.load(path) as z:
-                t = np.asarray(z["t"], dtype=float)
-        else:
-            t = np.asarray(json.loads(path.read_text())["t"], dtype=float)
-        return replace(res, t=t)
 
 
 # -- initial guesses and continuation ---------------------------------------------------------

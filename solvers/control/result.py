@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from theory import PLRFModel
+
+from .._cache import json_ready, load_record, save_record
 
 __all__ = ["STATUS_MESSAGES", "ScheduleResult", "oscillation_amplitude"]
 
@@ -26,35 +28,6 @@ STATUS_MESSAGES = {
 
 #: Array fields, stored as arrays in ``.npz`` and as lists in ``.json``.
 _ARRAYS = ("t", "eta", "loss", "batch_schedule")
-
-
-def _clean(o):
-    """JSON-ready copy: non-finite floats become "inf"/"-inf"/None, arrays become lists."""
-    if isinstance(o, dict):
-        return {str(k): _clean(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_clean(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return _clean(o.tolist())
-    if isinstance(o, np.generic):
-        o = o.item()
-    if isinstance(o, float) and not math.isfinite(o):
-        return None if math.isnan(o) else ("inf" if o > 0 else "-inf")
-    return o
-
-
-def _unclean(o):
-    if isinstance(o, dict):
-        return {k: _unclean(v) for k, v in o.items()}
-    if isinstance(o, list):
-        return [_unclean(v) for v in o]
-    if o in ("inf", "-inf"):
-        return float(o)
-    return o
-
-
-def _floats(x) -> np.ndarray:
-    return np.asarray([math.nan if v is None else float(v) for v in x], dtype=float)
 
 
 @dataclass(frozen=True)
@@ -139,50 +112,43 @@ class ScheduleResult:
             "parameters": self.parameters,
             "diagnostics": self.diagnostics,
         }
-        return _clean(d)
+        return json_ready(d)
+
+    #: dtype of the time grid on reload (integer steps; the continuum result keeps floats)
+    _t_dtype: ClassVar[type] = np.int64
 
     def save(self, path: str | Path) -> None:
-        """Write ``.json`` (portable) or ``.npz`` (compact arrays + JSON metadata)."""
-        path = Path(path)
-        if path.suffix not in (".json", ".npz"):
-            raise ValueError(f"path must end in .json or .npz, got {str(path)!r}")
-        d = self.to_dict()
-        if path.suffix == ".npz":
-            arrays = {k: np.asarray(d.pop(k)) for k in _ARRAYS if d[k] is not None}
-            for k in _ARRAYS:
-                d.pop(k, None)
-            np.savez_compressed(path, meta=json.dumps(d), **arrays)
-        else:
-            path.write_text(json.dumps(d))
+        """Write ``.json`` (portable) or ``.npz`` (compact arrays + JSON metadata), atomically
+        (:func:`solvers._cache.save_record`)."""
+        arrays = dict(zip(_ARRAYS, (self.t, self.eta, self.loss, self.batch), strict=True))
+        meta = {k: v for k, v in self.to_dict().items() if k not in _ARRAYS}
+        save_record(path, meta, arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> ScheduleResult:
         """Reload a result written by :meth:`save`."""
-        path = Path(path)
-        if path.suffix == ".npz":
-            with np.load(path) as z:
-                d = _unclean(json.loads(str(z["meta"])))
-                arrays = {k: z[k] for k in _ARRAYS if k in z.files}
-        else:
-            d = _unclean(json.loads(path.read_text()))
-            arrays = {k: d[k] for k in _ARRAYS if d.get(k) is not None}
+        d, arrays = load_record(path, _ARRAYS)
         batch = arrays.get("batch_schedule")
+
+        def num(k: str) -> float:
+            return float(math.nan if d[k] is None else d[k])
+
         return cls(
             method=d["method"],
             model=PLRFModel(**d["model"]),
             T=int(d["T"]),
-            t=np.asarray(arrays["t"], dtype=np.int64),
-            eta=_floats(arrays["eta"]),
-            loss=_floats(arrays["loss"]),
-            final_loss=float(math.nan if d["final_loss"] is None else d["final_loss"]),
+            t=np.asarray(arrays["t"]).astype(cls._t_dtype),
+            eta=np.asarray(arrays["eta"], dtype=float),
+            loss=np.asarray(arrays["loss"], dtype=float),
+            final_loss=num("final_loss"),
             success=bool(d["success"]),
             status=int(d["status"]),
             message=str(d["message"]),
             iterations=int(d["iterations"]),
             n_evaluations=int(d["n_evaluations"]),
-            kkt_residual=float(math.nan if d["kkt_residual"] is None else d["kkt_residual"]),
+            kkt_residual=num("kkt_residual"),
             seconds=float(d["seconds"]),
-            batch=None if batch is None else _floats(batch),
+            batch=None if batch is None else np.asarray(batch, dtype=float),
             parameters=d.get("parameters", {}),
             diagnostics=d.get("diagnostics", {}),
         )

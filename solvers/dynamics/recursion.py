@@ -10,7 +10,6 @@ r"""Numeric PLRF dynamics: the exact discrete recursion and its continuous-time 
 from __future__ import annotations
 
 import functools
-import json
 import math
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -22,6 +21,7 @@ import numpy as np
 from theory import PLRFModel
 from theory._checks import check_int, check_real
 
+from .._cache import load_record, save_record
 from ._spectrum import initial_state, spectrum
 
 __all__ = [
@@ -34,6 +34,9 @@ __all__ = [
     "stability_limit",
     "stationary_loss",
 ]
+
+#: Array fields of a saved :class:`Trajectory` (arrays in ``.npz``, lists in ``.json``).
+_ARRAYS = ("t", "loss", "eta", "inv_batch", "state")
 
 Time = Literal["discrete", "continuous"]
 
@@ -107,32 +110,24 @@ class Trajectory:
         }
 
     def save(self, path: str | Path) -> None:
-        """Save to ``.json`` (portable) or ``.npz`` (compact)."""
-        path = Path(path)
+        """Save to ``.json`` (portable) or ``.npz`` (compact), atomically
+        (:func:`solvers._cache.save_record`, the format of every saved result)."""
         d = self.to_dict()
-        if path.suffix == ".npz":
-            arrays = {k: np.asarray(d.pop(k)) for k in ("t", "loss", "eta", "inv_batch", "state")}
-            np.savez_compressed(path, meta=json.dumps(d), **arrays)
-        else:
-            path.write_text(json.dumps(d))
+        save_record(
+            path, {k: d[k] for k in d if k not in _ARRAYS}, {k: getattr(self, k) for k in _ARRAYS}
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> Trajectory:
         """Reload a trajectory written by :meth:`save`."""
-        path = Path(path)
-        if path.suffix == ".npz":
-            with np.load(path) as z:
-                d = json.loads(str(z["meta"]))
-                d.update({k: z[k] for k in ("t", "loss", "eta", "inv_batch", "state")})
-        else:
-            d = json.loads(path.read_text())
+        d, arrays = load_record(path, _ARRAYS)
         return cls(
             model=PLRFModel(**d["model"]),
-            eta=np.asarray(d["eta"], dtype=float),
-            inv_batch=np.asarray(d["inv_batch"], dtype=float),
-            t=np.asarray(d["t"], dtype=np.int64),
-            loss=np.asarray(d["loss"], dtype=float),
-            state=np.asarray(d["state"], dtype=float),
+            eta=np.asarray(arrays["eta"], dtype=float),
+            inv_batch=np.asarray(arrays["inv_batch"], dtype=float),
+            t=np.asarray(arrays["t"]).astype(np.int64),
+            loss=np.asarray(arrays["loss"], dtype=float),
+            state=np.asarray(arrays["state"], dtype=float),
             time=d["time"],
             blowup_step=d["blowup_step"],
         )
