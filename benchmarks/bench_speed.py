@@ -52,10 +52,17 @@ MODES, ETA_MAX, BLOCKS = 500, 2.0, 100
 
 #: The child that times each stage of a fresh ``optlr solve`` in the order the program meets
 #: them (one JSON line: the stages, and the module whose kernels ran); like the program, it
-#: freezes the garbage collector before it exits (``solvers.cli.main``).
+#: pauses the collector and starts one BLAS thread for its start-up (the imports), then
+#: freezes and resumes collection (``solvers.cli._common.begin_start_up``, where it exists),
+#: and freezes the garbage collector before it exits (``solvers.cli.main``).
 STAGES = """
 import gc, json, sys, time
 t0, c0 = time.perf_counter(), time.process_time()
+try:
+    from solvers.cli._common import begin_start_up, end_start_up
+except ImportError:  # a tree from before the start-up hook
+    begin_start_up = end_start_up = lambda **kwargs: None
+begin_start_up(one_blas_thread=True)
 out = []
 def mark(name):
     out.append((name, time.perf_counter() - t0, time.process_time() - c0))
@@ -66,6 +73,7 @@ from theory import PLRFModel
 from solvers.control import direct
 m = PLRFModel(a=2, b=2, sigma=0.5, batch=5, n_modes=500, eta_max=2)
 ws = direct._Workspace.create(m, 1000)
+end_start_up()
 mark("import theory, solvers.control.direct" + (" (and numba)" if "numba" in sys.modules else ""))
 e = numpy.full(1000, 0.2)
 ws.forward(e, e); ws.backward(e, e); mark("first call of the compiled kernels")

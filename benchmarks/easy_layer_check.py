@@ -27,10 +27,15 @@ readouts of that profile, less their limits, are subtracted from the measured on
 derivation, first order in :math:`S`; its second order is :math:`T^{-2\xi}`).
 Results: ``benchmarks/results/claims.md`` (2026-12-01e).
 
+``--reduced`` (what xi's claim divides since 2026-12-01x (xi13)): the floor's factor of the
+derived reduced problem (:func:`solvers.claims.noise_floor.floor_factor`, all orders in
+:math:`S`, with the layer) per horizon, and xi's two-point slopes with the layer and the floor
+divided out; then that sequence extrapolated with ``--omegas``.
+
 Usage::
 
     python -m benchmarks.easy_layer_check --a 4 --b 3.5 --T-max 1e11 --omegas 0.125,0.25,0.75 \
-        --cache-dir /tmp/optima [--max-interval 0.0025 --ratio 1.05]
+        --cache-dir /tmp/optima [--max-interval 0.0025 --ratio 1.05] [--reduced]
 """
 
 from __future__ import annotations
@@ -126,6 +131,7 @@ def main(argv=None) -> None:
     p.add_argument("--ratio", type=float, default=None)
     p.add_argument("--D-scale", type=float, default=1.0)
     p.add_argument("--floor", action="store_true", help="also the derived floor profile")
+    p.add_argument("--reduced", action="store_true", help="also the reduced problem's floor")
     args = p.parse_args(argv)
     model = PLRFModel(args.a, args.b, sigma=0.5, batch=1.0, n_modes=10**12)
     grid = {k: v for k, v in (("max_interval", args.max_interval), ("ratio", args.ratio)) if v}
@@ -160,12 +166,37 @@ def main(argv=None) -> None:
                 sl = f"{sm + math.log(fl[i]['mean'] / fl[i - 1]['mean']) / h + xi:.5f}"
             print(f"| {T:.3g} | {dd:.4f} | {sl} |")
     oms = [float(w) for w in args.omegas.split(",") if w]
+    if args.reduced:
+        _reduced_table(model, Ts, rows, oms)
     x = np.asarray(Ts, float)
     for kind in ("raw", "div"):
         e = extrapolate_exponent(x, [r[f"mean_{kind}"] for r in rows], sign=-1.0, omegas=oms)
         d = extrapolate_sequence(x, np.array([r[f"delta_{kind}"] for r in rows]), omegas=oms)
         print(f"{kind}: xi {e.value:.5f} +- {e.stderr:.5f} (hw {e.halfwidth:.5f}); "
               f"delta {d.value:.4f} +- {d.stderr:.4f} (hw {d.halfwidth:.4f})")  # fmt: skip
+
+
+def _reduced_table(model, Ts, rows, oms) -> None:
+    """``--reduced``: the floor's factor per horizon and xi's slopes with it divided out."""
+    from solvers.claims.noise_floor import floor_factor
+
+    t0 = time.process_time()
+    R = [floor_factor(model, T, tuple(XI_WINDOW)) for T in Ts]
+    print(f"# reduced problem: {time.process_time() - t0:.1f} s CPU")
+    print("| T | floor factor | xi slope, layer divided | xi slope, layer and floor divided |")
+    print("|---|---|---|---|")
+    for i, T in enumerate(Ts):
+        sl = ["", ""]
+        if i and math.isfinite(R[i]) and math.isfinite(R[i - 1]):
+            h = math.log(T / Ts[i - 1])
+            d = -math.log(rows[i]["mean_div"] / rows[i - 1]["mean_div"]) / h
+            sl = [f"{d:.5f}", f"{d + math.log(R[i] / R[i - 1]) / h:.5f}"]
+        print(f"| {T:.3g} | {R[i]:.6f} | {sl[0]} | {sl[1]} |")
+    ok = [i for i, r in enumerate(R) if math.isfinite(r)]
+    x = np.asarray([Ts[i] for i in ok], float)
+    y = [rows[i]["mean_div"] / R[i] for i in ok]
+    e = extrapolate_exponent(x, y, sign=-1.0, omegas=oms)
+    print(f"layer and floor: xi {e.value:.5f} +- {e.stderr:.5f} (hw {e.halfwidth:.5f})")
 
 
 if __name__ == "__main__":

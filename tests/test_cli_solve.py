@@ -168,33 +168,58 @@ def test_solve_criterion_and_multilevel_options(capsys):
 STUDY_ARGS = "solve --a 2 --b 2 --sigma 0.5 --batch 5 --modes 500 --T 1000 --eta-max 2 --blocks 100"
 #: ``python -m solvers.cli`` in a child that afterwards reports on the process it ran in.
 PROGRAM = """
-import gc, json, runpy, sys
+import gc, json, os, runpy, sys
+from solvers.control import registry
+seen = {}
+def direct():  # the solver's loader (its import, the start-up) and the solver (the computation)
+    seen["loading"] = [gc.isenabled(), gc.get_freeze_count(), gc.get_stats()]
+    solve = loader()
+    def solver(*args, **kwargs):
+        seen["solving"] = [gc.isenabled(), gc.get_freeze_count(), gc.get_stats()]
+        return solve(*args, **kwargs)
+    return solver
+loader, registry.METHODS["direct"] = registry.METHODS["direct"], direct
 try:
     runpy.run_module("solvers.cli", run_name="__main__")
 except SystemExit as exc:
     status = exc.code
 mods = [m for m in sys.modules if m.split(".")[0] in ("sympy", "matplotlib", "numba")]
-print(json.dumps({"status": status, "frozen": gc.get_freeze_count(), "modules": mods}),
+print(json.dumps({"status": status, "frozen": gc.get_freeze_count(), "modules": mods,
+                  "blas": os.environ.get("OPENBLAS_NUM_THREADS"), "end": gc.get_stats(), **seen}),
       file=sys.stderr)
 """
 
 
 def test_study_problem_as_a_program(capsys):
     """The study's solve as a fresh process: its whole answer on stdout, the same as the solver's
-    in this process, without SymPy or matplotlib, and the exit-time collection skipped (the
-    process's objects frozen) there but never in a caller of ``main(argv)``."""
+    in this process, without SymPy or matplotlib, its start-up without collections and with one
+    BLAS thread, and the exit-time collection skipped (the process's objects frozen) there but
+    never in a caller of ``main(argv)``."""
+    import os
     import subprocess
     import sys
 
+    from solvers.cli._common import BLAS_THREAD_VARIABLES
+
     argv = [*STUDY_ARGS.split(), "--quiet", "--format", "json"]
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREAD_VARIABLES}
     child = subprocess.run(
-        [sys.executable, "-c", PROGRAM, *argv], capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROGRAM, *argv], capture_output=True, text=True, check=True, env=env
     )
     report = json.loads(child.stderr.strip().splitlines()[-1])
     d = json.loads(child.stdout)
     assert all(m.startswith("numba") for m in report["modules"])
     assert report["status"] == 0
     assert report["frozen"] > 10_000  # NumPy and SciPy alone leave more than 10^5 objects
+    # the start-up (the solver's import) ran without collections; the computation with them,
+    # its start-up's objects frozen; one BLAS thread (the direct method's BLAS is single-threaded)
+    enabled, frozen, stats = report["loading"]
+    assert not enabled and frozen == 0
+    enabled, frozen, after = report["solving"]
+    assert enabled and frozen > 10_000
+    assert [s["collections"] for s in after] == [s["collections"] for s in stats]
+    assert report["end"][0]["collections"] > after[0]["collections"]  # resumed for the solve
+    assert report["blas"] == "1"
     model = PLRFModel(a=2, b=2, sigma=0.5, batch=5, n_modes=500, eta_max=2)
     r = solve_direct(model, 1000, blocks=100)
     assert d["final_loss"] == pytest.approx(r.final_loss, rel=1e-12)
@@ -203,4 +228,24 @@ def test_study_problem_as_a_program(capsys):
 
     frozen = gc.get_freeze_count()
     assert run(capsys, *SMALL_ARGS, "--format", "json")[0] == 0
-    assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() == frozen and gc.isenabled()
+
+
+@pytest.mark.parametrize("variable", ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"])
+def test_start_up_respects_the_users_blas_threads(variable):
+    """A user's choice of BLAS threads is kept: the one-thread start-up only fills a gap."""
+    import os
+    import subprocess
+    import sys
+
+    from solvers.cli._common import BLAS_THREAD_VARIABLES
+
+    code = (
+        "import os; from solvers.cli._common import begin_start_up, end_start_up; "
+        "begin_start_up(one_blas_thread=True); end_start_up(); "
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREAD_VARIABLES}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**env, variable: "3"}).stdout.strip()  # fmt: skip
+    assert out == ("3" if variable == "OPENBLAS_NUM_THREADS" else "None")

@@ -72,8 +72,10 @@ def test_latex_has_every_row(corr):
     # one paragraph per row, the constant rate's noise feedback in closed form, and the
     # window's response to a decaying noise source (and the hard loss against the same source),
     # and the tuned power law under the rate cap, and the easy phase's end-of-run boundary layer
-    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 5
+    # and its learned modes' noise floor (theory.noise_floor)
+    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 6
     assert r"end-of-run boundary layer, divided out" in tex
+    assert r"noise floor, divided out" in tex
     assert r"The tuned power law under the rate cap" in tex and r"a < 2 b" in tex
     assert r"\kappa = - \frac{b}{2 b - 1}" in tex
     assert r"\omega = \frac{1}{2 a}" in tex

@@ -34,6 +34,8 @@ __getattr__, __dir__, __all__ = attach(
         "corrections_latex": "_corrections",
         "derive_corrections": "_corrections",
         "EasyEndLayer": "_easy_layer",
+        "NoiseFloor": "_noise_floor",
+        "noise_floor": "_noise_floor",
         "easy_end_layer": "_easy_layer",
         "derive_beyond_corrections": "_beyond_corrections",
         "beyond_corrections_latex": "_beyond_corrections",

@@ -65,6 +65,7 @@ from ._asymptotics import (
 )
 from ._easy_layer import easy_end_layer
 from ._hard_loss_source import hard_loss_source
+from ._noise_floor import noise_floor
 from ._power_law_family import capped_power_law, power_law_terms, tuned_power_law_gain
 from ._powerlaw import PowerLaw, power_exponent, power_integral
 from ._window_source import window_source_residual, window_source_response
@@ -432,9 +433,9 @@ def _layer_divided(loss_terms: list[CorrectionTerm]) -> list[CorrectionTerm]:
            if t.mechanism == layer else t for t in loss_terms]  # fmt: skip
     return [*out, CorrectionTerm(
         "noise floor of the learned modes", POWER, sp.factor(xi_star), False,
-        r"The modes with $\lambda_k U \gg 1$ sit at $c_k \simeq \eta\sigma^2/(2m)$, so the "
-        r"source is $\sigma^2(1 + \eta\sum_k\lambda_k/(2m) + \dots)$ with $\eta \sim T^{-\xi}$: "
-        r"a relative correction of the schedule's shape and amplitude (not derived in amplitude).",
+        r"The modes with $\lambda_k U \gg 1$ sit at their fixed point, so the source is "
+        r"$\sigma^2/(1 - S)$, $S \simeq \eta\sum_k\lambda_k/(2m)$, $\eta \sim T^{-\xi}$: xi's "
+        r"readout divides it out (its reduced problem, in the paragraph below); delta keeps it.",
     )]  # fmt: skip
 
 
@@ -545,6 +546,7 @@ def corrections_latex() -> str:
     parts.append(_feedback_latex())
     parts.append(capped_power_law().latex())
     parts.append(easy_end_layer().latex())
+    parts.append(noise_floor().latex())
     parts.append(window_source_response().latex())
     parts.append(hard_loss_source().latex())
     return "\n".join(parts)

@@ -29,6 +29,7 @@ from ..analysis.extrapolate import ExtrapolationOptions, extrapolate_sequence
 from ..analysis.fits import LocalSlopes, fit_collapse_exponent, fit_end_exponent, slope_drift
 from ..schedules.tuning import tune_baseline
 from . import easy_layer as layer
+from . import noise_floor as floor
 from .beyond import beyond_claims
 from .constant_rate import constant_sweep, exp_constant_loss, exp_constant_rate, subtract_feedback
 from .core import (
@@ -255,13 +256,12 @@ XI_WINDOW = (0.3, 0.7)
 
 
 def _exp_xi(model, Ts, ctx):
-    """xi from the mean optimal rate over ``s in XI_WINDOW`` against ``T`` (an integral of the
-    schedule) with the end-of-run boundary layer divided out (:mod:`.easy_layer`); the raw
-    means, the rate at ``s = 1/2`` and the pooled collapse fit are kept as diagnostics."""
+    """xi from the mean optimal rate over ``s in XI_WINDOW`` against ``T``, the layer and the noise
+    floor divided out (:func:`.noise_floor.divided_readout`); raw means, collapse fit kept."""
     sol, Ts = _solved(model, Ts, ctx)
     sch = {T: _eta_fn(sol[T], T) for T in Ts}
     pooled = fit_collapse_exponent(sch)
-    readout = lambda r, T: layer.divided_mean(model, r, T, XI_WINDOW)  # noqa: E731
+    readout, floor_diag = floor.divided_readout(model, sol, Ts, XI_WINDOW)
     mean = [readout(sol[T], T) for T in Ts]
     mid = [float(sch[T](np.array([0.5 * T]))[0]) for T in Ts]
     rs, rq = solver_errors(sol, Ts, order=1)
@@ -270,7 +270,7 @@ def _exp_xi(model, Ts, ctx):
         Ts, mean, sign=-1.0, rel_solver=rs, rel_quadrature=rq,
         diagnostics={"pooled_xi": -pooled.exponent, "pooled_xi_stderr": pooled.stderr,
                      "window": XI_WINDOW, "eta_at_half": mid, "mean_raw": [window_mean_rate(
-                         sol[T], T, *XI_WINDOW) for T in Ts]},
+                         sol[T], T, *XI_WINDOW) for T in Ts], **floor_diag},
     )  # fmt: skip
     return layer.with_slope_grid_error(model, sol, Ts, ctx, m, readout)
 

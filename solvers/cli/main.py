@@ -18,7 +18,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from ._common import CLIError, ResultError, _version
+from ._common import CLIError, ResultError, _version, end_start_up
 
 __all__ = ["build_parser", "main"]
 
@@ -109,7 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``optlr`` with ``argv``; the exit status (0 done, 1 failed, 2 bad input).
 
     Called without ``argv`` (as the program: the ``optlr`` script, ``python -m solvers.cli``),
-    it freezes the garbage collector before returning: the process exits next, and the
+    it runs the command's start-up hook, if it has one (``optlr solve``: collection paused
+    while its numerics are imported, one BLAS thread; :func:`~solvers.cli._common.begin_start_up`),
+    and it freezes the garbage collector before returning: the process exits next, and the
     interpreter's exit-time collections would walk the ~120,000 objects that NumPy, SciPy and
     numba leave and destroy numba's compiler state one object at a time (measured 0.27 s CPU
     of a 1.9 s ``optlr solve``, benchmarks/results/speed.md); frozen objects are left to the
@@ -117,14 +119,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     flushed; nothing of optlr relies on a finaliser at exit (its writes are closed and
     atomic before ``main`` returns).
     """
-    status = _run(argv)
+    status = _run(argv, program=argv is None)
     if argv is None:
         gc.freeze()
     return status
 
 
-def _run(argv: Sequence[str] | None) -> int:
-    """:func:`main`'s work: parse ``argv``, run the command, map exceptions to a status."""
+def _run(argv: Sequence[str] | None, program: bool = False) -> int:
+    """:func:`main`'s work: parse ``argv``, run the command, map exceptions to a status.
+
+    ``program``: this process runs ``optlr`` and exits next; the command's ``start_up(args)``
+    (a parser default, if it has one) prepares the process before the command runs
+    (:func:`~solvers.cli._common.begin_start_up`).
+    """
     words = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(words[0] if words else None)
     try:
@@ -134,11 +141,16 @@ def _run(argv: Sequence[str] | None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    if program and (start_up := getattr(args, "start_up", None)) is not None:
+        start_up(args)
     caught: list = []
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            args.func(args)
+            try:
+                args.func(args)
+            finally:
+                end_start_up()
     except (ValueError, TypeError, CLIError, OSError) as exc:  # bad input, or a file named
         return _fail(2, "error", _one_line(exc), caught)
     except ResultError as exc:

@@ -15,10 +15,12 @@ from ._common import (
     add_model_command,
     add_output_arguments,
     add_steps_argument,
+    begin_start_up,
     check_size,
     count,
     dumps,
     emit,
+    end_start_up,
     model_from_args,
     model_text,
     path,
@@ -71,11 +73,13 @@ def _cmd_solve(args: argparse.Namespace) -> None:
         ["no-multilevel"] if args.no_multilevel else []
     ):
         raise CLIError(f"--{given[0]} applies to --method direct only, not --method {args.method}")
+    solver = SOLVERS[args.method]  # imports the method's numerics: the start-up ends here
+    end_start_up()
     progress, bar = _progress(args, model)
     if progress is not None:
         options["progress"] = progress
     try:
-        result = SOLVERS[args.method](model, args.T, **options)
+        result = solver(model, args.T, **options)
     finally:
         if bar is not None:
             bar.close()
@@ -122,6 +126,12 @@ def _cmd_solve(args: argparse.Namespace) -> None:
         emit("\n".join(lines), args.out)
 
 
+def _start_up(args: argparse.Namespace) -> None:
+    """A fresh ``optlr solve``'s start-up: collection paused until the solver is imported; one
+    BLAS thread for the direct method, whose BLAS work (L-BFGS-B's) runs single-threaded."""
+    begin_start_up(one_blas_thread=args.method == "direct")
+
+
 def _add_solve(sub) -> None:
     p = add_model_command(
         sub,
@@ -160,7 +170,7 @@ def _add_solve(sub) -> None:
     p.add_argument("--save", type=path, help="save the result (.json or .npz) for reloading")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_output_arguments(p, ("text", "json", "csv"))
-    p.set_defaults(func=_cmd_solve)
+    p.set_defaults(func=_cmd_solve, start_up=_start_up)
 
 
 def register(sub) -> None:
