@@ -17,19 +17,28 @@ that the family files do not hold (e.g. 3000) starts from the next stored one ab
 in relative time. ``--trust`` / ``--forcing-norm l1`` select the projected Newton variants of
 2026-12-01e; after each projected Newton solve a comment line counts its CG exits (negative
 curvature, forcing test, product limit, trust-region boundary), ``--trace`` stores them.
+``--from-ema PREFIX`` starts heavy ball from the EMA solve ``PREFIX_ema_T.npz`` by the exact map
+of :mod:`solvers.control.momentum_maps` (2026-12-01i).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 
 import numpy as np
 
 from benchmarks.momentum_per_step_kkt import _as_start, _start
 from solvers.control import momentum_per_step
-from solvers.control.momentum_per_step import solve_per_step, stretched_start
+from solvers.control.momentum_maps import ema_to_heavy_ball
+from solvers.control.momentum_per_step import (
+    BETA_MAX,
+    form_loss_and_gradient,
+    solve_per_step,
+    stretched_start,
+)
 from solvers.dynamics.modes import ModeGrid
 
 #: The family optimum of each form at (1.3, 2.75) (benchmarks/results/momentum.md).
@@ -54,6 +63,20 @@ def _family_start(form: str, T: int):
     return model, start
 
 
+def _from_ema(prefix: str, T: int, grid: ModeGrid):
+    """Heavy ball's start: the EMA controls ``PREFIX_ema_T.npz`` mapped exactly
+    (:func:`ema_to_heavy_ball`), the frictions clipped to ``BETA_MAX``; prints the losses."""
+    ema = np.load(f"{prefix}_ema_{T}.npz")["controls"]
+    hb = ema_to_heavy_ball(ema)
+    clipped = np.array([hb[0], np.minimum(hb[1], BETA_MAX)])
+    losses = [math.exp(form_loss_and_gradient(grid, np.array(_as_start(f, u, T)))[0])
+              for f, u in (("ema", ema), ("heavy-ball", hb), ("heavy-ball", clipped))]  # fmt: skip
+    print(f"<!-- from EMA {prefix}: L ema {losses[0]:.12f}, mapped {losses[1]:.12f}, clipped "
+          f"{losses[2]:.12f} ({int((hb[1] > BETA_MAX).sum())} frictions above BETA_MAX, "
+          f"largest {hb[1].max():.6g}) -->", flush=True)  # fmt: skip
+    return _as_start("heavy-ball", clipped, T)
+
+
 def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
     model, start = _family_start(form, T)
     grid = ModeGrid.from_model(model, exact=args.exact, ratio=args.ratio)
@@ -67,6 +90,8 @@ def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
             # can be unstable: SGD's 1e4 optimum stretched to 1e5 diverges, 2026-12-01e)
             stretched[:2] = np.minimum(stretched[:2], np.asarray(start[:2], dtype=float))
         start = stretched
+    if args.from_ema:  # heavy ball from an EMA solve by the exact map (2026-12-01i)
+        start = _from_ema(args.from_ema, T, grid)
     c0, w0 = time.process_time(), time.perf_counter()
     r = solve_per_step(grid, form, T, start, tol=args.tol, maxiter=maxiter,
                        scaling="value" if method == "value" else args.scaling,
@@ -107,6 +132,9 @@ def main(argv=None) -> None:
                     "shorter horizon stretched in relative time (stretched_start)")  # fmt: skip
     ap.add_argument("--cap-by-family", action="store_true",
                     help="with --stretch: rates capped by the family's at T")  # fmt: skip
+    ap.add_argument("--from-ema", default=None,
+                    help="PREFIX — heavy ball from the EMA controls PREFIX_ema_T.npz (--out), mapped "
+                    "exactly (solvers.control.momentum_maps), frictions clipped to BETA_MAX")  # fmt: skip
     ap.add_argument("--blocks", type=int, default=None,
                     help="coarse blocks per control row of --method pnewton (0: Jacobi only)")  # fmt: skip
     ap.add_argument("--trust", action="store_true",

@@ -79,6 +79,8 @@ __getattr__, __dir__, __all__ = attach(
         "general_momentum": "_momentum_exponents",
         "momentum_form": "_momentum_exponents",
         "MomentumExponentLaws": "_momentum_exponents",
+        "ema_heavy_ball_map": "_momentum_maps",
+        "FormMap": "_momentum_maps",
         "derive_free_friction_exponent": "_momentum_free_friction",
         "derive_momentum_corrections": "_momentum_corrections",
         "momentum_omegas": "_momentum_corrections",

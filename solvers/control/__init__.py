@@ -19,6 +19,8 @@ __getattr__, __dir__, __all__ = attach(
         "form_loss_and_gradient": "momentum_per_step",
         "solve_per_step": "momentum_per_step",
         "stretched_start": "momentum_per_step",
+        "ema_to_heavy_ball": "momentum_maps",
+        "heavy_ball_to_ema": "momentum_maps",
         "FORM_NAMES": "momentum_forms",
         "FormExponents": "momentum_forms",
         "FormSolve": "momentum_forms",
