@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Subpackages of ``solvers`` by level: a module may import its own level or a lower one.
 LEVELS = {
     "_cache": 0,
+    "_records": 0,
     "dynamics": 1,
     "analysis": 1,
     "control": 3,
@@ -138,9 +139,9 @@ def test_imports_run_one_way():
 
 
 def test_every_solvers_module_has_a_home():
-    """No flat modules left in ``solvers/`` besides the cache primitive."""
+    """No flat modules left in ``solvers/`` besides the storage primitives (cache, records)."""
     flat = sorted(p.stem for p in (ROOT / "solvers").glob("*.py") if p.stem != "__init__")
-    assert flat == ["_cache"]
+    assert flat == ["_cache", "_records"]
     subpackages = sorted(p.parent.name for p in (ROOT / "solvers").glob("*/__init__.py"))
     assert set(subpackages) <= set(LEVELS)
 

@@ -1,4 +1,4 @@
-"""Saved results share one record format (solvers._cache.save_record / load_record): a
+"""Saved results share one record format (solvers._records.save_record / load_record): a
 trajectory and an optimised schedule round-trip through ``.json`` and ``.npz`` with their
 non-finite values, the ``.json`` is strict JSON, and the write is atomic."""
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from solvers import ScheduleResult, Trajectory, simulate
-from solvers._cache import load_record, save_record
+from solvers._records import load_record, save_record
 from theory import PLRFModel
 
 

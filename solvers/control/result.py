@@ -11,7 +11,7 @@ import numpy as np
 
 from theory import PLRFModel
 
-from .._cache import json_ready, load_record, save_record
+from .._records import json_ready, load_record, save_record
 
 __all__ = ["STATUS_MESSAGES", "ScheduleResult", "oscillation_amplitude"]
 
@@ -119,7 +119,7 @@ class ScheduleResult:
 
     def save(self, path: str | Path) -> None:
         """Write ``.json`` (portable) or ``.npz`` (compact arrays + JSON metadata), atomically
-        (:func:`solvers._cache.save_record`)."""
+        (:func:`solvers._records.save_record`)."""
         arrays = dict(zip(_ARRAYS, (self.t, self.eta, self.loss, self.batch), strict=True))
         meta = {k: v for k, v in self.to_dict().items() if k not in _ARRAYS}
         save_record(path, meta, arrays)

@@ -21,7 +21,7 @@ import numpy as np
 from theory import PLRFModel
 from theory._checks import check_int, check_real
 
-from .._cache import load_record, save_record
+from .._records import load_record, save_record
 from ._spectrum import initial_state, spectrum
 
 __all__ = [
@@ -111,7 +111,7 @@ class Trajectory:
 
     def save(self, path: str | Path) -> None:
         """Save to ``.json`` (portable) or ``.npz`` (compact), atomically
-        (:func:`solvers._cache.save_record`, the format of every saved result)."""
+        (:func:`solvers._records.save_record`, the format of every saved result)."""
         d = self.to_dict()
         save_record(
             path, {k: d[k] for k in d if k not in _ARRAYS}, {k: getattr(self, k) for k in _ARRAYS}
