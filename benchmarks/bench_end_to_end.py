@@ -30,14 +30,22 @@ import argparse
 import datetime
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_speed import PYCACHE, STUDY, TRIVIAL, child, children_cpu, cli_args, stats
+from benchmarks.bench_speed import (
+    PYCACHE,
+    STUDY,
+    TRIVIAL,
+    child,
+    children_cpu,
+    cli_args,
+    spawn,
+    stats,
+)
 
 #: The floor, cumulative: row ``i`` runs the statements of rows ``0..i``; ``{kernels}`` is the
 #: folder holding :data:`~benchmarks.bench_speed.TRIVIAL`. The program's start-up settings are
@@ -121,18 +129,7 @@ def collector_work(roots: list[Path], repeat: int) -> list[str]:
 def run(argv: list[str], root: Path | None = None) -> tuple[float, float, float, str]:
     """:func:`benchmarks.bench_speed.child`, also reading the main thread's CPU time that
     :data:`THREAD_CPU` writes: ``(wall, cpu, main-thread cpu, stdout)``."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
-    if root is not None:
-        env["PYTHONPATH"] = str(root)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    p = subprocess.run(
-        [sys.executable, *argv], capture_output=True, text=True, check=True, env=env, cwd=root
-    )
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    wall, cpu, p = spawn(argv, root)
     marks = [x for x in p.stderr.splitlines() if x.startswith("main-thread-cpu ")]
     return wall, cpu, float(marks[-1].split()[1]), p.stdout
 

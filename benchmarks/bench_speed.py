@@ -136,21 +136,27 @@ def cli_args(p: dict) -> list[str]:
 PYCACHE = Path(tempfile.gettempdir(), "optlr-bench-pycache")
 
 
-def child(argv: list[str], root: Path | None = None) -> tuple[float, float, str]:
+def spawn(argv: list[str], root: Path | None = None):
     """Run ``python argv`` as a fresh process (with ``root`` first on the path, if given):
-    ``(wall, cpu, stdout)``."""
+    ``(wall, cpu, completed process)``."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     if root is not None:
         env["PYTHONPATH"] = str(root)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    out = subprocess.run(
+    p = subprocess.run(
         [sys.executable, *argv], capture_output=True, text=True, check=True, env=env, cwd=root
-    ).stdout
+    )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), out
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), p
+
+
+def child(argv: list[str], root: Path | None = None) -> tuple[float, float, str]:
+    """:func:`spawn`, keeping the process's stdout: ``(wall, cpu, stdout)``."""
+    wall, cpu, p = spawn(argv, root)
+    return wall, cpu, p.stdout
 
 
 def warm_up(roots: list[Path]) -> None:
