@@ -41,7 +41,7 @@ import sympy as sp
 from ._powerlaw import finite_power_integral, power_exponent
 from .symbols import a, b
 
-__all__ = ["EasyEndLayer", "easy_end_layer"]
+__all__ = ["EasyEndLayer", "easy_end_layer", "mode_sum"]
 
 _U, _c, _w, _y, _T = sp.symbols("U c w y T", positive=True)
 #: Gauss-Legendre nodes of the two pieces of the shift's integral (smooth integrands).
@@ -87,8 +87,7 @@ class EasyEndLayer:
 
     def kernel(self, b_val: float, F: float) -> float:
         r""":math:`K(F) = \sum_k k^{-2b} e^{-F k^{-b}}` (the mode sum itself, not its power law)."""
-        kappa = float(self.kernel_constant.subs(b, b_val))
-        return _kernel_sum(float(b_val), float(F), kappa)
+        return mode_sum(float(b_val), 2 * float(b_val), float(F))
 
     def amplitude_power(self, a_val: float, b_val: float) -> float:
         """:attr:`amplitude_exponent` at ``(a, b)``."""
@@ -180,7 +179,7 @@ def _shift(b_val: float, layer: EasyEndLayer, n_nodes: int = _NODES) -> float:
     q = 2 - 1 / b_val
 
     def K(F: float) -> float:
-        return _kernel_sum(b_val, F, None)
+        return mode_sum(b_val, 2 * b_val, F, power_law=False)
 
     nodes, weights = _gauss(n_nodes)
     inner = sum(
@@ -197,21 +196,26 @@ def _shift(b_val: float, layer: EasyEndLayer, n_nodes: int = _NODES) -> float:
     return inner - outer_head + tail * (hi - lo) / 2
 
 
-def _kernel_sum(b_val: float, F: float, kappa: float | None) -> float:
-    r"""The mode sum :math:`K(F)` directly to ``n ~ 8 F^{1/b}`` terms, its tail as an integral
-    (an incomplete gamma function) and the Euler-Maclaurin half term; with ``kappa`` given, its
-    power law :math:`\kappa F^{-(2-1/b)}` where the two differ by less than 1e-12 (the front
-    past :data:`_FRONT_MAX`)."""
+def mode_sum(
+    b_val: float, p: float, F: float, n_modes: float = math.inf, *, power_law: bool = True
+) -> float:
+    r""":math:`\sum_{k \le N} k^{-p} e^{-F k^{-b}}` (:math:`K(F)` at ``p = 2b``): directly to
+    ``n ~ 8 F^{1/b}`` terms, the tail as an integral (an incomplete gamma function) and the
+    Euler-Maclaurin half term; at ``F = 0`` the finite zeta sum. With ``power_law``, its power
+    law :math:`\Gamma(g) F^{-g}/b`, :math:`g = (p-1)/b`, where the two differ by less than 1e-12
+    (the front past :data:`_FRONT_MAX`, and well inside ``n_modes``)."""
     import mpmath as mp
+    import numpy as np
 
-    p = 2 * b_val
     if F <= 0:
-        return float(mp.zeta(p))
-    if kappa is not None and F ** (1 / b_val) > _FRONT_MAX:
-        return kappa * F ** -(2 - 1 / b_val)
-    n = int(64 + 8 * F ** (1 / b_val))
-    s = math.fsum(k**-p * math.exp(-F * k**-b_val) for k in range(1, n))
+        head = mp.zeta(p)
+        return float(head if math.isinf(n_modes) else head - mp.zeta(p, n_modes + 1))
     g = (p - 1) / b_val  # tail int_n^oo k^-p e^{-F k^-b} dk = lower_gamma(g, F n^-b) F^-g / b
+    if power_law and _FRONT_MAX < F ** (1 / b_val) < n_modes / 100:
+        return math.gamma(g) / b_val * F**-g
+    n = int(64 + 8 * F ** (1 / b_val))
+    k = np.arange(1, n, dtype=float)
+    s = math.fsum(k**-p * np.exp(-F * k**-b_val))
     tail = float(mp.gammainc(g, 0, F * n**-b_val)) * F**-g / b_val
     return s + tail + 0.5 * n**-p * math.exp(-F * n**-b_val)
 

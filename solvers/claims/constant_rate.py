@@ -210,7 +210,12 @@ def subtract_deficit(grid: ModeGrid, Ts, etas, ys, kind: str, diag: dict) -> tup
     return list(Ts), remove_slope_correction(Ts, ys, corr).tolist()
 
 
-def quadrature_errors(grid: ModeGrid, etas: Sequence[float], Ts: Sequence[float]) -> np.ndarray:
+def quadrature_errors(
+    grid: ModeGrid,
+    etas: Sequence[float],
+    Ts: Sequence[float],
+    losses: Sequence[float] | None = None,
+) -> np.ndarray:
     r"""Relative quadrature error of the constant-rate loss on ``grid`` at each tuned rate and
     horizon: :math:`|L_r - L_{r^2}|/3`, with :math:`L_{r^2}` the loss on the same exact modes and
     tail bins of ratio :math:`r^2`. The bins' error is second order in :math:`\log r` (it falls
@@ -218,15 +223,15 @@ def quadrature_errors(grid: ModeGrid, etas: Sequence[float], Ts: Sequence[float]
     estimate against a grid of ratio 1.02), and it grows with ``T`` as the learning front moves
     into the bins (7e-5 at T = 1e8 at (3, 2) on the default grid, shifting the last local slope
     by 4e-5). Zero where the grid has no bins. The loss is stationary in the rate at the tuned
-    rate, so re-tuning on the coarse grid is not needed."""
+    rate, so re-tuning on the coarse grid is not needed. ``losses``: the losses on ``grid`` at
+    ``(etas, Ts)`` where already known (the tuned sweep's), else computed here."""
     if grid.lam.size == grid.exact:
         return np.zeros(len(Ts))
     coarse = ModeGrid.from_model(grid.model, exact=grid.exact, ratio=grid.ratio**2)
-    out = []
-    for eta, T in zip(etas, Ts, strict=True):
-        fine, crude = (float(constant_rate_loss(g, eta, [T])[0]) for g in (grid, coarse))
-        out.append(abs(fine - crude) / (3.0 * fine))
-    return np.array(out)
+    if losses is None:
+        losses = [float(constant_rate_loss(grid, e, [T])[0]) for e, T in zip(etas, Ts, strict=True)]
+    crude = [float(constant_rate_loss(coarse, e, [T])[0]) for e, T in zip(etas, Ts, strict=True)]
+    return np.abs(np.asarray(losses, float) - crude) / (3.0 * np.asarray(losses, float))
 
 
 def _measure(model, Ts, ctx, kind: str) -> Measurement:
@@ -244,8 +249,10 @@ def _measure(model, Ts, ctx, kind: str) -> Measurement:
             Ts_, ys, diagnostics=diag, rel_solver=np.full(len(ys), CONSTANT_RATE_TOL)
         )
     # the loss is flat in the rate at the optimum: Brent's tolerance costs < 1e-8 of it
-    kept = [i for i, r in enumerate(res) if r.T in set(Ts_)]
-    rq = quadrature_errors(grid, [etas[i] for i in kept], Ts_)
+    kept = [r for r in res if r.T in set(Ts_)]  # the horizons the division kept
+    rq = quadrature_errors(
+        grid, [r.params["eta0"] for r in kept], Ts_, [r.final_loss for r in kept]
+    )
     diag["rel_quadrature"] = rq.tolist()
     return _exponent_measurement(Ts_, ys, diagnostics=diag, rel_quadrature=rq)
 

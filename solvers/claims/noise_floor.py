@@ -22,13 +22,13 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-import mpmath as mp
 import numpy as np
 import sympy as sp
 from scipy.interpolate import CubicSpline
 from scipy.optimize import brentq
 
 from theory import PLRFModel, noise_floor
+from theory._easy_layer import _FRONT_MAX, mode_sum
 
 __all__ = [
     "FLOOR_S_MAX",
@@ -49,25 +49,7 @@ MIN_HORIZONS = 6
 _S_MODES = 20000
 #: ln U range of the kernel's tabulated deviation from its power law (beyond: the power law).
 _LNU_MIN = -12.0
-#: The front (in modes) beyond which a mode sum is its power law to 1e-12 (theory._easy_layer).
-_FRONT_MAX = 60.0
 _GL = np.polynomial.legendre.leggauss(12)
-
-
-def _mode_sum(b: float, p: float, F: float, n_modes: float) -> float:
-    r""":math:`\sum_{k \le N} k^{-p} e^{-F k^{-b}}`: direct to ``n ~ 8 F^{1/b}`` terms, the rest as
-    an integral (an incomplete gamma function) with the Euler-Maclaurin half term; its power law
-    where the modes that carry it sit beyond :data:`_FRONT_MAX` (the rest is beyond all orders)."""
-    if F <= 0:
-        return float(mp.zeta(p) - mp.zeta(p, n_modes + 1))
-    g = (p - 1) / b
-    if _FRONT_MAX < F ** (1 / b) < n_modes / 100:  # the power law, to 1e-12 (theory._easy_layer)
-        return math.gamma(g) / b * F**-g
-    n = int(64 + 8 * F ** (1 / b))
-    k = np.arange(1, n, dtype=float)
-    s = math.fsum(k**-p * np.exp(-F * k**-b))
-    tail = float(mp.gammainc(g, 0, F * n**-b)) * F**-g / b
-    return s + tail + 0.5 * n**-p * math.exp(-F * n**-b)
 
 
 class ReducedOptimum:
@@ -87,17 +69,17 @@ class ReducedOptimum:
         self.q, self.kap = 2 - 1 / b, math.gamma(2 - 1 / b) / b
         self.u_front = _FRONT_MAX**b / 2  # K = its power law to 1e-12 beyond
         lu = np.linspace(_LNU_MIN, math.log(self.u_front), 800)
-        dev = [math.log(_mode_sum(b, 2 * b, 2 * math.exp(v), self.n_modes)
+        dev = [math.log(mode_sum(b, 2 * b, 2 * math.exp(v), self.n_modes)
                         / (self.kap * (2 * math.exp(v)) ** -self.q)) for v in lu]  # fmt: skip
         self._dev = CubicSpline(lu, dev)
-        self.k0 = _mode_sum(b, 2 * b, 0.0, self.n_modes)
+        self.k0 = mode_sum(b, 2 * b, 0.0, self.n_modes)
         self._table_S()
 
     def _table_S(self) -> None:
         """:math:`S(\\eta)/\\eta` tabulated up to where the fixed point's share is singular."""
         lam = np.arange(1, _S_MODES + 1, dtype=float) ** -self.b
         lin = float(self._share(1e-12)) / 1e-12  # s'(0)
-        total = _mode_sum(self.b, self.b, 0.0, self.n_modes)  # sum_k lambda_k (N modes)
+        total = mode_sum(self.b, self.b, 0.0, self.n_modes)  # sum_k lambda_k (N modes)
         fl = noise_floor()
         x, im = fl.share_symbols
         den = sp.denom(sp.together(fl.share.subs(im, self.iota)))
@@ -168,7 +150,7 @@ class ReducedOptimum:
     def start(self, U0: float) -> tuple[float, float]:
         """``(nu, eta_0)`` of the extremal that starts at ``U0`` (the start condition)."""
         g = self.s2m * float(self.kernel(U0))
-        slope = 2 * _mode_sum(self.b, self.a + self.b, 2 * U0, self.n_modes)  # -B'(U0)
+        slope = 2 * mode_sum(self.b, self.a + self.b, 2 * U0, self.n_modes)  # -B'(U0)
         e0 = float(self._inverse(self._dphi, np.array([slope / g]))[0])
         return g * float(self._psi(e0, *self.S(e0))), e0
 

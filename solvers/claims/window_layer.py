@@ -78,10 +78,12 @@ def divided_lost_time(model: PLRFModel, res, T: float, level: float = ANNEAL_LEV
     return lost_time(res, T, level) - layer_shift(model, res, T)
 
 
-def divided_shape_exponent(model: PLRFModel, res, T: float) -> float:
-    """:func:`~solvers.claims.readouts.window_shape_exponent` from the divided lost times."""
+def divided_shape_exponent(model: PLRFModel, res, T: float, shift: float | None = None) -> float:
+    """:func:`~solvers.claims.readouts.window_shape_exponent` from the divided lost times
+    (``shift``: the optimum's :func:`layer_shift` where already known; it has no level)."""
     l1, l2 = WINDOW_SHAPE_LEVELS
-    lost = [divided_lost_time(model, res, T, lv) for lv in WINDOW_SHAPE_LEVELS]
+    shift = layer_shift(model, res, T) if shift is None else shift
+    lost = [lost_time(res, T, lv) - shift for lv in WINDOW_SHAPE_LEVELS]
     if not 0 < lost[0] < lost[1]:
         return math.nan
     return math.log(l1 / l2) / math.log(lost[0] / lost[1])
@@ -95,7 +97,8 @@ def window_readouts(model: PLRFModel, sol: dict, Ts) -> tuple[np.ndarray, dict]:
     other = {f"width_{lv:g}": [annealing_width(sol[T], T, lv) for T in Ts]
              for lv in (0.9, ANNEAL_LEVEL, 0.1)}  # fmt: skip
     other.update(lost_time_raw=raw.tolist(), layer_shift=shift,
-                 window_shape_exponent=[divided_shape_exponent(model, sol[T], T) for T in Ts])  # fmt: skip
+                 window_shape_exponent=[divided_shape_exponent(model, sol[T], T, d)
+                                        for T, d in zip(Ts, shift, strict=True)])  # fmt: skip
     return raw - np.asarray(shift), other
 
 
