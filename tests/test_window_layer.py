@@ -136,6 +136,28 @@ def test_the_readout_adds_the_layers_steps_back(optima):
 # -- the fit rule: the divided readout only where the layer is a perturbation (PROTOCOL.md of
 # benchmarks/results/window_2026-12-01) --------------------------------------------------------
 
+
+def test_the_layers_second_order_moves_a_slope_by_minus_two_w_eps_squared():
+    """SymPy's -2 against a finite difference of log(1 + eps^2), eps = E T^-w (1/2 or -1 in its
+    place are >= 40 % off), and the bound it gives at (2, 2.6): (rho/(2w))^(1/2)."""
+    lay = window_end_layer()
+    assert lay.second_order_slope == -2
+    w, E = 0.165, 0.05
+    f = lambda x: math.log(1 + (E * math.exp(-w * x)) ** 2)  # noqa: E731  (x = log T)
+    x, h = math.log(1e4), 1e-4
+    eps2 = (E * math.exp(-w * x)) ** 2
+    slope = (f(x + h) - f(x - h)) / (2 * h)
+    assert slope == pytest.approx(float(lay.second_order_slope) * w * eps2, rel=1e-3)
+    for wrong in (-1.0, -0.5):
+        assert abs(slope - wrong * w * eps2) > 0.4 * abs(slope)
+    w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
+    pt = {a: 2, b: sp.Rational(13, 5)}
+    wv = float(lay.omega(w0).subs(pt))
+    assert float(lay.perturbative_bound(w0, 0.005).subs(pt)) == pytest.approx(
+        math.sqrt(0.005 / (2 * wv)), rel=1e-12
+    )
+
+
 RULE = PLRFModel(2.0, 2.6, n_modes=10**9)
 TS_RULE = horizons(100, 1e8, 13)
 

@@ -117,7 +117,11 @@ class WindowEndLayer:
             rf"($c \propto U_W^{{{sp.latex(self.rate_exponent)}}}$) the layer's first-order "
             r"effect on the optimal width is $-(\partial_T L) D\,\partial_U(1/c) + (n/m) D\,"
             r"\partial_U c = 0$ with $\partial_T L^* = H = -(n/m)c^2$: the second order, "
-            r"$T^{-\omega_0/b}$, is what remains."
+            r"$T^{-\omega_0/b}$, is what remains. It moves a local slope by "
+            r"$-2w\varepsilon^2$ ($\varepsilon = D/(c\Lambda) \propto T^{-w}$, "
+            r"$w = \omega_0/(2b)$), so the claim fits the divided lost time only where "
+            r"$|\varepsilon| \le (\rho/(2w))^{1/2}$, $\rho$ one standard error of the target "
+            r"resolution."
         )
 
 
