@@ -1,9 +1,9 @@
 r"""The one bounded L-BFGS-B driver of the control solvers: scaled variables, restarts, KKT test.
 
 Every optimiser of :mod:`solvers.control` that runs SciPy's L-BFGS-B on a box goes through
-:func:`minimize_box`; so does optlr's own projected BFGS (``LbfgsbOptions(optimiser="bfgs")``,
-:mod:`solvers.control._projected_bfgs`, a dense quasi-Newton for a few hundred variables that
-needs no ``scipy.optimize``), which replaces the SciPy run inside the same loop. It
+:func:`minimize_box`; so does optlr's own two-metric projected L-BFGS
+(``LbfgsbOptions(optimiser="projected")``, :mod:`solvers.control._projected_lbfgs`, which needs
+no ``scipy.optimize``), which replaces the SciPy run inside the same loop. It
 
 * optimises in **scaled variables** :math:`x_i = (\theta_i - lo_i)/s_i`, with the caller's
   per-variable scale :math:`s(\theta)` refreshed from the current iterate at every restart
@@ -17,7 +17,7 @@ needs no ``scipy.optimize``), which replaces the SciPy run inside the same loop.
   from a point that did not move would repeat the run exactly);
 * returns the statuses of :data:`~solvers.control.result.STATUS_MESSAGES`: 0 converged,
   1 iteration limit, 2 the optimiser stopped (line search, evaluation limit), 4 stalled (its
-  own ``ftol``/``gtol`` test, or the BFGS run's "no decrease at working precision", ended
+  own ``ftol``/``gtol`` test, or the projected run's "no decrease at working precision", ended
   the run before the KKT test passed). Status 3 (unstable)
   is the caller's to decide on the returned point.
 
@@ -39,7 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._projected_bfgs import projected_bfgs_run
+from ._optimisers import BOX_RUNS
+from ._projected_lbfgs import projected_lbfgs_run
 from ._threads import single_threaded_blas
 from .result import STATUS_MESSAGES
 
@@ -47,8 +48,6 @@ __all__ = ["BLOWUP", "BoxResult", "LbfgsbOptions", "minimize_box"]
 
 #: Objective value reported to L-BFGS-B where the objective cannot be evaluated.
 BLOWUP = 1e300
-#: What one run of :func:`minimize_box` can be (``LbfgsbOptions.optimiser``).
-OPTIMISERS = ("lbfgsb", "bfgs")
 
 
 @dataclass(frozen=True)
@@ -75,12 +74,10 @@ class LbfgsbOptions:
         line search's interpolation shrinks the step to nothing and the run "converges" by its
         relative reduction (the long-horizon momentum solver at T = 1000: KKT 0.53 after 2
         iterations, against 6.5e-6 after 27 with 50).
-    optimiser : {"lbfgsb", "bfgs"}
-        What one run is: SciPy's L-BFGS-B (``maxcor`` pairs of memory; imports
-        ``scipy.optimize``), or optlr's projected BFGS with a dense inverse-Hessian
-        approximation (:mod:`solvers.control._projected_bfgs`; ``maxcor`` unused, ``blowup``
-        unused: a point without a gradient is a failed line-search trial). The dense matrix
-        costs ``O(n^2)``: for a few hundred variables.
+    optimiser : {"lbfgsb", "projected"}
+        What one run is: SciPy's L-BFGS-B (imports ``scipy.optimize``), or optlr's two-metric
+        projected L-BFGS (:mod:`solvers.control._projected_lbfgs`; ``blowup`` unused there: a
+        point without a gradient is a failed line-search trial). Both keep ``maxcor`` pairs.
     """
 
     restarts: int = 0
@@ -103,10 +100,8 @@ class LbfgsbOptions:
                 raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
         if not (isinstance(self.blowup, int | float) and math.isfinite(self.blowup)):
             raise ValueError(f"blowup must be a finite number, got {self.blowup!r}")
-        if self.optimiser not in OPTIMISERS:
-            raise ValueError(
-                f"optimiser must be one of {sorted(OPTIMISERS)}, got {self.optimiser!r}"
-            )
+        if self.optimiser not in BOX_RUNS:
+            raise ValueError(f"optimiser must be one of {sorted(BOX_RUNS)}, got {self.optimiser!r}")
 
 
 def _check_count(name: str, value, least: int) -> None:
@@ -210,8 +205,8 @@ def _scipy_run(track, theta, lo, hi, scale, kkt, tol, budget, options, progress,
     return np.clip(lo + r.x * scale, lo, hi), count[0], r.status == 0, f"L-BFGS-B: {r.message}"
 
 
-def _bfgs_run(track, theta, lo, hi, scale, kkt, tol, budget, options, progress, offset):
-    """One projected BFGS run (:func:`~solvers.control._projected_bfgs.projected_bfgs_run`) in
+def _projected_run(track, theta, lo, hi, scale, kkt, tol, budget, options, progress, offset):
+    """One projected L-BFGS run (:func:`~solvers.control._projected_lbfgs.projected_lbfgs_run`) in
     the same scaled variables and with the same KKT test as :func:`_scipy_run`."""
 
     def to_theta(x):
@@ -228,19 +223,19 @@ def _bfgs_run(track, theta, lo, hi, scale, kkt, tol, budget, options, progress, 
 
     f0, g0 = track.at(theta)
     if g0 is None:  # the driver's start could not be evaluated: nothing to descend from
-        return theta, 0, False, "projected BFGS: the start cannot be evaluated"
+        return theta, 0, False, "projected L-BFGS: the start cannot be evaluated"
     maxfun = (
         15000 if options.maxfun_per_iteration is None else options.maxfun_per_iteration * budget
     )
-    x, it, stalled, message = projected_bfgs_run(
+    x, it, stalled, message = projected_lbfgs_run(
         fx, (theta - lo) / scale, f0, g0 * scale, (hi - lo) / scale, budget=budget,
-        maxfun=maxfun, maxls=options.maxls, stop=stop,
+        maxfun=maxfun, maxls=options.maxls, memory=options.maxcor, stop=stop,
     )  # fmt: skip
-    return to_theta(x), it, stalled, f"projected BFGS: {message}"
+    return to_theta(x), it, stalled, f"projected L-BFGS: {message}"
 
 
 #: The runs :func:`minimize_box` can restart (``LbfgsbOptions.optimiser``).
-RUNS = {"lbfgsb": _scipy_run, "bfgs": _bfgs_run}
+RUNS = {"lbfgsb": _scipy_run, "projected": _projected_run}
 
 
 def _run_status(stalled: bool, iterations: int, maxiter: int) -> int:

@@ -5,8 +5,8 @@ schedule :math:`0 \le \eta_t \le \eta_{\max}` — one rate per step, piecewise c
 or any :class:`Parametrisation` — and optionally over a batch-size schedule under a sample
 budget :math:`\sum_t m_t = D`. The objective is :math:`\log L(T)` (scale-free, and finite even
 for unstable schedules, see :mod:`solvers.control._adjoint`); its exact gradient comes from the discrete
-adjoint; the optimiser is a bounded quasi-Newton method with each rate scaled by its own size:
-optlr's projected BFGS (dense inverse-Hessian approximation) for up to ``BFGS_MAX_VARIABLES``
+adjoint; the optimiser is a bounded limited-memory quasi-Newton method with each rate scaled by
+its own size: optlr's two-metric projected L-BFGS for up to ``PROJECTED_MAX_VARIABLES`` (512)
 variables, SciPy's L-BFGS-B above (``DirectOptions.optimiser`` chooses either), in the one
 bounded driver :func:`~solvers.control._lbfgsb.minimize_box`.
 
@@ -32,7 +32,7 @@ from theory._checks import check_int, check_real, reject_unknown
 
 from ..dynamics._brent import brent_bounded
 from ..dynamics.recursion import stability_limit
-from ._direct_optimise import DIRECT_OPTIMISERS, choose_optimiser, optimise
+from ._direct_optimise import choose_optimiser, optimise
 from ._objective import (
     KKT_DEFINITIONS,
     STORE_ALL_BYTES,
@@ -40,6 +40,7 @@ from ._objective import (
     _Workspace,
     loss_and_gradient,
 )
+from ._optimisers import DIRECT_OPTIMISERS
 from ._parametrisation import BatchBudget, BlockRate, Parametrisation, StepRate, _Smoothed
 from .result import STATUS_MESSAGES, ScheduleResult, oscillation_amplitude
 
@@ -203,13 +204,12 @@ class DirectOptions:
         L-BFGS-B iterations (over all restarts).
     memory : int
         Bytes allowed for storing states before switching to sqrt(T) checkpointing.
-    optimiser : {"auto", "bfgs", "lbfgsb"}, default "auto"
-        What runs inside the restarts at each level: ``"bfgs"``, optlr's projected BFGS with a
-        dense inverse-Hessian approximation (:mod:`solvers.control._projected_bfgs`);
-        ``"lbfgsb"``, SciPy's L-BFGS-B (memory ``LBFGS_MEMORY``); ``"auto"``, BFGS on levels of
-        at most ``BFGS_MAX_VARIABLES`` (:mod:`solvers.control._direct_optimise`) variables
-        and L-BFGS-B above (chosen by the size of
-        each level; logged in ``diagnostics["levels"]``). Both stop on the same KKT test.
+    optimiser : {"auto", "projected", "lbfgsb"}, default "auto"
+        What runs inside the restarts at each level: ``"projected"``, optlr's two-metric
+        projected L-BFGS (:mod:`solvers.control._projected_lbfgs`); ``"lbfgsb"``, SciPy's
+        L-BFGS-B; ``"auto"``, the first on levels of at most ``PROJECTED_MAX_VARIABLES`` (512,
+        :mod:`solvers.control._direct_optimise`) variables and L-BFGS-B above, chosen by the
+        size of each level (logged in ``diagnostics["levels"]``). Both stop on the same KKT test.
     """
 
     blocks: int | None = None
