@@ -20,7 +20,7 @@ quasi-Newton metric as in Kelley, *Iterative Methods for Optimization*, 1999, §
   :math:`H_0 = \gamma I`, :math:`\gamma = s^T y / y^T y` of the newest pair, Nocedal & Wright
   Alg. 7.4), and a scaled gradient step :math:`d_A = -\gamma\, g_A` on the active ones;
 * the **line search** backtracks along the projected arc :math:`x(\alpha) = P(x + \alpha d)` from
-  :math:`\alpha = 1` (first iteration: :math:`1/\|d\|_\infty`, as L-BFGS-B) until Bertsekas'
+  :math:`\alpha = 1` (first iteration: :math:`1/\|d\|_2`, as L-BFGS-B) until Bertsekas'
   Armijo condition
   :math:`f(x) - f(x(\alpha)) \ge \sigma\,[\alpha \sum_F -g_i d_i + \sum_A g_i (x_i - x_i(\alpha))]`
   holds, by safeguarded quadratic interpolation; a point where ``fg`` gives no gradient counts
@@ -73,7 +73,7 @@ class _Memory:
         return sy / yy
 
     def apply(self, q: np.ndarray, gamma: float) -> np.ndarray:
-        """``H q`` by the two-loop recursion with ``H_0 = gamma I``."""
+        """``H q`` by the two-loop recursion with ``H_0 = gamma I`` (all variables free)."""
         q = q.copy()
         alphas = []
         for s, y, rho in reversed(self.pairs):
@@ -85,6 +85,32 @@ class _Memory:
             r += (a - rho * float(y @ r)) * s
         return r
 
+    def reduced_solve(self, g: np.ndarray, free: np.ndarray, gamma: float) -> np.ndarray:
+        r"""``(B_FF)^{-1} g_F``: the inverse of the free variables' block of the L-BFGS Hessian
+        approximation :math:`B = \theta I - W M W^T` (compact form, Byrd, Nocedal & Schnabel
+        1994; :math:`\theta = 1/\gamma`, :math:`W = [Y, \theta S]`,
+        :math:`M^{-1} = [[-D, L^T], [L, \theta S^T S]]`), by Sherman-Morrison-Woodbury:
+        :math:`(B_{FF})^{-1} = I/\theta + W_F K^{-1} W_F^T/\theta^2`,
+        :math:`K = M^{-1} - W_F^T W_F/\theta` (a ``2m x 2m`` solve). Not the free block of
+        :math:`H = B^{-1}`, whose step is not the reduced problem's quasi-Newton step (measured:
+        linear convergence on a coupled quadratic whose active set was already found)."""
+        if free.all():
+            return self.apply(g, gamma)
+        S = np.array([p[0] for p in self.pairs]).T
+        Y = np.array([p[1] for p in self.pairs]).T
+        theta = 1.0 / gamma
+        SY = S.T @ Y
+        low = np.tril(SY, -1)
+        m_inv = np.block([[-np.diag(np.diag(SY)), low.T], [low, theta * (S.T @ S)]])
+        WF = np.hstack([Y[free], theta * S[free]])
+        gF = g[free]
+        K = m_inv - (WF.T @ WF) / theta
+        try:
+            z = np.linalg.solve(K, WF.T @ gF)
+        except np.linalg.LinAlgError:  # a singular K: the scaled gradient step
+            return gamma * gF
+        return gF / theta + (WF @ z) / theta**2
+
 
 def _direction(x, g, u, memory: _Memory, gamma):
     """Two-metric direction ``d`` and the free mask: quasi-Newton on the free variables,
@@ -93,8 +119,8 @@ def _direction(x, g, u, memory: _Memory, gamma):
     active = ((x <= eps) & (g > 0)) | ((x >= u - eps) & (g < 0))
     free = ~active
     d = -gamma * g
-    if memory.pairs:
-        d[free] = -memory.apply(np.where(free, g, 0.0), gamma)[free]
+    if memory.pairs and free.any():
+        d[free] = -memory.reduced_solve(g, free, gamma)
     return d, free
 
 
@@ -182,7 +208,7 @@ def projected_lbfgs_run(
         d, free = _direction(x, g, u, pairs, gamma)
         if not float(g[free] @ d[free]) < 0.0 and not np.any(np.clip(x + d, 0.0, u) != x):
             return x, it - 1, True, "no descent direction left at working precision"
-        alpha = 1.0 if pairs.pairs else 1.0 / max(float(np.abs(d).max()), 1e-300)
+        alpha = 1.0 if pairs.pairs else 1.0 / max(float(np.linalg.norm(d)), 1e-300)
         xn, fn, gn, n = _search(fx, x, f, g, d, free, u, min(alpha, 1.0), maxls)
         nfev += n
         if xn is None:
