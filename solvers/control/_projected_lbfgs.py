@@ -13,12 +13,13 @@ quasi-Newton metric as in Kelley, *Iterative Methods for Optimization*, 1999, §
 * the **active set** :math:`A` holds the variables within :math:`\epsilon` of a bound whose
   gradient pushes them outward, :math:`\epsilon = \min(\epsilon_0, \|x - P(x - g)\|_2)`
   (:math:`P` the projection on the box); the others are free (:math:`F`);
-* the **direction** is :math:`d_F = -(H\,g_F)_F` on the free variables (:math:`g_F` the gradient
-  with its active components zeroed, so this is the principal submatrix :math:`H_{FF}` of a
-  positive definite matrix applied to :math:`g_F`: a descent direction), with :math:`H` the
-  L-BFGS inverse-Hessian approximation of the last ``memory`` pairs (two-loop recursion,
-  :math:`H_0 = \gamma I`, :math:`\gamma = s^T y / y^T y` of the newest pair, Nocedal & Wright
-  Alg. 7.4), and a scaled gradient step :math:`d_A = -\gamma\, g_A` on the active ones;
+* the **direction** on the free variables is the quasi-Newton step of the problem restricted
+  to them, :math:`d_F = -(B_{FF})^{-1} g_F`, with :math:`B` the L-BFGS approximation of the
+  Hessian from the last ``memory`` pairs (compact form, Byrd, Nocedal & Schnabel 1994; see
+  :meth:`_Memory.reduced_solve`; a principal block of a positive definite matrix is positive
+  definite, so :math:`d_F` descends), and a scaled gradient step :math:`d_A = -\gamma\, g_A` on
+  the active ones (:math:`\gamma = s^T y / y^T y` of the newest pair; with no bound active
+  :math:`d = -H g` by the two-loop recursion, :math:`H_0 = \gamma I`, Nocedal & Wright Alg. 7.4);
 * the **line search** backtracks along the projected arc :math:`x(\alpha) = P(x + \alpha d)` from
   :math:`\alpha = 1` (first iteration: :math:`1/\|d\|_2`, as L-BFGS-B) until Bertsekas'
   Armijo condition
@@ -29,11 +30,14 @@ quasi-Newton metric as in Kelley, *Iterative Methods for Optimization*, 1999, §
   does), skipped when :math:`s^T y \le \epsilon_{mach}\, y^T y` (no positive curvature along
   the step, which an Armijo search alone does not guarantee).
 
-Limited memory, not a dense :math:`H`: on the hard phase's per-step problems (period-2 optima,
-an indefinite Hessian along the path) a dense BFGS matrix kept the curvature of the whole path
-and its line search backtracked 2-4 times per iteration: at T = 300 (300 rates, from the
-annealed start) 5000 iterations did not reach the KKT tolerance (residual 2.5e-3), where 20
-pairs converged in 1438 iterations (L-BFGS-B: 1128). On the study's problem both took 36-38.
+Measured on the way (benchmarks/results/speed.md, 2026-12-01u): the free block
+:math:`H_{FF}` of the inverse approximation in place of :math:`(B_{FF})^{-1}` is not the
+reduced problem's quasi-Newton step and converged linearly once the active set was found (a
+coupled 6-variable box QP: 40 iterations to KKT 2e-7, against 7). With that step, a dense BFGS
+matrix instead of 20 pairs ended the hard per-step T = 300 problem (period-2 optimum) at the
+5000-iteration limit with KKT 2.5e-3, where 20 pairs converged in 1438 iterations (with
+:math:`(B_{FF})^{-1}`: 1383; L-BFGS-B: 1329); a dense matrix with the right step was not tried.
+Limited memory, as L-BFGS-B's, costs O(m n) per iteration.
 """
 
 from __future__ import annotations
