@@ -10,7 +10,7 @@ its own size: optlr's two-metric projected L-BFGS for up to ``PROJECTED_MAX_VARI
 variables, SciPy's L-BFGS-B above (``DirectOptions.optimiser`` chooses either), in the one
 bounded driver :func:`~solvers.control._lbfgsb.minimize_box`.
 
-Per-step schedules are found by multilevel continuation (:func:`multilevel_blocks`): L-BFGS-B
+Per-step schedules are found by multilevel continuation (:func:`multilevel_blocks`): the optimiser
 on 32 equal blocks, then 8 times finer per level, each warm-started from the previous level's
 schedule, and finally at full resolution, where only the short-scale detail is left to fit.
 Convergence is judged by a projected-gradient (KKT) residual in the same rate-relative scaling
@@ -167,7 +167,7 @@ class DirectOptions:
     starts : int, default 1
         Number of initial guesses optimised; the best result is returned.
     restarts : int, default 10
-        Fresh L-BFGS-B restarts from the current point when the optimiser stops early; each
+        Fresh optimiser restarts from the current point when the optimiser stops early; each
         restart refreshes the diagonal scaling of the variables.
     tol : float, default 1e-4
         Converged when the KKT residual chosen by ``criterion`` is at most ``tol``.
@@ -201,7 +201,7 @@ class DirectOptions:
         too and the lower loss kept (``diagnostics["single_level"]``): the two can end in
         different local optima of such non-convex problems.
     maxiter : int, default 5000
-        L-BFGS-B iterations (over all restarts).
+        Optimiser iterations (over all levels and restarts).
     memory : int
         Bytes allowed for storing states before switching to sqrt(T) checkpointing.
     optimiser : {"auto", "projected", "lbfgsb"}, default "auto"
@@ -389,7 +389,7 @@ def _coarse_levels(run: _Run, eta_start: np.ndarray, levels: list[int]) -> np.nd
 
 
 def _fine(run: _Run, theta: np.ndarray, logged: bool) -> tuple:
-    """L-BFGS-B at full resolution from ``theta``: ``(f, theta, status, extra, kkt)``."""
+    """The optimiser at full resolution from ``theta``: ``(f, theta, status, extra, kkt)``."""
     opts = run.opts
     n0 = run.counter["nfev"]
     f_x, theta, status, extra, res_kkt, it = optimise(
