@@ -100,20 +100,22 @@ class _Memory:
         linear convergence on a coupled quadratic whose active set was already found)."""
         if free.all():
             return self.apply(g, gamma)
-        S = np.array([p[0] for p in self.pairs]).T
-        Y = np.array([p[1] for p in self.pairs]).T
-        theta = 1.0 / gamma
-        SY = S.T @ Y
-        low = np.tril(SY, -1)
-        m_inv = np.block([[-np.diag(np.diag(SY)), low.T], [low, theta * (S.T @ S)]])
-        WF = np.hstack([Y[free], theta * S[free]])
+        S = np.array([p[0] for p in self.pairs])  # k x n, oldest first
+        Y = np.array([p[1] for p in self.pairs])
+        k, theta = len(self.pairs), 1.0 / gamma
+        SY = S @ Y.T  # (i, j) = s_i^T y_j
+        m_inv = np.empty((2 * k, 2 * k))
+        m_inv[:k, :k] = -np.diag(np.diag(SY))
+        m_inv[k:, :k] = np.tril(SY, -1)
+        m_inv[:k, k:] = m_inv[k:, :k].T
+        m_inv[k:, k:] = theta * (S @ S.T)
+        WF = np.concatenate([Y[:, free], theta * S[:, free]])  # W_F^T, 2k x n_F
         gF = g[free]
-        K = m_inv - (WF.T @ WF) / theta
         try:
-            z = np.linalg.solve(K, WF.T @ gF)
+            z = np.linalg.solve(m_inv - (WF @ WF.T) / theta, WF @ gF)
         except np.linalg.LinAlgError:  # a singular K: the scaled gradient step
             return gamma * gF
-        return gF / theta + (WF @ z) / theta**2
+        return gF / theta + (z @ WF) / theta**2
 
 
 def _direction(x, g, u, memory: _Memory, gamma):
