@@ -457,7 +457,8 @@ def _with_corrections(m: Measurement, claim: Claim, model: PLRFModel) -> Measure
     """Re-extrapolate a measurement with the claim's derived corrections: an exponent from its
     values (``extrapolation_input``) or a sequence of per-horizon estimates (``sequence_input``),
     less the corrections it removed itself (``removed_omegas``), plus those it kept in
-    (``added_omegas``: the window's layer where its raw lost time is read). A ``reference_input`` (values of the same limit without an excess the corrections do not
+    (``added_omegas``: the window's layer where its raw lost time is read). A
+    ``reference_input`` (values of the same limit without an excess the corrections do not
     describe, e.g. the compute-optimal plateau) is extrapolated alike and its distance counted
     in the error budget (:func:`~solvers.analysis.extrapolate.with_reference`)."""
     removed = m.diagnostics.get("removed_omegas", ())  # subtracted by the experiment itself

@@ -22,6 +22,7 @@ horizons remain (:func:`window_readouts`; benchmarks/results/window_2026-12-01/P
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
 
 import numpy as np
@@ -122,7 +123,7 @@ def layer_epsilon(shift: float, divided: float) -> float:
     return shift / divided if shift else 0.0
 
 
-def window_readouts(model: PLRFModel, sol: dict, Ts) -> tuple[list, np.ndarray, dict, object]:
+def window_readouts(model: PLRFModel, sol: dict, Ts) -> tuple[list, np.ndarray, dict, Callable]:
     """The horizons the window's fit uses, their lost times, the diagnostics beside them and the
     readout (``f(res, T)``) of one optimum.
 
