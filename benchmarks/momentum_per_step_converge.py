@@ -88,7 +88,10 @@ def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
         stretched = stretched_start(form, np.load(f"{prefix}_{form}_{T0}.npz")["controls"], T)
         if args.cap_by_family:  # the rates no higher than the family's (a stretched optimum
             # can be unstable: SGD's 1e4 optimum stretched to 1e5 diverges, 2026-12-01e)
-            stretched[:2] = np.minimum(stretched[:2], np.asarray(start[:2], dtype=float))
+            capped = 3 if args.cap_friction else 2  # rows (alpha, gamma[, beta])
+            stretched[:capped] = np.minimum(
+                stretched[:capped], np.asarray(start[:capped], dtype=float)
+            )
         start = stretched
     if args.from_ema:  # heavy ball from an EMA solve by the exact map (2026-12-01i)
         start = _from_ema(args.from_ema, T, grid)
@@ -118,9 +121,9 @@ def main(argv=None) -> None:
     )
     ap.add_argument("--maxiter", type=int, default=4000)
     ap.add_argument("--tol", type=float, default=1e-4)
-    ap.add_argument("--scaling", default="box", choices=("box", "value", "log"),
+    ap.add_argument("--scaling", default="box", choices=("box", "value", "log", "loglog"),
                     help="units of the Newton phase (--method newton); log: the friction as "
-                    "log(1 - beta) in every phase")  # fmt: skip
+                    "log(1 - beta) in every phase; loglog: the rates as log(eta) too")  # fmt: skip
     ap.add_argument("--exact", type=int, default=32)
     ap.add_argument("--ratio", type=float, default=1.3)
     ap.add_argument("--out", default=None, help="prefix of npz files of the per-step controls")
@@ -132,6 +135,8 @@ def main(argv=None) -> None:
                     "shorter horizon stretched in relative time (stretched_start)")  # fmt: skip
     ap.add_argument("--cap-by-family", action="store_true",
                     help="with --stretch: rates capped by the family's at T")  # fmt: skip
+    ap.add_argument("--cap-friction", action="store_true",
+                    help="with --cap-by-family: the frictions capped by the family's too")  # fmt: skip
     ap.add_argument("--from-ema", default=None,
                     help="PREFIX — heavy ball from the EMA controls PREFIX_ema_T.npz (--out), mapped "
                     "exactly (solvers.control.momentum_maps), frictions clipped to BETA_MAX")  # fmt: skip
