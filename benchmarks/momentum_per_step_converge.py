@@ -146,6 +146,8 @@ def main(argv=None) -> None:
                     help="--method pnewton: Steihaug-Toint CG in a trust region")  # fmt: skip
     ap.add_argument("--forcing-norm", default="l2", choices=("l2", "l1"),
                     help="--method pnewton: the norm of CG's forcing test")  # fmt: skip
+    ap.add_argument("--max-step", type=float, default=None,
+                    help="--method pnewton: each direction component clipped to this (scaled units)")  # fmt: skip
     ap.add_argument("--trace", default=None,
                     help="--method pnewton: JSON file of the per-iteration trace (CG exits)")  # fmt: skip
     args = ap.parse_args(argv)
@@ -153,7 +155,7 @@ def main(argv=None) -> None:
         momentum_per_step.PNEWTON_BLOCKS = args.blocks
     trace: list = []
     momentum_per_step.PNEWTON_OPTIONS = {"trust": args.trust, "forcing_norm": args.forcing_norm,
-                                         "trace": trace}  # fmt: skip
+                                         "trace": trace, "max_step": args.max_step}  # fmt: skip
     print("| form | T | method | iterations | KKT sum | KKT max | L family | L per-step | "
           "per-step below family | CPU s | wall s | status | levels (blocks:iterations/KKT) |\n"
           "|---|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)  # fmt: skip

@@ -73,7 +73,7 @@ def test_steihaug_inside_the_region_is_cg():
     assert np.linalg.norm(d - newton) <= 0.1 * np.linalg.norm(newton)
 
 
-@pytest.mark.parametrize("options", [{"trust": True}, {"forcing_norm": "l1"}])
+@pytest.mark.parametrize("options", [{"trust": True}, {"forcing_norm": "l1"}, {"max_step": 1.0}])
 def test_variants_reach_the_box_quadratics_kkt_point(options):
     """The box quadratic of ``test_projected_newton_box_meets_its_test_or_says_why`` (dense
     coupling, condition ~1e6): each variant reaches the dense active-set solution to 1e-5."""
@@ -146,3 +146,17 @@ def test_l1_forcing_resolves_the_many_small_components():
     gl1 = float(np.abs(g).sum())
     assert results["l2"][0] == 1 and results["l2"][1] > np.sqrt(gl1) * gl1
     assert results["l1"][0] > 5 and results["l1"][1] <= np.sqrt(gl1) * gl1
+
+
+def test_clipped_direction_keeps_descent_or_falls_back():
+    """``max_step`` clips each component of the direction; where the clipped direction would
+    not descend (one large downhill component against many small uphill ones) the direction is
+    left whole — a clip without that fallback would hand the line search an ascent direction."""
+    g = np.array([1.0, -1.0, 0.1])
+    d = np.array([-300.0, 0.5, 0.2])
+    np.testing.assert_array_equal(pn._clip_direction(d, g, 1.0), [-1.0, 0.5, 0.2])
+    np.testing.assert_array_equal(pn._clip_direction(d, g, None), d)
+    d3 = np.array([-300.0, 80.0, 80.0])
+    g3 = np.array([0.01, 0.01, 0.01])  # g3 d3 = -1.4 < 0, clipped: (-1 + 1 + 1) 0.01 > 0
+    assert g3 @ d3 < 0 < g3 @ np.clip(d3, -1.0, 1.0)
+    np.testing.assert_array_equal(pn._clip_direction(d3, g3, 1.0), d3)

@@ -241,6 +241,7 @@ def _projected_newton_box(
     trust: bool = False,
     forcing_norm: str = "l2",
     trace: list | None = None,
+    max_step: float | None = None,
 ) -> BoxResult:
     """Minimise ``f`` over ``lo <= theta <= hi`` by projected truncated Newton until ``kkt <= tol``.
 
@@ -251,7 +252,8 @@ def _projected_newton_box(
     -> (h, g)``, the Hessian's diagonal in ``theta`` (and the gradient), makes the fine level
     Jacobi (counted as one evaluation per iteration); without it the fine level is the
     identity in the scaled variables. ``trust``, ``forcing_norm``: :class:`_Step`; ``trace``: a
-    list given one dict per Newton iteration (CG products and exit, free controls, step, KKT)."""
+    list given one dict per Newton iteration (CG products and exit, free controls, step, KKT);
+    ``max_step``: :func:`_clip_direction`."""
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
     count, step = _Counter(fg), _Step(max_cg, trust, forcing_norm)
     theta = np.clip(np.asarray(theta0, dtype=float), lo, hi)
@@ -269,11 +271,7 @@ def _projected_newton_box(
         eps = min(EPS_MAX, float(np.linalg.norm(np.clip(y - gy, 0.0, ub) - y)))
         active = ((y <= eps) & (gy > 0)) | ((y >= ub - eps) & (gy < 0))
         free = ~active
-        dinv = np.ones_like(y)
-        if diagonal is not None:
-            count.used += DIAGONAL_COST
-            hy = np.abs(diagonal(theta)[0]) * s * s
-            dinv = 1.0 / np.maximum(hy, DIAGONAL_FLOOR * max(hy.max(), 1e-300))
+        dinv = _jacobi(diagonal, theta, s, count) if diagonal is not None else np.ones_like(y)
 
         def hvp(v, y=y, s=s, gy=gy):
             h = math.sqrt(np.finfo(float).eps) * (1.0 + np.linalg.norm(y)) / np.linalg.norm(v)
@@ -290,6 +288,7 @@ def _projected_newton_box(
         d = -gy.copy()
         d[free], products, why = step(hvp_free, gy[free], _preconditioner(level, free, dinv))
         its += 1
+        d = _clip_direction(d, gy, max_step)  # the direction clipped in the scaled variables
         theta_new, f_new, g_new, a = _projected_search(count, f, gy, y, d, ub, lo, s)
         if g_new is None:
             status, message = 4, "projected line search found no decrease"
@@ -302,6 +301,26 @@ def _projected_newton_box(
                               decrease=df, kkt=res, evaluations=count.used))  # fmt: skip
         status, message = (0, "KKT test passed") if res <= tol else (1, STATUS_MESSAGES[1])
     return BoxResult(theta, float(f), g, float(res), status, message, count.used, its)
+
+
+def _jacobi(diagonal, theta, s, count):
+    """The fine level: the inverse of the Hessian's diagonal in the scaled variables (floored),
+    charged as ``DIAGONAL_COST`` evaluations."""
+    count.used += DIAGONAL_COST
+    hy = np.abs(diagonal(theta)[0]) * s * s
+    return 1.0 / np.maximum(hy, DIAGONAL_FLOOR * max(hy.max(), 1e-300))
+
+
+def _clip_direction(d, gy, max_step):
+    """``d`` with each component clipped to ``[-max_step, max_step]`` (``None``: unchanged), or
+    ``d`` itself if clipping would leave no descent. Where the Hessian's diagonal nearly
+    vanishes the preconditioned direction can move one control by hundreds of units while the
+    loss is far from its quadratic model there (heavy ball, T = 3e3: one log-friction by 327;
+    benchmarks/results/momentum.md 2026-12-01 perstep14)."""
+    if max_step is None:
+        return d
+    c = np.clip(d, -max_step, max_step)
+    return c if gy @ c < 0 else d
 
 
 def _projected_search(count, f, gy, y, d, ub, lo, s):
