@@ -137,6 +137,9 @@ def main(argv=None) -> None:
                     help="with --stretch: rates capped by the family's at T")  # fmt: skip
     ap.add_argument("--cap-friction", action="store_true",
                     help="with --cap-by-family: the frictions capped by the family's too")  # fmt: skip
+    ap.add_argument("--beta-max", type=float, default=None,
+                    help="the frictions' upper bound in place of BETA_MAX (above 1: anti-friction "
+                    "steps allowed — a different problem; box or value units only)")  # fmt: skip
     ap.add_argument("--from-ema", default=None,
                     help="PREFIX — heavy ball from the EMA controls PREFIX_ema_T.npz (--out), mapped "
                     "exactly (solvers.control.momentum_maps), frictions clipped to BETA_MAX")  # fmt: skip
@@ -151,6 +154,10 @@ def main(argv=None) -> None:
     ap.add_argument("--trace", default=None,
                     help="--method pnewton: JSON file of the per-iteration trace (CG exits)")  # fmt: skip
     args = ap.parse_args(argv)
+    if args.beta_max is not None:  # route (c) of 2026-12-01 perstep14: a different problem
+        if args.beta_max >= 1.0 and args.scaling in ("log", "loglog"):
+            ap.error("--beta-max >= 1 needs --scaling box or value (log(1 - beta) is undefined)")
+        momentum_per_step.BETA_MAX = args.beta_max
     if args.blocks is not None:
         momentum_per_step.PNEWTON_BLOCKS = args.blocks
     trace: list = []
