@@ -151,6 +151,8 @@ def main(argv=None) -> None:
                     help="--method pnewton: the norm of CG's forcing test")  # fmt: skip
     ap.add_argument("--max-step", type=float, default=None,
                     help="--method pnewton: each direction component clipped to this (scaled units)")  # fmt: skip
+    ap.add_argument("--curvature", action="store_true",
+                    help="--method pnewton: add CG's negative-curvature direction to the step")  # fmt: skip
     ap.add_argument("--trace", default=None,
                     help="--method pnewton: JSON file of the per-iteration trace (CG exits)")  # fmt: skip
     args = ap.parse_args(argv)
@@ -162,7 +164,8 @@ def main(argv=None) -> None:
         momentum_per_step.PNEWTON_BLOCKS = args.blocks
     trace: list = []
     momentum_per_step.PNEWTON_OPTIONS = {"trust": args.trust, "forcing_norm": args.forcing_norm,
-                                         "trace": trace, "max_step": args.max_step}  # fmt: skip
+                                         "trace": trace, "max_step": args.max_step,
+                                         "curvature": args.curvature}  # fmt: skip
     print("| form | T | method | iterations | KKT sum | KKT max | L family | L per-step | "
           "per-step below family | CPU s | wall s | status | levels (blocks:iterations/KKT) |\n"
           "|---|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)  # fmt: skip

@@ -160,3 +160,23 @@ def test_clipped_direction_keeps_descent_or_falls_back():
     g3 = np.array([0.01, 0.01, 0.01])  # g3 d3 = -1.4 < 0, clipped: (-1 + 1 + 1) 0.01 > 0
     assert g3 @ d3 < 0 < g3 @ np.clip(d3, -1.0, 1.0)
     np.testing.assert_array_equal(pn._clip_direction(d3, g3, 1.0), d3)
+
+
+def test_curvature_adds_the_negative_curvature_direction_downhill():
+    """The indefinite quadratic of the Steihaug test: CG stops on negative curvature at its
+    second product; with ``curvature`` the step adds that direction ``p`` (``p H p < 0``),
+    downhill and as long as the step so far, and lowers the model below plain CG's step; the
+    same direction added uphill (the sign flipped) does not descend as far."""
+    rng = np.random.default_rng(3)
+    Q, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    H = Q @ np.diag([3.0, 1.0, -2.0, -0.5]) @ Q.T
+    D = np.array([1.0, 4.0, 0.5, 2.0])
+    g = np.array([1.0, 0.0, 0.0, 0.0])
+    c, n, why = pn._cg(lambda v: H @ v, g, lambda r: r / D, 50)
+    d, n2, why2 = pn._cg(lambda v: H @ v, g, lambda r: r / D, 50, curvature=True)
+    assert why == why2 == "negative curvature" and n == n2 == 2
+    p = d - c
+    assert p @ H @ p < 0 and g @ p <= 0
+    assert np.linalg.norm(p) == pytest.approx(np.linalg.norm(c), rel=1e-12)
+    assert _model(g, H, d) < _model(g, H, c)
+    assert _model(g, H, c - p) > _model(g, H, d)

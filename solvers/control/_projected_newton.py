@@ -126,15 +126,19 @@ def _cg_start(g, precond, norm):
     return d, r, z, z.copy(), r @ z, min(0.5, math.sqrt(gnorm)) * gnorm
 
 
-def _cg(hvp, g, precond, max_cg, norm=np.linalg.norm):
+def _cg(hvp, g, precond, max_cg, norm=np.linalg.norm, curvature=False):
     """Truncated preconditioned CG for ``H d = -g`` (``d`` descent; stops on negative curvature
     or the forcing test ``|r| <= min(0.5, sqrt|g|) |g|`` in ``norm``); returns ``(d, products,
-    exit)``, ``exit`` one of ``"negative curvature"``, ``"forcing"``, ``"limit"``."""
+    exit)``, ``exit`` one of ``"negative curvature"``, ``"forcing"``, ``"limit"``. With
+    ``curvature`` a negative-curvature exit after the first product adds the direction of
+    negative curvature, downhill and as long as the step so far (:func:`_with_curvature`)."""
     d, r, z, p, rz, forcing = _cg_start(g, precond, norm)
     for it in range(max_cg):
         Hp = hvp(p)
         curv = p @ Hp
         if not curv > 0:
+            if it and curvature:
+                d = _with_curvature(d, p, g)
             return (d if it else z), it + 1, "negative curvature"
         a = rz / curv
         d += a * p
@@ -146,6 +150,15 @@ def _cg(hvp, g, precond, max_cg, norm=np.linalg.norm):
         p = z + (rz_new / rz) * p
         rz = rz_new
     return d, max_cg, "limit"
+
+
+def _with_curvature(d, p, g):
+    """``d + tau p``: the direction ``p`` of negative curvature turned downhill (``g p <= 0``)
+    and scaled to ``|d|`` (2-norm of the scaled variables); the line search sets the length."""
+    pn = float(np.linalg.norm(p))
+    if pn == 0.0:
+        return d
+    return d - math.copysign(float(np.linalg.norm(d)) / pn, g @ p) * p
 
 
 def _to_boundary(d, p, dMp, pMp, dMd, radius):
@@ -194,16 +207,17 @@ class _Step:
     boundary and shrinks to the accepted step otherwise; ``forcing_norm`` (``NORMS``) the norm
     of the CG forcing test."""
 
-    def __init__(self, max_cg: int, trust: bool, forcing_norm: str):
+    def __init__(self, max_cg: int, trust: bool, forcing_norm: str, curvature: bool = False):
         if forcing_norm not in NORMS:
             raise ValueError(f"forcing_norm must be one of {tuple(NORMS)}, got {forcing_norm!r}")
         self.max_cg, self.trust, self.norm = max_cg, trust, NORMS[forcing_norm]
+        self.curvature = curvature
         self.radius, self.dnorm = None, 0.0
 
     def __call__(self, hvp, g, precond):
         """``(d, products, exit)``."""
         if not self.trust:
-            return _cg(hvp, g, precond, self.max_cg, self.norm)
+            return _cg(hvp, g, precond, self.max_cg, self.norm, self.curvature)
         if self.radius is None:
             self.radius = math.sqrt(max(g @ precond(g), 0.0))
         d, n, why, self.dnorm = _steihaug_cg(hvp, g, precond, self.max_cg, self.radius, self.norm)
@@ -242,6 +256,7 @@ def _projected_newton_box(
     forcing_norm: str = "l2",
     trace: list | None = None,
     max_step: float | None = None,
+    curvature: bool = False,
 ) -> BoxResult:
     """Minimise ``f`` over ``lo <= theta <= hi`` by projected truncated Newton until ``kkt <= tol``.
 
@@ -253,9 +268,9 @@ def _projected_newton_box(
     Jacobi (counted as one evaluation per iteration); without it the fine level is the
     identity in the scaled variables. ``trust``, ``forcing_norm``: :class:`_Step`; ``trace``: a
     list given one dict per Newton iteration (CG products and exit, free controls, step, KKT);
-    ``max_step``: :func:`_clip_direction`."""
+    ``max_step``: :func:`_clip_direction`; ``curvature``: :func:`_cg`'s."""
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
-    count, step = _Counter(fg), _Step(max_cg, trust, forcing_norm)
+    count, step = _Counter(fg), _Step(max_cg, trust, forcing_norm, curvature)
     theta = np.clip(np.asarray(theta0, dtype=float), lo, hi)
     f, g = count(theta)
     if g is None:
