@@ -37,7 +37,9 @@ __all__ = ["RATE_FLOOR", "VALUE_SCALE_FLOOR", "LogControls"]
 #: keeps a finite scale (the run could not leave the bound otherwise).
 VALUE_SCALE_FLOOR = 1e-6
 #: Lower bound of a rate in ``log_rates`` variables, as a fraction of its box width (``log 0``
-#: is not a bound): below every per-step rate of the saved optima (smallest 1e-5 of the width).
+#: is not a bound): far below the converged heavy-ball optima's rates (>= 4e-4 of the width,
+#: T = 1e3 - 3e3); unconverged 1e4 end points do hold rates at 0 (benchmarks/results/momentum.md,
+#: 2026-12-01p), which this chart cannot represent.
 RATE_FLOOR = 1e-12
 
 
