@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import CLIError, add_output_arguments, count, dumps, emit, path
+from ._common import CLIError, add_output_arguments, count, dumps, emit, na, path
 
 
 def _ids(text: str | None, flag: str) -> list[str]:
@@ -35,8 +35,9 @@ def _model_text(m: dict) -> list[str]:
             name == "theta" and "theta" not in m["interval"] and m["theta"] == 1.0
         ):
             continue  # norm0: the norm map only; theta: when not the PLRF's
-        lo, hi = m["interval"].get(name, (float("nan"), float("nan")))
-        lines.append(f"  {name:6s} = {m[name]:.6g}   95% [{lo:.4g}, {hi:.4g}]")
+        # no interval without bootstrap refits (--boot 0): n/a, not a nan that emit refuses
+        lo, hi = m["interval"].get(name, (None, None))
+        lines.append(f"  {name:6s} = {m[name]:.6g}   95% [{na(lo)}, {na(hi)}]")
     lines.append(f"  phase  = {m['phase']}  (p_easy = {m['p_easy']:.2f}; {m['phase_note']})")
     lines.append("  R^2    = " + ", ".join(f"{k} {v:.4f}" for k, v in m["r2"].items()))
     return lines
