@@ -34,6 +34,7 @@ __all__ = [
     "out_dir",
     "path",
     "real",
+    "refuse_given",
 ]
 
 #: Rows of the loss table that the text format prints (log-spaced in t).
@@ -211,6 +212,16 @@ def end_start_up() -> None:
         _paused = False
         gc.freeze()
         gc.enable()
+
+
+def refuse_given(args: argparse.Namespace, options: Sequence[str], reason: str) -> None:
+    """Refuse the options among ``options`` that the user gave where the command would ignore
+    them (an explicit option is never silently dropped): one line naming the first and
+    ``reason``. ``args.given`` is set by :func:`solvers.cli.main`; without it nothing is refused.
+    """
+    given = getattr(args, "given", frozenset())
+    if bad := [o for o in options if o in given]:
+        raise CLIError(f"{bad[0]}: {reason}")
 
 
 def add_model_arguments(
