@@ -21,6 +21,7 @@ __all__ = [
     "add_out_dir_argument",
     "add_output_arguments",
     "add_steps_argument",
+    "at_least",
     "begin_start_up",
     "check_size",
     "count",
@@ -82,6 +83,13 @@ def count(text: str) -> int:
 MAX_COUNT = 2**53
 
 
+def at_least(option: str, value: int, least: int = 1) -> int:
+    """``value`` of ``option`` if it is at least ``least``; else a one-line error naming it."""
+    if value < least:
+        raise CLIError(f"{option}: expected an integer >= {least}, got {value}")
+    return value
+
+
 def path(text: str) -> Path:
     """An argparse type for a file or directory name (an empty name is refused)."""
     if not text.strip():
@@ -136,11 +144,13 @@ def check_size(
     *,
     per: int = BYTES_PER_STEP_MODE,
     rate: float = MODE_STEPS_PER_SECOND,
+    reduce: str = "--T or --modes",
 ) -> None:
     """Refuse a run whose ``steps x modes`` arrays would not fit in available memory.
 
     ``per`` is the bytes kept per (step, mode) pair; ``0`` for a run whose memory does not grow
     with ``steps x modes`` (only the time note applies). ``rate``: (step, mode) pairs a second.
+    ``reduce``: what the message tells the user to reduce.
 
     The message names the sizes and the limit; a run estimated to take long says so on
     standard error before it starts.
@@ -151,12 +161,14 @@ def check_size(
         size = f"{steps:g} steps x {modes:g} modes" if modes > 1 else f"{steps:g}"
         raise CLIError(
             f"{what}: {size} needs about {need / 2**30:.3g} GiB, "
-            f"more than the {have / 2**30:.3g} GiB available; reduce --T or --modes"
+            f"more than the {have / 2**30:.3g} GiB available; reduce {reduce}"
         )
     seconds = float(steps) * float(modes) / rate
     if seconds > ANNOUNCE_ABOVE_S:
         print(
-            f"optlr: note: {what} of {steps:g} steps x {modes:g} modes may take "
+            f"optlr: note: {what} of {steps:g}"
+            + (f" steps x {modes:g} modes" if modes != 1 else "")
+            + " may take "
             f"{seconds / 60:.1f} min or more",
             file=sys.stderr,
         )

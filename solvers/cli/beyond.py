@@ -13,6 +13,7 @@ from ._common import (
     CLIError,
     add_model_command,
     add_output_arguments,
+    at_least,
     check_size,
     count,
     dumps,
@@ -135,6 +136,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
     if not _horizons(args.T):
         refuse_given(args, RAMP_OPTIONS, "applies to the ramp problem only: give its --T")
     model = model_from_args(args)
+    at_least("--factor", args.factor)  # a batch factor (0 overflowed in the profile's steps)
     check_size("batch --samples", args.samples, 1)  # per-step arrays of the degeneracy check
     check_size("batch --samples", args.samples, model.n_modes, per=0, rate=BATCH_RATE)
     sym = batch_degeneracy()
@@ -349,6 +351,8 @@ def _cmd_compute(args: argparse.Namespace) -> None:
     from ..control.compute_optimal import FAMILIES, compute_optimal_scaling
 
     model = model_from_args(args)
+    if model.batch == float("inf"):  # C = N T m: no compute level holds an infinite batch
+        raise CLIError("--batch: compute C = N T m needs a finite batch, got inf")
     Cs = _levels(args.C)
     fams = tuple(x.strip() for x in args.baselines.split(",") if x.strip())
     known = sorted(set(FAMILIES) - {"constant"})
