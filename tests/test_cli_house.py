@@ -5,6 +5,10 @@ says so before it starts, and ``fit`` prints its text without bootstrap refits."
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -151,3 +155,25 @@ def test_many_bootstrap_refits_are_announced(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("solvers.runs.load_runs", stop)
     main(["fit", str(tmp_path / "c.csv"), "--fit", "r0", "--boot", "1000"])
     assert "optlr: note: fit --boot of 1000 may take" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["mc", "--T", "20", "--modes", "20", "--seeds", "10"],
+        ["simulate", "--T", "20", "--modes", "20"],
+    ],
+    ids=["mc", "simulate"],
+)
+def test_commands_that_derive_nothing_import_no_sympy(argv, tmp_path):
+    """Issue 15 item 4 in a fresh process: ``optlr mc`` (SGD) imported SymPy (0.56 s of its
+    start) through the momentum module that Monte-Carlo imported for a ``--beta`` check."""
+    code = (
+        "import contextlib, io, sys\nfrom solvers.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()):\n    assert main({argv!r}) == 0\n"
+        "print(sorted(m for m in sys.modules if m == 'sympy'))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, check=True).stdout  # fmt: skip
+    assert out.strip() == "[]"
