@@ -16,7 +16,10 @@ Then the collector's work in the solve of each tree (collections per generation,
 inside them, the objects they freed: a ``gc.callbacks`` probe), and the floor piece by piece, each row a fresh process doing everything of the rows above it
 (cumulative), run as ``optlr solve`` now runs (collection paused, one BLAS thread: "lean") and
 as before (neither: "default"): the bare interpreter (``python -S -c pass``, ``python -c pass``), NumPy,
-``scipy.optimize``, numba, and numba's first call of a trivial cached kernel.
+numba, and numba's first call of a trivial cached kernel (which imports ``scipy.linalg`` for
+numba's BLAS check), and last what ``scipy.optimize`` adds to them: it was in the floor until the
+direct method stopped importing it (2026-12-01 speed14); "floor until speed14" times that floor
+as a program beside the others.
 
 Children run with bytecode caching on (:data:`benchmarks.bench_speed.PYCACHE`) after one untimed
 warm-up run each (numba's caches and the bytecode filled).
@@ -52,7 +55,6 @@ from benchmarks.bench_speed import (
 #: put first when ``lean`` (see :func:`floor`).
 FLOOR_ROWS = [
     ("import numpy", "import numpy"),
-    ("import scipy.optimize", "import scipy.optimize"),
     ("import numba", "import numba"),
     (
         "numba's first call of a trivial cached kernel",
@@ -60,6 +62,11 @@ FLOOR_ROWS = [
         "trivial_kernel.total(numpy.ones(8))",
     ),
 ]
+#: What the floor had until the direct method stopped importing ``scipy.optimize`` (2026-12-01
+#: speed14): timed as a program of its own ("floor until speed14") and as a last cumulative
+#: row. numba's first dispatch imports ``scipy`` and ``scipy.linalg`` (its BLAS check,
+#: ``numba.np.linalg.ensure_blas``) in both.
+SCIPY_OPTIMIZE_ROW = ("import scipy.optimize (in the floor until speed14)", "import scipy.optimize")
 #: What ``optlr solve`` now sets before its imports (solvers.cli._common.begin_start_up).
 LEAN = "import gc, os; gc.disable(); os.environ['OPENBLAS_NUM_THREADS'] = '1'"
 #: What ``optlr`` does (before and after) as it exits: freeze, so that the interpreter's
@@ -141,9 +148,9 @@ def answer(out: str) -> dict:
     return d
 
 
-def floor_program(kernels: str, lean: bool) -> list[str]:
-    """The whole floor as one program (every row of :data:`FLOOR_ROWS`), lean or default."""
-    body = [stmt.format(kernels=kernels) for _name, stmt in FLOOR_ROWS]
+def floor_program(kernels: str, lean: bool, rows=FLOOR_ROWS) -> list[str]:
+    """The whole floor as one program (every row of ``rows``), lean or default."""
+    body = [stmt.format(kernels=kernels) for _name, stmt in rows]
     return ["-c", "\n".join([THREAD_CPU, LEAN, *body, EXIT] if lean else [THREAD_CPU, *body, EXIT])]
 
 
@@ -156,6 +163,10 @@ def interleaved(roots: list[Path], repeat: int) -> list[str]:
         progs = {f"`{r}`": (argv, r) for r in roots}
         progs["floor, lean (no optlr)"] = (floor_program(tmp, True), None)
         progs["floor, default (no optlr)"] = (floor_program(tmp, False), None)
+        progs["floor until speed14, lean (+ scipy.optimize)"] = (
+            floor_program(tmp, True, [*FLOOR_ROWS, SCIPY_OPTIMIZE_ROW]),
+            None,
+        )
         for prog, root in progs.values():
             run(prog, root)  # warm-up: bytecode, numba's caches
         runs: dict[str, list] = {name: [] for name in progs}
@@ -165,17 +176,21 @@ def interleaved(roots: list[Path], repeat: int) -> list[str]:
     ref = answer(runs[f"`{roots[0]}`"][0][3])
     lines = [
         "| program | wall s median (min) | CPU s median (min) | main thread's CPU s median (min) "
-        "| `seconds` median (min) | answer identical to the first row's |",
-        "|---|---|---|---|---|---|",
+        "| `seconds` median (min) | iterations, evaluations | L(T) / first row's - 1 | "
+        "answer identical to the first row's |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, v in runs.items():
-        secs = same = "-"
+        secs = same = work = rel = "-"
         if name.startswith("`"):
+            d = json.loads(v[0][3])
             secs = stats([json.loads(x[3])["seconds"] for x in v])
             same = f"{'yes' if all(answer(x[3]) == ref for x in v) else 'NO'} ({len(v)} runs)"
+            work = f"{d['iterations']}, {d['n_evaluations']}"
+            rel = f"{d['final_loss'] / ref['final_loss'] - 1:+.1e}"
         lines.append(
             f"| {name} | {stats([x[0] for x in v])} | {stats([x[1] for x in v])} | "
-            f"{stats([x[2] for x in v])} | {secs} | {same} |"
+            f"{stats([x[2] for x in v])} | {secs} | {work} | {rel} | {same} |"
         )
     return lines
 
@@ -187,7 +202,7 @@ def floor(repeat: int) -> list[str]:
         progs = {"python -S -c pass": (["-S", "-c", "pass"], ["-S", "-c", "pass"])}
         progs["python -c pass"] = (["-c", "pass"], ["-c", "pass"])
         body: list[str] = []
-        for name, stmt in FLOOR_ROWS:
+        for name, stmt in [*FLOOR_ROWS, SCIPY_OPTIMIZE_ROW]:
             body.append(stmt.format(kernels=tmp))
             progs[f"... + {name}"] = (
                 ["-c", "\n".join([LEAN, *body, EXIT])],

@@ -8,8 +8,9 @@ Runs, on the original study's default problem (``optlr solve --a 2 --b 2 --sigma
   (user + system, ``resource.getrusage``) and the result's own ``seconds`` (the solve alone);
 * where a fresh process spends its time (a child timing each import, the first call of the
   compiled kernels, the solve, and its start and exit), and the floor of the stack piece by
-  piece (numpy; scipy.optimize through what it imports; numba's import and its first call of a
-  trivial cached kernel), which any solve on it pays before its first pass;
+  piece (numpy; numba's import and its first call of a trivial cached kernel, which imports
+  scipy.linalg for numba's BLAS check), which any solve on it pays before its first pass, and
+  what ``scipy.optimize`` would add (no longer on the study's path);
 * the same solve warm in-process (kernels loaded), ``--repeat`` times;
 * the study's method, CasADi + IPOPT single shooting with the exact Hessian
   (:func:`benchmarks.bench_casadi.casadi_single_shooting`, from a constant 0.2), if ``casadi``
@@ -67,7 +68,6 @@ out = []
 def mark(name):
     out.append((name, time.perf_counter() - t0, time.process_time() - c0))
 import numpy; mark("import numpy")
-import scipy.optimize; mark("import scipy.optimize")
 import solvers.cli; mark("import solvers.cli (the parser)")
 from theory import PLRFModel
 from solvers.control import direct
@@ -91,22 +91,12 @@ def mark(name):
     global c
     c2 = time.process_time(); out.append((name, c2 - c)); c = c2
 import numpy; mark("import numpy")
-for name in dir(numpy):
-    getattr(numpy, name, None)
-mark("numpy submodules that scipy's array-API layer loads by cloning numpy (f2py, testing, ma, "
-     "random, polynomial, ...)")
-import scipy._lib._util; mark("the rest of scipy's array-API layer (scipy._lib._util)")
-import scipy.linalg; mark("import scipy.linalg")
-import scipy.sparse.linalg; mark("import scipy.sparse.linalg")
-import scipy.special; mark("import scipy.special")
-import scipy.fft; mark("import scipy.fft")
-import scipy.spatial; mark("import scipy.spatial (scipy.optimize._shgo)")
-import scipy.optimize; mark("import scipy.optimize (its own modules)")
 import numba; mark("import numba")
 sys.path.insert(0, sys.argv[1])
 import trivial_kernel
 trivial_kernel.total(numpy.ones(8))
-mark("numba's first call of a cached kernel (registries, runtime)")
+mark("numba's first call of a cached kernel (registries, runtime; scipy.linalg for its BLAS check)")
+import scipy.optimize; mark("import scipy.optimize (off the study's path since 2026-12-01 speed14)")
 print(json.dumps(out))
 """
 TRIVIAL = """
@@ -236,8 +226,8 @@ def stage_profile(repeat: int) -> list[str]:
 
 def floor(repeat: int) -> list[str]:
     """What any solve on this stack pays before its own first pass, piece by piece in one fresh
-    process: numpy, scipy.optimize (through what it imports), numba and numba's first call of a
-    trivial cached kernel (compiled once first); and a bare interpreter's start and exit."""
+    process: numpy, numba and numba's first call of a trivial cached kernel (compiled once
+    first), then what scipy.optimize adds; and a bare interpreter's start and exit."""
     import tempfile
 
     bare = [child(["-c", "pass"])[1] for _ in range(repeat)]

@@ -164,6 +164,19 @@ def test_solve_criterion_and_multilevel_options(capsys):
     assert d["kkt_residual"] == d["diagnostics"]["kkt_box"]
 
 
+def test_solve_optimiser_option(capsys):
+    """--optimiser reaches DirectOptions (what ran is in the diagnostics) and is refused for
+    the methods it does not apply to."""
+    for choice, ran in (("auto", "projected"), ("projected", "projected"), ("lbfgsb", "lbfgsb")):
+        code, out, _ = run(capsys, *SMALL_ARGS, "--blocks", "10", "--optimiser", choice,
+                           "--format", "json")  # fmt: skip
+        d = json.loads(out)
+        assert code == 0 and d["success"]
+        assert (d["parameters"]["optimiser"], d["diagnostics"]["optimiser"]) == (choice, ran)
+    code, _, err = run(capsys, *SMALL_ARGS, "--method", "continuum", "--optimiser", "lbfgsb")
+    assert code == 2 and "--optimiser applies to --method direct only" in err
+
+
 #: The original study's default problem (issue 15 item 7; benchmarks/bench_speed.py).
 STUDY_ARGS = "solve --a 2 --b 2 --sigma 0.5 --batch 5 --modes 500 --T 1000 --eta-max 2 --blocks 100"
 #: ``python -m solvers.cli`` in a child that afterwards reports on the process it ran in.

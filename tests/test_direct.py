@@ -227,7 +227,12 @@ PERIOD2 = PLRFModel(a=3, b=2, sigma=0.5, batch=100, n_modes=50, eta_max=4.0)
 
 @pytest.fixture(scope="module")
 def period2_optimum():
-    return solve_direct(PERIOD2, 30, initial="anneal", tol=1e-5)
+    """The local optimum L-BFGS-B reaches. The problem is non-convex and the two optimisers end
+    in different local optima of it, neither lower at every horizon: the projected L-BFGS's is
+    1.5 % higher at T = 30 (and alternates in 3 of the first 12 steps), 0.15-0.2 % higher at
+    T = 40 and 60, 0.008-0.7 % lower at T = 20, 100 and 300 (benchmarks/results/speed.md,
+    2026-12-01 speed14); the properties below are of this one."""
+    return solve_direct(PERIOD2, 30, initial="anneal", tol=1e-5, optimiser="lbfgsb")
 
 
 def test_genuine_alternating_optimum(period2_optimum):
@@ -443,3 +448,22 @@ def test_bad_criterion_and_multilevel():
         solve_direct(EASY, 10, criterion="l2")
     with pytest.raises(TypeError, match="multilevel"):
         solve_direct(EASY, 10, multilevel="yes")
+
+
+def test_seconds_counts_the_solve_not_the_kernel_load(monkeypatch):
+    """The clock starts after the one-time kernel load, which the diagnostics report beside it:
+    a load made 0.3 s slower shows in ``kernel_load_seconds`` and not in ``seconds`` (a clock
+    started before the load fails the first assertion)."""
+    import time
+
+    from solvers.control import _objective, direct
+
+    def slow_load():
+        time.sleep(0.3)
+        return _objective.load_kernels() + 0.3
+
+    monkeypatch.setattr(direct, "load_kernels", slow_load)
+    res = solve_direct(SMALL, 40, blocks=4)
+    assert res.seconds < 0.3
+    assert res.diagnostics["kernel_load_seconds"] >= 0.3
+    assert 0 <= _objective.load_kernels() < 0.05  # loaded: the second time costs nothing

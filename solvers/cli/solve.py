@@ -9,6 +9,7 @@ import math
 import sys
 import warnings
 
+from ..control._optimisers import DIRECT_OPTIMISERS
 from ..control.registry import METHODS
 from ._common import (
     CLIError,
@@ -63,8 +64,14 @@ def _cmd_solve(args: argparse.Namespace) -> None:
     options: dict = {}
     if args.blocks is not None:
         options["blocks"] = args.blocks
-    direct_only = {"maxiter": args.maxiter, "tol": args.tol, "criterion": args.criterion}
+    direct_only = {
+        "maxiter": args.maxiter,
+        "tol": args.tol,
+        "criterion": args.criterion,
+        "optimiser": args.optimiser,
+    }
     if args.method == "direct":
+        options["optimiser"] = "auto" if args.optimiser is None else args.optimiser
         options["maxiter"] = 5000 if args.maxiter is None else args.maxiter
         options["tol"] = 1e-4 if args.tol is None else args.tol
         options["criterion"] = "scaled" if args.criterion is None else args.criterion
@@ -160,6 +167,13 @@ def _add_solve(sub) -> None:
         default=None,
         help="KKT measure: rates changed by up to their own size (scaled) or up to eta_max "
         "(box, stricter) (direct only; default scaled)",
+    )
+    p.add_argument(
+        "--optimiser",
+        choices=DIRECT_OPTIMISERS,
+        default=None,
+        help="optlr's projected L-BFGS, SciPy's L-BFGS-B, or auto: the first up to 512 "
+        "variables (direct only; default auto)",
     )
     p.add_argument(
         "--no-multilevel",

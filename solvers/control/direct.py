@@ -5,9 +5,12 @@ schedule :math:`0 \le \eta_t \le \eta_{\max}` — one rate per step, piecewise c
 or any :class:`Parametrisation` — and optionally over a batch-size schedule under a sample
 budget :math:`\sum_t m_t = D`. The objective is :math:`\log L(T)` (scale-free, and finite even
 for unstable schedules, see :mod:`solvers.control._adjoint`); its exact gradient comes from the discrete
-adjoint; the optimiser is SciPy's bounded L-BFGS-B with each rate scaled by its own size.
+adjoint; the optimiser is a bounded limited-memory quasi-Newton method with each rate scaled by
+its own size: optlr's two-metric projected L-BFGS for up to ``PROJECTED_MAX_VARIABLES`` (512)
+variables, SciPy's L-BFGS-B above (``DirectOptions.optimiser`` chooses either), in the one
+bounded driver :func:`~solvers.control._lbfgsb.minimize_box`.
 
-Per-step schedules are found by multilevel continuation (:func:`multilevel_blocks`): L-BFGS-B
+Per-step schedules are found by multilevel continuation (:func:`multilevel_blocks`): the optimiser
 on 32 equal blocks, then 8 times finer per level, each warm-started from the previous level's
 schedule, and finally at full resolution, where only the short-scale detail is left to fit.
 Convergence is judged by a projected-gradient (KKT) residual in the same rate-relative scaling
@@ -23,20 +26,22 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 from theory import PLRFModel
 from theory._checks import check_int, check_real, reject_unknown
 
+from ..dynamics._brent import brent_bounded
 from ..dynamics.recursion import stability_limit
-from ._lbfgsb import LbfgsbOptions, minimize_box
+from ._direct_optimise import choose_optimiser, optimise
 from ._objective import (
     KKT_DEFINITIONS,
     STORE_ALL_BYTES,
     _Problem,
     _Workspace,
+    load_kernels,
     loss_and_gradient,
 )
+from ._optimisers import DIRECT_OPTIMISERS
 from ._parametrisation import BatchBudget, BlockRate, Parametrisation, StepRate, _Smoothed
 from .result import STATUS_MESSAGES, ScheduleResult, oscillation_amplitude
 
@@ -59,14 +64,6 @@ HARD_START_FRACTION = 0.9
 HARD_DECAY_FRACTION = 0.1
 #: Relative accuracy of the best-constant-rate search that scales the initial guesses.
 CONSTANT_SEARCH_XTOL = 1e-3
-#: Smallest preconditioning scale, as a fraction of the box width: annealed rates reach
-#: ~1e-4 eta_max at T = 1e5, and flooring their scale at SCALE_FLOOR made the last blocks
-#: badly scaled (measured: >100 iterations on 32 blocks at T = 1e5).
-PRECONDITION_FLOOR = 1e-6
-#: Evaluation limit of an L-BFGS-B run per iteration of its budget.
-MAXFUN_PER_ITERATION = 4
-#: L-BFGS-B memory (correction pairs).
-LBFGS_MEMORY = 20
 #: A step difference below this fraction of eta_max is not counted as an oscillation.
 OSCILLATION_FLOOR = 1e-3
 #: Blocks of the coarsest multilevel level (the overall shape of the schedule).
@@ -97,10 +94,7 @@ def _best_constant(ws: _Workspace, T: int, hi: float, inv_m: np.ndarray) -> floa
         with np.errstate(over="ignore", invalid="ignore"):
             return ws.forward(np.full(T, e), inv_m)
 
-    r = minimize_scalar(
-        f, bounds=(0.0, hi), method="bounded", options={"xatol": CONSTANT_SEARCH_XTOL * hi}
-    )
-    return float(r.x)
+    return float(brent_bounded(f, 0.0, hi, xatol=CONSTANT_SEARCH_XTOL * hi)[0])
 
 
 def _initial_guesses(model: PLRFModel, T: int, ws: _Workspace, inv_m: np.ndarray) -> dict:
@@ -123,26 +117,6 @@ def _initial_guesses(model: PLRFModel, T: int, ws: _Workspace, inv_m: np.ndarray
 def _status_message(status: int, kkt: float, tol: float, extra: str) -> str:
     """``STATUS_MESSAGES[status]`` with the residual and what stopped the optimiser."""
     return f"{STATUS_MESSAGES[status]} (relative KKT residual {kkt:.3g}, tol {tol:g}; {extra})"
-
-
-def _optimise(prob: _Problem, theta, tol, maxiter, restarts, progress, offset):
-    """L-BFGS-B with restarts from ``theta`` (:func:`~solvers.control._lbfgsb.minimize_box`);
-    returns ``(f, theta, status, extra, kkt, iterations)``.
-
-    Diagonal preconditioning: log L depends on the rates roughly through log(eta), so its
-    Hessian diagonal scales like 1/eta_t^2 (measured: condition number ~2000 in box units, ~5
-    after this scaling): each parameter is scaled by its distance to the lower bound, floored
-    at ``PRECONDITION_FLOOR`` of the box width, refreshed at every restart.
-    """
-    report = None if progress is None else (lambda it, f: progress(offset + it, f))
-    r = minimize_box(
-        prob.fg, theta, prob.lo, prob.hi, scale=lambda th: prob.scale(th, PRECONDITION_FLOOR),
-        kkt=prob.kkt, tol=tol, maxiter=maxiter, progress=report,
-        options=LbfgsbOptions(
-            restarts=restarts, maxcor=LBFGS_MEMORY, maxfun_per_iteration=MAXFUN_PER_ITERATION
-        ),
-    )  # fmt: skip
-    return r.f, r.theta, r.status, r.message, r.kkt, r.iterations
 
 
 def multilevel_blocks(n: int, ratio: int = MULTILEVEL_FACTOR) -> list[int]:
@@ -194,7 +168,7 @@ class DirectOptions:
     starts : int, default 1
         Number of initial guesses optimised; the best result is returned.
     restarts : int, default 10
-        Fresh L-BFGS-B restarts from the current point when the optimiser stops early; each
+        Fresh optimiser restarts from the current point when the optimiser stops early; each
         restart refreshes the diagonal scaling of the variables.
     tol : float, default 1e-4
         Converged when the KKT residual chosen by ``criterion`` is at most ``tol``.
@@ -228,9 +202,15 @@ class DirectOptions:
         too and the lower loss kept (``diagnostics["single_level"]``): the two can end in
         different local optima of such non-convex problems.
     maxiter : int, default 5000
-        L-BFGS-B iterations (over all restarts).
+        Optimiser iterations (over all levels and restarts).
     memory : int
         Bytes allowed for storing states before switching to sqrt(T) checkpointing.
+    optimiser : {"auto", "projected", "lbfgsb"}, default "auto"
+        What runs inside the restarts at each level: ``"projected"``, optlr's two-metric
+        projected L-BFGS (:mod:`solvers.control._projected_lbfgs`); ``"lbfgsb"``, SciPy's
+        L-BFGS-B; ``"auto"``, the first on levels of at most ``PROJECTED_MAX_VARIABLES`` (512,
+        :mod:`solvers.control._direct_optimise`) variables and L-BFGS-B above, chosen by the
+        size of each level (logged in ``diagnostics["levels"]``). Both stop on the same KKT test.
     """
 
     blocks: int | None = None
@@ -248,6 +228,7 @@ class DirectOptions:
     multilevel: bool | None = None
     maxiter: int = 5000
     memory: int = STORE_ALL_BYTES
+    optimiser: str = "auto"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -260,6 +241,10 @@ class DirectOptions:
         if self.criterion not in KKT_DEFINITIONS:
             raise ValueError(
                 f"criterion must be one of {sorted(KKT_DEFINITIONS)}, got {self.criterion!r}"
+            )
+        if self.optimiser not in DIRECT_OPTIMISERS:
+            raise ValueError(
+                f"optimiser must be one of {list(DIRECT_OPTIMISERS)}, got {self.optimiser!r}"
             )
         if self.multilevel is not None and not isinstance(self.multilevel, bool):
             raise TypeError(f"multilevel must be a bool or None, got {self.multilevel!r}")
@@ -368,6 +353,7 @@ def _log_level(run: _Run, blocks: int, it: int, n0: int, f: float, kkt: float) -
             "evaluations": run.counter["nfev"] - n0,
             "log_loss": f,
             "kkt": kkt,
+            "optimiser": choose_optimiser(run.opts.optimiser, blocks),
         }
     )
 
@@ -387,7 +373,7 @@ def _coarse_levels(run: _Run, eta_start: np.ndarray, levels: list[int]) -> np.nd
         cprob = _Problem(coarse, run.ws, run.fixed_inv_m, run.counter, opts.criterion)
         th = np.clip(coarse.from_eta(eta_start), cprob.lo, cprob.hi)
         n0 = run.counter["nfev"]
-        f_c, th, _st, _ex, k_c, it = _optimise(
+        f_c, th, _st, _ex, k_c, it = optimise(
             cprob,
             th,
             max(opts.tol, MULTILEVEL_COARSE_TOL),
@@ -395,6 +381,7 @@ def _coarse_levels(run: _Run, eta_start: np.ndarray, levels: list[int]) -> np.nd
             0,
             run.progress,
             run.iterations,
+            opts.optimiser,
         )
         run.iterations += it
         _log_level(run, coarse.n_params, it, n0, f_c, k_c)
@@ -403,10 +390,10 @@ def _coarse_levels(run: _Run, eta_start: np.ndarray, levels: list[int]) -> np.nd
 
 
 def _fine(run: _Run, theta: np.ndarray, logged: bool) -> tuple:
-    """L-BFGS-B at full resolution from ``theta``: ``(f, theta, status, extra, kkt)``."""
+    """The optimiser at full resolution from ``theta``: ``(f, theta, status, extra, kkt)``."""
     opts = run.opts
     n0 = run.counter["nfev"]
-    f_x, theta, status, extra, res_kkt, it = _optimise(
+    f_x, theta, status, extra, res_kkt, it = optimise(
         run.prob,
         theta,
         opts.tol,
@@ -414,6 +401,7 @@ def _fine(run: _Run, theta: np.ndarray, logged: bool) -> tuple:
         opts.restarts,
         run.progress,
         run.iterations,
+        opts.optimiser,
     )
     run.iterations += it
     if logged:
@@ -477,6 +465,7 @@ def _result(run: _Run, best: tuple, single_level: dict | None) -> ScheduleResult
         "kkt_scaled": kkt_scaled,
         "levels": run.level_log,
         "single_level": single_level,
+        "optimiser": choose_optimiser(opts.optimiser, par.n_params),
     }
     batch = None if opts.budget is None else par.batch(theta)
     if batch is not None:
@@ -498,6 +487,7 @@ def _result(run: _Run, best: tuple, single_level: dict | None) -> ScheduleResult
         "criterion": opts.criterion,
         "multilevel": [lv["blocks"] for lv in run.level_log[:-1]],
         "kkt_definition": KKT_DEFINITIONS[opts.criterion],
+        "optimiser": opts.optimiser,
     }
     return ScheduleResult(
         method="direct", model=model, T=T, t=np.arange(T + 1), eta=eta, loss=loss,
@@ -555,8 +545,10 @@ def solve_direct(
     ScheduleResult
         ``diagnostics`` holds ``oscillation`` (period-2 amplitude), ``oscillating_steps``,
         ``initial`` (the starting guess used), ``stride`` (checkpoint interval),
-        ``work_bytes``, ``kkt_scaled`` and ``kkt_box`` (both measures at the result) and
-        ``levels`` (per multilevel level: blocks, iterations, evaluations, log loss, KKT).
+        ``work_bytes``, ``kkt_scaled`` and ``kkt_box`` (both measures at the result),
+        ``levels`` (per multilevel level: blocks, iterations, evaluations, log loss, KKT) and
+        ``kernel_load_seconds`` (the one-time kernel load before the solve's clock starts:
+        :func:`~solvers.control._objective.load_kernels`).
     """
     if options is not None and kwargs:
         raise TypeError("give options or keyword arguments, not both")
@@ -572,6 +564,7 @@ def solve_direct(
     if not isinstance(model, PLRFModel):
         raise TypeError(f"model must be a PLRFModel, got {type(model).__name__}")
     T = check_int("T", T, ge=1)
+    load = load_kernels()  # one-time: not the solve's time (``kernel_load_seconds``)
     t_start = time.perf_counter()
     run = _setup(model, T, options, progress)
     scored = _scored_starts(run)
@@ -581,4 +574,6 @@ def solve_direct(
     result = _result(run, best, single_level)
     if options.compare_smooth is not None:
         _compare_smooth(result, options)
-    return replace(result, seconds=time.perf_counter() - t_start)
+    seconds = time.perf_counter() - t_start
+    return replace(result, seconds=seconds,
+                   diagnostics={**result.diagnostics, "kernel_load_seconds": load})  # fmt: skip

@@ -61,7 +61,8 @@ class ScheduleResult:
     kkt_residual : float
         Relative projected-gradient norm (solver-specific definition in ``parameters``).
     seconds : float
-        Wall-clock time of the solve.
+        Wall-clock time of the solve (for the direct method without the one-time load of its
+        compiled kernels, which its ``diagnostics["kernel_load_seconds"]`` gives).
     batch : ndarray, shape (T,), or None
         Batch-size schedule (key ``batch_schedule`` in :meth:`to_dict`; ``batch`` there is the
         model's) when it was optimised jointly; ``None`` for the model's fixed batch.
