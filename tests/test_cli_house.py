@@ -143,8 +143,17 @@ def test_input_that_crashed_or_ran_unannounced_is_refused(argv, message, tmp_pat
     assert err.count("\n") == 1 and err.startswith(f"optlr: error: {message}"), err
 
 
-def test_many_bootstrap_refits_are_announced(tmp_path, capsys, monkeypatch):
-    """``fit --boot`` within the limit says how long it may take before it starts."""
+def _curves(tmp_path):
+    """Two tiny training runs (a constant rate, a loss falling as a power law)."""
+    rows = [f"r{i},{s},{lr},{2 + 3 * (1 + 5 * lr * s) ** -0.6:.6g}"
+            for i, (T, lr) in enumerate(((400, 0.01), (200, 0.02))) for s in range(50, T, 50)]  # fmt: skip
+    (tmp_path / "c.csv").write_text("run,step,lr,loss\n" + "\n".join(rows) + "\n")
+    return str(tmp_path / "c.csv")
+
+
+def test_a_long_fit_is_announced_once_its_inputs_are_checked(tmp_path, capsys, monkeypatch):
+    """``fit --boot 1000`` and ``--recommend 1e6`` say how long they may take before the fit
+    starts, and only once every input is checked: an unknown run id stays a one-line error."""
 
     class Started(Exception):
         pass
@@ -152,9 +161,15 @@ def test_many_bootstrap_refits_are_announced(tmp_path, capsys, monkeypatch):
     def stop(*args, **kwargs):
         raise Started
 
-    monkeypatch.setattr("solvers.runs.load_runs", stop)
-    main(["fit", str(tmp_path / "c.csv"), "--fit", "r0", "--boot", "1000"])
-    assert "optlr: note: fit --boot of 1000 may take" in capsys.readouterr().err
+    monkeypatch.setattr("solvers.runs.fit_and_predict", stop)
+    curves = _curves(tmp_path)
+    main(["fit", curves, "--fit", "r0", "--boot", "1000", "--recommend", "1e6", "--min-step", "50"])
+    err = capsys.readouterr().err
+    assert "optlr: note: fit --boot of 1000 may take" in err
+    assert "optlr: note: fit --recommend of 1e+06 may take" in err
+    assert main(["fit", curves, "--fit", "zz", "--boot", "1000"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--fit: unknown run id 'zz'" in err
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from ..runs._names import DATASETS, RATE_MAPS
@@ -114,10 +115,18 @@ def _recommend_spec(text: str | None) -> tuple[int, float | None] | None:
         raise CLIError(f"--recommend: expected T[,PEAK] ({exc}), got {text!r}") from None
     if len(parts) > 2 or T < 2 or (peak is not None and not peak > 0):
         raise CLIError(f"--recommend: expected T >= 2 and PEAK > 0, got {text!r}")
-    # the optimised schedule and its baselines are a few float64 arrays of T steps, evaluated
-    # over and over by L-BFGS-B (RECOMMEND_RATE)
-    check_size("fit --recommend", T, 1, rate=RECOMMEND_RATE, reduce="T")
+    # the optimised schedule and its baselines are a few float64 arrays of T steps (the time
+    # note, RECOMMEND_RATE, comes once every input is checked: _announce)
+    check_size("fit --recommend", T, 1, rate=math.inf, reduce="T")
     return T, peak
+
+
+def _announce(args: argparse.Namespace) -> None:
+    """The time notes of a long fit, once every input is checked (an error stays one line)."""
+    check_size("fit --boot", args.boot, 1, per=0, rate=REFITS_PER_SECOND)
+    if args.recommend is not None:
+        T, _ = _recommend_spec(args.recommend)
+        check_size("fit --recommend", T, 1, per=0, rate=RECOMMEND_RATE)
 
 
 def _recommend(args, runs, report) -> dict:
@@ -140,7 +149,6 @@ def _cmd_fit(args: argparse.Namespace) -> None:
     _recommend_spec(args.recommend)  # bad input fails before the fit
     if args.boot > MAX_BOOT:
         raise CLIError(f"--boot: at most {MAX_BOOT:g} bootstrap refits, got {args.boot:g}")
-    check_size("fit --boot", args.boot, 1, per=0, rate=REFITS_PER_SECOND, reduce="--boot")
     if args.export and not args.recommend:
         raise CLIError("--export: needs --recommend T[,PEAK]")
     for flag in ("recommend", "plot"):
@@ -151,8 +159,12 @@ def _cmd_fit(args: argparse.Namespace) -> None:
     opts = FitOptions(split=split, min_step=args.min_step, n_boot=args.boot, seed=args.seed,
                       fit_power=not args.sgd, rate_map=args.rate_map,
                       fit_theta=args.fit_theta)  # fmt: skip
+    fit_ids, predict_ids = _ids(args.fit, "--fit"), _ids(args.predict, "--predict")
+    runs.select(fit_ids, argument="--fit")  # unknown ids fail before the notes and the fit
+    runs.select(predict_ids, argument="--predict")
+    _announce(args)
     report = (fit_and_predict_shared if args.shared else fit_and_predict)(
-        runs, _ids(args.fit, "--fit"), _ids(args.predict, "--predict"), opts,
+        runs, fit_ids, predict_ids, opts,
         baselines=() if args.no_baselines else ("multi_power", "annealing"),
     )  # fmt: skip
     d = report.to_dict()
