@@ -36,21 +36,25 @@ def test_engine_prediction_lies_in_the_measured_interval(results, case):
     # the raw sequence is kept: two-point local slopes, or delta's per-horizon fits
     assert len(r.local_slopes) == len(TS) - (case[1] != "delta")
     # the claim's derived correction exponents were used (delta: the schedule's, read at fixed u)
-    # (the hard window reads W (sigma^2 + L)^kappa: the crossover T^-1/6 is divided out, and
-    # its own end-of-run boundary layer, omega_0/(2b), is divided out too: its slowest is that
-    # layer's second order, omega_0/b = 7/30 (solvers/claims/window_layer.py); the
+    # (the hard window reads W (sigma^2 + L)^kappa: the crossover T^-1/6 is divided out; its
+    # own end-of-run boundary layer, omega_0/(2b), is divided out only where it is a
+    # perturbation, |eps| <= r (solvers/claims/window_layer.py): at T <= 3e4 no horizon is
+    # (eps = -0.62 .. -0.33 against r = 0.146), so the raw lost time is read with the layer's
+    # first order, omega_0/(2b) = 7/60, the slowest in its list (7/30 where divided); the
     # hard loss's is the window's excess, (b - a)/(2b - 1) = 0.3: its noise is subleading, no
     # crossover T^-p, theory.hard_loss_source; xi and delta divide the easy end-of-run boundary
     # layer out, and their slowest is the learned modes' noise floor, T^-xi)
     slowest = {
         "easy": 1 / (2 * EASY.a),
         "hard": 0.3,
-        "window": 7 / 30,
+        "window": 7 / 60,
         "shape": 1 - EASY.b / EASY.a,
     }
     phase = "window" if case[1] == "hard annealing window" else case[0].phase
     phase = "shape" if case[1] in ("xi", "delta") else phase
     assert r.measurement.diagnostics["omegas"][0] == pytest.approx(slowest[phase])
+    if phase == "window":
+        assert "layer_fallback" in r.measurement.diagnostics
 
 
 @pytest.mark.parametrize("case", CASES, ids=[n for _, n in CASES])

@@ -11,9 +11,15 @@ import sympy as sp
 
 from solvers import continuum_context
 from solvers.claims.catalog import optimal_sweep
-from solvers.claims.readouts import _integral, lost_time
+from solvers.claims.readouts import ANNEAL_LEVEL, _integral, lost_time
 from solvers.claims.validate import horizons
-from solvers.claims.window_layer import divided_lost_time, layer_shift
+from solvers.claims.window_layer import (
+    LAYER_SLOPE_SHARE,
+    divided_lost_time,
+    layer_bound,
+    layer_shift,
+    window_readouts,
+)
 from theory import (
     PLRFModel,
     derive_corrections,
@@ -125,3 +131,103 @@ def test_the_readout_adds_the_layers_steps_back(optima):
     eta = np.array(res.eta, float)
     eta[-1] *= 100.0  # no floor: the end rate 100x the layer's
     assert layer_shift(HARD, replace(res, eta=eta), T) == 0.0
+
+
+# -- the fit rule: the divided readout only where the layer is a perturbation (PROTOCOL.md of
+# benchmarks/results/window_2026-12-01) --------------------------------------------------------
+
+
+def test_the_layers_second_order_moves_a_slope_by_minus_two_w_eps_squared():
+    """SymPy's -2 against a finite difference of log(1 + eps^2), eps = E T^-w (1/2 or -1 in its
+    place are >= 40 % off), and the bound it gives at (2, 2.6): (rho/(2w))^(1/2)."""
+    lay = window_end_layer()
+    assert lay.second_order_slope == -2
+    w, E = 0.165, 0.05
+    f = lambda x: math.log(1 + (E * math.exp(-w * x)) ** 2)  # noqa: E731  (x = log T)
+    x, h = math.log(1e4), 1e-4
+    eps2 = (E * math.exp(-w * x)) ** 2
+    slope = (f(x + h) - f(x - h)) / (2 * h)
+    assert slope == pytest.approx(float(lay.second_order_slope) * w * eps2, rel=1e-3)
+    for wrong in (-1.0, -0.5):
+        assert abs(slope - wrong * w * eps2) > 0.4 * abs(slope)
+    w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
+    pt = {a: 2, b: sp.Rational(13, 5)}
+    wv = float(lay.omega(w0).subs(pt))
+    assert float(lay.perturbative_bound(w0, 0.005).subs(pt)) == pytest.approx(
+        math.sqrt(0.005 / (2 * wv)), rel=1e-12
+    )
+
+
+RULE = PLRFModel(2.0, 2.6, n_modes=10**9)
+TS_RULE = horizons(100, 1e8, 13)
+
+
+@pytest.fixture(scope="module")
+def optima_rule(tmp_path_factory):
+    ctx = continuum_context(
+        cache_dir=tmp_path_factory.mktemp("optima_rule"), solver_options={"exact_modes": 16}
+    )
+    return optimal_sweep(RULE, TS_RULE, ctx)
+
+
+def _ratio_slopes(optima, Ts, sign):
+    """Local slopes of the lost time with ``sign`` times the layer's shift taken off, over the
+    layer-free scale ``Lambda_0.25 - Lambda_0.05``: the layer moves the window's end, so it shifts
+    the lost time at every level by the same ``D/c`` and the difference is free of it at first
+    order. Where the division holds the ratio is flat (the outer window's shape)."""
+    R = []
+    for T in Ts:
+        res = optima[T]
+        lam = {lv: lost_time(res, T, lv) for lv in (0.05, 0.25, ANNEAL_LEVEL)}
+        shift = layer_shift(RULE, res, T)
+        R.append((lam[ANNEAL_LEVEL] - sign * shift) / (lam[0.25] - lam[0.05]))
+    with np.errstate(invalid="ignore"):  # the wrong sign makes small-T ratios negative
+        return np.diff(np.log(R)) / np.diff(np.log(Ts))
+
+
+def test_the_fit_rule_keeps_the_horizons_where_the_layers_second_order_is_small(optima_rule):
+    """Real optima at (2, 2.6), T = 1e2 .. 1e8. The bound r = (rho/(2w))^(1/2) (0.123) keeps the
+    horizons where the divided lost time's slope, against a scale the layer does not shift, moves
+    by <= rho = 0.005 (measured <= 5e-4; a bound 3x too large keeps T = 3.16e3, eps = -0.345,
+    where it moves by 0.018). With the shift's sign flipped, or none, it moves by > rho at every
+    kept horizon. eps = D/(c Lambda_out) falls like the derived T^-w the bound assumes."""
+    r, Ts = layer_bound(RULE), TS_RULE
+    w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
+    w = float(window_end_layer().omega(w0).subs(RULE.subs()))
+    assert r == pytest.approx(math.sqrt(LAYER_SLOPE_SHARE / (2 * w)), rel=1e-12)
+    shift = np.array([layer_shift(RULE, optima_rule[T], T) for T in Ts])
+    eps = shift / (np.array([lost_time(optima_rule[T], T) for T in Ts]) - shift)
+    assert np.all((eps < 0) & (eps > -1))
+    assert np.allclose(np.diff(np.log(-eps)) / np.diff(np.log(Ts)), -w, rtol=0.1)
+    pairs = lambda bound: (np.abs(eps[:-1]) <= bound) & (np.abs(eps[1:]) <= bound)  # noqa: E731
+    kept = pairs(r)
+    assert kept.sum() >= 3
+    divided = np.abs(_ratio_slopes(optima_rule, Ts, 1.0))
+    assert divided[kept].max() <= LAYER_SLOPE_SHARE, divided
+    assert divided[pairs(3 * r)].max() > LAYER_SLOPE_SHARE  # a bound 3x too large
+    for sign in (-1.0, 0.0):  # the shift with the wrong sign, or not divided
+        assert np.abs(_ratio_slopes(optima_rule, Ts, sign))[kept].min() > LAYER_SLOPE_SHARE
+
+
+def test_the_claims_readout_falls_back_to_the_raw_lost_time_with_too_few_horizons(optima_rule):
+    """window_readouts on the same optima: the horizons up to the last |eps| > r are dropped; the
+    4 left (3.16e6 .. 1e8) are fewer than a full tail (7), so the raw lost time over every
+    horizon is read, with the layer's first order w back in the derived list; with all 13
+    horizons kept (a bound of 1) the divided lost times from the first."""
+    from solvers.claims import window_layer as wl
+
+    Ts, lost, other, _ = window_readouts(RULE, optima_rule, TS_RULE)
+    raw = [lost_time(optima_rule[T], T) for T in TS_RULE]
+    assert Ts == list(TS_RULE) and np.allclose(lost, raw, rtol=1e-12)
+    assert "layer_fallback" in other and other["layer_fit_from"] is None
+    w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
+    assert other["added_omegas"] == [
+        pytest.approx(float(window_end_layer().omega(w0).subs(RULE.subs())))
+    ]
+    eps = np.abs(other["layer_epsilon"])
+    assert (eps > other["layer_bound"]).sum() == 9 and np.all(eps[9:] <= other["layer_bound"])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(wl, "layer_bound", lambda model: 1.0)
+        Ts, lost, other, _ = window_readouts(RULE, optima_rule, TS_RULE)
+    assert other["layer_fit_from"] == TS_RULE[0] and other["layer_dropped"] == []
+    assert np.allclose(lost, [divided_lost_time(RULE, optima_rule[T], T) for T in TS_RULE])

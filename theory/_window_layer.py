@@ -24,6 +24,15 @@ the layer does not inject, :math:`(n/m)\,c\,D` (the costate-weighted noise of th
 :math:`\partial L^*/\partial T = H = -(n/m)c^2` (the Hamiltonian is the value's derivative in the
 horizon): SymPy finds the sum identically zero, so the optimal :math:`U_W` does not move at first
 order. What the readout keeps of the layer is its second order, :math:`T^{-\omega_0/b}`.
+
+**Where the division is a perturbation.** The readout is the outer window times
+:math:`1 + k\varepsilon^2 + \dots`, :math:`\varepsilon = D/(c\,\Lambda_{\rm out})` (``k``
+unknown, unit amplitude). With :math:`\varepsilon \propto T^{-w}`, :math:`w = \omega_0/(2b)`,
+the second order moves a local slope by :math:`d\log(1 + \varepsilon^2)/d\log T \to
+-2w\varepsilon^2` (SymPy: :attr:`WindowEndLayer.second_order_slope`); it stays below a slope
+error :math:`\rho` where :math:`|\varepsilon| \le (\rho/(2w))^{1/2}`
+(:meth:`WindowEndLayer.perturbative_bound`; the claim's fit rule,
+benchmarks/results/window_2026-12-01/PROTOCOL.md).
 """
 
 from __future__ import annotations
@@ -57,12 +66,16 @@ class WindowEndLayer:
         The first-order response of the optimal window to the layer (zero: derived).
     kernel_at_zero : sympy.Expr
         :math:`K(0)`: the end rate is :math:`c\,K(0)^{-1/2}`.
+    second_order_slope : sympy.Expr
+        The second order's shift of a local slope over :math:`\varepsilon^2`, in units of the
+        layer's exponent ``w`` (``-2``: the slope moves by :math:`-2w\varepsilon^2`).
     """
 
     rate_exponent: sp.Expr
     relative_exponent: sp.Expr
     first_order_amplitude: sp.Expr
     kernel_at_zero: sp.Expr
+    second_order_slope: sp.Expr
 
     def shift(self, b_val: float) -> float:
         """:math:`D(b)`, the shift of the window's end times ``c`` (negative)."""
@@ -71,6 +84,12 @@ class WindowEndLayer:
     def omega(self, window_exponent: sp.Expr) -> sp.Expr:
         r"""The layer's correction exponent in ``T``: :math:`r\,\omega_0`."""
         return sp.factor(self.relative_exponent * window_exponent)
+
+    def perturbative_bound(self, window_exponent: sp.Expr, rho) -> sp.Expr:
+        r"""The largest :math:`|\varepsilon|` whose second order moves a local slope by at most
+        ``rho``: the root of :math:`|{\rm second\_order\_slope}|\,w\,\varepsilon^2 = \rho`,
+        :math:`w` = :meth:`omega`."""
+        return sp.sqrt(rho / (sp.Abs(self.second_order_slope) * self.omega(window_exponent)))
 
     def correction_terms(self, window_exponent: sp.Expr, term, divided: str, power: str) -> tuple:
         """The window claims' rows for the layer: divided out, and its second order left (``term``
@@ -98,7 +117,11 @@ class WindowEndLayer:
             rf"($c \propto U_W^{{{sp.latex(self.rate_exponent)}}}$) the layer's first-order "
             r"effect on the optimal width is $-(\partial_T L) D\,\partial_U(1/c) + (n/m) D\,"
             r"\partial_U c = 0$ with $\partial_T L^* = H = -(n/m)c^2$: the second order, "
-            r"$T^{-\omega_0/b}$, is what remains."
+            r"$T^{-\omega_0/b}$, is what remains. It moves a local slope by "
+            r"$-2w\varepsilon^2$ ($\varepsilon = D/(c\Lambda) \propto T^{-w}$, "
+            r"$w = \omega_0/(2b)$), so the claim fits the divided lost time only where "
+            r"$|\varepsilon| \le (\rho/(2w))^{1/2}$, $\rho$ one standard error of the target "
+            r"resolution."
         )
 
 
@@ -109,8 +132,8 @@ def window_end_layer() -> WindowEndLayer:
     Examples
     --------
     >>> L = window_end_layer()
-    >>> L.relative_exponent, L.first_order_amplitude
-    (1/(2*b), 0)
+    >>> L.relative_exponent, L.first_order_amplitude, L.second_order_slope
+    (1/(2*b), 0, -2)
     """
     from ._asymptotics import _response
 
@@ -126,4 +149,13 @@ def window_end_layer() -> WindowEndLayer:
     L_T = sp.Symbol("L_T")
     grad = sp.diff(L_T * (-_D / c) + _nu * _D * c, _U)
     amp = sp.simplify(grad.subs(L_T, -_nu * c**2))
-    return WindowEndLayer(e_c, r_exp, amp, r.kernel_at_zero)
+    return WindowEndLayer(e_c, r_exp, amp, r.kernel_at_zero, _second_order_slope())
+
+
+def _second_order_slope() -> sp.Expr:
+    r""":math:`\lim_{E\to 0} [d\log(1 + \varepsilon^2)/d\log T] / (w\varepsilon^2)` for
+    :math:`\varepsilon = E\,T^{-w}`: the second order's slope shift per :math:`w\varepsilon^2`."""
+    E, T, w = sp.symbols("E T w", positive=True)
+    eps = E * T**-w
+    slope = T * sp.diff(sp.log(1 + eps**2), T)
+    return sp.simplify(sp.limit(slope / (w * eps**2), E, 0))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import partial
 
 import numpy as np
 import sympy as sp
@@ -54,7 +53,7 @@ from .readouts import (
     step_error,
     window_mean_rate,
 )
-from .window_layer import divided_lost_time, window_readouts
+from .window_layer import window_readouts
 
 __all__ = [
     "CLAIMS",
@@ -371,10 +370,10 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     The lost time alone, the label noise's share of the source, the crossing widths of
     :func:`annealing_width` and the window's shape exponent (:func:`window_shape_exponent`,
     against the balance's ``2b - 1``) are kept as diagnostics. The lost time is the outer
-    window's: the window's end-of-run boundary layer (|D|/c steps) added back first
-    (:mod:`~solvers.claims.window_layer`; the raw lost times in ``lost_time_raw``)."""
+    window's: the window's end-of-run boundary layer (|D|/c steps) added back first, fitted from
+    where that is a perturbation (:mod:`~solvers.claims.window_layer`: ``layer_fit_from``)."""
     sol, Ts = _solved(model, Ts, ctx)
-    lost, other = window_readouts(model, sol, Ts)  # the window's boundary layer divided out
+    Ts, lost, other, readout = window_readouts(model, sol, Ts)  # the layer divided where small
     source = np.array([window_noise_source(model, sol[T].final_loss) for T in Ts])
     kappa = float(window_source_response().kappa.subs(model.subs()))
     shape = other["window_shape_exponent"]  # against the balance's 2b - 1: drift = correction
@@ -388,8 +387,7 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     rs, rq = solver_errors(sol, Ts, order=1)
     # the window's shape may move along directions the loss hardly sees: the lost time's change
     # under the solver's remaining Newton step, where it exceeds the KKT residual's bound
-    other["step_error"] = step = [step_error(sol[T], T, partial(divided_lost_time, model))
-                                  for T in Ts]  # fmt: skip
+    other["step_error"] = step = [step_error(sol[T], T, readout) for T in Ts]
     rs = np.fmax(rs, np.asarray(step, float))  # unknown steps (nan) leave the KKT bound
     # the source enters as L**|kappa|: the loss's own relative errors (a value at a minimum)
     rs_l, rq_l = solver_errors(sol, Ts, order=2)

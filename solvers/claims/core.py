@@ -455,12 +455,15 @@ def claim_omegas(claim: Claim, model: PLRFModel) -> list[float]:
 
 def _with_corrections(m: Measurement, claim: Claim, model: PLRFModel) -> Measurement:
     """Re-extrapolate a measurement with the claim's derived corrections: an exponent from its
-    values (``extrapolation_input``) or a sequence of per-horizon estimates (``sequence_input``).
-    A ``reference_input`` (values of the same limit without an excess the corrections do not
+    values (``extrapolation_input``) or a sequence of per-horizon estimates (``sequence_input``),
+    less the corrections it removed itself (``removed_omegas``), plus those it kept in
+    (``added_omegas``: the window's layer where its raw lost time is read). A
+    ``reference_input`` (values of the same limit without an excess the corrections do not
     describe, e.g. the compute-optimal plateau) is extrapolated alike and its distance counted
     in the error budget (:func:`~solvers.analysis.extrapolate.with_reference`)."""
     removed = m.diagnostics.get("removed_omegas", ())  # subtracted by the experiment itself
     omegas = [w for w in claim_omegas(claim, model) if not any(math.isclose(w, r) for r in removed)]
+    omegas = sorted({*omegas, *m.diagnostics.get("added_omegas", ())})  # left in by the experiment
     if not omegas:
         return m
     opt = m.diagnostics.get("extrapolation_options")  # an experiment's (None: the defaults)

@@ -11,24 +11,37 @@ The relation :math:`c\,s = \int_0^U K(2U')^{1/2} dU'` holds where the rate is sm
 optimum does not end on the layer's floor (the end rate's ``c`` not the one of
 :math:`\eta K(2U)^{1/2}` a fifth of the lost time before the end, within
 :data:`~solvers.claims.easy_layer.FLOOR_MATCH`) nothing is divided.
+
+The division is a first-order expansion in :math:`\varepsilon = D/(c\,\Lambda_{\rm out})`
+(:func:`layer_epsilon`); the claim fits the divided readout only from the horizon on where its
+neglected second order moves a local slope by at most :data:`LAYER_SLOPE_SHARE`
+(:func:`layer_bound`, derived), and reads the raw lost time where fewer than a full tail of
+horizons remain (:func:`window_readouts`; benchmarks/results/window_2026-12-01/PROTOCOL.md).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
-from theory import PLRFModel, window_end_layer
+from theory import PLRFModel, derive_scaling_laws, window_end_layer
 
+from ..analysis.extrapolate import ExtrapolationOptions
+from .core import DEFAULT_RESOLUTION
 from .easy_layer import FLOOR_MATCH
 from .readouts import ANNEAL_LEVEL, _integral, annealing_width, lost_time
 
 __all__ = [
     "LAYER",
+    "LAYER_SLOPE_SHARE",
     "WINDOW_SHAPE_LEVELS",
     "divided_lost_time",
     "divided_shape_exponent",
+    "layer_bound",
+    "layer_epsilon",
     "layer_shift",
     "sweep_omegas",
     "window_readouts",
@@ -89,17 +102,68 @@ def divided_shape_exponent(model: PLRFModel, res, T: float, shift: float | None 
     return math.log(l1 / l2) / math.log(lost[0] / lost[1])
 
 
-def window_readouts(model: PLRFModel, sol: dict, Ts) -> tuple[np.ndarray, dict]:
-    """The divided lost times over ``Ts`` and the diagnostics beside them: the raw lost times,
-    the shifts, the crossing widths and the divided shape exponent."""
+#: The slope error the layer's neglected second order may leave in a horizon of the divided fit:
+#: one standard error of the verdict's target interval (resolution 0.01 at z = 2).
+LAYER_SLOPE_SHARE = DEFAULT_RESOLUTION / ExtrapolationOptions().z
+
+
+def layer_bound(model: PLRFModel) -> float:
+    r"""The largest :math:`|\varepsilon|` a horizon of the divided fit may have:
+    :math:`(\rho/(2w))^{1/2}`, :math:`w = \omega_0/(2b)`, :math:`\rho` =
+    :data:`LAYER_SLOPE_SHARE` (:meth:`theory.WindowEndLayer.perturbative_bound`; 0.123 at
+    (2, 2.6), 0.183 at (1.2, 4))."""
+    w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
+    bound = window_end_layer().perturbative_bound(w0, LAYER_SLOPE_SHARE)
+    return float(bound.subs(model.subs()))
+
+
+def layer_epsilon(shift: float, divided: float) -> float:
+    r"""The layer's expansion parameter :math:`\varepsilon = D/(c\,\Lambda_{\rm out})`: the
+    shift over the outer window's (divided) lost time; in (-1, 0], 0 where nothing is divided."""
+    return shift / divided if shift else 0.0
+
+
+def window_readouts(model: PLRFModel, sol: dict, Ts) -> tuple[list, np.ndarray, dict, Callable]:
+    """The horizons the window's fit uses, their lost times, the diagnostics beside them and the
+    readout (``f(res, T)``) of one optimum.
+
+    The divided lost times (:func:`divided_lost_time`) from the first horizon after the last one
+    whose :func:`layer_epsilon` exceeds :func:`layer_bound` (``layer_fit_from``; the horizons
+    dropped in ``layer_dropped``); where fewer than a full extrapolation tail (7 horizons) are
+    left, the raw lost times over every horizon, with the layer's first order back in the
+    derived list (``added_omegas``, ``layer_fallback``). Per horizon: the raw lost times, the
+    shifts, ``eps``, the crossing widths and the divided shape exponent."""
+    Ts = list(Ts)
     shift = [layer_shift(model, sol[T], T) for T in Ts]
     raw = np.array([lost_time(sol[T], T) for T in Ts])
-    other = {f"width_{lv:g}": [annealing_width(sol[T], T, lv) for T in Ts]
-             for lv in (0.9, ANNEAL_LEVEL, 0.1)}  # fmt: skip
-    other.update(lost_time_raw=raw.tolist(), layer_shift=shift,
-                 window_shape_exponent=[divided_shape_exponent(model, sol[T], T, d)
-                                        for T, d in zip(Ts, shift, strict=True)])  # fmt: skip
-    return raw - np.asarray(shift), other
+    eps = [layer_epsilon(d, x) for d, x in zip(shift, raw - np.asarray(shift), strict=True)]
+    r = layer_bound(model)
+    start = max((i + 1 for i, e in enumerate(eps) if abs(e) > r), default=0)
+    other = {"layer_bound": r, "layer_epsilon": eps, "layer_fit_from": None}
+    if len(Ts) - start < ExtrapolationOptions().tail + 1:  # too few perturbative horizons
+        other["layer_fallback"] = (f"{len(Ts) - start} horizons with |eps| <= {r:.3g}: the raw "
+                                   "lost time, the layer's first order in the derived list")  # fmt: skip
+        other["added_omegas"] = [_layer_omega(model)]
+        lost, readout, keep = raw, lost_time, range(len(Ts))
+    else:  # the divided lost time where the layer is a perturbation
+        other["layer_fit_from"] = Ts[start]
+        other["layer_dropped"] = [{"T": Ts[i], "eps": eps[i], "lost_time_raw": float(raw[i]),
+                                   "layer_shift": shift[i]} for i in range(start)]  # fmt: skip
+        lost, readout = raw - np.asarray(shift), partial(divided_lost_time, model)
+        keep = range(start, len(Ts))
+    Ts = [Ts[i] for i in keep]
+    other.update({f"width_{lv:g}": [annealing_width(sol[T], T, lv) for T in Ts]
+                  for lv in (0.9, ANNEAL_LEVEL, 0.1)})  # fmt: skip
+    other.update(lost_time_raw=[float(raw[i]) for i in keep], layer_shift=[shift[i] for i in keep],
+                 window_shape_exponent=[divided_shape_exponent(model, sol[Ts[j]], Ts[j], shift[i])
+                                        for j, i in enumerate(keep)])  # fmt: skip
+    return Ts, np.asarray(lost)[list(keep)], other, readout
+
+
+def _layer_omega(model: PLRFModel) -> float:
+    r"""The layer's first order in ``T``, :math:`\omega_0/(2b)`, at ``model``."""
+    w0 = derive_scaling_laws().hard["anneal_window_exponent"].expr
+    return float(window_end_layer().omega(w0).subs(model.subs()))
 
 
 #: The mechanism of the window rows' divided layer (:func:`theory.derive_corrections`).
@@ -120,11 +184,10 @@ def sweep_omegas(claim, model: PLRFModel, omegas: list[float]) -> list[float]:
     0.0144, inconclusive); it agrees from 3.16e12 on (benchmarks/results/claims.md, 2026-12-01i).
     So the sweep runs as far as the undivided layer asks, as before the division.
     """
-    from theory import derive_corrections, derive_scaling_laws
+    from theory import derive_corrections
 
     row = derive_corrections()["hard"].get(claim.correction) if model.phase == "hard" else None
     if row is None or not any(t.mechanism == LAYER for t in row.terms):
         return list(omegas)
-    w = float(window_end_layer().omega(derive_scaling_laws().hard["anneal_window_exponent"].expr)
-              .subs(model.subs()))  # fmt: skip
+    w = _layer_omega(model)
     return sorted(w if math.isclose(x, 2 * w) else x for x in omegas)
