@@ -192,3 +192,18 @@ def test_commands_that_derive_nothing_import_no_sympy(argv, tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          cwd=tmp_path, check=True).stdout  # fmt: skip
     assert out.strip() == "[]"
+
+
+def test_the_solver_registry_does_not_disguise_an_import_error(monkeypatch):
+    """``SOLVERS[name]`` raised every ``ValueError`` of the method's import as a ``KeyError``
+    (an unknown-method message for a broken module); an unknown name is still a KeyError."""
+    from solvers.control import registry
+
+    def broken():
+        raise ValueError("boom while importing")
+
+    monkeypatch.setitem(registry.METHODS, "direct", broken)
+    with pytest.raises(ValueError, match="boom while importing"):
+        registry.SOLVERS["direct"]
+    with pytest.raises(KeyError, match="method must be one of"):
+        registry.SOLVERS["nope"]
