@@ -6,7 +6,7 @@
 Prints the grid's size (intervals, modes) and the CPU seconds of one loss evaluation at the
 target horizon, the loss of every continuation start, then solves from them and prints the
 iterations, evaluations, CPU and wall seconds and the KKT residual. Runs against whichever
-``solvers`` is first on the path (``PYTHONPATH=/work/main`` gives the code before a change):
+``solvers`` is first on the path (``PYTHONPATH=../main``, a checkout of the code before a change, gives that code):
 the derived-shift start is used where :func:`continuation_starts` accepts ``ratio``.
 ``--gradient`` picks the solver's gradient where the code has the option (2026-11-30i), and the
 CPU of one adjoint value-and-gradient is printed beside that of one loss evaluation.

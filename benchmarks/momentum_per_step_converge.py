@@ -88,7 +88,10 @@ def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
         stretched = stretched_start(form, np.load(f"{prefix}_{form}_{T0}.npz")["controls"], T)
         if args.cap_by_family:  # the rates no higher than the family's (a stretched optimum
             # can be unstable: SGD's 1e4 optimum stretched to 1e5 diverges, 2026-12-01e)
-            stretched[:2] = np.minimum(stretched[:2], np.asarray(start[:2], dtype=float))
+            capped = 3 if args.cap_friction else 2  # rows (alpha, gamma[, beta])
+            stretched[:capped] = np.minimum(
+                stretched[:capped], np.asarray(start[:capped], dtype=float)
+            )
         start = stretched
     if args.from_ema:  # heavy ball from an EMA solve by the exact map (2026-12-01i)
         start = _from_ema(args.from_ema, T, grid)
@@ -118,9 +121,9 @@ def main(argv=None) -> None:
     )
     ap.add_argument("--maxiter", type=int, default=4000)
     ap.add_argument("--tol", type=float, default=1e-4)
-    ap.add_argument("--scaling", default="box", choices=("box", "value", "log"),
+    ap.add_argument("--scaling", default="box", choices=("box", "value", "log", "loglog"),
                     help="units of the Newton phase (--method newton); log: the friction as "
-                    "log(1 - beta) in every phase")  # fmt: skip
+                    "log(1 - beta) in every phase; loglog: the rates as log(eta) too")  # fmt: skip
     ap.add_argument("--exact", type=int, default=32)
     ap.add_argument("--ratio", type=float, default=1.3)
     ap.add_argument("--out", default=None, help="prefix of npz files of the per-step controls")
@@ -132,6 +135,11 @@ def main(argv=None) -> None:
                     "shorter horizon stretched in relative time (stretched_start)")  # fmt: skip
     ap.add_argument("--cap-by-family", action="store_true",
                     help="with --stretch: rates capped by the family's at T")  # fmt: skip
+    ap.add_argument("--cap-friction", action="store_true",
+                    help="with --cap-by-family: the frictions capped by the family's too")  # fmt: skip
+    ap.add_argument("--beta-max", type=float, default=None,
+                    help="the frictions' upper bound in place of BETA_MAX (above 1: anti-friction "
+                    "steps allowed — a different problem; box or value units only)")  # fmt: skip
     ap.add_argument("--from-ema", default=None,
                     help="PREFIX — heavy ball from the EMA controls PREFIX_ema_T.npz (--out), mapped "
                     "exactly (solvers.control.momentum_maps), frictions clipped to BETA_MAX")  # fmt: skip
@@ -141,14 +149,23 @@ def main(argv=None) -> None:
                     help="--method pnewton: Steihaug-Toint CG in a trust region")  # fmt: skip
     ap.add_argument("--forcing-norm", default="l2", choices=("l2", "l1"),
                     help="--method pnewton: the norm of CG's forcing test")  # fmt: skip
+    ap.add_argument("--max-step", type=float, default=None,
+                    help="--method pnewton: each direction component clipped to this (scaled units)")  # fmt: skip
+    ap.add_argument("--curvature", action="store_true",
+                    help="--method pnewton: add CG's negative-curvature direction to the step")  # fmt: skip
     ap.add_argument("--trace", default=None,
                     help="--method pnewton: JSON file of the per-iteration trace (CG exits)")  # fmt: skip
     args = ap.parse_args(argv)
+    if args.beta_max is not None:  # route (c) of 2026-12-01 perstep14: a different problem
+        if args.beta_max >= 1.0 and args.scaling in ("log", "loglog"):
+            ap.error("--beta-max >= 1 needs --scaling box or value (log(1 - beta) is undefined)")
+        momentum_per_step.BETA_MAX = args.beta_max
     if args.blocks is not None:
         momentum_per_step.PNEWTON_BLOCKS = args.blocks
     trace: list = []
     momentum_per_step.PNEWTON_OPTIONS = {"trust": args.trust, "forcing_norm": args.forcing_norm,
-                                         "trace": trace}  # fmt: skip
+                                         "trace": trace, "max_step": args.max_step,
+                                         "curvature": args.curvature}  # fmt: skip
     print("| form | T | method | iterations | KKT sum | KKT max | L family | L per-step | "
           "per-step below family | CPU s | wall s | status | levels (blocks:iterations/KKT) |\n"
           "|---|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)  # fmt: skip

@@ -24,19 +24,22 @@ from solvers.control.momentum_per_step import BETA_MAX, ZETA_MAX, form_loss_and_
 from solvers.dynamics.modes import ModeGrid
 
 
-def recheck(form: str, T: int, controls: np.ndarray, grid: ModeGrid) -> tuple[float, float]:
-    """``(L(T), KKT sum)`` of ``form``'s per-step ``controls`` (shape ``(k, T)``)."""
+def recheck(
+    form: str, T: int, controls: np.ndarray, grid: ModeGrid, beta_max: float = BETA_MAX
+) -> tuple[float, float]:
+    """``(L(T), KKT sum)`` of ``form``'s per-step ``controls`` (shape ``(k, T)``) in the box
+    with the frictions' upper bound ``beta_max``."""
     u = np.asarray(controls, dtype=float)
     one, zero = np.ones(T), np.zeros(T)
     eta_max = grid.model.eta_max
     if form == "sgd":
         coef, hi = np.array([u[0], zero, zero, one]), [eta_max]
     elif form == "heavy-ball":
-        coef, hi = np.array([zero, u[0], u[1], one]), [eta_max, BETA_MAX]
+        coef, hi = np.array([zero, u[0], u[1], one]), [eta_max, beta_max]
     elif form == "ema":
-        coef, hi = np.array([zero, u[0], u[1], 1.0 - u[1]]), [eta_max, BETA_MAX]
+        coef, hi = np.array([zero, u[0], u[1], 1.0 - u[1]]), [eta_max, beta_max]
     else:
-        coef, hi = np.array([u[0], u[1], u[2], one]), [eta_max, ZETA_MAX, BETA_MAX]
+        coef, hi = np.array([u[0], u[1], u[2], one]), [eta_max, ZETA_MAX, beta_max]
     f, g = form_loss_and_gradient(grid, coef)
     grad = {"sgd": lambda: [g[0]], "heavy-ball": lambda: [g[1], g[2]],
             "ema": lambda: [g[1], g[2] - g[3]], "nesterov": lambda: [g[0], g[1], g[2]]}[form]()  # fmt: skip
@@ -51,6 +54,8 @@ def main(argv=None) -> None:
     ap.add_argument("files", nargs="+")
     ap.add_argument("--exact", type=int, default=32)
     ap.add_argument("--ratio", type=float, default=1.3)
+    ap.add_argument("--beta-max", type=float, default=BETA_MAX,
+                    help="the frictions' upper bound of the solve (its --beta-max)")  # fmt: skip
     args = ap.parse_args(argv)
     print("| file | form | T | L(T) recomputed | L stored | KKT recomputed | KKT stored |\n"
           "|---|---|---|---|---|---|---|")  # fmt: skip
@@ -60,7 +65,7 @@ def main(argv=None) -> None:
         model, _ = _family_start(form, T)
         grid = ModeGrid.from_model(model, exact=args.exact, ratio=args.ratio)
         d = np.load(path)
-        L, kkt = recheck(form, T, d["controls"], grid)
+        L, kkt = recheck(form, T, d["controls"], grid, args.beta_max)
         print(f"| {path.rsplit('/', 1)[-1]} | {form} | {T} | {L:.10f} | {float(d['loss']):.10f} | "
               f"{kkt:.3e} | {float(d['kkt']):.3e} |")  # fmt: skip
 

@@ -5,7 +5,7 @@ step; T = 300 .. 3000; with and without the coarse multilevel level) and 6 conti
 (T = 1e3, 1e5), and writes per problem the final loss, iterations, evaluations, status, KKT
 residual, a hash of the schedule and the CPU time. Run it in two trees and compare:
 
-    PYTHONPATH=/work/main python -m benchmarks.solver_optima --out /tmp/before.json
+    PYTHONPATH=../main python -m benchmarks.solver_optima --out /tmp/before.json  # a checkout of main
     python -m benchmarks.solver_optima --out /tmp/after.json --compare /tmp/before.json
 
 A port that must not change the numerics shows the same schedule hashes and iterations; a

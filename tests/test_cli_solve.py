@@ -262,3 +262,22 @@ def test_start_up_respects_the_users_blas_threads(variable):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={**env, variable: "3"}).stdout.strip()  # fmt: skip
     assert out == ("3" if variable == "OPENBLAS_NUM_THREADS" else "None")
+
+
+def test_a_long_direct_solve_says_so_before_it_starts(capsys):
+    """``--T 1e6 --modes 20 --maxiter 20`` took 14.3 s CPU with no note (five multilevel levels
+    of ~25 checkpointed passes each); the note counts the levels (one level's passes alone, 3 s,
+    stay silent), and the study's problem gets none."""
+    import argparse
+
+    from solvers.cli.solve import _announce_direct
+
+    def ns(T, blocks=None, maxiter=None, no_multilevel=False):
+        return argparse.Namespace(T=T, blocks=blocks, maxiter=maxiter, no_multilevel=no_multilevel)
+
+    _announce_direct(ns(10**6, maxiter=20), 20)
+    err = capsys.readouterr().err
+    assert "note: solve --method direct of 1e+06 steps x 20 modes (5 levels of 20 passes" in err
+    _announce_direct(ns(1000, blocks=100), 500)  # the study's problem
+    _announce_direct(ns(10**6, no_multilevel=True), 20)  # one level: ~2 s, below the note's 10
+    assert capsys.readouterr().err == ""

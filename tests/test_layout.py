@@ -7,6 +7,7 @@ level and inside functions alike), so a cycle hidden in a function body counts t
 from __future__ import annotations
 
 import ast
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -56,10 +57,53 @@ def _imports(path: Path) -> set[str]:
     return out
 
 
+def _lazy_exports(init: Path) -> dict[str, str]:
+    """``name -> submodule`` that a lazy package serves through ``attach(__name__, {...})``
+    (:mod:`theory._lazy`), read from its source: dict literals and ``**`` of module-level ones."""
+    tree = ast.parse(init.read_text())
+    consts = {}
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if isinstance(target, ast.Name) and getattr(node, "value", None) is not None:
+            with contextlib.suppress(ValueError):
+                consts[target.id] = ast.literal_eval(node.value)
+    out = {}
+
+    def take(node):
+        if isinstance(node, ast.Dict):
+            for k, v in zip(node.keys, node.values, strict=True):
+                if k is None:
+                    take(v)
+                else:
+                    with contextlib.suppress(ValueError):
+                        out[ast.literal_eval(k)] = ast.literal_eval(v)
+        elif isinstance(node, ast.Name) and isinstance(consts.get(node.id), dict):
+            out.update(consts[node.id])
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "attach":
+            take(node.args[1])
+    return out
+
+
 def _graph() -> dict[str, set[str]]:
+    """Module -> the project modules it imports. A name imported from a lazy package
+    (``from ..dynamics import simulate``) is an import of the submodule that serves it: without
+    this, a cycle through a package's namespace (``analysis.fits`` importing ``dynamics``'
+    ``simulate`` while ``dynamics.recursion`` imports ``analysis.fits``) went unseen."""
     files = sorted(ROOT.glob("solvers/**/*.py")) + sorted(ROOT.glob("theory/**/*.py"))
     mods = {_module_name(f): f for f in files}
-    return {m: {i for i in _imports(f) if i in mods and i != m} for m, f in mods.items()}
+    served = {
+        f"{m}.{name}": f"{m}.{sub}"
+        for m, f in mods.items()
+        if f.name == "__init__.py"
+        for name, sub in _lazy_exports(f).items()
+    }
+    graph = {}
+    for m, f in mods.items():
+        deps = {served.get(i, i) for i in _imports(f)}
+        graph[m] = {i for i in deps if i in mods and i != m}
+    return graph
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -111,6 +155,14 @@ def test_cycle_detector_finds_a_cycle():
     """The check can fail: a two-module cycle and a three-module cycle are found."""
     g = {"a": {"b"}, "b": {"a"}, "c": {"d"}, "d": {"e"}, "e": {"c"}, "f": set()}
     assert sorted(_cycles(g)) == [["a", "b"], ["c", "d", "e"]]
+
+
+def test_names_of_lazy_packages_resolve_to_their_modules():
+    """The graph sees through the lazy namespaces: a name imported from a package is an edge to
+    the submodule serving it (a literal table, and ``solvers``' ``**_PUBLIC``)."""
+    assert _lazy_exports(ROOT / "solvers" / "dynamics" / "__init__.py")["simulate"] == "recursion"
+    assert _lazy_exports(ROOT / "solvers" / "__init__.py")["fit_power_law"] == "analysis.fits"
+    assert "solvers.dynamics.recursion" in _graph()["solvers.cli.simulate"]
 
 
 def test_theory_imports_nothing_from_solvers():

@@ -73,7 +73,7 @@ def test_steihaug_inside_the_region_is_cg():
     assert np.linalg.norm(d - newton) <= 0.1 * np.linalg.norm(newton)
 
 
-@pytest.mark.parametrize("options", [{"trust": True}, {"forcing_norm": "l1"}])
+@pytest.mark.parametrize("options", [{"trust": True}, {"forcing_norm": "l1"}, {"max_step": 1.0}])
 def test_variants_reach_the_box_quadratics_kkt_point(options):
     """The box quadratic of ``test_projected_newton_box_meets_its_test_or_says_why`` (dense
     coupling, condition ~1e6): each variant reaches the dense active-set solution to 1e-5."""
@@ -146,3 +146,37 @@ def test_l1_forcing_resolves_the_many_small_components():
     gl1 = float(np.abs(g).sum())
     assert results["l2"][0] == 1 and results["l2"][1] > np.sqrt(gl1) * gl1
     assert results["l1"][0] > 5 and results["l1"][1] <= np.sqrt(gl1) * gl1
+
+
+def test_clipped_direction_keeps_descent_or_falls_back():
+    """``max_step`` clips each component of the direction; where the clipped direction would
+    not descend (one large downhill component against many small uphill ones) the direction is
+    left whole — a clip without that fallback would hand the line search an ascent direction."""
+    g = np.array([1.0, -1.0, 0.1])
+    d = np.array([-300.0, 0.5, 0.2])
+    np.testing.assert_array_equal(pn._clip_direction(d, g, 1.0), [-1.0, 0.5, 0.2])
+    np.testing.assert_array_equal(pn._clip_direction(d, g, None), d)
+    d3 = np.array([-300.0, 80.0, 80.0])
+    g3 = np.array([0.01, 0.01, 0.01])  # g3 d3 = -1.4 < 0, clipped: (-1 + 1 + 1) 0.01 > 0
+    assert g3 @ d3 < 0 < g3 @ np.clip(d3, -1.0, 1.0)
+    np.testing.assert_array_equal(pn._clip_direction(d3, g3, 1.0), d3)
+
+
+def test_curvature_adds_the_negative_curvature_direction_downhill():
+    """The indefinite quadratic of the Steihaug test: CG stops on negative curvature at its
+    second product; with ``curvature`` the step adds that direction ``p`` (``p H p < 0``),
+    downhill and as long as the step so far, and lowers the model below plain CG's step; the
+    same direction added uphill (the sign flipped) does not descend as far."""
+    rng = np.random.default_rng(3)
+    Q, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    H = Q @ np.diag([3.0, 1.0, -2.0, -0.5]) @ Q.T
+    D = np.array([1.0, 4.0, 0.5, 2.0])
+    g = np.array([1.0, 0.0, 0.0, 0.0])
+    c, n, why = pn._cg(lambda v: H @ v, g, lambda r: r / D, 50)
+    d, n2, why2 = pn._cg(lambda v: H @ v, g, lambda r: r / D, 50, curvature=True)
+    assert why == why2 == "negative curvature" and n == n2 == 2
+    p = d - c
+    assert p @ H @ p < 0 and g @ p <= 0
+    assert np.linalg.norm(p) == pytest.approx(np.linalg.norm(c), rel=1e-12)
+    assert _model(g, H, d) < _model(g, H, c)
+    assert _model(g, H, c - p) > _model(g, H, d)

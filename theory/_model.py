@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -25,6 +26,10 @@ BOUNDARY_RTOL = 1e-12
 #: underflow (``b = 1e15`` made every constant rate look unstable; ``a = 1e300`` sent the
 #: compute-optimal sweep into 20 s of meaningless work).
 MAX_EXPONENT = 64.0
+
+#: Largest label-noise std accepted: the dynamics use ``sigma**2``, which overflows beyond
+#: ``sqrt(float max)`` ~ 1.3e154 (``--sigma 1e300`` raised ``OverflowError`` in the recursion).
+MAX_SIGMA = math.sqrt(sys.float_info.max)
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ class PLRFModel:
         set_ = object.__setattr__
         set_(self, "a", check_real("a", self.a, gt=1, le=MAX_EXPONENT))
         set_(self, "b", check_real("b", self.b, gt=1, le=MAX_EXPONENT))
-        set_(self, "sigma", check_real("sigma", self.sigma, ge=0))
+        set_(self, "sigma", check_real("sigma", self.sigma, ge=0, le=MAX_SIGMA))
         set_(self, "batch", check_real("batch", self.batch, ge=1, allow_inf=True))
         set_(self, "n_modes", check_int("n_modes", self.n_modes, ge=1))
         set_(self, "eta_max", check_real("eta_max", self.eta_max, gt=0))

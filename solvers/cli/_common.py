@@ -21,6 +21,7 @@ __all__ = [
     "add_out_dir_argument",
     "add_output_arguments",
     "add_steps_argument",
+    "at_least",
     "begin_start_up",
     "check_size",
     "count",
@@ -34,6 +35,7 @@ __all__ = [
     "out_dir",
     "path",
     "real",
+    "refuse_given",
 ]
 
 #: Rows of the loss table that the text format prints (log-spaced in t).
@@ -79,6 +81,13 @@ def count(text: str) -> int:
 
 #: Largest count accepted: every integer up to 2^53 is exact in float64 (1e300 is "integral" too).
 MAX_COUNT = 2**53
+
+
+def at_least(option: str, value: int, least: int = 1) -> int:
+    """``value`` of ``option`` if it is at least ``least``; else a one-line error naming it."""
+    if value < least:
+        raise CLIError(f"{option}: expected an integer >= {least}, got {value}")
+    return value
 
 
 def path(text: str) -> Path:
@@ -135,11 +144,13 @@ def check_size(
     *,
     per: int = BYTES_PER_STEP_MODE,
     rate: float = MODE_STEPS_PER_SECOND,
+    reduce: str = "--T or --modes",
 ) -> None:
     """Refuse a run whose ``steps x modes`` arrays would not fit in available memory.
 
     ``per`` is the bytes kept per (step, mode) pair; ``0`` for a run whose memory does not grow
     with ``steps x modes`` (only the time note applies). ``rate``: (step, mode) pairs a second.
+    ``reduce``: what the message tells the user to reduce.
 
     The message names the sizes and the limit; a run estimated to take long says so on
     standard error before it starts.
@@ -150,12 +161,14 @@ def check_size(
         size = f"{steps:g} steps x {modes:g} modes" if modes > 1 else f"{steps:g}"
         raise CLIError(
             f"{what}: {size} needs about {need / 2**30:.3g} GiB, "
-            f"more than the {have / 2**30:.3g} GiB available; reduce --T or --modes"
+            f"more than the {have / 2**30:.3g} GiB available; reduce {reduce}"
         )
     seconds = float(steps) * float(modes) / rate
     if seconds > ANNOUNCE_ABOVE_S:
         print(
-            f"optlr: note: {what} of {steps:g} steps x {modes:g} modes may take "
+            f"optlr: note: {what} of {steps:g}"
+            + (f" steps x {modes:g} modes" if modes != 1 else "")
+            + " may take "
             f"{seconds / 60:.1f} min or more",
             file=sys.stderr,
         )
@@ -211,6 +224,16 @@ def end_start_up() -> None:
         _paused = False
         gc.freeze()
         gc.enable()
+
+
+def refuse_given(args: argparse.Namespace, options: Sequence[str], reason: str) -> None:
+    """Refuse the options among ``options`` that the user gave where the command would ignore
+    them (an explicit option is never silently dropped): one line naming the first and
+    ``reason``. ``args.given`` is set by :func:`solvers.cli.main`; without it nothing is refused.
+    """
+    given = getattr(args, "given", frozenset())
+    if bad := [o for o in options if o in given]:
+        raise CLIError(f"{bad[0]}: {reason}")
 
 
 def add_model_arguments(

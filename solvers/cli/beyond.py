@@ -13,6 +13,7 @@ from ._common import (
     CLIError,
     add_model_command,
     add_output_arguments,
+    at_least,
     check_size,
     count,
     dumps,
@@ -22,10 +23,18 @@ from ._common import (
     na,
     path,
     real,
+    refuse_given,
 )
+
+#: Options of the ramp problem of ``optlr batch``: ignored without ``--T`` (refused).
+RAMP_OPTIONS = ("--fix-eta", "--saving", "--mean-batch", "--ramp-eta-max", "--maxiter", "--plot")
 
 #: (step, mode) pairs a second of the batch computations, for the time note (measured ~1e7).
 BATCH_RATE = 5e6
+#: (iteration x step, mode) triples a second of the EMA momentum solves, for the time note
+#: (measured 0.8e7 to 2e7: ``--T 20,40 --modes 4e5 --maxiter 5`` 15 s CPU, ``--T 100,300
+#: --modes 1e4 --maxiter 100`` 21 s; the common rate, 2e8, missed ``--modes 1e6`` by 10x).
+MOMENTUM_RATE = 1e7
 #: Result fields whose nan means "not available" (a standard error from two points): JSON null.
 NOT_AVAILABLE = ("stderr", "gamma_stderr")
 #: Fields of the constant-rate sweep, not available when ``--no-constant`` skipped it.
@@ -124,7 +133,10 @@ def _cmd_batch(args: argparse.Namespace) -> None:
 
     from ..control.batch import degeneracy_check, wall_clock_saving
 
+    if not _horizons(args.T):
+        refuse_given(args, RAMP_OPTIONS, "applies to the ramp problem only: give its --T")
     model = model_from_args(args)
+    at_least("--factor", args.factor)  # a batch factor (0 overflowed in the profile's steps)
     check_size("batch --samples", args.samples, 1)  # per-step arrays of the degeneracy check
     check_size("batch --samples", args.samples, model.n_modes, per=0, rate=BATCH_RATE)
     sym = batch_degeneracy()
@@ -218,6 +230,9 @@ def _cmd_momentum_forms(args: argparse.Namespace) -> None:
         momentum_forms_latex,
     )
 
+    refuse_given(args, ("--maxiter", "--beta-max"), "applies to the EMA block control, not --form")
+    if args.solver == "longrun":
+        refuse_given(args, ("--maxfev",), "applies to --solver family only, not longrun")
     forms = [f.strip() for f in args.form.split(",") if f.strip()]
     bad = [f for f in forms if f not in FORM_NAMES or f == "sgd"]
     if bad or not forms:
@@ -252,10 +267,12 @@ def _cmd_momentum(args: argparse.Namespace) -> None:
         return
     from ..control.momentum import momentum_exponents
 
+    refuse_given(args, ("--maxfev", "--solver"), "applies with --form only")
     model = model_from_args(args)
     mb = momentum_bias_dynamics()
     Ts = _horizons(args.T)
-    check_size("momentum", args.maxiter * sum(Ts), model.n_modes, per=0)  # says if it is long
+    # says if it is long
+    check_size("momentum", args.maxiter * sum(Ts), model.n_modes, per=0, rate=MOMENTUM_RATE)
     res = momentum_exponents(model, Ts, beta_max=args.beta_max, maxiter=args.maxiter)
     payload = {
         "model": model_dict(model),
@@ -334,6 +351,8 @@ def _cmd_compute(args: argparse.Namespace) -> None:
     from ..control.compute_optimal import FAMILIES, compute_optimal_scaling
 
     model = model_from_args(args)
+    if model.batch == float("inf"):  # C = N T m: no compute level holds an infinite batch
+        raise CLIError("--batch: compute C = N T m needs a finite batch, got inf")
     Cs = _levels(args.C)
     fams = tuple(x.strip() for x in args.baselines.split(",") if x.strip())
     known = sorted(set(FAMILIES) - {"constant"})

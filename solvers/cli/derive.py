@@ -47,8 +47,10 @@ def _text(laws, model) -> str:
 def _cmd_derive(args: argparse.Namespace) -> None:
     from theory import PLRFModel, derivation_document, derive_scaling_laws, pontryagin_fragments
 
-    from ._common import dumps, emit
+    from ._common import dumps, emit, refuse_given
 
+    if args.format != "latex":
+        refuse_given(args, ("--pontryagin",), "applies to --format latex only")
     if (args.a is None) != (args.b is None):
         raise ValueError("derive: give both --a and --b, or neither")
     model = None if args.a is None else PLRFModel(a=args.a, b=args.b)

@@ -14,6 +14,7 @@ from ._common import (
     dumps,
     emit,
     real,
+    refuse_given,
 )
 
 
@@ -56,6 +57,7 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
     )
 
     k_range = tuple(args.k_range) if args.k_range else None
+    _refuse_unused(args)
     if args.digits:
         out = digits_demo(features=args.digits, n_boot=args.boot, seed=args.seed)
     elif args.losses:
@@ -63,7 +65,7 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
         if data.ndim != 2 or data.shape[1] < 2:
             raise CLIError("--losses needs a CSV with columns t, loss_run1[, loss_run2 ...]")
         out = estimate_from_losses(
-            data[:, 0], data[:, 1:].T, floor=args.floor, b=args.b, b_err=args.b_err
+            data[:, 0], data[:, 1:].T, floor=args.floor or 0.0, b=args.b, b_err=args.b_err or 0.0
         ).to_dict()
     elif args.features or args.kernel:
         if args.targets is None:
@@ -82,6 +84,18 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
     else:
         raise CLIError("give --features/--kernel with --targets, --losses, or --digits")
     emit(dumps(out) if args.format == "json" else _text(out), args.out)
+
+
+def _refuse_unused(args: argparse.Namespace) -> None:
+    """Refuse the options that the chosen input (``--features``/``--kernel``, ``--losses`` or
+    ``--digits``) would ignore."""
+    if args.losses is not None:
+        refuse_given(args, ("--targets", "--k-range", "--boot", "--seed"),
+                     "applies to --features/--kernel (or --digits), not --losses")  # fmt: skip
+    else:
+        refuse_given(args, ("--floor", "--b", "--b-err"), "applies to --losses only")
+    if args.digits is not None:
+        refuse_given(args, ("--targets", "--k-range"), "applies to --features/--kernel only")
 
 
 def _text(out: dict, indent: str = "") -> str:
@@ -114,8 +128,8 @@ def register(sub) -> None:
     p.add_argument("--k-range", type=count, nargs=2, metavar=("K_LO", "K_HI"))
     p.add_argument("--boot", type=count, default=100, help="bootstrap resamples")
     p.add_argument("--seed", type=count, default=0)
-    p.add_argument("--floor", type=real, default=0.0, help="loss floor to subtract (--losses)")
-    p.add_argument("--b", type=real, help="known b, to turn the loss exponent into a")
-    p.add_argument("--b-err", type=real, default=0.0)
+    p.add_argument("--floor", type=real, help="loss floor to subtract (--losses; default 0)")
+    p.add_argument("--b", type=real, help="known b, to turn the loss exponent into a (--losses)")
+    p.add_argument("--b-err", type=real, help="uncertainty of --b (--losses; default 0)")
     add_output_arguments(p, ("text", "json"))
     p.set_defaults(func=_cmd_estimate)

@@ -15,6 +15,7 @@ from ._common import (
     dumps,
     emit,
     real,
+    refuse_given,
 )
 
 
@@ -30,6 +31,7 @@ def _cmd_export(args: argparse.Namespace) -> None:
 
     if (args.schedule is None) == (args.input is None):
         raise CLIError("give exactly one of --schedule SPEC or --input FILE")
+    _refuse_unused(args)
     for opt, T in (("--T", args.T if args.input is None else None), ("--to-T", args.to_T)):
         if T is not None:
             check_size(f"export {opt}", T, 1, per=64)
@@ -104,6 +106,20 @@ ADAPTERS = {
            "# Trainer(..., optimizers=(optimizer, make_scheduler(optimizer, num_training_steps)))\n"
            "make_scheduler = hf_scheduler(SCHEDULE)\n"),
 }  # fmt: skip
+
+
+def _refuse_unused(args: argparse.Namespace) -> None:
+    """Refuse the options that this export would ignore (each names what it applies to)."""
+    if args.input is not None:
+        refuse_given(args, ("--T",), "sets the steps of --schedule, not of --input (its own)")
+    if args.fit != "power":
+        refuse_given(args, ("--bound",), "applies to --fit power only")
+    if args.to_T is None and args.base_lr is None:
+        refuse_given(args, ("--phase", "--window-exponent"), "applies with --to-T or --base-lr")
+        if args.fit != "power":
+            refuse_given(args, ("--xi",), "applies to --fit power or with --to-T/--base-lr")
+    if not args.nearest:
+        refuse_given(args, ("--model", "--warmup"), "applies with --nearest only")
 
 
 def _adapter_code(sched, kind: str) -> str:

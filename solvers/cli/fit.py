@@ -3,9 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
-from ._common import CLIError, add_output_arguments, count, dumps, emit, path
+from ..runs._names import DATASETS, RATE_MAPS
+from ._common import (
+    CLIError,
+    add_output_arguments,
+    check_size,
+    count,
+    dumps,
+    emit,
+    na,
+    path,
+    real,
+)
+
+#: Steps a second of ``--recommend`` (the tuned baselines and the optimum's L-BFGS-B, each
+#: evaluation a pass over the T steps), for the time note: ~12 s plus T / (2.4e3 to 3.8e3) s
+#: measured (T = 1e3 .. 1e6: 13, 16, 42, 266 s CPU); T / 5e3 is a lower bound.
+RECOMMEND_RATE = 5e3
+#: Bootstrap refits a second, for the time note: each is a fit from the optimum's start (about
+#: 0.3 s on the smallest data, more on real runs), so ``--boot / 3`` s is a lower bound.
+REFITS_PER_SECOND = 3.0
+#: Most bootstrap refits accepted: the interval's quantiles settle long before (``--boot 1e12``
+#: computed for ever without a word).
+MAX_BOOT = 10_000
 
 
 def _ids(text: str | None, flag: str) -> list[str]:
@@ -18,7 +41,7 @@ def _ids(text: str | None, flag: str) -> list[str]:
 
 
 def _load(args):
-    from solvers.runs import DATASETS, load_dataset, load_runs
+    from solvers.runs import load_dataset, load_runs
 
     if args.curves in DATASETS and not Path(args.curves).exists():
         if args.runs is not None:
@@ -35,8 +58,9 @@ def _model_text(m: dict) -> list[str]:
             name == "theta" and "theta" not in m["interval"] and m["theta"] == 1.0
         ):
             continue  # norm0: the norm map only; theta: when not the PLRF's
-        lo, hi = m["interval"].get(name, (float("nan"), float("nan")))
-        lines.append(f"  {name:6s} = {m[name]:.6g}   95% [{lo:.4g}, {hi:.4g}]")
+        # no interval without bootstrap refits (--boot 0): n/a, not a nan that emit refuses
+        lo, hi = m["interval"].get(name, (None, None))
+        lines.append(f"  {name:6s} = {m[name]:.6g}   95% [{na(lo)}, {na(hi)}]")
     lines.append(f"  phase  = {m['phase']}  (p_easy = {m['p_easy']:.2f}; {m['phase_note']})")
     lines.append("  R^2    = " + ", ".join(f"{k} {v:.4f}" for k, v in m["r2"].items()))
     return lines
@@ -79,17 +103,30 @@ def _shared_text(d: dict) -> str:
 
 
 def _recommend_spec(text: str | None) -> tuple[int, float | None] | None:
+    """``--recommend T[,PEAK]``: a count ``T >= 2`` (``1e5`` accepted) and a finite ``PEAK > 0``,
+    ``T`` checked against memory and announced when long before the fit starts."""
     if text is None:
         return None
     parts = text.split(",")
-    try:
-        T = int(float(parts[0]))
-        peak = float(parts[1]) if len(parts) > 1 else None
-    except ValueError:
-        raise CLIError(f"--recommend: expected T[,PEAK], got {text!r}") from None
+    try:  # T a count as everywhere (it was int(float(T)): 'inf' overflowed, '1.5' became 1)
+        T = count(parts[0])
+        peak = real(parts[1]) if len(parts) > 1 else None
+    except argparse.ArgumentTypeError as exc:
+        raise CLIError(f"--recommend: expected T[,PEAK] ({exc}), got {text!r}") from None
     if len(parts) > 2 or T < 2 or (peak is not None and not peak > 0):
         raise CLIError(f"--recommend: expected T >= 2 and PEAK > 0, got {text!r}")
+    # the optimised schedule and its baselines are a few float64 arrays of T steps (the time
+    # note, RECOMMEND_RATE, comes once every input is checked: _announce)
+    check_size("fit --recommend", T, 1, rate=math.inf, reduce="T")
     return T, peak
+
+
+def _announce(args: argparse.Namespace) -> None:
+    """The time notes of a long fit, once every input is checked (an error stays one line)."""
+    check_size("fit --boot", args.boot, 1, per=0, rate=REFITS_PER_SECOND)
+    if args.recommend is not None:
+        T, _ = _recommend_spec(args.recommend)
+        check_size("fit --recommend", T, 1, per=0, rate=RECOMMEND_RATE)
 
 
 def _recommend(args, runs, report) -> dict:
@@ -110,6 +147,8 @@ def _cmd_fit(args: argparse.Namespace) -> None:
     from solvers.runs import FitOptions, fit_and_predict, fit_and_predict_shared
 
     _recommend_spec(args.recommend)  # bad input fails before the fit
+    if args.boot > MAX_BOOT:
+        raise CLIError(f"--boot: at most {MAX_BOOT:g} bootstrap refits, got {args.boot:g}")
     if args.export and not args.recommend:
         raise CLIError("--export: needs --recommend T[,PEAK]")
     for flag in ("recommend", "plot"):
@@ -120,8 +159,12 @@ def _cmd_fit(args: argparse.Namespace) -> None:
     opts = FitOptions(split=split, min_step=args.min_step, n_boot=args.boot, seed=args.seed,
                       fit_power=not args.sgd, rate_map=args.rate_map,
                       fit_theta=args.fit_theta)  # fmt: skip
+    fit_ids, predict_ids = _ids(args.fit, "--fit"), _ids(args.predict, "--predict")
+    runs.select(fit_ids, argument="--fit")  # unknown ids fail before the notes and the fit
+    runs.select(predict_ids, argument="--predict")
+    _announce(args)
     report = (fit_and_predict_shared if args.shared else fit_and_predict)(
-        runs, _ids(args.fit, "--fit"), _ids(args.predict, "--predict"), opts,
+        runs, fit_ids, predict_ids, opts,
         baselines=() if args.no_baselines else ("multi_power", "annealing"),
     )  # fmt: skip
     d = report.to_dict()
@@ -149,7 +192,7 @@ def register(sub) -> None:
     )
     p.add_argument(
         "curves", help="CSV with columns run, step, lr, loss[, split], or a shipped data set "
-        "name (llm-curves)",
+        f"name ({', '.join(DATASETS)})",
     )  # fmt: skip
     p.add_argument("--runs", help="CSV of per-run metadata with a 'run' column")
     p.add_argument("--fit", required=True, help="run ids to fit, comma-separated")
@@ -162,7 +205,7 @@ def register(sub) -> None:
     p.add_argument(
         "--sgd", action="store_true", help="power map: hold the rate power p = 1 (6 parameters)"
     )
-    p.add_argument("--rate-map", choices=("auto", "power", "norm", "norm-eq"), default="auto",
+    p.add_argument("--rate-map", choices=RATE_MAPS, default="auto",
                    help="rate to model time: s*lr^p (power); AdamW's weight-norm map with its "
                         "initial norm fitted (norm, 7 parameters) or at equilibrium (norm-eq, 6; "
                         "both need a weight_decay column in --runs); auto (default): norm when "

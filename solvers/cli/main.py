@@ -91,6 +91,31 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+#: The default an option has while :func:`_given` finds out whether the user gave it.
+_UNSET = object()
+
+
+def _given(parser: argparse.ArgumentParser, words: Sequence[str]) -> frozenset[str]:
+    """The options of the command line's subcommand that the user gave (their long spelling,
+    abbreviations resolved), for :func:`~solvers.cli._common.refuse_given`: the command line
+    parsed again with every default replaced by a marker (a value equal to the default counts
+    as given)."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    command = sub.choices[words[0]]
+    actions = [a for a in command._actions if a.option_strings and a.dest != "help"]
+    saved = [a.default for a in actions]
+    try:
+        for a in actions:  # ``append`` adds to its default: None is its marker
+            a.default = None if isinstance(a, argparse._AppendAction) else _UNSET
+        ns, _ = command.parse_known_args(list(words[1:]))
+    finally:
+        for a, default in zip(actions, saved, strict=True):
+            a.default = default
+    return frozenset(
+        a.option_strings[-1] for a in actions if getattr(ns, a.dest, _UNSET) not in (_UNSET, None)
+    )
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text if text else type(exc).__name__
@@ -141,6 +166,7 @@ def _run(argv: Sequence[str] | None, program: bool = False) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    args.given = _given(parser, words)
     if program and (start_up := getattr(args, "start_up", None)) is not None:
         start_up(args)
     caught: list = []

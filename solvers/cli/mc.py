@@ -8,10 +8,13 @@ from ._common import (
     add_model_command,
     add_output_arguments,
     add_steps_argument,
+    at_least,
+    begin_start_up,
     check_size,
     count,
     dumps,
     emit,
+    end_start_up,
     model_dict,
     model_from_args,
     real,
@@ -22,10 +25,12 @@ MC_RATE = 5e6
 
 
 def _cmd_mc(args: argparse.Namespace) -> None:
-    from ..dynamics import compare_curves, monte_carlo, simulate, simulate_momentum
+    from ..dynamics import compare_curves, monte_carlo, simulate
     from ..schedules import parse_schedule
 
+    end_start_up()  # the numerics are imported
     model = model_from_args(args)
+    at_least("--record-every", args.record_every)
     batch = 1 if model.batch == float("inf") else int(model.batch)
     # per step: seeds x batch x modes Gaussian features (and the state, seeds x modes)
     check_size("mc", args.seeds * batch, model.n_modes, per=24)
@@ -44,7 +49,9 @@ def _cmd_mc(args: argparse.Namespace) -> None:
     )
     if beta is None:
         exact = simulate(model, eta, record_every=args.record_every)
-    else:
+    else:  # the derived moment closure: SymPy is imported for momentum only (0.56 s)
+        from ..dynamics import simulate_momentum
+
         exact = simulate_momentum(model, eta, beta, record_every=args.record_every)
     cmp = compare_curves(mc, exact)
     payload = {
@@ -97,4 +104,10 @@ def register(sub) -> None:
     p.add_argument("--record-every", type=count, default=10, help="record every k steps")
     p.add_argument("--progress", action="store_true", help="progress bar on stderr")
     add_output_arguments(p, ("text", "json"))
-    p.set_defaults(func=_cmd_mc)
+    p.set_defaults(func=_cmd_mc, start_up=_start_up)
+
+
+def _start_up(args: argparse.Namespace) -> None:
+    """A fresh ``optlr mc``'s start-up: collection paused until the Monte-Carlo and the
+    recursion are imported (:func:`~solvers.cli._common.begin_start_up`)."""
+    begin_start_up()

@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ._common import add_model_arguments, add_out_dir_argument, count, path
+from ._common import add_model_arguments, add_out_dir_argument, count, path, refuse_given
 
 __all__ = ["register"]
 
@@ -35,6 +35,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         curves=_curves(args),
     )
     if args.no_cache:
+        refuse_given(args, ("--cache-dir",), "not with --no-cache (it stores nothing)")
         cache_dir = False
     else:
         cache_dir = args.cache_dir
@@ -62,9 +63,7 @@ def _curves(args: argparse.Namespace):
     from ._common import CLIError
 
     if args.curves is None:
-        for flag, v in (("--runs", args.runs), ("--fit", args.fit), ("--predict", args.predict)):
-            if v is not None:
-                raise CLIError(f"{flag}: needs --curves")
+        refuse_given(args, ("--runs", "--fit", "--predict", "--curves-boot"), "needs --curves")
         return None
     if args.predict is not None and args.fit is None:
         raise CLIError("--predict: needs --fit")
@@ -80,7 +79,7 @@ def register(sub) -> None:
     p = sub.add_parser(
         "report",
         help="write a LaTeX report with derivations, claims, comparisons and figures",
-        description="Build report.tex (sections, tables, figures in PDF and PNG) in --out and "
+        description="Build report.tex (sections, tables, figures in PDF and PNG) in --out-dir and "
         "compile it to report.pdf with latexmk or pdflatex when installed. Solves are cached, so "
         "a re-run with the same arguments recomputes nothing.",
     )

@@ -12,10 +12,13 @@ from ._common import (
     add_model_command,
     add_output_arguments,
     add_steps_argument,
+    at_least,
+    begin_start_up,
     check_size,
     count,
     dumps,
     emit,
+    end_start_up,
     model_from_args,
     model_text,
 )
@@ -25,7 +28,9 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
     from ..dynamics import simulate
     from ..schedules import parse_schedule
 
+    end_start_up()  # the numerics are imported
     model = model_from_args(args)
+    at_least("--record-every", args.record_every)  # was a ZeroDivisionError at 0
     # the recorded curve is T / record_every floats; the recursion costs T x modes operations
     check_size("simulate", args.T // args.record_every + 1 + model.n_modes, 1, per=64)
     check_size("simulate", args.T, model.n_modes, per=0)
@@ -81,4 +86,10 @@ def register(sub) -> None:
     p.add_argument("--time", choices=("discrete", "continuous"), default="discrete")
     p.add_argument("--record-every", type=count, default=1, help="record L every k steps")
     add_output_arguments(p, ("text", "json", "csv"))
-    p.set_defaults(func=_cmd_simulate)
+    p.set_defaults(func=_cmd_simulate, start_up=_start_up)
+
+
+def _start_up(args: argparse.Namespace) -> None:
+    """A fresh ``optlr simulate``'s start-up: collection paused until the recursion is imported
+    (:func:`~solvers.cli._common.begin_start_up`; benchmarks/results/house.md)."""
+    begin_start_up()

@@ -12,6 +12,8 @@ import warnings
 from ..control._optimisers import DIRECT_OPTIMISERS
 from ..control.registry import METHODS
 from ._common import (
+    ANNOUNCE_ABOVE_S,
+    MODE_STEPS_PER_SECOND,
     CLIError,
     add_model_command,
     add_output_arguments,
@@ -53,6 +55,36 @@ def _progress(args, model):
     return update, bar
 
 
+#: Forward + adjoint passes per multilevel level that the direct method's time note assumes
+#: (measured: the study's problem took 46 passes over its 2 levels; ``--T 1e6 --modes 20
+#: --maxiter 20`` 14.3 s CPU over 5 levels, about 25 a level), at most ``--maxiter + 1``.
+PASSES_PER_LEVEL = 20
+#: A checkpointed pass (``T x modes`` past ``STORE_ALL_BYTES``) recomputes the forward pass once
+#: more in segments: a forward, a recompute and an adjoint sweep against two.
+CHECKPOINT_COST = 1.5
+
+
+def _announce_direct(args: argparse.Namespace, n_modes: int) -> None:
+    """Say before it starts when a direct solve will take long: its levels (multilevel
+    continuation) times :data:`PASSES_PER_LEVEL` passes of ``T`` steps by ``n_modes`` at
+    ``MODE_STEPS_PER_SECOND`` (a lower estimate; the solve's own count is not known before)."""
+    from ..control._objective import STORE_ALL_BYTES
+    from ..control.direct import MULTILEVEL_BLOCK_RATIO, multilevel_blocks
+
+    n = args.T if args.blocks is None else args.blocks
+    ratio = {} if args.blocks is None else {"ratio": MULTILEVEL_BLOCK_RATIO}
+    levels = 1 if args.no_multilevel else 1 + len(multilevel_blocks(n, **ratio))
+    per_level = (
+        PASSES_PER_LEVEL if args.maxiter is None else min(PASSES_PER_LEVEL, args.maxiter + 1)
+    )
+    cost = CHECKPOINT_COST if args.T * n_modes * 8 > STORE_ALL_BYTES else 1.0
+    seconds = float(args.T) * n_modes * levels * per_level * cost / MODE_STEPS_PER_SECOND
+    if seconds > ANNOUNCE_ABOVE_S:
+        print(f"optlr: note: solve --method direct of {args.T:g} steps x {n_modes:g} modes "
+              f"({levels} levels of {per_level} passes or more) may take {seconds / 60:.1f} "
+              "min or more", file=sys.stderr)  # fmt: skip
+
+
 def _cmd_solve(args: argparse.Namespace) -> None:
     from ..control import SOLVERS, get_solver
 
@@ -61,6 +93,8 @@ def _cmd_solve(args: argparse.Namespace) -> None:
         get_solver(args.method)  # raises the informative error
     if args.method != "continuum":  # its grid and mode bins grow like log T and log N
         check_size(f"solve --method {args.method}", args.T, model.n_modes)
+    if args.method == "direct":
+        _announce_direct(args, model.n_modes)
     options: dict = {}
     if args.blocks is not None:
         options["blocks"] = args.blocks

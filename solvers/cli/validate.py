@@ -11,9 +11,11 @@ from ._common import (
     CLIError,
     add_model_command,
     add_out_dir_argument,
+    begin_start_up,
     count,
     dumps,
     emit,
+    end_start_up,
     model_from_args,
     model_text,
     out_dir,
@@ -289,6 +291,7 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         args.modes = _default_modes(args, None if per_claim else Ts)
     model = model_from_args(args, dense=False)  # a log-binned tail, not every mode
     ctx = _context(args, per_claim)
+    end_start_up()  # the claims, the solver and the caches are imported
     rows = validate(model, None if per_claim else Ts, claims=args.claim, ctx=ctx)
     # the header names both default sweeps; baselines compare on the short one (Ts)
     schedule_Ts = None
@@ -385,4 +388,10 @@ def register(sub) -> None:
         help="output format: text for a person, json for a program (default %(default)s)",
     )  # fmt: skip
     add_out_dir_argument(p, "directory for the table files and figures")
-    p.set_defaults(func=_cmd_validate)
+    p.set_defaults(func=_cmd_validate, start_up=_start_up)
+
+
+def _start_up(args: argparse.Namespace) -> None:
+    """A fresh ``optlr validate``'s start-up: collection paused until the claims and the solver
+    are imported (:func:`~solvers.cli._common.begin_start_up`)."""
+    begin_start_up()

@@ -126,15 +126,19 @@ def _cg_start(g, precond, norm):
     return d, r, z, z.copy(), r @ z, min(0.5, math.sqrt(gnorm)) * gnorm
 
 
-def _cg(hvp, g, precond, max_cg, norm=np.linalg.norm):
+def _cg(hvp, g, precond, max_cg, norm=np.linalg.norm, curvature=False):
     """Truncated preconditioned CG for ``H d = -g`` (``d`` descent; stops on negative curvature
     or the forcing test ``|r| <= min(0.5, sqrt|g|) |g|`` in ``norm``); returns ``(d, products,
-    exit)``, ``exit`` one of ``"negative curvature"``, ``"forcing"``, ``"limit"``."""
+    exit)``, ``exit`` one of ``"negative curvature"``, ``"forcing"``, ``"limit"``. With
+    ``curvature`` a negative-curvature exit after the first product adds the direction of
+    negative curvature, downhill and as long as the step so far (:func:`_with_curvature`)."""
     d, r, z, p, rz, forcing = _cg_start(g, precond, norm)
     for it in range(max_cg):
         Hp = hvp(p)
         curv = p @ Hp
         if not curv > 0:
+            if it and curvature:
+                d = _with_curvature(d, p, g)
             return (d if it else z), it + 1, "negative curvature"
         a = rz / curv
         d += a * p
@@ -146,6 +150,15 @@ def _cg(hvp, g, precond, max_cg, norm=np.linalg.norm):
         p = z + (rz_new / rz) * p
         rz = rz_new
     return d, max_cg, "limit"
+
+
+def _with_curvature(d, p, g):
+    """``d + tau p``: the direction ``p`` of negative curvature turned downhill (``g p <= 0``)
+    and scaled to ``|d|`` (2-norm of the scaled variables); the line search sets the length."""
+    pn = float(np.linalg.norm(p))
+    if pn == 0.0:
+        return d
+    return d - math.copysign(float(np.linalg.norm(d)) / pn, g @ p) * p
 
 
 def _to_boundary(d, p, dMp, pMp, dMd, radius):
@@ -194,16 +207,17 @@ class _Step:
     boundary and shrinks to the accepted step otherwise; ``forcing_norm`` (``NORMS``) the norm
     of the CG forcing test."""
 
-    def __init__(self, max_cg: int, trust: bool, forcing_norm: str):
+    def __init__(self, max_cg: int, trust: bool, forcing_norm: str, curvature: bool = False):
         if forcing_norm not in NORMS:
             raise ValueError(f"forcing_norm must be one of {tuple(NORMS)}, got {forcing_norm!r}")
         self.max_cg, self.trust, self.norm = max_cg, trust, NORMS[forcing_norm]
+        self.curvature = curvature
         self.radius, self.dnorm = None, 0.0
 
     def __call__(self, hvp, g, precond):
         """``(d, products, exit)``."""
         if not self.trust:
-            return _cg(hvp, g, precond, self.max_cg, self.norm)
+            return _cg(hvp, g, precond, self.max_cg, self.norm, self.curvature)
         if self.radius is None:
             self.radius = math.sqrt(max(g @ precond(g), 0.0))
         d, n, why, self.dnorm = _steihaug_cg(hvp, g, precond, self.max_cg, self.radius, self.norm)
@@ -241,6 +255,8 @@ def _projected_newton_box(
     trust: bool = False,
     forcing_norm: str = "l2",
     trace: list | None = None,
+    max_step: float | None = None,
+    curvature: bool = False,
 ) -> BoxResult:
     """Minimise ``f`` over ``lo <= theta <= hi`` by projected truncated Newton until ``kkt <= tol``.
 
@@ -251,9 +267,10 @@ def _projected_newton_box(
     -> (h, g)``, the Hessian's diagonal in ``theta`` (and the gradient), makes the fine level
     Jacobi (counted as one evaluation per iteration); without it the fine level is the
     identity in the scaled variables. ``trust``, ``forcing_norm``: :class:`_Step`; ``trace``: a
-    list given one dict per Newton iteration (CG products and exit, free controls, step, KKT)."""
+    list given one dict per Newton iteration (CG products and exit, free controls, step, KKT);
+    ``max_step``: :func:`_clip_direction`; ``curvature``: :func:`_cg`'s."""
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
-    count, step = _Counter(fg), _Step(max_cg, trust, forcing_norm)
+    count, step = _Counter(fg), _Step(max_cg, trust, forcing_norm, curvature)
     theta = np.clip(np.asarray(theta0, dtype=float), lo, hi)
     f, g = count(theta)
     if g is None:
@@ -269,11 +286,7 @@ def _projected_newton_box(
         eps = min(EPS_MAX, float(np.linalg.norm(np.clip(y - gy, 0.0, ub) - y)))
         active = ((y <= eps) & (gy > 0)) | ((y >= ub - eps) & (gy < 0))
         free = ~active
-        dinv = np.ones_like(y)
-        if diagonal is not None:
-            count.used += DIAGONAL_COST
-            hy = np.abs(diagonal(theta)[0]) * s * s
-            dinv = 1.0 / np.maximum(hy, DIAGONAL_FLOOR * max(hy.max(), 1e-300))
+        dinv = _jacobi(diagonal, theta, s, count) if diagonal is not None else np.ones_like(y)
 
         def hvp(v, y=y, s=s, gy=gy):
             h = math.sqrt(np.finfo(float).eps) * (1.0 + np.linalg.norm(y)) / np.linalg.norm(v)
@@ -290,6 +303,7 @@ def _projected_newton_box(
         d = -gy.copy()
         d[free], products, why = step(hvp_free, gy[free], _preconditioner(level, free, dinv))
         its += 1
+        d = _clip_direction(d, gy, max_step)  # the direction clipped in the scaled variables
         theta_new, f_new, g_new, a = _projected_search(count, f, gy, y, d, ub, lo, s)
         if g_new is None:
             status, message = 4, "projected line search found no decrease"
@@ -302,6 +316,26 @@ def _projected_newton_box(
                               decrease=df, kkt=res, evaluations=count.used))  # fmt: skip
         status, message = (0, "KKT test passed") if res <= tol else (1, STATUS_MESSAGES[1])
     return BoxResult(theta, float(f), g, float(res), status, message, count.used, its)
+
+
+def _jacobi(diagonal, theta, s, count):
+    """The fine level: the inverse of the Hessian's diagonal in the scaled variables (floored),
+    charged as ``DIAGONAL_COST`` evaluations."""
+    count.used += DIAGONAL_COST
+    hy = np.abs(diagonal(theta)[0]) * s * s
+    return 1.0 / np.maximum(hy, DIAGONAL_FLOOR * max(hy.max(), 1e-300))
+
+
+def _clip_direction(d, gy, max_step):
+    """``d`` with each component clipped to ``[-max_step, max_step]`` (``None``: unchanged), or
+    ``d`` itself if clipping would leave no descent. Where the Hessian's diagonal nearly
+    vanishes the preconditioned direction can move one control by hundreds of units while the
+    loss is far from its quadratic model there (heavy ball, T = 3e3: one log-friction by 327;
+    benchmarks/results/momentum.md 2026-12-01 perstep14)."""
+    if max_step is None:
+        return d
+    c = np.clip(d, -max_step, max_step)
+    return c if gy @ c < 0 else d
 
 
 def _projected_search(count, f, gy, y, d, ub, lo, s):

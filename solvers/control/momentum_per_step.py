@@ -36,7 +36,8 @@ from theory._checks import check_int, check_real
 from theory.symbols import L, inv_m, lam, sigma
 
 from ..dynamics.modes import ModeGrid
-from ._lbfgsb import BLOWUP, BoxResult, LbfgsbOptions, minimize_box
+from ._lbfgsb import BLOWUP, LbfgsbOptions, minimize_box
+from ._log_controls import VALUE_SCALE_FLOOR, LogControls
 from ._momentum_adjoint import MomentumWorkspace, general_momentum_adjoint
 from ._momentum_hessian import control_hessian_diagonal
 from ._projected_newton import projected_newton_box
@@ -57,10 +58,7 @@ __all__ = [
 #: Upper bound of beta in the per-step problems (beta -> 1 freezes the velocity).
 BETA_MAX = 1.0 - 1e-7
 #: Per-step scaling modes of :func:`solve_per_step` (see there).
-SCALINGS = ("box", "value", "log")
-#: Floor of the value scaling, as a fraction of the box width: a control at its lower bound
-#: keeps a finite scale (the run could not leave the bound otherwise).
-VALUE_SCALE_FLOOR = 1e-6
+SCALINGS = ("box", "value", "log", "loglog")
 #: Upper bound of the momentum step zeta: above every family optimum seen (<= 1.7); a wider box
 #: (50) made L-BFGS-B's first unit-box steps unstable and its line search fail.
 ZETA_MAX = 4.0
@@ -254,7 +252,10 @@ def solve_per_step(
     ``1 - beta``) but the Newton phase, whose units ``scaling`` chooses (``"box"``, or
     ``"value"``: the friction-value units); ``scaling="log"`` runs every phase with the
     friction as ``log(1 - beta)`` (:class:`_LogFriction`; the rates in their own size's
-    units), for optima whose friction spans decades near 1. ``method="newton-finish"``: the
+    units), for optima whose friction spans decades near 1; ``scaling="loglog"`` the rates as
+    ``log eta`` too (:mod:`solvers.control._log_controls`: for heavy ball a box-exact chart of
+    the effective rate ``eta / (1 - beta)``; rates floored at ``RATE_FLOOR`` of their box).
+    ``method="newton-finish"``: the
     truncated-Newton phase alone from ``start`` (to continue a solve from its controls);
     ``method="pnewton"`` / ``"pnewton-finish"``: the same with the finish replaced by the
     projected Newton method of :mod:`solvers.control._projected_newton` (active set by
@@ -346,6 +347,11 @@ COARSE_TOL = 1e-3
 COARSE_MAXITER = 200
 
 
+#: The logarithmic variables of ``scaling="log"`` (friction) and ``"loglog"`` (rates too):
+#: :class:`~solvers.control._log_controls.LogControls`.
+_LogFriction = LogControls
+
+
 def _beta_mask(k: int, T: int) -> np.ndarray:
     """Which of the flattened ``(k, T)`` controls are ``beta`` (the last row of a form with
     momentum)."""
@@ -385,12 +391,12 @@ def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling, finish="newton"):
         xb0 = np.add.reduceat(x.reshape(k, T), edges[:-1], axis=1) / np.diff(edges)
         lob, hib = lo.reshape(k, T)[:, :K].ravel(), hi.reshape(k, T)[:, :K].ravel()
         r = _minimise(fg_block, xb0.ravel(), lob, hib, k, K, max(tol, COARSE_TOL),
-                      min(COARSE_MAXITER, maxiter - its), scaling == "log")  # fmt: skip
+                      min(COARSE_MAXITER, maxiter - its), scaling)  # fmt: skip
         its += r.iterations
         log.append((K, r.iterations, r.kkt, r.f))
         x = r.theta.reshape(k, K)[:, index].ravel()
     r = _minimise(fg, x, lo, hi, k, T, max(tol, NEWTON_FROM),
-                  max(1, min(PER_STEP_LBFGSB_MAXITER, maxiter - its)), scaling == "log")  # fmt: skip
+                  max(1, min(PER_STEP_LBFGSB_MAXITER, maxiter - its)), scaling)  # fmt: skip
     its += r.iterations
     log.append((T, r.iterations, r.kkt, r.f))
     if r.kkt > tol and its < maxiter:
@@ -415,8 +421,8 @@ def _newton_phase(fg, x, lo, hi, k, T, tol, maxfun, scaling, finish="newton"):
                          diagonal=getattr(fg, "diagonal", None), **PNEWTON_OPTIONS)  # fmt: skip
     else:
         solver = truncated_newton_box
-    if scaling == "log":
-        lf = _LogFriction(lo, hi, _beta_mask(k, T))
+    if scaling in ("log", "loglog"):
+        lf = _LogFriction(lo, hi, _beta_mask(k, T), scaling == "loglog")
         if finish == "pnewton" and hasattr(fg, "diagonal"):
             solver = partial(solver, diagonal=lf.diagonal(fg.diagonal))
         r = solver(lf.objective(fg), lf.to_y(x), lf.ylo, lf.yhi, scale=lf.scale,
@@ -429,84 +435,10 @@ def _newton_phase(fg, x, lo, hi, k, T, tol, maxfun, scaling, finish="newton"):
     return solver(fg, x, lo, hi, scale=scale, kkt=kkt, tol=tol, maxfun=maxfun)
 
 
-@dataclass(frozen=True)
-class _LogFriction:
-    r"""The controls with each friction as :math:`y = \log(1 - \beta)` (rates unchanged).
-
-    Where the optimum holds :math:`1 - \beta` at 1e-7 .. 1e-3 over thousands of steps, the
-    loss is nearly flat in :math:`\beta` and the moves it wants are decades of
-    :math:`1 - \beta`: steps of many units in friction-value units (refreshed only per chunk),
-    a few in :math:`y` (2026-11-30k §2). The bounds :math:`0 \le \beta \le` ``BETA_MAX``
-    become :math:`\log(1 - \mathrm{BETA\_MAX}) \le y \le 0`.
-    """
-
-    lo: np.ndarray
-    hi: np.ndarray
-    is_beta: np.ndarray
-
-    def _on_beta(self, x: np.ndarray, beta_values: np.ndarray) -> np.ndarray:
-        """``x`` with its friction entries replaced by ``beta_values``."""
-        out = np.array(x, dtype=float)
-        out[self.is_beta] = beta_values
-        return out
-
-    @property
-    def ylo(self) -> np.ndarray:
-        return self._on_beta(self.lo, np.log1p(-self.hi[self.is_beta]))
-
-    @property
-    def yhi(self) -> np.ndarray:
-        return self._on_beta(self.hi, np.log1p(-self.lo[self.is_beta]))
-
-    def to_x(self, y: np.ndarray) -> np.ndarray:
-        return self._on_beta(y, -np.expm1(y[self.is_beta]))
-
-    def to_y(self, x: np.ndarray) -> np.ndarray:
-        x = np.clip(x, self.lo, self.hi)
-        return self._on_beta(x, np.log1p(-x[self.is_beta]))
-
-    def _dxdy(self, y: np.ndarray) -> np.ndarray:
-        return self._on_beta(np.ones_like(y), -np.exp(y[self.is_beta]))
-
-    def objective(self, fg):
-        """``fg`` in ``y``: the gradient by the chain rule ``d beta / d y = -(1 - beta)``."""
-
-        def fgy(y):
-            f, g = fg(self.to_x(y))
-            return f, (None if g is None else g * self._dxdy(y))
-
-        return fgy
-
-    def diagonal(self, diag):
-        """The Hessian's diagonal in ``y`` from ``diag(x) -> (h, g)`` in the controls:
-        ``h (dx/dy)^2 + g d^2x/dy^2`` (for the friction ``d^2 beta / dy^2 = -(1 - beta)``)."""
-
-        def diag_y(y):
-            h, g = diag(self.to_x(y))
-            d1 = self._dxdy(y)
-            return h * d1 * d1 + np.where(self.is_beta, g * d1, 0.0), g * d1
-
-        return diag_y
-
-    def kkt(self, kkt):
-        """The caller's KKT measure (in the controls) of a point and gradient in ``y``."""
-        return lambda y, gy: kkt(self.to_x(y), gy / self._dxdy(y))
-
-    def scale(self, y: np.ndarray) -> np.ndarray:
-        """Rates in units of their own size (floored as :func:`_friction_scale`), ``y`` in 1."""
-        width = self.yhi - self.ylo
-        return np.where(self.is_beta, 1.0, np.clip(y - self.ylo, VALUE_SCALE_FLOOR * width, width))
-
-    def result(self, r: BoxResult) -> BoxResult:
-        """``r`` (in ``y``) with its point and gradient in the controls."""
-        x = self.to_x(r.theta)
-        g = None if r.g is None else r.g / self._dxdy(r.theta)
-        return BoxResult(x, r.f, g, r.kkt, r.status, r.message, r.iterations, r.runs)
-
-
-def _minimise(fg, x0, lo, hi, k, n, tol, maxiter, log_friction=False):
+def _minimise(fg, x0, lo, hi, k, n, tol, maxiter, scaling="box"):
     """:func:`~solvers.control._lbfgsb.minimize_box` on ``k`` rows of ``n`` controls, friction
-    scaled (or in :class:`_LogFriction` variables), box KKT test; the result in the controls."""
+    scaled (or in :class:`_LogFriction` variables for ``scaling`` ``"log"`` / ``"loglog"``), box
+    KKT test; the result in the controls."""
     width = np.where(hi > lo, hi - lo, 1.0)
 
     def fg_finite(x):
@@ -514,8 +446,8 @@ def _minimise(fg, x0, lo, hi, k, n, tol, maxiter, log_friction=False):
         return (f, g) if math.isfinite(f) else (BLOWUP, None)
 
     kkt = _box_kkt(lo, width)
-    if log_friction:
-        lf = _LogFriction(lo, hi, _beta_mask(k, n))
+    if scaling in ("log", "loglog"):
+        lf = _LogFriction(lo, hi, _beta_mask(k, n), scaling == "loglog")
         r = minimize_box(lf.objective(fg_finite), lf.to_y(x0), lf.ylo, lf.yhi, scale=lf.scale,
                          kkt=lf.kkt(kkt), tol=tol, maxiter=maxiter, options=MULTILEVEL_LBFGSB)  # fmt: skip
         return lf.result(r)

@@ -74,10 +74,11 @@ class SolverRegistry(Mapping):
         self._methods = methods
 
     def __getitem__(self, name: str) -> Callable[..., ScheduleResult]:
-        try:
-            return get_solver(name)
-        except ValueError as exc:
-            raise KeyError(str(exc)) from None
+        # only an unknown name is a KeyError: an error raised while the method's module is
+        # imported propagates as itself (a ValueError there read as "KeyError: invalid literal")
+        if name not in self._methods:
+            raise KeyError(f"method must be one of {sorted(self._methods)}, got {name!r}")
+        return self._methods[name]()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._methods)

@@ -37,7 +37,6 @@ from theory import PLRFModel
 from theory._checks import check_int, check_real
 
 from ._spectrum import initial_state, spectrum
-from .momentum import as_momentum_schedule
 from .recursion import as_schedule, per_step
 
 __all__ = [
@@ -288,7 +287,13 @@ def _batch_sizes(batch, T: int) -> np.ndarray:
 
 
 def _momentum_schedule(beta, T: int) -> np.ndarray:
-    return np.zeros(T) if beta is None else as_momentum_schedule(beta, T)
+    if beta is None:
+        return np.zeros(T)
+    # imported here: .momentum loads the derived moment closure (SymPy, ~0.5 s), which SGD's
+    # Monte-Carlo does not need
+    from .momentum import as_momentum_schedule
+
+    return as_momentum_schedule(beta, T)
 
 
 def minibatch_gradient(data, rng, delta: np.ndarray, m: int) -> np.ndarray:

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ._names import DATASETS
+
 __all__ = ["DATASETS", "Run", "RunSet", "RunsDataError", "load_dataset", "load_runs"]
 
 #: Columns a curves file must have (``split`` is optional).
 CURVE_COLUMNS = ("run", "step", "lr", "loss")
-#: Data sets shipped as package data: name -> directory under ``solvers/runs/data``.
-DATASETS = {"llm-curves": "llm_curves"}
 #: Metadata columns turned into numbers when they parse as numbers.
 _NUMERIC_META = (
     "params", "lr", "iterations", "warmup_steps", "wsd_fract_decay", "cos_final_lr", "weight_decay",

@@ -10,6 +10,7 @@ import numpy as np
 from theory._checks import check_int, check_real
 
 from ._functional import DEFAULT_GRID, DEFAULT_MODES
+from ._names import RATE_MAPS
 from ._prior import ParamPrior
 
 __all__ = ["FitOptions"]
@@ -33,9 +34,6 @@ LOWER = np.array([0.0, -6.0, -8.0, -8.0, 1.02, 1.02, 0.25, 0.0, -3.0, 0.25])
 UPPER = np.array([np.inf, 4.0, 4.0, 4.0, 8.0, 8.0, 1.5, 4.0, 3.0, 2.0])
 #: Step scales of the optimiser's vector.
 X_SCALE = np.array([0.1, 0.3, 0.3, 0.3, 0.2, 0.2, 0.1, 0.1, 0.3, 0.1])
-#: Maps from the optimiser's rate to model time (:mod:`._functional`): ``s lr^p``; AdamW's norm
-#: map with its initial norm fitted; the same with the norm starting at equilibrium.
-RATE_MAPS = ("auto", "power", "norm", "norm-eq")
 #: Relative residual given to a point whose predicted loss is not finite (feedback beyond the
 #: stability limit of the fitted rates).
 DIVERGED = 1.0
