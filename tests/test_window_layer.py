@@ -33,12 +33,17 @@ HARD = PLRFModel(1.5, 3.0, n_modes=10**6)
 TS = horizons(100, 3e4, 7)
 
 
+def _sweep(tmp_path_factory, name, model, Ts):
+    """Continuum optima of ``model`` over ``Ts`` (16 exact modes) in a fresh cache."""
+    ctx = continuum_context(
+        cache_dir=tmp_path_factory.mktemp(name), solver_options={"exact_modes": 16}
+    )
+    return optimal_sweep(model, Ts, ctx)
+
+
 @pytest.fixture(scope="module")
 def optima(tmp_path_factory):
-    ctx = continuum_context(
-        cache_dir=tmp_path_factory.mktemp("optima"), solver_options={"exact_modes": 16}
-    )
-    return optimal_sweep(HARD, TS, ctx)
+    return _sweep(tmp_path_factory, "optima", HARD, TS)
 
 
 def test_the_layer_exponent_is_the_window_balances_subleading_term():
@@ -164,10 +169,7 @@ TS_RULE = horizons(100, 1e8, 13)
 
 @pytest.fixture(scope="module")
 def optima_rule(tmp_path_factory):
-    ctx = continuum_context(
-        cache_dir=tmp_path_factory.mktemp("optima_rule"), solver_options={"exact_modes": 16}
-    )
-    return optimal_sweep(RULE, TS_RULE, ctx)
+    return _sweep(tmp_path_factory, "optima_rule", RULE, TS_RULE)
 
 
 def _ratio_slopes(optima, Ts, sign):
