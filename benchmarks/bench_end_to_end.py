@@ -8,7 +8,7 @@ this tree and from each ``--against`` checkout, and the floor under it as a prog
 the median and minimum of the wall time, of the child's CPU time (user + system,
 ``resource.getrusage``) and of its main thread's CPU time up to its exit handlers (what an idle
 host's wall time would be: any helper thread runs on the other core), the solve's own
-``seconds``, and whether its JSON answer (all of it but ``seconds``) is identical to this
+``seconds``, and whether its JSON answer (all of it but its timings) is identical to this
 tree's. The solve runs as ``python -m solvers.cli`` does (``runpy``), behind an exit handler
 that reports the main thread's CPU time.
 
@@ -142,9 +142,11 @@ def run(argv: list[str], root: Path | None = None) -> tuple[float, float, float,
 
 
 def answer(out: str) -> dict:
-    """The JSON answer without its timing (``seconds``), for the identity check."""
+    """The JSON answer without its timings (``seconds``, and the direct method's
+    ``diagnostics["kernel_load_seconds"]`` where present), for the identity check."""
     d = json.loads(out)
     d.pop("seconds")
+    d.get("diagnostics", {}).pop("kernel_load_seconds", None)
     return d
 
 
