@@ -233,3 +233,28 @@ def test_the_claims_readout_falls_back_to_the_raw_lost_time_with_too_few_horizon
         Ts, lost, other, _ = window_readouts(RULE, optima_rule, TS_RULE)
     assert other["layer_fit_from"] == TS_RULE[0] and other["layer_dropped"] == []
     assert np.allclose(lost, [divided_lost_time(RULE, optima_rule[T], T) for T in TS_RULE])
+
+
+def test_a_refined_hard_solve_keeps_the_sweeps_options(monkeypatch, optima):
+    """The window's time-grid error re-solves an optimum on a finer grid with the hard sweep's
+    own options (its tolerance, polish and anchored grid) and nothing else changed: without them
+    a "refined" solve at (1.5, 4) stopped at KKT 1e-9 and moved the window by 3.6e-3 through the
+    missing polish, not the grid (claims.md 2026-12-01z). A ``_refined`` that passed only the
+    context's ``solver_options`` (empty in a default run) fails here."""
+    from solvers.claims import ExperimentContext, easy_layer
+    from solvers.claims._hard_sweep import HARD_SWEEP_TOL, window_width_exponent
+    from solvers.control import continuum
+
+    seen = {}
+
+    def stub(model, T, initial=None, **options):
+        seen.update(options)
+        return initial
+
+    monkeypatch.setattr(continuum, "solve_continuum", stub)
+    T = TS[-1]
+    assert easy_layer._refined(HARD, optima[T], T, ExperimentContext()) is optima[T]
+    assert seen["tol"] == HARD_SWEEP_TOL and seen["polish"] is True
+    assert seen["anchor_exponent"] == pytest.approx(window_width_exponent(HARD))
+    default = continuum.ContinuumOptions()
+    assert seen["max_interval"] < default.max_interval and 1 < seen["ratio"] < default.ratio

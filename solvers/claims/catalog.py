@@ -365,13 +365,11 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     fraction) times :math:`n^{\kappa}`, :math:`n` the noise source (:func:`window_noise_source`)
     and :math:`\kappa` derived (:func:`theory.window_source_response`): the window's balance
     gives :math:`W \propto T^{\omega_0} n^{-\kappa}`, and while the loss is not small against
-    :math:`\sigma^2` the source decays with ``T`` (at (1.2, 1.7) the lost time alone reads
-    0.756 +- 0.032 against 0.7917 at T <= 1e7; benchmarks/results/claims.md, 2026-11-30d).
-    The lost time alone, the label noise's share of the source, the crossing widths of
-    :func:`annealing_width` and the window's shape exponent (:func:`window_shape_exponent`,
-    against the balance's ``2b - 1``) are kept as diagnostics. The lost time is the outer
-    window's: the window's end-of-run boundary layer (|D|/c steps) added back first, fitted from
-    where that is a perturbation (:mod:`~solvers.claims.window_layer`: ``layer_fit_from``)."""
+    :math:`\sigma^2` the source decays with ``T`` (claims.md, 2026-11-30d). The lost time alone,
+    the label noise's share of the source, the crossing widths of :func:`annealing_width` and
+    the window's shape exponent (:func:`window_shape_exponent`, against the balance's ``2b - 1``)
+    are kept as diagnostics. The lost time is the outer window's (:mod:`~.window_layer`); the
+    time grid's error as xi's (``grid_error``; claims.md, 2026-12-01z)."""
     sol, Ts = _solved(model, Ts, ctx)
     Ts, lost, other, readout = window_readouts(model, sol, Ts)  # the layer divided where small
     source = np.array([window_noise_source(model, sol[T].final_loss) for T in Ts])
@@ -392,12 +390,17 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     # the source enters as L**|kappa|: the loss's own relative errors (a value at a minimum)
     rs_l, rq_l = solver_errors(sol, Ts, order=2)
     share_L = 1.0 - model.sigma**2 / source
-    return _exponent_measurement(
+    m = _exponent_measurement(
         Ts, ys, rel_solver=rs + abs(kappa) * share_L * rs_l,
         rel_quadrature=rq + abs(kappa) * share_L * rq_l,
         diagnostics={"lost_time": lost.tolist(), "level": ANNEAL_LEVEL, "source": source.tolist(),
                      "kappa": kappa, "source_label_share": (1.0 - share_L).tolist(), **other},
     )  # fmt: skip
+
+    def y(r, T):  # the readout of one optimum, for the time grid's drift (claims.md 2026-12-01z)
+        return readout(r, T) * window_noise_source(model, r.final_loss) ** kappa
+
+    return layer.with_slope_grid_error(model, sol, Ts, ctx, m, y)
 
 
 def _exp_anneal_fraction(model, Ts, ctx):

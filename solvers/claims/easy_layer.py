@@ -27,6 +27,7 @@ from scipy.optimize import brentq
 from theory import PLRFModel, easy_end_layer
 
 from ..analysis.extrapolate import local_slope_sequence
+from ._hard_sweep import hard_sweep_options
 from .readouts import DELTA_U_RANGE, shape_windows, window_mean_rate
 
 __all__ = [
@@ -136,7 +137,11 @@ def _refined(model: PLRFModel, res, T: float, ctx):
     memo = ctx.memo.setdefault(("refined grid", model), {})
     if T not in memo:
         fields = ContinuumOptions.__dataclass_fields__
-        opts = {k: v for k, v in ctx.solver_options.items() if k in fields}
+        # the hard sweep's own options (its tolerance, polish and anchored grid: without them a
+        # "refined" hard solve stopped at KKT 1e-9 and moved the window by its missing polish,
+        # 3.6e-3, not by the grid; claims.md, 2026-12-01z); the easy sweep's are the solver's
+        opts = {k: v for k, v in {**hard_sweep_options(model), **ctx.solver_options}.items()
+                if k in fields}  # fmt: skip
         base = ContinuumOptions(**opts)
         fine = {"max_interval": base.max_interval * GRID_REFINEMENT["max_interval"],
                 "ratio": 1 + (base.ratio - 1) * GRID_REFINEMENT["ratio"]}  # fmt: skip

@@ -20,6 +20,7 @@ from theory._checks import check_real
 from ..analysis.fits import PowerLawFit, fit_power_law, local_slopes
 from ..analysis.sweep import SweepResult, horizons, run_sweep
 from ..schedules.tuning import BASELINES, BaselineResult
+from ._hard_sweep import HARD_SWEEP_TOL, hard_sweep_options, window_width_exponent
 from ._horizon import summed_horizon
 from .catalog import CLAIMS, baseline_sweep, default_claims, optimal_sweep
 from .core import (
@@ -80,16 +81,6 @@ SCHEDULE_T_MAX = {"easy": (1e6, 1e11), "hard": (1e6, 1e15)}
 #: baselines, the constant-rate sweep, the batch, momentum and compute-optimal claims and the
 #: start-up: 70-110 s CPU at (3, 2) and (1.5, 3), benchmarks/results/claims.md).
 DEFAULT_CPU_BUDGET = 150.0
-#: KKT tolerance of the hard-phase optimal sweep (the solver's default is 1e-6). The window's
-#: shape is weakly determined by the loss: at (1.2, 4), T = 3.16e11 .. 1e13, optima converged to
-#: 1e-7 .. 6e-7 read lost times 3-14 % off (the window's local slopes fell 0.614 -> 0.52 where
-#: the same optima re-solved to 1e-9 read 0.612 -> 0.609), each within its own step error; the
-#: re-solves cost ~1.5 s a horizon (benchmarks/results/claims.md, 2026-11-30q). 1e-9 was not
-#: enough past 1e13 there: the 1e14 optimum (KKT 6.4e-10) read its lost time 1.3e-3 off (its
-#: step error 2.3e-3) and the window 0.600 +- 0.048; at 1e-11 the slopes are smooth, the window
-#: reads 0.599 +- 0.006, and the sweep reaches the same 3.16e14 for less CPU (claims.md,
-#: 2026-12-01a).
-HARD_SWEEP_TOL = 1e-11
 #: The tuned constant rate's sweep (its floor, its cap). With the derived feedback correction
 #: subtracted (solvers/claims/constant_rate.py) the hard-phase slopes sit at the derived value
 #: from ~1e4-1e7 on, so 1e11 resolves (1.5, 3): -0.1428 +- 0.0009 (it read -0.133 +- 0.069 and
@@ -416,16 +407,6 @@ def find_solver(name: str) -> Callable[..., Any]:
         raise ValueError(f"solver: {exc}") from None
 
 
-def window_width_exponent(model: PLRFModel) -> float:
-    r"""The hard window's derived width exponent :math:`\omega_0` at ``model``'s ``(a, b)``
-    (``anneal_window_exponent`` of :func:`theory.derive_scaling_laws`): the scale the hard
-    sweep's time grid is anchored to near the end (``ContinuumOptions.anchor_exponent``)."""
-    from theory import derive_scaling_laws
-
-    law = derive_scaling_laws().hard["anneal_window_exponent"].expr
-    return float(law.subs(model.subs()))
-
-
 def continuum_context(
     *,
     cache_dir: str | Path | None = None,
@@ -456,13 +437,10 @@ def continuum_context(
         # In the easy phase it moves xi's, delta's and the peak's readouts by <= 1.2e-9 relative
         # ((4, 3.5), T = 1e2 .. 1e11) but its work cost the budgeted sweep a half-decade of reach
         # there (1e11 -> 3.16e10, xi +-0.0053 -> +-0.0185): off unless asked for.
-        options.setdefault("polish", model.a <= model.b)
-        if model.a <= model.b:
-            options.setdefault("tol", HARD_SWEEP_TOL)
-            # the grid's end cells at one place relative to the window at every T: without it
-            # the window's local slopes wobbled by +-5e-4 with the grid's phase (claims.md,
-            # 2026-12-01a)
-            options.setdefault("anchor_exponent", window_width_exponent(model))
+        # In the hard phase also HARD_SWEEP_TOL, and the grid's end cells at one place relative
+        # to the window at every T: without it the window's local slopes wobbled by +-5e-4 with
+        # the grid's phase (claims.md, 2026-12-01a)
+        options = {"polish": False, **hard_sweep_options(model), **options}
         return swept(model, Ts, **options)
 
     return ExperimentContext(
