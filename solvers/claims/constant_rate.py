@@ -264,11 +264,12 @@ def _measure(model, Ts, ctx, kind: str) -> Measurement:
     etas = [r.params["eta0"] for r in res]
     Ts_ = [r.T for r in res]
     grid = sweep_grid(model, Ts, ctx)  # the grid the rates were tuned on
-    ys, rq = etas, np.zeros(len(res))
-    if kind == "loss":  # the bins' leading error removed first; its size kept as the error
-        ys, rq = richardson_losses(grid, etas, Ts_, [r.final_loss for r in res])
-        diag["loss_on_grid"] = [r.final_loss for r in res]
-        ys = ys.tolist()
+    # the loss with the bins' leading error removed; its size (rq) is both claims' quadrature error
+    losses = [r.final_loss for r in res]
+    corrected, rq = richardson_losses(grid, etas, Ts_, losses)
+    ys = etas if kind == "rate" else corrected.tolist()
+    if kind == "loss":
+        diag["loss_on_grid"] = losses
     all_T = Ts_
     if model.phase == "easy" and Ts_:
         Ts_, ys = subtract_deficit(grid, Ts_, etas, ys, kind, diag)
