@@ -111,3 +111,54 @@ def test_bad_input_names_the_argument():
         extrapolate_exponent([1, 2, 3], [1, -2, 3])
     with pytest.raises(ValueError, match="x and s"):
         extrapolate_sequence([1, 2], [1])
+
+
+# -- a model-free sequence that turns (benchmarks/results/claims.md, 2026-12-01s15 budget15) ------
+
+#: Half-decade local-slope midpoints 178 .. 5.6e5, as the tuned baselines' default horizons.
+X8 = np.geomspace(178, 5.62e5, 8)
+
+
+def _two_corrections(w1, w2, c1, turn, x=X8):
+    """``s = c1 x^-w1 + c2 x^-w2`` (limit 0), ``c2`` of opposite sign placed so that ``s`` has
+    its extremum at ``turn``: ``c1 w1 turn^-w1 = -c2 w2 turn^-w2``."""
+    c2 = -c1 * w1 / w2 * turn ** (w2 - w1)
+    return c1 * x**-w1 + c2 * x**-w2
+
+
+def _without_post_turn(monkeypatch, x, s):
+    from solvers.analysis import extrapolate as ex
+
+    with monkeypatch.context() as m:
+        m.setattr(ex, "_post_turn", lambda *args: {})
+        return extrapolate_sequence(x, s)
+
+
+def test_a_turn_in_the_tail_widens_a_model_free_interval_to_the_limit(monkeypatch):
+    # slow T^-0.15 and its harmonic of opposite sign, balancing at T = 3.2e4 (inside the
+    # six-value tail; the sampled extremum at 5.6e4 has three values from it on): the fit through the turn reads a plateau at 0.0050,
+    # its old interval (+-0.0027) misses the limit 0; the post-turn schemes cover it (+-0.0065)
+    s = _two_corrections(0.15, 0.30, 0.05, 10**4.5)
+    old = _without_post_turn(monkeypatch, X8, s)
+    new = extrapolate_sequence(X8, s)
+    assert not old.contains(0.0)  # the old budget fails on the known answer
+    assert new.contains(0.0)
+    assert new.value == old.value  # the primary value is the fit over the tail, unchanged
+    assert "post-turn log" in new.schemes
+    # still resolving: the limit shifted by +-0.02 lies outside the new interval
+    assert not new.contains(0.02) and not new.contains(-0.02)
+
+
+def test_the_post_turn_schemes_leave_other_sequences_alone(monkeypatch):
+    mono = 0.05 * X8**-0.15  # no turn
+    turn_early = _two_corrections(0.15, 0.30, 0.05, 300.0)  # turn before the tail window
+    turn_late = _two_corrections(0.15, 0.30, 0.05, 3e5)  # two values past the turn
+    for s in (mono, turn_early, turn_late):
+        new, old = extrapolate_sequence(X8, s), _without_post_turn(monkeypatch, X8, s)
+        assert not any(k.startswith("post-turn") for k in new.schemes)
+        assert (new.value, new.halfwidth) == (old.value, old.halfwidth)
+    # a derived correction: the schemes fit it, the rule does not apply
+    s = _two_corrections(0.15, 0.30, 0.05, 10**4.5)
+    assert not any(
+        k.startswith("post-turn") for k in extrapolate_sequence(X8, s, omegas=[0.15]).schemes
+    )

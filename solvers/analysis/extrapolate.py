@@ -19,6 +19,11 @@ estimate it:
   scheme, primary when no correction is derived), and the same without the earliest value;
 * ``log`` — without a derived correction, the :math:`\omega \to 0` limit
   :math:`s = p + c/\log x` (a logarithmic correction: the slowest approach the data allow);
+* ``post-turn log``, ``post-turn free omega`` — without a derived correction, when the
+  sequence turns inside the tail window (an extremum with at least three values from it on): the
+  log and free-omega schemes on the values from the last turn on. A turn is a second correction
+  of opposite sign; past it the slower one governs, which a fit through the turn does not
+  describe (they join the spread, never the primary);
 * ``last value`` — the last value unextrapolated, when there are fewer values than a full
   ``tail`` to test the correction's form, or no derived correction at all (a
   model-free extrapolation's distance from the last value counts in full as uncertainty).
@@ -52,6 +57,7 @@ __all__ = [
     "ExtrapolationOptions",
     "extrapolate_exponent",
     "extrapolate_sequence",
+    "last_turn",
     "local_slope_sequence",
     "remove_slope_correction",
     "scaled_horizon",
@@ -392,6 +398,48 @@ def _free_orders(m: int, derived: bool, opt: ExtrapolationOptions) -> tuple[int,
     return (1, 2) if opt.harmonic and derived and m >= opt.harmonic_min_points else (1,)
 
 
+def _log_scheme(x, s, sl: slice) -> tuple:
+    r"""The :math:`\omega \to 0` scheme on ``s[sl]``: ``s = p + c / log x``."""
+    X = np.column_stack([np.ones(sl.stop - sl.start), 1.0 / np.log(x[sl])])
+    beta, row, _, _ = _lsq(X, s[sl])
+    return float(beta[0]), row, sl, None, float(beta[1]), _fit_error(X, s[sl], row)
+
+
+def last_turn(s) -> int | None:
+    """Index of the last extremum of ``s`` (where its successive differences change sign,
+    zero differences skipped: the last value of a flat extremum); ``None`` for a monotone
+    sequence.
+
+    >>> last_turn([3, 2, 1, 1, 2]), last_turn([1, 2, 3]), last_turn([1, 3, 2, 4])
+    (3, None, 2)
+    """
+    d = np.sign(np.diff(np.asarray(s, float)))
+    nz = np.flatnonzero(d)
+    turns = [int(nz[j]) for j in range(1, nz.size) if d[nz[j]] != d[nz[j - 1]]]
+    return turns[-1] if turns else None
+
+
+def _post_turn(x, s, tail: slice, opt: ExtrapolationOptions) -> dict[str, tuple]:
+    r"""Model-free schemes on the values from the sequence's last turn on, when that turn lies
+    strictly inside the tail window with at least three values from it on.
+
+    Every model-free scheme assumes one monotone correction; a sequence that turns has at least
+    two of opposite sign, and past the turn the slower one governs — the one a fit through the
+    turn does not describe (a plateau where the two balance reads as convergence: the tuned
+    power law's gain at (2, 3), benchmarks/results/claims.md 2026-12-01s15 (budget15)). These
+    schemes join the spread; the primary value stays the fit over the whole tail.
+    """
+    t = last_turn(s)
+    n = s.size
+    if t is None or t <= tail.start or n - t < 3:
+        return {}
+    sl = slice(t, n)
+    out = {"post-turn log": _log_scheme(x, s, sl)}
+    if n - t >= opt.free_min_points:
+        out["post-turn free omega"] = _free_omega(x, s, sl)
+    return out
+
+
 def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
     """Every scheme the data support, the primary first.
 
@@ -436,9 +484,9 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
             x, s, slice(tail.start + 1, n), _free_orders(m - 1, bool(omegas), opt)
         )
     if k == 0 and m >= 3:  # omega -> 0: a logarithmic correction s = p + c / log x
-        X = np.column_stack([np.ones(m), 1.0 / np.log(x[tail])])
-        beta, row, _, _ = _lsq(X, s[tail])
-        out["log"] = (float(beta[0]), row, tail, None, float(beta[1]), _fit_error(X, s[tail], row))
+        out["log"] = _log_scheme(x, s, tail)
+    if not omegas:  # model-free: a turn in the tail is a second correction (post-turn schemes)
+        out.update(_post_turn(x, s, tail, opt))
     if m < opt.tail or k == 0:
         # fewer values than a full tail (too few to test the correction's form: at T <= 1e4 a
         # derived fit over 4-5 values missed delta and the hard loss by 2-3 half-widths), or no
