@@ -162,3 +162,15 @@ def test_the_post_turn_schemes_leave_other_sequences_alone(monkeypatch):
     assert not any(
         k.startswith("post-turn") for k in extrapolate_sequence(X8, s, omegas=[0.15]).schemes
     )
+
+
+def test_an_interval_the_fitted_correction_no_longer_sets_names_no_horizon_it_has_passed():
+    # the free-omega fit through the turn has a fast correction already below the target at the
+    # last horizon; the spread sets the width, so "falls below ... at T ~ <last T>" would be
+    # wrong (it was printed for the linear peak at (4, 2) before): no horizon is named
+    from solvers.claims.core import statistical_verdict
+
+    e = extrapolate_sequence(X8, _two_corrections(0.15, 0.30, 0.2, 10**4.5))
+    assert e.halfwidth > 0.01 and e.horizon_for(0.01) <= e.last_T
+    v = statistical_verdict(e, 0.0, 0.01)
+    assert v.startswith("inconclusive") and "falls below" not in v, v

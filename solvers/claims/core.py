@@ -499,7 +499,7 @@ def statistical_verdict(
     T_star = e.horizon_for(resolution)
     where = (
         f"the fitted correction falls below {resolution / 2:g} at {variable} ~ {T_star:.1g}"
-        if math.isfinite(T_star)
+        if math.isfinite(T_star) and T_star > e.last_T  # not already there: another term sets hw
         else _derived_settling(e, omegas, resolution, variable)
     )
     if not math.isfinite(hw):
