@@ -153,7 +153,10 @@ def test_the_post_turn_schemes_leave_other_sequences_alone(monkeypatch):
     mono = 0.05 * X8**-0.15  # no turn
     turn_early = _two_corrections(0.15, 0.30, 0.05, 300.0)  # turn before the tail window
     turn_late = _two_corrections(0.15, 0.30, 0.05, 3e5)  # two values past the turn
-    for s in (mono, turn_early, turn_late):
+    # one value of the window before the turn: the short scheme drops it already (a turn there
+    # widened the hard constant-rate transfer at T <= 3e4 from +-0.0032 to +-0.018)
+    turn_first = _two_corrections(0.15, 0.30, 0.05, 5.62e3)
+    for s in (mono, turn_early, turn_late, turn_first):
         new, old = extrapolate_sequence(X8, s), _without_post_turn(monkeypatch, X8, s)
         assert not any(k.startswith("post-turn") for k in new.schemes)
         assert (new.value, new.halfwidth) == (old.value, old.halfwidth)

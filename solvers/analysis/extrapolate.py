@@ -20,7 +20,8 @@ estimate it:
 * ``log`` — without a derived correction, the :math:`\omega \to 0` limit
   :math:`s = p + c/\log x` (a logarithmic correction: the slowest approach the data allow);
 * ``post-turn log``, ``post-turn free omega`` — without a derived correction, when the
-  sequence turns inside the tail window (an extremum with at least three values from it on): the
+  sequence turns inside the tail window (an extremum with two values of the window before it and
+  at least three from it on): the
   log and free-omega schemes on the values from the last turn on. A turn is a second correction
   of opposite sign; past it the slower one governs, which a fit through the turn does not
   describe (they join the spread, never the primary);
@@ -420,18 +421,22 @@ def last_turn(s) -> int | None:
 
 
 def _post_turn(x, s, tail: slice, opt: ExtrapolationOptions) -> dict[str, tuple]:
-    r"""Model-free schemes on the values from the sequence's last turn on, when that turn lies
-    strictly inside the tail window with at least three values from it on.
+    r"""Model-free schemes on the values from the sequence's last turn on, when that turn has at
+    least two values of the tail window before it and three values from it on.
 
     Every model-free scheme assumes one monotone correction; a sequence that turns has at least
     two of opposite sign, and past the turn the slower one governs — the one a fit through the
     turn does not describe (a plateau where the two balance reads as convergence: the tuned
     power law's gain at (2, 3), benchmarks/results/claims.md 2026-12-01s15 (budget15)). These
-    schemes join the spread; the primary value stays the fit over the whole tail.
+    schemes join the spread; the primary value stays the fit over the whole tail. A turn one
+    value into the window is the window's short scheme already (it drops the earliest value); as
+    a turn it fired on the hard constant-rate transfer at T <= 3e4, whose first slope (T = 161)
+    sits above a minimum at 416: the log fit through that minimum read -0.135 for -1/7 and
+    widened +-0.0032 to +-0.018.
     """
     t = last_turn(s)
     n = s.size
-    if t is None or t <= tail.start or n - t < 3:
+    if t is None or t < tail.start + 2 or n - t < 3:
         return {}
     sl = slice(t, n)
     out = {"post-turn log": _log_scheme(x, s, sl)}
