@@ -47,6 +47,8 @@ import numpy as np
 
 from theory._checks import check_int, check_real
 
+from ._determined import is_determined, t_ratios
+
 __all__ = [
     "Extrapolation",
     "ExtrapolationOptions",
@@ -95,6 +97,14 @@ class ExtrapolationOptions:
         Fewest derived correction terms of the derived schemes (0: a constant through the tail
         competes too). A caller that *measures* its slowest correction present (the hard
         window's drifting shape) sets 1: a limit without it contradicts that measurement.
+    determined : bool
+        With derived corrections, a scheme that fits parameters the primary does not (a further
+        derived amplitude; a free exponent and its amplitude) enters the scheme spread only
+        when the values determine them (:func:`~solvers.analysis._determined.is_determined`:
+        each outside its 95 % Student-t interval around zero, from the fit's own covariance);
+        the others are named in :attr:`Extrapolation.undetermined`. Schemes with no such
+        parameters (the primary's model on fewer values) always enter
+        (``benchmarks/results/window_2026-12-02/PROTOCOL.md``).
     """
 
     tail: int = 6
@@ -106,6 +116,7 @@ class ExtrapolationOptions:
     harmonic_derived: bool = True
     harmonic_min_points: int = 6
     min_terms: int = 0
+    determined: bool = False
 
     def __post_init__(self) -> None:
         check_int("tail", self.tail, ge=2)
@@ -115,7 +126,7 @@ class ExtrapolationOptions:
         check_real("span", self.span, ge=0)
         check_int("harmonic_min_points", self.harmonic_min_points, ge=5)
         check_int("min_terms", self.min_terms, ge=0)
-        for name in ("harmonic", "harmonic_derived"):
+        for name in ("harmonic", "harmonic_derived", "determined"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name}: expected a bool, got {getattr(self, name)!r}")
 
@@ -145,6 +156,11 @@ class Extrapolation:
     x, slopes : ndarray
         The raw local slopes and their horizons (kept for reports).
     success, message
+    last_T : float
+        The last horizon.
+    undetermined : tuple of str
+        Schemes left out of the spread: their extra parameters are not determined
+        (``ExtrapolationOptions.determined``); their values stay in ``schemes``.
     """
 
     value: float
@@ -160,6 +176,7 @@ class Extrapolation:
     success: bool = True
     message: str = ""
     last_T: float = field(default=math.nan)
+    undetermined: tuple = ()
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -306,9 +323,21 @@ def _free_omega(x: np.ndarray, s: np.ndarray, sl: slice, orders=(1,)) -> tuple:
     for i in range(1, rss.size):  # the first of near-ties, as a scan from the slowest omega
         if rss[i] < rss[best] * (1 - 1e-12):
             best = i
-    beta, row, _, _ = _lsq(Xs[best], ys)
+    beta, row, rss_best, dof = _lsq(Xs[best], ys)
     w = float(OMEGA_GRID[best])
-    return float(beta[0]), row, sl, w, float(beta[1]), _fit_error(Xs[best], ys, row)
+    # omega at either end of the grid is a bound, not an estimate: nothing determined
+    interior = 0 < best < OMEGA_GRID.size - 1
+    det = _free_t(xs, beta, orders, w, rss_best, dof - 1) if interior else (np.zeros(1), 0)
+    return float(beta[0]), row, sl, w, float(beta[1]), _fit_error(Xs[best], ys, row), det
+
+
+def _free_t(xs, beta, orders, w: float, rss: float, dof: int) -> tuple:
+    """t ratios of a free-omega fit's amplitudes and exponent, from the Jacobian of
+    ``p + sum_j c_j x^(-j omega)`` in ``(p, c_j, omega)``, and its degrees of freedom."""
+    cols = [xs ** -(j * w) for j in orders]
+    d_w = -sum(c * j * np.log(xs) * col for c, j, col in zip(beta[1:], orders, cols, strict=True))
+    J = np.column_stack([np.ones_like(xs), *cols, d_w])
+    return t_ratios(J, np.array([*beta, w]), rss, dof)[1:], dof
 
 
 def extrapolate_sequence(
@@ -343,7 +372,7 @@ def extrapolate_sequence(
     omegas = sorted({float(w) for w in omegas if w is not None and w > 0})
     fits = _schemes(x, s, omegas, opt)
     primary = next(iter(fits))
-    value, row, sl, w_om, c_amp, fit = fits[primary]
+    value, row, sl, w_om, c_amp, fit = fits[primary][:6]
 
     def prop(cov):
         if cov is None:
@@ -352,26 +381,44 @@ def extrapolate_sequence(
         return math.sqrt(max(float(row @ c @ row), 0.0))
 
     schemes = {k: f[0] for k, f in fits.items()}
+    # schemes whose extra parameters the values do not determine (options.determined)
+    out = tuple(
+        k
+        for k, f in fits.items()
+        if opt.determined and k != primary and len(f) > 6 and not is_determined(*f[6])
+    )
     # a lone unextrapolated value: its distance to the limit is unknown
-    spread = math.inf if primary == "last value" else max(abs(f[0] - value) for f in fits.values())
+    spread = (math.inf if primary == "last value"
+              else max(abs(f[0] - value) for k, f in fits.items() if k not in out))  # fmt: skip
     budget = {"fit": fit, "solver": prop(cov_solver), "quadrature": prop(cov_quadrature),
               "schemes": spread}  # fmt: skip
     total = math.sqrt(sum(v * v for v in budget.values()))
-    msg = f"{primary} scheme over {sl.stop - sl.start} values" + (
-        f" (omega {w_om:.3g})" if w_om is not None else ""
+    msg = (
+        f"{primary} scheme over {sl.stop - sl.start} values"
+        + (f" (omega {w_om:.3g})" if w_om is not None else "")
+        + (f"; not in the spread (undetermined): {', '.join(out)}" if out else "")
     )
     return Extrapolation(
         value, total, opt.z * total, budget, schemes, primary, w_om, c_amp, x, s,
-        bool(np.isfinite(value)), msg, float(x[-1]),
+        bool(np.isfinite(value)), msg, float(x[-1]), out,
     )  # fmt: skip
+
+
+def _extra(f: tuple, best: int) -> tuple:
+    """A derived scheme with its test narrowed to the amplitudes beyond the primary's ``best``
+    terms (none left: a tuple of six, always in the spread)."""
+    t, dof = f[6]
+    return (*f[:6], (t[best:], dof)) if t[best:].size else f[:6]
 
 
 def _scheme(x, s, sl: slice, omegas) -> tuple:
     """One linear scheme on ``s[sl]``: (value, weights, slice, omega, amplitude, fit error)."""
     X = _design(x[sl], omegas)
-    beta, row, _, _ = _lsq(X, s[sl])
+    beta, row, rss, dof = _lsq(X, s[sl])
     amp = float(beta[1]) if len(omegas) else math.nan
-    return float(beta[0]), row, sl, (omegas[0] if omegas else None), amp, _fit_error(X, s[sl], row)
+    det = (t_ratios(X, beta, rss, dof)[1:], dof)  # the amplitudes' t ratios
+    return (float(beta[0]), row, sl, (omegas[0] if omegas else None), amp,
+            _fit_error(X, s[sl], row), det)  # fmt: skip
 
 
 def _tail(x, omegas, opt: ExtrapolationOptions) -> slice:
@@ -424,17 +471,18 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
         out["derived"] = fits[best]
         for j, f in fits.items():  # fewer terms: already rejected by a larger error
             if j > best:
-                out[f"derived ({j} terms)"] = f
+                out[f"derived ({j} terms)"] = _extra(f, best)
         jj = max(best, 1)
         short = slice(max(0, n - (jj + 2)), n)
         if short.stop - short.start < m:
-            out["derived (short)"] = _scheme(x, s, short, omegas[:jj])
+            out["derived (short)"] = _extra(_scheme(x, s, short, omegas[:jj]), best)
+    derived = "derived" in out  # a free exponent's fit: parameters the derived primary has not
     if m >= opt.free_min_points:
-        out["free omega"] = _free_omega(x, s, tail, _free_orders(m, bool(omegas), opt))
+        f = _free_omega(x, s, tail, _free_orders(m, bool(omegas), opt))
+        out["free omega"] = f if derived else f[:6]
     if m >= opt.free_min_points + 1:  # the window: drop the earliest value
-        out["free omega (short)"] = _free_omega(
-            x, s, slice(tail.start + 1, n), _free_orders(m - 1, bool(omegas), opt)
-        )
+        f = _free_omega(x, s, slice(tail.start + 1, n), _free_orders(m - 1, bool(omegas), opt))
+        out["free omega (short)"] = f if derived else f[:6]
     if k == 0 and m >= 3:  # omega -> 0: a logarithmic correction s = p + c / log x
         X = np.column_stack([np.ones(m), 1.0 / np.log(x[tail])])
         beta, row, _, _ = _lsq(X, s[tail])
@@ -500,5 +548,5 @@ def extrapolate_exponent(
     return Extrapolation(
         sign * e.value, e.stderr, e.halfwidth, e.budget,
         {k: sign * v for k, v in e.schemes.items()}, e.primary, e.omega, sign * e.amplitude,
-        e.x, sign * e.slopes, e.success, e.message, e.last_T,
+        e.x, sign * e.slopes, e.success, e.message, e.last_T, e.undetermined,
     )  # fmt: skip
