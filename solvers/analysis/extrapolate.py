@@ -63,6 +63,8 @@ __all__ = [
 #: Grid of correction exponents of the free-omega scheme (slower than T^-0.05 is a log; faster
 #: than T^-2 is invisible over a few decades).
 OMEGA_GRID = np.geomspace(0.05, 2.0, 121)
+#: What an undetermined scheme counts in the spread (:class:`ExtrapolationOptions`).
+UNDETERMINED = ("distance", "drop", "noise")
 
 
 @dataclass(frozen=True)
@@ -97,14 +99,18 @@ class ExtrapolationOptions:
         Fewest derived correction terms of the derived schemes (0: a constant through the tail
         competes too). A caller that *measures* its slowest correction present (the hard
         window's drifting shape) sets 1: a limit without it contradicts that measurement.
-    determined : bool
-        With derived corrections, a scheme that fits parameters the primary does not (a further
-        derived amplitude; a free exponent and its amplitude) enters the scheme spread only
-        when the values determine them (:func:`~solvers.analysis._determined.is_determined`:
-        each outside its 95 % Student-t interval around zero, from the fit's own covariance);
-        the others are named in :attr:`Extrapolation.undetermined`. Schemes with no such
-        parameters (the primary's model on fewer values) always enter
-        (``benchmarks/results/window_2026-12-02/PROTOCOL.md``).
+    undetermined : {"distance", "drop", "noise"}
+        What a scheme whose extra parameters the values do not determine counts in the spread.
+        A scheme's extra parameters are those the derived primary does not fit (a further
+        derived amplitude; a free exponent and its amplitude); they are determined when each
+        lies outside its 95 % Student-t interval around zero, from the fit's own covariance
+        (:func:`~solvers.analysis._determined.is_determined`). ``"distance"``: its distance
+        from the primary, as every scheme's. ``"drop"``: nothing (protocol v1 of
+        ``benchmarks/results/window_2026-12-02/``; it undercovers a truth with a second derived
+        term below detection). ``"noise"``: a derived scheme on the primary's values counts
+        the standard error of its difference from the primary (the bias a derived term below
+        detection can leave in the primary; protocol v2), a free-omega scheme nothing. Schemes
+        without extra parameters (the primary's model on fewer values) count their distance.
     """
 
     tail: int = 6
@@ -116,7 +122,7 @@ class ExtrapolationOptions:
     harmonic_derived: bool = True
     harmonic_min_points: int = 6
     min_terms: int = 0
-    determined: bool = False
+    undetermined: str = "distance"
 
     def __post_init__(self) -> None:
         check_int("tail", self.tail, ge=2)
@@ -126,7 +132,11 @@ class ExtrapolationOptions:
         check_real("span", self.span, ge=0)
         check_int("harmonic_min_points", self.harmonic_min_points, ge=5)
         check_int("min_terms", self.min_terms, ge=0)
-        for name in ("harmonic", "harmonic_derived", "determined"):
+        if self.undetermined not in UNDETERMINED:
+            raise ValueError(
+                f"undetermined must be one of {UNDETERMINED}, got {self.undetermined!r}"
+            )
+        for name in ("harmonic", "harmonic_derived"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name}: expected a bool, got {getattr(self, name)!r}")
 
@@ -159,8 +169,9 @@ class Extrapolation:
     last_T : float
         The last horizon.
     undetermined : tuple of str
-        Schemes left out of the spread: their extra parameters are not determined
-        (``ExtrapolationOptions.determined``); their values stay in ``schemes``.
+        Schemes whose extra parameters are not determined, where ``options.undetermined`` is
+        not ``"distance"``: left out of the spread or counted by their noise; their values
+        stay in ``schemes``.
     """
 
     value: float
@@ -381,27 +392,40 @@ def extrapolate_sequence(
         return math.sqrt(max(float(row @ c @ row), 0.0))
 
     schemes = {k: f[0] for k, f in fits.items()}
-    # schemes whose extra parameters the values do not determine (options.determined)
-    out = tuple(
-        k
-        for k, f in fits.items()
-        if opt.determined and k != primary and len(f) > 6 and not is_determined(*f[6])
-    )
+    terms, out = _spread_terms(fits, primary, opt)
     # a lone unextrapolated value: its distance to the limit is unknown
-    spread = (math.inf if primary == "last value"
-              else max(abs(f[0] - value) for k, f in fits.items() if k not in out))  # fmt: skip
+    spread = math.inf if primary == "last value" else max(terms.values())
     budget = {"fit": fit, "solver": prop(cov_solver), "quadrature": prop(cov_quadrature),
               "schemes": spread}  # fmt: skip
     total = math.sqrt(sum(v * v for v in budget.values()))
     msg = (
         f"{primary} scheme over {sl.stop - sl.start} values"
         + (f" (omega {w_om:.3g})" if w_om is not None else "")
-        + (f"; not in the spread (undetermined): {', '.join(out)}" if out else "")
+        + (f"; undetermined ({opt.undetermined}): {', '.join(out)}" if out else "")
     )
     return Extrapolation(
         value, total, opt.z * total, budget, schemes, primary, w_om, c_amp, x, s,
         bool(np.isfinite(value)), msg, float(x[-1]), out,
     )  # fmt: skip
+
+
+def _spread_terms(fits: dict, primary: str, opt: ExtrapolationOptions) -> tuple[dict, tuple]:
+    """Each scheme's term of the spread (its distance from the primary, or what
+    ``opt.undetermined`` says for a scheme whose extra parameters are undetermined) and the
+    names of those schemes."""
+    value, row, sl, fit = (fits[primary][i] for i in (0, 1, 2, 5))
+    sigma = fit / math.sqrt(float(row @ row)) if fit > 0 else 0.0  # the primary's residual s.d.
+    terms, out = {}, []
+    for k, f in fits.items():
+        d = abs(f[0] - value)
+        if opt.undetermined == "distance" or k == primary or len(f) < 7 or is_determined(*f[6]):
+            terms[k] = d
+            continue
+        out.append(k)
+        if opt.undetermined == "noise" and k.startswith("derived") and f[2] == sl:
+            # the difference of two linear estimators on the same values: its noise
+            terms[k] = sigma * float(np.linalg.norm(f[1] - row)) if sigma > 0 else d
+    return terms, tuple(out)
 
 
 def _extra(f: tuple, best: int) -> tuple:

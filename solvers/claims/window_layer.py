@@ -112,7 +112,7 @@ LAYER_SLOPE_SHARE = DEFAULT_RESOLUTION / ExtrapolationOptions().z
 #: its tail's slopes determine. The divided slopes' tail is nearly flat, and the three-parameter
 #: schemes fitted to it swing by 0.6-2.2e-3 under 5e-5 of slope noise (claims.md, 2026-12-01y
 #: section 4); benchmarks/results/window_2026-12-02/PROTOCOL.md.
-WINDOW_FIT = ExtrapolationOptions(determined=True)
+WINDOW_FIT = ExtrapolationOptions(undetermined="drop")
 
 
 def layer_bound(model: PLRFModel) -> float:
