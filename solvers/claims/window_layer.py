@@ -108,11 +108,13 @@ def divided_shape_exponent(model: PLRFModel, res, T: float, shift: float | None 
 LAYER_SLOPE_SHARE = DEFAULT_RESOLUTION / ExtrapolationOptions().z
 
 
-#: The window's extrapolation: the scheme spread counts only the schemes whose extra parameters
-#: its tail's slopes determine. The divided slopes' tail is nearly flat, and the three-parameter
+#: The window's extrapolation. The divided slopes' tail is nearly flat, and the three-parameter
 #: schemes fitted to it swing by 0.6-2.2e-3 under 5e-5 of slope noise (claims.md, 2026-12-01y
-#: section 4); benchmarks/results/window_2026-12-02/PROTOCOL.md.
-WINDOW_FIT = ExtrapolationOptions(undetermined="drop")
+#: section 4): a scheme whose extra parameters the slopes do not determine counts, if derived,
+#: the noise of its difference from the primary, else nothing (protocol v2,
+#: benchmarks/results/window_2026-12-02/PROTOCOL.md; v1, "drop", undercovers a truth whose
+#: second derived term is below detection).
+WINDOW_FIT = ExtrapolationOptions(undetermined="noise")
 
 
 def layer_bound(model: PLRFModel) -> float:
