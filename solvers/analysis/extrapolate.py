@@ -33,7 +33,8 @@ correction's second order :math:`T^{-2\omega_1}` (derived list and free-omega sc
 The uncertainty adds, in quadrature, the fit error (residual scatter), the solver error and the
 quadrature error of the mode grid (each a relative error of :math:`Y` per horizon, propagated
 exactly through the linear estimator) and the spread between the schemes (a systematic error:
-the largest distance of a scheme from the primary value). The interval is the value
+the largest distance of a scheme from the primary value; with ``undetermined``, a scheme whose
+extra parameters the values do not determine counts its difference's noise or nothing). The interval is the value
 :math:`\pm` ``z`` times that total; its half-width is the *resolution* of a verdict.
 """
 
@@ -109,8 +110,9 @@ class ExtrapolationOptions:
         ``benchmarks/results/window_2026-12-02/``; it undercovers a truth with a second derived
         term below detection). ``"noise"``: a derived scheme on the primary's values counts
         the standard error of its difference from the primary (the bias a derived term below
-        detection can leave in the primary; protocol v2), a free-omega scheme nothing. Schemes
-        without extra parameters (the primary's model on fewer values) count their distance.
+        detection can leave in the primary; protocol v2); one on fewer values (``derived
+        (short)`` beside a constant primary) and a free-omega scheme nothing. Schemes without
+        extra parameters (the primary's model on fewer values) count their distance.
     """
 
     tail: int = 6
