@@ -105,13 +105,8 @@ def windows(T: int, n: int = 12) -> list[tuple[int, int]]:
 
 
 def _report(path: str, bound: float) -> None:
-    T = int(re.search(r"_heavy-ball_(\d+)\.npz$", path).group(1))
-    with open(LONGRUN) as fh:
-        m = json.load(fh)["model"]
-    model = PLRFModel(a=m["a"], b=m["b"], sigma=m["sigma"], batch=m["batch"],
-                      n_modes=int(m["n_modes"]))  # fmt: skip
-    grid = ModeGrid.from_model(model, exact=32, ratio=1.3)
-    stored = np.load(path)
+    T, grid, stored = _setup(path)
+    model = grid.model
     ps = np.array(_as_start("heavy-ball", stored["controls"], T))
     c0 = time.process_time()
     Lf, fam, evals = family_on_grid(grid, T)
@@ -156,10 +151,52 @@ def _report(path: str, bound: float) -> None:
         print(f"| {frac} | {L1:.5g} | {L2:.5g} | {rp[:t0].sum() / rp.sum():.3f} |")
 
 
+def _setup(path: str):
+    """``(T, grid, stored npz)`` of a stored heavy-ball solve."""
+    T = int(re.search(r"_heavy-ball_(\d+)\.npz$", path).group(1))
+    with open(LONGRUN) as fh:
+        m = json.load(fh)["model"]
+    model = PLRFModel(a=m["a"], b=m["b"], sigma=m["sigma"], batch=m["batch"],
+                      n_modes=int(m["n_modes"]))  # fmt: skip
+    stored = np.load(path)
+    return T, ModeGrid.from_model(model, exact=32, ratio=1.3), stored
+
+
+def _summary(paths: list[str]) -> None:
+    """One row per stored solve (sorted by ``T``): the gap to the family optimum on the grid,
+    its local power between neighbouring horizons, the clocks' ratio and the coasting share."""
+    rows = []
+    for path in paths:
+        T, grid, stored = _setup(path)
+        ps = np.array(_as_start("heavy-ball", stored["controls"], T))
+        Lf, fam, _ = family_on_grid(grid, T)
+        Lp = simulate_form(grid, ps)[1][0]
+        if abs(Lp / float(stored["loss"]) - 1) > 1e-9:
+            raise SystemExit(f"{path}: recomputed L {Lp!r} != stored {float(stored['loss'])!r}")
+        rp = slow_mode_rate(ps)
+        tau = rp.sum() / slow_mode_rate(fam).sum()
+        rows.append((T, Lf, Lp, float(stored["kkt"]), tau, rp.max() / T, np.mean(ps[2] > AT_CAP)))
+    rows.sort()
+    print("| T | KKT | family L | per-step L | family / per-step | local power of the gap | "
+          "tau ratio | its local power | max rho / T | c on cap |\n|---|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+    for i, (T, Lf, Lp, kkt, tau, top, cap) in enumerate(rows):
+        nxt = rows[i + 1] if i + 1 < len(rows) else None
+        span = math.log(nxt[0] / T) if nxt else math.nan
+        power = math.log((nxt[1] / nxt[2]) / (Lf / Lp)) / span if nxt else math.nan
+        tpow = math.log(nxt[4] / tau) / span if nxt else math.nan
+        print(f"| {T} | {kkt:.2g} | {Lf:.7f} | {Lp:.7f} | {Lf / Lp:.4f} | {power:.4f} | {tau:.3f} | "
+              f"{tpow:.3f} | {top:.3f} | {100 * cap:.0f} % |")  # fmt: skip
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+")
+    ap.add_argument("--summary", action="store_true",
+                    help="one row per file: the gap and its local power (no per-window tables)")  # fmt: skip
     args = ap.parse_args(argv)
+    if args.summary:
+        _summary(args.files)
+        return
     with open(LONGRUN) as fh:
         m = json.load(fh)["model"]
     subs = {a: sp.nsimplify(m["a"]), b: sp.nsimplify(m["b"]), inv_m: 1 / sp.nsimplify(m["batch"])}
