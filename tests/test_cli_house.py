@@ -42,6 +42,9 @@ IGNORED = [
     (["report", "--no-pdf", "--no-cache", "--cache-dir", "{dir}/c", "--out-dir", "{dir}/r"],
      "--cache-dir"),
     (["report", "--no-pdf", "--curves-boot", "3", "--out-dir", "{dir}/r"], "--curves-boot"),
+    (["validate", "--solver", "direct", "--cpu-budget", "10", "--T-max", "100", "--points", "3"],
+     "--cpu-budget"),
+    (["validate", "--solver", "none", "--cpu-budget", "10"], "--cpu-budget"),
 ]  # fmt: skip
 
 
@@ -163,10 +166,13 @@ def test_a_long_fit_is_announced_once_its_inputs_are_checked(tmp_path, capsys, m
 
     monkeypatch.setattr("solvers.runs.fit_and_predict", stop)
     curves = _curves(tmp_path)
-    main(["fit", curves, "--fit", "r0", "--boot", "1000", "--recommend", "1e6", "--min-step", "50"])
+    main(["fit", curves, "--fit", "r0,r1", "--boot", "1000", "--recommend", "1e6",
+          "--min-step", "50"])  # fmt: skip
     err = capsys.readouterr().err
     assert "optlr: note: fit --boot of 1000 may take" in err
     assert "optlr: note: fit --recommend of 1e+06 may take" in err
+    main(["fit", curves, "--fit", "r0", "--boot", "1000", "--min-step", "50"])
+    assert "--boot" not in capsys.readouterr().err  # one run is not resampled: no refits to time
     assert main(["fit", curves, "--fit", "zz", "--boot", "1000"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--fit: unknown run id 'zz'" in err

@@ -244,6 +244,18 @@ def test_fit_recovers_easy_phase_and_predicts_held_out_run():
     assert min(fit.r2.values()) > 0.98  # the 0.1% noise bounds R^2 of the flatter runs
 
 
+def test_one_run_has_no_bootstrap_interval_and_says_why():
+    """The bootstrap resamples runs: with one run every replicate was the same run, so the old
+    interval had zero width (and, refitted from a fit stopped at its evaluation limit, need not
+    even hold the estimate). Now: no replicates, no interval, a warning; two runs resample."""
+    runs = synthetic(EASY, SPECS)
+    with pytest.warns(UserWarning, match="no bootstrap interval"):
+        one = fit_runs(runs[:1], FAST)
+    assert one.interval == {} and len(one.boot) == 0 and one.p_easy_boot is None
+    two = fit_runs(runs[:2], FAST)
+    assert len(two.boot) == FAST.n_boot and two.interval["a"][0] < two.interval["a"][1]
+
+
 @pytest.mark.slow
 def test_fit_tells_the_hard_phase_from_the_easy_one():
     fit = fit_runs(synthetic(HARD, SPECS), FAST)

@@ -123,7 +123,8 @@ def _recommend_spec(text: str | None) -> tuple[int, float | None] | None:
 
 def _announce(args: argparse.Namespace) -> None:
     """The time notes of a long fit, once every input is checked (an error stays one line)."""
-    check_size("fit --boot", args.boot, 1, per=0, rate=REFITS_PER_SECOND)
+    if len(_ids(args.fit, "--fit")) > 1:  # one run is not resampled (the fit warns)
+        check_size("fit --boot", args.boot, 1, per=0, rate=REFITS_PER_SECOND)
     if args.recommend is not None:
         T, _ = _recommend_spec(args.recommend)
         check_size("fit --recommend", T, 1, per=0, rate=RECOMMEND_RATE)

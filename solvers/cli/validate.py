@@ -283,6 +283,11 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         )
     if args.cpu_budget is not None and args.cpu_budget < 0:
         raise CLIError(f"--cpu-budget: expected CPU seconds >= 0 (0: none), got {args.cpu_budget}")
+    if args.cpu_budget is not None and args.solver != "continuum":
+        # only the continued sweep predicts a horizon's cost; another solver would ignore it
+        raise CLIError(
+            f"--cpu-budget: caps the continuum solver's sweep only; not with --solver {args.solver}"
+        )
     Ts = horizons(args.T_min, args.T_max, args.points)
     for name in args.claim or []:
         if name not in CLAIMS:

@@ -18,6 +18,7 @@ families' fits) turns the fit into a posterior mode, refined from the fit withou
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -559,10 +560,21 @@ def _with_prior(base: RunFit, by_phase, ctx, opts) -> RunFit:
     return _assemble(out, ctx, opts, layout, base)
 
 
+#: Why a fit of one run has no bootstrap interval (the bootstrap resamples runs).
+ONE_RUN_NO_INTERVAL = (
+    "no bootstrap interval: the bootstrap resamples runs, and one run only repeats the fit; "
+    "fit two or more runs for intervals"
+)
+
+
 def _bootstrap(by_phase, data, nodes, opts, ref, wd_ref, layout=None) -> np.ndarray:
     """Refits on runs drawn with replacement: each refits both phases from their optima and
     keeps the better (so the replicates explore both basins); ``layout`` as in :func:`_refine`
-    (the prior's: the prior is held, the runs resampled)."""
+    (the prior's: the prior is held, the runs resampled). With one run every draw is that run
+    and the replicates would only repeat the fit: no replicates, and a warning."""
+    if opts.n_boot and len(data) < 2:
+        warnings.warn(ONE_RUN_NO_INTERVAL, stacklevel=3)
+        return np.zeros((0, len(PARAM_NAMES)))
     rng = np.random.default_rng(opts.seed)
     out = []
     for _ in range(opts.n_boot):

@@ -22,6 +22,7 @@ columns touch its own residuals only; only ``a`` and ``b`` re-evaluate every siz
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -29,6 +30,7 @@ from scipy.stats import chi2
 
 from ._fit import (
     LOWER,
+    ONE_RUN_NO_INTERVAL,
     PARAM_NAMES,
     UPPER,
     X_SCALE,
@@ -366,7 +368,11 @@ def _percentiles(rows: np.ndarray, names=PARAM_NAMES) -> dict:
 
 def _bootstrap(by_phase, data, opts, refine) -> list:
     """Joint vectors refitted on runs drawn with replacement within each size; each replicate
-    refits both phases from their optima and keeps the better."""
+    refits both phases from their optima and keeps the better. With one run in every size
+    there is nothing to resample: no replicates, and a warning."""
+    if opts.n_boot and all(len(g) < 2 for g in data):
+        warnings.warn(ONE_RUN_NO_INTERVAL, stacklevel=3)
+        return []
     rng = np.random.default_rng(opts.seed)
     out = []
     for _ in range(opts.n_boot):
