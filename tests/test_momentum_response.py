@@ -111,3 +111,19 @@ def test_loss_split_closes_on_the_compiled_recursion():
     none = loss_split(free, coef)
     assert none.label == 0.0 and abs(none.feedback) < 1e-12 * none.loss
     assert none.bias == pytest.approx(simulate_form(free, coef)[1][0], rel=1e-11)
+
+
+def test_slow_mode_rate_clock_bounds():
+    """The clock bounds of momentum.md 2026-12-01s15 §3: EMA's ``rho_t <= eta_max`` whatever its
+    friction (``V_t`` is a running average of ones), heavy ball's ``rho_t <= h_max / (1 - c_max)``
+    under a friction cap, reached at constant controls; no bound at ``c = 1``."""
+    rng = np.random.default_rng(11)
+    T = 2000
+    eta, b = rng.uniform(0, 2.0, T), rng.uniform(0, 1.0, T) ** 0.1
+    ema = np.array([np.zeros(T), eta, b, 1.0 - b])
+    assert slow_mode_rate(ema).max() <= 2.0 * (1 + 1e-12)
+    h, c = rng.uniform(0, 2.0, T), rng.uniform(0.9, 0.99, T)
+    assert slow_mode_rate(_heavy_ball(h, c)).max() <= 2.0 / (1 - 0.99) * (1 + 1e-12)
+    tight = slow_mode_rate(_heavy_ball(np.full(T, 2.0), np.full(T, 0.99)))
+    assert tight[-1] == pytest.approx(2.0 / (1 - 0.99), rel=1e-8)
+    assert slow_mode_rate(_heavy_ball(np.full(T, 2.0), np.ones(T)))[-1] == pytest.approx(2.0 * T)
