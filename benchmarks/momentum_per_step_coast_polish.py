@@ -16,8 +16,8 @@ wholly (0.4925 of 0.4945 at ``P/r1``) in the rates of the steps whose friction i
   held (``--coast`` evaluations; 32 coarse blocks over those rates).
 
 The box, objective and KKT sum are :func:`~solvers.control.momentum_per_step.solve_per_step`'s;
-``OUT`` keeps the point with the lowest KKT sum (``OUT`` with ``_last`` before ``.npz``: the
-last), in the format of ``benchmarks.momentum_per_step_converge --out`` (the recheck reads it).
+``OUT`` (``PREFIX_heavy-ball_T.npz``) keeps the point with the lowest KKT sum (``PREFIX-last_heavy-ball_T.npz``:
+the last), in the format of ``benchmarks.momentum_per_step_converge --out`` (the recheck reads both).
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def main(argv=None) -> None:
             print(f"| {phase} | {r.iterations} ({used}) | {math.exp(f):.10f} | {res:.3e} | "
                   f"{time.process_time() - c0:.0f} | {time.perf_counter() - w0:.0f} |", flush=True)  # fmt: skip
             keep = {"controls": x.reshape(k, T), "loss": math.exp(f), "kkt": res, "status": 1}
-            np.savez(args.out.replace(".npz", "_last.npz"), **keep)
+            np.savez(re.sub(r"(_heavy-ball_\d+\.npz)$", r"-last\1", args.out), **keep)
             if res < best:
                 best = res
                 np.savez(args.out, **keep)
