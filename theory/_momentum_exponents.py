@@ -541,7 +541,9 @@ def _derive_momentum_exponents() -> MomentumExponentLaws:
             r"effective rate is bounded by a constant, so the exponents are SGD's."
             + (
                 rf" Heavy ball: $\iota\sum_k G(\lambda_k) < 1$ gives $\eta_{{\rm eff}} < "
-                rf"{sp.latex(hb_bound)}$."
+                rf"{sp.latex(hb_bound)}$ for slowly varying controls (stationary feedback); "
+                r"a per-step schedule that coasts at friction near 1 and releases exceeds it "
+                r"for short spells, and for it no exponent bound is derived here."
                 if name == "heavy-ball"
                 else r" EMA: $\eta_{\rm eff} = \eta \le \eta_{\max}$."
             )

@@ -39,7 +39,8 @@ correction's second order :math:`T^{-2\omega_1}` (derived list and free-omega sc
 The uncertainty adds, in quadrature, the fit error (residual scatter), the solver error and the
 quadrature error of the mode grid (each a relative error of :math:`Y` per horizon, propagated
 exactly through the linear estimator) and the spread between the schemes (a systematic error:
-the largest distance of a scheme from the primary value). The interval is the value
+the largest distance of a scheme from the primary value; with ``undetermined``, a scheme whose
+extra parameters the values do not determine counts its difference's noise or nothing). The interval is the value
 :math:`\pm` ``z`` times that total; its half-width is the *resolution* of a verdict.
 """
 
@@ -52,6 +53,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from theory._checks import check_int, check_real
+
+from ._determined import is_determined, t_ratios
+from ._slopes import local_slope_sequence, remove_slope_correction
 
 __all__ = [
     "Extrapolation",
@@ -68,6 +72,8 @@ __all__ = [
 #: Grid of correction exponents of the free-omega scheme (slower than T^-0.05 is a log; faster
 #: than T^-2 is invisible over a few decades).
 OMEGA_GRID = np.geomspace(0.05, 2.0, 121)
+#: What an undetermined scheme counts in the spread (:class:`ExtrapolationOptions`).
+UNDETERMINED = ("distance", "drop", "noise")
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,19 @@ class ExtrapolationOptions:
         Fewest derived correction terms of the derived schemes (0: a constant through the tail
         competes too). A caller that *measures* its slowest correction present (the hard
         window's drifting shape) sets 1: a limit without it contradicts that measurement.
+    undetermined : {"distance", "drop", "noise"}
+        What a scheme whose extra parameters the values do not determine counts in the spread.
+        A scheme's extra parameters are those the derived primary does not fit (a further
+        derived amplitude; a free exponent and its amplitude); they are determined when each
+        lies outside its 95 % Student-t interval around zero, from the fit's own covariance
+        (:func:`~solvers.analysis._determined.is_determined`). ``"distance"``: its distance
+        from the primary, as every scheme's. ``"drop"``: nothing (protocol v1 of
+        ``benchmarks/results/window_2026-12-02/``; it undercovers a truth with a second derived
+        term below detection). ``"noise"``: a derived scheme on the primary's values counts
+        the standard error of its difference from the primary (the bias a derived term below
+        detection can leave in the primary; protocol v2); one on fewer values (``derived
+        (short)`` beside a constant primary) and a free-omega scheme nothing. Schemes without
+        extra parameters (the primary's model on fewer values) count their distance.
     """
 
     tail: int = 6
@@ -113,6 +132,7 @@ class ExtrapolationOptions:
     harmonic_derived: bool = True
     harmonic_min_points: int = 6
     min_terms: int = 0
+    undetermined: str = "distance"
 
     def __post_init__(self) -> None:
         check_int("tail", self.tail, ge=2)
@@ -122,6 +142,10 @@ class ExtrapolationOptions:
         check_real("span", self.span, ge=0)
         check_int("harmonic_min_points", self.harmonic_min_points, ge=5)
         check_int("min_terms", self.min_terms, ge=0)
+        if self.undetermined not in UNDETERMINED:
+            raise ValueError(
+                f"undetermined must be one of {UNDETERMINED}, got {self.undetermined!r}"
+            )
         for name in ("harmonic", "harmonic_derived"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name}: expected a bool, got {getattr(self, name)!r}")
@@ -152,6 +176,12 @@ class Extrapolation:
     x, slopes : ndarray
         The raw local slopes and their horizons (kept for reports).
     success, message
+    last_T : float
+        The last horizon.
+    undetermined : tuple of str
+        Schemes whose extra parameters are not determined, where ``options.undetermined`` is
+        not ``"distance"``: left out of the spread or counted by their noise; their values
+        stay in ``schemes``.
     """
 
     value: float
@@ -167,6 +197,7 @@ class Extrapolation:
     success: bool = True
     message: str = ""
     last_T: float = field(default=math.nan)
+    undetermined: tuple = ()
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -226,63 +257,6 @@ def scaled_horizon(T: float, factor: float, omega: float) -> float:
     return math.exp(log_T) if log_T < math.log(sys.float_info.max) else math.inf
 
 
-def remove_slope_correction(T, y, correction) -> np.ndarray:
-    r"""``y`` with a known part of its local exponent divided out: ``correction`` (per horizon,
-    :math:`d\log y/d\log T` minus what is left) integrated over :math:`\log T` from the first
-    horizon, where the two agree, by a cubic spline through the horizons (the trapezoid rule
-    with fewer than 4). The trapezoid rule errs by :math:`h^2 \omega^2 c/12` on a correction
-    :math:`c \propto T^{-\omega}` at step :math:`h`, decaying like the correction it removes: at
-    (2, 1.2) on half-decades 2.4e-6 at T = 5.6e12, which became the corrected constant-rate
-    slopes' slowest term (benchmarks/results/claims.md, 2026-12-01f).
-
-    >>> T = np.geomspace(1e2, 1e6, 5)
-    >>> bool(np.allclose(remove_slope_correction(T, T**-0.5, np.full(5, -0.2)), 1e2**-0.2 * T**-0.3))
-    True
-    >>> T = np.geomspace(1e2, 1e12, 21)
-    >>> c = 0.01 * (T / 1e2) ** -0.1
-    >>> exact = np.exp(-0.1 * (1 - c / 0.01))  # exp of minus the integral of c over log T
-    >>> float(np.abs(remove_slope_correction(T, np.ones(21), c) / exact - 1).max()) < 1e-7  # 3e-8
-    True
-    """
-    x = np.log(np.asarray(T, float))
-    corr = np.asarray(correction, float)
-    if x.size < 4:
-        steps = np.diff(x) * (corr[1:] + corr[:-1]) / 2
-    else:
-        from scipy.interpolate import CubicSpline  # deferred like the dynamics' scipy imports
-
-        spline = CubicSpline(x, corr)
-        steps = np.array([spline.integrate(x[i], x[i + 1]) for i in range(x.size - 1)])
-    return np.asarray(y, float) * np.exp(-np.concatenate([[0.0], np.cumsum(steps)]))
-
-
-def local_slope_sequence(T, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Two-point local slopes of ``log y`` against ``log T`` and their Jacobian.
-
-    Returns
-    -------
-    x : ndarray, shape (n - 1,)
-        Geometric midpoints.
-    s : ndarray, shape (n - 1,)
-    D : ndarray, shape (n - 1, n)
-        ``s = D @ log(y)``: how relative errors of ``y`` enter the slopes.
-    """
-    T = np.asarray(T, float)
-    y = np.asarray(y, float)
-    if T.ndim != 1 or T.shape != y.shape or T.size < 3:
-        raise ValueError(f"T and y must be 1-D of equal length >= 3, got {T.shape}, {y.shape}")
-    if not (np.all(np.diff(T) > 0) and np.all(T > 0)):
-        raise ValueError("T must be positive and strictly increasing")
-    if not (np.all(np.isfinite(y)) and np.all(y > 0)):
-        raise ValueError("y must be finite and > 0 (take the sign out first)")
-    dl = np.diff(np.log(T))
-    n = T.size
-    D = np.zeros((n - 1, n))
-    D[np.arange(n - 1), np.arange(n - 1)] = -1.0 / dl
-    D[np.arange(n - 1), np.arange(1, n)] = 1.0 / dl
-    return np.sqrt(T[1:] * T[:-1]), D @ np.log(y), D
-
-
 def _lsq(X: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, int]:
     """OLS ``s ~ X beta``; returns beta, the row of the intercept's weights, RSS, dof."""
     pinv = np.linalg.pinv(X)
@@ -313,9 +287,21 @@ def _free_omega(x: np.ndarray, s: np.ndarray, sl: slice, orders=(1,)) -> tuple:
     for i in range(1, rss.size):  # the first of near-ties, as a scan from the slowest omega
         if rss[i] < rss[best] * (1 - 1e-12):
             best = i
-    beta, row, _, _ = _lsq(Xs[best], ys)
+    beta, row, rss_best, dof = _lsq(Xs[best], ys)
     w = float(OMEGA_GRID[best])
-    return float(beta[0]), row, sl, w, float(beta[1]), _fit_error(Xs[best], ys, row)
+    # omega at either end of the grid is a bound, not an estimate: nothing determined
+    interior = 0 < best < OMEGA_GRID.size - 1
+    det = _free_t(xs, beta, orders, w, rss_best, dof - 1) if interior else (np.zeros(1), 0)
+    return float(beta[0]), row, sl, w, float(beta[1]), _fit_error(Xs[best], ys, row), det
+
+
+def _free_t(xs, beta, orders, w: float, rss: float, dof: int) -> tuple:
+    """t ratios of a free-omega fit's amplitudes and exponent, from the Jacobian of
+    ``p + sum_j c_j x^(-j omega)`` in ``(p, c_j, omega)``, and its degrees of freedom."""
+    cols = [xs ** -(j * w) for j in orders]
+    d_w = -sum(c * j * np.log(xs) * col for c, j, col in zip(beta[1:], orders, cols, strict=True))
+    J = np.column_stack([np.ones_like(xs), *cols, d_w])
+    return t_ratios(J, np.array([*beta, w]), rss, dof)[1:], dof
 
 
 def extrapolate_sequence(
@@ -350,7 +336,7 @@ def extrapolate_sequence(
     omegas = sorted({float(w) for w in omegas if w is not None and w > 0})
     fits = _schemes(x, s, omegas, opt)
     primary = next(iter(fits))
-    value, row, sl, w_om, c_amp, fit = fits[primary]
+    value, row, sl, w_om, c_amp, fit = fits[primary][:6]
 
     def prop(cov):
         if cov is None:
@@ -359,26 +345,57 @@ def extrapolate_sequence(
         return math.sqrt(max(float(row @ c @ row), 0.0))
 
     schemes = {k: f[0] for k, f in fits.items()}
+    terms, out = _spread_terms(fits, primary, opt)
     # a lone unextrapolated value: its distance to the limit is unknown
-    spread = math.inf if primary == "last value" else max(abs(f[0] - value) for f in fits.values())
+    spread = math.inf if primary == "last value" else max(terms.values())
     budget = {"fit": fit, "solver": prop(cov_solver), "quadrature": prop(cov_quadrature),
               "schemes": spread}  # fmt: skip
     total = math.sqrt(sum(v * v for v in budget.values()))
-    msg = f"{primary} scheme over {sl.stop - sl.start} values" + (
-        f" (omega {w_om:.3g})" if w_om is not None else ""
+    msg = (
+        f"{primary} scheme over {sl.stop - sl.start} values"
+        + (f" (omega {w_om:.3g})" if w_om is not None else "")
+        + (f"; undetermined ({opt.undetermined}): {', '.join(out)}" if out else "")
     )
     return Extrapolation(
         value, total, opt.z * total, budget, schemes, primary, w_om, c_amp, x, s,
-        bool(np.isfinite(value)), msg, float(x[-1]),
+        bool(np.isfinite(value)), msg, float(x[-1]), out,
     )  # fmt: skip
+
+
+def _spread_terms(fits: dict, primary: str, opt: ExtrapolationOptions) -> tuple[dict, tuple]:
+    """Each scheme's term of the spread (its distance from the primary, or what
+    ``opt.undetermined`` says for a scheme whose extra parameters are undetermined) and the
+    names of those schemes."""
+    value, row, sl, fit = (fits[primary][i] for i in (0, 1, 2, 5))
+    sigma = fit / math.sqrt(float(row @ row)) if fit > 0 else 0.0  # the primary's residual s.d.
+    terms, out = {}, []
+    for k, f in fits.items():
+        d = abs(f[0] - value)
+        if opt.undetermined == "distance" or k == primary or len(f) < 7 or is_determined(*f[6]):
+            terms[k] = d
+            continue
+        out.append(k)
+        if opt.undetermined == "noise" and k.startswith("derived") and f[2] == sl:
+            # the difference of two linear estimators on the same values: its noise
+            terms[k] = sigma * float(np.linalg.norm(f[1] - row)) if sigma > 0 else d
+    return terms, tuple(out)
+
+
+def _extra(f: tuple, best: int) -> tuple:
+    """A derived scheme with its test narrowed to the amplitudes beyond the primary's ``best``
+    terms (none left: a tuple of six, always in the spread)."""
+    t, dof = f[6]
+    return (*f[:6], (t[best:], dof)) if t[best:].size else f[:6]
 
 
 def _scheme(x, s, sl: slice, omegas) -> tuple:
     """One linear scheme on ``s[sl]``: (value, weights, slice, omega, amplitude, fit error)."""
     X = _design(x[sl], omegas)
-    beta, row, _, _ = _lsq(X, s[sl])
+    beta, row, rss, dof = _lsq(X, s[sl])
     amp = float(beta[1]) if len(omegas) else math.nan
-    return float(beta[0]), row, sl, (omegas[0] if omegas else None), amp, _fit_error(X, s[sl], row)
+    det = (t_ratios(X, beta, rss, dof)[1:], dof)  # the amplitudes' t ratios
+    return (float(beta[0]), row, sl, (omegas[0] if omegas else None), amp,
+            _fit_error(X, s[sl], row), det)  # fmt: skip
 
 
 def _tail(x, omegas, opt: ExtrapolationOptions) -> slice:
@@ -441,7 +458,7 @@ def _post_turn(x, s, tail: slice, opt: ExtrapolationOptions) -> dict[str, tuple]
     sl = slice(t, n)
     out = {"post-turn log": _log_scheme(x, s, sl)}
     if n - t >= opt.free_min_points:
-        out["post-turn free omega"] = _free_omega(x, s, sl)
+        out["post-turn free omega"] = _free_omega(x, s, sl)[:6]  # model-free: always counted
     return out
 
 
@@ -477,17 +494,18 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
         out["derived"] = fits[best]
         for j, f in fits.items():  # fewer terms: already rejected by a larger error
             if j > best:
-                out[f"derived ({j} terms)"] = f
+                out[f"derived ({j} terms)"] = _extra(f, best)
         jj = max(best, 1)
         short = slice(max(0, n - (jj + 2)), n)
         if short.stop - short.start < m:
-            out["derived (short)"] = _scheme(x, s, short, omegas[:jj])
+            out["derived (short)"] = _extra(_scheme(x, s, short, omegas[:jj]), best)
+    derived = "derived" in out  # a free exponent's fit: parameters the derived primary has not
     if m >= opt.free_min_points:
-        out["free omega"] = _free_omega(x, s, tail, _free_orders(m, bool(omegas), opt))
+        f = _free_omega(x, s, tail, _free_orders(m, bool(omegas), opt))
+        out["free omega"] = f if derived else f[:6]
     if m >= opt.free_min_points + 1:  # the window: drop the earliest value
-        out["free omega (short)"] = _free_omega(
-            x, s, slice(tail.start + 1, n), _free_orders(m - 1, bool(omegas), opt)
-        )
+        f = _free_omega(x, s, slice(tail.start + 1, n), _free_orders(m - 1, bool(omegas), opt))
+        out["free omega (short)"] = f if derived else f[:6]
     if k == 0 and m >= 3:  # omega -> 0: a logarithmic correction s = p + c / log x
         out["log"] = _log_scheme(x, s, tail)
     if not omegas:  # model-free: a turn in the tail is a second correction (post-turn schemes)
@@ -553,5 +571,5 @@ def extrapolate_exponent(
     return Extrapolation(
         sign * e.value, e.stderr, e.halfwidth, e.budget,
         {k: sign * v for k, v in e.schemes.items()}, e.primary, e.omega, sign * e.amplitude,
-        e.x, sign * e.slopes, e.success, e.message, e.last_T,
+        e.x, sign * e.slopes, e.success, e.message, e.last_T, e.undetermined,
     )  # fmt: skip

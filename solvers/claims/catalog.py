@@ -25,7 +25,7 @@ from theory import (
 )
 from theory import symbols as S
 
-from ..analysis.extrapolate import ExtrapolationOptions, extrapolate_sequence
+from ..analysis.extrapolate import extrapolate_sequence
 from ..analysis.fits import LocalSlopes, fit_collapse_exponent, fit_end_exponent, slope_drift
 from ..schedules.tuning import tune_baseline
 from . import easy_layer as layer
@@ -53,7 +53,7 @@ from .readouts import (
     step_error,
     window_mean_rate,
 )
-from .window_layer import window_readouts
+from .window_layer import WINDOW_FIT, window_readouts
 
 __all__ = [
     "CLAIMS",
@@ -366,18 +366,18 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     and :math:`\kappa` derived (:func:`theory.window_source_response`): the window's balance
     gives :math:`W \propto T^{\omega_0} n^{-\kappa}`, and while the loss is not small against
     :math:`\sigma^2` the source decays with ``T`` (claims.md, 2026-11-30d). The lost time alone,
-    the label noise's share of the source, the crossing widths of :func:`annealing_width` and
-    the window's shape exponent (:func:`window_shape_exponent`, against the balance's ``2b - 1``)
-    are kept as diagnostics. The lost time is the outer window's (:mod:`~.window_layer`); the
-    time grid's error as xi's (``grid_error``; claims.md, 2026-12-01z)."""
+    the label noise's share of the source, :func:`annealing_width`'s crossings and the shape
+    exponent (:func:`window_shape_exponent`, against ``2b - 1``) are diagnostics. The lost time is
+    the outer window's, the fit :data:`.window_layer.WINDOW_FIT`, the grid error xi's (12-01z)."""
     sol, Ts = _solved(model, Ts, ctx)
     Ts, lost, other, readout = window_readouts(model, sol, Ts)  # the layer divided where small
     source = np.array([window_noise_source(model, sol[T].final_loss) for T in Ts])
     kappa = float(window_source_response().kappa.subs(model.subs()))
     shape = other["window_shape_exponent"]  # against the balance's 2b - 1: drift = correction
     drift = (shape[-1] - shape[-2]) / math.log10(Ts[-1] / Ts[-2]) if len(Ts) >= 2 else math.nan
-    if abs(drift) >= SHAPE_DRIFT_NOTED:  # measured, so no limit without it (claims.md 2026-11-30o)
-        other["extrapolation_options"] = ExtrapolationOptions(min_terms=1)
+    unsettled = abs(drift) >= SHAPE_DRIFT_NOTED  # measured: no limit without it (2026-11-30o)
+    other["extrapolation_options"] = replace(WINDOW_FIT, min_terms=int(unsettled))
+    if unsettled:
         other["unconverged"] = (f"the window's shape still changes: its exponent "
                                 f"(window_shape_exponent) moves by {drift:+.2f} per decade at "
                                 f"T = {Ts[-1]:.3g}, where it is {shape[-1]:.2f}")  # fmt: skip

@@ -470,7 +470,7 @@ def _with_corrections(m: Measurement, claim: Claim, model: PLRFModel) -> Measure
     if (raw := m.diagnostics.get("extrapolation_input")) is not None:
         e = extrapolate_exponent(**raw, omegas=omegas, options=opt)
     elif (raw := m.diagnostics.get("sequence_input")) is not None:
-        e = extrapolate_sequence(**raw, omegas=omegas)
+        e = extrapolate_sequence(**raw, omegas=omegas, options=opt)
     else:
         return m
     diag = {**m.diagnostics, "omegas": omegas}

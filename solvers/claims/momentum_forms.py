@@ -124,7 +124,8 @@ def momentum_form_claims() -> list:
     texts = {
         "ema": ("SGD's (a-1)/b: the slow rate is eta <= eta_max", r"p = (a-1)/b"),
         "heavy-ball": ("SGD's (a-1)/b: the effective rate eta/(1-beta) is bounded by the noise "
-                       "feedback", r"p = (a-1)/b"),
+                       "feedback for slowly varying controls (the family measured here; a "
+                       "per-step coast-and-release schedule is not covered)", r"p = (a-1)/b"),
         "nesterov": ("(a-1)(2b-1)/b^2 for a < b^2/(2b-1): the growing effective rate at the "
                      "noise-feedback stability bound zeta_t ~ t^(-1/b) (the constraint binds; "
                      "the noise the final annealing leaves is subdominant), (a-1)/a above; the "

@@ -37,6 +37,7 @@ from .readouts import ANNEAL_LEVEL, _integral, annealing_width, lost_time
 __all__ = [
     "LAYER",
     "LAYER_SLOPE_SHARE",
+    "WINDOW_FIT",
     "WINDOW_SHAPE_LEVELS",
     "divided_lost_time",
     "divided_shape_exponent",
@@ -105,6 +106,15 @@ def divided_shape_exponent(model: PLRFModel, res, T: float, shift: float | None 
 #: The slope error the layer's neglected second order may leave in a horizon of the divided fit:
 #: one standard error of the verdict's target interval (resolution 0.01 at z = 2).
 LAYER_SLOPE_SHARE = DEFAULT_RESOLUTION / ExtrapolationOptions().z
+
+
+#: The window's extrapolation. The divided slopes' tail is nearly flat, and the three-parameter
+#: schemes fitted to it swing by 0.6-2.2e-3 under 5e-5 of slope noise (claims.md, 2026-12-01y
+#: section 4): a scheme whose extra parameters the slopes do not determine counts, if derived,
+#: the noise of its difference from the primary, else nothing (protocol v2,
+#: benchmarks/results/window_2026-12-02/PROTOCOL.md; v1, "drop", undercovers a truth whose
+#: second derived term is below detection).
+WINDOW_FIT = ExtrapolationOptions(undetermined="noise")
 
 
 def layer_bound(model: PLRFModel) -> float:

@@ -1,0 +1,85 @@
+"""The hard window's scheme spread read three ways from one default run's optima, at the full
+horizon and 100x shorter (issue 12; benchmarks/results/window_2026-12-02/PROTOCOL.md).
+
+``optlr validate --a A --b B --claim "hard annealing window" --cache-dir DIR`` on this code, then
+this script with the same ``--cache-dir`` (or a new one: the sweep is then solved here). It
+evaluates the claim as the CLI does (the default model, horizons and CPU budget) with each
+value of ``ExtrapolationOptions.undetermined`` for the window rows (``WINDOW_FIT``):
+
+* ``distance`` — every scheme counts its distance from the primary (main before the branch);
+* ``drop`` — protocol v1: a scheme whose extra parameters the slopes do not determine leaves
+  the spread;
+* ``noise`` — protocol v2: such a derived scheme counts the standard error of its difference
+  from the primary, such a free-omega scheme leaves.
+
+and for each, the honesty check H1: the same optima without the last ``--drop-last`` horizons
+(4 half-decades: the sweep to ``T_max/100``), whose interval should contain the full reading.
+Per line: the value, the half-width, the verdict, the schemes counted as undetermined, then the
+shorter sweep's value and half-width and whether it contains the full value and the prediction.
+Results: ``benchmarks/results/claims.md`` (2026-12-01s15).
+
+Usage::
+
+    python -m benchmarks.window_scheme_rule --a 2 --b 2.6 --cache-dir DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import replace
+from unittest import mock
+
+from solvers.claims import catalog
+from solvers.claims.core import evaluate_claim
+from solvers.claims.validate import default_horizons
+from solvers.cli import validate as cli
+from solvers.cli.main import build_parser
+
+NAME = "hard annealing window"
+MODES = ("distance", "drop", "noise")
+
+
+def _line(mode: str, full, short) -> str:
+    e = full.measurement.extrapolation
+    hw = short.resolution
+    inside = abs(short.measured - full.measured) <= hw
+    pred = abs(short.measured - full.predicted) <= hw
+    return (f"{mode:>8}: {full.measured:.5f} (hw {full.resolution:.4f}) "
+            f"{full.verdict.split(':')[0]}; undetermined {list(e.undetermined)} | shorter: "
+            f"{short.measured:.5f} (hw {hw:.4f}) contains the full value: {inside}, "
+            f"the prediction: {pred}")  # fmt: skip
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--a", required=True)
+    p.add_argument("--b", required=True)
+    p.add_argument("--cache-dir", required=True)
+    p.add_argument("--drop-last", type=int, default=4)
+    opt = p.parse_args()
+    args = build_parser().parse_args(
+        ["validate", "--a", opt.a, "--b", opt.b, "--claim", NAME, "--cache-dir", opt.cache_dir]
+    )
+    for k in cli.QUICK:
+        if getattr(args, k) is None:
+            setattr(args, k, cli.SWEEP_DEFAULTS[k])
+    args.modes = cli._default_modes(args, None)
+    model = cli.model_from_args(args, dense=False)
+    ctx = cli._context(args, True)
+    claim = catalog.CLAIMS[NAME]
+    Ts = default_horizons(model, claim)
+    for mode in MODES:
+        t0, w0 = time.process_time(), time.time()
+        with mock.patch.object(
+            catalog, "WINDOW_FIT", replace(catalog.WINDOW_FIT, undetermined=mode)
+        ):
+            full = evaluate_claim(claim, model, Ts, ctx)
+            solved = full.measurement.diagnostics["T"]
+            short = evaluate_claim(claim, model, [T for T in Ts if T < solved[-opt.drop_last]], ctx)
+        print(_line(mode, full, short), f"[{time.process_time() - t0:.1f} s CPU, "
+              f"{time.time() - w0:.1f} s wall]", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
