@@ -26,10 +26,9 @@ from __future__ import annotations
 import argparse
 from unittest import mock
 
+from benchmarks.hard_point_budget import default_context
 from solvers.claims import window_layer
 from solvers.claims.validate import validate
-from solvers.cli import validate as cli
-from solvers.cli.main import build_parser
 
 NAME = "hard annealing window"
 
@@ -58,15 +57,7 @@ def main() -> None:
     p.add_argument("--b", required=True)
     p.add_argument("--cache-dir", required=True)
     opt = p.parse_args()
-    args = build_parser().parse_args(
-        ["validate", "--a", opt.a, "--b", opt.b, "--claim", NAME, "--cache-dir", opt.cache_dir]
-    )
-    for k in cli.QUICK:
-        if getattr(args, k) is None:
-            setattr(args, k, cli.SWEEP_DEFAULTS[k])
-    args.modes = cli._default_modes(args, None)
-    model = cli.model_from_args(args, dense=False)
-    ctx = cli._context(args, True)
+    model, ctx = default_context(opt.a, opt.b, NAME, opt.cache_dir)
     _show("rule", _run(model, ctx))
     with mock.patch.object(window_layer, "layer_bound", lambda m: 1.0):
         _show("divided, no rule", _run(model, ctx))

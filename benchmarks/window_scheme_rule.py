@@ -30,11 +30,10 @@ import time
 from dataclasses import replace
 from unittest import mock
 
+from benchmarks.hard_point_budget import default_context
 from solvers.claims import catalog
 from solvers.claims.core import evaluate_claim
 from solvers.claims.validate import default_horizons
-from solvers.cli import validate as cli
-from solvers.cli.main import build_parser
 
 NAME = "hard annealing window"
 MODES = ("distance", "drop", "noise")
@@ -58,15 +57,7 @@ def main() -> None:
     p.add_argument("--cache-dir", required=True)
     p.add_argument("--drop-last", type=int, default=4)
     opt = p.parse_args()
-    args = build_parser().parse_args(
-        ["validate", "--a", opt.a, "--b", opt.b, "--claim", NAME, "--cache-dir", opt.cache_dir]
-    )
-    for k in cli.QUICK:
-        if getattr(args, k) is None:
-            setattr(args, k, cli.SWEEP_DEFAULTS[k])
-    args.modes = cli._default_modes(args, None)
-    model = cli.model_from_args(args, dense=False)
-    ctx = cli._context(args, True)
+    model, ctx = default_context(opt.a, opt.b, NAME, opt.cache_dir)
     claim = catalog.CLAIMS[NAME]
     Ts = default_horizons(model, claim)
     for mode in MODES:
