@@ -40,6 +40,7 @@ import sympy as sp
 from scipy.optimize import minimize
 
 from benchmarks.momentum_longrun_table import _options
+from benchmarks.momentum_per_step_coast_polish import AT_CAP
 from benchmarks.momentum_per_step_kkt import _as_start
 from solvers.dynamics.modes import ModeGrid
 from solvers.dynamics.momentum_forms import general_momentum_forward, simulate_form
@@ -48,8 +49,6 @@ from theory import PLRFModel, derive_momentum_exponents
 from theory.symbols import a, b, inv_m
 
 LONGRUN = "benchmarks/results/momentum_longrun_hb_ema_1.3_2.75.json"
-#: Friction on its cap: within 2e-7 of 1 (``BETA_MAX = 1 - 1e-7``).
-AT_CAP = 1.0 - 2e-7
 
 
 def family_on_grid(grid: ModeGrid, T: int, path: str = LONGRUN):

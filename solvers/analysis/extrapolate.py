@@ -49,6 +49,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -269,6 +270,22 @@ def _design(x: np.ndarray, omegas) -> np.ndarray:
     return np.column_stack([np.ones_like(x), *(x**-w for w in omegas)])
 
 
+class _Fit(NamedTuple):
+    """One scheme's fit on ``s[sl]``: its intercept ``value``, the intercept's weights ``row``
+    on those values, its slowest ``omega`` and that term's ``amplitude`` (NaN without one), its
+    residual-based error ``fit``, and ``det``: the t ratios of the parameters it fits beyond the
+    primary's with their degrees of freedom (:mod:`._determined`), or ``None`` for a scheme that
+    always counts its distance from the primary (model-free, or no extra parameters)."""
+
+    value: float
+    row: np.ndarray
+    sl: slice
+    omega: float | None
+    amplitude: float
+    fit: float
+    det: tuple | None = None
+
+
 def _fit_error(X, s, w_row) -> float:
     _, _, rss, dof = _lsq(X, s)
     if dof <= 0:
@@ -276,9 +293,9 @@ def _fit_error(X, s, w_row) -> float:
     return math.sqrt(rss / dof * float(w_row @ w_row))
 
 
-def _free_omega(x: np.ndarray, s: np.ndarray, sl: slice, orders=(1,)) -> tuple:
+def _free_omega(x: np.ndarray, s: np.ndarray, sl: slice, orders=(1,)) -> _Fit:
     """Profile least squares over :data:`OMEGA_GRID` of ``s ~ p + sum_j c_j x^(-j omega)``
-    (``j`` in ``orders``) on ``s[sl]``: a scheme tuple (:func:`_scheme`)."""
+    (``j`` in ``orders``) on ``s[sl]``; ``det`` tests its amplitudes and exponent."""
     xs, ys = x[sl], s[sl]
     # every grid point's design at once, shape (grid, values, 1 + orders): one batched pinv
     Xs = np.stack([_design(xs, [j * w for j in orders]) for w in OMEGA_GRID])
@@ -292,7 +309,7 @@ def _free_omega(x: np.ndarray, s: np.ndarray, sl: slice, orders=(1,)) -> tuple:
     # omega at either end of the grid is a bound, not an estimate: nothing determined
     interior = 0 < best < OMEGA_GRID.size - 1
     det = _free_t(xs, beta, orders, w, rss_best, dof - 1) if interior else (np.zeros(1), 0)
-    return float(beta[0]), row, sl, w, float(beta[1]), _fit_error(Xs[best], ys, row), det
+    return _Fit(float(beta[0]), row, sl, w, float(beta[1]), _fit_error(Xs[best], ys, row), det)
 
 
 def _free_t(xs, beta, orders, w: float, rss: float, dof: int) -> tuple:
@@ -336,7 +353,7 @@ def extrapolate_sequence(
     omegas = sorted({float(w) for w in omegas if w is not None and w > 0})
     fits = _schemes(x, s, omegas, opt)
     primary = next(iter(fits))
-    value, row, sl, w_om, c_amp, fit = fits[primary][:6]
+    value, row, sl, w_om, c_amp, fit, _ = fits[primary]
 
     def prop(cov):
         if cov is None:
@@ -344,7 +361,7 @@ def extrapolate_sequence(
         c = np.asarray(cov, float)[sl, sl]
         return math.sqrt(max(float(row @ c @ row), 0.0))
 
-    schemes = {k: f[0] for k, f in fits.items()}
+    schemes = {k: f.value for k, f in fits.items()}
     terms, out = _spread_terms(fits, primary, opt)
     # a lone unextrapolated value: its distance to the limit is unknown
     spread = math.inf if primary == "last value" else max(terms.values())
@@ -366,36 +383,36 @@ def _spread_terms(fits: dict, primary: str, opt: ExtrapolationOptions) -> tuple[
     """Each scheme's term of the spread (its distance from the primary, or what
     ``opt.undetermined`` says for a scheme whose extra parameters are undetermined) and the
     names of those schemes."""
-    value, row, sl, fit = (fits[primary][i] for i in (0, 1, 2, 5))
-    sigma = fit / math.sqrt(float(row @ row)) if fit > 0 else 0.0  # the primary's residual s.d.
+    p = fits[primary]
+    sigma = p.fit / math.sqrt(float(p.row @ p.row)) if p.fit > 0 else 0.0  # residual s.d.
     terms, out = {}, []
     for k, f in fits.items():
-        d = abs(f[0] - value)
-        if opt.undetermined == "distance" or k == primary or len(f) < 7 or is_determined(*f[6]):
+        d = abs(f.value - p.value)
+        if opt.undetermined == "distance" or k == primary or f.det is None or is_determined(*f.det):
             terms[k] = d
             continue
         out.append(k)
-        if opt.undetermined == "noise" and k.startswith("derived") and f[2] == sl:
+        if opt.undetermined == "noise" and k.startswith("derived") and f.sl == p.sl:
             # the difference of two linear estimators on the same values: its noise
-            terms[k] = sigma * float(np.linalg.norm(f[1] - row)) if sigma > 0 else d
+            terms[k] = sigma * float(np.linalg.norm(f.row - p.row)) if sigma > 0 else d
     return terms, tuple(out)
 
 
-def _extra(f: tuple, best: int) -> tuple:
+def _extra(f: _Fit, best: int) -> _Fit:
     """A derived scheme with its test narrowed to the amplitudes beyond the primary's ``best``
-    terms (none left: a tuple of six, always in the spread)."""
-    t, dof = f[6]
-    return (*f[:6], (t[best:], dof)) if t[best:].size else f[:6]
+    terms (none left: no test, always in the spread)."""
+    t, dof = f.det
+    return f._replace(det=(t[best:], dof) if t[best:].size else None)
 
 
-def _scheme(x, s, sl: slice, omegas) -> tuple:
-    """One linear scheme on ``s[sl]``: (value, weights, slice, omega, amplitude, fit error)."""
+def _scheme(x, s, sl: slice, omegas) -> _Fit:
+    """One linear scheme on ``s[sl]``, the derived ``omegas``; ``det`` tests its amplitudes."""
     X = _design(x[sl], omegas)
     beta, row, rss, dof = _lsq(X, s[sl])
     amp = float(beta[1]) if len(omegas) else math.nan
     det = (t_ratios(X, beta, rss, dof)[1:], dof)  # the amplitudes' t ratios
-    return (float(beta[0]), row, sl, (omegas[0] if omegas else None), amp,
-            _fit_error(X, s[sl], row), det)  # fmt: skip
+    return _Fit(float(beta[0]), row, sl, (omegas[0] if omegas else None), amp,
+                _fit_error(X, s[sl], row), det)  # fmt: skip
 
 
 def _tail(x, omegas, opt: ExtrapolationOptions) -> slice:
@@ -416,11 +433,11 @@ def _free_orders(m: int, derived: bool, opt: ExtrapolationOptions) -> tuple[int,
     return (1, 2) if opt.harmonic and derived and m >= opt.harmonic_min_points else (1,)
 
 
-def _log_scheme(x, s, sl: slice) -> tuple:
+def _log_scheme(x, s, sl: slice) -> _Fit:
     r"""The :math:`\omega \to 0` scheme on ``s[sl]``: ``s = p + c / log x``."""
     X = np.column_stack([np.ones(sl.stop - sl.start), 1.0 / np.log(x[sl])])
     beta, row, _, _ = _lsq(X, s[sl])
-    return float(beta[0]), row, sl, None, float(beta[1]), _fit_error(X, s[sl], row)
+    return _Fit(float(beta[0]), row, sl, None, float(beta[1]), _fit_error(X, s[sl], row))
 
 
 def last_turn(s) -> int | None:
@@ -437,7 +454,7 @@ def last_turn(s) -> int | None:
     return turns[-1] if turns else None
 
 
-def _post_turn(x, s, tail: slice, opt: ExtrapolationOptions) -> dict[str, tuple]:
+def _post_turn(x, s, tail: slice, opt: ExtrapolationOptions) -> dict[str, _Fit]:
     r"""Model-free schemes on the values from the sequence's last turn on, when that turn has at
     least two values of the tail window before it and three values from it on.
 
@@ -458,11 +475,11 @@ def _post_turn(x, s, tail: slice, opt: ExtrapolationOptions) -> dict[str, tuple]
     sl = slice(t, n)
     out = {"post-turn log": _log_scheme(x, s, sl)}
     if n - t >= opt.free_min_points:
-        out["post-turn free omega"] = _free_omega(x, s, sl)[:6]  # model-free: always counted
+        out["post-turn free omega"] = _free_omega(x, s, sl)._replace(det=None)  # model-free
     return out
 
 
-def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
+def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, _Fit]:
     """Every scheme the data support, the primary first.
 
     The primary fits the derived corrections (0 .. all the last ``tail`` values support) with
@@ -481,15 +498,15 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
     ):
         omegas = sorted([*omegas, 2 * omegas[0]])  # the slowest correction's second order
     k = min(len(omegas), max(m - 2, 0))
-    out: dict[str, tuple] = {}
+    out: dict[str, _Fit] = {}
     if k >= 1:
         # 0 .. k derived terms on the tail; the primary is the one whose intercept has the
         # smallest residual-based error (a second term the data cannot resolve only adds noise,
         # a missing one leaves a trend in the residuals)
         lo = min(opt.min_terms, k)
         fits = {j: _scheme(x, s, tail, omegas[:j]) for j in range(lo, k + 1) if m - j - 1 >= 1}
-        best = min((j for j in fits if j >= 1), key=lambda j: (fits[j][5], -j))
-        if fits.get(0) is not None and fits[0][5] < fits[best][5]:
+        best = min((j for j in fits if j >= 1), key=lambda j: (fits[j].fit, -j))
+        if fits.get(0) is not None and fits[0].fit < fits[best].fit:
             best = 0
         out["derived"] = fits[best]
         for j, f in fits.items():  # fewer terms: already rejected by a larger error
@@ -502,10 +519,10 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
     derived = "derived" in out  # a free exponent's fit: parameters the derived primary has not
     if m >= opt.free_min_points:
         f = _free_omega(x, s, tail, _free_orders(m, bool(omegas), opt))
-        out["free omega"] = f if derived else f[:6]
+        out["free omega"] = f if derived else f._replace(det=None)
     if m >= opt.free_min_points + 1:  # the window: drop the earliest value
         f = _free_omega(x, s, slice(tail.start + 1, n), _free_orders(m - 1, bool(omegas), opt))
-        out["free omega (short)"] = f if derived else f[:6]
+        out["free omega (short)"] = f if derived else f._replace(det=None)
     if k == 0 and m >= 3:  # omega -> 0: a logarithmic correction s = p + c / log x
         out["log"] = _log_scheme(x, s, tail)
     if not omegas:  # model-free: a turn in the tail is a second correction (post-turn schemes)
@@ -517,7 +534,7 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, tuple]:
         # extrapolated distance is itself uncertain by its full size), or stands alone
         row = np.zeros(m)
         row[-1] = 1.0
-        out["last value"] = (float(s[-1]), row, tail, None, math.nan, 0.0)
+        out["last value"] = _Fit(float(s[-1]), row, tail, None, math.nan, 0.0)
     return out
 
 

@@ -121,9 +121,10 @@ def _recommend_spec(text: str | None) -> tuple[int, float | None] | None:
     return T, peak
 
 
-def _announce(args: argparse.Namespace) -> None:
-    """The time notes of a long fit, once every input is checked (an error stays one line)."""
-    if len(_ids(args.fit, "--fit")) > 1:  # one run is not resampled (the fit warns)
+def _announce(args: argparse.Namespace, n_fit: int) -> None:
+    """The time notes of a long fit of ``n_fit`` runs, once every input is checked (an error
+    stays one line)."""
+    if n_fit > 1:  # one run is not resampled (the fit warns)
         check_size("fit --boot", args.boot, 1, per=0, rate=REFITS_PER_SECOND)
     if args.recommend is not None:
         T, _ = _recommend_spec(args.recommend)
@@ -163,7 +164,7 @@ def _cmd_fit(args: argparse.Namespace) -> None:
     fit_ids, predict_ids = _ids(args.fit, "--fit"), _ids(args.predict, "--predict")
     runs.select(fit_ids, argument="--fit")  # unknown ids fail before the notes and the fit
     runs.select(predict_ids, argument="--predict")
-    _announce(args)
+    _announce(args, len(fit_ids))
     report = (fit_and_predict_shared if args.shared else fit_and_predict)(
         runs, fit_ids, predict_ids, opts,
         baselines=() if args.no_baselines else ("multi_power", "annealing"),
