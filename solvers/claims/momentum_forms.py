@@ -132,8 +132,8 @@ def _unsettled(model: PLRFModel, form: str, horizons, last: float) -> str:
     lead = row.leading(model.a, model.b)
     return (f"{head}; the slowest derived correction, T^-{ws[0]:.3g} ({lead.mechanism}), falls "
             f"to {CORRECTION_TARGET:g} at T ~ {horizon_text(derived_horizon(ws), '.1e')}: a "
-            "long-horizon sweep "
-            "(optlr momentum --form ... --solver longrun --T 1e3,...,1e9) settles it")  # fmt: skip
+            "long-horizon sweep to there (optlr momentum --form ... --solver longrun --T "
+            "1e3,...) is needed")  # fmt: skip
 
 
 def _experiment(form: str):
