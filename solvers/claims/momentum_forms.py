@@ -29,15 +29,16 @@ CLAIM_FORMS = ("ema", "heavy-ball", "nesterov")
 #: the derived corrections at (3, 2) and (1.5, 3); benchmarks/results/claims.md, 2026-12-01s16).
 MOMENTUM_T_MIN = 1_000
 #: Bounds of the SGD-like forms' last default horizon. Measured (claims.md, 2026-12-01s16): at
-#: (1.5, 3) half-decades to 1e6 resolve SGD, EMA and heavy ball to +-0.0023-0.0036 (31 s CPU for
-#: the three); at (3, 2), where the boundary layer's T^-1/6 asks for 1.6e10, half-decades to 1e7
-#: leave +-0.016 and to 1e8 +-0.0011 (SGD and EMA, 40 s CPU).
+#: (1.5, 3) half-decades to 1e6 resolve SGD, EMA and heavy ball to +-0.0023-0.0036 (31 s CPU of
+#: solves for the three); at (3, 2), where the boundary layer's T^-1/6 asks for 1.6e10, half
+#: decades to 1e7 leave +-0.013-0.016 and to 1e8 +-0.0008-0.0013 (SGD and EMA, 33 s CPU).
 MOMENTUM_T_MAX = (1e6, 1e8)
 #: Default horizons of a sweep holding the dimension-adapted (Nesterov) form: at the default
 #: model (batch 1, sigma 0.5) its optimum switches its momentum step on between 3e5 and 1e6 at
-#: (1.5, 3) (L 0.220 -> 0.073; SGD 0.180 at 1e6) and its local slopes are far from the derived
-#: 0.278 at 1e9; recorded optima resolve it only from 1e11 (benchmarks/results/momentum.md,
-#: 2026-11-30i). Out of the default run's reach at any horizon it can afford: kept short.
+#: (1.5, 3) (L 0.220 -> 0.073; SGD 0.180 at 1e6): its later slopes scatter around the derived
+#: 0.278, but no extrapolation bridges the switch (+-0.93 from half decades to 1e9, 84 s CPU);
+#: recorded optima resolve it only from 1e11 (benchmarks/results/momentum.md, 2026-11-30i). Out
+#: of the default run's reach at any horizon it can afford: kept short.
 NESTEROV_T = (1_000, 3_000, 10_000)
 
 
