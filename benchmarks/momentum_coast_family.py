@@ -72,11 +72,17 @@ def main(argv=None) -> None:
     ap.add_argument("--maxiter", type=int, default=1500)
     ap.add_argument("--start", action="append", default=[], help="a .npy of parameters")
     ap.add_argument("--tries", type=int, default=3, help="best starts optimised per horizon")
+    ap.add_argument("--resume", default=None,
+                    help="a --json of an earlier run: its last row's optima start the first horizon")  # fmt: skip
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     _, grid, _ = _setup("benchmarks/results/momentum_per_step_pn13_heavy-ball_1000.npz")
     model, rows = grid.model, []
     prev_plain = prev = None
+    if args.resume:
+        with open(args.resume) as fh:
+            last = json.load(fh)["rows"][-1]
+        prev_plain, prev = np.array(last["plain_x"]), np.array(last["x"])
     print("| T | plain L | coast L | plain / coast | local power | per-step L | share captured | "
           "KKT plain / coast | evaluations | CPU s |\n|---|---|---|---|---|---|---|---|---|---|")  # fmt: skip
     for T in sorted(int(float(v)) for v in args.T.split(",")):
@@ -97,6 +103,8 @@ def main(argv=None) -> None:
         gap = plain.loss / coast.loss
         share = math.log(gap) / math.log(plain.loss / Lp) if math.isfinite(Lp) else math.nan
         power = math.log(gap / rows[-1]["gap"]) / math.log(T / rows[-1]["T"]) if rows else math.nan
+        if args.resume and not rows:
+            power = math.log(gap / last["gap"]) / math.log(T / last["T"])
         rows.append({"T": T, "plain_loss": plain.loss, "coast_loss": coast.loss, "gap": gap,
                      "per_step_loss": Lp, "share": share, "kkt_plain": plain.kkt,
                      "kkt_coast": coast.kkt, "evaluations": plain.evaluations + coast.evaluations,

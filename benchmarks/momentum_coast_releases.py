@@ -78,6 +78,27 @@ def horizon(path: str, minimum: int, show: int):
     return T, L[-1], tau, rows, [r for r in rows if r[1] >= show]
 
 
+def scaled_growth(path: str, factors=(0.8, 0.9, 1.0, 1.1)) -> None:
+    """The largest coast's rates scaled by each factor at fixed length: its ``H``, the noise's
+    ln growth and ``L(T)``, and the slope of the growth in ``H`` (the causal test of the law the
+    regression over coasts reads; across coasts ``H`` and ``ln ell`` are correlated)."""
+    T, grid, stored = _setup(path)
+    coef = np.array(_as_start("heavy-ball", stored["controls"], T))
+    s2 = grid.model.sigma**2
+    s, e = max(coasts(coef, 10), key=lambda se: se[1] - se[0])
+    rows = []
+    for f in factors:
+        c = coef.copy()
+        c[1, s:e] *= f
+        L = loss_path(grid, c)
+        S = L[s : min(e + AFTER, T) + 1].max()
+        rows.append((f * coef[1, s:e].sum(), math.log((S + s2) / (L[s] + s2)), L[-1]))
+    r = np.array(rows)
+    print(f"| {T} | [{s}, {e}) | " + ", ".join(f"{v:.2f}" for v in r[:, 0]) + " | "
+          + ", ".join(f"{v:.2f}" for v in r[:, 1]) + f" | {np.polyfit(r[:, 0], r[:, 1], 1)[0]:.3f} | "
+          + ", ".join(f"{v:.4f}" for v in r[:, 2]) + " |")  # fmt: skip
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+")
@@ -110,17 +131,41 @@ def main(argv=None) -> None:
     g = np.array([r[4] for r in allrows])
     slope, icpt = np.polyfit(H, g, 1)
     resid = g - (slope * H + icpt)
+    Ts = np.array([r[0] for r in allrows])
+    print("mean residual by horizon (a trend would mean a constant that moves with T): "
+          + ", ".join(f"{T}: {resid[Ts == T].mean():+.2f}" for T in sorted(set(Ts.tolist()))))  # fmt: skip
     print(
         f"\nall {len(allrows)} coasts: ln growth = {slope:.4f} H + {icpt:.3f} (rms residual "
         f"{resid.std():.3f}; 1/slope = {1 / slope:.3g})"
     )
-    if len(summary) > 1:
-        Ts = np.log([s[0] for s in summary])
-        for name, col in (("tau / T", 1), ("largest H", 3), ("largest spike", 4)):
-            v = np.log([s[col] for s in summary])
-            print(
-                f"power of T of {name}: {np.polyfit(Ts, v, 1)[0]:.3f} (log-log fit over the horizons)"
-            )
+    if len(summary) > 2:
+        _growth(summary)
+    ell = np.log([r[1] for r in allrows])
+    X = np.c_[H, ell, np.ones_like(H)]
+    c, *_ = np.linalg.lstsq(X, g, rcond=None)
+    print(f"ln growth = {c[0]:.3f} H + {c[1]:.3f} ln ell {c[2]:+.3f} (rms {(g - X @ c).std():.3f}; "
+          f"corr(H, ln ell) {np.corrcoef(H, ell)[0, 1]:.2f})")  # fmt: skip
+    print("\n| T | largest coast | H (rates x 0.8, 0.9, 1, 1.1) | ln growth | slope in H at fixed ell | "
+          "L(T) |\n|---|---|---|---|---|---|")  # fmt: skip
+    for path in args.files:
+        scaled_growth(path)
+
+
+def _growth(summary) -> None:
+    """Least-squares fits over the horizons of ``tau / T``, the largest ``H`` and the largest
+    spike: a power of ``T`` against linear in ``ln T``, with their relative rms residuals."""
+    lt = np.log([s[0] for s in summary])
+    for name, col in (("tau / T", 1), ("largest H", 3), ("largest spike", 4)):
+        v = np.array([s[col] for s in summary])
+        p, c = np.polyfit(lt, np.log(v), 1)
+        rp = np.exp(c + p * lt) / v - 1
+        sl, ic = np.polyfit(lt, v, 1)
+        rl = (ic + sl * lt) / v - 1
+        local = np.diff(np.log(v)) / np.diff(lt)
+        print(
+            f"{name}: power fit T^{p:.3f} (rms {rp.std():.2e}; local powers {local[0]:.3f} -> "
+            f"{local[-1]:.3f}); linear in ln T: {sl:.3f} ln T {ic:+.2f} (rms {rl.std():.2e})"
+        )
 
 
 if __name__ == "__main__":
