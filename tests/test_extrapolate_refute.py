@@ -1,6 +1,7 @@
-"""The hard window's rule v3 (benchmarks/results/window_2026-12-03/PROTOCOL.md): the fits reach
-back ``span = 1.5`` e-folds of the slowest derived correction, and the primary is a derived fit no
-fit with more terms contradicts (``ExtrapolationOptions.refute``). Honesty check H3b: synthetic
+"""The hard window's rule v3 (benchmarks/results/window_2026-12-03/PROTOCOL.md; not switched on for
+the window rows, claims.md 2026-12-01s16 (window16)): the fits reach back ``span = 1.5`` e-folds of
+the slowest derived correction, and the primary is a derived fit no fit with more terms
+contradicts (``ExtrapolationOptions.refute``). Honesty check H3b: synthetic
 slopes at (3.5, 4)'s horizons with known limits, including the truth that defeats an amplitude
 bound from the sequence's total change; and what a wrong rule does to the same replicas."""
 
@@ -15,7 +16,6 @@ import pytest
 from solvers.analysis import extrapolate as ex
 from solvers.analysis._primary import refuted, select_primary
 from solvers.claims.core import DEFAULT_RESOLUTION, statistical_verdict
-from solvers.claims.window_layer import WINDOW_FIT
 
 #: (3.5, 4): the derived exponents (b - a)/(2b - 1), omega_0/b, (b - 1) omega_0/b, the claim's
 #: 14 half-decade slopes from layer_fit_from (midpoints of T = 1e8 .. 1e15), the prediction 13/14
@@ -31,10 +31,6 @@ V3 = ex.ExtrapolationOptions(undetermined="noise", span=1.5, refute=True)
 #: first slope by 0.035 (a bound from the total change, candidate (a), puts it at 0.74, not 2.92);
 #: "whole 3": the whole sequence's three-term fit.
 TRUTHS = {"tail 2": (0.1526, -2.92), "whole 3": (0.1097, -1.1355, 1368.0)}
-
-
-def test_window_rows_use_v3():
-    assert (WINDOW_FIT.undetermined, WINDOW_FIT.span, WINDOW_FIT.refute) == ("noise", 1.5, True)
 
 
 def test_a_constant_is_refuted_where_a_term_is_determined():

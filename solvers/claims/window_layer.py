@@ -113,12 +113,13 @@ LAYER_SLOPE_SHARE = DEFAULT_RESOLUTION / ExtrapolationOptions().z
 #: section 4): a scheme whose extra parameters the slopes do not determine counts, if derived,
 #: the noise of its difference from the primary, else nothing (protocol v2,
 #: benchmarks/results/window_2026-12-02/PROTOCOL.md; v1, "drop", undercovers a truth whose
-#: second derived term is below detection). Protocol v3 (window_2026-12-03/PROTOCOL.md): the fits
-#: reach back 1.5 e-folds of the slowest derived correction (``span``; at (3.5, 4) the whole
-#: perturbative sequence, whose earlier slopes reject the 1e6 amplitudes of ``T^-0.70`` that a
-#: 6-value tail left open), and the primary is a fit no determined larger fit contradicts
-#: (``refute``; a constant through still-falling slopes was the primary at (3.2, 3.8)).
-WINDOW_FIT = ExtrapolationOptions(undetermined="noise", span=1.5, refute=True)
+#: second derived term is below detection). Protocol v3 (window_2026-12-03/PROTOCOL.md), the fits
+#: reaching back 1.5 e-folds of the slowest correction (``span``) and a primary no determined
+#: larger fit contradicts (``refute``), passes its honesty checks and resolves (3, 3.5) and
+#: (3.2, 3.8), but not (3.5, 4), and turns (2.5, 3.2) inconclusive and (2.5, 3) into a
+#: ``disagrees`` that one more half-decade reverses: 9 of 12 points agree, as with v2, so it
+#: is not switched on (claims.md, 2026-12-01s16 (window16)).
+WINDOW_FIT = ExtrapolationOptions(undetermined="noise")
 
 
 def layer_bound(model: PLRFModel) -> float:
