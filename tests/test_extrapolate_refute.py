@@ -45,6 +45,8 @@ def test_a_constant_is_refuted_where_a_term_is_determined():
     flat = 0.9 + np.random.default_rng(0).normal(0, 1e-4, 8)
     fits = {j: ex._scheme(x, flat, slice(0, 8), list(w[:j])) for j in range(3)}
     assert not refuted(fits, 0)
+    with pytest.raises(TypeError, match="refute"):
+        ex.ExtrapolationOptions(refute=1)
 
 
 @lru_cache(maxsize=4)
