@@ -205,7 +205,8 @@ def default_scale(tmp_path_factory):
 #:   tests/test_momentum_corrections.py, slow). The other momentum rows (EMA's gain and loss
 #:   exponent, heavy ball) are resolved since their sweeps run half decades to the derived
 #:   horizon (1e6 at (1.5, 3), 1e8 at (3, 2)) on re-evaluated losses (claims.md, 2026-12-01s16):
-#:   at (1.5, 3) 0.1671 +- 0.0036 and -0.0001 +- 0.0022, at (3, 2) (see the section);
+#:   at (1.5, 3) 0.1671 +- 0.0036 and -0.0001 +- 0.0022, at (3, 2) 0.6671 +- 0.0013 and
+#:   0.0000 +- 0.0029;
 #: * compute-optimal -0.483 +- 0.025 / -0.133 +- 0.046 and its model size 0.261 +- 0.171 /
 #:   0.281 +- 0.244: the derived C^-omega is too slow for the default compute levels.
 UNRESOLVED: set = {
