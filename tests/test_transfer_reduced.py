@@ -54,7 +54,7 @@ def test_reduced_kernel_matches_the_symbolic_expression():
             want = [f(mp.mpf(lam), mp.mpf(c0), eta0, T, frac, 1, 0.5)
                     for lam, c0 in zip(grid.lam, grid.c0, strict=True)]  # fmt: skip
             want = float(sum(w * x for w, x in zip(grid.weight, want, strict=True)))
-        assert reduced_loss(grid, eta0, frac, T) == pytest.approx(want, rel=1e-10)
+        assert reduced_loss(model, grid, eta0, frac, T) == pytest.approx(want, rel=1e-10)
 
 
 @pytest.mark.parametrize("ab", [(3.0, 2.0), (4.0, 1.2), (4.0, 3.5)], ids=["3-2", "4-1.2", "4-3.5"])
@@ -71,9 +71,11 @@ def test_reduced_problem_has_the_derived_exponent(ab):
 
 
 def test_reduced_problem_omegas_are_the_left_out_mechanisms():
-    """Discrete time T^-nu and the loss in the source T^-(1-nu)(a-1)/b, from the symbols."""
-    assert reduced_problem_omegas(4.0, 1.2, 0.7) == pytest.approx([0.7, 0.3 * 3 / 1.2])
+    """Discrete time T^-nu and the loss in the source, T^-(1-nu) min(1, (a-1)/b): the early
+    loss when (a-1)/b > 1 (it converges), the end's T^-p when it is < 1."""
+    assert reduced_problem_omegas(4.0, 1.2, 0.7) == pytest.approx([0.3, 0.7])
     assert reduced_problem_omegas(3.0, 2.0, 1 / 3) == pytest.approx([1 / 3, 2 / 3])
+    assert reduced_problem_omegas(2.0, 1.2, 0.4) == pytest.approx([0.4, 0.6 / 1.2])
 
 
 def _result(T, eta0, up, at_bound):

@@ -107,7 +107,7 @@ def transfer_experiment(name: str):
             tol = CONSTANT_RATE_TOL
         m = _exponent_measurement(Ts_, ys, diagnostics=diag, rel_solver=np.full(len(ys), tol))
         if name in ("linear", "wsd") and model.phase == "easy" and m.success:
-            return _against_reduced(model, name, Ts_, ys, tol, m)
+            return _against_reduced(model, name, Ts_, ys, tol, m, ctx)
         return m
 
     experiment.__name__ = f"_exp_transfer_{name}"
@@ -154,7 +154,18 @@ def _pinned_on_bound(model: PLRFModel, res) -> str:
     )
 
 
-def _against_reduced(model, name, Ts, etas, tol, m):
+def _modes(model: PLRFModel, ctx: ExperimentContext):
+    """The mode sum :func:`baseline_sweep` tunes on: the continuum solver's quadrature (with the
+    context's grid options) or the recursion's grid."""
+    if ctx.baselines != "continuum":
+        return ctx.grid(model)
+    from ..schedules.tuning_continuum import continuum_problem
+
+    opts = {k: v for k, v in ctx.solver_options.items() if k in CONTINUUM_GRID_OPTIONS}
+    return continuum_problem(model, 1.0, **opts).quad
+
+
+def _against_reduced(model, name, Ts, etas, tol, m, ctx):
     """The easy-phase annealed peak measured against its reduced problem
     (:mod:`solvers.claims.transfer_reduced`): the raw local slopes and the global fit of ``m``
     stay for the report; the value and its interval are the ratio's plus the reduced
@@ -162,5 +173,5 @@ def _against_reduced(model, name, Ts, etas, tol, m):
     from .transfer_reduced import reduced_transfer
 
     diag = {k: v for k, v in m.diagnostics.items() if k != "extrapolation_input"}
-    e = reduced_transfer(model, name, Ts, etas, tol, diag)
+    e = reduced_transfer(model, name, Ts, etas, tol, diag, lambda md: _modes(md, ctx))
     return replace(m, value=e.value, stderr=e.stderr, diagnostics=diag, extrapolation=e)

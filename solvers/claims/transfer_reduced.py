@@ -59,12 +59,13 @@ def _kernels():
             sp.lambdify(z, R.J_series, modules="numpy"))  # fmt: skip
 
 
-def reduced_loss(grid: ModeGrid, eta0: float, frac: float, T: float) -> float:
+def reduced_loss(model: PLRFModel, grid, eta0: float, frac: float, T: float) -> float:
     r"""The reduced problem's final loss :math:`\sum_k w_k \lambda_k c_k(T)` of the WSD rate
-    ``eta0 min(1, (1 - t/T)/frac)`` (``frac = 1``: the linear decay) on ``grid``'s modes
-    (:func:`theory.fixed_shape_reduced`, its ``J`` by its series where it cancels)."""
+    ``eta0 min(1, (1 - t/T)/frac)`` (``frac = 1``: the linear decay) on ``grid``'s modes (a
+    :class:`~solvers.dynamics.ModeGrid` or the continuum solver's quadrature: ``lam, c0,
+    weight``; :func:`theory.fixed_shape_reduced`, its ``J`` by its series where it cancels)."""
     J, J_series = _kernels()
-    m = grid.model
+    m = model
     lam = grid.lam
     z = lam * eta0 * frac * T
     y = 2.0 * lam * eta0 * (1.0 - frac) * T
@@ -83,63 +84,71 @@ def reduced_loss(grid: ModeGrid, eta0: float, frac: float, T: float) -> float:
     return float(grid.weight @ (bias + noise))
 
 
-def _tune_eta(grid, frac, T, hi):
+def _tune_eta(model, grid, frac, T, hi):
     lo = 1e-3 / (T * float(grid.lam.max()))  # far below any optimum (eta T lambda_1 = 1e-3)
     r = minimize_scalar(
-        lambda z: math.log(reduced_loss(grid, math.exp(z), frac, T)),
+        lambda z: math.log(reduced_loss(model, grid, math.exp(z), frac, T)),
         bounds=(math.log(lo), math.log(hi)), method="bounded",
         options={"xatol": REDUCED_XATOL},
     )  # fmt: skip
     return math.exp(float(r.x)), float(r.fun)
 
 
-def reduced_peaks(model: PLRFModel, family: str, Ts, *, grid: ModeGrid | None = None) -> list:
+def reduced_peaks(model: PLRFModel, family: str, Ts, *, grid=None) -> list:
     """The reduced problem's tuned ``eta0`` of ``family`` (``"linear"`` or ``"wsd"``, its
-    fraction tuned too) at each horizon, on ``grid`` (default the model's), rates up to
-    ``eta_max``."""
+    fraction tuned too) at each horizon, on ``grid``'s modes (default the model's
+    :class:`~solvers.dynamics.ModeGrid`), rates up to ``eta_max``."""
     grid = ModeGrid.from_model(model) if grid is None else grid
     out = []
     for T in Ts:
         if family == "linear":
-            out.append(_tune_eta(grid, 1.0, T, model.eta_max)[0])
+            out.append(_tune_eta(model, grid, 1.0, T, model.eta_max)[0])
             continue
-        out.append(_tune_wsd(grid, T, model.eta_max))
+        out.append(_tune_wsd(model, grid, T, model.eta_max))
     return out
 
 
-def _tune_wsd(grid: ModeGrid, T: float, hi: float) -> float:
+def _tune_wsd(model, grid, T: float, hi: float) -> float:
     """The reduced problem's WSD: Brent over ``log frac`` of the tuned ``eta0``'s loss, and the
     bound ``frac = 1`` (the linear decay; Brent never tries a bound)."""
     lo = math.log(max(1.0 / T, FRAC_FLOOR))
-    r = minimize_scalar(lambda u: _tune_eta(grid, math.exp(u), T, hi)[1], bounds=(lo, 0.0),
-                        method="bounded", options={"xatol": 1e-4})  # fmt: skip
-    cands = [_tune_eta(grid, math.exp(float(r.x)), T, hi), _tune_eta(grid, 1.0, T, hi)]
+    r = minimize_scalar(lambda u: _tune_eta(model, grid, math.exp(u), T, hi)[1],
+                        bounds=(lo, 0.0), method="bounded", options={"xatol": 1e-4})  # fmt: skip
+    cands = [_tune_eta(model, grid, math.exp(float(r.x)), T, hi),
+             _tune_eta(model, grid, 1.0, T, hi)]  # fmt: skip
     return min(cands, key=lambda p: p[1])[0]
 
 
-def _reduced_exponent(model: PLRFModel, family: str, T0: float):
+def _reduced_exponent(model: PLRFModel, family: str, T0: float, quadrature=None):
     """The reduced problem's own exponent: its tuned peak from ``T0`` to
     :data:`REDUCED_T_MAX` every decade, on modes that hold its front there, extrapolated
-    model-free."""
+    model-free. ``quadrature(model)``: the modes to sum on (default the model's ModeGrid)."""
     front = (model.eta_max * REDUCED_T_MAX) ** (1.0 / model.b)
     wide = model.replace(n_modes=max(model.n_modes, int(min(front * FRONT_MARGIN, 1e300))))
     n = math.ceil(math.log10(REDUCED_T_MAX / T0))
     Ts = np.geomspace(T0, REDUCED_T_MAX, n + 1)
-    etas = reduced_peaks(wide, family, Ts, grid=ModeGrid.from_model(wide))
+    grid = ModeGrid.from_model(wide) if quadrature is None else quadrature(wide)
+    etas = reduced_peaks(wide, family, Ts, grid=grid)
     return extrapolate_exponent(Ts, np.asarray(etas)), Ts
 
 
-def reduced_transfer(model: PLRFModel, family: str, Ts, etas, rel_tol: float, diag: dict):
+def reduced_transfer(
+    model: PLRFModel, family: str, Ts, etas, rel_tol: float, diag: dict, quadrature=None
+):
     """The extrapolated exponent of the tuned peaks ``etas`` at ``Ts`` (module docstring): the
     ratio to the reduced problem's, extrapolated with the corrections it leaves out, plus the
     reduced problem's own; records both parts in ``diag``. ``rel_tol``: the tuned rates'
-    relative error (the tuner's tolerance)."""
-    red = np.asarray(reduced_peaks(model, family, Ts))
+    relative error (the tuner's tolerance). ``quadrature(model)``: the mode sum the rates were
+    tuned on (the continuum solver's quadrature, or the recursion's grid; default the model's
+    ModeGrid): the ratio of two sums on different quadratures drifts as the learning front
+    moves through their bins."""
+    grid = ModeGrid.from_model(model) if quadrature is None else quadrature(model)
+    red = np.asarray(reduced_peaks(model, family, Ts, grid=grid))
     nu = fixed_shape_peak_at(1, model.a, model.b)
     omegas = reduced_problem_omegas(model.a, model.b, nu)
     ratio = extrapolate_exponent(np.asarray(Ts, float), np.asarray(etas) / red,
                                  rel_err_solver=np.full(len(Ts), rel_tol), omegas=omegas)  # fmt: skip
-    own, T_red = _reduced_exponent(model, family, float(Ts[-1]))
+    own, T_red = _reduced_exponent(model, family, float(Ts[-1]), quadrature)
     q = own.value
     budget = {**ratio.budget, "reduced problem": own.stderr}
     total = math.sqrt(sum(v * v for v in budget.values()))
