@@ -63,7 +63,7 @@ def test_reduced_problem_has_the_derived_exponent(ab):
     derived exponent of the fixed-shape balance (a log at b = 2, the front at b < 2, the top
     modes at b > 2) within its interval; the exponent shifted by +-0.02 does not."""
     a, b = ab
-    e, _ = _reduced_exponent(PLRFModel(a, b, n_modes=10**12), "linear", 1e6)
+    e, _ = _reduced_exponent(PLRFModel(a, b, n_modes=10**12), 1.0, 1e6)
     nu = fixed_shape_peak_at(1, a, b)
     assert e.contains(-nu), (e.value, e.halfwidth, -nu)
     for shift in (-0.02, 0.02):

@@ -173,5 +173,6 @@ def _against_reduced(model, name, Ts, etas, tol, m, ctx):
     from .transfer_reduced import reduced_transfer
 
     diag = {k: v for k, v in m.diagnostics.items() if k != "extrapolation_input"}
-    e = reduced_transfer(model, name, Ts, etas, tol, diag, lambda md: _modes(md, ctx))
+    fracs = diag["frac"][-len(Ts) :] if name == "wsd" else 1.0
+    e = reduced_transfer(model, Ts, etas, fracs, tol, diag, lambda md: _modes(md, ctx))
     return replace(m, value=e.value, stderr=e.stderr, diagnostics=diag, extrapolation=e)
