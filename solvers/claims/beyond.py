@@ -316,13 +316,41 @@ COMPUTE_CLAIM_C = tuple(float(f"{10 ** (3 + j / 4):.3g}") for j in range(9))
 COMPUTE_CLAIM_FACTOR = 1.25
 
 
+#: Longest compute level of the claims' sweep. Where the claims' slowest derived correction
+#: (unit amplitude) falls to ``CORRECTION_TARGET`` below it, the levels run (quarter decades)
+#: to that level: at (1.5, 3), ``C^-0.225`` asks for 3.6e7, and nine levels to 1e5 read
+#: -0.133 +- 0.046 for -0.125 where 21 to 1e8 read -0.1257 +- 0.0092 (36 s CPU). Beyond it (the
+#: easy phase's ``C^-1/(2(a+1))``, the hard phase near ``a = b`` or ``a = 1``) no level within
+#: reach settles the claims (at (3, 2) levels to 1e7 read -0.488 +- 0.050, to 1e9 +-0.63: four
+#: near-collinear derived terms), and the sweep keeps :data:`COMPUTE_CLAIM_C` (claims.md
+#: 2026-12-01s16).
+COMPUTE_CLAIM_C_CAP = 1e8
+
+
+def compute_claim_levels(model: PLRFModel) -> tuple[float, ...]:
+    """The claims' compute levels at ``model`` (:data:`COMPUTE_CLAIM_C_CAP`)."""
+    from theory import derive_beyond_corrections
+
+    from ._horizon import derived_horizon
+
+    rows = derive_beyond_corrections()[model.phase]
+    omegas = [w for k in ("compute_optimal.loss_exponent", "compute_optimal.model_size_exponent")
+              for w in rows[k].omegas(model.a, model.b)]  # fmt: skip
+    need = derived_horizon(omegas)
+    if not need <= COMPUTE_CLAIM_C_CAP:
+        return COMPUTE_CLAIM_C
+    n = max(len(COMPUTE_CLAIM_C) - 1, math.ceil(4 * math.log10(need / 1e3) - 1e-9))
+    return tuple(float(f"{10 ** (3 + j / 4):.3g}") for j in range(n + 1))
+
+
 def compute_claim_sweep(model: PLRFModel, ctx):
     """The compute-optimal claims' sweep: the optimal schedule alone at
-    ``ctx.beyond.compute_claim_C`` (``None``: :data:`COMPUTE_CLAIM_C`)."""
+    ``ctx.beyond.compute_claim_C`` (``None``: :func:`compute_claim_levels`)."""
     from ..control import compute_optimal as co
 
     sc = ctx.beyond
-    Cs = [float(c) for c in (COMPUTE_CLAIM_C if sc.compute_claim_C is None else sc.compute_claim_C)]
+    levels = compute_claim_levels(model) if sc.compute_claim_C is None else sc.compute_claim_C
+    Cs = [float(c) for c in levels]
     return _cached(
         ctx,
         "claims-compute-optimal-claim",
