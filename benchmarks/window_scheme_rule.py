@@ -1,22 +1,25 @@
-"""The hard window's scheme spread read three ways from one default run's optima, at the full
-horizon and 100x shorter (issue 12; benchmarks/results/window_2026-12-02/PROTOCOL.md).
+"""The hard window's scheme spread read four ways from one default run's optima, at the full
+horizon and 100x shorter (issue 12; benchmarks/results/window_2026-12-02/PROTOCOL.md and
+window_2026-12-03/PROTOCOL.md).
 
 ``optlr validate --a A --b B --claim "hard annealing window" --cache-dir DIR`` on this code, then
 this script with the same ``--cache-dir`` (or a new one: the sweep is then solved here). It
 evaluates the claim as the CLI does (the default model, horizons and CPU budget) with each
-value of ``ExtrapolationOptions.undetermined`` for the window rows (``WINDOW_FIT``):
+of these options for the window rows (``WINDOW_FIT``):
 
 * ``distance`` — every scheme counts its distance from the primary (main before the branch);
 * ``drop`` — protocol v1: a scheme whose extra parameters the slopes do not determine leaves
   the spread;
 * ``noise`` — protocol v2: such a derived scheme counts the standard error of its difference
-  from the primary, such a free-omega scheme leaves.
+  from the primary, such a free-omega scheme leaves (the window rows' rule);
+* ``v3`` — v2 with the fits reaching back 1.5 e-folds of the slowest derived correction
+  (``span``) and a primary no determined larger fit contradicts (``refute``).
 
 and for each, the honesty check H1: the same optima without the last ``--drop-last`` horizons
 (4 half-decades: the sweep to ``T_max/100``), whose interval should contain the full reading.
 Per line: the value, the half-width, the verdict, the schemes counted as undetermined, then the
 shorter sweep's value and half-width and whether it contains the full value and the prediction.
-Results: ``benchmarks/results/claims.md`` (2026-12-01s15).
+Results: ``benchmarks/results/claims.md`` (2026-12-01s15, 2026-12-01s16 (window16)).
 
 Usage::
 
@@ -36,7 +39,12 @@ from solvers.claims.core import evaluate_claim
 from solvers.claims.validate import default_horizons
 
 NAME = "hard annealing window"
-MODES = ("distance", "drop", "noise")
+MODES = {
+    "distance": {"undetermined": "distance"},
+    "drop": {"undetermined": "drop"},
+    "noise": {"undetermined": "noise"},
+    "v3": {"undetermined": "noise", "span": 1.5, "refute": True},
+}
 
 
 def _line(mode: str, full, short) -> str:
@@ -60,11 +68,9 @@ def main() -> None:
     model, ctx = default_context(opt.a, opt.b, NAME, opt.cache_dir)
     claim = catalog.CLAIMS[NAME]
     Ts = default_horizons(model, claim)
-    for mode in MODES:
+    for mode, fields in MODES.items():
         t0, w0 = time.process_time(), time.time()
-        with mock.patch.object(
-            catalog, "WINDOW_FIT", replace(catalog.WINDOW_FIT, undetermined=mode)
-        ):
+        with mock.patch.object(catalog, "WINDOW_FIT", replace(catalog.WINDOW_FIT, **fields)):
             full = evaluate_claim(claim, model, Ts, ctx)
             solved = full.measurement.diagnostics["T"]
             short = evaluate_claim(claim, model, [T for T in Ts if T < solved[-opt.drop_last]], ctx)

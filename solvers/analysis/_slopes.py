@@ -1,5 +1,5 @@
-r"""Local slopes of a sequence :math:`y(T)`, and a known part of its local exponent divided out:
-the inputs of :mod:`~solvers.analysis.extrapolate` (kept apart from its schemes for the module
+r"""Local slopes of a sequence :math:`y(T)`, a known part of its local exponent divided out, and
+the sequence's last turn: the inputs of :mod:`~solvers.analysis.extrapolate` (kept apart from its schemes for the module
 size limit; imported from there).
 """
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["local_slope_sequence", "remove_slope_correction"]
+__all__ = ["last_turn", "local_slope_sequence", "remove_slope_correction"]
 
 
 def remove_slope_correction(T, y, correction) -> np.ndarray:
@@ -65,3 +65,17 @@ def local_slope_sequence(T, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     D[np.arange(n - 1), np.arange(n - 1)] = -1.0 / dl
     D[np.arange(n - 1), np.arange(1, n)] = 1.0 / dl
     return np.sqrt(T[1:] * T[:-1]), D @ np.log(y), D
+
+
+def last_turn(s) -> int | None:
+    """Index of the last extremum of ``s`` (where its successive differences change sign,
+    zero differences skipped: the last value of a flat extremum); ``None`` for a monotone
+    sequence.
+
+    >>> last_turn([3, 2, 1, 1, 2]), last_turn([1, 2, 3]), last_turn([1, 3, 2, 4])
+    (3, None, 2)
+    """
+    d = np.sign(np.diff(np.asarray(s, float)))
+    nz = np.flatnonzero(d)
+    turns = [int(nz[j]) for j in range(1, nz.size) if d[nz[j]] != d[nz[j - 1]]]
+    return turns[-1] if turns else None

@@ -56,7 +56,8 @@ import numpy as np
 from theory._checks import check_int, check_real
 
 from ._determined import is_determined, t_ratios
-from ._slopes import local_slope_sequence, remove_slope_correction
+from ._primary import select_primary
+from ._slopes import last_turn, local_slope_sequence, remove_slope_correction
 
 __all__ = [
     "Extrapolation",
@@ -122,6 +123,9 @@ class ExtrapolationOptions:
         detection can leave in the primary; protocol v2); one on fewer values (``derived
         (short)`` beside a constant primary) and a free-omega scheme nothing. Schemes without
         extra parameters (the primary's model on fewer values) count their distance.
+    refute : bool
+        The primary is chosen among the derived fits no fit with more terms contradicts by
+        determining its extra amplitudes (:func:`~solvers.analysis._primary.select_primary`).
     """
 
     tail: int = 6
@@ -134,6 +138,7 @@ class ExtrapolationOptions:
     harmonic_min_points: int = 6
     min_terms: int = 0
     undetermined: str = "distance"
+    refute: bool = False
 
     def __post_init__(self) -> None:
         check_int("tail", self.tail, ge=2)
@@ -147,7 +152,7 @@ class ExtrapolationOptions:
             raise ValueError(
                 f"undetermined must be one of {UNDETERMINED}, got {self.undetermined!r}"
             )
-        for name in ("harmonic", "harmonic_derived"):
+        for name in ("harmonic", "harmonic_derived", "refute"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name}: expected a bool, got {getattr(self, name)!r}")
 
@@ -440,20 +445,6 @@ def _log_scheme(x, s, sl: slice) -> _Fit:
     return _Fit(float(beta[0]), row, sl, None, float(beta[1]), _fit_error(X, s[sl], row))
 
 
-def last_turn(s) -> int | None:
-    """Index of the last extremum of ``s`` (where its successive differences change sign,
-    zero differences skipped: the last value of a flat extremum); ``None`` for a monotone
-    sequence.
-
-    >>> last_turn([3, 2, 1, 1, 2]), last_turn([1, 2, 3]), last_turn([1, 3, 2, 4])
-    (3, None, 2)
-    """
-    d = np.sign(np.diff(np.asarray(s, float)))
-    nz = np.flatnonzero(d)
-    turns = [int(nz[j]) for j in range(1, nz.size) if d[nz[j]] != d[nz[j - 1]]]
-    return turns[-1] if turns else None
-
-
 def _post_turn(x, s, tail: slice, opt: ExtrapolationOptions) -> dict[str, _Fit]:
     r"""Model-free schemes on the values from the sequence's last turn on, when that turn has at
     least two values of the tail window before it and three values from it on.
@@ -505,9 +496,7 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, _Fit]:
         # a missing one leaves a trend in the residuals)
         lo = min(opt.min_terms, k)
         fits = {j: _scheme(x, s, tail, omegas[:j]) for j in range(lo, k + 1) if m - j - 1 >= 1}
-        best = min((j for j in fits if j >= 1), key=lambda j: (fits[j].fit, -j))
-        if fits.get(0) is not None and fits[0].fit < fits[best].fit:
-            best = 0
+        best = select_primary(fits, opt.refute)  # with refute: none a larger fit contradicts
         out["derived"] = fits[best]
         for j, f in fits.items():  # fewer terms: already rejected by a larger error
             if j > best:

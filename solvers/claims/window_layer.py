@@ -113,7 +113,12 @@ LAYER_SLOPE_SHARE = DEFAULT_RESOLUTION / ExtrapolationOptions().z
 #: section 4): a scheme whose extra parameters the slopes do not determine counts, if derived,
 #: the noise of its difference from the primary, else nothing (protocol v2,
 #: benchmarks/results/window_2026-12-02/PROTOCOL.md; v1, "drop", undercovers a truth whose
-#: second derived term is below detection).
+#: second derived term is below detection). Protocol v3 (window_2026-12-03/PROTOCOL.md), the fits
+#: reaching back 1.5 e-folds of the slowest correction (``span``) and a primary no determined
+#: larger fit contradicts (``refute``), passes its honesty checks and resolves (3, 3.5) and
+#: (3.2, 3.8), but not (3.5, 4), and turns (2.5, 3.2) inconclusive and (2.5, 3) into a
+#: ``disagrees`` that one more half-decade reverses: 9 of 12 points agree, as with v2, so it
+#: is not switched on (claims.md, 2026-12-01s16 (window16)).
 WINDOW_FIT = ExtrapolationOptions(undetermined="noise")
 
 
