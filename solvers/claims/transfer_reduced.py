@@ -32,7 +32,7 @@ from scipy.optimize import minimize_scalar
 
 from theory import PLRFModel, fixed_shape_peak_at, fixed_shape_reduced, reduced_problem_omegas
 
-from ..analysis.extrapolate import extrapolate_exponent
+from ..analysis.extrapolate import ExtrapolationOptions, extrapolate_exponent
 from ..dynamics import ModeGrid
 
 __all__ = ["REDUCED_T_MAX", "reduced_loss", "reduced_peaks", "reduced_transfer"]
@@ -146,7 +146,8 @@ def reduced_transfer(
     q = own.value
     budget = {**ratio.budget, "reduced problem": own.stderr}
     total = math.sqrt(sum(v * v for v in budget.values()))
-    z = ratio.halfwidth / ratio.stderr if 0 < ratio.stderr < math.inf else math.inf
+    # an unbounded interval stays unbounded (total is inf), as in with_reference
+    z = ratio.halfwidth / ratio.stderr if 0 < ratio.stderr < math.inf else ExtrapolationOptions().z
     e = replace(
         ratio, value=ratio.value + q, stderr=total, halfwidth=z * total, budget=budget,
         schemes={k: v + q for k, v in ratio.schemes.items()}, slopes=ratio.slopes + q,
