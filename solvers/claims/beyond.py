@@ -64,7 +64,7 @@ def _window_centres(fit) -> np.ndarray:
     return np.sqrt(x[1:] * x[:-1])
 
 
-def _series_measurement(x, values, errors, diagnostics, message=""):
+def _series_measurement(x, values, errors, diagnostics, message="", settle=""):
     """An exponent from a per-horizon series (local slopes, or one fit per horizon),
     extrapolated in the horizon by the model-free schemes of
     :func:`~solvers.analysis.extrapolate.extrapolate_sequence`: its interval adds the series'
@@ -72,7 +72,8 @@ def _series_measurement(x, values, errors, diagnostics, message=""):
     schemes, and the verdict is statistical (:func:`~solvers.claims.core.statistical_verdict`).
     With fewer values than a model-free extrapolation needs, the interval is unbounded: the
     series does not say where it is going, and the verdict says so instead of a fixed band.
-    (The series' own errors show in the budget as its ``solver`` term.)"""
+    (The series' own errors show in the budget as its ``solver`` term.) ``settle``: what would
+    give more values (the ramp's horizons may be cut by its mode count)."""
     from .core import Measurement
 
     x = np.asarray(x, float)
@@ -81,7 +82,9 @@ def _series_measurement(x, values, errors, diagnostics, message=""):
     sl = LocalSlopes(x, v, e, 1)
     dr = slope_drift(sl, tail=min(3, v.size)) if v.size >= 2 else None
     if v.size < 2:
-        msg = "one value: nothing to extrapolate (unbounded interval); more horizons settle it"
+        msg = "one value: nothing to extrapolate (unbounded interval); " + (
+            settle or "more horizons settle it"
+        )
         return Measurement(float(v[-1]), math.inf, None, sl, dr, diagnostics, False, msg)
     cov = np.diag(e**2)
     ex = extrapolate_sequence(x, v, cov_solver=cov)
@@ -130,6 +133,32 @@ def ramp_plan(model: PLRFModel, sc: BeyondScale) -> tuple[int, list[int]]:
     return N, [round(T) for T in Ts if T <= min(RAMP_T_CAP, T_N)]
 
 
+def ramp_settling(model: PLRFModel, sc: BeyondScale) -> str:
+    """What would give the ramp's derived plan (:func:`ramp_plan`) more horizons: more modes
+    when :data:`RAMP_MODES_CAP` cut them (at b = 1.2 the kernel's missing fraction needs
+    ``N >= k_* / 0.0072`` and 4000 modes reach one horizon); ``""`` otherwise (more horizons
+    would, up to :data:`RAMP_T_CAP`)."""
+    from theory import ramp_front
+
+    if sc.ramp_T is not None:
+        return ""
+    eta, (lo, hi), b = min(model.eta_max, sc.ramp_eta), RAMP_WINDOW, model.b
+    T0 = RAMP_FRONT_MIN**b / (2 * eta * lo)
+    Ts = [T0 * 10 ** (j / RAMP_PER_DECADE) for j in range(RAMP_POINTS)]
+    N, kept = ramp_plan(model, sc)
+    cut = [T for T in Ts[len(kept) :] if T <= RAMP_T_CAP]
+    if N < RAMP_MODES_CAP or not cut:
+        return ""
+    reach = RAMP_MISSING_MAX ** (1 / (2 * b - 1))
+    need = [math.ceil(ramp_front(b, eta, hi * T) / reach) for T in (cut[0], cut[-1])]
+    last = f"{kept[-1]:.3g}" if kept else "none"
+    return (
+        f"more modes settle it, not more horizons: {N} modes (RAMP_MODES_CAP) keep the "
+        f"kernel's missing fraction below {RAMP_MISSING_MAX:g} up to T = {last}; the plan's "
+        f"next horizon, {cut[0]:.3g}, needs {need[0]} modes, its last, {cut[-1]:.3g}, {need[1]}"
+    )
+
+
 def ramp_sweep(model: PLRFModel, ctx) -> list:
     """:func:`~solvers.control.batch.optimal_batch_at_rate` at each horizon of :func:`ramp_plan`."""
     from ..control import batch as _batch
@@ -167,6 +196,7 @@ def _exp_batch_ramp(model, Ts, ctx):
          "eta": res[-1].model.eta_max, "n_modes": res[-1].model.n_modes},
         f"gamma of m*(t)/sqrt(sigma^2 + L_t) ~ (1 - t/T)^gamma over y in {RAMP_WINDOW} at "
         "eta = eta_max, per-step KKT solution, one value per horizon",
+        ramp_settling(model, ctx.beyond),
     )  # fmt: skip
 
 
@@ -286,13 +316,41 @@ COMPUTE_CLAIM_C = tuple(float(f"{10 ** (3 + j / 4):.3g}") for j in range(9))
 COMPUTE_CLAIM_FACTOR = 1.25
 
 
+#: Longest compute level of the claims' sweep. Where the claims' slowest derived correction
+#: (unit amplitude) falls to ``CORRECTION_TARGET`` below it, the levels run (quarter decades)
+#: to that level: at (1.5, 3), ``C^-0.225`` asks for 3.6e7, and nine levels to 1e5 read
+#: -0.133 +- 0.046 for -0.125 where 21 to 1e8 read -0.1257 +- 0.0092 (36 s CPU). Beyond it (the
+#: easy phase's ``C^-1/(2(a+1))``, the hard phase near ``a = b`` or ``a = 1``) no level within
+#: reach settles the claims (at (3, 2) levels to 1e7 read -0.488 +- 0.050, to 1e9 +-0.63: four
+#: near-collinear derived terms), and the sweep keeps :data:`COMPUTE_CLAIM_C` (claims.md
+#: 2026-12-01s16).
+COMPUTE_CLAIM_C_CAP = 1e8
+
+
+def compute_claim_levels(model: PLRFModel) -> tuple[float, ...]:
+    """The claims' compute levels at ``model`` (:data:`COMPUTE_CLAIM_C_CAP`)."""
+    from theory import derive_beyond_corrections
+
+    from ._horizon import derived_horizon
+
+    rows = derive_beyond_corrections()[model.phase]
+    omegas = [w for k in ("compute_optimal.loss_exponent", "compute_optimal.model_size_exponent")
+              for w in rows[k].omegas(model.a, model.b)]  # fmt: skip
+    need = derived_horizon(omegas)
+    if not need <= COMPUTE_CLAIM_C_CAP:
+        return COMPUTE_CLAIM_C
+    n = max(len(COMPUTE_CLAIM_C) - 1, math.ceil(4 * math.log10(need / 1e3) - 1e-9))
+    return tuple(float(f"{10 ** (3 + j / 4):.3g}") for j in range(n + 1))
+
+
 def compute_claim_sweep(model: PLRFModel, ctx):
     """The compute-optimal claims' sweep: the optimal schedule alone at
-    ``ctx.beyond.compute_claim_C`` (``None``: :data:`COMPUTE_CLAIM_C`)."""
+    ``ctx.beyond.compute_claim_C`` (``None``: :func:`compute_claim_levels`)."""
     from ..control import compute_optimal as co
 
     sc = ctx.beyond
-    Cs = [float(c) for c in (COMPUTE_CLAIM_C if sc.compute_claim_C is None else sc.compute_claim_C)]
+    levels = compute_claim_levels(model) if sc.compute_claim_C is None else sc.compute_claim_C
+    Cs = [float(c) for c in levels]
     return _cached(
         ctx,
         "claims-compute-optimal-claim",

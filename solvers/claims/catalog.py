@@ -27,11 +27,11 @@ from theory import symbols as S
 
 from ..analysis.extrapolate import extrapolate_sequence
 from ..analysis.fits import LocalSlopes, fit_collapse_exponent, fit_end_exponent, slope_drift
-from ..schedules.tuning import tune_baseline
 from . import easy_layer as layer
 from . import noise_floor as floor
+from .baselines import baseline_sweep, transfer_experiment
 from .beyond import beyond_claims
-from .constant_rate import constant_sweep, exp_constant_loss, exp_constant_rate, subtract_feedback
+from .constant_rate import exp_constant_loss, exp_constant_rate
 from .core import (
     Claim,
     ClaimRegistry,
@@ -62,63 +62,6 @@ __all__ = [
     "peak_rate_exponent",
     "register_claim",
 ]
-
-
-def _time_domain_Ts(Ts, ctx):
-    return [T for T in Ts if T <= ctx.max_T_time_domain]
-
-
-#: Options of the continuum solver that fix its grid and mode quadrature (shared with baselines).
-CONTINUUM_GRID_OPTIONS = ("dynamics", "ratio", "max_interval", "substeps", "exact_modes",
-                          "bins_per_decade", "points_per_bin")  # fmt: skip
-
-
-def baseline_sweep(name: str, model: PLRFModel, Ts: Sequence[int], ctx: ExperimentContext, **kw):
-    """A tuned baseline at every horizon.
-
-    With ``ctx.baselines == "continuum"`` every family (the constant too) is tuned on the
-    continuum solver's grid and modes at every horizon
-    (:func:`~solvers.schedules.tuning_continuum.tune_baseline_continuum`); otherwise on the exact
-    recursion, time-domain families capped at ``ctx.max_T_time_domain``.
-    """
-    if ctx.baselines == "continuum":
-        from ..schedules.tuning_continuum import tune_baseline_continuum
-
-        opts = {k: v for k, v in ctx.solver_options.items() if k in CONTINUUM_GRID_OPTIONS}
-        key = ("continuum-baseline", name, model, tuple(Ts), tuple(sorted(kw.items())))
-        if key not in ctx.memo:
-            ctx.memo[key] = _within_budget(
-                ctx, Ts, lambda T: tune_baseline_continuum(name, model, T, **kw, **opts)
-            )
-        return ctx.memo[key]
-    if name == "constant":
-        return constant_sweep(model, Ts, ctx)
-    Ts = _time_domain_Ts(Ts, ctx)
-    key = (name, model, tuple(Ts), tuple(sorted(kw.items())))
-    if key not in ctx.memo:
-        ctx.memo[key] = _within_budget(
-            ctx, Ts, lambda T: tune_baseline(name, model, T, grid=ctx.grid(model), **kw)
-        )
-    return ctx.memo[key]
-
-
-#: Key of the context's ledger of reference CPU seconds spent on tuned baselines.
-BASELINE_LEDGER = "baseline-reference-seconds"
-
-
-def _within_budget(ctx: ExperimentContext, Ts: Sequence[int], tune) -> list:
-    """``tune(T)`` for each horizon in order, starting none once the baselines of the run have
-    spent ``ctx.baseline_budget`` reference CPU seconds (their results' ``cost``: the work, so
-    the horizons reached do not depend on the machine's load)."""
-    out = []
-    for T in Ts:
-        spent = ctx.memo.get(BASELINE_LEDGER, 0.0)
-        if ctx.baseline_budget is not None and spent >= ctx.baseline_budget:
-            break
-        r = tune(T)
-        ctx.memo[BASELINE_LEDGER] = spent + r.cost
-        out.append(r)
-    return out
 
 
 def _exp_power_vs_constant(model, Ts, ctx):
@@ -407,24 +350,6 @@ def _exp_anneal_fraction(model, Ts, ctx):
     return _exp_anneal_width(model, Ts, ctx, fraction=True)
 
 
-def _transfer_experiment(name: str):
-    """Exponent of a tuned baseline's base rate (``eta0``) against T (LR transfer, issue 5.4)."""
-
-    def experiment(model, Ts, ctx):
-        res = baseline_sweep(name, model, Ts, ctx)
-        bound = [r.T for r in res if "eta0" in r.at_bound]
-        extra = {"frac": [r.params["frac"] for r in res]} if name == "wsd" else {}
-        etas = [r.params["eta0"] for r in res]
-        diag = {"eta0": etas, "eta0_at_bound_T": bound, "baselines": ctx.baselines, **extra}
-        Ts_, ys = [r.T for r in res], etas
-        if name == "constant":  # the tuned constant rate: its derived feedback correction
-            Ts_, ys = subtract_feedback(model, Ts_, etas, etas, "rate", diag)
-        return _exponent_measurement(Ts_, ys, diagnostics=diag)
-
-    experiment.__name__ = f"_exp_transfer_{name}"
-    return experiment
-
-
 # -- predictions that this module derives ----------------------------------------------------------
 
 
@@ -577,17 +502,18 @@ def _baseline_claims() -> list[Claim]:
               "annealed base rate: transfers (hard), ~T^(-nu_1) (easy: a linear decay's balance)",
               r"\eta_0^{\mathrm{WSD}} \sim T^{-\nu_1}\ /\ T^0",
               "exponent of the tuned WSD peak rate", prediction=annealed_family_peak_exponent,
-              experiment=_transfer_experiment("wsd"), provenance="study (practical message)"),
+              experiment=transfer_experiment("wsd"), provenance="study (practical message)"),
             C("LR transfer: linear peak",
               "annealed base rate: transfers (hard), ~T^(-nu_1) (easy: a linear decay's balance)",
               r"\eta_0^{\mathrm{lin}} \sim T^{-\nu_1}\ /\ T^0",
               "exponent of the tuned linear-decay peak rate",
               prediction=annealed_family_peak_exponent,
-              experiment=_transfer_experiment("linear"), provenance="study (practical message)"),
+              experiment=transfer_experiment("linear"), provenance="study (practical message)"),
             C("LR transfer: constant", "unannealed base rate shrinks in both phases",
               r"\eta_c \sim T^{-(a-1)/(a+b-1)}", "exponent of the tuned constant rate",
               prediction=law("constant_lr_exponent", sign=-1),
-              experiment=_transfer_experiment("constant"), provenance="derived only"),
+              experiment=transfer_experiment("constant"), correction="constant_lr_exponent",
+              provenance="derived only"),
     ]  # fmt: skip
 
 

@@ -63,6 +63,11 @@ AT_BOUND_RTOL = 1e-3
 CHI_MAX = 1.5
 #: Stand-in for an infinite loss inside optimisers (they need finite comparisons).
 BLOWUP = 1e300
+#: Tolerances of the polish in the transformed parameters (log of a rate): bounded Brent for one
+#: parameter, Nelder-Mead for two. They bound a tuned rate's relative error, which the claims on
+#: tuned rates count as the values' solver error (solvers/claims/baselines.py).
+BRENT_XATOL = 1e-5
+NELDER_MEAD_XATOL = 1e-4
 #: Reference CPU seconds of one unit of a loss evaluation, per kernel: ``continuum`` a mode
 #: node advanced one substep of one interval of the continuum grid (forward pass only),
 #: ``recursion`` a grid mode advanced one step of the exact recursion, ``closed form`` a grid
@@ -357,7 +362,7 @@ def _optimise(f, spec: Baseline, zb, max_evaluations: int):
         step = axes[0][1] - axes[0][0]
         lo_, hi_ = max(best[0] - step, zb[0][0]), min(best[0] + step, zb[0][1])
         res = minimize_scalar(
-            lambda z: f([z]), bounds=(lo_, hi_), method="bounded", options={"xatol": 1e-5}
+            lambda z: f([z]), bounds=(lo_, hi_), method="bounded", options={"xatol": BRENT_XATOL}
         )
         z_opt, f_opt = [float(res.x)], float(res.fun)
         method = "coarse grid + bounded Brent"
@@ -409,7 +414,7 @@ def _nelder_mead(f, best, steps, zb, max_evaluations: int) -> tuple[list[float],
     ]  # fmt: skip
     res = minimize(
         f, best, method="Nelder-Mead", bounds=list(zip(lo_, hi_, strict=True)),
-        options={"initial_simplex": np.array(simplex), "xatol": 1e-4, "fatol": 1e-9,
+        options={"initial_simplex": np.array(simplex), "xatol": NELDER_MEAD_XATOL, "fatol": 1e-9,
                  "maxfev": max_evaluations},
     )  # fmt: skip
     return [float(v) for v in res.x], float(res.fun)
