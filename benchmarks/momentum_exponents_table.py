@@ -23,6 +23,7 @@ from dataclasses import fields
 import numpy as np
 
 from solvers.claims.core import statistical_verdict
+from solvers.control._momentum_grid_errors import SHIFT_CURVATURE  # the optimum's shift
 from solvers.control.momentum_forms import (
     FormExponents,
     derived_exponent,
@@ -67,14 +68,6 @@ def load(paths, max_kkt: float = math.inf) -> dict:
             )  # fmt: skip
             out.setdefault((model.a, model.b), {}).setdefault(s["form"], {})[r.T] = (model, r)
     return out
-
-
-#: Curvature scale of the optimum's shift between grids, ``shift = delta**2 / (2 h)`` for a
-#: loss error ``delta`` of the optimiser's grid (the stationary optimum moves at second order):
-#: from the one pair measured, the friction-knot family at (1.5, 3), 1e7 — coarse optimum 1.0 %
-#: above the fine-grid optimum on the fine grid, with a 3.2 % coarse-grid error
-#: (benchmarks/results/momentum.md, 2026-11-30d/e).
-SHIFT_CURVATURE = 0.032**2 / (2 * 0.010)
 
 
 def refine(data: dict, path: str) -> None:

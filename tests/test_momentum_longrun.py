@@ -143,9 +143,13 @@ def test_longrun_sweep_feeds_the_payload_and_the_figure():
     assert nest["form"] == "nesterov" and nest["horizons"] == [100, 300, 1000]
     assert {"value", "halfwidth", "stderr", "scheme", "budget"} <= set(nest["extrapolated"])
     assert nest["global_fit"]["exponent"] == fe.fits["nesterov"].exponent
-    assert all(
-        s.errors.keys() == {"time", "quadrature"} for s in fe.solves["nesterov"] if s.success
+    assert all(  # the re-evaluated loss's errors (fine_loss), the optimiser's loss kept
+        s.errors.keys() == {"fine", "shift"} and s.optimiser_loss > 0
+        for s in fe.solves["nesterov"]
+        if s.success
     )
+    raw = longrun_exponents(model, ("sgd",), [100, 300], options=opt, fine=False)
+    assert all(s.errors.keys() == {"time", "quadrature"} for s in raw.solves["sgd"])
     assert nest["converged"] == all(s.kkt <= opt.tol for s in fe.solves["nesterov"])
     assert nest["losses"][-1] < nest["sgd_losses"][-1]  # momentum helps in the hard phase
     fig = momentum_forms_figure(fe)

@@ -257,16 +257,22 @@ def momentum_gain_prediction() -> sp.Expr | None:
     return None if any(s.name == "beta" for s in rate.free_symbols) else sp.Integer(0)
 
 
+#: Horizons of the block-control sweep when ``momentum_T`` is ``None`` (the forms sweep's former
+#: default; the block control is too slow for the forms' derived horizons).
+BLOCK_CONTROL_T = (1_000, 3_000, 10_000)
+
+
 def momentum_sweep(model: PLRFModel, ctx):
     from ..control import momentum as mc
 
     sc = ctx.beyond
     mm = model.replace(n_modes=sc.momentum_modes)
+    Ts = list(sc.momentum_T or BLOCK_CONTROL_T)
     return _cached(
         ctx,
         "claims-momentum",
-        {"model": mm, "T": list(sc.momentum_T), "maxiter": sc.momentum_maxiter},
-        lambda: mc.momentum_exponents(mm, list(sc.momentum_T), maxiter=sc.momentum_maxiter),
+        {"model": mm, "T": Ts, "maxiter": sc.momentum_maxiter},
+        lambda: mc.momentum_exponents(mm, Ts, maxiter=sc.momentum_maxiter),
         depends_on=(mc,),
     )
 

@@ -85,8 +85,8 @@ class BeyondScale:
         bound, the regime of the derivation) and the sample budget per step ``D / T``.
     degeneracy_samples : int
         Samples of the ``eta/m`` degeneracy check.
-    momentum_T : tuple of int
-        Horizons of the momentum sweep.
+    momentum_T : tuple of int or None
+        Horizons of the momentum sweep (``None``: per form, ``momentum_forms.momentum_horizons``).
     momentum_modes, momentum_maxiter : int
     compute_C : tuple of float
         Compute levels ``C = N T m`` of the compute-optimal sweep.
@@ -103,7 +103,7 @@ class BeyondScale:
     ramp_eta: float = 0.1
     ramp_mean_batch: float = 64.0
     degeneracy_samples: int = 1600
-    momentum_T: tuple[int, ...] = (1_000, 3_000, 10_000)
+    momentum_T: tuple[int, ...] | None = None
     momentum_modes: int = 100
     momentum_maxiter: int = 300
     compute_C: tuple[float, ...] = (1e4, 3.16e4, 1e5)
@@ -115,7 +115,7 @@ class BeyondScale:
             vals = getattr(self, name)
             if vals is not None and len(vals) < 2:
                 raise ValueError(f"{name} must hold at least two values, got {vals!r}")
-        for T in (*(self.ramp_T or ()), *self.momentum_T):
+        for T in (*(self.ramp_T or ()), *(self.momentum_T or ())):
             check_int("T", T, ge=10)
         check_int("ramp_modes", self.ramp_modes, ge=1)
         check_int("momentum_modes", self.momentum_modes, ge=1)

@@ -3,8 +3,9 @@ r"""Claims of the momentum-forms study: one per form, the hard-phase loss expone
 Each claim compares the exponent derived by :func:`theory.derive_momentum_exponents` for a form
 with the exponent extrapolated from the optimal schedules of that form's derived shape with a free
 correction on the long-horizon solver (:func:`solvers.control.momentum_longrun.longrun_exponents`,
-L-BFGS-B to its KKT tolerance) over the horizons ``ctx.beyond.momentum_T``, on log-binned modes
-(``model.n_modes`` of them), by the estimator of ``optlr momentum --form``
+L-BFGS-B to its KKT tolerance, continued in ``T``, each optimum's loss re-evaluated on a finer
+grid) over the horizons :func:`momentum_horizons` (``ctx.beyond.momentum_T`` when given), on
+log-binned modes (``model.n_modes`` of them), by the estimator of ``optlr momentum --form``
 (:func:`~solvers.control.momentum_forms.form_extrapolation`: the derived corrections of
 :func:`theory.momentum_omegas` and the error budget). The sweep is memoised per run (``ctx.memo``)
 and also serves the "momentum" and "momentum loss" rows (:mod:`solvers.claims.beyond`).
@@ -24,14 +25,54 @@ __all__ = ["momentum_form_claims"]
 CLAIM_FORMS = ("ema", "heavy-ball", "nesterov")
 
 
+#: First horizon of the default momentum sweeps (the optimal family's slopes from here on follow
+#: the derived corrections at (3, 2) and (1.5, 3); benchmarks/results/claims.md, 2026-12-01s16).
+MOMENTUM_T_MIN = 1_000
+#: Bounds of the SGD-like forms' last default horizon. Measured (claims.md, 2026-12-01s16): at
+#: (1.5, 3) half-decades to 1e6 resolve SGD, EMA and heavy ball to +-0.0023-0.0036 (31 s CPU of
+#: solves for the three); at (3, 2), where the boundary layer's T^-1/6 asks for 1.6e10, half
+#: decades to 1e7 leave +-0.013-0.016 and to 1e8 +-0.0008-0.0013 (SGD and EMA, 33 s CPU).
+MOMENTUM_T_MAX = (1e6, 1e8)
+#: Default horizons of a sweep holding the dimension-adapted (Nesterov) form: at the default
+#: model (batch 1, sigma 0.5) its optimum switches its momentum step on between 3e5 and 1e6 at
+#: (1.5, 3) (L 0.220 -> 0.073; SGD 0.180 at 1e6): its later slopes scatter around the derived
+#: 0.278, but no extrapolation bridges the switch (+-0.93 from half decades to 1e9, 84 s CPU);
+#: recorded optima resolve it only from 1e11 (benchmarks/results/momentum.md, 2026-11-30i). Out
+#: of the default run's reach at any horizon it can afford: kept short.
+NESTEROV_T = (1_000, 3_000, 10_000)
+
+
+def momentum_horizons(model: PLRFModel, ctx, forms) -> tuple[int, ...]:
+    r"""Horizons of the forms sweep of ``forms``: ``ctx.beyond.momentum_T`` when given; else
+    :data:`NESTEROV_T` for a sweep holding ``"nesterov"``, and for the SGD-like forms half
+    decades from :data:`MOMENTUM_T_MIN` to where their slowest derived correction
+    (:func:`theory.momentum_omegas`, SGD's) falls to the correction target,
+    :math:`T = \mathrm{target}^{-1/\omega_{\min}}`, clipped to :data:`MOMENTUM_T_MAX` and
+    rounded up to a half decade."""
+    from theory import momentum_omegas
+
+    from ..analysis.sweep import horizons
+    from ._horizon import derived_horizon
+
+    if ctx.beyond.momentum_T is not None:
+        return tuple(ctx.beyond.momentum_T)
+    if "nesterov" in forms:
+        return NESTEROV_T
+    phase = str(model.phase)
+    ws = momentum_omegas("sgd", phase, model.a, model.b) if phase in ("easy", "hard") else []
+    lo, hi = MOMENTUM_T_MAX
+    n = math.ceil(2 * math.log10(min(max(derived_horizon(ws), lo), hi) / MOMENTUM_T_MIN) - 1e-9)
+    return horizons(MOMENTUM_T_MIN, MOMENTUM_T_MIN * 10 ** (n / 2), n + 1)
+
+
 def forms_sweep(model: PLRFModel, ctx, forms=("sgd", *CLAIM_FORMS)):
     """:func:`~solvers.control.momentum_longrun.longrun_exponents` for ``forms`` (default: SGD
-    and every form), memoised per form (a row needing two forms solves only those two) or as a
-    whole sweep stored under ``("momentum-forms", model, Ts)``."""
+    and every form) over :func:`momentum_horizons`, memoised per form (a row needing two forms
+    solves only those two) or as a whole sweep stored under ``("momentum-forms", model, Ts)``."""
     from ..control.momentum_forms import FormExponents
     from ..control.momentum_longrun import longrun_exponents
 
-    Ts = tuple(ctx.beyond.momentum_T)
+    Ts = momentum_horizons(model, ctx, forms)
     whole = ctx.memo.get(("momentum-forms", model, Ts))
     if whole is not None and set(forms) <= set(whole.solves):
         return whole
@@ -92,8 +133,8 @@ def _unsettled(model: PLRFModel, form: str, horizons, last: float) -> str:
     lead = row.leading(model.a, model.b)
     return (f"{head}; the slowest derived correction, T^-{ws[0]:.3g} ({lead.mechanism}), falls "
             f"to {CORRECTION_TARGET:g} at T ~ {horizon_text(derived_horizon(ws), '.1e')}: a "
-            "long-horizon sweep "
-            "(optlr momentum --form ... --solver longrun --T 1e3,...,1e9) settles it")  # fmt: skip
+            "long-horizon sweep to there (optlr momentum --form ... --solver longrun --T "
+            "1e3,...) is needed")  # fmt: skip
 
 
 def _experiment(form: str):

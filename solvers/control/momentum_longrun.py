@@ -40,7 +40,6 @@ import numpy as np
 from theory import PLRFModel
 from theory._checks import check_int, check_real
 
-from ..dynamics.continuum import _stable_upper
 from ..dynamics.momentum_longrun import (
     DEFAULT_EXACT_MODES,
     DEFAULT_MAX_INTERVAL,
@@ -49,12 +48,24 @@ from ..dynamics.momentum_longrun import (
     momentum_grid,
 )
 from ._lbfgsb import LbfgsbOptions, minimize_box
-from ._momentum_grid_errors import discretisation_errors, refined_loss
+from ._momentum_grid_errors import discretisation_errors, fine_loss, refined_loss
+from ._momentum_longrun_family import (
+    COMPLEX_STEP,
+    DELTA_BOUNDS,
+    FRICTION_KNOT_BOUND,
+    controls_jacobian,
+    longrun_controls,
+    longrun_parameters,
+    stable_rate,
+)
 from .continuum import STATUS_MESSAGES  # one status table
 from .momentum import fit_exponent
 from .momentum_forms import FORM_NAMES, UNSTABLE_LOG_LOSS, FormExponents
 
 __all__ = [
+    "COMPLEX_STEP",
+    "DELTA_BOUNDS",
+    "FRICTION_KNOT_BOUND",
     "LONGRUN_FORMS",
     "LongrunOptions",
     "LongrunResult",
@@ -62,12 +73,14 @@ __all__ = [
     "controls_jacobian",
     "derived_momentum_shift",
     "discretisation_errors",
+    "fine_loss",
     "kkt_residual",
     "longrun_controls",
     "longrun_exponents",
     "longrun_parameters",
     "refined_loss",
     "solve_longrun",
+    "stable_rate",
 ]
 
 #: The forms of the family solver (one list of forms).
@@ -86,15 +99,6 @@ RESTARTS = 5
 CENTRAL_STEP = 3e-7
 #: Gradients of :func:`solve_longrun` (:attr:`LongrunOptions.gradient`).
 GRADIENTS = ("adjoint", "finite-difference")
-#: Imaginary step of the controls' complex-step derivative: exact to rounding for any small
-#: step (no subtraction), far below every parameter's scale.
-COMPLEX_STEP = 1e-30
-#: Default bounds of the Nesterov friction scale ``delta`` (the families of the 2026-11-30
-#: runs). ``delta <= 50`` binds in the balance case; ``delta >= 1`` binds at (1.3, 2.75),
-#: T = 1e3, where the per-step optimum runs without friction (``beta_t = 1``) mid-run.
-DELTA_BOUNDS = (1.0, 50.0)
-#: Bounds of the friction correction's knot values ``d_i`` (``delta(t) = delta e^{d(t)}``).
-FRICTION_KNOT_BOUND = 25.0
 
 
 @dataclass(frozen=True)
@@ -188,106 +192,6 @@ class LongrunOptions:
         return longrun_controls(form, x, grid, self.knots, friction_knots=self.friction_knots)
 
 
-# -- parametrisation ----------------------------------------------------------------------------
-
-
-def longrun_parameters(
-    form: str,
-    model: PLRFModel,
-    knots: int,
-    *,
-    friction_knots: int = 0,
-    delta_bounds: tuple = DELTA_BOUNDS,
-):
-    """Names, start and bounds of ``form``'s parameters (Nesterov's ``friction_knots`` values
-    after ``log delta``, the ``knots`` correction values last)."""
-    if form not in LONGRUN_FORMS:
-        raise ValueError(f"form must be one of {LONGRUN_FORMS}, got {form!r}")
-    y0 = math.log(0.4 / 0.6)  # eta0 = 0.4 eta_max: below the tested models' stability limits
-    names = ["logit eta0", "log f", "log nu"]
-    x0 = [y0, math.log(0.3), math.log(2.0)]
-    bounds = [(-12.0, 12.0), (math.log(1e-3), 0.0), (math.log(0.25), math.log(8.0))]
-    if form in ("ema", "heavy-ball"):
-        names.append("logit beta0")
-        x0.append(0.0)
-        bounds.append((-12.0, 12.0))
-    elif form == "nesterov":
-        names += ["log zeta0", "p", "log delta"]
-        lo, hi = (math.log(v) for v in delta_bounds)
-        x0 += [math.log(0.5), 1.0 / model.b, min(max(math.log(3.0), lo), hi)]
-        bounds += [(-25.0, 5.0), (-0.5, 1.5), (lo, hi)]
-        names += [f"d{i + 1}" for i in range(friction_knots)]
-        x0 += [0.0] * friction_knots
-        bounds += [(-FRICTION_KNOT_BOUND, FRICTION_KNOT_BOUND)] * friction_knots
-    names += [f"c{i + 1}" for i in range(knots)]
-    x0 += [0.0] * knots
-    bounds += [(-6.0, 6.0)] * knots
-    return tuple(names), np.array(x0), tuple(bounds)
-
-
-def _sigmoid(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
-def stable_rate(grid: MomentumGrid) -> float:
-    """Largest stable constant SGD rate on ``grid``'s modes (``min(eta_max, (1 - 1e-3) x limit)``).
-
-    SGD's optimal plateau reaches it near ``T = 1e9`` at (1.3, 2.75): an optimum on the edge of
-    the stable set is only a KKT point if the edge is a bound of the parameters.
-    """
-    return _stable_upper(grid.model, grid.quad, "discrete")
-
-
-def longrun_controls(
-    form: str, x, grid: MomentumGrid, knots: int, *, friction_knots: int = 0
-) -> tuple[np.ndarray, ...]:
-    """Per-interval ``(alpha, gamma, kappa, q)`` of ``form`` for the parameters ``x`` (complex
-    ``x`` gives complex controls: the complex-step derivative of :func:`controls_jacobian`)."""
-    x = np.asarray(x)
-    x = x if np.iscomplexobj(x) else x.astype(float)
-    t = grid.midpoints
-    T = float(grid.T)
-    f, nu = np.exp(x[1]), np.exp(x[2])
-    r = np.maximum(1.0 - t / T, 0.0)
-    ann = (1.0 + f**nu) * r**nu / (r**nu + f**nu)
-    corr = np.zeros_like(t)
-    s = np.log1p(t) / math.log1p(T)
-    if knots:  # interior bumps: c = 0 at both ends, so the power law carries the trend
-        corr = np.interp(s, np.linspace(0.0, 1.0, knots + 2), np.r_[0.0, x[-knots:], 0.0])
-    eta_max = grid.model.eta_max
-    if form == "sgd":  # the largest stable constant rate: the plateau's bound, kept a box bound
-        eta_max = stable_rate(grid)
-    zero, one = np.zeros_like(t), np.ones_like(t)
-    if form == "nesterov":
-        eta = eta_max * _sigmoid(x[0]) * ann
-        zeta = np.exp(x[3] + corr - x[4] * np.log1p(t)) * ann
-        delta = np.exp(x[5])
-        if friction_knots:  # delta(t) = delta e^{d(t)}, d(0) = 0, free at the other nodes
-            nodes = np.linspace(0.0, 1.0, friction_knots + 1)
-            delta = delta * np.exp(np.interp(s, nodes, np.r_[0.0, x[6 : 6 + friction_knots]]))
-        return eta, zeta, delta / (t + delta + 1.0), one
-    eta = eta_max * _sigmoid(x[0] + corr) * ann
-    if form == "sgd":
-        return eta, zero, one, one  # alpha = eta, kappa = 1 (beta = 0): no velocity
-    beta0 = _sigmoid(x[3])
-    q = (1.0 - beta0) * one if form == "ema" else one
-    return zero, eta, (1.0 - beta0) * one, q
-
-
-def controls_jacobian(form: str, x, grid: MomentumGrid, knots: int, *, friction_knots: int = 0):
-    """:func:`longrun_controls` as an array of shape ``(4, J)`` and its derivative in ``x``,
-    shape ``(len(x), 4, J)``, by complex steps (:data:`COMPLEX_STEP`; exact to rounding)."""
-    x = np.asarray(x, dtype=float)
-    co = np.array(longrun_controls(form, x, grid, knots, friction_knots=friction_knots))
-    jac = np.empty((x.size, *co.shape))
-    for i in range(x.size):
-        xc = x.astype(complex)
-        xc[i] += 1j * COMPLEX_STEP
-        ci = longrun_controls(form, xc, grid, knots, friction_knots=friction_knots)
-        jac[i] = np.array([np.imag(c) * np.ones(co.shape[1]) for c in ci]) / COMPLEX_STEP
-    return co, jac
-
-
 class _Objective:
     """``log L(T)`` of ``form``'s parameters on ``grid`` and its gradient (:attr:`LongrunOptions.
     gradient`); counts the evaluations and keeps the last gradient for the KKT history."""
@@ -362,8 +266,12 @@ class LongrunResult:
     model : PLRFModel
     options : LongrunOptions
     errors : dict
-        Relative loss errors of the optimum's grid, ``{"time", "quadrature"}``
-        (:func:`discretisation_errors`; filled by :func:`longrun_exponents`, empty otherwise).
+        Relative errors of ``loss``: of the optimum's grid, ``{"time", "quadrature"}``
+        (:func:`discretisation_errors`), or of the re-evaluated loss, ``{"fine", "shift"}``
+        (:func:`fine_loss`); filled by :func:`longrun_exponents`, empty otherwise.
+    optimiser_loss : float or None
+        The loss on the optimiser's grid when ``loss`` is the schedule re-evaluated on a finer
+        one (:func:`fine_loss`, by :func:`longrun_exponents`); ``None``: ``loss`` is it.
     """
 
     form: str
@@ -383,6 +291,7 @@ class LongrunResult:
     model: PLRFModel | None = field(default=None, repr=False)
     options: LongrunOptions | None = field(default=None, repr=False)
     errors: dict = field(default_factory=dict, repr=False)
+    optimiser_loss: float | None = None
 
     def sampled(self, t, eta_max: float | None = None) -> tuple[np.ndarray, ...]:
         """Per-step ``(alpha, gamma, beta, q)`` at the steps ``t`` (without expanding to ``T``;
@@ -401,6 +310,8 @@ class LongrunResult:
         out["params"] = dict(zip(self.names, self.x.tolist(), strict=True))
         if self.errors:
             out["errors"] = dict(self.errors)
+        if self.optimiser_loss is not None:
+            out["optimiser_loss"] = self.optimiser_loss
         return out
 
 
@@ -572,11 +483,28 @@ def derived_momentum_shift(model: PLRFModel, x, ratio: float) -> np.ndarray:
 
 
 def longrun_exponents(
-    model: PLRFModel, forms, Ts, *, options: LongrunOptions | None = None, progress=None
+    model: PLRFModel,
+    forms,
+    Ts,
+    *,
+    options: LongrunOptions | None = None,
+    fine: bool = True,
+    progress=None,
 ) -> FormExponents:
-    """:func:`solve_longrun` for each form at each horizon (continued), as a
-    :class:`~solvers.control.momentum_forms.FormExponents` (the ``optlr momentum --form``
-    payload, figure and claims read it)."""
+    """:func:`solve_longrun` for each form at each horizon, continued from the previous horizon's
+    optimum (:func:`continuation_starts`, Nesterov's with the derived shift of its momentum
+    step), as a :class:`~solvers.control.momentum_forms.FormExponents` (the ``optlr momentum
+    --form`` payload, figure and claims read it).
+
+    With ``fine`` (default) every converged optimum's ``loss`` is its schedule re-evaluated on
+    a finer grid, with that loss's errors (:func:`fine_loss`; the optimiser's loss is kept as
+    ``optimiser_loss``); without, the optimiser's loss with its grid's errors
+    (:func:`discretisation_errors`). The optimiser's coarse quadrature errs with a period of a
+    third of a decade in ``T``: on half-decade horizons its local slopes zigzag by +-0.002-0.004
+    and the extrapolation's scheme spread is 10-100x wider (benchmarks/results/claims.md,
+    2026-12-01s16 (mom16)). Continuation is what makes the long horizons converge: from the
+    derived start heavy ball at (1.5, 3), T = 1e8, stops at its iteration limit with KKT 0.13
+    after 94 s CPU, continued it converges in 7 s."""
     opt = LongrunOptions() if options is None else options
     forms = tuple(forms)
     for f in forms:
@@ -589,11 +517,22 @@ def longrun_exponents(
     for f in forms:
         out: list[LongrunResult] = []
         for T in Ts:
-            start = continuation_starts(model, f, out[-1].x, opt) if out else None
-            r = solve_longrun(model, f, T, start=start, options=opt)
-            out.append(replace(r, errors=discretisation_errors(r)) if r.success else r)
+            start = None
+            if out:
+                start = continuation_starts(model, f, out[-1].x, opt, ratio=T / out[-1].T)
+            out.append(_measured(solve_longrun(model, f, T, start=start, options=opt), fine))
             if progress is not None:
                 progress(out[-1])
         solves[f] = tuple(out)
         fits[f] = fit_exponent(np.array(Ts, float), [s.loss for s in out])
     return FormExponents(model, np.array(Ts), solves, fits)
+
+
+def _measured(r: LongrunResult, fine: bool) -> LongrunResult:
+    """A converged optimum with its loss's errors (:func:`longrun_exponents`)."""
+    if not r.success:
+        return r
+    if not fine:
+        return replace(r, errors=discretisation_errors(r))
+    L, errors = fine_loss(r)
+    return replace(r, loss=L, errors=errors, optimiser_loss=r.loss)

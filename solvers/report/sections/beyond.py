@@ -133,6 +133,9 @@ def beyond_section(ctx: ReportContext) -> SectionOutput:
         figs.extend(pdfs)
         tex.append(fig_tex)
         rows.append(row)
+    from ...claims.momentum_forms import NESTEROV_T  # the sweep of every form: its horizons
+
+    mT = sc.momentum_T or NESTEROV_T
     parts.append(
         "\\paragraph{Measured.} The batch ramp at horizons "
         + (
@@ -140,8 +143,8 @@ def beyond_section(ctx: ReportContext) -> SectionOutput:
             if sc.ramp_T is not None
             else "chosen per point from its derived corrections"
         )
-        + f", momentum at ${sc.momentum_T[0]}\\ldots"
-        f"{sc.momentum_T[-1]}$, compute-optimal at $C = {latex_number(sc.compute_C[0])}\\ldots"
+        + f", momentum at ${mT[0]}\\ldots{mT[-1]}$, compute-optimal at "
+        f"$C = {latex_number(sc.compute_C[0])}\\ldots"
         f"{latex_number(sc.compute_C[-1])}$ (the claims of these rows in the claims table come "
         "from the same ramp solves; the compute-optimal claims from denser levels of the optimal "
         "schedule alone). Loss exponents are decay rates; the batch exponent $\\gamma$ is "

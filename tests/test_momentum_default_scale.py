@@ -1,0 +1,67 @@
+"""The momentum rows at the default scale (issues 12, 13): their horizons, derived from SGD's
+slowest correction, and the re-evaluation of every optimum's loss on a finer grid that lets
+half-decade horizons resolve the exponent (the optimiser's coarse quadrature zigzags the local
+slopes)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from solvers.claims.core import BeyondScale
+from solvers.claims.momentum_forms import NESTEROV_T, momentum_horizons
+from solvers.control.momentum_longrun import longrun_exponents, refined_loss
+from theory import PLRFModel
+
+
+def _ctx(momentum_T=None):
+    return SimpleNamespace(beyond=BeyondScale(momentum_T=momentum_T))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "T_max"),
+    [
+        (1.5, 3.0, 1e6),  # omega = (b-a)/(2b-1) = 0.3: 0.02^(-1/0.3) = 4.6e5, raised to 1e6
+        (1.8, 3.0, 10**7.5),  # omega = 0.24: 1.2e7, the next half decade
+        (2.5, 3.0, 1e8),  # omega = 0.1: 1e17, capped
+        (3.0, 2.0, 1e8),  # easy, the boundary layer's 1/(2a) = 1/6: 1.6e10, capped
+    ],
+)
+def test_horizons_run_to_where_the_slowest_derived_correction_falls_to_the_target(a, b, T_max):
+    """Half decades from 1e3 to the typed closed form of SGD's slowest correction's horizon
+    (clipped to [1e6, 1e8]); a sweep holding Nesterov keeps its short horizons; explicit
+    ``momentum_T`` is used as given. (The fastest correction instead of the slowest would end
+    (1.8, 3) at 1e6, the wrong phase's corrections (3, 2) at 1e6: both fail.)"""
+    model = PLRFModel(a, b, n_modes=10**12)
+    Ts = momentum_horizons(model, _ctx(), ("sgd", "ema"))
+    n = round(2 * np.log10(T_max / 1e3))
+    assert len(Ts) == n + 1 and Ts[0] == 1000
+    assert Ts[-1] == pytest.approx(T_max, rel=1e-6)
+    assert np.allclose(np.diff(np.log10(Ts)), 0.5, atol=1e-4)  # integer horizons
+    assert momentum_horizons(model, _ctx(), ("sgd", "nesterov")) == NESTEROV_T
+    assert momentum_horizons(model, _ctx((40, 80)), ("sgd", "ema")) == (40, 80)
+
+
+def test_fine_losses_remove_the_quadrature_zigzag_and_cover_the_converged_grids():
+    """SGD at (3, 2), half decades 1e4 .. 1e6: the optimiser's losses (3 x 2 modes per decade)
+    give local slopes that are not monotone (the quadrature's error has a period of a third of
+    a decade); the re-evaluated losses give slopes rising monotonically toward 2/3, and at
+    3.16e4 the re-evaluated loss lies within its stated error of the converged grids'
+    (refined_loss) where the optimiser's is more than 5x further off (7.6x)."""
+    model = PLRFModel(3.0, 2.0, n_modes=10**12)
+    Ts = [10_000, 31_623, 100_000, 316_228, 1_000_000]
+    fe = longrun_exponents(model, ("sgd",), Ts)
+    solves = fe.solves["sgd"]
+    assert all(s.success for s in solves)
+    logT = np.log(Ts)
+    raw = -np.diff(np.log([s.optimiser_loss for s in solves])) / np.diff(logT)
+    fine = -np.diff(np.log([s.loss for s in solves])) / np.diff(logT)
+    assert np.any(np.diff(raw) < 0), raw  # the zigzag
+    assert np.all(np.diff(fine) > 0) and np.all(fine < 2 / 3), fine
+    s = solves[1]
+    ref, ref_err = refined_loss(s)
+    stated = s.errors["fine"] + s.errors["shift"]
+    assert abs(s.loss / ref - 1) + ref_err <= stated
+    assert abs(s.optimiser_loss / ref - 1) > 5 * stated
