@@ -13,7 +13,9 @@ of these options for the window rows (``WINDOW_FIT``):
 * ``noise`` — protocol v2: such a derived scheme counts the standard error of its difference
   from the primary, such a free-omega scheme leaves (the window rows' rule);
 * ``v3`` — v2 with the fits reaching back 1.5 e-folds of the slowest derived correction
-  (``span``) and a primary no determined larger fit contradicts (``refute``).
+  (``span``) and a primary no determined larger fit contradicts (``refute``);
+* ``v4`` — v3 with ``derived (half)`` for ``derived (short)`` (``window``:
+  ``window_2026-12-03/PROTOCOL_v4.md``).
 
 and for each, the honesty check H1: the same optima without the last ``--drop-last`` horizons
 (4 half-decades: the sweep to ``T_max/100``), whose interval should contain the full reading.
@@ -44,6 +46,7 @@ MODES = {
     "drop": {"undetermined": "drop"},
     "noise": {"undetermined": "noise"},
     "v3": {"undetermined": "noise", "span": 1.5, "refute": True},
+    "v4": {"undetermined": "noise", "span": 1.5, "refute": True, "window": "half"},
 }
 
 

@@ -58,6 +58,7 @@ from theory._checks import check_int, check_real
 from ._determined import is_determined, t_ratios
 from ._primary import select_primary
 from ._slopes import last_turn, local_slope_sequence, remove_slope_correction
+from ._window import WINDOWS, window_slice, window_term
 
 __all__ = [
     "Extrapolation",
@@ -126,6 +127,10 @@ class ExtrapolationOptions:
     refute : bool
         The primary is chosen among the derived fits no fit with more terms contradicts by
         determining its extra amplitudes (:func:`~solvers.analysis._primary.select_primary`).
+    window : {"short", "half"}
+        The window-sensitivity scheme: ``derived (short)`` or ``derived (half)``
+        (:mod:`~solvers.analysis._window`: the last half of the window, its distance counted
+        when significant, else its standard error; protocol v4).
     """
 
     tail: int = 6
@@ -139,6 +144,7 @@ class ExtrapolationOptions:
     min_terms: int = 0
     undetermined: str = "distance"
     refute: bool = False
+    window: str = "short"
 
     def __post_init__(self) -> None:
         check_int("tail", self.tail, ge=2)
@@ -152,6 +158,8 @@ class ExtrapolationOptions:
             raise ValueError(
                 f"undetermined must be one of {UNDETERMINED}, got {self.undetermined!r}"
             )
+        if self.window not in WINDOWS:
+            raise ValueError(f"window must be one of {WINDOWS}, got {self.window!r}")
         for name in ("harmonic", "harmonic_derived", "refute"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name}: expected a bool, got {getattr(self, name)!r}")
@@ -393,6 +401,9 @@ def _spread_terms(fits: dict, primary: str, opt: ExtrapolationOptions) -> tuple[
     terms, out = {}, []
     for k, f in fits.items():
         d = abs(f.value - p.value)
+        if k == "derived (half)":  # significant against its own standard error, or that error
+            terms[k] = window_term(f, p, p.sl.stop)
+            continue
         if opt.undetermined == "distance" or k == primary or f.det is None or is_determined(*f.det):
             terms[k] = d
             continue
@@ -502,9 +513,9 @@ def _schemes(x, s, omegas, opt: ExtrapolationOptions) -> dict[str, _Fit]:
             if j > best:
                 out[f"derived ({j} terms)"] = _extra(f, best)
         jj = max(best, 1)
-        short = slice(max(0, n - (jj + 2)), n)
+        short = window_slice(n, m, jj, opt.window)
         if short.stop - short.start < m:
-            out["derived (short)"] = _extra(_scheme(x, s, short, omegas[:jj]), best)
+            out[f"derived ({opt.window})"] = _extra(_scheme(x, s, short, omegas[:jj]), best)
     derived = "derived" in out  # a free exponent's fit: parameters the derived primary has not
     if m >= opt.free_min_points:
         f = _free_omega(x, s, tail, _free_orders(m, bool(omegas), opt))
