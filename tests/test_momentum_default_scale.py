@@ -65,3 +65,18 @@ def test_fine_losses_remove_the_quadrature_zigzag_and_cover_the_converged_grids(
     stated = s.errors["fine"] + s.errors["shift"]
     assert abs(s.loss / ref - 1) + ref_err <= stated
     assert abs(s.optimiser_loss / ref - 1) > 5 * stated
+
+
+def test_an_unsettled_momentum_row_names_the_horizon_its_derived_correction_asks_for():
+    """At (3, 3.5) the default sweep to 1e8 leaves the momentum rows inconclusive (+-0.04-0.07;
+    SGD's slowest correction T^-1/12 asks for 2.4e20): the verdict says which horizon would
+    settle it from the derived omegas, not "no correction exponent" (as it did before they
+    reached the verdict). Four short horizons give the same kind of interval in ~5 s."""
+    from solvers.claims import CLAIMS
+    from solvers.claims.core import ExperimentContext, evaluate_claim
+
+    ctx = ExperimentContext(beyond=BeyondScale(momentum_T=(300, 1_000, 3_000, 10_000)))
+    r = evaluate_claim(CLAIMS["momentum loss"], PLRFModel(a=3, b=3.5), [100], ctx)
+    assert r.verdict.startswith("inconclusive"), r.verdict
+    assert "no correction exponent" not in r.verdict
+    assert "derived correction T^-0.0833" in r.verdict, r.verdict

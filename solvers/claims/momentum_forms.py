@@ -93,7 +93,7 @@ def form_measurement(model: PLRFModel, ctx, form: str, *, gain_over: str | None 
     unconverged solve, it is unsuccessful and says which horizon the derived correction asks
     for."""
     from ..analysis.fits import LocalSlopes
-    from ..control.momentum_forms import form_extrapolation, form_gain_extrapolation
+    from ..control.momentum_forms import _omegas, form_extrapolation, form_gain_extrapolation
     from .core import Measurement
 
     fe = forms_sweep(model, ctx, tuple(dict.fromkeys(("sgd", form, gain_over or "sgd"))))
@@ -101,7 +101,8 @@ def form_measurement(model: PLRFModel, ctx, form: str, *, gain_over: str | None 
         fe, form, gain_over)  # fmt: skip
     diag = {"T": fe.horizons.tolist(), "loss": fe.losses(form).tolist(),
             "sgd_loss": fe.losses("sgd").tolist(), "converged": bool(fe.converged(form)),
-            "kkt": [float(getattr(s, "kkt", math.nan)) for s in fe.solves[form]]}  # fmt: skip
+            "kkt": [float(getattr(s, "kkt", math.nan)) for s in fe.solves[form]],
+            "omegas": _omegas(fe, form)}  # the verdict's settling horizon  # fmt: skip
     if e is None:  # fewer than three horizons: the last local slope, unextrapolated
         s = -np.diff(np.log(fe.losses(form))) / np.diff(np.log(fe.horizons.astype(float)))
         if gain_over is not None:
