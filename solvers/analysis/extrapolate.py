@@ -69,6 +69,7 @@ __all__ = [
     "local_slope_sequence",
     "remove_slope_correction",
     "scaled_horizon",
+    "with_budget_term",
     "with_reference",
 ]
 
@@ -253,7 +254,13 @@ def with_reference(e: Extrapolation, reference: Extrapolation) -> Extrapolation:
     (0.0045, True, True)
     """
     gap = abs(e.value - reference.value) if math.isfinite(reference.value) else math.inf
-    budget = {**e.budget, "reference": gap}
+    return with_budget_term(e, "reference", gap)
+
+
+def with_budget_term(e: Extrapolation, name: str, value: float) -> Extrapolation:
+    """``e`` with ``value`` in its error budget as ``name`` (in quadrature), its interval at the
+    same number of standard errors."""
+    budget = {**e.budget, name: value}
     total = math.sqrt(sum(v * v for v in budget.values()))
     # an unbounded interval (too few horizons) stays unbounded: inf / inf is no z
     z = e.halfwidth / e.stderr if 0 < e.stderr < math.inf else ExtrapolationOptions().z

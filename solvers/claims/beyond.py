@@ -124,13 +124,20 @@ def ramp_plan(model: PLRFModel, sc: BeyondScale) -> tuple[int, list[int]]:
 
     if sc.ramp_T is not None:
         return sc.ramp_modes, [int(T) for T in sc.ramp_T]
+    eta, b, hi, reach, Ts = _ramp_candidates(model, sc)
+    N = min(max(sc.ramp_modes, math.ceil(ramp_front(b, eta, hi * Ts[-1]) / reach)), RAMP_MODES_CAP)
+    T_N = (N * reach) ** b / (2 * eta * hi)  # the last horizon N modes reach
+    return N, [round(T) for T in Ts if T <= min(RAMP_T_CAP, T_N)]
+
+
+def _ramp_candidates(model: PLRFModel, sc: BeyondScale):
+    """The derived plan's rate, ``b``, the window's far end, the front-to-modes ratio at the
+    allowed missing fraction and the candidate horizons (before the caps)."""
     eta, (lo, hi), b = min(model.eta_max, sc.ramp_eta), RAMP_WINDOW, model.b
     T0 = RAMP_FRONT_MIN**b / (2 * eta * lo)  # k_*(lo T0) = RAMP_FRONT_MIN
     Ts = [T0 * 10 ** (j / RAMP_PER_DECADE) for j in range(RAMP_POINTS)]
     reach = RAMP_MISSING_MAX ** (1 / (2 * b - 1))  # k_* / N at the allowed missing fraction
-    N = min(max(sc.ramp_modes, math.ceil(ramp_front(b, eta, hi * Ts[-1]) / reach)), RAMP_MODES_CAP)
-    T_N = (N * reach) ** b / (2 * eta * hi)  # the last horizon N modes reach
-    return N, [round(T) for T in Ts if T <= min(RAMP_T_CAP, T_N)]
+    return eta, b, hi, reach, Ts
 
 
 def ramp_settling(model: PLRFModel, sc: BeyondScale) -> str:
@@ -142,14 +149,11 @@ def ramp_settling(model: PLRFModel, sc: BeyondScale) -> str:
 
     if sc.ramp_T is not None:
         return ""
-    eta, (lo, hi), b = min(model.eta_max, sc.ramp_eta), RAMP_WINDOW, model.b
-    T0 = RAMP_FRONT_MIN**b / (2 * eta * lo)
-    Ts = [T0 * 10 ** (j / RAMP_PER_DECADE) for j in range(RAMP_POINTS)]
+    eta, b, hi, reach, Ts = _ramp_candidates(model, sc)
     N, kept = ramp_plan(model, sc)
     cut = [T for T in Ts[len(kept) :] if T <= RAMP_T_CAP]
     if N < RAMP_MODES_CAP or not cut:
         return ""
-    reach = RAMP_MISSING_MAX ** (1 / (2 * b - 1))
     need = [math.ceil(ramp_front(b, eta, hi * T) / reach) for T in (cut[0], cut[-1])]
     last = f"{kept[-1]:.3g}" if kept else "none"
     return (

@@ -32,7 +32,7 @@ from scipy.optimize import minimize_scalar
 
 from theory import PLRFModel, fixed_shape_peak_at, fixed_shape_reduced, reduced_problem_omegas
 
-from ..analysis.extrapolate import ExtrapolationOptions, extrapolate_exponent
+from ..analysis.extrapolate import extrapolate_exponent, with_budget_term
 from ..dynamics import ModeGrid
 
 __all__ = ["REDUCED_T_MAX", "reduced_loss", "reduced_peaks", "reduced_transfer"]
@@ -144,12 +144,8 @@ def reduced_transfer(
     # wobble in the long sweep's slopes (at (4, 3.5) a turn and +-0.022, +-1e-8 on the grid)
     own, T_red = _reduced_exponent(model, last, float(Ts[-1]))
     q = own.value
-    budget = {**ratio.budget, "reduced problem": own.stderr}
-    total = math.sqrt(sum(v * v for v in budget.values()))
-    # an unbounded interval stays unbounded (total is inf), as in with_reference
-    z = ratio.halfwidth / ratio.stderr if 0 < ratio.stderr < math.inf else ExtrapolationOptions().z
     e = replace(
-        ratio, value=ratio.value + q, stderr=total, halfwidth=z * total, budget=budget,
+        with_budget_term(ratio, "reduced problem", own.stderr), value=ratio.value + q,
         schemes={k: v + q for k, v in ratio.schemes.items()}, slopes=ratio.slopes + q,
     )  # fmt: skip
     diag.update({
