@@ -33,12 +33,7 @@ def refined_loss(res) -> tuple[float, float]:
     """``res``'s schedule on the finest grid of :data:`REFINED_TIME` (with
     :data:`REFINED_QUADRATURE`) and its relative error: the larger of the last two changes under
     refinement (the time grid converges at order ~1 in ``ratio - 1``, not monotonically)."""
-    opt = res.options
-    L = []
-    for ratio, interval in REFINED_TIME:
-        o = replace(opt, ratio=ratio, max_interval=interval, **REFINED_QUADRATURE)
-        g = o.grid(res.model, res.T)
-        L.append(float(g.loss(opt.controls(res.form, res.x, g))[0][-1]))
+    L = [_loss_on(res, ratio=r, max_interval=i, **REFINED_QUADRATURE) for r, i in REFINED_TIME]
     return L[-1], max(abs(L[i + 1] / L[i] - 1.0) for i in range(len(L) - 1))
 
 
@@ -46,14 +41,16 @@ def discretisation_errors(res) -> dict:
     """Relative change of ``res``'s loss when its schedule is re-evaluated on a finer time grid
     (``"time"``) and a finer mode quadrature (``"quadrature"``) (:data:`FINE_TIME`,
     :data:`FINE_QUADRATURE`): the discretisation error of the optimum's loss."""
+    base = _loss_on(res)
+    return {name: abs(_loss_on(res, **fine) / base - 1.0)
+            for name, fine in (("time", FINE_TIME), ("quadrature", FINE_QUADRATURE))}  # fmt: skip
+
+
+def _loss_on(res, **grid) -> float:
+    """``res``'s schedule's final loss on its optimiser's grid with ``grid``'s options changed."""
     opt = res.options
-    grid = opt.grid(res.model, res.T)
-    base = grid.loss(opt.controls(res.form, res.x, grid))[0][-1]
-    out = {}
-    for name, fine in (("time", FINE_TIME), ("quadrature", FINE_QUADRATURE)):
-        g = replace(opt, **fine).grid(res.model, res.T)
-        out[name] = abs(g.loss(opt.controls(res.form, res.x, g))[0][-1] / base - 1.0)
-    return out
+    g = replace(opt, **grid).grid(res.model, res.T)
+    return float(g.loss(opt.controls(res.form, res.x, g))[0][-1])
 
 
 #: Grid of :func:`fine_loss`: time ratio 1.02 (intervals <= 0.5 % of T) and 8 bins per decade x 4
@@ -62,10 +59,10 @@ def discretisation_errors(res) -> dict:
 #: slopes; on this grid the loss is within 1e-5-7e-5 of :func:`refined_loss` at (3, 2), T = 1e3-1e8,
 #: and 1e-7-1.1e-3 at (1.5, 3) (every form, 1e3-1e7), each time inside :func:`fine_loss`'s stated
 #: error; 0.02-0.9 s per optimum (benchmarks/results/claims.md, 2026-12-01s16 (mom16)).
-FINE_LOSS = {"ratio": 1.02, "max_interval": 0.005, "bins_per_decade": 8, "points_per_bin": 4,
-             "exact_modes": 64}  # fmt: skip
-#: The next coarser time grid on the same quadrature: :func:`fine_loss`'s error is the change.
-FINE_LOSS_CHECK = FINE_LOSS | {"ratio": 1.05, "max_interval": 0.01}
+FINE_LOSS = FINE_QUADRATURE | {"ratio": 1.02, "max_interval": 0.005}
+#: The next coarser time grid on the same quadrature (:data:`FINE_TIME`): :func:`fine_loss`'s
+#: error is the change.
+FINE_LOSS_CHECK = FINE_QUADRATURE | FINE_TIME
 #: Curvature scale of the optimum's shift between grids, ``shift = delta**2 / (2 h)`` for a loss
 #: change ``delta`` from the optimiser's grid to a finer one (the stationary optimum moves at
 #: second order): from the one pair measured, the friction-knot family at (1.5, 3), 1e7 — coarse
@@ -79,10 +76,6 @@ def fine_loss(res) -> tuple[float, dict]:
     from :data:`FINE_LOSS_CHECK` (it covers the measured distance to :func:`refined_loss`, e.g.
     1.5e-5 against 3e-6 at (1.5, 3), 1e6, 3.1e-3 against 1.1e-3 for Nesterov at 1e7), and
     ``"shift"``, the fine grid's optimum below the optimiser's (:data:`SHIFT_CURVATURE`)."""
-    opt = res.options
-    L = []
-    for fine in (FINE_LOSS_CHECK, FINE_LOSS):
-        g = replace(opt, **fine).grid(res.model, res.T)
-        L.append(float(g.loss(opt.controls(res.form, res.x, g))[0][-1]))
+    L = [_loss_on(res, **FINE_LOSS_CHECK), _loss_on(res, **FINE_LOSS)]
     delta = L[1] / res.loss - 1.0
     return L[1], {"fine": abs(L[1] / L[0] - 1.0), "shift": delta**2 / (2 * SHIFT_CURVATURE)}
