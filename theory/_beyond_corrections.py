@@ -38,6 +38,7 @@ from functools import cache
 
 import sympy as sp
 
+from ._annealed_peak import annealed_peak_corrections
 from ._asymptotics import _bias_term, _response, derive_scaling_laws
 from ._corrections import (
     DIVIDED,
@@ -241,6 +242,7 @@ def _derive_beyond_corrections() -> dict[str, dict[str, ScalingCorrection]]:
             name: ScalingCorrection(name, phase, sp.factor(ph[name].expr), tuple(terms))
             for name, terms in rows.items()
         }
+    out["hard"].update(annealed_peak_corrections())  # the LR transfers of WSD and linear decay
     return out
 
 
@@ -253,4 +255,5 @@ def beyond_corrections_latex() -> str:
     parts = [head, rows["easy"]["batch_ramp_exponent"].latex()]
     for phase in ("easy", "hard"):
         parts.append(rows[phase]["compute_optimal.model_size_exponent"].latex())
+    parts += [rows["hard"][f"annealed_peak.{fam}"].latex() for fam in ("wsd", "linear")]
     return "\n".join(parts)
