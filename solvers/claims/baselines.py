@@ -89,11 +89,15 @@ def transfer_experiment(name: str):
     """Exponent of a tuned baseline's base rate (``eta0``) against T (LR transfer, issue 5.4)."""
 
     def experiment(model, Ts, ctx):
-        res = baseline_sweep(name, model, Ts, ctx)
+        above = _above_limit_box(name, model, ctx)
+        res = baseline_sweep(name, model, Ts, ctx, **({"above_limit": True} if above else {}))
         bound = [r.T for r in res if "eta0" in r.at_bound]
         extra = {"frac": [r.params["frac"] for r in res]} if name == "wsd" else {}
         etas = [r.params["eta0"] for r in res]
         diag = {"eta0": etas, "eta0_at_bound_T": bound, "baselines": ctx.baselines, **extra}
+        if above:  # the peak's distance to the limit it approaches (theory.annealed_peak)
+            lim = _stability_limit(model, ctx)
+            diag |= {"stability_limit": lim, "eta0_over_limit_minus_1": [e / lim - 1 for e in etas]}
         if pinned := _pinned_on_bound(model, res):
             diag["out_of_regime"] = pinned
         Ts_, ys = [r.T for r in res], etas
@@ -112,6 +116,25 @@ def transfer_experiment(name: str):
 
     experiment.__name__ = f"_exp_transfer_{name}"
     return experiment
+
+
+def _above_limit_box(name: str, model: PLRFModel, ctx: ExperimentContext) -> bool:
+    """Whether the transfer of ``name`` is tuned in a box above the constant-rate stability
+    limit (up to ``eta_max``): the hard phase's annealed peaks on the continuum dynamics, whose
+    tuned linear peak lies above that limit (theory.annealed_peak; on the optimum's own box it
+    sat on the box's bound at every horizon, and the exponent measured was the bound's). The
+    recursion's box already reaches ``eta_max``."""
+    return name in ("linear", "wsd") and model.phase == "hard" and ctx.baselines == "continuum"
+
+
+def _stability_limit(model: PLRFModel, ctx: ExperimentContext) -> float:
+    """The constant-rate stability limit on the continuum quadrature (the solver's bound
+    without its margin)."""
+    from ..dynamics.continuum import STABILITY_MARGIN
+    from ..schedules.tuning_continuum import continuum_problem
+
+    opts = {k: v for k, v in ctx.solver_options.items() if k in CONTINUUM_GRID_OPTIONS}
+    return continuum_problem(model, 1.0, **opts).upper / (1.0 - STABILITY_MARGIN)
 
 
 def _constant_rate_corrected(model, Ts, etas, ctx, diag) -> tuple[list, list]:

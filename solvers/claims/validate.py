@@ -86,6 +86,13 @@ DEFAULT_CPU_BUDGET = 150.0
 #: from ~1e4-1e7 on, so 1e11 resolves (1.5, 3): -0.1428 +- 0.0009 (it read -0.133 +- 0.069 and
 #: needed 1e13 without it; benchmarks/results/claims.md, 2026-11-30d).
 CONSTANT_T_MAX = (1e8, 1e11)
+#: The hard phase's annealed LR transfers (WSD, linear decay: theory.annealed_peak), their
+#: floor and cap: 1e12 both. The peak approaches the stability limit like T^-0.18 (WSD) and
+#: T^-0.385 (linear) at (1.5, 3) (derived 0.1875, 0.4); the WSD's four derived corrections,
+#: two of them near-collinear, extrapolate its slopes to the derived horizon (3.2e9) with a
+#: spread of +-0.09 and to 1e12 with +-0.007; each horizon is a tuning of ~1 s CPU on the
+#: continuum dynamics (benchmarks/results/claims.md, 2026-12-01s17).
+ANNEALED_T_MAX = (1e12, 1e12)
 #: Reference CPU seconds the tuned-baseline sweeps of the default run may spend together, counted
 #: in their work (solvers.schedules.tuning.SECONDS_PER_UNIT), not the clock: once spent, they
 #: start no further horizon, so the same run reaches the same horizons at any load. It replaces
@@ -123,6 +130,10 @@ def default_horizons(model: PLRFModel, claim: Claim) -> list[int]:
         return _half_decades(min(max(T_max, lo), hi))
     if claim.correction is not None and not claim.needs_solver:
         omegas, (lo, hi) = claim_omegas(claim, model), CONSTANT_T_MAX
+        if claim.correction.startswith("annealed_peak."):  # the LR transfers' annealed peaks
+            if not omegas:  # easy phase: measured against its reduced problem, to 1e6
+                return _half_decades(BASELINE_T_MAX)
+            lo, hi = ANNEALED_T_MAX
     else:
         return _half_decades(BASELINE_T_MAX)
     T_max = derived_horizon(omegas, CORRECTION_TARGET) if omegas else hi
