@@ -202,18 +202,17 @@ def default_scale(tmp_path_factory):
 #: since their sweeps run half decades to the derived horizon (1e6 at (1.5, 3), 1e8 at (3, 2)) on
 #: re-evaluated losses (claims.md, 2026-12-01s16 (mom16)): at (1.5, 3) 0.1671 +- 0.0036 and
 #: -0.0001 +- 0.0022, at (3, 2) 0.6671 +- 0.0013 and 0.0000 +- 0.0029.
-#: The hard linear peak is resolved since the transfer claims tune in a box above the
-#: stability limit (it sat on the optimum's box bound 0.64978 at every horizon, out of regime):
-#: its peak lies above the limit and falls toward it like T^-0.385 at 1e15 (derived
-#: T^-(b-1)/(2b-1), 0.4), 0.0000003 +- 0.00005 to 1e8 (claims.md 2026-12-01s17).
+#: The hard annealed peaks are resolved since their transfers tune in a box above the stability
+#: limit, carry the derived approach to it (theory.annealed_peak) and run to 1e12 (claims.md
+#: 2026-12-01s17): the linear peak (it sat on the optimum's box bound 0.64978 at every horizon,
+#: out of regime) lies above the limit and falls toward it like T^-0.385 at 1e15 (derived
+#: T^-(b-1)/(2b-1), 0.4), -0.000002 +- 0.00003; the WSD peak (0.002 +- 0.040 to 1e6) climbs
+#: toward it with a gap falling like T^-0.18 (derived T^-(b-a)/(3b-1), 0.1875),
+#: 0.00005 +- 0.0070.
 #:
 #: Not resolved at the default scale (measured at (3, 2) / (1.5, 3), claims.md 2026-12-01s15 and
 #: 2026-12-01s16), so their shifted-prediction test fails, strictly expected (it passes, and fails
 #: here, the day they resolve):
-#: * the hard WSD peak: the tuned peak climbs toward the stability limit with a gap that falls
-#:   like T^-0.18 at 1e12 .. 1e15 (derived T^-(b-a)/(3b-1), 0.1875, theory.annealed_peak); its
-#:   four derived corrections extrapolate its slopes to 3.2e9 (the derived horizon) with a
-#:   spread of +-0.09 (claims.md 2026-12-01s17).
 #: * the dimension-adapted (Nesterov) form reads two local slopes to T = 1e4 at the default scale,
 #:   an unbounded interval: at the default model its optimum turns its momentum step on between
 #:   3e5 and 1e6 at (1.5, 3), and its recorded optima resolve it only from 1e11 (held in
@@ -225,7 +224,6 @@ def default_scale(tmp_path_factory):
 UNRESOLVED: set = {
     *((ph, "compute-optimal model size") for ph in ("easy", "hard")),
     ("easy", "compute-optimal"),
-    ("hard", "LR transfer: WSD peak"),
     ("hard", "momentum, hard phase, nesterov"),
 }  # fmt: skip
 SHIFT_CASES = [
