@@ -51,7 +51,7 @@ def baseline_sweep(name: str, model: PLRFModel, Ts: Sequence[int], ctx: Experime
         opts = {k: v for k, v in ctx.solver_options.items() if k in CONTINUUM_GRID_OPTIONS}
         key = ("continuum-baseline", name, model, tuple(Ts), tuple(sorted(kw.items())))
         if key not in ctx.memo:
-            ledger = ANNEALED_LEDGER if kw.get("above_limit") else BASELINE_LEDGER
+            ledger = f"{ANNEALED_LEDGER}-{name}" if kw.get("above_limit") else BASELINE_LEDGER
             ctx.memo[key] = _within_budget(
                 ctx, Ts, lambda T: tune_baseline_continuum(name, model, T, **kw, **opts), ledger
             )
@@ -69,10 +69,11 @@ def baseline_sweep(name: str, model: PLRFModel, Ts: Sequence[int], ctx: Experime
 
 #: Key of the context's ledger of reference CPU seconds spent on tuned baselines.
 BASELINE_LEDGER = "baseline-reference-seconds"
-#: The ledger of the hard phase's annealed transfers, tuned in their own box to 1e12 (at
-#: (1.5, 3) the WSD's 21 horizons cost 66 reference s): a ledger of their own with the same
-#: budget, since on the shared one they spent what the linear peak's sweep needed after them
-#: (it started no horizon; benchmarks/results/claims.md, 2026-12-01s17).
+#: The ledgers (one per family) of the hard phase's annealed transfers, tuned in their own box
+#: to 1e12 (at (1.5, 3) the WSD's 21 horizons cost 66 reference s), each with the same budget:
+#: on the shared ledger they spent what the linear peak's sweep needed after them (it started no
+#: horizon at (1.5, 3)); on one ledger for both, the WSD left the linear peak 3.2e5 at (1.2, 4)
+#: (benchmarks/results/claims.md, 2026-12-01s17).
 ANNEALED_LEDGER = "annealed-transfer-reference-seconds"
 
 
