@@ -134,7 +134,7 @@ def _wsd(alpha, beta, nu) -> AnnealedPeak:
     x = sp.Piecewise((x, sp.Gt(y_b, 0)), (sp.nan, True))
     corr = (
         ("the plateau's gap below the limit", x),
-        ("the loss in the plateau's source sigma^2 + L", x + alpha),
+        (r"the loss in the plateau's source $\sigma^2 + L$", x + alpha),
         ("the other anneal noise in the fraction's balance", x + other),
         ("the gap's second order (the bias linearised in g and f)", 2 * x),
     )
