@@ -121,7 +121,7 @@ def test_wsd_gap_follows_its_balance(pt):
     exponent ``phi`` of the tuned fraction (the balance in g, whatever sets the fraction), and
     within 0.012 of the derived asymptotic omega (measured 0.1807 for 0.1875 at (1.5, 3), 0.121
     for 0.1296 at (2, 3)). A wrong omega (shift16's (b-a)/(2b-1): 0.3, 0.2) or a wrong limit
-    (the box bound: the gap turns negative) fails."""
+    (the box bound: the gap turns negative at (1.5, 3), its exponent is 0.165 at (2, 3)) fails."""
     model = PLRFModel(*pt, n_modes=10**6)
     start = {(1.5, 3): (1.6e-3, 3.9e-3), (2, 3): (6.8e-3, 4.7e-2)}[pt]
     Ts = (1e12, 10**13.5, 1e15)
@@ -138,7 +138,11 @@ def test_wsd_gap_follows_its_balance(pt):
     omega = _at(annealed_peak("wsd").omega, pt)
     assert abs(x - omega) < 0.012, (x, omega)
     assert abs(x - (pt[1] - pt[0]) / (2 * pt[1] - 1)) > 0.05
-    assert g[-1] < STABILITY_MARGIN  # against the box bound the peak would sit above it
+    # against the box bound (the limit less its margin) the gap is (g - m)/(1 - m): at (1.5, 3)
+    # the peak would sit above it by 1e15, at (2, 3) its exponent reads 0.165
+    m = STABILITY_MARGIN
+    wrong = [(gi - m) / (1 - m) for gi in g]
+    assert wrong[-1] <= 0 or abs(_slope(Ts[0], wrong[0], Ts[-1], wrong[-1]) - omega) > 0.02
 
 
 def test_transfer_box_reaches_above_the_limit():
