@@ -242,7 +242,7 @@ def cap_growth_root(lams, weights, rate, inv_batch, *, form=None) -> float:
 
         if f(lo) <= 0:
             raise ValueError(f"no growth root above the modes' own poles at rate {rate!r}")
-        hi = lo * 2
+        hi = max(2 * lo, hh * io / 8)  # any start above lo: doubled until f(hi) <= 0
         while f(hi) > 0:
             lo, hi = hi, hi * 2
         return float(mp.log1p(mp.findroot(f, (lo, hi), solver="ridder")))
