@@ -209,7 +209,9 @@ class ContinuumResult(ScheduleResult):
     """The :class:`~solvers.control.result.ScheduleResult` of :func:`solve_continuum`.
 
     ``t`` is the solver's grid (``J + 1`` nodes, not every step): ``eta[j]`` holds on
-    ``[t[j], t[j+1])`` and ``loss[j]`` is ``L(t[j])`` of the binned model. ``diagnostics``
+    ``[t[j], t[j+1])`` and ``loss[j]`` is ``L(t[j])`` of the binned model; :attr:`remaining`
+    holds the nodes' offsets ``T - t`` from the end, exact there at any ``T`` (beyond ``2**53``
+    the last nodes' ``t`` coincide in doubles: read the end from ``remaining``). ``diagnostics``
     holds ``eta_upper`` (``min(eta_max, (1 - 1e-3) x stability limit)``), ``kkt_scaled`` and
     ``kkt_metric`` (both measures, ``KKT_DEFINITIONS``), ``lbfgs_iterations``,
     ``newton_iterations``, ``hessians``, ``newton_step`` (the change of ``eta`` the last
@@ -258,7 +260,8 @@ class ContinuumResult(ScheduleResult):
         return self.front / self.model.n_modes
 
     def eta_at(self, t) -> np.ndarray:
-        """The piecewise-constant schedule evaluated at times ``t``."""
+        """The piecewise-constant schedule evaluated at times ``t`` (steps from the start: beyond
+        ``2**53`` a time within ~``T * 2**-53`` steps of the end is not told apart)."""
         j = np.searchsorted(self.t, np.asarray(t, dtype=float), side="right") - 1
         return self.eta[np.clip(j, 0, self.eta.size - 1)]
 
