@@ -74,7 +74,10 @@ BASELINE_T_MAX = 1e6
 #: until the solver was checked beyond it: the grid's offsets from the end are exact below
 #: 2**53 ~ 9e15, the kernel's loss and gradient match a long-double re-evaluation at 1e15, and
 #: refining the time grid, the substeps or the modes moves the window's readout by amounts that
-#: do not grow from 1e13 to 1e15; claims.md, 2026-11-30q and 2026-12-01a).
+#: do not grow from 1e13 to 1e15; claims.md, 2026-11-30q and 2026-12-01a). Past 2**53 the grid
+#: keeps its offsets from the end (grid_offsets), checked to 1e17 the same ways; a cap of 1e17
+#: would cost a hard point ~85-110 s CPU more sweep and ~250-330 s of the window's refined
+#: re-solves (against ~65 s at 1e15), past the default run's budget (claims.md, 2026-12-01s17).
 SCHEDULE_T_MAX = {"easy": (1e6, 1e11), "hard": (1e6, 1e15)}
 #: CPU seconds the default run's optimal sweep may spend (``optlr validate`` without sweep
 #: options): the issue's 5 minutes on 2 cores less what the rest of the run costs (the tuned
