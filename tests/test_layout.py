@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Subpackages of ``solvers`` by level: a module may import its own level or a lower one.
 LEVELS = {
     "_cache": 0,
-    "_processes": 0,
     "_records": 0,
     "dynamics": 1,
     "analysis": 1,

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from solvers._cache import DiskCache
-from solvers._processes import Beside, WorkerError, default_jobs
+from solvers.analysis.processes import Beside, WorkerError, default_jobs
 from solvers.claims.beside import beside_names
 from solvers.claims.catalog import CLAIMS, default_claims
 from solvers.claims.core import BeyondScale, ExperimentContext

@@ -160,7 +160,7 @@ def validate(
     e.g. ``functools.partial(tuned_baselines, model, Ts)``; it must pickle when ``jobs > 1``.
     ``progress``: one line per claim the worker finished, on standard error.
     """
-    from .._processes import Beside
+    from ..analysis.processes import Beside
     from .beside import beside_names, evaluate_beside, merge_beside, worker_context
 
     check_int("jobs", jobs, ge=1)

@@ -273,7 +273,7 @@ def _default_modes(args: argparse.Namespace, Ts) -> int:
 def _cmd_validate(args: argparse.Namespace) -> None:
     from functools import partial
 
-    from .._processes import default_jobs
+    from ..analysis.processes import default_jobs
     from ..claims.catalog import CLAIMS, unsolved_horizons
     from ..claims.validate import default_horizons, horizons, tuned_baselines, validate
 

@@ -41,7 +41,7 @@ from theory import PLRFModel
 from theory._checks import check_int, check_real
 
 from .._cache import DiskCache
-from .._processes import die_with_parent
+from ..analysis.processes import die_with_parent
 from ..analysis.sweep import horizons
 from ..schedules.families import SCHEDULES
 from .latex import (  # noqa: F401 (re-exported: the report API of 0.1)
