@@ -162,9 +162,12 @@ def test_which_claims_run_beside_the_optimal_sweep():
     assert default_jobs() in (1, 2)
 
 
-def test_a_failing_worker_is_a_clear_error():
-    with Beside(int, "not a number") as w, pytest.raises(WorkerError, match="ValueError"):
+def test_a_failing_worker_raises_its_error_here():
+    """The worker's exception, its type kept (the CLI maps a bad input to status 2 either way),
+    with the worker's traceback in its notes."""
+    with Beside(int, "not a number") as w, pytest.raises(ValueError, match="invalid literal") as e:
         w.result()
+    assert "raised in the worker process" in "".join(e.value.__notes__)
 
 
 def test_a_dead_worker_is_an_error_not_a_hang():

@@ -5,13 +5,15 @@ Used by the validation run (:func:`solvers.claims.validate.validate` with ``jobs
 that do not need the optimal sweep run beside it) and the report's figure renderer (the watchdog
 :func:`die_with_parent`). The worker is *spawned* (a fresh interpreter: no copy of the caller's
 threads, locks or numba state), and it dies with the caller: a killed caller (SIGKILL included)
-leaves no worker running, an error or Ctrl-C in the caller terminates it, and a worker that dies
-(a crash, the OOM killer) is a :class:`WorkerError` naming its exit code, never a hang.
+leaves no worker running, an error or Ctrl-C in the caller terminates it, an exception in the
+worker is raised in the caller (its type kept, the worker's traceback in its notes), and a worker
+that dies (a crash, the OOM killer) is a :class:`WorkerError` naming its exit code, never a hang.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 import time
 import traceback
@@ -26,7 +28,8 @@ PARENT_POLL_S = 0.5
 
 
 class WorkerError(RuntimeError):
-    """The worker process failed (its exception's text and traceback) or died."""
+    """The worker process died, or raised an exception that does not pickle (its text).
+    An exception that pickles is raised as itself, its traceback in the worker as a note."""
 
 
 def default_jobs() -> int:
@@ -56,15 +59,21 @@ def die_with_parent(parent: int) -> None:
 
 
 def _worker(conn, parent: int, fn: Callable[..., Any], args: tuple) -> None:
-    """The worker's body: ``fn(*args)`` sent back as ``("ok", value)`` or ``("error", text,
-    traceback)``; a Ctrl-C (which reaches the whole process group) ends it quietly."""
+    """The worker's body: ``fn(*args)`` sent back as ``("ok", value)`` or ``("error",
+    exception or None, text, traceback)`` (the exception itself when it pickles); a Ctrl-C
+    (which reaches the whole process group) ends it quietly."""
     die_with_parent(parent)
     try:
         msg = ("ok", fn(*args))
     except KeyboardInterrupt:
         return
-    except BaseException as exc:  # sent to the caller, which raises it as a WorkerError
-        msg = ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    except Exception as exc:  # sent to the caller, which raises it there
+        text, trace = f"{type(exc).__name__}: {exc}", traceback.format_exc()
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # any failure to pickle or unpickle it: its text goes instead
+            exc = None
+        msg = ("error", exc, text, trace)
     conn.send(msg)
     conn.close()
 
@@ -98,7 +107,8 @@ class Beside:
         return self._proc.pid
 
     def result(self) -> Any:
-        """The worker's value; :class:`WorkerError` if it raised or died."""
+        """The worker's value; its exception if it raised one (the worker's traceback in its
+        notes), :class:`WorkerError` if it died."""
         try:
             while not self._conn.poll(PARENT_POLL_S):
                 if not self._proc.is_alive() and not self._conn.poll():
@@ -112,8 +122,11 @@ class Beside:
             ) from None
         self._done = True
         self._proc.join()
-        if msg[0] == "error":
-            raise WorkerError(f"in the worker process: {msg[1]}\n{msg[2]}")
+        if msg[0] == "error":  # the worker's exception (its type: a bad input stays one)
+            _, exc, text, trace = msg
+            exc = WorkerError(f"in the worker process: {text}") if exc is None else exc
+            exc.add_note(f"raised in the worker process (pid {self._proc.pid}):\n{trace}")
+            raise exc
         return msg[1]
 
     def close(self) -> None:
