@@ -78,6 +78,14 @@ FORMS: dict[str, tuple[tuple[sp.Expr, sp.Expr, sp.Expr], tuple[sp.Symbol, ...]]]
 }
 
 
+_PER_STEP_HEAVY_BALL = (  # heavy ball's per-step optimum; its growth constant: _momentum_cap
+    r"a per-step schedule that coasts at friction near 1 and releases exceeds it for short spells; "
+    r"its exponents are SGD's if a spike's cost is a power of the clock (by orders, not derived): "
+    r"on a coast the noise grows as $e^{\kappa H}$, $\kappa \ge \min_{h \le \eta_{\max}} "
+    r"\ln z_*(h)/h$ (the cap's Malthusian root, free of $T$), so $H = O(\ln\tau)$, $\tau = O(T\ln T)$."
+)
+
+
 def general_momentum() -> OptimizerUpdate:
     r"""The update :math:`v' = \beta v + q g`, :math:`\Delta' = \Delta - \alpha g - \gamma v'`."""
     v_new = beta * v + q_s * g
@@ -542,8 +550,7 @@ def _derive_momentum_exponents() -> MomentumExponentLaws:
             + (
                 rf" Heavy ball: $\iota\sum_k G(\lambda_k) < 1$ gives $\eta_{{\rm eff}} < "
                 rf"{sp.latex(hb_bound)}$ for slowly varying controls (stationary feedback); "
-                r"a per-step schedule that coasts at friction near 1 and releases exceeds it "
-                r"for short spells, and for it no exponent bound is derived here."
+                + _PER_STEP_HEAVY_BALL
                 if name == "heavy-ball"
                 else r" EMA: $\eta_{\rm eff} = \eta \le \eta_{\max}$."
             )
