@@ -50,7 +50,7 @@ def test_warm_start_coordinate_is_exact_near_the_end():
     cell; formed from ``s = t/T`` rounded to a double, the last cell's is off by ~0.2."""
     T = 10**15
     t = time_grid(float(T))
-    z = _logit_midpoints(t, T)
+    z = _logit_midpoints(t, T - t)
     with mpmath.workdps(40):
         ref = [
             float(mpmath.log(m) - mpmath.log(T - m))
@@ -136,9 +136,9 @@ def test_kernel_loss_and_gradient_match_long_double_at_long_horizons(T):
 
 # -- the end of the grid anchored to the window's derived scale --------------------------------
 
-#: Half-decades from 1e8 to 1e15 (the hard sweep's horizons there).
+#: Half-decades from 1e8 to 1e17 (the hard sweep's horizons there, and 100x its cap 1e15).
 _HALF_DECADES = sorted(
-    [10**k for k in range(8, 16)] + [round(10 ** (k + 0.5)) for k in range(8, 15)]
+    [10**k for k in range(8, 18)] + [round(10 ** (k + 0.5)) for k in range(8, 17)]
 )
 
 
@@ -164,22 +164,24 @@ def _lost_time_error(T, anchor, delta=5.0, peak=0.6, level=0.5):
     from types import SimpleNamespace
 
     from solvers.claims.readouts import lost_time
+    from solvers.dynamics.continuum import cell_lengths, grid_offsets
 
     W = 3.0 * T**0.7
-    t = time_grid(float(T), anchor=anchor)
+    t, rem = grid_offsets(float(T), anchor=anchor)
 
     def integral(r):  # int of the rate over the last r steps
         return peak * (W / (delta + 1) * np.minimum(r / W, 1) ** (delta + 1) + np.maximum(r - W, 0))
 
-    eta = (integral(T - t[:-1]) - integral(T - t[1:])) / np.diff(t)
-    measured = lost_time(SimpleNamespace(eta=eta, t=t, T=T), T, level)
+    eta = (integral(rem[:-1]) - integral(rem[1:])) / cell_lengths(t, rem)
+    measured = lost_time(SimpleNamespace(eta=eta, t=t, T=T, remaining=rem), T, level)
     return measured / (W * level ** (1 / delta) * delta / (delta + 1)) - 1
 
 
 def test_window_readout_does_not_move_with_the_grid_phase_when_anchored():
     """The lost time of the exact window form, read from its cell means: on the grid anchored
-    to ``T^0.7`` its error is one number at every half-decade from 1e8 to 1e15 (9.09e-5, within
-    1.1e-8: the integer rounding), so it leaves no trace in a local slope; on the unanchored
+    to ``T^0.7`` its error is one number at every half-decade from 1e8 to 1e17 (9.09e-5, within
+    1.1e-8: the integer rounding; past 2**53 from the grid's offsets, where the nodes alone
+    coincide at the end), so it leaves no trace in a local slope; on the unanchored
     grid it alternates between -3e-4 and +1.4e-4 (the window moves 8.46 cells a half-decade),
     +-4e-4 in a local slope: the wobble the hard window's slopes showed at ratio 1.1."""
     anchored = [_lost_time_error(T, T**0.7) for T in _HALF_DECADES]
@@ -203,3 +205,117 @@ def test_the_hard_sweep_anchors_its_grid_to_the_derived_window_width():
     assert easy.parameters["anchor_exponent"] is None
     (asked,) = ctx.sweep(model, [100], exact_modes=16, anchor_exponent=None)
     assert asked.parameters["anchor_exponent"] is None
+
+
+# -- past 2**53: the grid held from both ends (grid_offsets) --------------------------------------
+
+#: Horizons beyond the integer grid's node-only limit, up to 100x the default hard cap (1e15).
+_PAST = [2**53 + 2, 2 * 10**16, 10**17]
+
+
+def _exact_nodes(T: int, anchor=None) -> list[int]:
+    """The integer grid's nodes as Python integers (exact at any ``T``): the rounded distances of
+    ``_distances`` from both ends, the midpoint, the midpoint's sliver merged, all in integer
+    arithmetic; the representation in doubles is what the solver's grid is checked against."""
+    from solvers.dynamics.continuum import _distances
+
+    half = 0.5 * T
+    cap = max(0.01 * T, 1.0)
+    d = [int(x) for x in np.round(_distances(half, 1.1, cap, 1.0, None))]
+    e = d if anchor is None else [int(x) for x in np.round(_distances(half, 1.1, cap, 1.0, anchor))]
+    nodes = sorted({*d, int(np.round(half)), *(T - x for x in e)})
+    h = np.diff(nodes)
+    nb = [min(a, b) for a, b in zip(np.r_[h[0], h[:-1]], np.r_[h[1:], h[-1]], strict=True)]
+    i = int(np.argmin(h / np.maximum(np.r_[h[1:], h[-1]], np.r_[h[0], h[:-1]])))
+    if 2 * h[i] < nb[i] and 0 < i < h.size - 1:
+        del nodes[i + 1]
+    return nodes
+
+
+@pytest.mark.parametrize("T", [10**13, 4 * 10**15, 2**53, *_PAST])
+@pytest.mark.parametrize("anchored", [False, True])
+def test_grid_offsets_hold_each_node_exactly_from_its_nearer_end(T, anchored):
+    """Against the grid in integer arithmetic: every offset from the end ``rem`` of the second
+    half and every node ``t`` of the first half is the exact integer, every cell length is the
+    exact difference, the last ten cells are single steps; below ``2**53`` the nodes are
+    :func:`time_grid`'s and ``rem`` is ``T - t``. Beyond ``2**53`` the nodes alone cannot hold
+    the end (the last sixteen coincide at 1e17): ``np.diff(t)``, the lengths the solver took
+    before, is 0 or 16 there, and :func:`time_grid` refuses."""
+    from solvers.dynamics.continuum import cell_lengths, grid_offsets
+
+    anchor = T ** (11 / 12) if anchored else None
+    exact = _exact_nodes(T, anchor)
+    t, rem = grid_offsets(float(T), anchor=anchor)
+    h = cell_lengths(t, rem)
+    assert t.size == len(exact)
+    first = np.asarray([n <= T // 2 for n in exact])
+    assert t[first].tolist() == [float(n) for n in exact if n <= T // 2]
+    assert rem[~first].tolist() == [float(T - n) for n in exact if n > T // 2]
+    assert h.tolist() == [float(b - a) for a, b in itertools.pairwise(exact)]
+    assert h[-10:].tolist() == [1.0] * 10 and h[:10].tolist() == [1.0] * 10
+    if T <= INTEGER_GRID_T_MAX:
+        assert np.array_equal(t, time_grid(float(T), anchor=anchor))
+        assert np.array_equal(rem, T - t) and np.array_equal(h, np.diff(t))
+    else:
+        assert not np.array_equal(np.diff(t)[-16:], h[-16:])
+        with pytest.raises(ValueError, match="grid_offsets"):
+            time_grid(float(T), anchor=anchor)
+
+
+def test_warm_start_coordinate_is_exact_past_2_53():
+    """``logit(t/T)`` of the cells' midpoints at T = 1e17 from the grid's offsets, against mpmath
+    on the integer nodes: exact to 1e-13 in every cell. From ``T - t`` (the nodes alone) the last
+    cells' remaining steps are 0: an infinite logit (tried: fails here)."""
+    from solvers.dynamics.continuum import grid_offsets
+
+    T = 10**17
+    t, rem = grid_offsets(float(T))
+    z = _logit_midpoints(t, rem)
+    with mpmath.workdps(40):
+        ref = [
+            float(mpmath.log(m) - mpmath.log(T - m))
+            for m in (mpmath.mpf(a + b) / 2 for a, b in itertools.pairwise(_exact_nodes(T)))
+        ]
+    assert np.max(np.abs(z - ref)) < 1e-13
+
+
+def _exact_problem(T: int):
+    """The hard problem at ``T`` on the default-ratio grid, its cell lengths from the integer
+    nodes (long double, exact to 2**64) and the window schedule of :func:`_window_schedule` from
+    the integer offsets: an evaluation that shares no offset arithmetic with the solver's."""
+    prob = build_problem(HARD, float(T), None, 1.1, 0.01, 2, "discrete", 16, 2, 2)
+    nodes = _exact_nodes(T)
+    h_ld = np.asarray([LD(b - a) for a, b in itertools.pairwise(nodes)])
+    rem = np.asarray([float(T - (a + b) / 2) for a, b in itertools.pairwise(nodes)])
+    eta = prob.upper * (0.6 * np.minimum(1.0, rem / T**0.7) ** 5 + 1e-3)
+    return prob, h_ld, eta
+
+
+@pytest.mark.parametrize("T", [2 * 10**16, 10**17])
+def test_kernel_loss_and_gradient_match_long_double_past_2_53(T):
+    """At 2e16 and 1e17 (100x the default hard cap) the compiled kernel's L(T) on the solver's
+    grid equals a long-double re-evaluation on the integer grid's exact cells to 1e-13 relative,
+    and its adjoint gradient a long-double central difference on the last cell, a cell of the
+    window and one of the bulk to 1e-6. Mutation tried: the cells' lengths as ``np.diff(t)``
+    (the lengths before this grid) fails here (the last cells 0 or 16 steps long)."""
+    prob, h_ld, eta = _exact_problem(T)
+    assert np.array_equal(prob.h, h_ld.astype(float))
+    LT, g, _, ok = prob.value_grad(eta)
+    assert ok
+    exact = replace_h(prob, h_ld)
+    assert float(_loss_ld(exact, eta) / LD(LT) - 1) == pytest.approx(0.0, abs=1e-13)
+    rem = prob.remaining[1:]
+    for j in (prob.h.size - 1, int(np.argmin(np.abs(rem - T**0.7))), prob.h.size // 2):
+        step = 1e-5 * eta[j]
+        up, down = eta.copy(), eta.copy()
+        up[j] += step
+        down[j] -= step
+        fd = (_loss_ld(exact, up) - _loss_ld(exact, down)) / (2 * LD(step))
+        assert float(LD(g[j]) / fd - 1) == pytest.approx(0.0, abs=1e-6), j
+
+
+def replace_h(prob, h):
+    """``prob`` with its cells' lengths replaced (for the long-double re-evaluation)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(quad=prob.quad, model=prob.model, h=h, substeps=prob.substeps)

@@ -56,6 +56,7 @@ from .readouts import (
 from .window_layer import WINDOW_FIT, window_readouts
 
 __all__ = [
+    "BUILT_IN",
     "CLAIMS",
     "constant_rate_balance",
     "default_claims",
@@ -521,6 +522,9 @@ def _baseline_claims() -> list[Claim]:
 
 #: The default registry; :func:`register_claim` adds to it.
 CLAIMS = default_claims()
+#: Its claims as built at import: a worker process of a validation run rebuilds these, so only
+#: they may run there (:func:`solvers.claims.beside.beside_names`), not one registered later.
+BUILT_IN = {c.name: c for c in CLAIMS}
 
 
 def register_claim(claim: Claim, *, replace: bool = False, registry: ClaimRegistry | None = None):

@@ -17,6 +17,8 @@ from dataclasses import replace
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
+from ..dynamics._grid_ends import cell_lengths, remaining_steps
+
 __all__ = [
     "annealing_width",
     "bulk_peak",
@@ -58,21 +60,56 @@ def _eta_fn(res, T) -> Callable[[np.ndarray], np.ndarray]:
     return fn
 
 
-def _integral(res, T) -> PchipInterpolator:
-    r"""The schedule's integral :math:`I(t) = \int_0^t \eta` as a monotone cubic through its exact
-    values at the cell edges.
-
-    Cells: the solver's grid ``t`` (``J + 1`` nodes), else equal cells over ``[0, T]`` (one per
-    step, or one per block). The cubic's derivative is a continuous reconstruction of the rate
-    with the cells' own means: a window cut inside a cell reads the rate's shape there
-    (:math:`O(h^3)` per cut) rather than the cell's constant (:math:`O(h^2)`), so readouts do not
-    jump with the cells as ``T`` moves.
-    """
+def _cells(res, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(t, rem, h)``: a result's cell edges from the start and from the end (``rem = T - t``)
+    and its cells' lengths. The solver's grid (``J + 1`` nodes) with its exact offsets from the
+    end where it holds them (:func:`~solvers.dynamics.grid_offsets`: the last nodes' ``t``
+    coincide beyond ``2**53``, their ``rem`` and lengths do not), else equal cells over
+    ``[0, T]`` (one per step, or one per block)."""
     eta = np.asarray(res.eta, float)
     t = np.asarray(getattr(res, "t", ()), float)
     if t.size != eta.size + 1:
         t = np.linspace(0.0, float(T), eta.size + 1)
-    return PchipInterpolator(t, np.concatenate([[0.0], np.cumsum(eta * np.diff(t))]))
+        return t, float(T) - t, np.diff(t)
+    if getattr(res, "remaining", None) is None:  # nodes alone (exact below 2**53)
+        return t, float(T) - t, np.diff(t)
+    rem = remaining_steps(res, T)
+    return t, rem, cell_lengths(t, rem)
+
+
+def _monotone_integral(x: np.ndarray, mass: np.ndarray) -> PchipInterpolator:
+    """The monotone cubic through the cumulative ``mass`` at the edges ``x`` (ascending); edges
+    that a double does not tell apart (the far end's, beyond ``2**53``) are one, the last of
+    each run kept, so the far end's value stays exact."""
+    y = np.concatenate([[0.0], np.cumsum(mass)])
+    keep = np.r_[np.diff(x) > 0, True]
+    return PchipInterpolator(x[keep], y[keep])
+
+
+def _integral(res, T) -> PchipInterpolator:
+    r"""The schedule's integral :math:`I(t) = \int_0^t \eta` as a monotone cubic through its exact
+    values at the cell edges (:func:`_cells`).
+
+    The cubic's derivative is a continuous reconstruction of the rate with the cells' own means:
+    a window cut inside a cell reads the rate's shape there (:math:`O(h^3)` per cut) rather than
+    the cell's constant (:math:`O(h^2)`), so readouts do not jump with the cells as ``T`` moves.
+    For readouts near the end use :func:`_end_integral`: its coordinate is exact there.
+    """
+    t, _, h = _cells(res, T)
+    return _monotone_integral(t, np.asarray(res.eta, float) * h)
+
+
+def _end_integral(res, T) -> PchipInterpolator:
+    r"""The schedule's integral over its last steps, :math:`R(u) = \int_{T-u}^T \eta`, as a
+    monotone cubic in the steps left :math:`u` through its exact values at the cell edges.
+
+    :func:`_integral` read from the other end, in the coordinate that is exact near ``T``: at
+    ``T = 1e17`` the last cells' ``t`` coincide in doubles and :math:`I(T) - I(t)` of the last
+    steps is lost in :math:`I`'s rounding (spacing 16), while ``u`` and :math:`R(u)` are exact.
+    The rate at ``T - u`` is :math:`R'(u)`.
+    """
+    _, rem, h = _cells(res, T)
+    return _monotone_integral(rem[::-1], (np.asarray(res.eta, float) * h)[::-1])
 
 
 def window_mean_rate(res, T: float, lo: float, hi: float) -> float:
@@ -176,8 +213,9 @@ def annealing_width(res, T: float, level: float = ANNEAL_LEVEL) -> float:
     :math:`\eta_{\max}((T - t)/W)^{\delta}` it is :math:`W\,\ell^{1/\delta}`: proportional to
     :math:`W` at any fixed level.
     """
-    x, eta = _nodes(res, T)
-    u = T - x  # remaining steps at the nodes (decreasing)
+    _, rem, _ = _cells(res, T)
+    eta = np.asarray(res.eta, float)
+    u = 0.5 * (rem[1:] + rem[:-1])  # remaining steps at the nodes (decreasing), exact near T
     thr = level * eta.max()
     above = np.nonzero(eta >= thr)[0]
     if above.size == 0:
@@ -213,17 +251,17 @@ def lost_time(res, T: float, level: float = ANNEAL_LEVEL) -> float:
     between 3e9 and 3e11 where they sit at 0.68-0.72 without it (benchmarks/results/claims.md,
     2026-11-30k).
     """
-    integral = _integral(res, T)
-    t = integral.x
+    integral = _end_integral(res, T)  # in the steps left u: exact near the end at any T
+    u = integral.x
     nodes, weights = np.polynomial.legendre.leggauss(LOST_TIME_NODES)  # per cell, on [-1, 1]
-    mid, half = 0.5 * (t[1:] + t[:-1]), 0.5 * np.diff(t)
+    mid, half = 0.5 * (u[1:] + u[:-1]), 0.5 * np.diff(u)
     x = mid[:, None] + half[:, None] * nodes[None, :]
     rate = integral.derivative()(x)  # the reconstructed rate, continuous across cells
     deficit = np.clip(1.0 - rate / (level * bulk_peak(res, T)), 0.0, None)
-    flat = deficit.reshape(-1)  # cells in time order, nodes in order within a cell
+    flat = deficit.reshape(-1)  # cells backwards from the end, nodes in order of u within a cell
     reached = np.flatnonzero(flat == 0.0)  # at or above the level
     if reached.size:
-        flat[: reached[-1] + 1] = 0.0  # before the final window
+        flat[reached[0] :] = 0.0  # before the final window
     return float(np.sum(half * (flat.reshape(deficit.shape) @ weights)))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from theory import PLRFModel
-from theory._checks import check_real
+from theory._checks import check_int, check_real
 
 from ..analysis.fits import PowerLawFit, fit_power_law, local_slopes
 from ..analysis.sweep import SweepResult, horizons, run_sweep
@@ -47,6 +47,7 @@ __all__ = [
     "find_solver",
     "horizons",
     "phase_diagram",
+    "tuned_baselines",
     "validate",
     "window_width_exponent",
 ]
@@ -74,12 +75,18 @@ BASELINE_T_MAX = 1e6
 #: until the solver was checked beyond it: the grid's offsets from the end are exact below
 #: 2**53 ~ 9e15, the kernel's loss and gradient match a long-double re-evaluation at 1e15, and
 #: refining the time grid, the substeps or the modes moves the window's readout by amounts that
-#: do not grow from 1e13 to 1e15; claims.md, 2026-11-30q and 2026-12-01a).
+#: do not grow from 1e13 to 1e15; claims.md, 2026-11-30q and 2026-12-01a). Past 2**53 the grid
+#: keeps its offsets from the end (grid_offsets), checked to 1e17 the same ways; a cap of 1e17
+#: would cost a hard point ~85-110 s CPU more sweep and ~250-330 s of the window's refined
+#: re-solves (against ~65 s at 1e15), past the default run's budget (claims.md, 2026-12-01s17).
 SCHEDULE_T_MAX = {"easy": (1e6, 1e11), "hard": (1e6, 1e15)}
 #: CPU seconds the default run's optimal sweep may spend (``optlr validate`` without sweep
 #: options): the issue's 5 minutes on 2 cores less what the rest of the run costs (the tuned
 #: baselines, the constant-rate sweep, the batch, momentum and compute-optimal claims and the
-#: start-up: 70-110 s CPU at (3, 2) and (1.5, 3), benchmarks/results/claims.md).
+#: start-up: 70-110 s CPU at (3, 2) and (1.5, 3), benchmarks/results/claims.md). With
+#: ``jobs=2`` (the CLI's default on two cores) that rest runs in a second process beside the sweep
+#: (:mod:`solvers.claims.beside`): the wall is then the sweep's side, ~150 s CPU at (3, 3.5) and
+#: (1.2, 4) against 259-285 s for both sides in one process (claims.md, 2026-12-01s17).
 DEFAULT_CPU_BUDGET = 150.0
 #: The tuned constant rate's sweep (its floor, its cap). With the derived feedback correction
 #: subtracted (solvers/claims/constant_rate.py) the hard-phase slopes sit at the derived value
@@ -154,18 +161,44 @@ def validate(
     claims: Sequence[str] | None = None,
     registry: ClaimRegistry | None = None,
     ctx: ExperimentContext | None = None,
+    jobs: int = 1,
+    then: Callable[[ExperimentContext], Any] | None = None,
+    progress: bool = False,
 ) -> list[ClaimResult]:
     """Evaluate the named claims (default: all in ``registry``) for ``model`` over ``Ts``
-    (``None``: each claim over its :func:`default_horizons`)."""
+    (``None``: each claim over its :func:`default_horizons`).
+
+    ``jobs``: processes. ``1`` evaluates every claim here, in order. ``2`` (or more: two are
+    used) evaluates the claims that need no optimal sweep in a spawned worker process while this
+    one runs the sweep and the claims on it (:mod:`solvers.claims.beside`: the default
+    registry's claims only, and only when both processes have claims); the rows, and every
+    number in them, are those of ``jobs=1``. ``then(ctx)``: more work on the context after the
+    claims, where the claims without a solver ran (the worker's memo is merged into ``ctx``),
+    e.g. ``functools.partial(tuned_baselines, model, Ts)``; it must pickle when ``jobs > 1``.
+    ``progress``: one line per claim the worker finished, on standard error.
+    """
+    from ..analysis.processes import Beside
+    from .beside import beside_names, evaluate_beside, merge_beside, worker_context
+
+    check_int("jobs", jobs, ge=1)
     registry = CLAIMS if registry is None else registry
     ctx = ExperimentContext() if ctx is None else ctx
     names = registry.names() if not claims else list(claims)
-    return [
-        evaluate_claim(
-            registry[n], model, default_horizons(model, registry[n]) if Ts is None else Ts, ctx
-        )
-        for n in names
-    ]
+    horizons_of = {n: default_horizons(model, registry[n]) if Ts is None else list(Ts)
+                   for n in names}  # fmt: skip
+    there = beside_names(names, registry, model, ctx) if jobs > 1 else []
+    if not there:
+        rows = [evaluate_claim(registry[n], model, horizons_of[n], ctx) for n in names]
+        if then is not None:
+            then(ctx)
+        return rows
+    task = (model, {n: horizons_of[n] for n in there}, worker_context(ctx), then, progress)
+    with Beside(evaluate_beside, *task, name="optlr-validate-worker") as worker:
+        here = {n: evaluate_claim(registry[n], model, horizons_of[n], ctx)
+                for n in names if n not in there}  # fmt: skip
+        rows, made, counts = worker.result()
+    merge_beside(ctx, made, counts)
+    return [here[n] if n in here else rows[n] for n in names]
 
 
 @dataclass(frozen=True)
@@ -228,12 +261,7 @@ def compare_baselines(
     The ``easy`` baseline is included only when ``xi`` and ``delta`` are given.
     """
     ctx = ExperimentContext() if ctx is None else ctx
-    if names is None:
-        names = [n for n in BASELINES if n != "easy" or (xi is not None and delta is not None)]
-    results: dict[str, list[BaselineResult]] = {}
-    for n in names:
-        kw = {"xi": xi, "delta": delta} if n == "easy" else {}
-        results[n] = baseline_sweep(n, model, Ts, ctx, **kw)
+    results = tuned_baselines(model, Ts, ctx, names=names, xi=xi, delta=delta)
     optimal = {}
     check = {}
     if ctx.has_solver:
@@ -261,6 +289,28 @@ def compare_baselines(
     return BaselineComparison(
         model, results, optimal, fits, last, beats, margins, ctx.baselines, check
     )
+
+
+def tuned_baselines(
+    model: PLRFModel,
+    Ts: Sequence[int],
+    ctx: ExperimentContext,
+    *,
+    names: Sequence[str] | None = None,
+    xi: float | None = None,
+    delta: float | None = None,
+) -> dict[str, list[BaselineResult]]:
+    """``name -> tuned baseline at every horizon`` (:func:`baseline_sweep`, memoised in ``ctx``,
+    in this order: the ledger of their budget), every baseline by default, the ``easy`` one only
+    when ``xi`` and ``delta`` are given. :func:`compare_baselines` sets them against the optimum;
+    :func:`validate`'s ``then`` may tune them beside the optimal sweep."""
+    if names is None:
+        names = [n for n in BASELINES if n != "easy" or (xi is not None and delta is not None)]
+    results: dict[str, list[BaselineResult]] = {}
+    for n in names:
+        kw = {"xi": xi, "delta": delta} if n == "easy" else {}
+        results[n] = baseline_sweep(n, model, Ts, ctx, **kw)
+    return results
 
 
 def _recursion_check(model: PLRFModel, sol: dict, ctx: ExperimentContext) -> dict:

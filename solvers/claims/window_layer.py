@@ -32,7 +32,7 @@ from theory import PLRFModel, derive_scaling_laws, window_end_layer
 from ..analysis.extrapolate import ExtrapolationOptions
 from .core import DEFAULT_RESOLUTION
 from .easy_layer import FLOOR_MATCH
-from .readouts import ANNEAL_LEVEL, _integral, annealing_width, lost_time
+from .readouts import ANNEAL_LEVEL, _end_integral, annealing_width, lost_time
 
 __all__ = [
     "LAYER",
@@ -70,11 +70,11 @@ def layer_shift(model: PLRFModel, res, T: float) -> float:
         return 0.0
     c_end = end * math.sqrt(kernel(0.0))
     s = FLOOR_PROBE * lost_time(res, T)
-    F = _integral(res, T)
-    if s < PROBE_CELLS * (T - F.x[-2]):  # the probe within the last cells: no floor resolved
+    R = _end_integral(res, T)  # the integral over the last u steps, exact near the end
+    if s < PROBE_CELLS * R.x[1]:  # the probe within the last cells: no floor resolved
         return 0.0
-    U = float(F(T) - F(T - s))
-    c_in = float(F.derivative()(T - s)) * math.sqrt(kernel(2 * U))
+    U = float(R(s))
+    c_in = float(R.derivative()(s)) * math.sqrt(kernel(2 * U))
     if not (c_in > 0 and 1 / FLOOR_MATCH <= c_end / c_in <= FLOOR_MATCH):
         return 0.0
     return layer.shift(model.b) / c_end

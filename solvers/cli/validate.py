@@ -158,16 +158,20 @@ def _latex(model, rows) -> str:
     return "\n".join(out)
 
 
+def _easy_law(model) -> dict:
+    """The ``easy`` baseline's exponents (derived) in the easy phase; none in the hard one."""
+    if model.phase != "easy":
+        return {"xi": None, "delta": None}
+    from theory import derive_scaling_laws
+
+    laws = derive_scaling_laws()
+    return {"xi": laws.easy["xi"].evaluate(model), "delta": laws.easy["delta"].evaluate(model)}
+
+
 def _comparison(model, Ts, ctx):
     from ..claims.validate import compare_baselines
 
-    xi = delta = None
-    if model.phase == "easy":
-        from theory import derive_scaling_laws
-
-        laws = derive_scaling_laws()
-        xi, delta = laws.easy["xi"].evaluate(model), laws.easy["delta"].evaluate(model)
-    return compare_baselines(model, Ts, ctx=ctx, xi=xi, delta=delta)
+    return compare_baselines(model, Ts, ctx=ctx, **_easy_law(model))
 
 
 def _figures(out: Path, model, Ts, rows, ctx, args, cmp=None) -> None:
@@ -267,8 +271,11 @@ def _default_modes(args: argparse.Namespace, Ts) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> None:
+    from functools import partial
+
+    from ..analysis.processes import default_jobs
     from ..claims.catalog import CLAIMS, unsolved_horizons
-    from ..claims.validate import default_horizons, horizons, validate
+    from ..claims.validate import default_horizons, horizons, tuned_baselines, validate
 
     folder = out_dir(args)  # checked before the sweep, not after it
     # no sweep option and no --quick: every claim over its default horizons (chosen from its
@@ -283,6 +290,8 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         )
     if args.cpu_budget is not None and args.cpu_budget < 0:
         raise CLIError(f"--cpu-budget: expected CPU seconds >= 0 (0: none), got {args.cpu_budget}")
+    if args.jobs is not None and args.jobs < 1:
+        raise CLIError(f"--jobs: expected a number of processes >= 1, got {args.jobs}")
     if args.cpu_budget is not None and args.solver != "continuum":
         # only the continued sweep predicts a horizon's cost; another solver would ignore it
         raise CLIError(
@@ -296,17 +305,21 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         args.modes = _default_modes(args, None if per_claim else Ts)
     model = model_from_args(args, dense=False)  # a log-binned tail, not every mode
     ctx = _context(args, per_claim)
+    compare = args.compare and ctx.has_solver
+    # the comparison's tuned baselines are tuned where the other baselines are (the worker with
+    # --jobs 2), after them: their ledger of work sees the order of one process
+    then = partial(tuned_baselines, model, Ts, **_easy_law(model)) if compare else None
     end_start_up()  # the claims, the solver and the caches are imported
-    rows = validate(model, None if per_claim else Ts, claims=args.claim, ctx=ctx)
+    rows = validate(model, None if per_claim else Ts, claims=args.claim, ctx=ctx,
+                    jobs=default_jobs() if args.jobs is None else args.jobs, then=then,
+                    progress=args.progress)  # fmt: skip
     # the header names both default sweeps; baselines compare on the short one (Ts)
     schedule_Ts = None
     if per_claim:
         cut = set(unsolved_horizons(model, ctx))
         schedule_Ts = [T for T in default_horizons(model, CLAIMS["optimal loss"]) if T not in cut]
         schedule_Ts = schedule_Ts or None
-    cmp = None
-    if args.compare and ctx.has_solver:
-        cmp = _comparison(model, Ts, ctx)
+    cmp = _comparison(model, Ts, ctx) if compare else None
     if args.format == "json":
         # an unextrapolated or unresolved exponent has an unbounded interval: null
         text = dumps([r.to_dict() for r in rows], optional=("stderr", "resolution", "measured"))
@@ -387,7 +400,15 @@ def register(sub) -> None:
         "none when a sweep option is given; 0: none)",
     )  # fmt: skip
     p.add_argument("--cache-dir", type=path, help="on-disk cache of the optimal sweep (resumes)")
-    p.add_argument("--progress", action="store_true", help="one line per solved horizon")
+    p.add_argument(
+        "--jobs", type=count,
+        help="processes (default: 2 on a machine with two or more cores, else 1): with 2, the "
+        "claims that need no optimal schedule (tuned baselines and constant rate, batch, "
+        "momentum, compute-optimal) run in a second process beside the optimal sweep, each "
+        "with its own CPU budget as in one process, and give the same numbers; 1: one process",
+    )  # fmt: skip
+    p.add_argument("--progress", action="store_true",
+                   help="one line per solved horizon (and per claim done in the second process)")  # fmt: skip
     p.add_argument(
         "--format", choices=("text", "json", "latex"), default="text",
         help="output format: text for a person, json for a program (default %(default)s)",

@@ -5,7 +5,7 @@ contracts the residual), and the scaled KKT measures that stop both."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -61,10 +61,14 @@ class _Stop:
     message: str
 
 
-def _coarsen(t: np.ndarray, factor: int) -> np.ndarray:
-    """Every ``factor``-th node of ``t``, always keeping the last."""
-    tc = t[::factor]
-    return tc if tc[-1] == t[-1] else np.append(tc, t[-1])
+def _coarsen(prob, factor: int):
+    """``prob`` on every ``factor``-th node of its grid, always keeping the last; each coarse
+    cell's length the sum of its fine cells' (exact: no ``T - t`` formed near the end)."""
+    n = prob.t.size
+    keep = np.arange(0, n, factor)
+    keep = keep if keep[-1] == n - 1 else np.append(keep, n - 1)
+    rem = None if prob.rem is None else prob.rem[keep]
+    return replace(prob, t=prob.t[keep], rem=rem, h=np.add.reduceat(prob.h, keep[:-1]))
 
 
 def _dip_level(eta: np.ndarray) -> np.ndarray:

@@ -60,6 +60,7 @@ from ..dynamics.continuum import (
     Dynamics,
     FrontWarning,
     build_problem,
+    mode_quadrature,
 )
 from ._continuum_optimise import (
     LOG_ETA_FLOOR,
@@ -208,7 +209,9 @@ class ContinuumResult(ScheduleResult):
     """The :class:`~solvers.control.result.ScheduleResult` of :func:`solve_continuum`.
 
     ``t`` is the solver's grid (``J + 1`` nodes, not every step): ``eta[j]`` holds on
-    ``[t[j], t[j+1])`` and ``loss[j]`` is ``L(t[j])`` of the binned model. ``diagnostics``
+    ``[t[j], t[j+1])`` and ``loss[j]`` is ``L(t[j])`` of the binned model; :attr:`remaining`
+    holds the nodes' offsets ``T - t`` from the end, exact there at any ``T`` (beyond ``2**53``
+    the last nodes' ``t`` coincide in doubles: read the end from ``remaining``). ``diagnostics``
     holds ``eta_upper`` (``min(eta_max, (1 - 1e-3) x stability limit)``), ``kkt_scaled`` and
     ``kkt_metric`` (both measures, ``KKT_DEFINITIONS``), ``lbfgs_iterations``,
     ``newton_iterations``, ``hessians``, ``newton_step`` (the change of ``eta`` the last
@@ -244,12 +247,21 @@ class ContinuumResult(ScheduleResult):
     warnings = property(lambda self: tuple(self.diagnostics["warnings"]))
 
     @property
+    def remaining(self) -> np.ndarray:
+        """The steps left at the grid's nodes, ``T - t``, exact near the end at any ``T``
+        (:func:`~solvers.dynamics.grid_offsets`; beyond ``2**53`` the last nodes' ``t`` round
+        together); ``T - t`` for a result that does not hold them."""
+        rem = self.diagnostics.get("remaining")
+        return self.T - np.asarray(self.t, float) if rem is None else np.asarray(rem, float)
+
+    @property
     def front_ratio(self) -> float:
         """``k* / n_modes``: keep it well below 1."""
         return self.front / self.model.n_modes
 
     def eta_at(self, t) -> np.ndarray:
-        """The piecewise-constant schedule evaluated at times ``t``."""
+        """The piecewise-constant schedule evaluated at times ``t`` (steps from the start: beyond
+        ``2**53`` a time within ~``T * 2**-53`` steps of the end is not told apart)."""
         j = np.searchsorted(self.t, np.asarray(t, dtype=float), side="right") - 1
         return self.eta[np.clip(j, 0, self.eta.size - 1)]
 
@@ -271,27 +283,27 @@ def _midpoints(t: np.ndarray) -> np.ndarray:
     return 0.5 * (t[1:] + t[:-1])
 
 
-def _logit_midpoints(t: np.ndarray, T: float) -> np.ndarray:
+def _logit_midpoints(t: np.ndarray, rem: np.ndarray) -> np.ndarray:
     """``logit(s)`` at the intervals' midpoints, ``s = t/T``, as ``log(t) - log(T - t)`` with the
-    remaining steps ``T - t`` taken from the nodes' own offsets (exact on an integer grid below
-    ``2**53``): ``1 - t/T`` of the last cells, formed from ``s`` rounded to a double, is off by
-    ~20 % at ``T = 1e15`` and ``0`` (an infinite logit) beyond ``~1e16``."""
-    rem = 0.5 * ((T - t[1:]) + (T - t[:-1]))
-    return np.log(_midpoints(t)) - np.log(rem)
+    remaining steps ``T - t`` taken from the nodes' offsets ``rem`` (exact near the end at any
+    ``T``, :func:`~solvers.dynamics.grid_offsets`): ``1 - t/T`` of the last cells, formed from
+    ``s`` rounded to a double, is off by ~20 % at ``T = 1e15`` and ``0`` (an infinite logit)
+    beyond ``~1e16``; ``T - t`` formed from the nodes is ``0`` in the last cells beyond ``2**53``."""
+    return np.log(_midpoints(t)) - np.log(_midpoints(rem))
 
 
 def _family_guess(prob: ContinuumProblem) -> np.ndarray:
     """Best of two tuned families: ``eta0 (1 - s)^delta`` (delta 1..3) and eta_upper then a linear decay."""
-    s = _midpoints(prob.t) / prob.T
+    u = _midpoints(prob.remaining) / prob.T  # 1 - s, exact near the end
     up = prob.upper
 
     def loss(eta):
         Ln, ok = prob.loss_curve(eta)
         return Ln[-1] if ok and math.isfinite(Ln[-1]) else 1e300
 
-    best, best_eta = math.inf, np.full(s.size, 0.5 * up)
+    best, best_eta = math.inf, np.full(u.size, 0.5 * up)
     for delta in (1.0, 2.0, 3.0):
-        shape = (1.0 - s) ** delta
+        shape = u**delta
         r = minimize_scalar(
             lambda v, shape=shape: math.log(loss(up * math.exp(v) * shape) + 1e-300),
             bounds=(-12.0, 0.0),
@@ -303,7 +315,7 @@ def _family_guess(prob: ContinuumProblem) -> np.ndarray:
     for level in (1.0, 0.5):
 
         def wsd(v, level=level):
-            return level * up * np.minimum(1.0, (1.0 - s) / math.exp(v))
+            return level * up * np.minimum(1.0, u / math.exp(v))
 
         r = minimize_scalar(
             lambda v: math.log(loss(wsd(v)) + 1e-300),
@@ -323,11 +335,11 @@ def _warm_start(previous: Sequence[ContinuumResult], prob: ContinuumProblem) -> 
     stretches both the start and the annealing end); with two or more, ``log eta`` at fixed
     ``logit(t/T)`` is extrapolated linearly in ``log T`` from the last two.
     """
-    z = _logit_midpoints(prob.t, prob.T)
+    z = _logit_midpoints(prob.t, prob.remaining)
     floor = LOG_ETA_FLOOR * prob.upper
 
     def on_grid(r: ContinuumResult) -> np.ndarray:
-        zr = _logit_midpoints(r.t, r.T)
+        zr = _logit_midpoints(r.t, r.remaining)
         return np.interp(z, zr, np.log(np.maximum(r.eta, floor)))
 
     last = on_grid(previous[-1])
@@ -388,8 +400,7 @@ def _initial_guess(prob, eta0, multilevel, opts, kkt_of, n_eval):
     # Multilevel continuation: the tuned start and a first solve on every MULTILEVEL_FACTOR-th
     # interval (8x cheaper evaluations, 8x fewer variables); the coarse schedule, exactly
     # representable on the fine grid, starts the fine solve.
-    coarse = replace(prob, t=_coarsen(prob.t, MULTILEVEL_FACTOR))
-    coarse = replace(coarse, h=np.diff(coarse.t))
+    coarse = _coarsen(prob, MULTILEVEL_FACTOR)
     coarse_tol = max(opts.tol, opts.newton_from if opts.newton else 0.0, MULTILEVEL_COARSE_TOL)
     eta_c, it_c, _ = _lbfgs(
         coarse, _family_guess(coarse), kkt_of, coarse_tol,
@@ -397,7 +408,7 @@ def _initial_guess(prob, eta0, multilevel, opts, kkt_of, n_eval):
     )  # fmt: skip
     _, G_c = _log_loss(coarse, eta_c, n_eval)
     level = {"intervals": coarse.h.size, "iterations": it_c, "kkt": kkt_of(coarse, eta_c, G_c)}
-    eta = eta_c[np.searchsorted(coarse.t, _midpoints(prob.t), side="right") - 1]
+    eta = eta_c[np.arange(prob.h.size) // MULTILEVEL_FACTOR]  # the coarse cell of each fine one
     return eta, it_c, [level]
 
 
@@ -414,10 +425,10 @@ def _status(ok: bool, kkt: float, stop: _Stop, opts: ContinuumOptions) -> tuple[
 
 def _errors(prob, eta, LT, opts) -> tuple[float, float]:
     """Relative change of ``L(T)`` when the quadrature, and the substeps, are doubled."""
-    fine = build_problem(
-        prob.model, prob.T, prob.t, opts.ratio, opts.max_interval, prob.substeps, opts.dynamics,
-        2 * opts.exact_modes, 2 * opts.bins_per_decade, 2 * opts.points_per_bin,
-    )  # fmt: skip
+    fine = replace(prob, quad=mode_quadrature(
+        prob.model, exact_modes=2 * opts.exact_modes, bins_per_decade=2 * opts.bins_per_decade,
+        points_per_bin=2 * opts.points_per_bin,
+    ))  # fmt: skip
     qerr = abs(fine.loss_curve(eta)[0][-1] / LT - 1.0)
     terr = abs(replace(prob, substeps=2 * prob.substeps).loss_curve(eta)[0][-1] / LT - 1.0)
     return float(qerr), float(terr)
@@ -447,7 +458,7 @@ def _make_result(prob, eta, run: dict, opts, clocks) -> ContinuumResult:
         "eta_upper": prob.upper, "dynamics": opts.dynamics, "substeps": prob.substeps,
         "n_quadrature": prob.quad.size, "n_exact": prob.quad.n_exact, "n_bins": prob.quad.n_bins,
         "quadrature_error": qerr, "time_error": terr, "front": front,
-        "tail_loss": model.tail_loss, "warnings": notes,
+        "tail_loss": model.tail_loss, "warnings": notes, "remaining": prob.remaining,
         "cpu_seconds": time.process_time() - clocks[1],
         "work": (run["evaluations"] - (1.0 - COLUMN_WORK) * run["hessian_columns"])
         * prob.h.size * prob.quad.size * prob.substeps,

@@ -30,13 +30,16 @@ from theory import PLRFModel
 from theory._checks import check_int, check_real
 
 from ._continuum_kernels import forward, perturbed_gradients, value_and_grad
+from ._grid_ends import _sliver, cell_lengths, two_ended_nodes
 
 __all__ = [
     "ContinuumProblem",
     "FrontWarning",
     "ModeQuadrature",
     "build_problem",
+    "cell_lengths",
     "continuum_loss",
+    "grid_offsets",
     "mode_quadrature",
     "noiseless_constant_loss",
     "time_grid",
@@ -60,8 +63,10 @@ DEFAULT_POINTS_PER_BIN = 4
 #: fraction of a full gradient pass: 0.11-0.17 measured at J = 198-584 intervals, n = 228-316
 #: mode nodes ((1.5, 3), (1.2, 4), (4, 3.5); benchmarks/results/longrun.md, 2026-11-30q).
 COLUMN_WORK = 0.15
-#: Longest horizon of an integer time grid: doubles represent every integer, so every node and
-#: every offset ``T - t`` from the end, exactly only up to ``2**53`` (~9.007e15).
+#: Longest horizon whose integer grid :func:`time_grid` returns as nodes alone: doubles represent
+#: every integer, so every node and every offset ``T - t`` from the end, exactly only up to
+#: ``2**53`` (~9.007e15). Beyond it :func:`grid_offsets` keeps each node's offset from its nearer
+#: end exact (the nodes near ``T`` and their offsets ``T - t``, side by side).
 INTEGER_GRID_T_MAX = 2**53
 #: Upper bounds stay this fraction below the stability limit (the implicit solve is singular there).
 STABILITY_MARGIN = 1e-3
@@ -185,6 +190,9 @@ def time_grid(
     The distance ``d`` to the nearer end advances by ``max(min_interval, (ratio - 1) d)``,
     capped at ``max_interval * T``: unit steps while ``d < 1/(ratio - 1)``, then a geometric
     progression, so ``J ~ 2 log(T)/log(ratio) + 2/(ratio - 1)``: the cost grows like ``log T``.
+    The nodes of :func:`grid_offsets` (an integer grid only up to :data:`INTEGER_GRID_T_MAX`,
+    where the nodes alone still hold every offset ``T - t`` exactly; beyond it use
+    :func:`grid_offsets`, which keeps the offsets beside the nodes).
 
     Parameters
     ----------
@@ -219,17 +227,56 @@ def time_grid(
     >>> time_grid(6.0).tolist()
     [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     """
+    if integer and check_real("T", T, ge=1) > INTEGER_GRID_T_MAX:
+        raise ValueError(
+            f"an integer grid needs T <= 2**53 = {INTEGER_GRID_T_MAX:.4g} (doubles hold every "
+            f"integer node, and so every step count T - t, exactly only up to there), got "
+            f"{T:.4g}; grid_offsets() keeps the offsets from the end beside the nodes"
+        )
+    return grid_offsets(
+        T, ratio=ratio, max_interval=max_interval, min_interval=min_interval, integer=integer,
+        anchor=anchor,
+    )[0]  # fmt: skip
+
+
+def grid_offsets(
+    T: float,
+    *,
+    ratio: float = DEFAULT_RATIO,
+    max_interval: float = DEFAULT_MAX_INTERVAL,
+    min_interval: float = 1.0,
+    integer: bool = True,
+    anchor: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    r""":func:`time_grid`'s nodes ``t`` and their offsets ``rem = T - t`` from the end, each exact
+    where it is small: an integer grid at any ``T``.
+
+    The grid is built from the distances to the nearer end; a node near the start is its
+    distance ``t``, a node near the end its distance ``rem`` (:func:`two_ended_nodes`), and the
+    other coordinate is formed from it in doubles. Below :data:`INTEGER_GRID_T_MAX` both are
+    exact on an integer grid (the nodes are :func:`time_grid`'s, ``rem`` is ``T - t``); beyond
+    it ``T - rem`` of the last nodes rounds (spacing 16 at ``T = 1e17``: the last nodes'
+    ``t`` coincide) while ``rem`` stays exact. Take the cells' lengths from
+    :func:`cell_lengths`, the remaining steps from ``rem``, never ``T - t``.
+
+    Returns
+    -------
+    t, rem : ndarray, shape (J + 1,)
+
+    Examples
+    --------
+    >>> t, rem = grid_offsets(1e17)
+    >>> rem[-4:].tolist(), bool(t[-1] == t[-2])     # exact steps at the end; t cannot tell them
+    ([3.0, 2.0, 1.0, 0.0], True)
+    >>> cell_lengths(t, rem)[-3:].tolist()
+    [1.0, 1.0, 1.0]
+    """
     T = check_real("T", T, ge=1)
     ratio = check_real("ratio", ratio, gt=1)
     max_interval = check_real("max_interval", max_interval, gt=0, le=1)
     min_interval = check_real("min_interval", min_interval, gt=0)
     if integer and T != round(T):
         raise ValueError(f"T must be an integer for an integer grid, got {T!r}")
-    if integer and T > INTEGER_GRID_T_MAX:
-        raise ValueError(
-            f"an integer grid needs T <= 2**53 = {INTEGER_GRID_T_MAX:.4g} (doubles hold every "
-            f"integer node, and so every step count T - t, exactly only up to there), got {T:.4g}"
-        )
     if anchor is not None:
         anchor = check_real("anchor", anchor, gt=0)
     half = 0.5 * T
@@ -239,16 +286,15 @@ def time_grid(
     if integer:
         # Round the distances, not the nodes: T - d rounded to a double first (spacing 0.125 at
         # T = 1e15) moved end nodes by a step from the start's mirror image (at d ~ 20 at 1e15,
-        # steps of 2 at the end beyond 2**53); T - round(d) is exact below 2**53.
-        d, e, half = np.round(d), np.round(e), float(np.round(half))
+        # steps of 2 at the end beyond 2**53); T - round(d) is exact below 2**53, and the end's
+        # offsets round(e) are exact at any T.
+        return two_ended_nodes(np.round(d), np.round(e), float(np.round(half)), T)
     nodes = np.unique(np.concatenate([d, [half], T - e[::-1]]))
     # merge a sliver next to the midpoint into its neighbour
     h = np.diff(nodes)
-    if h.size > 2:
-        i = int(np.argmin(h / np.maximum(np.r_[h[1:], h[-1]], np.r_[h[0], h[:-1]])))
-        if h[i] < 0.5 * min(np.r_[h[0], h[:-1]][i], np.r_[h[1:], h[-1]][i]) and 0 < i < h.size - 1:
-            nodes = np.delete(nodes, i + 1)
-    return nodes
+    if (i := _sliver(h)) is not None:
+        nodes = np.delete(nodes, i + 1)
+    return nodes, T - nodes
 
 
 def _distances(
@@ -282,10 +328,18 @@ class ContinuumProblem:
     substeps: int
     dynamics: Dynamics
     upper: float
+    #: the nodes' offsets ``T - t`` from the end, exact near it (:func:`grid_offsets`); ``None``
+    #: for a grid given as nodes alone (``T - t`` then)
+    rem: np.ndarray | None = None
 
     @property
     def discrete(self) -> bool:
         return self.dynamics == "discrete"
+
+    @property
+    def remaining(self) -> np.ndarray:
+        """The steps left at the nodes, ``T - t``, exact near the end (:func:`grid_offsets`)."""
+        return self.T - self.t if self.rem is None else self.rem
 
     def loss_curve(self, eta: np.ndarray) -> tuple[np.ndarray, bool]:
         Ln = np.empty(self.t.size)
@@ -430,10 +484,12 @@ def build_problem(
         raise ValueError(f"dynamics must be 'discrete' or 'continuous', got {dynamics!r}")
     T = check_real("T", T, ge=1)
     substeps = check_int("substeps", substeps, ge=1)
+    rem = None
     if grid is None:
-        t = time_grid(
-            T, ratio=ratio, max_interval=max_interval, integer=(T == round(T)), anchor=anchor
-        )
+        integer = T == round(T)
+        t, rem = grid_offsets(T, ratio=ratio, max_interval=max_interval, integer=integer,
+                              anchor=anchor)  # fmt: skip
+        h = cell_lengths(t, rem) if integer else np.diff(t)
     else:
         t = np.asarray(grid, dtype=float)
         if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)):
@@ -444,6 +500,7 @@ def build_problem(
             raise ValueError(
                 f"grid must increase strictly from 0 to T = {T:g}, got [{t[0]:g} .. {t[-1]:g}]"
             )
+        h = np.diff(t)
     quad = mode_quadrature(
         model,
         exact_modes=exact_modes,
@@ -451,7 +508,7 @@ def build_problem(
         points_per_bin=points_per_bin,
     )
     return ContinuumProblem(
-        model, T, t, np.diff(t), quad, substeps, dynamics, _stable_upper(model, quad, dynamics)
+        model, T, t, h, quad, substeps, dynamics, _stable_upper(model, quad, dynamics), rem
     )
 
 

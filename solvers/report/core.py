@@ -41,6 +41,7 @@ from theory import PLRFModel
 from theory._checks import check_int, check_real
 
 from .._cache import DiskCache
+from ..analysis.processes import die_with_parent
 from ..analysis.sweep import horizons
 from ..schedules.families import SCHEDULES
 from .latex import (  # noqa: F401 (re-exported: the report API of 0.1)
@@ -251,27 +252,6 @@ def provider(
     return deco
 
 
-#: How often a figure worker checks that the report process is still alive (seconds).
-PARENT_POLL_S = 0.5
-
-
-def _die_with_parent(parent: int) -> None:
-    """Worker initializer: exit as soon as the report process ``parent`` is gone.
-
-    A killed report (SIGKILL included) must not leave its figure workers running and holding
-    the caller's pipes open; a daemon thread polls the parent pid (portable, unlike
-    ``PR_SET_PDEATHSIG``, which fires when the spawning *thread* ends).
-    """
-    import threading
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL_S)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="optlr-parent-watchdog", daemon=True).start()
-
-
 class ReportContext:
     """Everything a provider may use: the configuration, the output directory, the cache.
 
@@ -309,7 +289,7 @@ class ReportContext:
         self._renderer = ProcessPoolExecutor(
             2,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_die_with_parent,
+            initializer=die_with_parent,
             initargs=(os.getpid(),),
         )
 

@@ -1,0 +1,143 @@
+"""A second process beside the caller: one function run in a spawned worker while the caller
+computes, its result (or its error) sent back through a pipe.
+
+Used by the validation run (:func:`solvers.claims.validate.validate` with ``jobs=2``: the claims
+that do not need the optimal sweep run beside it) and the report's figure renderer (the watchdog
+:func:`die_with_parent`). The worker is *spawned* (a fresh interpreter: no copy of the caller's
+threads, locks or numba state), and it dies with the caller: a killed caller (SIGKILL included)
+leaves no worker running, an error or Ctrl-C in the caller terminates it, an exception in the
+worker is raised in the caller (its type kept, the worker's traceback in its notes), and a worker
+that dies (a crash, the OOM killer) is a :class:`WorkerError` naming its exit code, never a hang.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["PARENT_POLL_S", "Beside", "WorkerError", "default_jobs", "die_with_parent"]
+
+#: How often a worker checks that its parent is still alive, and how often the parent, waiting
+#: for the result, checks that the worker is (seconds).
+PARENT_POLL_S = 0.5
+
+
+class WorkerError(RuntimeError):
+    """The worker process died, or raised an exception that does not pickle (its text).
+    An exception that pickles is raised as itself, its traceback in the worker as a note."""
+
+
+def default_jobs() -> int:
+    """Processes a run may use by default: 2 when this process may run on two or more cores
+    (its CPU affinity, else the machine's count), else 1."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n = os.cpu_count() or 1
+    return 2 if n >= 2 else 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: exit as soon as the process ``parent`` is gone.
+
+    A killed parent (SIGKILL included) must not leave its workers running and holding the
+    caller's pipes open; a daemon thread polls the parent pid (portable, unlike
+    ``PR_SET_PDEATHSIG``, which fires when the spawning *thread* ends).
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="optlr-parent-watchdog", daemon=True).start()
+
+
+def _worker(conn, parent: int, fn: Callable[..., Any], args: tuple) -> None:
+    """The worker's body: ``fn(*args)`` sent back as ``("ok", value)`` or ``("error",
+    exception or None, text, traceback)`` (the exception itself when it pickles); a Ctrl-C
+    (which reaches the whole process group) ends it quietly."""
+    die_with_parent(parent)
+    try:
+        msg = ("ok", fn(*args))
+    except KeyboardInterrupt:
+        return
+    except Exception as exc:  # sent to the caller, which raises it there
+        text, trace = f"{type(exc).__name__}: {exc}", traceback.format_exc()
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # any failure to pickle or unpickle it: its text goes instead
+            exc = None
+        msg = ("error", exc, text, trace)
+    conn.send(msg)
+    conn.close()
+
+
+class Beside:
+    """``fn(*args)`` in a spawned worker process while the caller goes on; :meth:`result` waits
+    for it. ``fn`` and ``args`` must pickle (``fn`` a module-level function).
+
+    Use as a context manager: leaving the block before :meth:`result` returned (an error or
+    Ctrl-C in the caller) terminates the worker.
+
+    Examples
+    --------
+    >>> with Beside(pow, 2, 10) as w:
+    ...     w.result()
+    1024
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, name: str = "optlr-worker") -> None:
+        import multiprocessing
+
+        mp = multiprocessing.get_context("spawn")
+        self._conn, child = mp.Pipe(duplex=False)
+        self._proc = mp.Process(target=_worker, args=(child, os.getpid(), fn, args), name=name)
+        self._proc.start()
+        child.close()  # the worker holds the only write end: its death is an EOF here
+        self._done = False
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid
+
+    def result(self) -> Any:
+        """The worker's value; its exception if it raised one (the worker's traceback in its
+        notes), :class:`WorkerError` if it died."""
+        try:
+            while not self._conn.poll(PARENT_POLL_S):
+                if not self._proc.is_alive() and not self._conn.poll():
+                    break
+            msg = self._conn.recv()
+        except EOFError:
+            self._proc.join()
+            raise WorkerError(
+                f"the worker process (pid {self._proc.pid}) died without a result "
+                f"(exit code {self._proc.exitcode})"
+            ) from None
+        self._done = True
+        self._proc.join()
+        if msg[0] == "error":  # the worker's exception (its type: a bad input stays one)
+            _, exc, text, trace = msg
+            exc = WorkerError(f"in the worker process: {text}") if exc is None else exc
+            exc.add_note(f"raised in the worker process (pid {self._proc.pid}):\n{trace}")
+            raise exc
+        return msg[1]
+
+    def close(self) -> None:
+        """Terminate the worker unless its result was taken (then it has exited already)."""
+        if self._proc.is_alive() and not self._done:
+            self._proc.terminate()
+        self._proc.join()
+        self._conn.close()
+
+    def __enter__(self) -> Beside:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
