@@ -98,7 +98,10 @@ def _run(jobs, budget=None, cache=None, then=True, names=NAMES, sweep=None):
 #: and 0.53, so it runs out inside the claims, before WSD's last horizon, and leaves the
 #: comparison's linear and cosine families none (the test checks both): another order of the
 #: claims, or a comparison on a fresh ledger, reaches other horizons.
-BUDGET = 1.2
+#: The hard WSD transfer tunes in its own box on its own ledger since peak17 (it tuned the
+#: comparison's WSD before): at 1.2 nothing was cut any more; at 0.9 the cut falls inside the
+#: comparison's linear decay.
+BUDGET = 0.9
 
 
 def test_rows_and_comparison_are_bitwise_those_of_one_process():
@@ -109,8 +112,8 @@ def test_rows_and_comparison_are_bitwise_those_of_one_process():
     (one, ctx1), (two, ctx2) = _run(1, BUDGET), _run(2, BUDGET)
     cmp1, cmp2 = (compare_baselines(MODEL, TS, ctx=c) for c in (ctx1, ctx2))
     reached = {n: len(rs) for n, rs in cmp1.results.items()}
-    assert reached["power"] == len(TS) and 0 < reached["wsd"] < len(TS), reached  # the cut
-    assert reached["linear"] == reached["cosine"] == 0, reached
+    assert reached["power"] == len(TS) and 0 < reached["linear"] < len(TS), reached  # the cut
+    assert reached["cosine"] == reached["wsd"] == 0, reached
     assert_same(one, two, "rows")
     assert_same(cmp1, cmp2, "comparison")
 
