@@ -21,6 +21,7 @@ __getattr__, __dir__, __all__ = attach(
         "AnnealedPeak": "_annealed_peak",
         "annealed_peak": "_annealed_peak",
         "annealed_peak_corrections": "_annealed_peak",
+        "linear_peak_noise_regime": "_annealed_peak",
         "BalanceCase": "_balance",
         "minimise_leading_exponent": "_balance",
         "batch_degeneracy": "_beyond",

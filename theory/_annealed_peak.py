@@ -46,7 +46,7 @@ from ._mode_sums import mode_sum_asymptotics, spectrum
 from ._powerlaw import power_exponent
 from .symbols import a, b, k
 
-__all__ = ["AnnealedPeak", "annealed_peak", "annealed_peak_corrections"]
+__all__ = ["AnnealedPeak", "annealed_peak", "annealed_peak_corrections", "linear_peak_noise_regime"]
 
 #: Exponents of T of the gap g ~ T^-x, the fraction f ~ T^-y, a time t ~ T^s.
 _x, _y, _s = sp.symbols("x y s", real=True)
@@ -86,14 +86,50 @@ def _exponents() -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     lam_k = spectrum()
     alpha = mode_sum_asymptotics(k ** (-a), lam_k).decay
     beta = mode_sum_asymptotics(lam_k, lam_k).decay
-    # a mode follows eta(tau) = eta0 tau/n quasi-statically (variance ~ eta) until
-    # 2 eta lam tau = 1; it keeps lam * eta there
-    (tau_k,) = sp.solve(2 * (_eta0 * _tau / _n) * _lam * _tau - 1, _tau)
-    per_mode = _lam * _eta0 * tau_k / _n
+    per_mode = _top_mode_noise()
     q = power_exponent(per_mode, _lam)  # per_mode ~ lam^q n^-1/2: summable over k iff b q > 1
     nu_top = -power_exponent(per_mode, _n)
     nu = sp.Piecewise((nu_top, sp.Gt(b * q, 1)), (beta, True))
     return sp.factor(alpha), sp.factor(beta), nu
+
+
+def _top_mode_noise() -> sp.Expr:
+    """The noise one mode keeps after a linear decay from ``eta0`` over ``n`` steps: it follows
+    ``eta(tau) = eta0 tau/n`` quasi-statically (variance ~ eta) until ``2 eta lam tau = 1``, and
+    keeps ``lam * eta`` there."""
+    (tau_k,) = sp.solve(2 * (_eta0 * _tau / _n) * _lam * _tau - 1, _tau)
+    return _lam * _eta0 * tau_k / _n
+
+
+@cache
+def linear_peak_noise_regime() -> tuple[sp.Expr, sp.Basic]:
+    r"""Where the linear decay's end outlasts its bias (hard phase): ``(e, condition)``.
+
+    The decay's top modes keep :math:`\sum_k \lambda_k\eta_k \propto \eta_0^{m} T^{-\nu}`
+    (:func:`_top_mode_noise`, summable when :math:`b > 2`) against the bias
+    :math:`B(\eta_0 T)^{-\alpha}`. Where :math:`\nu < \alpha` the noise decays slower than
+    the bias, and the tuned peak leaves the stability limit: stationarity in :math:`\eta_0`,
+    :math:`\alpha B(\eta_0T)^{-\alpha} = m N \eta_0^{m} T^{-\nu}`, gives
+    :math:`\eta_0 \sim T^{e}` with :math:`e < 0` (``condition``). Elsewhere the peak sits at
+    the limit (:func:`annealed_peak`) and transfers.
+
+    Examples
+    --------
+    >>> e, cond = linear_peak_noise_regime()
+    >>> float(e.subs({a: 3, b: 3.5})), bool(cond.subs({a: 3, b: 3.5}))
+    (-0.06666666666666667, True)
+    >>> bool(cond.subs({a: 1.5, b: 3}))
+    False
+    """
+    alpha = mode_sum_asymptotics(k ** (-a), spectrum()).decay
+    per_mode = _top_mode_noise()
+    m = power_exponent(per_mode, _eta0)
+    nu = -power_exponent(per_mode, _n)
+    q = power_exponent(per_mode, _lam)
+    # eta0 = T^e: the two sides of the stationarity condition scale alike
+    (e,) = sp.solve(sp.Eq(-alpha * (_x + 1), m * _x - nu), _x)
+    e = sp.factor(e)
+    return e, sp.And(sp.Gt(b * q, 1), sp.Lt(e, 0))
 
 
 @cache
