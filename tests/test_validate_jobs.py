@@ -39,8 +39,8 @@ from theory import PLRFModel
 #: (the disk cache) and the momentum forms.
 MODEL = PLRFModel(3, 3.5, n_modes=10_000)
 TS = horizons(100, 3000, 3)
-NAMES = ["hard optimal loss", "optimal power law", "LR transfer: WSD peak", "batch ramp",
-         "compute-optimal", "momentum"]  # fmt: skip
+NAMES = ["hard optimal loss", "LR transfer: constant", "optimal power law",
+         "LR transfer: WSD peak", "batch ramp", "compute-optimal", "momentum"]  # fmt: skip
 CLI = ["validate", "--a", "3", "--b", "3.5", "--quick", "--modes", "10000", "--exact-modes",
        "32", "--bin-ratio", "1.5"]  # fmt: skip
 
@@ -93,15 +93,14 @@ def _run(jobs, budget=None, cache=None, then=True, names=NAMES, sweep=None):
     return rows, ctx
 
 
-#: Reference CPU seconds of the tuned baselines' budget in these runs: the power-law claim's
-#: tunings (power law and constant) cost ~0.89 here, the WSD family's three horizons ~0.16, 0.33
-#: and 0.53, so it runs out inside the claims, before WSD's last horizon, and leaves the
-#: comparison's linear and cosine families none (the test checks both): another order of the
-#: claims, or a comparison on a fresh ledger, reaches other horizons.
-#: The hard WSD transfer tunes in its own box on its own ledger since peak17 (it tuned the
-#: comparison's WSD before): at 1.2 nothing was cut any more; at 0.9 the cut falls inside the
-#: comparison's linear decay.
-BUDGET = 0.9
+#: Reference CPU seconds of the tuned baselines' budget in these runs. Two claims spend the shared
+#: ledger: the constant transfer (the constant's three horizons, ~0.10) and the power-law claim
+#: (~0.79 more for the power law; the constant is memoised); the hard WSD and linear transfers
+#: keep ledgers of their own. At 0.5 the cut falls inside the power-law claim, so another order
+#: of the claims (the power law first) cuts elsewhere and the comparison's families reach other
+#: horizons: the worker must tune in the one-process order (a worker running its claims in
+#: reverse fails this test, tried; at 0.9 with one spender it passed).
+BUDGET = 0.5
 
 
 def test_rows_and_comparison_are_bitwise_those_of_one_process():
@@ -112,8 +111,8 @@ def test_rows_and_comparison_are_bitwise_those_of_one_process():
     (one, ctx1), (two, ctx2) = _run(1, BUDGET), _run(2, BUDGET)
     cmp1, cmp2 = (compare_baselines(MODEL, TS, ctx=c) for c in (ctx1, ctx2))
     reached = {n: len(rs) for n, rs in cmp1.results.items()}
-    assert reached["power"] == len(TS) and 0 < reached["linear"] < len(TS), reached  # the cut
-    assert reached["cosine"] == reached["wsd"] == 0, reached
+    assert 0 < reached["power"] < len(TS), reached  # the cut, inside the power-law claim
+    assert reached["linear"] == reached["cosine"] == reached["wsd"] == 0, reached
     assert_same(one, two, "rows")
     assert_same(cmp1, cmp2, "comparison")
 
