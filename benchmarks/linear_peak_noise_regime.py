@@ -16,7 +16,6 @@ import time
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from solvers.dynamics.continuum import STABILITY_MARGIN
 from solvers.schedules.tuning import BASELINES
 from solvers.schedules.tuning_continuum import _projection_points, continuum_problem
 from theory import PLRFModel, linear_peak_noise_regime
@@ -27,7 +26,7 @@ def tuned_peak(model: PLRFModel, T: float) -> tuple[float, float]:
     """``(eta0, limit)``: the linear decay's tuned peak and the constant-rate stability limit."""
     prob = continuum_problem(model, T)
     x = _projection_points(prob.t)
-    lim = prob.upper / (1 - STABILITY_MARGIN)
+    lim = prob.stability_limit
 
     def f(z):
         eta = BASELINES["linear"].rate(x, T, {"eta0": math.exp(z)}, {})

@@ -156,11 +156,10 @@ def _above_limit_box(name: str, model: PLRFModel, ctx: ExperimentContext) -> boo
 def _stability_limit(model: PLRFModel, ctx: ExperimentContext) -> float:
     """The constant-rate stability limit on the continuum quadrature (the solver's bound
     without its margin)."""
-    from ..dynamics.continuum import STABILITY_MARGIN
     from ..schedules.tuning_continuum import continuum_problem
 
     opts = {k: v for k, v in ctx.solver_options.items() if k in CONTINUUM_GRID_OPTIONS}
-    return continuum_problem(model, 1.0, **opts).upper / (1.0 - STABILITY_MARGIN)
+    return continuum_problem(model, 1.0, **opts).stability_limit
 
 
 def _constant_rate_corrected(model, Ts, etas, ctx, diag) -> tuple[list, list]:

@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from ..dynamics._grid_ends import cell_lengths, remaining_steps
+from ..dynamics._grid_ends import cell_lengths
 
 __all__ = [
     "annealing_width",
@@ -71,9 +71,10 @@ def _cells(res, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if t.size != eta.size + 1:
         t = np.linspace(0.0, float(T), eta.size + 1)
         return t, float(T) - t, np.diff(t)
-    if getattr(res, "remaining", None) is None:  # nodes alone (exact below 2**53)
+    rem = getattr(res, "remaining", None)
+    if rem is None:  # nodes alone (exact below 2**53)
         return t, float(T) - t, np.diff(t)
-    rem = remaining_steps(res, T)
+    rem = np.asarray(rem, float)
     return t, rem, cell_lengths(t, rem)
 
 

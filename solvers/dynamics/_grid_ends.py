@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["cell_lengths", "remaining_steps", "two_ended_nodes"]
+__all__ = ["cell_lengths", "two_ended_nodes"]
 
 
 def two_ended_nodes(
@@ -51,16 +51,6 @@ def cell_lengths(t: np.ndarray, rem: np.ndarray) -> np.ndarray:
     """
     t, rem = np.asarray(t, float), np.asarray(rem, float)
     return np.where(rem[:-1] <= t[:-1], rem[:-1] - rem[1:], t[1:] - t[:-1])
-
-
-def remaining_steps(res, T: float) -> np.ndarray:
-    """The steps left at a result's grid nodes, ``T - t``: its exact offsets where it carries
-    them (``remaining`` of a continuum result), else formed from ``t`` (exact on an integer
-    grid below ``2**53``, and for results written before the offsets were kept)."""
-    rem = getattr(res, "remaining", None)
-    if rem is not None:
-        return np.asarray(rem, float)
-    return float(T) - np.asarray(res.t, float)
 
 
 def _sliver(h: np.ndarray) -> int | None:

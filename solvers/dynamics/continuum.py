@@ -341,6 +341,12 @@ class ContinuumProblem:
         """The steps left at the nodes, ``T - t``, exact near the end (:func:`grid_offsets`)."""
         return self.T - self.t if self.rem is None else self.rem
 
+    @property
+    def stability_limit(self) -> float:
+        """The constant-rate stability limit on this problem's modes (``upper`` is it less
+        :data:`STABILITY_MARGIN`, or ``eta_max`` below it)."""
+        return _stability_limit(self.model, self.quad, self.dynamics)
+
     def loss_curve(self, eta: np.ndarray) -> tuple[np.ndarray, bool]:
         Ln = np.empty(self.t.size)
         q = self.quad
@@ -437,6 +443,11 @@ def noiseless_constant_loss(
 
 
 def _stable_upper(model: PLRFModel, quad: ModeQuadrature, dynamics: Dynamics) -> float:
+    """The solver's upper bound: ``min(eta_max, (1 - STABILITY_MARGIN) x`` the stability limit)."""
+    return min(model.eta_max, (1.0 - STABILITY_MARGIN) * _stability_limit(model, quad, dynamics))
+
+
+def _stability_limit(model: PLRFModel, quad: ModeQuadrature, dynamics: Dynamics) -> float:
     """Largest eta below which every constant rate is stable (for the binned modes)."""
     im = model.inv_batch
     lam, w = quad.lam, quad.weight
@@ -462,7 +473,7 @@ def _stable_upper(model: PLRFModel, quad: ModeQuadrature, dynamics: Dynamics) ->
         limit = hi
     else:
         limit = brentq(lambda e: S(e) - 1.0, 0.0, hi, xtol=1e-14)
-    return min(model.eta_max, (1.0 - STABILITY_MARGIN) * limit)
+    return limit
 
 
 def build_problem(

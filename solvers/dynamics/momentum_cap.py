@@ -36,14 +36,10 @@ __all__ = ["FrozenGrowth", "cap_growth_curve", "frozen_growth"]
 SMALL_RATE = 1e-5
 
 
-def _inv_batch(grid: ModeGrid) -> float:
-    return 0.0 if math.isinf(grid.model.batch) else 1.0 / grid.model.batch
-
-
 def cap_growth_curve(grid: ModeGrid, rates) -> np.ndarray:
     r""":math:`\kappa(h)` at each of ``rates`` (shape of ``rates``) on ``grid``."""
     r = np.asarray(rates, dtype=float)
-    io = _inv_batch(grid)
+    io = grid.model.inv_batch
     flat = [cap_growth_rate(grid.lam, grid.weight, float(h), io) for h in r.ravel()]
     return np.array(flat).reshape(r.shape)
 
@@ -96,4 +92,4 @@ def frozen_growth(grid: ModeGrid, top: float = 3.0, points: int = 40) -> FrozenG
     """The :class:`FrozenGrowth` table of ``grid`` on ``points`` log-spaced rates up to ``top``."""
     rates = np.geomspace(SMALL_RATE, top, points)
     return FrozenGrowth(rates, cap_growth_curve(grid, rates),
-                        small_rate_growth(grid.lam, grid.weight, _inv_batch(grid)))  # fmt: skip
+                        small_rate_growth(grid.lam, grid.weight, grid.model.inv_batch))  # fmt: skip

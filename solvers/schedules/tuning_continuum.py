@@ -34,7 +34,6 @@ from ..dynamics.continuum import (
     DEFAULT_MAX_INTERVAL,
     DEFAULT_RATIO,
     DEFAULT_SUBSTEPS,
-    STABILITY_MARGIN,
     build_problem,
 )
 from ..dynamics.continuum import DEFAULT_POINTS_PER_BIN as _PPB
@@ -159,8 +158,7 @@ def tune_baseline_continuum(
         seconds_each=unit,
     )  # fmt: skip
     if above_limit and name == "wsd":
-        limit = prob.upper / (1.0 - STABILITY_MARGIN)
-        r = _polish_gap(r, loss_of, limit, unit, max_evaluations)
+        r = _polish_gap(r, loss_of, prob.stability_limit, unit, max_evaluations)
     return r
 
 
