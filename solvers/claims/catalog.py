@@ -29,6 +29,7 @@ from ..analysis.extrapolate import extrapolate_sequence
 from ..analysis.fits import LocalSlopes, fit_collapse_exponent, fit_end_exponent, slope_drift
 from . import easy_layer as layer
 from . import noise_floor as floor
+from ._hard_sweep import hard_sweep_options
 from .baselines import baseline_sweep, transfer_experiment
 from .beyond import beyond_claims
 from .constant_rate import exp_constant_loss, exp_constant_rate
@@ -185,9 +186,9 @@ def _exp_optimal_loss(model, Ts, ctx):
         "success": [bool(sol[T].success) for T in Ts],
         "kkt_residual": [float(getattr(sol[T], "kkt_residual", math.nan)) for T in Ts],
     }
-    ys = divide_out_excess(
-        model, Ts, sol, [sol[T].final_loss for T in Ts], diag, ctx.solver_options
-    )
+    # the plateau's bias on the sweep's own mode quadrature (the hard sweep sets its own nodes)
+    opts = {**hard_sweep_options(model), **ctx.solver_options}
+    ys = divide_out_excess(model, Ts, sol, [sol[T].final_loss for T in Ts], diag, opts)
     rs, rq = solver_errors(sol, Ts, order=2)
     return _exponent_measurement(Ts, ys, diagnostics=diag, rel_solver=rs, rel_quadrature=rq)
 
