@@ -50,6 +50,12 @@ __all__ = [
 GRID_REFINEMENT = {"max_interval": 0.5, "ratio": 0.5}
 #: Multiplies the refined re-solve's change into the stated grid error (>= the measured 1/0.77).
 GRID_SAFETY = 2.0
+#: The hard sweep's optima re-solved with this many times their Gauss-Legendre nodes per mode bin
+#: (same time grid) for the mode quadrature's error of a readout (:func:`with_slope_grid_error`).
+#: The loss's own ``quadrature_error`` understates a window readout's: at (3.5, 4), 4 nodes, the
+#: loss moved by 6e-5 and the lost time by up to 3.6e-4, alternating with the half-decades
+#: (claims.md, 2026-12-01s18 (win18)).
+MODE_REFINEMENT = 2
 
 
 #: An optimum ends on the layer's floor: its end rate times :math:`\zeta(2b)^{1/2}` and its
@@ -149,6 +155,37 @@ def _refined(model: PLRFModel, res, T: float, ctx):
     return memo[T]
 
 
+def _refined_modes(model: PLRFModel, res, T: float, ctx):
+    """The hard optimum at ``T`` re-solved from itself on its own time grid with
+    :data:`MODE_REFINEMENT` times the sweep's nodes per mode bin, memoised in ``ctx``; ``None`` in
+    the easy phase (not measured there) or for a result without a continuum grid."""
+    from ..control.continuum import ContinuumOptions, ContinuumResult, solve_continuum
+
+    hard = hard_sweep_options(model)
+    if not hard or not isinstance(res, ContinuumResult):
+        return None
+    memo = ctx.memo.setdefault(("refined modes", model), {})
+    if T not in memo:
+        fields = ContinuumOptions.__dataclass_fields__
+        opts = {k: v for k, v in {**hard, **ctx.solver_options}.items() if k in fields}
+        nodes = ContinuumOptions(**opts).points_per_bin * MODE_REFINEMENT
+        memo[T] = solve_continuum(model, T, initial=res, **{**opts, "points_per_bin": nodes})
+    return memo[T]
+
+
+def _mode_error(model: PLRFModel, sol: dict, Ts, readout, ctx) -> float:
+    """:data:`GRID_SAFETY` times the largest relative change of ``readout`` on the refined mode
+    quadrature (:func:`_refined_modes`) at the last two horizons: a relative error of every
+    horizon's value (the quadrature's error moves with the learning front, not as a common
+    offset); 0 where nothing is refined."""
+    fine = {T: _refined_modes(model, sol[T], T, ctx) for T in Ts[-2:]}
+    if any(f is None for f in fine.values()):
+        return 0.0
+    return GRID_SAFETY * max(
+        abs(math.log(readout(f, T) / readout(sol[T], T))) for T, f in fine.items()
+    )
+
+
 def grid_error(model: PLRFModel, res, T: float, readout, ctx) -> float:
     """The time grid's error of ``readout(result, T)`` at one horizon: :data:`GRID_SAFETY` times
     its change on the refined grid (:func:`_refined`); ``nan`` without a continuum grid."""
@@ -173,13 +210,16 @@ def with_slope_grid_error(model: PLRFModel, sol: dict, Ts, ctx, m, readout):
         math.log(readout(f, T) / readout(sol[T], T)) for f, T in zip(fine, Ts[-2:], strict=True)
     ]
     g = GRID_SAFETY * abs(change[1] - change[0]) / math.log(Ts[-1] / Ts[-2])
+    modes = _mode_error(model, sol, Ts, readout, ctx)
     x, slopes, D = local_slope_sequence(raw["T"], raw["y"])
 
     def cov(rel):
         return None if rel is None else (D * np.asarray(rel, float) ** 2) @ D.T
 
+    rq = raw["rel_err_quadrature"]
+    rq = np.full(len(raw["T"]), modes) if rq is None else np.asarray(rq, float) + modes
     seq = {"x": x, "s": raw["sign"] * slopes, "cov_solver": cov(raw["rel_err_solver"]),
-           "cov_quadrature": (0 if (q := cov(raw["rel_err_quadrature"])) is None else q)
-           + g**2 * np.ones((x.size, x.size))}  # fmt: skip
+           "cov_quadrature": cov(rq) + g**2 * np.ones((x.size, x.size))}  # fmt: skip
     diag = {k: v for k, v in m.diagnostics.items() if k != "extrapolation_input"}
-    return replace(m, diagnostics={**diag, "sequence_input": seq, "grid_error": g})
+    return replace(m, diagnostics={**diag, "sequence_input": seq, "grid_error": g,
+                                   "mode_error": modes})  # fmt: skip
