@@ -86,3 +86,25 @@ def test_the_mode_term_is_the_hard_sweeps_only():
     assert "points_per_bin" not in hard_sweep_options(easy)
     assert easy_layer._refined_modes(easy, object(), 1e4, ExperimentContext()) is None
     assert math.isclose(hard_sweep_options(MODEL)["points_per_bin"], HARD_POINTS_PER_BIN)
+
+
+def test_the_hard_loss_reads_the_plateau_bias_on_the_sweeps_quadrature(monkeypatch):
+    """The hard optimal loss divides by the plateau's bias on the quadrature its optima were
+    solved on: with the 4-node rule the bias is 2.7e-6 off at (1.2, 4), T = 1e15 (5.8e-5 at
+    (3.5, 4), 1e10), the order of the excess the division reads there. A catalog that passed
+    only the context's options (empty in a default run) fails here."""
+    from types import SimpleNamespace
+
+    from solvers.claims import catalog
+
+    seen = {}
+
+    def spy(model, Ts, sol, ys, diag, solver_options=None):
+        seen.update(solver_options or {})
+        return list(ys)
+
+    monkeypatch.setattr(catalog, "divide_out_excess", spy)
+    fake = SimpleNamespace(final_loss=1e-3, success=True, kkt_residual=0.0, diagnostics={})
+    ctx = ExperimentContext(sweep=lambda model, Ts, **_: [fake for _ in Ts])
+    catalog._exp_optimal_loss(MODEL, [100, 316, 1000], ctx)
+    assert seen["points_per_bin"] == HARD_POINTS_PER_BIN
