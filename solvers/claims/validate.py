@@ -100,6 +100,13 @@ CONSTANT_T_MAX = (1e8, 1e11)
 #: spread of +-0.09 and to 1e12 with +-0.007; each horizon is a tuning of ~1 s CPU on the
 #: continuum dynamics (benchmarks/results/claims.md, 2026-12-01s17).
 ANNEALED_T_MAX = (1e12, 1e12)
+#: The same where the linear decay's end outlasts its bias (2a > b + 2,
+#: theory.linear_peak_noise_regime): the peak leaves the limit and falls like T^e, and its three
+#: derived corrections (the front's share T^-0.2, the feedback on it T^-0.267 and the end's
+#: T^-0.533 at (3, 3.5)) extrapolate the slopes to 1e12 with +-0.013 (inconclusive), to 1e13
+#: with +-0.0063, to 1e14 with +-0.0020 (the crossover from the limit-pinned peak ends near 1e9
+#: there; benchmarks/results/claims.md, 2026-12-01s18).
+ANNEALED_NOISE_T_MAX = (1e14, 1e14)
 #: Reference CPU seconds the tuned-baseline sweeps of the default run may spend together, counted
 #: in their work (solvers.schedules.tuning.SECONDS_PER_UNIT), not the clock: once spent, they
 #: start no further horizon, so the same run reaches the same horizons at any load. It replaces
@@ -140,11 +147,21 @@ def default_horizons(model: PLRFModel, claim: Claim) -> list[int]:
         if claim.correction.startswith("annealed_peak."):  # the LR transfers' annealed peaks
             if not omegas:  # no row: the easy phase (its reduced problem), hard 2a > b + 2
                 return _half_decades(BASELINE_T_MAX)
-            lo, hi = ANNEALED_T_MAX
+            lo, hi = ANNEALED_NOISE_T_MAX if _noise_regime(model) else ANNEALED_T_MAX
     else:
         return _half_decades(BASELINE_T_MAX)
     T_max = derived_horizon(omegas, CORRECTION_TARGET) if omegas else hi
     return _half_decades(min(max(T_max, lo), hi))
+
+
+def _noise_regime(model: PLRFModel) -> bool:
+    """Whether ``model`` lies where the linear decay's end outlasts its bias (2a > b + 2, hard
+    phase: theory.linear_peak_noise_regime), where the annealed peaks fall like ``T^e``."""
+    from theory import linear_peak_noise_regime
+    from theory.symbols import a, b
+
+    cond = linear_peak_noise_regime()[1].subs({a: model.a, b: model.b})
+    return model.phase == "hard" and bool(cond)
 
 
 def _half_decades(T_max: float) -> list[int]:
