@@ -326,3 +326,44 @@ def test_noise_regime_linear_claim_agrees_with_e(tmp_path):
     al = 2 / 3.5
     for wrong in (e - 0.02, e + 0.02, 0.0, (1 - al) / (1 + al)):
         assert statistical_verdict(ext, wrong, claim.resolution) == "disagrees", wrong
+
+
+def test_crossover_horizon_is_where_the_peak_leaves_the_limit():
+    """The crossover horizon (the feedback-free reduced problem's tuned linear peak meets the
+    stability limit) against the continuum dynamics' tuned peak at (3.5, 4), T_c = 6.6e4: at a
+    hundredth of it the reduced peak is above 1.3x the limit while the tuned peak stays within
+    10 % of the limit (held by the feedback; 0.93 of it), at a hundred times it the tuned peak is
+    within 2 % of the reduced peak (measured 0.9 % at 1e10 at (3, 3.5)). A crossover read
+    100x too late or too early fails one of the two. Near the boundary, (2.6, 3.1), it is
+    beyond 1e30: no default horizon reaches e there."""
+    from solvers.claims.baselines import crossover_horizon
+    from solvers.claims.transfer_reduced import reduced_peaks
+
+    model = PLRFModel(3.5, 4, n_modes=10**18)
+    lim = continuum_problem(model, 1.0).stability_limit
+    Tc = crossover_horizon(model, lim)
+    assert 1e4 < Tc < 1e6, Tc
+    early, _ = _linear_peak(model, Tc / 100)
+    late, _ = _linear_peak(model, Tc * 100)
+    red_early, red = reduced_peaks(model.replace(n_modes=10**30), [Tc / 100, Tc * 100], 1.0)
+    assert abs(early / lim - 1) < 0.1 and red_early > 1.3 * lim, (early, red_early, lim)
+    assert abs(late / red - 1) < 0.02 and late < 0.8 * lim, (late, red, lim)
+    near = PLRFModel(2.6, 3.1, n_modes=10**12)
+    assert crossover_horizon(near, continuum_problem(near, 1.0).stability_limit) > 1e30
+
+
+def test_noise_regime_claim_near_the_boundary_names_its_crossover(tmp_path):
+    """At (2.6, 3.1) (e = -1/63) the peak is held near the limit to T_c ~ 1e32: over its
+    default horizons (to 1e14) the linear-peak claim measures ~0 and says why it cannot test
+    e, naming T_c (without that the verdict would read `disagrees`)."""
+    from solvers import CLAIMS, continuum_context
+    from solvers.claims import evaluate_claim
+    from solvers.claims.validate import default_horizons
+
+    model = PLRFModel(2.6, 3.1, n_modes=10**12)
+    claim = CLAIMS["LR transfer: linear peak"]
+    r = evaluate_claim(claim, model, default_horizons(model, claim),
+                       continuum_context(cache_dir=tmp_path))  # fmt: skip
+    assert r.predicted == pytest.approx(-1 / 63)
+    assert r.verdict.startswith("inconclusive") and "T_c ~ 9" in r.verdict, r.verdict
+    assert abs(r.measured) < 0.005, r.measured

@@ -22,6 +22,7 @@ from ..analysis.sweep import SweepResult, horizons, run_sweep
 from ..schedules.tuning import BASELINES, BaselineResult
 from ._hard_sweep import HARD_SWEEP_TOL, hard_sweep_options, window_width_exponent
 from ._horizon import summed_horizon
+from .baselines import noise_regime
 from .catalog import CLAIMS, baseline_sweep, default_claims, optimal_sweep
 from .core import (
     CORRECTION_TARGET,
@@ -147,21 +148,11 @@ def default_horizons(model: PLRFModel, claim: Claim) -> list[int]:
         if claim.correction.startswith("annealed_peak."):  # the LR transfers' annealed peaks
             if not omegas:  # no row: the easy phase (its reduced problem), hard 2a > b + 2
                 return _half_decades(BASELINE_T_MAX)
-            lo, hi = ANNEALED_NOISE_T_MAX if _noise_regime(model) else ANNEALED_T_MAX
+            lo, hi = ANNEALED_NOISE_T_MAX if noise_regime(model) else ANNEALED_T_MAX
     else:
         return _half_decades(BASELINE_T_MAX)
     T_max = derived_horizon(omegas, CORRECTION_TARGET) if omegas else hi
     return _half_decades(min(max(T_max, lo), hi))
-
-
-def _noise_regime(model: PLRFModel) -> bool:
-    """Whether ``model`` lies where the linear decay's end outlasts its bias (2a > b + 2, hard
-    phase: theory.linear_peak_noise_regime), where the annealed peaks fall like ``T^e``."""
-    from theory import linear_peak_noise_regime
-    from theory.symbols import a, b
-
-    cond = linear_peak_noise_regime()[1].subs({a: model.a, b: model.b})
-    return model.phase == "hard" and bool(cond)
 
 
 def _half_decades(T_max: float) -> list[int]:
