@@ -144,12 +144,22 @@ def transfer_experiment(name: str):
 WSD_GRID_JITTER = 0.02
 
 
+#: A tuned WSD fraction at least this is on its bound 1: the decay starts at t = 0, there is no
+#: kink near the end to lock onto the grid's nodes, and no jitter (where 2a > b + 2 the fraction
+#: reaches 1 near the crossover and the WSD is the linear decay: 0.99999 .. 1 from 1e8 at (3, 3.5)).
+WSD_FRACTION_AT_BOUND = 1 - 1e-3
+
+
 def _grid_jitter(name: str, diag: dict) -> list | None:
     """The tuned WSD peak's relative error from its gap's grid jitter (:data:`WSD_GRID_JITTER`
-    of the gap), where it is measured against the stability limit; ``None`` elsewhere."""
+    of the gap), where it is measured against the stability limit and its fraction is below
+    its bound (:data:`WSD_FRACTION_AT_BOUND`: 0 there); ``None`` elsewhere. Where 2a > b + 2
+    the peak is not near the limit and the gap is no jitter's measure; at (3.5, 4) 2 % of it
+    was 0.0035 of the claim's budget with the fraction at 1 from 1e5 on."""
     if name != "wsd" or "eta0_over_limit_minus_1" not in diag:
         return None
-    return [WSD_GRID_JITTER * abs(d) for d in diag["eta0_over_limit_minus_1"]]
+    return [0.0 if f >= WSD_FRACTION_AT_BOUND else WSD_GRID_JITTER * abs(d)
+            for d, f in zip(diag["eta0_over_limit_minus_1"], diag["frac"], strict=True)]  # fmt: skip
 
 
 def _above_limit_box(name: str, model: PLRFModel, ctx: ExperimentContext) -> bool:
