@@ -146,7 +146,7 @@ def default_horizons(model: PLRFModel, claim: Claim) -> list[int]:
     if claim.correction is not None and not claim.needs_solver:
         omegas, (lo, hi) = claim_omegas(claim, model), CONSTANT_T_MAX
         if claim.correction.startswith("annealed_peak."):  # the LR transfers' annealed peaks
-            if not omegas:  # no row: the easy phase (its reduced problem), hard 2a > b + 2
+            if not omegas:  # no row: the easy phase (its reduced problem)
                 return _half_decades(BASELINE_T_MAX)
             lo, hi = ANNEALED_NOISE_T_MAX if noise_regime(model) else ANNEALED_T_MAX
     else:
