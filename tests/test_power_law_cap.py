@@ -115,8 +115,12 @@ def test_the_claim_divides_out_the_cap_and_agrees_where_the_power_list_disagreed
     low = [SimpleNamespace(**{**vars(r), "bounds": {"eta0": (1e-6 * CAP, CAP)},
                               "params": {**r.params, "eta0": 1e-6 * CAP}}) for r in pw]  # fmt: skip
     assert _evaluate(model, Ts, low, cst).measurement.diagnostics["capped_T"] == []
+    # off the bound the sweep has not reached the cap it approaches (a < 2b): the readout says
+    # so (cap_crossover) instead of its verdict, and that verdict was the old `disagrees`
     old = _evaluate(model, Ts, *_sweep(Ts, flip=True))
-    assert old.verdict == "disagrees" and old.measured > 2e-4, (old.measured, old.resolution)
+    assert old.verdict.startswith("inconclusive: the tuned eta0"), old.verdict
+    assert old.verdict.endswith("(the verdict was: disagrees)"), old.verdict
+    assert old.measured > 2e-4, (old.measured, old.resolution)
     assert old.measurement.extrapolation.schemes["free omega"] > 1e-4
 
 
@@ -159,3 +163,30 @@ def test_the_gain_at_4_3p5_on_real_tunings():
     _, s_const, _ = local_slope_sequence(d["T"], d["constant_loss"])
     old = extrapolate_sequence(x, s_const - s_pow, omegas=d["omegas"])
     assert not old.contains(0.0), (old.value, old.halfwidth)
+
+
+def _climbing(Ts, cap, c, g):
+    """Tuned power laws whose eta0 = c T^g climbs toward ``cap`` (on it once it gets there)."""
+    return [SimpleNamespace(T=T, final_loss=1.0, params={"eta0": min(c * T**g, cap), "chi": 0.5},
+                            at_bound=("eta0",) if c * T**g >= cap else (),
+                            bounds={"eta0": (1e-6 * cap, cap)}) for T in Ts]  # fmt: skip
+
+
+def test_a_sweep_that_ends_below_the_cap_is_out_of_regime_and_names_where_it_gets_there():
+    """(2.8, 1.6) (b < a < 2b): a sweep whose eta0 = 0.1 T^0.1 ends below a cap of 0.55 is in the
+    crossover, and cap_crossover names T = (0.55/0.1)^(1/0.1) = 2.5e7 as the horizon it reaches
+    the cap (exact for a power law); once the sweep is on the cap, and at a > 2b (the cap never
+    binds: (4, 1.2)) or in the hard phase, nothing is said. Without the check (a wrong answer:
+    the rule removed) the claim's readout of the real (2.8, 1.6) sweep disagreed (claims.md)."""
+    from solvers.claims.power_law import cap_crossover
+
+    Ts = [round(10**k) for k in np.arange(2, 11.01, 0.5)]
+    cap, c, g = 0.55, 0.1, 0.1
+    reach = (cap / c) ** (1 / g)
+    below = [T for T in Ts if T < reach]
+    note = cap_crossover(PLRFModel(2.8, 1.6), _climbing(below, cap, c, g))
+    assert note is not None and "crossover" in note, note
+    assert f"T ~ {reach:.1e}" in note and f"T^{g:.3g}" in note, note
+    assert cap_crossover(PLRFModel(2.8, 1.6), _climbing(Ts, cap, c, g)) is None  # on the cap
+    assert cap_crossover(PLRFModel(4.0, 1.2), _climbing(below, cap, c, g)) is None  # a > 2b
+    assert cap_crossover(PLRFModel(1.5, 3.0), _climbing(below, cap, c, g)) is None  # hard

@@ -43,7 +43,7 @@ from .core import (
     law,
 )
 from .hard_loss import divide_out_excess
-from .power_law import power_chi_measurement, subtract_rate_cap
+from .power_law import cap_crossover, power_chi_measurement, subtract_rate_cap
 from .readouts import (
     ANNEAL_LEVEL,
     BULK_START,
@@ -79,6 +79,8 @@ def _exp_power_vs_constant(model, Ts, ctx):
     diag = {"T": Ts_, "constant_loss": [cst[T].final_loss for T in Ts_],
             "constant_eta0": [cst[T].params["eta0"] for T in Ts_]}  # fmt: skip
     mp = _exponent_measurement(Ts_, subtract_rate_cap(model, pw, diag))
+    if note := cap_crossover(model, pw):  # the sweep ends before eta0 reaches the cap
+        diag["out_of_regime"] = note
     mc = _exponent_measurement(Ts_, diag["constant_loss"])
     if not (mp.success and mc.success):
         return Measurement(math.nan, math.nan, success=False, message=mp.message or mc.message)

@@ -108,6 +108,13 @@ ANNEALED_T_MAX = (1e12, 1e12)
 #: with +-0.0063, to 1e14 with +-0.0020 (the crossover from the limit-pinned peak ends near 1e9
 #: there; benchmarks/results/claims.md, 2026-12-01s18).
 ANNEALED_NOISE_T_MAX = (1e14, 1e14)
+#: The tuned power law's gain (``optimal power law``) where the rate cap binds at long horizons
+#: (easy phase, b < a < 2b; elsewhere :data:`CONSTANT_T_MAX`), its floor and cap. The tuned eta0
+#: climbs to the cap like T^(chi_c - p), slowly near a = 2b, and the gain's slopes follow neither
+#: family's corrections until it is there (:func:`~solvers.claims.power_law.cap_crossover`): at
+#: (2.8, 1.6) eta0 reaches the cap near 1e13; to 1e11 the gain read +0.0014 +- 0.0013
+#: (disagrees), to 1e15 -0.00001 +- 0.0016 (agrees) (claims.md, 2026-12-01s18 (lead)).
+POWER_LAW_T_MAX = (1e8, 1e15)
 #: Reference CPU seconds the tuned-baseline sweeps of the default run may spend together, counted
 #: in their work (solvers.schedules.tuning.SECONDS_PER_UNIT), not the clock: once spent, they
 #: start no further horizon, so the same run reaches the same horizons at any load. It replaces
@@ -145,6 +152,8 @@ def default_horizons(model: PLRFModel, claim: Claim) -> list[int]:
         return _half_decades(min(max(T_max, lo), hi))
     if claim.correction is not None and not claim.needs_solver:
         omegas, (lo, hi) = claim_omegas(claim, model), CONSTANT_T_MAX
+        if claim.correction == "power_law_gain" and _cap_binds(model):
+            lo, hi = POWER_LAW_T_MAX
         if claim.correction.startswith("annealed_peak."):  # the LR transfers' annealed peaks
             if not omegas:  # no row: the easy phase (its reduced problem)
                 return _half_decades(BASELINE_T_MAX)
@@ -153,6 +162,13 @@ def default_horizons(model: PLRFModel, claim: Claim) -> list[int]:
         return _half_decades(BASELINE_T_MAX)
     T_max = derived_horizon(omegas, CORRECTION_TARGET) if omegas else hi
     return _half_decades(min(max(T_max, lo), hi))
+
+
+def _cap_binds(model: PLRFModel) -> bool:
+    """Whether the tuned power law's ``eta0`` ends on the rate cap (easy phase, b < a < 2b)."""
+    from theory import capped_power_law
+
+    return model.phase == "easy" and capped_power_law().applies(model.a, model.b)
 
 
 def _half_decades(T_max: float) -> list[int]:
