@@ -337,6 +337,9 @@ def test_fixed_shape_family_has_its_own_peak_exponent():
         pred = CLAIMS[name].predicted_expr()
         assert float(pred.subs({a: 4.0, b: 3.5})) == pytest.approx(-2.5 / 9.5)
         assert float(pred.subs({a: 1.5, b: 3.0})) == 0.0  # hard phase: the plateau transfers
+        # hard, 2a > b + 2: the linear decay's end outlasts its bias, (b + 2 - 2a)/(2a + b - 2)
+        assert float(pred.subs({a: 3.0, b: 3.5})) == pytest.approx(-1 / 15)
+        assert float(pred.subs({a: 2.5, b: 3.0})) == 0.0  # the boundary 2a = b + 2
 
 
 @pytest.mark.slow

@@ -132,6 +132,9 @@ def test_default_horizons_follow_the_derived_corrections():
     # 1.2e9 for WSD at (1.5, 3), leaves four near-collinear corrections a +-0.09 spread)
     for name in ("LR transfer: WSD peak", "LR transfer: linear peak"):
         assert default_horizons(PLRFModel(1.5, 3.0, n_modes=10**12), CLAIMS[name])[-1] == 10**12
+        # where 2a > b + 2 (the peak falls like T^e): 1e14 (to 1e12 its three corrections left
+        # +-0.013 at (3, 3.5))
+        assert default_horizons(PLRFModel(3.0, 3.5, n_modes=10**12), CLAIMS[name])[-1] == 10**14
     # a faster correction stops earlier: omega_min = 1/(2 * 1.7) at (1.7, 1.2) reaches 0.02 at
     # 6e5, with its neighbours 0.41 and 0.59 at 1.14e6 (the sum is 0.021 at 1e6) -> 10^6.5
     assert default_horizons(PLRFModel(1.7, 1.2, n_modes=10**12), CLAIMS["xi"])[-1] == round(10**6.5)

@@ -12,9 +12,6 @@ from scipy.integrate import solve_ivp
 
 from solvers.claims.baselines import _pinned_on_bound
 from solvers.claims.beyond import (
-    COMPUTE_CLAIM_C,
-    COMPUTE_CLAIM_C_CAP,
-    compute_claim_levels,
     ramp_plan,
     ramp_settling,
 )
@@ -114,16 +111,3 @@ def test_batch_ramp_names_modes_when_the_mode_cap_cuts_its_horizons():
     # the plan with that many modes would reach the next horizon (what the text claims)
     assert ramp_settling(PLRFModel(3.0, 2.0), sc) == ""
     assert math.isfinite(need)
-
-
-def test_compute_levels_run_to_the_derived_horizon_only_within_the_cap():
-    """The compute-optimal claims' levels reach the level where their slowest derived
-    correction falls to 0.02 when that is within COMPUTE_CLAIM_C_CAP (at (1.5, 3), C^-0.225 asks
-    for 3.6e7: quarter decades to 5.6e7), and stay at the nine levels to 1e5 where it is beyond
-    (the easy phase's C^-1/8 at (3, 2))."""
-    hard = compute_claim_levels(PLRFModel(1.5, 3.0))
-    assert 0.02 ** (-1 / 0.225) <= hard[-1] <= COMPUTE_CLAIM_C_CAP and hard[-2] < 0.02 ** (
-        -1 / 0.225
-    )
-    assert hard[: len(COMPUTE_CLAIM_C)] == COMPUTE_CLAIM_C
-    assert compute_claim_levels(PLRFModel(3.0, 2.0)) == COMPUTE_CLAIM_C

@@ -46,11 +46,19 @@ from ._mode_sums import mode_sum_asymptotics, spectrum
 from ._powerlaw import power_exponent
 from .symbols import a, b, k
 
-__all__ = ["AnnealedPeak", "annealed_peak", "annealed_peak_corrections", "linear_peak_noise_regime"]
+__all__ = [
+    "AnnealedPeak",
+    "annealed_peak",
+    "annealed_peak_corrections",
+    "annealed_peak_exponent",
+    "linear_noise_regime_corrections",
+    "linear_peak_noise_regime",
+    "wsd_fraction_balance",
+]
 
 #: Exponents of T of the gap g ~ T^-x, the fraction f ~ T^-y, a time t ~ T^s.
 _x, _y, _s = sp.symbols("x y s", real=True)
-_n, _tau, _eta0, _lam = sp.symbols("n tau eta_0 lambda_k", positive=True)
+_n, _tau, _eta0, _lam, _T = sp.symbols("n tau eta_0 lambda_k T", positive=True)
 
 
 @dataclass(frozen=True)
@@ -133,6 +141,102 @@ def linear_peak_noise_regime() -> tuple[sp.Expr, sp.Basic]:
 
 
 @cache
+def linear_noise_regime_corrections() -> tuple[tuple[str, sp.Expr, bool], ...]:
+    r"""Corrections of :math:`\log\eta_0 = e\log T + c + \dots` where the linear decay's end
+    outlasts its bias (:func:`linear_peak_noise_regime`): ``(mechanism, omega, estimate)``,
+    slowest first at (3, 3.5) (0.2, 0.267, 0.533).
+
+    * **The learned front.** The top-mode sum :math:`\sum_k\lambda_k^{q}` (:func:`_top_mode_noise`)
+      counts only the modes the run has relaxed, :math:`\lambda_k\eta_0T \gtrsim 1`; the modes
+      at the front keep a different share. Relative size: the sum's part there,
+      :math:`\sum_k\lambda_k^{q}e^{-z\lambda_k} \sim z^{-(bq-1)/b}` at :math:`z = \eta_0 T
+      \sim T^{1+e}`, so :math:`\omega = (1+e)(bq-1)/b` (at :math:`e = 0` it is peak17's
+      :math:`\beta - \alpha`, continuous across the boundary :math:`2a = b + 2`).
+    * **The run's feedback on the front's noise.** The front's modes integrate
+      :math:`\eta^2(\sigma^2 + L)` over the run, and :math:`L` carries the relaxed modes'
+      stationary noise :math:`\sigma^2 S/(1-S)`, :math:`S \propto \eta_0 \sim T^{e}`: relative
+      :math:`T^{e}` on top of the front's, :math:`\omega - e` (the first of the orders
+      :math:`\omega - ne` that sum to the crossover from the limit-pinned peak; an estimate).
+    * **The end.** The top modes freeze at the rate :math:`\eta(\tau_k) \propto
+      (\eta_0/T)^{1/2}`; the loss in their source, the feedback and the discrete step there are
+      relative corrections of that order, :math:`(1-e)/2` (an estimate).
+
+    Examples
+    --------
+    >>> [float(w.subs({a: 3, b: 3.5})) for _, w, _ in linear_noise_regime_corrections()]
+    [0.2, 0.26666666666666666, 0.5333333333333333]
+    """
+    e, _ = linear_peak_noise_regime()
+    per_mode = _top_mode_noise()
+    q = power_exponent(per_mode, _lam)
+    at_front = mode_sum_asymptotics(spectrum() ** q, spectrum()).decay  # in z = eta0 T
+    front = sp.factor((1 + e) * at_front)
+    (tau_k,) = sp.solve(2 * (_eta0 * _tau / _n) * _lam * _tau - 1, _tau)
+    eta_end = (_eta0 * tau_k / _n).subs({_eta0: _T**e, _n: _T, _lam: 1})
+    end = sp.factor(-power_exponent(eta_end, _T))
+    return (
+        ("the learned front's share of the top-mode noise", front, False),
+        ("the run's noise feedback on the front's modes (first order)", sp.factor(front - e), True),
+        (
+            r"the loss in the source, the feedback and the step at the top modes' freezing",
+            end,
+            True,
+        ),
+    )
+
+
+@cache
+def annealed_peak_exponent(family: str) -> sp.Expr:
+    r"""The exponent of the tuned ``family`` peak (``"wsd"`` or ``"linear"``) in the hard phase:
+    :math:`e` of :func:`linear_peak_noise_regime` where the linear decay's end outlasts its bias
+    (:math:`2a > b + 2`), else 0 (the stability limit). The WSD follows the linear decay there:
+    at the balance its loss depends on the fraction through :math:`(1 - f/2)^{-\alpha}
+    f^{-\alpha}` only (the bias's integrated rate, the top modes' :math:`(\eta_0/fT)^{1/2}`),
+    stationary at :math:`f = 1` (:func:`wsd_fraction_balance`), the box's bound, where the WSD
+    *is* the linear decay (measured: the tuned fraction is 1 from 1e8 at (3, 3.5)).
+
+    Examples
+    --------
+    >>> float(annealed_peak_exponent("wsd").subs({a: 3, b: 3.5}))
+    -0.06666666666666667
+    >>> annealed_peak_exponent("linear").subs({a: 1.5, b: 3})
+    0
+    """
+    if family not in ("wsd", "linear"):
+        raise ValueError(f"family must be 'wsd' or 'linear', got {family!r}")
+    e, cond = linear_peak_noise_regime()
+    return sp.Piecewise((e, cond), (sp.Integer(0), True))
+
+
+@cache
+def wsd_fraction_balance() -> tuple[sp.Expr, sp.Expr]:
+    r"""``(log_loss, f_star)``: where the linear decay's end outlasts its bias, the WSD's loss
+    minimised over its peak at fixed fraction ``f``, as a function of ``f`` (up to constants and
+    the power of T), and the fraction that makes it stationary. The bias at fixed
+    :math:`\eta_0` is :math:`(\eta_0 T (1 - f/2))^{-\alpha}` (the integrated rate), the top
+    modes' noise :math:`(\eta_0/(fT))^{\nu}` (:func:`_top_mode_noise` over the decay's
+    :math:`fT` steps); a sum :math:`A x^{-\alpha} + N x^{\nu}` has the minimum
+    :math:`\propto A^{\nu/(\alpha+\nu)} N^{\alpha/(\alpha+\nu)}`.
+
+    Examples
+    --------
+    >>> wsd_fraction_balance()[1]
+    1
+    """
+    f = sp.Symbol("f", positive=True)
+    alpha = mode_sum_asymptotics(k ** (-a), spectrum()).decay
+    per_mode = _top_mode_noise()
+    nu = -power_exponent(per_mode, _n)
+    m = power_exponent(per_mode, _eta0)
+    bias_f = -alpha * sp.log(1 - f / 2)  # log of the bias's f-dependence
+    noise_f = -nu * sp.log(f)  # (eta0/(f T))^nu
+    # the peak's power in the noise is m (= nu): the minimum's weights
+    log_loss = sp.simplify((m * bias_f + alpha * noise_f) / (alpha + m))
+    (f_star,) = sp.solve(sp.diff(log_loss, f), f)
+    return log_loss, f_star
+
+
+@cache
 def annealed_peak(family: str) -> AnnealedPeak:
     """The approach of the tuned ``family`` peak (``"wsd"`` or ``"linear"``) to the stability
     limit in the hard phase (module docstring).
@@ -165,9 +269,9 @@ def _wsd(alpha, beta, nu) -> AnnealedPeak:
     x = sp.Piecewise((sp.factor(plateau[_x]), by_plateau), (sp.factor(top[_x]), True))
     # the other noise term's weight in the f-balance, relative
     other = sp.Piecewise(((1 + nu) * (y_b - y_a), by_plateau), (top[_x] - y_b, True))
-    # where the top modes' fraction would not shrink (y_b <= 0: 2a > b + 2) the decay spans the
-    # run and no plateau is left to balance: no correction is derived there (NaN)
-    x = sp.Piecewise((x, sp.Gt(y_b, 0)), (sp.nan, True))
+    # where the top modes' fraction would grow (y_b < 0: 2a > b + 2) the decay spans the run (the
+    # fraction is 1, the WSD is the linear decay: annealed_peak_exponent); no gap there (NaN)
+    x = sp.Piecewise((x, sp.Ge(y_b, 0)), (sp.nan, True))
     corr = (
         ("the plateau's gap below the limit", x),
         (r"the loss in the plateau's source $\sigma^2 + L$", x + alpha),
@@ -192,17 +296,29 @@ def _linear(alpha, beta) -> AnnealedPeak:
 
 
 def annealed_peak_corrections() -> dict[str, ScalingCorrection]:
-    """The corrections of the hard-phase LR-transfer exponents of WSD and the linear decay
-    (exponent 0: the peak's limit is the stability limit), as rows
-    ``annealed_peak.wsd`` and ``annealed_peak.linear``."""
+    """The corrections of the hard-phase LR-transfer exponents of WSD and the linear decay, as
+    rows ``annealed_peak.wsd`` and ``annealed_peak.linear``: exponent 0 with the gap's
+    corrections where the peak's limit is the stability limit (:func:`annealed_peak`), the
+    derived :math:`e` with :func:`linear_noise_regime_corrections` where the linear decay's end
+    outlasts its bias (:func:`annealed_peak_exponent`; the WSD's fraction is then 1). A term
+    absent in a regime has omega 0 there (no correction)."""
+    _, noise = linear_peak_noise_regime()
+    zero = sp.Integer(0)
     out = {}
     for fam in ("wsd", "linear"):
         p = annealed_peak(fam)
-        terms = tuple(
-            CorrectionTerm(mech, POWER, w, estimate=fam == "linear" and i == 0,
-                           note=r"$\eta_0 = \eta_{\rm lim}(1 + O(T^{-\omega}))$")
+        terms = [
+            CorrectionTerm(mech, POWER, sp.Piecewise((zero, noise), (w, True)),
+                           estimate=fam == "linear" and i == 0,
+                           note=r"$\eta_0 = \eta_{\rm lim}(1 + O(T^{-\omega}))$ "
+                                r"(where $2a \le b + 2$)")
             for i, (mech, w) in enumerate(p.corrections)
-        )  # fmt: skip
+        ]  # fmt: skip
+        terms += [
+            CorrectionTerm(mech, POWER, sp.Piecewise((w, noise), (zero, True)), estimate=est,
+                           note=r"$\eta_0 \propto T^{e}(1 + O(T^{-\omega}))$ where $2a > b + 2$")
+            for mech, w, est in linear_noise_regime_corrections()
+        ]  # fmt: skip
         name = f"annealed_peak.{fam}"
-        out[name] = ScalingCorrection(name, "hard", sp.Integer(0), terms)
+        out[name] = ScalingCorrection(name, "hard", annealed_peak_exponent(fam), tuple(terms))
     return out

@@ -27,7 +27,7 @@ import sympy as sp
 
 from theory import PLRFModel
 
-from ..analysis.extrapolate import extrapolate_sequence
+from ..analysis.extrapolate import ExtrapolationOptions, extrapolate_sequence
 from ..analysis.fits import LocalSlopes, slope_drift
 from .core import BeyondScale
 
@@ -317,28 +317,34 @@ def compute_sweep(model: PLRFModel, ctx):
     )
 
 
-#: Compute levels of the compute-optimal claims (quarter decades: the local slopes of N* are
-#: noisy from its interpolation on the grid of model sizes, so the claims take many levels of
-#: the optimal schedule alone; ~30 s CPU at (1.5, 3), claims.md 2026-11-30h).
+#: Compute levels of the compute-optimal claims at the quick scale and in the report's scans
+#: (quarter decades 1e3 .. 1e5; the claims' default levels are :func:`compute_claim_levels`).
 COMPUTE_CLAIM_C = tuple(float(f"{10 ** (3 + j / 4):.3g}") for j in range(9))
-#: Spacing of the model sizes of the claims' sweep (finer than the report's 1.5: the
-#: interpolation error of the vertex falls with the square of the spacing).
+#: Spacing of the model sizes of the claims' sweep and how many (11 at 1.04: the fine grid of
+#: :data:`~solvers.control.compute_optimal.CLAIM_VERTEX`'s quartic; the report's scans keep 1.25).
 COMPUTE_CLAIM_FACTOR = 1.25
-
-
-#: Longest compute level of the claims' sweep. Where the claims' slowest derived correction
-#: (unit amplitude) falls to ``CORRECTION_TARGET`` below it, the levels run (quarter decades)
-#: to that level: at (1.5, 3), ``C^-0.225`` asks for 3.6e7, and nine levels to 1e5 read
-#: -0.133 +- 0.046 for -0.125 where 21 to 1e8 read -0.1257 +- 0.0092 (36 s CPU). Beyond it (the
-#: easy phase's ``C^-1/(2(a+1))``, the hard phase near ``a = b`` or ``a = 1``) no level within
-#: reach settles the claims (at (3, 2) levels to 1e7 read -0.488 +- 0.050, to 1e9 +-0.63: four
-#: near-collinear derived terms), and the sweep keeps :data:`COMPUTE_CLAIM_C` (claims.md
-#: 2026-12-01s16).
-COMPUTE_CLAIM_C_CAP = 1e8
+CLAIM_GRID = (11, 1.04)
+#: First level of the claims' sweep: below it N* < 10 at (3, 2) and (1.5, 3) and the integer
+#: sizes are too coarse for a vertex (dense references at (3, 2) disagree by 1e-3 .. 5e-2 in
+#: log N* below 1e4, by 1e-4 above; claims.md, 2026-12-01s18).
+COMPUTE_CLAIM_C_MIN = 1e4
+#: Last level accepted (the solver's T* ~ C^(1 - nu) stays far inside its checked 1e12).
+COMPUTE_CLAIM_C_CAP = 1e10
+#: The claims' extrapolation: tail7's variant v2 (benchmarks/results/claims_tail7_PROTOCOL.md)
+#: — a window of 1.5 e-folds of the slowest derived correction, the free-omega scheme with the
+#: second order of its power on >= 8 values — chosen by comp18's protocol
+#: (claims_comp18_PROTOCOL.md) because every derived compute omega at (3, 2) is a multiple of
+#: the slowest (1/8 .. 1/2): a single free power over a long window misses -0.5 by 0.01.
+COMPUTE_FIT = ExtrapolationOptions(span=1.5, harmonic=True, harmonic_derived=False,
+                                   harmonic_min_points=8)  # fmt: skip
 
 
 def compute_claim_levels(model: PLRFModel) -> tuple[float, ...]:
-    """The claims' compute levels at ``model`` (:data:`COMPUTE_CLAIM_C_CAP`)."""
+    """The claims' compute levels at ``model``: quarter decades from
+    :data:`COMPUTE_CLAIM_C_MIN` to where :data:`COMPUTE_FIT`'s window (1.5 e-folds of the
+    slowest derived correction) fits with the six slopes of its short schemes after it, or to
+    where that correction falls to ``CORRECTION_TARGET`` if later; at most
+    :data:`COMPUTE_CLAIM_C_CAP`."""
     from theory import derive_beyond_corrections
 
     from ._horizon import derived_horizon
@@ -346,28 +352,35 @@ def compute_claim_levels(model: PLRFModel) -> tuple[float, ...]:
     rows = derive_beyond_corrections()[model.phase]
     omegas = [w for k in ("compute_optimal.loss_exponent", "compute_optimal.model_size_exponent")
               for w in rows[k].omegas(model.a, model.b)]  # fmt: skip
-    need = derived_horizon(omegas)
-    if not need <= COMPUTE_CLAIM_C_CAP:
-        return COMPUTE_CLAIM_C
-    n = max(len(COMPUTE_CLAIM_C) - 1, math.ceil(4 * math.log10(need / 1e3) - 1e-9))
-    return tuple(float(f"{10 ** (3 + j / 4):.3g}") for j in range(n + 1))
+    window = COMPUTE_CLAIM_C_MIN * math.exp(COMPUTE_FIT.span / min(omegas)) * 10**1.5
+    need = min(max(window, derived_horizon(omegas)), COMPUTE_CLAIM_C_CAP)
+    n = math.ceil(4 * math.log10(need / COMPUTE_CLAIM_C_MIN) - 1e-9)
+    return tuple(float(f"{COMPUTE_CLAIM_C_MIN * 10 ** (j / 4):.3g}") for j in range(n + 1))
 
 
 def compute_claim_sweep(model: PLRFModel, ctx):
     """The compute-optimal claims' sweep: the optimal schedule alone at
-    ``ctx.beyond.compute_claim_C`` (``None``: :func:`compute_claim_levels`)."""
+    ``ctx.beyond.compute_claim_C`` (``None``: :func:`compute_claim_levels`), on
+    :data:`CLAIM_GRID` with the quartic vertex (the first grid centred on the derived
+    ``C^nu``)."""
+    from theory import derive_scaling_laws
+
     from ..control import compute_optimal as co
 
     sc = ctx.beyond
     levels = compute_claim_levels(model) if sc.compute_claim_C is None else sc.compute_claim_C
     Cs = [float(c) for c in levels]
+    nu = getattr(derive_scaling_laws(), model.phase)["compute_optimal.model_size_exponent"].expr
+    guess = Cs[0] ** float(nu.subs(model.subs()))
+    n, f = CLAIM_GRID
     return _cached(
         ctx,
         "claims-compute-optimal-claim",
-        {"model": model, "C": Cs, "factor": COMPUTE_CLAIM_FACTOR},
-        lambda: co.compute_optimal_scaling(model, Cs, constant=False, factor=COMPUTE_CLAIM_FACTOR),
+        {"model": model, "C": Cs, "grid": CLAIM_GRID, "vertex": co.CLAIM_VERTEX},
+        lambda: co.compute_optimal_scaling(model, Cs, constant=False, n_points=n, factor=f,
+                                           first_guess=guess, vertex_fit=co.CLAIM_VERTEX),
         depends_on=(co,),
-    )
+    )  # fmt: skip
 
 
 #: Two correction exponents are told apart over a sweep only if their ratio of powers changes
@@ -377,22 +390,40 @@ def compute_claim_sweep(model: PLRFModel, ctx):
 RESOLVABLE_RATIO = 4.0
 
 
-def resolvable_omegas(omegas, x) -> list[float]:
+def resolvable_omegas(omegas, x, options: ExtrapolationOptions | None = None) -> list[float]:
     """The derived correction exponents a sweep over ``x`` can tell apart: the slowest, then
-    each whose power changes by :data:`RESOLVABLE_RATIO` against the last kept over ``x`` (the
-    slowest of a near-collinear group stands for it).
+    each whose power changes by :data:`RESOLVABLE_RATIO` against the last kept over the values
+    the fit holds (the slowest of a near-collinear group stands for it). With ``options`` those
+    values are the extrapolation's window (its last ``tail`` values, longer with ``span``), not
+    the whole sweep: a term told apart over the sweep but not over the window the fit uses is
+    near-collinear there (at (3, 2) to C = 1e10, four terms over 6 values gave a scheme at 0.34).
 
     >>> resolvable_omegas([0.225, 0.25, 0.3, 0.3125], [1e3, 1e5])
     [0.225]
     >>> resolvable_omegas([0.125, 0.25, 0.375, 0.5], [1e3, 1e5])
     [0.125, 0.5]
+    >>> resolvable_omegas([0.125, 0.25, 0.375, 0.5], np.geomspace(1e4, 1e10, 25),
+    ...                   ExtrapolationOptions())   # the last 6 values: 1.25 decades
+    [0.125]
     """
+    x = np.asarray(x, float)
+    if options is not None and len(omegas):
+        x = x[_window_of(x, min(omegas), options)]
     span = max(x) / min(x)
     kept: list[float] = []
     for w in sorted(omegas):
         if not kept or span ** (w - kept[-1]) >= RESOLVABLE_RATIO:
             kept.append(w)
     return kept
+
+
+def _window_of(x: np.ndarray, omega: float, opt: ExtrapolationOptions) -> slice:
+    """The values of ``x`` an extrapolation with ``opt`` fits (the last ``tail``, extended back
+    until ``omega log(x_last/x_first) >= span``), as ``_tail`` of the estimator takes them."""
+    n, m = x.size, min(opt.tail, x.size)
+    while opt.span > 0 and m < n and omega * math.log(x[-1] / x[n - m]) < opt.span * (1 - 1e-9):
+        m += 1
+    return slice(n - m, n)
 
 
 def _compute_experiment(attr: str):
@@ -414,7 +445,7 @@ def _compute_experiment(attr: str):
         row = derive_beyond_corrections()[model.phase][correction]
         omegas = row.omegas(model.a, model.b)
         x_mid = np.sqrt(np.multiply(C[1:], C[:-1]))
-        kept = resolvable_omegas(omegas, x_mid)
+        kept = resolvable_omegas(omegas, x_mid, COMPUTE_FIT)
         merged = [w for w in omegas if w not in kept]
         if len(pts) < 3:  # one slope: nothing to extrapolate (an unbounded interval)
             y = np.log([getattr(p, attr) for p in pts])
@@ -422,6 +453,7 @@ def _compute_experiment(attr: str):
         diag = {"variable": "C", "C": C, "vertex_error": err, "removed_omegas": merged,
                 "N_star": [p.N_star for p in pts], "L_star": [p.L_star for p in pts],
                 "converged": [bool(p.converged.all()) for p in pts], "derived": res.derived,
+                "extrapolation_options": COMPUTE_FIT,
                 **_plateau_reference(model, pts, attr, ctx)}  # fmt: skip
         return _exponent_measurement(
             C,

@@ -12,12 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import sympy as sp
 
 from theory import (
     PLRFModel,
+    annealed_peak_exponent,
     derive_scaling_laws,
     fixed_shape_peak_exponent,
     tuned_power_law_gain,
@@ -392,16 +394,19 @@ def peak_rate_exponent() -> sp.Expr:
     return sp.Piecewise((out[0], laws.phase_boundary), (out[1], True))
 
 
-def annealed_family_peak_exponent() -> sp.Expr:
+def annealed_family_peak_exponent(family: str = "linear") -> sp.Expr:
     r"""Prediction of the LR-transfer claims of the linear-decay and WSD families: in the easy
     phase the tuned peak of a family that decays linearly (:math:`\delta = 1`) has its own
     balance (:func:`theory.fixed_shape_peak_exponent`) — :math:`T^{-\xi}` for :math:`b < 2`,
     :math:`T^{-(2a-2-b)/(2a-2+b)}` for :math:`b > 2` (both :math:`\xi` at :math:`b = 2`, the last
-    branch); in the hard phase the optimum's plateau (:func:`peak_rate_exponent`)."""
+    branch); in the hard phase :func:`theory.annealed_peak_exponent`: 0 (the stability limit)
+    where :math:`2a \le b + 2`, and :math:`T^{e}`, :math:`e = (b+2-2a)/(2a+b-2) < 0`, where
+    the linear decay's end outlasts its bias (the base rate does not transfer; the WSD's tuned
+    fraction is 1 there, so it follows)."""
     laws = derive_scaling_laws()
     easy = [(-v, c) for c, v in fixed_shape_peak_exponent(1)]
     easy.append((-laws.easy["xi"].expr, True))
-    hard = peak_rate_exponent().args[1][0]
+    hard = annealed_peak_exponent(family)
     return sp.Piecewise((sp.Piecewise(*easy), laws.phase_boundary), (hard, True))
 
 
@@ -503,18 +508,23 @@ def _baseline_claims() -> list[Claim]:
               r"\chi^*", "tuned chi at the longest horizon", prediction=lambda: None,
               experiment=_exp_power_chi, provenance="open; derived by the engine"),
             C("LR transfer: WSD peak",
-              "annealed base rate: transfers (hard), ~T^(-nu_1) (easy: a linear decay's balance)",
-              r"\eta_0^{\mathrm{WSD}} \sim T^{-\nu_1}\ /\ T^0",
-              "exponent of the tuned WSD peak rate", prediction=annealed_family_peak_exponent,
+              "annealed base rate: transfers (hard, 2a <= b + 2); does NOT transfer where "
+              "2a > b + 2, ~T^((b+2-2a)/(2a+b-2)) (the fraction goes to 1: a linear decay); "
+              "~T^(-nu_1) (easy)",
+              r"\eta_0^{\mathrm{WSD}} \sim T^{-\nu_1}\ /\ T^0\ /\ T^{(b+2-2a)/(2a+b-2)}",
+              "exponent of the tuned WSD peak rate",
+              prediction=partial(annealed_family_peak_exponent, "wsd"),
               experiment=transfer_experiment("wsd"), correction="annealed_peak.wsd",
-              provenance="study (practical message)"),
+              provenance="study (practical message); fails where 2a > b + 2 (derived)"),
             C("LR transfer: linear peak",
-              "annealed base rate: transfers (hard), ~T^(-nu_1) (easy: a linear decay's balance)",
-              r"\eta_0^{\mathrm{lin}} \sim T^{-\nu_1}\ /\ T^0",
+              "annealed base rate: transfers (hard, 2a <= b + 2); does NOT transfer where "
+              "2a > b + 2: its end's noise outlasts the bias, ~T^((b+2-2a)/(2a+b-2)); "
+              "~T^(-nu_1) (easy)",
+              r"\eta_0^{\mathrm{lin}} \sim T^{-\nu_1}\ /\ T^0\ /\ T^{(b+2-2a)/(2a+b-2)}",
               "exponent of the tuned linear-decay peak rate",
-              prediction=annealed_family_peak_exponent,
+              prediction=partial(annealed_family_peak_exponent, "linear"),
               experiment=transfer_experiment("linear"), correction="annealed_peak.linear",
-              provenance="study (practical message)"),
+              provenance="study (practical message); fails where 2a > b + 2 (derived)"),
             C("LR transfer: constant", "unannealed base rate shrinks in both phases",
               r"\eta_c \sim T^{-(a-1)/(a+b-1)}", "exponent of the tuned constant rate",
               prediction=law("constant_lr_exponent", sign=-1),

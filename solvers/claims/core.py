@@ -95,7 +95,7 @@ class BeyondScale:
         (:data:`solvers.control.compute_optimal.FAMILIES`).
     compute_claim_C : tuple of float or None
         Compute levels of the compute-optimal claims (the optimal schedule alone); ``None``:
-        :data:`solvers.claims.beyond.COMPUTE_CLAIM_C`.
+        :func:`solvers.claims.beyond.compute_claim_levels` (derived per model).
     """
 
     ramp_T: tuple[int, ...] | None = None

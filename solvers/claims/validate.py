@@ -22,6 +22,7 @@ from ..analysis.sweep import SweepResult, horizons, run_sweep
 from ..schedules.tuning import BASELINES, BaselineResult
 from ._hard_sweep import HARD_SWEEP_TOL, hard_sweep_options, window_width_exponent
 from ._horizon import summed_horizon
+from .baselines import noise_regime
 from .catalog import CLAIMS, baseline_sweep, default_claims, optimal_sweep
 from .core import (
     CORRECTION_TARGET,
@@ -100,6 +101,13 @@ CONSTANT_T_MAX = (1e8, 1e11)
 #: spread of +-0.09 and to 1e12 with +-0.007; each horizon is a tuning of ~1 s CPU on the
 #: continuum dynamics (benchmarks/results/claims.md, 2026-12-01s17).
 ANNEALED_T_MAX = (1e12, 1e12)
+#: The same where the linear decay's end outlasts its bias (2a > b + 2,
+#: theory.linear_peak_noise_regime): the peak leaves the limit and falls like T^e, and its three
+#: derived corrections (the front's share T^-0.2, the feedback on it T^-0.267 and the end's
+#: T^-0.533 at (3, 3.5)) extrapolate the slopes to 1e12 with +-0.013 (inconclusive), to 1e13
+#: with +-0.0063, to 1e14 with +-0.0020 (the crossover from the limit-pinned peak ends near 1e9
+#: there; benchmarks/results/claims.md, 2026-12-01s18).
+ANNEALED_NOISE_T_MAX = (1e14, 1e14)
 #: The tuned power law's gain (``optimal power law``) where the rate cap binds at long horizons
 #: (easy phase, b < a < 2b; elsewhere :data:`CONSTANT_T_MAX`), its floor and cap. The tuned eta0
 #: climbs to the cap like T^(chi_c - p), slowly near a = 2b, and the gain's slopes follow neither
@@ -147,9 +155,9 @@ def default_horizons(model: PLRFModel, claim: Claim) -> list[int]:
         if claim.correction == "power_law_gain" and _cap_binds(model):
             lo, hi = POWER_LAW_T_MAX
         if claim.correction.startswith("annealed_peak."):  # the LR transfers' annealed peaks
-            if not omegas:  # no row: the easy phase (its reduced problem), hard 2a > b + 2
+            if not omegas:  # no row: the easy phase (its reduced problem)
                 return _half_decades(BASELINE_T_MAX)
-            lo, hi = ANNEALED_T_MAX
+            lo, hi = ANNEALED_NOISE_T_MAX if noise_regime(model) else ANNEALED_T_MAX
     else:
         return _half_decades(BASELINE_T_MAX)
     T_max = derived_horizon(omegas, CORRECTION_TARGET) if omegas else hi

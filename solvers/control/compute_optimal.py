@@ -221,6 +221,12 @@ class ComputeOptimalPoint:
 
 #: Model sizes nearest the best through which the vertex's polynomial passes (degree one less).
 VERTEX_POINTS = 5
+#: The compute-optimal claims' vertex ``(points, degree)``: a least-squares quartic through the
+#: 11 sizes nearest the best on their fine grid (factor 1.04). At (3, 2) it agrees with dense
+#: integer references (every N in [0.55, 1.8] C^(1/4), degree 6-8) to ~1e-4 in log N* from
+#: C = 1e4 on, where the 5-size interpolant at factor 1.25 sat ~3e-3 off, +-1e-3 level to
+#: level (claims.md, 2026-12-01s18).
+CLAIM_VERTEX = (11, 4)
 
 
 def _poly_min(x: np.ndarray, y: np.ndarray, degree: int) -> tuple[float, float] | None:
@@ -236,14 +242,16 @@ def _poly_min(x: np.ndarray, y: np.ndarray, degree: int) -> tuple[float, float] 
     return float(xv), float(P(xv))
 
 
-def _near_best(N: np.ndarray, L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(log N, log L)`` of the (up to) :data:`VERTEX_POINTS` sizes nearest the best."""
-    k = min(VERTEX_POINTS, N.size)
+def _near_best(N: np.ndarray, L: np.ndarray, points: int = VERTEX_POINTS):
+    """``(log N, log L)`` of the (up to) ``points`` sizes nearest the best."""
+    k = min(points, N.size)
     lo = max(0, min(int(np.argmin(L)) - k // 2, N.size - k))
     return np.log(N[lo : lo + k]), np.log(L[lo : lo + k])
 
 
-def _vertex(N: np.ndarray, L: np.ndarray) -> tuple[float, float]:
+def _vertex(
+    N: np.ndarray, L: np.ndarray, fit: tuple[int, int] | None = None
+) -> tuple[float, float]:
     """Minimum of the polynomial through the sizes nearest the best, in ``(log N, log L)``.
 
     The curve is strongly asymmetric about its minimum (two power laws of different exponents),
@@ -251,29 +259,48 @@ def _vertex(N: np.ndarray, L: np.ndarray) -> tuple[float, float]:
     polynomial through :data:`VERTEX_POINTS` sizes (degree 4) follows it (at (3, 2) the local
     exponent of ``N*`` then falls smoothly, 0.285 ... 0.253, where the parabola's scattered by
     +-0.02: claims.md, 2026-11-30h). Falls back to the best size without an interior minimum.
+
+    ``fit = (points, degree)``: the least-squares polynomial of ``degree`` through the
+    ``points`` sizes nearest the best instead (the claims' fine grid, :data:`CLAIM_VERTEX`).
     """
-    x, y = _near_best(N, L)
-    v = _poly_min(x, y, x.size - 1)
+    x, y = _near_best(N, L) if fit is None else _near_best(N, L, fit[0])
+    v = _poly_min(x, y, x.size - 1 if fit is None else min(fit[1], x.size - 1))
     if v is None:
         j = int(np.argmin(L))
         return float(N[j]), float(L[j])
     return math.exp(v[0]), math.exp(v[1])
 
 
-def vertex_error(N: np.ndarray, L: np.ndarray) -> tuple[float, float]:
+def vertex_error(
+    N: np.ndarray, L: np.ndarray, fit: tuple[int, int] | None = None
+) -> tuple[float, float]:
     r"""Interpolation error of :func:`_vertex`, in :math:`\log N^*` and :math:`\log L^*`: its
     distance from the minimum of the least-squares polynomial one degree lower on the same sizes
     (a second estimate with a larger error, so a bound). ``(nan, nan)`` with fewer than four
-    sizes or no interior minimum of the lower one.
+    sizes or no interior minimum of the lower one. With ``fit = (points, degree)`` the second
+    estimate is the least-squares polynomial two degrees *higher* on the same sizes (with more
+    sizes than the interpolant's, the lower degree's own truncation error is the larger one),
+    or one degree lower where the sizes do not support that (few integers near a small N*).
     """
-    x, y = _near_best(N, L)
+    x, y = _near_best(N, L) if fit is None else _near_best(N, L, fit[0])
+    deg = x.size - 2 if fit is None else fit[1] + 2
+    if fit is not None and deg > x.size - 2:  # keep a residual degree of freedom
+        deg = min(fit[1], x.size - 1) - 1
     if x.size < 4:
         return math.nan, math.nan
-    low = _poly_min(x, y, x.size - 2)
-    if low is None:
+    other = _poly_min(x, y, deg)
+    if other is None:
         return math.nan, math.nan
-    Nv, Lv = _vertex(N, L)
-    return abs(math.log(Nv) - low[0]), abs(math.log(Lv) - low[1])
+    Nv, Lv = _vertex(N, L, fit)
+    return abs(math.log(Nv) - other[0]), abs(math.log(Lv) - other[1])
+
+
+def _check_baselines(baselines) -> None:
+    for fam in baselines:
+        if fam not in FAMILIES or fam == "constant":
+            raise ValueError(
+                f"baselines: expected names among {sorted(set(FAMILIES) - {'constant'})}, got {fam!r}"
+            )
 
 
 def compute_optimal_point(
@@ -285,20 +312,18 @@ def compute_optimal_point(
     factor: float = DEFAULT_N_FACTOR,
     constant: bool = True,
     baselines: tuple[str, ...] = (),
+    vertex_fit: tuple[int, int] | None = None,
     **options,
 ) -> ComputeOptimalPoint:
     """Sweep ``N`` at fixed ``C = N T m`` and locate the minimum (see module docs).
 
     ``N_guess`` centres the grid (default ``C^(1/3)``); the grid is extended past an edge
     minimum up to :data:`MAX_EXTENSIONS` times. ``baselines`` names further tuned families
-    (:data:`FAMILIES`) located on the same grid. ``options`` go to :func:`solve_continuum`. The minimum is the
-    polynomial vertex of :func:`_vertex`, with its error (:func:`vertex_error`).
+    (:data:`FAMILIES`) located on the same grid. ``options`` go to :func:`solve_continuum`.
+    The minimum is the vertex of :func:`_vertex` (``vertex_fit`` as there) with its error
+    (:func:`vertex_error`).
     """
-    for fam in baselines:
-        if fam not in FAMILIES or fam == "constant":
-            raise ValueError(
-                f"baselines: expected names among {sorted(set(FAMILIES) - {'constant'})}, got {fam!r}"
-            )
+    _check_baselines(baselines)
     C = check_real("C", C, gt=0)
     n_points = check_int("n_points", n_points, ge=3)
     factor = check_real("factor", factor, gt=1)
@@ -342,8 +367,8 @@ def compute_optimal_point(
     L = np.array([cache[int(k)][0] for k in keys])
     ok = np.array([cache[int(k)][1] for k in keys])
     Lc = np.array([cache[int(k)][2] for k in keys])
-    Ns_, Ls_ = _vertex(keys, L)
-    N_err, L_err = vertex_error(keys, L)
+    Ns_, Ls_ = _vertex(keys, L, vertex_fit)
+    N_err, L_err = vertex_error(keys, L, vertex_fit)
     if constant:
         Nc, Lcs = _vertex(keys, Lc)
     else:
@@ -499,23 +524,26 @@ def compute_optimal_scaling(
     n_points: int = DEFAULT_N_POINTS,
     factor: float = DEFAULT_N_FACTOR,
     progress=None,
+    first_guess: float | None = None,
+    vertex_fit: tuple[int, int] | None = None,
     **options,
 ) -> ComputeOptimalScaling:
     """Run :func:`compute_optimal_point` for each ``C`` in ``Cs`` and fit the exponents.
 
     The ``N`` grid of each level is centred on the previous level's ``N*`` scaled by the
-    previous local exponent (the first uses ``C^(1/3)``), so it follows the minimum.
+    previous local exponent (the first on ``first_guess``, default ``C^(1/3)``), so it follows
+    the minimum. ``vertex_fit``: see :func:`_vertex`.
     """
     t0 = time.perf_counter()
     Cs = sorted(check_real("C", c, gt=0, le=MAX_COMPUTE) for c in Cs)
     if len(Cs) < 2:
         raise ValueError(f"Cs must hold at least two compute levels, got {Cs}")
     pts: list[ComputeOptimalPoint] = []
-    guess = None
+    guess = first_guess
     for C in Cs:
         p = compute_optimal_point(
             model, C, N_guess=guess, n_points=n_points, factor=factor, constant=constant,
-            baselines=tuple(baselines), **options,
+            baselines=tuple(baselines), vertex_fit=vertex_fit, **options,
         )  # fmt: skip
         pts.append(p)
         if progress is not None:
