@@ -330,6 +330,14 @@ CLAIM_GRID = (11, 1.04)
 COMPUTE_CLAIM_C_MIN = 1e4
 #: Last level accepted (the solver's T* ~ C^(1 - nu) stays far inside its checked 1e12).
 COMPUTE_CLAIM_C_CAP = 1e10
+#: Where the fit's window ends beyond this many times :data:`COMPUTE_CLAIM_C_CAP`, levels up to
+#: the cap cannot settle the claims (their slowest correction is too slow), and the sweep stops
+#: at :data:`COMPUTE_CLAIM_C_SHORT`: the verdict is inconclusive either way and names the level
+#: that would settle it. At (3, 3.5) (C^-0.065, window 3.6e15) the levels to 1e10 cost 153 s CPU
+#: for +-0.059 and +-0.032, and made the default run's worker the longer side (6:47 wall idle);
+#: at (3, 2) (window 5.2e10, 5x the cap) they settle both (claims.md, 2026-12-01s18 (lead)).
+COMPUTE_CLAIM_REACH = 100.0
+COMPUTE_CLAIM_C_SHORT = 1e7
 #: The claims' extrapolation: tail7's variant v2 (benchmarks/results/claims_tail7_PROTOCOL.md)
 #: — a window of 1.5 e-folds of the slowest derived correction, the free-omega scheme with the
 #: second order of its power on >= 8 values — chosen by comp18's protocol
@@ -344,7 +352,8 @@ def compute_claim_levels(model: PLRFModel) -> tuple[float, ...]:
     :data:`COMPUTE_CLAIM_C_MIN` to where :data:`COMPUTE_FIT`'s window (1.5 e-folds of the
     slowest derived correction) fits with the six slopes of its short schemes after it, or to
     where that correction falls to ``CORRECTION_TARGET`` if later; at most
-    :data:`COMPUTE_CLAIM_C_CAP`."""
+    :data:`COMPUTE_CLAIM_C_CAP`, and only to :data:`COMPUTE_CLAIM_C_SHORT` where the window lies
+    beyond :data:`COMPUTE_CLAIM_REACH` times the cap."""
     from theory import derive_beyond_corrections
 
     from ._horizon import derived_horizon
@@ -354,6 +363,8 @@ def compute_claim_levels(model: PLRFModel) -> tuple[float, ...]:
               for w in rows[k].omegas(model.a, model.b)]  # fmt: skip
     window = COMPUTE_CLAIM_C_MIN * math.exp(COMPUTE_FIT.span / min(omegas)) * 10**1.5
     need = min(max(window, derived_horizon(omegas)), COMPUTE_CLAIM_C_CAP)
+    if window > COMPUTE_CLAIM_REACH * COMPUTE_CLAIM_C_CAP:  # out of reach: a short sweep says so
+        need = COMPUTE_CLAIM_C_SHORT
     n = math.ceil(4 * math.log10(need / COMPUTE_CLAIM_C_MIN) - 1e-9)
     return tuple(float(f"{COMPUTE_CLAIM_C_MIN * 10 ** (j / 4):.3g}") for j in range(n + 1))
 
