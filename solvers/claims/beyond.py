@@ -333,9 +333,11 @@ COMPUTE_CLAIM_C_CAP = 1e10
 #: Where the fit's window ends beyond this many times :data:`COMPUTE_CLAIM_C_CAP`, levels up to
 #: the cap cannot settle the claims (their slowest correction is too slow), and the sweep stops
 #: at :data:`COMPUTE_CLAIM_C_SHORT`: the verdict is inconclusive either way and names the level
-#: that would settle it. At (3, 3.5) (C^-0.065, window 3.6e15) the levels to 1e10 cost 153 s CPU
-#: for +-0.059 and +-0.032, and made the default run's worker the longer side (6:47 wall idle);
-#: at (3, 2) (window 5.2e10, 5x the cap) they settle both (claims.md, 2026-12-01s18 (lead)).
+#: that would settle it. At (3, 3.5) (C^-0.065, window 3.6e15) the levels to 1e10 read +-0.059
+#: and +-0.032 and made the default run's worker the longer side (6:47 wall idle, 631 s CPU);
+#: the two claims cost 230 s CPU with the comparison's tuned baselines to 1e10, 26 s without
+#: them to 1e7. At (3, 2) (window 5.2e10, 5x the cap) the levels settle both (claims.md,
+#: 2026-12-01s18 (lead)).
 COMPUTE_CLAIM_REACH = 100.0
 COMPUTE_CLAIM_C_SHORT = 1e7
 #: The claims' extrapolation: tail7's variant v2 (benchmarks/results/claims_tail7_PROTOCOL.md)
