@@ -26,6 +26,7 @@ from ..analysis.extrapolate import remove_slope_correction
 from .core import Measurement
 
 __all__ = [
+    "cap_binds",
     "cap_crossover",
     "on_cap",
     "power_chi_measurement",
@@ -74,6 +75,12 @@ def subtract_rate_cap(model: PLRFModel, results: Sequence, diag: dict) -> list[f
     return remove_slope_correction(Ts, ys, corr).tolist()
 
 
+def cap_binds(model: PLRFModel) -> bool:
+    """Whether the tuned power law's ``eta0`` ends on the rate cap at long horizons (easy phase,
+    b < a < 2b: :meth:`theory.CappedPowerLaw.applies`)."""
+    return model.phase == "easy" and capped_power_law().applies(model.a, model.b)
+
+
 def cap_crossover(model: PLRFModel, results: Sequence) -> str | None:
     r"""Why the sweep cannot test the gain yet, or ``None``: in the easy phase where the cap
     binds at long horizons (:meth:`theory.CappedPowerLaw.applies`) but the last tuned
@@ -85,11 +92,9 @@ def cap_crossover(model: PLRFModel, results: Sequence) -> str | None:
     0.0016 (benchmarks/results/claims.md, 2026-12-01s18 (lead)). The text names the horizon
     where :math:`\eta_0` would reach the cap at its last local growth (the derived exponent
     where it does not grow)."""
-    if model.phase != "easy" or len(results) < 2 or on_cap(results[-1]):
+    if not cap_binds(model) or len(results) < 2 or on_cap(results[-1]):
         return None
     cap = capped_power_law()
-    if not cap.applies(model.a, model.b):
-        return None
     last, prev = results[-1], results[-2]
     eta, T = last.params["eta0"], last.T
     g = math.log(eta / prev.params["eta0"]) / math.log(T / prev.T)

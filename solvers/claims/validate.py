@@ -34,6 +34,7 @@ from .core import (
     derived_horizon,
     evaluate_claim,
 )
+from .power_law import cap_binds
 from .window_layer import sweep_omegas
 
 __all__ = [
@@ -152,7 +153,7 @@ def default_horizons(model: PLRFModel, claim: Claim) -> list[int]:
         return _half_decades(min(max(T_max, lo), hi))
     if claim.correction is not None and not claim.needs_solver:
         omegas, (lo, hi) = claim_omegas(claim, model), CONSTANT_T_MAX
-        if claim.correction == "power_law_gain" and _cap_binds(model):
+        if claim.correction == "power_law_gain" and cap_binds(model):
             lo, hi = POWER_LAW_T_MAX
         if claim.correction.startswith("annealed_peak."):  # the LR transfers' annealed peaks
             if not omegas:  # no row: the easy phase (its reduced problem)
@@ -162,13 +163,6 @@ def default_horizons(model: PLRFModel, claim: Claim) -> list[int]:
         return _half_decades(BASELINE_T_MAX)
     T_max = derived_horizon(omegas, CORRECTION_TARGET) if omegas else hi
     return _half_decades(min(max(T_max, lo), hi))
-
-
-def _cap_binds(model: PLRFModel) -> bool:
-    """Whether the tuned power law's ``eta0`` ends on the rate cap (easy phase, b < a < 2b)."""
-    from theory import capped_power_law
-
-    return model.phase == "easy" and capped_power_law().applies(model.a, model.b)
 
 
 def _half_decades(T_max: float) -> list[int]:
