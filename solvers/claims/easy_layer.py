@@ -28,9 +28,10 @@ from theory import PLRFModel, easy_end_layer
 
 from ..analysis.extrapolate import local_slope_sequence
 from ._hard_sweep import hard_sweep_options
-from .readouts import DELTA_U_RANGE, shape_windows, window_mean_rate
+from .readouts import DELTA_U_RANGE, annealing_width, shape_windows, window_mean_rate
 
 __all__ = [
+    "BOUNDARY_REACH",
     "FLOOR_MATCH",
     "GRID_REFINEMENT",
     "divided_delta",
@@ -40,6 +41,7 @@ __all__ = [
     "layer_epsilon",
     "layer_factor",
     "power_window_mean",
+    "refined_grid",
     "with_slope_grid_error",
 ]
 
@@ -50,6 +52,17 @@ __all__ = [
 GRID_REFINEMENT = {"max_interval": 0.5, "ratio": 0.5}
 #: Multiplies the refined re-solve's change into the stated grid error (>= the measured 1/0.77).
 GRID_SAFETY = 2.0
+#: The grid's cap boundary (where its cells stop growing towards the bulk, ``max_interval /
+#: (ratio - 1)`` of ``T`` from each end; 0.1 ``T`` by default) matters to a hard optimum's window
+#: unless the window's half-level crossing lies this factor inside it (then the window is in the
+#: anchored geometric cells): the refined re-solve puts its own boundary at most at half the
+#: crossing (:func:`refined_grid`). Halving the cap
+#: and the ratio's step leaves the boundary where it was, and the drift of the default grid's
+#: error as the crossing moves across it went unseen: at (3, 3.5), ``T`` = 3.16e14 -> 1e15
+#: (crossing 0.090 -> 0.082 ``T``) the refined re-solve moved the window's last slope by -1.05e-4
+#: where the cap at 0.001 ``T`` moved it by +7.7e-4 (benchmarks/results/claims.md,
+#: 2026-12-01s18 (win18) section 4, 2026-12-01s19 (win19)).
+BOUNDARY_REACH = 4.0
 #: The hard sweep's optima re-solved with this many times their Gauss-Legendre nodes per mode bin
 #: (same time grid) for the mode quadrature's error of a readout (:func:`with_slope_grid_error`).
 #: The loss's own ``quadrature_error`` understates a window readout's: at (3.5, 4), 4 nodes, the
@@ -149,10 +162,37 @@ def _refined(model: PLRFModel, res, T: float, ctx):
         opts = {k: v for k, v in {**hard_sweep_options(model), **ctx.solver_options}.items()
                 if k in fields}  # fmt: skip
         base = ContinuumOptions(**opts)
-        fine = {"max_interval": base.max_interval * GRID_REFINEMENT["max_interval"],
-                "ratio": 1 + (base.ratio - 1) * GRID_REFINEMENT["ratio"]}  # fmt: skip
+        crossing = annealing_width(res, T) / T if hard_sweep_options(model) else None
+        fine = refined_grid(base.ratio, base.max_interval, crossing)
         memo[T] = solve_continuum(model, T, initial=res, **{**opts, **fine})
     return memo[T]
+
+
+def refined_grid(ratio: float, max_interval: float, crossing: float | None = None) -> dict:
+    """The refined grid of :func:`_refined` for a grid of ``ratio`` and ``max_interval``:
+    :data:`GRID_REFINEMENT` (cells half as long in the bulk, the ratio's step halved), and where
+    a hard window's half-level ``crossing`` (a fraction of ``T``) lies beyond
+    ``1/`` :data:`BOUNDARY_REACH` of the grid's cap boundary ``max_interval / (ratio - 1)``, a
+    cap no larger than the one that puts the refined grid's boundary at half the crossing: the
+    window's part of the capped cells is refined and the refined grid has no boundary near the
+    crossing.
+
+    >>> refined_grid(1.1, 0.01)                    # the easy phase: both halved
+    {'max_interval': 0.005, 'ratio': 1.05}
+    >>> fine = refined_grid(1.1, 0.01, 0.082)       # (3, 3.5) at 1e15: boundary 0.1 T -> 0.041 T
+    >>> round(fine["max_interval"] / (fine["ratio"] - 1), 6)
+    0.041
+    >>> refined_grid(1.1, 0.01, 0.001)             # a crossing deep in the geometric cells
+    {'max_interval': 0.005, 'ratio': 1.05}
+    """
+    fine_ratio = 1 + (ratio - 1) * GRID_REFINEMENT["ratio"]
+    cap = max_interval * GRID_REFINEMENT["max_interval"]
+    boundary = max_interval / (ratio - 1)
+    if (
+        crossing is not None and crossing >= boundary / BOUNDARY_REACH
+    ):  # (beyond 2x: the halved cap)
+        cap = min(cap, (fine_ratio - 1) * 0.5 * crossing)
+    return {"max_interval": cap, "ratio": fine_ratio}
 
 
 def _refined_modes(model: PLRFModel, res, T: float, ctx):
