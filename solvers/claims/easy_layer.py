@@ -147,7 +147,7 @@ def divided_delta(model: PLRFModel, res, T: float) -> float:
 
 
 def _refined(model: PLRFModel, res, T: float, ctx):
-    """The optimum at ``T`` re-solved from itself on the refined grid (:data:`GRID_REFINEMENT`),
+    """The optimum at ``T`` re-solved from itself on the refined grid (:func:`refined_grid`),
     memoised in ``ctx``; ``None`` for a result without a continuum grid."""
     from ..control.continuum import ContinuumOptions, ContinuumResult, solve_continuum
 
