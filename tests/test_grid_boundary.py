@@ -101,3 +101,69 @@ def test_a_refined_hard_solve_places_its_boundary_by_the_optimums_crossing(monke
     assert seen["max_interval"] == pytest.approx(want["max_interval"])
     assert want["max_interval"] < 0.5 * 0.04
     assert seen["ratio"] == pytest.approx(1.05)
+
+
+def _window_on_cap_grid(Tt, crossing_scale=0.3):
+    """A window-shaped schedule on a cap-0.04 grid (boundary 0.4 ``T``) whose half level sits
+    near ``0.9 crossing_scale T``."""
+    from types import SimpleNamespace
+
+    t, rem = grid_offsets(Tt, ratio=RATIO, max_interval=0.04)
+    u = 0.5 * (rem[1:] + rem[:-1])
+    return SimpleNamespace(
+        eta=np.minimum(1.0, (u / (crossing_scale * Tt)) ** 6), t=t, remaining=rem
+    )
+
+
+@pytest.mark.parametrize("halving_moves_more", [True, False])
+def test_the_grid_term_is_the_larger_change_of_the_two_refinements(monkeypatch, halving_moves_more):
+    """Where the boundary rule moves the refined grid's boundary, the optimum is re-solved on
+    both refined grids (the boundary rule's and the halving rule's) and the term is
+    ``GRID_SAFETY`` times the larger change, whichever grid gives it: at (3, 3.5) the boundary
+    rule's, at (3.2, 3.8) the halving rule's (claims.md, 2026-12-01s19 (win19)). A stub solver
+    scales the schedule by a grid-dependent factor. Mutants: only the boundary rule's re-solve
+    (the branch's first commit) fails the ``True`` case; only the halving rule's (main) fails
+    the ``False`` case."""
+    from types import SimpleNamespace
+
+    from solvers.control import continuum
+
+    Tt = 10**5
+    res = _window_on_cap_grid(Tt)
+    halved = 0.5 * 0.04
+    big, small = 1e-3, 1e-4
+
+    def stub(model, T, initial=None, **options):
+        is_halving = options["max_interval"] == pytest.approx(halved)
+        f = big if is_halving == halving_moves_more else small
+        return SimpleNamespace(eta=initial.eta * (1 + f), t=initial.t, remaining=initial.remaining)
+
+    monkeypatch.setattr(continuum, "solve_continuum", stub)
+    monkeypatch.setattr(continuum, "ContinuumResult", SimpleNamespace)
+    ctx = ExperimentContext(solver_options={"max_interval": 0.04})
+    total = lambda r, T: float(np.sum(r.eta))  # noqa: E731
+    term = easy_layer.grid_error(MODEL, res, Tt, total, ctx)
+    assert term == pytest.approx(easy_layer.GRID_SAFETY * big * total(res, Tt))
+    assert len(easy_layer._refinements(MODEL, {Tt: res}, [Tt], ctx)) == 2
+
+
+def test_a_crossing_deep_in_the_geometric_cells_is_re_solved_once(monkeypatch):
+    """Where the boundary rule is the halving rule (the crossing far inside the boundary), one
+    refined re-solve: the cost of the term is as before."""
+    from types import SimpleNamespace
+
+    from solvers.control import continuum
+
+    calls = []
+
+    def stub(model, T, initial=None, **options):
+        calls.append(options["max_interval"])
+        return initial
+
+    monkeypatch.setattr(continuum, "solve_continuum", stub)
+    monkeypatch.setattr(continuum, "ContinuumResult", SimpleNamespace)
+    Tt = 10**5
+    res = _window_on_cap_grid(Tt, crossing_scale=0.001)  # crossing ~1e-3 T, boundary 0.4 T
+    ctx = ExperimentContext(solver_options={"max_interval": 0.04})
+    assert len(easy_layer._refinements(MODEL, {Tt: res}, [Tt], ctx)) == 1
+    assert calls == [pytest.approx(0.02)]

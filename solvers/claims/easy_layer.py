@@ -56,7 +56,8 @@ GRID_SAFETY = 2.0
 #: (ratio - 1)`` of ``T`` from each end; 0.1 ``T`` by default) matters to a hard optimum's window
 #: unless the window's half-level crossing lies this factor inside it (then the window is in the
 #: anchored geometric cells): the refined re-solve puts its own boundary at most at half the
-#: crossing (:func:`refined_grid`). Halving the cap
+#: crossing (:func:`refined_grid`), and the halving rule's re-solve is kept beside it
+#: (:func:`_refinements`). Halving the cap
 #: and the ratio's step leaves the boundary where it was, and the drift of the default grid's
 #: error as the crossing moves across it went unseen: at (3, 3.5), ``T`` = 3.16e14 -> 1e15
 #: (crossing 0.090 -> 0.082 ``T``) the refined re-solve moved the window's last slope by -1.05e-4
@@ -146,26 +147,51 @@ def divided_delta(model: PLRFModel, res, T: float) -> float:
     return divided_shape_exponent(res, T, layer_epsilon(model, res, T))
 
 
-def _refined(model: PLRFModel, res, T: float, ctx):
-    """The optimum at ``T`` re-solved from itself on the refined grid (:func:`refined_grid`),
-    memoised in ``ctx``; ``None`` for a result without a continuum grid."""
-    from ..control.continuum import ContinuumOptions, ContinuumResult, solve_continuum
+def _refined(model: PLRFModel, res, T: float, ctx, halving: bool = False):
+    """The optimum at ``T`` re-solved from itself on the refined grid (:func:`refined_grid`; with
+    ``halving``, :data:`GRID_REFINEMENT`'s alone), memoised in ``ctx``; ``None`` for a result
+    without a continuum grid."""
+    from ..control.continuum import ContinuumResult, solve_continuum
 
     if not isinstance(res, ContinuumResult):
         return None
-    memo = ctx.memo.setdefault(("refined grid", model), {})
+    memo = ctx.memo.setdefault(("refined grid (halving)" if halving else "refined grid", model), {})
     if T not in memo:
-        fields = ContinuumOptions.__dataclass_fields__
-        # the hard sweep's own options (its tolerance, polish and anchored grid: without them a
-        # "refined" hard solve stopped at KKT 1e-9 and moved the window by its missing polish,
-        # 3.6e-3, not by the grid; claims.md, 2026-12-01z); the easy sweep's are the solver's
-        opts = {k: v for k, v in {**hard_sweep_options(model), **ctx.solver_options}.items()
-                if k in fields}  # fmt: skip
-        base = ContinuumOptions(**opts)
-        crossing = annealing_width(res, T) / T if hard_sweep_options(model) else None
-        fine = refined_grid(base.ratio, base.max_interval, crossing)
+        opts, fine = _refined_options(model, res, T, ctx, halving)
         memo[T] = solve_continuum(model, T, initial=res, **{**opts, **fine})
     return memo[T]
+
+
+def _refined_options(model: PLRFModel, res, T: float, ctx, halving: bool = False):
+    """The sweep's options (the hard sweep's own: its tolerance, polish and anchored grid; without
+    them a "refined" hard solve stopped at KKT 1e-9 and moved the window by its missing polish,
+    3.6e-3, not by the grid, claims.md 2026-12-01z) and the refined grid of :func:`_refined`."""
+    from ..control.continuum import ContinuumOptions
+
+    fields = ContinuumOptions.__dataclass_fields__
+    opts = {k: v for k, v in {**hard_sweep_options(model), **ctx.solver_options}.items()
+            if k in fields}  # fmt: skip
+    base = ContinuumOptions(**opts)
+    hard = bool(hard_sweep_options(model)) and not halving
+    crossing = annealing_width(res, T) / T if hard else None
+    return opts, refined_grid(base.ratio, base.max_interval, crossing)
+
+
+def _refinements(model: PLRFModel, sol: dict, Ts, ctx) -> list:
+    """The refined re-solves of the optima at ``Ts``, one list per refinement: :func:`_refined`'s,
+    and where its grid moved the boundary at any of them, also the halving rule's. Each alone
+    missed a real error: at (3, 3.5) the halving rule stated 2.1e-4 of the window's last slope
+    against a real 4.2e-4, at (3.2, 3.8) the boundary rule 4.1e-5 against 2.1e-4 (the reference
+    with the cap at 0.001 ``T`` and ratio 1.05; claims.md, 2026-12-01s19 (win19)); the larger of
+    the two covered both. Empty without a continuum grid."""
+    fine = [_refined(model, sol[T], T, ctx) for T in Ts]
+    if any(f is None for f in fine):
+        return []
+    moved = any(_refined_options(model, sol[T], T, ctx)[1] != _refined_options(
+        model, sol[T], T, ctx, halving=True)[1] for T in Ts)  # fmt: skip
+    if not moved:
+        return [fine]
+    return [fine, [_refined(model, sol[T], T, ctx, halving=True) for T in Ts]]
 
 
 def refined_grid(ratio: float, max_interval: float, crossing: float | None = None) -> dict:
@@ -228,28 +254,35 @@ def _mode_error(model: PLRFModel, sol: dict, Ts, readout, ctx) -> float:
 
 def grid_error(model: PLRFModel, res, T: float, readout, ctx) -> float:
     """The time grid's error of ``readout(result, T)`` at one horizon: :data:`GRID_SAFETY` times
-    its change on the refined grid (:func:`_refined`); ``nan`` without a continuum grid."""
-    fine = _refined(model, res, T, ctx)
-    return math.nan if fine is None else GRID_SAFETY * abs(readout(fine, T) - readout(res, T))
+    its larger change on the refined grids (:func:`_refinements`); ``nan`` without a continuum
+    grid."""
+    fines = _refinements(model, {T: res}, [T], ctx)
+    if not fines:
+        return math.nan
+    return GRID_SAFETY * max(abs(readout(f[0], T) - readout(res, T)) for f in fines)
 
 
 def with_slope_grid_error(model: PLRFModel, sol: dict, Ts, ctx, m, readout):
     """An exponent measurement (``extrapolation_input``, values ``readout``) turned into a
     sequence of signed local slopes whose covariance adds the time grid's error of the last
-    local slope as a common offset: :data:`GRID_SAFETY` times the change of that slope on the
-    refined grid. The grid's error of a level is nearly the same at every ``T`` (the cells sit
+    local slope as a common offset: :data:`GRID_SAFETY` times the larger change of that slope on
+    the refined grids (:func:`_refinements`). The grid's error of a level is nearly the same at every ``T`` (the cells sit
     at fixed fractions of the run), so the slopes see only how it changes: at (3, 2) the refined
     grid moves xi's last slope by ~6e-5 where the levels move by ~1.4e-3."""
     raw = m.diagnostics.get("extrapolation_input")
     if raw is None or len(Ts) < 3:
         return m
-    fine = [_refined(model, sol[T], T, ctx) for T in Ts[-2:]]
-    if any(f is None for f in fine):
+    fines = _refinements(model, sol, Ts[-2:], ctx)
+    if not fines:
         return m
-    change = [
-        math.log(readout(f, T) / readout(sol[T], T)) for f, T in zip(fine, Ts[-2:], strict=True)
-    ]
-    g = GRID_SAFETY * abs(change[1] - change[0]) / math.log(Ts[-1] / Ts[-2])
+
+    def slope_change(fine):
+        c = [
+            math.log(readout(f, T) / readout(sol[T], T)) for f, T in zip(fine, Ts[-2:], strict=True)
+        ]
+        return abs(c[1] - c[0]) / math.log(Ts[-1] / Ts[-2])
+
+    g = GRID_SAFETY * max(slope_change(fine) for fine in fines)
     modes = _mode_error(model, sol, Ts, readout, ctx)
     x, slopes, D = local_slope_sequence(raw["T"], raw["y"])
 
