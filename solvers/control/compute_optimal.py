@@ -71,7 +71,10 @@ def _solve(model: PLRFModel, T: float, initial, options: dict):
 
 
 def _nearest(starts: dict, N: int):
-    """The solved optimum of the size nearest ``N`` in ``log N`` (``None``: none yet)."""
+    """The solved optimum of the size nearest ``N`` in ``log N`` (``None``: none yet), the start
+    of ``N``'s solve: the same optima as cold starts to the solver's tolerance (to 12 digits at
+    (1.2, 4), C = 1e8) for 0.27 of the CPU (5.6 s against 20.8 s; a sweep passes its ``starts``
+    across levels; benchmarks/results/claims.md, 2026-12-01s19 lead)."""
     return starts[min(starts, key=lambda k: abs(math.log(k / N)))] if starts else None
 
 
@@ -312,6 +315,18 @@ def _check_baselines(baselines) -> None:
             )
 
 
+def _past_edges(keys: list, curves, factor: float, steps: float) -> set:
+    """Sizes past the grid's edge where a curve's minimum sits at it (``steps = C/m``)."""
+    extra = set()
+    for Lo in curves:
+        i = int(np.argmin(Lo))
+        if i == 0 and keys[0] > MIN_N:
+            extra.add(max(MIN_N, round(keys[0] / factor)))
+        if i == len(keys) - 1 and steps / (keys[-1] * factor) >= 2:
+            extra.add(round(keys[-1] * factor))
+    return extra
+
+
 def compute_optimal_point(
     model: PLRFModel,
     C: float,
@@ -325,12 +340,8 @@ def compute_optimal_point(
     starts: dict | None = None,
     **options,
 ) -> ComputeOptimalPoint:
-    """Sweep ``N`` at fixed ``C = N T m`` and locate the minimum (see module docs).
-
-    Each size's solve starts from the solved optimum of the nearest size (``starts``: sizes to
-    optima, read and added to; a sweep passes one across its levels): the same optima to the
-    solver's tolerance (to 12 digits at (1.2, 4), C = 1e8) for 0.27 of the CPU (5.6 s against
-    20.8 s; benchmarks/results/claims.md, 2026-12-01s19 lead).
+    """Sweep ``N`` at fixed ``C = N T m`` and locate the minimum (see module docs); each solve
+    starts from the nearest size's optimum in ``starts`` (:func:`_nearest`).
 
     ``N_guess`` centres the grid (default ``C^(1/3)``); the grid is extended past an edge
     minimum up to :data:`MAX_EXTENSIONS` times. ``baselines`` names further tuned families
@@ -347,7 +358,7 @@ def compute_optimal_point(
     Ns = {round(centre * factor ** (j - n_points // 2)) for j in range(n_points)}
     cache: dict[int, tuple[float, bool, float]] = {}
     extra_losses: dict[int, dict[str, float]] = {}
-    starts = {} if starts is None else starts
+    starts = {} if starts is None else starts  # sizes' optima: the next solves' starts
 
     def evaluate(Nv):
         for N in sorted(Nv):
@@ -358,9 +369,8 @@ def compute_optimal_point(
                 continue
             mod = model.replace(n_modes=N)
             r = starts[N] = _solve(mod, T, _nearest(starts, N), options)
-            L, ok = r.final_loss + mod.tail_loss, bool(r.success)
             Lc = best_constant_loss(mod, T)[0] if constant else math.nan
-            cache[N] = (L, ok, Lc)
+            cache[N] = (r.final_loss + mod.tail_loss, bool(r.success), Lc)
             extra_losses[N] = {fam: best_family_loss(mod, T, fam)[0] for fam in baselines}
 
     evaluate(Ns)
@@ -369,14 +379,7 @@ def compute_optimal_point(
         curves = [[cache[k][0] for k in keys]]  # the optimum, then each compared family
         curves += [[cache[k][2] for k in keys]] if constant else []
         curves += [[extra_losses[k][fam] for k in keys] for fam in baselines]
-        extra = set()
-        for Lo in curves:  # a minimum at an edge of the grid: extend the grid past it
-            i = int(np.argmin(Lo))
-            if i == 0 and keys[0] > MIN_N:
-                extra.add(max(MIN_N, round(keys[0] / factor)))
-            if i == len(keys) - 1 and C / (keys[-1] * factor * m) >= 2:
-                extra.add(round(keys[-1] * factor))
-        extra -= set(cache)
+        extra = _past_edges(keys, curves, factor, C / m) - set(cache)
         if not extra:
             break
         evaluate(extra)
