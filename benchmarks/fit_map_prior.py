@@ -2,6 +2,8 @@
 
     python -m benchmarks.fit_map_prior --look --out benchmarks/results/fit_2026-12-01s19/look.json
     python -m benchmarks.fit_map_prior --look-table benchmarks/results/fit_2026-12-01s19/look.json
+    python -m benchmarks.fit_map_prior --secondary CANDIDATE_COS_TO_WSD_JSON [OTHER ...]
+    python -m benchmarks.fit_map_prior --phase-table PHASE_JSON
 
 ``--look`` (in sample, no held-out prediction): per llm-curves family, the profile of the norm
 map's initial norm ``norm0`` (``log10``, absolute units of the squared update) on **all** its runs
@@ -173,12 +175,59 @@ def look_table(path: str) -> str:
     return "\n".join(lines)
 
 
+def secondary(paths) -> str:
+    """The PROTOCOL's secondary: per held-out WSD run of cos-to-wsd (``--curves`` files) the
+    residual at the end of its stable phase and at its end, the missing anneal gain, against
+    the default (2026-11-30d, norm map)."""
+    from benchmarks.fit_design import REAL_CURVES, _gain_residuals, _signature_row
+
+    real = load_dataset("llm-curves")
+    kind = {r.id: schedule_family(r) for r in real}
+    lines = ["| fit | WSD runs | end of stable, median (range) % | end % | missing anneal gain, "
+             "points | WSD runs ending too high | constant runs' end % |", "|" + "---|" * 7]  # fmt: skip
+    for name, path in (("default (2026-11-30d, norm)", REAL_CURVES["norm"]),
+                       *((p, p) for p in paths)):  # fmt: skip
+        rows = json.load(open(path))
+        for d in rows:
+            d["gain"] = _gain_residuals(d["curves"], real.runs)
+        lines.append(_signature_row(name, rows, kind.get))
+    return "\n".join(lines)
+
+
+def phase_table(path: str) -> str:
+    """Per family (a ``--split phase`` file with ``--prior``): phase, ``p_easy``, ``(a, b)`` and
+    ``norm0`` with and without the prior, the prior's mean, and whether ``p_easy`` is outside
+    (0.1, 0.9) with ``(a, b)`` off its bounds and off ``a = b`` (no bootstrap)."""
+    lines = ["| family | runs | without: (a, b), phase, p_easy, log10 norm0 | prior on log10 "
+             "norm0: mean [sd] | with: (a, b), phase, p_easy, log10 norm0 | at bound | "
+             "phase outside (0.1, 0.9), off bounds and a = b |", "|" + "---|" * 7]  # fmt: skip
+    for d in json.load(open(path)):
+        m, w, pr = d["model"], d["model"]["without_prior"], d["model"]["prior"]
+        ok = not 0.1 < m["p_easy"] < 0.9 and not {"a", "b"} & set(m["at_bound"]) and abs(
+            m["a"] - m["b"]) > 0.02  # fmt: skip
+        lines.append(
+            f"| {d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M | {len(d['fit_ids'])} "
+            f"| ({w['a']:.2f}, {w['b']:.2f}), {w['phase']}, {w['p_easy']:.2f}, "
+            f"{np.log10(w['norm0']):.2f} | {pr['mean'][0]:.2f} [{pr['sd'][0]:.2f}] "
+            f"| ({m['a']:.2f}, {m['b']:.2f}), {m['phase']}, {m['p_easy']:.2f}, "
+            f"{np.log10(m['norm0']):.2f} | {', '.join(m['at_bound']) or '-'} "
+            f"| {m['phase'] if ok else 'no'} |"
+        )  # fmt: skip
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--look", action="store_true")
     ap.add_argument("--out")
     ap.add_argument("--look-table", metavar="JSON")
+    ap.add_argument("--secondary", nargs="+", metavar="JSON")
+    ap.add_argument("--phase-table", metavar="JSON")
     args = ap.parse_args()
+    if args.secondary:
+        print(secondary(args.secondary))
+    if args.phase_table:
+        print(phase_table(args.phase_table))
     if args.look_table:
         print(look_table(args.look_table))
     if args.look:
