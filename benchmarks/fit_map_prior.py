@@ -4,6 +4,7 @@
     python -m benchmarks.fit_map_prior --look-table benchmarks/results/fit_2026-12-01s19/look.json
     python -m benchmarks.fit_map_prior --secondary CANDIDATE_COS_TO_WSD_JSON [OTHER ...]
     python -m benchmarks.fit_map_prior --phase-table PHASE_JSON
+    python -m benchmarks.fit_map_prior --drift PRIOR_SPLIT_JSON ALL_RUNS_PHASE_JSON
 
 ``--look`` (in sample, no held-out prediction): per llm-curves family, the profile of the norm
 map's initial norm ``norm0`` (``log10``, absolute units of the squared update) on **all** its runs
@@ -216,6 +217,43 @@ def phase_table(path: str) -> str:
     return "\n".join(lines)
 
 
+#: Parameters of the default (norm map) fit, and those compared in log10.
+NAMES, LOGS = ("L_inf", "A", "s", "nu", "a", "b", "norm0"), frozenset({"A", "s", "nu", "norm0"})
+
+
+def drift(split_path: str, all_path: str) -> str:
+    """Post hoc: per family, how far a split's fit (without and with the prior) lies from the
+    family's own all-run fit, per parameter, in units of the across-family spread of the all-run
+    fits (``log10`` for ``A``, ``s``, ``nu``, ``norm0``): which directions the fitted runs leave
+    loose beyond the one the prior holds."""
+
+    def co(m, n):
+        return float(np.log10(m[n])) if n in LOGS else float(m[n])
+
+    ref = {tuple(d["family"]): d["model"] for d in json.load(open(all_path))}
+    sd = {n: np.std([co(m, n) for m in ref.values()], ddof=1) for n in NAMES}
+    lines = ["| family | " + " | ".join(NAMES) + " |", "|" + "---|" * (len(NAMES) + 1)]
+    z = {"without": [], "with": []}
+    for d in json.load(open(split_path)):
+        m, a = d["model"], ref[tuple(d["family"])]
+        pair = {k: [(co(f, n) - co(a, n)) / sd[n] for n in NAMES]
+                for k, f in (("without", m["without_prior"]), ("with", m))}  # fmt: skip
+        for k, v in pair.items():
+            z[k].append(v)
+        cells = [
+            f"{x:+.1f} -> {y:+.1f}" for x, y in zip(pair["without"], pair["with"], strict=True)
+        ]
+        lines.append(
+            f"| {d['family'][0]} {int(d['family'][1]) / 1e6:.0f}M | " + " | ".join(cells) + " |"
+        )
+    med = {k: np.median(np.abs(np.array(v)), axis=0) for k, v in z.items()}
+    lines.append("| median abs, without -> with | " + " | ".join(
+        f"{x:.2f} -> {y:.2f}" for x, y in zip(med["without"], med["with"], strict=True)) + " |")  # fmt: skip
+    lines.append("\nacross-family sd of the all-run fits: " + ", ".join(
+        f"{n} {sd[n]:.3f}" for n in NAMES))  # fmt: skip
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--look", action="store_true")
@@ -223,7 +261,10 @@ def main() -> None:
     ap.add_argument("--look-table", metavar="JSON")
     ap.add_argument("--secondary", nargs="+", metavar="JSON")
     ap.add_argument("--phase-table", metavar="JSON")
+    ap.add_argument("--drift", nargs=2, metavar=("PRIOR_SPLIT_JSON", "ALL_RUNS_PHASE_JSON"))
     args = ap.parse_args()
+    if args.drift:
+        print(drift(*args.drift))
     if args.secondary:
         print(secondary(args.secondary))
     if args.phase_table:
