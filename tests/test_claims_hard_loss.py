@@ -19,11 +19,11 @@ CAP = 0.6  # the solve's eta_upper
 TS = [round(10 ** (2 + k / 2)) for k in range(7)]  # 1e2 .. 1e5: the default run's reach
 
 
-def _optima(shift: float = 0.0) -> dict:
+def _optima(shift: float = 0.0, model: PLRFModel = MODEL) -> dict:
     """Synthetic optima: L = B_cap (1 + phi) T^-shift, phi = 0.6 T^-g0 (sigma^2 + L)^m."""
-    a, b, s2 = MODEL.a, MODEL.b, MODEL.sigma**2
+    a, b, s2 = model.a, model.b, model.sigma**2
     g0, m = (b - a) / (2 * b - 1), b / (2 * b - 1)
-    noiseless = MODEL.replace(batch=math.inf)
+    noiseless = model.replace(batch=math.inf)
     out = {}
     for T in TS:
         t = time_grid(T)
@@ -36,9 +36,9 @@ def _optima(shift: float = 0.0) -> dict:
     return out
 
 
-def _measure(optima):
+def _measure(optima, model: PLRFModel = MODEL):
     ctx = ExperimentContext(sweep=lambda model, Ts, **_: [optima[T] for T in Ts])
-    return evaluate_claim(CLAIMS["hard optimal loss"], MODEL, TS, ctx)
+    return evaluate_claim(CLAIMS["hard optimal loss"], model, TS, ctx)
 
 
 def test_hard_loss_divides_out_the_derived_excess():
@@ -56,3 +56,19 @@ def test_hard_loss_divides_out_the_derived_excess():
     wrong = _measure(_optima(shift=-0.02))
     assert wrong.verdict == "disagrees" and wrong.measured > p + 0.015, wrong.measured
     assert "excess_not_divided" in wrong.measurement.diagnostics
+
+
+def test_hard_loss_reads_the_infinite_model_from_a_truncated_one(monkeypatch):
+    """The claim is about infinitely many modes: on optima of a model of 1e5 modes, whose
+    unlearned tail is 18-30 % of the loss at T <= 1e5 and steepens its slopes by ~0.01, it adds
+    the tail back and agrees with -(a-1)/b to 1e-3, as on 1e12 modes; without the tail (the
+    mutant: ``unlearned_tail`` = 0) it reads 0.012 steeper and does not agree."""
+    import solvers.claims.catalog as catalog
+
+    few = MODEL.replace(n_modes=10**5)
+    p = -(few.a - 1) / few.b
+    r = _measure(_optima(model=few), few)
+    assert r.verdict == "agrees" and abs(r.measured - p) < 1e-3, (r.measured, r.verdict)
+    monkeypatch.setattr(catalog, "unlearned_tail", lambda model: 0.0)
+    wrong = _measure(_optima(model=few), few)
+    assert wrong.verdict != "agrees" and wrong.measured < p - 0.005, (wrong.measured, wrong.verdict)

@@ -99,7 +99,7 @@ def test_the_hard_loss_reads_the_plateau_bias_on_the_sweeps_quadrature(monkeypat
 
     seen = {}
 
-    def spy(model, Ts, sol, ys, diag, solver_options=None):
+    def spy(model, Ts, sol, ys, diag, solver_options=None, tail=0.0):
         seen.update(solver_options or {})
         return list(ys)
 

@@ -35,7 +35,12 @@ from theory import PLRFModel, derive_deficit_slopes, derive_feedback_slopes, der
 
 from ..analysis.extrapolate import remove_slope_correction
 from ..dynamics import ModeGrid, noise_sum_derivatives, stationary_loss
-from ..dynamics.modes import DEFAULT_EXACT_MODES, constant_rate_loss
+from ..dynamics.modes import (
+    DEFAULT_EXACT_MODES,
+    constant_rate_loss,
+    tail_source_model,
+    unlearned_tail,
+)
 from ..schedules.tuning import tune_constant
 from .core import ExperimentContext, Measurement, _exponent_measurement
 
@@ -243,6 +248,17 @@ def quadrature_errors(
     return np.zeros(len(Ts)) if crude is None else np.abs(L - crude) / (3.0 * L)
 
 
+def tail_shift(grid: ModeGrid, etas, Ts, losses, diag: dict) -> np.ndarray:
+    r"""What the infinite model's constant-rate losses add to the grid's, at ``(etas, Ts)``:
+    the unlearned tail :math:`c_N` and the noise its loss feeds, the loss on the grid with
+    the source :math:`\sigma^2 + c_N` (:func:`~solvers.dynamics.modes.tail_source_model`) minus
+    ``losses``, plus :math:`c_N`. Records :math:`c_N` in ``diag``."""
+    diag["unlearned_tail"] = tail = unlearned_tail(grid.model)
+    fed = ModeGrid.from_model(tail_source_model(grid.model), exact=grid.exact, ratio=grid.ratio)
+    shifted = [float(constant_rate_loss(fed, e, [T])[0]) for e, T in zip(etas, Ts, strict=True)]
+    return np.asarray(shifted) - np.asarray(losses, float) + tail
+
+
 def richardson_losses(
     grid: ModeGrid, etas: Sequence[float], Ts: Sequence[float], losses: Sequence[float]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -267,9 +283,10 @@ def _measure(model, Ts, ctx, kind: str) -> Measurement:
     # the loss with the bins' leading error removed; its size (rq) is both claims' quadrature error
     losses = [r.final_loss for r in res]
     corrected, rq = richardson_losses(grid, etas, Ts_, losses)
-    ys = etas if kind == "rate" else corrected.tolist()
-    if kind == "loss":
+    ys = etas
+    if kind == "loss":  # the claim is about N = oo: the loss of the modes the grid lacks added
         diag["loss_on_grid"] = losses
+        ys = (corrected + tail_shift(grid, etas, Ts_, losses, diag)).tolist()
     all_T = Ts_
     if model.phase == "easy" and Ts_:
         Ts_, ys = subtract_deficit(grid, Ts_, etas, ys, kind, diag)

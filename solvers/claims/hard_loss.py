@@ -75,13 +75,17 @@ def excess_correction(model: PLRFModel, losses, biases) -> np.ndarray:
     )
 
 
-def divide_out_excess(model: PLRFModel, Ts, sol: dict, ys, diag: dict, solver_options=None):
+def divide_out_excess(
+    model: PLRFModel, Ts, sol: dict, ys, diag: dict, solver_options=None, tail: float = 0.0
+):
     """``ys`` (the optimal losses at ``Ts``) with the derived excess correction divided out
-    (hard phase; otherwise, or without the solve's rate cap, unchanged). Records the excess's
-    share of the loss, ``excess_fraction``, the correction and the raw values in ``diag``."""
+    (hard phase; otherwise, or without the solve's rate cap, unchanged). ``tail``: what ``ys``
+    add to the solve's own losses (the unlearned modes, :func:`~solvers.dynamics.modes.unlearned_tail`),
+    added to the plateau's bias alike. Records the excess's share of the loss,
+    ``excess_fraction``, the correction and the raw values in ``diag``."""
     if model.phase != "hard" or len(Ts) < 2:
         return list(ys)
-    biases = [plateau_bias(model, sol[T], T, solver_options) for T in Ts]
+    biases = [plateau_bias(model, sol[T], T, solver_options) + tail for T in Ts]
     if not all(math.isfinite(x) and x > 0 for x in biases):
         return list(ys)
     # no schedule under the cap has less bias, and the noise is >= 0: L* >= B_cap
