@@ -23,6 +23,8 @@ validation loss is the target; the same FitOptions for every split, nothing tune
 runs plus the other families' fits", said in each row (``fitted_set``). The same fit without
 the prior (its first stage, same code and options) is scored in the same row
 (``without_prior``); ``benchmarks/fit_prior_rule.py`` applies the 2026-11-30h rule.
+``--prior-names norm0``: the prior on the named parameters only (2026-12-01s19: the rate map's
+``norm0``; default every free parameter, 2026-11-30h).
 ``--shared``: one joint fit per data set with ``(a, b)`` shared by its model sizes
 (``solvers.runs.fit_shared``; the same per-family run selection), rows per family as above plus
 a ``shared`` record (the joint phase, ``p_easy``, intervals) in each family's row.
@@ -102,19 +104,19 @@ def _without_prior(rep, runs, fit_ids, pred_ids) -> dict:
 
 def run_split(
     name: str, n_boot: int, fit_power: bool = True, baselines: bool = True, curves: bool = False,
-    options: dict | None = None, prior_from: str | None = None,
+    options: dict | None = None, prior_from: str | None = None, prior_names=None,
 ) -> list:  # fmt: skip
     runs = load_dataset("llm-curves")
     sources = None
     if prior_from:
         sources = {tuple(d["family"]): d["model"] for d in json.load(open(prior_from))}
-    rows = []
+    rows, names = [], {"names": tuple(prior_names)} if prior_names else {}
     for fam_key, fam in sorted(families(runs).items(), key=lambda kv: str(kv[0])):
         fit_ids, pred_ids = split_ids(name, fam)
         if not fit_ids or (name != "phase" and not pred_ids):
             continue
         t0, c0 = time.perf_counter(), time.process_time()
-        prior = None if sources is None else leave_one_out(sources, fam_key)
+        prior = None if sources is None else leave_one_out(sources, fam_key, **names)
         rep = fit_and_predict(
             runs, fit_ids, pred_ids,
             FitOptions(n_boot=n_boot, fit_power=fit_power, prior=prior, **(options or {})),
@@ -481,6 +483,9 @@ def main() -> None:
                     help="fit the noise spectrum's exponent theta (FitOptions.fit_theta)")  # fmt: skip
     ap.add_argument("--prior", metavar="PHASE_JSON",
                     help="leave-one-family-out prior from the other families' rows of PHASE_JSON")  # fmt: skip
+    ap.add_argument("--prior-names", metavar="NAMES",
+                    help="comma-separated parameters the --prior holds (default all; "
+                         "'norm0': the rate map's only, 2026-12-01s19)")  # fmt: skip
     ap.add_argument("--curves", action="store_true",
                     help="store each held-out run's residual curve (JSON 'curves')")  # fmt: skip
     ap.add_argument("--merge-baselines", nargs=2, metavar=("OLD", "NEW"),
@@ -514,7 +519,8 @@ def main() -> None:
         rows = run_split(args.split, args.boot, fit_power=not args.p1,
                          baselines=not args.no_baselines, curves=args.curves,
                          options={"rate_map": args.rate_map, "fit_theta": args.fit_theta},
-                         prior_from=args.prior)  # fmt: skip
+                         prior_from=args.prior,
+                         prior_names=args.prior_names.split(",") if args.prior_names else None)  # fmt: skip
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
     if args.out:
         dump(rows, args.out)

@@ -182,8 +182,10 @@ for phase in (laws.easy, laws.hard):
 # exponent is compared with the engine's $1/(2b) - 1$.
 
 # %%
+# (the compute-optimal claim at its own first three levels: by default it runs 25 levels to
+# C = 1e10 at this point, minutes of CPU)
 scale = BeyondScale(ramp_T=(1_000, 10_000), momentum_T=(100, 300), momentum_maxiter=30,
-                    compute_C=(1e3, 3e3, 1e4))  # fmt: skip
+                    compute_C=(1e3, 3e3, 1e4), compute_claim_C=(1e4, 3.16e4, 1e5))  # fmt: skip
 ctx = ExperimentContext(beyond=scale)
 easy_inf = PLRFModel(3.0, 2.0, sigma=0.5, n_modes=10**12)
 rows = [evaluate_claim(CLAIMS[n], easy_inf, [100], ctx)

@@ -80,12 +80,33 @@ def test_the_budgets_mode_term_sees_a_wrong_quadrature(optima):
         assert (term < 2e-5) if small else (term > 5e-5)
 
 
-def test_the_mode_term_is_the_hard_sweeps_only():
-    """The easy phase's sweep sets no nodes (not measured there): nothing is re-solved."""
+def test_the_nodes_are_the_hard_sweeps_own():
+    """The easy phase's sweep sets no nodes (its 4-node error is small there, the next test);
+    a result without a continuum grid is not re-solved."""
     easy = PLRFModel(a=3.0, b=2.0)
     assert "points_per_bin" not in hard_sweep_options(easy)
     assert easy_layer._refined_modes(easy, object(), 1e4, ExperimentContext()) is None
     assert math.isclose(hard_sweep_options(MODEL)["points_per_bin"], HARD_POINTS_PER_BIN)
+
+
+def test_the_mode_term_covers_the_easy_phase_too():
+    """At (4, 3.5) (easy, the front crossing a bin per 3.5 decades) the 4-node rule misses xi's
+    mean rate over s in (0.3, 0.7) by 3.7e-4, 1.2e-4, 3.3e-4, 3.5e-5 at T = 1e4 .. 3.16e5
+    against 16-node re-solves (alternating, as in the hard phase); the budget's mode term covers
+    the last two (6.6e-4). Before, the term was the hard phase's only and read 0 here."""
+    from solvers.claims.readouts import window_mean_rate
+
+    easy = PLRFModel(a=4.0, b=3.5, sigma=0.5, n_modes=10**12)
+    rate = lambda r, T: window_mean_rate(r, T, 0.3, 0.7)  # noqa: E731
+    sweep, real, prev = {}, [], None
+    for T in TS:
+        prev = sweep[T] = solve_continuum(easy, round(T), initial=prev, **EXACT, points_per_bin=4)
+        ref = solve_continuum(easy, round(T), initial=prev, **EXACT, points_per_bin=16)
+        real.append(abs(math.log(rate(prev, T) / rate(ref, T))))
+    assert max(real) > 1e-4  # the reference tells the 4-node error
+    ctx = ExperimentContext(solver_options={**EXACT, "points_per_bin": 4})
+    term = easy_layer._mode_error(easy, sweep, list(TS), rate, ctx)
+    assert term >= max(real[-2:]) and term < 1e-2
 
 
 def test_the_hard_loss_reads_the_plateau_bias_on_the_sweeps_quadrature(monkeypatch):
@@ -99,7 +120,7 @@ def test_the_hard_loss_reads_the_plateau_bias_on_the_sweeps_quadrature(monkeypat
 
     seen = {}
 
-    def spy(model, Ts, sol, ys, diag, solver_options=None, **_):
+    def spy(model, Ts, sol, ys, diag, solver_options=None, tail=0.0):
         seen.update(solver_options or {})
         return list(ys)
 

@@ -80,3 +80,49 @@ def test_an_unsettled_momentum_row_names_the_horizon_its_derived_correction_asks
     assert r.verdict.startswith("inconclusive"), r.verdict
     assert "no correction exponent" not in r.verdict
     assert "derived correction T^-0.0833" in r.verdict, r.verdict
+
+
+def test_nesterov_sweep_starts_on_the_momentum_branch_at_the_default_model():
+    """At the default model (sigma 0.5, batch 1) at (1.3, 2.75), T = 1e4: the derived start
+    alone lands on the momentum-off KKT point (``p`` on its upper bound, SGD's loss to 2e-4);
+    the sweep's first horizon, solved from both first starts, lies >= 15 % below SGD (measured
+    22 %) and its continuation keeps the branch. (The derived start alone, the former sweep,
+    gives a ratio of 1.0000 and fails the first line.)"""
+    from solvers.control.momentum_longrun import LongrunOptions, first_horizon_starts
+
+    model = PLRFModel(1.3, 2.75, sigma=0.5, batch=1.0, n_modes=10**12)
+    fe = longrun_exponents(model, ("sgd", "nesterov"), [10_000, 31_623])
+    ratio = fe.losses("nesterov") / fe.losses("sgd")
+    assert fe.converged("nesterov") and np.all(ratio < 0.85), ratio
+    x = {s.T: s.x for s in fe.solves["nesterov"]}
+    assert all(x[T][4] < 1.0 for T in x)  # p, far from its upper bound 1.5
+    starts = first_horizon_starts(model, "nesterov", LongrunOptions())
+    assert len(starts) == 2 and starts[1][3] < starts[0][3]
+    assert len(first_horizon_starts(model, "sgd", LongrunOptions())) == 1
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "last", "note"),
+    [
+        (1.5, 3.0, 1e6, "settles at T ~ 1.6e+10"),  # omega 1/6: 0.02^-6
+        (1.5, 3.0, 2e10, None),
+        (1.2, 4.0, 1e6, "settles at T ~ 6.2e+06"),  # omega 1/4: 0.02^-4 = 6.25e6
+        (1.2, 4.0, 1e7, None),
+        (2.0, 3.0, 1e12, "balance case"),  # a > b^2/(2b-1): no correction derived
+    ],
+)
+def test_nesterov_rows_before_their_settling_horizon_are_out_of_regime(a, b, last, note):
+    """The Nesterov row's regime test against typed closed forms of the settling horizon
+    (``0.02^(-1/omega)``, omega the slowest derived correction): before it the row cannot test
+    the exponent; after it, it can; an optimum at SGD's loss (momentum off) is named whatever
+    the horizon. (SGD's slowest correction instead, (b-a)/(2b-1) = 0.3 at (1.5, 3), would
+    let a sweep to 1e6 through: the first case fails.)"""
+    from solvers.claims.momentum_forms import nesterov_regime
+
+    model = PLRFModel(a, b, n_modes=10**12)
+    Ts = np.geomspace(1e4, last, 5)
+    sgd = Ts**-0.1
+    got = nesterov_regime(model, Ts, 0.8 * sgd, sgd)
+    assert (got is None) if note is None else (note in got), got
+    off = nesterov_regime(model, Ts, np.r_[sgd[0] * (1 - 1e-4), 0.8 * sgd[1:]], sgd)
+    assert off is not None and "momentum step off" in off and "T = 1e+04" in off

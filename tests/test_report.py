@@ -272,6 +272,10 @@ def test_quick_report_end_to_end(tmp_path):
     ):
         assert f"\\section{{{title}" in tex, title
     assert r"\includegraphics" in tex and "[1/6]" in proc.stderr
+    # issue 12: the quick report shows no `disagrees` that the default scale reverses; none is
+    # known that it confirms, so any is a regression to read (2026-12-01: none, 3 horizons)
+    table = tex.split(r"\label{tab:claims}")[1].split(r"\end{tabular}")[0]
+    assert "disagrees" not in table, [r for r in table.splitlines() if "disagrees" in r]
     pdf = out / "report.pdf"
     assert pdf.exists() and pdf.stat().st_size > 10_000
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -19,7 +19,7 @@ import numpy as np
 
 from theory import PLRFModel
 
-__all__ = ["momentum_form_claims"]
+__all__ = ["momentum_form_claims", "nesterov_regime"]
 
 #: Forms with a claim (SGD is each claim's reference, solved alongside).
 CLAIM_FORMS = ("ema", "heavy-ball", "nesterov")
@@ -33,13 +33,19 @@ MOMENTUM_T_MIN = 1_000
 #: solves for the three); at (3, 2), where the boundary layer's T^-1/6 asks for 1.6e10, half
 #: decades to 1e7 leave +-0.013-0.016 and to 1e8 +-0.0008-0.0013 (SGD and EMA, 33 s CPU).
 MOMENTUM_T_MAX = (1e6, 1e8)
-#: Default horizons of a sweep holding the dimension-adapted (Nesterov) form: at the default
-#: model (batch 1, sigma 0.5) its optimum switches its momentum step on between 3e5 and 1e6 at
-#: (1.5, 3) (L 0.220 -> 0.073; SGD 0.180 at 1e6): its later slopes scatter around the derived
-#: 0.278, but no extrapolation bridges the switch (+-0.93 from half decades to 1e9, 84 s CPU);
-#: recorded optima resolve it only from 1e11 (benchmarks/results/momentum.md, 2026-11-30i). Out
-#: of the default run's reach at any horizon it can afford: kept short.
-NESTEROV_T = (1_000, 3_000, 10_000)
+#: Default horizons of a sweep holding the dimension-adapted (Nesterov) form: half decades
+#: 1e4 .. 1e6 (~25 s CPU of solves at (1.5, 3), (1.2, 4), (1.3, 2.75)). At the default model
+#: (batch 1, sigma 0.5) the optimum has its momentum step on from T ~ 1e2 (14-34 % below SGD at
+#: 1e4; the "switch" at 3e5-1e6 of 2026-12-01s16 was the solver's momentum-off KKT point,
+#: :data:`~solvers.control.momentum_longrun.LOW_LOG_ZETA0`), but its local slopes rise and fall
+#: by ~0.005-0.01 up to 1e8 (0.280 .. 0.286 .. 0.282 at (1.5, 3); 0.096 .. 0.099 .. 0.094 at
+#: (1.2, 4)), so no affordable window settles them and short windows can exclude the derived
+#: value falsely (decades 1e4 .. 1e7 at (1.2, 4): 0.0988 +- 0.0021 against 0.0875): the row is
+#: out of regime (:func:`nesterov_regime`) and says so (benchmarks/results/claims.md,
+#: 2026-12-01s19 (nest19)).
+NESTEROV_T = (10_000, 31_623, 100_000, 316_228, 1_000_000)
+#: A Nesterov optimum within this relative distance of SGD's loss has its momentum step off.
+MOMENTUM_ON_MARGIN = 1e-3
 
 
 def momentum_horizons(model: PLRFModel, ctx, forms) -> tuple[int, ...]:
@@ -110,11 +116,41 @@ def form_measurement(model: PLRFModel, ctx, form: str, *, gain_over: str | None 
         return Measurement(float(s[-1]), math.inf, diagnostics=diag, success=False,
                            message=_unsettled(model, form, fe.horizons, s[-1]))  # fmt: skip
     sl = LocalSlopes(e.x, e.slopes, np.full(e.x.size, math.nan), 2)
+    if form == "nesterov" and gain_over is None:
+        note = nesterov_regime(model, fe.horizons, fe.losses(form), fe.losses("sgd"))
+        if note:
+            diag["out_of_regime"] = note
     ok = fe.converged(form) and (gain_over is None or fe.converged(gain_over))
     msg = e.message if ok else "some optimisations stopped above their KKT tolerance"
     if ok and not math.isfinite(e.halfwidth):
         ok, msg = False, _unsettled(model, form, fe.horizons, e.slopes[-1])
     return Measurement(e.value, e.stderr, None, sl, None, diag, ok, msg, e)
+
+
+def nesterov_regime(model: PLRFModel, horizons, losses, sgd_losses) -> str | None:
+    r"""Why a Nesterov sweep cannot test the derived exponent, or ``None``: an optimum with its
+    momentum step off (within :data:`MOMENTUM_ON_MARGIN` of SGD's loss: a different family,
+    not to be fitted across), or a last horizon before the slowest derived correction
+    (:func:`theory.momentum_omegas`) falls to the correction target (the local slopes still
+    drift there; none is derived in the balance case)."""
+    from theory import momentum_omegas
+
+    from ._horizon import derived_horizon, horizon_text
+
+    off = [float(T) for T, L, s in zip(horizons, losses, sgd_losses, strict=True)
+           if L >= (1.0 - MOMENTUM_ON_MARGIN) * s]  # fmt: skip
+    if off:
+        return (f"the optimum has its momentum step off (SGD's loss) at T = "
+                f"{', '.join(f'{T:.3g}' for T in off)}")  # fmt: skip
+    ws = momentum_omegas("nesterov", str(model.phase), model.a, model.b) if model.phase in (
+        "easy", "hard") else []  # fmt: skip
+    need, last = derived_horizon(ws), float(horizons[-1])
+    if last >= need:
+        return None
+    where = (f"before its slowest derived correction T^-{min(ws):.3g} settles at T ~ "
+             f"{horizon_text(need, '.1e')}" if ws else "and no correction is derived here "
+             "(the balance case) to say where the local slopes settle")  # fmt: skip
+    return f"the sweep ends at T = {last:.3g}, {where}"
 
 
 def _unsettled(model: PLRFModel, form: str, horizons, last: float) -> str:

@@ -60,10 +60,22 @@ MIN_N = 4
 
 def optimal_loss(model: PLRFModel, T: float, **options) -> tuple[float, bool]:
     """Test loss ``L*_dyn(T) + tail_loss`` of the optimal schedule and whether it converged."""
+    r = _solve(model, T, None, options)
+    return r.final_loss + model.tail_loss, bool(r.success)
+
+
+def _solve(model: PLRFModel, T: float, initial, options: dict):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FrontWarning)
-        r = solve_continuum(model, T, diagnostics=False, **options)
-    return r.final_loss + model.tail_loss, bool(r.success)
+        return solve_continuum(model, T, diagnostics=False, initial=initial, **options)
+
+
+def _nearest(starts: dict, N: int):
+    """The solved optimum of the size nearest ``N`` in ``log N`` (``None``: none yet), the start
+    of ``N``'s solve: the same optima as cold starts to the solver's tolerance (to 12 digits at
+    (1.2, 4), C = 1e8) for 0.27 of the CPU (5.6 s against 20.8 s; a sweep passes its ``starts``
+    across levels; benchmarks/results/claims.md, 2026-12-01s19 lead)."""
+    return starts[min(starts, key=lambda k: abs(math.log(k / N)))] if starts else None
 
 
 #: Largest compute level accepted: its horizons (T* up to ~C at N* ~ 1) stay within the range
@@ -303,6 +315,18 @@ def _check_baselines(baselines) -> None:
             )
 
 
+def _past_edges(keys: list, curves, factor: float, steps: float) -> set:
+    """Sizes past the grid's edge where a curve's minimum sits at it (``steps = C/m``)."""
+    extra = set()
+    for Lo in curves:
+        i = int(np.argmin(Lo))
+        if i == 0 and keys[0] > MIN_N:
+            extra.add(max(MIN_N, round(keys[0] / factor)))
+        if i == len(keys) - 1 and steps / (keys[-1] * factor) >= 2:
+            extra.add(round(keys[-1] * factor))
+    return extra
+
+
 def compute_optimal_point(
     model: PLRFModel,
     C: float,
@@ -313,9 +337,11 @@ def compute_optimal_point(
     constant: bool = True,
     baselines: tuple[str, ...] = (),
     vertex_fit: tuple[int, int] | None = None,
+    starts: dict | None = None,
     **options,
 ) -> ComputeOptimalPoint:
-    """Sweep ``N`` at fixed ``C = N T m`` and locate the minimum (see module docs).
+    """Sweep ``N`` at fixed ``C = N T m`` and locate the minimum (see module docs); each solve
+    starts from the nearest size's optimum in ``starts`` (:func:`_nearest`).
 
     ``N_guess`` centres the grid (default ``C^(1/3)``); the grid is extended past an edge
     minimum up to :data:`MAX_EXTENSIONS` times. ``baselines`` names further tuned families
@@ -332,6 +358,7 @@ def compute_optimal_point(
     Ns = {round(centre * factor ** (j - n_points // 2)) for j in range(n_points)}
     cache: dict[int, tuple[float, bool, float]] = {}
     extra_losses: dict[int, dict[str, float]] = {}
+    starts = {} if starts is None else starts  # sizes' optima: the next solves' starts
 
     def evaluate(Nv):
         for N in sorted(Nv):
@@ -341,9 +368,9 @@ def compute_optimal_point(
             if T < 2:
                 continue
             mod = model.replace(n_modes=N)
-            L, ok = optimal_loss(mod, T, **options)
+            r = starts[N] = _solve(mod, T, _nearest(starts, N), options)
             Lc = best_constant_loss(mod, T)[0] if constant else math.nan
-            cache[N] = (L, ok, Lc)
+            cache[N] = (r.final_loss + mod.tail_loss, bool(r.success), Lc)
             extra_losses[N] = {fam: best_family_loss(mod, T, fam)[0] for fam in baselines}
 
     evaluate(Ns)
@@ -352,14 +379,7 @@ def compute_optimal_point(
         curves = [[cache[k][0] for k in keys]]  # the optimum, then each compared family
         curves += [[cache[k][2] for k in keys]] if constant else []
         curves += [[extra_losses[k][fam] for k in keys] for fam in baselines]
-        extra = set()
-        for Lo in curves:  # a minimum at an edge of the grid: extend the grid past it
-            i = int(np.argmin(Lo))
-            if i == 0 and keys[0] > MIN_N:
-                extra.add(max(MIN_N, round(keys[0] / factor)))
-            if i == len(keys) - 1 and C / (keys[-1] * factor * m) >= 2:
-                extra.add(round(keys[-1] * factor))
-        extra -= set(cache)
+        extra = _past_edges(keys, curves, factor, C / m) - set(cache)
         if not extra:
             break
         evaluate(extra)
@@ -540,10 +560,11 @@ def compute_optimal_scaling(
         raise ValueError(f"Cs must hold at least two compute levels, got {Cs}")
     pts: list[ComputeOptimalPoint] = []
     guess = first_guess
+    starts: dict = {}  # each level's first solve starts from the last level's optima
     for C in Cs:
         p = compute_optimal_point(
             model, C, N_guess=guess, n_points=n_points, factor=factor, constant=constant,
-            baselines=tuple(baselines), vertex_fit=vertex_fit, **options,
+            baselines=tuple(baselines), vertex_fit=vertex_fit, starts=starts, **options,
         )  # fmt: skip
         pts.append(p)
         if progress is not None:

@@ -74,6 +74,7 @@ __all__ = [
     "derived_momentum_shift",
     "discretisation_errors",
     "fine_loss",
+    "first_horizon_starts",
     "kkt_residual",
     "longrun_controls",
     "longrun_exponents",
@@ -99,6 +100,15 @@ RESTARTS = 5
 CENTRAL_STEP = 3e-7
 #: Gradients of :func:`solve_longrun` (:attr:`LongrunOptions.gradient`).
 GRADIENTS = ("adjoint", "finite-difference")
+#: ``log zeta0`` of the second start of a Nesterov sweep's first horizon
+#: (:func:`first_horizon_starts`). The loss has a second KKT point with the momentum step off
+#: (``p`` on its upper bound, ``zeta0 ~ e^-8``: SGD's loss to 2e-4): at the default model of
+#: ``optlr validate`` (sigma 0.5, batch 1) the derived start (``zeta0 = 0.5``) lands there at
+#: T = 1e3, 1e5 and 3.16e5 at (1.5, 3) and at 1e4 at (1.3, 2.75), and continuation keeps it
+#: (up to 3.16e5 at (1.5, 3)); from ``zeta0 = e^-2`` the solve reaches the momentum branch,
+#: 14-34 % below SGD at 1e4 at (1.5, 3), (1.2, 4), (1.3, 2.75)
+#: (benchmarks/results/claims.md, 2026-12-01s19 (nest19)).
+LOW_LOG_ZETA0 = -2.0
 
 
 @dataclass(frozen=True)
@@ -465,6 +475,19 @@ def continuation_starts(
     return np.array(rows)
 
 
+def first_horizon_starts(model: PLRFModel, form: str, options: LongrunOptions) -> list:
+    """Starts of a sweep's first horizon, each solved, the lowest loss kept
+    (:func:`longrun_exponents`): the derived start; for Nesterov also the derived start with
+    its momentum step lowered to :data:`LOW_LOG_ZETA0` (the derived one can land on the
+    momentum-off KKT point)."""
+    x0 = options.parameters(form, model)[1]
+    if form != "nesterov":
+        return [x0]
+    low = x0.copy()
+    low[3] = LOW_LOG_ZETA0
+    return [x0, low]
+
+
 def derived_momentum_shift(model: PLRFModel, x, ratio: float) -> np.ndarray:
     r"""A Nesterov optimum ``x`` moved to the horizon ``ratio`` times longer by the derived
     scaling of its momentum step: :math:`\zeta(\theta T) \propto T^{-p^*}` at a fixed fraction
@@ -493,7 +516,7 @@ def longrun_exponents(
 ) -> FormExponents:
     """:func:`solve_longrun` for each form at each horizon, continued from the previous horizon's
     optimum (:func:`continuation_starts`, Nesterov's with the derived shift of its momentum
-    step), as a :class:`~solvers.control.momentum_forms.FormExponents` (the ``optlr momentum
+    step; the first horizon from each of :func:`first_horizon_starts`, the lowest kept), as a :class:`~solvers.control.momentum_forms.FormExponents` (the ``optlr momentum
     --form`` payload, figure and claims read it).
 
     With ``fine`` (default) every converged optimum's ``loss`` is its schedule re-evaluated on
@@ -517,10 +540,14 @@ def longrun_exponents(
     for f in forms:
         out: list[LongrunResult] = []
         for T in Ts:
-            start = None
             if out:
                 start = continuation_starts(model, f, out[-1].x, opt, ratio=T / out[-1].T)
-            out.append(_measured(solve_longrun(model, f, T, start=start, options=opt), fine))
+                r = solve_longrun(model, f, T, start=start, options=opt)
+            else:  # each first start solved: the lowest converged loss (a KKT point is local)
+                rs = [solve_longrun(model, f, T, start=x, options=opt)
+                      for x in first_horizon_starts(model, f, opt)]  # fmt: skip
+                r = min(rs, key=lambda r: (not r.success, r.loss))
+            out.append(_measured(r, fine))
             if progress is not None:
                 progress(out[-1])
         solves[f] = tuple(out)

@@ -111,7 +111,9 @@ class FitOptions:
         None (default): no prior. Off by default: on the llm-curves splits it lowers
         cos-to-wsd's held-out error (0.79 -> 0.52 %) but raises short-to-long's (0.20 ->
         0.25 %), and its pre-registered rule rejects it (``benchmarks/results/fit.md``,
-        2026-11-30h).
+        2026-11-30h). A prior on the rate map's ``norm0`` alone
+        (``leave_one_out(..., names=("norm0",))``) is rejected by the same rule (cos-to-wsd
+        0.79 -> 0.71 %, long-to-short's worst 0.52 -> 0.77 %; 2026-12-01s19).
     """
 
     split: str = "val"
