@@ -425,7 +425,7 @@ def evaluate_claim(
     if verdict.startswith("inconclusive") and m.diagnostics.get("unconverged"):
         verdict += "; " + m.diagnostics["unconverged"]  # what the experiment saw still moving
     if m.diagnostics.get("out_of_regime"):  # the measurement cannot test the prediction here
-        verdict = f"inconclusive: {m.diagnostics['out_of_regime']} (its interval alone reads: {verdict})"
+        verdict = f"inconclusive: {m.diagnostics['out_of_regime']} (its interval reads: {verdict})"
     return ClaimResult(claim.name, a, b, pred, pstr, m.value, m.stderr, verdict, m, res)
 
 
