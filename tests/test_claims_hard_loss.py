@@ -62,13 +62,11 @@ def test_hard_loss_reads_the_infinite_model_from_a_truncated_one(monkeypatch):
     """The claim is about infinitely many modes: on optima of a model of 1e5 modes, whose
     unlearned tail is 18-30 % of the loss at T <= 1e5 and steepens its slopes by ~0.01, it adds
     the tail back and agrees with -(a-1)/b to 1e-3, as on 1e12 modes; without the tail (the
-    mutant: ``unlearned_tail`` = 0) it reads 0.012 steeper and does not agree."""
-    import solvers.claims.catalog as catalog
-
+    mutant: ``tail_loss`` = 0) it reads 0.012 steeper and does not agree."""
     few = MODEL.replace(n_modes=10**5)
     p = -(few.a - 1) / few.b
     r = _measure(_optima(model=few), few)
     assert r.verdict == "agrees" and abs(r.measured - p) < 1e-3, (r.measured, r.verdict)
-    monkeypatch.setattr(catalog, "unlearned_tail", lambda model: 0.0)
+    monkeypatch.setattr(PLRFModel, "tail_loss", property(lambda self: 0.0))
     wrong = _measure(_optima(model=few), few)
     assert wrong.verdict != "agrees" and wrong.measured < p - 0.005, (wrong.measured, wrong.verdict)

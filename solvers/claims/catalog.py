@@ -29,7 +29,6 @@ from theory import symbols as S
 
 from ..analysis.extrapolate import extrapolate_sequence
 from ..analysis.fits import LocalSlopes, fit_collapse_exponent, fit_end_exponent, slope_drift
-from ..dynamics.modes import unlearned_tail
 from . import easy_layer as layer
 from . import noise_floor as floor
 from ._hard_sweep import hard_sweep_options
@@ -194,7 +193,7 @@ def _exp_optimal_loss(model, Ts, ctx):
     # the plateau's bias on the sweep's own mode quadrature (the hard sweep sets its own nodes);
     # the loss of the modes the model lacks added back: the claim is about the infinite model
     opts = {**hard_sweep_options(model), **ctx.solver_options}
-    diag["unlearned_tail"] = tail = unlearned_tail(model)
+    diag["unlearned_tail"] = tail = model.tail_loss
     ys = [sol[T].final_loss + tail for T in Ts]
     ys = divide_out_excess(model, Ts, sol, ys, diag, opts, tail=tail)
     rs, rq = solver_errors(sol, Ts, order=2)

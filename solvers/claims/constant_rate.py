@@ -39,7 +39,6 @@ from ..dynamics.modes import (
     DEFAULT_EXACT_MODES,
     constant_rate_loss,
     tail_source_model,
-    unlearned_tail,
 )
 from ..schedules.tuning import tune_constant
 from .core import ExperimentContext, Measurement, _exponent_measurement
@@ -253,7 +252,7 @@ def tail_shift(grid: ModeGrid, etas, Ts, losses, diag: dict) -> np.ndarray:
     the unlearned tail :math:`c_N` and the noise its loss feeds, the loss on the grid with
     the source :math:`\sigma^2 + c_N` (:func:`~solvers.dynamics.modes.tail_source_model`) minus
     ``losses``, plus :math:`c_N`. Records :math:`c_N` in ``diag``."""
-    diag["unlearned_tail"] = tail = unlearned_tail(grid.model)
+    diag["unlearned_tail"] = tail = grid.model.tail_loss
     fed = ModeGrid.from_model(tail_source_model(grid.model), exact=grid.exact, ratio=grid.ratio)
     shifted = [float(constant_rate_loss(fed, e, [T])[0]) for e, T in zip(etas, Ts, strict=True)]
     return np.asarray(shifted) - np.asarray(losses, float) + tail

@@ -168,13 +168,21 @@ def _refined_options(model: PLRFModel, res, T: float, ctx, halving: bool = False
     3.6e-3, not by the grid, claims.md 2026-12-01z) and the refined grid of :func:`_refined`."""
     from ..control.continuum import ContinuumOptions
 
-    fields = ContinuumOptions.__dataclass_fields__
-    opts = {k: v for k, v in {**hard_sweep_options(model), **ctx.solver_options}.items()
-            if k in fields}  # fmt: skip
+    opts = _sweep_options(model, ctx)
     base = ContinuumOptions(**opts)
     hard = bool(hard_sweep_options(model)) and not halving
     crossing = annealing_width(res, T) / T if hard else None
     return opts, refined_grid(base.ratio, base.max_interval, crossing)
+
+
+def _sweep_options(model: PLRFModel, ctx) -> dict:
+    """The solver options the sweep's optima were solved with (the hard sweep's own, then the
+    context's), restricted to the continuum solver's fields: the base of every re-solve."""
+    from ..control.continuum import ContinuumOptions
+
+    fields = ContinuumOptions.__dataclass_fields__
+    return {k: v for k, v in {**hard_sweep_options(model), **ctx.solver_options}.items()
+            if k in fields}  # fmt: skip
 
 
 def _refinements(model: PLRFModel, sol: dict, Ts, ctx) -> list:
@@ -214,10 +222,8 @@ def refined_grid(ratio: float, max_interval: float, crossing: float | None = Non
     fine_ratio = 1 + (ratio - 1) * GRID_REFINEMENT["ratio"]
     cap = max_interval * GRID_REFINEMENT["max_interval"]
     boundary = max_interval / (ratio - 1)
-    if (
-        crossing is not None and crossing >= boundary / BOUNDARY_REACH
-    ):  # (beyond 2x: the halved cap)
-        cap = min(cap, (fine_ratio - 1) * 0.5 * crossing)
+    if crossing is not None and crossing >= boundary / BOUNDARY_REACH:
+        cap = min(cap, (fine_ratio - 1) * 0.5 * crossing)  # beyond 2x: the halved cap
     return {"max_interval": cap, "ratio": fine_ratio}
 
 
@@ -230,13 +236,11 @@ def _refined_modes(model: PLRFModel, res, T: float, ctx):
     3.5 decades); at (2.8, 1.6) by < 2e-6 (benchmarks/results/claims.md, 2026-12-01s19 lead)."""
     from ..control.continuum import ContinuumOptions, ContinuumResult, solve_continuum
 
-    hard = hard_sweep_options(model)
     if not isinstance(res, ContinuumResult):
         return None
     memo = ctx.memo.setdefault(("refined modes", model), {})
     if T not in memo:
-        fields = ContinuumOptions.__dataclass_fields__
-        opts = {k: v for k, v in {**hard, **ctx.solver_options}.items() if k in fields}
+        opts = _sweep_options(model, ctx)
         nodes = ContinuumOptions(**opts).points_per_bin * MODE_REFINEMENT
         memo[T] = solve_continuum(model, T, initial=res, **{**opts, "points_per_bin": nodes})
     return memo[T]

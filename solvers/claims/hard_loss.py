@@ -80,8 +80,8 @@ def divide_out_excess(
 ):
     """``ys`` (the optimal losses at ``Ts``) with the derived excess correction divided out
     (hard phase; otherwise, or without the solve's rate cap, unchanged). ``tail``: what ``ys``
-    add to the solve's own losses (the unlearned modes, :func:`~solvers.dynamics.modes.unlearned_tail`),
-    added to the plateau's bias alike. Records the excess's share of the loss,
+    add to the solve's own losses (the unlearned modes' ``model.tail_loss``), added to the
+    plateau's bias alike. Records the excess's share of the loss,
     ``excess_fraction``, the correction and the raw values in ``diag``."""
     if model.phase != "hard" or len(Ts) < 2:
         return list(ys)

@@ -56,7 +56,6 @@ __all__ = [
     "grid_final_loss",
     "grid_stability_limit",
     "tail_source_model",
-    "unlearned_tail",
 ]
 
 #: Default number of leading modes kept exactly (the learned front stays below it for the
@@ -141,36 +140,24 @@ class ModeGrid:
         return float(np.sum(self.weight * self.lam * self.c0))
 
 
-def unlearned_tail(model: PLRFModel) -> float:
-    r"""The loss of the modes a model of ``model.n_modes`` modes lacks,
-    :math:`c_N = \sum_{k>N} k^{-a} = \zeta(a, N + 1)` (Hurwitz zeta): the floor of
-    ``theory``'s "finite mode count" correction. Those modes are unlearned (after
+def tail_source_model(model: PLRFModel) -> PLRFModel:
+    r"""``model`` with the loss of the modes it lacks in its noise source,
+    :math:`\sigma^2 \to \sigma^2 + c_N`, :math:`c_N = \sum_{k>N} k^{-a}` (``model.tail_loss``,
+    the floor of ``theory``'s "finite mode count" correction). Those modes are unlearned (after
     :math:`\int\eta` of intrinsic time they keep all but :math:`2 N^{-b}\int\eta` of their
-    loss; the noise they receive is :math:`\eta^2\lambda_k^2` per unit source), so the
-    infinite model's loss is the truncated model's with the noise source
-    :math:`\sigma^2 + c_N` in place of :math:`\sigma^2`, plus :math:`c_N`
-    (:func:`tail_source_model`; the recursion is affine in the source). A
-    :class:`ModeGrid` sums the modes ``k <= N`` exactly and the continuum quadrature
-    integrates ``[k0 - 1/2, N + 1/2]``, which differs from this by :math:`O(N^{-a-2})`.
+    loss; the noise they receive is :math:`\eta^2\lambda_k^2` per unit source), and the
+    recursion is affine in the source, so this model's loss plus :math:`c_N` is the infinite
+    model's (``tests/test_unlearned_tail.py``: 1e-12 relative at (1.2, 4), ``N = 1e4``, against
+    ``N = 1e15``). A :class:`ModeGrid` sums the modes ``k <= N`` exactly and the continuum
+    quadrature integrates ``[k0 - 1/2, N + 1/2]``, which differs from :math:`c_N` by
+    :math:`O(N^{-a-2})`.
 
     Near ``a = 1`` the tail is a slowly growing share of the loss, :math:`(k_*/N)^{a-1}`, and
     steepens its local exponent by about that share times the exponent: at (1.2, 4) with the
     default run's ``N = 8e18`` by 3.8e-5 at ``T = 1e13``, the size of the hard loss's interval
     (``benchmarks/results/claims.md``, 2026-12-01s19 lead). Loss-exponent claims add it back.
-
-    >>> m = PLRFModel(a=2, b=1.5, n_modes=10)
-    >>> bool(abs(unlearned_tail(m) - (math.pi**2 / 6 - sum(k**-2.0 for k in range(1, 11)))) < 1e-15)
-    True
     """
-    return float(zeta(model.a, model.n_modes + 1.0))
-
-
-def tail_source_model(model: PLRFModel) -> PLRFModel:
-    r"""``model`` with the unlearned tail's loss in its noise source,
-    :math:`\sigma^2 \to \sigma^2 + c_N` (:func:`unlearned_tail`): its loss plus :math:`c_N` is
-    the infinite model's, to the tail's learning and noise (``tests/test_unlearned_tail.py``:
-    1e-12 relative at (1.2, 4), ``N = 1e4``, against ``N = 1e15``)."""
-    return model.replace(sigma=math.sqrt(model.sigma**2 + unlearned_tail(model)))
+    return model.replace(sigma=math.sqrt(model.sigma**2 + model.tail_loss))
 
 
 def grid_final_loss(grid: ModeGrid, eta, *, record=None) -> tuple[float, np.ndarray | None]:
