@@ -147,7 +147,10 @@ def test_pnewton_converges_and_a_wrong_preconditioner_costs(monkeypatch):
     assert good.success and _nesterov_kkt(grid, good.controls) <= 1e-4
     tnc = mps.solve_per_step(grid, "nesterov", T, (*stopped.controls, np.ones(T)), maxiter=3000,
                              method="newton-finish")  # fmt: skip
-    assert good.loss <= tnc.loss * (1 + 1e-9)
+    # Both stop at KKT <= 1e-4, where the loss is settled to ~1e-8 relative, not to 1e-9: solved
+    # on to KKT 1e-7 both read 1.36022941673, the 1e-4 stops 1.1e-8 (this finish) and 6.5e-9
+    # (TNC's) above it on an AMD EPYC host, whose order flipped the former 1e-9 margin.
+    assert good.loss <= tnc.loss * (1 + 2e-8)
     monkeypatch.undo()
     sign = pn._preconditioner
 
