@@ -28,11 +28,12 @@ its window runs to 60 steps after the coast, as in ``momentum_coast_releases``):
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import time
 
 import numpy as np
-import scipy.special as sc
+import sympy as sp
 
 from benchmarks.momentum_coast_releases import AFTER, coasts, loss_path
 from benchmarks.momentum_per_step_anatomy import _setup, front
@@ -60,11 +61,20 @@ def mean_response(lams, rate, friction) -> np.ndarray:
     return out
 
 
+@functools.cache
+def _share():
+    """``(b, theta) -> int k^-2b exp(-2 theta k^-b) dk`` from the derivation."""
+    d = derive_spike_cost()
+    th = next(x for x in d.noise_share.free_symbols if x.name == "theta")
+    return sp.lambdify((b_sym, th), d.noise_share, "scipy")
+
+
 def closed_form(W: float, theta: float, b: float, inv_b: float, front_power: float | None = None):
-    """``iota W Gamma(2 - 1/b) (2 theta)^(1/b - 2) / b``; ``front_power`` p puts the front at
-    ``(2 theta)^(1/p)`` instead of ``^(1/b)`` (a wrong derivation)."""
-    k_f = (2 * theta) ** (1 / (front_power or b))
-    return inv_b * W * sc.gamma(2 - 1 / b) / b * (2 * theta) ** -1 * k_f ** (1 - b)
+    """``iota W share(theta)``, ``share = Gamma(2 - 1/b) (2 theta)^(1/b - 2) / b`` (the derived
+    power-law sum, the front at ``k_f = (2 theta)^(1/b)``); ``front_power`` p puts the front at
+    ``(2 theta)^(1/p)`` in ``share ~ k_f^(1 - 2b)`` instead (a wrong derivation)."""
+    wrong = 1.0 if front_power is None else (2 * theta) ** ((1 / front_power - 1 / b) * (1 - 2 * b))
+    return inv_b * W * float(_share()(b, theta)) * wrong
 
 
 def analyse(grid: ModeGrid, coef: np.ndarray, windows, L=None):
@@ -131,6 +141,9 @@ def optima(paths: list[str]) -> None:
     Ts = np.array([r["T"] for r in allrows])
     print(f"\nkappa_0 = {kap:.5f}; ln W - kappa_0 H over {len(allrows)} coasts: min {lnW.min():.2f}, "
           "mean by horizon " + ", ".join(f"{T}: {lnW[Ts == T].mean():.2f}" for T in sorted(set(Ts))))  # fmt: skip
+    ratio = min(r["W"] / r["Le"] for r in allrows)
+    print(f"min W / L(coast end) over the coasts: {ratio:.3g} (derived floor 2/(h_max kappa^3): "
+          f"{2 / (2 * kap**3):.3g} at kappa_0, h_max 2)")  # fmt: skip
     bound_table(horizons, kap, float(lnW.min()))
 
 
