@@ -123,13 +123,14 @@ def optima(paths: list[str]) -> None:
         if kap is None:
             kap = small_rate_growth(grid.lam, grid.weight, 1.0 / grid.model.batch)
         rows, total, L = analyse(grid, coef, coasts(coef, 10))
-        fb = loss_split(grid, coef).feedback
+        split = loss_split(grid, coef)
+        fb = split.feedback
         if abs(total / fb - 1) > 1e-9:
             raise SystemExit(f"{path}: adjoint sum {total!r} != loss_split {fb!r}")
         for r in rows:
             r["T"] = T
         allrows += rows
-        horizons.append((T, grid.model, float(L[-1]), rows))
+        horizons.append((T, grid.model, float(L[-1]), rows, split.bias))
         ratio = {n: np.array([r[n] / (r["exact all" if n in ("closed", "closed_tau", "front_a") else "exact"])
                               for r in rows]) for n in names}  # fmt: skip
         big = max(rows, key=lambda r: r["H"])
@@ -156,9 +157,9 @@ def bound_table(horizons, kap: float, margin: float) -> None:
               for n in ("theta", "tau"))  # fmt: skip
     print(
         "\n| T | tau | largest W | W allowed (cost = bias) | ratio | W / (2 tau)^((2b-a)/b) | "
-        "largest H | H bound from L(T) | L(T) |\n|---|---|---|---|---|---|---|---|---|"
+        "largest H | H bound from L(T) | L(T) | bias / its clock form |\n" + "|---" * 10 + "|"
     )
-    for T, m, LT, rows in horizons:
+    for T, m, LT, rows, B in horizons:
         tau = rows[0]["tau"]
         sub = {a_sym: m.a, b_sym: m.b, th: tau, ta: tau}
         share, bias = float(d.noise_share.subs(sub)), float(d.bias.subs(sub))
@@ -168,7 +169,7 @@ def bound_table(horizons, kap: float, margin: float) -> None:
         Hb = (math.log(LT / (im * share)) - margin) / kap
         expo = (2 * m.b - m.a) / m.b
         print(f"| {T} | {tau:.4g} | {Wm:.3g} | {bias / (im * share):.3g} | {Wm * im * share / bias:.3g} | "
-              f"{Wm / (2 * tau) ** expo:.3g} | {Hm:.1f} | {Hb:.1f} | {LT:.4f} |")  # fmt: skip
+              f"{Wm / (2 * tau) ** expo:.3g} | {Hm:.1f} | {Hb:.1f} | {LT:.4f} | {B / bias:.3f} |")  # fmt: skip
 
 
 def synthetic(Hs=(4.0, 8.0, 12.0, 16.0, 20.0), T=3000) -> None:

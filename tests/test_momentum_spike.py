@@ -248,3 +248,17 @@ def test_inputs_checked():
         spike_gains([1.0, 2.0], [0.5])
     with pytest.raises(ValueError, match="friction in"):
         spike_response([1e-3], [1.0], [1.5])
+
+
+def test_optimum_bias_is_the_clocks(derivation):
+    """The chain's remaining input, measured: the 1e3 optimum's bias (no noise source) is the
+    derived clock form ``Gamma((a-1)/b) (2 tau)^(-(a-1)/b) / b`` at its clock ``tau = sum G``; at
+    the plain integrated rate ``sum h`` (no momentum in the clock) it is not."""
+    T, grid, stored = _setup(str(OPT_1000))
+    coef = np.array(_as_start("heavy-ball", stored["controls"], T))
+    bias = loss_split(grid, coef).bias
+    form = sp.lambdify((a, b, sp.Symbol("tau", positive=True)), derivation.bias, "scipy")
+    tau = spike_gains(coef[1], coef[2])[0].sum()
+    assert 0.97 <= bias / form(1.3, 2.75, tau) <= 1.01
+    # the bias moves as tau^-0.109 only: the wrong clock (27x shorter) is off by 30 %
+    assert bias / form(1.3, 2.75, coef[1].sum()) < 0.9
