@@ -111,6 +111,15 @@ def test_filter_slow_mode_gain_and_spike_gains(derivation):
         V = c[t] * V + 1.0
         tau += h[t] * V
     assert Gt.sum() == pytest.approx(tau, rel=1e-13)
+    # a slow mode's energy through the filter: 1 - 2 lam tau_c + O(lam^2), tau_c its own clock
+    lk = 1e-7
+    gain = _mean_product(lk, h, c)[0, 0] ** 2
+    assert (1 - gain) / (2 * lk) == pytest.approx(tau, rel=1e-5)
+    V, tau3 = 0.0, 0.0
+    for t in range(3):
+        V = c[t] * V + 1.0
+        tau3 += h[t] * V
+    assert float(derivation.energy_first_order.subs(sub)) == pytest.approx(-2 * tau3, rel=1e-12)
 
 
 def test_first_order_and_resummed_response():

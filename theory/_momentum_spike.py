@@ -27,7 +27,8 @@ Derived here (:func:`derive_spike_cost`), each by substitution:
   by :math:`\prod_j M_j(\lambda)`; at :math:`\lambda = 0` the product is
   :math:`\begin{pmatrix}1 & -G\\ 0 & C\end{pmatrix}` with :math:`C = \prod_j c_j` and
   :math:`G = \sum_j h_j c_j\prod_{i<j} c_i`: the filter cannot touch a slow mode's displacement
-  (gain 1 on its energy) and turns the velocity a spike has charged into displacement with gain
+  (gain :math:`1 - 2\lambda\tau_c + O(\lambda^2)` on its energy, :math:`\tau_c` the filter's own
+  clock) and turns the velocity a spike has charged into displacement with gain
   :math:`G`. The kick's response is :math:`\Gamma(\lambda) = -\sum_{j\ge t} d_{t,j}\,(1 -
   \lambda\Theta_j) + O(\lambda^2)`, :math:`d_{t,t} = h_t`, :math:`d_{t,j} = h_j\prod_{i=t+1}^{j}
   c_i`, :math:`\Theta_j = \sum_{s > j} G_s` the slow modes' clock still to run after step ``j``
@@ -94,6 +95,10 @@ class SpikeCost:
         :math:`\kappa = \partial(\Delta', v')/\partial\xi` of one step's gradient noise.
     filter_gain : sympy.Expr
         ``G`` of a :data:`FILTER_STEPS`-step filter, :math:`-[\prod_j M_j(0)]_{\Delta v}`.
+    energy_first_order : sympy.Expr
+        :math:`\partial_\lambda [\prod_j M_j]_{\Delta\Delta}^2|_{\lambda=0} = -2\tau_c`: a slow
+        mode's energy gain through the filter is :math:`1 - 2\lambda\tau_c + O(\lambda^2)`,
+        :math:`\tau_c` the filter's own clock.
     kick_first_order : sympy.Expr
         :math:`\partial_\lambda\Gamma|_{\lambda=0}` of a kick before that filter.
     noise_share : sympy.Expr
@@ -111,6 +116,7 @@ class SpikeCost:
     mean_map: sp.Matrix
     kick: sp.Matrix
     filter_gain: sp.Expr
+    energy_first_order: sp.Expr
     kick_first_order: sp.Expr
     noise_share: sp.Expr
     bias: sp.Expr
@@ -174,13 +180,13 @@ def _derive() -> SpikeCost:
     self_term = sp.expand(A - A.subs(inv_m, 0))
     _check(sp.expand(self_term - inv_m * lam**2 * _outer(kick) * sp.Matrix([[1, 0, 0]]))
            == sp.zeros(3, 3), "self term is not a covariance injection")  # fmt: skip
-    gain, first = _filter(M, kick)
+    gain, energy, first = _filter(M, kick)
     share = _power_integral(2 * b, theta)
     bias = _power_integral(a, tau)
     ratio = sp.powsimp(sp.expand_power_base(bias / share.subs(theta, tau), force=True), force=True)
     cost = sp.simplify(-sp.diff(sp.log(ratio), tau) * tau)
     weight = sp.integrate(_u**2 * sp.exp(-kappa * _u), (_u, 0, sp.oo))
-    return SpikeCost(M, kick, gain, first, share, bias, sp.factor(-cost), weight,
+    return SpikeCost(M, kick, gain, energy, first, share, bias, sp.factor(-cost), weight,
                      sp.factor(-cost / kappa))  # fmt: skip
 
 
@@ -189,10 +195,10 @@ def _check(ok: bool, what: str) -> None:
         raise AssertionError(f"spike derivation: {what}")
 
 
-def _filter(M: sp.Matrix, kick: sp.Matrix) -> tuple[sp.Expr, sp.Expr]:
+def _filter(M: sp.Matrix, kick: sp.Matrix) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     r"""The filter's slow-mode closed forms on :data:`FILTER_STEPS` symbolic steps: ``G`` of
-    :math:`\prod_j M_j(0)` and the first-order response of a kick at step 0, each checked against
-    the sums of the module docs."""
+    :math:`\prod_j M_j(0)`, the first order of a slow mode's energy gain and the first-order
+    response of a kick at step 0, each checked against the sums of the module docs."""
     n = FILTER_STEPS
     hs = sp.symbols(f"h0:{n + 1}", nonnegative=True)
     cs = sp.symbols(f"c0:{n + 1}", nonnegative=True)
@@ -205,6 +211,11 @@ def _filter(M: sp.Matrix, kick: sp.Matrix) -> tuple[sp.Expr, sp.Expr]:
     closed = sum(hs[j] * cs[j] * sp.Mul(*cs[1:j]) for j in range(1, n + 1))
     _check(sp.expand(gain - closed) == 0, "filter gain")
     _check(at0 == sp.Matrix([[1, -gain], [0, sp.Mul(*cs[1:])]]), "filter at lambda = 0")
+    energy = sp.expand(sp.diff(prod[0, 0] ** 2, lam).subs(lam, 0))
+    clock = sum(
+        hs[j] * sp.Mul(*cs[s + 1 : j + 1]) for s in range(1, n + 1) for j in range(s, n + 1)
+    )
+    _check(sp.expand(energy + 2 * clock) == 0, "slow-mode energy gain")
     resp = sp.expand((prod * kick.subs({h: hs[0], c: cs[0]}))[0])
     first = sp.expand(sp.diff(resp, lam).subs(lam, 0))
     d = [hs[0]] + [hs[j] * sp.Mul(*cs[1 : j + 1]) for j in range(1, n + 1)]
@@ -213,7 +224,7 @@ def _filter(M: sp.Matrix, kick: sp.Matrix) -> tuple[sp.Expr, sp.Expr]:
     Theta = [sum(G[s] for s in range(j + 1, n + 1)) for j in range(n + 1)]
     _check(sp.expand(resp.subs(lam, 0) + sum(d)) == 0, "kick gain")
     _check(sp.simplify(first - sum(d[j] * Theta[j] for j in range(n + 1))) == 0, "first order")
-    return gain, first
+    return gain, energy, first
 
 
 def _power_integral(p: sp.Expr, clock: sp.Symbol) -> sp.Expr:
