@@ -20,6 +20,9 @@ module gives the time-dependent ones, on the exact second-moment closure of
   bound only where :math:`\Phi` stays above 1.
 * :func:`loss_split` — :math:`L(T)` as bias (the closure from the initial error, no source),
   open-loop label noise :math:`\sigma^2\Phi(T)` and the rest, the noise the loss feeds back.
+* :func:`fed_back_response` — the closure's adjoint: what a unit of the source's loss at step
+  ``t`` leaves in each mode's loss share at ``T``; the fed-back noise of :func:`loss_split` is its
+  sum against the loss path, so a coast's share of it is a sum over the coast's steps.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from theory.symbols import L, inv_m, lam, sigma
 
 from .modes import ModeGrid
 
-__all__ = ["LossSplit", "loss_split", "noise_feedback", "slow_mode_rate"]
+__all__ = ["LossSplit", "fed_back_response", "loss_split", "noise_feedback", "slow_mode_rate"]
 
 
 @cache
