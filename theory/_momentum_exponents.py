@@ -78,11 +78,11 @@ FORMS: dict[str, tuple[tuple[sp.Expr, sp.Expr, sp.Expr], tuple[sp.Symbol, ...]]]
 }
 
 
-_PER_STEP_HEAVY_BALL = (  # heavy ball's per-step optimum; its growth constant: _momentum_cap
+_PER_STEP_HEAVY_BALL = (  # the per-step optimum; growth: _momentum_cap, spike cost: _momentum_spike
     r"a per-step schedule that coasts at friction near 1 and releases exceeds it for short spells; "
-    r"its exponents are SGD's if a spike's cost is a power of the clock (by orders, not derived): "
-    r"on a coast the noise grows as $e^{\kappa H}$, $\kappa \ge \min_{h \le \eta_{\max}} "
-    r"\ln z_*(h)/h$ (the cap's Malthusian root, free of $T$), so $H = O(\ln\tau)$, $\tau = O(T\ln T)$."
+    r"a spike of weight $W = \sum_t L_t G_t^2$ costs $\ge \iota W\Gamma(2-\frac1b)(2\tau)^{1/b-2}/b$ at $T$, "
+    r"and $\ln W \ge \kappa H + O(1)$, $\kappa \ge \min_{h \le \eta_{\max}} \ln z_*(h)/h$ (free of "
+    r"$T$), so $H = O(\ln T)$, $\tau = O(T\ln T)$: SGD's exponents if the bias is bounded by the clock."
 )
 
 

@@ -20,6 +20,9 @@ module gives the time-dependent ones, on the exact second-moment closure of
   bound only where :math:`\Phi` stays above 1.
 * :func:`loss_split` — :math:`L(T)` as bias (the closure from the initial error, no source),
   open-loop label noise :math:`\sigma^2\Phi(T)` and the rest, the noise the loss feeds back.
+* :func:`fed_back_response` — the closure's adjoint: what a unit of the source's loss at step
+  ``t`` leaves in each mode's loss share at ``T``; the fed-back noise of :func:`loss_split` is its
+  sum against the loss path, so a coast's share of it is a sum over the coast's steps.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from theory.symbols import L, inv_m, lam, sigma
 
 from .modes import ModeGrid
 
-__all__ = ["LossSplit", "loss_split", "noise_feedback", "slow_mode_rate"]
+__all__ = ["LossSplit", "fed_back_response", "loss_split", "noise_feedback", "slow_mode_rate"]
 
 
 @cache
@@ -129,3 +132,40 @@ def loss_split(grid: ModeGrid, coefficients) -> LossSplit:
     label = grid.model.sigma**2 * gain[-1]
     return LossSplit(float(path[-1]), float(bias), float(label),
                      float(path[-1] - bias - label), path, gain)  # fmt: skip
+
+
+@cache
+def _jacobian():
+    """The closure's map ``A`` (3 x 3 on ``(D, X, V)``) and source ``u`` (per unit ``L``) as
+    functions of ``(lam, alpha, gamma, beta, q, inv_m)``."""
+    closure = second_moment_closure(general_momentum())
+    rec = sp.Matrix(closure.recursion)
+    args = (lam, *closure.update.params, inv_m)
+    A = rec.jacobian(sp.Matrix(closure.moments))
+    return (sp.lambdify(args, A.tolist(), "numpy", cse=True),
+            sp.lambdify(args, list(rec.diff(L)), "numpy"))  # fmt: skip
+
+
+def fed_back_response(grid: ModeGrid, coefficients) -> np.ndarray:
+    r""":math:`R_{t,k}`, shape ``(T, n_states)``: what a unit of the noise source's loss at step
+    ``t`` leaves in :math:`w_k\lambda_k D_k(T)` (the closure's adjoint, fourth-moment terms kept).
+
+    The closure is linear in its moments with :math:`L_t` as input, so the fed-back noise of
+    :func:`loss_split` is exactly :math:`\sum_{t,k} L_t R_{t,k}` and a coast's share of it is the
+    sum over its steps.
+    """
+    c = _coefficients(coefficients)
+    fA, fu = _jacobian()
+    im = 0.0 if math.isinf(grid.model.batch) else 1.0 / grid.model.batch
+    n, T = grid.lam.size, c.shape[1]
+    y = np.zeros((3, n))
+    y[0] = grid.weight * grid.lam
+    out = np.empty((T, n))
+    for t in range(T - 1, -1, -1):
+        args = (grid.lam, *c[:, t], im)
+        u = [np.broadcast_to(x, (n,)) for x in fu(*args)]
+        out[t] = y[0] * u[0] + y[1] * u[1] + y[2] * u[2]
+        A = fA(*args)
+        y = np.array([sum(np.broadcast_to(A[i][j], (n,)) * y[i] for i in range(3))
+                      for j in range(3)])  # fmt: skip
+    return out
