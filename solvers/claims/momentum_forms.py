@@ -203,10 +203,10 @@ def momentum_form_claims() -> list:
         "ema": ("SGD's (a-1)/b: the slow rate is eta <= eta_max", r"p = (a-1)/b"),
         "heavy-ball": ("SGD's (a-1)/b: the effective rate eta/(1-beta) is bounded by the noise "
                        "feedback for slowly varying controls (the family measured here); for "
-                       "a per-step coast-and-release schedule it follows if a spike's cost is "
-                       "bounded by a power of the clock (an argument by orders): on a coast the "
-                       "fed-back noise grows as exp(kappa H), kappa bounded below by a derived "
-                       "constant independent of T (theory.derive_cap_growth), so "
+                       "a per-step coast-and-release schedule too, derived up to two measured "
+                       "O(1) constants and the bias-clock bound: a spike of weight W costs at "
+                       "least iota W share(tau) at T (theory.derive_spike_cost), on a coast the "
+                       "fed-back noise grows as exp(kappa H) (theory.derive_cap_growth), so "
                        "H = O(ln tau), tau = O(T ln T)",
                        r"p = (a-1)/b"),
         "nesterov": ("(a-1)(2b-1)/b^2 for a < b^2/(2b-1): the growing effective rate at the "
