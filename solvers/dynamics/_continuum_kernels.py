@@ -177,13 +177,20 @@ def forward(lam, u, c0, eta, h, n_sub, im, sigma2, discrete, L_nodes):  # pragma
             for i in range(j + 1, J + 1):
                 L_nodes[i] = np.nan
             return c, False
-        for _ in range(n_sub):
-            P = 0.0
-            for k in range(n):
-                P += u[k] * E[k] * c[k]
+        P = 0.0  # u.E.c of the next substep, formed as in _advance
+        for k in range(n):
+            P += u[k] * E[k] * c[k]
+        for r in range(n_sub):
             Ln = (P + uA * (L + sigma2) + uB * sigma2) / (1.0 - uB)
-            for k in range(n):
-                c[k] = E[k] * c[k] + A[k] * (L + sigma2) + B[k] * (Ln + sigma2)
+            P = 0.0
+            if r < n_sub - 1:
+                for k in range(n):
+                    ck = E[k] * c[k] + A[k] * (L + sigma2) + B[k] * (Ln + sigma2)
+                    c[k] = ck
+                    P += u[k] * E[k] * ck
+            else:
+                for k in range(n):
+                    c[k] = E[k] * c[k] + A[k] * (L + sigma2) + B[k] * (Ln + sigma2)
             L = Ln
         L_nodes[j + 1] = L
         if not math.isfinite(L):
