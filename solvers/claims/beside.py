@@ -51,8 +51,9 @@ __all__ = [
 #: The worker's claims this process may take from the back of the worker's list: a claim here
 #: spends no ledger of the tuned baselines (the worker's ``then`` sees the ledger of one
 #: process) and makes its memo entries from nothing another claim makes (taken here, it
-#: repeats no work): Nesterov's row, on its own horizons (``NESTEROV_T``) with its own SGD
-#: sweep, last in the registry (40 s CPU at (1.2, 4), where the worker is the longer side).
+#: repeats no work): Nesterov's row, at the default scale on its own horizons (``NESTEROV_T``)
+#: with its own SGD sweep, last in the registry (40 s CPU at (1.2, 4), where the worker is the
+#: longer side). Taken here at another scale, it repeats the SGD solves: the same numbers.
 FROM_THE_END = ("momentum, hard phase, nesterov",)
 
 
