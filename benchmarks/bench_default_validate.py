@@ -49,12 +49,15 @@ def parse(err: str) -> dict:
     t = _time_v(err)
     main_cpu = float(re.search(r"# total: cpu ([\d.]+)", err).group(1))
     start = float(re.search(r"# imports: cpu ([\d.]+)", err).group(1))
-    worker = dict(re.findall(r"\[worker\] (.+?): .*?\(([\d.]+) s CPU\)", err))
-    here = dict(re.findall(r"\[here\] (.+?): .*?\(([\d.]+) s CPU\)", err))
+    # a claim's name may hold ': ', its verdict word does not
+    worker = dict(re.findall(r"\[worker\] (.+): [^:\n]*\(([\d.]+) s CPU\)", err))
+    here = dict(re.findall(r"\[here\] (.+): [^:\n]*\(([\d.]+) s CPU\)", err))
+    shared = re.search(r"\[worker\] shared re-solves: ([\d.]+) s CPU", err)
     main = {m[0]: m[1] for m in re.findall(
         r"#\s+[\d.]+ evaluate_claim \[(.+?)\]\s+cpu\s+([\d.]+)", err)}  # fmt: skip
     total = t["user"] + t["sys"]
     return {**t, "total": total, "main": main_cpu, "worker": total - main_cpu, "start": start,
+            "worker_shared": float(shared.group(1)) if shared else 0.0,
             "worker_claims": {k: float(v) for k, v in worker.items()},
             "here_taken": {k: float(v) for k, v in here.items()},
             "main_claims": {k: float(v) for k, v in main.items()}}  # fmt: skip
@@ -118,7 +121,8 @@ def main() -> None:
         pred = max(r["main"], r["worker"]) + r["start"]
         print(f"## ({a}, {b}): exit {r['rc']}, wall {int(m)}:{s:04.1f}, CPU {r['total']:.1f} s: "
               f"this process {r['main']:.1f}, worker {r['worker']:.1f}; predicted idle wall "
-              f"{pred:.0f} s (longer side + start-up {r['start']:.1f})")  # fmt: skip
+              f"{pred:.0f} s (longer side + start-up {r['start']:.1f}); the worker's share of "
+              f"the re-solves {r['worker_shared']:.1f}")  # fmt: skip
         for side in ("main_claims", "here_taken", "worker_claims"):
             items = ", ".join(f"{k} {v:.1f}" for k, v in r[side].items() if v >= 1.0)
             print(f"  {side}: {items or '-'}")
