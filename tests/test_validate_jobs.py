@@ -250,8 +250,13 @@ def test_shared_re_solves_and_claims_taken_from_the_end_give_one_process_numbers
     one = validate(MODEL, TS, claims=names, ctx=ctx1, jobs=1)
     two = validate(MODEL, TS, claims=names, ctx=ctx2, jobs=2)
     assert_same(one, two, "rows")
-    for key in ("refined grid", "refined modes"):
-        assert_same(ctx1.memo[(key, MODEL)], ctx2.memo[(key, MODEL)], key)
+    for key in ("refined grid", "refined modes"):  # the optima, not their clocks
+        fine1, fine2 = ctx1.memo[(key, MODEL)], ctx2.memo[(key, MODEL)]
+        assert list(fine1) == list(fine2) == list(TS[-2:]), key
+        for T in fine1:
+            for f in ("eta", "loss", "final_loss", "kkt_residual", "n_evaluations"):
+                assert_same(getattr(fine1[T], f), getattr(fine2[T], f), f"{key}[{T}].{f}")
+            assert_same(fine1[T].diagnostics["newton_step"], fine2[T].diagnostics["newton_step"])
     assert ctx2.share is None  # the worker's hook is gone with it
 
 
