@@ -190,7 +190,9 @@ def validate(
     ``jobs``: processes. ``1`` evaluates every claim here, in order. ``2`` (or more: two are
     used) evaluates the claims that need no optimal sweep in a spawned worker process while this
     one runs the sweep and the claims on it (:mod:`solvers.claims.beside`: the default
-    registry's claims only, and only when both processes have claims); the rows, and every
+    registry's claims only, and only when both processes have claims; the worker, once done,
+    shares the hard window's refined re-solves, and this process, once done, takes the
+    claims of ``beside.FROM_THE_END`` from the back of the worker's list); the rows, and every
     number in them, are those of ``jobs=1``. ``then(ctx)``: more work on the context after the
     claims, where the claims without a solver ran (the worker's memo is merged into ``ctx``),
     e.g. ``functools.partial(tuned_baselines, model, Ts)``; it must pickle when ``jobs > 1``.
