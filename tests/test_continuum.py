@@ -180,6 +180,17 @@ def test_gradient_passes_share_a_workspace_without_sharing_state():
     assert q.value_grad(eta_j)[0] == LT0
 
 
+@pytest.mark.parametrize("substeps", [1, 2, 3])
+def test_the_loss_only_pass_is_the_gradient_pass_forward(substeps):
+    """``loss_curve`` (one state, the baselines' pass) and ``value_grad`` (every substep's state
+    kept for the adjoint) integrate the same map: the same nodes, bit for bit."""
+    model = PLRFModel(a=1.5, b=3, n_modes=10**4)
+    p = build_problem(model, 1000, None, 1.1, 0.01, substeps, "discrete", 16, 4, 4)
+    eta_j = _test_schedule(p.t, p.T)
+    Ln, ok = p.loss_curve(eta_j)
+    assert ok and np.array_equal(Ln, p.value_grad(eta_j)[2])
+
+
 # -- optimum ----------------------------------------------------------------------------------
 
 

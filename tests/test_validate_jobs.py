@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 
 from solvers._cache import DiskCache
-from solvers.analysis.processes import Beside, WorkerError, default_jobs
-from solvers.claims.beside import beside_names
+from solvers.analysis.processes import Beside, Ends, Shared, WorkerError, default_jobs
+from solvers.claims.beside import FROM_THE_END, beside_names, take_from_the_end
 from solvers.claims.catalog import CLAIMS, default_claims
 from solvers.claims.core import BeyondScale, ExperimentContext
 from solvers.claims.validate import (
@@ -203,3 +203,71 @@ def test_jobs_must_be_a_positive_count(capsys):
     with pytest.raises(ValueError, match="jobs"):
         validate(MODEL, TS, claims=["xi"], jobs=0)
     assert math.isfinite(default_jobs())
+
+
+def _square_and_pid(x, pause):
+    import os
+
+    time.sleep(pause)
+    return x * x, os.getpid()
+
+
+def test_shared_tasks_are_computed_once_by_either_process():
+    """:class:`Shared`: the caller computes from the back, the serving worker from the front;
+    every task once, the values in the caller's order, both processes taking part."""
+    import os
+
+    shared = Shared()
+    with Beside(shared.serve) as w:
+        time.sleep(1.0)  # the worker serving before the batch is posted
+        out = shared.map(_square_and_pid, [(x, 0.5) for x in range(8)], alive=w.alive)
+        shared.stop()
+        w.result()
+    assert [v for v, _ in out] == [x * x for x in range(8)]
+    who = [pid for _, pid in out]
+    assert who[-1] == os.getpid() and who[0] == w.pid, who  # the back here, the front there
+    assert Shared().map(_square_and_pid, [(3, 0.0)], alive=lambda: False) == [(9, os.getpid())]
+
+
+def test_ends_give_each_item_once():
+    ends = Ends(5)
+    assert [ends.front(), ends.front()] == [0, 1]
+    assert ends.back(lambda i: i == 4) == 4 and ends.back(lambda i: i == 4) is None
+    assert [ends.front(), ends.front(), ends.front()] == [2, 3, None]
+    assert ends.back(lambda i: True) is None
+
+
+def _quick_context():
+    return continuum_context(beyond=BeyondScale.quick(), grid_options={"ratio": 1.5, "exact": 32})
+
+
+def test_shared_re_solves_and_claims_taken_from_the_end_give_one_process_numbers():
+    """The hard window's refined re-solves posted to the worker (``ctx.share``) and Nesterov's
+    row, which this process may take from the back of the worker's list: every number as with
+    one process, whichever process computed them."""
+    names = ["hard annealing window", "momentum", "momentum, hard phase, nesterov"]
+    ctx1, ctx2 = _quick_context(), _quick_context()
+    one = validate(MODEL, TS, claims=names, ctx=ctx1, jobs=1)
+    two = validate(MODEL, TS, claims=names, ctx=ctx2, jobs=2)
+    assert_same(one, two, "rows")
+    for key in ("refined grid", "refined modes"):  # the optima, not their clocks
+        fine1, fine2 = ctx1.memo[(key, MODEL)], ctx2.memo[(key, MODEL)]
+        assert list(fine1) == list(fine2) == list(TS[-2:]), key
+        for T in fine1:
+            for f in ("eta", "loss", "final_loss", "kkt_residual", "n_evaluations"):
+                assert_same(getattr(fine1[T], f), getattr(fine2[T], f), f"{key}[{T}].{f}")
+            assert_same(fine1[T].diagnostics["newton_step"], fine2[T].diagnostics["newton_step"])
+    assert ctx2.share is None  # the worker's hook is gone with it
+
+
+def test_this_process_takes_only_nesterov_from_the_back(capsys):
+    """:func:`take_from_the_end` on a list no worker touched: Nesterov's row (the last), the
+    number of one process, then it stops at a claim not in ``FROM_THE_END``."""
+    names = ["momentum", "momentum, hard phase, nesterov"]
+    one = validate(MODEL, TS, claims=names, ctx=_quick_context(), jobs=1)
+    ends = Ends(2)
+    rows = take_from_the_end(MODEL, dict.fromkeys(names, TS), _quick_context(), ends, True)
+    assert list(rows) == [names[1]] and FROM_THE_END == (names[1],)
+    assert_same(rows[names[1]], one[1], "row")
+    assert ends.front() == 0 and ends.front() is None  # the worker's share: the first only
+    assert "[here] momentum, hard phase, nesterov" in capsys.readouterr().err

@@ -14,13 +14,22 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["PARENT_POLL_S", "Beside", "WorkerError", "default_jobs", "die_with_parent"]
+__all__ = [
+    "PARENT_POLL_S",
+    "Beside",
+    "Ends",
+    "Shared",
+    "WorkerError",
+    "default_jobs",
+    "die_with_parent",
+]
 
 #: How often a worker checks that its parent is still alive, and how often the parent, waiting
 #: for the result, checks that the worker is (seconds).
@@ -106,6 +115,10 @@ class Beside:
     def pid(self) -> int | None:
         return self._proc.pid
 
+    def alive(self) -> bool:
+        """Whether the worker process still runs."""
+        return self._proc.is_alive()
+
     def result(self) -> Any:
         """The worker's value; its exception if it raised one (the worker's traceback in its
         notes), :class:`WorkerError` if it died."""
@@ -141,3 +154,115 @@ class Beside:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class Ends:
+    """A list of ``n`` items that two processes take from its two ends: the worker in order from
+    the front (:meth:`front`), the caller from the back (:meth:`back`), each item once. Made
+    before the worker (it pickles only when the worker is spawned).
+
+    Examples
+    --------
+    >>> ends = Ends(3)
+    >>> ends.front(), ends.back(lambda i: True), ends.back(lambda i: i > 0), ends.front()
+    (0, 2, 1, None)
+    """
+
+    def __init__(self, n: int) -> None:
+        import multiprocessing
+
+        mp = multiprocessing.get_context("spawn")
+        self._lock = mp.Lock()
+        self._ends = mp.RawArray("q", [0, n])  # [next from the front, one past the last left]
+
+    def front(self) -> int | None:
+        """The next item from the front, or ``None`` when none is left."""
+        with self._lock:
+            i, end = self._ends
+            if i >= end:
+                return None
+            self._ends[0] = i + 1
+            return i
+
+    def back(self, may: Callable[[int], bool]) -> int | None:
+        """The last item left if ``may(index)``, else (or when none is left) ``None``."""
+        with self._lock:
+            i, end = self._ends
+            if i >= end or not may(end - 1):
+                return None
+            self._ends[1] = end - 1
+            return end - 1
+
+
+#: Tasks one :class:`Shared` can hold over a run (its table of who took which).
+SHARED_CAPACITY = 4096
+
+
+class Shared:
+    """Independent tasks that the caller and its :class:`Beside` worker may both compute, each
+    once: the caller posts a batch and computes it from the back (:meth:`map`); the worker, once
+    its own work is done, takes tasks from the front (:meth:`serve`) until :meth:`stop`. A task
+    is ``fn(*args)`` with ``fn`` a module-level function; its value is the same whichever
+    process computes it (the caller's use: deterministic solves). Made before the worker and
+    passed to it among :class:`Beside`'s arguments.
+    """
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        mp = multiprocessing.get_context("spawn")
+        self._lock = mp.Lock()
+        self._taken = mp.RawArray("b", SHARED_CAPACITY)  # 0 open, 1 the worker's, 2 the caller's
+        self._todo = mp.Queue()  # caller -> worker: (index, fn, args), then None
+        self._done = mp.Queue()  # worker -> caller: (index, "ok" or "error", value or text)
+        self._posted = 0  # the caller's count
+
+    def _take(self, i: int, who: int) -> bool:
+        with self._lock:
+            if self._taken[i]:
+                return False
+            self._taken[i] = who
+            return True
+
+    def map(self, fn: Callable[..., Any], args: list[tuple], alive: Callable[[], bool]) -> list:
+        """``[fn(*a) for a in args]``: the caller computes from the back the tasks the worker
+        has not taken and waits for the worker's; ``alive()`` tells whether the worker still
+        runs (a dead one is a :class:`WorkerError`, never a hang)."""
+        first = self._posted
+        if first + len(args) > SHARED_CAPACITY:
+            raise RuntimeError(f"more than {SHARED_CAPACITY} shared tasks in one run")
+        self._posted += len(args)
+        self._todo.cancel_join_thread()  # exiting here never waits for a worker that is gone
+        for k, a in enumerate(args):
+            self._todo.put((first + k, fn, a))
+        out: dict[int, Any] = {}
+        for k in reversed(range(len(args))):
+            if self._take(first + k, 2):
+                out[k] = fn(*args[k])
+        while len(out) < len(args):
+            try:
+                i, how, value = self._done.get(timeout=PARENT_POLL_S)
+            except queue.Empty:  # check that the worker still runs
+                if not alive():
+                    raise WorkerError("the worker process died with shared tasks taken") from None
+                continue
+            if how == "error":
+                raise WorkerError(f"a shared task failed in the worker process: {value}")
+            out[i - first] = value
+        return [out[k] for k in range(len(args))]
+
+    def stop(self) -> None:
+        """No more tasks: the worker's :meth:`serve` returns."""
+        self._todo.put(None)
+
+    def serve(self) -> None:
+        """The worker's part: compute the posted tasks the caller has not taken, in order, until
+        :meth:`stop`."""
+        while (item := self._todo.get()) is not None:
+            i, fn, args = item
+            if not self._take(i, 1):
+                continue
+            try:
+                self._done.put((i, "ok", fn(*args)))
+            except Exception as exc:  # sent to the caller, which raises it there
+                self._done.put((i, "error", f"{type(exc).__name__}: {exc}"))

@@ -13,6 +13,13 @@ memo entries it made, merged here, so that later work (the baseline comparison, 
 finds them as in one process. Each budget is a piece's own work (reference CPU seconds), spent
 once, in one process: two processes neither double nor split it.
 
+The worker takes its claims from the front of its list (:class:`~solvers.analysis.processes.Ends`);
+this process, once its own claims are done, takes from the back those of
+:data:`FROM_THE_END` (:func:`take_from_the_end`), and the worker, once its claims and ``then`` are
+done, computes the refined re-solves this process posts (:class:`~solvers.analysis.processes.Shared`,
+``ctx.share``) until this process stops it: each side computes what the other has not taken,
+and every number is the one process's.
+
 Only claims the worker rebuilds the same — the default registry's, unchanged since import
 (:data:`~solvers.claims.catalog.BUILT_IN`) — go there; a claim registered or replaced at run
 time stays here.
@@ -28,10 +35,26 @@ from typing import Any
 
 from theory import PLRFModel
 
+from ..analysis.processes import Ends, Shared
 from .catalog import BUILT_IN, CLAIMS
 from .core import ClaimRegistry, ClaimResult, ExperimentContext, evaluate_claim
 
-__all__ = ["beside_names", "evaluate_beside", "merge_beside", "worker_context"]
+__all__ = [
+    "FROM_THE_END",
+    "beside_names",
+    "evaluate_beside",
+    "merge_beside",
+    "take_from_the_end",
+    "worker_context",
+]
+
+#: The worker's claims this process may take from the back of the worker's list: a claim here
+#: spends no ledger of the tuned baselines (the worker's ``then`` sees the ledger of one
+#: process) and makes its memo entries from nothing another claim makes (taken here, it
+#: repeats no work): Nesterov's row, at the default scale on its own horizons (``NESTEROV_T``)
+#: with its own SGD sweep, last in the registry (40 s CPU at (1.2, 4), where the worker is the
+#: longer side). Taken here at another scale, it repeats the SGD solves: the same numbers.
+FROM_THE_END = ("momentum, hard phase, nesterov",)
 
 
 def beside_names(
@@ -69,26 +92,54 @@ def evaluate_beside(
     ctx: ExperimentContext,
     then: Callable[[ExperimentContext], Any] | None = None,
     progress: bool = False,
+    ends: Ends | None = None,
+    shared: Shared | None = None,
 ) -> tuple[dict[str, ClaimResult], dict, tuple[int, int]]:
-    """The worker's task: the claims ``horizons`` names (in its order, over its horizons), then
-    ``then(ctx)``; returns the rows, the memo entries made or rebound (e.g. the baselines'
-    ledger) and the disk cache's ``(hits, misses)`` in the worker."""
+    """The worker's task: the claims ``horizons`` names (in its order, over its horizons; with
+    ``ends``, those this process takes from the front before the caller takes the rest from
+    the back), then ``then(ctx)``, then ``shared``'s tasks until the caller stops it; returns
+    the rows, the memo entries made or rebound (e.g. the baselines' ledger) and the disk
+    cache's ``(hits, misses)`` in the worker."""
     before = dict(ctx.memo)
     start = (0, 0) if ctx.cache is None else (ctx.cache.hits, ctx.cache.misses)
-    rows = {}
-    for name, Ts in horizons.items():
-        c0 = time.process_time()
-        rows[name] = evaluate_claim(CLAIMS[name], model, Ts, ctx)
+    names, rows = list(horizons), {}
+    for i in range(len(names)):
+        if ends is not None and ends.front() is None:
+            break
+        name, c0 = names[i], time.process_time()
+        rows[name] = evaluate_claim(CLAIMS[name], model, horizons[name], ctx)
         if progress:
             print(f"[worker] {name}: {rows[name].verdict.split(':')[0]} "
                   f"({time.process_time() - c0:.1f} s CPU)", file=sys.stderr, flush=True)  # fmt: skip
     if then is not None:
         then(ctx)
+    if shared is not None:
+        c0 = time.process_time()
+        shared.serve()
+        if progress:
+            print(f"[worker] shared re-solves: {time.process_time() - c0:.1f} s CPU",
+                  file=sys.stderr, flush=True)  # fmt: skip
     made = {k: v for k, v in ctx.memo.items() if k not in before or before[k] is not v}
     counts = (
         (0, 0) if ctx.cache is None else (ctx.cache.hits - start[0], ctx.cache.misses - start[1])
     )
     return rows, made, counts
+
+
+def take_from_the_end(
+    model: PLRFModel, horizons: dict[str, list], ctx: ExperimentContext, ends: Ends,
+    progress: bool = False,
+) -> dict[str, ClaimResult]:  # fmt: skip
+    """This process's share of the worker's claims (``horizons``, in the worker's order): those
+    of :data:`FROM_THE_END` the worker has not started, taken from the back of its list."""
+    names, rows = list(horizons), {}
+    while (i := ends.back(lambda j: names[j] in FROM_THE_END)) is not None:
+        c0 = time.process_time()
+        rows[names[i]] = evaluate_claim(CLAIMS[names[i]], model, horizons[names[i]], ctx)
+        if progress:
+            print(f"[here] {names[i]}: {rows[names[i]].verdict.split(':')[0]} "
+                  f"({time.process_time() - c0:.1f} s CPU)", file=sys.stderr, flush=True)  # fmt: skip
+    return rows
 
 
 def merge_beside(ctx: ExperimentContext, made: dict, counts: tuple[int, int]) -> None:

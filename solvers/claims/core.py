@@ -198,6 +198,9 @@ class ExperimentContext:
         they start no further horizon (the default run's budget; ``None``: none). The same run
         reaches the same horizons at any load; a claim cut short is measured on the horizons
         reached.
+    share : callable or None
+        ``share(fn, args)`` -> ``[fn(*a) for a in args]``: deterministic tasks a two-process run
+        shares with its worker (:class:`~solvers.analysis.processes.Shared`); ``None``: here.
     """
 
     solver: Callable[..., Any] | None = None
@@ -210,17 +213,15 @@ class ExperimentContext:
     beyond: BeyondScale = field(default_factory=BeyondScale)
     cache: DiskCache | None = None
     baseline_budget: float | None = None
+    share: Callable[..., list] | None = None
 
     def __post_init__(self) -> None:
         if self.baselines not in ("recursion", "continuum"):
-            raise ValueError(
-                f"baselines must be 'recursion' or 'continuum', got {self.baselines!r}"
-            )
+            msg = f"baselines must be 'recursion' or 'continuum', got {self.baselines!r}"
+            raise ValueError(msg)
         if self.baseline_budget is not None and not self.baseline_budget >= 0:
-            raise ValueError(
-                f"baseline_budget: expected reference CPU seconds >= 0 or None, "
-                f"got {self.baseline_budget!r}"
-            )
+            msg = f"expected reference CPU seconds >= 0 or None, got {self.baseline_budget!r}"
+            raise ValueError(f"baseline_budget: {msg}")
 
     @property
     def has_solver(self) -> bool:
@@ -558,10 +559,8 @@ def _exponent_measurement(
     diag = {"T": Ts.tolist(), "y": ys.tolist(), **(diagnostics or {})}
     ok = np.isfinite(ys) & (ys > 0)
     if ok.sum() < SLOPE_WINDOW:
-        return Measurement(
-            math.nan, math.nan, diagnostics=diag, success=False,
-            message=f"need >= {SLOPE_WINDOW} horizons with finite positive values, got {int(ok.sum())}",
-        )  # fmt: skip
+        msg = f"need >= {SLOPE_WINDOW} horizons with finite positive values, got {int(ok.sum())}"
+        return Measurement(math.nan, math.nan, diagnostics=diag, success=False, message=msg)
     fit = fit_power_law(Ts[ok], ys[ok])
 
     def errs(r):

@@ -151,15 +151,45 @@ def _refined(model: PLRFModel, res, T: float, ctx, halving: bool = False):
     """The optimum at ``T`` re-solved from itself on the refined grid (:func:`refined_grid`; with
     ``halving``, :data:`GRID_REFINEMENT`'s alone), memoised in ``ctx``; ``None`` for a result
     without a continuum grid."""
-    from ..control.continuum import ContinuumResult, solve_continuum
+    from ..control.continuum import ContinuumResult
 
     if not isinstance(res, ContinuumResult):
         return None
     memo = ctx.memo.setdefault(("refined grid (halving)" if halving else "refined grid", model), {})
     if T not in memo:
         opts, fine = _refined_options(model, res, T, ctx, halving)
-        memo[T] = solve_continuum(model, T, initial=res, **{**opts, **fine})
+        memo[T] = _solve_from(model, T, res, {**opts, **fine})
     return memo[T]
+
+
+def _solve_from(model: PLRFModel, T: float, res, options: dict):
+    """The optimum at ``T`` re-solved from ``res`` with ``options`` (a task of :func:`_share`)."""
+    from ..control.continuum import solve_continuum
+
+    return solve_continuum(model, T, initial=res, **options)
+
+
+def _share(model: PLRFModel, sol: dict, Ts, ctx) -> None:
+    """The re-solves :func:`with_slope_grid_error` asks for at ``Ts`` (:func:`_refinements`',
+    then :func:`_mode_error`'s), solved as one batch by ``ctx.share`` (a two-process run: the
+    worker beside this process takes them from the front once its claims are done) and stored
+    in the memo as :func:`_refined` and :func:`_refined_modes` would store them: the same
+    solves from the same starts, the same numbers. Nothing without ``ctx.share``."""
+    from ..control.continuum import ContinuumResult
+
+    if ctx.share is None or not all(isinstance(sol[T], ContinuumResult) for T in Ts):
+        return
+    grids = {h: {T: _refined_options(model, sol[T], T, ctx, h) for T in Ts} for h in (0, 1)}
+    moved = any(grids[0][T][1] != grids[1][T][1] for T in Ts)
+    jobs = [("refined grid (halving)" if h else "refined grid", T, {**o, **f})
+            for h in ((0, 1) if moved else (0,)) for T, (o, f) in grids[h].items()]  # fmt: skip
+    opts = _sweep_options(model, ctx)
+    nodes = _mode_options(opts)
+    jobs += [("refined modes", T, {**opts, "points_per_bin": nodes}) for T in Ts]
+    todo = [(k, T, o) for k, T, o in jobs if T not in ctx.memo.get((k, model), {})]
+    done = ctx.share(_solve_from, [(model, T, sol[T], o) for _, T, o in todo])
+    for (k, T, _), r in zip(todo, done, strict=True):
+        ctx.memo.setdefault((k, model), {})[T] = r
 
 
 def _refined_options(model: PLRFModel, res, T: float, ctx, halving: bool = False):
@@ -234,16 +264,22 @@ def _refined_modes(model: PLRFModel, res, T: float, ctx):
     8 nodes against the easy sweep's 4 move the local slopes of xi's mean rate by +-2.3e-4,
     alternating with the half-decades as in the hard phase (the front crosses a bin per
     3.5 decades); at (2.8, 1.6) by < 2e-6 (benchmarks/results/claims.md, 2026-12-01s19 lead)."""
-    from ..control.continuum import ContinuumOptions, ContinuumResult, solve_continuum
+    from ..control.continuum import ContinuumResult
 
     if not isinstance(res, ContinuumResult):
         return None
     memo = ctx.memo.setdefault(("refined modes", model), {})
     if T not in memo:
         opts = _sweep_options(model, ctx)
-        nodes = ContinuumOptions(**opts).points_per_bin * MODE_REFINEMENT
-        memo[T] = solve_continuum(model, T, initial=res, **{**opts, "points_per_bin": nodes})
+        memo[T] = _solve_from(model, T, res, {**opts, "points_per_bin": _mode_options(opts)})
     return memo[T]
+
+
+def _mode_options(opts: dict) -> int:
+    """The refined mode quadrature's nodes per bin: :data:`MODE_REFINEMENT` times ``opts``'."""
+    from ..control.continuum import ContinuumOptions
+
+    return ContinuumOptions(**opts).points_per_bin * MODE_REFINEMENT
 
 
 def _mode_error(model: PLRFModel, sol: dict, Ts, readout, ctx) -> float:
@@ -279,6 +315,7 @@ def with_slope_grid_error(model: PLRFModel, sol: dict, Ts, ctx, m, readout):
     raw = m.diagnostics.get("extrapolation_input")
     if raw is None or len(Ts) < 3:
         return m
+    _share(model, sol, Ts[-2:], ctx)
     fines = _refinements(model, sol, Ts[-2:], ctx)
     if not fines:
         return m

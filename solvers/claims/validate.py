@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -189,14 +190,22 @@ def validate(
     ``jobs``: processes. ``1`` evaluates every claim here, in order. ``2`` (or more: two are
     used) evaluates the claims that need no optimal sweep in a spawned worker process while this
     one runs the sweep and the claims on it (:mod:`solvers.claims.beside`: the default
-    registry's claims only, and only when both processes have claims); the rows, and every
+    registry's claims only, and only when both processes have claims; the worker, once done,
+    shares the hard window's refined re-solves, and this process, once done, takes the
+    claims of ``beside.FROM_THE_END`` from the back of the worker's list); the rows, and every
     number in them, are those of ``jobs=1``. ``then(ctx)``: more work on the context after the
     claims, where the claims without a solver ran (the worker's memo is merged into ``ctx``),
     e.g. ``functools.partial(tuned_baselines, model, Ts)``; it must pickle when ``jobs > 1``.
     ``progress``: one line per claim the worker finished, on standard error.
     """
-    from ..analysis.processes import Beside
-    from .beside import beside_names, evaluate_beside, merge_beside, worker_context
+    from ..analysis.processes import Beside, Ends, Shared
+    from .beside import (
+        beside_names,
+        evaluate_beside,
+        merge_beside,
+        take_from_the_end,
+        worker_context,
+    )
 
     check_int("jobs", jobs, ge=1)
     registry = CLAIMS if registry is None else registry
@@ -210,10 +219,17 @@ def validate(
         if then is not None:
             then(ctx)
         return rows
-    task = (model, {n: horizons_of[n] for n in there}, worker_context(ctx), then, progress)
+    theirs, ends, shared = {n: horizons_of[n] for n in there}, Ends(len(there)), Shared()
+    task = (model, theirs, worker_context(ctx), then, progress, ends, shared)
     with Beside(evaluate_beside, *task, name="optlr-validate-worker") as worker:
-        here = {n: evaluate_claim(registry[n], model, horizons_of[n], ctx)
-                for n in names if n not in there}  # fmt: skip
+        ctx.share = partial(shared.map, alive=worker.alive)
+        try:
+            here = {n: evaluate_claim(registry[n], model, horizons_of[n], ctx)
+                    for n in names if n not in there}  # fmt: skip
+            here |= take_from_the_end(model, theirs, ctx, ends, progress)
+        finally:
+            ctx.share = None
+        shared.stop()
         rows, made, counts = worker.result()
     merge_beside(ctx, made, counts)
     return [here[n] if n in here else rows[n] for n in names]

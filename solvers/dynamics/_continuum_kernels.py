@@ -177,13 +177,20 @@ def forward(lam, u, c0, eta, h, n_sub, im, sigma2, discrete, L_nodes):  # pragma
             for i in range(j + 1, J + 1):
                 L_nodes[i] = np.nan
             return c, False
-        for _ in range(n_sub):
-            P = 0.0
-            for k in range(n):
-                P += u[k] * E[k] * c[k]
+        P = 0.0  # u.E.c of the next substep, formed as in _advance
+        for k in range(n):
+            P += u[k] * E[k] * c[k]
+        for r in range(n_sub):
             Ln = (P + uA * (L + sigma2) + uB * sigma2) / (1.0 - uB)
-            for k in range(n):
-                c[k] = E[k] * c[k] + A[k] * (L + sigma2) + B[k] * (Ln + sigma2)
+            P = 0.0
+            if r < n_sub - 1:
+                for k in range(n):
+                    ck = E[k] * c[k] + A[k] * (L + sigma2) + B[k] * (Ln + sigma2)
+                    c[k] = ck
+                    P += u[k] * E[k] * ck
+            else:
+                for k in range(n):
+                    c[k] = E[k] * c[k] + A[k] * (L + sigma2) + B[k] * (Ln + sigma2)
             L = Ln
         L_nodes[j + 1] = L
         if not math.isfinite(L):
@@ -245,15 +252,24 @@ def value_and_grad(
 @njit(cache=True)
 def _advance(Ej, Aj, Bj, uA, uB, u, sigma2, n_sub, C, Ls, idx, L):  # pragma: no cover
     """The ``n_sub`` substeps of one interval from state row ``idx`` (loss ``L``), writing rows
-    ``idx + 1 ..`` of ``C`` and ``Ls``; returns ``(idx, L)`` at the interval's end."""
+    ``idx + 1 ..`` of ``C`` and ``Ls``; returns ``(idx, L)`` at the interval's end. The sum
+    ``u.E.c`` of the next substep is formed as its states are written (the same terms in the
+    same order: the same doubles, one pass over the modes fewer)."""
     n = u.shape[0]
-    for _ in range(n_sub):
-        P = 0.0
-        for k in range(n):
-            P += u[k] * Ej[k] * C[idx, k]
+    P = 0.0
+    for k in range(n):
+        P += u[k] * Ej[k] * C[idx, k]
+    for r in range(n_sub):
         Ln = (P + uA * (L + sigma2) + uB * sigma2) / (1.0 - uB)
-        for k in range(n):
-            C[idx + 1, k] = Ej[k] * C[idx, k] + Aj[k] * (L + sigma2) + Bj[k] * (Ln + sigma2)
+        P = 0.0
+        if r < n_sub - 1:
+            for k in range(n):
+                c = Ej[k] * C[idx, k] + Aj[k] * (L + sigma2) + Bj[k] * (Ln + sigma2)
+                C[idx + 1, k] = c
+                P += u[k] * Ej[k] * c
+        else:
+            for k in range(n):
+                C[idx + 1, k] = Ej[k] * C[idx, k] + Aj[k] * (L + sigma2) + Bj[k] * (Ln + sigma2)
         L = Ln
         idx += 1
         Ls[idx] = L
@@ -268,13 +284,13 @@ def _adjoint(
     dc`` there) is carried back to the interval's start; returns ``(idx, dL_T / d eta_j)``."""
     n = u.shape[0]
     gj = 0.0
-    for _ in range(n_sub):
+    bg = 0.0
+    for k in range(n):
+        bg += Bj[k] * g[k]
+    for r in range(n_sub):
         idx -= 1
         L0 = Ls[idx] + sigma2
         L1 = Ls[idx + 1] + sigma2
-        bg = 0.0
-        for k in range(n):
-            bg += Bj[k] * g[k]
         f = bg / (1.0 - uB)
         an = 0.0
         for k in range(n):
@@ -282,15 +298,66 @@ def _adjoint(
             nu[k] = v
             gj += v * (dEj[k] * C[idx, k] + dAj[k] * L0 + dBj[k] * L1)
             an += Aj[k] * v
-        for k in range(n):
-            g[k] = Ej[k] * nu[k] + u[k] * an
+        bg = 0.0
+        if r < n_sub - 1:
+            for k in range(n):
+                gk = Ej[k] * nu[k] + u[k] * an
+                g[k] = gk
+                bg += Bj[k] * gk
+        else:
+            for k in range(n):
+                g[k] = Ej[k] * nu[k] + u[k] * an
     return idx, gj
+
+
+@njit(cache=True)
+def _adjoint_weighted(Ej, Aj, Bj, uB, u, n_sub, W, idx, g, nu):  # pragma: no cover
+    """:func:`_adjoint` over an interval whose states are the base pass's, with its gradient
+    weights ``W[idx] = dE C[idx] + dA (Ls[idx] + sigma2) + dB (Ls[idx + 1] + sigma2)`` formed
+    once (:func:`_gradient_weights`): the same operations on the same doubles, fewer of them."""
+    n = u.shape[0]
+    gj = 0.0
+    bg = 0.0
+    for k in range(n):
+        bg += Bj[k] * g[k]
+    for r in range(n_sub):
+        idx -= 1
+        f = bg / (1.0 - uB)
+        an = 0.0
+        for k in range(n):
+            v = g[k] + u[k] * f
+            nu[k] = v
+            gj += v * W[idx, k]
+            an += Aj[k] * v
+        bg = 0.0
+        if r < n_sub - 1:
+            for k in range(n):
+                gk = Ej[k] * nu[k] + u[k] * an
+                g[k] = gk
+                bg += Bj[k] * gk
+        else:
+            for k in range(n):
+                g[k] = Ej[k] * nu[k] + u[k] * an
+    return idx, gj
+
+
+@njit(cache=True)
+def _gradient_weights(P, sigma2, n_sub, C, Ls, W):  # pragma: no cover
+    """``W[idx]`` of :func:`_adjoint_weighted` for every substep of the base pass."""
+    J, n = P.shape[1], P.shape[2]
+    for j in range(J):
+        for r in range(n_sub):
+            idx = j * n_sub + r
+            L0 = Ls[idx] + sigma2
+            L1 = Ls[idx + 1] + sigma2
+            for k in range(n):
+                W[idx, k] = P[3, j, k] * C[idx, k] + P[4, j, k] * L0 + P[5, j, k] * L1
 
 
 @njit(cache=True)
 def perturbed_gradients(
     lam, u, c0, eta, h, n_sub, im, sigma2, discrete, cols, steps, L_out, G_out,
-    C, Ls, P, uBs, C2, Ls2, Q,
+    C, Ls, P, uBs, C2, Ls2, Q, W,
 ):  # fmt: skip  # pragma: no cover
     """Exact gradients at ``eta + steps[i] e_cols[i]`` for every ``i``: the columns of a
     forward-difference Hessian, each for a fraction of a gradient pass.
@@ -312,6 +379,7 @@ def perturbed_gradients(
                             np.empty(J), C, Ls, P, uBs)  # fmt: skip
     if not ok:
         return LT, False
+    _gradient_weights(P, sigma2, n_sub, C, Ls, W)  # the intervals before a moved one
     uAs = np.zeros(J)
     for j in range(J):  # u.A per interval, summed in substep_coefficients' order
         for k in range(n):
@@ -343,8 +411,10 @@ def perturbed_gradients(
             if j == jm:
                 idx, G_out[i, j] = _adjoint(Q[0], Q[1], Q[2], Q[3], Q[4], Q[5], uBm, u, sigma2,
                                             n_sub, C2, Ls2, idx, g, nu)  # fmt: skip
-            else:
-                Cs, Lss = (C2, Ls2) if j > jm else (C, Ls)
+            elif j > jm:
                 idx, G_out[i, j] = _adjoint(P[0, j], P[1, j], P[2, j], P[3, j], P[4, j], P[5, j],
-                                            uBs[j], u, sigma2, n_sub, Cs, Lss, idx, g, nu)  # fmt: skip
+                                            uBs[j], u, sigma2, n_sub, C2, Ls2, idx, g, nu)  # fmt: skip
+            else:
+                idx, G_out[i, j] = _adjoint_weighted(P[0, j], P[1, j], P[2, j], uBs[j], u, n_sub,
+                                                     W, idx, g, nu)  # fmt: skip
     return LT, True

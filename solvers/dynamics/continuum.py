@@ -365,10 +365,11 @@ class ContinuumProblem:
 
     @cached_property
     def _column_workspace(self) -> tuple[np.ndarray, ...]:
-        """The moved states and one interval's propagators of :func:`perturbed_gradients`."""
+        """The moved states, one interval's propagators and the base pass's gradient weights
+        of :func:`perturbed_gradients`."""
         J, n = self.h.size, self.quad.lam.size
         M = J * self.substeps
-        return np.empty((M + 1, n)), np.empty(M + 1), np.empty((6, n))
+        return np.empty((M + 1, n)), np.empty(M + 1), np.empty((6, n)), np.empty((M, n))
 
     def __getstate__(self) -> dict:
         skip = ("_workspace", "_column_workspace")
