@@ -56,7 +56,7 @@ from .readouts import (
     step_error,
     window_mean_rate,
 )
-from .window_layer import WINDOW_FIT, window_readouts
+from .window_layer import WINDOW_FIT, WINDOW_REALISED_TIME, realised_variable, window_readouts
 
 __all__ = [
     "BUILT_IN",
@@ -312,7 +312,7 @@ def window_noise_source(model: PLRFModel, final_loss: float) -> float:
 SHAPE_DRIFT_NOTED = 0.01
 
 
-def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
+def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False, realised=WINDOW_REALISED_TIME):
     r"""Exponent of the annealing window read as the lost time :func:`lost_time` (``/ T``: the
     fraction) times :math:`n^{\kappa}`, :math:`n` the noise source (:func:`window_noise_source`)
     and :math:`\kappa` derived (:func:`theory.window_source_response`): the window's balance
@@ -342,11 +342,15 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     # the source enters as L**|kappa|: the loss's own relative errors (a value at a minimum)
     rs_l, rq_l = solver_errors(sol, Ts, order=2)
     share_L = 1.0 - model.sigma**2 / source
+    xs, realised = realised_variable(model, sol, Ts) if realised and not fraction else (Ts, {})
+    if realised:  # the layer's first order where the raw lost time is read stays added
+        realised["added_omegas"] = [*other.get("added_omegas", ()), *realised["added_omegas"]]
     m = _exponent_measurement(
-        Ts, ys, rel_solver=rs + abs(kappa) * share_L * rs_l,
+        xs, ys, rel_solver=rs + abs(kappa) * share_L * rs_l,
         rel_quadrature=rq + abs(kappa) * share_L * rq_l,
         diagnostics={"lost_time": lost.tolist(), "level": ANNEAL_LEVEL, "source": source.tolist(),
-                     "kappa": kappa, "source_label_share": (1.0 - share_L).tolist(), **other},
+                     "kappa": kappa, "source_label_share": (1.0 - share_L).tolist(), **other,
+                     **realised},
     )  # fmt: skip
 
     def y(r, T):  # the readout of one optimum, for the time grid's drift (claims.md 2026-12-01z)

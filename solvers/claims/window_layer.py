@@ -32,18 +32,20 @@ from theory import PLRFModel, derive_scaling_laws, window_end_layer
 from ..analysis.extrapolate import ExtrapolationOptions
 from .core import DEFAULT_RESOLUTION
 from .easy_layer import FLOOR_MATCH
-from .readouts import ANNEAL_LEVEL, _end_integral, annealing_width, lost_time
+from .readouts import ANNEAL_LEVEL, _end_integral, annealing_width, lost_time, realised_time
 
 __all__ = [
     "LAYER",
     "LAYER_SLOPE_SHARE",
     "WINDOW_FIT",
+    "WINDOW_REALISED_TIME",
     "WINDOW_SHAPE_LEVELS",
     "divided_lost_time",
     "divided_shape_exponent",
     "layer_bound",
     "layer_epsilon",
     "layer_shift",
+    "realised_variable",
     "sweep_omegas",
     "window_readouts",
 ]
@@ -120,6 +122,28 @@ LAYER_SLOPE_SHARE = DEFAULT_RESOLUTION / ExtrapolationOptions().z
 #: ``disagrees`` that one more half-decade reverses: 9 of 12 points agree, as with v2, so it
 #: is not switched on (claims.md, 2026-12-01s16 (window16)).
 WINDOW_FIT = ExtrapolationOptions(undetermined="noise")
+
+
+#: Read the window's local slopes against the realised intrinsic time :math:`\log\tau_T` in
+#: place of :math:`\log T` (:func:`realised_variable`; benchmarks/results/window_2026-12-04/
+#: PROTOCOL.md). Off: the protocol's criteria were not met (claims.md, 2026-12-02s20 (win20)).
+WINDOW_REALISED_TIME = False
+
+
+def realised_variable(model: PLRFModel, sol: dict, Ts) -> tuple[np.ndarray, dict]:
+    r"""The window's horizons in realised intrinsic time, :math:`\tau_T = \int_0^T\eta`
+    (:func:`~solvers.claims.readouts.realised_time`), and the diagnostics that re-extrapolate
+    against it: the derived list less :math:`1-\omega_0` (every order of the lost intrinsic
+    time: the window is a power of :math:`\tau_T` exactly) plus the plateau's unlearned modes'
+    noise :math:`(b-a)/b` (:func:`theory.window_realised_time`)."""
+    from theory import window_realised_time
+
+    removed, added = window_realised_time().omegas(model.a, model.b)
+    taus = np.array([realised_time(sol[T], T) for T in Ts])
+    lost = 1.0 - taus / (model.eta_max * np.asarray(Ts, float))  # Lambda_tau / T
+    return taus, {"variable": "tau_T", "horizons_T": [float(T) for T in Ts],
+                  "realised_time": taus.tolist(), "lost_share": lost.tolist(),
+                  "removed_omegas": removed, "added_omegas": added}  # fmt: skip
 
 
 def layer_bound(model: PLRFModel) -> float:
