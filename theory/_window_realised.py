@@ -58,7 +58,7 @@ import sympy as sp
 
 from ._asymptotics import _derive_delta, _derive_window, _kernel, _response, derive_scaling_laws
 from ._powerlaw import PowerLaw, power_exponent
-from .symbols import T, a, b
+from .symbols import T, a, b, eta, inv_m, sigma
 
 __all__ = ["WindowRealisedTime", "window_realised_time"]
 
@@ -81,7 +81,16 @@ class WindowRealisedTime:
     removed : sympy.Expr
         :math:`1 - \omega_0`: the exponent whose every order (:math:`x^k`) the readout removes.
     unlearned : sympy.Expr
-        :math:`(b-a)/b`: the plateau's unlearned modes' noise, kept (not in the ``T`` list).
+        :math:`(b-a)/b`: the plateau's unlearned modes' noise (not in the ``T`` list).
+    tau : sympy.Symbol
+        The realised intrinsic time in :attr:`share`.
+    share : sympy.Expr
+        :math:`R(\tau) = \eta\,(\sigma^2/m)\,K(2\tau)/(-B'(\tau))` (``eta`` the plateau's rate):
+        the bias's derivative is :math:`B'(1 - R)`, so the window is
+        :math:`\propto [\tau^{-\alpha-1}(1 - R)]^{-1/(1-q)}` and the readout times
+        :math:`(1 - R)^{1/(1-q)}` is :math:`\propto\tau^{\omega_0}` (:attr:`division`).
+    division : sympy.Expr
+        :math:`1/(1-q)`, ``q`` the binding noise's power of ``W``.
     """
 
     w0: sp.Expr
@@ -89,12 +98,22 @@ class WindowRealisedTime:
     slope_in_T: sp.Expr
     removed: sp.Expr
     unlearned: sp.Expr
+    tau: sp.Symbol
+    share: sp.Expr
+    division: sp.Expr
 
     def omegas(self, a_val: float, b_val: float) -> tuple[list[float], list[float]]:
         """The exponents a readout against the realised time removes from the window claim's
         derived list, and those it adds, at ``(a, b)``."""
         at = {a: a_val, b: b_val}
         return [float(self.removed.subs(at))], [float(self.unlearned.subs(at))]
+
+    def unlearned_factor(self, model, tau: float, rate: float) -> float:
+        """:math:`(1 - R(\tau))^{1/(1-q)}` at ``model`` (``rate``: the plateau's rate): what the
+        readout is multiplied by to divide the unlearned modes' noise out."""
+        at = {**model.subs(), eta: rate, sigma: model.sigma, inv_m: 1 / model.batch}
+        R = float(self.share.subs(at).subs(self.tau, tau))
+        return (1.0 - R) ** float(self.division.subs(model.subs()))
 
     def latex(self) -> str:
         """One LaTeX paragraph: the window in the realised intrinsic time."""
@@ -151,11 +170,14 @@ def window_realised_time() -> WindowRealisedTime:
     if sp.simplify(w_exact - w0) != 0:
         raise RuntimeError(f"exact stationarity gives W ~ tau^{w_exact}, not tau^{w0}")
     slope = _slope_against_T(w0)
-    kq = power_exponent(_kernel(r, _tau), _tau)  # K(2v) ~ v^kq; its tail integral ~ tau^(kq+1)
-    unlearned = sp.factor(-(kq - (-alpha - 1)))  # G'(tau) / B'(tau) ~ tau^-unlearned
+    # the plateau's noise, eta (sigma^2/m) int_{u_W}^{tau_T} K(2v) dv: d/dtau_T of its upper end
+    # over -B'(tau_T) (the mode sums' asymptotics, exact to all orders: a flat summand)
+    share = sp.simplify(eta * r.noise_coef * _kernel(r, _tau) / -sp.diff(bias.expr, _tau))
+    unlearned = sp.factor(-power_exponent(share, _tau))
     if sp.simplify(unlearned - (b - a) / b) != 0:
         raise RuntimeError(f"unlearned modes' noise: {unlearned}, expected (b - a)/b")
-    return WindowRealisedTime(w0, _x, slope, sp.factor(1 - w0), unlearned)
+    division = sp.factor(1 / (1 - q))
+    return WindowRealisedTime(w0, _x, slope, sp.factor(1 - w0), unlearned, _tau, share, division)
 
 
 def _slope_against_T(w0: sp.Expr) -> sp.Expr:

@@ -334,6 +334,8 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False, realised=WINDOW
                                 f"(window_shape_exponent) moves by {drift:+.2f} per decade at "
                                 f"T = {Ts[-1]:.3g}, where it is {shape[-1]:.2f}")  # fmt: skip
     ys = lost * source**kappa / (np.asarray(Ts, float) if fraction else 1.0)
+    xs, realised = realised_variable(model, sol, Ts) if realised and not fraction else (Ts, {})
+    ys = ys * np.asarray(realised.get("unlearned_factor", 1.0))  # its noise divided out
     rs, rq = solver_errors(sol, Ts, order=1)
     # the window's shape may move along directions the loss hardly sees: the lost time's change
     # under the solver's remaining Newton step, where it exceeds the KKT residual's bound
@@ -342,7 +344,6 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False, realised=WINDOW
     # the source enters as L**|kappa|: the loss's own relative errors (a value at a minimum)
     rs_l, rq_l = solver_errors(sol, Ts, order=2)
     share_L = 1.0 - model.sigma**2 / source
-    xs, realised = realised_variable(model, sol, Ts) if realised and not fraction else (Ts, {})
     if realised:  # the layer's first order where the raw lost time is read stays added
         realised["added_omegas"] = [*other.get("added_omegas", ()), *realised["added_omegas"]]
     m = _exponent_measurement(

@@ -32,7 +32,14 @@ from theory import PLRFModel, derive_scaling_laws, window_end_layer
 from ..analysis.extrapolate import ExtrapolationOptions
 from .core import DEFAULT_RESOLUTION
 from .easy_layer import FLOOR_MATCH
-from .readouts import ANNEAL_LEVEL, _end_integral, annealing_width, lost_time, realised_time
+from .readouts import (
+    ANNEAL_LEVEL,
+    _end_integral,
+    annealing_width,
+    bulk_peak,
+    lost_time,
+    realised_time,
+)
 
 __all__ = [
     "LAYER",
@@ -133,17 +140,23 @@ WINDOW_REALISED_TIME = False
 def realised_variable(model: PLRFModel, sol: dict, Ts) -> tuple[np.ndarray, dict]:
     r"""The window's horizons in realised intrinsic time, :math:`\tau_T = \int_0^T\eta`
     (:func:`~solvers.claims.readouts.realised_time`), and the diagnostics that re-extrapolate
-    against it: the derived list less :math:`1-\omega_0` (every order of the lost intrinsic
-    time: the window is a power of :math:`\tau_T` exactly) plus the plateau's unlearned modes'
-    noise :math:`(b-a)/b` (:func:`theory.window_realised_time`)."""
+    against it (:func:`theory.window_realised_time`): the derived list less :math:`1-\omega_0`
+    (every order of the lost intrinsic time: the window is a power of :math:`\tau_T` exactly),
+    and ``unlearned_factor``, :math:`(1 - R(\tau_T))^{b/(2b-1)}` at the plateau's rate (the
+    bulk's, :func:`~solvers.claims.readouts.bulk_peak`), the factor that divides the plateau's
+    unlearned modes' noise (:math:`\tau^{-(b-a)/b}`) out of the readout."""
     from theory import window_realised_time
 
-    removed, added = window_realised_time().omegas(model.a, model.b)
+    wr = window_realised_time()
+    removed, _ = wr.omegas(model.a, model.b)
     taus = np.array([realised_time(sol[T], T) for T in Ts])
-    lost = 1.0 - taus / (model.eta_max * np.asarray(Ts, float))  # Lambda_tau / T
+    rates = [bulk_peak(sol[T], T) for T in Ts]
+    cap = [float(np.max(sol[T].eta)) for T in Ts]  # the first steps' rate: the cap
     return taus, {"variable": "tau_T", "horizons_T": [float(T) for T in Ts],
-                  "realised_time": taus.tolist(), "lost_share": lost.tolist(),
-                  "removed_omegas": removed, "added_omegas": added}  # fmt: skip
+                  "realised_time": taus.tolist(), "removed_omegas": removed, "added_omegas": [],
+                  "lost_share": [1.0 - x / (c * T) for x, c, T in zip(taus, cap, Ts, strict=True)],
+                  "unlearned_factor": [wr.unlearned_factor(model, x, r)
+                                       for x, r in zip(taus, rates, strict=True)]}  # fmt: skip
 
 
 def layer_bound(model: PLRFModel) -> float:
