@@ -104,12 +104,13 @@ class WindowRealisedTime:
 
     def omegas(self, a_val: float, b_val: float) -> tuple[list[float], list[float]]:
         """The exponents a readout against the realised time removes from the window claim's
-        derived list, and those it adds, at ``(a, b)``."""
+        derived list, and the one it adds where it does not divide the unlearned modes' noise
+        out (:meth:`unlearned_factor`), at ``(a, b)``."""
         at = {a: a_val, b: b_val}
         return [float(self.removed.subs(at))], [float(self.unlearned.subs(at))]
 
     def unlearned_factor(self, model, tau: float, rate: float) -> float:
-        """:math:`(1 - R(\tau))^{1/(1-q)}` at ``model`` (``rate``: the plateau's rate): what the
+        r""":math:`(1 - R(\tau))^{1/(1-q)}` at ``model`` (``rate``: the plateau's rate): what the
         readout is multiplied by to divide the unlearned modes' noise out."""
         at = {**model.subs(), eta: rate, sigma: model.sigma, inv_m: 1 / model.batch}
         R = float(self.share.subs(at).subs(self.tau, tau))
@@ -126,11 +127,12 @@ class WindowRealisedTime:
             rf"$\omega_0 = {w}$, to all orders in $W/T$. Against $\log T$ the local slope is "
             r"$\omega_0/(1 - x(1-\omega_0))$ (SymPy, implicit differentiation), "
             rf"$x = \Lambda_\tau/T \propto T^{{{rem}}}$: a readout against $\log\tau_T$ removes "
-            rf"$T^{{k({rem})}}$ for every $k \ge 1$. It keeps the plateau's "
-            r"unlearned modes' noise, $\eta_{\max}(n/m)\int_{\tau_T}^\infty K(2v)dv$, whose "
-            rf"derivative is $\tau_T^{{{unl}}}$ of the bias's (a correction the derived list "
-            r"lacks in either readout), and the "
-            r"window's own terms in $W$ (the layer's second order, the source residual)."
+            rf"$T^{{k({rem})}}$ for every $k \ge 1$. The plateau's unlearned modes' noise, "
+            r"$-\eta(\sigma^2/m)\int_{\tau_T}^\infty K(2v)dv$, moves the bias's derivative to "
+            rf"$B'(1 - R)$, $R = {sp.latex(self.share)} \propto \tau^{{{unl}}}$ (a correction "
+            r"the window's derived list lacks in either readout): the readout is multiplied by "
+            rf"$(1 - R)^{{{sp.latex(self.division)}}}$. It keeps the window's own terms in $W$ "
+            r"(the layer's second order, the source residual)."
         )
 
 
