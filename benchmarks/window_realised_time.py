@@ -8,10 +8,10 @@
 mode terms are left out (no re-solves: the slopes and the schemes' spread only); ``--cut N``
 drops the last ``N`` horizons (``--cut 4``: the sweep to ``T_max/100``, the protocol's H1).
 Readouts: ``T`` = the claim as on main; ``tau`` = against ``log tau_T``, the plateau's unlearned
-modes' noise divided out and ``1 - w0`` removed from the derived list (the protocol's rule,
-:func:`theory.window_realised_time`); ``tau+`` = against ``log tau_T``, that noise kept with its
-exponent ``(b - a)/b`` in the list; ``tau-`` = neither divided nor listed (not derived: for
-comparison); ``T+`` = main's readout with ``(b - a)/b`` added to its list.
+modes' noise and the bulk's rate deficit divided out, ``1 - w0`` removed from the derived list
+(the protocol's rule, :func:`theory.window_realised_time`); ``tau1`` = the same without the
+rate deficit's division; ``tau+`` = neither divided, the unlearned modes' exponent ``(b - a)/b``
+in the list; ``T+`` = main's readout with ``(b - a)/b`` added to its list.
 (benchmarks/results/claims.md, 2026-12-02s20 (win20); window_2026-12-04/PROTOCOL.md.)
 """
 
@@ -54,10 +54,12 @@ def _variants(model, m_T, m_tau):
     if raw is None:
         return out
     _, added = window_realised_time().omegas(model.a, model.b)
-    undiv = {**raw, "y": raw["y"] / np.asarray(m_tau.diagnostics["unlearned_factor"])}
-    d = {**m_tau.diagnostics, "extrapolation_input": undiv}
+    rate = np.asarray(m_tau.diagnostics["rate_factor"])
+    d1 = {**m_tau.diagnostics, "extrapolation_input": {**raw, "y": raw["y"] / rate}}
+    out["tau1"] = replace(m_tau, diagnostics=d1)
+    undiv = raw["y"] / rate / np.asarray(m_tau.diagnostics["unlearned_factor"])
+    d = {**m_tau.diagnostics, "extrapolation_input": {**raw, "y": undiv}}
     out["tau+"] = replace(m_tau, diagnostics={**d, "added_omegas": added})
-    out["tau-"] = replace(m_tau, diagnostics=d)
     d_T = {**m_T.diagnostics, "added_omegas": [*m_T.diagnostics.get("added_omegas", ()), *added]}
     out["T+"] = replace(m_T, diagnostics=d_T)
     return out
@@ -88,7 +90,7 @@ def main() -> None:
     m_T, m_tau = ms[0], ms[1]
     d = m_tau.diagnostics
     Tf, taus, share, ys = d["horizons_T"], d["realised_time"], d["lost_share"], m_T.diagnostics["y"]
-    fac = np.asarray(d["unlearned_factor"])
+    fac = np.asarray(d["unlearned_factor"]) * np.asarray(d["rate_factor"])
     sT, stau, sdiv = _slopes(Tf, ys), _slopes(taus, ys), _slopes(taus, np.asarray(ys) * fac)
     xm = 0.5 * (np.asarray(share[1:]) + np.asarray(share[:-1]))
     print(f"({args.a:g}, {args.b:g}) w0 = {w0:.5f}, T {Tf[0]:.3g} .. {Tf[-1]:.3g}, {cpu:.1f} s CPU")

@@ -36,6 +36,8 @@ def test_the_exact_balance_gives_the_derived_window_and_the_tilt():
     assert sp.simplify(s - r.slope_in_T.subs({a: 3, b: sp.Rational(7, 2)})) == 0
     assert sp.simplify(r.removed - (b - a) / (2 * b - 1)) == 0
     assert sp.simplify(r.unlearned - (b - a) / b) == 0
+    assert sp.simplify(r.rate_power + (b - 1) / (2 * b - 1)) == 0
+    assert sp.simplify(r.division - b / (2 * b - 1)) == 0
     assert r.omegas(3, 3.5) == ([pytest.approx(1 / 12)], [pytest.approx(1 / 7)])
 
 
@@ -88,6 +90,17 @@ def test_the_divided_share_is_the_mode_sums():
         expect = (1 - R) ** (bv / (2 * bv - 1))  # the binding noise ~ W^-(b-1)/b: 1/(1-q)
         assert r.unlearned_factor(model, tau, rate) == pytest.approx(expect, rel=1e-6)
         assert 1e-4 < R < 1e-2  # the size it has at the default sweep's horizons
+
+
+def test_the_rate_factor_brings_a_window_to_the_cap():
+    """A window at fixed ``tau_T`` scales as ``eta_p^gamma``; the factor is ``(eta_p/cap)^-gamma``:
+    two windows that differ only by their starting rate read the same after it."""
+    model = PLRFModel(3.0, 3.5, n_modes=10**12)
+    r = window_realised_time()
+    gamma = -(3.5 - 1) / (2 * 3.5 - 1)
+    for rate in (0.62, 0.645):
+        W = 1e6 * (rate / 0.656) ** gamma
+        assert W * r.rate_factor(model, rate, 0.656) == pytest.approx(1e6, rel=1e-12)
 
 
 def _window_optimum(T, W, delta=6.0, eta_max=2.0, per_window=400):

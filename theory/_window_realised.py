@@ -91,6 +91,14 @@ class WindowRealisedTime:
         :math:`(1 - R)^{1/(1-q)}` is :math:`\propto\tau^{\omega_0}` (:attr:`division`).
     division : sympy.Expr
         :math:`1/(1-q)`, ``q`` the binding noise's power of ``W``.
+    rate_power : sympy.Expr
+        :math:`\gamma`: at fixed :math:`\tau_T` the window is :math:`\propto\eta_p^{\gamma}`,
+        :math:`\eta_p` the rate it starts from (the lost intrinsic time per unit ``W`` is
+        :math:`\propto\eta_p`, the binding noise's coefficient :math:`\propto\eta_p^{e}`):
+        :math:`\gamma = (1 - e)/(q - 1) = -(b-1)/(2b-1)`. The optimum's bulk sits below the cap by
+        a share that decays like :math:`W/T` (claims.md, 2026-12-02s20 (win20)): a
+        :math:`T^{-(1-\omega_0)}` the realised time does not remove; :meth:`rate_factor`
+        divides it out.
     """
 
     w0: sp.Expr
@@ -101,6 +109,7 @@ class WindowRealisedTime:
     tau: sp.Symbol
     share: sp.Expr
     division: sp.Expr
+    rate_power: sp.Expr
 
     def omegas(self, a_val: float, b_val: float) -> tuple[list[float], list[float]]:
         """The exponents a readout against the realised time removes from the window claim's
@@ -115,6 +124,11 @@ class WindowRealisedTime:
         at = {**model.subs(), eta: rate, sigma: model.sigma, inv_m: 1 / model.batch}
         R = float(self.share.subs(at).subs(self.tau, tau))
         return (1.0 - R) ** float(self.division.subs(model.subs()))
+
+    def rate_factor(self, model, rate: float, cap: float) -> float:
+        r""":math:`(\eta_p/\eta_{\rm cap})^{-\gamma}`: the readout times it is the window at
+        the cap's rate (``rate``: the bulk's, ``cap``: the first steps')."""
+        return (rate / cap) ** -float(self.rate_power.subs(model.subs()))
 
     def latex(self) -> str:
         """One LaTeX paragraph: the window in the realised intrinsic time."""
@@ -179,7 +193,16 @@ def window_realised_time() -> WindowRealisedTime:
     if sp.simplify(unlearned - (b - a) / b) != 0:
         raise RuntimeError(f"unlearned modes' noise: {unlearned}, expected (b - a)/b")
     division = sp.factor(1 / (1 - q))
-    return WindowRealisedTime(w0, _x, slope, sp.factor(1 - w0), unlearned, _tau, share, division)
+    (eta_max,) = [s for s in bound[0].coef.free_symbols if s.name == "eta_max"]
+    es = {sp.simplify(power_exponent(t.coef, eta_max)) for t in bound}  # noise ~ eta_p^e W^q
+    if len(es) != 1:
+        raise RuntimeError(f"window balance: binding noise terms of rate powers {es}")
+    (e,) = es
+    rate_power = sp.factor((1 - e) / (q - 1))  # lost per unit W ~ eta_p
+    if sp.simplify(rate_power + (b - 1) / (2 * b - 1)) != 0:
+        raise RuntimeError(f"window's rate power: {rate_power}, expected -(b - 1)/(2b - 1)")
+    return WindowRealisedTime(w0, _x, slope, sp.factor(1 - w0), unlearned, _tau, share, division,
+                              rate_power)  # fmt: skip
 
 
 def _slope_against_T(w0: sp.Expr) -> sp.Expr:

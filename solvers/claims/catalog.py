@@ -335,7 +335,7 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False, realised=WINDOW
                                 f"T = {Ts[-1]:.3g}, where it is {shape[-1]:.2f}")  # fmt: skip
     ys = lost * source**kappa / (np.asarray(Ts, float) if fraction else 1.0)
     xs, realised = realised_variable(model, sol, Ts) if realised and not fraction else (Ts, {})
-    ys = ys * np.asarray(realised.get("unlearned_factor", 1.0))  # its noise divided out
+    ys = ys * np.asarray(realised.get("unlearned_factor", 1.0)) * realised.get("rate_factor", 1.0)
     rs, rq = solver_errors(sol, Ts, order=1)
     # the window's shape may move along directions the loss hardly sees: the lost time's change
     # under the solver's remaining Newton step, where it exceeds the KKT residual's bound

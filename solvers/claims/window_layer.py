@@ -144,7 +144,9 @@ def realised_variable(model: PLRFModel, sol: dict, Ts) -> tuple[np.ndarray, dict
     (every order of the lost intrinsic time: the window is a power of :math:`\tau_T` exactly),
     and ``unlearned_factor``, :math:`(1 - R(\tau_T))^{b/(2b-1)}` at the plateau's rate (the
     bulk's, :func:`~solvers.claims.readouts.bulk_peak`), the factor that divides the plateau's
-    unlearned modes' noise (:math:`\tau^{-(b-a)/b}`) out of the readout."""
+    unlearned modes' noise (:math:`\tau^{-(b-a)/b}`) out of the readout, and ``rate_factor``,
+    :math:`(\eta_p/\eta_{\rm cap})^{(b-1)/(2b-1)}`, the window at the cap's rate (the bulk's
+    deficit below the cap decays like :math:`W/T`)."""
     from theory import window_realised_time
 
     wr = window_realised_time()
@@ -156,7 +158,9 @@ def realised_variable(model: PLRFModel, sol: dict, Ts) -> tuple[np.ndarray, dict
                   "realised_time": taus.tolist(), "removed_omegas": removed, "added_omegas": [],
                   "lost_share": [1.0 - x / (c * T) for x, c, T in zip(taus, cap, Ts, strict=True)],
                   "unlearned_factor": [wr.unlearned_factor(model, x, r)
-                                       for x, r in zip(taus, rates, strict=True)]}  # fmt: skip
+                                       for x, r in zip(taus, rates, strict=True)],
+                  "rate_factor": [wr.rate_factor(model, r, c)
+                                  for r, c in zip(rates, cap, strict=True)]}  # fmt: skip
 
 
 def layer_bound(model: PLRFModel) -> float:
