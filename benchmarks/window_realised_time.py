@@ -111,7 +111,7 @@ def main() -> None:
         ]
         sch = {k: round(x, 5) for k, x in e.schemes.items()}
         bud = {k: float(f"{x:.3g}") for k, x in e.budget.items()}
-        print(f"{name:4s} omegas {om}: {e.value:.5f} (hw {e.halfwidth:.4f}) {v}; pred {pred:.5f};"
+        print(f"{name:4s} omegas {om}: {e.value:.5f} (hw {e.halfwidth:.5f}) {v}; pred {pred:.5f};"
               f" shifted -0.02/+0.02: {h2}; primary {e.primary}; budget {bud}; schemes {sch}")  # fmt: skip
     if args.budget:
         print(f"grid term {d.get('grid_error')}, mode term {d.get('mode_error')}")
