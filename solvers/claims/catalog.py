@@ -320,7 +320,9 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False, realised=WINDOW
     :math:`\sigma^2` the source decays with ``T`` (claims.md, 2026-11-30d). The lost time alone,
     the label noise's share of the source, :func:`annealing_width`'s crossings and the shape
     exponent (:func:`window_shape_exponent`, against ``2b - 1``) are diagnostics. The lost time is
-    the outer window's, the fit :data:`.window_layer.WINDOW_FIT`, the grid error xi's (12-01z)."""
+    the outer window's, the fit :data:`.window_layer.WINDOW_FIT`, the grid error xi's (12-01z).
+    ``realised``: the slopes against the realised intrinsic time, two derived factors divided
+    out (:func:`.window_layer.realised_variable`; claims.md, 2026-12-02s20 (win20))."""
     sol, Ts = _solved(model, Ts, ctx)
     Ts, lost, other, readout = window_readouts(model, sol, Ts)  # the layer divided where small
     source = np.array([window_noise_source(model, sol[T].final_loss) for T in Ts])

@@ -133,8 +133,9 @@ WINDOW_FIT = ExtrapolationOptions(undetermined="noise")
 
 #: Read the window's local slopes against the realised intrinsic time :math:`\log\tau_T` in
 #: place of :math:`\log T` (:func:`realised_variable`; benchmarks/results/window_2026-12-04/
-#: PROTOCOL.md). Off: the protocol's criteria were not met (claims.md, 2026-12-02s20 (win20)).
-WINDOW_REALISED_TIME = False
+#: PROTOCOL.md). On: the protocol's criteria held at its eight points, the five where the
+#: readout against ``log T`` was inconclusive now agree (claims.md, 2026-12-02s20 (win20)).
+WINDOW_REALISED_TIME = True
 
 
 def realised_variable(model: PLRFModel, sol: dict, Ts) -> tuple[np.ndarray, dict]:
