@@ -61,6 +61,8 @@ __getattr__, __dir__, __all__ = attach(
         "WindowSourceResponse": "_window_source",
         "window_source_residual": "_window_source",
         "WindowSourceResidual": "_window_source",
+        "WindowRealisedTime": "_window_realised",
+        "window_realised_time": "_window_realised",
         "derive_feedback_slopes": "_feedback",
         "fixed_shape_peak_at": "_fixed_shape",
         "fixed_shape_peak_exponent": "_fixed_shape",

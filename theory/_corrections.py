@@ -69,6 +69,7 @@ from ._noise_floor import noise_floor
 from ._power_law_family import capped_power_law, power_law_terms, tuned_power_law_gain
 from ._powerlaw import PowerLaw, power_exponent, power_integral
 from ._window_layer import window_end_layer
+from ._window_realised import window_realised_time
 from ._window_source import window_source_residual, window_source_response
 from .symbols import a, b
 
@@ -547,7 +548,7 @@ def corrections_latex() -> str:
         parts.extend(c.latex() for c in rows.values())
     parts += [_feedback_latex(), capped_power_law().latex(), easy_end_layer().latex(),
               noise_floor().latex(), window_source_response().latex(), window_end_layer().latex(),
-              hard_loss_source().latex()]  # fmt: skip
+              hard_loss_source().latex(), window_realised_time().latex()]  # fmt: skip
     return "\n".join(parts)
 
 

@@ -56,7 +56,7 @@ from .readouts import (
     step_error,
     window_mean_rate,
 )
-from .window_layer import WINDOW_FIT, window_readouts
+from .window_layer import WINDOW_FIT, WINDOW_REALISED_TIME, realised_variable, window_readouts
 
 __all__ = [
     "BUILT_IN",
@@ -312,7 +312,7 @@ def window_noise_source(model: PLRFModel, final_loss: float) -> float:
 SHAPE_DRIFT_NOTED = 0.01
 
 
-def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
+def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False, realised=WINDOW_REALISED_TIME):
     r"""Exponent of the annealing window read as the lost time :func:`lost_time` (``/ T``: the
     fraction) times :math:`n^{\kappa}`, :math:`n` the noise source (:func:`window_noise_source`)
     and :math:`\kappa` derived (:func:`theory.window_source_response`): the window's balance
@@ -320,7 +320,9 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     :math:`\sigma^2` the source decays with ``T`` (claims.md, 2026-11-30d). The lost time alone,
     the label noise's share of the source, :func:`annealing_width`'s crossings and the shape
     exponent (:func:`window_shape_exponent`, against ``2b - 1``) are diagnostics. The lost time is
-    the outer window's, the fit :data:`.window_layer.WINDOW_FIT`, the grid error xi's (12-01z)."""
+    the outer window's, the fit :data:`.window_layer.WINDOW_FIT`, the grid error xi's (12-01z).
+    ``realised``: the slopes against the realised intrinsic time, two derived factors divided
+    out (:func:`.window_layer.realised_variable`; claims.md, 2026-12-02s20 (win20))."""
     sol, Ts = _solved(model, Ts, ctx)
     Ts, lost, other, readout = window_readouts(model, sol, Ts)  # the layer divided where small
     source = np.array([window_noise_source(model, sol[T].final_loss) for T in Ts])
@@ -334,6 +336,8 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
                                 f"(window_shape_exponent) moves by {drift:+.2f} per decade at "
                                 f"T = {Ts[-1]:.3g}, where it is {shape[-1]:.2f}")  # fmt: skip
     ys = lost * source**kappa / (np.asarray(Ts, float) if fraction else 1.0)
+    xs, realised = realised_variable(model, sol, Ts) if realised and not fraction else (Ts, {})
+    ys = ys * np.asarray(realised.get("unlearned_factor", 1.0)) * realised.get("rate_factor", 1.0)
     rs, rq = solver_errors(sol, Ts, order=1)
     # the window's shape may move along directions the loss hardly sees: the lost time's change
     # under the solver's remaining Newton step, where it exceeds the KKT residual's bound
@@ -342,11 +346,14 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False):
     # the source enters as L**|kappa|: the loss's own relative errors (a value at a minimum)
     rs_l, rq_l = solver_errors(sol, Ts, order=2)
     share_L = 1.0 - model.sigma**2 / source
+    if realised:  # the layer's first order where the raw lost time is read stays added
+        realised["added_omegas"] = [*other.get("added_omegas", ()), *realised["added_omegas"]]
     m = _exponent_measurement(
-        Ts, ys, rel_solver=rs + abs(kappa) * share_L * rs_l,
+        xs, ys, rel_solver=rs + abs(kappa) * share_L * rs_l,
         rel_quadrature=rq + abs(kappa) * share_L * rq_l,
         diagnostics={"lost_time": lost.tolist(), "level": ANNEAL_LEVEL, "source": source.tolist(),
-                     "kappa": kappa, "source_label_share": (1.0 - share_L).tolist(), **other},
+                     "kappa": kappa, "source_label_share": (1.0 - share_L).tolist(), **other,
+                     **realised},
     )  # fmt: skip
 
     def y(r, T):  # the readout of one optimum, for the time grid's drift (claims.md 2026-12-01z)

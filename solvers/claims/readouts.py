@@ -24,6 +24,7 @@ __all__ = [
     "bulk_peak",
     "lost_time",
     "peak_rate",
+    "realised_time",
     "shape_exponent",
     "shape_windows",
     "step_error",
@@ -76,6 +77,14 @@ def _cells(res, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return t, float(T) - t, np.diff(t)
     rem = np.asarray(rem, float)
     return t, rem, cell_lengths(t, rem)
+
+
+def realised_time(res, T: float) -> float:
+    r"""The intrinsic time the run realised, :math:`\tau_T = \int_0^T \eta\,dt`, from the
+    cells' exact means (the bias of the plateau is a function of it alone:
+    :func:`theory.window_realised_time`)."""
+    _, _, h = _cells(res, T)
+    return float(np.dot(np.asarray(res.eta, float), h))
 
 
 def _monotone_integral(x: np.ndarray, mass: np.ndarray) -> PchipInterpolator:

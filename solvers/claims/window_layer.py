@@ -32,18 +32,27 @@ from theory import PLRFModel, derive_scaling_laws, window_end_layer
 from ..analysis.extrapolate import ExtrapolationOptions
 from .core import DEFAULT_RESOLUTION
 from .easy_layer import FLOOR_MATCH
-from .readouts import ANNEAL_LEVEL, _end_integral, annealing_width, lost_time
+from .readouts import (
+    ANNEAL_LEVEL,
+    _end_integral,
+    annealing_width,
+    bulk_peak,
+    lost_time,
+    realised_time,
+)
 
 __all__ = [
     "LAYER",
     "LAYER_SLOPE_SHARE",
     "WINDOW_FIT",
+    "WINDOW_REALISED_TIME",
     "WINDOW_SHAPE_LEVELS",
     "divided_lost_time",
     "divided_shape_exponent",
     "layer_bound",
     "layer_epsilon",
     "layer_shift",
+    "realised_variable",
     "sweep_omegas",
     "window_readouts",
 ]
@@ -120,6 +129,39 @@ LAYER_SLOPE_SHARE = DEFAULT_RESOLUTION / ExtrapolationOptions().z
 #: ``disagrees`` that one more half-decade reverses: 9 of 12 points agree, as with v2, so it
 #: is not switched on (claims.md, 2026-12-01s16 (window16)).
 WINDOW_FIT = ExtrapolationOptions(undetermined="noise")
+
+
+#: Read the window's local slopes against the realised intrinsic time :math:`\log\tau_T` in
+#: place of :math:`\log T` (:func:`realised_variable`; benchmarks/results/window_2026-12-04/
+#: PROTOCOL.md). On: the protocol's criteria held at its eight points, the five where the
+#: readout against ``log T`` was inconclusive now agree (claims.md, 2026-12-02s20 (win20)).
+WINDOW_REALISED_TIME = True
+
+
+def realised_variable(model: PLRFModel, sol: dict, Ts) -> tuple[np.ndarray, dict]:
+    r"""The window's horizons in realised intrinsic time, :math:`\tau_T = \int_0^T\eta`
+    (:func:`~solvers.claims.readouts.realised_time`), and the diagnostics that re-extrapolate
+    against it (:func:`theory.window_realised_time`): the derived list less :math:`1-\omega_0`
+    (every order of the lost intrinsic time: the window is a power of :math:`\tau_T` exactly),
+    and ``unlearned_factor``, :math:`(1 - R(\tau_T))^{b/(2b-1)}` at the plateau's rate (the
+    bulk's, :func:`~solvers.claims.readouts.bulk_peak`), the factor that divides the plateau's
+    unlearned modes' noise (:math:`\tau^{-(b-a)/b}`) out of the readout, and ``rate_factor``,
+    :math:`(\eta_p/\eta_{\rm cap})^{(b-1)/(2b-1)}`, the window at the cap's rate (the bulk's
+    deficit below the cap decays like :math:`W/T`)."""
+    from theory import window_realised_time
+
+    wr = window_realised_time()
+    removed, _ = wr.omegas(model.a, model.b)
+    taus = np.array([realised_time(sol[T], T) for T in Ts])
+    rates = [bulk_peak(sol[T], T) for T in Ts]
+    cap = [float(np.max(sol[T].eta)) for T in Ts]  # the first steps' rate: the cap
+    return taus, {"variable": "tau_T", "horizons_T": [float(T) for T in Ts],
+                  "realised_time": taus.tolist(), "removed_omegas": removed, "added_omegas": [],
+                  "lost_share": [1.0 - x / (c * T) for x, c, T in zip(taus, cap, Ts, strict=True)],
+                  "unlearned_factor": [wr.unlearned_factor(model, x, r)
+                                       for x, r in zip(taus, rates, strict=True)],
+                  "rate_factor": [wr.rate_factor(model, r, c)
+                                  for r, c in zip(rates, cap, strict=True)]}  # fmt: skip
 
 
 def layer_bound(model: PLRFModel) -> float:
