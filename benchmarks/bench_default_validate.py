@@ -29,19 +29,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# run as a script: its sibling is imported as benchmarks.bench_validate_jobs
+sys.path.insert(0, str(ROOT))
 
-
-def _time_v(text: str) -> dict:
-    """User, system and wall seconds from ``/usr/bin/time -v``'s report."""
-
-    def field(name):
-        return re.search(rf"{re.escape(name)}: (.+)", text).group(1).strip()
-
-    wall = 0.0
-    for part in field("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":"):
-        wall = 60 * wall + float(part)
-    return {"user": float(field("User time (seconds)")),
-            "sys": float(field("System time (seconds)")), "wall": wall}  # fmt: skip
+from benchmarks.bench_validate_jobs import _time_v  # noqa: E402
 
 
 def parse(err: str) -> dict:
