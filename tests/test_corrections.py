@@ -73,8 +73,10 @@ def test_latex_has_every_row(corr):
     # window's response to a decaying noise source (and the hard loss against the same source),
     # and the tuned power law under the rate cap, and the easy phase's end-of-run boundary layer
     # and its learned modes' noise floor (theory.noise_floor), and the hard window's end-of-run
-    # boundary layer (theory.window_end_layer)
-    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 7
+    # boundary layer (theory.window_end_layer), and the window in the realised intrinsic time
+    # (theory.window_realised_time)
+    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 8
+    assert r"The hard window in the realised intrinsic time" in tex
     assert r"end-of-run boundary layer, divided out" in tex
     assert r"noise floor, divided out" in tex
     assert r"The tuned power law under the rate cap" in tex and r"a < 2 b" in tex
