@@ -155,11 +155,16 @@ def _refined(model: PLRFModel, res, T: float, ctx, halving: bool = False):
 
     if not isinstance(res, ContinuumResult):
         return None
-    memo = ctx.memo.setdefault(("refined grid (halving)" if halving else "refined grid", model), {})
+    memo = ctx.memo.setdefault((GRID_KIND[halving], model), {})
     if T not in memo:
-        opts, fine = _refined_options(model, res, T, ctx, halving)
-        memo[T] = _solve_from(model, T, res, {**opts, **fine})
+        memo[T] = _solve_from(model, T, res, _grid_options(model, res, T, ctx, halving))
     return memo[T]
+
+
+#: The memo kinds of the re-solves: the grid term's two refinements (by ``halving``), the mode
+#: term's.
+GRID_KIND = {False: "refined grid", True: "refined grid (halving)"}
+MODES_KIND = "refined modes"
 
 
 def _solve_from(model: PLRFModel, T: float, res, options: dict):
@@ -179,13 +184,11 @@ def _share(model: PLRFModel, sol: dict, Ts, ctx) -> None:
 
     if ctx.share is None or not all(isinstance(sol[T], ContinuumResult) for T in Ts):
         return
-    grids = {h: {T: _refined_options(model, sol[T], T, ctx, h) for T in Ts} for h in (0, 1)}
-    moved = any(grids[0][T][1] != grids[1][T][1] for T in Ts)
-    jobs = [("refined grid (halving)" if h else "refined grid", T, {**o, **f})
-            for h in ((0, 1) if moved else (0,)) for T, (o, f) in grids[h].items()]  # fmt: skip
-    opts = _sweep_options(model, ctx)
-    nodes = _mode_options(opts)
-    jobs += [("refined modes", T, {**opts, "points_per_bin": nodes}) for T in Ts]
+    halvings = (False, True) if _boundary_moved(model, sol, Ts, ctx) else (False,)
+    jobs = [
+        (GRID_KIND[h], T, _grid_options(model, sol[T], T, ctx, h)) for h in halvings for T in Ts
+    ]
+    jobs += [(MODES_KIND, T, _modes_options(model, ctx)) for T in Ts]
     todo = [(k, T, o) for k, T, o in _ends_first(jobs) if T not in ctx.memo.get((k, model), {})]
     done = ctx.share(_solve_from, [(model, T, sol[T], o) for _, T, o in todo])
     for (k, T, _), r in zip(todo, done, strict=True):
@@ -199,8 +202,8 @@ def _ends_first(jobs: list) -> list:
     cheap ones meet in the middle. Posted in kind order, the worker joined with one grid re-solve
     left and this process ended on the largest alone: (3, 3.5) took 5:28 idle, 324 s on this side
     against the worker's 253 s. Each kind keeps its horizons' order (the memo's)."""
-    grid = [j for j in jobs if j[0] != "refined modes"]
-    modes = [j for j in jobs if j[0] == "refined modes"]
+    grid = [j for j in jobs if j[0] != MODES_KIND]
+    modes = [j for j in jobs if j[0] == MODES_KIND]
     early = [j for j in grid if j[1] != grid[-1][1]]
     late = [j for j in grid if j[1] == grid[-1][1]]
     return early + modes + late[::-1]
@@ -217,6 +220,19 @@ def _refined_options(model: PLRFModel, res, T: float, ctx, halving: bool = False
     hard = bool(hard_sweep_options(model)) and not halving
     crossing = annealing_width(res, T) / T if hard else None
     return opts, refined_grid(base.ratio, base.max_interval, crossing)
+
+
+def _grid_options(model: PLRFModel, res, T: float, ctx, halving: bool = False) -> dict:
+    """The solver options of :func:`_refined`'s re-solve: the sweep's with the refined grid."""
+    opts, fine = _refined_options(model, res, T, ctx, halving)
+    return {**opts, **fine}
+
+
+def _boundary_moved(model: PLRFModel, sol: dict, Ts, ctx) -> bool:
+    """Whether the boundary rule's refined grid differs from the halving rule's at any of ``Ts``
+    (then both refinements are re-solved: :func:`_refinements`)."""
+    return any(_refined_options(model, sol[T], T, ctx)[1]
+               != _refined_options(model, sol[T], T, ctx, halving=True)[1] for T in Ts)  # fmt: skip
 
 
 def _sweep_options(model: PLRFModel, ctx) -> dict:
@@ -239,9 +255,7 @@ def _refinements(model: PLRFModel, sol: dict, Ts, ctx) -> list:
     fine = [_refined(model, sol[T], T, ctx) for T in Ts]
     if any(f is None for f in fine):
         return []
-    moved = any(_refined_options(model, sol[T], T, ctx)[1] != _refined_options(
-        model, sol[T], T, ctx, halving=True)[1] for T in Ts)  # fmt: skip
-    if not moved:
+    if not _boundary_moved(model, sol, Ts, ctx):
         return [fine]
     return [fine, [_refined(model, sol[T], T, ctx, halving=True) for T in Ts]]
 
@@ -282,18 +296,19 @@ def _refined_modes(model: PLRFModel, res, T: float, ctx):
 
     if not isinstance(res, ContinuumResult):
         return None
-    memo = ctx.memo.setdefault(("refined modes", model), {})
+    memo = ctx.memo.setdefault((MODES_KIND, model), {})
     if T not in memo:
-        opts = _sweep_options(model, ctx)
-        memo[T] = _solve_from(model, T, res, {**opts, "points_per_bin": _mode_options(opts)})
+        memo[T] = _solve_from(model, T, res, _modes_options(model, ctx))
     return memo[T]
 
 
-def _mode_options(opts: dict) -> int:
-    """The refined mode quadrature's nodes per bin: :data:`MODE_REFINEMENT` times ``opts``'."""
+def _modes_options(model: PLRFModel, ctx) -> dict:
+    """The solver options of :func:`_refined_modes`' re-solve: the sweep's with
+    :data:`MODE_REFINEMENT` times its nodes per mode bin."""
     from ..control.continuum import ContinuumOptions
 
-    return ContinuumOptions(**opts).points_per_bin * MODE_REFINEMENT
+    opts = _sweep_options(model, ctx)
+    return {**opts, "points_per_bin": ContinuumOptions(**opts).points_per_bin * MODE_REFINEMENT}
 
 
 def _mode_error(model: PLRFModel, sol: dict, Ts, readout, ctx) -> float:
