@@ -92,3 +92,22 @@ def test_progress_goes_to_stderr_and_json_stays_parseable(capsys, tmp_path):
     assert code == 0
     assert [r["claim"] for r in json.loads(out)] == ["xi"]
     assert err.count("T=") >= 3, err
+
+
+def test_a_claim_run_alone_gets_the_whole_default_run_s_modes():
+    """The default run's mode count follows the longest default horizon of every claim of the
+    phase, whichever ``--claim`` asks for: a row run alone is the whole run's row on the same
+    model. (It followed the asked claims' horizons: at (1.2, 4) the constant-rate loss alone got
+    7.95e17 modes and Nesterov's row 4.5e16 against the whole run's 7.95e18, so their rows read
+    other numbers than the whole run's; claims.md 2026-12-02s20 (speed20).)"""
+    from solvers.cli.main import build_parser
+    from solvers.cli.validate import _default_modes
+
+    def modes(*claims):
+        words = ["validate", "--a", "1.2", "--b", "4"] + [w for c in claims for w in ("--claim", c)]
+        return _default_modes(build_parser("validate").parse_args(words), None)
+
+    whole = modes()
+    assert modes("optimal constant loss") == modes("hard annealing window") == whole
+    # the bias rule (k*/N)^(a-1) <= 1e-3 at the window's 1e15 needs N ~ 8e18 at a = 1.2
+    assert 10**18 < whole < 10**20

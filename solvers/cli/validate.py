@@ -254,7 +254,8 @@ def _context(args: argparse.Namespace, per_claim: bool):
 def _default_modes(args: argparse.Namespace, Ts) -> int:
     """The default run's mode count: :data:`DEFAULT_VALIDATE_MODES`, or more where its model
     would lack over :data:`MISSING_MODES_TOL` of the bias at its longest horizon (``Ts``, or
-    with ``None`` the claims' own default horizons)."""
+    with ``None`` the default horizons of every claim of the phase, whichever ``--claim`` asks
+    for: a row run alone is the row of the whole run, on the same model)."""
     from theory import modes_for_horizon
 
     from ..claims.catalog import CLAIMS
@@ -263,8 +264,7 @@ def _default_modes(args: argparse.Namespace, Ts) -> int:
     args.modes = DEFAULT_VALIDATE_MODES
     probe = model_from_args(args, dense=False)
     if Ts is None:
-        names = args.claim or CLAIMS.names()
-        Ts = [T for n in names if probe.phase in CLAIMS[n].phases
+        Ts = [T for n in CLAIMS.names() if probe.phase in CLAIMS[n].phases
               for T in default_horizons(probe, CLAIMS[n])]  # fmt: skip
     need = modes_for_horizon(probe.a, probe.b, max(Ts), probe.eta_max, MISSING_MODES_TOL)
     return max(DEFAULT_VALIDATE_MODES, need)
