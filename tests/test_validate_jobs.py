@@ -212,14 +212,23 @@ def _square_and_pid(x, pause):
     return x * x, os.getpid()
 
 
+def _ready_then_serve(shared, ready):
+    ready.set()
+    shared.serve()
+
+
 def test_shared_tasks_are_computed_once_by_either_process():
     """:class:`Shared`: the caller computes from the back, the serving worker from the front;
     every task once, the values in the caller's order, both processes taking part."""
+    import multiprocessing
     import os
 
     shared = Shared()
-    with Beside(shared.serve) as w:
-        time.sleep(1.0)  # the worker serving before the batch is posted
+    ready = multiprocessing.get_context("spawn").Event()
+    with Beside(_ready_then_serve, shared, ready) as w:
+        # the worker serving before the batch is posted (a fixed sleep of 1 s was not enough
+        # on a loaded host: the spawned worker's start-up took longer than the caller's 4 s)
+        assert ready.wait(120)
         out = shared.map(_square_and_pid, [(x, 0.5) for x in range(8)], alive=w.alive)
         shared.stop()
         w.result()
