@@ -63,6 +63,8 @@ __getattr__, __dir__, __all__ = attach(
         "WindowSourceResidual": "_window_source",
         "WindowRealisedTime": "_window_realised",
         "window_realised_time": "_window_realised",
+        "PlateauDeficit": "_plateau_deficit",
+        "plateau_deficit": "_plateau_deficit",
         "derive_feedback_slopes": "_feedback",
         "fixed_shape_peak_at": "_fixed_shape",
         "fixed_shape_peak_exponent": "_fixed_shape",

@@ -1,0 +1,168 @@
+r"""Why the hard optimum holds its bulk rate below the stability limit: a pointwise balance.
+
+On the hard phase's plateau the rate sits a share :math:`\epsilon(t) = 1 - \eta(t)/\eta_s` below
+the stability limit :math:`\eta_s` (where the feedback sum :math:`S(\eta)` reaches 1). The
+loss there is quasi-stationary (the feedback's relaxation time, :math:`\epsilon^{-b/(b-1)}`,
+is short against ``T``, checked below):
+
+.. math::
+
+    \sigma^2 + L(t) = \frac{\sigma^2 + B(\tau_t)}{1 - S(\eta(t))}, \qquad
+    1 - S \simeq \eta_s S'(\eta_s)\,\epsilon .
+
+The final loss depends on the plateau's rate at ``t`` in two ways only:
+
+* the bias :math:`B(\tau_T)`, :math:`\tau_T = \int_0^T\eta`: a deficit :math:`\epsilon\,dt`
+  costs :math:`-B'(\tau_T)\,\eta_s\epsilon\,dt`;
+* the noise injected at ``t`` that survives to ``T``: :math:`G(t)\,(\sigma^2 + L(t))\,dt`,
+  :math:`G(t) = (\eta^2/m)\,K(\tau_T - \tau_t)`, :math:`K(v) = \sum_k\lambda_k^2
+  e^{-2\lambda_k v}` (the window included in :math:`\tau_T - \tau_t`).
+
+Each ``t`` trades its own bias against its own surviving noise, so the stationarity is
+**pointwise** in ``t``:
+
+.. math::
+
+    \epsilon(t)^2 = \frac{G(t)\,(\sigma^2 + B(\tau_t))}{\eta_s^2\,S'(\eta_s)\,(-B'(\tau_T))}.
+
+With :math:`K(v) \propto v^{-(2-1/b)}` and :math:`-B' \propto \tau^{-(a-1)/b-1}` (the mode sums'
+asymptotics) this gives, at fixed :math:`u = t/T` with :math:`T(1-u) \gg W`,
+
+.. math::
+
+    \epsilon \propto T^{-(b-a)/(2b)}\,(1-u)^{-(2b-1)/(2b)}
+    \Big(1 + \frac{B(\tau_t)}{\sigma^2}\Big)^{1/2},
+
+the last factor a relative correction :math:`T^{-(a-1)/b}` (the plateau's source
+:math:`\sigma^2 + B`). A balance that holds :math:`\epsilon` constant over the plateau
+integrates the surviving noise to the window, :math:`\int^{T-W}G \propto W^{-(b-1)/b}`, and
+gives :math:`\epsilon \propto T^{-(1-\omega_0)/2}`: it prices the whole plateau at the noise of
+its last stretch, which the optimum avoids by letting :math:`\epsilon` grow towards the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import sympy as sp
+
+from ._asymptotics import _kernel, _response, derive_scaling_laws
+from ._powerlaw import power_exponent
+from .symbols import a, b
+
+__all__ = ["PlateauDeficit", "plateau_deficit"]
+
+_eps, _g, _n0, _s1, _db, _eta = sp.symbols("epsilon G n_0 S' D eta_s", positive=True)
+_u, _W = sp.symbols("u W", positive=True)
+
+
+@dataclass(frozen=True)
+class PlateauDeficit:
+    r"""The hard plateau's deficit below the stability limit (module docstring).
+
+    Attributes
+    ----------
+    square : sympy.Expr
+        :math:`\epsilon^2` from the pointwise stationarity, in the symbols ``G`` (surviving
+        noise per unit source), ``n_0`` (:math:`\sigma^2 + B(\tau_t)`), ``S'``
+        (:math:`S'(\eta_s)`), ``D`` (:math:`-B'(\tau_T)`) and ``eta_s``.
+    exponent : sympy.Expr
+        :math:`(b-a)/(2b)`: :math:`\epsilon \propto T^{-\text{exponent}}` at fixed ``t/T``.
+    profile : sympy.Expr
+        :math:`-(2b-1)/(2b)`: :math:`\epsilon \propto (1 - t/T)^{\text{profile}}`.
+    source : sympy.Expr
+        :math:`(a-1)/b`: the relative correction of :math:`(1 + B(\tau_t)/\sigma^2)^{1/2}`.
+    naive : sympy.Expr
+        :math:`(1-\omega_0)/2`: the exponent of the constant-deficit balance (not the optimum's).
+    relaxation : sympy.Expr
+        :math:`(b-a)/(2(b-1))`: the feedback's relaxation time :math:`\epsilon^{-b/(b-1)}` grows
+        as :math:`T^{\text{relaxation}}`, below 1 (quasi-stationarity holds).
+    """
+
+    square: sp.Expr
+    exponent: sp.Expr
+    profile: sp.Expr
+    source: sp.Expr
+    naive: sp.Expr
+    relaxation: sp.Expr
+
+    def exponents(self, a_val: float, b_val: float) -> dict[str, float]:
+        """The exponents at ``(a, b)``, by attribute name."""
+        at = {a: a_val, b: b_val}
+        names = ("exponent", "profile", "source", "naive", "relaxation")
+        return {n: float(getattr(self, n).subs(at)) for n in names}
+
+    def latex(self) -> str:
+        """One LaTeX paragraph: the plateau's deficit below the stability limit."""
+        return (
+            r"\paragraph{The hard plateau below the stability limit.} On the plateau "
+            r"$\sigma^2 + L = (\sigma^2 + B(\tau_t))/(1 - S)$, $1 - S \simeq \eta_s S'\epsilon$. "
+            r"A deficit $\epsilon$ at $t$ costs the bias $-B'(\tau_T)\eta_s\epsilon\,dt$ and "
+            r"saves the surviving noise $G(t)(\sigma^2 + L(t))\,dt$, "
+            r"$G = (\eta^2/m)K(\tau_T - \tau_t)$; the stationarity is pointwise in $t$: "
+            rf"$\epsilon^2 = {sp.latex(self.square)}$ ($n_0 = \sigma^2 + B(\tau_t)$, "
+            r"$D = -B'(\tau_T)$). Hence "
+            rf"$\epsilon \propto T^{{{sp.latex(-self.exponent)}}}"
+            rf"(1 - t/T)^{{{sp.latex(self.profile)}}}$ with a relative correction "
+            rf"$T^{{{sp.latex(-self.source)}}}$ from $n_0$. A constant deficit would give "
+            rf"$T^{{{sp.latex(-self.naive)}}}$: it prices the whole plateau at the noise of "
+            r"its last stretch."
+        )
+
+
+@cache
+def plateau_deficit() -> PlateauDeficit:
+    r"""Derive :class:`PlateauDeficit` (SymPy; checks by substitution and against closed forms).
+
+    Examples
+    --------
+    >>> d = plateau_deficit()
+    >>> d.exponent, d.profile, d.source
+    (-(a - b)/(2*b), -(2*b - 1)/(2*b), (a - 1)/b)
+    >>> d.exponents(1.5, 3)["exponent"], round(d.exponents(1.5, 3)["naive"], 12)
+    (0.25, 0.15)
+    """
+    # the cost of a deficit eps over dt at t: the bias's plus the surviving noise's
+    cost = _db * _eta * _eps + _g * _n0 / (_s1 * _eta * _eps)
+    roots = [r for r in sp.solve(sp.diff(cost, _eps), _eps) if r.is_positive]
+    if len(roots) != 1:
+        raise RuntimeError(f"plateau deficit: stationary points {roots}")
+    square = sp.simplify(roots[0] ** 2)
+    if not sp.simplify(sp.diff(cost, _eps, 2).subs(_eps, roots[0])).is_positive:
+        raise RuntimeError("plateau deficit: the stationary point is not a minimum")
+    r = _response()
+    tau = sp.Symbol("tau", positive=True)
+    bias = r.bias.at(r.bias_factor * tau)
+    d_bias = power_exponent(-sp.diff(bias, tau), tau)  # -B' ~ tau^d_bias, tau ~ T
+    surviving = power_exponent(_kernel(r, tau), tau)  # K(v) ~ v^surviving, v ~ T (1 - u)
+    exponent = sp.factor(-(surviving - d_bias) / 2)
+    profile = sp.factor(surviving / 2)
+    source = sp.factor(-power_exponent(bias, tau))  # n_0 = sigma^2 (1 + B/sigma^2)
+    hard = derive_scaling_laws().hard
+    w0 = hard["anneal_window_exponent"].expr
+    # the constant-deficit balance: int_0^{T-W} K(T - t) dt ~ W^(surviving + 1), W ~ T^w0
+    naive = sp.factor(-((surviving + 1) * w0 - (d_bias + 1)) / 2)
+    relaxation = sp.factor(exponent * b / (b - 1))
+    _check(exponent, profile, source, naive, relaxation, w0, hard["loss_exponent"].expr)
+    return PlateauDeficit(square, exponent, profile, source, naive, relaxation)
+
+
+def _check(exponent, profile, source, naive, relaxation, w0, p) -> None:
+    """The derived exponents against their closed forms and the phase's conditions."""
+    closed = {
+        "exponent": (exponent, (b - a) / (2 * b)),
+        "profile": (profile, -(2 * b - 1) / (2 * b)),
+        "source": (source, p),
+        "naive": (naive, (1 - w0) / 2),
+    }
+    for name, (got, want) in closed.items():
+        if sp.simplify(got - want) != 0:
+            raise RuntimeError(f"plateau deficit {name}: {got}, expected {want}")
+    # hard phase (1 < a < b): the relaxation time grows slower than T, the deficit decays
+    x, y = sp.symbols("x y", positive=True)  # a = 1 + x, b = a + y
+    at = {a: 1 + x, b: 1 + x + y}
+    for what, expr in (("1 - relaxation", 1 - relaxation), ("exponent", exponent)):
+        num, den = sp.fraction(sp.factor(expr.subs(at)))
+        if not (sp.expand(num).is_positive and sp.expand(den).is_positive):
+            raise RuntimeError(f"plateau deficit: {what} = {expr} not positive in the hard phase")
