@@ -118,18 +118,20 @@ def local_slopes(Ts, ys) -> np.ndarray:
 def table(paths, us=(0.01, 0.05, 0.2, 0.5, 0.8), u_slope: float = 0.05) -> dict:
     """Measured against predicted deficits, and the local slopes at ``u_slope``."""
     opts = sorted((Optimum.load(p) for p in paths), key=lambda o: o.T)
-    rows, raw, divided = [], [], []
+    rows, raw, divided, pred = [], [], [], []
     for o in opts:
         sums = ModeSums(o)
         lim = sums.limit()
         cells = {u: deficit_at(o, sums, lim, u) for u in (*us, u_slope)}
         rows.append((o.T, lim, {u: cells[u][:2] for u in us}))
-        eps, _, source = cells[u_slope]
+        eps, eps_pred, source = cells[u_slope]
         raw.append(eps)
+        pred.append(eps_pred)
         divided.append(eps / source)
     Ts = [o.T for o in opts]
     return {"a": opts[0].a, "b": opts[0].b, "rows": rows, "T": Ts,
-            "raw": local_slopes(Ts, raw), "divided": local_slopes(Ts, divided)}  # fmt: skip
+            "raw": local_slopes(Ts, raw), "divided": local_slopes(Ts, divided),
+            "predicted": local_slopes(Ts, pred)}  # fmt: skip
 
 
 def main(argv=None) -> None:
@@ -147,8 +149,11 @@ def main(argv=None) -> None:
         body = "  ".join(f"u={u:g}: {m:.5f}/{q:.5f}" for u, (m, q) in cells.items())
         print(f"T={T:.0e} eta_s={lim:.6f}  measured/predicted  {body}")
     mids = np.sqrt(np.multiply(out["T"][:-1], out["T"][1:]))
-    for T, r, d in zip(mids, out["raw"], out["divided"], strict=True):
-        print(f"  T_mid={T:.2e}  slope raw {r:.4f}  divided by the source factor {d:.4f}")
+    for T, r, d, q in zip(mids, out["raw"], out["divided"], out["predicted"], strict=True):
+        print(
+            f"  T_mid={T:.2e}  slope raw {r:.4f}  divided by the source factor {d:.4f}  "
+            f"of the predicted eps {q:.4f}"
+        )
 
 
 if __name__ == "__main__":

@@ -74,9 +74,11 @@ def test_latex_has_every_row(corr):
     # and the tuned power law under the rate cap, and the easy phase's end-of-run boundary layer
     # and its learned modes' noise floor (theory.noise_floor), and the hard window's end-of-run
     # boundary layer (theory.window_end_layer), and the window in the realised intrinsic time
-    # (theory.window_realised_time)
-    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 8
+    # (theory.window_realised_time), and the plateau below the stability limit
+    # (theory.plateau_deficit)
+    assert tex.count(r"\paragraph") == sum(len(r) for r in corr.values()) + 9
     assert r"The hard window in the realised intrinsic time" in tex
+    assert r"The hard plateau below the stability limit" in tex
     assert r"end-of-run boundary layer, divided out" in tex
     assert r"noise floor, divided out" in tex
     assert r"The tuned power law under the rate cap" in tex and r"a < 2 b" in tex
@@ -160,8 +162,9 @@ def test_window_boundary_layer_is_its_final_stretch_against_its_noise(corr):
         assert all(not (t.form == POWER and t.mechanism == "noise against bias") for t in terms)
     # ... and what the readout's division by the source at the end keeps, p + (b - a)/(2b - 1)
     # (theory.window_source_residual; benchmarks/results/claims.md 2026-11-30o, R1)
+    # and the bulk's deficit below the stability limit, (b - a)/(2b) (theory.plateau_deficit)
     omegas = corr["hard"]["anneal_window_exponent"].omegas(1.5, 3)
-    assert omegas == pytest.approx([7 / 30, 0.3, 1 / 6 + 0.3])
+    assert omegas == pytest.approx([7 / 30, 0.25, 0.3, 1 / 6 + 0.3])
 
 
 def test_modes_for_horizon_bounds_the_bias_the_model_lacks():

@@ -66,6 +66,7 @@ from ._asymptotics import (
 from ._easy_layer import easy_end_layer
 from ._hard_loss_source import hard_loss_source
 from ._noise_floor import noise_floor
+from ._plateau_deficit import plateau_deficit
 from ._power_law_family import capped_power_law, power_law_terms, tuned_power_law_gain
 from ._powerlaw import PowerLaw, power_exponent, power_integral
 from ._window_layer import window_end_layer
@@ -338,14 +339,7 @@ def _window_terms() -> list[CorrectionTerm]:
             r"$(\tau_0 - \tau_1)^{q}$ expanded to first order in $\tau_1/\tau_0 \sim W/T$; the "
             r"next order is smaller by $W/T$.",
         ),
-        CorrectionTerm(
-            "plateau below the rate cap", POWER, sp.factor(1 - w), True,
-            r"The optima hold their plateau below $\eta_{\max}$ by a share that falls about as "
-            r"$W/T$ (measured, 1.4--2.9\,\% at the horizons run; why is not derived); at fixed "
-            r"$\tau_T$ the window scales as $\eta_p^{-(b-1)/(2b-1)}$ (derived), so the deficit "
-            r"adds a correction with the exponent of the term above; the realised-time readout "
-            r"multiplies by $(\eta_p/\eta_{\max})^{(b-1)/(2b-1)}$ and so divides it out.",
-        ),
+        plateau_deficit().correction_term(CorrectionTerm, POWER),  # derived: theory/_plateau_deficit
     ]  # fmt: skip
 
 
@@ -553,7 +547,8 @@ def corrections_latex() -> str:
         parts.extend(c.latex() for c in rows.values())
     parts += [_feedback_latex(), capped_power_law().latex(), easy_end_layer().latex(),
               noise_floor().latex(), window_source_response().latex(), window_end_layer().latex(),
-              hard_loss_source().latex(), window_realised_time().latex()]  # fmt: skip
+              hard_loss_source().latex(), window_realised_time().latex(),
+              plateau_deficit().latex()]  # fmt: skip
     return "\n".join(parts)
 
 

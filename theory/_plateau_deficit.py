@@ -54,7 +54,15 @@ from .symbols import a, b
 __all__ = ["PlateauDeficit", "plateau_deficit"]
 
 _eps, _g, _n0, _s1, _db, _eta = sp.symbols("epsilon G n_0 S' D eta_s", positive=True)
-_u, _W = sp.symbols("u W", positive=True)
+_TERM_NOTE = (
+    r"The optima hold their plateau below the stability limit by a share "
+    r"$\epsilon \propto T^{-(b-a)/(2b)}(1 - t/T)^{-(2b-1)/(2b)}$ (derived: each $t$ trades its "
+    r"bias against its own surviving noise, $\epsilon^2 = G(\sigma^2 + B)/(\eta_s^2 S'(-B'))$, "
+    r"below; the next order $T^{-(a-1)/b}$ further, from $\sigma^2 + B$); at fixed $\tau_T$ the "
+    r"window scales as $\eta_p^{-(b-1)/(2b-1)}$, so the deficit adds this correction; the "
+    r"realised-time readout multiplies by $(\eta_p/\eta_{\max})^{(b-1)/(2b-1)}$ and so divides "
+    r"it out."
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,13 @@ class PlateauDeficit:
         at = {a: a_val, b: b_val}
         names = ("exponent", "profile", "source", "naive", "relaxation")
         return {n: float(getattr(self, n).subs(at)) for n in names}
+
+    def correction_term(self, term, power):
+        r"""The hard window's correction entry ``term(mechanism, power, omega, False, note)``
+        (``term``: :class:`theory.CorrectionTerm`, passed in to keep the imports one way): at
+        fixed :math:`\tau_T` the window scales as :math:`\eta_p^{-(b-1)/(2b-1)}`, so the
+        deficit's decay is a relative correction :math:`T^{-(b-a)/(2b)}` of the window."""
+        return term("plateau below the rate cap", power, self.exponent, False, _TERM_NOTE)
 
     def latex(self) -> str:
         """One LaTeX paragraph: the plateau's deficit below the stability limit."""

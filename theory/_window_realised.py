@@ -57,6 +57,7 @@ from functools import cache
 import sympy as sp
 
 from ._asymptotics import _derive_delta, _derive_window, _kernel, _response, derive_scaling_laws
+from ._plateau_deficit import plateau_deficit
 from ._powerlaw import PowerLaw, power_exponent
 from .symbols import T, a, b, eta, inv_m, sigma
 
@@ -99,6 +100,11 @@ class WindowRealisedTime:
         a share that decays like :math:`W/T` (claims.md, 2026-12-02s20 (win20)): a
         :math:`T^{-(1-\omega_0)}` the realised time does not remove; :meth:`rate_factor`
         divides it out.
+    deficit : sympy.Expr
+        :math:`(b-a)/(2b)`: the bulk's deficit below the stability limit decays as
+        :math:`T^{-\text{deficit}}` (:func:`theory.plateau_deficit`; the "about
+        :math:`W/T`" above is its pre-asymptotic slope), the correction :meth:`rate_factor`
+        divides out.
     """
 
     w0: sp.Expr
@@ -110,13 +116,16 @@ class WindowRealisedTime:
     share: sp.Expr
     division: sp.Expr
     rate_power: sp.Expr
+    deficit: sp.Expr
 
     def omegas(self, a_val: float, b_val: float) -> tuple[list[float], list[float]]:
         """The exponents a readout against the realised time removes from the window claim's
-        derived list, and the one it adds where it does not divide the unlearned modes' noise
-        out (:meth:`unlearned_factor`), at ``(a, b)``."""
+        derived list (every order of the lost time; the bulk's deficit, which
+        :meth:`rate_factor` divides out), and the one it adds where it does not divide the
+        unlearned modes' noise out (:meth:`unlearned_factor`), at ``(a, b)``."""
         at = {a: a_val, b: b_val}
-        return [float(self.removed.subs(at))], [float(self.unlearned.subs(at))]
+        removed = [float(self.removed.subs(at)), float(self.deficit.subs(at))]
+        return removed, [float(self.unlearned.subs(at))]
 
     def unlearned_factor(self, model, tau: float, rate: float) -> float:
         r""":math:`(1 - R(\tau))^{1/(1-q)}` at ``model`` (``rate``: the plateau's rate): what the
@@ -157,8 +166,8 @@ def window_realised_time() -> WindowRealisedTime:
     Examples
     --------
     >>> r = window_realised_time()
-    >>> r.omegas(3, 3.5)                 # removed (1 - w0), added ((b - a)/b)
-    ([0.08333333333333333], [0.14285714285714285])
+    >>> r.omegas(3, 3.5)        # removed (1 - w0, (b - a)/(2b)), added ((b - a)/b)
+    ([0.08333333333333333, 0.07142857142857142], [0.14285714285714285])
     """
     r = _response()
     d_star, _ = _derive_delta(r)
@@ -202,7 +211,7 @@ def window_realised_time() -> WindowRealisedTime:
     if sp.simplify(rate_power + (b - 1) / (2 * b - 1)) != 0:
         raise RuntimeError(f"window's rate power: {rate_power}, expected -(b - 1)/(2b - 1)")
     return WindowRealisedTime(w0, _x, slope, sp.factor(1 - w0), unlearned, _tau, share, division,
-                              rate_power)  # fmt: skip
+                              rate_power, plateau_deficit().exponent)  # fmt: skip
 
 
 def _slope_against_T(w0: sp.Expr) -> sp.Expr:
