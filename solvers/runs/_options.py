@@ -9,6 +9,7 @@ import numpy as np
 
 from theory._checks import check_int, check_real
 
+from ._bootstrap import BOOT_KINDS
 from ._functional import DEFAULT_GRID, DEFAULT_MODES
 from ._names import RATE_MAPS
 from ._prior import ParamPrior
@@ -68,7 +69,12 @@ class FitOptions:
         At most this many fitted points per run, evenly spaced in the run's list of points and
         always including its last (the curves are smooth on this scale; it bounds the cost).
     n_boot : int
-        Bootstrap refits over runs (0: no intervals, ``p_easy`` from the point fit alone).
+        Bootstrap refits (0: no intervals, ``p_easy`` from the point fit alone).
+    boot_kind : {"runs", "blocks"}
+        What a bootstrap refit resamples (:mod:`._bootstrap`): ``runs`` (default) draws runs
+        with replacement; ``blocks`` keeps every run and resamples circular blocks of its
+        residuals at the fit (block length from their autocorrelation). :func:`fit_shared`
+        takes ``runs`` only.
     n_modes, n_grid : int
         Mode count of the functional and uniform grid intervals per run.
     seed : int
@@ -123,6 +129,7 @@ class FitOptions:
     n_starts: int = 3
     max_points: int = 60
     n_boot: int = 40
+    boot_kind: str = "runs"
     n_modes: int = DEFAULT_MODES
     n_grid: int = DEFAULT_GRID
     seed: int = 0
@@ -143,6 +150,8 @@ class FitOptions:
         check_int("n_starts", self.n_starts, ge=1)
         check_int("max_points", self.max_points, ge=2)
         check_int("n_boot", self.n_boot, ge=0)
+        if self.boot_kind not in BOOT_KINDS:
+            raise ValueError(f"boot_kind must be one of {BOOT_KINDS}, got {self.boot_kind!r}")
         check_int("n_modes", self.n_modes, ge=1)
         check_int("n_grid", self.n_grid, ge=1)
         if self.rate_map not in RATE_MAPS:
