@@ -113,7 +113,8 @@ class RunFit:
         Probability of the easy phase from the likelihood ratio of the best fits in each phase
         (:mod:`._phase`; the runs are the independent units).
     p_easy_boot : float or None
-        Fraction of bootstrap refits (each refitting both phases) that land in the easy phase.
+        Fraction of bootstrap refits (each refitting both phases) that land in the easy phase
+        (``a > b``); with ``options.boot_kind="blocks"`` it is the JSON's ``p_easy``.
     phase_rss, phase_params : dict
         ``phase -> `` weighted residual sum of squares, parameters (``PARAM_NAMES`` order) of
         the best fit constrained to that phase.
@@ -182,7 +183,19 @@ class RunFit:
         hit &= _free(self.options)
         return [n for n, h in zip(PARAM_NAMES, hit, strict=True) if h]
 
+    def _boot_summary(self) -> dict | None:
+        """What the bootstrap resampled, its count, the easy count and the interval of
+        ``b - a`` (the phase: easy below 0); None without refits."""
+        if not len(self.boot):
+            return None
+        gap = self.boot[:, 5] - self.boot[:, 4]
+        return {"kind": self.options.boot_kind, "n": len(self.boot),
+                "n_easy": int(np.sum(gap < 0)), "b_minus_a": self.params.b - self.params.a,
+                "b_minus_a_interval": [float(v) for v in np.percentile(gap, [2.5, 97.5])]}  # fmt: skip
+
     def to_dict(self) -> dict:
+        """JSON of the fit; with ``boot_kind="blocks"`` refits ``p_easy`` is their easy share
+        (the likelihood's in ``p_easy_likelihood``)."""
         p = self.params
         out = {name: getattr(p, name) for name in PARAM_NAMES}
         out = {k: None if v is None else float(v) for k, v in out.items()}
@@ -190,6 +203,9 @@ class RunFit:
         out.update(phase=p.phase, p_easy=float(self.p_easy), n_params=self.n_params)
         out.update(rate_map=self.options.rate_map, weight_decay=self.wd_ref)
         out.update(p_easy_boot=self.p_easy_boot, phase_note=self.phase_note, n_eff=self.n_eff)
+        out["bootstrap"] = self._boot_summary()
+        if self.options.boot_kind == "blocks" and len(self.boot):
+            out.update(p_easy=self.p_easy_boot, p_easy_likelihood=float(self.p_easy))
         out["phase_fits"] = {
             k: {
                 "rss": float(self.phase_rss[k]),
