@@ -136,7 +136,13 @@ def coverage_table(d: dict) -> str:
     return "\n".join(lines)
 
 
-def families(n_boot: int) -> dict:
+def family_name(family) -> str:
+    """``dataset NNNM`` of a run's ``(dataset, params)``."""
+    dataset, params = family
+    return f"{dataset} {round(float(params) / 1e6)}M"
+
+
+def families(n_boot: int, path: str | None = None) -> dict:
     runs = load_dataset("llm-curves")
     groups: dict = {}
     for r in runs:
@@ -149,7 +155,7 @@ def families(n_boot: int) -> dict:
         rates = Counter((k[0], k[1]) for k in cells)
         sizes = [fit.residuals[r.id][1].size for r in members]
         lengths = [_bootstrap.block_length(fit.residuals[r.id][1]) for r in members]
-        key = " ".join(str(x) for x in (fam if isinstance(fam, tuple) else (fam,)))
+        key = family_name(fam)
         out[key] = {**_row(fit), "runs": len(members), "block_lengths": lengths,
                     "points": sizes, "transfer": lr_transfer(members, fit, fit.options.split),
                     "max_rates_per_cell": max(rates.values()),
@@ -157,6 +163,9 @@ def families(n_boot: int) -> dict:
         print(f"{key}: {out[key]['phase']} p_easy_boot {out[key]['p_easy_boot']:.2f} "
               f"a {out[key]['interval']['a']} b {out[key]['interval']['b']} cpu "
               f"{out[key]['cpu']:.1f} s wall {time.time() - w0:.1f} s", flush=True)  # fmt: skip
+        if path:  # each family as it comes (a long run stopped early keeps what it has)
+            with open(path, "w") as f:
+                json.dump(out, f, indent=1, default=float)
     return out
 
 
@@ -189,7 +198,7 @@ def _runs_boot(path: str) -> dict:
     with open(path) as f:
         rows = json.load(f)
     rows = rows["rows"] if isinstance(rows, dict) else rows
-    return {" ".join(str(x) for x in r["family"]): r["model"]["p_easy_boot"] for r in rows}
+    return {family_name(r["family"]): r["model"]["p_easy_boot"] for r in rows}
 
 
 def main(argv=None) -> None:
@@ -212,7 +221,10 @@ def main(argv=None) -> None:
         rb = _runs_boot(args.runs_boot) if args.runs_boot else None
         print(family_table(json.load(open(args.family_table)), rb))
         return
-    d = coverage(args.seeds, args.boot, args.control) if args.coverage else families(args.boot)
+    if args.coverage:
+        d = coverage(args.seeds, args.boot, args.control)
+    else:
+        d = families(args.boot, args.out)
     with open(args.out, "w") as f:
         json.dump(d, f, indent=1, default=float)
     print(f"total cpu {time.process_time() - c0:.1f} s wall {time.time() - w0:.1f} s")
