@@ -93,7 +93,8 @@ def _row(fit) -> dict:
     return {"a": fit.params.a, "b": fit.params.b, "phase": fit.phase, "p_easy": fit.p_easy,
             "p_easy_boot": fit.p_easy_boot, "n_boot": len(a), "n_easy": int(np.sum(a > b)),
             "interval": {k: [float(v) for v in fit.interval[k]] for k in ("a", "b")},
-            "b-a": ba, "note": fit.phase_note, "at_bound": fit.at_bound}  # fmt: skip
+            "b-a": ba, "note": fit.phase_note, "at_bound": fit.at_bound,
+            "boot_ab": fit.boot[:, 4:6].tolist()}  # fmt: skip
 
 
 def coverage(seeds: int, n_boot: int, control: str | None) -> dict:
@@ -193,6 +194,31 @@ def family_table(d: dict, runs_boot: dict | None = None) -> str:
     return "\n".join(lines)
 
 
+#: Decay shape at the end of each schedule family, ``(1 - t/T)^delta``: cosine's is quadratic
+#: (``benchmarks/fit_generated.py``), WSD's linear decay linear.
+SHAPE_DELTA = {"cos": 2, "wsd": 1}
+
+
+def predicted_transfer(d: dict) -> str:
+    """The transfer exponent the fitted theory predicts per family, over its bootstrap refits
+    of ``(a, b)``: the tuned peak's exponent in the model's intrinsic rate,
+    ``-theory.fixed_shape_peak_at(delta, a, b)`` where ``a > b`` and 0 where ``a < b`` (the hard
+    phase: the peak is set by stability and transfers); median [2.5, 97.5 %]. Not measured:
+    no family sweeps the base rate."""
+    from theory import fixed_shape_peak_at
+
+    lines = ["| family | p_easy_boot | cosine: exponent in the intrinsic rate, median [95 %] | "
+             "WSD: the same |", "|---|---|---|---|"]  # fmt: skip
+    for fam, r in d.items():
+        cells = []
+        for delta in SHAPE_DELTA.values():
+            e = [-fixed_shape_peak_at(delta, a, b) if a > b else 0.0 for a, b in r["boot_ab"]]
+            lo, mid, hi = np.percentile(e, [2.5, 50, 97.5])
+            cells.append(f"{mid:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+        lines.append(f"| {fam} | {r['p_easy_boot']:.2f} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines)
+
+
 def _runs_boot(path: str) -> dict:
     """``family -> p_easy_boot`` of a ``fit_splits --split phase`` file."""
     with open(path) as f:
@@ -207,6 +233,7 @@ def main(argv=None) -> None:
     ap.add_argument("--families", action="store_true")
     ap.add_argument("--coverage-table")
     ap.add_argument("--family-table")
+    ap.add_argument("--predicted-transfer", help="a --families file")
     ap.add_argument("--runs-boot", help="a fit_splits phase file whose p_easy_boot to show")
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--boot", type=int, default=40)
@@ -216,6 +243,9 @@ def main(argv=None) -> None:
     c0, w0 = time.process_time(), time.time()
     if args.coverage_table:
         print(coverage_table(json.load(open(args.coverage_table))))
+        return
+    if args.predicted_transfer:
+        print(predicted_transfer(json.load(open(args.predicted_transfer))))
         return
     if args.family_table:
         rb = _runs_boot(args.runs_boot) if args.runs_boot else None
