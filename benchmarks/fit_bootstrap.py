@@ -97,7 +97,7 @@ def _row(fit) -> dict:
             "boot_ab": fit.boot[:, 4:6].tolist()}  # fmt: skip
 
 
-def coverage(seeds: int, n_boot: int, control: str | None) -> dict:
+def coverage(seeds: int, n_boot: int, control: str | None, path: str | None = None) -> dict:
     if control == "points":
         _bootstrap.block_length = lambda r: 1  # the control: point resampling
     out = {"noise": NOISE, "rho": RHO, "n_boot": n_boot, "control": control, "points": {}}
@@ -111,7 +111,10 @@ def coverage(seeds: int, n_boot: int, control: str | None) -> dict:
             print(f"{point} seed {seed}: a {row['a']:.3f} {row['interval']['a']} b "
                   f"{row['b']:.3f} {row['interval']['b']} p_easy_boot {row['p_easy_boot']:.2f} "
                   f"cpu {row['cpu']:.1f} s wall {time.time() - w0:.1f} s", flush=True)  # fmt: skip
-        out["points"][point] = {"truth": POINTS[point], "rows": rows}
+            out["points"][point] = {"truth": POINTS[point], "rows": rows}
+            if path:  # each data set as it comes
+                with open(path, "w") as f:
+                    json.dump(out, f, indent=1, default=float)
     return out
 
 
@@ -252,7 +255,7 @@ def main(argv=None) -> None:
         print(family_table(json.load(open(args.family_table)), rb))
         return
     if args.coverage:
-        d = coverage(args.seeds, args.boot, args.control)
+        d = coverage(args.seeds, args.boot, args.control, args.out)
     else:
         d = families(args.boot, args.out)
     with open(args.out, "w") as f:
