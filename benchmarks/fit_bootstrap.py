@@ -97,11 +97,11 @@ def _row(fit) -> dict:
             "boot_ab": fit.boot[:, 4:6].tolist()}  # fmt: skip
 
 
-def coverage(seeds: int, n_boot: int, control: str | None, path: str | None = None) -> dict:
+def coverage(seeds: int, n_boot: int, control: str | None, path=None, points=tuple(POINTS)):
     if control == "points":
         _bootstrap.block_length = lambda r: 1  # the control: point resampling
     out = {"noise": NOISE, "rho": RHO, "n_boot": n_boot, "control": control, "points": {}}
-    for point in POINTS:
+    for point in points:
         rows = []
         for seed in range(1, seeds + 1):
             c0, w0 = time.process_time(), time.time()
@@ -241,6 +241,7 @@ def main(argv=None) -> None:
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--boot", type=int, default=40)
     ap.add_argument("--control", choices=("points",))
+    ap.add_argument("--points", default=",".join(POINTS), help="generating points to cover")
     ap.add_argument("--out")
     args = ap.parse_args(argv)
     c0, w0 = time.process_time(), time.time()
@@ -255,7 +256,7 @@ def main(argv=None) -> None:
         print(family_table(json.load(open(args.family_table)), rb))
         return
     if args.coverage:
-        d = coverage(args.seeds, args.boot, args.control, args.out)
+        d = coverage(args.seeds, args.boot, args.control, args.out, args.points.split(","))
     else:
         d = families(args.boot, args.out)
     with open(args.out, "w") as f:
