@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from solvers.cli.main import main
-from solvers.runs import FitOptions, fit_runs
+from solvers.runs import FitOptions, RunFit, fit_runs
 from solvers.runs._bootstrap import block_length, circular_blocks
 from tests.test_runs import EASY, SPECS, synthetic, write_csv
 
@@ -67,6 +67,22 @@ def test_a_single_run_gets_block_intervals():
     assert np.ptp(fit.boot[:, 0]) > 0 and np.ptp(fit.boot[:, 4]) > 0
     assert {"a", "b"} <= set(fit.interval)
     assert fit.p_easy_boot in {k / 4 for k in range(5)}
+
+
+def test_json_p_easy_is_the_block_refits_share():
+    """With block refits the JSON's ``p_easy`` is their easy share (2 of 3 here) and the
+    likelihood's moves to ``p_easy_likelihood``; with run refits ``p_easy`` stays the
+    likelihood's. ``bootstrap.b_minus_a_interval`` spans the refits' ``b - a``."""
+    rows = np.zeros((3, 10))
+    rows[:, 4:6] = [[2.0, 1.5], [1.8, 1.2], [1.5, 2.5]]  # easy, easy, hard
+    for kind, want in (("blocks", 2 / 3), ("runs", 0.37)):
+        fit = RunFit(EASY, ["r0"], FitOptions(boot_kind=kind), boot=rows, p_easy=0.37)
+        d = fit.to_dict()
+        assert d["p_easy"] == pytest.approx(want)
+        assert d["bootstrap"]["n_easy"] == 2 and d["bootstrap"]["kind"] == kind
+        lo, hi = d["bootstrap"]["b_minus_a_interval"]
+        assert -0.6 <= lo < -0.5 and 0.9 < hi <= 1.0
+    assert d.get("p_easy_likelihood") is None
 
 
 def test_bad_boot_kind_names_the_argument():
