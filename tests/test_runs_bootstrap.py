@@ -14,7 +14,7 @@ import pytest
 from solvers.cli.main import main
 from solvers.runs import FitOptions, RunFit, fit_runs
 from solvers.runs._bootstrap import block_length, circular_blocks
-from tests.test_runs import EASY, SPECS, synthetic, write_csv
+from tests.test_runs import EASY, synthetic, write_csv
 
 RHO = 0.9
 
@@ -109,27 +109,3 @@ def test_cli_bootstrap_json(tmp_path, capsys):
     assert "--bootstrap: not with --boot" in capsys.readouterr().err
     assert main([*base, "--bootstrap", "3", "--shared"]) == 2
     assert "--bootstrap: not with --shared" in capsys.readouterr().err
-
-
-@pytest.mark.slow
-def test_blocks_widen_the_interval_where_the_residuals_are_correlated():
-    """AR(1) noise (rho 0.9) on two runs of the functional: the block interval on ``a`` is
-    more than twice as wide as point resampling's (for a mean the ratio would be about
-    sqrt(10.8) = 3.3, the Bartlett factor at l = 19); with block length forced to 1 (the
-    mutation) this is the point interval itself and fails."""
-    runs = synthetic(EASY, SPECS[:2], noise=0.0, seed=0)
-    for i, r in enumerate(runs):
-        steps, loss = r.losses("val")
-        r.observed["val"] = (steps, loss * (1 + 5e-4 * _ar1(steps.size, 10 + i)))
-    opts = dict(n_boot=20, max_points=40, n_grid=40, min_step=200, n_starts=2)
-    blocks = fit_runs(runs, FitOptions(**opts, boot_kind="blocks"))
-    import solvers.runs._bootstrap as bs
-
-    keep = bs.block_length
-    bs.block_length = lambda r: 1
-    try:
-        points = fit_runs(runs, FitOptions(**opts, boot_kind="blocks"))
-    finally:
-        bs.block_length = keep
-    width = {k: np.ptp(f.boot[:, 4]) for k, f in (("blocks", blocks), ("points", points))}
-    assert width["blocks"] > 2 * width["points"], width
