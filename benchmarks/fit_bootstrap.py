@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from collections import Counter
 
@@ -115,6 +116,24 @@ def coverage(seeds: int, n_boot: int, control: str | None, path=None, points=tup
             if path:  # each data set as it comes
                 with open(path, "w") as f:
                     json.dump(out, f, indent=1, default=float)
+    return out
+
+
+def from_log(path: str) -> dict:
+    """The ``--coverage`` JSON rebuilt from its printed lines (a run stopped before its end
+    wrote no file; each line holds the fit, its intervals, ``p_easy_boot`` and CPU)."""
+    pat = re.compile(r"(\w+) seed (\d+): a (\S+) \[(\S+), (\S+)\] b (\S+) \[(\S+), (\S+)\] "
+                     r"p_easy_boot (\S+) cpu (\S+) s")  # fmt: skip
+    out = {"noise": NOISE, "rho": RHO, "from_log": path, "points": {}}
+    for line in open(path):
+        m = pat.match(line.replace("np.float64(", "").replace(")", ""))
+        if not m:
+            continue
+        point, seed, a, a0, a1, b, b0, b1, share, cpu = m.groups()
+        rec = out["points"].setdefault(point, {"truth": POINTS[point], "rows": []})
+        rec["rows"].append({"seed": int(seed), "a": float(a), "b": float(b),
+                            "interval": {"a": [float(a0), float(a1)], "b": [float(b0), float(b1)]},
+                            "p_easy_boot": float(share), "cpu": float(cpu)})  # fmt: skip
     return out
 
 
@@ -235,6 +254,7 @@ def main(argv=None) -> None:
     ap.add_argument("--coverage", action="store_true")
     ap.add_argument("--families", action="store_true")
     ap.add_argument("--coverage-table")
+    ap.add_argument("--from-log", help="rebuild a --coverage JSON (--out) from its log")
     ap.add_argument("--family-table")
     ap.add_argument("--predicted-transfer", help="a --families file")
     ap.add_argument("--runs-boot", help="a fit_splits phase file whose p_easy_boot to show")
@@ -245,6 +265,10 @@ def main(argv=None) -> None:
     ap.add_argument("--out")
     args = ap.parse_args(argv)
     c0, w0 = time.process_time(), time.time()
+    if args.from_log:
+        with open(args.out, "w") as f:
+            json.dump(from_log(args.from_log), f, indent=1)
+        return
     if args.coverage_table:
         print(coverage_table(json.load(open(args.coverage_table))))
         return
