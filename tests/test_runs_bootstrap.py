@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from solvers.cli.main import main
-from solvers.runs import FitOptions, RunFit, fit_runs
+from solvers.runs import FitOptions, RunFit, fit_runs, fit_shared
 from solvers.runs._bootstrap import block_length, circular_blocks
 from tests.test_runs import EASY, synthetic, write_csv
 
@@ -88,6 +88,8 @@ def test_json_p_easy_is_the_block_refits_share():
 def test_bad_boot_kind_names_the_argument():
     with pytest.raises(ValueError, match="boot_kind must be one of"):
         FitOptions(boot_kind="points")
+    with pytest.raises(ValueError, match="fit_shared resamples runs only"):
+        fit_shared({}, FitOptions(boot_kind="blocks"))
 
 
 def test_cli_bootstrap_json(tmp_path, capsys):
