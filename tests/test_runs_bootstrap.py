@@ -107,6 +107,10 @@ def test_cli_bootstrap_json(tmp_path, capsys):
     assert 0.0 <= m["p_easy_likelihood"] <= 1.0
     lo, hi = boot["b_minus_a_interval"]
     assert lo <= hi and boot["b_minus_a"] == pytest.approx(m["b"] - m["a"])
+    assert main([*base, "--bootstrap", "3"]) == 0  # text: the bootstrap's line, p_easy's source
+    text = capsys.readouterr().out
+    assert "p_easy = " in text and "from the block bootstrap" in text
+    assert f"block bootstrap: {boot['n_easy']} of 3 refits easy" in text
     assert main([*base, "--bootstrap", "3", "--boot", "2"]) == 2
     assert "--bootstrap: not with --boot" in capsys.readouterr().err
     assert main([*base, "--bootstrap", "3", "--shared"]) == 2

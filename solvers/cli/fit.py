@@ -63,8 +63,10 @@ def _model_text(m: dict) -> list[str]:
         # no interval without bootstrap refits (--boot 0): n/a, not a nan that emit refuses
         lo, hi = m["interval"].get(name, (None, None))
         lines.append(f"  {name:6s} = {m[name]:.6g}   95% [{na(lo)}, {na(hi)}]")
-    lines.append(f"  phase  = {m['phase']}  (p_easy = {m['p_easy']:.2f}; {m['phase_note']})")
     boot = m.get("bootstrap")
+    source = " from the block bootstrap" if boot and boot["kind"] == "blocks" else ""
+    lines.append(f"  phase  = {m['phase']}  (p_easy = {m['p_easy']:.2f}{source}; "
+                 f"{m['phase_note']})")  # fmt: skip
     if boot and boot["kind"] == "blocks":
         lo, hi = boot["b_minus_a_interval"]
         lines.append(f"  b - a  = {boot['b_minus_a']:.4g}   95% [{lo:.4g}, {hi:.4g}]  (block "
