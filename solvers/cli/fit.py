@@ -134,7 +134,7 @@ def _recommend_spec(text: str | None) -> tuple[int, float | None] | None:
 def _announce(args: argparse.Namespace, n_fit: int) -> None:
     """The time notes of a long fit of ``n_fit`` runs, once every input is checked (an error
     stays one line)."""
-    if n_fit > 1 or args.bootstrap is not None:  # one run's runs are not resampled (a warning)
+    if n_fit > 1 or args.bootstrap is not None:  # runs: one run is not resampled (a warning)
         flag = "--boot" if args.bootstrap is None else "--bootstrap"
         check_size(f"fit {flag}", args.boot, 1, per=0, rate=REFITS_PER_SECOND)
     if args.recommend is not None:

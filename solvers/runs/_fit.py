@@ -190,7 +190,7 @@ class RunFit:
             return None
         gap = self.boot[:, 5] - self.boot[:, 4]
         return {"kind": self.options.boot_kind, "n": len(self.boot),
-                "n_easy": int(np.sum(gap < 0)), "b_minus_a": self.params.b - self.params.a,
+                "n_easy": int(np.sum(gap < 0)), "b_minus_a": float(self.params.b - self.params.a),
                 "b_minus_a_interval": [float(v) for v in np.percentile(gap, [2.5, 97.5])]}  # fmt: skip
 
     def to_dict(self) -> dict:
