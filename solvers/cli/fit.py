@@ -234,7 +234,9 @@ def register(sub) -> None:
                    help="instead of --boot: N refits on block-resampled residuals, every run "
                         "kept (blocks as long as the residuals' correlation; 100 is a good "
                         "count); JSON model.p_easy is then the refits' easy share, "
-                        "model.bootstrap its count and the interval of b - a")  # fmt: skip
+                        "model.bootstrap its count and the interval of b - a. Too narrow where "
+                        "the truth is known: a sensitivity, not a calibrated p_easy "
+                        "(benchmarks/results/fit.md, 2026-12-02s21)")  # fmt: skip
     p.add_argument("--seed", type=count, default=0)
     p.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
     p.add_argument(
