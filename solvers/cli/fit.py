@@ -29,6 +29,8 @@ REFITS_PER_SECOND = 3.0
 #: Most bootstrap refits accepted: the interval's quantiles settle long before (``--boot 1e12``
 #: computed for ever without a word).
 MAX_BOOT = 10_000
+#: Refits of ``--boot`` when neither it nor ``--bootstrap`` is given.
+DEFAULT_BOOT = 40
 
 
 def _ids(text: str | None, flag: str) -> list[str]:
@@ -61,7 +63,15 @@ def _model_text(m: dict) -> list[str]:
         # no interval without bootstrap refits (--boot 0): n/a, not a nan that emit refuses
         lo, hi = m["interval"].get(name, (None, None))
         lines.append(f"  {name:6s} = {m[name]:.6g}   95% [{na(lo)}, {na(hi)}]")
-    lines.append(f"  phase  = {m['phase']}  (p_easy = {m['p_easy']:.2f}; {m['phase_note']})")
+    boot = m.get("bootstrap")
+    source = " from the block bootstrap" if boot and boot["kind"] == "blocks" else ""
+    lines.append(f"  phase  = {m['phase']}  (p_easy = {m['p_easy']:.2f}{source}; "
+                 f"{m['phase_note']})")  # fmt: skip
+    if boot and boot["kind"] == "blocks":
+        lo, hi = boot["b_minus_a_interval"]
+        lines.append(f"  b - a  = {boot['b_minus_a']:.4g}   95% [{lo:.4g}, {hi:.4g}]  (block "
+                     f"bootstrap: {boot['n_easy']} of {boot['n']} refits easy; likelihood "
+                     f"p_easy = {m['p_easy_likelihood']:.2f})")  # fmt: skip
     lines.append("  R^2    = " + ", ".join(f"{k} {v:.4f}" for k, v in m["r2"].items()))
     return lines
 
@@ -124,8 +134,9 @@ def _recommend_spec(text: str | None) -> tuple[int, float | None] | None:
 def _announce(args: argparse.Namespace, n_fit: int) -> None:
     """The time notes of a long fit of ``n_fit`` runs, once every input is checked (an error
     stays one line)."""
-    if n_fit > 1:  # one run is not resampled (the fit warns)
-        check_size("fit --boot", args.boot, 1, per=0, rate=REFITS_PER_SECOND)
+    if n_fit > 1 or args.bootstrap is not None:  # runs: one run is not resampled (a warning)
+        flag = "--boot" if args.bootstrap is None else "--bootstrap"
+        check_size(f"fit {flag}", args.boot, 1, per=0, rate=REFITS_PER_SECOND)
     if args.recommend is not None:
         T, _ = _recommend_spec(args.recommend)
         check_size("fit --recommend", T, 1, per=0, rate=RECOMMEND_RATE)
@@ -145,12 +156,27 @@ def _recommend(args, runs, report) -> dict:
     return rec.to_dict()
 
 
+def _boot_kind(args: argparse.Namespace) -> str:
+    """``blocks`` with ``--bootstrap N`` (its count moved to ``args.boot``), else ``runs``."""
+    if args.bootstrap is None:
+        args.boot = DEFAULT_BOOT if args.boot is None else args.boot
+        return "runs"
+    if args.boot is not None:
+        raise CLIError("--bootstrap: not with --boot (one bootstrap per fit: blocks or runs)")
+    if args.shared:
+        raise CLIError("--bootstrap: not with --shared (its bootstrap resamples runs: --boot)")
+    args.boot = args.bootstrap
+    return "blocks"
+
+
 def _cmd_fit(args: argparse.Namespace) -> None:
     from solvers.runs import FitOptions, fit_and_predict, fit_and_predict_shared
 
     _recommend_spec(args.recommend)  # bad input fails before the fit
+    kind = _boot_kind(args)
     if args.boot > MAX_BOOT:
-        raise CLIError(f"--boot: at most {MAX_BOOT:g} bootstrap refits, got {args.boot:g}")
+        flag = "--boot" if kind == "runs" else "--bootstrap"
+        raise CLIError(f"{flag}: at most {MAX_BOOT:g} bootstrap refits, got {args.boot:g}")
     if args.export and not args.recommend:
         raise CLIError("--export: needs --recommend T[,PEAK]")
     for flag in ("recommend", "plot"):
@@ -160,7 +186,7 @@ def _cmd_fit(args: argparse.Namespace) -> None:
     split = args.split or runs.default_split()
     opts = FitOptions(split=split, min_step=args.min_step, n_boot=args.boot, seed=args.seed,
                       fit_power=not args.sgd, rate_map=args.rate_map,
-                      fit_theta=args.fit_theta)  # fmt: skip
+                      fit_theta=args.fit_theta, boot_kind=kind)  # fmt: skip
     fit_ids, predict_ids = _ids(args.fit, "--fit"), _ids(args.predict, "--predict")
     runs.select(fit_ids, argument="--fit")  # unknown ids fail before the notes and the fit
     runs.select(predict_ids, argument="--predict")
@@ -201,7 +227,16 @@ def register(sub) -> None:
     p.add_argument("--predict", help="run ids to predict, comma-separated")
     p.add_argument("--split", choices=("val", "train"), help="loss to use (default val if present)")
     p.add_argument("--min-step", type=count, default=1000, help="fit from this step (default 1000)")
-    p.add_argument("--boot", type=count, default=40, help="bootstrap refits over runs (default 40)")
+    p.add_argument(
+        "--boot", type=count, help=f"bootstrap refits over runs (default {DEFAULT_BOOT})"
+    )
+    p.add_argument("--bootstrap", type=count, metavar="N",
+                   help="instead of --boot: N refits on block-resampled residuals, every run "
+                        "kept (blocks as long as the residuals' correlation; 100 is a good "
+                        "count); JSON model.p_easy is then the refits' easy share, "
+                        "model.bootstrap its count and the interval of b - a. Too narrow where "
+                        "the truth is known: a sensitivity, not a calibrated p_easy "
+                        "(benchmarks/results/fit.md, 2026-12-02s21)")  # fmt: skip
     p.add_argument("--seed", type=count, default=0)
     p.add_argument("--no-baselines", action="store_true", help="skip the empirical laws")
     p.add_argument(

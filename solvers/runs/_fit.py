@@ -10,21 +10,22 @@ point at ``step >= min_step`` of every run, each run weighted equally (``1/sqrt(
 by :func:`scipy.optimize.least_squares` with a robust loss and box bounds. Starts: a grid over
 :math:`(\log s, a, b)` (and ``p``, ``theta`` when free) on which the linear parameters :math:`(L_\infty, A, \nu)` are solved
 exactly (the excess loss is linear in ``A`` and ``nu``); the best ``n_starts`` are refined.
-Intervals and the probability of the easy phase come from a bootstrap over runs (runs drawn
-with replacement, refitted from the best fit). ``FitOptions.prior`` (:mod:`._prior`, other
+Intervals and the probability of the easy phase come from a bootstrap (:mod:`._bootstrap`:
+runs drawn with replacement, or blocks of each run's residuals resampled; refitted from the
+best fit). ``FitOptions.prior`` (:mod:`._prior`, other
 families' fits) turns the fit into a posterior mode, refined from the fit without it.
 """
 
 from __future__ import annotations
 
 import itertools
-import warnings
 from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
 from scipy.optimize import least_squares, lsq_linear
 
+from ._bootstrap import bootstrap
 from ._data import Run
 from ._functional import (
     LossParams,
@@ -112,7 +113,8 @@ class RunFit:
         Probability of the easy phase from the likelihood ratio of the best fits in each phase
         (:mod:`._phase`; the runs are the independent units).
     p_easy_boot : float or None
-        Fraction of bootstrap refits (each refitting both phases) that land in the easy phase.
+        Fraction of bootstrap refits (each refitting both phases) that land in the easy phase
+        (``a > b``); with ``options.boot_kind="blocks"`` it is the JSON's ``p_easy``.
     phase_rss, phase_params : dict
         ``phase -> `` weighted residual sum of squares, parameters (``PARAM_NAMES`` order) of
         the best fit constrained to that phase.
@@ -181,7 +183,19 @@ class RunFit:
         hit &= _free(self.options)
         return [n for n, h in zip(PARAM_NAMES, hit, strict=True) if h]
 
+    def _boot_summary(self) -> dict | None:
+        """What the bootstrap resampled, its count, the easy count and the interval of
+        ``b - a`` (the phase: easy below 0); None without refits."""
+        if not len(self.boot):
+            return None
+        gap = self.boot[:, 5] - self.boot[:, 4]
+        return {"kind": self.options.boot_kind, "n": len(self.boot),
+                "n_easy": int(np.sum(gap < 0)), "b_minus_a": float(self.params.b - self.params.a),
+                "b_minus_a_interval": [float(v) for v in np.percentile(gap, [2.5, 97.5])]}  # fmt: skip
+
     def to_dict(self) -> dict:
+        """JSON of the fit; with ``boot_kind="blocks"`` refits ``p_easy`` is their easy share
+        (the likelihood's in ``p_easy_likelihood``)."""
         p = self.params
         out = {name: getattr(p, name) for name in PARAM_NAMES}
         out = {k: None if v is None else float(v) for k, v in out.items()}
@@ -189,6 +203,9 @@ class RunFit:
         out.update(phase=p.phase, p_easy=float(self.p_easy), n_params=self.n_params)
         out.update(rate_map=self.options.rate_map, weight_decay=self.wd_ref)
         out.update(p_easy_boot=self.p_easy_boot, phase_note=self.phase_note, n_eff=self.n_eff)
+        out["bootstrap"] = self._boot_summary()
+        if self.options.boot_kind == "blocks" and len(self.boot):
+            out.update(p_easy=self.p_easy_boot, p_easy_likelihood=float(self.p_easy))
         out["phase_fits"] = {
             k: {
                 "rss": float(self.phase_rss[k]),
@@ -475,7 +492,11 @@ def _assemble(by_phase, ctx, opts, layout=None, base=None) -> RunFit:
     best = by_phase["easy" if p_easy >= 0.5 else "hard"]
     params = params_from_row(_natural(best.x, ref, wd_ref))
     note = phase_note(p_easy, by_phase["easy"].x, by_phase["hard"].x, LOWER, UPPER)
-    boot = _bootstrap(by_phase, data, nodes, opts, ref, wd_ref, layout)
+    boot = bootstrap(
+        by_phase, best, data, opts,
+        lambda x0, pick, phase: _refine(x0, pick, nodes, opts, phase, layout=layout),
+        lambda x: _natural(x, ref, wd_ref),
+    )  # fmt: skip
     interval = {}
     if len(boot):
         lo, hi = np.percentile(boot, [2.5, 97.5], axis=0)
@@ -558,28 +579,3 @@ def _with_prior(base: RunFit, by_phase, ctx, opts) -> RunFit:
         ]
         out[phase] = min(fits, key=lambda r: r.cost)
     return _assemble(out, ctx, opts, layout, base)
-
-
-#: Why a fit of one run has no bootstrap interval (the bootstrap resamples runs).
-ONE_RUN_NO_INTERVAL = (
-    "no bootstrap interval: the bootstrap resamples runs, and one run only repeats the fit; "
-    "fit two or more runs for intervals"
-)
-
-
-def _bootstrap(by_phase, data, nodes, opts, ref, wd_ref, layout=None) -> np.ndarray:
-    """Refits on runs drawn with replacement: each refits both phases from their optima and
-    keeps the better (so the replicates explore both basins); ``layout`` as in :func:`_refine`
-    (the prior's: the prior is held, the runs resampled). With one run every draw is that run
-    and the replicates would only repeat the fit: no replicates, and a warning."""
-    if opts.n_boot and len(data) < 2:
-        warnings.warn(ONE_RUN_NO_INTERVAL, stacklevel=3)
-        return np.zeros((0, len(PARAM_NAMES)))
-    rng = np.random.default_rng(opts.seed)
-    out = []
-    for _ in range(opts.n_boot):
-        pick = [data[i] for i in rng.integers(0, len(data), len(data))]
-        fits = [_refine(f.x, pick, nodes, opts, phase, layout=layout)
-                for phase, f in by_phase.items()]  # fmt: skip
-        out.append(_natural(min(fits, key=lambda f: f.cost).x, ref, wd_ref))
-    return np.array(out).reshape(-1, len(PARAM_NAMES))

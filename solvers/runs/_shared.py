@@ -28,9 +28,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.stats import chi2
 
+from ._bootstrap import ONE_RUN_NO_INTERVAL
 from ._fit import (
     LOWER,
-    ONE_RUN_NO_INTERVAL,
     PARAM_NAMES,
     UPPER,
     X_SCALE,
@@ -300,6 +300,10 @@ def fit_shared(
     opts = FitOptions() if options is None else options
     if opts.prior is not None:
         raise ValueError("options.prior: fit_shared takes no prior (fit_runs does)")
+    if opts.boot_kind != "runs":
+        raise ValueError(
+            f"options.boot_kind: fit_shared resamples runs only, got {opts.boot_kind!r}"
+        )
     groups = {k: list(v) for k, v in groups.items()}
     if len(groups) < 2 or any(not v for v in groups.values()):
         sizes = {k: len(v) for k, v in groups.items()}
