@@ -101,7 +101,7 @@ def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
                        method=method if "newton" in method else "lbfgsb")  # fmt: skip
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     if args.out:
-        np.savez(f"{args.out}_{form}_{T}.npz", controls=r.controls, loss=r.loss,
+        np.savez_compressed(f"{args.out}_{form}_{T}.npz", controls=r.controls, loss=r.loss,
                  family_loss=family, kkt=r.kkt_residual, status=r.status)  # fmt: skip
     levels = " ".join(f"{K}:{it}it/{kkt:.1e}" for K, it, kkt, _ in r.levels)
     return (f"| {form} | {T} | {method} | {r.iterations} | {r.kkt_residual:.2e} | "
