@@ -193,8 +193,10 @@ def _share(model: PLRFModel, sol: dict, Ts, ctx) -> None:
         (k, T, o) for k, T, o in _costliest_first(jobs) if T not in ctx.memo.get((k, model), {})
     ]
     done = ctx.share(_solve_from, [(model, T, sol[T], o) for _, T, o in todo])
-    for (k, T, _), r in zip(todo, done, strict=True):
-        ctx.memo.setdefault((k, model), {})[T] = r
+    got = {(k, T): r for (k, T, _), r in zip(todo, done, strict=True)}
+    for k, T, _ in jobs:  # stored in the one-process order: each kind's horizons ascending
+        if (k, T) in got:
+            ctx.memo.setdefault((k, model), {})[T] = got[k, T]
 
 
 def _costliest_first(jobs: list) -> list:
@@ -204,7 +206,8 @@ def _costliest_first(jobs: list) -> list:
     is greedy), so the last task either starts is a cheap one. Posted with the costly ones at
     both ends (this process from the back, the worker from the front), the worker joined late
     at (3, 3.5), took a grid re-solve after the cheap ones and ended 28-42 s of CPU after this
-    process (claims.md, 2026-12-02s21). Each kind keeps its horizons' order (the memo's)."""
+    process (claims.md, 2026-12-02s21). :func:`_share` stores the results in the memo in the
+    jobs' own order."""
     grid = [j for j in jobs if j[0] != MODES_KIND]
     modes = [j for j in jobs if j[0] == MODES_KIND]
     early = [j for j in grid if j[1] != grid[-1][1]]
