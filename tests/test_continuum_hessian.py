@@ -51,6 +51,26 @@ def test_moved_gradients_are_full_passes_at_the_moved_schedules(dynamics):
         np.testing.assert_array_equal(G[i], g, err_msg=f"column {j}")
 
 
+@pytest.mark.parametrize("dynamics", ["discrete", "continuous"])
+def test_moved_gradients_tails_are_the_full_passes_from_the_moved_rate_on(dynamics):
+    """With ``tail`` each row holds value_grad's gradient at eta + step e_j from component j
+    on, bit for bit, and zeros before it (the reverse sweep stopped at the moved interval)."""
+    prob = build_problem(HARD, 1e3, None, 1.1, 0.01, 2, dynamics, 16, 4, 4)
+    eta = _schedule(prob)
+    rng = np.random.default_rng(2)
+    cols = np.concatenate([[0, eta.size - 1], rng.permutation(eta.size)[:20]])
+    steps = 1e-3 * eta[cols] * np.where(rng.random(cols.size) < 0.5, 1.0, -1.0)
+    _, L_moved, G, ok = prob.perturbed_grads(eta, cols, steps, tail=True)
+    assert ok
+    for i, j in enumerate(cols):
+        e = eta.copy()
+        e[j] += steps[i]
+        L, g, _, _ = prob.value_grad(e)
+        assert L_moved[i] == L, j
+        np.testing.assert_array_equal(G[i, j:], g[j:], err_msg=f"column {j}")
+        assert not G[i, :j].any(), j
+
+
 def test_an_unstable_moved_schedule_reads_nan_and_the_others_stay_exact():
     """A step past the stability limit gives NaN for that column only."""
     prob = _problem()
@@ -70,7 +90,8 @@ def test_an_unstable_moved_schedule_reads_nan_and_the_others_stay_exact():
 
 def test_the_newton_hessian_is_the_one_built_from_full_passes():
     """The Hessian of the Newton finish equals, bit for bit, forward differences of full
-    gradient passes (the construction it replaces, written out here), including a rate at the
+    gradient passes (the construction it replaces, written out here: each entry from the
+    column of the earlier rate, mirrored), including a rate at the
     upper bound (backward difference) and one held at zero; its work counts one pass and a
     fraction COLUMN_WORK of a pass per column."""
     prob = _problem()
@@ -89,7 +110,8 @@ def test_the_newton_hessian_is_the_one_built_from_full_passes():
         e[j] += h
         L_j, g_j, _, _ = prob.value_grad(e)
         H[:, c] = (g_j[free] / L_j - G[free]) * (s[free] * (s[j] / h))
-    np.testing.assert_array_equal(model.H, 0.5 * (H + H.T))
+    # entry (j, k), j <= k: component k's difference when rate j moves (H[k, j] here), mirrored
+    np.testing.assert_array_equal(model.H, np.tril(H) + np.tril(H, -1).T)
     assert n_eval == [1, free.size] and 0 < COLUMN_WORK < 0.5
 
 

@@ -246,6 +246,45 @@ def test_ends_give_each_item_once():
     assert ends.back(lambda i: True) is None
 
 
+def test_shared_re_solves_are_posted_costliest_first():
+    """The batch runs from the last horizon's grid re-solves to the mode re-solves: both
+    processes take the costliest left (``greedy``), the cheap ones come last."""
+    from solvers.claims.easy_layer import GRID_KIND, MODES_KIND, _costliest_first
+
+    jobs = [(GRID_KIND[h], T, {}) for h in (False, True) for T in (1e14, 1e15)]
+    jobs += [(MODES_KIND, T, {}) for T in (1e14, 1e15)]
+    order = [(k, T) for k, T, _ in _costliest_first(jobs)]
+    assert order == [(GRID_KIND[False], 1e15), (GRID_KIND[True], 1e15), (GRID_KIND[False], 1e14),
+                     (GRID_KIND[True], 1e14), (MODES_KIND, 1e15), (MODES_KIND, 1e14)]  # fmt: skip
+
+
+def test_greedy_shared_tasks_are_taken_from_the_front_by_both():
+    """``greedy``: the caller takes from the front as the worker does: alone, it computes the
+    tasks in order; beside a serving worker, every task once, the values in the caller's order
+    (the worker serving before the batch is posted: both take part)."""
+    import multiprocessing
+    import os
+
+    order = []
+    out = Shared().map(_record, [(x, order) for x in range(5)], alive=lambda: False, greedy=True)
+    assert out == [x * x for x in range(5)] and order == list(range(5))
+    shared = Shared()
+    ready = multiprocessing.get_context("spawn").Event()
+    with Beside(_ready_then_serve, shared, ready) as w:
+        assert ready.wait(120)
+        out = shared.map(_square_and_pid, [(x, 0.5) for x in range(8)], alive=w.alive,
+                         greedy=True)  # fmt: skip
+        shared.stop()
+        w.result()
+    assert [v for v, _ in out] == [x * x for x in range(8)]  # each once
+    assert {pid for _, pid in out} == {os.getpid(), w.pid}
+
+
+def _record(x, order):
+    order.append(x)
+    return x * x
+
+
 def _quick_context():
     return continuum_context(beyond=BeyondScale.quick(), grid_options={"ratio": 1.5, "exact": 32})
 

@@ -200,8 +200,9 @@ SHARED_CAPACITY = 4096
 
 class Shared:
     """Independent tasks that the caller and its :class:`Beside` worker may both compute, each
-    once: the caller posts a batch and computes it from the back (:meth:`map`); the worker, once
-    its own work is done, takes tasks from the front (:meth:`serve`) until :meth:`stop`. A task
+    once: the caller posts a batch and computes it (:meth:`map`: from the back, or with
+    ``greedy`` from the front); the worker, once its own work is done, takes tasks from the
+    front (:meth:`serve`) until :meth:`stop`. A task
     is ``fn(*args)`` with ``fn`` a module-level function; its value is the same whichever
     process computes it (the caller's use: deterministic solves). Made before the worker and
     passed to it among :class:`Beside`'s arguments.
@@ -224,10 +225,16 @@ class Shared:
             self._taken[i] = who
             return True
 
-    def map(self, fn: Callable[..., Any], args: list[tuple], alive: Callable[[], bool]) -> list:
-        """``[fn(*a) for a in args]``: the caller computes from the back the tasks the worker
-        has not taken and waits for the worker's; ``alive()`` tells whether the worker still
-        runs (a dead one is a :class:`WorkerError`, never a hang)."""
+    def map(
+        self, fn: Callable[..., Any], args: list[tuple], alive: Callable[[], bool],
+        greedy: bool = False,
+    ) -> list:  # fmt: skip
+        """``[fn(*a) for a in args]``: the caller computes from the back (with ``greedy`` from
+        the front, as the worker does) the tasks the worker has not taken and waits for the
+        worker's; ``alive()`` tells whether the worker still runs (a dead one is a
+        :class:`WorkerError`, never a hang). With ``greedy`` and ``args`` costliest first, each
+        process starts the costliest task left whenever it is free, so the last task either
+        starts is the cheapest (longest-processing-time-first scheduling)."""
         first = self._posted
         if first + len(args) > SHARED_CAPACITY:
             raise RuntimeError(f"more than {SHARED_CAPACITY} shared tasks in one run")
@@ -236,7 +243,7 @@ class Shared:
         for k, a in enumerate(args):
             self._todo.put((first + k, fn, a))
         out: dict[int, Any] = {}
-        for k in reversed(range(len(args))):
+        for k in range(len(args)) if greedy else reversed(range(len(args))):
             if self._take(first + k, 2):
                 out[k] = fn(*args[k])
         while len(out) < len(args):

@@ -189,24 +189,30 @@ def _share(model: PLRFModel, sol: dict, Ts, ctx) -> None:
         (GRID_KIND[h], T, _grid_options(model, sol[T], T, ctx, h)) for h in halvings for T in Ts
     ]
     jobs += [(MODES_KIND, T, _modes_options(model, ctx)) for T in Ts]
-    todo = [(k, T, o) for k, T, o in _ends_first(jobs) if T not in ctx.memo.get((k, model), {})]
+    todo = [
+        (k, T, o) for k, T, o in _costliest_first(jobs) if T not in ctx.memo.get((k, model), {})
+    ]
     done = ctx.share(_solve_from, [(model, T, sol[T], o) for _, T, o in todo])
-    for (k, T, _), r in zip(todo, done, strict=True):
-        ctx.memo.setdefault((k, model), {})[T] = r
+    got = {(k, T): r for (k, T, _), r in zip(todo, done, strict=True)}
+    for k, T, _ in jobs:  # stored in the one-process order: each kind's horizons ascending
+        if (k, T) in got:
+            ctx.memo.setdefault((k, model), {})[T] = got[k, T]
 
 
-def _ends_first(jobs: list) -> list:
+def _costliest_first(jobs: list) -> list:
     """``jobs`` (grid re-solves, then the cheap mode re-solves; each kind at the earlier horizon
-    first) ordered so that the costly ones lie at both ends: this process, free first, takes
-    the batch from the back (the last horizon's, the largest), the worker from the front, and the
-    cheap ones meet in the middle. Posted in kind order, the worker joined with one grid re-solve
-    left and this process ended on the largest alone: (3, 3.5) took 5:28 idle, 324 s on this side
-    against the worker's 253 s. Each kind keeps its horizons' order (the memo's)."""
+    first) ordered costliest first: the last horizon's grid re-solves, the earlier horizon's,
+    then the mode re-solves. Both processes take the costliest left whenever free (``ctx.share``
+    is greedy), so the last task either starts is a cheap one. Posted with the costly ones at
+    both ends (this process from the back, the worker from the front), the worker joined late
+    at (3, 3.5), took a grid re-solve after the cheap ones and ended 28-42 s of CPU after this
+    process (claims.md, 2026-12-02s21). :func:`_share` stores the results in the memo in the
+    jobs' own order."""
     grid = [j for j in jobs if j[0] != MODES_KIND]
     modes = [j for j in jobs if j[0] == MODES_KIND]
     early = [j for j in grid if j[1] != grid[-1][1]]
     late = [j for j in grid if j[1] == grid[-1][1]]
-    return early + modes + late[::-1]
+    return late + early + modes[::-1]
 
 
 def _refined_options(model: PLRFModel, res, T: float, ctx, halving: bool = False):

@@ -222,7 +222,7 @@ def validate(
     theirs, ends, shared = {n: horizons_of[n] for n in there}, Ends(len(there)), Shared()
     task = (model, theirs, worker_context(ctx), then, progress, ends, shared)
     with Beside(evaluate_beside, *task, name="optlr-validate-worker") as worker:
-        ctx.share = partial(shared.map, alive=worker.alive)
+        ctx.share = partial(shared.map, alive=worker.alive, greedy=True)
         try:
             here = {n: evaluate_claim(registry[n], model, horizons_of[n], ctx)
                     for n in names if n not in there}  # fmt: skip

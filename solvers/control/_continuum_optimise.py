@@ -202,6 +202,10 @@ def _newton_model(prob, eta, G, n_eval) -> _NewtonModel:
     :meth:`~solvers.dynamics.continuum.ContinuumProblem.perturbed_grads`: the same numbers as a
     full gradient pass at the moved schedule, for ``COLUMN_WORK`` of its cost (one rate moved
     changes one interval's propagators). ``n_eval`` counts one pass and ``free.size`` columns.
+    Each column is computed from its rate on (``tail``) and the Hessian is its upper triangle
+    mirrored: each entry ``(j, k)``, ``j <= k``, the difference of component ``k`` when rate
+    ``j`` moves; the reverse sweep over the intervals before the moved one, half a column's
+    work, was the other triangle, which the symmetrised Hessian averaged in.
     """
     up = prob.upper
     s = _rate_scale(eta, up)
@@ -210,7 +214,7 @@ def _newton_model(prob, eta, G, n_eval) -> _NewtonModel:
     h = HESSIAN_STEP * s[free] * np.where(eta[free] + HESSIAN_STEP * s[free] <= up, 1.0, -1.0)
     n_eval[0] += 1  # the base pass the columns continue from
     n_eval[1] += free.size
-    _, L_moved, g_moved, ok = prob.perturbed_grads(eta, free, h)
+    _, L_moved, g_moved, ok = prob.perturbed_grads(eta, free, h, tail=True)
     if not (ok and np.all(L_moved > 0)):  # NaN where a moved schedule is unstable
         bad = free[~(L_moved > 0)] if ok else free
         raise FloatingPointError(
@@ -218,8 +222,8 @@ def _newton_model(prob, eta, G, n_eval) -> _NewtonModel:
             "is unstable (a rate within that step of the stability limit)"
         )
     Gj = g_moved[:, free] / L_moved[:, None]  # row c: d log L / d eta_free at eta + h_c e_c
-    H = ((Gj - G[free]) * (s[free][None, :] * (s[free] / h)[:, None])).T  # old order, bit for bit
-    H = 0.5 * (H + H.T)
+    D = np.triu((Gj - G[free]) * (s[free][None, :] * (s[free] / h)[:, None]))
+    H = D + np.triu(D, 1).T  # entry (c, k >= c): rate c moved, component k
     w, V = np.linalg.eigh(H)
     return _NewtonModel(free, s, H, w, V)
 

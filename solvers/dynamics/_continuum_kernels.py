@@ -356,7 +356,7 @@ def _gradient_weights(P, sigma2, n_sub, C, Ls, W):  # pragma: no cover
 
 @njit(cache=True)
 def perturbed_gradients(
-    lam, u, c0, eta, h, n_sub, im, sigma2, discrete, cols, steps, L_out, G_out,
+    lam, u, c0, eta, h, n_sub, im, sigma2, discrete, cols, steps, L_out, G_out, tail,
     C, Ls, P, uBs, C2, Ls2, Q, W,
 ):  # fmt: skip  # pragma: no cover
     """Exact gradients at ``eta + steps[i] e_cols[i]`` for every ``i``: the columns of a
@@ -372,14 +372,19 @@ def perturbed_gradients(
     unmoved intervals (``substep_coefficients``, ~80 % of a pass) and the states before ``t_j``.
 
     Writes ``L_T`` of each moved schedule to ``L_out[i]`` (NaN where unstable) and its gradient
-    to ``G_out[i]``; returns ``(L_T, ok)`` of the base pass (nothing written if not ok).
+    to ``G_out[i]``; returns ``(L_T, ok)`` of the base pass (nothing written if not ok). With
+    ``tail`` only the gradient's components from the moved rate on, ``G_out[i, cols[i]:]`` (the
+    same doubles), are written: the reverse sweep stops at the moved interval, and the rest of
+    a symmetric Hessian is the other columns' tails (:func:`~solvers.control._continuum_optimise
+    ._newton_model`); the column then costs its forward and reverse passes from ``t_j`` on.
     """
     n, J = lam.shape[0], eta.shape[0]
     LT, ok = value_and_grad(lam, u, c0, eta, h, n_sub, im, sigma2, discrete, np.empty(J + 1),
                             np.empty(J), C, Ls, P, uBs)  # fmt: skip
     if not ok:
         return LT, False
-    _gradient_weights(P, sigma2, n_sub, C, Ls, W)  # the intervals before a moved one
+    if not tail:
+        _gradient_weights(P, sigma2, n_sub, C, Ls, W)  # the intervals before a moved one
     uAs = np.zeros(J)
     for j in range(J):  # u.A per interval, summed in substep_coefficients' order
         for k in range(n):
@@ -407,7 +412,7 @@ def perturbed_gradients(
             continue
         L_out[i] = L
         g[:] = u
-        for j in range(J - 1, -1, -1):
+        for j in range(J - 1, jm - 1 if tail else -1, -1):
             if j == jm:
                 idx, G_out[i, j] = _adjoint(Q[0], Q[1], Q[2], Q[3], Q[4], Q[5], uBm, u, sigma2,
                                             n_sub, C2, Ls2, idx, g, nu)  # fmt: skip

@@ -386,13 +386,15 @@ class ContinuumProblem:
         return float(LT), g, Ln, bool(ok)
 
     def perturbed_grads(
-        self, eta: np.ndarray, cols: np.ndarray, steps: np.ndarray
+        self, eta: np.ndarray, cols: np.ndarray, steps: np.ndarray, tail: bool = False
     ) -> tuple[float, np.ndarray, np.ndarray, bool]:
         """``L(T)`` at ``eta``, and ``L(T)`` and its gradient at ``eta + steps[i] e_cols[i]``
         for every ``i``: ``(L_T, L_moved (k,), G_moved (k, J), ok)``, each row exactly what
         :meth:`value_grad` returns at the moved schedule (NaN ``L_moved`` where it is unstable),
         for ``COLUMN_WORK`` of its cost each
-        (:func:`~solvers.dynamics._continuum_kernels.perturbed_gradients`)."""
+        (:func:`~solvers.dynamics._continuum_kernels.perturbed_gradients`). With ``tail`` row
+        ``i`` holds only the components from ``cols[i]`` on (the rest zero), for less: the
+        columns of a symmetric Hessian need no more."""
         eta = np.ascontiguousarray(eta, dtype=float)
         if eta.shape != self.h.shape:
             raise ValueError(
@@ -414,7 +416,7 @@ class ContinuumProblem:
         LT, ok = perturbed_gradients(
             q.lam, q.u, q.c0, eta, self.h, self.substeps,
             self.model.inv_batch, self.model.sigma**2, self.discrete, cols, steps, L_moved, G,
-            *self._workspace, *self._column_workspace,
+            bool(tail), *self._workspace, *self._column_workspace,
         )  # fmt: skip
         return float(LT), L_moved, G, bool(ok)
 
