@@ -339,7 +339,7 @@ def _window_terms() -> list[CorrectionTerm]:
             r"$(\tau_0 - \tau_1)^{q}$ expanded to first order in $\tau_1/\tau_0 \sim W/T$; the "
             r"next order is smaller by $W/T$.",
         ),
-        plateau_deficit().correction_term(CorrectionTerm, POWER),  # derived: theory/_plateau_deficit
+        plateau_deficit().correction_term(CorrectionTerm, DIVIDED),  # theory/_plateau_deficit
     ]  # fmt: skip
 
 

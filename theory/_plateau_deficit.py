@@ -63,6 +63,11 @@ _TERM_NOTE = (
     r"realised-time readout multiplies by $(\eta_p/\eta_{\max})^{(b-1)/(2b-1)}$ and so divides "
     r"it out."
 )
+#: What the entry leaves to readouts against :math:`\log T` (the same list serves them).
+_LN_T_NOTE = (
+    r" A readout against $\log T$ (the annealing fraction) carries it undivided, "
+    r"$T^{-(b-a)/(2b)}$, slower than every exponent of this list; it is not in their fits."
+)
 
 
 @dataclass(frozen=True)
@@ -101,12 +106,17 @@ class PlateauDeficit:
         names = ("exponent", "profile", "source", "naive", "relaxation")
         return {n: float(getattr(self, n).subs(at)) for n in names}
 
-    def correction_term(self, term, power):
-        r"""The hard window's correction entry ``term(mechanism, power, omega, False, note)``
-        (``term``: :class:`theory.CorrectionTerm`, passed in to keep the imports one way): at
-        fixed :math:`\tau_T` the window scales as :math:`\eta_p^{-(b-1)/(2b-1)}`, so the
-        deficit's decay is a relative correction :math:`T^{-(b-a)/(2b)}` of the window."""
-        return term("plateau below the rate cap", power, self.exponent, False, _TERM_NOTE)
+    def correction_term(self, term, divided):
+        r"""The hard window's correction entry ``term(mechanism, divided, None, False, note)``
+        (``term``: :class:`theory.CorrectionTerm`, ``divided`` its "divided out by the readout"
+        form, both passed in to keep the imports one way): at fixed :math:`\tau_T` the window
+        scales as :math:`\eta_p^{-(b-1)/(2b-1)}`, so the deficit's decay is a relative
+        correction :math:`T^{-(b-a)/(2b)}` of the window, which the realised-time readout
+        divides out with each optimum's own bulk rate. Listed without an exponent: with one,
+        it would be the window list's slowest term and set the optimal sweep's horizon
+        (:func:`solvers.claims.window_layer.sweep_omegas`) for a correction the readout does not
+        carry."""
+        return term("plateau below the rate cap", divided, None, False, _TERM_NOTE + _LN_T_NOTE)
 
     def latex(self) -> str:
         """One LaTeX paragraph: the plateau's deficit below the stability limit."""
