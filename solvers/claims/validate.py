@@ -88,8 +88,9 @@ SCHEDULE_T_MAX = {"easy": (1e6, 1e11), "hard": (1e6, 1e15)}
 #: baselines, the constant-rate sweep, the batch, momentum and compute-optimal claims and the
 #: start-up: 70-110 s CPU at (3, 2) and (1.5, 3), benchmarks/results/claims.md). With
 #: ``jobs=2`` (the CLI's default on two cores) that rest runs in a second process beside the sweep
-#: (:mod:`solvers.claims.beside`): the wall is then the sweep's side, ~150 s CPU at (3, 3.5) and
-#: (1.2, 4) against 259-285 s for both sides in one process (claims.md, 2026-12-01s17).
+#: (:mod:`solvers.claims.beside`), and the two share the window's refined re-solves and
+#: Nesterov's row, so the wall is about half the total CPU: (3, 3.5) 469 s CPU, 4:01 idle, the
+#: sides within 1 s (claims.md, 2026-12-02s21 (speed21) and the lead's timing after it).
 DEFAULT_CPU_BUDGET = 150.0
 #: The tuned constant rate's sweep (its floor, its cap). With the derived feedback correction
 #: subtracted (solvers/claims/constant_rate.py) the hard-phase slopes sit at the derived value
