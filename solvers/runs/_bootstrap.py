@@ -31,6 +31,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from ._phase import lag1_autocorrelation
+
 __all__ = ["BOOT_KINDS", "ONE_RUN_NO_INTERVAL", "block_length", "bootstrap", "circular_blocks"]
 
 #: What a bootstrap refit resamples (``FitOptions.boot_kind``).
@@ -54,14 +56,10 @@ def block_length(residuals) -> int:
     >>> block_length(np.ones(5))  # no variation: single points
     1
     """
-    r = np.asarray(residuals, dtype=float)
-    r = r - r.mean()
-    den = float(r @ r)
-    rho = float(r[1:] @ r[:-1]) / den if r.size > 2 and den > 0 else 0.0
-    rho = min(max(rho, 0.0), 1.0)
+    n, rho = np.size(residuals), lag1_autocorrelation(residuals)
     if rho >= 1.0:
-        return int(r.size)
-    return int(min(max(math.ceil((1.0 + rho) / (1.0 - rho) - 1e-9), 1), r.size))
+        return int(n)
+    return int(min(max(math.ceil((1.0 + rho) / (1.0 - rho) - 1e-9), 1), n))
 
 
 def circular_blocks(residuals, length: int, rng: np.random.Generator) -> np.ndarray:

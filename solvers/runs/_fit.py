@@ -51,6 +51,8 @@ from ._options import (
     _free,
 )
 from ._phase import (
+    A_INDEX,
+    B_INDEX,
     best_per_phase,
     effective_count,
     from_phase,
@@ -188,7 +190,7 @@ class RunFit:
         ``b - a`` (the phase: easy below 0); None without refits."""
         if not len(self.boot):
             return None
-        gap = self.boot[:, 5] - self.boot[:, 4]
+        gap = self.boot[:, B_INDEX] - self.boot[:, A_INDEX]
         return {"kind": self.options.boot_kind, "n": len(self.boot),
                 "n_easy": int(np.sum(gap < 0)), "b_minus_a": float(self.params.b - self.params.a),
                 "b_minus_a_interval": [float(v) for v in np.percentile(gap, [2.5, 97.5])]}  # fmt: skip

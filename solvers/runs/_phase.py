@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "PHASE_MARGIN", "best_per_phase", "effective_count", "from_phase", "phase_note", "phase_probability", "to_phase",
+    "PHASE_MARGIN", "best_per_phase", "effective_count", "from_phase", "lag1_autocorrelation", "phase_note", "phase_probability", "to_phase",
 ]  # fmt: skip
 
 #: Smallest |a - b| of a phase-constrained fit (a = b is the boundary between the phases).
@@ -89,13 +89,20 @@ def effective_count(residuals) -> float:
     """
     total = 0.0
     for r in residuals:
-        r = np.asarray(r, dtype=float) - np.mean(r)
-        n = r.size
-        den = float(r @ r)
-        rho = float(r[1:] @ r[:-1]) / den if n > 2 and den > 0 else 0.0
-        rho = min(max(rho, 0.0), 1.0)
-        total += max(n * (1.0 - rho) / (1.0 + rho), 1.0)
+        rho = lag1_autocorrelation(r)
+        total += max(np.size(r) * (1.0 - rho) / (1.0 + rho), 1.0)
     return total
+
+
+def lag1_autocorrelation(residuals) -> float:
+    """The lag-1 autocorrelation of ``residuals`` about their mean, clipped to [0, 1] (0 for
+    fewer than three points or no variation): the AR(1) ``rho`` of :func:`effective_count`
+    and of the block bootstrap's block length (:func:`._bootstrap.block_length`)."""
+    r = np.asarray(residuals, dtype=float)
+    r = r - r.mean()
+    den = float(r @ r)
+    rho = float(r[1:] @ r[:-1]) / den if r.size > 2 and den > 0 else 0.0
+    return min(max(rho, 0.0), 1.0)
 
 
 def phase_probability(rss_easy: float, rss_hard: float, n_units: float) -> float:
