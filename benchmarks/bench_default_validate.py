@@ -13,7 +13,8 @@ computed, and the predicted idle wall: the longer side's CPU plus the start-up (
 
 ``--reference DIR``: compare each point's rows with ``DIR/<a>_<b>.json`` (another tree's run,
 e.g. main's): every field of every row; a number that differs is printed with its change
-relative to the row's interval (``resolution``, else ``stderr``). Writes ``DIR/<a>_<b>.json``
+relative to the row's interval (``resolution``, else ``stderr``), a horizon ``T``
+of the local slopes relative to itself. Writes ``DIR/<a>_<b>.json``
 and ``.err``. Results: benchmarks/results/claims.md, 2026-12-02s20 (speed20).
 """
 
@@ -90,7 +91,10 @@ def compare(ref: list, new: list) -> list[str]:
         elif x != y:
             note = ""
             if isinstance(x, int | float) and isinstance(y, int | float):
-                note = f" (change {y - x:+.3g}, {abs(y - x) / width:.2%} of the interval)"
+                if where.endswith("][0]") and ".local_slopes[" in where:  # a horizon T
+                    note = f" (relative change {(y - x) / x:+.3g})" if x else ""
+                else:  # a value in the claim's units
+                    note = f" (change {y - x:+.3g}, {abs(y - x) / width:.2%} of the interval)"
             out.append(f"{where}: {x!r} -> {y!r}{note}")
 
     for r, n in zip(ref, new, strict=True):
