@@ -481,6 +481,7 @@ def main() -> None:
                     help="one joint fit per data set, (a, b) shared by its sizes (no baselines)")  # fmt: skip
     ap.add_argument("--rate-map", choices=("auto", "power", "norm", "norm-eq"), default="auto",
                     help="map from the optimiser's rate to model time (FitOptions.rate_map)")  # fmt: skip
+    ap.add_argument("--min-step", type=int, default=1000, help="FitOptions.min_step")
     ap.add_argument(
         "--window",
         choices=("fixed", "norm"),
@@ -527,7 +528,7 @@ def main() -> None:
         rows = run_split(args.split, args.boot, fit_power=not args.p1,
                          baselines=not args.no_baselines, curves=args.curves,
                          options={"rate_map": args.rate_map, "fit_theta": args.fit_theta,
-                                  "window": args.window},
+                                  "window": args.window, "min_step": args.min_step},
                          prior_from=args.prior,
                          prior_names=args.prior_names.split(",") if args.prior_names else None)  # fmt: skip
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")
