@@ -66,8 +66,10 @@ class FitOptions:
         ``weight_decay > 0`` in its metadata starts no earlier than its weight norm's relaxation
         time ``1 / (2 wd lr_peak)`` steps (``solvers.runs.fit_start``; the norm map assumes a stationary
         update size, which the first ``~t_N`` steps do not have); a run that ends before its
-        window contributes no points. Pre-registered and judged in
-        ``benchmarks/results/fit.md`` 2026-12-02s22.
+        window contributes no points. Not the default: pre-registered and rejected by its rule
+        on the llm-curves splits (cos-to-wsd 0.79 -> 0.83 %, worst 1.42 -> 1.88 %; wsd-to-cos
+        0.18 -> 0.28 %; ``benchmarks/results/fit.md`` 2026-12-02s22): the early points carry
+        the fit's time scale.
     loss, f_scale : str, float
         Robust loss of ``least_squares`` and its scale (relative residual).
     n_starts : int
