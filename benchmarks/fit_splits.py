@@ -17,6 +17,8 @@ validation loss is the target; the same FitOptions for every split, nothing tune
 ``--rate-map norm`` / ``norm-eq``: AdamW's norm map instead of the rate power (7 / 6 parameters).
 ``--fit-theta`` frees the noise spectrum's exponent ``theta`` (one more parameter, 2026-11-30g).
 ``--curves`` stores each held-out run's residual curve.
+``--window norm``: each run's fitted points start no earlier than its weight norm's relaxation
+time (``FitOptions.window``, 2026-12-02s22; default ``fixed``, from ``min_step``).
 ``--prior PHASE_JSON``: each family's fit with the leave-one-family-out empirical-Bayes prior
 (``solvers.runs.leave_one_out``) built from the OTHER families' rows of ``PHASE_JSON`` (a
 ``phase`` file: every run of each family fitted); the fitted set is then "this family's fitted
@@ -479,6 +481,13 @@ def main() -> None:
                     help="one joint fit per data set, (a, b) shared by its sizes (no baselines)")  # fmt: skip
     ap.add_argument("--rate-map", choices=("auto", "power", "norm", "norm-eq"), default="auto",
                     help="map from the optimiser's rate to model time (FitOptions.rate_map)")  # fmt: skip
+    ap.add_argument("--min-step", type=int, default=1000, help="FitOptions.min_step")
+    ap.add_argument(
+        "--window",
+        choices=("fixed", "norm"),
+        default="fixed",
+        help="FitOptions.window: where each run's fitted points start (2026-12-02s22)",
+    )
     ap.add_argument("--fit-theta", action="store_true",
                     help="fit the noise spectrum's exponent theta (FitOptions.fit_theta)")  # fmt: skip
     ap.add_argument("--prior", metavar="PHASE_JSON",
@@ -518,7 +527,8 @@ def main() -> None:
     else:
         rows = run_split(args.split, args.boot, fit_power=not args.p1,
                          baselines=not args.no_baselines, curves=args.curves,
-                         options={"rate_map": args.rate_map, "fit_theta": args.fit_theta},
+                         options={"rate_map": args.rate_map, "fit_theta": args.fit_theta,
+                                  "window": args.window, "min_step": args.min_step},
                          prior_from=args.prior,
                          prior_names=args.prior_names.split(",") if args.prior_names else None)  # fmt: skip
     print(f"total cpu {time.process_time() - c0:.1f}s wall {time.perf_counter() - t0:.1f}s")

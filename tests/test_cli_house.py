@@ -4,6 +4,7 @@ says so before it starts, and ``fit`` prints its text without bootstrap refits."
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -120,6 +121,25 @@ def test_fit_text_without_bootstrap_refits(tmp_path, capsys):
     assert main(argv) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     assert "95% [n/a, n/a]" in out and "nan" not in out
+
+
+def test_fit_text_prints_held_parameters_as_held(tmp_path, capsys):
+    """With bootstrap refits a held parameter (``--sgd``: the rate power ``p = 1``) has the
+    degenerate "interval" ``[1, 1]``; the text prints it as held, and a fitted one keeps its
+    interval. The JSON is unchanged (``model.interval`` still holds ``p``)."""
+    rows = [f"r{i},{s},{lr},{2 + 3 * (1 + 5 * lr * s) ** -0.6:.6g}"
+            for i, (T, lr) in enumerate(((400, 0.01), (300, 0.02))) for s in range(50, T, 50)]  # fmt: skip
+    (tmp_path / "c.csv").write_text("run,step,lr,loss\n" + "\n".join(rows) + "\n")
+    argv = ["fit", str(tmp_path / "c.csv"), "--fit", "r0,r1", "--boot", "2", "--min-step", "50",
+            "--no-baselines", "--sgd", "--seed", "1"]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    lines = capsys.readouterr().out.splitlines()
+    p_line = next(x for x in lines if x.strip().startswith("p "))
+    assert p_line.split() == ["p", "=", "1", "(held)"], p_line
+    a_line = next(x for x in lines if x.strip().startswith("a "))
+    assert "95% [" in a_line and "(held)" not in a_line, a_line
+    assert main([*argv, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["model"]["interval"]["p"] == [1.0, 1.0]
 
 
 #: Inputs the extended fuzz (seed 1, 2283 cases) found dying of an exception no check foresaw

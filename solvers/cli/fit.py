@@ -52,14 +52,21 @@ def _load(args):
     return load_runs(args.curves, args.runs)
 
 
-def _model_text(m: dict) -> list[str]:
+def _model_text(m: dict, held=()) -> list[str]:
+    """The fitted model's lines; a parameter in ``held`` (``RunFit.held``) is printed as held,
+    without the degenerate interval its bootstrap refits give."""
     lines = [f"fitted on {', '.join(m['fit_runs'])} ({m['n_points']} points, {m['n_params']} "
              f"parameters; {m['message']})"]  # fmt: skip
     for name in ("L_inf", "A", "s", "nu", "a", "b", "p", "norm0", "theta"):
         if m.get(name) is None or (
-            name == "theta" and "theta" not in m["interval"] and m["theta"] == 1.0
+            name == "theta"
+            and m["theta"] == 1.0
+            and ("theta" in held or "theta" not in m["interval"])
         ):
             continue  # norm0: the norm map only; theta: when not the PLRF's
+        if name in held:
+            lines.append(f"  {name:6s} = {m[name]:.6g}   (held)")
+            continue
         # no interval without bootstrap refits (--boot 0): n/a, not a nan that emit refuses
         lo, hi = m["interval"].get(name, (None, None))
         lines.append(f"  {name:6s} = {m[name]:.6g}   95% [{na(lo)}, {na(hi)}]")
@@ -76,9 +83,10 @@ def _model_text(m: dict) -> list[str]:
     return lines
 
 
-def _text(d: dict) -> str:
-    """Text of a fit: the model (``None``: left out), predictions, scores and transfer."""
-    lines = [] if d["model"] is None else _model_text(d["model"])
+def _text(d: dict, held=()) -> str:
+    """Text of a fit: the model (``None``: left out; ``held`` its held parameters'
+    names), predictions, scores and transfer."""
+    lines = [] if d["model"] is None else _model_text(d["model"], held)
     for p in d["predictions"]:
         obs = "unknown" if p["observed"] is None else f"{p['observed']:.4f}"
         lines.append(f"predict {p['run']} step {p['step']}: {p['predicted']:.4f} (observed {obs})")
@@ -201,7 +209,7 @@ def _cmd_fit(args: argparse.Namespace) -> None:
         return
     if args.recommend:
         d["recommend"] = _recommend(args, runs, report)
-    emit(dumps(d) if args.format == "json" else _text(d), args.out)
+    emit(dumps(d) if args.format == "json" else _text(d, report.fit.held), args.out)
     if args.plot:
         from solvers.runs import plot_report
 

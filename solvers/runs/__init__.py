@@ -24,6 +24,7 @@ __getattr__, __dir__, __all__ = attach(
         "fit_and_predict_shared": "_evaluate",
         "fit_law": "_laws",
         "fit_points": "_fit",
+        "fit_start": "_window",
         "fit_runs": "_fit",
         "fit_shared": "_shared",
         "FitOptions": "_fit",

@@ -62,6 +62,7 @@ from ._phase import (
     to_phase,
 )
 from ._prior import ParamPrior
+from ._window import fit_start, in_window
 
 __all__ = ["FitOptions", "RunFit", "fit_points", "fit_runs"]
 
@@ -174,6 +175,12 @@ class RunFit:
         return self.params.phase
 
     @property
+    def held(self) -> tuple:
+        """Parameters held, not fitted (``FitOptions``): a bootstrap "interval" of one is its
+        held value twice, not an uncertainty."""
+        return tuple(n for n, f in zip(PARAM_NAMES, _free(self.options), strict=True) if not f)
+
+    @property
     def at_bound(self) -> list:
         """Parameters that ended on a bound of the fit (their interval is then one-sided)."""
         p = self.params
@@ -246,11 +253,10 @@ def params_from_row(row) -> LossParams:
 def fit_points(run: Run, opts: FitOptions) -> tuple[np.ndarray, np.ndarray]:
     """The ``(steps, losses)`` of ``run`` that a fit uses (see :class:`FitOptions`)."""
     steps, loss = run.losses(opts.split)
-    keep = steps >= opts.min_step
+    start = fit_start(run, opts)
+    keep = steps >= start
     if not keep.any():
-        raise ValueError(
-            f"runs: run {run.id!r} has no {opts.split} loss at step >= {opts.min_step}"
-        )
+        raise ValueError(f"runs: run {run.id!r} has no {opts.split} loss at step >= {start}")
     steps, loss = steps[keep], loss[keep]
     if steps.size > opts.max_points:
         pick = np.unique(np.rint(np.linspace(0, steps.size - 1, opts.max_points)).astype(int))
@@ -271,7 +277,7 @@ def _prepare(runs, opts: FitOptions, ref: float) -> list[_Data]:
     """Per run: its schedule relative to ``ref``, grid nodes, fitted points, norm map."""
     out = []
     wd_ref = None if opts.rate_map == "power" else weight_decay_ref(runs)
-    for run in runs:
+    for run in in_window(runs, opts):
         steps, loss = fit_points(run, opts)
         eta = run.schedule(max(run.horizon, int(steps[-1]))) / ref
         grid = run_grid(eta, steps, n_grid=opts.n_grid)

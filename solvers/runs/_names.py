@@ -3,7 +3,7 @@ takes its choices from here (``optlr --help`` imports no numerics), the fit and 
 
 from __future__ import annotations
 
-__all__ = ["DATASETS", "RATE_MAPS"]
+__all__ = ["DATASETS", "RATE_MAPS", "WINDOWS"]
 
 #: Data sets shipped as package data: name -> directory under ``solvers/runs/data``.
 DATASETS = {"llm-curves": "llm_curves"}
@@ -11,3 +11,6 @@ DATASETS = {"llm-curves": "llm_curves"}
 #: map with its initial norm fitted; the same with the norm starting at equilibrium; ``auto``
 #: picks the norm map when every fitted run is AdamW with weight decay, else the power map.
 RATE_MAPS = ("auto", "power", "norm", "norm-eq")
+#: Where a run's fitted points start (:func:`._fit.fit_start`): at ``min_step``; or, for a run
+#: with weight decay, no earlier than its weight norm's relaxation time ``1 / (2 wd lr_peak)``.
+WINDOWS = ("fixed", "norm")
