@@ -28,7 +28,7 @@ from theory import PLRFModel, derive_scaling_laws, hard_loss_source
 from ..analysis.extrapolate import remove_slope_correction
 from ..dynamics.continuum import mode_quadrature, noiseless_constant_loss
 
-__all__ = ["divide_out_excess", "excess_correction", "plateau_bias"]
+__all__ = ["checked_excess_correction", "divide_out_excess", "excess_correction", "plateau_bias"]
 
 #: Relative slack of the bound L* >= B_cap (quadrature and solver round-off).
 EXCESS_RTOL = 1e-9
@@ -86,20 +86,31 @@ def divide_out_excess(
     if model.phase != "hard" or len(Ts) < 2:
         return list(ys)
     biases = [plateau_bias(model, sol[T], T, solver_options) + tail for T in Ts]
-    if not all(math.isfinite(x) and x > 0 for x in biases):
+    corr = checked_excess_correction(model, Ts, ys, biases, diag)
+    if corr is None:
         return list(ys)
+    diag["uncorrected_y"] = list(ys)
+    return remove_slope_correction(Ts, ys, corr).tolist()
+
+
+def checked_excess_correction(model: PLRFModel, Ts, ys, biases, diag: dict) -> np.ndarray | None:
+    """:func:`excess_correction` of the losses ``ys`` over the plateau's ``biases`` at ``Ts``, or
+    ``None`` where it does not apply (a bias not finite and positive; a loss below its bias; an
+    excess that does not decay as derived, :func:`_excess_not_decaying`: the reason is in
+    ``diag["excess_not_divided"]``). Records ``excess_fraction`` and ``excess_correction``."""
+    if not all(math.isfinite(x) and x > 0 for x in biases):
+        return None
     # no schedule under the cap has less bias, and the noise is >= 0: L* >= B_cap
     if any(y < B * (1 - EXCESS_RTOL) for y, B in zip(ys, biases, strict=True)):
         diag["excess_not_divided"] = "a loss below the plateau's bias: not an optimum under the cap"
-        return list(ys)
+        return None
     corr = excess_correction(model, ys, biases)
     f = 1.0 - np.divide(biases, ys)
     if (why := _excess_not_decaying(Ts, f, corr)) is not None:
         diag["excess_not_divided"] = why
-        return list(ys)
-    diag.update(excess_fraction=f.tolist(),
-                excess_correction=corr.tolist(), uncorrected_y=list(ys))  # fmt: skip
-    return remove_slope_correction(Ts, ys, corr).tolist()
+        return None
+    diag.update(excess_fraction=f.tolist(), excess_correction=corr.tolist())
+    return corr
 
 
 def _excess_not_decaying(Ts, f, corr) -> str | None:

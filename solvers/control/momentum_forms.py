@@ -283,9 +283,11 @@ def derived_exponent(form: str, model: PLRFModel) -> float | None:
 KKT_CURVATURE = 1e-3
 
 
-def form_extrapolation(fe: FormExponents, form: str, options=None):
+def form_extrapolation(fe: FormExponents, form: str, options=None, *, losses=None):
     r"""The loss exponent of ``form`` extrapolated to :math:`T \to \infty` with its derived
     corrections and error budget (``None`` below 3 horizons or with a failed solve).
+    ``losses``: what to extrapolate in place of ``form``'s losses (one per horizon, e.g. with a
+    derived correction divided out; their relative errors are the losses').
 
     The corrections are :func:`theory.momentum_omegas` (SGD's hard-loss corrections for the
     SGD-like forms; the stability-bound transients for Nesterov; SGD's easy ones in the easy
@@ -297,7 +299,9 @@ def form_extrapolation(fe: FormExponents, form: str, options=None):
     """
     from ..analysis.extrapolate import extrapolate_exponent
 
-    losses = np.asarray(fe.losses(form), dtype=float)
+    losses = np.asarray(fe.losses(form) if losses is None else losses, dtype=float)
+    if losses.shape != fe.horizons.shape:
+        raise ValueError(f"losses must hold one value per horizon, got shape {losses.shape}")
     if fe.horizons.size < 3 or not np.all(np.isfinite(losses) & (losses > 0)):
         return None  # too few horizons, or a failed (unstable) solve: no exponent to extrapolate
     rs, rq = _relative_errors(fe, form)
