@@ -77,16 +77,21 @@ def _model(a: float, b: float) -> PLRFModel:
 def _measure(a: float, b: float, form: str):
     """``form_measurement`` of ``form`` on the stored sweep (memoised in the context as the
     default run's sweep would be)."""
-    model = _model(a, b)
+    fe = _sweep(a, b)
+    ctx = ExperimentContext(beyond=BeyondScale())
+    ctx.memo[("momentum-forms", fe.model, tuple(fe.horizons.tolist()))] = fe
+    return form_measurement(fe.model, ctx, form)
+
+
+def _sweep(a: float, b: float) -> FormExponents:
+    """The stored SGD and EMA optima of ``(a, b)`` as a sweep (no fits)."""
     Ts = T_LONG if (a, b) == (3.5, 4.0) else T_SHORT
     solves = {
-        f: tuple(SimpleNamespace(loss=L, kkt=KKT, errors={"fine": r}, success=True)
+        f: tuple(SimpleNamespace(loss=L, kkt=KKT, errors={"fine": r}, success=True, to_dict=dict)
                  for L, r in zip(*DATA[(a, b)][f], strict=True))
         for f in ("sgd", "ema")
     }  # fmt: skip
-    ctx = ExperimentContext(beyond=BeyondScale())
-    ctx.memo[("momentum-forms", model, Ts)] = FormExponents(model, np.array(Ts), solves, {})
-    return form_measurement(model, ctx, form)
+    return FormExponents(_model(a, b), np.array(Ts), solves, {})
 
 
 def _continuum_value(a: float, b: float) -> float:
@@ -145,3 +150,23 @@ def test_the_plateau_bias_is_the_closed_form_at_the_stability_limit():
 
     assert abs(B / closed(0.65964) - 1) < 2e-3, B / closed(0.65964)
     assert abs(B / closed(model.eta_max) - 1) > 0.5
+
+
+def test_the_momentum_command_reads_what_the_rows_read():
+    """``optlr momentum --form``'s payload (and the report's table) extrapolates the same divided
+    losses as the claims rows (:func:`divided_form_losses`): at (3.5, 4) its EMA and SGD
+    exponents are the rows' values, flagged ``divided``; on the raw losses (no ``divided``) the
+    EMA exponent is the raw estimate, 0.035 above, that read the false ``disagrees``."""
+    from solvers.claims.momentum_forms import divided_form_losses
+    from solvers.control.momentum_forms import fit_exponent, forms_payload
+
+    m, fe = _measure(3.5, 4.0, "ema"), _sweep(3.5, 4.0)
+    fe.fits.update({f: fit_exponent(fe.horizons.astype(float), fe.losses(f)) for f in fe.solves})
+    divided = divided_form_losses(fe)
+    assert set(divided) == {"sgd", "ema"}
+    ema = forms_payload(fe, divided)["forms"][0]
+    assert ema["form"] == "ema" and ema["divided"]
+    assert ema["exponent"] == pytest.approx(m.value, rel=1e-12)
+    assert ema["sgd_exponent"] == pytest.approx(_measure(3.5, 4.0, "sgd").value, rel=1e-12)
+    raw = forms_payload(fe)["forms"][0]
+    assert not raw["divided"] and raw["exponent"] - ema["exponent"] > 0.02

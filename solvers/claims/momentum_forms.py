@@ -21,7 +21,13 @@ import numpy as np
 
 from theory import PLRFModel
 
-__all__ = ["divided_losses", "momentum_form_claims", "nesterov_regime", "sgd_plateau_bias"]
+__all__ = [
+    "divided_form_losses",
+    "divided_losses",
+    "momentum_form_claims",
+    "nesterov_regime",
+    "sgd_plateau_bias",
+]
 
 #: Forms with a claim (SGD is each claim's reference, solved alongside).
 CLAIM_FORMS = ("ema", "heavy-ball", "nesterov")
@@ -171,6 +177,18 @@ def divided_losses(fe, form: str, diag: dict) -> np.ndarray | None:
     if corr is None:
         return None
     return remove_slope_correction(T, fe.losses(form), corr)
+
+
+def divided_form_losses(fe) -> dict:
+    """``{form: losses}`` of every form of the sweep ``fe`` whose losses :func:`divided_losses`
+    divides (the hard phase's SGD-like forms, SGD included): what ``optlr momentum --form`` and
+    the report's momentum table extrapolate, so that they read what the claims rows read."""
+    out = {}
+    for f in fe.solves:
+        d = divided_losses(fe, f, {})
+        if d is not None:
+            out[f] = d
+    return out
 
 
 def nesterov_regime(model: PLRFModel, horizons, losses, sgd_losses) -> str | None:

@@ -244,7 +244,10 @@ def _cmd_momentum_forms(args: argparse.Namespace) -> None:
         fe = longrun_exponents(model, ("sgd", *forms), _horizons(args.T))
     else:
         fe = form_exponents(model, ("sgd", *forms), _horizons(args.T), maxfev=args.maxfev)
-    payload = forms_payload(fe)
+    from ..claims.momentum_forms import divided_form_losses
+
+    divided = divided_form_losses(fe)  # the hard phase's window excess, as the claims rows
+    payload = forms_payload(fe, divided)
     lines = [f"optlr momentum --form: a={model.a:g} b={model.b:g} phase={model.phase}"]
     for f in payload["forms"]:
         lines.append(
@@ -256,7 +259,7 @@ def _cmd_momentum_forms(args: argparse.Namespace) -> None:
         from ..plots.momentum_forms import momentum_forms_figure
 
         lines.append(_figure(momentum_forms_figure, fe, args.plot))
-    _emit_result(args, lines, payload, lambda: momentum_forms_latex(fe))
+    _emit_result(args, lines, payload, lambda: momentum_forms_latex(fe, divided=divided))
 
 
 def _cmd_momentum(args: argparse.Namespace) -> None:

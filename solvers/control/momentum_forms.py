@@ -346,9 +346,10 @@ def _relative_errors(fe: FormExponents, form: str) -> tuple[np.ndarray, np.ndarr
     return kkt**2 / (2 * KKT_CURVATURE), quad
 
 
-def _extrapolated(fe: FormExponents, form: str) -> dict | None:
-    """:func:`form_extrapolation` as a JSON object (``None`` without one)."""
-    e = form_extrapolation(fe, form)
+def _extrapolated(fe: FormExponents, form: str, divided=None) -> dict | None:
+    """:func:`form_extrapolation` as a JSON object (``None`` without one); ``divided``: the
+    losses to extrapolate per form where a derived correction was divided out (the rest raw)."""
+    e = form_extrapolation(fe, form, losses=(divided or {}).get(form))
     if e is None:
         return None
 
@@ -360,15 +361,18 @@ def _extrapolated(fe: FormExponents, form: str) -> dict | None:
             "local_slopes": e.slopes.tolist()}  # fmt: skip
 
 
-def forms_payload(fe: FormExponents) -> dict:
+def forms_payload(fe: FormExponents, divided=None) -> dict:
     """The ``optlr momentum --form`` JSON object: ``{"model": ..., "forms": [...]}``.
 
     Every entry of ``forms`` holds ``form, horizons, losses, sgd_losses, exponent, stderr,
-    local_slopes, extrapolated, global_fit, derived_exponent, sgd_exponent, converged``
+    local_slopes, extrapolated, global_fit, derived_exponent, sgd_exponent, converged, divided``
     (exponents are positive decay rates, :math:`L \\sim T^{-\\text{exponent}}`; ``exponent`` and
     ``stderr`` are :func:`form_extrapolation`'s value and total uncertainty where it applies,
     else the global fit's, which ``global_fit`` always holds; ``converged``: every family
-    optimisation met its tolerances).
+    optimisation met its tolerances). ``divided``: ``{form: losses}`` extrapolated in place of
+    the raw losses (the claims' :func:`~solvers.claims.momentum_forms.divided_form_losses`: the
+    hard phase's derived window excess divided out, as the claims rows do); an entry's
+    ``divided`` says whether its exponent (and SGD's) came from them.
     """
     if "sgd" not in fe.solves:
         raise ValueError("the sweep must include the 'sgd' form (the reference)")
@@ -377,7 +381,11 @@ def forms_payload(fe: FormExponents) -> dict:
     for f in fe.solves:
         if f == "sgd":
             continue
-        fit, ex, ex_sgd = fe.fits[f], _extrapolated(fe, f), _extrapolated(fe, "sgd")
+        fit, ex, ex_sgd = (
+            fe.fits[f],
+            _extrapolated(fe, f, divided),
+            _extrapolated(fe, "sgd", divided),
+        )
         forms.append(
             {
                 "form": f,
@@ -394,6 +402,7 @@ def forms_payload(fe: FormExponents) -> dict:
                 "sgd_exponent": fe.fits["sgd"].exponent if ex_sgd is None else ex_sgd["value"],
                 "sgd_derived_exponent": derived_exponent("sgd", fe.model),
                 "converged": fe.converged(f),
+                "divided": f in (divided or {}),
                 "solves": [s.to_dict() for s in fe.solves[f]],
             }
         )
@@ -405,19 +414,20 @@ def forms_payload(fe: FormExponents) -> dict:
     }  # fmt: skip
 
 
-def momentum_forms_latex(fe: FormExponents, *, derivation: bool = True) -> str:
+def momentum_forms_latex(fe: FormExponents, *, derivation: bool = True, divided=None) -> str:
     """LaTeX fragment for the report's momentum page.
 
     With ``derivation`` the steps of :func:`theory.derive_momentum_exponents` come first (an
-    itemised list), then the table of derived against measured exponents per form.
+    itemised list), then the table of derived against measured exponents per form
+    (``divided``: as in :func:`forms_payload`).
     """
     from theory import derive_momentum_exponents
 
     def num(x):  # "--" where there is no value: one local slope has no uncertainty
         return "--" if x is None or not math.isfinite(x) else f"{x:.3f}"
 
-    payload = forms_payload(fe)
-    sgd_fit, sgd = fe.fits["sgd"], _extrapolated(fe, "sgd")
+    payload = forms_payload(fe, divided)
+    sgd_fit, sgd = fe.fits["sgd"], _extrapolated(fe, "sgd", divided)
     rows = [
         f"SGD & {num(derived_exponent('sgd', fe.model))} & "
         f"${num(sgd['value'] if sgd else sgd_fit.exponent)} \\pm "
@@ -448,8 +458,14 @@ def momentum_forms_latex(fe: FormExponents, *, derivation: bool = True) -> str:
         + head
         + f"Loss exponents ($L^* \\sim T^{{-p}}$) of the best schedule of each form's derived "
         f"family, $T = {T[0]}\\ldots{T[-1]}$, $a = {fe.model.a:g}$, $b = {fe.model.b:g}$; measured: "
-        "extrapolated with the derived corrections, $\\pm$ the total uncertainty "
-        "(--: too few horizons).\n\n"
+        "extrapolated with the derived corrections"
+        + (
+            " (for " + ", ".join(sorted(divided)) + " after SGD's derived window excess is divided "
+            "out, as the claims rows do; the local slopes shown are the raw ones)"
+            if divided
+            else ""
+        )
+        + ", $\\pm$ the total uncertainty (--: too few horizons).\n\n"
         "\\begin{tabular}{lcccc}\\toprule\nform & derived exponent & measured exponent & local slopes & "
         "$L_{\\rm SGD}/L$ at largest $T$ \\\\\\midrule\n" + "\n".join(rows) + "\n"
         "\\bottomrule\\end{tabular}\n\n" + _active_case(fe.model)

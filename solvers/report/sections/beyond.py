@@ -59,7 +59,7 @@ def _cell(v) -> str:
 def _point(ctx: ReportContext, ectx, model) -> tuple[list, str, str]:
     """One point's three studies: ``(figure paths, LaTeX figures, table row)``."""
     from ...claims.beyond import compute_sweep, ramp_sweep
-    from ...claims.momentum_forms import forms_sweep
+    from ...claims.momentum_forms import divided_form_losses, forms_sweep
     from ...control.momentum_forms import momentum_forms_latex
     from ...plots.beyond import batch_ramp_figure, compute_optimal_figure
     from ...plots.figures import paper_style
@@ -89,7 +89,7 @@ def _point(ctx: ReportContext, ectx, model) -> tuple[list, str, str]:
             label=f"ramp-{key}",
             width=r"0.6\linewidth",
         )
-        + momentum_forms_latex(fe, derivation=False)
+        + momentum_forms_latex(fe, derivation=False, divided=divided_form_losses(fe))
         + latex_figure(
             ctx.relative(pdfs[1]),
             f"Momentum forms at the {label} point ({big.n_modes:.0e} log-binned modes): optimal "
