@@ -262,6 +262,10 @@ def solve_per_step(
     projection, CG preconditioned by the exact Hessian diagonal of
     :mod:`solvers.control._momentum_hessian` and ``PNEWTON_BLOCKS`` coarse blocks per control
     row; 2026-12-01 in benchmarks/results/momentum.md);
+    ``method="lbfgsb-finish"``: per-step L-BFGS-B alone from ``start`` (no block levels, the
+    multilevel settings), with ``scaling="box"`` in the KKT measure's own units — the finish
+    that converged the EMA form at ``T = 3e4`` where TNC and L-BFGS-B in log-friction units
+    stalled (2026-12-02s22 in benchmarks/results/momentum.md);
     ``maxiter`` bounds the L-BFGS-B iterations plus the
     Newton phase's gradient evaluations. ``method="lbfgsb"``: the older single-level
     L-BFGS-B run; ``scaling="box"`` optimises each control in units of its box width,
@@ -312,6 +316,9 @@ def _run(method, scaling, fg, x0, lo, hi, k, T, tol, maxiter):
     """``(x, f, status, kkt, iterations, levels)`` of ``method`` (see :func:`solve_per_step`)."""
     if method in ("newton", "pnewton"):
         return _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling, method)
+    if method == "lbfgsb-finish":
+        r = _lbfgsb_finish(fg, x0, lo, hi, k, T, tol, maxiter, scaling)
+        return r.theta, r.f, r.status, r.kkt, r.iterations, (("lbfgsb", r.iterations, r.kkt, r.f),)
     if method in ("newton-finish", "pnewton-finish"):
         r = _newton_phase(fg, x0, lo, hi, k, T, tol, maxiter, scaling, method[: -len("-finish")])
         return r.theta, r.f, r.status, r.kkt, r.iterations, (("newton", r.iterations, r.kkt, r.f),)
@@ -323,7 +330,7 @@ def _run(method, scaling, fg, x0, lo, hi, k, T, tol, maxiter):
 #: Forms of :func:`solve_per_step`.
 FORMS = ("sgd", "ema", "heavy-ball", "nesterov")
 #: Methods of :func:`solve_per_step`.
-METHODS = ("lbfgsb", "newton", "newton-finish", "pnewton", "pnewton-finish")
+METHODS = ("lbfgsb", "newton", "newton-finish", "pnewton", "pnewton-finish", "lbfgsb-finish")
 #: Coarse blocks per control row of the projected Newton finish's two-level preconditioner
 #: (:func:`~solvers.control._projected_newton.projected_newton_box`; 0: none).
 PNEWTON_BLOCKS = 16
@@ -407,6 +414,24 @@ def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling, finish="newton"):
     if r.kkt > tol and status == 0:
         status = 1  # the L-BFGS-B phase met NEWTON_FROM, not tol, and the budget is spent
     return r.theta, r.f, status, r.kkt, its, tuple(log)
+
+
+def _lbfgsb_finish(fg, x, lo, hi, k, T, tol, maxiter, scaling):
+    """Per-step L-BFGS-B alone from ``x`` (no block levels), the multilevel settings, in the
+    units ``scaling`` names: ``"box"`` the box widths — the KKT measure's own units, in which a
+    friction's gradient is its component of the measure (for ``1 - beta`` in 1e-4 .. 1e-3 it is
+    ``1/(1 - beta)`` times the gradient in ``log(1 - beta)``); ``"value"`` / ``"log"`` /
+    ``"loglog"`` those of :func:`_minimise`. A :class:`~solvers.control._lbfgsb.BoxResult`."""
+    if scaling != "box":
+        return _minimise(fg, x, lo, hi, k, T, tol, maxiter, scaling)
+    width = np.where(hi > lo, hi - lo, 1.0)
+
+    def fg_finite(y):
+        f, g = fg(y)
+        return (f, g) if math.isfinite(f) else (BLOWUP, None)
+
+    return minimize_box(fg_finite, x, lo, hi, scale=lambda _: width, kkt=_box_kkt(lo, width),
+                        tol=tol, maxiter=maxiter, options=MULTILEVEL_LBFGSB)  # fmt: skip
 
 
 def _newton_phase(fg, x, lo, hi, k, T, tol, maxfun, scaling, finish="newton"):
