@@ -98,7 +98,7 @@ def _row(form: str, T: int, method: str, maxiter: int, args) -> str:
     c0, w0 = time.process_time(), time.perf_counter()
     r = solve_per_step(grid, form, T, start, tol=args.tol, maxiter=maxiter,
                        scaling="value" if method == "value" else args.scaling,
-                       method=method if "newton" in method else "lbfgsb")  # fmt: skip
+                       method=method if method not in ("box", "value") else "lbfgsb")  # fmt: skip
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     if args.out:
         np.savez_compressed(f"{args.out}_{form}_{T}.npz", controls=r.controls, loss=r.loss,
@@ -117,7 +117,15 @@ def main(argv=None) -> None:
     ap.add_argument(
         "--method",
         default="newton",
-        choices=("newton", "newton-finish", "pnewton", "pnewton-finish", "box", "value"),
+        choices=(
+            "newton",
+            "newton-finish",
+            "pnewton",
+            "pnewton-finish",
+            "lbfgsb-finish",
+            "box",
+            "value",
+        ),
     )
     ap.add_argument("--maxiter", type=int, default=4000)
     ap.add_argument("--tol", type=float, default=1e-4)

@@ -36,7 +36,7 @@ from theory._checks import check_int, check_real
 from theory.symbols import L, inv_m, lam, sigma
 
 from ..dynamics.modes import ModeGrid
-from ._lbfgsb import BLOWUP, LbfgsbOptions, minimize_box
+from ._lbfgsb import BLOWUP, BoxResult, LbfgsbOptions, minimize_box
 from ._log_controls import VALUE_SCALE_FLOOR, LogControls
 from ._momentum_adjoint import MomentumWorkspace, general_momentum_adjoint
 from ._momentum_hessian import control_hessian_diagonal
@@ -262,8 +262,8 @@ def solve_per_step(
     projection, CG preconditioned by the exact Hessian diagonal of
     :mod:`solvers.control._momentum_hessian` and ``PNEWTON_BLOCKS`` coarse blocks per control
     row; 2026-12-01 in benchmarks/results/momentum.md);
-    ``maxiter`` bounds the L-BFGS-B iterations plus the
-    Newton phase's gradient evaluations. ``method="lbfgsb"``: the older single-level
+    ``method="lbfgsb-finish"``: per-step L-BFGS-B alone from ``start`` (:func:`_lbfgsb_finish`);
+    ``maxiter`` bounds the L-BFGS-B iterations plus the Newton phase's gradient evaluations. ``method="lbfgsb"``: the older single-level
     L-BFGS-B run; ``scaling="box"`` optimises each control in units of its box width,
     ``"value"`` in units of its own size or of the distance of ``beta`` to its bound
     (refreshed at every restart).
@@ -312,6 +312,9 @@ def _run(method, scaling, fg, x0, lo, hi, k, T, tol, maxiter):
     """``(x, f, status, kkt, iterations, levels)`` of ``method`` (see :func:`solve_per_step`)."""
     if method in ("newton", "pnewton"):
         return _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling, method)
+    if method == "lbfgsb-finish":
+        r = _lbfgsb_finish(fg, x0, lo, hi, k, T, tol, maxiter, scaling)
+        return r.theta, r.f, r.status, r.kkt, r.iterations, (("lbfgsb", r.iterations, r.kkt, r.f),)
     if method in ("newton-finish", "pnewton-finish"):
         r = _newton_phase(fg, x0, lo, hi, k, T, tol, maxiter, scaling, method[: -len("-finish")])
         return r.theta, r.f, r.status, r.kkt, r.iterations, (("newton", r.iterations, r.kkt, r.f),)
@@ -323,7 +326,7 @@ def _run(method, scaling, fg, x0, lo, hi, k, T, tol, maxiter):
 #: Forms of :func:`solve_per_step`.
 FORMS = ("sgd", "ema", "heavy-ball", "nesterov")
 #: Methods of :func:`solve_per_step`.
-METHODS = ("lbfgsb", "newton", "newton-finish", "pnewton", "pnewton-finish")
+METHODS = ("lbfgsb", "newton", "newton-finish", "pnewton", "pnewton-finish", "lbfgsb-finish")
 #: Coarse blocks per control row of the projected Newton finish's two-level preconditioner
 #: (:func:`~solvers.control._projected_newton.projected_newton_box`; 0: none).
 PNEWTON_BLOCKS = 16
@@ -407,6 +410,41 @@ def _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling, finish="newton"):
     if r.kkt > tol and status == 0:
         status = 1  # the L-BFGS-B phase met NEWTON_FROM, not tol, and the budget is spent
     return r.theta, r.f, status, r.kkt, its, tuple(log)
+
+
+#: Iterations of one L-BFGS-B run of the box-unit finish before a restart with fresh memory:
+#: at the EMA 3e4 point a fresh run cut the KKT sum 5-10x in its first ~100 evaluations and
+#: then hovered (0.031 -> 0.0057 after 100, 0.0041-0.0075 after 400-500; 2026-12-02s22).
+LBFGSB_FINISH_RUN = 100
+
+
+def _lbfgsb_finish(fg, x, lo, hi, k, T, tol, maxiter, scaling):
+    """Per-step L-BFGS-B alone from ``x`` (no block levels), the multilevel settings, in the
+    units ``scaling`` names: ``"box"`` the box widths — the KKT measure's own units, in which a
+    friction's gradient is its component of the measure (for ``1 - beta`` in 1e-4 .. 1e-3 it is
+    ``1/(1 - beta)`` times the gradient in ``log(1 - beta)``); ``"value"`` / ``"log"`` /
+    ``"loglog"`` those of :func:`_minimise`. A :class:`~solvers.control._lbfgsb.BoxResult`.
+
+    Measured on the stalled EMA points (benchmarks/results/momentum.md, 2026-12-02s22): box units
+    take the KKT sum from 0.352 to 0.018 in 400 evaluations at ``T = 3e4`` where every
+    log-friction method stays at 0.2-0.4, and from 5.7 to 0.88 at ``1e5``; then it hovers
+    (3e4: 2e-3 .. 8e-3), neither converged."""
+    if scaling != "box":
+        return _minimise(fg, x, lo, hi, k, T, tol, maxiter, scaling)
+    width = np.where(hi > lo, hi - lo, 1.0)
+
+    def fg_finite(y):
+        f, g = fg(y)
+        return (f, g) if math.isfinite(f) else (BLOWUP, None)
+
+    total, runs = 0, 0
+    while True:  # fresh L-BFGS memory every LBFGSB_FINISH_RUN iterations
+        r = minimize_box(fg_finite, x, lo, hi, scale=lambda _: width, kkt=_box_kkt(lo, width),
+                         tol=tol, maxiter=min(LBFGSB_FINISH_RUN, maxiter - total),
+                         options=MULTILEVEL_LBFGSB)  # fmt: skip
+        x, total, runs = r.theta, total + r.iterations, runs + r.runs
+        if r.kkt <= tol or total >= maxiter or r.status not in (0, 1) or r.iterations == 0:
+            return BoxResult(x, r.f, r.g, r.kkt, r.status, r.message, total, runs)
 
 
 def _newton_phase(fg, x, lo, hi, k, T, tol, maxfun, scaling, finish="newton"):
