@@ -146,8 +146,9 @@ def realised_variable(model: PLRFModel, sol: dict, Ts) -> tuple[np.ndarray, dict
     and ``unlearned_factor``, :math:`(1 - R(\tau_T))^{b/(2b-1)}` at the plateau's rate (the
     bulk's, :func:`~solvers.claims.readouts.bulk_peak`), the factor that divides the plateau's
     unlearned modes' noise (:math:`\tau^{-(b-a)/b}`) out of the readout, and ``rate_factor``,
-    :math:`(\eta_p/\eta_{\rm cap})^{(b-1)/(2b-1)}`, the window at the cap's rate (the bulk's
-    deficit below the cap decays like :math:`W/T`)."""
+    :math:`(\eta_p/\eta_{\rm cap})^{(b-1)/(2b-1)}`, the window at the cap's rate: it divides
+    out the bulk's deficit below the stability limit, :math:`T^{-(b-a)/(2b)}`
+    (:func:`theory.plateau_deficit`, a pointwise balance; not :math:`W/T`)."""
     from theory import window_realised_time
 
     wr = window_realised_time()
@@ -240,11 +241,26 @@ def sweep_omegas(claim, model: PLRFModel, omegas: list[float]) -> list[float]:
     the divided list asks for, where the divided window reads 0.6009 +- 0.0072 (half-width
     0.0144, inconclusive); it agrees from 3.16e12 on (benchmarks/results/claims.md, 2026-12-01i).
     So the sweep runs as far as the undivided layer asks, as before the division.
+
+    The plateau's deficit (:func:`theory.plateau_deficit`), a power term of the rows that read it
+    undivided (the hard peak rate, the annealing fraction), does not set the horizon either: its
+    amplitude is derived, a local slope of :math:`\epsilon\,(b-a)/(2b)` with
+    :math:`\epsilon` = 0.1-5 % (not the unit the rule assumes), and a verdict it leaves wide
+    says which horizon would settle it (claims.md, 2026-12-02s22 (frac22)).
     """
     from theory import derive_corrections
+    from theory._plateau_deficit import MECHANISM
 
     row = derive_corrections()["hard"].get(claim.correction) if model.phase == "hard" else None
-    if row is None or not any(t.mechanism == LAYER for t in row.terms):
+    if row is None:
+        return list(omegas)
+    ws = {t.mechanism.startswith(MECHANISM): [] for t in row.terms}  # deficit / other terms
+    for t in row.terms:
+        if (w := t.omega_at(model.a, model.b)) is not None:
+            ws[t.mechanism.startswith(MECHANISM)].append(w)
+    only = [w for w in ws.get(True, ()) if not any(math.isclose(w, x) for x in ws.get(False, ()))]
+    omegas = [x for x in omegas if not any(math.isclose(x, w) for w in only)]
+    if not any(t.mechanism == LAYER for t in row.terms):
         return list(omegas)
     w = _layer_omega(model)
     return sorted(w if math.isclose(x, 2 * w) else x for x in omegas)
