@@ -90,3 +90,30 @@ def test_the_peak_readout_moves_with_the_derived_deficit():
     w0 = float(derive_scaling_laws().hard["anneal_window_exponent"].expr.subs(at))
     wrong = out["slopes"] / _derived_slopes(out, 1 - w0, second - lead + 1 - w0)
     assert not np.all(np.abs(wrong - 1) <= SLOPE_TOL), wrong
+
+
+def _optimum(T, bulk, cap=0.6):
+    """A stand-in optimum: the first steps at the cap, the bulk at ``bulk``, a linear decay."""
+    from types import SimpleNamespace
+
+    t = np.linspace(0.0, T, 201)
+    u = 0.5 * (t[1:] + t[:-1]) / T
+    eta = np.where(u < 0.01, cap, np.where(u < 0.8, bulk, bulk * (1 - u) / 0.2))
+    return SimpleNamespace(t=t, eta=eta)
+
+
+def test_the_fraction_drops_the_deficit_only_where_the_plateau_sits_on_the_cap():
+    """On the cap at every horizon read: the deficit's own exponents are absent from the values
+    (the plateau is a constant margin below the limit); one horizon below it keeps them."""
+    from solvers.claims.window_layer import deficit_absent
+
+    Ts = [1e9, 1e10, 1e11]
+    on = {T: _optimum(T, 0.6) for T in Ts}
+    d = plateau_deficit()
+    for ab, want in (((3.0, 3.5), [d.exponents(3, 3.5)["exponent"], 0.5 / 7 + 2 / 3.5]),
+                     ((1.2, 4.0), [0.35])):  # (1.2, 4): 0.4 is the window's 1 - w0 too  # fmt: skip
+        model = PLRFModel(*ab, n_modes=10**12)
+        got = deficit_absent(model, on, Ts, "anneal_fraction_exponent")
+        assert np.allclose(sorted(got), sorted(want), rtol=1e-12)
+        below = {**on, Ts[0]: _optimum(Ts[0], 0.6 * (1 - 1e-3))}
+        assert deficit_absent(model, below, Ts, "anneal_fraction_exponent") == []

@@ -47,6 +47,8 @@ __all__ = [
     "WINDOW_FIT",
     "WINDOW_REALISED_TIME",
     "WINDOW_SHAPE_LEVELS",
+    "deficit_absent",
+    "deficit_omegas",
     "divided_lost_time",
     "divided_shape_exponent",
     "layer_bound",
@@ -249,18 +251,43 @@ def sweep_omegas(claim, model: PLRFModel, omegas: list[float]) -> list[float]:
     says which horizon would settle it (claims.md, 2026-12-02s22 (frac22)).
     """
     from theory import derive_corrections
-    from theory._plateau_deficit import MECHANISM
 
     row = derive_corrections()["hard"].get(claim.correction) if model.phase == "hard" else None
     if row is None:
         return list(omegas)
-    ws = {t.mechanism.startswith(MECHANISM): [] for t in row.terms}  # deficit / other terms
-    for t in row.terms:
-        if (w := t.omega_at(model.a, model.b)) is not None:
-            ws[t.mechanism.startswith(MECHANISM)].append(w)
-    only = [w for w in ws.get(True, ()) if not any(math.isclose(w, x) for x in ws.get(False, ()))]
+    only = deficit_omegas(row, model)
     omegas = [x for x in omegas if not any(math.isclose(x, w) for w in only)]
     if not any(t.mechanism == LAYER for t in row.terms):
         return list(omegas)
     w = _layer_omega(model)
     return sorted(w if math.isclose(x, 2 * w) else x for x in omegas)
+
+
+def deficit_omegas(row, model: PLRFModel) -> list[float]:
+    """The exponents of ``row`` (a :class:`theory.ScalingCorrection`) that only the plateau's
+    deficit has: an exponent another term shares (``(a+b-2)/(2b)`` = ``1 - w0`` at (1.2, 4))
+    is that term's too and stays."""
+    from theory._plateau_deficit import MECHANISM
+
+    ws: dict[bool, list[float]] = {True: [], False: []}  # deficit / other terms
+    for t in row.terms:
+        if (w := t.omega_at(model.a, model.b)) is not None:
+            ws[t.mechanism.startswith(MECHANISM)].append(w)
+    return [w for w in ws[True] if not any(math.isclose(w, x) for x in ws[False])]
+
+
+#: The bulk's rate counts as on the cap within this share (the solver's bound, held exactly).
+AT_CAP = 1e-9
+
+
+def deficit_absent(model: PLRFModel, sol: dict, Ts, correction: str) -> list[float]:
+    """The deficit's own exponents (:func:`deficit_omegas` of the row ``correction``) when the
+    bulk's rate sits on the cap at every horizon of ``Ts``: the plateau is then at the solver's
+    margin below the stability limit, a constant, and the correction is absent from the
+    values (not small: zero); ``[]`` otherwise. (1.2, 4) from ``T = 1e8``, (1.5, 3) from 3.2e9
+    (benchmarks/results/claims.md, 2026-12-02s22 (frac22))."""
+    from theory import derive_corrections
+
+    row = derive_corrections()["hard"].get(correction) if model.phase == "hard" else None
+    at_cap = all(bulk_peak(sol[T], T) >= (1 - AT_CAP) * float(np.max(sol[T].eta)) for T in Ts)
+    return deficit_omegas(row, model) if row is not None and Ts and at_cap else []
