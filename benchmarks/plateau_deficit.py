@@ -134,6 +134,32 @@ def table(paths, us=(0.01, 0.05, 0.2, 0.5, 0.8), u_slope: float = 0.05) -> dict:
             "predicted": local_slopes(Ts, pred)}  # fmt: skip
 
 
+def peak_slopes(paths) -> dict:
+    r"""The hard peak-rate readout (:func:`solvers.claims.readouts.peak_rate`, the largest window
+    mean of the bulk) on saved optima: per horizon its deficit ``eps = 1 - peak/eta_s`` and the
+    bias's share ``B/(sigma^2 + B)`` at the window's middle, and the local slopes
+    ``d log peak / d log T`` between consecutive horizons. With ``eps ~ T^-w (1 +
+    B/sigma^2)^(1/2)`` the slope is ``eps/(1 - eps) (w + (a-1)/(2b) B/(sigma^2 + B))``."""
+    from types import SimpleNamespace
+
+    from solvers.claims.readouts import PEAK_STARTS, PEAK_WINDOW, _integral
+
+    opts = sorted((Optimum.load(p) for p in paths), key=lambda o: o.T)
+    eps, share = [], []
+    for o in opts:
+        sums = ModeSums(o)
+        F = _integral(SimpleNamespace(t=o.t, eta=o.eta), o.T)
+        lo = PEAK_STARTS * o.T
+        means = (F(lo + PEAK_WINDOW * o.T) - F(lo)) / (PEAK_WINDOW * o.T)
+        i = int(np.argmax(means))
+        B = sums.B(float(F(lo[i] + 0.5 * PEAK_WINDOW * o.T)))  # tau at the window's middle
+        eps.append(1.0 - float(means[i]) / sums.limit())
+        share.append(B / (o.sigma**2 + B))
+    Ts, eps = np.array([o.T for o in opts]), np.array(eps)
+    return {"a": opts[0].a, "b": opts[0].b, "T": Ts, "eps": eps, "bias_share": np.array(share),
+            "slopes": np.diff(np.log(1.0 - eps)) / np.diff(np.log(Ts))}  # fmt: skip
+
+
 def main(argv=None) -> None:
     from theory import plateau_deficit
 

@@ -508,8 +508,9 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
         rows = {
             "loss_exponent": (p, [*loss_terms, *common]),
             # the schedule's amplitude follows the same balance: the same relative corrections
-            "peak_rate": (-ph["xi"].expr if "xi" in ph.exponents else sp.Integer(0),
-                          [*loss_terms, *common] if phase == "easy" else _window_terms()),
+            "peak_rate": (-ph["xi"].expr if "xi" in ph.exponents else sp.Integer(0),  # hard:
+                          [*loss_terms, *common] if phase == "easy"  # the plateau's deficit
+                          else plateau_deficit().power_terms(CorrectionTerm, POWER)),
             # read at fixed u = 1 - t/T (easy): the shape carries the schedule's relative
             # corrections (module docstring)
             "delta": (ph["delta"].expr, _shape_terms(_layer_divided(loss_terms), common)
@@ -529,7 +530,8 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
                 ph["anneal_window_exponent"].expr, CorrectionTerm, DIVIDED, POWER),
                 _window_source_term(), _window_source_residual_term()]  # fmt: skip
             rows["anneal_window_exponent"] = (ph["anneal_window_exponent"].expr, win)
-            rows["anneal_fraction_exponent"] = (ph["anneal_fraction_exponent"].expr, win)
+            frac = plateau_deficit().undivided(win, CorrectionTerm, POWER)  # against log T
+            rows["anneal_fraction_exponent"] = (ph["anneal_fraction_exponent"].expr, frac)
         for name, (expr, terms) in rows.items():
             out[phase][name] = ScalingCorrection(name, phase, sp.factor(expr), tuple(terms))
     return out

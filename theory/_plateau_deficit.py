@@ -51,7 +51,7 @@ from ._asymptotics import _kernel, _response, derive_scaling_laws
 from ._powerlaw import power_exponent
 from .symbols import a, b
 
-__all__ = ["PlateauDeficit", "plateau_deficit"]
+__all__ = ["MECHANISM", "PlateauDeficit", "plateau_deficit"]
 
 _eps, _g, _n0, _s1, _db, _eta = sp.symbols("epsilon G n_0 S' D eta_s", positive=True)
 _TERM_NOTE = (
@@ -63,10 +63,23 @@ _TERM_NOTE = (
     r"realised-time readout multiplies by $(\eta_p/\eta_{\max})^{(b-1)/(2b-1)}$ and so divides "
     r"it out."
 )
+#: The mechanism's name in the derived lists (:func:`theory.derive_corrections`).
+MECHANISM = "plateau below the rate cap"
+_POWER_NOTE = (
+    r"The optima hold their plateau a share $\epsilon \propto T^{-(b-a)/(2b)}$ below the "
+    r"stability limit (derived below: each $t$ trades its bias against its own surviving "
+    r"noise); a readout that does not divide the bulk's rate out carries $\ln(1 - \epsilon)$, "
+    r"a correction of this exponent (the hard peak rate: local slope "
+    r"$\simeq \epsilon\,(b-a)/(2b)$; the annealing fraction)."
+)
+_SOURCE_NOTE = (
+    r"The deficit's next order: $\epsilon \propto (1 + B(\tau_t)/\sigma^2)^{1/2}$, the "
+    r"plateau's source, a relative correction $T^{-(a-1)/b}$ of the leading one."
+)
 #: What the entry leaves to readouts against :math:`\log T` (the same list serves them).
 _LN_T_NOTE = (
-    r" A readout against $\log T$ (the annealing fraction) carries it undivided, "
-    r"$T^{-(b-a)/(2b)}$, slower than every exponent of this list; it is not in their fits."
+    r" A readout against $\log T$ without the rate factor (the annealing fraction) carries "
+    r"it undivided, $T^{-(b-a)/(2b)}$, and lists it as a power (below)."
 )
 
 
@@ -116,7 +129,27 @@ class PlateauDeficit:
         it would be the window list's slowest term and set the optimal sweep's horizon
         (:func:`solvers.claims.window_layer.sweep_omegas`) for a correction the readout does not
         carry."""
-        return term("plateau below the rate cap", divided, None, False, _TERM_NOTE + _LN_T_NOTE)
+        return term(MECHANISM, divided, None, False, _TERM_NOTE + _LN_T_NOTE)
+
+    def power_terms(self, term, power) -> list:
+        r"""The deficit as the corrections of a readout that carries it undivided (``term``:
+        :class:`theory.CorrectionTerm`, ``power`` its power form): :math:`T^{-(b-a)/(2b)}` and
+        its next order :math:`T^{-((b-a)/(2b) + (a-1)/b)}` (the plateau's source
+        :math:`(1 + B/\sigma^2)^{1/2}`). The hard peak rate reads :math:`\eta_s(1 - \epsilon)`
+        at the bulk's window that maximises it, so its local slope is
+        :math:`\epsilon\,((b-a)/(2b) + \frac{a-1}{2b}\frac{B}{\sigma^2 + B})`; the annealing
+        fraction (against :math:`\log T`, no rate factor) carries
+        :math:`(b-a)/(2b)\,(\omega_0\langle\epsilon\rangle - \frac{b-1}{2b-1}\epsilon_p)`
+        (the realised time's and the window's rate response)."""
+        return [term(MECHANISM, power, self.exponent, False, _POWER_NOTE),
+                term(MECHANISM + " (its source)", power, sp.factor(self.exponent + self.source),
+                     False, _SOURCE_NOTE)]  # fmt: skip
+
+    def undivided(self, terms, term, power) -> list:
+        r"""``terms`` (a window list) with the deficit's divided entry replaced by
+        :meth:`power_terms`: the list of a readout against :math:`\log T` without the rate
+        factor (the annealing fraction)."""
+        return [*(t for t in terms if t.mechanism != MECHANISM), *self.power_terms(term, power)]
 
     def latex(self) -> str:
         """One LaTeX paragraph: the plateau's deficit below the stability limit."""

@@ -56,7 +56,13 @@ from .readouts import (
     step_error,
     window_mean_rate,
 )
-from .window_layer import WINDOW_FIT, WINDOW_REALISED_TIME, realised_variable, window_readouts
+from .window_layer import (
+    WINDOW_FIT,
+    WINDOW_REALISED_TIME,
+    deficit_absent,
+    realised_variable,
+    window_readouts,
+)
 
 __all__ = [
     "BUILT_IN",
@@ -348,6 +354,8 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False, realised=WINDOW
     share_L = 1.0 - model.sigma**2 / source
     if realised:  # the layer's first order where the raw lost time is read stays added
         realised["added_omegas"] = [*other.get("added_omegas", ()), *realised["added_omegas"]]
+    elif fraction and (gone := deficit_absent(model, sol, Ts, "anneal_fraction_exponent")):
+        other["removed_omegas"] = gone  # the plateau on the cap at every horizon read
     m = _exponent_measurement(
         xs, ys, rel_solver=rs + abs(kappa) * share_L * rs_l,
         rel_quadrature=rq + abs(kappa) * share_L * rq_l,

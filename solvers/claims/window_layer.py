@@ -47,6 +47,8 @@ __all__ = [
     "WINDOW_FIT",
     "WINDOW_REALISED_TIME",
     "WINDOW_SHAPE_LEVELS",
+    "deficit_absent",
+    "deficit_omegas",
     "divided_lost_time",
     "divided_shape_exponent",
     "layer_bound",
@@ -146,8 +148,9 @@ def realised_variable(model: PLRFModel, sol: dict, Ts) -> tuple[np.ndarray, dict
     and ``unlearned_factor``, :math:`(1 - R(\tau_T))^{b/(2b-1)}` at the plateau's rate (the
     bulk's, :func:`~solvers.claims.readouts.bulk_peak`), the factor that divides the plateau's
     unlearned modes' noise (:math:`\tau^{-(b-a)/b}`) out of the readout, and ``rate_factor``,
-    :math:`(\eta_p/\eta_{\rm cap})^{(b-1)/(2b-1)}`, the window at the cap's rate (the bulk's
-    deficit below the cap decays like :math:`W/T`)."""
+    :math:`(\eta_p/\eta_{\rm cap})^{(b-1)/(2b-1)}`, the window at the cap's rate: it divides
+    out the bulk's deficit below the stability limit, :math:`T^{-(b-a)/(2b)}`
+    (:func:`theory.plateau_deficit`, a pointwise balance; not :math:`W/T`)."""
     from theory import window_realised_time
 
     wr = window_realised_time()
@@ -240,11 +243,51 @@ def sweep_omegas(claim, model: PLRFModel, omegas: list[float]) -> list[float]:
     the divided list asks for, where the divided window reads 0.6009 +- 0.0072 (half-width
     0.0144, inconclusive); it agrees from 3.16e12 on (benchmarks/results/claims.md, 2026-12-01i).
     So the sweep runs as far as the undivided layer asks, as before the division.
+
+    The plateau's deficit (:func:`theory.plateau_deficit`), a power term of the rows that read it
+    undivided (the hard peak rate, the annealing fraction), does not set the horizon either: its
+    amplitude is derived, a local slope of :math:`\epsilon\,(b-a)/(2b)` with
+    :math:`\epsilon` = 0.1-5 % (not the unit the rule assumes), and a verdict it leaves wide
+    says which horizon would settle it (claims.md, 2026-12-02s22 (frac22)).
     """
     from theory import derive_corrections
 
     row = derive_corrections()["hard"].get(claim.correction) if model.phase == "hard" else None
-    if row is None or not any(t.mechanism == LAYER for t in row.terms):
+    if row is None:
+        return list(omegas)
+    only = deficit_omegas(row, model)
+    omegas = [x for x in omegas if not any(math.isclose(x, w) for w in only)]
+    if not any(t.mechanism == LAYER for t in row.terms):
         return list(omegas)
     w = _layer_omega(model)
     return sorted(w if math.isclose(x, 2 * w) else x for x in omegas)
+
+
+def deficit_omegas(row, model: PLRFModel) -> list[float]:
+    """The exponents of ``row`` (a :class:`theory.ScalingCorrection`) that only the plateau's
+    deficit has: an exponent another term shares (``(a+b-2)/(2b)`` = ``1 - w0`` at (1.2, 4))
+    is that term's too and stays."""
+    from theory._plateau_deficit import MECHANISM
+
+    ws: dict[bool, list[float]] = {True: [], False: []}  # deficit / other terms
+    for t in row.terms:
+        if (w := t.omega_at(model.a, model.b)) is not None:
+            ws[t.mechanism.startswith(MECHANISM)].append(w)
+    return [w for w in ws[True] if not any(math.isclose(w, x) for x in ws[False])]
+
+
+#: The bulk's rate counts as on the cap within this share (the solver's bound, held exactly).
+AT_CAP = 1e-9
+
+
+def deficit_absent(model: PLRFModel, sol: dict, Ts, correction: str) -> list[float]:
+    """The deficit's own exponents (:func:`deficit_omegas` of the row ``correction``) when the
+    bulk's rate sits on the cap at every horizon of ``Ts``: the plateau is then at the solver's
+    margin below the stability limit, a constant, and the correction is absent from the
+    values (not small: zero); ``[]`` otherwise. (1.2, 4) from ``T = 1e8``, (1.5, 3) from 3.2e9
+    (benchmarks/results/claims.md, 2026-12-02s22 (frac22))."""
+    from theory import derive_corrections
+
+    row = derive_corrections()["hard"].get(correction) if model.phase == "hard" else None
+    at_cap = all(bulk_peak(sol[T], T) >= (1 - AT_CAP) * float(np.max(sol[T].eta)) for T in Ts)
+    return deficit_omegas(row, model) if row is not None and Ts and at_cap else []
