@@ -308,14 +308,18 @@ def test_shared_re_solves_and_claims_taken_from_the_end_give_one_process_numbers
     assert ctx2.share is None  # the worker's hook is gone with it
 
 
-def test_this_process_takes_only_nesterov_from_the_back(capsys):
-    """:func:`take_from_the_end` on a list no worker touched: Nesterov's row (the last), the
-    number of one process, then it stops at a claim not in ``FROM_THE_END``."""
-    names = ["momentum", "momentum, hard phase, nesterov"]
+def test_this_process_takes_nesterov_and_heavy_ball_from_the_back(capsys):
+    """:func:`take_from_the_end` on a list no worker touched: Nesterov's row (the last), then
+    heavy ball's, each the number of one process (heavy ball's SGD sweep repeated here), then it
+    stops at a claim not in ``FROM_THE_END``."""
+    names = ["momentum", "momentum, hard phase, heavy-ball", "momentum, hard phase, nesterov"]
     one = validate(MODEL, TS, claims=names, ctx=_quick_context(), jobs=1)
-    ends = Ends(2)
+    ends = Ends(3)
     rows = take_from_the_end(MODEL, dict.fromkeys(names, TS), _quick_context(), ends, True)
-    assert list(rows) == [names[1]] and FROM_THE_END == (names[1],)
-    assert_same(rows[names[1]], one[1], "row")
+    assert list(rows) == [names[2], names[1]] and set(FROM_THE_END) == set(names[1:])
+    assert_same(rows[names[2]], one[2], "nesterov row")
+    assert_same(rows[names[1]], one[1], "heavy-ball row")
     assert ends.front() == 0 and ends.front() is None  # the worker's share: the first only
-    assert "[here] momentum, hard phase, nesterov" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "[here] momentum, hard phase, nesterov" in err
+    assert "[here] momentum, hard phase, heavy-ball" in err

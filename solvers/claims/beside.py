@@ -50,11 +50,14 @@ __all__ = [
 
 #: The worker's claims this process may take from the back of the worker's list: a claim here
 #: spends no ledger of the tuned baselines (the worker's ``then`` sees the ledger of one
-#: process) and makes its memo entries from nothing another claim makes (taken here, it
-#: repeats no work): Nesterov's row, at the default scale on its own horizons (``NESTEROV_T``)
-#: with its own SGD sweep, last in the registry (40 s CPU at (1.2, 4), where the worker is the
-#: longer side). Taken here at another scale, it repeats the SGD solves: the same numbers.
-FROM_THE_END = ("momentum, hard phase, nesterov",)
+#: process), and what it computes is deterministic, so taken here it gives the worker's numbers.
+#: Nesterov's row, last in the registry, on its own horizons (``NESTEROV_T``) with its own SGD
+#: sweep (40 s CPU at (1.2, 4), where the worker is the longer side), and heavy ball's, before
+#: it: taken here it repeats the SGD sweep the worker's ``momentum`` row made (the same numbers,
+#: the form sweeps are memoised per form). At (1.2, 1.7) the worker is the longer side by 172 s
+#: CPU (232 against 60, idle, benchmarks/results/claims.md 2026-12-02s22 (lead)); heavy ball's
+#: 30 s moves here.
+FROM_THE_END = ("momentum, hard phase, heavy-ball", "momentum, hard phase, nesterov")
 
 
 def beside_names(
