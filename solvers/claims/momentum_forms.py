@@ -163,32 +163,43 @@ def divided_losses(fe, form: str, diag: dict) -> np.ndarray | None:
     The correction is SGD's (:func:`~solvers.claims.hard_loss.excess_correction` of the SGD
     family's losses over :func:`sgd_plateau_bias`), subtracted from ``form``'s local slopes
     alike: what a form gains over SGD stays in its slopes, measured."""
-    from ..analysis.extrapolate import remove_slope_correction
+    if form == "nesterov" or (corr := _sgd_excess(fe, diag)) is None:
+        return None
+    return _divide(fe, form, corr)
+
+
+def divided_form_losses(fe) -> dict:
+    """``{form: losses}`` of every form of the sweep ``fe`` whose losses :func:`divided_losses`
+    divides (the hard phase's SGD-like forms, SGD included), SGD's correction computed once:
+    what ``optlr momentum --form`` and the report's momentum table extrapolate, so that they
+    read what the claims rows read."""
+    if (corr := _sgd_excess(fe, {})) is None:
+        return {}
+    return {f: _divide(fe, f, corr) for f in fe.solves if f != "nesterov"}
+
+
+def _sgd_excess(fe, diag: dict) -> np.ndarray | None:
+    """SGD's derived window excess's part of the local exponent at the sweep's horizons
+    (:func:`~solvers.claims.hard_loss.checked_excess_correction` of the SGD family's losses
+    over :func:`sgd_plateau_bias`), or ``None`` where it does not apply (not the hard phase,
+    fewer than three horizons, a failed SGD solve, or the check's reasons in ``diag``)."""
     from .hard_loss import checked_excess_correction
 
     model = fe.model
-    if str(model.phase) != "hard" or form == "nesterov" or fe.horizons.size < 3:
+    if str(model.phase) != "hard" or fe.horizons.size < 3:
         return None
     T = fe.horizons.astype(float)
     sgd = fe.losses("sgd")
     if not np.all(np.isfinite(sgd) & (sgd > 0)):
         return None
-    corr = checked_excess_correction(model, T, sgd, sgd_plateau_bias(model, T), diag)
-    if corr is None:
-        return None
-    return remove_slope_correction(T, fe.losses(form), corr)
+    return checked_excess_correction(model, T, sgd, sgd_plateau_bias(model, T), diag)
 
 
-def divided_form_losses(fe) -> dict:
-    """``{form: losses}`` of every form of the sweep ``fe`` whose losses :func:`divided_losses`
-    divides (the hard phase's SGD-like forms, SGD included): what ``optlr momentum --form`` and
-    the report's momentum table extrapolate, so that they read what the claims rows read."""
-    out = {}
-    for f in fe.solves:
-        d = divided_losses(fe, f, {})
-        if d is not None:
-            out[f] = d
-    return out
+def _divide(fe, form: str, corr: np.ndarray) -> np.ndarray:
+    """``form``'s losses with the slope correction ``corr`` removed."""
+    from ..analysis.extrapolate import remove_slope_correction
+
+    return remove_slope_correction(fe.horizons.astype(float), fe.losses(form), corr)
 
 
 def nesterov_regime(model: PLRFModel, horizons, losses, sgd_losses) -> str | None:

@@ -376,16 +376,12 @@ def forms_payload(fe: FormExponents, divided=None) -> dict:
     """
     if "sgd" not in fe.solves:
         raise ValueError("the sweep must include the 'sgd' form (the reference)")
-    sgd = fe.losses("sgd")
+    sgd, ex_sgd = fe.losses("sgd"), _extrapolated(fe, "sgd", divided)
     forms = []
     for f in fe.solves:
         if f == "sgd":
             continue
-        fit, ex, ex_sgd = (
-            fe.fits[f],
-            _extrapolated(fe, f, divided),
-            _extrapolated(fe, "sgd", divided),
-        )
+        fit, ex = fe.fits[f], _extrapolated(fe, f, divided)
         forms.append(
             {
                 "form": f,

@@ -262,11 +262,11 @@ def solve_per_step(
     projection, CG preconditioned by the exact Hessian diagonal of
     :mod:`solvers.control._momentum_hessian` and ``PNEWTON_BLOCKS`` coarse blocks per control
     row; 2026-12-01 in benchmarks/results/momentum.md);
-    ``method="lbfgsb-finish"``: per-step L-BFGS-B alone from ``start`` (:func:`_lbfgsb_finish`);
-    ``maxiter`` bounds the L-BFGS-B iterations plus the Newton phase's gradient evaluations. ``method="lbfgsb"``: the older single-level
-    L-BFGS-B run; ``scaling="box"`` optimises each control in units of its box width,
-    ``"value"`` in units of its own size or of the distance of ``beta`` to its bound
-    (refreshed at every restart).
+    ``maxiter`` bounds the L-BFGS-B iterations plus the Newton phase's gradient evaluations.
+    ``method="lbfgsb-finish"``: per-step L-BFGS-B alone from ``start`` (:func:`_lbfgsb_finish`).
+    ``method="lbfgsb"``: the older single-level L-BFGS-B run; ``scaling="box"`` optimises each
+    control in units of its box width, ``"value"`` in units of its own size or of the distance
+    of ``beta`` to its bound (refreshed at every restart).
 
     The convergence test is the same for every method: ``kkt_residual``, the box-scaled
     projected gradient of ``log L(T)`` summed over the controls,
