@@ -308,18 +308,32 @@ def test_shared_re_solves_and_claims_taken_from_the_end_give_one_process_numbers
     assert ctx2.share is None  # the worker's hook is gone with it
 
 
-def test_this_process_takes_nesterov_and_heavy_ball_from_the_back(capsys):
+def test_this_process_takes_the_momentum_rows_from_the_back(capsys):
     """:func:`take_from_the_end` on a list no worker touched: Nesterov's row (the last), then
-    heavy ball's, each the number of one process (heavy ball's SGD sweep repeated here), then it
-    stops at a claim not in ``FROM_THE_END``."""
-    names = ["momentum", "momentum, hard phase, heavy-ball", "momentum, hard phase, nesterov"]
-    one = validate(MODEL, TS, claims=names, ctx=_quick_context(), jobs=1)
-    ends = Ends(3)
+    heavy ball's, then the momentum gain row, each the number of one process (the SGD sweep
+    made here once and shared), then it stops at a claim not in ``FROM_THE_END``."""
+    names = ["batch ramp", "momentum", "momentum, hard phase, heavy-ball",
+             "momentum, hard phase, nesterov"]  # fmt: skip
+    one = validate(MODEL, TS, claims=names[1:], ctx=_quick_context(), jobs=1)
+    ends = Ends(4)
     rows = take_from_the_end(MODEL, dict.fromkeys(names, TS), _quick_context(), ends, True)
-    assert list(rows) == [names[2], names[1]] and set(FROM_THE_END) == set(names[1:])
-    assert_same(rows[names[2]], one[2], "nesterov row")
-    assert_same(rows[names[1]], one[1], "heavy-ball row")
+    assert list(rows) == names[:0:-1] and set(names[1:]) <= set(FROM_THE_END)
+    for r, o in zip(rows.values(), one[::-1], strict=True):
+        assert_same(r, o, r.claim)
     assert ends.front() == 0 and ends.front() is None  # the worker's share: the first only
     err = capsys.readouterr().err
     assert "[here] momentum, hard phase, nesterov" in err
     assert "[here] momentum, hard phase, heavy-ball" in err
+
+
+def test_the_claims_taken_from_the_end_are_the_back_of_the_workers_list():
+    """``take_from_the_end`` takes the back while its claim is in ``FROM_THE_END``, so a claim
+    there is reachable only if every claim after it in the worker's list is there too: in the
+    hard phase (where the worker's list is longest) and the easy phase, ``FROM_THE_END`` holds
+    the worker's last claims and no others (a claim moved before one not there fails)."""
+    for model in (MODEL, MODEL.replace(a=3.0, b=2.0)):
+        worker = [c.name for c in CLAIMS if not c.needs_solver and model.phase in c.phases]
+        mine = [n for n in FROM_THE_END if n in worker]
+        assert worker[len(worker) - len(mine) :] == [n for n in worker if n in FROM_THE_END], (
+            model.phase
+        )

@@ -51,13 +51,23 @@ __all__ = [
 #: The worker's claims this process may take from the back of the worker's list: a claim here
 #: spends no ledger of the tuned baselines (the worker's ``then`` sees the ledger of one
 #: process), and what it computes is deterministic, so taken here it gives the worker's numbers.
-#: Nesterov's row, last in the registry, on its own horizons (``NESTEROV_T``) with its own SGD
-#: sweep (40 s CPU at (1.2, 4), where the worker is the longer side), and heavy ball's, before
-#: it: taken here it repeats the SGD sweep the worker's ``momentum`` row made (the same numbers,
-#: the form sweeps are memoised per form). At (1.2, 1.7) the worker is the longer side by 172 s
-#: CPU (232 against 60, idle, benchmarks/results/claims.md 2026-12-02s22 (lead)); heavy ball's
-#: 30 s moves here.
-FROM_THE_END = ("momentum, hard phase, heavy-ball", "momentum, hard phase, nesterov")
+#: They are the last of the worker's claims in registry order (a suffix: the back is taken
+#: while its claim is here): Nesterov's row, last, on its own horizons (``NESTEROV_T``) with its
+#: own SGD sweep (40 s CPU at (1.2, 4), where the worker is the longer side); the other momentum
+#: rows, which share the SGD and EMA form sweeps (memoised per form: taken here, a row repeats
+#: only the sweeps this process has not made, with the same numbers); and the compute-optimal
+#: pair between them (its own sweep, disk-cached). At (1.2, 1.7) the worker is the longer side
+#: by ~100 s CPU (209 against 111 with heavy ball's row here, idle; benchmarks/results/claims.md
+#: 2026-12-02s22 (lead)): the momentum group and compute's ~31 s may move here.
+FROM_THE_END = (
+    "momentum",
+    "momentum loss",
+    "compute-optimal",
+    "compute-optimal model size",
+    "momentum, hard phase, ema",
+    "momentum, hard phase, heavy-ball",
+    "momentum, hard phase, nesterov",
+)
 
 
 def beside_names(
