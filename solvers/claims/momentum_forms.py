@@ -8,8 +8,8 @@ grid) over the horizons :func:`momentum_horizons` (``ctx.beyond.momentum_T`` whe
 log-binned modes (``model.n_modes`` of them), by the estimator of ``optlr momentum --form``
 (:func:`~solvers.control.momentum_forms.form_extrapolation`: the derived corrections of
 :func:`theory.momentum_omegas` and the error budget); in the hard phase the SGD-like forms'
-losses first have SGD's derived window excess divided out (:func:`divided_losses`, as the hard
-optimal loss claim does). The sweep is memoised per run (``ctx.memo``) and also serves the
+losses first have their derived window excess over the plateau's bias at their own rate cap
+divided out (:func:`divided_losses`, as the hard optimal loss claim does). The sweep is memoised per run (``ctx.memo``) and also serves the
 "momentum" and "momentum loss" rows (:mod:`solvers.claims.beyond`).
 """
 
