@@ -118,8 +118,10 @@ def form_measurement(model: PLRFModel, ctx, form: str, *, gain_over: str | None 
             "omegas": _omegas(fe, form)}  # the verdict's settling horizon  # fmt: skip
     if gain_over is None:
         e = form_extrapolation(fe, form, losses=divided_losses(fe, form, diag))
-    else:
-        e = form_gain_extrapolation(fe, form, gain_over)
+    else:  # both forms' excess divided out (each over its own cap), or both raw
+        ys = {f: divided_losses(fe, f, diag if f == form else {}) for f in (form, gain_over)}
+        both = all(y is not None for y in ys.values())
+        e = form_gain_extrapolation(fe, form, gain_over, losses=ys if both else None)
     if e is None:  # fewer than three horizons: the last local slope, unextrapolated
         s = -np.diff(np.log(fe.losses(form))) / np.diff(np.log(fe.horizons.astype(float)))
         if gain_over is not None:
