@@ -170,3 +170,51 @@ def test_the_momentum_command_reads_what_the_rows_read():
     assert ema["sgd_exponent"] == pytest.approx(_measure(3.5, 4.0, "sgd").value, rel=1e-12)
     raw = forms_payload(fe)["forms"][0]
     assert not raw["divided"] and raw["exponent"] - ema["exponent"] > 0.02
+
+
+#: logit beta0 of the stored EMA optima (the same long-run solves as ``DATA``), per horizon.
+LOGIT_BETA0 = {
+    (3.5, 4.0): [0.9782, 1.657, 2.2679, 2.8769, 3.484, 4.0734, 4.6772, 5.2644, 5.8187, 6.4678,
+                 6.4707],
+    (1.5, 3.0): [1.4434, 2.0902, 2.709, 3.294, 3.8538, 4.3958, 4.9356],
+}  # fmt: skip
+NAMES = ("logit eta0", "log f", "log nu", "logit beta0")
+
+
+def _measure_with_friction(a: float, b: float, form: str, gain_over: str | None = None):
+    """:func:`_measure` with the EMA solves carrying their friction (``x``, ``names``), as the
+    long-run solver's results do: the division then uses EMA's own cap."""
+    fe = _sweep(a, b)
+    fe.solves["ema"] = tuple(
+        SimpleNamespace(**vars(s), x=np.array([0.0, 0.0, 0.0, lb]), names=NAMES)
+        for s, lb in zip(fe.solves["ema"], LOGIT_BETA0[(a, b)], strict=True)
+    )
+    ctx = ExperimentContext(beyond=BeyondScale())
+    ctx.memo[("momentum-forms", fe.model, tuple(fe.horizons.tolist()))] = fe
+    return form_measurement(fe.model, ctx, form, gain_over=gain_over)
+
+
+def test_ema_over_its_own_cap_reads_sgds_exponent():
+    """Over the bias at its own cap (``theory.effective_rate_limit`` at its friction, 0.91 ..
+    0.98 at (3.5, 4)) EMA's divided exponent is SGD's to 3e-4 (0.6178 against 0.6175); over
+    SGD's cap (0.66) it sat 0.0049 above, its higher rate's smaller bias read as a gain. The
+    interval still holds 0.625 and the continuum's value; at (1.5, 3) it still resolves 1/6."""
+    m = _measure_with_friction(3.5, 4.0, "ema")
+    assert m.diagnostics["excess_reference"] == "own cap"
+    e, sgd = m.extrapolation, _measure(3.5, 4.0, "sgd").extrapolation
+    assert abs(e.value - sgd.value) < 0.002, (e.value, sgd.value)
+    assert e.contains(0.625) and e.contains(_continuum_value(3.5, 4.0))
+    e = _measure_with_friction(1.5, 3.0, "ema").extrapolation
+    assert statistical_verdict(e, 1 / 6, 0.01) == "agrees" and e.halfwidth < 0.005, e
+    assert e.contains(_continuum_value(1.5, 3.0))
+
+
+def test_the_gain_row_differences_the_divided_slopes():
+    """The ``momentum`` row (EMA's exponent minus SGD's) at (3.5, 4): on the raw slopes it read
+    0.0049 +- 0.0090, the difference of the two forms' excess corrections (0.0044-0.0046 at every
+    horizon: EMA's over its own cap, SGD's over SGD's); on the divided slopes 0.0003 +- 0.0069.
+    At (1.5, 3) it still resolves 0 (-0.0004 +- 0.0016)."""
+    e = _measure_with_friction(3.5, 4.0, "ema", gain_over="sgd").extrapolation
+    assert abs(e.value) < 0.002 and e.contains(0.0), (e.value, e.halfwidth)
+    e = _measure_with_friction(1.5, 3.0, "ema", gain_over="sgd").extrapolation
+    assert statistical_verdict(e, 0.0, 0.01) == "agrees" and e.halfwidth < 0.003, e

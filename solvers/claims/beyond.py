@@ -284,7 +284,8 @@ def momentum_sweep(model: PLRFModel, ctx):
 def _exp_momentum_gain(model, Ts, ctx):
     """Gain of EMA momentum's loss exponent over SGD's: the optimal schedules of the long-horizon
     forms sweep, extrapolated with the derived corrections and their error budgets
-    (:func:`solvers.claims.momentum_forms.form_measurement`)."""
+    (:func:`solvers.claims.momentum_forms.form_measurement`); in the hard phase the slopes are
+    differenced after each form's derived excess over its own rate cap is divided out."""
     from .momentum_forms import form_measurement
 
     return form_measurement(model, ctx, "ema", gain_over="sgd")

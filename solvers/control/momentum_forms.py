@@ -311,17 +311,23 @@ def form_extrapolation(fe: FormExponents, form: str, options=None, *, losses=Non
     )  # fmt: skip
 
 
-def form_gain_extrapolation(fe: FormExponents, form: str, reference: str = "sgd", options=None):
+def form_gain_extrapolation(
+    fe: FormExponents, form: str, reference: str = "sgd", options=None, *, losses=None
+):
     """The gain of ``form``'s loss exponent over ``reference``'s, extrapolated from the
     differences of their local slopes with ``form``'s derived corrections and both budgets
-    (:func:`form_extrapolation`; ``None`` where either has none)."""
+    (:func:`form_extrapolation`; ``None`` where either has none). ``losses``: ``{form: ...,
+    reference: ...}`` to difference in place of the raw losses (e.g. each with its derived
+    excess divided out)."""
     from ..analysis.extrapolate import extrapolate_sequence, local_slope_sequence
 
-    if any(form_extrapolation(fe, f) is None for f in (form, reference)):
+    ys = {f: (losses or {}).get(f) for f in (form, reference)}
+    if any(form_extrapolation(fe, f, losses=ys[f]) is None for f in (form, reference)):
         return None
     T = fe.horizons.astype(float)
-    x, s_form, D = local_slope_sequence(T, fe.losses(form))
-    _, s_ref, _ = local_slope_sequence(T, fe.losses(reference))
+    y = {f: fe.losses(f) if ys[f] is None else np.asarray(ys[f], float) for f in ys}
+    x, s_form, D = local_slope_sequence(T, y[form])
+    _, s_ref, _ = local_slope_sequence(T, y[reference])
     errs = [_relative_errors(fe, f) for f in (form, reference)]
     cov = [sum((D * e[i] ** 2) @ D.T for e in errs) for i in (0, 1)]
     return extrapolate_sequence(x, s_ref - s_form, omegas=_omegas(fe, form), cov_solver=cov[0],
