@@ -97,6 +97,26 @@ def test_the_division_leaves_only_the_fractions_own_correction(slopes):
     assert np.all(carried > 3e-4) and _decay_exponent(carried) < 0.5 * w, carried
 
 
+def test_the_divided_readout_is_the_window_at_the_plateaus_own_share_of_the_cap():
+    """The stand-in's ``W = C tau_T^w0 eta_p^gamma`` exactly and its lost time ``Lambda`` a fixed
+    multiple of ``W``: the divided readout is ``T^(w0-1) (tau_T / (cap T (1 - eps_bar)))^w0``
+    times a constant, ``tau_T`` the stand-in's own integral (no part of the factor's exponents
+    or of its two readings may differ)."""
+    from solvers.claims.readouts import lost_time
+    from solvers.claims.window_layer import deficit_factor, plateau_mean_deficit
+
+    model = PLRFModel(*AB, n_modes=10**12)
+    w0 = float(derive_scaling_laws().hard["anneal_window_exponent"].expr.subs({a: AB[0], b: AB[1]}))
+    logs = []
+    for T in HORIZONS[::4]:
+        res = _standin(model, T, AMPLITUDE)
+        y = lost_time(res, T) / T * deficit_factor(model, res, T)
+        tau = float(res.eta @ np.diff(res.t))
+        share = tau / (CAP * T * (1 - plateau_mean_deficit(res, T)))
+        logs.append(math.log(y) - (w0 - 1) * math.log(T) - w0 * math.log(share))
+    assert np.ptp(logs) < 1e-9, np.ptp(logs)
+
+
 @pytest.mark.parametrize("last", [1e12, 1e15])
 def test_the_divided_fraction_holds_its_limit_and_rejects_a_shift(last, slopes):
     """The row's list and fit on the divided stand-in's slopes to ``last``: the interval holds
