@@ -530,7 +530,7 @@ def _derive_corrections() -> dict[str, dict[str, ScalingCorrection]]:
                 ph["anneal_window_exponent"].expr, CorrectionTerm, DIVIDED, POWER),
                 _window_source_term(), _window_source_residual_term()]  # fmt: skip
             rows["anneal_window_exponent"] = (ph["anneal_window_exponent"].expr, win)
-            frac = plateau_deficit().undivided(win, CorrectionTerm, POWER)  # against log T
+            frac = plateau_deficit().divided_fraction(win, CorrectionTerm, DIVIDED)  # own eps
             rows["anneal_fraction_exponent"] = (ph["anneal_fraction_exponent"].expr, frac)
         for name, (expr, terms) in rows.items():
             out[phase][name] = ScalingCorrection(name, phase, sp.factor(expr), tuple(terms))

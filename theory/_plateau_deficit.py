@@ -70,7 +70,7 @@ _POWER_NOTE = (
     r"stability limit (derived below: each $t$ trades its bias against its own surviving "
     r"noise); a readout that does not divide the bulk's rate out carries $\ln(1 - \epsilon)$, "
     r"a correction of this exponent (the hard peak rate: local slope "
-    r"$\simeq \epsilon\,(b-a)/(2b)$; the annealing fraction)."
+    r"$\simeq \epsilon\,(b-a)/(2b)$)."
 )
 _SOURCE_NOTE = (
     r"The deficit's next order: $\epsilon \propto (1 + B(\tau_t)/\sigma^2)^{1/2}$, the "
@@ -78,8 +78,20 @@ _SOURCE_NOTE = (
 )
 #: What the entry leaves to readouts against :math:`\log T` (the same list serves them).
 _LN_T_NOTE = (
-    r" A readout against $\log T$ without the rate factor (the annealing fraction) carries "
-    r"it undivided, $T^{-(b-a)/(2b)}$, and lists it as a power (below)."
+    r" A readout against $\log T$ (the annealing fraction) carries it through the realised "
+    r"time too, $\omega_0\ln(1 - \bar\epsilon)$, and divides both with the optimum's own "
+    r"deficit (below)."
+)
+_FRACTION_NOTE = (
+    r"The annealing fraction, read against $\log T$, carries the deficit as "
+    r"$\omega_0\ln(1 - \bar\epsilon) - \frac{b-1}{2b-1}\ln(1 - \epsilon_p)$ "
+    r"($W \propto \tau_T^{\omega_0}\eta_p^{-(b-1)/(2b-1)}$, "
+    r"$\tau_T = \eta_{\max}T(1-\bar\epsilon)(1-x)$, $\bar\epsilon$ the plateau's mean "
+    r"deficit): a correction $T^{-(b-a)/(2b)}$ within $(b-a)/(2b(2b-1))$ of its own "
+    r"$1-\omega_0$, which a fit of two free amplitudes does not separate. The readout "
+    r"multiplies by $(1-\bar\epsilon)^{-\omega_0}(1-\epsilon_p)^{(b-1)/(2b-1)}$, read from "
+    r"each optimum; the deficit near the window, over $1 - t/T \sim W/T$, is "
+    r"$T^{-(b-a)/(2b)}(W/T)^{1/(2b)} = T^{-(1-\omega_0)}$: the $1-\omega_0$ term's."
 )
 
 
@@ -137,19 +149,18 @@ class PlateauDeficit:
         its next order :math:`T^{-((b-a)/(2b) + (a-1)/b)}` (the plateau's source
         :math:`(1 + B/\sigma^2)^{1/2}`). The hard peak rate reads :math:`\eta_s(1 - \epsilon)`
         at the bulk's window that maximises it, so its local slope is
-        :math:`\epsilon\,((b-a)/(2b) + \frac{a-1}{2b}\frac{B}{\sigma^2 + B})`; the annealing
-        fraction (against :math:`\log T`, no rate factor) carries
-        :math:`(b-a)/(2b)\,(\omega_0\langle\epsilon\rangle - \frac{b-1}{2b-1}\epsilon_p)`
-        (the realised time's and the window's rate response)."""
+        :math:`\epsilon\,((b-a)/(2b) + \frac{a-1}{2b}\frac{B}{\sigma^2 + B})`. (The
+        annealing fraction divides it out instead: :meth:`divided_fraction`.)"""
         return [term(MECHANISM, power, self.exponent, False, _POWER_NOTE),
                 term(MECHANISM + " (its source)", power, sp.factor(self.exponent + self.source),
                      False, _SOURCE_NOTE)]  # fmt: skip
 
-    def undivided(self, terms, term, power) -> list:
-        r"""``terms`` (a window list) with the deficit's divided entry replaced by
-        :meth:`power_terms`: the list of a readout against :math:`\log T` without the rate
-        factor (the annealing fraction)."""
-        return [*(t for t in terms if t.mechanism != MECHANISM), *self.power_terms(term, power)]
+    def divided_fraction(self, terms, term, divided) -> list:
+        r"""``terms`` (a window list) with the deficit's entry replaced by the annealing
+        fraction's: divided out by its readout with each optimum's mean deficit and bulk rate
+        (``divided``: the "divided out by the readout" form; no exponent, as the window's)."""
+        return [*(t if t.mechanism != MECHANISM else term(MECHANISM, divided, None, False,
+                                                            _FRACTION_NOTE) for t in terms)]  # fmt: skip
 
     def latex(self) -> str:
         """One LaTeX paragraph: the plateau's deficit below the stability limit."""

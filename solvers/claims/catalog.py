@@ -59,7 +59,8 @@ from .readouts import (
 from .window_layer import (
     WINDOW_FIT,
     WINDOW_REALISED_TIME,
-    deficit_absent,
+    deficit_division,
+    deficit_factor,
     realised_variable,
     window_readouts,
 )
@@ -342,6 +343,9 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False, realised=WINDOW
                                 f"(window_shape_exponent) moves by {drift:+.2f} per decade at "
                                 f"T = {Ts[-1]:.3g}, where it is {shape[-1]:.2f}")  # fmt: skip
     ys = lost * source**kappa / (np.asarray(Ts, float) if fraction else 1.0)
+    if fraction:  # the plateau's deficit, divided out with each optimum's own (not fitted)
+        other.update(deficit_division(model, sol, Ts))
+        ys = ys * np.asarray(other["deficit_factor"])
     xs, realised = realised_variable(model, sol, Ts) if realised and not fraction else (Ts, {})
     ys = ys * np.asarray(realised.get("unlearned_factor", 1.0)) * realised.get("rate_factor", 1.0)
     rs, rq = solver_errors(sol, Ts, order=1)
@@ -354,8 +358,6 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False, realised=WINDOW
     share_L = 1.0 - model.sigma**2 / source
     if realised:  # the layer's first order where the raw lost time is read stays added
         realised["added_omegas"] = [*other.get("added_omegas", ()), *realised["added_omegas"]]
-    elif fraction and (gone := deficit_absent(model, sol, Ts, "anneal_fraction_exponent")):
-        other["removed_omegas"] = gone  # the plateau on the cap at every horizon read
     m = _exponent_measurement(
         xs, ys, rel_solver=rs + abs(kappa) * share_L * rs_l,
         rel_quadrature=rq + abs(kappa) * share_L * rq_l,
@@ -365,7 +367,8 @@ def _exp_anneal_width(model, Ts, ctx, *, fraction: bool = False, realised=WINDOW
     )  # fmt: skip
 
     def y(r, T):  # the readout of one optimum, for the time grid's drift (claims.md 2026-12-01z)
-        return readout(r, T) * window_noise_source(model, r.final_loss) ** kappa
+        f = deficit_factor(model, r, T) if fraction else 1.0
+        return f * readout(r, T) * window_noise_source(model, r.final_loss) ** kappa
 
     return layer.with_slope_grid_error(model, sol, Ts, ctx, m, y)
 

@@ -39,21 +39,25 @@ from .readouts import (
     bulk_peak,
     lost_time,
     realised_time,
+    window_mean_rate,
 )
 
 __all__ = [
     "LAYER",
     "LAYER_SLOPE_SHARE",
+    "PLATEAU_END",
     "WINDOW_FIT",
     "WINDOW_REALISED_TIME",
     "WINDOW_SHAPE_LEVELS",
-    "deficit_absent",
+    "deficit_division",
+    "deficit_factor",
     "deficit_omegas",
     "divided_lost_time",
     "divided_shape_exponent",
     "layer_bound",
     "layer_epsilon",
     "layer_shift",
+    "plateau_mean_deficit",
     "realised_variable",
     "sweep_omegas",
     "window_readouts",
@@ -244,8 +248,9 @@ def sweep_omegas(claim, model: PLRFModel, omegas: list[float]) -> list[float]:
     0.0144, inconclusive); it agrees from 3.16e12 on (benchmarks/results/claims.md, 2026-12-01i).
     So the sweep runs as far as the undivided layer asks, as before the division.
 
-    The plateau's deficit (:func:`theory.plateau_deficit`), a power term of the rows that read it
-    undivided (the hard peak rate, the annealing fraction), does not set the horizon either: its
+    The plateau's deficit (:func:`theory.plateau_deficit`), a power term of the row that reads it
+    undivided (the hard peak rate; the annealing fraction divides it out since frac23:
+    :func:`deficit_factor`), does not set the horizon either: its
     amplitude is derived, a local slope of :math:`\epsilon\,(b-a)/(2b)` with
     :math:`\epsilon` = 0.1-5 % (not the unit the rule assumes), and a verdict it leaves wide
     says which horizon would settle it (claims.md, 2026-12-02s22 (frac22)).
@@ -276,18 +281,60 @@ def deficit_omegas(row, model: PLRFModel) -> list[float]:
     return [w for w in ws[True] if not any(math.isclose(w, x) for x in ws[False])]
 
 
-#: The bulk's rate counts as on the cap within this share (the solver's bound, held exactly).
-AT_CAP = 1e-9
+#: The plateau's mean deficit is read up to this many lost times (at half the peak) before the
+#: end: past the window's rounded corner. Where exactly only moves the ``1 - w0`` term's
+#: amplitude: the deficit near the window, :math:`\epsilon \propto (1-u)^{-(2b-1)/(2b)}`, over
+#: :math:`1 - u \sim W/T` is :math:`T^{-(b-a)/(2b)}(W/T)^{1/(2b)} = T^{-(1-\omega_0)}`.
+PLATEAU_END = 2.0
+#: The plateau is read over at least this fraction of the run: at early horizons whose window
+#: spans more than a quarter of the run (``T = 1e2`` at (1.2, 4), read where the layer's
+#: fallback fits every horizon) the mean over the first half, the window's upper part in it.
+BULK_END_MIN = 0.5
 
 
-def deficit_absent(model: PLRFModel, sol: dict, Ts, correction: str) -> list[float]:
-    """The deficit's own exponents (:func:`deficit_omegas` of the row ``correction``) when the
-    bulk's rate sits on the cap at every horizon of ``Ts``: the plateau is then at the solver's
-    margin below the stability limit, a constant, and the correction is absent from the
-    values (not small: zero); ``[]`` otherwise. (1.2, 4) from ``T = 1e8``, (1.5, 3) from 3.2e9
-    (benchmarks/results/claims.md, 2026-12-02s22 (frac22))."""
-    from theory import derive_corrections
+def plateau_mean_deficit(res, T: float) -> float:
+    r""":math:`\bar\epsilon = 1 - \int_0^{T_p}\eta / (\eta_{\rm cap} T_p)`, the plateau's mean
+    share below the cap (the first steps' rate), :math:`T_p = T -` :data:`PLATEAU_END` times the
+    lost time at half the peak (:func:`~solvers.claims.readouts.lost_time`), at least
+    :data:`BULK_END_MIN` ``T``."""
+    end = max(1.0 - PLATEAU_END * lost_time(res, T) / T, BULK_END_MIN)
+    cap = float(np.max(res.eta))
+    return 1.0 - window_mean_rate(res, T, 0.0, end) / cap
 
-    row = derive_corrections()["hard"].get(correction) if model.phase == "hard" else None
-    at_cap = all(bulk_peak(sol[T], T) >= (1 - AT_CAP) * float(np.max(sol[T].eta)) for T in Ts)
-    return deficit_omegas(row, model) if row is not None and Ts and at_cap else []
+
+def deficit_division(model: PLRFModel, sol: dict, Ts) -> dict:
+    r"""What divides the plateau's deficit out of the annealing fraction, per horizon of ``Ts``:
+    ``deficit_factor`` (:func:`deficit_factor`) and its two parts, ``plateau_mean_deficit``
+    and ``rate_factor``."""
+    parts = [_deficit_parts(model, sol[T], T) for T in Ts]
+    return {"plateau_mean_deficit": [p[0] for p in parts], "rate_factor": [p[1] for p in parts],
+            "deficit_factor": [p[2] for p in parts]}  # fmt: skip
+
+
+def deficit_factor(model: PLRFModel, res, T: float) -> float:
+    r"""The factor that divides the plateau's deficit out of the annealing fraction of one
+    optimum: :math:`(1-\bar\epsilon)^{-\omega_0}(\eta_p/\eta_{\rm cap})^{-\gamma}`.
+
+    The window is :math:`W \propto \tau_T^{\omega_0}\eta_p^{\gamma}`
+    (:func:`theory.window_realised_time`: exact in :math:`\tau_T`; :math:`\gamma` its
+    ``rate_power``, :math:`-(b-1)/(2b-1)`), and :math:`\tau_T = \eta_{\rm cap}T
+    (1-\bar\epsilon)(1 - x)`, :math:`x` the lost intrinsic time's share. Read against
+    :math:`\log T` (the fraction), the deficit enters :math:`\ln(W/T)` as
+    :math:`\omega_0\ln(1-\bar\epsilon) + \gamma\ln(1-\epsilon_p)`: a correction
+    :math:`T^{-(b-a)/(2b)}` (:func:`theory.plateau_deficit`) 0.012 from the fraction's own
+    :math:`1-\omega_0` at (3, 3.5), which no fit of two free amplitudes separates. Its
+    amplitude is the optimum's own: :math:`\bar\epsilon` (:func:`plateau_mean_deficit`) and
+    the bulk's rate :math:`\eta_p` (:func:`~solvers.claims.readouts.bulk_peak`, as the
+    window's ``rate_factor``). What is left is :math:`x` (the ``1 - w0`` term, kept) and the
+    deficit's products with :math:`x`, faster. On the cap the factor is 1."""
+    return _deficit_parts(model, res, T)[2]
+
+
+def _deficit_parts(model: PLRFModel, res, T: float) -> tuple[float, float, float]:
+    from theory import window_realised_time
+
+    wr = window_realised_time()
+    w0 = float(wr.w0.subs(model.subs()))
+    mean = plateau_mean_deficit(res, T)
+    rate = wr.rate_factor(model, bulk_peak(res, T), float(np.max(res.eta)))
+    return mean, rate, (1.0 - mean) ** -w0 * rate
