@@ -123,6 +123,7 @@ def main(argv=None) -> None:
             "pnewton",
             "pnewton-finish",
             "lbfgsb-finish",
+            "cr-finish",
             "box",
             "value",
         ),
