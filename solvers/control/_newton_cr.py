@@ -1,29 +1,41 @@
-r"""Newton-CG on a box whose Hessian carries a resonant band: a windowed-circulant preconditioner.
+r"""Projected Newton with conjugate residuals on a box: the finish of the long per-step EMA solves.
 
 The per-step EMA problems at ``T >= 3e4`` stall under every diagonal or quasi-Newton metric
 (benchmarks/results/momentum.md, 2026-12-02s22 §2): 99 % of the KKT residual lies in the friction
-row at periods of 30-230 steps, where the friction Hessian is ~100x stiffer than elsewhere. A
-column of that Hessian, :math:`H e_j`, is an oscillating kernel that reaches thousands of steps
-and moves little with :math:`j` over a few hundred steps (2026-12-02s23 §1): locally the
-friction block is a convolution, stiff at the kernel's resonance. :func:`band_newton_box` models
-it so. In the unit-box variables :math:`y = (x - lo)/w`, with :math:`h` the Hessian's exact
-diagonal, the band row cut into windows of ``window`` steps and, in each window :math:`W`, the
-correlation kernel :math:`\rho_W(d) = (H e_j)_{j+d} / \sqrt{h_j h_{j+d}}` probed at its centre
-:math:`j` (one Hessian-vector product per window),
+row at periods of 30-230 steps, where the Hessian is ~100x stiffer than elsewhere. Measured at
+the 3e4 point (2026-12-02s23 §1), with the Hessian's exact diagonal :math:`h` as a Jacobi
+preconditioner: the preconditioned spectrum runs from ~1e-3 to ~1.8e3 (a few dozen isolated
+stiff eigenvalues above 50, the rest a continuum towards 0), and the reduced Hessian is
+indefinite (a negative curvature confirmed by central differences at four step sizes) in
+directions along which ``L`` keeps falling. Conjugate gradients truncated at 80-120 products
+then leave a residual — the model's gradient after the step — 30-800x the gradient they
+started from; that is why Newton-CG lowers ``L`` and raises the KKT sum. Hence
+:func:`newton_cr_box`, in the unit-box variables :math:`y = (x - lo)/w`:
 
-.. math::
+* the inner solver is **conjugate residuals** (:func:`_cr`), which lowers
+  :math:`\|H d + g\|_{M^{-1}}` at every product, so a truncated step still lowers the gradient;
+* at the first **negative curvature** it stops; if that is its first direction (the
+  preconditioned gradient), the line search **extrapolates** along it (doubling the step while
+  ``f`` falls): this travels the valley in which ``L`` still falls, and the next steps clean up
+  the stiff components it excites;
+* the **active set** (controls on a bound whose gradient points outward: the capped rates) is
+  fixed at the start and only grows (a control a step projects onto a bound joins it); it is
+  re-examined, releasing controls whose gradient points inward, every ``refresh`` steps, when the
+  preconditioner is rebuilt;
+* **products** are forward differences of the exact gradient, the step ``FD_STEP`` of each
+  control's ``fd_scale`` (a friction's ``1 - beta``);
+* a preconditioner that is not positive on a residual (``r.M^{-1}r <= 0``) **raises**: a wrong
+  one fails loudly instead of steering the iteration.
 
-    M^{-1} r = D^{-1/2} \, C_W^{-1} \, D^{-1/2} r \ \text{on each window}, \qquad
-    M^{-1} r = r / h \ \text{elsewhere},
-
-with :math:`C_W` the circulant whose first column is :math:`\rho_W` symmetrised and wrapped
-(Strang's), its symbol floored at ``SYMBOL_FLOOR``; block diagonal, hence symmetric positive
-definite. Conjugate gradients on the free controls with it; the active set (controls on a bound
-whose gradient points outward) is fixed at the start and only grows (a control that a step
-projects onto a bound joins it); it is re-examined, releasing controls whose gradient points
-inward, when the preconditioner is rebuilt. Products are forward differences of the exact
-gradient. A preconditioner that is not positive on a residual (``r.M^{-1}r <= 0``) raises: a
-wrong one fails loudly instead of steering CG.
+``window > 0`` replaces Jacobi on the controls ``band = (start, stop)`` by a windowed circulant:
+in each window :math:`W` the correlation kernel
+:math:`\rho_W(d) = (H e_j)_{j+d} / \sqrt{h_j h_{j+d}}` is probed at the centre :math:`j` (one
+product per window: a column of the friction block is an oscillating kernel reaching thousands
+of steps, nearly the same for columns 300 steps apart) and
+:math:`M^{-1} = D^{-1/2} C_W^{-1} D^{-1/2}` with :math:`C_W` Strang's circulant of
+:math:`\rho_W`, its symbol floored at ``SYMBOL_FLOOR``. Measured: it does not resolve the
+stiffness (CG's largest Ritz value 1985-6453 against Jacobi's 1817 for windows of 2048-30000
+steps), so the EMA finish uses Jacobi (``window = 0``).
 """
 
 from __future__ import annotations
@@ -48,6 +60,11 @@ DIAGONAL_FLOOR = 1e-12
 FD_STEP = 1e-4
 #: CG's forcing term: stop at ``|r| <= min(FORCING, sqrt(|g|)) |g|`` on the free controls.
 FORCING = 0.1
+#: Conjugate residuals stop at the first direction of negative curvature (returning it if it is
+#: the first, else the last descent iterate) and the line search extrapolates along it.
+STOP_AT_NEGATIVE = True
+#: Doublings of the step the extrapolating line search tries along a negative-curvature direction.
+EXTRAPOLATIONS = 20
 #: Armijo constant and the largest number of step halvings of the projected line search.
 ARMIJO, HALVINGS = 1e-4, 30
 
@@ -106,10 +123,11 @@ def newton_cr_box(
     log: list | None = None,
     inner: str = "cr",
 ) -> BoxResult:
-    """Minimise ``fg`` (``x -> (f, grad)``) on ``[lo, hi]`` from ``x0`` by projected Newton-CG
-    in unit-box variables with the windowed-circulant preconditioner on the flattened controls
-    ``band = (start, stop)`` (module docstring); ``diagonal(x) -> (hessian diagonal, grad)`` in
-    ``x``'s units. Stops when ``kkt(x, g) <= tol`` (status 0), after ``maxfun`` evaluations of
+    """Minimise ``fg`` (``x -> (f, grad)``) on ``[lo, hi]`` from ``x0`` by projected Newton with
+    conjugate residuals (``inner="cr"``; ``"cg"``: conjugate gradients) in unit-box variables,
+    Jacobi-preconditioned (module docstring; ``window`` > 0: the circulant on the flattened
+    controls ``band = (start, stop)``); ``diagonal(x) -> (hessian diagonal, grad)`` in ``x``'s
+    units; ``fd_scale(y)`` each control's scale in ``y`` for the products (default 1). Stops when ``kkt(x, g) <= tol`` (status 0), after ``maxfun`` evaluations of
     ``fg`` (status 1; the diagonal counts 4) or when the line search fails (status 4). ``log``
     collects one dict per Newton step. A :class:`~solvers.control._lbfgsb.BoxResult`
     (``iterations``: evaluations, ``runs``: Newton steps)."""
@@ -138,7 +156,7 @@ def newton_cr_box(
             held &= ~(((y <= 0) & (g < 0)) | ((y >= 1) & (g > 0)))
             apply = _build(fgy, diagonal, lo, w, y, g, band, window, count, fd_scale(y))
         d, cg, exit_ = (_cr if inner == "cr" else _cg)(fgy, y, g, ~held, apply, max_cg, fd_scale(y))
-        f_new, y_new, g_new, step = _line_search(fgy, y, f, g, d)
+        f_new, y_new, g_new, step = _line_search(fgy, y, f, g, d, cg == 1 and "negative" in exit_)
         if y_new is None:
             status = 4
             break
@@ -204,13 +222,12 @@ def _cg(fgy, y, g, free, apply, max_cg, fd):
 
 def _cr(fgy, y, g, free, apply, max_cg, fd):
     r"""Preconditioned conjugate residuals on ``H_ff d = -g_f``: each product lowers the
-    residual :math:`\|r\|_{M^{-1}}`, the model's gradient after the step (CG lowers the
-    energy norm of the error and its residual grew 30-800x when truncated at 80-120 products,
-    2026-12-02s23 §1). Negative curvature (``z.Hz < 0``, real here: the reduced Hessian is
-    indefinite in directions where ``L`` still falls, 2026-12-02s23 §1) does not stop it: the
-    residual is still minimised over the Krylov space; the direction returned is the last
-    iterate that is a descent direction (``g.d < 0``). ``(d, products, exit)``; ``exit`` is
-    ``"forcing"`` or ``"limit"``, with ``" (negative curvature)"`` when it was met."""
+    residual :math:`\|r\|_{M^{-1}}`, the model's gradient after the step. At negative
+    curvature (``z.Hz <= 0``) with ``STOP_AT_NEGATIVE`` it returns that direction if it is the
+    first, else the last iterate that is a descent direction (``g.d < 0``); without, it goes on
+    minimising the residual (measured worse at the EMA 3e4 point: KKT 3.4e-4 .. 5.6e-4 after 8
+    steps, 2026-12-02s23 §1). ``(d, products, exit)``; ``exit`` is ``"forcing"``, ``"limit"``
+    or ``"negative curvature"`` (``"limit (negative curvature)"`` when it was passed)."""
     r = -g * free
 
     def hess(v):
@@ -225,6 +242,8 @@ def _cr(fgy, y, g, free, apply, max_cg, fd):
     zAz = z @ Az
     p, Ap, d, best = z.copy(), Az.copy(), np.zeros_like(y), z.copy()
     negative, exit_ = zAz <= 0, "limit"
+    if negative and STOP_AT_NEGATIVE:
+        return z, 1, "negative curvature"
     for j in range(max_cg):
         q = apply(Ap.copy()) * free
         qAp = q @ Ap
@@ -243,13 +262,29 @@ def _cr(fgy, y, g, free, apply, max_cg, fd):
             break
         Az = hess(z)
         zAz_new = z @ Az
+        if zAz_new <= 0 and STOP_AT_NEGATIVE:
+            return best, j + 2, "negative curvature"
         negative |= zAz_new <= 0
         b = zAz_new / zAz
         p, Ap, zAz = z + b * p, Az + b * Ap, zAz_new
     return best, j + 1, exit_ + (" (negative curvature)" if negative else "")
 
 
-def _line_search(fgy, y, f, g, d):
+def _extrapolate(fgy, y, f, g, d, f1, y1, g1):
+    """Along a negative-curvature direction ``d`` whose unit step was accepted: double the
+    step while ``f`` keeps falling (at most ``EXTRAPOLATIONS`` times); the best point."""
+    best, a = (f1, y1, g1, 1.0), 1.0
+    for _ in range(EXTRAPOLATIONS):
+        a *= 2.0
+        y_new = np.clip(y + a * d, 0.0, 1.0)
+        f_new, g_new = fgy(y_new)
+        if not (math.isfinite(f_new) and f_new < best[0]):
+            break
+        best = (f_new, y_new, g_new, a)
+    return best
+
+
+def _line_search(fgy, y, f, g, d, extrapolate=False):
     """Projected Armijo search along ``clip(y + a d, 0, 1)`` from ``a = 1``:
     ``(f, y, g, a)``, or ``(f, None, None, 0)`` when no step decreases ``f``."""
     a = 1.0
@@ -257,6 +292,8 @@ def _line_search(fgy, y, f, g, d):
         y_new = np.clip(y + a * d, 0.0, 1.0)
         f_new, g_new = fgy(y_new)
         if math.isfinite(f_new) and f_new <= f + ARMIJO * (g @ (y_new - y)):
+            if extrapolate and a == 1.0:
+                return _extrapolate(fgy, y, f, g, d, f_new, y_new, g_new)
             return f_new, y_new, g_new, a
         a *= 0.5
     return f, None, None, 0.0
