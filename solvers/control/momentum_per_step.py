@@ -256,8 +256,7 @@ def solve_per_step(
     units), for optima whose friction spans decades near 1; ``scaling="loglog"`` the rates as
     ``log eta`` too (:mod:`solvers.control._log_controls`: for heavy ball a box-exact chart of
     the effective rate ``eta / (1 - beta)``; rates floored at ``RATE_FLOOR`` of their box).
-    ``method="newton-finish"``: the
-    truncated-Newton phase alone from ``start`` (to continue a solve from its controls);
+    ``method="newton-finish"``: the truncated-Newton phase alone from ``start`` (to continue);
     ``method="pnewton"`` / ``"pnewton-finish"``: the same with the finish replaced by the
     projected Newton method of :mod:`solvers.control._projected_newton` (active set by
     projection, CG preconditioned by the exact Hessian diagonal of
