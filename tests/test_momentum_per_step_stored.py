@@ -1,5 +1,5 @@
 """The stored per-step EMA points of the continuation 1e4 -> 3e4 -> 1e5 (issue 13,
-benchmarks/results/momentum.md 2026-12-02s21 and s22), re-evaluated from their ``.npz`` files.
+benchmarks/results/momentum.md 2026-12-02s21, s22 and s23), re-evaluated from their ``.npz`` files.
 
 Each file holds the controls ``(eta_t, beta_t)`` of one stage
 (``benchmarks.momentum_per_step_converge --out``) at the study's setup (1.3, 2.75), sigma 0.7,
@@ -7,11 +7,12 @@ batch 4, on the driver's 151-state grid, with the solver's ``loss`` and ``kkt``.
 recomputes ``L(T)`` and the box-scaled KKT sum from a one-off adjoint call with the EMA chain
 rule written out (:func:`benchmarks.momentum_per_step_recheck.recheck`, none of the solver's
 objective code). The 1e4 point (s21's) and the 3e4 point (s23's, the Newton-CR finish) are
-converged: their sums are asserted below the stated tolerance 1e-4, and the same controls with the frictions ``1 - beta_t`` of one block of ``T/100``
-steps raised by a relative 1e-3 are asserted to fail it (the check sees a point that is not a KKT
-point; the rates are no such probe early on: the optimum holds them on ``eta_max`` there, and a
-raised rate is clipped back). The 3e4 and 1e5 points of s21 and s22 are not converged: the
-numbers the results sections quote for them (loss, KKT sum) are asserted to be what the stored
+converged: their sums are asserted below the stated tolerance 1e-4, and the same controls with
+the frictions ``1 - beta_t`` of one block of ``T/100`` steps raised by a relative 1e-3 are
+asserted to fail it (the check sees a point that is not a KKT point; the rates are no such probe
+early on: the optimum holds them on ``eta_max`` there, and a raised rate is clipped back). The
+3e4 and 1e5 points of s21 and s22, and s23's 1e5 point, are not converged: the numbers the
+results sections quote for them (loss, KKT sum) are asserted to be what the stored
 controls give.
 """
 
@@ -32,7 +33,8 @@ RESULTS = Path(__file__).parents[1] / "benchmarks/results"
 TOL = 1e-4
 #: The stored points that are not converged: (session tag, T). s22's are the box-unit L-BFGS-B
 #: finish from s21's (momentum.md, 2026-12-02s22).
-UNCONVERGED = [("mom21", 30000), ("mom21", 100000), ("mom22", 30000), ("mom22", 100000)]
+UNCONVERGED = [("mom21", 30000), ("mom21", 100000), ("mom22", 30000), ("mom22", 100000),
+               ("mom23", 100000)]  # fmt: skip
 #: The stored points that are converged: (session tag, T). s23's is the Newton-CR finish from
 #: s22's 3e4 point (momentum.md, 2026-12-02s23).
 CONVERGED = [("mom21", 10000), ("mom23", 30000)]
