@@ -8,7 +8,7 @@ preconditioner: the preconditioned spectrum runs from ~1e-3 to ~1.8e3 (a few doz
 stiff eigenvalues above 50, the rest a continuum towards 0), and the reduced Hessian is
 indefinite (a negative curvature confirmed by central differences at four step sizes) in
 directions along which ``L`` keeps falling. Conjugate gradients truncated at 80-120 products
-then leave a residual — the model's gradient after the step — 30-800x the gradient they
+then leave a residual — the model's gradient after the step — 58-780x the gradient they
 started from; that is why Newton-CG lowers ``L`` and raises the KKT sum. Hence
 :func:`newton_cr_box`, in the unit-box variables :math:`y = (x - lo)/w`:
 
