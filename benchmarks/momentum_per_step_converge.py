@@ -17,6 +17,8 @@ that the family files do not hold (e.g. 3000) starts from the next stored one ab
 in relative time. ``--trust`` / ``--forcing-norm l1`` select the projected Newton variants of
 2026-12-01e; after each projected Newton solve a comment line counts its CG exits (negative
 curvature, forcing test, product limit, trust-region boundary), ``--trace`` stores them.
+``--method cr-finish`` continues a stopped solve (``--resume``) by Newton with conjugate
+residuals (:mod:`solvers.control._newton_cr`: the finish that converged EMA at 3e4, 2026-12-02s23).
 ``--from-ema PREFIX`` starts heavy ball from the EMA solve ``PREFIX_ema_T.npz`` by the exact map
 of :mod:`solvers.control.momentum_maps` (2026-12-01i).
 """
@@ -123,6 +125,7 @@ def main(argv=None) -> None:
             "pnewton",
             "pnewton-finish",
             "lbfgsb-finish",
+            "cr-finish",
             "box",
             "value",
         ),

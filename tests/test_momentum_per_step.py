@@ -343,3 +343,57 @@ def test_box_unit_lbfgsb_finish_converges_from_a_stopped_solve_to_the_newton_opt
     ref = solve_per_step(grid, "ema", SMALL_T, start, tol=1e-7, maxiter=8000, method="newton")
     assert ref.success
     assert r.loss == pytest.approx(ref.loss, rel=1e-10)
+
+
+def _cr_finish_from_a_stopped_solve(tol=1e-6):
+    """EMA, T = 300: a Newton solve stopped at 300 iterations, then ``method="cr-finish"``."""
+    from solvers.control.momentum_per_step import stretched_start
+
+    grid, start = _small_problem("ema")
+    stopped = solve_per_step(grid, "ema", SMALL_T, start, maxiter=300, method="newton")
+    assert not stopped.success
+    again = stretched_start("ema", stopped.controls, SMALL_T)  # the same T: the controls
+    r = solve_per_step(grid, "ema", SMALL_T, again, tol=tol, maxiter=6000, method="cr-finish")
+    return grid, start, stopped, r
+
+
+def test_newton_cr_finish_converges_from_a_stopped_solve_to_the_newton_optimum():
+    """``method="cr-finish"`` (Newton with conjugate residuals, the finish of the EMA 3e4 solve,
+    momentum.md 2026-12-02s23), EMA, T = 300, from a Newton solve stopped at 300 iterations:
+    only the CR phase runs, from that point; the residual recomputed from the adjoint meets
+    1e-6; the loss equals the Newton solve's converged to 1e-7 (block levels, per-step
+    L-BFGS-B, TNC: an independent path) to 1e-10 relative."""
+    grid, start, stopped, r = _cr_finish_from_a_stopped_solve()
+    assert r.start_loss == pytest.approx(stopped.loss, rel=1e-13)
+    assert [lv[0] for lv in r.levels] == ["cr"]
+    assert r.success and _form_kkt_sum(grid, "ema", r.controls) <= 1e-6
+    ref = solve_per_step(grid, "ema", SMALL_T, start, tol=1e-7, maxiter=8000, method="newton")
+    assert ref.success
+    assert r.loss == pytest.approx(ref.loss, rel=1e-10)
+
+
+def test_newton_cr_wrong_preconditioner_fails_loudly_or_still_converges(monkeypatch):
+    """A preconditioner with a sign error is not positive: the finish raises instead of
+    steering its conjugate residuals with it. One with a factor error (the rates' diagonal 10x
+    too large: positive, wrong) is only a worse metric: the finish still meets 1e-6 on the
+    recomputed residual."""
+    from solvers.control import _newton_cr
+
+    right = _newton_cr._preconditioner
+
+    def sign_error(h, symbols):
+        apply = right(h, symbols)
+        return lambda r: -apply(r)
+
+    monkeypatch.setattr(_newton_cr, "_preconditioner", sign_error)
+    with pytest.raises(FloatingPointError, match="preconditioner not positive"):
+        _cr_finish_from_a_stopped_solve()
+
+    def factor_error(h, symbols):
+        wrong = h.copy()
+        wrong[: h.size // 2] *= 10.0  # the rate row
+        return right(wrong, symbols)
+
+    monkeypatch.setattr(_newton_cr, "_preconditioner", factor_error)
+    grid, _, _, r = _cr_finish_from_a_stopped_solve()
+    assert r.success and _form_kkt_sum(grid, "ema", r.controls) <= 1e-6

@@ -40,6 +40,7 @@ from ._lbfgsb import BLOWUP, BoxResult, LbfgsbOptions, minimize_box
 from ._log_controls import VALUE_SCALE_FLOOR, LogControls
 from ._momentum_adjoint import MomentumWorkspace, general_momentum_adjoint
 from ._momentum_hessian import control_hessian_diagonal
+from ._newton_cr import newton_cr_box
 from ._projected_newton import projected_newton_box
 from ._truncated_newton import truncated_newton_box
 from .direct import multilevel_blocks
@@ -255,15 +256,15 @@ def solve_per_step(
     units), for optima whose friction spans decades near 1; ``scaling="loglog"`` the rates as
     ``log eta`` too (:mod:`solvers.control._log_controls`: for heavy ball a box-exact chart of
     the effective rate ``eta / (1 - beta)``; rates floored at ``RATE_FLOOR`` of their box).
-    ``method="newton-finish"``: the
-    truncated-Newton phase alone from ``start`` (to continue a solve from its controls);
+    ``method="newton-finish"``: the truncated-Newton phase alone from ``start`` (to continue);
     ``method="pnewton"`` / ``"pnewton-finish"``: the same with the finish replaced by the
     projected Newton method of :mod:`solvers.control._projected_newton` (active set by
     projection, CG preconditioned by the exact Hessian diagonal of
     :mod:`solvers.control._momentum_hessian` and ``PNEWTON_BLOCKS`` coarse blocks per control
     row; 2026-12-01 in benchmarks/results/momentum.md);
     ``maxiter`` bounds the L-BFGS-B iterations plus the Newton phase's gradient evaluations.
-    ``method="lbfgsb-finish"``: per-step L-BFGS-B alone from ``start`` (:func:`_lbfgsb_finish`).
+    ``method="lbfgsb-finish"``: per-step L-BFGS-B alone from ``start`` (:func:`_lbfgsb_finish`);
+    ``method="cr-finish"``: Newton with conjugate residuals from ``start`` (:func:`_cr_finish`).
     ``method="lbfgsb"``: the older single-level L-BFGS-B run; ``scaling="box"`` optimises each
     control in units of its box width, ``"value"`` in units of its own size or of the distance
     of ``beta`` to its bound (refreshed at every restart).
@@ -312,6 +313,9 @@ def _run(method, scaling, fg, x0, lo, hi, k, T, tol, maxiter):
     """``(x, f, status, kkt, iterations, levels)`` of ``method`` (see :func:`solve_per_step`)."""
     if method in ("newton", "pnewton"):
         return _solve_newton(fg, x0, lo, hi, k, T, tol, maxiter, scaling, method)
+    if method == "cr-finish":
+        r = _cr_finish(fg, x0, lo, hi, k, T, tol, maxiter)
+        return r.theta, r.f, r.status, r.kkt, r.iterations, (("cr", r.iterations, r.kkt, r.f),)
     if method == "lbfgsb-finish":
         r = _lbfgsb_finish(fg, x0, lo, hi, k, T, tol, maxiter, scaling)
         return r.theta, r.f, r.status, r.kkt, r.iterations, (("lbfgsb", r.iterations, r.kkt, r.f),)
@@ -326,7 +330,8 @@ def _run(method, scaling, fg, x0, lo, hi, k, T, tol, maxiter):
 #: Forms of :func:`solve_per_step`.
 FORMS = ("sgd", "ema", "heavy-ball", "nesterov")
 #: Methods of :func:`solve_per_step`.
-METHODS = ("lbfgsb", "newton", "newton-finish", "pnewton", "pnewton-finish", "lbfgsb-finish")
+METHODS = ("lbfgsb", "newton", "newton-finish", "pnewton", "pnewton-finish", "lbfgsb-finish",
+           "cr-finish")  # fmt: skip
 #: Coarse blocks per control row of the projected Newton finish's two-level preconditioner
 #: (:func:`~solvers.control._projected_newton.projected_newton_box`; 0: none).
 PNEWTON_BLOCKS = 16
@@ -445,6 +450,31 @@ def _lbfgsb_finish(fg, x, lo, hi, k, T, tol, maxiter, scaling):
         x, total, runs = r.theta, total + r.iterations, runs + r.runs
         if r.kkt <= tol or total >= maxiter or r.status not in (0, 1) or r.iterations == 0:
             return BoxResult(x, r.f, r.g, r.kkt, r.status, r.message, total, runs)
+
+
+#: Windows of the friction row's circulant preconditioner in the Newton-CR finish (0: Jacobi
+#: only). Measured at the EMA 3e4 point (2026-12-02s23 §1): windows of 2048, 8192 and 30000
+#: steps did not lower CG's largest Ritz value (1985-6453 against Jacobi's 1817).
+CR_WINDOW = 0
+#: Conjugate-residual products per Newton step of the finish.
+CR_MAX_PRODUCTS = 50
+
+
+def _cr_finish(fg, x, lo, hi, k, T, tol, maxfun):
+    """:func:`~solvers.control._newton_cr.newton_cr_box` from ``x`` in box units: the capped
+    rates held, Jacobi preconditioner from the exact Hessian diagonal, products by forward
+    differences at a step of ``FD_STEP`` of each control's scale (a friction's ``1 - beta``).
+    Measured (benchmarks/results/momentum.md, 2026-12-02s23): at the EMA 3e4 point the KKT sum
+    fell 5.4e-3 -> 3.7e-4 in 160 evaluations where box-unit L-BFGS-B hovers at 2e-3 .. 8e-3."""
+    width = np.where(hi > lo, hi - lo, 1.0)
+    is_beta = _beta_mask(k, T)
+
+    def fd_scale(y):
+        return np.where(is_beta, np.clip(1.0 - (lo + width * y), 1.0 - hi, 1.0) / width, 1.0)
+
+    return newton_cr_box(fg, x, lo, hi, band=((k - 1) * T, k * T), diagonal=fg.diagonal,
+                         kkt=_box_kkt(lo, width), tol=tol, maxfun=maxfun, window=CR_WINDOW,
+                         max_cg=CR_MAX_PRODUCTS, fd_scale=fd_scale)  # fmt: skip
 
 
 def _newton_phase(fg, x, lo, hi, k, T, tol, maxfun, scaling, finish="newton"):
