@@ -21,7 +21,12 @@ import pytest
 
 from solvers._cache import DiskCache
 from solvers.analysis.processes import Beside, Ends, Shared, WorkerError, default_jobs
-from solvers.claims.beside import FROM_THE_END, beside_names, take_from_the_end
+from solvers.claims.beside import (
+    FROM_THE_END,
+    beside_names,
+    take_from_the_end,
+    worker_units,
+)
 from solvers.claims.catalog import CLAIMS, default_claims
 from solvers.claims.core import BeyondScale, ExperimentContext
 from solvers.claims.validate import (
@@ -240,10 +245,23 @@ def test_shared_tasks_are_computed_once_by_either_process():
 
 def test_ends_give_each_item_once():
     ends = Ends(5)
-    assert [ends.front(), ends.front()] == [0, 1]
-    assert ends.back(lambda i: i == 4) == 4 and ends.back(lambda i: i == 4) is None
-    assert [ends.front(), ends.front(), ends.front()] == [2, 3, None]
+    assert [ends.front(), ends.front()] == [range(0, 1), range(1, 2)]
+    assert ends.back(lambda i: i == 4) == range(4, 5) and ends.back(lambda i: i == 4) is None
+    assert [ends.front(), ends.front(), ends.front()] == [range(2, 3), range(3, 4), None]
     assert ends.back(lambda i: True) is None
+
+
+def test_ends_give_a_unit_whole_to_one_side():
+    """Adjacent items with one label go together: the back takes a unit only if it may take
+    every item of it, and the front takes a unit's items at once (``None``: an item alone)."""
+    ends = Ends(6, units=[None, "a", "a", None, "b", "b"])
+    assert ends.back(lambda i: i != 4) is None  # one item of the unit refused: none taken
+    assert ends.back(lambda i: True) == range(4, 6)
+    assert [ends.front(), ends.front()] == [range(0, 1), range(1, 3)]
+    assert ends.back(lambda i: True) == range(3, 4) and ends.front() is None
+    assert Ends(3, units=["a", None, "a"]).back(lambda i: True) == range(2, 3)
+    with pytest.raises(ValueError, match="2 labels for 3 items"):
+        Ends(3, units=["a", "a"])
 
 
 def test_shared_re_solves_are_posted_costliest_first():
@@ -309,31 +327,32 @@ def test_shared_re_solves_and_claims_taken_from_the_end_give_one_process_numbers
 
 
 def test_this_process_takes_the_momentum_rows_from_the_back(capsys):
-    """:func:`take_from_the_end` on a list no worker touched: Nesterov's row (the last), then
-    heavy ball's, then the momentum gain row, each the number of one process (the SGD sweep
-    made here once and shared), then it stops at a claim not in ``FROM_THE_END``."""
+    """:func:`take_from_the_end` on a list no worker touched: Nesterov's row (the last), then the
+    unit of the momentum and heavy-ball rows whole (they share the SGD sweep, made here once),
+    each row the number of one process, then it stops at a claim not in ``FROM_THE_END``."""
     names = ["batch ramp", "momentum", "momentum, hard phase, heavy-ball",
              "momentum, hard phase, nesterov"]  # fmt: skip
     one = validate(MODEL, TS, claims=names[1:], ctx=_quick_context(), jobs=1)
-    ends = Ends(4)
+    ends = Ends(4, worker_units(names))
     rows = take_from_the_end(MODEL, dict.fromkeys(names, TS), _quick_context(), ends, True)
-    assert list(rows) == names[:0:-1] and set(names[1:]) <= set(FROM_THE_END)
-    for r, o in zip(rows.values(), one[::-1], strict=True):
+    assert list(rows) == [names[3], names[1], names[2]]
+    for r, o in zip([rows[n] for n in names[1:]], one, strict=True):
         assert_same(r, o, r.claim)
-    assert ends.front() == 0 and ends.front() is None  # the worker's share: the first only
+    assert ends.front() == range(0, 1) and ends.front() is None  # the worker's share
     err = capsys.readouterr().err
     assert "[here] momentum, hard phase, nesterov" in err
     assert "[here] momentum, hard phase, heavy-ball" in err
 
 
 def test_the_claims_taken_from_the_end_are_the_back_of_the_workers_list():
-    """``take_from_the_end`` takes the back while its claim is in ``FROM_THE_END``, so a claim
-    there is reachable only if every claim after it in the worker's list is there too: in the
-    hard phase (where the worker's list is longest) and the easy phase, ``FROM_THE_END`` holds
-    the worker's last claims and no others (a claim moved before one not there fails)."""
+    """:func:`beside_names` puts the claims of ``FROM_THE_END`` last in the worker's list, in
+    its order, and the claims of a unit (``UNITS``) stand together there, in both phases: the
+    back is taken while its claims are in ``FROM_THE_END``, a unit whole."""
+    ctx = _quick_context()
     for model in (MODEL, MODEL.replace(a=3.0, b=2.0)):
-        worker = [c.name for c in CLAIMS if not c.needs_solver and model.phase in c.phases]
-        mine = [n for n in FROM_THE_END if n in worker]
-        assert worker[len(worker) - len(mine) :] == [n for n in worker if n in FROM_THE_END], (
-            model.phase
-        )
+        there = beside_names(CLAIMS.names(), CLAIMS, model, ctx)
+        mine = [n for n in FROM_THE_END if n in there]
+        assert there[len(there) - len(mine) :] == mine and len(mine) >= 4, model.phase
+        assert "momentum" in mine and "compute-optimal" in mine
+        labels = [u for u in worker_units(there) if u is not None]
+        assert labels == sorted(labels, key=labels.index), labels  # each unit contiguous

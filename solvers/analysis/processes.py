@@ -18,7 +18,7 @@ import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 __all__ = [
@@ -158,40 +158,57 @@ class Beside:
 
 class Ends:
     """A list of ``n`` items that two processes take from its two ends: the worker in order from
-    the front (:meth:`front`), the caller from the back (:meth:`back`), each item once. Made
-    before the worker (it pickles only when the worker is spawned).
+    the front (:meth:`front`), the caller from the back (:meth:`back`), each item once, a *unit*
+    at a time. ``units`` labels the items (default: every item its own unit): adjacent items
+    with the same label other than ``None`` form one unit, taken whole by one process, so that
+    items sharing work (a memoised sweep) are never split between the two. Made before the
+    worker (it pickles only when the worker is spawned).
 
     Examples
     --------
     >>> ends = Ends(3)
     >>> ends.front(), ends.back(lambda i: True), ends.back(lambda i: i > 0), ends.front()
-    (0, 2, 1, None)
+    (range(0, 1), range(2, 3), range(1, 2), None)
+    >>> ends = Ends(5, units=[None, "a", "a", "b", "b"])
+    >>> ends.back(lambda i: True), ends.front(), ends.front(), ends.front()
+    (range(3, 5), range(0, 1), range(1, 3), None)
     """
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, units: Sequence[Hashable | None] | None = None) -> None:
         import multiprocessing
 
+        labels = [None] * n if units is None else list(units)
+        if len(labels) != n:
+            raise ValueError(f"units: {len(labels)} labels for {n} items")
+        starts = [i for i in range(n) if i == 0 or labels[i] is None or labels[i] != labels[i - 1]]
+        self._cuts = (*starts, n)
         mp = multiprocessing.get_context("spawn")
         self._lock = mp.Lock()
-        self._ends = mp.RawArray("q", [0, n])  # [next from the front, one past the last left]
+        self._ends = mp.RawArray(
+            "q", [0, len(starts)]
+        )  # [next unit from the front, one past the last left]
 
-    def front(self) -> int | None:
-        """The next item from the front, or ``None`` when none is left."""
+    def _unit(self, u: int) -> range:
+        return range(self._cuts[u], self._cuts[u + 1])
+
+    def front(self) -> range | None:
+        """The items of the next unit from the front, or ``None`` when none is left."""
         with self._lock:
-            i, end = self._ends
-            if i >= end:
+            u, end = self._ends
+            if u >= end:
                 return None
-            self._ends[0] = i + 1
-            return i
+            self._ends[0] = u + 1
+            return self._unit(u)
 
-    def back(self, may: Callable[[int], bool]) -> int | None:
-        """The last item left if ``may(index)``, else (or when none is left) ``None``."""
+    def back(self, may: Callable[[int], bool]) -> range | None:
+        """The items of the last unit left if ``may(item)`` for each, else (or when none is
+        left) ``None``."""
         with self._lock:
-            i, end = self._ends
-            if i >= end or not may(end - 1):
+            u, end = self._ends
+            if u >= end or not all(may(i) for i in self._unit(end - 1)):
                 return None
             self._ends[1] = end - 1
-            return end - 1
+            return self._unit(end - 1)
 
 
 #: Tasks one :class:`Shared` can hold over a run (its table of who took which).

@@ -6,16 +6,17 @@ optimal sweep (``ctx.memo[("optimal", model)]``, and the easy layer's refined gr
 — the tuned baselines and the LR-transfer families, the tuned constant rate, the batch,
 momentum and compute-optimal claims — share nothing with them: their memo entries (the
 baselines' ledger of work, the constant-rate and momentum-forms sweeps, the beyond-the-rate
-results) are their own. So they run in one worker, in registry order on a copy of the context
-(every claim sees the memo, and the baselines' ledger the sequence of tunings, it would see in
-one process), while this process runs the optimal sweep. The worker sends back its rows and the
+results) are their own. So they run in one worker, in registry order (those of
+:data:`FROM_THE_END`, which spend no ledger, last) on a copy of the context (every claim sees
+the memo, and the baselines' ledger the sequence of tunings, it would see in one process), while this process runs the optimal sweep. The worker sends back its rows and the
 memo entries it made, merged here, so that later work (the baseline comparison, the figures)
 finds them as in one process. Each budget is a piece's own work (reference CPU seconds), spent
 once, in one process: two processes neither double nor split it.
 
 The worker takes its claims from the front of its list (:class:`~solvers.analysis.processes.Ends`);
 this process, once its own claims are done, takes from the back those of
-:data:`FROM_THE_END` (:func:`take_from_the_end`), and the worker, once its claims and ``then`` are
+:data:`FROM_THE_END` (:func:`take_from_the_end`), a unit of :data:`UNITS` (claims sharing a
+sweep) whole, and the worker, once its claims and ``then`` are
 done, computes the refined re-solves this process posts (:class:`~solvers.analysis.processes.Shared`,
 ``ctx.share``) until this process stops it: each side computes what the other has not taken,
 and every number is the one process's.
@@ -41,33 +42,46 @@ from .core import ClaimRegistry, ClaimResult, ExperimentContext, evaluate_claim
 
 __all__ = [
     "FROM_THE_END",
+    "UNITS",
     "beside_names",
     "evaluate_beside",
     "merge_beside",
     "take_from_the_end",
     "worker_context",
+    "worker_units",
 ]
 
-#: The worker's claims this process may take from the back of the worker's list: a claim here
-#: spends no ledger of the tuned baselines (the worker's ``then`` sees the ledger of one
-#: process), and what it computes is deterministic, so taken here it gives the worker's numbers.
-#: They are the last of the worker's claims in registry order (a suffix: the back is taken
-#: while its claim is here): Nesterov's row, last, on its own horizons (``NESTEROV_T``) with its
-#: own SGD sweep (40 s CPU at (1.2, 4), where the worker is the longer side); the other momentum
-#: rows, which share the SGD and EMA form sweeps (memoised per form: taken here, a row repeats
-#: only the sweeps this process has not made, with the same numbers); and the compute-optimal
-#: pair between them (its own sweep, disk-cached). At (1.2, 1.7) the worker is the longer side
-#: by ~100 s CPU (209 against 111 with heavy ball's row here, idle; benchmarks/results/claims.md
-#: 2026-12-02s22 (lead)): the momentum group and compute's ~31 s may move here.
+#: The worker's claims this process may take from the back of the worker's list, in the order
+#: they stand there (last: the first taken): a claim here spends no ledger of the tuned
+#: baselines (the worker's ``then`` sees the ledger of one process), and what it computes is
+#: deterministic, so taken here it gives the worker's numbers. :func:`beside_names` puts them
+#: last in the worker's list, in this order. Nesterov's row, on its own horizons
+#: (``NESTEROV_T``) with its own SGD sweep; the other momentum rows, which share the SGD and EMA
+#: form sweeps (memoised per form); the compute-optimal pair, which shares one sweep. At
+#: (1.2, 1.7) the worker is the longer side (272 s CPU against 60 of this process's own,
+#: idle; benchmarks/results/claims.md 2026-12-02s23 (lead)).
 FROM_THE_END = (
-    "momentum",
-    "momentum loss",
     "compute-optimal",
     "compute-optimal model size",
+    "momentum",
+    "momentum loss",
     "momentum, hard phase, ema",
     "momentum, hard phase, heavy-ball",
     "momentum, hard phase, nesterov",
 )
+#: Claims of :data:`FROM_THE_END` that share a memoised sweep: one unit of the worker's list
+#: (:class:`~solvers.analysis.processes.Ends`), taken whole by one process, since split between
+#: the two each would repeat the sweep (with single rows this process took EMA's and heavy
+#: ball's rows while the worker made the same SGD and EMA sweeps for ``momentum``, and the
+#: compute pair ran in both: 80 s CPU twice at (1.2, 1.7)).
+UNITS = {
+    "compute-optimal": "compute",
+    "compute-optimal model size": "compute",
+    "momentum": "forms",
+    "momentum loss": "forms",
+    "momentum, hard phase, ema": "forms",
+    "momentum, hard phase, heavy-ball": "forms",
+}
 
 
 def beside_names(
@@ -81,8 +95,14 @@ def beside_names(
     here = [n for n in names if registry[n].needs_solver and model.phase in registry[n].phases]
     if not here or not ctx.has_solver:
         return []
-    return [n for n in names if BUILT_IN.get(n) is registry[n] and not registry[n].needs_solver
-            and model.phase in registry[n].phases]  # fmt: skip
+    there = [n for n in names if BUILT_IN.get(n) is registry[n] and not registry[n].needs_solver
+             and model.phase in registry[n].phases]  # fmt: skip
+    return [n for n in there if n not in FROM_THE_END] + [n for n in FROM_THE_END if n in there]
+
+
+def worker_units(names: Sequence[str]) -> list[str | None]:
+    """The unit label (:data:`UNITS`) of each claim of the worker's list ``names``."""
+    return [UNITS.get(n) for n in names]
 
 
 def _no_optimal_sweep(model, Ts, **options):
@@ -116,9 +136,7 @@ def evaluate_beside(
     before = dict(ctx.memo)
     start = (0, 0) if ctx.cache is None else (ctx.cache.hits, ctx.cache.misses)
     names, rows = list(horizons), {}
-    for i in range(len(names)):
-        if ends is not None and ends.front() is None:
-            break
+    for i in _from_the_front(ends, len(names)):
         name, c0 = names[i], time.process_time()
         rows[name] = evaluate_claim(CLAIMS[name], model, horizons[name], ctx)
         if progress:
@@ -146,13 +164,24 @@ def take_from_the_end(
     """This process's share of the worker's claims (``horizons``, in the worker's order): those
     of :data:`FROM_THE_END` the worker has not started, taken from the back of its list."""
     names, rows = list(horizons), {}
-    while (i := ends.back(lambda j: names[j] in FROM_THE_END)) is not None:
-        c0 = time.process_time()
-        rows[names[i]] = evaluate_claim(CLAIMS[names[i]], model, horizons[names[i]], ctx)
-        if progress:
-            print(f"[here] {names[i]}: {rows[names[i]].verdict.split(':')[0]} "
-                  f"({time.process_time() - c0:.1f} s CPU)", file=sys.stderr, flush=True)  # fmt: skip
+    while (unit := ends.back(lambda j: names[j] in FROM_THE_END)) is not None:
+        for i in unit:
+            c0 = time.process_time()
+            rows[names[i]] = evaluate_claim(CLAIMS[names[i]], model, horizons[names[i]], ctx)
+            if progress:
+                print(f"[here] {names[i]}: {rows[names[i]].verdict.split(':')[0]} "
+                      f"({time.process_time() - c0:.1f} s CPU)", file=sys.stderr, flush=True)  # fmt: skip
     return rows
+
+
+def _from_the_front(ends: Ends | None, n: int):
+    """The worker's items: all ``n`` in order without ``ends``, else its units from the front
+    until none is left."""
+    if ends is None:
+        yield from range(n)
+        return
+    while (unit := ends.front()) is not None:
+        yield from unit
 
 
 def merge_beside(ctx: ExperimentContext, made: dict, counts: tuple[int, int]) -> None:

@@ -206,6 +206,7 @@ def validate(
         merge_beside,
         take_from_the_end,
         worker_context,
+        worker_units,
     )
 
     check_int("jobs", jobs, ge=1)
@@ -220,7 +221,11 @@ def validate(
         if then is not None:
             then(ctx)
         return rows
-    theirs, ends, shared = {n: horizons_of[n] for n in there}, Ends(len(there)), Shared()
+    theirs, ends, shared = (
+        {n: horizons_of[n] for n in there},
+        Ends(len(there), worker_units(there)),
+        Shared(),
+    )
     task = (model, theirs, worker_context(ctx), then, progress, ends, shared)
     with Beside(evaluate_beside, *task, name="optlr-validate-worker") as worker:
         ctx.share = partial(shared.map, alive=worker.alive, greedy=True)
