@@ -330,13 +330,7 @@ def test_box_unit_lbfgsb_finish_converges_from_a_stopped_solve_to_the_newton_opt
     1e-7 (an independent method: block levels, per-step L-BFGS-B and TNC) to 1e-10 relative
     (measured 1.4e-12; at tolerance 1e-4 the two differ by 5.6e-9). A finish that stops on its
     own residual short of a KKT point fails one of them."""
-    from solvers.control.momentum_per_step import stretched_start
-
-    grid, start = _small_problem("ema")
-    stopped = solve_per_step(grid, "ema", SMALL_T, start, maxiter=300, method="newton")
-    assert not stopped.success
-    again = stretched_start("ema", stopped.controls, SMALL_T)  # the same T: the controls
-    r = solve_per_step(grid, "ema", SMALL_T, again, tol=1e-6, maxiter=6000, method="lbfgsb-finish")
+    grid, start, stopped, r = _finish_from_a_stopped_solve("lbfgsb-finish")
     assert r.start_loss == pytest.approx(stopped.loss, rel=1e-13)
     assert [lv[0] for lv in r.levels] == ["lbfgsb"]
     assert r.success and _form_kkt_sum(grid, "ema", r.controls) <= 1e-6
@@ -345,15 +339,15 @@ def test_box_unit_lbfgsb_finish_converges_from_a_stopped_solve_to_the_newton_opt
     assert r.loss == pytest.approx(ref.loss, rel=1e-10)
 
 
-def _cr_finish_from_a_stopped_solve(tol=1e-6):
-    """EMA, T = 300: a Newton solve stopped at 300 iterations, then ``method="cr-finish"``."""
+def _finish_from_a_stopped_solve(method="cr-finish", tol=1e-6):
+    """EMA, T = 300: a Newton solve stopped at 300 iterations, then the finish ``method``."""
     from solvers.control.momentum_per_step import stretched_start
 
     grid, start = _small_problem("ema")
     stopped = solve_per_step(grid, "ema", SMALL_T, start, maxiter=300, method="newton")
     assert not stopped.success
     again = stretched_start("ema", stopped.controls, SMALL_T)  # the same T: the controls
-    r = solve_per_step(grid, "ema", SMALL_T, again, tol=tol, maxiter=6000, method="cr-finish")
+    r = solve_per_step(grid, "ema", SMALL_T, again, tol=tol, maxiter=6000, method=method)
     return grid, start, stopped, r
 
 
@@ -363,7 +357,7 @@ def test_newton_cr_finish_converges_from_a_stopped_solve_to_the_newton_optimum()
     only the CR phase runs, from that point; the residual recomputed from the adjoint meets
     1e-6; the loss equals the Newton solve's converged to 1e-7 (block levels, per-step
     L-BFGS-B, TNC: an independent path) to 1e-10 relative."""
-    grid, start, stopped, r = _cr_finish_from_a_stopped_solve()
+    grid, start, stopped, r = _finish_from_a_stopped_solve()
     assert r.start_loss == pytest.approx(stopped.loss, rel=1e-13)
     assert [lv[0] for lv in r.levels] == ["cr"]
     assert r.success and _form_kkt_sum(grid, "ema", r.controls) <= 1e-6
@@ -387,7 +381,7 @@ def test_newton_cr_wrong_preconditioner_fails_loudly_or_still_converges(monkeypa
 
     monkeypatch.setattr(_newton_cr, "_preconditioner", sign_error)
     with pytest.raises(FloatingPointError, match="preconditioner not positive"):
-        _cr_finish_from_a_stopped_solve()
+        _finish_from_a_stopped_solve()
 
     def factor_error(h, symbols):
         wrong = h.copy()
@@ -395,5 +389,5 @@ def test_newton_cr_wrong_preconditioner_fails_loudly_or_still_converges(monkeypa
         return right(wrong, symbols)
 
     monkeypatch.setattr(_newton_cr, "_preconditioner", factor_error)
-    grid, _, _, r = _cr_finish_from_a_stopped_solve()
+    grid, _, _, r = _finish_from_a_stopped_solve()
     assert r.success and _form_kkt_sum(grid, "ema", r.controls) <= 1e-6
