@@ -322,23 +322,6 @@ def test_newton_finish_continues_a_stopped_solve():
     assert r.success and _box_kkt_sum(grid, r.controls) <= 1e-4 and r.loss < stopped.loss
 
 
-def test_box_unit_lbfgsb_finish_converges_from_a_stopped_solve_to_the_newton_optimum():
-    """``method="lbfgsb-finish"`` in box units (the KKT measure's own units, the finish of the
-    EMA 3e4 solve, momentum.md 2026-12-02s22), EMA, T = 300, from a Newton solve stopped at 300
-    iterations (~1.5 s): only the L-BFGS-B phase runs, from that point; the residual recomputed
-    from the adjoint meets the tolerance 1e-6; and the loss equals the Newton solve's converged to
-    1e-7 (an independent method: block levels, per-step L-BFGS-B and TNC) to 1e-10 relative
-    (measured 1.4e-12; at tolerance 1e-4 the two differ by 5.6e-9). A finish that stops on its
-    own residual short of a KKT point fails one of them."""
-    grid, start, stopped, r = _finish_from_a_stopped_solve("lbfgsb-finish")
-    assert r.start_loss == pytest.approx(stopped.loss, rel=1e-13)
-    assert [lv[0] for lv in r.levels] == ["lbfgsb"]
-    assert r.success and _form_kkt_sum(grid, "ema", r.controls) <= 1e-6
-    ref = solve_per_step(grid, "ema", SMALL_T, start, tol=1e-7, maxiter=8000, method="newton")
-    assert ref.success
-    assert r.loss == pytest.approx(ref.loss, rel=1e-10)
-
-
 def _finish_from_a_stopped_solve(method="cr-finish", tol=1e-6):
     """EMA, T = 300: a Newton solve stopped at 300 iterations, then the finish ``method``."""
     from solvers.control.momentum_per_step import stretched_start
@@ -351,15 +334,19 @@ def _finish_from_a_stopped_solve(method="cr-finish", tol=1e-6):
     return grid, start, stopped, r
 
 
-def test_newton_cr_finish_converges_from_a_stopped_solve_to_the_newton_optimum():
-    """``method="cr-finish"`` (Newton with conjugate residuals, the finish of the EMA 3e4 solve,
-    momentum.md 2026-12-02s23), EMA, T = 300, from a Newton solve stopped at 300 iterations:
-    only the CR phase runs, from that point; the residual recomputed from the adjoint meets
-    1e-6; the loss equals the Newton solve's converged to 1e-7 (block levels, per-step
-    L-BFGS-B, TNC: an independent path) to 1e-10 relative."""
-    grid, start, stopped, r = _finish_from_a_stopped_solve()
+@pytest.mark.parametrize(("method", "level"), [("lbfgsb-finish", "lbfgsb"), ("cr-finish", "cr")])
+def test_finish_converges_from_a_stopped_solve_to_the_newton_optimum(method, level):
+    """The finishes of the EMA 3e4 solve, ``method="lbfgsb-finish"`` in box units (the KKT
+    measure's own units, momentum.md 2026-12-02s22) and ``method="cr-finish"`` (Newton with
+    conjugate residuals, 2026-12-02s23), EMA, T = 300, from a Newton solve stopped at 300
+    iterations (~1.5 s): only the finish runs, from that point; the residual recomputed from the
+    adjoint meets the tolerance 1e-6; and the loss equals the Newton solve's converged to 1e-7
+    (an independent method: block levels, per-step L-BFGS-B and TNC) to 1e-10 relative
+    (L-BFGS-B: measured 1.4e-12; at tolerance 1e-4 the two differ by 5.6e-9). A finish that
+    stops on its own residual short of a KKT point fails one of them."""
+    grid, start, stopped, r = _finish_from_a_stopped_solve(method)
     assert r.start_loss == pytest.approx(stopped.loss, rel=1e-13)
-    assert [lv[0] for lv in r.levels] == ["cr"]
+    assert [lv[0] for lv in r.levels] == [level]
     assert r.success and _form_kkt_sum(grid, "ema", r.controls) <= 1e-6
     ref = solve_per_step(grid, "ema", SMALL_T, start, tol=1e-7, maxiter=8000, method="newton")
     assert ref.success
