@@ -159,8 +159,8 @@ class PlateauDeficit:
         r"""``terms`` (a window list) with the deficit's entry replaced by the annealing
         fraction's: divided out by its readout with each optimum's mean deficit and bulk rate
         (``divided``: the "divided out by the readout" form; no exponent, as the window's)."""
-        return [*(t if t.mechanism != MECHANISM else term(MECHANISM, divided, None, False,
-                                                            _FRACTION_NOTE) for t in terms)]  # fmt: skip
+        own = term(MECHANISM, divided, None, False, _FRACTION_NOTE)
+        return [own if t.mechanism == MECHANISM else t for t in terms]
 
     def latex(self) -> str:
         """One LaTeX paragraph: the plateau's deficit below the stability limit."""

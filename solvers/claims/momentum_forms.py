@@ -9,12 +9,14 @@ log-binned modes (``model.n_modes`` of them), by the estimator of ``optlr moment
 (:func:`~solvers.control.momentum_forms.form_extrapolation`: the derived corrections of
 :func:`theory.momentum_omegas` and the error budget); in the hard phase the SGD-like forms'
 losses first have their derived window excess over the plateau's bias at their own rate cap
-divided out (:func:`divided_losses`, as the hard optimal loss claim does). The sweep is memoised per run (``ctx.memo``) and also serves the
-"momentum" and "momentum loss" rows (:mod:`solvers.claims.beyond`).
+divided out (:func:`divided_losses`, as the hard optimal loss claim does). The sweep is
+memoised per run (``ctx.memo``) and also serves the "momentum" and "momentum loss" rows
+(:mod:`solvers.claims.beyond`).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -211,25 +213,34 @@ def form_plateau_bias(model: PLRFModel, Ts, solves, form: str) -> np.ndarray | N
     if a solve does not carry ``logit beta0``."""
     if form not in ("ema", "heavy-ball"):
         raise ValueError(f"form must be 'ema' or 'heavy-ball', got {form!r}")
+    name = "logit beta0"
+    if not all(name in getattr(s, "names", ()) for s in solves):
+        return None
+    logits = tuple(float(s.x[list(s.names).index(name)]) for s in solves)
+    return np.array(_own_cap_losses(model, tuple(float(T) for T in Ts), logits, form))
+
+
+@functools.lru_cache(maxsize=64)
+def _own_cap_losses(model: PLRFModel, Ts: tuple, logits: tuple, form: str) -> tuple:
+    """:func:`form_plateau_bias` of the frictions ``logit beta0`` = ``logits``, memoised: the
+    EMA form's rows (its loss, the gain over SGD, the momentum loss) and the report ask for the
+    same sweep's biases, ~0.17 s of root finding per horizon."""
     from theory import effective_rate_limit
 
     from ..dynamics.continuum import STABILITY_MARGIN, mode_quadrature, noiseless_constant_loss
     from ._hard_sweep import HARD_POINTS_PER_BIN
 
-    name = "logit beta0"
-    if not all(name in getattr(s, "names", ()) for s in solves):
-        return None
     quad = mode_quadrature(model, points_per_bin=HARD_POINTS_PER_BIN)
     out = []
-    for T, s in zip(Ts, solves, strict=True):
-        beta0 = 1.0 / (1.0 + math.exp(-float(s.x[list(s.names).index(name)])))
+    for T, logit in zip(Ts, logits, strict=True):
+        beta0 = 1.0 / (1.0 + math.exp(-logit))
         cap = (1.0 - STABILITY_MARGIN) * effective_rate_limit(
             quad.lam, quad.weight, model.inv_batch, beta0
         )
         if form == "ema":
             cap = min(cap, model.eta_max)
-        out.append(noiseless_constant_loss(quad, cap, float(T), "discrete"))
-    return np.array(out)
+        out.append(noiseless_constant_loss(quad, cap, T, "discrete"))
+    return tuple(out)
 
 
 def _sgd_excess(fe, diag: dict) -> np.ndarray | None:

@@ -462,8 +462,9 @@ def momentum_forms_latex(fe: FormExponents, *, derivation: bool = True, divided=
         f"family, $T = {T[0]}\\ldots{T[-1]}$, $a = {fe.model.a:g}$, $b = {fe.model.b:g}$; measured: "
         "extrapolated with the derived corrections"
         + (
-            " (for " + ", ".join(sorted(divided)) + " after SGD's derived window excess is divided "
-            "out, as the claims rows do; the local slopes shown are the raw ones)"
+            " (for " + ", ".join(sorted(divided)) + " after the derived window excess over each "
+            "form's own rate cap is divided out, as the claims rows do; the local slopes shown are "
+            "the raw ones)"
             if divided
             else ""
         )
